@@ -1,0 +1,129 @@
+// The one error type of the HTTP core. It says what happened and what to do next.
+
+export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'aborted';
+
+export interface ApiErrorInit {
+  kind: ApiErrorKind;
+  message: string;
+  status?: number;
+  code?: string;
+  type?: string;
+  param?: string;
+  requestId?: string;
+  hint?: string;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly kind: ApiErrorKind;
+  readonly status?: number;
+  readonly code?: string;
+  readonly type?: string;
+  readonly param?: string;
+  readonly requestId?: string;
+  hint?: string;
+  /** Whether sending the same request again could succeed (the retry loop reads this). */
+  readonly retryable: boolean;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message, { cause: init.cause });
+    this.kind = init.kind;
+    this.status = init.status;
+    this.code = init.code;
+    this.type = init.type;
+    this.param = init.param;
+    this.requestId = init.requestId;
+    this.hint = init.hint;
+    this.retryable = init.retryable ?? false;
+  }
+}
+
+const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']);
+
+export function isQuotaError(code: string | undefined): boolean {
+  return code !== undefined && QUOTA_CODES.has(code);
+}
+
+interface ErrorBody {
+  message?: string;
+  type?: string;
+  param?: string;
+  code?: string;
+}
+
+/** Reads `{"error": {...}}` leniently; anything else (an HTML page from a proxy) is shortened. */
+export function parseErrorBody(text: string): ErrorBody & { raw?: string } {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const error = (parsed as { error?: unknown })?.error;
+    if (error && typeof error === 'object') {
+      const e = error as Record<string, unknown>;
+      const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+      return { message: str(e.message), type: str(e.type), param: str(e.param), code: str(e.code) ?? str(e.type) };
+    }
+    if (typeof error === 'string') return { message: error };
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return { raw: firstLine(text) };
+}
+
+/** The first non-empty line of a body, without HTML tags, at most 200 characters. */
+export function firstLine(text: string): string {
+  const line = text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, '\n')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  if (!line) return '(empty body)';
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+function hintFor(status: number, body: ErrorBody): string | undefined {
+  const message = body.message ?? '';
+  if (body.code === 'moderation_blocked' || body.code === 'content_policy_violation') {
+    return 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
+  }
+  if (isQuotaError(body.code)) {
+    return 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
+  }
+  if (status === 401) return 'Check the API key: set OPENAI_API_KEY (or --api-key) to a valid key for this server.';
+  if (status === 403 && /verif/i.test(message)) {
+    return 'Your organization must be verified to use GPT image models: verify it at https://platform.openai.com/settings/organization/general, then wait up to 15 minutes.';
+  }
+  if (status === 403) return 'The key is not allowed to do this: check its permissions, --org and --project.';
+  if (status === 404 && (body.code === 'model_not_found' || /model/i.test(message))) {
+    return 'The server does not know this model: run `imgcli models` to see the models and their status, or pick another with -m.';
+  }
+  if (status === 404) return 'Nothing at that address: check --base-url (it usually ends in /v1).';
+  if (status === 429) return 'Rate limited: wait a little, send fewer requests at once, or raise --max-retries.';
+  if (status >= 500) return 'The server had trouble; this is usually temporary, so try again in a moment.';
+  if (status === 400 && body.param) return `The server refused the value of "${body.param}".`;
+  return undefined;
+}
+
+export function isRetryableStatus(status: number, code: string | undefined): boolean {
+  if (isQuotaError(code)) return false;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Builds the error for a non-2xx answer. */
+export function httpError(status: number, bodyText: string, requestId: string | undefined): ApiError {
+  const body = parseErrorBody(bodyText);
+  const what = body.message ?? `HTTP ${status}: ${body.raw}`;
+  const tags = [body.code, body.param && `param ${body.param}`].filter(Boolean).join(', ');
+  return new ApiError({
+    kind: 'http',
+    status,
+    code: body.code,
+    type: body.type,
+    param: body.param,
+    requestId,
+    message: `The API answered ${status}${tags ? ` (${tags})` : ''}: ${what}`,
+    hint: hintFor(status, body),
+    retryable: isRetryableStatus(status, body.code),
+  });
+}

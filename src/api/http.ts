@@ -1,0 +1,209 @@
+// The HTTP core: one request with a timeout covering the whole attempt, wrapped in a bounded,
+// polite retry loop. Every setting arrives as an argument; nothing here knows about the terminal.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ApiError, httpError } from './errors.js';
+
+export interface Connection {
+  baseUrl: string;
+  apiKey: string;
+  /** How the key is sent: `Authorization: Bearer` (OpenAI) or an `api-key` header (Azure). */
+  authHeader?: 'bearer' | 'api-key';
+  org?: string;
+  project?: string;
+  /** Query parameters added to every request (Azure's api-version). */
+  query?: Record<string, string>;
+  timeoutMs: number;
+  maxRetries: number;
+  userAgent: string;
+  signal: AbortSignal;
+  dispatcher?: Dispatcher;
+  /** One line per request, response and retry decision, for --verbose. Never sees the key. */
+  log?: (line: string) => void;
+  /** Called before each retry wait, so the CLI can say why it waits. */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  /** A JSON body; serialised afresh for every attempt. */
+  json?: unknown;
+  /** Builds a multipart body; called once per attempt because a sent form cannot be resent. */
+  form?: () => FormData | Promise<FormData>;
+  accept?: string;
+}
+
+export interface ResponseHead {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  requestId?: string;
+}
+
+/** Reads a successful body; runs inside the attempt, so --timeout and Ctrl-C cover it too. */
+export type BodyReader<T> = (body: Dispatcher.ResponseData['body'], head: ResponseHead) => Promise<T>;
+
+const dispatchers = new Map<number, Dispatcher>();
+
+/** An undici dispatcher whose header and body timeouts match --timeout (undici caps at 5 min otherwise). */
+export function dispatcherFor(timeoutMs: number): Dispatcher {
+  let d = dispatchers.get(timeoutMs);
+  if (!d) {
+    d = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) });
+    dispatchers.set(timeoutMs, d);
+  }
+  return d;
+}
+
+export function buildUrl(conn: Connection, path: string): string {
+  const url = new URL(conn.baseUrl.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(conn.query ?? {})) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+function headersFor(conn: Connection, spec: RequestSpec): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': conn.userAgent, accept: spec.accept ?? 'application/json' };
+  if (conn.authHeader === 'api-key') headers['api-key'] = conn.apiKey;
+  else headers.authorization = `Bearer ${conn.apiKey}`;
+  if (conn.org) headers['openai-organization'] = conn.org;
+  if (conn.project) headers['openai-project'] = conn.project;
+  if (spec.json !== undefined) headers['content-type'] = 'application/json';
+  return headers;
+}
+
+function header(headers: ResponseHead['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Sends the request, retrying what can succeed on a second try. Non-2xx answers throw ApiError. */
+export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyReader<T>): Promise<ResponseHead & { value: T }> {
+  const maxAttempts = conn.maxRetries + 1;
+  for (let attempt = 1; ; attempt++) {
+    let failure: ApiError;
+    let headers: ResponseHead['headers'] = {};
+    try {
+      return await attemptOnce(conn, spec, read);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      failure = err;
+      headers = (err as ApiError & { headers?: ResponseHead['headers'] }).headers ?? {};
+    }
+    const forced = header(headers, 'x-should-retry');
+    const retry = forced === 'true' || (forced !== 'false' && failure.retryable);
+    if (!retry || attempt >= maxAttempts || conn.signal.aborted) throw failure;
+    const delayMs = retryDelayMs(headers, attempt);
+    const reason = failure.status ? `${failure.status}${failure.code ? ` ${failure.code}` : ''}` : failure.kind;
+    conn.onRetry?.({ attempt: attempt + 1, maxAttempts, delayMs, reason });
+    conn.log?.(`retry: ${reason}; waiting ${delayMs} ms before attempt ${attempt + 1} of ${maxAttempts}`);
+    try {
+      await sleep(delayMs, undefined, { signal: conn.signal });
+    } catch {
+      throw abortedError(conn.signal);
+    }
+  }
+}
+
+/** Delay before the next attempt: the server's retry-after when sane, else backoff with jitter. */
+export function retryDelayMs(headers: ResponseHead['headers'], attempt: number, now = Date.now()): number {
+  const ms = Number(header(headers, 'retry-after-ms'));
+  let delay = Number.isFinite(ms) && header(headers, 'retry-after-ms') ? ms : NaN;
+  const after = header(headers, 'retry-after');
+  if (Number.isNaN(delay) && after) {
+    const seconds = Number(after);
+    delay = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(after) - now;
+  }
+  if (delay >= 0 && delay <= 60_000) return Math.round(delay);
+  const base = Math.min(500 * 2 ** (attempt - 1), 8000);
+  return Math.round(base * (1 - Math.random() * 0.25));
+}
+
+function abortedError(signal: AbortSignal): ApiError {
+  return new ApiError({ kind: 'aborted', message: 'The request was interrupted.', cause: signal.reason });
+}
+
+async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyReader<T>): Promise<ResponseHead & { value: T }> {
+  const url = buildUrl(conn, spec.path);
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), conn.timeoutMs);
+  const signal = AbortSignal.any([conn.signal, timeout.signal]);
+  const started = Date.now();
+  conn.log?.(`${spec.method} ${url}`);
+  try {
+    let res: Dispatcher.ResponseData;
+    try {
+      const body = spec.json !== undefined ? JSON.stringify(spec.json) : spec.form ? await spec.form() : undefined;
+      res = await request(url, {
+        method: spec.method,
+        headers: headersFor(conn, spec),
+        body: body as Dispatcher.RequestOptions['body'],
+        dispatcher: conn.dispatcher ?? dispatcherFor(conn.timeoutMs),
+        signal,
+      });
+    } catch (err) {
+      throw transportError(err, conn, timeout.signal, url);
+    }
+    const requestId = header(res.headers, 'x-request-id');
+    const head: ResponseHead = { status: res.statusCode, headers: res.headers, requestId };
+    conn.log?.(`${res.statusCode} after ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''}`);
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await res.body.text().catch((err: unknown) => {
+        throw transportError(err, conn, timeout.signal, url, true);
+      });
+      throw Object.assign(httpError(res.statusCode, text, requestId), { headers: res.headers });
+    }
+    try {
+      const value = await read(res.body, head);
+      return { ...head, value };
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      // Errors of our own making (a bad body) pass through; transport failures get classified.
+      if (!signal.aborted && !isTransportFailure(err)) throw err;
+      throw transportError(err, conn, timeout.signal, url, true);
+    } finally {
+      res.body.destroy();
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isTransportFailure(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  const name = (err as Error)?.name ?? '';
+  return code.startsWith('UND_ERR') || code.startsWith('E') || name === 'AbortError';
+}
+
+/** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
+export function transportError(err: unknown, conn: Connection, timeoutSignal: AbortSignal, url: string, sent = false): ApiError {
+  if (err instanceof ApiError) return err;
+  if (conn.signal.aborted) return abortedError(conn.signal);
+  const code = (err as { code?: string })?.code ?? '';
+  const host = new URL(url).host;
+  if (timeoutSignal.aborted || /TIMEOUT/.test(code)) {
+    const seconds = Math.round(conn.timeoutMs / 1000);
+    return new ApiError({
+      kind: 'timeout',
+      message: `No complete answer from ${host} within ${seconds} s (--timeout ${seconds}).`,
+      hint: 'Raise --timeout (high-quality images can take minutes). The server may still have generated, and billed, the image.',
+      cause: err,
+    });
+  }
+  const detail = (err as Error)?.message || code || String(err);
+  // A connection that failed or closed before any answer can be tried again; a body cut mid-way cannot be resumed.
+  return new ApiError({
+    kind: 'network',
+    code: code || undefined,
+    message: sent ? `The connection to ${host} broke while reading the answer: ${detail}` : `Could not reach ${host}: ${detail}`,
+    hint: 'Check your network, proxy settings and --base-url, then try again.',
+    retryable: !sent,
+    cause: err,
+  });
+}

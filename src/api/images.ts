@@ -1,0 +1,80 @@
+// The Images API calls. Responses are parsed leniently: unknown keys kept, enums as open strings.
+import { z } from 'zod';
+import { ResponseError } from '../errors.js';
+import { firstLine } from './errors.js';
+import { send, type Connection, type RequestSpec, type ResponseHead } from './http.js';
+
+const Usage = z.looseObject({
+  total_tokens: z.number().optional(),
+  input_tokens: z.number().optional(),
+  output_tokens: z.number().optional(),
+  input_tokens_details: z.looseObject({}).optional(),
+  output_tokens_details: z.looseObject({}).optional(),
+});
+
+const ImageItem = z.looseObject({
+  b64_json: z.string().nullish(),
+  url: z.string().nullish(),
+  revised_prompt: z.string().nullish(),
+});
+
+export const ImagesResponse = z.looseObject({
+  created: z.number(),
+  data: z.array(ImageItem).optional(),
+  background: z.string().nullish(),
+  output_format: z.string().nullish(),
+  size: z.string().nullish(),
+  quality: z.string().nullish(),
+  usage: Usage.nullish(),
+});
+
+export type ImagesResponse = z.infer<typeof ImagesResponse>;
+export type ImageItem = z.infer<typeof ImageItem>;
+export type Usage = z.infer<typeof Usage>;
+
+export const ENDPOINT_PATHS = {
+  generations: '/images/generations',
+  edits: '/images/edits',
+  variations: '/images/variations',
+} as const;
+
+export type ImagesEndpoint = keyof typeof ENDPOINT_PATHS;
+
+export interface ImagesRequest {
+  endpoint: ImagesEndpoint;
+  /** JSON body (generations) or a multipart builder (edits, variations). */
+  json?: Record<string, unknown>;
+  form?: RequestSpec['form'];
+  /** Overrides the path, e.g. Azure's /deployments/<name>/images/generations. */
+  path?: string;
+}
+
+/** Sends an Images API request and returns the parsed body with its request id. */
+export async function createImages(conn: Connection, req: ImagesRequest): Promise<ResponseHead & { value: ImagesResponse }> {
+  const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form };
+  return send(conn, spec, async (body, head) => parseImagesResponse(await body.text(), head.requestId));
+}
+
+/** Parses a 2xx body into an ImagesResponse, or throws a ResponseError that says what was wrong. */
+export function parseImagesResponse(text: string, requestId?: string): ImagesResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const what = text.trim() ? `not JSON (it starts: ${firstLine(text)})` : 'empty';
+    throw new ResponseError(`The server's answer was ${what}.`, 'A proxy or gateway may be in the way: check --base-url.', requestId);
+  }
+  const parsed = ImagesResponse.safeParse(json);
+  if (!parsed.success) {
+    throw new ResponseError(
+      `The server's answer is not an Images API response (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`,
+      'Check that --base-url points at an OpenAI-compatible server.',
+      requestId,
+    );
+  }
+  const images = parsed.data.data ?? [];
+  if (images.length === 0) throw new ResponseError('The server answered without any image (data is missing or empty).', undefined, requestId);
+  const bad = images.findIndex((d) => !d.b64_json && !d.url);
+  if (bad >= 0) throw new ResponseError(`Image ${bad + 1} in the answer has neither b64_json nor url.`, undefined, requestId);
+  return parsed.data;
+}

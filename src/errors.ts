@@ -1,0 +1,41 @@
+// Errors that commands throw. Which exit code each one means is decided in cli.ts alone.
+
+/** The command line or its inputs are wrong; nothing was sent. Exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No credentials to send. Exit 4, like a 401, but found before any request. */
+export class MissingKeyError extends Error {
+  override name = 'MissingKeyError';
+  readonly hint = 'Set OPENAI_API_KEY (or pass --api-key), or add --mock to try imgcli offline with no key.';
+  constructor() {
+    super('No API key: OPENAI_API_KEY is not set.');
+  }
+}
+
+/** A response arrived but is unusable: not JSON, no images, bytes that are not an image. Exit 6. */
+export class ResponseError extends Error {
+  override name = 'ResponseError';
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The run was interrupted by SIGINT or SIGTERM. Exit 130 or 143. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(`Interrupted (${signal}); nothing was left half-written.`);
+  }
+}

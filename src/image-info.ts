@@ -1,0 +1,85 @@
+// What an image really is, read from its first bytes: format, width, height. Pure and cheap,
+// so writing a result never has to load sharp.
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+
+export interface ImageInfo {
+  format: ImageFormat;
+  width?: number;
+  height?: number;
+}
+
+export const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' };
+export const CONTENT_TYPES: Record<ImageFormat, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+
+/** How many leading bytes sniffImage wants to see (JPEG dimensions can sit after large EXIF blocks). */
+export const SNIFF_BYTES = 256 * 1024;
+
+const ascii = (b: Uint8Array, start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
+
+export function sniffImage(bytes: Uint8Array): ImageInfo | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 24 && bytes[0] === 0x89 && ascii(bytes, 1, 4) === 'PNG') {
+    return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    return { format: 'jpeg', ...jpegSize(bytes, view) };
+  }
+  if (bytes.length >= 16 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') {
+    return { format: 'webp', ...webpSize(bytes, view) };
+  }
+  if (bytes.length >= 10 && ascii(bytes, 0, 4) === 'GIF8') {
+    return { format: 'gif', width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  }
+  return undefined;
+}
+
+function jpegSize(bytes: Uint8Array, view: DataView): { width?: number; height?: number } {
+  let i = 2;
+  while (i + 9 < bytes.length) {
+    if (bytes[i] !== 0xff) return {};
+    const marker = bytes[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    // SOF0..SOF15 carry the frame size, except DHT (c4), JPG (c8) and DAC (cc).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: view.getUint16(i + 5), width: view.getUint16(i + 7) };
+    }
+    i += 2 + view.getUint16(i + 2);
+  }
+  return {};
+}
+
+function webpSize(bytes: Uint8Array, view: DataView): { width?: number; height?: number } {
+  const chunk = ascii(bytes, 12, 16);
+  if (chunk === 'VP8X' && bytes.length >= 30) {
+    const w = 1 + (bytes[24]! | (bytes[25]! << 8) | (bytes[26]! << 16));
+    const h = 1 + (bytes[27]! | (bytes[28]! << 8) | (bytes[29]! << 16));
+    return { width: w, height: h };
+  }
+  if (chunk === 'VP8 ' && bytes.length >= 30) {
+    return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };
+  }
+  if (chunk === 'VP8L' && bytes.length >= 25) {
+    const bits = view.getUint32(21, true);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+  }
+  return {};
+}
+
+/** Maps a file extension (with or without the dot) to the format it names. */
+export function formatFromExtension(ext: string): ImageFormat | undefined {
+  const e = ext.replace(/^\./, '').toLowerCase();
+  if (e === 'png') return 'png';
+  if (e === 'jpg' || e === 'jpeg') return 'jpeg';
+  if (e === 'webp') return 'webp';
+  if (e === 'gif') return 'gif';
+  return undefined;
+}

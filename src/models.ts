@@ -1,0 +1,243 @@
+// The model registry as data. Adding a model is one entry in MODELS; a new family is one entry
+// in FAMILIES. Help text, `imgcli models`, validation and the offline server all read this file.
+// Facts from ../shared/reference/openai-images-api.md, checked on FACTS_CHECKED.
+
+export const FACTS_CHECKED = '2026-11-21';
+export const DEFAULT_MODEL = 'gpt-image-2';
+export const OPENAI_HOST = 'api.openai.com';
+
+export type Endpoint = 'generations' | 'edits' | 'variations';
+export type Family = 'gpt-image-2.5' | 'gpt-image-2' | 'gpt-image-1' | 'dall-e-3' | 'dall-e-2' | 'other';
+
+/** Free-form WIDTHxHEIGHT sizes (gpt-image-2 and later). */
+export interface CustomSizeRule {
+  multiple: number;
+  maxEdge: number;
+  maxAspect: number;
+  minPixels: number;
+  maxPixels: number;
+  /** Sizes above this many pixels work but are marked experimental. */
+  experimentalAbove: number;
+}
+
+/** The files an endpoint takes (edits and variations). */
+export interface FileRule {
+  minImages: number;
+  maxImages: number;
+  formats: readonly string[];
+  maxBytes: number;
+  square: boolean;
+}
+
+/** What one endpoint of one model accepts. An absent list means the parameter is not accepted. */
+export interface EndpointRules {
+  prompt?: { max: number; required: boolean };
+  n: { min: number; max: number };
+  sizes: readonly string[];
+  customSize?: CustomSizeRule;
+  qualities?: readonly string[];
+  styles?: readonly string[];
+  backgrounds?: readonly string[];
+  formats?: readonly string[];
+  compression?: boolean;
+  moderation?: readonly string[];
+  responseFormats?: readonly string[];
+  inputFidelity?: readonly string[];
+  stream?: { maxPartialImages: number };
+  files?: FileRule;
+  mask?: { formats: readonly string[]; maxBytes: number };
+}
+
+export interface FamilyInfo {
+  /** Every GPT image family returns base64 only; dall-e can answer with URLs. */
+  endpoints: Partial<Record<Endpoint, EndpointRules>>;
+  defaultFormat: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  aliases?: readonly string[];
+  family: Exclude<Family, 'other'>;
+  /** Last day the model is served on api.openai.com is the day before this date. */
+  shutdown?: string;
+  replacement?: string;
+  released?: string;
+  note?: string;
+  /** Per-model changes to the family rules, e.g. which models take input_fidelity. */
+  overrides?: Partial<Record<Endpoint, Partial<EndpointRules>>>;
+}
+
+const MB = 1024 * 1024;
+
+const GPT_SIZES = ['auto', '1024x1024', '1536x1024', '1024x1536'] as const;
+const GPT_QUALITIES = ['auto', 'low', 'medium', 'high'] as const;
+const GPT_BACKGROUNDS = ['auto', 'opaque', 'transparent'] as const;
+const GPT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+const CUSTOM_SIZE: CustomSizeRule = {
+  multiple: 16,
+  maxEdge: 3840,
+  maxAspect: 3,
+  minPixels: 655_360,
+  maxPixels: 8_294_400,
+  experimentalAbove: 2560 * 1440,
+};
+const GPT_FILES: FileRule = { minImages: 1, maxImages: 16, formats: GPT_FORMATS, maxBytes: 50 * MB, square: false };
+const DALLE2_FILES: FileRule = { minImages: 1, maxImages: 1, formats: ['png'], maxBytes: 4 * MB, square: true };
+const MASK = { formats: ['png'], maxBytes: 4 * MB } as const;
+
+const GPT_GENERATIONS: EndpointRules = {
+  prompt: { max: 32_000, required: true },
+  n: { min: 1, max: 10 },
+  sizes: GPT_SIZES,
+  qualities: GPT_QUALITIES,
+  backgrounds: GPT_BACKGROUNDS,
+  formats: GPT_FORMATS,
+  compression: true,
+  moderation: ['auto', 'low'],
+  stream: { maxPartialImages: 3 },
+};
+const { moderation: _generationsOnly, ...GPT_SHARED } = GPT_GENERATIONS;
+const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK };
+
+function gptFamily(extra: Partial<EndpointRules>): FamilyInfo {
+  return {
+    endpoints: { generations: { ...GPT_GENERATIONS, ...extra }, edits: { ...GPT_EDITS, ...extra } },
+    defaultFormat: 'png',
+  };
+}
+
+const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
+const URL_OR_B64 = ['url', 'b64_json'] as const;
+
+export const FAMILIES: Record<Family, FamilyInfo> = {
+  'gpt-image-2.5': gptFamily({ customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] }),
+  'gpt-image-2': gptFamily({ customSize: CUSTOM_SIZE }),
+  'gpt-image-1': gptFamily({}),
+  'dall-e-3': {
+    endpoints: {
+      generations: {
+        prompt: { max: 4000, required: true },
+        n: { min: 1, max: 1 },
+        sizes: ['1024x1024', '1792x1024', '1024x1792'],
+        qualities: ['standard', 'hd'],
+        styles: ['vivid', 'natural'],
+        responseFormats: URL_OR_B64,
+      },
+    },
+    defaultFormat: 'png',
+  },
+  'dall-e-2': {
+    endpoints: {
+      generations: { prompt: { max: 1000, required: true }, n: { min: 1, max: 10 }, sizes: DALLE2_SIZES, responseFormats: URL_OR_B64 },
+      edits: {
+        prompt: { max: 1000, required: true },
+        n: { min: 1, max: 10 },
+        sizes: DALLE2_SIZES,
+        responseFormats: URL_OR_B64,
+        files: DALLE2_FILES,
+        mask: MASK,
+      },
+      variations: { n: { min: 1, max: 10 }, sizes: DALLE2_SIZES, responseFormats: URL_OR_B64, files: DALLE2_FILES },
+    },
+    defaultFormat: 'png',
+  },
+  // A compatible server's own model: we know nothing, so flags are sent as given.
+  other: {
+    endpoints: {
+      generations: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
+      edits: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
+      variations: { n: { min: 1, max: 10 }, sizes: [] },
+    },
+    defaultFormat: 'png',
+  },
+};
+
+const INPUT_FIDELITY = { edits: { inputFidelity: ['low', 'high'] } } as const;
+
+export const MODELS: readonly ModelInfo[] = [
+  {
+    id: 'gpt-image-2.5-flare',
+    aliases: ['gpt-image-2.5'],
+    family: 'gpt-image-2.5',
+    released: '2026-09-08',
+    note: "OpenAI's default choice for most applications",
+  },
+  { id: 'gpt-image-2.5-sunburst', family: 'gpt-image-2.5', note: 'quality-optimised, slower' },
+  { id: 'gpt-image-2', aliases: ['gpt-image-2-2026-04-21'], family: 'gpt-image-2' },
+  { id: 'gpt-image-1.5', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2', overrides: INPUT_FIDELITY },
+  { id: 'gpt-image-1-mini', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2' },
+  { id: 'chatgpt-image-latest', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2' },
+  { id: 'gpt-image-1', family: 'gpt-image-1', shutdown: '2026-10-23', replacement: 'gpt-image-2', overrides: INPUT_FIDELITY },
+  { id: 'dall-e-3', family: 'dall-e-3', shutdown: '2026-05-12', replacement: 'gpt-image-2' },
+  { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2' },
+];
+
+/** How a model name resolved: a table entry, a family guessed from the name, or nothing known. */
+export interface ResolvedModel {
+  name: string;
+  family: Family;
+  info?: ModelInfo;
+  /** True when the name is not in the table and the rules come from its name alone. */
+  guessed: boolean;
+}
+
+// Unknown names borrow the rules of the newest family their prefix suggests.
+const NAME_RULES: ReadonlyArray<{ test: RegExp; family: Family }> = [
+  { test: /^(gpt-image-|chatgpt-image-)/, family: 'gpt-image-2.5' },
+  { test: /^dall-e-3/, family: 'dall-e-3' },
+  { test: /^dall-e-/, family: 'dall-e-2' },
+];
+
+export function findModel(name: string): ModelInfo | undefined {
+  return MODELS.find((m) => m.id === name || m.aliases?.includes(name));
+}
+
+export function resolveModel(name: string): ResolvedModel {
+  const info = findModel(name);
+  if (info) return { name, family: info.family, info, guessed: false };
+  const family = NAME_RULES.find((r) => r.test.test(name))?.family ?? 'other';
+  return { name, family, guessed: true };
+}
+
+/** The rules for one endpoint of a model, or undefined when the model does not offer it. */
+export function endpointRules(model: ResolvedModel, endpoint: Endpoint): EndpointRules | undefined {
+  const base = FAMILIES[model.family].endpoints[endpoint];
+  if (!base) return undefined;
+  return { ...base, ...model.info?.overrides?.[endpoint] };
+}
+
+export function endpointsOf(model: ResolvedModel): Endpoint[] {
+  return (Object.keys(FAMILIES[model.family].endpoints) as Endpoint[]).filter((e) => endpointRules(model, e));
+}
+
+export type ModelStatus =
+  | { state: 'current' }
+  | { state: 'retiring'; shutdown: string; daysLeft: number }
+  | { state: 'retired'; shutdown: string };
+
+const DAY_MS = 86_400_000;
+
+export function modelStatus(info: ModelInfo | undefined, now: Date): ModelStatus {
+  if (!info?.shutdown) return { state: 'current' };
+  const shutdownMs = Date.parse(`${info.shutdown}T00:00:00Z`);
+  if (now.getTime() >= shutdownMs) return { state: 'retired', shutdown: info.shutdown };
+  return { state: 'retiring', shutdown: info.shutdown, daysLeft: Math.ceil((shutdownMs - now.getTime()) / DAY_MS) };
+}
+
+/** Maps each request body field to the flag that sets it, so errors can name the flag. */
+export const FLAG_FOR_FIELD: Record<string, string> = {
+  prompt: 'the prompt',
+  n: '--count',
+  size: '--size',
+  quality: '--quality',
+  style: '--style',
+  background: '--background',
+  output_format: '--format',
+  output_compression: '--compression',
+  moderation: '--moderation',
+  response_format: '--response-format',
+  input_fidelity: '--input-fidelity',
+  partial_images: '--partial-images',
+  stream: '--stream',
+  user: '--user',
+};

@@ -1,0 +1,140 @@
+// One zod schema per model per endpoint, derived from the table in models.ts. It accepts or
+// rejects a whole request body before any file is read or any byte is sent.
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+import {
+  FAMILIES,
+  FLAG_FOR_FIELD,
+  endpointRules,
+  type CustomSizeRule,
+  type Endpoint,
+  type EndpointRules,
+  type Family,
+  type ResolvedModel,
+} from './models.js';
+
+/** A request body in the API's own field names; undefined means "not set by the user". */
+export type RequestFields = Record<string, unknown>;
+
+const flag = (field: string) => FLAG_FOR_FIELD[field] ?? `--${field.replaceAll('_', '-')}`;
+
+function oneOf(field: string, values: readonly string[], model: string) {
+  return z.string().refine((v) => values.includes(v), {
+    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}`,
+  });
+}
+
+/** Which families take a field on an endpoint, for "it is for dall-e-3 only" hints. */
+function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[] {
+  return (Object.keys(FAMILIES) as Family[]).filter(
+    (f) => f !== 'other' && FAMILIES[f].endpoints[endpoint]?.[field] !== undefined,
+  );
+}
+
+function notAccepted(field: string, rulesKey: keyof EndpointRules, model: string, endpoint: Endpoint) {
+  const takers = familiesTaking(rulesKey, endpoint);
+  const where = takers.length ? `; it is for ${takers.join(', ')}` : '';
+  const why = field === 'response_format' ? ' (GPT image models always return base64)' : '';
+  return z.undefined({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` });
+}
+
+/** Why a WIDTHxHEIGHT size breaks the custom-size rule, or undefined when it is fine. */
+export function customSizeProblem(size: string, rule: CustomSizeRule): string | undefined {
+  const m = /^(\d+)x(\d+)$/.exec(size);
+  if (!m) return 'sizes are written WIDTHxHEIGHT, e.g. 1536x864';
+  const w = Number(m[1]);
+  const h = Number(m[2]);
+  if (w % rule.multiple || h % rule.multiple) return `both edges must be multiples of ${rule.multiple}`;
+  if (Math.max(w, h) > rule.maxEdge) return `the long edge can be at most ${rule.maxEdge}`;
+  if (Math.max(w, h) / Math.min(w, h) > rule.maxAspect) return `the aspect ratio must be between 1:${rule.maxAspect} and ${rule.maxAspect}:1`;
+  if (w * h < rule.minPixels || w * h > rule.maxPixels) {
+    return `the total pixels must be between ${rule.minPixels.toLocaleString('en')} and ${rule.maxPixels.toLocaleString('en')}`;
+  }
+  return undefined;
+}
+
+function sizeSchema(rules: EndpointRules, model: string) {
+  const { customSize } = rules;
+  if (!customSize) return oneOf('size', rules.sizes, model);
+  return z.string().superRefine((v, ctx) => {
+    if (rules.sizes.includes(v)) return;
+    const problem = customSizeProblem(v, customSize);
+    if (problem) ctx.addIssue({ code: 'custom', message: `--size ${v} is not valid for ${model}: ${problem}; or use one of ${rules.sizes.join(', ')}` });
+  });
+}
+
+function countSchema(rules: EndpointRules, model: string) {
+  const { min, max } = rules.n;
+  const allowed = min === max ? `it takes ${min} only` : `use ${min} to ${max}`;
+  return z.number({ error: `--count must be a whole number; ${allowed}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, {
+    error: (iss) => `--count ${String(iss.input)} is not valid for ${model}; ${allowed}`,
+  });
+}
+
+function promptSchema(rules: EndpointRules, model: string) {
+  const max = rules.prompt?.max ?? Infinity;
+  return z.string().superRefine((v, ctx) => {
+    if (!v.trim()) ctx.addIssue({ code: 'custom', message: 'the prompt is empty; give it as words, `-` to read stdin, or @file' });
+    const length = [...v].length;
+    if (length > max) ctx.addIssue({ code: 'custom', message: `the prompt is ${length} characters; ${model} takes at most ${max}` });
+  });
+}
+
+/** Builds the schema for one model and endpoint. `other` models only get the basic checks. */
+export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
+  const rules = endpointRules(model, endpoint);
+  if (!rules) throw new UsageError(`${model.name} does not support ${endpoint}`);
+  const name = model.name;
+  const open = model.family === 'other';
+  const field = (key: string, rulesKey: keyof EndpointRules, accepted: z.ZodType | undefined) =>
+    accepted ? accepted.optional() : open ? z.unknown() : notAccepted(key, rulesKey, name, endpoint);
+  const list = (key: string, values: readonly string[] | undefined) => (values ? oneOf(key, values, name) : undefined);
+
+  const shape = {
+    model: z.string().min(1),
+    prompt: rules.prompt ? promptSchema(rules, name) : notAccepted('prompt', 'prompt', name, endpoint),
+    n: countSchema(rules, name).optional(),
+    size: field('size', 'sizes', rules.sizes.length ? sizeSchema(rules, name) : undefined),
+    quality: field('quality', 'qualities', list('quality', rules.qualities)),
+    style: field('style', 'styles', list('style', rules.styles)),
+    background: field('background', 'backgrounds', list('background', rules.backgrounds)),
+    output_format: field('output_format', 'formats', list('output_format', rules.formats)),
+    output_compression: field('output_compression', 'compression', rules.compression ? z.number().int().min(0).max(100, { error: '--compression takes 0 to 100' }) : undefined),
+    moderation: field('moderation', 'moderation', list('moderation', rules.moderation)),
+    response_format: field('response_format', 'responseFormats', list('response_format', rules.responseFormats)),
+    input_fidelity: field('input_fidelity', 'inputFidelity', list('input_fidelity', rules.inputFidelity)),
+    stream: field('stream', 'stream', rules.stream ? z.boolean() : undefined),
+    partial_images: field(
+      'partial_images',
+      'stream',
+      rules.stream ? z.number().int().min(0).max(rules.stream.maxPartialImages, { error: `--partial-images takes 0 to ${rules.stream.maxPartialImages}` }) : undefined,
+    ),
+    user: z.string().optional(),
+  };
+  const prompt = rules.prompt?.required ? shape.prompt : shape.prompt.optional();
+  return z.looseObject({ ...shape, prompt }).superRefine((body, ctx) => {
+    const format = body.output_format ?? (rules.formats ? 'png' : undefined);
+    if (body.background === 'transparent' && format === 'jpeg') {
+      ctx.addIssue({ code: 'custom', message: '--background transparent needs --format png or webp (jpeg has no alpha channel)' });
+    }
+    if (body.output_compression !== undefined && rules.compression && format === 'png') {
+      ctx.addIssue({ code: 'custom', message: '--compression works only with --format jpeg or webp; png is lossless' });
+    }
+  });
+}
+
+/** Validates a request body; throws one UsageError naming every problem found. */
+export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields): RequestFields {
+  const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+  const result = requestSchema(model, endpoint).safeParse(defined);
+  if (result.success) return result.data;
+  const messages = [...new Set(result.error.issues.map((i) => describeIssue(i)))];
+  throw new UsageError(messages.join('\n'));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = String(issue.path[0] ?? '');
+  // zod's own messages (e.g. "Too big") get the flag in front of them.
+  if (issue.code === 'custom' || issue.message.startsWith('--') || issue.message.startsWith('the ')) return issue.message;
+  return `${flag(key)}: ${issue.message}`;
+}
