@@ -39,3 +39,19 @@ export class InterruptedError extends Error {
     super(`Interrupted (${signal}); nothing was left half-written.`);
   }
 }
+
+/** Some images of a run were saved and others failed; the exit code is the first failure's. */
+export class PartialFailureError extends Error {
+  override name = 'PartialFailureError';
+  constructor(
+    readonly saved: number,
+    readonly failures: Error[],
+  ) {
+    const first = failures[0]!;
+    super(`${saved} of ${saved + failures.length} images saved; the others failed: ${first.message}`);
+    this.hint = (first as { hint?: string }).hint;
+    this.requestId = (first as { requestId?: string }).requestId;
+  }
+  readonly hint?: string;
+  readonly requestId?: string;
+}

@@ -83,3 +83,22 @@ export function formatFromExtension(ext: string): ImageFormat | undefined {
   if (e === 'gif') return 'gif';
   return undefined;
 }
+
+/**
+ * Whether the bytes hold a whole image, judged by the format's end marker or declared length.
+ * Catches base64 and downloads that were cut short.
+ */
+export function looksComplete(bytes: Uint8Array, format: ImageFormat): boolean {
+  const n = bytes.length;
+  if (format === 'png') return n >= 12 && ascii(bytes, n - 8, n - 4) === 'IEND';
+  if (format === 'jpeg') {
+    // Some encoders pad after the end-of-image marker; look at the last few bytes.
+    for (let i = n - 2; i >= Math.max(0, n - 64); i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
+    return false;
+  }
+  if (format === 'webp') {
+    const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+    return n >= declared + 8;
+  }
+  return n > 0 && bytes[n - 1] === 0x3b;
+}

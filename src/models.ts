@@ -241,3 +241,35 @@ export const FLAG_FOR_FIELD: Record<string, string> = {
   stream: '--stream',
   user: '--user',
 };
+
+export interface ModelAdvice {
+  /** Refuse before sending: the model is gone from the server being used. */
+  refuse?: string;
+  warn?: string;
+  notice?: string;
+}
+
+/** What to tell the user about a model before sending: unknown, retiring soon, or retired. */
+export function modelAdvice(model: ResolvedModel, baseUrl: string, now: Date): ModelAdvice {
+  if (model.guessed) {
+    const how = model.family === 'other' ? 'sending the flags as given' : `checking flags by the ${model.family} rules`;
+    return { notice: `${model.name} is not in imgcli's model table; ${how}.` };
+  }
+  let host = '';
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    // an invalid base URL is reported elsewhere
+  }
+  if (host !== OPENAI_HOST) return {};
+  const status = modelStatus(model.info, now);
+  const instead = model.info?.replacement ? `; use ${model.info.replacement} instead (-m ${model.info.replacement})` : '';
+  if (status.state === 'retired') {
+    return { refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${OPENAI_HOST}${instead}` };
+  }
+  if (status.state === 'retiring' && status.daysLeft <= 30) {
+    const days = status.daysLeft === 1 ? '1 day' : `${status.daysLeft} days`;
+    return { warn: `${model.name} shuts down on ${status.shutdown} (in ${days})${instead}.` };
+  }
+  return {};
+}

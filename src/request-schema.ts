@@ -35,22 +35,23 @@ function notAccepted(field: string, rulesKey: keyof EndpointRules, model: string
   const takers = familiesTaking(rulesKey, endpoint);
   const where = takers.length ? `; it is for ${takers.join(', ')}` : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : '';
-  return z.undefined({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` });
+  return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }
 
-/** Why a WIDTHxHEIGHT size breaks the custom-size rule, or undefined when it is fine. */
+/** Why a WIDTHxHEIGHT size breaks the custom-size rule (every reason), or undefined when it is fine. */
 export function customSizeProblem(size: string, rule: CustomSizeRule): string | undefined {
   const m = /^(\d+)x(\d+)$/.exec(size);
   if (!m) return 'sizes are written WIDTHxHEIGHT, e.g. 1536x864';
   const w = Number(m[1]);
   const h = Number(m[2]);
-  if (w % rule.multiple || h % rule.multiple) return `both edges must be multiples of ${rule.multiple}`;
-  if (Math.max(w, h) > rule.maxEdge) return `the long edge can be at most ${rule.maxEdge}`;
-  if (Math.max(w, h) / Math.min(w, h) > rule.maxAspect) return `the aspect ratio must be between 1:${rule.maxAspect} and ${rule.maxAspect}:1`;
+  const problems: string[] = [];
+  if (w % rule.multiple || h % rule.multiple) problems.push(`both edges must be multiples of ${rule.multiple}`);
+  if (Math.max(w, h) > rule.maxEdge) problems.push(`the long edge can be at most ${rule.maxEdge}`);
+  if (Math.max(w, h) > rule.maxAspect * Math.min(w, h)) problems.push(`the aspect ratio must be between 1:${rule.maxAspect} and ${rule.maxAspect}:1`);
   if (w * h < rule.minPixels || w * h > rule.maxPixels) {
-    return `the total pixels must be between ${rule.minPixels.toLocaleString('en')} and ${rule.maxPixels.toLocaleString('en')}`;
+    problems.push(`the total pixels must be between ${rule.minPixels.toLocaleString('en')} and ${rule.maxPixels.toLocaleString('en')}`);
   }
-  return undefined;
+  return problems.length ? problems.join(', and ') : undefined;
 }
 
 function sizeSchema(rules: EndpointRules, model: string) {
@@ -87,7 +88,7 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
   const name = model.name;
   const open = model.family === 'other';
   const field = (key: string, rulesKey: keyof EndpointRules, accepted: z.ZodType | undefined) =>
-    accepted ? accepted.optional() : open ? z.unknown() : notAccepted(key, rulesKey, name, endpoint);
+    accepted ? accepted.optional() : open ? z.unknown().optional() : notAccepted(key, rulesKey, name, endpoint);
   const list = (key: string, values: readonly string[] | undefined) => (values ? oneOf(key, values, name) : undefined);
 
   const shape = {

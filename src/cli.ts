@@ -1,0 +1,169 @@
+// Builds the commander program, registers the commands, and maps every error to an exit code.
+// This is the only file that decides exit codes.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ApiError, isQuotaError } from './api/errors.js';
+import { genCommand } from './commands/gen.js';
+import { mockServerCommand } from './commands/mock-server.js';
+import { InterruptedError, MissingKeyError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+import { useColor, type Runtime } from './io.js';
+import { VERSION } from './version.js';
+
+
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  refused: 3,
+  auth: 4,
+  rateLimit: 5,
+  network: 6,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    unexpected internal error (a bug: please report it)
+  2    usage or validation error; nothing was sent
+  3    the API refused the request (a 4xx not listed below)
+  4    authentication or permission: no key, 401, 403
+  5    rate limit or quota (429)
+  6    network, timeout, server error (5xx) or an unusable answer
+  130  interrupted (Ctrl-C); 143 on SIGTERM`;
+
+export function buildProgram(rt: Runtime): Command {
+  const program = new Command('imgcli')
+    .description('Generate and edit images with the OpenAI Images API and any server that speaks it.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .option('--base-url <url>', 'API base URL (env OPENAI_BASE_URL; default https://api.openai.com/v1)')
+    .option('--api-key <key>', 'API key (env OPENAI_API_KEY; prefer the env var: flags land in shell history)')
+    .option('--org <id>', 'OpenAI organization id (env OPENAI_ORG_ID)')
+    .option('--project <id>', 'OpenAI project id (env OPENAI_PROJECT_ID)')
+    .option('--timeout <seconds>', 'give up on a request after this many seconds (default 600)', parsePositive('--timeout'))
+    .option('--max-retries <n>', 'retries for rate limits, server errors and dropped connections (default 2)', parseRetries)
+    .option('--mock', 'use the built-in offline server: no key, no network (env IMGCLI_MOCK=1)')
+    .option('--quiet', 'print only results: no spinner, notices or summaries')
+    .option('--verbose', 'log requests, timings and retry decisions to stderr')
+    .addOption(new Option('--no-color', 'no colour on stderr (also NO_COLOR)'))
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => rt.stdout.write(s),
+      writeErr: (s) => rt.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ imgcli gen "a lighthouse at dusk"               # writes a-lighthouse-at-dusk-<time>.png
+  $ imgcli gen "a watercolor fox" --mock            # offline: no key, no network
+  $ imgcli gen "app icon" -s 1024x1024 -o icon.png --json | jq .files
+${EXIT_CODES_HELP}`,
+    );
+  for (const make of [genCommand, mockServerCommand]) {
+    const cmd = make(rt);
+    cmd.copyInheritedSettings(program);
+    program.addCommand(cmd);
+  }
+  return program;
+}
+
+/** For commander argParsers: a number > 0. */
+export function parsePositive(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a number greater than 0.`);
+    return n;
+  };
+}
+
+function parseRetries(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 10) throw new InvalidArgumentError('--max-retries takes a whole number from 0 to 10.');
+  return n;
+}
+
+export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
+  if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
+  if (err instanceof MissingKeyError) return EXIT.auth;
+  if (err instanceof ResponseError) return EXIT.network;
+  if (err instanceof ApiError) {
+    if (err.kind === 'aborted') return EXIT.interrupted;
+    if (err.kind !== 'http') return EXIT.network;
+    const status = err.status ?? 0;
+    if (isQuotaError(err.code) || status === 429) return EXIT.rateLimit;
+    if (status === 401 || status === 403) return EXIT.auth;
+    if (status >= 500) return EXIT.network;
+    return EXIT.refused;
+  }
+  return EXIT.internal;
+}
+
+async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {
+  // commander already printed its own usage errors
+  if (err instanceof CommanderError) return;
+  const { Chalk } = await import('chalk');
+  const paint = new Chalk({ level: color ? 1 : 0 });
+  if (rt.signal.aborted || err instanceof InterruptedError) {
+    const reason = rt.signal.reason instanceof InterruptedError ? rt.signal.reason : new InterruptedError();
+    rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
+    return;
+  }
+  const known = [UsageError, MissingKeyError, ResponseError, ApiError, PartialFailureError].some((type) => err instanceof type);
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = [`${paint.red('error:')} ${message}`];
+  const hint = (err as { hint?: string }).hint;
+  if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
+  const requestId = (err as { requestId?: string }).requestId;
+  if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);
+  if (!known) {
+    lines.push(`${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`);
+    if (err instanceof Error && err.stack) lines.push(paint.dim(err.stack));
+  }
+  rt.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so piped stdout is never cut. */
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const rt: Runtime = {
+    signal: controller.signal,
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    now: () => new Date(),
+  };
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    // A second Ctrl-C means "now": skip the clean-up.
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+    controller.abort(new InterruptedError(signal));
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  // A reader that closes the pipe early (`imgcli ... | head -1`) is not an error.
+  rt.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  const program = buildProgram(rt);
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    const code = exitCodeFor(err, controller.signal);
+    await report(err, rt, useColor(program.opts().color, rt));
+    return code;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}

@@ -1,0 +1,46 @@
+// `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
+// pipelines and for trying imgcli (or any OpenAI client) without a key.
+import { Command } from 'commander';
+import type { Runtime } from '../io.js';
+import { parseWhole } from './options.js';
+
+const EXAMPLES = `
+Examples:
+  $ imgcli mock-server --port 8080
+  $ OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=sk-test imgcli gen "a fox"
+  $ imgcli mock-server --latency 2000          # answer every request after 2 s
+
+It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
+It accepts any bearer key (or only --key when given) and speaks the Images API like
+api.openai.com: the same validation, error shapes and x-request-id headers, with synthesized
+images (a gradient seeded by the prompt).`;
+
+export function mockServerCommand(rt: Runtime): Command {
+  const cmd = new Command('mock-server')
+    .summary('run the offline OpenAI-compatible Images server')
+    .description('Run the offline OpenAI-compatible Images API server in the foreground.')
+    .option('--port <n>', 'port to listen on (default: a free one)', parseWhole('--port'))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--latency <ms>', 'delay every answer by this many milliseconds', parseWhole('--latency'))
+    .option('--key <key>', 'accept only this API key')
+    .addHelpText('after', EXAMPLES)
+    .action(async (opts: { port?: number; host: string; latency?: number; key?: string }) => {
+      const { UsageError } = await import('../errors.js');
+      if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
+      const { startMockServer } = await import('../mock/server.js');
+      const server = await startMockServer({
+        port: opts.port ?? 0,
+        host: opts.host,
+        latencyMs: opts.latency,
+        apiKey: opts.key,
+        log: (line) => rt.stderr.write(`${line}\n`),
+      });
+      rt.stdout.write(`${server.url}\n`);
+      rt.stderr.write(`imgcli mock-server listening at ${server.url} (Ctrl-C to stop)\n`);
+      // Runs until interrupted; cli.ts turns the abort into exit 130.
+      await new Promise<void>((resolve) => rt.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await server.close();
+      throw rt.signal.reason;
+    });
+  return cmd;
+}

@@ -1,0 +1,58 @@
+// Options and argument parsers shared by the image commands (gen, edit, vary), so each flag is
+// spelled, parsed and described in one place. Commander parses; the model schema decides.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { formatFromExtension } from '../image-info.js';
+import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
+
+export function parseWhole(flag: string) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${flag} takes a whole number, not "${value}".`);
+    return Number(value);
+  };
+}
+
+/** `jpg` and `JPEG` both mean jpeg; anything else is left for the model schema to judge. */
+export function parseFormat(value: string): string {
+  return formatFromExtension(value) ?? value.toLowerCase();
+}
+
+export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json';
+
+const OPTIONS: Record<OptionName, () => Option> = {
+  model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL)`),
+  count: () => new Option('-n, --count <n>', 'how many images, 1-10 (dall-e-3: 1)').argParser(parseWhole('--count')),
+  size: () => new Option('-s, --size <WxH>', 'image size: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 and later take any WxH in multiples of 16'),
+  quality: () => new Option('-q, --quality <q>', 'auto, low, medium, high (gpt-image-2.5 adds xhigh, max); dall-e-3: standard, hd'),
+  style: () => new Option('--style <style>', 'dall-e-3 only: vivid or natural'),
+  background: () => new Option('--background <bg>', 'auto, opaque or transparent (transparent needs png or webp)'),
+  format: () => new Option('-f, --format <fmt>', 'png, jpeg or webp (default: from -o, else png)').argParser(parseFormat),
+  compression: () => new Option('--compression <0-100>', 'jpeg/webp compression level').argParser(parseWhole('--compression')),
+  moderation: () => new Option('--moderation <level>', 'content filtering: auto or low'),
+  responseFormat: () => new Option('--response-format <fmt>', 'dall-e only: url or b64_json (imgcli saves the image either way)'),
+  user: () => new Option('--user <id>', 'an end-user id passed to the API for abuse monitoring'),
+  out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
+  noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
+  json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
+};
+
+export function addOptions(cmd: Command, names: OptionName[]): Command {
+  for (const name of names) cmd.addOption(OPTIONS[name]());
+  return cmd;
+}
+
+/**
+ * The output_format to request, reconciling --format with the -o extension: an explicit -o
+ * extension sets the format when --format is absent; a disagreement is a usage error.
+ */
+export function chooseFormat(flag: string | undefined, outFormat: string | undefined, out: string | undefined, model: ResolvedModel, rules: EndpointRules): string | undefined {
+  if (flag && outFormat && flag !== outFormat) {
+    throw new UsageError(`--format ${flag} conflicts with -o ${out}`, `Drop --format, or name the file .${flag === 'jpeg' ? 'jpg' : flag}.`);
+  }
+  if (rules.formats || model.family === 'other') return flag ?? (rules.formats ? outFormat : undefined);
+  // Models without output_format (dall-e) always send PNG.
+  if (!flag && outFormat && outFormat !== 'png') {
+    throw new UsageError(`-o ${out} asks for ${outFormat}, but ${model.name} only returns png`, 'Name the file .png, or pick a GPT image model with -m.');
+  }
+  return flag;
+}

@@ -1,0 +1,177 @@
+// From an Images API answer to files on disk: decode base64 or download URLs at once (they
+// expire after 60 minutes), check what the bytes really are, and write each image atomically.
+import { request, type Dispatcher } from 'undici';
+import { ApiError } from './api/errors.js';
+import { dispatcherFor } from './api/http.js';
+import type { ImageItem } from './api/images.js';
+import { ResponseError } from './errors.js';
+import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { commitStaged, discardStaged, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
+
+/** The largest image download we accept; real ones are a few MB. */
+export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+
+export interface SavedFile {
+  index: number;
+  path: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  format: ImageFormat;
+  revised_prompt?: string;
+}
+
+export interface FailedImage {
+  index: number;
+  error: Error;
+}
+
+export interface SaveContext {
+  plan: OutputPlan;
+  stdout: NodeJS.WritableStream;
+  signal: AbortSignal;
+  timeoutMs: number;
+  requestId?: string;
+  dispatcher?: Dispatcher;
+  warn: (line: string) => void;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes one b64_json value strictly: Node's decoder would silently skip bad characters. */
+export function decodeBase64(b64: string, index: number, requestId?: string): Buffer {
+  const clean = b64.replace(/\s+/g, '');
+  if (clean.length % 4 !== 0 || !BASE64.test(clean)) {
+    throw new ResponseError(`Image ${index + 1} in the answer is not valid base64 (the body may have been cut or altered on the way).`, 'Run the command again; if it keeps happening, check any proxy between you and the server.', requestId);
+  }
+  return Buffer.from(clean, 'base64');
+}
+
+function checkImage(head: Uint8Array, index: number, requestId: string | undefined, where: string) {
+  const info = sniffImage(head);
+  if (!info) {
+    const start = Buffer.from(head.subarray(0, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+    throw new ResponseError(`Image ${index + 1} ${where} is not an image (it starts: ${start || '(nothing)'}).`, 'The server sent something else than an image; check --base-url.', requestId);
+  }
+  return info;
+}
+
+function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
+  if (ctx.plan.kind !== 'files') return;
+  const ext = path.split('.').pop()?.toLowerCase();
+  const expected = ext === 'jpg' ? 'jpeg' : ext;
+  if (expected && ['png', 'jpeg', 'webp'].includes(expected) && expected !== format) {
+    ctx.warn(`${path}: the server sent ${format}, not ${expected}; the bytes were written as they came.`);
+  }
+}
+
+async function saveBytes(bytes: Buffer, index: number, ctx: SaveContext): Promise<SavedFile> {
+  const info = checkImage(bytes, index, ctx.requestId, 'in the answer');
+  if (!looksComplete(bytes, info.format)) {
+    throw new ResponseError(`Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, 'Run the command again.', ctx.requestId);
+  }
+  const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
+  if (ctx.plan.kind === 'stdout') {
+    await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
+    return { ...base, path: '-' };
+  }
+  const target = targetPath(ctx.plan, index, info.format);
+  noteMismatch(ctx, target, info.format);
+  const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files', signal: ctx.signal });
+  return { ...base, path };
+}
+
+async function download(url: string, index: number, ctx: SaveContext): Promise<Dispatcher.ResponseData['body']> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ResponseError(`Image ${index + 1}'s URL is not a valid URL.`, undefined, ctx.requestId);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ResponseError(`Image ${index + 1}'s URL uses ${parsed.protocol}, not http(s); imgcli will not fetch it.`, undefined, ctx.requestId);
+  }
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(parsed, { method: 'GET', signal, dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs) });
+  } catch (err) {
+    if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
+    throw new ApiError({ kind: 'network', message: `Could not download image ${index + 1} from ${parsed.host}: ${(err as Error).message}`, hint: 'Run the command again; image URLs stay valid for 60 minutes.', cause: err });
+  }
+  if (res.statusCode !== 200) {
+    res.body.destroy();
+    const expired = res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410;
+    throw new ResponseError(
+      `Downloading image ${index + 1} failed: the URL answered ${res.statusCode}${expired ? '; it has probably expired (image URLs live 60 minutes)' : ''}.`,
+      expired ? 'Generate the image again; to keep results longer, download them at once (imgcli does) or use --response-format b64_json.' : 'Run the command again.',
+      ctx.requestId,
+    );
+  }
+  const length = Number(res.headers['content-length']);
+  if (length > MAX_DOWNLOAD_BYTES) {
+    res.body.destroy();
+    throw new ResponseError(`Image ${index + 1} is ${length} bytes, more than the ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB imgcli accepts.`, undefined, ctx.requestId);
+  }
+  return res.body;
+}
+
+/** Passes chunks through, failing once more than `max` bytes went by. */
+async function* capped(source: AsyncIterable<Uint8Array>, max: number, index: number, requestId?: string) {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total > max) throw new ResponseError(`Image ${index + 1}'s download passed ${max / 1024 / 1024} MB; stopped.`, undefined, requestId);
+    yield chunk;
+  }
+}
+
+async function saveUrl(url: string, index: number, ctx: SaveContext): Promise<SavedFile> {
+  const body = await download(url, index, ctx);
+  const source = capped(body, MAX_DOWNLOAD_BYTES, index, ctx.requestId);
+  if (ctx.plan.kind === 'stdout') {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of source) chunks.push(chunk);
+    return saveBytes(Buffer.concat(chunks), index, ctx);
+  }
+  // Stream to a temp file first: the final name needs the format, known only from the bytes.
+  const staged = await stageStream(dirname(targetPath(ctx.plan, index, 'png')), source, ctx.signal).catch((err: unknown) => {
+    if (err instanceof ResponseError) throw err;
+    if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
+    throw new ApiError({ kind: 'network', message: `The download of image ${index + 1} broke off: ${(err as Error).message}`, hint: 'Run the command again.', cause: err });
+  });
+  try {
+    const info = checkImage(await readHead(staged, SNIFF_BYTES), index, ctx.requestId, 'downloaded from its URL');
+    const target = targetPath(ctx.plan, index, info.format);
+    noteMismatch(ctx, target, info.format);
+    const { size } = await stat(staged);
+    const path = await commitStaged(staged, target, ctx.plan.kind === 'files');
+    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format };
+  } catch (err) {
+    await discardStaged(staged);
+    throw err;
+  }
+}
+
+/**
+ * Saves every image of an answer. One failed image does not lose the others: each failure is
+ * reported in `failed`, and the caller decides the exit code.
+ */
+export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<{ files: SavedFile[]; failed: FailedImage[] }> {
+  const files: SavedFile[] = [];
+  const failed: FailedImage[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      const saved = item.b64_json ? await saveBytes(decodeBase64(item.b64_json, index, ctx.requestId), index, ctx) : await saveUrl(item.url!, index, ctx);
+      files.push(item.revised_prompt ? { ...saved, revised_prompt: item.revised_prompt } : saved);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      failed.push({ index, error: err as Error });
+    }
+    // Release the decoded base64 string as soon as its file is written.
+    item.b64_json = undefined;
+  }
+  return { files, failed };
+}

@@ -1,0 +1,35 @@
+// Sniffing formats and sizes from bytes, and spotting images cut short.
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { looksComplete, sniffImage } from '../src/image-info.js';
+import { decodeBase64 } from '../src/save-images.js';
+
+const image = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 37, height = 21) =>
+  sharp({ create: { width, height, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 1 } } }).toFormat(format).toBuffer();
+
+describe('sniffImage', () => {
+  it.each(['png', 'jpeg', 'webp', 'gif'] as const)('reads %s format and size', async (format) => {
+    const bytes = await image(format);
+    expect(sniffImage(bytes)).toEqual({ format, width: 37, height: 21 });
+    expect(looksComplete(bytes, format)).toBe(true);
+    expect(looksComplete(bytes.subarray(0, bytes.length - 20), format)).toBe(false);
+  });
+
+  it('reads lossless webp and large sizes', async () => {
+    const bytes = await sharp({ create: { width: 3000, height: 17, channels: 3, background: 'white' } }).webp({ lossless: true }).toBuffer();
+    expect(sniffImage(bytes)).toEqual({ format: 'webp', width: 3000, height: 17 });
+  });
+
+  it('says undefined for what is not an image', () => {
+    expect(sniffImage(Buffer.from('<html><body>502 Bad Gateway</body></html>'))).toBeUndefined();
+    expect(sniffImage(Buffer.alloc(0))).toBeUndefined();
+  });
+});
+
+describe('decodeBase64', () => {
+  it('decodes valid base64 and refuses anything else', () => {
+    expect(decodeBase64(Buffer.from('hello').toString('base64'), 0).toString()).toBe('hello');
+    expect(() => decodeBase64('aGVsbG8*', 0)).toThrow(/not valid base64/);
+    expect(() => decodeBase64('aGVsbG8', 1)).toThrow(/Image 2/);
+  });
+});

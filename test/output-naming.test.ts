@@ -1,0 +1,82 @@
+// Output naming and atomic writes, in-process.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../src/errors.js';
+import { commitStaged, formatFromOut, numbered, planOutputs, slugify, stageBytes, targetPath, timestamp, writeAtomic } from '../src/output.js';
+import { cleanupTemps, tempDir } from './helpers/cli.js';
+
+afterAll(cleanupTemps);
+
+describe('names', () => {
+  it('slugifies prompts', () => {
+    expect(slugify('A watercolor fox!')).toBe('a-watercolor-fox');
+    expect(slugify('Café  crème — brûlée')).toBe('cafe-creme-brulee');
+    expect(slugify('日本の風景')).toBe('image');
+    expect(slugify('word '.repeat(30)).length).toBeLessThanOrEqual(48);
+    expect(slugify('a'.repeat(80))).toBe('a'.repeat(48));
+  });
+
+  it('formats local timestamps', () => {
+    expect(timestamp(new Date(2026, 10, 21, 9, 5, 7))).toBe('20261121-090507');
+  });
+
+  it('numbers files only with more than one image', () => {
+    expect(numbered('a/b.png', 1)).toEqual(['a/b.png']);
+    expect(numbered('a/b.png', 3)).toEqual(['a/b-1.png', 'a/b-2.png', 'a/b-3.png']);
+    expect(numbered('noext', 2)).toEqual(['noext-1', 'noext-2']);
+  });
+
+  it('plans outputs', () => {
+    const now = new Date(2026, 10, 21, 9, 5, 7);
+    expect(planOutputs({ count: 1, prompt: 'fox', now })).toEqual({ kind: 'generated', dir: '.', stem: 'fox-20261121-090507', count: 1 });
+    expect(planOutputs({ out: 'x/', count: 2, prompt: 'fox', now })).toMatchObject({ kind: 'generated', dir: 'x/', count: 2 });
+    expect(planOutputs({ out: 'x.png', count: 2, prompt: 'fox', now, noClobber: true })).toEqual({ kind: 'files', paths: ['x-1.png', 'x-2.png'], noClobber: true });
+    expect(planOutputs({ out: '-', count: 1, prompt: 'fox', now })).toEqual({ kind: 'stdout' });
+    expect(() => planOutputs({ out: '-', count: 2, prompt: 'fox', now })).toThrow(UsageError);
+    const gen = planOutputs({ count: 2, prompt: 'fox', now });
+    if (gen.kind !== 'generated') throw new Error('plan');
+    expect(targetPath(gen, 1, 'jpeg')).toBe('fox-20261121-090507-2.jpg');
+  });
+
+  it('reads the format from -o', () => {
+    expect(formatFromOut('a.JPG')).toBe('jpeg');
+    expect(formatFromOut('a.webp')).toBe('webp');
+    expect(formatFromOut('a')).toBeUndefined();
+    expect(formatFromOut('dir/')).toBeUndefined();
+    expect(() => formatFromOut('a.gif')).toThrow(/png, jpeg or webp/);
+    expect(() => formatFromOut('a.tiff')).toThrow(UsageError);
+  });
+});
+
+describe('atomic writes', () => {
+  it('replaces an explicit path and leaves no temp file', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'a.png');
+    writeFileSync(path, 'old');
+    expect(await writeAtomic(path, Buffer.from('new'), { replace: true })).toBe(path);
+    expect(readFileSync(path, 'utf8')).toBe('new');
+    expect(readdirSync(dir)).toEqual(['a.png']);
+  });
+
+  it('never clobbers a generated name: _2, _3 instead', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'fox.png');
+    writeFileSync(path, 'first');
+    const second = await writeAtomic(path, Buffer.from('second'), { replace: false });
+    const third = await commitStaged(await stageBytes(dir, Buffer.from('third')), path, false);
+    expect(second).toBe(join(dir, 'fox_2.png'));
+    expect(third).toBe(join(dir, 'fox_3.png'));
+    expect(readFileSync(path, 'utf8')).toBe('first');
+    expect(readdirSync(dir).sort()).toEqual(['fox.png', 'fox_2.png', 'fox_3.png']);
+  });
+
+  it('removes the temp file when the write fails', async () => {
+    const dir = tempDir();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(writeAtomic(join(dir, 'x.png'), Buffer.alloc(10), { replace: true, signal: controller.signal })).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(dir, 'x.png'))).toBe(false);
+  });
+});

@@ -1,0 +1,134 @@
+// The per-model request schemas, in-process: every rule of the reference's section 3.
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../src/errors.js';
+import { FAMILIES, MODELS, endpointRules, modelAdvice, modelStatus, resolveModel, findModel } from '../src/models.js';
+import { customSizeProblem, validateRequest } from '../src/request-schema.js';
+
+const gen = (model: string, fields: Record<string, unknown>) =>
+  validateRequest(resolveModel(model), 'generations', { model, prompt: 'a fox', ...fields });
+
+function refusal(model: string, fields: Record<string, unknown>): string {
+  try {
+    gen(model, fields);
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error(`expected ${model} ${JSON.stringify(fields)} to be refused`);
+}
+
+describe('model table', () => {
+  it('holds every model of the reference with a family and status data', () => {
+    const ids = MODELS.map((m) => m.id);
+    for (const id of ['gpt-image-2.5-flare', 'gpt-image-2.5-sunburst', 'gpt-image-2', 'gpt-image-1.5', 'gpt-image-1-mini', 'chatgpt-image-latest', 'gpt-image-1', 'dall-e-3', 'dall-e-2']) {
+      expect(ids).toContain(id);
+    }
+    expect(findModel('gpt-image-2.5')?.id).toBe('gpt-image-2.5-flare');
+    expect(findModel('gpt-image-2-2026-04-21')?.id).toBe('gpt-image-2');
+  });
+
+  it('computes status from the shutdown date', () => {
+    const now = new Date('2026-11-21T12:00:00Z');
+    expect(modelStatus(findModel('gpt-image-2'), now)).toEqual({ state: 'current' });
+    expect(modelStatus(findModel('gpt-image-1.5'), now)).toEqual({ state: 'retiring', shutdown: '2026-12-01', daysLeft: 10 });
+    expect(modelStatus(findModel('gpt-image-1'), now)).toEqual({ state: 'retired', shutdown: '2026-10-23' });
+    expect(modelStatus(findModel('gpt-image-1.5'), new Date('2026-12-01T00:00:00Z')).state).toBe('retired');
+  });
+
+  it('refuses retired models and warns about retiring ones only against api.openai.com', () => {
+    const now = new Date('2026-11-21T12:00:00Z');
+    const openai = 'https://api.openai.com/v1';
+    expect(modelAdvice(resolveModel('dall-e-3'), openai, now).refuse).toMatch(/shut down on 2026-05-12.*gpt-image-2/);
+    expect(modelAdvice(resolveModel('dall-e-3'), 'http://localhost:8080/v1', now)).toEqual({});
+    expect(modelAdvice(resolveModel('gpt-image-1.5'), openai, now).warn).toMatch(/2026-12-01 \(in 10 days\)/);
+    expect(modelAdvice(resolveModel('gpt-image-2'), openai, now)).toEqual({});
+    expect(modelAdvice(resolveModel('my-local-model'), openai, now).notice).toMatch(/not in imgcli's model table; sending the flags as given/);
+  });
+
+  it('guesses rules for unknown names from their prefix', () => {
+    expect(resolveModel('gpt-image-3').family).toBe('gpt-image-2.5');
+    expect(resolveModel('chatgpt-image-next').family).toBe('gpt-image-2.5');
+    expect(resolveModel('dall-e-3-hd').family).toBe('dall-e-3');
+    expect(resolveModel('dall-e-9').family).toBe('dall-e-2');
+    expect(resolveModel('flux-dev').family).toBe('other');
+  });
+
+  it('gives input_fidelity to gpt-image-1 and gpt-image-1.5 edits only', () => {
+    expect(endpointRules(resolveModel('gpt-image-1.5'), 'edits')?.inputFidelity).toEqual(['low', 'high']);
+    expect(endpointRules(resolveModel('gpt-image-1'), 'edits')?.inputFidelity).toBeDefined();
+    expect(endpointRules(resolveModel('gpt-image-1-mini'), 'edits')?.inputFidelity).toBeUndefined();
+    expect(endpointRules(resolveModel('gpt-image-2'), 'edits')?.inputFidelity).toBeUndefined();
+    expect(endpointRules(resolveModel('gpt-image-1.5'), 'generations')?.inputFidelity).toBeUndefined();
+    expect(FAMILIES['dall-e-3'].endpoints.edits).toBeUndefined();
+  });
+});
+
+describe('generation requests', () => {
+  it('accepts a plain request and keeps only what was set', () => {
+    expect(gen('gpt-image-2', { n: 2, size: '1536x1024', quality: undefined })).toEqual({ model: 'gpt-image-2', prompt: 'a fox', n: 2, size: '1536x1024' });
+  });
+
+  it.each([
+    ['gpt-image-2', { style: 'vivid' }, /--style is not accepted by gpt-image-2.*dall-e-3/],
+    ['dall-e-3', { n: 2 }, /--count 2 is not valid for dall-e-3; it takes 1 only/],
+    ['gpt-image-1.5', { size: '1792x1024' }, /--size 1792x1024 is not valid for gpt-image-1.5; use one of auto, 1024x1024, 1536x1024, 1024x1536/],
+    ['gpt-image-2', { size: '1000x1000' }, /multiples of 16/],
+    ['gpt-image-2', { size: '4000x1000' }, /aspect ratio/],
+    ['gpt-image-2', { size: '640x640' }, /total pixels/],
+    ['gpt-image-2', { size: 'big' }, /WIDTHxHEIGHT/],
+    ['gpt-image-2', { background: 'transparent', output_format: 'jpeg' }, /--background transparent needs --format png or webp/],
+    ['gpt-image-2', { output_compression: 50 }, /--compression works only with --format jpeg or webp/],
+    ['gpt-image-2', { output_compression: 101, output_format: 'jpeg' }, /--compression takes 0 to 100/],
+    ['gpt-image-2', { quality: 'hd' }, /--quality hd is not valid for gpt-image-2; use one of auto, low, medium, high/],
+    ['gpt-image-2', { quality: 'max' }, /--quality max is not valid/],
+    ['gpt-image-2', { response_format: 'url' }, /--response-format is not accepted by gpt-image-2.*base64/],
+    ['gpt-image-2', { moderation: 'strict' }, /--moderation strict is not valid.*auto, low/],
+    ['gpt-image-2', { output_format: 'gif' }, /--format gif is not valid.*png, jpeg, webp/],
+    ['dall-e-2', { prompt: 'x'.repeat(1001) }, /1001 characters; dall-e-2 takes at most 1000/],
+    ['dall-e-3', { prompt: 'x'.repeat(4001) }, /4001 characters; dall-e-3 takes at most 4000/],
+    ['gpt-image-2', { prompt: 'x'.repeat(32001) }, /32001 characters/],
+    ['gpt-image-2', { prompt: '   ' }, /the prompt is empty/],
+    ['gpt-image-2', { n: 0 }, /--count 0 is not valid.*1 to 10/],
+    ['gpt-image-2', { n: 11 }, /--count 11 is not valid/],
+    ['dall-e-2', { quality: 'high' }, /--quality is not accepted by dall-e-2/],
+    ['dall-e-2', { output_format: 'png' }, /--format is not accepted by dall-e-2/],
+    ['dall-e-3', { background: 'opaque' }, /--background is not accepted by dall-e-3/],
+    ['dall-e-3', { style: 'pastel' }, /--style pastel is not valid for dall-e-3; use one of vivid, natural/],
+    ['dall-e-3', { moderation: 'low' }, /--moderation is not accepted by dall-e-3/],
+    ['gpt-image-1', { size: '2048x2048' }, /--size 2048x2048 is not valid for gpt-image-1/],
+  ])('%s %j is refused', (model, fields, message) => {
+    expect(refusal(model, fields)).toMatch(message);
+  });
+
+  it('takes what each model allows', () => {
+    expect(() => gen('gpt-image-2.5-flare', { quality: 'max', size: '3840x2160' })).not.toThrow();
+    expect(() => gen('gpt-image-2', { size: '2048x1152', background: 'transparent', output_format: 'webp', output_compression: 80 })).not.toThrow();
+    expect(() => gen('dall-e-3', { quality: 'hd', style: 'natural', size: '1792x1024', response_format: 'b64_json' })).not.toThrow();
+    expect(() => gen('dall-e-2', { n: 10, size: '256x256', response_format: 'url' })).not.toThrow();
+    expect(() => gen('flux-dev', { size: '999x999', quality: 'ultra', whatever: 1 })).not.toThrow();
+  });
+
+  it('lists every problem at once', () => {
+    const message = refusal('gpt-image-2', { style: 'vivid', quality: 'hd' });
+    expect(message).toMatch(/--style/);
+    expect(message).toMatch(/--quality hd/);
+  });
+});
+
+describe('custom sizes', () => {
+  const rule = FAMILIES['gpt-image-2'].endpoints.generations!.customSize!;
+  it.each([
+    ['1024x1024', undefined],
+    ['3840x2160', undefined],
+    ['3840x1280', undefined],
+    ['1008x1008', undefined],
+    ['1000x1000', /multiples of 16/],
+    ['4096x1024', /long edge/],
+    ['3840x1024', /aspect/],
+    ['640x640', /total pixels/],
+  ])('%s', (size, problem) => {
+    const found = customSizeProblem(size, rule);
+    if (problem) expect(found).toMatch(problem);
+    else expect(found).toBeUndefined();
+  });
+});
