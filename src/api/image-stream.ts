@@ -1,0 +1,113 @@
+// The streamed Images API answer (`stream: true`): SSE events whose JSON `type` repeats the
+// event name, `<family>.partial_image` then `<family>.completed` (one completed per image).
+import { z } from 'zod';
+import { ResponseError } from '../errors.js';
+import { ApiError, firstLine, isQuotaError } from './errors.js';
+import { readSse, type SseEvent } from './sse.js';
+
+export type ImageStreamFamily = 'image_generation' | 'image_edit';
+
+export type ImageStreamEvent =
+  | { type: 'partial'; family: ImageStreamFamily; b64: string; partialIndex: number; raw: Record<string, unknown> }
+  | { type: 'completed'; family: ImageStreamFamily; b64: string; usage?: Record<string, unknown>; raw: Record<string, unknown> };
+
+// Lenient on purpose: a field of the wrong shape is dropped rather than failing the whole image.
+const StreamPayload = z.looseObject({
+  type: z.string().optional().catch(undefined),
+  b64_json: z.string().nullish().catch(undefined),
+  partial_image_index: z.number().int().nonnegative().optional().catch(undefined),
+  usage: z.looseObject({}).nullish().catch(undefined),
+});
+
+const EVENT_TYPE = /^(image_generation|image_edit)\.(partial_image|completed)$/;
+
+const PROXY_HINT = 'A proxy or gateway may be in the way: check --base-url.';
+
+/** Yields partial and completed images; throws ApiError for in-stream errors, ResponseError for a broken stream. */
+export async function* readImageStream(
+  body: AsyncIterable<Uint8Array | string>,
+  requestId?: string,
+): AsyncGenerator<ImageStreamEvent> {
+  let completed = 0;
+  let partials = 0;
+  for await (const sse of readSse(body)) {
+    const raw = parsePayload(sse, requestId);
+    if (sse.event === 'error' || raw.error != null || raw.type === 'error') throw streamError(raw, requestId);
+    const payload = StreamPayload.parse(raw);
+    const match = EVENT_TYPE.exec(payload.type ?? sse.event ?? '');
+    if (!match) continue; // unknown event types are future additions, not errors
+    const family = match[1] as ImageStreamFamily;
+    const kind = match[2] === 'completed' ? 'completed' : 'partial';
+    const b64 = payload.b64_json;
+    if (!b64) {
+      throw new ResponseError(`A ${match[0]} event in the stream has no b64_json.`, PROXY_HINT, requestId);
+    }
+    if (kind === 'partial') {
+      // Fall back to arrival order when a compatible server leaves the index out.
+      yield { type: 'partial', family, b64, partialIndex: payload.partial_image_index ?? partials, raw };
+      partials++;
+    } else {
+      completed++;
+      const event: ImageStreamEvent = { type: 'completed', family, b64, raw };
+      if (payload.usage) event.usage = payload.usage;
+      yield event;
+    }
+  }
+  if (completed === 0) {
+    throw new ResponseError(
+      'The stream ended before any completed image.',
+      'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
+      requestId,
+    );
+  }
+}
+
+/** The event's JSON object; an `event: error` whose data is not JSON still becomes an ApiError. */
+function parsePayload(sse: SseEvent, requestId: string | undefined): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(sse.data);
+  } catch {
+    if (sse.event === 'error') throw streamError({ message: firstLine(sse.data) }, requestId);
+    const what = sse.data.trim() ? `not JSON (it starts: ${firstLine(sse.data)})` : 'empty';
+    throw new ResponseError(`An event in the stream was ${what}.`, PROXY_HINT, requestId);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    if (sse.event === 'error') throw streamError({ message: firstLine(sse.data) }, requestId);
+    throw new ResponseError(`An event in the stream is not a JSON object (it starts: ${firstLine(sse.data)}).`, PROXY_HINT, requestId);
+  }
+  return json as Record<string, unknown>;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
+/** Reads both `{"error": {...}}` and a bare `{"type": "error", "code", "message"}` (Responses-API style). */
+function streamError(raw: Record<string, unknown>, requestId: string | undefined): ApiError {
+  const inner = raw.error;
+  const e = inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : raw;
+  const message = str(e.message) ?? str(inner) ?? 'no details given';
+  const type = str(e.type) === 'error' ? undefined : str(e.type);
+  const code = str(e.code) ?? type;
+  const param = str(e.param);
+  return new ApiError({
+    kind: 'http',
+    code,
+    type,
+    param,
+    requestId,
+    message: `The server reported an error during the stream${code ? ` (${code})` : ''}: ${message}`,
+    hint: hintFor(code),
+    // Partial images may already be out and the image billed: resending is the user's call.
+    retryable: false,
+  });
+}
+
+function hintFor(code: string | undefined): string {
+  if (code === 'moderation_blocked' || code === 'content_policy_violation') {
+    return 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
+  }
+  if (isQuotaError(code)) {
+    return 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
+  }
+  return 'The server gave up mid-stream; this is often temporary, so try again (without streaming if it keeps happening).';
+}
