@@ -82,9 +82,7 @@ export async function previewMask(image: Uint8Array, mask: Uint8Array): Promise<
     .joinChannel(strength.data, raw1(strength))
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return sharp(image)
-    .composite([{ input: data, raw: { width: info.width, height: info.height, channels: info.channels } }])
-    .toColourspace('srgb')
-    .png()
-    .toBuffer();
+  const tinted = sharp(image).composite([{ input: data, raw: { width: info.width, height: info.height, channels: info.channels } }]);
+  // Compositing adds alpha; an opaque picture stays RGB (removeAlpha runs after composite).
+  return (meta.hasAlpha ? tinted : tinted.removeAlpha()).toColourspace('srgb').png().toBuffer();
 }

@@ -37,13 +37,13 @@ export const raw1 = (p: Size) => ({ raw: { width: p.width, height: p.height, cha
 export const fromPlane = (p: Plane) => sharp(p.data, raw1(p));
 
 /**
- * Runs a pipeline and keeps its first 8-bit band. `space` is the pipeline's own colour space:
- * sharp converts to the output space before extracting a band, so a plane pipeline says b-w
- * (or sharp would expand it to three sRGB bands) and a decoding pipeline says srgb (or sharp
- * would turn its bands into grey).
+ * Runs a pipeline and keeps one 8-bit band. `space` is the pipeline's own colour space: sharp
+ * converts to the output space before extracting the band, so a plane pipeline says b-w (or
+ * sharp would expand it to three sRGB bands) and a decoding pipeline says srgb (or sharp would
+ * turn its bands into grey).
  */
-export async function toPlane(s: Sharp, space: 'b-w' | 'srgb' = 'b-w'): Promise<Plane> {
-  const { data, info } = await s.toColourspace(space).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+export async function toPlane(s: Sharp, space: 'b-w' | 'srgb' = 'b-w', band: 0 | 3 = 0): Promise<Plane> {
+  const { data, info } = await s.toColourspace(space).extractChannel(band).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
 
@@ -78,7 +78,7 @@ export async function readAlpha(image: Uint8Array): Promise<Plane> {
   const meta = await readMetadata(image);
   if (!meta.hasAlpha) throw new MaskError('no-alpha', 'has no alpha channel (no transparency)');
   // Through 8-bit sRGB: grey + alpha and palette + tRNS come out as RGBA, alpha last.
-  return decoding(() => toPlane(sharp(image).extractChannel(3), 'srgb'));
+  return decoding(() => toPlane(sharp(image), 'srgb', 3));
 }
 
 /**

@@ -116,17 +116,40 @@ function thresholdPlane(p: Plane, level: number): Promise<Plane> | Plane {
 }
 
 /**
- * Grow/shrink by blur-then-threshold: a Gaussian with sigma r/2 (tails kept down to 1% of the
- * peak) falls to 255*Phi(-2) = 5.8 exactly r pixels past a straight edge, so the cut at 6
- * moves the edge by r. Corners come out rounded, like a disk, and it costs O(r) per pixel where
- * sharp's square dilate()/erode() cost O(r^2) (5 s at r=64 on 4096x4096). The result is combined
- * with the original so growing never loses an editable pixel and shrinking never adds one.
+ * Gaussian blur that keeps 0 and 255 plateaus exact. libvips' integer blur (the fast one: float
+ * is 10-50x slower) can scale everything by up to -3% with some sigmas (a flat 255 comes out as
+ * 247 at sigma 0.5); 0 stays 0. The scale is the same everywhere, so blurring a 1x1 white image
+ * measures it and the same pipeline multiplies it back out.
  */
-async function morph(p: Plane, radius: number, grow: boolean): Promise<Plane> {
-  const blurred = await toPlane(fromPlane(p).blur({ sigma: radius / 2, minAmplitude: 0.01 }));
-  // K is 0 = edit: growing the edit area shrinks keep (keep only where still solidly kept).
-  const cut = fromPlane(blurred).threshold(grow ? 250 : 6);
-  return toPlane(cut.boolean(p.data, grow ? 'and' : 'or', raw1(p)));
+async function blurPlane(p: Plane, sigma: number): Promise<Plane> {
+  const options = { sigma, minAmplitude: 0.01 }; // keep the tails: grow/shrink reads them
+  const [white] = (await toPlane(fromPlane({ data: Buffer.from([255]), width: 1, height: 1 }).blur(options))).data;
+  // +0.5: linear() truncates to uchar; this rounds, so 247 * (255 / 247) lands on 255.
+  return toPlane(fromPlane(p).blur(options).linear(255 / Math.max(1, white!), 0.5));
+}
+
+/** Radius per grow/shrink step: past ~32 px the 8-bit tail is too flat to cut at the right pixel. */
+const MAX_MORPH_STEP = 16;
+
+/**
+ * Grow/shrink by blur-then-threshold on the side that spreads (editable to grow, keep to
+ * shrink): a Gaussian with sigma r/2 falls to 255*Phi(-2) = 5.8 exactly r pixels past a
+ * straight edge, so cutting at 6 moves the edge by r. Corners come out rounded, like a disk,
+ * at O(r) per pixel where sharp's square dilate()/erode() cost O(r^2) (5 s at r=64 on
+ * 4096x4096). Large radii go in steps of at most 16. OR-ing with the input means growing never
+ * loses a pixel (a lone dot blurs below the cut) and shrinking never gains one.
+ */
+async function morph(k: Plane, radius: number, grow: boolean): Promise<Plane> {
+  let p = grow ? await toPlane(fromPlane(k).negate()) : k;
+  const steps = Math.ceil(radius / MAX_MORPH_STEP);
+  for (let i = 0; i < steps; i++) {
+    const r = Math.round((radius * (i + 1)) / steps) - Math.round((radius * i) / steps);
+    const blurred = await blurPlane(p, r / 2);
+    const last = i === steps - 1;
+    // negate runs last in a sharp pipeline, so turning "editable" back into K costs no pass.
+    p = await toPlane(fromPlane(blurred).threshold(6).boolean(p.data, 'or', raw1(p)).negate(last && grow));
+  }
+  return p;
 }
 
 function check(ok: boolean, what: string): void {
@@ -157,7 +180,7 @@ export async function buildPlane(source: MaskSource, options: MaskOptions = {}):
   if (options.threshold !== undefined || morphing) k = await thresholdPlane(k, options.threshold ?? 128);
   if (options.invert) k = await toPlane(fromPlane(k).negate());
   if (morphing) k = await morph(k, morphing, options.grow !== undefined);
-  if (options.feather) k = await toPlane(fromPlane(k).blur({ sigma: options.feather / 2, minAmplitude: 0.01 }));
+  if (options.feather) k = await blurPlane(k, options.feather / 2);
   return { plane: k, flattened };
 }
 
