@@ -47,7 +47,7 @@ export async function checkMask(bytes: Uint8Array, opts: { like?: Size } = {}): 
   }
   Object.assign(verdict, { format: meta.format, width: meta.width, height: meta.height, hasAlpha: Boolean(meta.hasAlpha) });
   if (meta.format !== 'png') problem('not-png', `it is ${meta.format.toUpperCase()}, not PNG`);
-  if (!meta.hasAlpha) problem('no-alpha', 'it has no alpha channel; the API edits where alpha is 0');
+  if (!meta.hasAlpha) problem('no-alpha', 'it has no alpha channel (the API edits where alpha is 0)');
   if (opts.like && (opts.like.width !== meta.width || opts.like.height !== meta.height)) {
     problem('size-mismatch', `it is ${meta.width}x${meta.height} but the image is ${opts.like.width}x${opts.like.height}`);
   }
