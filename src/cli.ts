@@ -50,6 +50,7 @@ export function buildProgram(rt: Runtime): Command {
     .option('--verbose', 'log requests, timings and retry decisions to stderr')
     .addOption(new Option('--no-color', 'no colour on stderr (also NO_COLOR)'))
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.stdout.write(s),

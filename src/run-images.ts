@@ -1,7 +1,7 @@
 // The path every image command shares once its request is validated: check the model and the
 // destination, connect (to the offline server with --mock), send, save, report.
 import { ApiError } from './api/errors.js';
-import type { Connection } from './api/http.js';
+import { closeDispatchers, type Connection } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
 import type { Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
@@ -52,10 +52,14 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
     const { startMockServer } = await import('./mock/server.js');
     const server = await startMockServer();
     say.verbose(`offline server listening at ${server.url}`);
-    return { conn: { ...common, baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }, close: () => server.close() };
+    const close = async () => {
+      await closeDispatchers();
+      await server.close();
+    };
+    return { conn: { ...common, baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }, close };
   }
   if (!settings.apiKey) throw new MissingKeyError();
-  return { conn: { ...common, baseUrl: settings.baseUrl, apiKey: settings.apiKey }, close: async () => {} };
+  return { conn: { ...common, baseUrl: settings.baseUrl, apiKey: settings.apiKey }, close: closeDispatchers };
 }
 
 export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult> {

@@ -62,6 +62,13 @@ export function dispatcherFor(timeoutMs: number): Dispatcher {
   return d;
 }
 
+/** Closes pooled keep-alive connections so the process can exit at once. */
+export async function closeDispatchers(): Promise<void> {
+  const all = [...dispatchers.values()];
+  dispatchers.clear();
+  await Promise.all(all.map((d) => d.destroy().catch(() => {})));
+}
+
 export function buildUrl(conn: Connection, path: string): string {
   const url = new URL(conn.baseUrl.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(conn.query ?? {})) url.searchParams.set(k, v);
@@ -100,7 +107,7 @@ export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyRea
     const retry = forced === 'true' || (forced !== 'false' && failure.retryable);
     if (!retry || attempt >= maxAttempts || conn.signal.aborted) throw failure;
     const delayMs = retryDelayMs(headers, attempt);
-    const reason = failure.status ? `${failure.status}${failure.code ? ` ${failure.code}` : ''}` : failure.kind;
+    const reason = failure.status ? `${failure.status}${failure.code ? ` ${failure.code}` : ''}` : `${failure.kind} error${failure.code ? ` (${failure.code})` : ''}`;
     conn.onRetry?.({ attempt: attempt + 1, maxAttempts, delayMs, reason });
     conn.log?.(`retry: ${reason}; waiting ${delayMs} ms before attempt ${attempt + 1} of ${maxAttempts}`);
     try {

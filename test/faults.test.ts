@@ -1,0 +1,190 @@
+// Fault injection end to end: each case asserts the exit code, the stderr message, the exact
+// number of requests the server saw, and that no partial or temp file remains.
+import { readdirSync } from 'node:fs';
+import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { BIN, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+
+let mock: MockServer;
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(async () => {
+  await mock.close();
+  cleanupTemps();
+});
+afterEach(() => {
+  mock.requests.length = 0;
+  mock.setLatency(0);
+});
+
+const rateLimit = { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
+const serverError = { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } };
+
+async function gen(args: string[], cwd = tempDir()) {
+  const r = await imgcli(['--base-url', mock.url, 'gen', 'a fox', '-o', 'out.png', ...args], { cwd });
+  return { ...r, files: readdirSync(cwd) };
+}
+
+const retryLines = (stderr: string) => stderr.split('\n').filter((l) => /retrying in/.test(l));
+
+describe('retries', () => {
+  it('waits for retry-after seconds on a 429, then succeeds', async () => {
+    mock.enqueueFault({ status: 429, headers: { 'retry-after': '1' }, body: rateLimit });
+    const started = Date.now();
+    const r = await gen([]);
+    expect(r.exitCode).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(mock.apiRequests()).toHaveLength(2);
+    expect(retryLines(r.stderr)).toEqual(['429 rate_limit_exceeded: retrying in 1.0 s (attempt 2 of 3)']);
+    expect(r.files).toEqual(['out.png']);
+  });
+
+  it('honours retry-after-ms', async () => {
+    mock.enqueueFault({ status: 429, headers: { 'retry-after-ms': '300' }, body: rateLimit });
+    const r = await gen([]);
+    expect(r.exitCode).toBe(0);
+    expect(retryLines(r.stderr)).toEqual(['429 rate_limit_exceeded: retrying in 0.3 s (attempt 2 of 3)']);
+    expect(mock.apiRequests()).toHaveLength(2);
+  });
+
+  it('retries 500, 502 and 503, then succeeds', async () => {
+    for (const status of [500, 502, 503]) mock.enqueueFault({ status, headers: { 'retry-after-ms': '10' }, body: serverError });
+    const r = await gen(['--max-retries', '3']);
+    expect(r.exitCode).toBe(0);
+    expect(mock.apiRequests()).toHaveLength(4);
+    expect(retryLines(r.stderr)).toHaveLength(3);
+  });
+
+  it('gives up after --max-retries with exit 6', async () => {
+    mock.enqueueFault({ status: 503, headers: { 'retry-after-ms': '10' }, body: serverError }, 5);
+    const r = await gen(['--max-retries', '1']);
+    expect(r.exitCode).toBe(6);
+    expect(mock.apiRequests()).toHaveLength(2);
+    expect(r.stderr).toMatch(/The API answered 503/);
+    expect(r.stdout).toBe('');
+    expect(r.files).toEqual([]);
+  });
+
+  it('never retries insufficient_quota', async () => {
+    mock.enqueueFault({ status: 429, body: { error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } });
+    const r = await gen([]);
+    expect(r.exitCode).toBe(5);
+    expect(mock.apiRequests()).toHaveLength(1);
+    expect(retryLines(r.stderr)).toEqual([]);
+  });
+
+  it('honours x-should-retry: false', async () => {
+    mock.enqueueFault({ status: 500, headers: { 'x-should-retry': 'false' }, body: serverError });
+    const r = await gen([]);
+    expect(r.exitCode).toBe(6);
+    expect(mock.apiRequests()).toHaveLength(1);
+  });
+
+  it('retries a connection reset before the response', async () => {
+    mock.enqueueFault({ drop: 'before-response' });
+    const r = await gen([]);
+    expect(r.exitCode).toBe(0);
+    expect(mock.apiRequests()).toHaveLength(2);
+    expect(retryLines(r.stderr)).toHaveLength(1);
+  });
+});
+
+describe('broken answers leave no file', () => {
+  it('does not retry a timeout, and says how to raise it', async () => {
+    mock.enqueueFault({ stallMs: 5000 });
+    const r = await gen(['--timeout', '1']);
+    expect(r.exitCode).toBe(6);
+    expect(r.stderr).toMatch(/within 1 s \(--timeout 1\)/);
+    expect(r.stderr).toMatch(/may still have generated, and billed/);
+    expect(mock.apiRequests()).toHaveLength(1);
+    expect(r.files).toEqual([]);
+  });
+
+  it.each([
+    ['a body cut mid-JSON', { truncate: 200 }, /broke while reading the answer/],
+    ['invalid JSON', { body: '{"created": 1, "data": [' }, /not JSON/],
+    ['invalid base64', { body: JSON.stringify({ created: 1, data: [{ b64_json: 'iVBORw0KGgo*%%' }] }) }, /not valid base64/],
+    ['truncated base64', { body: JSON.stringify({ created: 1, data: [{ b64_json: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ' }] }) }, /cut short/],
+    ['bytes that are not an image', { body: JSON.stringify({ created: 1, data: [{ b64_json: Buffer.from('hello world!').toString('base64') }] }) }, /not an image/],
+    ['empty data', { body: JSON.stringify({ created: 1, data: [] }) }, /without any image/],
+    ['no data', { body: JSON.stringify({ created: 1 }) }, /without any image/],
+  ])('%s: exit 6', async (_name, fault, message) => {
+    mock.enqueueFault(fault);
+    const r = await gen([]);
+    expect(r.stderr).toMatch(message);
+    expect(r.exitCode).toBe(6);
+    expect(r.stdout).toBe('');
+    expect(mock.apiRequests()).toHaveLength(1);
+    expect(r.files).toEqual([]);
+  });
+
+  it('shows the status and first line of an HTML error page', async () => {
+    mock.enqueueFault({ status: 502, body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>' }, 3);
+    const r = await gen(['--max-retries', '2']);
+    expect(r.exitCode).toBe(6);
+    expect(r.stderr).toMatch(/502.*502 Bad Gateway/);
+    expect(mock.apiRequests()).toHaveLength(3);
+  });
+
+  it('says an image URL probably expired when it answers 403', async () => {
+    mock.enqueueDownloadFault({ status: 403, body: 'AuthenticationFailed' });
+    const r = await gen(['-m', 'dall-e-2']);
+    expect(r.exitCode).toBe(6);
+    expect(r.stderr).toMatch(/answered 403; it has probably expired \(image URLs live 60 minutes\)/);
+    expect(r.files).toEqual([]);
+  });
+});
+
+describe('interrupts', () => {
+  async function interrupt(args: string[], when: () => boolean, signal: NodeJS.Signals = 'SIGINT') {
+    const cwd = tempDir();
+    const child = execa('node', [BIN, '--base-url', mock.url, 'gen', 'a fox', '-o', 'out.png', ...args], {
+      cwd,
+      env: baseEnv(cwd),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+    });
+    const deadline = Date.now() + 10_000;
+    while (!when() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    const sent = Date.now();
+    child.kill(signal);
+    const r = await child;
+    return { ...r, files: readdirSync(cwd), ms: Date.now() - sent };
+  }
+
+  it('Ctrl-C during the request: exit 130, nothing left behind', async () => {
+    mock.setLatency(10_000);
+    const r = await interrupt([], () => mock.apiRequests().length > 0);
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).toMatch(/Interrupted/);
+    expect(r.stdout).toBe('');
+    expect(r.files).toEqual([]);
+    expect(r.ms).toBeLessThan(3000);
+  });
+
+  it('Ctrl-C during a retry wait', async () => {
+    mock.enqueueFault({ status: 429, headers: { 'retry-after': '30' }, body: rateLimit });
+    const r = await interrupt([], () => mock.apiRequests().length > 0);
+    expect(r.exitCode).toBe(130);
+    expect(mock.apiRequests()).toHaveLength(1);
+    expect(r.ms).toBeLessThan(3000);
+  });
+
+  it('Ctrl-C during a download', async () => {
+    mock.enqueueDownloadFault({ stallMs: 10_000 });
+    const r = await interrupt(['-m', 'dall-e-2'], () => mock.requests.some((q) => q.path.startsWith('/files/')));
+    expect(r.exitCode).toBe(130);
+    expect(r.files).toEqual([]);
+  });
+
+  it('SIGTERM exits 143', async () => {
+    mock.setLatency(10_000);
+    const r = await interrupt([], () => mock.apiRequests().length > 0, 'SIGTERM');
+    expect(r.exitCode).toBe(143);
+    expect(r.files).toEqual([]);
+  });
+});
