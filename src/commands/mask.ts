@@ -91,8 +91,8 @@ export function maskCommand(rt: Runtime): Command {
     const preview = flags.preview && likeBytes ? await write(flags.preview, await mask.previewMask(likeBytes, result.png)) : undefined;
     if (flags.out === '-') rt.stdout.write(result.png);
     else if (flags.json) {
-      const file = { path, bytes: result.png.length, width: result.width, height: result.height, format: 'png', editable_percent: round(result.editablePercent) };
-      rt.stdout.write(`${JSON.stringify({ files: [file], preview: preview ?? null }, null, 2)}\n`);
+      const entry = { path, bytes: result.png.length, width: result.width, height: result.height, format: 'png', editable_percent: round(result.editablePercent) };
+      rt.stdout.write(`${JSON.stringify({ files: [entry], preview: preview ?? null }, null, 2)}\n`);
     } else rt.stdout.write(`${path}\n${preview ? `${preview}\n` : ''}`);
     say.info(`mask ${result.width}x${result.height}, ${pct(result.editablePercent)} editable${flags.out === '-' && preview ? `; preview in ${preview}` : ''}`);
   });
