@@ -39,7 +39,9 @@ function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[
 
 function notAccepted(field: string, rulesKey: keyof EndpointRules, model: string, endpoint: Endpoint) {
   const takers = familiesTaking(rulesKey, endpoint);
-  const where = takers.length ? `; it is for ${takers.join(', ')}` : '';
+  // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
+  const elsewhere = (['generations', 'edits', 'variations'] as const).filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length);
+  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')} only` : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : '';
   return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }

@@ -7,7 +7,7 @@ import { FormData } from 'undici';
 import { UsageError } from './errors.js';
 import { fitMask, maskFromDrawing, maskFromFile } from './edit-mask.js';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from './image-info.js';
-import { fitSquare, formatName, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './input-images.js';
+import { fitSquare, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './input-images.js';
 import type { Messenger } from './io.js';
 import type { EndpointRules, ResolvedModel } from './models.js';
 
@@ -58,8 +58,7 @@ async function prepareImage(path: string, field: string, input: UploadInput): Pr
   }
   if (!fit) refuseImage(info, problems, rules.files!, model);
   const { png, side } = await fitSquare(info, fit, fitSide(rules), rules.files!.maxBytes);
-  const was = `${info.width}x${info.height} ${formatName(info.format)}, ${(info.bytes / 1048576).toFixed(1)} MB`;
-  say.info(`${path}: ${problems.join(', ')}; sending a ${side}x${side} PNG made from it (--fit ${fit}; was ${was})`);
+  say.info(`${path}: ${problems.join(', ')}; sending a ${side}x${side} PNG made from it (--fit ${fit})`);
   const filename = `${basename(path, extname(path))}.png`;
   return { info, hasAlpha: info.hasAlpha, fitted: { fit, side }, part: { field, filename, contentType: 'image/png', source: { bytes: png } } };
 }

@@ -6,7 +6,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredFile } from './answers.js';
+import { handleEdits, handleVariations } from './edits.js';
 import { handleGenerations } from './generations.js';
+import { boundaryOf, parseMultipart, recordParts, type RecordedPart } from './multipart.js';
 import type { ApiErrorBody } from './validate.js';
 
 export interface MockOptions {
@@ -37,6 +39,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   json?: unknown;
+  /** The parts of a multipart body (edits, variations), for tests to assert what arrived. */
+  parts?: RecordedPart[];
   rawBodyBytes: number;
 }
 
@@ -71,6 +75,8 @@ export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Pr
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
+  '/v1/images/edits': handleEdits,
+  '/v1/images/variations': handleVariations,
 };
 
 export function errorAnswer(e: ApiErrorBody): RouteAnswer {
@@ -87,6 +93,15 @@ function bearerKey(headers: IncomingMessage['headers']): string | undefined {
   if (auth?.startsWith('Bearer ') && auth.slice(7).trim()) return auth.slice(7).trim();
   const apiKey = headers['api-key'];
   return typeof apiKey === 'string' && apiKey ? apiKey : undefined;
+}
+
+/** A malformed body records no parts; the route answers it with the API's error. */
+function recordPartsSafely(raw: Buffer, boundary: string): RecordedPart[] | undefined {
+  try {
+    return recordParts(parseMultipart(raw, boundary));
+  } catch {
+    return undefined;
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -144,6 +159,8 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       }
     }
     const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length };
+    const boundary = boundaryOf(contentType);
+    if (boundary) record.parts = recordPartsSafely(raw, boundary);
     requests.push(record);
     options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
     const closed = new AbortController();
