@@ -3,7 +3,7 @@
 import { ApiError } from './api/errors.js';
 import { closeDispatchers, type Connection } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
-import type { Settings } from './config.js';
+import { redactKey, type Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
 import { startSpinner, type Messenger, type Runtime } from './io.js';
 import { modelAdvice, type ResolvedModel } from './models.js';
@@ -59,6 +59,7 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
     return { conn: { ...common, baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }, close };
   }
   if (!settings.apiKey) throw new MissingKeyError();
+  say.verbose(`API key ${redactKey(settings.apiKey)} for ${settings.baseUrl}`);
   return { conn: { ...common, baseUrl: settings.baseUrl, apiKey: settings.apiKey }, close: closeDispatchers };
 }
 
