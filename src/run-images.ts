@@ -3,10 +3,11 @@
 import { ApiError } from './api/errors.js';
 import { closeDispatchers, type Connection } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
-import type { Settings } from './config.js';
+import { redactKey, type Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
 import { startSpinner, type Messenger, type Runtime } from './io.js';
 import { modelAdvice, type ResolvedModel } from './models.js';
+import { estimateCost, type CostEstimate } from './prices.js';
 import { prepareDestination, printResult, type OutputPlan } from './output.js';
 import { saveImages, type FailedImage, type SavedFile } from './save-images.js';
 import { USER_AGENT } from './version.js';
@@ -28,6 +29,7 @@ export interface ImagesResult {
   files: SavedFile[];
   failed: FailedImage[];
   usage?: Usage;
+  cost?: CostEstimate;
 }
 
 export interface OpenConnection {
@@ -59,6 +61,7 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
     return { conn: { ...common, baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }, close };
   }
   if (!settings.apiKey) throw new MissingKeyError();
+  say.verbose(`API key ${redactKey(settings.apiKey)} for ${settings.baseUrl}`);
   return { conn: { ...common, baseUrl: settings.baseUrl, apiKey: settings.apiKey }, close: closeDispatchers };
 }
 
@@ -99,6 +102,7 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
+      cost: estimateCost(job.model, response.usage ?? undefined),
     };
   } finally {
     await close();
