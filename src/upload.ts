@@ -15,8 +15,8 @@ export interface UploadPart {
   field: string;
   filename: string;
   contentType: string;
-  /** A file streamed from disk on each attempt, or bytes made in memory (--fit, masks). */
-  source: { path: string } | { bytes: Buffer };
+  /** A file streamed from disk on each attempt, or a Blob made in memory (--fit, masks) and read again per attempt. */
+  source: { path: string } | { blob: Blob };
 }
 
 export interface UploadInput {
@@ -46,7 +46,6 @@ interface PreparedImage {
   info: InputImage;
   /** Set when --fit changed the image: the mask must follow. */
   fitted?: { fit: ImageFit; side: number };
-  hasAlpha: boolean;
 }
 
 async function prepareImage(path: string, field: string, input: UploadInput): Promise<PreparedImage> {
@@ -54,13 +53,14 @@ async function prepareImage(path: string, field: string, input: UploadInput): Pr
   const info = await inspectImage(path);
   const problems = rules.files ? ruleProblems(info, rules.files) : [];
   if (problems.length === 0) {
-    return { info, hasAlpha: info.hasAlpha, part: { field, filename: info.filename, contentType: contentTypeOf(info.format), source: { path } } };
+    return { info, part: { field, filename: info.filename, contentType: contentTypeOf(info.format), source: { path } } };
   }
   if (!fit) refuseImage(info, problems, rules.files!, model);
   const { png, side } = await fitSquare(info, fit, fitSide(rules), rules.files!.maxBytes);
   say.info(`${path}: ${problems.join(', ')}; sending a ${side}x${side} PNG made from it (--fit ${fit})`);
   const filename = `${basename(path, extname(path))}.png`;
-  return { info, hasAlpha: info.hasAlpha, fitted: { fit, side }, part: { field, filename, contentType: 'image/png', source: { bytes: png } } };
+  // fitSquare keeps alpha when the image has it, so info.hasAlpha still holds.
+  return { info, fitted: { fit, side }, part: { field, filename, contentType: 'image/png', source: { blob: new Blob([png], { type: 'image/png' }) } } };
 }
 
 /** Reads, checks and converts every file; throws a UsageError naming the first bad one. */
@@ -74,7 +74,7 @@ export async function prepareUpload(input: UploadInput): Promise<UploadPart[]> {
   if (input.mask !== undefined) mask = await maskFromFile(input.mask, first.info, say, Boolean(rules.mask));
   if (input.maskFrom !== undefined) mask = await maskFromDrawing(input.maskFrom, first.info, say);
   if (mask && first.fitted) mask = await fitMask(mask, first.fitted.fit, first.fitted.side);
-  if (!mask && rules.files?.alphaWithoutMask && !first.hasAlpha) {
+  if (!mask && rules.files?.alphaWithoutMask && !first.info.hasAlpha) {
     throw new UsageError(
       `${first.info.path} has no transparency and no mask was given; ${model.name} edits only where the image is transparent`,
       'Add --mask <png> or --mask-from <drawing> (black = edit), or give a PNG whose transparent pixels mark the area to repaint.',
@@ -83,7 +83,8 @@ export async function prepareUpload(input: UploadInput): Promise<UploadPart[]> {
   const parts = images.map((i) => i.part);
   if (mask) {
     const name = input.mask !== undefined && !first.fitted ? basename(input.mask) : 'mask.png';
-    parts.push({ field: 'mask', filename: name, contentType: contentTypeOf(sniffImage(mask)?.format ?? 'png'), source: { bytes: mask } });
+    const contentType = contentTypeOf(sniffImage(mask)?.format ?? 'png');
+    parts.push({ field: 'mask', filename: name, contentType, source: { blob: new Blob([mask], { type: contentType }) } });
   }
   return parts;
 }
@@ -94,15 +95,12 @@ export async function prepareUpload(input: UploadInput): Promise<UploadPart[]> {
  * global one (Node bundles another undici copy, and its FormData fails undici's brand check).
  */
 export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]): () => Promise<globalThis.FormData> {
-  // In-memory parts become Blobs once; a Blob can be read again for every attempt.
-  const blobs = parts.map((p) => ('bytes' in p.source ? new Blob([p.source.bytes], { type: p.contentType }) : undefined));
   return async () => {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, String(value));
-    for (const [i, part] of parts.entries()) {
-      const blob = blobs[i];
-      const body = blob ?? (await openAsBlob((part.source as { path: string }).path, { type: part.contentType }));
-      form.append(part.field, body, part.filename);
+    for (const { field, filename, contentType, source } of parts) {
+      const blob = 'blob' in source ? source.blob : await openAsBlob(source.path, { type: contentType });
+      form.append(field, blob, filename);
     }
     return form as unknown as globalThis.FormData;
   };
