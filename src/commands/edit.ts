@@ -5,7 +5,7 @@ import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import { DEFAULT_MODEL } from '../models.js';
-import { addOptions, chooseFormat } from './options.js';
+import { addOptions, chooseFormat, fitOption } from './options.js';
 
 interface EditFlags extends GlobalFlags {
   prompt?: string;
@@ -55,8 +55,9 @@ export function editCommand(rt: Runtime): Command {
     .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
     .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'json', 'fit']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
   cmd
+    .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
     .option('--input-fidelity <level>', 'gpt-image-1 and gpt-image-1.5: low or high (keeps faces and details closer)')

@@ -17,7 +17,7 @@ export function parseFormat(value: string): string {
   return formatFromExtension(value) ?? value.toLowerCase();
 }
 
-export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json' | 'fit';
+export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json';
 
 const OPTIONS: Record<OptionName, () => Option> = {
   model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL)`),
@@ -34,7 +34,6 @@ const OPTIONS: Record<OptionName, () => Option> = {
   out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
-  fit: () => new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']),
 };
 
 export function addOptions(cmd: Command, names: OptionName[]): Command {
@@ -57,3 +56,7 @@ export function chooseFormat(flag: string | undefined, outFormat: string | undef
   }
   return flag;
 }
+
+/** --fit for the upload commands (edit, vary). Kept apart from OPTIONS: gen has no files to fit. */
+export const fitOption = () =>
+  new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']);

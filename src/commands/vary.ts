@@ -6,7 +6,7 @@ import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models.js';
-import { addOptions, chooseFormat } from './options.js';
+import { addOptions, chooseFormat, fitOption } from './options.js';
 
 interface VaryFlags extends GlobalFlags {
   prompt?: string;
@@ -63,8 +63,8 @@ export function varyCommand(rt: Runtime): Command {
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'json', 'fit']);
-  cmd.addHelpText('after', EXAMPLES);
+  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
     const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload] = await Promise.all([

@@ -6,7 +6,7 @@ import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image-info.js';
 import type { Endpoint, EndpointRules, ResolvedModel } from '../models.js';
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
-import { boundaryOf, MultipartError, parseMultipart, type FormPart } from './multipart.js';
+import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './server.js';
 import type { SynthFormat } from './synth.js';
 import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
@@ -141,6 +141,19 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
     ctx,
   );
   return { status: 200, json };
+}
+
+export type { RecordedPart };
+
+/** The parts of a multipart body for the request log; none for other bodies or a malformed one (the route answers that). */
+export function recordUploadParts(raw: Buffer, contentType: string): RecordedPart[] | undefined {
+  const boundary = boundaryOf(contentType);
+  if (!boundary) return undefined;
+  try {
+    return recordParts(parseMultipart(raw, boundary));
+  } catch {
+    return undefined;
+  }
 }
 
 export const handleEdits = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => handleUpload('edits', req, raw, ctx);

@@ -6,9 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredFile } from './answers.js';
-import { handleEdits, handleVariations } from './edits.js';
+import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } from './edits.js';
 import { handleGenerations } from './generations.js';
-import { boundaryOf, parseMultipart, recordParts, type RecordedPart } from './multipart.js';
 import type { ApiErrorBody } from './validate.js';
 
 export interface MockOptions {
@@ -95,15 +94,6 @@ function bearerKey(headers: IncomingMessage['headers']): string | undefined {
   return typeof apiKey === 'string' && apiKey ? apiKey : undefined;
 }
 
-/** A malformed body records no parts; the route answers it with the API's error. */
-function recordPartsSafely(raw: Buffer, boundary: string): RecordedPart[] | undefined {
-  try {
-    return recordParts(parseMultipart(raw, boundary));
-  } catch {
-    return undefined;
-  }
-}
-
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -159,8 +149,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       }
     }
     const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length };
-    const boundary = boundaryOf(contentType);
-    if (boundary) record.parts = recordPartsSafely(raw, boundary);
+    record.parts = recordUploadParts(raw, contentType);
     requests.push(record);
     options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
     const closed = new AbortController();
