@@ -17,10 +17,11 @@ interface Chunk {
 
 export const isWebp = (bytes: Buffer) => bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP';
 
-/** The chunks inside the RIFF container; `complete` is false when one runs past the end. */
+/** The chunks inside the RIFF container; `complete`: all there, image data included. */
 function walk(bytes: Buffer): { chunks: Chunk[]; complete: boolean } {
   const chunks: Chunk[] = [];
-  const riffEnd = Math.min(8 + bytes.readUInt32LE(4), bytes.length);
+  const declared = 8 + bytes.readUInt32LE(4);
+  const riffEnd = Math.min(declared, bytes.length);
   let i = 12;
   while (i + 8 <= riffEnd) {
     const size = bytes.readUInt32LE(i + 4);
@@ -30,7 +31,8 @@ function walk(bytes: Buffer): { chunks: Chunk[]; complete: boolean } {
     chunks.push({ fourcc: bytes.toString('latin1', i, i + 4), start: i, end, data: bytes.subarray(i + 8, dataEnd) });
     i = end;
   }
-  return { chunks, complete: i === riffEnd && chunks.length > 0 };
+  const hasImage = chunks.some((c) => c.fourcc === 'VP8 ' || c.fourcc === 'VP8L' || c.fourcc === 'ANMF');
+  return { chunks, complete: i === riffEnd && declared <= bytes.length && hasImage };
 }
 
 function makeChunk(fourcc: string, data: Buffer): Buffer {
