@@ -3,6 +3,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, isQuotaError } from './api/errors.js';
 import { genCommand } from './commands/gen.js';
+import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { InterruptedError, MissingKeyError, PartialFailureError, ResponseError, UsageError } from './errors.js';
@@ -65,7 +66,7 @@ Examples:
   $ imgcli gen "app icon" -s 1024x1024 -o icon.png --json | jq .files
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, maskCommand, mockServerCommand]) {
+  for (const make of [genCommand, maskCommand, infoCommand, mockServerCommand]) {
     const cmd = make(rt);
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);

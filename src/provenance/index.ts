@@ -7,7 +7,7 @@ import type { Provenance } from './record.js';
 import { embedWebp, isWebp, readWebp } from './webp.js';
 
 export { canonicalJson, requestFingerprint, type FingerprintInput } from './fingerprint.js';
-export { ProvenanceError, type Provenance } from './record.js';
+export { isoTime, ProvenanceError, type Provenance } from './record.js';
 export { NAMESPACE as XMP_NAMESPACE } from './xmp.js';
 
 export type ProvenanceFormat = 'png' | 'jpeg' | 'webp';
