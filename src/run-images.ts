@@ -7,6 +7,7 @@ import { redactKey, type Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
 import { startSpinner, type Messenger, type Runtime } from './io.js';
 import { modelAdvice, type ResolvedModel } from './models.js';
+import { estimateCost, type CostEstimate } from './prices.js';
 import { prepareDestination, printResult, type OutputPlan } from './output.js';
 import { saveImages, type FailedImage, type SavedFile } from './save-images.js';
 import { USER_AGENT } from './version.js';
@@ -28,6 +29,7 @@ export interface ImagesResult {
   files: SavedFile[];
   failed: FailedImage[];
   usage?: Usage;
+  cost?: CostEstimate;
 }
 
 export interface OpenConnection {
@@ -100,6 +102,7 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
+      cost: estimateCost(job.model, response.usage ?? undefined),
     };
   } finally {
     await close();
