@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiError, isQuotaError } from './api/errors.js';
 import { editCommand } from './commands/edit.js';
 import { genCommand } from './commands/gen.js';
+import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { varyCommand } from './commands/vary.js';
@@ -68,7 +69,7 @@ Examples:
   $ imgcli edit photo.png --mask-from scribble.png -p "a red scarf"   # black = edit
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, maskCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, maskCommand, infoCommand, mockServerCommand]) {
     const cmd = make(rt);
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
