@@ -5,9 +5,9 @@ import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import { DEFAULT_MODEL } from '../models.js';
-import { addOptions, chooseFormat, fitOption } from './options.js';
+import { addOptions, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface EditFlags extends GlobalFlags {
+interface EditFlags extends GlobalFlags, StreamFlags {
   prompt?: string;
   count?: number;
   size?: string;
@@ -21,6 +21,7 @@ interface EditFlags extends GlobalFlags {
   out?: string;
   clobber: boolean;
   json?: boolean;
+  preview?: boolean;
   mask?: string;
   maskFrom?: string;
   inputFidelity?: string;
@@ -55,7 +56,7 @@ export function editCommand(rt: Runtime): Command {
     .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
     .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'json', 'stream', 'partialImages', 'noPartials', 'preview']);
   cmd
     .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
@@ -97,13 +98,14 @@ export function editCommand(rt: Runtime): Command {
       response_format: flags.responseFormat,
       input_fidelity: flags.inputFidelity,
       user: flags.user,
+      ...streamFields(flags),
     });
     if (flags.json && flags.out === '-') throw new UsageError('--json and -o - both want stdout; pick one');
     const outIsDir = flags.out !== undefined && (await output.isDirectory(flags.out));
     const plan = output.planOutputs({ out: flags.out, count: flags.count ?? 1, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     checkCount(paths.length, rules.files, model, 'edits');
     const parts = await upload.prepareUpload({ paths, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
-    const result = await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(body, parts), plan }, say);
+    const result = await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(body, parts), plan, stream: streamOptions(body, flags), preview: flags.preview }, say);
     reportRun(rt, result, { json: flags.json }, say);
   });
   return cmd;

@@ -4,9 +4,9 @@ import { MODELS, DEFAULT_MODEL } from '../models.js';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
-import { addOptions, chooseFormat } from './options.js';
+import { addOptions, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface GenFlags extends GlobalFlags {
+interface GenFlags extends GlobalFlags, StreamFlags {
   count?: number;
   size?: string;
   quality?: string;
@@ -20,6 +20,7 @@ interface GenFlags extends GlobalFlags {
   out?: string;
   clobber: boolean;
   json?: boolean;
+  preview?: boolean;
 }
 
 const EXAMPLES = `
@@ -47,7 +48,7 @@ export function genCommand(rt: Runtime): Command {
     .summary('generate images from a text prompt')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'json', 'stream', 'partialImages', 'noPartials', 'preview']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<GenFlags>();
@@ -78,11 +79,12 @@ export function genCommand(rt: Runtime): Command {
       moderation: flags.moderation,
       response_format: flags.responseFormat,
       user: flags.user,
+      ...streamFields(flags),
     });
     if (flags.json && flags.out === '-') throw new UsageError('--json and -o - both want stdout; pick one');
     const outIsDir = flags.out !== undefined && (await output.isDirectory(flags.out));
     const plan = output.planOutputs({ out: flags.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
-    const result = await runImages(rt, settings, { endpoint: 'generations', model, json: body, plan }, say);
+    const result = await runImages(rt, settings, { endpoint: 'generations', model, json: body, plan, stream: streamOptions(body, flags), preview: flags.preview }, say);
     reportRun(rt, result, { json: flags.json }, say);
   });
   return cmd;

@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatFromExtension } from '../image-info.js';
 import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
+import type { StreamOptions } from '../stream-images.js';
 
 export function parseWhole(flag: string) {
   return (value: string): number => {
@@ -17,7 +18,11 @@ export function parseFormat(value: string): string {
   return formatFromExtension(value) ?? value.toLowerCase();
 }
 
-export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json';
+export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json'
+  | 'stream' | 'partialImages' | 'noPartials' | 'preview';
+
+/** How many partial images --stream asks for when --partial-images is not given. */
+export const DEFAULT_PARTIAL_IMAGES = 2;
 
 const OPTIONS: Record<OptionName, () => Option> = {
   model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL)`),
@@ -34,7 +39,32 @@ const OPTIONS: Record<OptionName, () => Option> = {
   out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
+  stream: () => new Option('--stream', 'stream the answer: partial images arrive (and are written) while the image is drawn; GPT image models'),
+  partialImages: () => new Option('--partial-images <0-3>', `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`).argParser(parseWhole('--partial-images')),
+  noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),
+  preview: () => new Option('--preview', 'show the images (and streamed partials) in the terminal: kitty, Ghostty, WezTerm, iTerm2'),
 };
+
+export interface StreamFlags {
+  stream?: boolean;
+  partialImages?: number;
+  partials: boolean;
+}
+
+/**
+ * The request fields for --stream and --partial-images (alone, it implies --stream), for the
+ * model schema to judge; undefined fields are not sent.
+ */
+export function streamFields(flags: StreamFlags): { stream?: boolean; partial_images?: number } {
+  if (!flags.stream && flags.partialImages === undefined) return {};
+  return { stream: true, partial_images: flags.partialImages ?? DEFAULT_PARTIAL_IMAGES };
+}
+
+/** The job's stream settings, from the validated request body. */
+export function streamOptions(body: Record<string, unknown>, flags: StreamFlags): StreamOptions | undefined {
+  if (body.stream !== true) return undefined;
+  return { partialImages: Number(body.partial_images ?? 0), writePartials: flags.partials };
+}
 
 export function addOptions(cmd: Command, names: OptionName[]): Command {
   for (const name of names) cmd.addOption(OPTIONS[name]());

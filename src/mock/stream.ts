@@ -1,5 +1,5 @@
 // Streamed answers (`stream: true`) on the offline server: the ordinary JSON answer replayed as
-// server-sent events in the API's shape, each image preceded by its partial images (blurred,
+// server-sent events in the API's shape, each image preceded by its partial images (blocky,
 // downscaled renders of the final that get sharper), spaced over time, with stream faults.
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,15 +35,15 @@ export function streamingOf(req: RecordedRequest): { partials: number } | undefi
   return { partials: Number.isInteger(partials) && partials > 0 ? partials : 0 };
 }
 
-/** A blurred, downscaled copy of the final at its full size; `step` 0 is the roughest. */
+/** A coarse, blocky copy of the final at its full size; `step` 0 is the roughest. */
 async function partialRender(final: Buffer, step: number, steps: number, format: string): Promise<Buffer> {
   const meta = await sharp(final).metadata();
   const width = meta.width ?? 1024;
   const height = meta.height ?? 1024;
-  // 1/4 of the width for the last partial, halving for each earlier one.
-  const factor = 2 ** (steps - step + 1);
-  const small = await sharp(final).resize(Math.max(4, Math.round(width / factor))).toBuffer();
-  const img = sharp(small).resize(width, height).blur(0.3 + (steps - step) * 1.5);
+  // The last partial has a quarter of the detail, each earlier one a quarter of the next's.
+  const factor = 4 ** (steps - step);
+  const small = await sharp(final).resize(Math.max(2, Math.round(width / factor))).toBuffer();
+  const img = sharp(small).resize(width, height, { kernel: 'nearest' });
   const encoded = format === 'jpeg' ? img.jpeg() : format === 'webp' ? img.webp({ effort: 0 }) : img.png({ compressionLevel: 2, adaptiveFiltering: false });
   return encoded.toBuffer();
 }
