@@ -2,6 +2,7 @@
 // --no-partials) and previewed, each completed image is saved like any other, and progress goes
 // to stderr. Images the stream did not finish leave no files behind, partials included.
 import { unlink } from 'node:fs/promises';
+import { ApiError } from './api/errors.js';
 import type { ImageStreamEvent } from './api/image-stream.js';
 import type { Connection, ResponseHead } from './api/http.js';
 import { streamImages, type ImagesRequest, type Usage } from './api/images.js';
@@ -136,6 +137,9 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
     }
   } catch (err) {
     error = err;
+    if (err instanceof ApiError && err.kind === 'network' && !err.retryable) {
+      err.hint = 'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.';
+    }
   } finally {
     spinner.stop();
   }
