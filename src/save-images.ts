@@ -2,7 +2,7 @@
 // expire after 60 minutes), check what the bytes really are, and write each image atomically.
 import { request, type Dispatcher } from 'undici';
 import { ApiError } from './api/errors.js';
-import { dispatcherFor } from './api/http.js';
+import { discardBody, dispatcherFor } from './api/http.js';
 import type { ImageItem } from './api/images.js';
 import { ResponseError } from './errors.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
@@ -102,7 +102,7 @@ async function download(url: string, index: number, ctx: SaveContext): Promise<D
     throw new ApiError({ kind: 'network', message: `Could not download image ${index + 1} from ${parsed.host}: ${(err as Error).message}`, hint: 'Run the command again; image URLs stay valid for 60 minutes.', cause: err });
   }
   if (res.statusCode !== 200) {
-    res.body.destroy();
+    discardBody(res.body);
     const expired = res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410;
     throw new ResponseError(
       `Downloading image ${index + 1} failed: the URL answered ${res.statusCode}${expired ? '; it has probably expired (image URLs live 60 minutes)' : ''}.`,
@@ -112,7 +112,7 @@ async function download(url: string, index: number, ctx: SaveContext): Promise<D
   }
   const length = Number(res.headers['content-length']);
   if (length > MAX_DOWNLOAD_BYTES) {
-    res.body.destroy();
+    discardBody(res.body);
     throw new ResponseError(`Image ${index + 1} is ${length} bytes, more than the ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB imgcli accepts.`, undefined, ctx.requestId);
   }
   return res.body;

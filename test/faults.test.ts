@@ -17,6 +17,7 @@ afterAll(async () => {
 afterEach(() => {
   mock.requests.length = 0;
   mock.setLatency(0);
+  mock.clearFaults();
 });
 
 const rateLimit = { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } };

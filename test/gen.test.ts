@@ -16,6 +16,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   mock.requests.length = 0;
+  mock.clearFaults();
 });
 
 const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
@@ -54,7 +55,7 @@ describe('imgcli gen', () => {
     const cwd = tempDir();
     const r = await run(['gen', 'a wide view', '-s', '1536x1024', '-q', 'low', '-o', 'deep/er/wide.png'], { cwd });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe('deep/er/wide.png\n');
+    expect(r.stdout).toBe('deep/er/wide.png');
     const meta = await sharp(join(cwd, 'deep/er/wide.png')).metadata();
     expect([meta.width, meta.height]).toEqual([1536, 1024]);
     expect(lastBody()).toMatchObject({ size: '1536x1024', quality: 'low' });
@@ -80,7 +81,7 @@ describe('imgcli gen', () => {
     const cwd = tempDir();
     const a = await run(['gen', 'a watercolor fox', '-n', '2', '-o', 'set.webp'], { cwd });
     expect(a.exitCode).toBe(0);
-    expect(a.stdout).toBe('set-1.webp\nset-2.webp\n');
+    expect(a.stdout).toBe('set-1.webp\nset-2.webp');
     expect(lastBody()).toMatchObject({ n: 2, output_format: 'webp' });
     const b = await run(['gen', 'a watercolor fox', '-n', '3', '-o', 'out/'], { cwd });
     expect(b.exitCode).toBe(0);
@@ -97,7 +98,7 @@ describe('imgcli gen', () => {
     mkdirSync(join(cwd, 'shots'));
     const r = await run(['gen', 'a watercolor fox', '-o', 'shots'], { cwd });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^shots\/a-watercolor-fox-\d{8}-\d{6}\.png\n$/);
+    expect(r.stdout).toMatch(/^shots\/a-watercolor-fox-\d{8}-\d{6}\.png$/);
   });
 
   it('writes image bytes to stdout with -o -, and refuses it with --count > 1', async () => {

@@ -183,11 +183,17 @@ async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyRea
       if (!signal.aborted && !isTransportFailure(err)) throw err;
       throw transportError(err, conn, timeout.signal, url, true);
     } finally {
-      res.body.destroy();
+      discardBody(res.body);
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Drops a body we are done with; a late error from it is expected and not worth a crash. */
+export function discardBody(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 function isTransportFailure(err: unknown): boolean {

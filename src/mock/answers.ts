@@ -1,0 +1,98 @@
+// Builds successful Images API answers from synthesized pictures: b64_json for GPT models, URLs
+// the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
+import { randomBytes } from 'node:crypto';
+import type { ResolvedModel } from '../models.js';
+import { parseSize, synthesizeImage, type SynthFormat, type SynthImage } from './synth.js';
+
+export interface StoredFile {
+  bytes: Buffer;
+  contentType: string;
+  expiresAt: number;
+}
+
+export interface AnswerContext {
+  origin: string;
+  files: Map<string, StoredFile>;
+  urlTtlMs: number;
+}
+
+export interface ImagesAnswerInput {
+  model: ResolvedModel;
+  prompt: string;
+  n: number;
+  size?: string;
+  quality?: string;
+  format?: SynthFormat;
+  compression?: number;
+  background?: string;
+  responseFormat?: string;
+  /** Seeds the picture besides the prompt (edits pass their input bytes' hash). */
+  variant?: string;
+}
+
+const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
+
+/** Image output tokens, roughly as OpenAI bills them: by quality, scaled by area. */
+function outputTokens(width: number, height: number, quality: string | undefined): number {
+  const base = quality === 'low' ? 272 : quality === 'high' || quality === 'xhigh' || quality === 'max' ? 4160 : 1056;
+  return Math.round((base * width * height) / (1024 * 1024));
+}
+
+export function usageFor(prompt: string, images: SynthImage[], quality: string | undefined, inputImageTokens = 0) {
+  const text = Math.ceil(prompt.length / 4);
+  const output = images.reduce((sum, img) => sum + outputTokens(img.width, img.height, quality), 0);
+  const input = text + inputImageTokens;
+  return {
+    total_tokens: input + output,
+    input_tokens: input,
+    output_tokens: output,
+    input_tokens_details: { text_tokens: text, image_tokens: inputImageTokens },
+    output_tokens_details: { image_tokens: output, text_tokens: 0 },
+  };
+}
+
+export async function renderImages(input: ImagesAnswerInput): Promise<SynthImage[]> {
+  const { width, height } = parseSize(input.size);
+  return Promise.all(
+    Array.from({ length: input.n }, (_, index) =>
+      synthesizeImage({
+        prompt: input.prompt,
+        index,
+        width,
+        height,
+        format: input.format ?? 'png',
+        compression: input.compression,
+        transparent: input.background === 'transparent',
+        variant: input.variant,
+      }),
+    ),
+  );
+}
+
+export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext): Promise<Record<string, unknown>> {
+  const images = await renderImages(input);
+  const gpt = isGpt(input.model);
+  const useUrl = !gpt && (input.responseFormat ?? 'url') === 'url';
+  const data = images.map((img) => {
+    const item: Record<string, unknown> = {};
+    if (useUrl) {
+      const id = randomBytes(8).toString('hex');
+      ctx.files.set(id, { bytes: img.bytes, contentType: img.contentType, expiresAt: Date.now() + ctx.urlTtlMs });
+      item.url = `${ctx.origin}/files/${id}.${img.format === 'jpeg' ? 'jpg' : img.format}`;
+    } else {
+      item.b64_json = img.bytes.toString('base64');
+    }
+    if (input.model.family === 'dall-e-3') item.revised_prompt = `A detailed illustration of ${input.prompt.trim()}`;
+    return item;
+  });
+  const answer: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
+  if (gpt) {
+    const first = images[0]!;
+    answer.background = input.background === 'transparent' ? 'transparent' : 'opaque';
+    answer.output_format = first.format;
+    answer.size = `${first.width}x${first.height}`;
+    answer.quality = input.quality && input.quality !== 'auto' ? input.quality : 'medium';
+    answer.usage = usageFor(input.prompt, images, input.quality);
+  }
+  return answer;
+}

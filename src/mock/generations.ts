@@ -1,0 +1,38 @@
+// POST /v1/images/generations on the offline server.
+import { imagesAnswer } from './answers.js';
+import type { RouteAnswer, RouteContext, RecordedRequest } from './server.js';
+import { errorAnswer } from './server.js';
+import type { SynthFormat } from './synth.js';
+import { judgeModel, moderate, validateParams } from './validate.js';
+
+export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
+  const body = req.json;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return errorAnswer({ status: 400, message: 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.', type: 'invalid_request_error', param: null, code: null });
+  }
+  const fields = body as Record<string, unknown>;
+  const judged = judgeModel(fields, 'generations', ctx.extraModels);
+  if ('status' in judged) return errorAnswer(judged);
+  if (judged.rules) {
+    const problem = validateParams(fields, judged.rules);
+    if (problem) return errorAnswer(problem);
+  }
+  const refused = moderate(fields.prompt, judged.model);
+  if (refused) return errorAnswer(refused);
+  const format = ['png', 'jpeg', 'webp'].includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
+  const json = await imagesAnswer(
+    {
+      model: judged.model,
+      prompt: String(fields.prompt ?? ''),
+      n: Number(fields.n ?? 1),
+      size: typeof fields.size === 'string' ? fields.size : undefined,
+      quality: typeof fields.quality === 'string' ? fields.quality : undefined,
+      format,
+      compression: typeof fields.output_compression === 'number' ? fields.output_compression : undefined,
+      background: typeof fields.background === 'string' ? fields.background : undefined,
+      responseFormat: typeof fields.response_format === 'string' ? fields.response_format : undefined,
+    },
+    ctx,
+  );
+  return { status: 200, json };
+}

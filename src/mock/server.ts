@@ -1,0 +1,235 @@
+// The offline OpenAI-compatible Images server: a node:http server that answers like
+// api.openai.com (validation, error shapes, x-request-id), with synthesized images, URLs it
+// serves and expires, and fault injection for tests (statuses, drops, truncation, stalls).
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StoredFile } from './answers.js';
+import { handleGenerations } from './generations.js';
+import type { ApiErrorBody } from './validate.js';
+
+export interface MockOptions {
+  port?: number;
+  host?: string;
+  /** Delay before each API answer. */
+  latencyMs?: number;
+  /** When set, only this key is accepted; otherwise any non-empty key. */
+  apiKey?: string;
+  /** How long image URLs stay valid (default 60 minutes, as OpenAI's). */
+  urlTtlMs?: number;
+  /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
+  extraModels?: string[];
+  /** One line per request, for the foreground `imgcli mock-server`. */
+  log?: (line: string) => void;
+}
+
+export type Fault =
+  | { status: number; body?: string | object; headers?: Record<string, string> }
+  | { drop: 'before-response' }
+  | { truncate: number }
+  | { stallMs: number }
+  | { body: string; status?: number; contentType?: string };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  json?: unknown;
+  rawBodyBytes: number;
+}
+
+export interface MockServer {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  enqueueFault(fault: Fault, times?: number): void;
+  enqueueDownloadFault(fault: Fault, times?: number): void;
+  setLatency(ms: number): void;
+  /** Drops faults not yet used, so one test's leftovers cannot leak into the next. */
+  clearFaults(): void;
+  apiRequests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** What a route hands back: a JSON answer with its status. */
+export interface RouteAnswer {
+  status: number;
+  json: unknown;
+}
+
+export interface RouteContext {
+  origin: string;
+  files: Map<string, StoredFile>;
+  urlTtlMs: number;
+  extraModels: readonly string[];
+}
+
+export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;
+
+/** Routes by path; later features (edits, variations, models) add entries here. */
+const ROUTES: Record<string, Route> = {
+  '/v1/images/generations': handleGenerations,
+};
+
+export function errorAnswer(e: ApiErrorBody): RouteAnswer {
+  return { status: e.status, json: { error: { message: e.message, type: e.type, param: e.param, code: e.code } } };
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function bearerKey(headers: IncomingMessage['headers']): string | undefined {
+  const auth = headers.authorization;
+  if (auth?.startsWith('Bearer ') && auth.slice(7).trim()) return auth.slice(7).trim();
+  const apiKey = headers['api-key'];
+  return typeof apiKey === 'string' && apiKey ? apiKey : undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function startMockServer(options: MockOptions = {}): Promise<MockServer> {
+  const requests: RecordedRequest[] = [];
+  const faults: Fault[] = [];
+  const downloadFaults: Fault[] = [];
+  const files = new Map<string, StoredFile>();
+  let latencyMs = options.latencyMs ?? 0;
+  const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [] };
+
+  async function applyFault(fault: Fault, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
+    if ('drop' in fault) {
+      res.socket?.destroy();
+      return;
+    }
+    if ('truncate' in fault) {
+      const full = await answer();
+      const body = Buffer.from(full.body);
+      res.writeHead(full.status, { 'content-type': full.type, 'content-length': body.length });
+      res.write(body.subarray(0, fault.truncate));
+      // Let the partial body reach the client before the connection dies.
+      setTimeout(() => res.socket?.destroy(), 50);
+      return;
+    }
+    if ('stallMs' in fault) {
+      await sleep(fault.stallMs, undefined, { signal: closed }).catch(() => {});
+      if (closed.aborted) return;
+      const full = await answer();
+      send(res, full.status, full.body, full.type);
+      return;
+    }
+    const body = typeof fault.body === 'object' ? JSON.stringify(fault.body) : (fault.body ?? '');
+    const type = 'contentType' in fault && fault.contentType ? fault.contentType : typeof fault.body === 'object' ? 'application/json' : body.trimStart().startsWith('<') ? 'text/html' : body.trimStart().startsWith('{') ? 'application/json' : 'text/plain';
+    send(res, fault.status ?? 200, body, type, 'headers' in fault ? fault.headers : {});
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const requestId = `req_${randomBytes(12).toString('hex')}`;
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const raw = await readBody(req);
+    const contentType = String(req.headers['content-type'] ?? '');
+    let json: unknown;
+    if (contentType.includes('json')) {
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+    }
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length };
+    requests.push(record);
+    options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+
+    if (url.pathname.startsWith('/files/')) {
+      const serve = async () => {
+        const id = url.pathname.slice('/files/'.length).replace(/\.\w+$/, '');
+        const file = files.get(id);
+        if (!file) return { status: 404, body: 'BlobNotFound: The specified blob does not exist.', type: 'text/plain' };
+        if (Date.now() > file.expiresAt) {
+          return { status: 403, body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>', type: 'application/xml' };
+        }
+        return { status: 200, body: file.bytes, type: file.contentType };
+      };
+      const fault = downloadFaults.shift();
+      if (fault) return applyFault(fault, res, serve, closed.signal);
+      const answer = await serve();
+      return send(res, answer.status, answer.body, answer.type);
+    }
+
+    const route = ROUTES[url.pathname];
+    const answer = async () => {
+      const result = await respond(route, record, raw, req);
+      return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
+    };
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
+    if (closed.signal.aborted) return;
+    const fault = faults.shift();
+    if (fault) return applyFault(fault, res, answer, closed.signal);
+    const result = await answer();
+    send(res, result.status, result.body, result.type);
+  }
+
+  async function respond(route: Route | undefined, record: RecordedRequest, raw: Buffer, req: IncomingMessage): Promise<RouteAnswer> {
+    const key = bearerKey(req.headers);
+    if (!key || (options.apiKey && key !== options.apiKey)) {
+      return errorAnswer({
+        status: 401,
+        message: key ? 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.' : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      });
+    }
+    if (!route) {
+      return errorAnswer({ status: 404, message: `Invalid URL (${record.method} ${record.path})`, type: 'invalid_request_error', param: null, code: null });
+    }
+    return route(record, raw, ctx);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, JSON.stringify({ error: { message: `mock server error: ${(err as Error).message}`, type: 'server_error', param: null, code: null } }), 'application/json');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  ctx.origin = `http://${host}:${port}`;
+
+  const enqueue = (queue: Fault[]) => (fault: Fault, times = 1) => {
+    for (let i = 0; i < times; i++) queue.push(fault);
+  };
+  return {
+    url: `${ctx.origin}/v1`,
+    port,
+    requests,
+    enqueueFault: enqueue(faults),
+    enqueueDownloadFault: enqueue(downloadFaults),
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    clearFaults: () => {
+      faults.length = 0;
+      downloadFaults.length = 0;
+    },
+    apiRequests: () => requests.filter((r) => !r.path.startsWith('/files/')),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,122 @@
+// Deterministic stand-in images: a diagonal gradient between two colours picked from a hash of
+// the prompt, a soft circle and faint ripples, so every prompt (and every index of n) looks
+// different while the same request always yields the same bytes.
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+
+export type SynthFormat = 'png' | 'jpeg' | 'webp';
+
+export interface SynthOptions {
+  prompt: string;
+  /** Position within n; images of one request must differ. */
+  index?: number;
+  width?: number;
+  height?: number;
+  format?: SynthFormat;
+  /** OpenAI's output_compression (0-100, 100 = best quality); jpeg and webp only. */
+  compression?: number;
+  /** Adds a real alpha channel that fades out towards the edges. */
+  transparent?: boolean;
+  /** Extra seed text, e.g. for streamed partial images. */
+  variant?: string;
+}
+
+export interface SynthImage {
+  bytes: Buffer;
+  width: number;
+  height: number;
+  format: SynthFormat;
+  contentType: string;
+}
+
+const CONTENT_TYPE: Record<SynthFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+/** Parses WIDTHxHEIGHT; "auto" and anything unparseable give 1024x1024. */
+export function parseSize(size: string | undefined): { width: number; height: number } {
+  const m = /^(\d{1,5})x(\d{1,5})$/.exec(size ?? '');
+  if (!m) return { width: 1024, height: 1024 };
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+function seedBytes(opts: SynthOptions): Buffer {
+  return createHash('sha256')
+    .update(`${opts.prompt}\u0000${opts.index ?? 0}\u0000${opts.variant ?? ''}`)
+    .digest();
+}
+
+// Hue from the hash, fixed saturation/lightness ranges, so colours are vivid rather than muddy.
+function colour(hue: number, sat: number, light: number): [number, number, number] {
+  const a = sat * Math.min(light, 1 - light);
+  const f = (n: number) => {
+    const k = (n + hue / 30) % 12;
+    return Math.round(255 * (light - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
+  };
+  return [f(0), f(8), f(4)];
+}
+
+/** The raw RGB(A) pixels; exported so tests can check the picture without decoding. */
+export function synthPixels(opts: SynthOptions): { data: Buffer; width: number; height: number; channels: 3 | 4 } {
+  const width = opts.width ?? 1024;
+  const height = opts.height ?? 1024;
+  const channels = opts.transparent ? 4 : 3;
+  const s = seedBytes(opts);
+  const hue = (s[0]! << 8) | s[1]!;
+  const c1 = colour(hue % 360, 0.65 + s[2]! / 1024, 0.35 + s[3]! / 1024);
+  const c2 = colour((hue + 90 + (s[4]! % 180)) % 360, 0.6 + s[5]! / 1024, 0.55 + s[6]! / 1024);
+  const c3 = colour((hue + 200 + (s[7]! % 60)) % 360, 0.8, 0.6);
+  const cx = (0.25 + (s[8]! / 255) * 0.5) * width;
+  const cy = (0.25 + (s[9]! / 255) * 0.5) * height;
+  const radius = (0.15 + (s[10]! / 255) * 0.2) * Math.min(width, height);
+  const ripple = (2 + (s[11]! % 6)) * Math.PI * 2 / Math.max(width, height);
+  const fade = Math.max(1, Math.round(0.12 * Math.min(width, height)));
+
+  const data = Buffer.allocUnsafe(width * height * channels);
+  // The per-row ripple term is shared by the whole row, so compute it once.
+  const rowWave = new Float32Array(height);
+  for (let y = 0; y < height; y++) rowWave[y] = Math.sin(y * ripple);
+  const invSpan = 1 / (width + height - 2 || 1);
+  const invR2 = 1 / (radius * radius);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    const dy = y - cy;
+    const dy2 = dy * dy;
+    const wave = rowWave[y]!;
+    const edgeY = Math.min(y, height - 1 - y);
+    for (let x = 0; x < width; x++) {
+      const t = (x + y) * invSpan;
+      const dx = x - cx;
+      // Soft disc: 1 in the middle, falling smoothly to 0 at 1.4 radii.
+      const d = (dx * dx + dy2) * invR2;
+      const disc = d >= 2 ? 0 : (1 - d * 0.5) * (1 - d * 0.5);
+      const shade = 1 + 0.06 * wave * Math.sin(x * ripple);
+      const u = 1 - t;
+      const v = 1 - disc;
+      data[o] = Math.min(255, (c1[0] * u + c2[0] * t) * shade * v + c3[0] * disc);
+      data[o + 1] = Math.min(255, (c1[1] * u + c2[1] * t) * shade * v + c3[1] * disc);
+      data[o + 2] = Math.min(255, (c1[2] * u + c2[2] * t) * shade * v + c3[2] * disc);
+      if (channels === 4) {
+        const edge = Math.min(x, width - 1 - x, edgeY);
+        data[o + 3] = edge >= fade ? 255 : Math.round((255 * edge) / fade);
+      }
+      o += channels;
+    }
+  }
+  return { data, width, height, channels };
+}
+
+/** Encodes a synthetic image. A 1024x1024 PNG takes a few tens of milliseconds. */
+export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
+  const format = opts.format ?? 'png';
+  const { data, width, height, channels } = synthPixels(opts);
+  const quality = Math.max(1, Math.min(100, Math.round(opts.compression ?? 100)));
+  const img = sharp(data, { raw: { width, height, channels } });
+  // Low zlib effort: these are test images, speed matters more than size.
+  const encoded =
+    format === 'png'
+      ? img.png({ compressionLevel: 2, adaptiveFiltering: false })
+      : format === 'jpeg'
+        ? img.jpeg({ quality })
+        : img.webp({ quality, effort: 0 });
+  const bytes = await encoded.toBuffer();
+  return { bytes, width, height, format, contentType: CONTENT_TYPE[format] };
+}

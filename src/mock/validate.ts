@@ -1,0 +1,130 @@
+// How api.openai.com judges a request body, answered in its own error shape. It reads the same
+// model table as the CLI, so the offline server and the client agree on what each model takes.
+import { customSizeProblem } from '../request-schema.js';
+import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models.js';
+
+export interface ApiErrorBody {
+  status: number;
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+const invalid = (param: string | null, code: string, message: string, status = 400): ApiErrorBody => ({
+  status,
+  message,
+  type: 'invalid_request_error',
+  param,
+  code,
+});
+
+const quoteList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+
+/** Body keys and the rule that admits each; a key the model's rules lack is an unknown parameter. */
+const FIELDS: Record<string, (r: EndpointRules) => boolean> = {
+  model: () => true,
+  prompt: (r) => Boolean(r.prompt),
+  n: () => true,
+  size: (r) => r.sizes.length > 0,
+  quality: (r) => Boolean(r.qualities),
+  style: (r) => Boolean(r.styles),
+  background: (r) => Boolean(r.backgrounds),
+  output_format: (r) => Boolean(r.formats),
+  output_compression: (r) => Boolean(r.compression),
+  moderation: (r) => Boolean(r.moderation),
+  response_format: (r) => Boolean(r.responseFormats),
+  input_fidelity: (r) => Boolean(r.inputFidelity),
+  stream: (r) => Boolean(r.stream),
+  partial_images: (r) => Boolean(r.stream),
+  user: () => true,
+};
+
+const LISTS: Record<string, (r: EndpointRules) => readonly string[] | undefined> = {
+  quality: (r) => r.qualities,
+  style: (r) => r.styles,
+  background: (r) => r.backgrounds,
+  output_format: (r) => r.formats,
+  moderation: (r) => r.moderation,
+  response_format: (r) => r.responseFormats,
+  input_fidelity: (r) => r.inputFidelity,
+};
+
+export interface Judged {
+  model: ResolvedModel;
+  rules?: EndpointRules;
+  /** A model from `extraModels`: the server takes whatever it is sent. */
+  open: boolean;
+}
+
+/** Finds the model a request names, or the error the API would give. */
+export function judgeModel(body: Record<string, unknown>, endpoint: Endpoint, extraModels: readonly string[]): Judged | ApiErrorBody {
+  const name = body.model;
+  if (typeof name !== 'string' || !name) {
+    return invalid('model', 'missing_required_parameter', "Missing required parameter: 'model'. (This server has no default model; send one explicitly.)");
+  }
+  if (extraModels.includes(name)) return { model: resolveModel(name), open: true };
+  if (!findModel(name)) {
+    return invalid(null, 'model_not_found', `The model \`${name}\` does not exist or you do not have access to it.`, 404);
+  }
+  const model = resolveModel(name);
+  const rules = endpointRules(model, endpoint);
+  if (!rules) return invalid('model', 'invalid_value', `Invalid value: '${name}'. This model does not support ${endpoint}.`);
+  return { model, rules, open: false };
+}
+
+/** Checks the parameters against the model's rules, as the real API does; undefined when fine. */
+export function validateParams(body: Record<string, unknown>, rules: EndpointRules): ApiErrorBody | undefined {
+  for (const key of Object.keys(body)) {
+    const admits = FIELDS[key];
+    if (!admits || !admits(rules)) return invalid(key, 'unknown_parameter', `Unknown parameter: '${key}'.`);
+  }
+  if (rules.prompt) {
+    const prompt = body.prompt;
+    if (typeof prompt !== 'string' || !prompt.trim()) return invalid('prompt', 'missing_required_parameter', "Missing required parameter: 'prompt'.");
+    if ([...prompt].length > rules.prompt.max) {
+      return invalid('prompt', 'string_above_max_length', `Invalid 'prompt': string too long. Expected a string with maximum length ${rules.prompt.max}, but got a string with length ${[...prompt].length} instead.`);
+    }
+  }
+  if (body.n !== undefined) {
+    const n = Number(body.n);
+    if (!Number.isInteger(n)) return invalid('n', 'invalid_type', "Invalid type for 'n': expected an integer.");
+    if (n < rules.n.min) return invalid('n', 'integer_below_min_value', `Invalid 'n': integer below minimum value. Expected a value >= ${rules.n.min}, but got ${n} instead.`);
+    if (n > rules.n.max) return invalid('n', 'integer_above_max_value', `Invalid 'n': integer above maximum value. Expected a value <= ${rules.n.max}, but got ${n} instead.`);
+  }
+  for (const [key, list] of Object.entries(LISTS)) {
+    const allowed = list(rules);
+    if (body[key] !== undefined && allowed && !allowed.includes(String(body[key]))) {
+      return invalid(key, 'invalid_value', `Invalid value: '${String(body[key])}'. Supported values are: ${quoteList(allowed)}.`);
+    }
+  }
+  if (body.size !== undefined && !rules.sizes.includes(String(body.size))) {
+    const problem = rules.customSize ? customSizeProblem(String(body.size), rules.customSize) : 'not a supported size';
+    if (problem) return invalid('size', 'invalid_value', `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}${rules.customSize ? ` or a custom size (${problem})` : ''}.`);
+  }
+  const format = body.output_format ?? 'png';
+  if (body.background === 'transparent' && format === 'jpeg') {
+    return invalid('background', 'invalid_value', 'Transparent background is not supported with output_format jpeg; use png or webp.');
+  }
+  if (body.output_compression !== undefined) {
+    const c = Number(body.output_compression);
+    if (format === 'png') return invalid('output_compression', 'invalid_value', 'output_compression is only supported for jpeg and webp output formats.');
+    if (!Number.isInteger(c) || c < 0 || c > 100) return invalid('output_compression', 'invalid_value', "Invalid 'output_compression': expected an integer between 0 and 100.");
+  }
+  if (body.partial_images !== undefined && rules.stream) {
+    const p = Number(body.partial_images);
+    if (!Number.isInteger(p) || p < 0 || p > rules.stream.maxPartialImages) {
+      return invalid('partial_images', 'invalid_value', `Invalid 'partial_images': expected an integer between 0 and ${rules.stream.maxPartialImages}.`);
+    }
+  }
+  return undefined;
+}
+
+/** The safety system stand-in: prompts with the word "forbidden" are refused. */
+export function moderate(prompt: unknown, model: ResolvedModel): ApiErrorBody | undefined {
+  if (typeof prompt !== 'string' || !/\bforbidden\b/i.test(prompt)) return undefined;
+  if (model.family.startsWith('dall-e')) {
+    return invalid(null, 'content_policy_violation', 'Your request was rejected as a result of our safety system.');
+  }
+  return { status: 400, message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' };
+}
