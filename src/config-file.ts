@@ -1,6 +1,8 @@
 // The config file, read and written through conf: atomic writes, mode 0600, JSON on disk.
 // Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
 // A broken file is reported with its path and the bad key, never as a stack trace.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Conf from 'conf';
 import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './config-keys.js';
@@ -22,17 +24,32 @@ const BROKEN = '\u0000imgcli-broken';
 
 interface Store {
   path: string;
-  /** Absent when the config folder does not exist and cannot be created (a read-only home). */
+  /** Absent when there is no file yet and nothing is to be written: reading never creates folders. */
   conf?: Conf<Raw>;
 }
 
-/** Where the file lives: IMGCLI_CONFIG_DIR when set, else the platform's config folder. */
-async function openStore(dir: string | undefined): Promise<Store> {
+/**
+ * The platform's config folder, as conf (env-paths) names it, computed here so that reading a
+ * missing file neither loads conf nor creates folders (conf creates its folder on first read).
+ */
+export function defaultConfigDir(env: { XDG_CONFIG_HOME?: string; APPDATA?: string }, platform = process.platform, home = homedir()): string {
+  if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'imgcli');
+  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'imgcli', 'Config');
+  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'imgcli');
+}
+
+export function configFilePath(dir: string): string {
+  return join(dir, 'config.json');
+}
+
+/** Opens the store in `dir`; with forWrite false and no file there, skips conf entirely. */
+async function openStore(dir: string, forWrite: boolean): Promise<Store> {
+  const path = configFilePath(dir);
+  if (!forWrite && !existsSync(path)) return { path };
   const { default: ConfClass } = await import('conf');
   try {
     const conf = new ConfClass<Raw>({
-      projectName: 'imgcli',
-      projectSuffix: '',
+      cwd: dir,
       configName: 'config',
       // The file holds an API key: readable by its owner only.
       configFileMode: 0o600,
@@ -45,13 +62,10 @@ async function openStore(dir: string | undefined): Promise<Store> {
           return { [BROKEN]: (err as Error).message };
         }
       },
-      ...(dir ? { cwd: dir } : {}),
     });
     return { path: conf.path, conf };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.syscall === 'mkdir' && e.path) return { path: join(e.path, 'config.json') };
-    throw fileError(err, dir ? join(dir, 'config.json') : 'in the config folder');
+    throw fileError(err, path);
   }
 }
 
@@ -61,14 +75,13 @@ function fileError(err: unknown, path: string): Error {
   return new UsageError(`cannot use the config file ${path}: ${e.code ?? e.message}`, 'Check its permissions, or set IMGCLI_CONFIG_DIR to another folder.');
 }
 
-/** Reads the raw object; a missing file (or a folder that cannot even be created) is an empty config. */
+/** Reads the raw object; a missing file is an empty config. */
 function readRaw(store: Store): Raw {
   if (!store.conf) return {};
   let data: unknown;
   try {
     data = store.conf.store;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).syscall === 'mkdir') return {};
     throw fileError(err, store.path);
   }
   const moveAway = `Fix it by hand, or move it away to start afresh: mv "${store.path}" "${store.path}.bak"`;
@@ -122,17 +135,13 @@ async function checkSection(raw: Raw, path: string, profile?: string): Promise<C
 }
 
 /** Reads and checks the whole file. */
-export async function readConfigFile(dir: string | undefined): Promise<ConfigFile> {
-  const store = await openStore(dir);
+export async function readConfigFile(dir: string): Promise<ConfigFile> {
+  const store = await openStore(dir, false);
   const raw = readRaw(store);
   const values = await checkSection(raw, store.path);
   const profiles: Record<string, ConfigValues> = {};
   for (const [name, section] of Object.entries(profilesOf(raw, store.path))) profiles[name] = await checkSection(section, store.path, name);
   return { path: store.path, values, profiles };
-}
-
-export async function configPath(dir: string | undefined): Promise<string> {
-  return (await openStore(dir)).path;
 }
 
 export type Change = { set: ConfigKey; value: ConfigValue } | { unset: string } | { unsetAll: true };
@@ -142,11 +151,11 @@ export type Change = { set: ConfigKey; value: ConfigValue } | { unset: string } 
  * Other keys are left as they are, even invalid ones, so a broken value can be fixed with set.
  * Returns whether anything changed.
  */
-export async function updateConfigFile(dir: string | undefined, profile: string | undefined, change: Change): Promise<{ path: string; changed: boolean }> {
+export async function updateConfigFile(dir: string, profile: string | undefined, change: Change): Promise<{ path: string; changed: boolean }> {
   if (profile !== undefined && !isProfileName(profile)) {
     throw new UsageError(`--profile ${JSON.stringify(profile)} is not a valid profile name`, 'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.');
   }
-  const store = await openStore(dir);
+  const store = await openStore(dir, true);
   const raw = readRaw(store);
   const profiles = profilesOf(raw, store.path);
   const section: Raw = profile === undefined ? raw : { ...(profiles[profile] ?? {}) };
@@ -169,9 +178,8 @@ export async function updateConfigFile(dir: string | undefined, profile: string 
     else delete raw.profiles;
   }
   if (changed) {
-    if (!store.conf) throw new UsageError(`cannot create the config folder for ${store.path}`, 'Check its permissions, or set IMGCLI_CONFIG_DIR to another folder.');
     try {
-      store.conf.store = raw;
+      store.conf!.store = raw;
     } catch (err) {
       throw fileError(err, store.path);
     }

@@ -92,6 +92,9 @@ const Env = z.object({
   IMGCLI_MOCK: truthy,
   IMGCLI_PROFILE: optionalString,
   IMGCLI_CONFIG_DIR: optionalString,
+  // Where the platform keeps config folders (conf's env-paths reads the same).
+  XDG_CONFIG_HOME: optionalString,
+  APPDATA: optionalString,
   HTTPS_PROXY: optionalString,
   https_proxy: optionalString,
   HTTP_PROXY: optionalString,
@@ -133,15 +136,17 @@ function proxyFrom(env: EnvSettings): ProxySettings | undefined {
   return proxy;
 }
 
-/** The config directory: IMGCLI_CONFIG_DIR, or conf's platform default when undefined. */
-export function configDir(env: Runtime['env']): string | undefined {
-  return readEnv(env).IMGCLI_CONFIG_DIR;
+/** The config folder: IMGCLI_CONFIG_DIR, else the platform's (~/.config/imgcli on Linux). */
+export async function configDir(env: Runtime['env']): Promise<string> {
+  const { defaultConfigDir } = await import('./config-file.js');
+  const parsed = readEnv(env);
+  return parsed.IMGCLI_CONFIG_DIR ?? defaultConfigDir(parsed);
 }
 
 export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env'>): Promise<Settings> {
   const env = readEnv(rt.env);
   const { readConfigFile } = await import('./config-file.js');
-  const file = await readConfigFile(env.IMGCLI_CONFIG_DIR);
+  const file = await readConfigFile(await configDir(rt.env));
   const profileName = flags.profile ?? env.IMGCLI_PROFILE;
   let profile: ConfigValues = {};
   if (profileName !== undefined) {

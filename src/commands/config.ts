@@ -28,14 +28,13 @@ The file is JSON, written atomically with mode 0600; IMGCLI_CONFIG_DIR moves it.
 shown redacted (sk-...abcd) by get and list.`;
 
 interface Ctx {
-  dir?: string;
+  dir: string;
   profile?: string;
 }
 
 async function context(rt: Runtime, self: Command): Promise<Ctx> {
-  const { readEnv } = await import('../config.js');
-  const env = readEnv(rt.env);
-  return { dir: env.IMGCLI_CONFIG_DIR, profile: self.optsWithGlobals<GlobalFlags>().profile ?? env.IMGCLI_PROFILE };
+  const { readEnv, configDir } = await import('../config.js');
+  return { dir: await configDir(rt.env), profile: self.optsWithGlobals<GlobalFlags>().profile ?? readEnv(rt.env).IMGCLI_PROFILE };
 }
 
 async function unknownKey(key: string): Promise<Error> {
@@ -145,8 +144,8 @@ export function configCommand(rt: Runtime): Command {
     .command('path')
     .description('Print where the config file is (it may not exist yet).')
     .action(async (_opts: unknown, self: Command) => {
-      const { configPath } = await import('../config-file.js');
-      rt.stdout.write(`${await configPath((await context(rt, self)).dir)}\n`);
+      const { configFilePath } = await import('../config-file.js');
+      rt.stdout.write(`${configFilePath((await context(rt, self)).dir)}\n`);
     });
 
   for (const sub of cmd.commands) sub.addHelpText('after', `\nSee \`imgcli config --help\` for the keys and examples.`);
