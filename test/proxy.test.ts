@@ -110,7 +110,7 @@ describe('HTTP_PROXY', () => {
   });
 });
 
-describe('proxyFor (what --verbose reports) follows undici'\''s NO_PROXY rules', () => {
+describe("proxyFor (what --verbose reports) follows undici's NO_PROXY rules", () => {
   const p = { httpProxy: 'http://h:1', httpsProxy: 'http://s:2' };
   it.each([
     ['https://api.openai.com/v1', {}, 'http://s:2'],
