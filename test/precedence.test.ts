@@ -138,5 +138,14 @@ describe('config defaults for image flags apply to gen', () => {
     const r = await run(['gen', 'x', '-o', 'x.png']);
     expect(r.exitCode).toBe(6);
     expect(mock.apiRequests()).toHaveLength(1);
+    const slow = home({ timeout: 1, 'max-retries': 0 });
+    mock.setLatency(2500);
+    try {
+      const t = await slow(['gen', 'x', '-o', 'x.png']);
+      expect(t.exitCode).toBe(6);
+      expect(t.stderr).toMatch(/within 1 s \(--timeout 1\)/);
+    } finally {
+      mock.setLatency(0);
+    }
   });
 });
