@@ -195,3 +195,33 @@ export function displayValue(key: string, value: ConfigValue | undefined): strin
   if (value === undefined) return '';
   return isSecretKey(key) && typeof value === 'string' ? redactKey(value) : String(value);
 }
+
+/** The named profile's values; an unknown name is a usage error naming the known ones. */
+export function profileOf(file: ConfigFile, name: string, from: string): ConfigValues {
+  const found = file.profiles[name];
+  if (found) return found;
+  const known = Object.keys(file.profiles);
+  throw new UsageError(
+    `${from} ${name}: no such profile in ${file.path}`,
+    known.length ? `Known profiles: ${known.join(', ')}.` : `Create it with \`imgcli config set --profile ${name} <key> <value>\`.`,
+  );
+}
+
+const redacted = (values: ConfigValues) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? v : displayValue(k, v)]));
+
+/** `config list --json`: the whole file, or one profile, the key redacted. */
+export function listDocument(file: ConfigFile, profile?: { name: string; values: ConfigValues }): Record<string, unknown> {
+  if (profile) return { path: file.path, profile: profile.name, values: redacted(profile.values) };
+  return { path: file.path, values: redacted(file.values), profiles: Object.fromEntries(Object.entries(file.profiles).map(([n, v]) => [n, redacted(v)])) };
+}
+
+/** `config list`: `key = value` lines, each profile under a `[profile name]` heading. */
+export function listLines(file: ConfigFile, profile?: { name: string; values: ConfigValues }): string[] {
+  const sections: Array<[string | undefined, ConfigValues]> = profile ? [[profile.name, profile.values]] : [[undefined, file.values], ...Object.entries(file.profiles)];
+  const lines: string[] = [];
+  for (const [name, values] of sections) {
+    if (name !== undefined) lines.push(`${lines.length ? '\n' : ''}[profile ${name}]`);
+    for (const [k, v] of Object.entries(values)) lines.push(`${k} = ${displayValue(k, v)}`);
+  }
+  return lines;
+}

@@ -145,22 +145,10 @@ export async function configDir(env: Runtime['env']): Promise<string> {
 
 export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env'>): Promise<Settings> {
   const env = readEnv(rt.env);
-  const { readConfigFile } = await import('./config-file.js');
+  const { readConfigFile, profileOf } = await import('./config-file.js');
   const file = await readConfigFile(await configDir(rt.env));
   const profileName = flags.profile ?? env.IMGCLI_PROFILE;
-  let profile: ConfigValues = {};
-  if (profileName !== undefined) {
-    const found = file.profiles[profileName];
-    if (!found) {
-      const known = Object.keys(file.profiles);
-      const from = flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE';
-      throw new UsageError(
-        `${from} ${profileName}: no such profile in ${file.path}`,
-        known.length ? `Known profiles: ${known.join(', ')}.` : `Create it with \`imgcli config set --profile ${profileName} base-url <url>\`.`,
-      );
-    }
-    profile = found;
-  }
+  const profile: ConfigValues = profileName === undefined ? {} : profileOf(file, profileName, flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE');
   /** The first value set, in precedence order, and where it came from. */
   function pick<T extends ConfigValue>(flag: T | undefined, envValue: T | undefined, key: ConfigKey): [T | undefined, Source] {
     if (flag !== undefined) return [flag, 'flag'];

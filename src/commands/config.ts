@@ -27,14 +27,25 @@ Precedence: flag > environment (OPENAI_API_KEY, OPENAI_BASE_URL, ...) > the acti
 The file is JSON, written atomically with mode 0600; IMGCLI_CONFIG_DIR moves it. The key is
 shown redacted (sk-...abcd) by get and list.`;
 
+const SUB_EXAMPLES: Record<string, string> = {
+  set: '  $ imgcli config set model gpt-image-2.5\n  $ imgcli config set --profile azure azure-deployment img\n  $ pbpaste | imgcli config set api-key -',
+  get: '  $ imgcli config get model\n  $ imgcli --profile azure config get base-url',
+  unset: '  $ imgcli config unset size\n  $ imgcli config unset --profile azure --all',
+  list: '  $ imgcli config list\n  $ imgcli config list --profile azure --json',
+  path: '  $ imgcli config path\n  $ $EDITOR "$(imgcli config path)"',
+};
+
 interface Ctx {
   dir: string;
   profile?: string;
+  /** Which of --profile and IMGCLI_PROFILE named it, for errors. */
+  profileFrom: string;
 }
 
 async function context(rt: Runtime, self: Command): Promise<Ctx> {
   const { readEnv, configDir } = await import('../config.js');
-  return { dir: await configDir(rt.env), profile: self.optsWithGlobals<GlobalFlags>().profile ?? readEnv(rt.env).IMGCLI_PROFILE };
+  const flag = self.optsWithGlobals<GlobalFlags>().profile;
+  return { dir: await configDir(rt.env), profile: flag ?? readEnv(rt.env).IMGCLI_PROFILE, profileFrom: flag !== undefined ? '--profile' : 'IMGCLI_PROFILE' };
 }
 
 async function unknownKey(key: string): Promise<Error> {
@@ -86,11 +97,11 @@ export function configCommand(rt: Runtime): Command {
     .description('Print the value the config gives a key: the active profile\'s, else the top-level default (the key redacted).')
     .argument('<key>', 'a config key')
     .action(async (key: string, _opts: unknown, self: Command) => {
-      const [{ isConfigKey }, { readConfigFile, displayValue }] = await Promise.all([import('../config-keys.js'), import('../config-file.js')]);
+      const [{ isConfigKey }, { readConfigFile, displayValue, profileOf }] = await Promise.all([import('../config-keys.js'), import('../config-file.js')]);
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);
       const file = await readConfigFile(ctx.dir);
-      const profile = await selectProfile(file, ctx);
+      const profile = ctx.profile === undefined ? undefined : profileOf(file, ctx.profile, ctx.profileFrom);
       const value = profile?.[key] ?? file.values[key];
       if (value === undefined) rt.stderr.write(`${key} is not set${where(ctx)}\n`);
       else rt.stdout.write(`${displayValue(key, value)}\n`);
@@ -117,25 +128,12 @@ export function configCommand(rt: Runtime): Command {
     .description('List the config: top-level defaults and every profile (only the active one with --profile).')
     .option('--json', 'print one JSON document (the key redacted)')
     .action(async (opts: { json?: boolean }, self: Command) => {
-      const { readConfigFile, displayValue } = await import('../config-file.js');
+      const { readConfigFile, profileOf, listDocument, listLines } = await import('../config-file.js');
       const ctx = await context(rt, self);
       const file = await readConfigFile(ctx.dir);
-      const only = await selectProfile(file, ctx);
-      const redact = (values: Record<string, string | number>) =>
-        Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? v : displayValue(k, v)]));
-      const sections: Array<[string | undefined, Record<string, string | number>]> = only
-        ? [[ctx.profile, only]]
-        : [[undefined, file.values], ...Object.entries(file.profiles)];
-      if (opts.json) {
-        const doc = only ? { path: file.path, profile: ctx.profile, values: redact(only) } : { path: file.path, values: redact(file.values), profiles: Object.fromEntries(Object.entries(file.profiles).map(([n, v]) => [n, redact(v)])) };
-        rt.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-        return;
-      }
-      const lines: string[] = [];
-      for (const [name, values] of sections) {
-        if (name !== undefined) lines.push(`${lines.length ? '\n' : ''}[profile ${name}]`);
-        for (const [k, v] of Object.entries(values)) lines.push(`${k} = ${displayValue(k, v)}`);
-      }
+      const profile = ctx.profile === undefined ? undefined : { name: ctx.profile, values: profileOf(file, ctx.profile, ctx.profileFrom) };
+      if (opts.json) return void rt.stdout.write(`${JSON.stringify(listDocument(file, profile), null, 2)}\n`);
+      const lines = listLines(file, profile);
       if (lines.length) rt.stdout.write(`${lines.join('\n')}\n`);
       else rt.stderr.write(`nothing set in ${file.path}\n`);
     });
@@ -148,15 +146,8 @@ export function configCommand(rt: Runtime): Command {
       rt.stdout.write(`${configFilePath((await context(rt, self)).dir)}\n`);
     });
 
-  for (const sub of cmd.commands) sub.addHelpText('after', `\nSee \`imgcli config --help\` for the keys and examples.`);
+  for (const sub of cmd.commands) {
+    sub.addHelpText('after', `\nExamples:\n${SUB_EXAMPLES[sub.name()] ?? ''}\n\nSee \`imgcli config --help\` for the keys and the precedence rule.`);
+  }
   return cmd;
-}
-
-async function selectProfile(file: { path: string; profiles: Record<string, Record<string, string | number>> }, ctx: Ctx) {
-  if (ctx.profile === undefined) return undefined;
-  const found = file.profiles[ctx.profile];
-  if (found) return found;
-  const { UsageError } = await import('../errors.js');
-  const known = Object.keys(file.profiles);
-  throw new UsageError(`no profile "${ctx.profile}" in ${file.path}`, known.length ? `Known profiles: ${known.join(', ')}.` : `Create it with \`imgcli config set --profile ${ctx.profile} <key> <value>\`.`);
 }
