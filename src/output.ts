@@ -221,6 +221,7 @@ export interface ReportedRun {
   files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; revised_prompt?: string }>;
   failed: Array<{ index: number; error: Error }>;
   usage?: Record<string, unknown>;
+  cost?: { usd: number; rates_checked: string };
 }
 
 /** The --json document: one object, stable keys, nothing else on stdout. */
@@ -235,6 +236,10 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   };
   if (revised) doc.revised_prompt = revised;
   if (run.usage) doc.usage = run.usage;
+  if (run.cost) {
+    doc.cost_usd = run.cost.usd;
+    doc.cost_rates_checked = run.cost.rates_checked;
+  }
   if (run.failed.length) doc.failed = run.failed.map((f) => ({ index: f.index, error: f.error.message }));
   return doc;
 }
@@ -253,5 +258,6 @@ export function printResult(
   }
   for (const f of run.files) if (f.revised_prompt) info(`revised prompt: ${f.revised_prompt}`);
   const u = run.usage as { input_tokens?: number; output_tokens?: number; total_tokens?: number } | undefined;
-  if (u?.total_tokens !== undefined) info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens`);
+  const cost = run.cost ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})` : '';
+  if (u?.total_tokens !== undefined) info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
 }

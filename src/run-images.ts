@@ -8,6 +8,7 @@ import type { Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
 import { startSpinner, type Messenger, type Runtime } from './io.js';
 import { modelAdvice, type ResolvedModel } from './models.js';
+import { estimateCost, type CostEstimate } from './prices.js';
 import { redactKey, redactUrlCredentials } from './redact.js';
 import { imagesPath, queryFor } from './route.js';
 import { prepareDestination, printResult, type OutputPlan } from './output.js';
@@ -33,6 +34,7 @@ export interface ImagesResult {
   files: SavedFile[];
   failed: FailedImage[];
   usage?: Usage;
+  cost?: CostEstimate;
 }
 
 export interface OpenConnection {
@@ -67,7 +69,7 @@ function logSettings(settings: Settings, say: Messenger, baseUrl: string): void 
   const from = (key: keyof Settings['sources']) => settings.sources[key] ?? 'default';
   if (settings.profile) say.verbose(`profile ${settings.profile} (config file ${settings.configPath})`);
   say.verbose(`base URL ${baseUrl} (from ${settings.mock ? '--mock' : from('baseUrl')})`);
-  if (settings.apiKey) say.verbose(`API key ${redactKey(settings.apiKey)} (from ${from('apiKey')}), sent as ${settings.authHeader === 'api-key' ? 'an api-key header' : 'Authorization: Bearer'}`);
+  if (settings.apiKey) say.verbose(`API key ${redactKey(settings.apiKey)} for ${baseUrl} (from ${from('apiKey')}), sent as ${settings.authHeader === 'api-key' ? 'an api-key header' : 'Authorization: Bearer'}`);
   if (settings.mock) return;
   const proxy = proxyFor(baseUrl, settings.proxy);
   if (proxy) say.verbose(`proxy: requests to ${new URL(baseUrl).host} and image downloads go through ${redactUrlCredentials(proxy)}`);
@@ -154,6 +156,7 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
+      cost: estimateCost(job.model, response.usage ?? undefined),
     };
   } finally {
     await close();

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { BIN, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { BIN, FAKE_KEY, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
 
 let mock: MockServer;
 beforeAll(async () => {
@@ -187,5 +187,23 @@ describe('interrupts', () => {
     const r = await interrupt([], () => mock.apiRequests().length > 0, 'SIGTERM');
     expect(r.exitCode).toBe(143);
     expect(r.files).toEqual([]);
+  });
+});
+
+describe('the key never leaks', () => {
+  it('is redacted in --verbose and absent from errors and --json', async () => {
+    const ok = await gen(['--verbose', '--json']);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stderr).toMatch(/API key sk-\.\.\.1234 for/);
+    mock.enqueueFault({ status: 401, body: { error: { message: 'Incorrect API key provided: sk-test-abc***1234.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+    const denied = await gen(['--verbose']);
+    expect(denied.exitCode).toBe(4);
+    mock.enqueueFault({ drop: 'before-response' }, 3);
+    const dropped = await gen(['--verbose']);
+    expect(dropped.exitCode).toBe(6);
+    for (const r of [ok, denied, dropped]) {
+      expect(r.stdout).not.toContain(FAKE_KEY);
+      expect(r.stderr).not.toContain(FAKE_KEY);
+    }
   });
 });

@@ -140,7 +140,9 @@ describe('imgcli gen', () => {
     expect(typeof doc.created).toBe('number');
     expect(doc.files[0].bytes).toBe(readFileSync(join(cwd, 'f.png')).length);
     expect(doc.usage.total_tokens).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/usage: \d+ input \+ \d+ output = \d+ tokens/);
+    expect(doc.cost_usd).toBeGreaterThan(0);
+    expect(doc.cost_rates_checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(r.stderr).toMatch(/usage: \d+ input \+ \d+ output = \d+ tokens, about \$0\.\d{4} \(rates of 2026-11-21\)/);
   });
 
   it('reads the prompt from stdin and from @file', async () => {

@@ -80,7 +80,7 @@ describe('precedence: flag > env > profile > config > built-in', () => {
     const r = await imgcli(['--profile', 'work', '--verbose', 'gen', 'x', '--dry-run'], { cwd, env: { OPENAI_API_KEY: undefined } });
     expect(r.stderr).toContain(`profile work (config file ${join(cwd, 'config', 'config.json')})`);
     expect(r.stderr).toContain(`base URL ${VALUES.profile.baseUrl} (from profile)`);
-    expect(r.stderr).toContain('API key sk-...4444 (from config), sent as Authorization: Bearer');
+    expect(r.stderr).toContain(`API key sk-...4444 for ${VALUES.profile.baseUrl} (from config), sent as Authorization: Bearer`);
   });
 });
 

@@ -24,6 +24,11 @@ export interface Connection {
   log?: (line: string) => void;
   /** Called before each retry wait, so the CLI can say why it waits. */
   onRetry?: (info: RetryInfo) => void;
+  /** Shared pacing for concurrent requests (see governor.ts). */
+  governor?: {
+    acquire(signal: AbortSignal): Promise<void>;
+    observe(status: number | undefined, headers: ResponseHead['headers'], delayMs?: number): void;
+  };
 }
 
 export interface RetryInfo {
@@ -104,16 +109,24 @@ export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyRea
     let failure: ApiError;
     let headers: ResponseHead['headers'] = {};
     try {
-      return await attemptOnce(conn, spec, read);
+      await conn.governor?.acquire(conn.signal);
+    } catch {
+      throw abortedError(conn.signal);
+    }
+    try {
+      const answer = await attemptOnce(conn, spec, read);
+      conn.governor?.observe(answer.status, answer.headers);
+      return answer;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       failure = err;
       headers = (err as ApiError & { headers?: ResponseHead['headers'] }).headers ?? {};
     }
+    const delayMs = retryDelayMs(headers, attempt);
+    conn.governor?.observe(failure.status, headers, delayMs);
     const forced = header(headers, 'x-should-retry');
     const retry = forced === 'true' || (forced !== 'false' && failure.retryable);
     if (!retry || attempt >= maxAttempts || conn.signal.aborted) throw failure;
-    const delayMs = retryDelayMs(headers, attempt);
     const reason = failure.status ? `${failure.status}${failure.code ? ` ${failure.code}` : ''}` : `${failure.kind} error${failure.code ? ` (${failure.code})` : ''}`;
     conn.onRetry?.({ attempt: attempt + 1, maxAttempts, delayMs, reason });
     conn.log?.(`retry: ${reason}; waiting ${delayMs} ms before attempt ${attempt + 1} of ${maxAttempts}`);

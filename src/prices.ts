@@ -1,0 +1,53 @@
+// Token prices as dated data beside the model table (reference section 10). Estimates only:
+// prices change, and models without a rate here report no cost rather than a guess.
+import type { Family, ResolvedModel } from './models.js';
+
+export const PRICES_CHECKED = '2026-11-21';
+
+/** US dollars per million tokens. */
+export interface TokenRates {
+  textInput: number;
+  cachedTextInput: number;
+  imageInput: number;
+  cachedImageInput: number;
+  imageOutput: number;
+}
+
+const GPT_IMAGE_2_RATES: TokenRates = { textInput: 5, cachedTextInput: 1.25, imageInput: 8, cachedImageInput: 2, imageOutput: 30 };
+
+export const RATES: Partial<Record<Family, TokenRates>> = {
+  'gpt-image-2': GPT_IMAGE_2_RATES,
+  'gpt-image-2.5': GPT_IMAGE_2_RATES,
+};
+
+export interface CostEstimate {
+  usd: number;
+  /** The date the rate table was checked, so a reader knows how old the figure's basis is. */
+  rates_checked: string;
+}
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+
+/** Turns an answer's `usage` into dollars, or undefined when the model or the usage is unknown. */
+export function estimateCost(model: ResolvedModel, usage: Record<string, unknown> | undefined): CostEstimate | undefined {
+  const rates = model.guessed ? undefined : RATES[model.family];
+  if (!rates || !usage) return undefined;
+  const input = (usage.input_tokens_details ?? {}) as Record<string, unknown>;
+  const output = (usage.output_tokens_details ?? {}) as Record<string, unknown>;
+  const inputTotal = num(usage.input_tokens);
+  // Without a breakdown, all input is billed as text and all output as image tokens.
+  const imageIn = num(input.image_tokens);
+  const textIn = input.text_tokens !== undefined ? num(input.text_tokens) : Math.max(0, inputTotal - imageIn);
+  const cached = num(input.cached_tokens);
+  const outputImage = output.image_tokens !== undefined ? num(output.image_tokens) : num(usage.output_tokens);
+  const outputText = num(output.text_tokens);
+  const cachedText = Math.min(cached, textIn);
+  const usd =
+    ((textIn - cachedText) * rates.textInput +
+      cachedText * rates.cachedTextInput +
+      imageIn * rates.imageInput +
+      outputImage * rates.imageOutput +
+      outputText * rates.textInput) /
+    1_000_000;
+  return { usd: Math.round(usd * 1e6) / 1e6, rates_checked: PRICES_CHECKED };
+}
