@@ -3,6 +3,7 @@
 // The environment is read once, through zod; the config file through conf, loaded lazily.
 import { z } from 'zod';
 import { parseBaseUrl, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues } from './config-keys.js';
+import { defaultConfigDir, profileOf, readConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_MODEL } from './models.js';
 import type { Runtime } from './io.js';
@@ -137,16 +138,13 @@ function proxyFrom(env: EnvSettings): ProxySettings | undefined {
 }
 
 /** The config folder: IMGCLI_CONFIG_DIR, else the platform's (~/.config/imgcli on Linux). */
-export async function configDir(env: Runtime['env']): Promise<string> {
-  const { defaultConfigDir } = await import('./config-file.js');
-  const parsed = readEnv(env);
-  return parsed.IMGCLI_CONFIG_DIR ?? defaultConfigDir(parsed);
+export function configDir(env: EnvSettings): string {
+  return env.IMGCLI_CONFIG_DIR ?? defaultConfigDir(env);
 }
 
 export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env'>): Promise<Settings> {
   const env = readEnv(rt.env);
-  const { readConfigFile, profileOf } = await import('./config-file.js');
-  const file = await readConfigFile(await configDir(rt.env));
+  const file = await readConfigFile(configDir(env));
   const profileName = flags.profile ?? env.IMGCLI_PROFILE;
   const profile: ConfigValues = profileName === undefined ? {} : profileOf(file, profileName, flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE');
   /** The first value set, in precedence order, and where it came from. */

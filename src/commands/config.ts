@@ -45,7 +45,8 @@ interface Ctx {
 async function context(rt: Runtime, self: Command): Promise<Ctx> {
   const { readEnv, configDir } = await import('../config.js');
   const flag = self.optsWithGlobals<GlobalFlags>().profile;
-  return { dir: await configDir(rt.env), profile: flag ?? readEnv(rt.env).IMGCLI_PROFILE, profileFrom: flag !== undefined ? '--profile' : 'IMGCLI_PROFILE' };
+  const env = readEnv(rt.env);
+  return { dir: configDir(env), profile: flag ?? env.IMGCLI_PROFILE, profileFrom: flag !== undefined ? '--profile' : 'IMGCLI_PROFILE' };
 }
 
 async function unknownKey(key: string): Promise<Error> {
@@ -88,6 +89,7 @@ export function configCommand(rt: Runtime): Command {
         throw new UsageError(`${key}${shown} is not valid: ${err.message}; nothing was changed`, 'See the keys and their values in `imgcli config --help`.');
       }
       const { path } = await updateConfigFile(ctx.dir, ctx.profile, { set: key, value: parsed });
+      if (CONFIG_KEYS[key].secret && value !== '-') rt.stderr.write(`tip: \`imgcli config set ${key} -\` reads the value from stdin, keeping it out of shell history.\n`);
       if (key === 'model' && !findModel(String(parsed))) rt.stderr.write(`note: ${parsed} is not in imgcli's model table; it will be sent as given.\n`);
       rt.stderr.write(`${key} = ${displayValue(key, parsed)}${where(ctx)} in ${path}\n`);
     });
