@@ -70,10 +70,10 @@ Examples:
   $ imgcli gen "a lighthouse at dusk"               # writes a-lighthouse-at-dusk-<time>.png
   $ imgcli gen "a watercolor fox" --mock            # offline: no key, no network
   $ imgcli gen "app icon" -s 1024x1024 -o icon.png --json | jq .files
-  $ imgcli config set api-key sk-...                 # store the key (file mode 0600)
-  $ imgcli --profile azure gen "a fox"               # settings from a config profile
-  $ imgcli gen "a fox" --dry-run                     # print the request and a curl command
-  $ imgcli models                                    # the model table, with status and limits
+  $ pbpaste | imgcli config set api-key -          # store the key (file mode 0600)
+  $ imgcli --profile azure gen "a fox"              # settings from a config profile
+  $ imgcli gen "a fox" --dry-run                    # print the request and a curl command
+  $ imgcli models                                   # the model table, with status and limits
 
 Settings: flag > environment > active profile > config defaults > built-in default.
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
