@@ -35,9 +35,9 @@ Examples:
   $ imgcli gen @prompt.txt -n 4 -o renders/             # prompt from a file, 4 images in renders/
   $ echo "a red bicycle" | imgcli gen --json | jq -r '.files[].path'
   $ imgcli gen "a banner" -o - > banner.png              # image bytes on stdout
-  $ imgcli gen "a fox" --dry-run                          # print the request and a curl command; send nothing
-  $ imgcli gen "a fox" -m my-model --param seed=42        # an extra field for a compatible server
-  $ imgcli --profile azure gen "a fox"                    # settings from a config profile
+  $ imgcli gen "a fox" --dry-run                         # print the request and a curl command
+  $ imgcli gen "a fox" -m my-model --param seed=42       # an extra field for a compatible server
+  $ imgcli --profile azure gen "a fox"                   # settings from a config profile
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
