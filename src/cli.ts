@@ -5,6 +5,7 @@ import { ApiError, isQuotaError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config-keys.js';
 import { configCommand } from './commands/config.js';
 import { genCommand } from './commands/gen.js';
+import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
@@ -79,7 +80,7 @@ Settings: flag > environment > active profile > config defaults > built-in defau
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, maskCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);
