@@ -4,11 +4,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiError, isQuotaError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config-keys.js';
 import { configCommand } from './commands/config.js';
+import { editCommand } from './commands/edit.js';
 import { genCommand } from './commands/gen.js';
 import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
+import { varyCommand } from './commands/vary.js';
 import { InterruptedError, MissingKeyError, PartialFailureError, ResponseError, UsageError } from './errors.js';
 import { useColor, type Runtime } from './io.js';
 import { VERSION } from './version.js';
@@ -71,6 +73,7 @@ Examples:
   $ imgcli gen "a lighthouse at dusk"               # writes a-lighthouse-at-dusk-<time>.png
   $ imgcli gen "a watercolor fox" --mock            # offline: no key, no network
   $ imgcli gen "app icon" -s 1024x1024 -o icon.png --json | jq .files
+  $ imgcli edit photo.png --mask-from scribble.png -p "a red scarf"   # black = edit
   $ pbpaste | imgcli config set api-key -          # store the key (file mode 0600)
   $ imgcli --profile azure gen "a fox"              # settings from a config profile
   $ imgcli gen "a fox" --dry-run                    # print the request and a curl command
@@ -80,7 +83,7 @@ Settings: flag > environment > active profile > config defaults > built-in defau
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);

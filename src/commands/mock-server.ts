@@ -13,7 +13,7 @@ Examples:
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
 It accepts any bearer key (or only --key when given) and speaks the Images API like
 api.openai.com: the same validation, error shapes and x-request-id headers, with synthesized
-images (a gradient seeded by the prompt).`;
+images (a gradient seeded by the prompt; for edits and variations, a tinted copy of the upload).`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')
