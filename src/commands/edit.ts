@@ -39,6 +39,7 @@ Examples:
   $ imgcli edit portrait.jpg -m gpt-image-1.5 --input-fidelity high -p "studio lighting"
   $ imgcli edit icon.jpg -m dall-e-2 --fit contain --mask-from area.png -p "a gold star" -s 512x512
   $ imgcli edit photo.png -p @brief.txt --json | jq -r '.files[].path'
+  $ imgcli edit photo.png -p "a hat" --dry-run             # print the multipart request; send nothing
 
 Files are judged by their content, not their names, before anything is sent. GPT image models
 take 1 to 16 png, jpeg or webp images under 50 MB each; dall-e-2 takes one square PNG under 4 MB

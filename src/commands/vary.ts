@@ -46,6 +46,7 @@ Examples:
   $ imgcli vary photo.png -p "in autumn colours"        # a hint added to the built-in prompt
   $ imgcli vary logo.jpg -m dall-e-2 --fit contain -s 512x512
   $ imgcli vary photo.png --json | jq -r '.endpoint, .files[].path'
+  $ imgcli vary photo.png --dry-run                    # print the request; send nothing
 
 Which endpoint each model uses (--json records it as "endpoint"):
 ${modelsVia('variations')}
