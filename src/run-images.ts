@@ -20,7 +20,7 @@ export interface ImagesJob {
   model: ResolvedModel;
   /** The validated JSON body (generations) or a multipart builder (edits, variations). */
   json?: Record<string, unknown>;
-  form?: () => FormData | Promise<FormData>;
+  form?: RequestSpec['form'];
   plan: OutputPlan;
   /** --dry-run: describe the request on stdout (as JSON with --json) instead of sending it. */
   dryRun?: { json: boolean };

@@ -94,7 +94,7 @@ export async function prepareUpload(input: UploadInput): Promise<UploadPart[]> {
  * (typed from their content). undici's own FormData: undici's request() cannot encode the
  * global one (Node bundles another undici copy, and its FormData fails undici's brand check).
  */
-export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]): () => Promise<globalThis.FormData> {
+export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]): () => Promise<FormData> {
   return async () => {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, String(value));
@@ -102,6 +102,6 @@ export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]
       const blob = 'blob' in source ? source.blob : await openAsBlob(source.path, { type: contentType });
       form.append(field, blob, filename);
     }
-    return form as unknown as globalThis.FormData;
+    return form;
   };
 }

@@ -1,7 +1,7 @@
 // The HTTP core: one request with a timeout covering the whole attempt, wrapped in a bounded,
 // polite retry loop. Every setting arrives as an argument; nothing here knows about the terminal.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher, type FormData } from 'undici';
 import { scrubSecret } from '../redact.js';
 import { ApiError, httpError } from './errors.js';
 import { makeDispatcher, type ProxyOptions } from './proxy.js';
@@ -43,7 +43,10 @@ export interface RequestSpec {
   path: string;
   /** A JSON body; serialised afresh for every attempt. */
   json?: unknown;
-  /** Builds a multipart body; called once per attempt because a sent form cannot be resent. */
+  /**
+   * Builds a multipart body; called once per attempt because a sent form cannot be resent.
+   * It must be undici's FormData: request() cannot encode the global one (another undici copy).
+   */
   form?: () => FormData | Promise<FormData>;
   accept?: string;
 }
