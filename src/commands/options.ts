@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatFromExtension } from '../image-info.js';
 import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
+import { parseParam } from '../params.js';
 import type { StreamOptions } from '../stream-images.js';
 
 export function parseWhole(flag: string) {
@@ -18,14 +19,14 @@ export function parseFormat(value: string): string {
   return formatFromExtension(value) ?? value.toLowerCase();
 }
 
-export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json'
+export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json' | 'param' | 'dryRun'
   | 'stream' | 'partialImages' | 'noPartials' | 'preview';
 
 /** How many partial images --stream asks for when --partial-images is not given. */
 export const DEFAULT_PARTIAL_IMAGES = 2;
 
 const OPTIONS: Record<OptionName, () => Option> = {
-  model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL)`),
+  model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL, or \`imgcli config set model\`)`),
   count: () => new Option('-n, --count <n>', 'how many images, 1-10 (dall-e-3: 1)').argParser(parseWhole('--count')),
   size: () => new Option('-s, --size <WxH>', 'image size: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 and later take any WxH in multiples of 16'),
   quality: () => new Option('-q, --quality <q>', 'auto, low, medium, high (gpt-image-2.5 adds xhigh, max); dall-e-3: standard, hd'),
@@ -39,6 +40,8 @@ const OPTIONS: Record<OptionName, () => Option> = {
   out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
+  param: () => new Option('--param <key=value>', 'extra request field, sent as given (repeatable; JSON values allowed)').argParser(parseParam),
+  dryRun: () => new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
   stream: () => new Option('--stream', 'stream the answer: partial images arrive (and are written) while the image is drawn; GPT image models'),
   partialImages: () => new Option('--partial-images <0-3>', `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`).argParser(parseWhole('--partial-images')),
   noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),
@@ -60,9 +63,9 @@ export function streamFields(flags: StreamFlags): { stream?: boolean; partial_im
   return { stream: true, partial_images: flags.partialImages ?? DEFAULT_PARTIAL_IMAGES };
 }
 
-/** The job's stream settings, from the validated request body. */
+/** The job's stream settings, from the body as sent (--param may set `stream` too; forms send "true"). */
 export function streamOptions(body: Record<string, unknown>, flags: StreamFlags): StreamOptions | undefined {
-  if (body.stream !== true) return undefined;
+  if (body.stream !== true && body.stream !== 'true') return undefined;
   return { partialImages: Number(body.partial_images ?? 0), writePartials: flags.partials };
 }
 

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredFile } from './answers.js';
 import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } from './edits.js';
 import { handleGenerations } from './generations.js';
+import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
 import type { ApiErrorBody } from './validate.js';
 
@@ -178,7 +179,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       return send(res, answer.status, answer.body, answer.type);
     }
 
-    const route = ROUTES[url.pathname];
+    const route = ROUTES[url.pathname] ?? resolveRoute(url.pathname, record.query, ROUTES);
     // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
     const events = (result: RouteAnswer) => {
       const streaming = result.status === 200 ? streamingOf(record) : undefined;
