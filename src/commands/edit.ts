@@ -41,6 +41,7 @@ Examples:
   $ imgcli edit icon.jpg -m dall-e-2 --fit contain --mask-from area.png -p "a gold star" -s 512x512
   $ imgcli edit photo.png -p @brief.txt --json | jq -r '.files[].path'
   $ imgcli edit photo.png -p "a hat" --dry-run             # print the multipart request; send nothing
+  $ imgcli edit photo.png -p "a red scarf" --stream --preview   # watch the partial images arrive
 
 Files are judged by their content, not their names, before anything is sent. GPT image models
 take 1 to 16 png, jpeg or webp images under 50 MB each; dall-e-2 takes one square PNG under 4 MB
@@ -51,8 +52,8 @@ checked like imgcli mask --check. --mask-from takes a black-and-white drawing (b
 builds that mask in memory at the first image's size. With several images the mask applies to
 the first. See imgcli mask --help to build and preview masks.
 
-The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json and exit codes
-are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
+The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json, --stream,
+--preview and exit codes are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
 
 export function editCommand(rt: Runtime): Command {
   const cmd = new Command('edit')

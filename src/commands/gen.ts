@@ -39,6 +39,8 @@ Examples:
   $ imgcli gen "a fox" --dry-run                         # print the request and a curl command
   $ imgcli gen "a fox" -m my-model --param seed=42       # an extra field for a compatible server
   $ imgcli --profile azure gen "a fox"                   # settings from a config profile
+  $ imgcli gen "a koi pond" --stream --preview           # partial images drawn in the terminal
+  $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -46,6 +48,12 @@ stdin is piped), and @path reads it from a file.
 Without -o, files are named <prompt>-<YYYYMMDD-HHMMSS>.<ext> in the current folder and never
 overwrite anything. -o file.png writes exactly there (overwriting, like curl -o; add
 --no-clobber to refuse). Paths go to stdout, one per line; everything else goes to stderr.
+
+--stream (GPT image models) asks for partial images while the image is drawn (2 unless
+--partial-images says 0-3). Each is written as it arrives beside the final, as
+<name>.partial-<n>.<ext> (--no-partials: not written); stdout lists the finals, then the
+partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
+allow-passthrough on); anywhere else it does nothing.
 
 Unset flags take their values from the config (\`imgcli config set size 1536x1024\`; see
 \`imgcli config --help\`) where the model accepts them.

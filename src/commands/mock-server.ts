@@ -9,6 +9,7 @@ Examples:
   $ imgcli mock-server --port 8080
   $ OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=sk-test imgcli gen "a fox"
   $ imgcli mock-server --latency 2000          # answer every request after 2 s
+  $ imgcli mock-server --stream-delay 1000     # stream: true answers send an event a second
 
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
 It accepts any bearer key (or only --key when given) and speaks the Images API like
@@ -22,9 +23,10 @@ export function mockServerCommand(rt: Runtime): Command {
     .option('--port <n>', 'port to listen on (default: a free one)', parseWhole('--port'))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--latency <ms>', 'delay every answer by this many milliseconds', parseWhole('--latency'))
+    .option('--stream-delay <ms>', 'time between streamed events (default 150)', parseWhole('--stream-delay'))
     .option('--key <key>', 'accept only this API key')
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: { port?: number; host: string; latency?: number; key?: string }) => {
+    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string }) => {
       const { UsageError } = await import('../errors.js');
       if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
       const { startMockServer } = await import('../mock/server.js');
@@ -32,6 +34,7 @@ export function mockServerCommand(rt: Runtime): Command {
         port: opts.port ?? 0,
         host: opts.host,
         latencyMs: opts.latency,
+        streamDelayMs: opts.streamDelay,
         apiKey: opts.key,
         log: (line) => rt.stderr.write(`${line}\n`),
       });
