@@ -128,7 +128,8 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
   if (advice.warn) say.warn(advice.warn);
   if (advice.notice) say.info(advice.notice);
   if (job.dryRun) {
-    await dryRun(rt, settings, { method: 'POST', path, json: job.json, form: job.form }, say, job.dryRun.json);
+    const accept = job.stream ? 'text/event-stream' : undefined;
+    await dryRun(rt, settings, { method: 'POST', path, json: job.json, form: job.form, accept }, say, job.dryRun.json);
     return undefined;
   }
   await prepareDestination(job.plan);

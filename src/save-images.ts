@@ -102,7 +102,8 @@ export async function savePartial(bytes: Buffer, index: number, partialIndex: nu
   const info = checkImage(bytes, index, ctx.requestId, `(partial ${partialIndex + 1}) in the stream`);
   if (ctx.plan.kind === 'stdout') throw new Error('partial images are not written with -o -');
   const target = partialPath(targetPath(ctx.plan, index, info.format), partialIndex);
-  const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files', signal: ctx.signal });
+  // Only the finals were checked before sending, so --no-clobber guards partials here.
+  const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files' && !ctx.plan.noClobber, signal: ctx.signal });
   return { index, partialIndex, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
 }
 

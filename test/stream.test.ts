@@ -1,6 +1,6 @@
 // `--stream` end to end: the built CLI against the offline server. Each case checks the exit
 // code, stdout, stderr, the files written (partials and finals) and the request that was sent.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,20 @@ describe('gen --stream', () => {
     expect(doc.cost_usd).toBeGreaterThan(0);
   });
 
+  it('-o overwrites old partials like the final; with --no-clobber an old partial is kept and the new one named _2', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'fox.partial-0.png'), 'old');
+    const again = await run(['gen', 'a fox', '--partial-images', '1', '-o', 'fox.png'], { cwd });
+    expect(again.exitCode).toBe(0);
+    expect(readFileSync(join(cwd, 'fox.partial-0.png')).subarray(1, 4).toString()).toBe('PNG');
+    const kept = tempDir();
+    writeFileSync(join(kept, 'fox.partial-0.png'), 'old');
+    const r = await run(['gen', 'a fox', '--partial-images', '1', '--no-clobber', '-o', 'fox.png'], { cwd: kept });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(['fox.png', 'fox.partial-0_2.png']);
+    expect(readFileSync(join(kept, 'fox.partial-0.png'), 'utf8')).toBe('old');
+  });
+
   it('-o - puts the final on stdout and writes no partials', async () => {
     const r = await run(['gen', 'a fox', '--stream', '-o', '-'], { binary: true });
     expect(r.exitCode).toBe(0);
@@ -129,6 +143,19 @@ describe('gen --stream', () => {
       expect(r.stderr).not.toContain(ESC);
       expect(r.stdout).not.toContain(ESC);
     }
+  });
+});
+
+describe('--dry-run --stream', () => {
+  it('shows stream, partial_images and the event-stream accept header; sends nothing', async () => {
+    const r = await run(['gen', 'a fox', '--stream', '--dry-run', '--json']);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.body).toMatchObject({ stream: true, partial_images: 2 });
+    expect(doc.headers.accept).toBe('text/event-stream');
+    expect(doc.curl).toMatch(/^curl -sS -N /);
+    expect(mock.apiRequests()).toHaveLength(0);
+    expect(r.files).toEqual([]);
   });
 });
 
