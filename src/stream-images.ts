@@ -89,6 +89,8 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
         partials.push(saved);
       } catch (err) {
         if (rt.signal.aborted) throw err;
+        // Bytes that are not an image cost this partial; a disk that fails costs the rest.
+        if (err instanceof ResponseError) return warn(`${(err as Error).message} It was skipped.`);
         writePartials = false;
         warn(`partial images are no longer written: ${(err as Error).message}`);
       }

@@ -89,6 +89,20 @@ describe('errors inside the stream', () => {
   });
 });
 
+describe('odd events', () => {
+  it('a partial that is not an image is skipped with a warning; the final still lands', async () => {
+    const png = await (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
+    const event = (type: string, extra: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...extra })}\n\n`;
+    const body = event('image_generation.partial_image', { b64_json: Buffer.from('hello').toString('base64'), partial_image_index: 0 }) + event('image_generation.completed', { b64_json: png.toString('base64') });
+    mock.enqueueFault({ body, contentType: 'text/event-stream' });
+    const r = await gen([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/warning: Image 1 \(partial 1\) in the stream is not an image \(it starts: hello\)\. It was skipped\./);
+    expect(r.stdout).toBe('fox.png');
+    expect(r.files).toEqual(['fox.png']);
+  });
+});
+
 describe('a server that does not stream', () => {
   it('answers plain JSON to stream: true: its image is saved as usual', async () => {
     const png = (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
