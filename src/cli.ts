@@ -5,13 +5,14 @@ import { ApiError, isQuotaError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config-keys.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
+import { batchCommand } from './commands/batch.js';
 import { genCommand } from './commands/gen.js';
 import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
-import { InterruptedError, MissingKeyError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
 import { useColor, type Runtime } from './io.js';
 import { VERSION } from './version.js';
 
@@ -19,11 +20,14 @@ import { VERSION } from './version.js';
 export const EXIT = {
   ok: 0,
   internal: 1,
+  /** --check: an output would be regenerated (like `make -q`). */
+  outOfDate: 1,
   usage: 2,
   refused: 3,
   auth: 4,
   rateLimit: 5,
   network: 6,
+  batchPartial: 7,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -31,12 +35,13 @@ export const EXIT = {
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
-  1    unexpected internal error (a bug: please report it)
+  1    unexpected internal error (a bug: please report it); with --check: out of date
   2    usage or validation error; nothing was sent
   3    the API refused the request (a 4xx not listed below)
   4    authentication or permission: no key, 401, 403
   5    rate limit or quota (429)
   6    network, timeout, server error (5xx) or an unusable answer
+  7    imgcli batch: some jobs failed (when all fail, the code of the failure)
   130  interrupted (Ctrl-C); 143 on SIGTERM`;
 
 export function buildProgram(rt: Runtime): Command {
@@ -83,7 +88,7 @@ Settings: flag > environment > active profile > config defaults > built-in defau
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);
@@ -115,6 +120,8 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
+  if (err instanceof OutOfDateError) return EXIT.outOfDate;
+  if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
   if (err instanceof ResponseError) return EXIT.network;
   if (err instanceof ApiError) {
@@ -150,7 +157,7 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
     rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }
-  const known = [UsageError, MissingKeyError, ResponseError, ApiError, PartialFailureError].some((type) => err instanceof type);
+  const known = [UsageError, MissingKeyError, ResponseError, ApiError, PartialFailureError, OutOfDateError, BatchFailedError].some((type) => err instanceof type);
   const message = err instanceof Error ? err.message : String(err);
   const lines = [`${paint.red('error:')} ${message}`];
   const hint = (err as { hint?: string }).hint;

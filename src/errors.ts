@@ -55,3 +55,22 @@ export class PartialFailureError extends Error {
   readonly hint?: string;
   readonly requestId?: string;
 }
+
+/** --check found an output that is missing or stale. Exit 1, like `make -q`. */
+export class OutOfDateError extends Error {
+  override name = 'OutOfDateError';
+  readonly hint = 'Run the same command without --check (or with --if-changed) to regenerate it.';
+}
+
+/** Some batch jobs failed or were not started. Exit 7; when every job failed, the failure's own code. */
+export class BatchFailedError extends Error {
+  override name = 'BatchFailedError';
+  constructor(
+    readonly succeeded: number,
+    readonly total: number,
+    readonly failures: Error[],
+  ) {
+    super(`${total - succeeded} of ${total} jobs did not succeed${failures[0] ? `; the first failure: ${failures[0].message}` : ''}`);
+  }
+  readonly hint = 'Each job has a JSON line on stdout with its status and error; rerun the batch to retry (finished jobs with an "out" are skipped).';
+}

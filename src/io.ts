@@ -11,6 +11,15 @@ export interface Runtime {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   now: () => Date;
+  /** Set by imgcli batch: image commands hand their validated job here instead of sending it. */
+  collectJob?: (collected: CollectedJob) => void;
+}
+
+/** A validated job with the settings and messenger it was built with (see batch). */
+export interface CollectedJob {
+  job: import('./run-images.js').ImagesJob;
+  settings: import('./config.js').Settings;
+  say: Messenger;
 }
 
 export function isCI(env: Runtime['env']): boolean {

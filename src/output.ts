@@ -232,6 +232,12 @@ export interface ReportedRun {
   cost?: { usd: number; rates_checked: string };
 }
 
+/** One written file as --json and batch lines show it: path first, then what it is. */
+export function fileEntry(f: ReportedRun['files'][number]): Record<string, unknown> {
+  const { index: _index, path, ...rest } = f;
+  return { path, ...rest };
+}
+
 /** The --json document: one object, stable keys, nothing else on stdout. */
 export function resultDocument(run: ReportedRun): Record<string, unknown> {
   const revised = run.files.find((f) => f.revised_prompt)?.revised_prompt;
@@ -240,7 +246,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
     endpoint: run.endpoint,
     created: run.created,
     request_id: run.requestId ?? null,
-    files: run.files.map(({ index: _index, ...f }) => f),
+    files: run.files.map(fileEntry),
   };
   if (run.partials) {
     doc.partials = run.partials.map(({ index, partialIndex, ...p }) => ({ ...p, image_index: index, partial_image_index: partialIndex }));

@@ -51,3 +51,18 @@ export function estimateCost(model: ResolvedModel, usage: Record<string, unknown
     1_000_000;
   return { usd: Math.round(usd * 1e6) / 1e6, rates_checked: PRICES_CHECKED };
 }
+
+/** Image output tokens per 1024x1024 image by quality (OpenAI's published counts for GPT image models). */
+const OUTPUT_TOKENS_1M: Record<string, number> = { low: 272, medium: 1056, auto: 1056, high: 4160, xhigh: 4160, max: 4160 };
+
+/** A cost estimate before sending, from size, quality and count; undefined without a known rate. */
+export function estimateRequestCost(model: ResolvedModel, req: { size?: unknown; quality?: unknown; n?: unknown; prompt?: unknown }): number | undefined {
+  const rates = model.guessed ? undefined : RATES[model.family];
+  if (!rates) return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(String(req.size ?? ''));
+  const pixels = m ? Number(m[1]) * Number(m[2]) : 1024 * 1024;
+  const perImage = (OUTPUT_TOKENS_1M[String(req.quality ?? 'auto')] ?? 1056) * (pixels / (1024 * 1024));
+  const n = typeof req.n === 'number' ? req.n : 1;
+  const text = typeof req.prompt === 'string' ? Math.ceil(req.prompt.length / 4) : 0;
+  return (perImage * n * rates.imageOutput + text * rates.textInput) / 1_000_000;
+}

@@ -1,21 +1,21 @@
 // The path every image command shares once its request is validated: check the model and the
 // destination, connect (to the offline server with --mock), send, save, report.
 import { ApiError } from './api/errors.js';
-import { closeDispatchers, dispatcherFor, type Connection, type RequestSpec } from './api/http.js';
-import { proxyFor } from './api/proxy.js';
+import type { Connection, RequestSpec } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
 import type { Settings } from './config.js';
-import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
+import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './batch/summary.js';
+import { dryRun, openConnection } from './connect.js';
+import { OutOfDateError, PartialFailureError, UsageError } from './errors.js';
 import { startSpinner, type Messenger, type Runtime } from './io.js';
 import { modelAdvice, type ResolvedModel } from './models.js';
 import { estimateCost, type CostEstimate } from './prices.js';
-import { redactKey, redactUrlCredentials } from './redact.js';
-import { imagesPath, queryFor } from './route.js';
+import { imagesPath } from './route.js';
 import { prepareDestination, printResult, type OutputPlan } from './output.js';
 import type { Previewer } from './previewer.js';
 import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from './save-images.js';
 import type { StreamOptions } from './stream-images.js';
-import { USER_AGENT } from './version.js';
+import { checkFreshness, fingerprintOf, stamper, type RequestRecord, type StampContext } from './up-to-date.js';
 
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
@@ -30,6 +30,14 @@ export interface ImagesJob {
   stream?: StreamOptions;
   /** --preview: draw the images on stderr when it is a terminal that can show them. */
   preview?: boolean;
+  /** What the request is made of: its fingerprint and the provenance written into each file. */
+  record?: RequestRecord;
+  /** False with --no-metadata: files are written bare. */
+  metadata?: boolean;
+  /** --if-changed (skip when the outputs carry this request's fingerprint) or --check (only tell). */
+  freshness?: 'if-changed' | 'check';
+  /** Computed once from `record`. */
+  fingerprint?: string;
 }
 
 export interface ImagesResult {
@@ -43,113 +51,80 @@ export interface ImagesResult {
   partials?: SavedPartial[];
   usage?: Usage;
   cost?: CostEstimate;
-}
-
-export interface OpenConnection {
-  conn: Connection;
-  close: () => Promise<void>;
-}
-
-/** The Connection for a target, with every setting that shapes the request (shared with --dry-run). */
-export function connectionFor(rt: Runtime, settings: Settings, say: Messenger, target: { baseUrl: string; apiKey: string }): Connection {
-  const proxy = settings.mock ? undefined : settings.proxy;
-  return {
-    ...target,
-    authHeader: settings.mock ? 'bearer' : settings.authHeader,
-    query: queryFor(settings),
-    org: settings.org,
-    project: settings.project,
-    timeoutMs: settings.timeoutMs,
-    maxRetries: settings.maxRetries,
-    userAgent: USER_AGENT,
-    signal: rt.signal,
-    // One dispatcher for API calls and URL downloads, so both honour the proxy settings.
-    dispatcher: dispatcherFor(settings.timeoutMs, proxy),
-    log: settings.verbose ? say.verbose : undefined,
-    onRetry: ({ attempt, maxAttempts, delayMs, reason }: { attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
-      say.info(`${reason}: retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt} of ${maxAttempts})`),
-  };
-}
-
-/** --verbose: where each connection setting came from, and whether a proxy is in the way. */
-function logSettings(settings: Settings, say: Messenger, baseUrl: string): void {
-  if (!settings.verbose) return;
-  const from = (key: keyof Settings['sources']) => settings.sources[key] ?? 'default';
-  if (settings.profile) say.verbose(`profile ${settings.profile} (config file ${settings.configPath})`);
-  say.verbose(`base URL ${baseUrl} (from ${settings.mock ? '--mock' : from('baseUrl')})`);
-  if (settings.apiKey) say.verbose(`API key ${redactKey(settings.apiKey)} for ${baseUrl} (from ${from('apiKey')}), sent as ${settings.authHeader === 'api-key' ? 'an api-key header' : 'Authorization: Bearer'}`);
-  if (settings.mock) return;
-  const proxy = proxyFor(baseUrl, settings.proxy);
-  if (proxy) say.verbose(`proxy: requests to ${new URL(baseUrl).host} and image downloads go through ${redactUrlCredentials(proxy)}`);
-  else if (settings.proxy) say.verbose(`proxy: none for ${new URL(baseUrl).host} (NO_PROXY); image downloads may still use one`);
-}
-
-/** Connects to the configured server, or starts the offline one in-process for --mock. */
-export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
-  if (settings.mock) {
-    const { startMockServer } = await import('./mock/server.js');
-    const server = await startMockServer();
-    say.verbose(`offline server listening at ${server.url}`);
-    logSettings(settings, say, server.url);
-    const close = async () => {
-      await closeDispatchers();
-      await server.close();
-    };
-    return { conn: connectionFor(rt, settings, say, { baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }), close };
-  }
-  if (!settings.apiKey) throw new MissingKeyError();
-  logSettings(settings, say, settings.baseUrl);
-  return { conn: connectionFor(rt, settings, say, { baseUrl: settings.baseUrl, apiKey: settings.apiKey }), close: closeDispatchers };
-}
-
-/**
- * --dry-run: describes the request on stdout and sends nothing. The offline server is not
- * started, so --mock shows a placeholder address.
- */
-export async function dryRun(rt: Runtime, settings: Settings, spec: RequestSpec, say: Messenger, json: boolean): Promise<void> {
-  if (!settings.apiKey && !settings.mock) say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
-  if (settings.mock) say.info('--mock: the offline server would listen on a free port of 127.0.0.1.');
-  const target = settings.mock ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' } : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? '' };
-  logSettings(settings, say, target.baseUrl);
-  const { previewRequest, printPreview } = await import('./dry-run.js');
-  const conn = connectionFor(rt, settings, say, target);
-  try {
-    printPreview(rt.stdout, await previewRequest(conn, spec), json);
-  } finally {
-    await closeDispatchers();
-  }
+  /** True when --if-changed found the outputs up to date and nothing was sent. */
+  upToDate?: boolean;
 }
 
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
 export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
-  const path = imagesPath(settings, job.endpoint);
   const advice = modelAdvice(job.model, settings.mock ? 'http://127.0.0.1' : settings.baseUrl, rt.now());
   if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) say.warn(advice.warn);
   if (advice.notice) say.info(advice.notice);
   if (job.dryRun) {
     const accept = job.stream ? 'text/event-stream' : undefined;
-    await dryRun(rt, settings, { method: 'POST', path, json: job.json, form: job.form, accept }, say, job.dryRun.json);
+    await dryRun(rt, settings, { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept }, say, job.dryRun.json);
     return undefined;
   }
-  await prepareDestination(job.plan);
-
+  // imgcli batch validates every job first and runs them later on one shared connection.
+  if (rt.collectJob) {
+    rt.collectJob({ job, settings, say });
+    return undefined;
+  }
+  const fresh = await upToDateResult(job, say);
+  if (fresh) return fresh;
   const { conn, close } = await openConnection(rt, settings, say);
   try {
-    return await sendAndSave(rt, settings, conn, job, say, path);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
-      err.hint = `${err.hint ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim();
-    }
-    throw err;
+    return await executeJob(rt, settings, conn, job, say);
   } finally {
     await close();
   }
 }
 
+/**
+ * --if-changed and --check: the result from the files already on disk when they carry this
+ * request's fingerprint; undefined when the request must be sent. --check never sends.
+ */
+export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
+  if (!job.freshness) return undefined;
+  const flag = job.freshness === 'check' ? '--check' : '--if-changed';
+  if (job.plan.kind !== 'files') throw new UsageError(`${flag} needs -o <file>: generated names cannot be checked`, `Name the output, e.g. -o out.png.`);
+  if (!job.record) throw new UsageError(`${flag} is not available here`);
+  const fresh = await checkFreshness(job.plan, await fingerprintFor(job));
+  if (fresh.fresh) {
+    say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
+    return { model: job.model.name, endpoint: job.endpoint, created: 0, files: fresh.files, failed: [], upToDate: true };
+  }
+  if (job.freshness === 'check') throw new OutOfDateError(`${fresh.reason}; it would be regenerated`);
+  say.verbose(`regenerating: ${fresh.reason}`);
+  return undefined;
+}
+
+async function fingerprintFor(job: ImagesJob): Promise<string> {
+  job.fingerprint ??= await fingerprintOf(job.endpoint, job.model.name, job.record!);
+  return job.fingerprint;
+}
+
+/** Sends one job on an open connection and saves what comes back. */
+export async function executeJob(rt: Runtime, settings: Settings, conn: Connection, job: ImagesJob, say: Messenger): Promise<ImagesResult> {
+  await prepareDestination(job.plan);
+  try {
+    return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
+      err.hint = `${err.hint ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim();
+    }
+    throw err;
+  }
+}
+
 async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, job: ImagesJob, say: Messenger, path: string): Promise<ImagesResult> {
   const request = { endpoint: job.endpoint, json: job.json, form: job.form, path };
-  const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn };
+  const meta: StampContext['meta'] = {};
+  const stamp = job.record && job.metadata !== false
+    ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), meta, warn: say.warn })
+    : undefined;
+  const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {
     const { runStream } = await import('./stream-images.js');
@@ -164,6 +139,8 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     spinner.stop();
   }
   const response = answer.value;
+  meta.created = response.created;
+  meta.usage = response.usage ?? undefined;
   const saved = await saveImages(response.data ?? [], {
     ...ctx,
     requestId: answer.requestId,
@@ -192,10 +169,22 @@ async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewe
  * empty and the first failure decides the exit code; with some saved, they are listed first.
  * After a dry run (no result) there is nothing to report.
  */
-export function reportRun(rt: Runtime, result: ImagesResult | undefined, opts: { json?: boolean }, say: Messenger): void {
+export function reportRun(rt: Runtime, result: ImagesResult | undefined, opts: { json?: boolean; summary?: boolean }, say: Messenger): void {
   // A dry run has printed its own document.
   if (!result) return;
+  if (opts.summary) writeSummary(rt, result);
   if (result.files.length === 0 && result.failed.length) throw result.failed[0]!.error;
   printResult(rt.stdout, result, opts, say.info);
   if (result.failed.length) throw new PartialFailureError(result.files.length, result.failed.map((f) => f.error));
+}
+
+/** --summary: the run's outputs as rows of the GitHub step summary (a no-op outside Actions). */
+function writeSummary(rt: Runtime, result: ImagesResult): void {
+  const share = result.cost && result.files.length ? result.cost.usd / result.files.length : undefined;
+  const rows: SummaryRow[] = [
+    ...result.files.map((f) => ({ path: f.path, model: result.model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: share, status: result.upToDate ? 'up to date' : 'ok' })),
+    ...result.failed.map((f) => ({ path: `image ${f.index + 1}`, model: result.model, size: '', status: `failed: ${f.error.message}` })),
+  ];
+  appendStepSummary(rt.env, summaryMarkdown(`imgcli ${result.endpoint}`, rows));
+  if (rt.env.GITHUB_ACTIONS === 'true') for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
 }

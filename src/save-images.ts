@@ -6,7 +6,7 @@ import { discardBody, dispatcherFor } from './api/http.js';
 import type { ImageItem } from './api/images.js';
 import { ResponseError } from './errors.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
 
@@ -49,6 +49,8 @@ export interface SaveContext {
   warn: (line: string) => void;
   /** Called after each image is saved, with its bytes when they are in memory (not for URL downloads). */
   onSaved?: (file: SavedFile, bytes: Buffer | undefined) => Promise<void>;
+  /** Embeds provenance metadata into an image before it is written (absent with --no-metadata). */
+  stamp?: (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }) => Buffer;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -81,11 +83,12 @@ function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
 }
 
 /** Checks and writes one image held in memory (to stdout with -o -); returns what was written. */
-export async function saveBytes(bytes: Buffer, index: number, ctx: SaveContext): Promise<SavedFile> {
-  const info = checkImage(bytes, index, ctx.requestId, 'in the answer');
-  if (!looksComplete(bytes, info.format)) {
+export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
+  const info = checkImage(received, index, ctx.requestId, 'in the answer');
+  if (!looksComplete(received, info.format)) {
     throw new ResponseError(`Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, 'Run the command again.', ctx.requestId);
   }
+  const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
   const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
   if (ctx.plan.kind === 'stdout') {
     await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
@@ -152,13 +155,13 @@ async function* capped(source: AsyncIterable<Uint8Array>, max: number, index: nu
   }
 }
 
-async function saveUrl(url: string, index: number, ctx: SaveContext): Promise<SavedFile> {
+async function saveUrl(url: string, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
   const body = await download(url, index, ctx);
   const source = capped(body, MAX_DOWNLOAD_BYTES, index, ctx.requestId);
   if (ctx.plan.kind === 'stdout') {
     const chunks: Uint8Array[] = [];
     for await (const chunk of source) chunks.push(chunk);
-    return saveBytes(Buffer.concat(chunks), index, ctx);
+    return saveBytes(Buffer.concat(chunks), index, ctx, revisedPrompt);
   }
   // Stream to a temp file first: the final name needs the format, known only from the bytes.
   const staged = await stageStream(dirname(targetPath(ctx.plan, index, 'png')), source, ctx.signal).catch((err: unknown) => {
@@ -170,6 +173,8 @@ async function saveUrl(url: string, index: number, ctx: SaveContext): Promise<Sa
     const info = checkImage(await readHead(staged, SNIFF_BYTES), index, ctx.requestId, 'downloaded from its URL');
     const target = targetPath(ctx.plan, index, info.format);
     noteMismatch(ctx, target, info.format);
+    // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
+    if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }));
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, ctx.plan.kind === 'files');
     return { index, path, bytes: size, width: info.width, height: info.height, format: info.format };
@@ -189,7 +194,8 @@ export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<
   for (const [index, item] of items.entries()) {
     try {
       const bytes = item.b64_json ? decodeBase64(item.b64_json, index, ctx.requestId) : undefined;
-      const saved = bytes ? await saveBytes(bytes, index, ctx) : await saveUrl(item.url!, index, ctx);
+      const revised = item.revised_prompt ?? undefined;
+      const saved = bytes ? await saveBytes(bytes, index, ctx, revised) : await saveUrl(item.url!, index, ctx, revised);
       files.push(item.revised_prompt ? { ...saved, revised_prompt: item.revised_prompt } : saved);
       await ctx.onSaved?.(saved, bytes);
     } catch (err) {

@@ -1,12 +1,12 @@
 // Batch building blocks in-process: the jobs file, the pool, the progress line.
 import { describe, expect, it } from 'vitest';
-import { parseJobs } from '../src/batch/parse.js';
+import { badLinesError, parseJobs } from '../src/batch/parse.js';
 import { runPool, type Outcome } from '../src/batch/pool.js';
 import { clock, renderProgress } from '../src/batch/progress.js';
 
 describe('parseJobs', () => {
   it('reads bare prompts and objects with any spelling of a flag', () => {
-    const jobs = parseJobs('"a fox"\n\n# a comment\n{"command":"edit","prompt":"x","images":["a.png"],"response_format":"b64_json","n":2}\n{"prompt":"y","input-fidelity":"high","command":"edit","images":["b.png"]}\n');
+    const { jobs } = parseJobs('"a fox"\n\n# a comment\n{"command":"edit","prompt":"x","images":["a.png"],"response_format":"b64_json","n":2}\n{"prompt":"y","input-fidelity":"high","command":"edit","images":["b.png"]}\n');
     expect(jobs).toEqual([
       { line: 1, command: 'gen', flags: { prompt: 'a fox' } },
       { line: 4, command: 'edit', flags: { prompt: 'x', images: ['a.png'], responseFormat: 'b64_json', count: 2 } },
@@ -15,8 +15,11 @@ describe('parseJobs', () => {
   });
 
   it('reports every bad line with its number', () => {
-    expect(() => parseJobs('"ok"\n{bad json\n{"command":"paint"}\n{"prompt":"x","sise":"1"}\n[1]')).toThrow(
-      /4 bad lines[\s\S]*line 2: not valid JSON[\s\S]*line 3: "command" must be gen, edit or vary[\s\S]*line 4: "sise" is not an option of gen[\s\S]*line 5: a job is a JSON string/,
+    const { jobs, problems } = parseJobs('"ok"\n{bad json\n{"command":"paint"}\n{"prompt":"x","sise":"1"}\n[1]');
+    expect(jobs).toHaveLength(1);
+    expect(problems.map((p) => p.line)).toEqual([2, 3, 4, 5]);
+    expect(badLinesError(problems, 5).message).toMatch(
+      /4 of 5 jobs are not valid[\s\S]*line 2: not valid JSON[\s\S]*line 3: "command" must be gen, edit or vary[\s\S]*line 4: "sise" is not an option of gen[\s\S]*line 5: a job is a JSON string/,
     );
     expect(() => parseJobs('\n\n')).toThrow(/no jobs/);
   });

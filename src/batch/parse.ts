@@ -47,19 +47,29 @@ export function parseJobLine(text: string, line: number): RawJob | undefined {
   return { line, command, flags };
 }
 
-/** Parses the whole file; throws one UsageError listing every bad line. */
-export function parseJobs(text: string): RawJob[] {
+export interface Problem {
+  line: number;
+  message: string;
+}
+
+/** Parses the whole file; bad lines come back as problems, so they can be reported with the rest. */
+export function parseJobs(text: string): { jobs: RawJob[]; problems: Problem[] } {
   const jobs: RawJob[] = [];
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     try {
       const job = parseJobLine(raw, i + 1);
       if (job) jobs.push(job);
     } catch (err) {
-      problems.push(`line ${i + 1}: ${(err as Error).message}`);
+      problems.push({ line: i + 1, message: (err as Error).message });
     }
   });
-  if (problems.length) throw new UsageError(`the jobs file has ${problems.length} bad line${problems.length > 1 ? 's' : ''}; nothing was sent:\n${problems.join('\n')}`);
-  if (!jobs.length) throw new UsageError('the jobs file has no jobs', 'Write one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.');
-  return jobs;
+  if (!jobs.length && !problems.length) throw new UsageError('the jobs file has no jobs', 'Write one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.');
+  return { jobs, problems };
+}
+
+/** One error for every bad line of the file, in line order; nothing was sent. */
+export function badLinesError(problems: Problem[], total: number): UsageError {
+  const list = [...problems].sort((a, b) => a.line - b.line).map((p) => `line ${p.line}: ${p.message}`);
+  return new UsageError(`${problems.length} of ${total} jobs are not valid; nothing was sent:\n${list.join('\n')}`, 'Fix the lines named above; the whole file is checked before any job runs.');
 }

@@ -1,4 +1,5 @@
 // CI summaries: a markdown table for GITHUB_STEP_SUMMARY and ::error annotations for failures.
+import { appendFileSync } from 'node:fs';
 
 export interface SummaryRow {
   line?: number;
@@ -29,4 +30,12 @@ export function summaryMarkdown(title: string, rows: SummaryRow[]): string {
 export function errorAnnotation(message: string, title = 'imgcli'): string {
   const escape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   return `::error title=${escape(title).replace(/[:,]/g, ' ')}::${escape(message)}\n`;
+}
+
+/** Appends to the file GitHub Actions names in GITHUB_STEP_SUMMARY; a no-op elsewhere. */
+export function appendStepSummary(env: Record<string, string | undefined>, markdown: string): boolean {
+  const path = env.GITHUB_STEP_SUMMARY;
+  if (!path) return false;
+  appendFileSync(path, markdown);
+  return true;
 }

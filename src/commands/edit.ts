@@ -6,9 +6,9 @@ import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import type { Param } from '../params.js';
 import { DEFAULT_MODEL } from '../models.js';
-import { addOptions, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
+import { addOptions, REUSE_OPTIONS, reuseFields, type ReuseFlags, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface EditFlags extends GlobalFlags, StreamFlags {
+interface EditFlags extends GlobalFlags, StreamFlags, ReuseFlags {
   prompt?: string;
   count?: number;
   size?: string;
@@ -61,7 +61,7 @@ export function editCommand(rt: Runtime): Command {
     .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
     .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview', ...REUSE_OPTIONS]);
   cmd
     .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
@@ -115,7 +115,10 @@ export function editCommand(rt: Runtime): Command {
     checkCount(paths.length, rules.files, model, 'edits');
     const parts = await upload.prepareUpload({ paths, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
-    reportRun(rt, await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(fields, parts), plan, dryRun, stream: streamOptions(fields, flags), preview: flags.preview }, say), { json: flags.json }, say);
+    const inputs = [...paths.map((path) => ({ role: 'image', path })), ...(flags.mask ? [{ role: 'mask', path: flags.mask }] : []), ...(flags.maskFrom ? [{ role: 'mask-from', path: flags.maskFrom }] : [])];
+    const record = { prompt, params: { ...fields, fit: flags.fit }, inputs };
+    const job = { endpoint: 'edits' as const, model, form: upload.formBuilder(fields, parts), plan, dryRun, stream: streamOptions(fields, flags), preview: flags.preview, record, ...reuseFields(flags) };
+    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json, summary: flags.summary }, say);
   });
   return cmd;
 }

@@ -5,9 +5,9 @@ import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import type { Param } from '../params.js';
-import { addOptions, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
+import { addOptions, REUSE_OPTIONS, reuseFields, type ReuseFlags, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface GenFlags extends GlobalFlags, StreamFlags {
+interface GenFlags extends GlobalFlags, StreamFlags, ReuseFlags {
   count?: number;
   size?: string;
   quality?: string;
@@ -65,7 +65,7 @@ export function genCommand(rt: Runtime): Command {
     .summary('generate images from a text prompt')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview', ...REUSE_OPTIONS]);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<GenFlags>();
@@ -106,8 +106,8 @@ export function genCommand(rt: Runtime): Command {
     const plan = output.planOutputs({ out: opts.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     const json = applyParams(body, flags.param);
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
-    const job = { endpoint: 'generations' as const, model, json, plan, dryRun, stream: streamOptions(json, flags), preview: flags.preview };
-    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json }, say);
+    const job = { endpoint: 'generations' as const, model, json, plan, dryRun, stream: streamOptions(json, flags), preview: flags.preview, record: { prompt, params: json }, ...reuseFields(flags) };
+    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json, summary: flags.summary }, say);
   });
   return cmd;
 }

@@ -40,7 +40,7 @@ export function modelsCommand(rt: Runtime): Command {
     if (flags.remote) {
       const [{ resolveSettings }, { openConnection, dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
         import('../config.js'),
-        import('../run-images.js'),
+        import('../connect.js'),
         import('../api/models.js'),
         import('../io.js'),
         import('../api/http.js'),

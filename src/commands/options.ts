@@ -20,7 +20,7 @@ export function parseFormat(value: string): string {
 }
 
 export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json' | 'param' | 'dryRun'
-  | 'stream' | 'partialImages' | 'noPartials' | 'preview';
+  | 'stream' | 'partialImages' | 'noPartials' | 'preview' | 'ifChanged' | 'check' | 'noMetadata' | 'summary';
 
 /** How many partial images --stream asks for when --partial-images is not given. */
 export const DEFAULT_PARTIAL_IMAGES = 2;
@@ -46,7 +46,30 @@ const OPTIONS: Record<OptionName, () => Option> = {
   partialImages: () => new Option('--partial-images <0-3>', `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`).argParser(parseWhole('--partial-images')),
   noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),
   preview: () => new Option('--preview', 'show the images (and streamed partials) in the terminal: kitty, Ghostty, WezTerm, iTerm2'),
+  ifChanged: () => new Option('--if-changed', 'skip the request when -o already holds the result of this exact request (prompt, flags, input bytes)').conflicts('check'),
+  check: () => new Option('--check', 'send nothing: exit 0 when -o is up to date, 1 when it would be regenerated'),
+  noMetadata: () => new Option('--no-metadata', 'write files bare: no prompt, model, parameters or fingerprint inside (and --if-changed cannot see them)'),
+  summary: () => new Option('--summary', 'append a markdown table of the outputs to $GITHUB_STEP_SUMMARY when it is set'),
 };
+
+/** The flags every API image command has for Make and CI: up-to-date checks, metadata, summaries. */
+export const REUSE_OPTIONS: OptionName[] = ['ifChanged', 'check', 'noMetadata', 'summary'];
+
+export interface ReuseFlags {
+  ifChanged?: boolean;
+  check?: boolean;
+  /** false with --no-metadata */
+  metadata?: boolean;
+  summary?: boolean;
+}
+
+/** How the reuse flags shape a job: the request record for fingerprints and provenance. */
+export function reuseFields(flags: ReuseFlags) {
+  return {
+    metadata: flags.metadata !== false,
+    freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
+  };
+}
 
 export interface StreamFlags {
   stream?: boolean;

@@ -7,9 +7,9 @@ import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import type { Param } from '../params.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models.js';
-import { addOptions, chooseFormat, fitOption } from './options.js';
+import { addOptions, REUSE_OPTIONS, reuseFields, type ReuseFlags, chooseFormat, fitOption } from './options.js';
 
-interface VaryFlags extends GlobalFlags {
+interface VaryFlags extends GlobalFlags, ReuseFlags {
   prompt?: string;
   count?: number;
   size?: string;
@@ -68,7 +68,7 @@ export function varyCommand(rt: Runtime): Command {
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'preview']);
+  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'preview', ...REUSE_OPTIONS]);
   cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
@@ -113,7 +113,9 @@ export function varyCommand(rt: Runtime): Command {
     const plan = output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     const parts = await upload.prepareUpload({ paths: [path], model, rules, fit: flags.fit, say });
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
-    reportRun(rt, await runImages(rt, settings, { endpoint: via, model, form: upload.formBuilder(fields, parts), plan, dryRun, preview: flags.preview }, say), { json: flags.json }, say);
+    const record = { prompt: hint, params: { ...fields, fit: flags.fit }, inputs: [{ role: 'image', path }] };
+    const job = { endpoint: via, model, form: upload.formBuilder(fields, parts), plan, dryRun, preview: flags.preview, record, ...reuseFields(flags) };
+    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json, summary: flags.summary }, say);
   });
   return cmd;
 }

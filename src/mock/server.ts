@@ -47,6 +47,8 @@ export interface RecordedRequest {
   /** The parts of a multipart body (edits, variations), for tests to assert what arrived. */
   parts?: RecordedPart[];
   rawBodyBytes: number;
+  /** When the request arrived (ms since the epoch), for tests of pacing. */
+  at: number;
 }
 
 export interface MockServer {
@@ -156,7 +158,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
         json = undefined;
       }
     }
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length, at: Date.now() };
     record.parts = recordUploadParts(raw, contentType);
     requests.push(record);
     options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);

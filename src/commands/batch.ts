@@ -1,0 +1,127 @@
+// `imgcli batch`: many images from a JSONL file, validated first, run concurrently.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { GlobalFlags } from '../config.js';
+import type { Runtime } from '../io.js';
+import { parseWhole } from './options.js';
+
+const EXAMPLES = `
+Examples:
+  $ imgcli batch jobs.jsonl
+  $ imgcli batch jobs.jsonl -m gpt-image-2 -q low --concurrency 8 > results.jsonl
+  $ imgcli batch jobs.jsonl --max-cost 2.50 --fail-fast
+  $ printf '"a red fox"\\n"a blue whale"\\n' | imgcli batch - -o out/ --mock
+
+Each line of the file is one job: a JSON string (a prompt for gen), or an object with
+"command" (gen, edit or vary; default gen) and any option of that command, e.g.
+  {"prompt": "app icon, flat", "out": "icons/app.png", "size": "1024x1024"}
+  {"command": "edit", "images": ["room.png"], "mask": "mask.png", "prompt": "a window", "out": "room-2.png"}
+  {"command": "vary", "image": "logo.png", "count": 3, "out": "logos/"}
+Keys may be written as in the flags (response-format), in snake_case or camelCase; "n" is count.
+Flags given to batch (-m -s -q -f -n --background ...) are defaults for every job.
+
+The whole file is checked first: any bad line is reported with its number, exit 2, and
+nothing is sent. Jobs then run --concurrency at a time on one connection: a 429 anywhere slows
+every worker, and the server's x-ratelimit headers pace new requests. A job with a fixed "out"
+whose file is up to date (same prompt, flags and input bytes) is skipped, so a rerun after a
+failure only makes what is missing.
+
+stdout: one JSON line per finished job (line, command, status, files, request_id, usage,
+cost_usd, error). stderr: a progress bar on a terminal, notices prefixed with the job's line.
+Exit 0 when every job succeeds, 7 when some failed or were not started, and the failure's own
+code when all failed. With GITHUB_STEP_SUMMARY set, a markdown table of the outputs is added.`;
+
+interface BatchFlags extends GlobalFlags {
+  concurrency: number;
+  failFast?: boolean;
+  maxCost?: number;
+  [key: string]: unknown;
+}
+
+/** The batch flags that are defaults for every job (commander names). */
+const DEFAULT_KEYS = ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'inputFidelity', 'fit', 'metadata'] as const;
+
+/** Global flags back to argv, so every job's command line sees the same connection settings. */
+function globalArgv(flags: Record<string, unknown>): string[] {
+  const withValue: Array<[string, string]> = [
+    ['baseUrl', '--base-url'], ['apiKey', '--api-key'], ['org', '--org'], ['project', '--project'], ['profile', '--profile'],
+    ['authHeader', '--auth-header'], ['azureDeployment', '--azure-deployment'], ['azureApiVersion', '--azure-api-version'],
+    ['timeout', '--timeout'], ['maxRetries', '--max-retries'],
+  ];
+  const args = withValue.flatMap(([key, flag]) => (flags[key] === undefined ? [] : [flag, String(flags[key])]));
+  if (flags.mock) args.push('--mock');
+  if (flags.verbose) args.push('--verbose');
+  if (flags.color === false) args.push('--no-color');
+  return args;
+}
+
+function parseUsd(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--max-cost takes an amount in US dollars greater than 0, e.g. 2.50.');
+  return n;
+}
+
+export function batchCommand(rt: Runtime): Command {
+  return new Command('batch')
+    .summary('generate, edit or vary many images from a JSONL file')
+    .description('Run many image jobs from a JSONL file (or - for stdin): validated first, then run concurrently.')
+    .argument('<jobs>', 'the jobs file, one JSON job per line; - reads stdin')
+    .addOption(new Option('--concurrency <n>', 'jobs running at once').default(4).argParser(parseWhole('--concurrency')))
+    .option('--fail-fast', 'start no new job after the first failure')
+    .option('--max-cost <usd>', 'start no new job once the estimated spend would pass this many US dollars', parseUsd)
+    .option('-m, --model <name>', 'default model for every job')
+    .option('-n, --count <n>', 'default number of images per job', parseWhole('--count'))
+    .option('-s, --size <WxH>', 'default size')
+    .option('-q, --quality <q>', 'default quality')
+    .option('--style <style>', 'default style (dall-e-3)')
+    .option('--background <bg>', 'default background')
+    .option('-f, --format <fmt>', 'default output format')
+    .option('--compression <0-100>', 'default compression (jpeg/webp)', parseWhole('--compression'))
+    .option('--moderation <level>', 'default moderation (gen jobs)')
+    .option('--response-format <fmt>', 'default response format (dall-e)')
+    .option('--input-fidelity <level>', 'default input fidelity (edit jobs)')
+    .option('--fit <how>', 'default --fit (edit and vary jobs)')
+    .option('--user <id>', 'default end-user id')
+    .option('-o, --out <dir/>', 'default output folder for jobs without "out" (end it with /)')
+    .option('--no-metadata', 'write every file bare (jobs are then never skipped as up to date)')
+    .addHelpText('after', EXAMPLES)
+    .action(async (source: string, _opts: unknown, self: Command) => {
+      const flags = self.optsWithGlobals<BatchFlags>();
+      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor, isCI }, { buildProgram }] = await Promise.all([
+        import('node:fs/promises'),
+        import('../errors.js'),
+        import('../batch/parse.js'),
+        import('../batch/run.js'),
+        import('../config.js'),
+        import('../io.js'),
+        import('../cli.js'),
+      ]);
+      if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
+      let text: string;
+      try {
+        text = source === '-' ? await readStdin(rt) : await readFile(source, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read the jobs file ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const parsed = parseJobs(text);
+      const settings = await resolveSettings(flags, rt);
+      const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
+      const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
+      await runBatch(rt, parsed, {
+        concurrency: flags.concurrency,
+        failFast: Boolean(flags.failFast),
+        maxCostUsd: flags.maxCost,
+        globalArgv: globalArgv(flags),
+        defaults,
+        settings,
+        say,
+        showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
+        buildProgram,
+      });
+    });
+}
+
+async function readStdin(rt: Runtime): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of rt.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,85 @@
+// Connecting to the API: the Connection for the configured server (auth header, Azure query,
+// proxy, timeouts, retries), the offline server for --mock, and --dry-run's request preview.
+import { closeDispatchers, dispatcherFor, type Connection, type RequestSpec } from './api/http.js';
+import { proxyFor } from './api/proxy.js';
+import type { Settings } from './config.js';
+import { MissingKeyError } from './errors.js';
+import type { Messenger, Runtime } from './io.js';
+import { redactKey, redactUrlCredentials } from './redact.js';
+import { queryFor } from './route.js';
+import { USER_AGENT } from './version.js';
+
+export interface OpenConnection {
+  conn: Connection;
+  close: () => Promise<void>;
+}
+
+/** The Connection for a target, with every setting that shapes the request (shared with --dry-run). */
+export function connectionFor(rt: Runtime, settings: Settings, say: Messenger, target: { baseUrl: string; apiKey: string }): Connection {
+  const proxy = settings.mock ? undefined : settings.proxy;
+  return {
+    ...target,
+    authHeader: settings.mock ? 'bearer' : settings.authHeader,
+    query: queryFor(settings),
+    org: settings.org,
+    project: settings.project,
+    timeoutMs: settings.timeoutMs,
+    maxRetries: settings.maxRetries,
+    userAgent: USER_AGENT,
+    signal: rt.signal,
+    // One dispatcher for API calls and URL downloads, so both honour the proxy settings.
+    dispatcher: dispatcherFor(settings.timeoutMs, proxy),
+    log: settings.verbose ? say.verbose : undefined,
+    onRetry: ({ attempt, maxAttempts, delayMs, reason }: { attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
+      say.info(`${reason}: retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt} of ${maxAttempts})`),
+  };
+}
+
+/** --verbose: where each connection setting came from, and whether a proxy is in the way. */
+function logSettings(settings: Settings, say: Messenger, baseUrl: string): void {
+  if (!settings.verbose) return;
+  const from = (key: keyof Settings['sources']) => settings.sources[key] ?? 'default';
+  if (settings.profile) say.verbose(`profile ${settings.profile} (config file ${settings.configPath})`);
+  say.verbose(`base URL ${baseUrl} (from ${settings.mock ? '--mock' : from('baseUrl')})`);
+  if (settings.apiKey) say.verbose(`API key ${redactKey(settings.apiKey)} for ${baseUrl} (from ${from('apiKey')}), sent as ${settings.authHeader === 'api-key' ? 'an api-key header' : 'Authorization: Bearer'}`);
+  if (settings.mock) return;
+  const proxy = proxyFor(baseUrl, settings.proxy);
+  if (proxy) say.verbose(`proxy: requests to ${new URL(baseUrl).host} and image downloads go through ${redactUrlCredentials(proxy)}`);
+  else if (settings.proxy) say.verbose(`proxy: none for ${new URL(baseUrl).host} (NO_PROXY); image downloads may still use one`);
+}
+
+/** Connects to the configured server, or starts the offline one in-process for --mock. */
+export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
+  if (settings.mock) {
+    const { startMockServer } = await import('./mock/server.js');
+    const server = await startMockServer();
+    say.verbose(`offline server listening at ${server.url}`);
+    logSettings(settings, say, server.url);
+    const close = async () => {
+      await closeDispatchers();
+      await server.close();
+    };
+    return { conn: connectionFor(rt, settings, say, { baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }), close };
+  }
+  if (!settings.apiKey) throw new MissingKeyError();
+  logSettings(settings, say, settings.baseUrl);
+  return { conn: connectionFor(rt, settings, say, { baseUrl: settings.baseUrl, apiKey: settings.apiKey }), close: closeDispatchers };
+}
+
+/**
+ * --dry-run: describes the request on stdout and sends nothing. The offline server is not
+ * started, so --mock shows a placeholder address.
+ */
+export async function dryRun(rt: Runtime, settings: Settings, spec: RequestSpec, say: Messenger, json: boolean): Promise<void> {
+  if (!settings.apiKey && !settings.mock) say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
+  if (settings.mock) say.info('--mock: the offline server would listen on a free port of 127.0.0.1.');
+  const target = settings.mock ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' } : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? '' };
+  logSettings(settings, say, target.baseUrl);
+  const { previewRequest, printPreview } = await import('./dry-run.js');
+  const conn = connectionFor(rt, settings, say, target);
+  try {
+    printPreview(rt.stdout, await previewRequest(conn, spec), json);
+  } finally {
+    await closeDispatchers();
+  }
+}
