@@ -41,6 +41,8 @@ Examples:
   $ imgcli --profile azure gen "a fox"                   # settings from a config profile
   $ imgcli gen "a koi pond" --stream --preview           # partial images drawn in the terminal
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
+  $ imgcli gen @icon.txt -o icon.png --if-changed        # in a Makefile: no request when nothing changed
+  $ imgcli gen @icon.txt -o icon.png --check             # exit 0 up to date, 1 would be regenerated
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
