@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredFile } from './answers.js';
 import { handleGenerations } from './generations.js';
+import type { SynthPayload } from './synth.js';
 import type { ApiErrorBody } from './validate.js';
 
 export interface MockOptions {
@@ -20,6 +21,8 @@ export interface MockOptions {
   urlTtlMs?: number;
   /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
   extraModels?: string[];
+  /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
+  payload?: SynthPayload;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
 }
@@ -64,6 +67,7 @@ export interface RouteContext {
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
+  payload?: SynthPayload;
 }
 
 export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;
@@ -101,7 +105,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const downloadFaults: Fault[] = [];
   const files = new Map<string, StoredFile>();
   let latencyMs = options.latencyMs ?? 0;
-  const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [] };
+  const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
 
   async function applyFault(fault: Fault, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
