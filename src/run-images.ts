@@ -1,7 +1,7 @@
 // The path every image command shares once its request is validated: check the model and the
 // destination, connect (to the offline server with --mock), send, save, report.
 import { ApiError } from './api/errors.js';
-import { closeDispatchers, type Connection } from './api/http.js';
+import { closeDispatchers, keepWasmBaseline, type Connection } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
 import { redactKey, type Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
@@ -39,6 +39,7 @@ export interface OpenConnection {
 
 /** Connects to the configured server, or starts the offline one in-process for --mock. */
 export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
+  keepWasmBaseline();
   const common = {
     org: settings.org,
     project: settings.project,
