@@ -2,9 +2,12 @@
 // This is the only file that decides exit codes.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, isQuotaError } from './api/errors.js';
+import { editCommand } from './commands/edit.js';
 import { genCommand } from './commands/gen.js';
+import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
+import { varyCommand } from './commands/vary.js';
 import { InterruptedError, MissingKeyError, PartialFailureError, ResponseError, UsageError } from './errors.js';
 import { useColor, type Runtime } from './io.js';
 import { VERSION } from './version.js';
@@ -63,9 +66,10 @@ Examples:
   $ imgcli gen "a lighthouse at dusk"               # writes a-lighthouse-at-dusk-<time>.png
   $ imgcli gen "a watercolor fox" --mock            # offline: no key, no network
   $ imgcli gen "app icon" -s 1024x1024 -o icon.png --json | jq .files
+  $ imgcli edit photo.png --mask-from scribble.png -p "a red scarf"   # black = edit
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, maskCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, maskCommand, infoCommand, mockServerCommand]) {
     const cmd = make(rt);
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);

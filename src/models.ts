@@ -27,6 +27,8 @@ export interface FileRule {
   formats: readonly string[];
   maxBytes: number;
   square: boolean;
+  /** With no mask, the image's own transparency is the mask (dall-e-2 edits), so it must have some. */
+  alphaWithoutMask?: boolean;
 }
 
 /** What one endpoint of one model accepts. An absent list means the parameter is not accepted. */
@@ -52,6 +54,11 @@ export interface FamilyInfo {
   /** Every GPT image family returns base64 only; dall-e can answer with URLs. */
   endpoints: Partial<Record<Endpoint, EndpointRules>>;
   defaultFormat: string;
+  /**
+   * How `imgcli vary` makes variations: the variations endpoint itself, or edits with a built-in
+   * prompt (GPT models have no variations endpoint). Absent: the family cannot make variations.
+   */
+  vary?: 'variations' | 'edits';
 }
 
 export interface ModelInfo {
@@ -103,6 +110,7 @@ function gptFamily(extra: Partial<EndpointRules>): FamilyInfo {
   return {
     endpoints: { generations: { ...GPT_GENERATIONS, ...extra }, edits: { ...GPT_EDITS, ...extra } },
     defaultFormat: 'png',
+    vary: 'edits',
   };
 }
 
@@ -134,12 +142,13 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
         n: { min: 1, max: 10 },
         sizes: DALLE2_SIZES,
         responseFormats: URL_OR_B64,
-        files: DALLE2_FILES,
+        files: { ...DALLE2_FILES, alphaWithoutMask: true },
         mask: MASK,
       },
       variations: { n: { min: 1, max: 10 }, sizes: DALLE2_SIZES, responseFormats: URL_OR_B64, files: DALLE2_FILES },
     },
     defaultFormat: 'png',
+    vary: 'variations',
   },
   // A compatible server's own model: we know nothing, so flags are sent as given.
   other: {
@@ -149,6 +158,8 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
       variations: { n: { min: 1, max: 10 }, sizes: [] },
     },
     defaultFormat: 'png',
+    // Compatible servers copy today's API, where edits is the endpoint that is still served.
+    vary: 'edits',
   },
 };
 

@@ -5,6 +5,7 @@ import { UsageError } from './errors.js';
 import {
   FAMILIES,
   FLAG_FOR_FIELD,
+  MODELS,
   endpointRules,
   type CustomSizeRule,
   type Endpoint,
@@ -24,16 +25,23 @@ function oneOf(field: string, values: readonly string[], model: string) {
   });
 }
 
-/** Which families take a field on an endpoint, for "it is for dall-e-3 only" hints. */
+/**
+ * Which families take a field on an endpoint, for "it is for dall-e-3" hints; plus the models
+ * that take it through their own overrides (input_fidelity: gpt-image-1 and gpt-image-1.5).
+ */
 function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[] {
-  return (Object.keys(FAMILIES) as Family[]).filter(
+  const families = (Object.keys(FAMILIES) as Family[]).filter(
     (f) => f !== 'other' && FAMILIES[f].endpoints[endpoint]?.[field] !== undefined,
   );
+  const models = MODELS.filter((m) => m.overrides?.[endpoint]?.[field] !== undefined).map((m) => m.id);
+  return [...families, ...models];
 }
 
 function notAccepted(field: string, rulesKey: keyof EndpointRules, model: string, endpoint: Endpoint) {
   const takers = familiesTaking(rulesKey, endpoint);
-  const where = takers.length ? `; it is for ${takers.join(', ')}` : '';
+  // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
+  const elsewhere = (['generations', 'edits', 'variations'] as const).filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length);
+  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')} only` : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : '';
   return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }

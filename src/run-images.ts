@@ -1,7 +1,7 @@
 // The path every image command shares once its request is validated: check the model and the
 // destination, connect (to the offline server with --mock), send, save, report.
 import { ApiError } from './api/errors.js';
-import { closeDispatchers, keepWasmBaseline, type Connection } from './api/http.js';
+import { closeDispatchers, keepWasmBaseline, type Connection, type RequestSpec } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
 import { redactKey, type Settings } from './config.js';
 import { MissingKeyError, PartialFailureError, UsageError } from './errors.js';
@@ -17,7 +17,7 @@ export interface ImagesJob {
   model: ResolvedModel;
   /** The validated JSON body (generations) or a multipart builder (edits, variations). */
   json?: Record<string, unknown>;
-  form?: () => FormData | Promise<FormData>;
+  form?: RequestSpec['form'];
   plan: OutputPlan;
 }
 

@@ -2,7 +2,7 @@
 // polite retry loop. Every setting arrives as an argument; nothing here knows about the terminal.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher, type FormData } from 'undici';
 import { ApiError, httpError } from './errors.js';
 
 export interface Connection {
@@ -42,7 +42,10 @@ export interface RequestSpec {
   path: string;
   /** A JSON body; serialised afresh for every attempt. */
   json?: unknown;
-  /** Builds a multipart body; called once per attempt because a sent form cannot be resent. */
+  /**
+   * Builds a multipart body; called once per attempt because a sent form cannot be resent.
+   * It must be undici's FormData: request() cannot encode the global one (another undici copy).
+   */
   form?: () => FormData | Promise<FormData>;
   accept?: string;
 }

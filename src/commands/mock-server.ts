@@ -14,7 +14,8 @@ Examples:
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
 It accepts any bearer key (or only --key when given) and speaks the Images API like
 api.openai.com: the same validation, error shapes and x-request-id headers, with synthesized
-images (a gradient seeded by the prompt; --payload noise adds pixel noise).`;
+images (a gradient seeded by the prompt, with pixel noise under --payload noise; for edits and
+variations, a tinted copy of the upload).`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')

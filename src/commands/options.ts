@@ -56,3 +56,7 @@ export function chooseFormat(flag: string | undefined, outFormat: string | undef
   }
   return flag;
 }
+
+/** --fit for the upload commands (edit, vary). Kept apart from OPTIONS: gen has no files to fit. */
+export const fitOption = () =>
+  new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']);

@@ -29,6 +29,10 @@ export interface ImagesAnswerInput {
   responseFormat?: string;
   /** Seeds the picture besides the prompt (edits pass their input bytes' hash). */
   variant?: string;
+  /** Pictures already made (edits and variations derive them from the upload). */
+  images?: SynthImage[];
+  /** Tokens the uploaded images count for in `usage`. */
+  inputImageTokens?: number;
 }
 
 const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
@@ -89,7 +93,7 @@ export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayl
 }
 
 export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext): Promise<Record<string, unknown>> {
-  const images = await renderImages(input, ctx.payload);
+  const images = input.images ?? (await renderImages(input, ctx.payload));
   const gpt = isGpt(input.model);
   const useUrl = !gpt && (input.responseFormat ?? 'url') === 'url';
   const data = images.map((img) => {
@@ -111,7 +115,7 @@ export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext)
     answer.output_format = first.format;
     answer.size = `${first.width}x${first.height}`;
     answer.quality = input.quality && input.quality !== 'auto' ? input.quality : 'medium';
-    answer.usage = usageFor(input.prompt, images, input.quality);
+    answer.usage = usageFor(input.prompt, images, input.quality, input.inputImageTokens);
   }
   return answer;
 }

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredFile } from './answers.js';
+import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } from './edits.js';
 import { handleGenerations } from './generations.js';
 import type { SynthPayload } from './synth.js';
 import type { ApiErrorBody } from './validate.js';
@@ -40,6 +41,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   json?: unknown;
+  /** The parts of a multipart body (edits, variations), for tests to assert what arrived. */
+  parts?: RecordedPart[];
   rawBodyBytes: number;
 }
 
@@ -75,6 +78,8 @@ export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Pr
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
+  '/v1/images/edits': handleEdits,
+  '/v1/images/variations': handleVariations,
 };
 
 export function errorAnswer(e: ApiErrorBody): RouteAnswer {
@@ -148,6 +153,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       }
     }
     const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length };
+    record.parts = recordUploadParts(raw, contentType);
     requests.push(record);
     options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
     const closed = new AbortController();

@@ -1,0 +1,108 @@
+// `imgcli vary`: variations of one image. dall-e-2 has the variations endpoint; GPT image models
+// do not, so they are asked through edits with a built-in prompt. Which one comes from the table.
+import { basename, extname } from 'node:path';
+import { Command } from 'commander';
+import type { GlobalFlags } from '../config.js';
+import { UsageError } from '../errors.js';
+import { readPrompt, type Runtime } from '../io.js';
+import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models.js';
+import { addOptions, chooseFormat, fitOption } from './options.js';
+
+interface VaryFlags extends GlobalFlags {
+  prompt?: string;
+  count?: number;
+  size?: string;
+  responseFormat?: string;
+  user?: string;
+  out?: string;
+  clobber: boolean;
+  json?: boolean;
+  fit?: 'contain' | 'cover';
+}
+
+/** What a GPT model is asked for when it stands in for the variations endpoint. */
+export const VARIATION_PROMPT =
+  'Create a variation of this image. Keep the same subject, composition, framing, colour palette and style; ' +
+  'vary small details, textures and lighting so it reads as another take of the same picture.';
+
+/** The models whose family varies this way, as wrapped help lines. */
+function modelsVia(via: 'variations' | 'edits' | undefined, extra = ''): string {
+  const words = [...MODELS.filter((m) => FAMILIES[m.family].vary === via).map((m) => m.id), ...(extra ? [extra] : [])].map((w, i, all) => (i < all.length - 1 ? `${w},` : w));
+  const lines: string[] = [];
+  for (const w of words) {
+    if (lines.length && `${lines.at(-1)} ${w}`.length <= 92) lines[lines.length - 1] += ` ${w}`;
+    else lines.push(w);
+  }
+  return lines.map((l) => `  ${l}`).join('\n');
+}
+
+const EXAMPLES = `
+Examples:
+  $ imgcli vary photo.png                              # ${DEFAULT_MODEL}, through /images/edits
+  $ imgcli vary photo.png -n 3 -o takes/
+  $ imgcli vary photo.png -p "in autumn colours"        # a hint added to the built-in prompt
+  $ imgcli vary logo.jpg -m dall-e-2 --fit contain -s 512x512
+  $ imgcli vary photo.png --json | jq -r '.endpoint, .files[].path'
+
+Which endpoint each model uses (--json records it as "endpoint"):
+${modelsVia('variations')}
+      POST /images/variations: no prompt; one square PNG under 4 MB (--fit contain or cover
+      makes one); sizes 256x256, 512x512, 1024x1024.
+${modelsVia('edits', 'and models imgcli does not know')}
+      POST /images/edits, with a built-in prompt asking for a variation that keeps the
+      subject and composition; -p adds your own direction to it.
+${modelsVia(undefined)}
+      neither: no variations and no edits.
+
+Files are named <image>-variation-<YYYYMMDD-HHMMSS>.<ext>; -o, --json and exit codes are those
+of imgcli gen.`;
+
+export function varyCommand(rt: Runtime): Command {
+  const cmd = new Command('vary')
+    .summary('make variations of an image')
+    .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
+    .argument('<image>', 'the image to vary')
+    .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
+  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
+  cmd.action(async (path: string, _opts: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<VaryFlags>();
+    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload] = await Promise.all([
+      import('../config.js'),
+      import('../request-schema.js'),
+      import('../run-images.js'),
+      import('../output.js'),
+      import('../models.js'),
+      import('../io.js'),
+      import('../upload.js'),
+    ]);
+    const settings = resolveSettings(flags, rt);
+    const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
+    const model = resolveModel(settings.model);
+    const via = FAMILIES[model.family].vary;
+    const rules = via && endpointRules(model, via);
+    if (!via || !rules) throw new UsageError(`${model.name} has no variations or edits, so it cannot vary an image`, `Use -m ${DEFAULT_MODEL} (through /images/edits) or -m dall-e-2 (/images/variations, where a server still has it).`);
+    if (via === 'variations' && flags.prompt !== undefined) {
+      throw new UsageError(`${model.name} variations take no prompt, so -p has nowhere to go`, `Drop -p, or use a GPT image model (-m ${DEFAULT_MODEL}) to steer the variation.`);
+    }
+    say.verbose(`${model.name}: variations through POST /images/${via}`);
+    const hint = flags.prompt === undefined ? undefined : await readPrompt([flags.prompt], rt, 'the hint');
+    const body = validateRequest(model, via, {
+      model: model.name,
+      prompt: via === 'edits' ? (hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT) : undefined,
+      n: flags.count,
+      size: flags.size,
+      output_format: chooseFormat(undefined, output.formatFromOut(flags.out), flags.out, model, rules),
+      response_format: flags.responseFormat,
+      user: flags.user,
+    });
+    if (flags.json && flags.out === '-') throw new UsageError('--json and -o - both want stdout; pick one');
+    const outIsDir = flags.out !== undefined && (await output.isDirectory(flags.out));
+    const name = `${basename(path, extname(path))} variation`;
+    const plan = output.planOutputs({ out: flags.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const parts = await upload.prepareUpload({ paths: [path], model, rules, fit: flags.fit, say });
+    const result = await runImages(rt, settings, { endpoint: via, model, form: upload.formBuilder(body, parts), plan }, say);
+    reportRun(rt, result, { json: flags.json }, say);
+  });
+  return cmd;
+}

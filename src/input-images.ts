@@ -1,0 +1,129 @@
+// What each file handed to `edit` or `vary` really is, read from its content (magic bytes, then
+// sharp's header parse; never the extension), judged against the model's file rules, and, with
+// --fit, turned into a square PNG the model takes. Only the head of a file is read here; the
+// pixels are decoded only for --fit.
+import { open } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import sharp from 'sharp';
+import { UsageError } from './errors.js';
+import { formatFromExtension, sniffImage, SNIFF_BYTES } from './image-info.js';
+import type { FileRule, ResolvedModel } from './models.js';
+
+export type ImageFit = 'contain' | 'cover';
+
+export interface InputImage {
+  path: string;
+  /** The file's own name, sent as the multipart filename. */
+  filename: string;
+  bytes: number;
+  /** From the content: png, jpeg, webp, gif, or another format sharp knows (tiff, heif, svg...). */
+  format: string;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+const MB = 1024 * 1024;
+export const megabytes = (n: number) => `${(n / MB).toFixed(1)} MB`;
+
+/** A missing, unreadable or folder path as a usage error that names it. */
+export function unreadable(path: string, role: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+  return new UsageError(`cannot read ${role} ${path}: ${why}`, 'Check the path.');
+}
+
+async function readHeadOf(path: string, role: string): Promise<{ head: Buffer; size: number }> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const st = await handle.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+      const head = Buffer.alloc(Math.min(SNIFF_BYTES, st.size));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return { head: head.subarray(0, bytesRead), size: st.size };
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw unreadable(path, role, err);
+  }
+}
+
+const printable = (b: Buffer) => b.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+
+/** Reads what a file is; a missing, empty, damaged or non-image file is a usage error naming it. */
+export async function inspectImage(path: string, role = 'image'): Promise<InputImage> {
+  const { head, size } = await readHeadOf(path, role);
+  if (size === 0) throw new UsageError(`${role} ${path} is empty (0 bytes)`, 'Give a PNG, JPEG or WebP image file.');
+  const sniffed = sniffImage(head);
+  // sharp parses the header from disk (no decode): it confirms the file and reports alpha.
+  const meta = await sharp(path).metadata().catch(() => undefined);
+  if (!meta?.width || !meta.height) {
+    const what = sniffed ? `a damaged ${sniffed.format.toUpperCase()} file` : `not an image (it starts: ${printable(head)})`;
+    throw new UsageError(`${role} ${path} is ${what}`, 'Give a PNG, JPEG or WebP image file.');
+  }
+  return { path, filename: basename(path), bytes: size, format: sniffed?.format ?? meta.format, width: meta.width, height: meta.height, hasAlpha: Boolean(meta.hasAlpha) };
+}
+
+const FORMAT_NAMES: Record<string, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF', svg: 'SVG' };
+export const formatName = (f: string) => FORMAT_NAMES[f] ?? f.toUpperCase();
+
+function describeFormat(img: InputImage): string {
+  const named = formatFromExtension(extname(img.path));
+  const despite = named && named !== img.format ? ` (whatever its ${extname(img.path)} name says)` : '';
+  return `a ${formatName(img.format)} file${despite}`;
+}
+
+/** "square PNG images under 4 MB" */
+export function ruleText(rule: FileRule): string {
+  const formats = rule.formats.map(formatName);
+  const list = formats.length > 1 ? `${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}` : formats[0];
+  return `${rule.square ? 'square ' : ''}${list} images under ${megabytes(rule.maxBytes).replace('.0', '')}`;
+}
+
+/** Why a file cannot be sent as it is under a rule; empty when it can. */
+export function ruleProblems(img: InputImage, rule: FileRule): string[] {
+  const problems: string[] = [];
+  if (!rule.formats.includes(img.format)) problems.push(describeFormat(img));
+  if (rule.square && img.width !== img.height) problems.push(`${img.width}x${img.height}, not square`);
+  if (img.bytes >= rule.maxBytes) problems.push(megabytes(img.bytes));
+  return problems;
+}
+
+/** Refuses a file the model cannot take, naming the file, what is wrong and the fix. */
+export function refuseImage(img: InputImage, problems: string[], rule: FileRule, model: ResolvedModel): never {
+  const fix = rule.square
+    ? 'Add --fit contain (pads) or --fit cover (crops) to send a square PNG made from it.'
+    : `Convert it, or add --fit contain to send a PNG made from it.`;
+  throw new UsageError(`${img.path} is ${problems.join(', ')}; ${model.name} takes ${ruleText(rule)}`, fix);
+}
+
+/** Refuses too few or too many images for the model, before any file is read. */
+export function checkCount(count: number, rule: FileRule | undefined, model: ResolvedModel, command: string): void {
+  if (!rule || (count >= rule.minImages && count <= rule.maxImages)) return;
+  const takes = rule.minImages === rule.maxImages ? `exactly ${rule.maxImages}` : `${rule.minImages} to ${rule.maxImages}`;
+  const hint = rule.maxImages === 1 ? `Give one image, or use a GPT image model (-m gpt-image-2), which takes up to 16.` : `Give at most ${rule.maxImages} images.`;
+  throw new UsageError(`${count} images given; ${model.name} ${command} takes ${takes}`, hint);
+}
+
+export interface FittedImage {
+  png: Buffer;
+  side: number;
+}
+
+/**
+ * A square PNG made from the image: contain pads (transparent when the image has alpha, else
+ * white), cover crops the middle. The side is the image's own (long edge for contain, short for
+ * cover) but at most `maxSide`, halved until the PNG is under the byte limit. The stored
+ * orientation is kept (no EXIF rotation) so a mask drawn on the file still lines up.
+ */
+export async function fitSquare(img: InputImage, fit: ImageFit, maxSide: number, maxBytes: number): Promise<FittedImage> {
+  let side = Math.min(maxSide, fit === 'contain' ? Math.max(img.width, img.height) : Math.min(img.width, img.height));
+  const background = img.hasAlpha ? { r: 0, g: 0, b: 0, alpha: 0 } : { r: 255, g: 255, b: 255, alpha: 1 };
+  for (;;) {
+    const png = await sharp(img.path).resize(side, side, { fit, background }).png().toBuffer();
+    if (png.length < maxBytes || side <= 64) return { png, side };
+    side = Math.round(side / 2);
+  }
+}

@@ -1,0 +1,61 @@
+// Answers for edits and variations on the offline server: the first input image resized to the
+// requested size and tinted with a colour seeded by the request, so a person (or a test) can see
+// the result came from the upload, and images of one request differ.
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { parseSize, type SynthFormat, type SynthImage } from './synth.js';
+
+export interface DeriveOptions {
+  n: number;
+  width: number;
+  height: number;
+  format: SynthFormat;
+  compression?: number;
+  background?: string;
+  /** Seeds the tints: the prompt, or anything that tells requests apart. */
+  seed: string;
+}
+
+const CONTENT_TYPE: Record<SynthFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+/** The output size: a WxH asked for, else (auto) the GPT size closest to the input's shape. */
+export function answerSize(size: unknown, input: { width: number; height: number }, gpt: boolean): { width: number; height: number } {
+  if (typeof size === 'string' && /^\d+x\d+$/.test(size)) return parseSize(size);
+  if (!gpt) return { width: 1024, height: 1024 };
+  const ratio = input.width / input.height;
+  return ratio > 1.2 ? { width: 1536, height: 1024 } : ratio < 1 / 1.2 ? { width: 1024, height: 1536 } : { width: 1024, height: 1024 };
+}
+
+function tint(seed: string, index: number): { r: number; g: number; b: number } {
+  const h = createHash('sha256').update(`${seed}\u0000${index}`).digest();
+  // Bright enough to read as a colour cast, never black.
+  return { r: 80 + (h[0]! % 176), g: 80 + (h[1]! % 176), b: 80 + (h[2]! % 176) };
+}
+
+export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<SynthImage[]> {
+  const quality = Math.max(1, Math.min(100, Math.round(o.compression ?? 100)));
+  return Promise.all(
+    Array.from({ length: o.n }, async (_, index) => {
+      let img = sharp(input).resize(o.width, o.height, { fit: 'cover' }).tint(tint(o.seed, index));
+      if (o.format === 'jpeg' || o.background === 'opaque') img = img.flatten({ background: '#ffffff' });
+      else if (o.background === 'transparent') img = img.ensureAlpha();
+      // Low effort: these are test images, speed matters more than size.
+      const encoded = o.format === 'png' ? img.png({ compressionLevel: 2, adaptiveFiltering: false }) : o.format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality, effort: 0 });
+      const bytes = await encoded.toBuffer();
+      return { bytes, width: o.width, height: o.height, format: o.format, contentType: CONTENT_TYPE[o.format] };
+    }),
+  );
+}
+
+/**
+ * Input image tokens, roughly as OpenAI counts images: scaled to fit 2048 square, the short
+ * side to 768, then 170 per 512-pixel tile plus 85.
+ */
+export function inputImageTokens(sizes: Array<{ width: number; height: number }>): number {
+  return sizes.reduce((sum, { width, height }) => {
+    let scale = Math.min(1, 2048 / Math.max(width, height));
+    scale *= Math.min(1, 768 / (Math.min(width, height) * scale));
+    const tiles = Math.ceil((width * scale) / 512) * Math.ceil((height * scale) / 512);
+    return sum + 85 + 170 * tiles;
+  }, 0);
+}

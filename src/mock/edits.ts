@@ -1,0 +1,160 @@
+// POST /v1/images/edits and /v1/images/variations on the offline server: the multipart body is
+// parsed and judged like api.openai.com does (field names incl. image[], content types, counts,
+// sizes, masks, the dall-e-2 rules), then answered with pictures derived from the first image.
+import sharp from 'sharp';
+import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image-info.js';
+import type { Endpoint, EndpointRules, ResolvedModel } from '../models.js';
+import { imagesAnswer } from './answers.js';
+import { answerSize, deriveImages, inputImageTokens } from './derive.js';
+import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
+import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './server.js';
+import type { SynthFormat } from './synth.js';
+import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
+
+const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({ status: 400, message, type: 'invalid_request_error', param, code });
+const MB = 1024 * 1024;
+
+interface Upload {
+  param: string;
+  part: FormPart;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** Splits the form into text fields and files, refusing what the endpoint has no field for. */
+function sortParts(parts: FormPart[], endpoint: Endpoint): { fields: Record<string, unknown>; images: FormPart[]; masks: FormPart[] } | ApiErrorBody {
+  const fields: Record<string, unknown> = {};
+  const images: FormPart[] = [];
+  const masks: FormPart[] = [];
+  const fileFields = endpoint === 'edits' ? ['image', 'image[]', 'mask'] : ['image'];
+  for (const part of parts) {
+    const isFileField = fileFields.includes(part.name);
+    if (part.filename === undefined) {
+      if (isFileField) return bad(part.name, 'invalid_type', `Invalid type for '${part.name}': expected a file, but got a string instead.`);
+      fields[part.name] = part.data.toString('utf8');
+    } else if (!isFileField) {
+      return bad(part.name, 'unknown_parameter', `Unknown parameter: '${part.name}'.`);
+    } else (part.name === 'mask' ? masks : images).push(part);
+  }
+  return { fields, images, masks };
+}
+
+/** Checks one uploaded file: declared type, real content, byte size; returns its dimensions. */
+async function checkFile(part: FormPart, param: string, formats: readonly string[], maxBytes: number, dalle: boolean): Promise<Upload | ApiErrorBody> {
+  const allowed = formats.map((f) => CONTENT_TYPES[f as ImageFormat]);
+  const declared = (part.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!allowed.includes(declared)) {
+    return bad(param, 'unsupported_file_mimetype', `Invalid file '${param}': unsupported mimetype ('${declared || 'none'}'). Supported file formats are ${allowed.map((a) => `'${a}'`).join(', ')}.`);
+  }
+  const sniffed = sniffImage(part.data);
+  const meta = sniffed && (await sharp(part.data).metadata().catch(() => undefined));
+  if (!sniffed || !meta?.width || !meta.height) return bad(param, 'invalid_image_file', `Invalid image file or mode for '${param}', please check your image file.`);
+  // Stricter than the API: a part labelled by its file name instead of its bytes is a client bug.
+  if (CONTENT_TYPES[sniffed.format] !== declared) {
+    return bad(param, 'invalid_image_file', `Invalid file '${param}': it was sent as '${declared}' but its content is ${sniffed.format}.`);
+  }
+  if (part.data.length >= maxBytes) {
+    const message = dalle ? `Uploaded ${param === 'mask' ? 'mask' : 'image'} must be a PNG and less than 4 MB.` : `Invalid file '${param}': file too large (${(part.data.length / MB).toFixed(1)} MB); the limit is ${maxBytes / MB} MB.`;
+    return bad(param, 'file_too_large', message);
+  }
+  return { param, part, width: meta.width, height: meta.height, hasAlpha: Boolean(meta.hasAlpha) };
+}
+
+/** The file rules of the endpoint: count, each image, the mask. Returns the images' dimensions, or the API's error. */
+async function checkUploads(images: FormPart[], masks: FormPart[], rules: EndpointRules | undefined, model: ResolvedModel): Promise<Upload[] | ApiErrorBody> {
+  if (images.length === 0) return bad('image', 'missing_required_parameter', "Missing required parameter: 'image'.");
+  const files = rules?.files;
+  if (files && images.length > files.maxImages) {
+    return bad('image', 'invalid_value', `Invalid 'image': too many images. Expected at most ${files.maxImages}, but got ${images.length}.`);
+  }
+  if (masks.length > 1) return bad('mask', 'invalid_value', "Invalid 'mask': expected one file, but got several.");
+  const dalle = model.family.startsWith('dall-e');
+  const checked: Upload[] = [];
+  for (const [i, part] of images.entries()) {
+    const param = part.name === 'image[]' ? `image[${i}]` : 'image';
+    const upload = await checkFile(part, param, files?.formats ?? ['png', 'jpeg', 'webp'], files?.maxBytes ?? Infinity, dalle);
+    if ('status' in upload) return upload;
+    if (files?.square && upload.width !== upload.height) return bad(param, 'invalid_value', `Invalid input image - image must be square, got ${upload.width}x${upload.height}.`);
+    checked.push(upload);
+  }
+  const first = checked[0]!;
+  const maskPart = masks[0];
+  if (maskPart && rules?.mask) {
+    const mask = await checkFile(maskPart, 'mask', rules.mask.formats, rules.mask.maxBytes, dalle);
+    if ('status' in mask) return mask;
+    if (!mask.hasAlpha) return bad('mask', 'invalid_value', "Invalid mask image - format must be in ['RGBA', 'LA'], got RGB.");
+    if (mask.width !== first.width || mask.height !== first.height) {
+      return bad('mask', 'invalid_value', `Invalid mask image - mask size (${mask.width}x${mask.height}) does not match image size (${first.width}x${first.height}).`);
+    }
+  }
+  if (!maskPart && files?.alphaWithoutMask && !first.hasAlpha) {
+    return bad('image', 'invalid_value', "Invalid input image - format must be in ['RGBA', 'LA'] when no mask is given, got RGB.");
+  }
+  return checked;
+}
+
+async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
+  const contentType = String(req.headers['content-type'] ?? '');
+  const boundary = boundaryOf(contentType);
+  if (!boundary) return errorAnswer(bad(null, null, `Invalid Content-Type header (${contentType || 'none'}), expected multipart/form-data.`));
+  let parts: FormPart[];
+  try {
+    parts = parseMultipart(raw, boundary);
+  } catch (err) {
+    if (!(err instanceof MultipartError)) throw err;
+    return errorAnswer(bad(null, null, `Could not parse the multipart form: ${err.message}.`));
+  }
+  const sorted = sortParts(parts, endpoint);
+  if ('status' in sorted) return errorAnswer(sorted);
+  const { fields } = sorted;
+  const judged = judgeModel(fields, endpoint, ctx.extraModels);
+  if ('status' in judged) return errorAnswer(judged);
+  const problem = judged.rules && validateParams(fields, judged.rules);
+  if (problem) return errorAnswer(problem);
+  const uploads = await checkUploads(sorted.images, sorted.masks, judged.rules, judged.model);
+  if ('status' in uploads) return errorAnswer(uploads);
+  const refused = moderate(fields.prompt, judged.model);
+  if (refused) return errorAnswer(refused);
+
+  const gpt = !judged.model.family.startsWith('dall-e');
+  const format: SynthFormat = ['png', 'jpeg', 'webp'].includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
+  const first = uploads[0]!;
+  const n = Number(fields.n ?? 1);
+  const compression = fields.output_compression === undefined ? undefined : Number(fields.output_compression);
+  const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
+  const size = answerSize(fields.size, first, gpt);
+  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}` });
+  const json = await imagesAnswer(
+    {
+      model: judged.model,
+      prompt,
+      n,
+      size: `${size.width}x${size.height}`,
+      quality: typeof fields.quality === 'string' ? fields.quality : undefined,
+      format,
+      background: typeof fields.background === 'string' ? fields.background : undefined,
+      responseFormat: typeof fields.response_format === 'string' ? fields.response_format : undefined,
+      images,
+      inputImageTokens: inputImageTokens(uploads),
+    },
+    ctx,
+  );
+  return { status: 200, json };
+}
+
+export type { RecordedPart };
+
+/** The parts of a multipart body for the request log; none for other bodies or a malformed one (the route answers that). */
+export function recordUploadParts(raw: Buffer, contentType: string): RecordedPart[] | undefined {
+  const boundary = boundaryOf(contentType);
+  if (!boundary) return undefined;
+  try {
+    return recordParts(parseMultipart(raw, boundary));
+  } catch {
+    return undefined;
+  }
+}
+
+export const handleEdits = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => handleUpload('edits', req, raw, ctx);
+export const handleVariations = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => handleUpload('variations', req, raw, ctx);

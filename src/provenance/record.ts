@@ -1,0 +1,80 @@
+// The provenance record imgcli writes into the images it saves, and the checks a record found
+// in a file must pass before anyone trusts it. Pure: no I/O, no knowledge of image formats.
+import { z } from 'zod';
+
+export interface Provenance {
+  prompt?: string;
+  revised_prompt?: string;
+  model: string;
+  /** The API endpoint: generations, edits or variations. */
+  endpoint: string;
+  /** The request parameters as sent (the JSON body, or the form fields without the files). */
+  parameters: Record<string, unknown>;
+  request_id?: string;
+  /** Unix seconds, as the API's `created`. */
+  created: number;
+  usage?: Record<string, unknown>;
+  /** requestFingerprint() of the request, for up-to-date checks. */
+  fingerprint?: string;
+  /** "imgcli <version>". */
+  tool: string;
+}
+
+// Lenient like the API parsing: keys a later imgcli adds are kept, not a reason to reject.
+const ProvenanceSchema = z.looseObject({
+  prompt: z.string().optional(),
+  revised_prompt: z.string().optional(),
+  model: z.string(),
+  endpoint: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+  request_id: z.string().optional(),
+  created: z.number(),
+  usage: z.record(z.string(), z.unknown()).optional(),
+  fingerprint: z.string().optional(),
+  tool: z.string(),
+});
+
+/** The keyword prefix (PNG) and XMP namespace prefix of everything imgcli writes. */
+export const PREFIX = 'imgcli';
+/** The whole record as JSON: the one field readProvenance trusts. */
+export const RECORD_FIELD = 'provenance';
+
+/** Parses the JSON form of a record; undefined for anything that is not one. */
+export function parseRecord(text: string): Provenance | undefined {
+  try {
+    const result = ProvenanceSchema.safeParse(JSON.parse(text));
+    return result.success ? (result.data as Provenance) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `created` as an ISO time, or the raw number when it is out of the Date range. */
+export function isoTime(created: number): string {
+  const date = new Date(created * 1000);
+  return Number.isFinite(date.getTime()) ? date.toISOString() : String(created);
+}
+
+/**
+ * The record as one text per field, for tools that show metadata but cannot parse our JSON
+ * (exiftool, image viewers). `tool` is left out: each format has a standard place for it.
+ */
+export function fieldTexts(p: Provenance): Array<[field: string, text: string]> {
+  const fields: Array<[string, string | undefined]> = [
+    ['prompt', p.prompt],
+    ['revised_prompt', p.revised_prompt],
+    ['model', p.model],
+    ['endpoint', p.endpoint],
+    ['parameters', JSON.stringify(p.parameters)],
+    ['request_id', p.request_id],
+    ['created', isoTime(p.created)],
+    ['usage', p.usage && JSON.stringify(p.usage)],
+    ['fingerprint', p.fingerprint],
+  ];
+  return fields.filter((f): f is [string, string] => f[1] !== undefined);
+}
+
+/** The bytes handed to embedProvenance are not a well-formed image of the format named. */
+export class ProvenanceError extends Error {
+  override name = 'ProvenanceError';
+}

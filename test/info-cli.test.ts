@@ -1,0 +1,100 @@
+// `imgcli info` end to end: the built binary reads images with and without provenance; exit
+// code, stdout and stderr each checked on their own. Needs `npx tsc -p tsconfig.json` first.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { embedProvenance, type Provenance } from '../src/provenance/index.js';
+import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+
+let dir: string;
+const info = (...args: string[]) => imgcli(['info', ...args], { cwd: dir });
+
+const RECORD: Provenance = {
+  prompt: 'a lighthouse at dusk,\nwatercolor',
+  revised_prompt: 'A watercolor painting of a lighthouse at dusk.',
+  model: 'gpt-image-1',
+  endpoint: 'generations',
+  parameters: { prompt: 'a lighthouse at dusk,\nwatercolor', model: 'gpt-image-1', size: '1024x1024', quality: 'high', n: 1 },
+  request_id: 'req_0123456789abcdef',
+  created: 1750000000,
+  usage: { input_tokens: 12, output_tokens: 4160, total_tokens: 4172, input_tokens_details: { text_tokens: 12 } },
+  fingerprint: `sha256:${'ab'.repeat(32)}`,
+  tool: 'imgcli 0.1.0',
+};
+
+const BLOCK = (path: string, format: string) => `${path} (${format} 40x30)
+  prompt:          a lighthouse at dusk,
+                   watercolor
+  revised prompt:  A watercolor painting of a lighthouse at dusk.
+  model:           gpt-image-1
+  endpoint:        generations
+  parameters:      size=1024x1024, quality=high, n=1
+  request id:      req_0123456789abcdef
+  created:         2025-06-15T15:06:40.000Z
+  usage:           input_tokens=12, output_tokens=4160, total_tokens=4172, input_tokens_details.text_tokens=12
+  fingerprint:     sha256:${'ab'.repeat(32)}
+  tool:            imgcli 0.1.0`;
+
+beforeAll(async () => {
+  dir = tempDir('imgcli-info-');
+  const base = sharp({ create: { width: 40, height: 30, channels: 3, background: '#3060a0' } });
+  for (const format of ['png', 'jpeg', 'webp'] as const) {
+    writeFileSync(join(dir, `made.${format}`), embedProvenance(await base.clone().toFormat(format).toBuffer(), format, RECORD));
+  }
+  await base.clone().png().toFile(join(dir, 'plain.png'));
+  await base.clone().gif().toFile(join(dir, 'plain.gif'));
+  writeFileSync(join(dir, 'notes.txt'), 'not an image\n');
+  mkdirSync(join(dir, 'folder'));
+});
+afterAll(() => cleanupTemps());
+
+describe.concurrent('imgcli info', () => {
+  it('prints the provenance of an image imgcli wrote', async ({ expect }) => {
+    const r = await info('made.png');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(BLOCK('made.png', 'png'));
+    expect(r.stderr).toBe('');
+  });
+
+  it('reads PNG, JPEG and WebP, and says plainly when an image has no imgcli metadata', async ({ expect }) => {
+    const r = await info('plain.png', 'plain.gif', 'made.jpeg', 'made.webp');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(['plain.png: no imgcli metadata (png 40x30)', 'plain.gif: no imgcli metadata (gif 40x30)', '', BLOCK('made.jpeg', 'jpeg'), '', BLOCK('made.webp', 'webp')].join('\n'));
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints one JSON array with --json', async ({ expect }) => {
+    const r = await info('made.png', 'plain.png', '--json');
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout as string)).toEqual([
+      { path: 'made.png', format: 'png', width: 40, height: 30, provenance: RECORD },
+      { path: 'plain.png', format: 'png', width: 40, height: 30, provenance: null },
+    ]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('fails with exit 2 on a missing file, naming it, and prints nothing on stdout', async ({ expect }) => {
+    const r = await info('made.png', 'missing.png');
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('error: cannot read missing.png: no such file\nhint: Check the paths: imgcli info reads PNG, JPEG, WebP and GIF files.');
+  });
+
+  it('names every bad path: not an image, a folder; --json stays silent too', async ({ expect }) => {
+    const r = await info('notes.txt', 'made.png', 'folder', '--json');
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: cannot read 2 of 3 files: notes\.txt \(not an image\); folder \(it is a folder\)\n/);
+  });
+
+  it('needs at least one path, and documents itself', async ({ expect }) => {
+    const none = await info();
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain("missing required argument 'image'");
+    const help = await info('--help');
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/Usage: imgcli info \[options\] <image\.\.\.>/);
+    expect(help.stdout).toContain('Examples:\n  $ imgcli info lighthouse.png');
+  });
+});
