@@ -72,7 +72,8 @@ function createContext(args) {
     outDir,
     has: (cmd) => remember(found, cmd, () => hasCommand(cmd)),
     /** Whether this build of imgcli has a subcommand (edit, batch... land over time). */
-    hasCommand: (sub) => remember(found, `imgcli ${sub}`, () => spawnSync(node, [bin, sub, '--help'], { stdio: 'ignore' }).status === 0),
+    // An unknown command with --help prints the main help, so look for the command's own usage line.
+    imgcliHas: (sub) => remember(found, `imgcli ${sub}`, () => spawnSync(node, [bin, sub, '--help'], { encoding: 'utf8' }).stdout.startsWith(`Usage: imgcli ${sub} `)),
     server: (opts) => remember(servers, JSON.stringify(opts), () => startServer(node, bin, opts)).url,
     /** A clean environment: the offline server, a fake key, no colour, and no real config. */
     env: (url) => ({

@@ -19,7 +19,7 @@ export async function plan(ctx) {
   const out = (name) => join(ctx.outDir, name);
   return {
     env,
-    runs: ctx.quick ? 2 : 6,
+    runs: ctx.quick ? 2 : 8,
     notes: [`case 3: the response body is ${(responseKb / 1024).toFixed(1)} MB of JSON (10 PNGs of ~2.9 MB as base64)`],
     check: () => ctx.sameFiles([out('big-sdk-1.png'), out('big-imgcli-1.png')]),
     commands: [

@@ -7,7 +7,7 @@ import { uploadImages } from '../fixtures.js';
 export const title = '4. Big upload';
 
 export async function plan(ctx) {
-  if (!ctx.hasCommand('edit')) return { skip: 'edit not available yet' };
+  if (!ctx.imgcliHas('edit')) return { skip: 'edit not available yet' };
   const url = await ctx.server({ latency: 0, payload: 'gradient' });
   const { paths, totalBytes } = await uploadImages(16);
   const commands = [];
@@ -39,7 +39,7 @@ export async function plan(ctx) {
   return {
     env: ctx.env(url),
     commands,
-    runs: ctx.quick ? 1 : 4,
+    runs: ctx.quick ? 1 : 5,
     notes: [`case 4: 16 noise PNGs of ${(totalBytes / 16 / 1048576).toFixed(1)} MB, ${(totalBytes / 1048576).toFixed(0)} MB in all, made once in ${join(paths[0], '..')}`],
   };
 }

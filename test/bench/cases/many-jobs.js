@@ -11,7 +11,7 @@ const LATENCY_MS = 150;
 const CONCURRENCY = 8;
 
 export async function plan(ctx) {
-  if (!ctx.hasCommand('batch')) return { skip: 'batch not available yet' };
+  if (!ctx.imgcliHas('batch')) return { skip: 'batch not available yet' };
   // One prompt for every job: the server renders it once, so the figure is the client's.
   const url = await ctx.server({ latency: LATENCY_MS, payload: 'gradient' });
   const jobsFile = join(ctx.outDir, 'jobs.jsonl');

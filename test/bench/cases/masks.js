@@ -50,7 +50,7 @@ export async function plan(ctx) {
   ];
   return {
     commands,
-    runs: ctx.quick ? 3 : 10,
+    runs: ctx.quick ? 3 : 12,
     check: () => ctx.samePixels([out('mask-pillow.png'), out('mask-magick.png'), out('mask-imgcli.png')]),
   };
 }

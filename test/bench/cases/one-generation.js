@@ -43,7 +43,7 @@ export async function plan(ctx) {
   return {
     env,
     commands,
-    runs: ctx.quick ? 4 : 12,
+    runs: ctx.quick ? 4 : 15,
     // Same bytes from all three, or one of them is not doing the same job.
     check: () => ctx.sameFiles([out('curl.png'), out('sdk.png'), out('imgcli.png')]),
   };
