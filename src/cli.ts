@@ -2,11 +2,14 @@
 // This is the only file that decides exit codes.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, isQuotaError } from './api/errors.js';
+import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config-keys.js';
+import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
 import { genCommand } from './commands/gen.js';
 import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
+import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
 import { InterruptedError, MissingKeyError, PartialFailureError, ResponseError, UsageError } from './errors.js';
 import { useColor, type Runtime } from './io.js';
@@ -43,11 +46,15 @@ export function buildProgram(rt: Runtime): Command {
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
     .option('--base-url <url>', 'API base URL (env OPENAI_BASE_URL; default https://api.openai.com/v1)')
-    .option('--api-key <key>', 'API key (env OPENAI_API_KEY; prefer the env var: flags land in shell history)')
+    .option('--api-key <key>', 'API key (env OPENAI_API_KEY; prefer the env var or `imgcli config set api-key`: flags land in shell history)')
     .option('--org <id>', 'OpenAI organization id (env OPENAI_ORG_ID)')
     .option('--project <id>', 'OpenAI project id (env OPENAI_PROJECT_ID)')
-    .option('--timeout <seconds>', 'give up on a request after this many seconds (default 600)', parsePositive('--timeout'))
-    .option('--max-retries <n>', 'retries for rate limits, server errors and dropped connections (default 2)', parseRetries)
+    .option('--profile <name>', 'use a config profile (env IMGCLI_PROFILE); see `imgcli config --help`')
+    .addOption(new Option('--auth-header <how>', 'send the key as Authorization: Bearer or as an api-key header (Azure)').choices(AUTH_HEADERS))
+    .option('--azure-deployment <name>', 'Azure dated API: send to <base-url>/deployments/<name>/images/... (needs --azure-api-version)')
+    .option('--azure-api-version <v>', 'Azure: the api-version query parameter, e.g. 2025-04-01-preview')
+    .option('--timeout <seconds>', 'give up on a request after this many seconds (default 600)', rule('--timeout', parseTimeoutSeconds))
+    .option('--max-retries <n>', 'retries for rate limits, server errors and dropped connections (default 2)', rule('--max-retries', parseMaxRetries))
     .option('--mock', 'use the built-in offline server: no key, no network (env IMGCLI_MOCK=1)')
     .option('--quiet', 'print only results: no spinner, notices or summaries')
     .option('--verbose', 'log requests, timings and retry decisions to stderr')
@@ -67,29 +74,39 @@ Examples:
   $ imgcli gen "a watercolor fox" --mock            # offline: no key, no network
   $ imgcli gen "app icon" -s 1024x1024 -o icon.png --json | jq .files
   $ imgcli edit photo.png --mask-from scribble.png -p "a red scarf"   # black = edit
+  $ pbpaste | imgcli config set api-key -          # store the key (file mode 0600)
+  $ imgcli --profile azure gen "a fox"              # settings from a config profile
+  $ imgcli gen "a fox" --dry-run                    # print the request and a curl command
+  $ imgcli models                                   # the model table, with status and limits
+
+Settings: flag > environment > active profile > config defaults > built-in default.
+Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 ${EXIT_CODES_HELP}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, maskCommand, infoCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
-    cmd.copyInheritedSettings(program);
+    inherit(cmd, program);
     program.addCommand(cmd);
   }
   return program;
 }
 
-/** For commander argParsers: a number > 0. */
-export function parsePositive(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} takes a number greater than 0.`);
-    return n;
-  };
+/** Subcommands (config set, ...) were made before their parent joined the program: pass the settings down. */
+function inherit(cmd: Command, parent: Command): void {
+  cmd.copyInheritedSettings(parent);
+  for (const sub of cmd.commands) inherit(sub, cmd);
 }
 
-function parseRetries(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 10) throw new InvalidArgumentError('--max-retries takes a whole number from 0 to 10.');
-  return n;
+/** A commander argParser from a config-keys rule, so a flag and `config set` accept the same values. */
+export function rule<T>(flag: string, parse: (value: string) => T) {
+  return (value: string): T => {
+    try {
+      return parse(value);
+    } catch (err) {
+      if (err instanceof ValueError) throw new InvalidArgumentError(`${flag} ${value} is not valid: ${err.message}.`);
+      throw err;
+    }
+  };
 }
 
 export function exitCodeFor(err: unknown, signal?: AbortSignal): number {

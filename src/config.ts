@@ -1,9 +1,14 @@
-// Settings from flags and the environment, with one precedence rule:
-// flag > environment > built-in default. The environment is read once, through zod.
+// Settings from flags, the environment and the config file, with one precedence rule:
+// flag > environment > active profile > config defaults > built-in default.
+// The environment is read once, through zod; the config file through conf, loaded lazily.
 import { z } from 'zod';
+import { parseBaseUrl, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues } from './config-keys.js';
+import { defaultConfigDir, profileOf, readConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_MODEL } from './models.js';
 import type { Runtime } from './io.js';
+
+export { redactKey } from './redact.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_TIMEOUT_S = 600;
@@ -17,6 +22,10 @@ export interface GlobalFlags {
   project?: string;
   timeout?: number;
   maxRetries?: number;
+  profile?: string;
+  authHeader?: AuthHeader;
+  azureDeployment?: string;
+  azureApiVersion?: string;
   mock?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -24,14 +33,42 @@ export interface GlobalFlags {
   model?: string;
 }
 
+/** Proxy settings from HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lowercase wins, as in curl). */
+export interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+}
+
+/** Config-file defaults for the image flags; applied by image-defaults.ts where the model takes them. */
+export interface ImageDefaults {
+  size?: string;
+  quality?: string;
+  format?: string;
+  outDir?: string;
+}
+
+/** Where a setting came from, for --verbose and for error hints. */
+export type Source = 'flag' | 'env' | 'profile' | 'config' | 'default';
+
 export interface Settings {
   baseUrl: string;
   apiKey?: string;
   org?: string;
   project?: string;
+  authHeader: AuthHeader;
+  /** Azure's dated API: requests go to /deployments/<name>/images/... */
+  azureDeployment?: string;
+  /** Sent as ?api-version= on every request. */
+  azureApiVersion?: string;
   timeoutMs: number;
   maxRetries: number;
   model: string;
+  defaults: ImageDefaults;
+  proxy?: ProxySettings;
+  profile?: string;
+  configPath?: string;
+  sources: Partial<Record<'baseUrl' | 'apiKey' | 'model' | 'authHeader', Source>>;
   mock: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -54,6 +91,17 @@ const Env = z.object({
   OPENAI_PROJECT_ID: optionalString,
   IMGCLI_MODEL: optionalString,
   IMGCLI_MOCK: truthy,
+  IMGCLI_PROFILE: optionalString,
+  IMGCLI_CONFIG_DIR: optionalString,
+  // Where the platform keeps config folders (conf's env-paths reads the same).
+  XDG_CONFIG_HOME: optionalString,
+  APPDATA: optionalString,
+  HTTPS_PROXY: optionalString,
+  https_proxy: optionalString,
+  HTTP_PROXY: optionalString,
+  http_proxy: optionalString,
+  NO_PROXY: optionalString,
+  no_proxy: optionalString,
 });
 
 export type EnvSettings = z.infer<typeof Env>;
@@ -68,42 +116,80 @@ export function readEnv(env: Runtime['env']): EnvSettings {
 }
 
 function checkBaseUrl(url: string, source: string): string {
-  let parsed: URL;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${source} ${url} is not a URL`, 'Use a full URL such as https://api.openai.com/v1.');
+    return parseBaseUrl(url);
+  } catch (err) {
+    if (err instanceof ValueError) throw new UsageError(`${source} ${url} is not valid: ${err.message}`);
+    throw err;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`${source} ${url} must start with http:// or https://`);
-  }
-  return url.replace(/\/+$/, '');
 }
 
-export function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env'>): Settings {
+function proxyFrom(env: EnvSettings): ProxySettings | undefined {
+  const proxy = {
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+    noProxy: env.no_proxy ?? env.NO_PROXY,
+  };
+  if (!proxy.httpsProxy && !proxy.httpProxy) return undefined;
+  for (const [name, url] of [['HTTPS_PROXY', proxy.httpsProxy], ['HTTP_PROXY', proxy.httpProxy]] as const) {
+    if (url && !URL.canParse(url)) throw new UsageError(`${name} is not a URL`, 'Use a proxy URL such as http://proxy.example:3128, or unset it.');
+  }
+  return proxy;
+}
+
+/** The config folder: IMGCLI_CONFIG_DIR, else the platform's (~/.config/imgcli on Linux). */
+export function configDir(env: EnvSettings): string {
+  return env.IMGCLI_CONFIG_DIR ?? defaultConfigDir(env);
+}
+
+export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env'>): Promise<Settings> {
   const env = readEnv(rt.env);
-  const baseUrl = flags.baseUrl
-    ? checkBaseUrl(flags.baseUrl, '--base-url')
-    : env.OPENAI_BASE_URL
-      ? checkBaseUrl(env.OPENAI_BASE_URL, 'OPENAI_BASE_URL')
-      : DEFAULT_BASE_URL;
+  const file = await readConfigFile(configDir(env));
+  const profileName = flags.profile ?? env.IMGCLI_PROFILE;
+  const profile: ConfigValues = profileName === undefined ? {} : profileOf(file, profileName, flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE');
+  /** The first value set, in precedence order, and where it came from. */
+  function pick<T extends ConfigValue>(flag: T | undefined, envValue: T | undefined, key: ConfigKey): [T | undefined, Source] {
+    if (flag !== undefined) return [flag, 'flag'];
+    if (envValue !== undefined) return [envValue, 'env'];
+    if (profile[key] !== undefined) return [profile[key] as T, 'profile'];
+    if (file.values[key] !== undefined) return [file.values[key] as T, 'config'];
+    return [undefined, 'default'];
+  }
+  const [baseUrl, baseUrlFrom] = pick(
+    flags.baseUrl ? checkBaseUrl(flags.baseUrl, '--base-url') : undefined,
+    env.OPENAI_BASE_URL ? checkBaseUrl(env.OPENAI_BASE_URL, 'OPENAI_BASE_URL') : undefined,
+    'base-url',
+  );
+  const [apiKey, apiKeyFrom] = pick(flags.apiKey, env.OPENAI_API_KEY, 'api-key');
+  const [model, modelFrom] = pick(flags.model, env.IMGCLI_MODEL, 'model');
+  const [azureDeployment] = pick(flags.azureDeployment, undefined, 'azure-deployment');
+  const [azureApiVersion] = pick(flags.azureApiVersion, undefined, 'azure-api-version');
+  const [auth, authFrom] = pick(flags.authHeader, undefined, 'auth');
+  if (azureDeployment && !azureApiVersion) {
+    throw new UsageError('--azure-deployment needs --azure-api-version', 'Azure\'s dated API takes both, e.g. --azure-api-version 2025-04-01-preview (or `imgcli config set azure-api-version ...`).');
+  }
+  const timeout = pick(flags.timeout, undefined, 'timeout')[0] as number | undefined;
+  const maxRetries = pick(flags.maxRetries, undefined, 'max-retries')[0] as number | undefined;
+  const defaults = (key: ConfigKey) => pick(undefined, undefined, key)[0] as string | undefined;
   return {
-    baseUrl,
-    apiKey: flags.apiKey ?? env.OPENAI_API_KEY,
-    org: flags.org ?? env.OPENAI_ORG_ID,
-    project: flags.project ?? env.OPENAI_PROJECT_ID,
-    timeoutMs: Math.round((flags.timeout ?? DEFAULT_TIMEOUT_S) * 1000),
-    maxRetries: flags.maxRetries ?? DEFAULT_MAX_RETRIES,
-    model: flags.model ?? env.IMGCLI_MODEL ?? DEFAULT_MODEL,
+    baseUrl: baseUrl ?? DEFAULT_BASE_URL,
+    apiKey,
+    org: pick(flags.org, env.OPENAI_ORG_ID, 'org')[0],
+    project: pick(flags.project, env.OPENAI_PROJECT_ID, 'project')[0],
+    // Azure's dated API takes the key in an api-key header; Bearer stays available for Entra tokens.
+    authHeader: (auth as AuthHeader | undefined) ?? (azureDeployment ? 'api-key' : 'bearer'),
+    azureDeployment,
+    azureApiVersion,
+    timeoutMs: Math.round((timeout ?? DEFAULT_TIMEOUT_S) * 1000),
+    maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
+    model: model ?? DEFAULT_MODEL,
+    defaults: { size: defaults('size'), quality: defaults('quality'), format: defaults('format'), outDir: defaults('out-dir') },
+    proxy: proxyFrom(env),
+    profile: profileName,
+    configPath: file.path,
+    sources: { baseUrl: baseUrlFrom, apiKey: apiKeyFrom, model: modelFrom, authHeader: authFrom },
     mock: flags.mock ?? env.IMGCLI_MOCK ?? false,
     quiet: Boolean(flags.quiet),
     verbose: Boolean(flags.verbose),
   };
-}
-
-/** `sk-proj-abcdef...wxyz` -> `sk-...wxyz`: enough to tell keys apart, never enough to use one. */
-export function redactKey(key: string | undefined): string {
-  if (!key) return '(none)';
-  const prefix = key.startsWith('sk-') ? 'sk-' : '';
-  return key.length <= 8 ? `${prefix}...` : `${prefix}...${key.slice(-4)}`;
 }

@@ -27,7 +27,7 @@ describe('npm package', () => {
     const bin = join(app, 'node_modules', '.bin', 'imgcli');
     const version = await execa(bin, ['--version'], { cwd: app });
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
-    const run = await execa(bin, ['gen', 'a watercolor fox', '--mock', '-o', 'fox.png'], { cwd: app, env: { CI: '1', OPENAI_API_KEY: '' }, reject: false });
+    const run = await execa(bin, ['gen', 'a watercolor fox', '--mock', '-o', 'fox.png'], { cwd: app, env: { CI: '1', OPENAI_API_KEY: '', IMGCLI_CONFIG_DIR: join(app, 'config') }, reject: false });
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe('fox.png');

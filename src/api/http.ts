@@ -2,8 +2,10 @@
 // polite retry loop. Every setting arrives as an argument; nothing here knows about the terminal.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
-import { Agent, request, type Dispatcher, type FormData } from 'undici';
+import { request, type Dispatcher, type FormData } from 'undici';
+import { scrubSecret } from '../redact.js';
 import { ApiError, httpError } from './errors.js';
+import { makeDispatcher, type ProxyOptions } from './proxy.js';
 
 export interface Connection {
   baseUrl: string;
@@ -59,14 +61,18 @@ export interface ResponseHead {
 /** Reads a successful body; runs inside the attempt, so --timeout and Ctrl-C cover it too. */
 export type BodyReader<T> = (body: Dispatcher.ResponseData['body'], head: ResponseHead) => Promise<T>;
 
-const dispatchers = new Map<number, Dispatcher>();
+const dispatchers = new Map<string, Dispatcher>();
 
-/** An undici dispatcher whose header and body timeouts match --timeout (undici caps at 5 min otherwise). */
-export function dispatcherFor(timeoutMs: number): Dispatcher {
-  let d = dispatchers.get(timeoutMs);
+/**
+ * An undici dispatcher whose header and body timeouts match --timeout (undici caps at 5 min
+ * otherwise), going through the given proxies if any.
+ */
+export function dispatcherFor(timeoutMs: number, proxy?: ProxyOptions): Dispatcher {
+  const key = JSON.stringify([timeoutMs, proxy ?? null]);
+  let d = dispatchers.get(key);
   if (!d) {
-    d = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) });
-    dispatchers.set(timeoutMs, d);
+    d = makeDispatcher({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) }, proxy);
+    dispatchers.set(key, d);
   }
   return d;
 }
@@ -95,7 +101,8 @@ export function buildUrl(conn: Connection, path: string): string {
   return url.toString();
 }
 
-function headersFor(conn: Connection, spec: RequestSpec): Record<string, string> {
+/** The request headers, key included: callers that print them must redact it. */
+export function headersFor(conn: Connection, spec: RequestSpec): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': conn.userAgent, accept: spec.accept ?? 'application/json' };
   if (conn.authHeader === 'api-key') headers['api-key'] = conn.apiKey;
   else headers.authorization = `Bearer ${conn.apiKey}`;
@@ -192,7 +199,8 @@ async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyRea
       const text = await res.body.text().catch((err: unknown) => {
         throw transportError(err, conn, timeout.signal, url, true);
       });
-      throw Object.assign(httpError(res.statusCode, text, requestId), { headers: res.headers });
+      // A compatible server may echo the key back in its error message.
+      throw Object.assign(httpError(res.statusCode, scrubSecret(text, conn.apiKey), requestId), { headers: res.headers });
     }
     try {
       const value = await read(res.body, head);

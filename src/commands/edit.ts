@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
+import type { Param } from '../params.js';
 import { DEFAULT_MODEL } from '../models.js';
 import { addOptions, chooseFormat, fitOption } from './options.js';
 
@@ -25,6 +26,8 @@ interface EditFlags extends GlobalFlags {
   maskFrom?: string;
   inputFidelity?: string;
   fit?: 'contain' | 'cover';
+  param?: Param[];
+  dryRun?: boolean;
 }
 
 const EXAMPLES = `
@@ -36,6 +39,7 @@ Examples:
   $ imgcli edit portrait.jpg -m gpt-image-1.5 --input-fidelity high -p "studio lighting"
   $ imgcli edit icon.jpg -m dall-e-2 --fit contain --mask-from area.png -p "a gold star" -s 512x512
   $ imgcli edit photo.png -p @brief.txt --json | jq -r '.files[].path'
+  $ imgcli edit photo.png -p "a hat" --dry-run             # print the multipart request; send nothing
 
 Files are judged by their content, not their names, before anything is sent. GPT image models
 take 1 to 16 png, jpeg or webp images under 50 MB each; dall-e-2 takes one square PNG under 4 MB
@@ -55,7 +59,7 @@ export function editCommand(rt: Runtime): Command {
     .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
     .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json']);
   cmd
     .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
@@ -66,7 +70,7 @@ export function editCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<EditFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { checkCount }] = await Promise.all([
+    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }, { checkCount }] = await Promise.all([
       import('../config.js'),
       import('../request-schema.js'),
       import('../run-images.js'),
@@ -74,9 +78,11 @@ export function editCommand(rt: Runtime): Command {
       import('../models.js'),
       import('../io.js'),
       import('../upload.js'),
+      import('../image-defaults.js'),
+      import('../params.js'),
       import('../input-images.js'),
     ]);
-    const settings = resolveSettings(flags, rt);
+    const settings = await resolveSettings(flags, rt);
     const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
     const model = resolveModel(settings.model);
     const rules = endpointRules(model, 'edits');
@@ -84,27 +90,29 @@ export function editCommand(rt: Runtime): Command {
     if (flags.prompt === undefined) throw new UsageError('edit needs a prompt: -p "what to change"', 'Give it with -p "...", -p - to read stdin, or -p @file.');
     if (flags.mask !== undefined && flags.maskFrom !== undefined) throw new UsageError('--mask and --mask-from are two masks; use one');
     const prompt = await readPrompt([flags.prompt], rt);
+    const opts = withImageDefaults(flags, settings.defaults, model, 'edits', say);
     const body = validateRequest(model, 'edits', {
       model: model.name,
       prompt,
       n: flags.count,
-      size: flags.size,
-      quality: flags.quality,
+      size: opts.size,
+      quality: opts.quality,
       background: flags.background,
-      output_format: chooseFormat(flags.format, output.formatFromOut(flags.out), flags.out, model, rules),
+      output_format: chooseFormat(opts.format, output.formatFromOut(opts.out), opts.out, model, rules),
       output_compression: flags.compression,
       moderation: flags.moderation,
       response_format: flags.responseFormat,
       input_fidelity: flags.inputFidelity,
       user: flags.user,
     });
-    if (flags.json && flags.out === '-') throw new UsageError('--json and -o - both want stdout; pick one');
-    const outIsDir = flags.out !== undefined && (await output.isDirectory(flags.out));
-    const plan = output.planOutputs({ out: flags.out, count: flags.count ?? 1, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const fields = { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
+    if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
+    const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
+    const plan = output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     checkCount(paths.length, rules.files, model, 'edits');
     const parts = await upload.prepareUpload({ paths, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
-    const result = await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(body, parts), plan }, say);
-    reportRun(rt, result, { json: flags.json }, say);
+    const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
+    reportRun(rt, await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(fields, parts), plan, dryRun }, say), { json: flags.json }, say);
   });
   return cmd;
 }

@@ -4,6 +4,7 @@ import { MODELS, DEFAULT_MODEL } from '../models.js';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
+import type { Param } from '../params.js';
 import { addOptions, chooseFormat } from './options.js';
 
 interface GenFlags extends GlobalFlags {
@@ -20,6 +21,8 @@ interface GenFlags extends GlobalFlags {
   out?: string;
   clobber: boolean;
   json?: boolean;
+  param?: Param[];
+  dryRun?: boolean;
 }
 
 const EXAMPLES = `
@@ -32,6 +35,9 @@ Examples:
   $ imgcli gen @prompt.txt -n 4 -o renders/             # prompt from a file, 4 images in renders/
   $ echo "a red bicycle" | imgcli gen --json | jq -r '.files[].path'
   $ imgcli gen "a banner" -o - > banner.png              # image bytes on stdout
+  $ imgcli gen "a fox" --dry-run                         # print the request and a curl command
+  $ imgcli gen "a fox" -m my-model --param seed=42       # an extra field for a compatible server
+  $ imgcli --profile azure gen "a fox"                   # settings from a config profile
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -40,6 +46,9 @@ Without -o, files are named <prompt>-<YYYYMMDD-HHMMSS>.<ext> in the current fold
 overwrite anything. -o file.png writes exactly there (overwriting, like curl -o; add
 --no-clobber to refuse). Paths go to stdout, one per line; everything else goes to stderr.
 
+Unset flags take their values from the config (\`imgcli config set size 1536x1024\`; see
+\`imgcli config --help\`) where the model accepts them.
+
 Models: ${MODELS.map((m) => m.id).join(', ')}; default ${DEFAULT_MODEL}.`;
 
 export function genCommand(rt: Runtime): Command {
@@ -47,43 +56,46 @@ export function genCommand(rt: Runtime): Command {
     .summary('generate images from a text prompt')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<GenFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }] = await Promise.all([
+    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, { withImageDefaults }, { applyParams }] = await Promise.all([
       import('../config.js'),
       import('../request-schema.js'),
       import('../run-images.js'),
       import('../output.js'),
       import('../models.js'),
       import('../io.js'),
+      import('../image-defaults.js'),
+      import('../params.js'),
     ]);
-    const settings = resolveSettings(flags, rt);
+    const settings = await resolveSettings(flags, rt);
     const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
     const model = resolveModel(settings.model);
     const rules = endpointRules(model, 'generations');
     const prompt = await readPrompt(words, rt);
     const count = flags.count ?? 1;
+    const opts = withImageDefaults(flags, settings.defaults, model, 'generations', say);
     const body = validateRequest(model, 'generations', {
       model: model.name,
       prompt,
       n: flags.count,
-      size: flags.size,
-      quality: flags.quality,
+      size: opts.size,
+      quality: opts.quality,
       style: flags.style,
       background: flags.background,
-      output_format: rules && chooseFormat(flags.format, output.formatFromOut(flags.out), flags.out, model, rules),
+      output_format: rules && chooseFormat(opts.format, output.formatFromOut(opts.out), opts.out, model, rules),
       output_compression: flags.compression,
       moderation: flags.moderation,
       response_format: flags.responseFormat,
       user: flags.user,
     });
-    if (flags.json && flags.out === '-') throw new UsageError('--json and -o - both want stdout; pick one');
-    const outIsDir = flags.out !== undefined && (await output.isDirectory(flags.out));
-    const plan = output.planOutputs({ out: flags.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
-    const result = await runImages(rt, settings, { endpoint: 'generations', model, json: body, plan }, say);
-    reportRun(rt, result, { json: flags.json }, say);
+    if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
+    const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
+    const plan = output.planOutputs({ out: opts.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const job = { endpoint: 'generations' as const, model, json: applyParams(body, flags.param), plan, dryRun: flags.dryRun ? { json: Boolean(flags.json) } : undefined };
+    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json }, say);
   });
   return cmd;
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatFromExtension } from '../image-info.js';
 import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
+import { parseParam } from '../params.js';
 
 export function parseWhole(flag: string) {
   return (value: string): number => {
@@ -17,10 +18,10 @@ export function parseFormat(value: string): string {
   return formatFromExtension(value) ?? value.toLowerCase();
 }
 
-export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json';
+export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json' | 'param' | 'dryRun';
 
 const OPTIONS: Record<OptionName, () => Option> = {
-  model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL)`),
+  model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL, or \`imgcli config set model\`)`),
   count: () => new Option('-n, --count <n>', 'how many images, 1-10 (dall-e-3: 1)').argParser(parseWhole('--count')),
   size: () => new Option('-s, --size <WxH>', 'image size: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 and later take any WxH in multiples of 16'),
   quality: () => new Option('-q, --quality <q>', 'auto, low, medium, high (gpt-image-2.5 adds xhigh, max); dall-e-3: standard, hd'),
@@ -34,6 +35,8 @@ const OPTIONS: Record<OptionName, () => Option> = {
   out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
+  param: () => new Option('--param <key=value>', 'extra request field, sent as given (repeatable; JSON values allowed)').argParser(parseParam),
+  dryRun: () => new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
 };
 
 export function addOptions(cmd: Command, names: OptionName[]): Command {

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
+import type { Param } from '../params.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models.js';
 import { addOptions, chooseFormat, fitOption } from './options.js';
 
@@ -18,6 +19,8 @@ interface VaryFlags extends GlobalFlags {
   clobber: boolean;
   json?: boolean;
   fit?: 'contain' | 'cover';
+  param?: Param[];
+  dryRun?: boolean;
 }
 
 /** What a GPT model is asked for when it stands in for the variations endpoint. */
@@ -43,6 +46,7 @@ Examples:
   $ imgcli vary photo.png -p "in autumn colours"        # a hint added to the built-in prompt
   $ imgcli vary logo.jpg -m dall-e-2 --fit contain -s 512x512
   $ imgcli vary photo.png --json | jq -r '.endpoint, .files[].path'
+  $ imgcli vary photo.png --dry-run                    # print the request; send nothing
 
 Which endpoint each model uses (--json records it as "endpoint"):
 ${modelsVia('variations')}
@@ -63,11 +67,11 @@ export function varyCommand(rt: Runtime): Command {
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json']);
   cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload] = await Promise.all([
+    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }] = await Promise.all([
       import('../config.js'),
       import('../request-schema.js'),
       import('../run-images.js'),
@@ -75,8 +79,10 @@ export function varyCommand(rt: Runtime): Command {
       import('../models.js'),
       import('../io.js'),
       import('../upload.js'),
+      import('../image-defaults.js'),
+      import('../params.js'),
     ]);
-    const settings = resolveSettings(flags, rt);
+    const settings = await resolveSettings(flags, rt);
     const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
     const model = resolveModel(settings.model);
     const via = FAMILIES[model.family].vary;
@@ -87,22 +93,26 @@ export function varyCommand(rt: Runtime): Command {
     }
     say.verbose(`${model.name}: variations through POST /images/${via}`);
     const hint = flags.prompt === undefined ? undefined : await readPrompt([flags.prompt], rt, 'the hint');
+    // vary has no --quality or --format flags; the config's defaults still apply where the model takes them.
+    const opts = withImageDefaults(flags, settings.defaults, model, via, say);
     const body = validateRequest(model, via, {
       model: model.name,
       prompt: via === 'edits' ? (hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT) : undefined,
       n: flags.count,
-      size: flags.size,
-      output_format: chooseFormat(undefined, output.formatFromOut(flags.out), flags.out, model, rules),
+      size: opts.size,
+      quality: opts.quality,
+      output_format: chooseFormat(opts.format, output.formatFromOut(opts.out), opts.out, model, rules),
       response_format: flags.responseFormat,
       user: flags.user,
     });
-    if (flags.json && flags.out === '-') throw new UsageError('--json and -o - both want stdout; pick one');
-    const outIsDir = flags.out !== undefined && (await output.isDirectory(flags.out));
+    const fields = { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
+    if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
+    const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
     const name = `${basename(path, extname(path))} variation`;
-    const plan = output.planOutputs({ out: flags.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const plan = output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     const parts = await upload.prepareUpload({ paths: [path], model, rules, fit: flags.fit, say });
-    const result = await runImages(rt, settings, { endpoint: via, model, form: upload.formBuilder(body, parts), plan }, say);
-    reportRun(rt, result, { json: flags.json }, say);
+    const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
+    reportRun(rt, await runImages(rt, settings, { endpoint: via, model, form: upload.formBuilder(fields, parts), plan, dryRun }, say), { json: flags.json }, say);
   });
   return cmd;
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoredFile } from './answers.js';
 import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } from './edits.js';
 import { handleGenerations } from './generations.js';
+import { resolveRoute } from './resolve-route.js';
 import type { SynthPayload } from './synth.js';
 import type { ApiErrorBody } from './validate.js';
 
@@ -175,7 +176,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       return send(res, answer.status, answer.body, answer.type);
     }
 
-    const route = ROUTES[url.pathname];
+    const route = ROUTES[url.pathname] ?? resolveRoute(url.pathname, record.query, ROUTES);
     const answer = async () => {
       const result = await respond(route, record, raw, req);
       return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };

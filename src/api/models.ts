@@ -1,0 +1,49 @@
+// GET /models: what a server says it serves. Parsed leniently: compatible servers add and omit
+// fields, and `shutdown_date` may come as a Unix time or a date string.
+import { z } from 'zod';
+import { ResponseError } from '../errors.js';
+import { firstLine } from './errors.js';
+import { send, type Connection } from './http.js';
+
+const RemoteModel = z.looseObject({
+  id: z.string(),
+  created: z.number().nullish(),
+  owned_by: z.string().nullish(),
+  shutdown_date: z.union([z.number(), z.string()]).nullish(),
+});
+
+const ModelList = z.looseObject({ data: z.array(RemoteModel) });
+
+export interface RemoteModelInfo {
+  id: string;
+  ownedBy?: string;
+  /** YYYY-MM-DD when the server gives a shutdown date. */
+  shutdownDate?: string;
+}
+
+/** `1764547200` or `"2026-12-01T00:00:00Z"` -> `2026-12-01`; anything else is kept as given. */
+export function normalizeDate(value: number | string | null | undefined): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value === 'number') return new Date(value * 1000).toISOString().slice(0, 10);
+  const asNumber = Number(value);
+  if (/^\d+$/.test(value) && Number.isFinite(asNumber)) return new Date(asNumber * 1000).toISOString().slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : value;
+}
+
+export function parseModelList(text: string, requestId?: string): RemoteModelInfo[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ResponseError(`The server's model list is not JSON (it starts: ${firstLine(text)}).`, 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).', requestId);
+  }
+  const parsed = ModelList.safeParse(json);
+  if (!parsed.success) throw new ResponseError('The server\'s answer to GET /models has no "data" list of models.', 'Check --base-url: it should point at an OpenAI-compatible API.', requestId);
+  return parsed.data.data.map((m) => ({ id: m.id, ownedBy: m.owned_by ?? undefined, shutdownDate: normalizeDate(m.shutdown_date) }));
+}
+
+/** Lists the server's models. */
+export async function listModels(conn: Connection): Promise<{ models: RemoteModelInfo[]; requestId?: string }> {
+  const answer = await send(conn, { method: 'GET', path: '/models' }, async (body, head) => parseModelList(await body.text(), head.requestId));
+  return { models: answer.value, requestId: answer.requestId };
+}

@@ -1,0 +1,65 @@
+// Reads a jobs file: one job per line, either a bare JSON string (a prompt for gen) or an object
+// with "command" and any flag of that command. Every problem is reported with its line number.
+import { UsageError } from '../errors.js';
+
+export type BatchCommand = 'gen' | 'edit' | 'vary';
+
+export interface RawJob {
+  /** 1-based line number in the jobs file. */
+  line: number;
+  command: BatchCommand;
+  /** Flags in commander's camelCase names (response_format and response-format both become responseFormat). */
+  flags: Record<string, unknown>;
+}
+
+/** The keys a job may set, per command, in commander's names; anything else is a typo worth reporting. */
+export const JOB_KEYS: Record<BatchCommand, readonly string[]> = {
+  gen: ['prompt', 'model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out'],
+  edit: ['prompt', 'images', 'model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'mask', 'maskFrom', 'inputFidelity', 'fit'],
+  vary: ['prompt', 'image', 'images', 'model', 'count', 'size', 'responseFormat', 'user', 'out', 'fit'],
+};
+
+/** `response_format`, `response-format` and `responseFormat` all name the same flag; `n` is --count. */
+export function flagName(key: string): string {
+  if (key === 'n') return 'count';
+  return key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function parseJobLine(text: string, line: number): RawJob | undefined {
+  const trimmed = text.trim();
+  if (!trimmed || trimmed.startsWith('#') || trimmed.startsWith('//')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value === 'string') return { line, command: 'gen', flags: { prompt: value } };
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('a job is a JSON string (a prompt) or an object');
+  const { command = 'gen', ...rest } = value as Record<string, unknown>;
+  if (command !== 'gen' && command !== 'edit' && command !== 'vary') throw new Error(`"command" must be gen, edit or vary, not ${JSON.stringify(command)}`);
+  const flags: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(rest)) {
+    const name = flagName(key);
+    if (!JOB_KEYS[command].includes(name)) throw new Error(`"${key}" is not an option of ${command} (it takes ${JOB_KEYS[command].join(', ')})`);
+    flags[name] = v;
+  }
+  return { line, command, flags };
+}
+
+/** Parses the whole file; throws one UsageError listing every bad line. */
+export function parseJobs(text: string): RawJob[] {
+  const jobs: RawJob[] = [];
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    try {
+      const job = parseJobLine(raw, i + 1);
+      if (job) jobs.push(job);
+    } catch (err) {
+      problems.push(`line ${i + 1}: ${(err as Error).message}`);
+    }
+  });
+  if (problems.length) throw new UsageError(`the jobs file has ${problems.length} bad line${problems.length > 1 ? 's' : ''}; nothing was sent:\n${problems.join('\n')}`);
+  if (!jobs.length) throw new UsageError('the jobs file has no jobs', 'Write one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.');
+  return jobs;
+}

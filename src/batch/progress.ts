@@ -1,0 +1,26 @@
+// The batch progress line for a TTY: done, failed, running, elapsed and an ETA.
+
+export interface Tally {
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  running: number;
+}
+
+export function clock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+export function renderProgress(t: Tally, elapsedMs: number, width = 20): string {
+  const finished = t.done + t.failed + t.skipped;
+  const filled = t.total ? Math.round((finished / t.total) * width) : width;
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+  const eta = finished > 0 && finished < t.total ? `, ETA ${clock((elapsedMs / finished) * (t.total - finished))}` : '';
+  const skipped = t.skipped ? `, ${t.skipped} skipped` : '';
+  return `[${bar}] ${finished}/${t.total}: ${t.done} done, ${t.failed} failed${skipped}, ${t.running} running, ${clock(elapsedMs)} elapsed${eta}`;
+}

@@ -1,0 +1,32 @@
+// CI summaries: a markdown table for GITHUB_STEP_SUMMARY and ::error annotations for failures.
+
+export interface SummaryRow {
+  line?: number;
+  path: string;
+  model: string;
+  size: string;
+  costUsd?: number;
+  status: string;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+export function summaryMarkdown(title: string, rows: SummaryRow[]): string {
+  const total = rows.reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
+  const lines = [
+    `### ${title}`,
+    '',
+    '| path | model | size | cost | status |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${cell(r.path)} | ${cell(r.model)} | ${cell(r.size)} | ${r.costUsd === undefined ? '' : `$${r.costUsd.toFixed(4)}`} | ${cell(r.status)} |`),
+    '',
+  ];
+  if (total > 0) lines.push(`Estimated cost: $${total.toFixed(4)}`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A GitHub Actions workflow command; newlines and % are escaped as the runner requires. */
+export function errorAnnotation(message: string, title = 'imgcli'): string {
+  const escape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return `::error title=${escape(title).replace(/[:,]/g, ' ')}::${escape(message)}\n`;
+}

@@ -1,0 +1,71 @@
+// `imgcli models`: the model table (status, endpoints, sizes, qualities, limits), optionally
+// merged with what the configured server lists at GET /models.
+import { Command } from 'commander';
+import type { GlobalFlags } from '../config.js';
+import type { Runtime } from '../io.js';
+
+interface ModelsFlags extends GlobalFlags {
+  json?: boolean;
+  remote?: boolean;
+  dryRun?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  $ imgcli models                                  # the table imgcli checks requests against
+  $ imgcli models --json | jq -r '.models[] | select(.status == "current") | .name'
+  $ imgcli models --remote                         # ask the server (GET /models) and compare
+  $ imgcli --profile azure models --remote --json
+  $ imgcli models --remote --dry-run               # print the request instead of sending it
+
+Status is for api.openai.com: there a retired model is refused and one retiring within 30 days
+gets a warning. Other servers (Azure, gateways, local servers) may keep serving any of them.
+--remote lists the server's answer next to the table and flags differences (a model not
+listed, a different shutdown date, an image model imgcli does not know).`;
+
+export function modelsCommand(rt: Runtime): Command {
+  const cmd = new Command('models')
+    .summary('list the image models, their status and limits')
+    .description('List the image models imgcli knows: family, endpoints, status, sizes, qualities and limits.')
+    .option('--remote', 'also ask the configured server (GET /models) and flag differences')
+    .option('--dry-run', 'with --remote: print the request instead of sending it')
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', EXAMPLES);
+  cmd.action(async (_opts: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<ModelsFlags>();
+    const { catalogRows, formatCatalog, mergeRemote } = await import('../model-catalog.js');
+    const { FACTS_CHECKED } = await import('../models.js');
+    let rows = catalogRows(rt.now());
+    const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED };
+    if (flags.remote) {
+      const [{ resolveSettings }, { openConnection, dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
+        import('../config.js'),
+        import('../run-images.js'),
+        import('../api/models.js'),
+        import('../io.js'),
+        import('../api/http.js'),
+      ]);
+      const settings = await resolveSettings(flags, rt);
+      const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
+      if (flags.dryRun) return dryRun(rt, settings, { method: 'GET', path: '/models' }, say, Boolean(flags.json));
+      const { conn, close } = await openConnection(rt, settings, say);
+      try {
+        const { models } = await listModels(conn);
+        const merged = mergeRemote(rows, models);
+        rows = merged.rows;
+        doc.base_url = settings.mock ? 'offline server (--mock)' : settings.baseUrl;
+        doc.other_models = merged.others;
+        if (merged.others.length && !flags.json) say.info(`the server also lists ${merged.others.length} other models (not image models imgcli knows); --json lists them.`);
+      } finally {
+        await close();
+        await closeDispatchers();
+      }
+    } else if (flags.dryRun) {
+      const { UsageError } = await import('../errors.js');
+      throw new UsageError('models --dry-run only makes sense with --remote: without it nothing is sent');
+    }
+    if (flags.json) rt.stdout.write(`${JSON.stringify({ ...doc, models: rows }, null, 2)}\n`);
+    else rt.stdout.write(formatCatalog(rows, { remote: Boolean(flags.remote) }));
+  });
+  return cmd;
+}

@@ -1,0 +1,227 @@
+// The config file, read and written through conf: atomic writes, mode 0600, JSON on disk.
+// Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
+// A broken file is reported with its path and the bad key, never as a stack trace.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type Conf from 'conf';
+import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './config-keys.js';
+import { UsageError } from './errors.js';
+import { redactKey } from './redact.js';
+
+export interface ConfigFile {
+  path: string;
+  /** The config defaults (top level). */
+  values: ConfigValues;
+  profiles: Record<string, ConfigValues>;
+}
+
+type Raw = Record<string, unknown>;
+
+// conf's own JSON.parse error would surface from its constructor, before the path is known; this
+// key carries the parse error to readRaw instead, where it is reported with the path.
+const BROKEN = '\u0000imgcli-broken';
+
+interface Store {
+  path: string;
+  /** Absent when there is no file yet and nothing is to be written: reading never creates folders. */
+  conf?: Conf<Raw>;
+}
+
+/**
+ * The platform's config folder, as conf (env-paths) names it, computed here so that reading a
+ * missing file neither loads conf nor creates folders (conf creates its folder on first read).
+ */
+export function defaultConfigDir(env: { XDG_CONFIG_HOME?: string; APPDATA?: string }, platform = process.platform, home = homedir()): string {
+  if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'imgcli');
+  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'imgcli', 'Config');
+  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'imgcli');
+}
+
+export function configFilePath(dir: string): string {
+  return join(dir, 'config.json');
+}
+
+/** Opens the store in `dir`; with forWrite false and no file there, skips conf entirely. */
+async function openStore(dir: string, forWrite: boolean): Promise<Store> {
+  const path = configFilePath(dir);
+  if (!forWrite && !existsSync(path)) return { path };
+  const { default: ConfClass } = await import('conf');
+  try {
+    const conf = new ConfClass<Raw>({
+      cwd: dir,
+      configName: 'config',
+      // The file holds an API key: readable by its owner only.
+      configFileMode: 0o600,
+      // Profile names may contain dots; keys are never paths.
+      accessPropertiesByDotNotation: false,
+      deserialize: (text: string) => {
+        try {
+          return JSON.parse(text) as Raw;
+        } catch (err) {
+          return { [BROKEN]: (err as Error).message };
+        }
+      },
+    });
+    return { path: conf.path, conf };
+  } catch (err) {
+    throw fileError(err, path);
+  }
+}
+
+function fileError(err: unknown, path: string): Error {
+  if (err instanceof UsageError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new UsageError(`cannot use the config file ${path}: ${e.code ?? e.message}`, 'Check its permissions, or set IMGCLI_CONFIG_DIR to another folder.');
+}
+
+/** Reads the raw object; a missing file is an empty config. */
+function readRaw(store: Store): Raw {
+  if (!store.conf) return {};
+  let data: unknown;
+  try {
+    data = store.conf.store;
+  } catch (err) {
+    throw fileError(err, store.path);
+  }
+  const moveAway = `Fix it by hand, or move it away to start afresh: mv "${store.path}" "${store.path}.bak"`;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UsageError(`the config file ${store.path} does not hold a JSON object`, moveAway);
+  }
+  const { __internal__: _conf, [BROKEN]: broken, ...rest } = data as Raw;
+  if (typeof broken === 'string') throw new UsageError(`the config file ${store.path} is not valid JSON (${broken})`, moveAway);
+  return rest;
+}
+
+function profilesOf(raw: Raw, path: string): Record<string, Raw> {
+  const profiles = raw.profiles ?? {};
+  if (typeof profiles !== 'object' || Array.isArray(profiles) || profiles === null) {
+    throw new UsageError(`the config file ${path}: "profiles" must be an object of profiles`, `Fix it by hand: ${path}`);
+  }
+  for (const [name, p] of Object.entries(profiles)) {
+    if (typeof p !== 'object' || Array.isArray(p) || p === null) {
+      throw new UsageError(`the config file ${path}: profile "${name}" must be an object`, `Remove it with \`imgcli config unset --profile ${name} --all\`, or fix it by hand.`);
+    }
+  }
+  return profiles as Record<string, Raw>;
+}
+
+function show(key: ConfigKey, value: unknown): string {
+  if (CONFIG_KEYS[key].secret && typeof value === 'string') return redactKey(value);
+  return JSON.stringify(value);
+}
+
+/** Checks one section of the file with the same rules as `config set`. */
+async function checkSection(raw: Raw, path: string, profile?: string): Promise<ConfigValues> {
+  const where = profile ? `profile "${profile}", ` : '';
+  const fix = (key: string) => `imgcli config unset${profile ? ` --profile ${profile}` : ''} ${key}`;
+  const values: ConfigValues = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!profile && key === 'profiles') continue;
+    if (!isConfigKey(key)) {
+      throw new UsageError(`the config file ${path}: ${where}unknown key "${key}"`, `Known keys: ${KEY_NAMES.join(', ')}. Remove it with \`${fix(key)}\`.`);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new UsageError(`the config file ${path}: ${where}${key} must be a string or a number, not ${JSON.stringify(value)}`, `Fix it with \`${fix(key)}\`, then set it again.`);
+    }
+    try {
+      values[key] = await CONFIG_KEYS[key].parse(String(value));
+    } catch (err) {
+      if (!(err instanceof ValueError)) throw err;
+      throw new UsageError(`the config file ${path}: ${where}${key} ${show(key, value)} is not valid: ${err.message}`, `Fix it with \`imgcli config set${profile ? ` --profile ${profile}` : ''} ${key} <value>\`, or remove it with \`${fix(key)}\`.`);
+    }
+  }
+  return values;
+}
+
+/** Reads and checks the whole file. */
+export async function readConfigFile(dir: string): Promise<ConfigFile> {
+  const store = await openStore(dir, false);
+  const raw = readRaw(store);
+  const values = await checkSection(raw, store.path);
+  const profiles: Record<string, ConfigValues> = {};
+  for (const [name, section] of Object.entries(profilesOf(raw, store.path))) profiles[name] = await checkSection(section, store.path, name);
+  return { path: store.path, values, profiles };
+}
+
+export type Change = { set: ConfigKey; value: ConfigValue } | { unset: string } | { unsetAll: true };
+
+/**
+ * Applies one change to the top level or to a profile and writes the file (atomically, 0600).
+ * Other keys are left as they are, even invalid ones, so a broken value can be fixed with set.
+ * Returns whether anything changed.
+ */
+export async function updateConfigFile(dir: string, profile: string | undefined, change: Change): Promise<{ path: string; changed: boolean }> {
+  if (profile !== undefined && !isProfileName(profile)) {
+    throw new UsageError(`--profile ${JSON.stringify(profile)} is not a valid profile name`, 'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.');
+  }
+  const store = await openStore(dir, true);
+  const raw = readRaw(store);
+  const profiles = profilesOf(raw, store.path);
+  const section: Raw = profile === undefined ? raw : { ...(profiles[profile] ?? {}) };
+  let changed: boolean;
+  if ('set' in change) {
+    changed = section[change.set] !== change.value;
+    section[change.set] = change.value;
+  } else if ('unset' in change) {
+    changed = Object.hasOwn(section, change.unset);
+    delete section[change.unset];
+  } else {
+    changed = profile === undefined ? Object.keys(raw).length > 0 : Object.hasOwn(profiles, profile);
+    for (const key of Object.keys(section)) delete section[key];
+  }
+  if (profile !== undefined) {
+    const next = { ...profiles };
+    if (Object.keys(section).length) next[profile] = section;
+    else delete next[profile];
+    if (Object.keys(next).length) raw.profiles = next;
+    else delete raw.profiles;
+  }
+  if (changed) {
+    try {
+      store.conf!.store = raw;
+    } catch (err) {
+      throw fileError(err, store.path);
+    }
+  }
+  return { path: store.path, changed };
+}
+
+export function isSecretKey(key: string): boolean {
+  return isConfigKey(key) && Boolean(CONFIG_KEYS[key].secret);
+}
+
+export function displayValue(key: string, value: ConfigValue | undefined): string {
+  if (value === undefined) return '';
+  return isSecretKey(key) && typeof value === 'string' ? redactKey(value) : String(value);
+}
+
+/** The named profile's values; an unknown name is a usage error naming the known ones. */
+export function profileOf(file: ConfigFile, name: string, from: string): ConfigValues {
+  const found = file.profiles[name];
+  if (found) return found;
+  const known = Object.keys(file.profiles);
+  throw new UsageError(
+    `${from} ${name}: no such profile in ${file.path}`,
+    known.length ? `Known profiles: ${known.join(', ')}.` : `Create it with \`imgcli config set --profile ${name} <key> <value>\`.`,
+  );
+}
+
+const redacted = (values: ConfigValues) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? v : displayValue(k, v)]));
+
+/** `config list --json`: the whole file, or one profile, the key redacted. */
+export function listDocument(file: ConfigFile, profile?: { name: string; values: ConfigValues }): Record<string, unknown> {
+  if (profile) return { path: file.path, profile: profile.name, values: redacted(profile.values) };
+  return { path: file.path, values: redacted(file.values), profiles: Object.fromEntries(Object.entries(file.profiles).map(([n, v]) => [n, redacted(v)])) };
+}
+
+/** `config list`: `key = value` lines, each profile under a `[profile name]` heading. */
+export function listLines(file: ConfigFile, profile?: { name: string; values: ConfigValues }): string[] {
+  const sections: Array<[string | undefined, ConfigValues]> = profile ? [[profile.name, profile.values]] : [[undefined, file.values], ...Object.entries(file.profiles)];
+  const lines: string[] = [];
+  for (const [name, values] of sections) {
+    if (name !== undefined) lines.push(`${lines.length ? '\n' : ''}[profile ${name}]`);
+    for (const [k, v] of Object.entries(values)) lines.push(`${k} = ${displayValue(k, v)}`);
+  }
+  return lines;
+}

@@ -1,0 +1,145 @@
+// The settings `imgcli config` stores, each with the rule its value must follow. The same rules
+// check `config set`, the config file when it is read, and (timeout, max-retries) the flags.
+// Light at import time: cli.ts uses the number rules for its argParsers.
+import { FAMILIES, type EndpointRules, type Family } from './models.js';
+
+export type ConfigValue = string | number;
+
+export interface KeySpec {
+  summary: string;
+  /** Shown redacted by `config get` and `config list`. */
+  secret?: boolean;
+  /** Returns the value to store, or throws an Error whose message says what the value must be. */
+  parse(value: string): ConfigValue | Promise<ConfigValue>;
+}
+
+/** A rule a value broke; the message completes "<key> <value> is not valid: ..." (say what to use). */
+export class ValueError extends Error {
+  override name = 'ValueError';
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function nonEmpty(what: string) {
+  return (value: string): string => {
+    const v = value.trim();
+    if (!v) throw new ValueError(`${what} cannot be empty`);
+    return v;
+  };
+}
+
+export function parseTimeoutSeconds(value: string): number {
+  const n = Number(value);
+  if (!value.trim() || !Number.isFinite(n) || n <= 0) throw new ValueError('use a number of seconds greater than 0');
+  return n;
+}
+
+export function parseMaxRetries(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 10) throw new ValueError('use a whole number from 0 to 10');
+  return n;
+}
+
+export function parseBaseUrl(value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ValueError('use a full URL such as https://api.openai.com/v1');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValueError('must start with http:// or https://');
+  return value.replace(/\/+$/, '');
+}
+
+export const AUTH_HEADERS = ['bearer', 'api-key'] as const;
+export type AuthHeader = (typeof AUTH_HEADERS)[number];
+
+export function parseAuthHeader(value: string): AuthHeader {
+  const v = value.trim().toLowerCase();
+  if (!(AUTH_HEADERS as readonly string[]).includes(v)) throw new ValueError(`use one of ${AUTH_HEADERS.join(', ')}`);
+  return v as AuthHeader;
+}
+
+/** Azure deployment names and api-versions go into a URL path and query as they are. */
+function urlToken(what: string) {
+  return (value: string): string => {
+    const v = value.trim();
+    if (!NAME.test(v)) throw new ValueError(`${what} takes letters, digits, dots, dashes and underscores only`);
+    return v;
+  };
+}
+
+/** Every value some model in the table accepts for a list field (sizes, qualities), in table order. */
+function knownValues(pick: (rules: EndpointRules) => readonly string[] | undefined): string[] {
+  const all = new Set<string>();
+  for (const family of Object.keys(FAMILIES) as Family[]) {
+    if (family === 'other') continue;
+    for (const rules of Object.values(FAMILIES[family].endpoints)) for (const v of pick(rules) ?? []) all.add(v);
+  }
+  return [...all];
+}
+
+/** A default size must suit at least one model in the table; `gen` applies it where it fits. */
+async function parseSize(value: string): Promise<string> {
+  const v = value.trim().toLowerCase();
+  const listed = knownValues((r) => r.sizes);
+  if (listed.includes(v)) return v;
+  const { customSizeProblem } = await import('./request-schema.js');
+  const custom = FAMILIES['gpt-image-2'].endpoints.generations?.customSize;
+  const problem = custom ? customSizeProblem(v, custom) : 'no model takes custom sizes';
+  if (problem) throw new ValueError(`${problem}; or use one of ${listed.join(', ')}`);
+  return v;
+}
+
+function parseQuality(value: string): string {
+  const v = value.trim().toLowerCase();
+  const all = knownValues((r) => r.qualities);
+  if (!all.includes(v)) throw new ValueError(`use one of ${all.join(', ')}`);
+  return v;
+}
+
+function parseFormatValue(value: string): string {
+  const v = value.trim().toLowerCase();
+  const format = v === 'jpg' ? 'jpeg' : v;
+  if (!['png', 'jpeg', 'webp'].includes(format)) throw new ValueError('use one of png, jpeg, webp');
+  return format;
+}
+
+const SPECS = {
+  'api-key': {
+    summary: 'API key (prefer this over --api-key: flags land in shell history)',
+    secret: true,
+    parse: (value: string) => {
+      const v = value.trim();
+      if (!v || /\s/.test(v)) throw new ValueError('give the key itself, without spaces');
+      return v;
+    },
+  },
+  'base-url': { summary: 'API base URL, e.g. https://<resource>.openai.azure.com/openai/v1', parse: parseBaseUrl },
+  org: { summary: 'OpenAI organization id (OpenAI-Organization header)', parse: nonEmpty('the organization id') },
+  project: { summary: 'OpenAI project id (OpenAI-Project header)', parse: nonEmpty('the project id') },
+  auth: { summary: 'how the key is sent: bearer (Authorization header) or api-key (Azure)', parse: parseAuthHeader },
+  'azure-deployment': { summary: 'Azure dated API: the deployment name', parse: urlToken('the deployment name') },
+  'azure-api-version': { summary: 'Azure dated API: the api-version, e.g. 2025-04-01-preview', parse: urlToken('the api-version') },
+  model: { summary: 'default model for gen and edit', parse: nonEmpty('the model name') },
+  size: { summary: 'default --size, used where the model takes it', parse: parseSize },
+  quality: { summary: 'default --quality, used where the model takes it', parse: parseQuality },
+  format: { summary: 'default --format: png, jpeg or webp', parse: parseFormatValue },
+  'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },
+  timeout: { summary: 'seconds before a request is given up (default 600)', parse: parseTimeoutSeconds },
+  'max-retries': { summary: 'retries for rate limits, server errors, dropped connections (default 2)', parse: parseMaxRetries },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof SPECS;
+export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = SPECS;
+export type ConfigValues = Partial<Record<ConfigKey, ConfigValue>>;
+
+export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
+
+export function isConfigKey(key: string): key is ConfigKey {
+  return Object.hasOwn(CONFIG_KEYS, key);
+}
+
+export function isProfileName(name: string): boolean {
+  return NAME.test(name) && name.length <= 64;
+}

@@ -1,0 +1,91 @@
+// --dry-run: the request an API command would send, described instead of sent. Built from the
+// same Connection and RequestSpec as a real send (buildUrl, headersFor), so what it shows is
+// what would go out; the key is redacted, and the curl command reads it from $OPENAI_API_KEY.
+import { buildUrl, headersFor, type Connection, type RequestSpec } from './api/http.js';
+import { redactKey } from './redact.js';
+
+export interface FormFieldPreview {
+  name: string;
+  value?: string;
+  file?: { name: string; type: string; size: number };
+}
+
+export interface RequestPreview {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  multipart?: FormFieldPreview[];
+  curl: string;
+}
+
+const KEY_VAR = '$OPENAI_API_KEY';
+
+/** POSIX shell single quotes: safe for any text. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+async function describeForm(build: NonNullable<RequestSpec['form']>): Promise<FormFieldPreview[]> {
+  const form = await build();
+  const fields: FormFieldPreview[] = [];
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') fields.push({ name, value });
+    else fields.push({ name, file: { name: value.name, type: value.type || 'application/octet-stream', size: value.size } });
+  }
+  return fields;
+}
+
+function curlFor(conn: Connection, spec: RequestSpec, url: string, headers: Record<string, string>, fields?: FormFieldPreview[]): string {
+  const parts = [`curl -sS -X ${spec.method} ${shellQuote(url)}`];
+  // Double quotes so the shell expands the variable; the key itself never appears.
+  parts.push(conn.authHeader === 'api-key' ? `-H "api-key: ${KEY_VAR}"` : `-H "Authorization: Bearer ${KEY_VAR}"`);
+  for (const name of ['openai-organization', 'openai-project', 'content-type']) {
+    // curl sets the multipart boundary itself.
+    if (headers[name] && !(name === 'content-type' && fields)) parts.push(`-H ${shellQuote(`${name}: ${headers[name]}`)}`);
+  }
+  if (spec.json !== undefined) parts.push(`-d ${shellQuote(JSON.stringify(spec.json))}`);
+  for (const f of fields ?? []) {
+    // --form-string: a value starting with @ or < is text, not a file to read.
+    if (f.file) parts.push(`-F ${shellQuote(`${f.name}=@${f.file.name};type=${f.file.type}`)}`);
+    else parts.push(`--form-string ${shellQuote(`${f.name}=${f.value ?? ''}`)}`);
+  }
+  return parts.join(' \\\n  ');
+}
+
+/** Describes the request without sending it. */
+export async function previewRequest(conn: Connection, spec: RequestSpec): Promise<RequestPreview> {
+  const url = buildUrl(conn, spec.path);
+  const real = headersFor(conn, spec);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(real)) {
+    if (name === 'authorization') headers[name] = `Bearer ${redactKey(conn.apiKey)}`;
+    else if (name === 'api-key') headers[name] = redactKey(conn.apiKey);
+    else headers[name] = value;
+  }
+  const multipart = spec.form ? await describeForm(spec.form) : undefined;
+  if (multipart) headers['content-type'] = 'multipart/form-data; boundary=<generated when sent>';
+  const preview: RequestPreview = { method: spec.method, url, headers, curl: curlFor(conn, spec, url, real, multipart) };
+  if (spec.json !== undefined) preview.body = spec.json;
+  if (multipart) preview.multipart = multipart;
+  return preview;
+}
+
+function formatField(f: FormFieldPreview): string {
+  if (f.file) return `${f.name}: file ${f.file.name} (${f.file.type}, ${f.file.size} bytes)`;
+  return `${f.name}: ${f.value ?? ''}`;
+}
+
+/** The human-readable form: request line, headers, body, then the curl command. */
+export function formatPreview(p: RequestPreview): string {
+  const lines = [`${p.method} ${p.url}`, ...Object.entries(p.headers).map(([k, v]) => `${k}: ${v}`), ''];
+  if (p.body !== undefined) lines.push(JSON.stringify(p.body, null, 2), '');
+  if (p.multipart) lines.push(...p.multipart.map(formatField), '');
+  lines.push('# the same request with curl (reads the key from $OPENAI_API_KEY):', p.curl);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Prints the preview on stdout: the text form, or one JSON document with --json. */
+export function printPreview(out: NodeJS.WritableStream, preview: RequestPreview, json: boolean): void {
+  out.write(json ? `${JSON.stringify({ dry_run: true, ...preview }, null, 2)}\n` : formatPreview(preview));
+}

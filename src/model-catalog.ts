@@ -1,0 +1,154 @@
+// What `imgcli models` shows: the model table as rows, optionally merged with a server's
+// GET /models answer, differences flagged. Pure: the command does the fetching and printing.
+import type { RemoteModelInfo } from './api/models.js';
+import { FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './models.js';
+
+export interface CatalogRow {
+  name: string;
+  aliases: string[];
+  family: string;
+  endpoints: Endpoint[];
+  status: 'current' | 'retiring' | 'retired' | 'unknown';
+  shutdown_date?: string;
+  days_left?: number;
+  replacement?: string;
+  sizes: string[];
+  custom_sizes?: string;
+  qualities: string[];
+  limits: string[];
+  note?: string;
+  in_table: boolean;
+  remote?: { listed: boolean; shutdown_date?: string; differences: string[] };
+}
+
+const SHORT: Record<Endpoint, string> = { generations: 'gen', edits: 'edit', variations: 'vary' };
+
+function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
+  const model = resolveModel(info.id);
+  const gen = endpointRules(model, 'generations');
+  const edit = endpointRules(model, 'edits');
+  const limits: string[] = [];
+  if (gen?.prompt) limits.push(`prompt up to ${gen.prompt.max} characters`);
+  if (gen) limits.push(gen.n.min === gen.n.max ? `n = ${gen.n.max}` : `n ${gen.n.min}-${gen.n.max}`);
+  if (edit?.files) limits.push(`edit: ${edit.files.maxImages === 1 ? '1 image' : `up to ${edit.files.maxImages} images`} (${edit.files.formats.join('/')}, under ${edit.files.maxBytes / 1024 / 1024} MB${edit.files.square ? ', square' : ''})`);
+  if (gen?.backgrounds) limits.push('transparent background needs png or webp');
+  if (gen?.responseFormats) limits.push('may answer with URLs (valid 60 minutes)');
+  if (edit?.inputFidelity) limits.push('edit takes --input-fidelity');
+  const c = gen?.customSize;
+  const custom = c
+    ? `any WxH: edges multiples of ${c.multiple}, long edge up to ${c.maxEdge}, ratio 1:${c.maxAspect} to ${c.maxAspect}:1, ${c.minPixels.toLocaleString('en')} to ${c.maxPixels.toLocaleString('en')} pixels`
+    : undefined;
+  return { limits, custom };
+}
+
+export function catalogRows(now: Date): CatalogRow[] {
+  return MODELS.map((info) => {
+    const model = resolveModel(info.id);
+    const gen = endpointRules(model, 'generations');
+    const status = modelStatus(info, now);
+    const { limits, custom } = limitsOf(info);
+    const row: CatalogRow = {
+      name: info.id,
+      aliases: [...(info.aliases ?? [])],
+      family: info.family,
+      endpoints: endpointsOf(model),
+      status: status.state,
+      sizes: [...(gen?.sizes ?? [])],
+      qualities: [...(gen?.qualities ?? [])],
+      limits,
+      in_table: true,
+    };
+    if (custom) row.custom_sizes = custom;
+    if (status.state !== 'current') row.shutdown_date = status.shutdown;
+    if (status.state === 'retiring') row.days_left = status.daysLeft;
+    if (info.replacement && status.state !== 'current') row.replacement = info.replacement;
+    if (info.note) row.note = info.note;
+    return row;
+  });
+}
+
+/** Names a GPT or dall-e image model would have; other remote models (chat, audio) are left out. */
+export function looksLikeImageModel(id: string): boolean {
+  return /^(gpt-image-|chatgpt-image-|dall-e-)/.test(id) || /image/i.test(id);
+}
+
+/** Merges a server's model list into the rows; returns the rows and how many other models it listed. */
+export function mergeRemote(rows: CatalogRow[], remote: RemoteModelInfo[]): { rows: CatalogRow[]; others: string[] } {
+  const byId = new Map(remote.map((m) => [m.id, m]));
+  const seen = new Set<string>();
+  const merged = rows.map((row) => {
+    const hit = [row.name, ...row.aliases].map((n) => byId.get(n)).find(Boolean);
+    for (const n of [row.name, ...row.aliases]) seen.add(n);
+    const differences: string[] = [];
+    if (!hit) {
+      if (row.status !== 'retired') differences.push('not listed by the server');
+    } else {
+      if (row.status === 'retired') differences.push(`listed by the server, though the table says it shut down on ${row.shutdown_date}`);
+      if (hit.shutdownDate && hit.shutdownDate !== row.shutdown_date) {
+        differences.push(`server shutdown date ${hit.shutdownDate}; the table says ${row.shutdown_date ?? 'none'}`);
+      }
+    }
+    return { ...row, remote: { listed: Boolean(hit), ...(hit?.shutdownDate ? { shutdown_date: hit.shutdownDate } : {}), differences } };
+  });
+  const others: string[] = [];
+  for (const m of remote) {
+    if (seen.has(m.id)) continue;
+    if (!looksLikeImageModel(m.id)) {
+      others.push(m.id);
+      continue;
+    }
+    const guess = resolveModel(m.id);
+    merged.push({
+      name: m.id,
+      aliases: [],
+      family: guess.family,
+      endpoints: endpointsOf(guess),
+      status: 'unknown',
+      sizes: [],
+      qualities: [],
+      limits: [],
+      in_table: false,
+      remote: { listed: true, ...(m.shutdownDate ? { shutdown_date: m.shutdownDate } : {}), differences: ["not in imgcli's table; flags are checked by its name's family, if any"] },
+    });
+  }
+  return { rows: merged, others };
+}
+
+export function statusText(row: CatalogRow): string {
+  if (row.status === 'retiring') return `retiring ${row.shutdown_date} (${row.days_left} d)`;
+  if (row.status === 'retired') return `retired ${row.shutdown_date}`;
+  return row.status;
+}
+
+function sizesText(row: CatalogRow): string {
+  const listed = row.sizes.join(' ');
+  return row.custom_sizes ? `${listed} +WxH` : listed || '-';
+}
+
+/** The text table, one model per line, then notes (custom sizes, limits, differences). */
+export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean }): string {
+  const head = ['MODEL', 'FAMILY', 'ENDPOINTS', 'STATUS', 'SIZES', 'QUALITIES', 'LIMITS'];
+  if (opts.remote) head.push('SERVER');
+  const body = rows.map((r) => {
+    const cells = [
+      r.aliases.length ? `${r.name} (${r.aliases.join(', ')})` : r.name,
+      r.family,
+      r.endpoints.map((e) => SHORT[e]).join(',') || '-',
+      statusText(r),
+      sizesText(r),
+      r.qualities.join(' ') || '-',
+      r.limits.slice(0, 2).join('; ') || '-',
+    ];
+    if (opts.remote) cells.push(`${r.remote?.listed ? 'listed' : 'not listed'}${r.remote?.differences.length ? ' (!)' : ''}`);
+    return cells;
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const out = [line(head), ...body.map(line)];
+  const custom = rows.find((r) => r.custom_sizes)?.custom_sizes;
+  if (custom) out.push('', `+WxH (gpt-image-2 and later): ${custom}.`);
+  const diffs = rows.filter((r) => r.remote?.differences.length);
+  if (diffs.length) out.push('', 'Differences between the server and the table (!):', ...diffs.map((r) => `  ${r.name}: ${r.remote!.differences.join('; ')}`));
+  out.push('', `Facts checked ${FACTS_CHECKED}; status applies to api.openai.com. \`imgcli models --json\` has every limit.`);
+  return `${out.join('\n')}\n`;
+}

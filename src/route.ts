@@ -1,0 +1,37 @@
+// Where an Images request goes: the OpenAI shape (<base-url>/images/<endpoint>, which also
+// serves Azure's v1 API and compatible servers), or Azure's dated API
+// (<base-url>/deployments/<name>/images/<endpoint>?api-version=<v>).
+import { ENDPOINT_PATHS, type ImagesEndpoint } from './api/images.js';
+import type { Settings } from './config.js';
+import { UsageError } from './errors.js';
+
+const AZURE_HOSTS = /\.(openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)$/i;
+
+export function isAzure(settings: Pick<Settings, 'baseUrl' | 'azureDeployment' | 'mock'>): boolean {
+  if (settings.mock) return false;
+  if (settings.azureDeployment) return true;
+  try {
+    return AZURE_HOSTS.test(new URL(settings.baseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** The request path for an endpoint; throws for what the server cannot do. */
+export function imagesPath(settings: Pick<Settings, 'baseUrl' | 'azureDeployment' | 'mock'>, endpoint: ImagesEndpoint): string {
+  if (endpoint === 'variations' && isAzure(settings)) {
+    throw new UsageError(
+      'Azure OpenAI has no image variations endpoint; nothing was sent',
+      'Use `imgcli edit` with a prompt on Azure, or run vary against api.openai.com or a compatible server (--base-url, or another --profile).',
+    );
+  }
+  if (settings.azureDeployment && !settings.mock) {
+    return `/deployments/${encodeURIComponent(settings.azureDeployment)}${ENDPOINT_PATHS[endpoint]}`;
+  }
+  return ENDPOINT_PATHS[endpoint];
+}
+
+/** Query parameters for every request: Azure's api-version when set. */
+export function queryFor(settings: Pick<Settings, 'azureApiVersion' | 'mock'>): Record<string, string> | undefined {
+  return settings.azureApiVersion && !settings.mock ? { 'api-version': settings.azureApiVersion } : undefined;
+}

@@ -1,0 +1,153 @@
+// --dry-run: validates, prints the request (method, URL, headers with the key redacted, body)
+// and a curl command, exits 0, and sends nothing. The printed curl really is the same request.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../src/api/http.js';
+import { formatPreview, previewRequest, shellQuote } from '../src/dry-run.js';
+import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { FAKE_KEY, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+
+let mock: MockServer;
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(async () => {
+  await mock.close();
+  cleanupTemps();
+});
+afterEach(() => {
+  mock.requests.length = 0;
+});
+
+const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
+
+describe('gen --dry-run', () => {
+  it('prints the request and a curl command, sends nothing, writes nothing', async () => {
+    const cwd = tempDir();
+    const r = await run(['--org', 'org-7', 'gen', 'a fox', '-s', '1536x1024', '-o', 'out/fox.webp', '--dry-run'], { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(mock.requests).toHaveLength(0);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+    const [head, body, curl] = r.stdout.split('\n\n');
+    expect(head!.split('\n')).toEqual([
+      `POST ${mock.url}/images/generations`,
+      expect.stringMatching(/^user-agent: imgcli\//),
+      'accept: application/json',
+      'authorization: Bearer sk-...1234',
+      'openai-organization: org-7',
+      'content-type: application/json',
+    ]);
+    expect(JSON.parse(body!)).toEqual({ model: 'gpt-image-2', prompt: 'a fox', size: '1536x1024', output_format: 'webp' });
+    expect(curl).toContain(`curl -sS -X POST '${mock.url}/images/generations'`);
+    expect(curl).toContain('-H "Authorization: Bearer $OPENAI_API_KEY"');
+    expect(curl).toContain(`-d '{"model":"gpt-image-2","prompt":"a fox","size":"1536x1024","output_format":"webp"}'`);
+    expect(r.stdout + r.stderr).not.toContain(FAKE_KEY);
+  });
+
+  it('prints the same as one JSON document with --json', async () => {
+    const r = await run(['gen', "it's a fox", '--dry-run', '--json']);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({
+      dry_run: true,
+      method: 'POST',
+      url: `${mock.url}/images/generations`,
+      headers: { authorization: 'Bearer sk-...1234', 'content-type': 'application/json' },
+      body: { model: 'gpt-image-2', prompt: "it's a fox" },
+    });
+    expect(doc.curl).toContain(`'{"model":"gpt-image-2","prompt":"it'\\''s a fox"}'`);
+    expect(r.stdout).not.toContain(FAKE_KEY);
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('still validates everything first (exit 2, nothing sent)', async () => {
+    const bad = await run(['gen', 'x', '-s', '999x999', '--dry-run']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stdout).toBe('');
+    const retired = await imgcli(['gen', 'x', '-m', 'dall-e-3', '--dry-run']);
+    expect(retired.exitCode).toBe(2);
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('works without a key (warning that a real run would stop) and with --mock (starting no server)', async () => {
+    const nokey = await run(['gen', 'x', '--dry-run'], { env: { OPENAI_API_KEY: undefined } });
+    expect(nokey.exitCode).toBe(0);
+    expect(nokey.stdout).toContain('authorization: Bearer (none)');
+    expect(nokey.stderr).toMatch(/no API key is set/);
+    const offline = await imgcli(['--mock', 'gen', 'x', '--dry-run']);
+    expect(offline.exitCode).toBe(0);
+    expect(offline.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1\/v1\/images\/generations$/m);
+  });
+
+  it('shows Azure dated URLs and the api-key header redacted', async () => {
+    const r = await imgcli(['--base-url', 'https://res.openai.azure.com/openai', '--azure-deployment', 'dep', '--azure-api-version', '2025-04-01-preview', 'gen', 'x', '--dry-run']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('POST https://res.openai.azure.com/openai/deployments/dep/images/generations?api-version=2025-04-01-preview\n');
+    expect(r.stdout).toContain('\napi-key: sk-...1234\n');
+    expect(r.stdout).toContain('-H "api-key: $OPENAI_API_KEY"');
+    expect(r.stdout).not.toContain('authorization');
+  });
+
+  it('the printed curl command sends the same request', async () => {
+    const r = await run(['--project', 'proj-1', 'gen', "a fox's den", '-q', 'low', '--dry-run', '--json']);
+    const { curl } = JSON.parse(r.stdout) as { curl: string };
+    const cwd = tempDir();
+    const sent = await execa('sh', ['-c', `${curl} -o answer.json`], { cwd, env: { OPENAI_API_KEY: FAKE_KEY }, reject: false });
+    expect(sent.exitCode).toBe(0);
+    expect(mock.apiRequests()).toHaveLength(1);
+    const req = mock.apiRequests()[0]!;
+    expect(req.json).toEqual({ model: 'gpt-image-2', prompt: "a fox's den", quality: 'low' });
+    expect(req.headers.authorization).toBe(`Bearer ${FAKE_KEY}`);
+    expect(req.headers['openai-project']).toBe('proj-1');
+  });
+});
+
+describe('models --remote --dry-run', () => {
+  it('prints the GET and sends nothing', async () => {
+    const r = await run(['models', '--remote', '--dry-run']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`GET ${mock.url}/models`);
+    expect(r.stdout).toContain(`curl -sS -X GET '${mock.url}/models'`);
+    expect(mock.requests).toHaveLength(0);
+  });
+});
+
+describe('previewRequest (in-process): multipart bodies for edit and vary', () => {
+  it('lists fields and files with names, types and sizes, and builds curl -F', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'x.png'), Buffer.alloc(10));
+    const conn: Connection = {
+      baseUrl: 'https://api.openai.com/v1',
+      apiKey: 'sk-proj-secretsecret9999',
+      timeoutMs: 1000,
+      maxRetries: 0,
+      userAgent: 'imgcli/test',
+      signal: new AbortController().signal,
+    };
+    const form = () => {
+      const f = new FormData();
+      f.append('model', 'gpt-image-2');
+      f.append('prompt', '@not-a-file');
+      f.append('image[]', new File([new Uint8Array(10)], 'cat.png', { type: 'image/png' }));
+      f.append('image[]', new File([new Uint8Array(20)], 'dog.webp', { type: 'image/webp' }));
+      return f;
+    };
+    const p = await previewRequest(conn, { method: 'POST', path: '/images/edits', form });
+    expect(p.headers['content-type']).toMatch(/^multipart\/form-data/);
+    expect(p.multipart).toEqual([
+      { name: 'model', value: 'gpt-image-2' },
+      { name: 'prompt', value: '@not-a-file' },
+      { name: 'image[]', file: { name: 'cat.png', type: 'image/png', size: 10 } },
+      { name: 'image[]', file: { name: 'dog.webp', type: 'image/webp', size: 20 } },
+    ]);
+    expect(p.curl).toContain("--form-string 'prompt=@not-a-file'");
+    expect(p.curl).toContain("-F 'image[]=@cat.png;type=image/png'");
+    expect(p.curl).not.toMatch(/content-type/i);
+    const text = formatPreview(p);
+    expect(text).toContain('image[]: file dog.webp (image/webp, 20 bytes)');
+    expect(text + JSON.stringify(p)).not.toContain('secretsecret');
+    expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
+  });
+});

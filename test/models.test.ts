@@ -1,0 +1,162 @@
+// `imgcli models`: the table as text and JSON, and --remote against the offline server's
+// GET /v1/models, merged with the table and differences flagged. Merging is tested in-process too.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeDate, parseModelList } from '../src/api/models.js';
+import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { catalogRows, mergeRemote, statusText } from '../src/model-catalog.js';
+import { MODELS, modelStatus } from '../src/models.js';
+import { FAKE_KEY, cleanupTemps, imgcli } from './helpers/cli.js';
+
+let mock: MockServer;
+beforeAll(async () => {
+  mock = await startMockServer({ extraModels: ['my-local-model'] });
+});
+afterAll(async () => {
+  await mock.close();
+  cleanupTemps();
+});
+afterEach(() => {
+  mock.requests.length = 0;
+  mock.clearFaults();
+});
+
+interface Row {
+  name: string;
+  family: string;
+  endpoints: string[];
+  status: string;
+  shutdown_date?: string;
+  sizes: string[];
+  qualities: string[];
+  limits: string[];
+  custom_sizes?: string;
+  in_table: boolean;
+  remote?: { listed: boolean; shutdown_date?: string; differences: string[] };
+}
+
+describe('imgcli models', () => {
+  it('prints one line per model with family, endpoints, status, sizes, qualities and limits', async () => {
+    const r = await imgcli(['models']);
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^MODEL\s+FAMILY\s+ENDPOINTS\s+STATUS\s+SIZES\s+QUALITIES\s+LIMITS$/);
+    for (const m of MODELS) {
+      const line = lines.find((l) => l.startsWith(`${m.id} `));
+      expect(line, m.id).toBeDefined();
+      expect(line).toContain(m.family);
+      const status = modelStatus(m, new Date());
+      if (status.state === 'current') expect(line).toMatch(/\bcurrent\b/);
+      else expect(line).toContain(`${status.state} ${status.shutdown}`);
+    }
+    expect(lines.find((l) => l.startsWith('dall-e-2 '))).toMatch(/gen,edit,vary\b.*256x256 512x512 1024x1024/);
+    expect(lines.find((l) => l.startsWith('gpt-image-2.5-flare '))).toMatch(/\(gpt-image-2\.5\).*\+WxH.*xhigh max.*prompt up to 32000/);
+    expect(r.stdout).toMatch(/\+WxH \(gpt-image-2 and later\): any WxH: edges multiples of 16/);
+    expect(r.stderr).toBe('');
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('prints the same table as JSON, needing no key', async () => {
+    const r = await imgcli(['models', '--json'], { env: { OPENAI_API_KEY: undefined } });
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout) as { facts_checked: string; models: Row[] };
+    expect(doc.facts_checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(doc.models.map((m) => m.name)).toEqual(MODELS.map((m) => m.id));
+    const byName = Object.fromEntries(doc.models.map((m) => [m.name, m]));
+    expect(byName['dall-e-2']!.endpoints).toEqual(['generations', 'edits', 'variations']);
+    expect(byName['dall-e-3']).toMatchObject({ endpoints: ['generations'], qualities: ['standard', 'hd'], shutdown_date: '2026-05-12', status: 'retired' });
+    expect(byName['gpt-image-2']!.custom_sizes).toMatch(/long edge up to 3840/);
+    expect(byName['gpt-image-1']!.limits).toContain('edit takes --input-fidelity');
+  });
+
+  it('refuses --dry-run without --remote: nothing would be sent', async () => {
+    const r = await imgcli(['models', '--dry-run']);
+    expect(r.exitCode).toBe(2);
+  });
+});
+
+describe('imgcli models --remote', () => {
+  it('asks GET /models at the base URL and merges the answer, flagging what differs', async () => {
+    const r = await imgcli(['--base-url', mock.url, 'models', '--remote', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(mock.apiRequests().map((q) => `${q.method} ${q.path}`)).toEqual(['GET /v1/models']);
+    expect(mock.apiRequests()[0]!.headers.authorization).toBe(`Bearer ${FAKE_KEY}`);
+    const doc = JSON.parse(r.stdout) as { base_url: string; models: Row[]; other_models: string[] };
+    expect(doc.base_url).toBe(mock.url);
+    const byName = Object.fromEntries(doc.models.map((m) => [m.name, m]));
+    expect(byName['gpt-image-2']!.remote).toEqual({ listed: true, differences: [] });
+    expect(byName['gpt-image-1.5']!.remote).toEqual({ listed: true, shutdown_date: '2026-12-01', differences: [] });
+    // The offline server, like compatible servers, still serves retired models.
+    expect(byName['dall-e-2']!.remote!.differences).toEqual(['listed by the server, though the table says it shut down on 2026-05-12']);
+    expect(byName['my-local-model']).toBeUndefined();
+    expect(doc.other_models).toEqual(['my-local-model']);
+  });
+
+  it('flags a model the server does not list, a different shutdown date and an image model the table lacks', async () => {
+    const data = [
+      { id: 'gpt-image-2', object: 'model', created: 1, owned_by: 'system' },
+      { id: 'gpt-image-1.5', object: 'model', created: 1, owned_by: 'system', shutdown_date: '2026-11-30' },
+      { id: 'gpt-image-3', object: 'model', created: 1, owned_by: 'system' },
+      { id: 'gpt-4o', object: 'model', created: 1, owned_by: 'system' },
+    ];
+    mock.enqueueFault({ status: 200, body: { object: 'list', data } });
+    const r = await imgcli(['--base-url', mock.url, 'models', '--remote']);
+    expect(r.exitCode).toBe(0);
+    const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
+    expect(line('gpt-image-2')).toMatch(/\blisted$/);
+    expect(line('gpt-image-2.5-sunburst')).toMatch(/not listed \(!\)$/);
+    expect(line('gpt-image-1.5')).toMatch(/listed \(!\)$/);
+    expect(line('gpt-image-3')).toMatch(/gpt-image-2\.5\s+gen,edit\s+unknown.*listed \(!\)$/);
+    expect(line('dall-e-2')).toMatch(/not listed$/);
+    expect(r.stdout).toContain('gpt-image-1.5: server shutdown date 2026-11-30; the table says 2026-12-01');
+    expect(r.stdout).toContain('gpt-image-2.5-sunburst: not listed by the server');
+    expect(r.stdout).toContain("gpt-image-3: not in imgcli's table");
+    expect(r.stdout).not.toContain('gpt-4o');
+    expect(r.stderr).toMatch(/the server also lists 1 other models/);
+  });
+
+  it('needs a key (exit 4), works offline with --mock, and reports a server error', async () => {
+    const nokey = await imgcli(['--base-url', mock.url, 'models', '--remote'], { env: { OPENAI_API_KEY: undefined } });
+    expect(nokey.exitCode).toBe(4);
+    expect(mock.requests).toHaveLength(0);
+    const offline = await imgcli(['--mock', 'models', '--remote', '--json'], { env: { OPENAI_API_KEY: undefined } });
+    expect(offline.exitCode).toBe(0);
+    expect(JSON.parse(offline.stdout).base_url).toBe('offline server (--mock)');
+    mock.enqueueFault({ status: 200, body: '<html>gateway</html>', contentType: 'text/html' });
+    const html = await imgcli(['--base-url', mock.url, 'models', '--remote']);
+    expect(html.exitCode).toBe(6);
+    expect(html.stderr).toMatch(/model list is not JSON/);
+    expect(html.stdout).toBe('');
+  });
+
+  it('uses the Azure dated shape and api-key header from the settings', async () => {
+    const origin = mock.url.replace(/\/v1$/, '');
+    const r = await imgcli(['--base-url', `${origin}/openai`, '--azure-deployment', 'd', '--azure-api-version', '2024-10-21', 'models', '--remote', '--json']);
+    expect(r.exitCode).toBe(0);
+    const req = mock.apiRequests()[0]!;
+    expect([req.path, req.query['api-version'], req.headers['api-key']]).toEqual(['/openai/models', '2024-10-21', FAKE_KEY]);
+  });
+});
+
+describe('merging (in-process)', () => {
+  const now = new Date('2026-11-21T12:00:00Z');
+
+  it('normalises shutdown dates from Unix times and date strings', () => {
+    expect(normalizeDate(1796083200)).toBe('2026-12-01');
+    expect(normalizeDate('1796083200')).toBe('2026-12-01');
+    expect(normalizeDate('2026-12-01T00:00:00Z')).toBe('2026-12-01');
+    expect(normalizeDate(null)).toBeUndefined();
+    expect(parseModelList('{"data":[{"id":"a","shutdown_date":1796083200,"extra":1}]}')).toEqual([{ id: 'a', ownedBy: undefined, shutdownDate: '2026-12-01' }]);
+    expect(() => parseModelList('{"models":[]}')).toThrow(/no "data" list/);
+  });
+
+  it('matches aliases, and shows status with the days left', () => {
+    const rows = catalogRows(now);
+    const merged = mergeRemote(rows, [{ id: 'gpt-image-2.5' }, { id: 'dall-e-9' }, { id: 'whisper-1' }]);
+    const flare = merged.rows.find((r) => r.name === 'gpt-image-2.5-flare')!;
+    expect(flare.remote).toEqual({ listed: true, differences: [] });
+    expect(merged.rows.find((r) => r.name === 'dall-e-9')).toMatchObject({ family: 'dall-e-2', in_table: false, status: 'unknown' });
+    expect(merged.others).toEqual(['whisper-1']);
+    expect(statusText(rows.find((r) => r.name === 'gpt-image-1.5')!)).toBe('retiring 2026-12-01 (10 d)');
+    expect(statusText(rows.find((r) => r.name === 'gpt-image-1')!)).toBe('retired 2026-10-23');
+  });
+});
