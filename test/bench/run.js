@@ -201,17 +201,21 @@ function fmtRss(kb) {
   return kb ? `${(kb / 1024).toFixed(0)} MiB` : 'n/a';
 }
 
+/** A markdown table cell: pipes in tool names (curl | jq) would split the row. */
+const cell = (text) => String(text).replace(/\|/g, '\\|');
+
 function table(cases) {
   const lines = ['| Case | Tool | Wall (median) | Spread (min–max) | CPU (median) | Peak RSS (median) | Wall vs ref | Bar | Result |', '|---|---|---:|---:|---:|---:|---:|---|---|'];
   for (const c of cases) {
     for (const [i, r] of c.rows.entries()) {
       const name = i === 0 ? c.title : '';
-      if (r.skip) lines.push(`| ${name} | ${r.tool} | skipped: ${r.skip} | | | | | | skipped |`);
-      else if (r.failed) lines.push(`| ${name} | ${r.tool} | failed (${r.failed.replace(/\|/g, '\\|')}) | | | | | | ${r.ours ? 'MISS' : 'error'} |`);
+      const tool = cell(r.tool);
+      if (r.skip) lines.push(`| ${name} | ${tool} | skipped: ${cell(r.skip)} | | | | | | skipped |`);
+      else if (r.failed) lines.push(`| ${name} | ${tool} | failed (${cell(r.failed)}) | | | | | | ${r.ours ? 'MISS' : 'error'} |`);
       else {
         const ratio = r.isRef ? '1.00 (ref)' : Number.isNaN(r.ratio) ? '—' : `${r.ratio.toFixed(2)}×`;
         const result = r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS';
-        lines.push(`| ${name} | ${r.tool} | ${fmtMs(r.wall)} | ${fmtMs(r.min)}–${fmtMs(r.max)} | ${fmtMs(r.cpu)} | ${fmtRss(r.rss)} | ${ratio} | ${r.bar} | ${result} |`);
+        lines.push(`| ${name} | ${tool} | ${fmtMs(r.wall)} | ${fmtMs(r.min)}–${fmtMs(r.max)} | ${fmtMs(r.cpu)} | ${fmtRss(r.rss)} | ${ratio} | ${r.bar} | ${result} |`);
       }
     }
   }
