@@ -32,6 +32,25 @@ function childrenCpuMs() {
   }
 }
 
+/** Children being measured, so an interrupted run can stop them before it cleans up. */
+const running = new Set();
+
+/** Ends every command still being measured and waits (up to a second) for them to exit. */
+export async function stopRunning() {
+  const exits = [...running].map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of running) killGroup(child, 'SIGTERM');
+  await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 1000))]);
+}
+
+/** Signals the child's whole process group: GNU time and sh do not pass signals on. */
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 /** 'time' when GNU time works here, else 'proc'; BENCH_RSS=proc|time forces one. */
 export function rssMethod() {
   const forced = process.env.BENCH_RSS;
@@ -101,13 +120,16 @@ export async function measure(cmd, { cwd, env, method = 'proc', timeoutMs = 120_
   const full = dir ? [GNU_TIME, '-f', '%M', '-o', join(dir, 'rss'), ...argv] : argv;
   const cpuBefore = childrenCpuMs();
   const started = process.hrtime.bigint();
-  const child = spawn(full[0], full.slice(1), { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group, so a stop or a timeout reaches every process of a pipeline.
+  const child = spawn(full[0], full.slice(1), { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stopPolling = method === 'proc' && child.pid ? treePoller(child.pid) : undefined;
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr = (stderr + d).slice(-4000);
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
   const code = await new Promise((resolve) => {
     child.on('error', (err) => {
       stderr += String(err.message);

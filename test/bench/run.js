@@ -15,7 +15,7 @@ import * as bigResponse from './cases/big-response.js';
 import * as bigUpload from './cases/big-upload.js';
 import * as manyJobs from './cases/many-jobs.js';
 import * as masks from './cases/masks.js';
-import { hasCommand, measure, median, rssMethod } from './measure.js';
+import { hasCommand, measure, median, rssMethod, stopRunning } from './measure.js';
 
 const CASES = [startup, oneGeneration, bigResponse, bigUpload, manyJobs, masks];
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -227,7 +227,8 @@ function table(cases) {
 const args = parseArgs(process.argv.slice(2));
 const method = rssMethod();
 const ctx = createContext(args);
-const stop = () => {
+const stop = async () => {
+  await stopRunning();
   ctx.close();
   process.exit(130);
 };
