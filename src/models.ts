@@ -51,7 +51,7 @@ export interface EndpointRules {
 }
 
 export interface FamilyInfo {
-  /** Every GPT image family returns base64 only; dall-e can answer with URLs. */
+  /** What each endpoint accepts; an endpoint the family lacks is absent. */
   endpoints: Partial<Record<Endpoint, EndpointRules>>;
   defaultFormat: string;
   /**
@@ -136,7 +136,8 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   },
   'dall-e-2': {
     endpoints: {
-      generations: { prompt: { max: 1000, required: true }, n: { min: 1, max: 10 }, sizes: DALLE2_SIZES, responseFormats: URL_OR_B64 },
+      // The spec: "standard is the only option for dall-e-2".
+      generations: { prompt: { max: 1000, required: true }, n: { min: 1, max: 10 }, sizes: DALLE2_SIZES, qualities: ['standard'], responseFormats: URL_OR_B64 },
       edits: {
         prompt: { max: 1000, required: true },
         n: { min: 1, max: 10 },

@@ -90,7 +90,7 @@ describe('generation requests', () => {
     ['gpt-image-2', { prompt: '   ' }, /the prompt is empty/],
     ['gpt-image-2', { n: 0 }, /--count 0 is not valid.*1 to 10/],
     ['gpt-image-2', { n: 11 }, /--count 11 is not valid/],
-    ['dall-e-2', { quality: 'high' }, /--quality is not accepted by dall-e-2/],
+    ['dall-e-2', { quality: 'high' }, /--quality high is not valid for dall-e-2; use one of standard/],
     ['dall-e-2', { output_format: 'png' }, /--format is not accepted by dall-e-2/],
     ['dall-e-3', { background: 'opaque' }, /--background is not accepted by dall-e-3/],
     ['dall-e-3', { style: 'pastel' }, /--style pastel is not valid for dall-e-3; use one of vivid, natural/],
