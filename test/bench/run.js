@@ -257,7 +257,7 @@ process.stdout.write(`${table(done)}\n\n`);
 process.stdout.write(
   [
     `${args.quick ? 'Quick run' : 'Full run'}, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round((Date.now() - started) / 1000)} s in all.`,
-    `Load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end: above the core count, other work shared the machine and wall times stretch; CPU times much less.`,
+    `Load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end${Math.max(loadBefore, loadavg()[0]) > cpus().length ? ': above the core count, other work shared the machine, so wall times stretch (CPU times much less)' : ''}.`,
     `Wall: median of the runs after one warm-up (bars judge wall time); "vs ref" divides by the case's reference. CPU: user + system of the whole process tree. Peak RSS: ${rssHow}; for a pipeline, its largest process. 1 MiB = 1024 KiB.`,
     ...done.flatMap((c) => c.notes),
   ]
