@@ -120,13 +120,24 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof ApiError) {
     if (err.kind === 'aborted') return EXIT.interrupted;
     if (err.kind !== 'http') return EXIT.network;
-    const status = err.status ?? 0;
+    if (err.status === undefined) return streamErrorExit(err);
+    const status = err.status;
     if (isQuotaError(err.code) || status === 429) return EXIT.rateLimit;
     if (status === 401 || status === 403) return EXIT.auth;
     if (status >= 500) return EXIT.network;
     return EXIT.refused;
   }
   return EXIT.internal;
+}
+
+/**
+ * An error event inside a 200 stream has no HTTP status: judge it by its code. The safety system
+ * and bad requests are refusals, quota and rate limits are 5; anything else is the server's trouble.
+ */
+function streamErrorExit(err: ApiError): number {
+  if (isQuotaError(err.code) || err.code === 'rate_limit_exceeded') return EXIT.rateLimit;
+  const refused = ['moderation_blocked', 'content_policy_violation'].includes(err.code ?? '') || /user_error|invalid_request/.test(err.type ?? '');
+  return refused ? EXIT.refused : EXIT.network;
 }
 
 async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {

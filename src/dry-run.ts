@@ -37,10 +37,12 @@ async function describeForm(build: NonNullable<RequestSpec['form']>): Promise<Fo
 }
 
 function curlFor(conn: Connection, spec: RequestSpec, url: string, headers: Record<string, string>, fields?: FormFieldPreview[]): string {
-  const parts = [`curl -sS -X ${spec.method} ${shellQuote(url)}`];
+  // A streamed answer (--stream) should show as it arrives: -N turns curl's buffering off.
+  const stream = spec.accept === 'text/event-stream';
+  const parts = [`curl -sS${stream ? ' -N' : ''} -X ${spec.method} ${shellQuote(url)}`];
   // Double quotes so the shell expands the variable; the key itself never appears.
   parts.push(conn.authHeader === 'api-key' ? `-H "api-key: ${KEY_VAR}"` : `-H "Authorization: Bearer ${KEY_VAR}"`);
-  for (const name of ['openai-organization', 'openai-project', 'content-type']) {
+  for (const name of ['openai-organization', 'openai-project', 'content-type', ...(stream ? ['accept'] : [])]) {
     // curl sets the multipart boundary itself.
     if (headers[name] && !(name === 'content-type' && fields)) parts.push(`-H ${shellQuote(`${name}: ${headers[name]}`)}`);
   }

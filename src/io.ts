@@ -49,9 +49,11 @@ export interface Spinner {
   stop(): void;
   /** Replaces the text after the elapsed time. */
   update(text: string): void;
+  /** Runs `write` (which prints to stderr) with the spinner line cleared, then redraws it below. */
+  interrupt(write: () => void): void;
 }
 
-const NO_SPINNER: Spinner = { stop() {}, update() {} };
+const NO_SPINNER: Spinner = { stop() {}, update() {}, interrupt: (write) => write() };
 
 /** A spinner on stderr with elapsed seconds; only on a TTY, never under CI or --quiet. */
 export async function startSpinner(rt: Runtime, text: string, opts: { quiet?: boolean }): Promise<Spinner> {
@@ -74,6 +76,12 @@ export async function startSpinner(rt: Runtime, text: string, opts: { quiet?: bo
     update(next) {
       label = next;
       spinner.text = render();
+    },
+    interrupt(write) {
+      if (stopped) return write();
+      spinner.clear();
+      write();
+      spinner.render();
     },
   };
 }

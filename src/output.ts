@@ -128,6 +128,12 @@ export function targetPath(plan: Exclude<OutputPlan, { kind: 'stdout' }>, index:
   return join(plan.dir, `${plan.stem}${suffix}.${EXTENSIONS[format]}`);
 }
 
+/** Where a streamed partial image goes: `out.png` -> `out.partial-0.png`, next to the final. */
+export function partialPath(finalPath: string, partialIndex: number): string {
+  const ext = extname(finalPath);
+  return `${finalPath.slice(0, finalPath.length - ext.length)}.partial-${partialIndex}${ext}`;
+}
+
 function tempPathIn(dir: string): string {
   return join(dir, `.imgcli-${randomBytes(6).toString('hex')}.tmp`);
 }
@@ -220,6 +226,8 @@ export interface ReportedRun {
   requestId?: string;
   files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; revised_prompt?: string }>;
   failed: Array<{ index: number; error: Error }>;
+  /** Streamed runs only: the partial images written (none with --no-partials). */
+  partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
   usage?: Record<string, unknown>;
   cost?: { usd: number; rates_checked: string };
 }
@@ -234,6 +242,9 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
     request_id: run.requestId ?? null,
     files: run.files.map(({ index: _index, ...f }) => f),
   };
+  if (run.partials) {
+    doc.partials = run.partials.map(({ index, partialIndex, ...p }) => ({ ...p, image_index: index, partial_image_index: partialIndex }));
+  }
   if (revised) doc.revised_prompt = revised;
   if (run.usage) doc.usage = run.usage;
   if (run.cost) {
@@ -255,6 +266,8 @@ export function printResult(
     out.write(`${JSON.stringify(resultDocument(run), null, 2)}\n`);
   } else {
     for (const f of run.files) if (f.path !== '-') out.write(`${f.path}\n`);
+    // After the finals, so `| head -n <count>` still gives the finished images.
+    for (const p of run.partials ?? []) out.write(`${p.path}\n`);
   }
   for (const f of run.files) if (f.revised_prompt) info(`revised prompt: ${f.revised_prompt}`);
   const u = run.usage as { input_tokens?: number; output_tokens?: number; total_tokens?: number } | undefined;

@@ -12,7 +12,9 @@ import { estimateCost, type CostEstimate } from './prices.js';
 import { redactKey, redactUrlCredentials } from './redact.js';
 import { imagesPath, queryFor } from './route.js';
 import { prepareDestination, printResult, type OutputPlan } from './output.js';
-import { saveImages, type FailedImage, type SavedFile } from './save-images.js';
+import type { Previewer } from './previewer.js';
+import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from './save-images.js';
+import type { StreamOptions } from './stream-images.js';
 import { USER_AGENT } from './version.js';
 
 export interface ImagesJob {
@@ -24,6 +26,10 @@ export interface ImagesJob {
   plan: OutputPlan;
   /** --dry-run: describe the request on stdout (as JSON with --json) instead of sending it. */
   dryRun?: { json: boolean };
+  /** --stream: the answer comes as events, partial images first (see stream-images.ts). */
+  stream?: StreamOptions;
+  /** --preview: draw the images on stderr when it is a terminal that can show them. */
+  preview?: boolean;
 }
 
 export interface ImagesResult {
@@ -33,6 +39,8 @@ export interface ImagesResult {
   requestId?: string;
   files: SavedFile[];
   failed: FailedImage[];
+  /** Streamed runs only. */
+  partials?: SavedPartial[];
   usage?: Usage;
   cost?: CostEstimate;
 }
@@ -121,47 +129,63 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
   if (advice.warn) say.warn(advice.warn);
   if (advice.notice) say.info(advice.notice);
   if (job.dryRun) {
-    await dryRun(rt, settings, { method: 'POST', path, json: job.json, form: job.form }, say, job.dryRun.json);
+    const accept = job.stream ? 'text/event-stream' : undefined;
+    await dryRun(rt, settings, { method: 'POST', path, json: job.json, form: job.form, accept }, say, job.dryRun.json);
     return undefined;
   }
   await prepareDestination(job.plan);
 
   const { conn, close } = await openConnection(rt, settings, say);
   try {
-    const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
-    let answer;
-    try {
-      answer = await createImages(conn, { endpoint: job.endpoint, json: job.json, form: job.form, path });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
-        err.hint = `${err.hint ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim();
-      }
-      throw err;
-    } finally {
-      spinner.stop();
+    return await sendAndSave(rt, settings, conn, job, say, path);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
+      err.hint = `${err.hint ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim();
     }
-    const response = answer.value;
-    const saved = await saveImages(response.data ?? [], {
-      plan: job.plan,
-      stdout: rt.stdout,
-      signal: rt.signal,
-      timeoutMs: settings.timeoutMs,
-      dispatcher: conn.dispatcher,
-      requestId: answer.requestId,
-      warn: say.warn,
-    });
-    return {
-      model: job.model.name,
-      endpoint: job.endpoint,
-      created: response.created,
-      requestId: answer.requestId,
-      ...saved,
-      usage: response.usage ?? undefined,
-      cost: estimateCost(job.model, response.usage ?? undefined),
-    };
+    throw err;
   } finally {
     await close();
   }
+}
+
+async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, job: ImagesJob, say: Messenger, path: string): Promise<ImagesResult> {
+  const request = { endpoint: job.endpoint, json: job.json, form: job.form, path };
+  const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn };
+  const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
+  if (job.stream) {
+    const { runStream } = await import('./stream-images.js');
+    const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
+    return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
+  }
+  const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
+  let answer;
+  try {
+    answer = await createImages(conn, request);
+  } finally {
+    spinner.stop();
+  }
+  const response = answer.value;
+  const saved = await saveImages(response.data ?? [], {
+    ...ctx,
+    requestId: answer.requestId,
+    // Files downloaded from URLs are not in memory: the preview reads them back.
+    onSaved: preview && (async (file, bytes) => (bytes ? preview.show(bytes, 'final') : file.path !== '-' ? preview.showFile(file.path, 'final') : undefined)),
+  });
+  return {
+    model: job.model.name,
+    endpoint: job.endpoint,
+    created: response.created,
+    requestId: answer.requestId,
+    ...saved,
+    usage: response.usage ?? undefined,
+    cost: estimateCost(job.model, response.usage ?? undefined),
+  };
+}
+
+/** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */
+async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
+  const { createPreviewer } = await import('./previewer.js');
+  return createPreviewer(rt.stderr, rt.env, say.warn);
 }
 
 /**

@@ -8,7 +8,7 @@ import { ResponseError } from './errors.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { commitStaged, discardStaged, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
+import { commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
 
 /** The largest image download we accept; real ones are a few MB. */
 export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
@@ -21,6 +21,17 @@ export interface SavedFile {
   height?: number;
   format: ImageFormat;
   revised_prompt?: string;
+}
+
+/** A streamed partial image on disk; `index` is its image's, `partialIndex` the API's (0-based). */
+export interface SavedPartial {
+  index: number;
+  partialIndex: number;
+  path: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  format: ImageFormat;
 }
 
 export interface FailedImage {
@@ -36,6 +47,8 @@ export interface SaveContext {
   requestId?: string;
   dispatcher?: Dispatcher;
   warn: (line: string) => void;
+  /** Called after each image is saved, with its bytes when they are in memory (not for URL downloads). */
+  onSaved?: (file: SavedFile, bytes: Buffer | undefined) => Promise<void>;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -72,7 +85,8 @@ function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
   }
 }
 
-async function saveBytes(bytes: Buffer, index: number, ctx: SaveContext): Promise<SavedFile> {
+/** Checks and writes one image held in memory (to stdout with -o -); returns what was written. */
+export async function saveBytes(bytes: Buffer, index: number, ctx: SaveContext): Promise<SavedFile> {
   const info = checkImage(bytes, index, ctx.requestId, 'in the answer');
   if (!looksComplete(bytes, info.format)) {
     throw new ResponseError(`Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, 'Run the command again.', ctx.requestId);
@@ -86,6 +100,16 @@ async function saveBytes(bytes: Buffer, index: number, ctx: SaveContext): Promis
   noteMismatch(ctx, target, info.format);
   const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files', signal: ctx.signal });
   return { ...base, path };
+}
+
+/** Writes a streamed partial image next to the final path of image `index`; never to stdout. */
+export async function savePartial(bytes: Buffer, index: number, partialIndex: number, ctx: SaveContext): Promise<SavedPartial> {
+  const info = checkImage(bytes, index, ctx.requestId, `(partial ${partialIndex + 1}) in the stream`);
+  if (ctx.plan.kind === 'stdout') throw new Error('partial images are not written with -o -');
+  const target = partialPath(targetPath(ctx.plan, index, info.format), partialIndex);
+  // Only the finals were checked before sending, so --no-clobber guards partials here.
+  const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files' && !ctx.plan.noClobber, signal: ctx.signal });
+  return { index, partialIndex, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
 }
 
 async function download(url: string, index: number, ctx: SaveContext): Promise<Dispatcher.ResponseData['body']> {
@@ -169,8 +193,10 @@ export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<
   const failed: FailedImage[] = [];
   for (const [index, item] of items.entries()) {
     try {
-      const saved = item.b64_json ? await saveBytes(decodeBase64(item.b64_json, index, ctx.requestId), index, ctx) : await saveUrl(item.url!, index, ctx);
+      const bytes = item.b64_json ? decodeBase64(item.b64_json, index, ctx.requestId) : undefined;
+      const saved = bytes ? await saveBytes(bytes, index, ctx) : await saveUrl(item.url!, index, ctx);
       files.push(item.revised_prompt ? { ...saved, revised_prompt: item.revised_prompt } : saved);
+      await ctx.onSaved?.(saved, bytes);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       failed.push({ index, error: err as Error });

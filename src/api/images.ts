@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ResponseError } from '../errors.js';
 import { firstLine } from './errors.js';
 import { send, type Connection, type RequestSpec, type ResponseHead } from './http.js';
+import { readImageStream, type ImageStreamEvent } from './image-stream.js';
 
 const Usage = z.looseObject({
   total_tokens: z.number().optional(),
@@ -78,6 +79,26 @@ export async function readText(body: AsyncIterable<Uint8Array> & { text(): Promi
   // Skip a UTF-8 byte order mark, as text() does.
   const start = filled >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
   return buffer.toString('utf8', start, filled);
+}
+
+/**
+ * Sends a `stream: true` request and hands each partial and completed image to `onEvent` as it
+ * arrives (inside the attempt: --timeout and Ctrl-C cover the whole stream). A stream cut
+ * mid-way is not retried, since its images may already be billed. A server that ignores
+ * `stream` and answers plain JSON gets that answer returned as `fallback`, to be saved as usual.
+ */
+export async function streamImages(
+  conn: Connection,
+  req: ImagesRequest,
+  onEvent: (event: ImageStreamEvent, head: ResponseHead) => Promise<void>,
+): Promise<ResponseHead & { value: { fallback?: ImagesResponse } }> {
+  const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form, accept: 'text/event-stream' };
+  return send(conn, spec, async (body, head) => {
+    const type = String(head.headers['content-type'] ?? '');
+    if (/\bjson\b/i.test(type)) return { fallback: parseImagesResponse(await body.text(), head.requestId) };
+    for await (const event of readImageStream(body, head.requestId)) await onEvent(event, head);
+    return {};
+  });
 }
 
 /** Parses a 2xx body into an ImagesResponse, or throws a ResponseError that says what was wrong. */

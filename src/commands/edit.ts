@@ -6,9 +6,9 @@ import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import type { Param } from '../params.js';
 import { DEFAULT_MODEL } from '../models.js';
-import { addOptions, chooseFormat, fitOption } from './options.js';
+import { addOptions, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface EditFlags extends GlobalFlags {
+interface EditFlags extends GlobalFlags, StreamFlags {
   prompt?: string;
   count?: number;
   size?: string;
@@ -22,6 +22,7 @@ interface EditFlags extends GlobalFlags {
   out?: string;
   clobber: boolean;
   json?: boolean;
+  preview?: boolean;
   mask?: string;
   maskFrom?: string;
   inputFidelity?: string;
@@ -40,6 +41,7 @@ Examples:
   $ imgcli edit icon.jpg -m dall-e-2 --fit contain --mask-from area.png -p "a gold star" -s 512x512
   $ imgcli edit photo.png -p @brief.txt --json | jq -r '.files[].path'
   $ imgcli edit photo.png -p "a hat" --dry-run             # print the multipart request; send nothing
+  $ imgcli edit photo.png -p "a red scarf" --stream --preview   # watch the partial images arrive
 
 Files are judged by their content, not their names, before anything is sent. GPT image models
 take 1 to 16 png, jpeg or webp images under 50 MB each; dall-e-2 takes one square PNG under 4 MB
@@ -50,8 +52,8 @@ checked like imgcli mask --check. --mask-from takes a black-and-white drawing (b
 builds that mask in memory at the first image's size. With several images the mask applies to
 the first. See imgcli mask --help to build and preview masks.
 
-The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json and exit codes
-are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
+The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json, --stream,
+--preview and exit codes are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
 
 export function editCommand(rt: Runtime): Command {
   const cmd = new Command('edit')
@@ -59,7 +61,7 @@ export function editCommand(rt: Runtime): Command {
     .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
     .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview']);
   cmd
     .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
@@ -104,6 +106,7 @@ export function editCommand(rt: Runtime): Command {
       response_format: flags.responseFormat,
       input_fidelity: flags.inputFidelity,
       user: flags.user,
+      ...streamFields(flags),
     });
     const fields = { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
     if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
@@ -112,7 +115,7 @@ export function editCommand(rt: Runtime): Command {
     checkCount(paths.length, rules.files, model, 'edits');
     const parts = await upload.prepareUpload({ paths, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
-    reportRun(rt, await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(fields, parts), plan, dryRun }, say), { json: flags.json }, say);
+    reportRun(rt, await runImages(rt, settings, { endpoint: 'edits', model, form: upload.formBuilder(fields, parts), plan, dryRun, stream: streamOptions(fields, flags), preview: flags.preview }, say), { json: flags.json }, say);
   });
   return cmd;
 }

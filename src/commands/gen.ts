@@ -5,9 +5,9 @@ import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
 import type { Param } from '../params.js';
-import { addOptions, chooseFormat } from './options.js';
+import { addOptions, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface GenFlags extends GlobalFlags {
+interface GenFlags extends GlobalFlags, StreamFlags {
   count?: number;
   size?: string;
   quality?: string;
@@ -23,6 +23,7 @@ interface GenFlags extends GlobalFlags {
   json?: boolean;
   param?: Param[];
   dryRun?: boolean;
+  preview?: boolean;
 }
 
 const EXAMPLES = `
@@ -38,6 +39,8 @@ Examples:
   $ imgcli gen "a fox" --dry-run                         # print the request and a curl command
   $ imgcli gen "a fox" -m my-model --param seed=42       # an extra field for a compatible server
   $ imgcli --profile azure gen "a fox"                   # settings from a config profile
+  $ imgcli gen "a koi pond" --stream --preview           # partial images drawn in the terminal
+  $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -45,6 +48,12 @@ stdin is piped), and @path reads it from a file.
 Without -o, files are named <prompt>-<YYYYMMDD-HHMMSS>.<ext> in the current folder and never
 overwrite anything. -o file.png writes exactly there (overwriting, like curl -o; add
 --no-clobber to refuse). Paths go to stdout, one per line; everything else goes to stderr.
+
+--stream (GPT image models) asks for partial images while the image is drawn (2 unless
+--partial-images says 0-3). Each is written as it arrives beside the final, as
+<name>.partial-<n>.<ext> (--no-partials: not written); stdout lists the finals, then the
+partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
+allow-passthrough on); anywhere else it does nothing.
 
 Unset flags take their values from the config (\`imgcli config set size 1536x1024\`; see
 \`imgcli config --help\`) where the model accepts them.
@@ -56,7 +65,7 @@ export function genCommand(rt: Runtime): Command {
     .summary('generate images from a text prompt')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<GenFlags>();
@@ -90,11 +99,14 @@ export function genCommand(rt: Runtime): Command {
       moderation: flags.moderation,
       response_format: flags.responseFormat,
       user: flags.user,
+      ...streamFields(flags),
     });
     if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
     const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
     const plan = output.planOutputs({ out: opts.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
-    const job = { endpoint: 'generations' as const, model, json: applyParams(body, flags.param), plan, dryRun: flags.dryRun ? { json: Boolean(flags.json) } : undefined };
+    const json = applyParams(body, flags.param);
+    const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
+    const job = { endpoint: 'generations' as const, model, json, plan, dryRun, stream: streamOptions(json, flags), preview: flags.preview };
     reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json }, say);
   });
   return cmd;

@@ -9,6 +9,7 @@ Examples:
   $ imgcli mock-server --port 8080
   $ OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=sk-test imgcli gen "a fox"
   $ imgcli mock-server --latency 2000          # answer every request after 2 s
+  $ imgcli mock-server --stream-delay 1000     # stream: true answers send an event a second
   $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
 
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
@@ -24,10 +25,11 @@ export function mockServerCommand(rt: Runtime): Command {
     .option('--port <n>', 'port to listen on (default: a free one)', parseWhole('--port'))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--latency <ms>', 'delay every answer by this many milliseconds', parseWhole('--latency'))
+    .option('--stream-delay <ms>', 'time between streamed events (default 150)', parseWhole('--stream-delay'))
     .option('--key <key>', 'accept only this API key')
     .addOption(new Option('--payload <kind>', 'what the images look like').choices(['gradient', 'noise']).default('gradient'))
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: { port?: number; host: string; latency?: number; key?: string; payload: 'gradient' | 'noise' }) => {
+    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; payload: 'gradient' | 'noise' }) => {
       const { UsageError } = await import('../errors.js');
       if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
       const { startMockServer } = await import('../mock/server.js');
@@ -35,6 +37,7 @@ export function mockServerCommand(rt: Runtime): Command {
         port: opts.port ?? 0,
         host: opts.host,
         latencyMs: opts.latency,
+        streamDelayMs: opts.streamDelay,
         apiKey: opts.key,
         payload: opts.payload,
         log: (line) => rt.stderr.write(`${line}\n`),

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { formatFromExtension } from '../image-info.js';
 import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
 import { parseParam } from '../params.js';
+import type { StreamOptions } from '../stream-images.js';
 
 export function parseWhole(flag: string) {
   return (value: string): number => {
@@ -18,7 +19,11 @@ export function parseFormat(value: string): string {
   return formatFromExtension(value) ?? value.toLowerCase();
 }
 
-export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json' | 'param' | 'dryRun';
+export type OptionName = 'model' | 'count' | 'size' | 'quality' | 'style' | 'background' | 'format' | 'compression' | 'moderation' | 'responseFormat' | 'user' | 'out' | 'noClobber' | 'json' | 'param' | 'dryRun'
+  | 'stream' | 'partialImages' | 'noPartials' | 'preview';
+
+/** How many partial images --stream asks for when --partial-images is not given. */
+export const DEFAULT_PARTIAL_IMAGES = 2;
 
 const OPTIONS: Record<OptionName, () => Option> = {
   model: () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL, or \`imgcli config set model\`)`),
@@ -37,7 +42,32 @@ const OPTIONS: Record<OptionName, () => Option> = {
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
   param: () => new Option('--param <key=value>', 'extra request field, sent as given (repeatable; JSON values allowed)').argParser(parseParam),
   dryRun: () => new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
+  stream: () => new Option('--stream', 'stream the answer: partial images arrive (and are written) while the image is drawn; GPT image models'),
+  partialImages: () => new Option('--partial-images <0-3>', `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`).argParser(parseWhole('--partial-images')),
+  noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),
+  preview: () => new Option('--preview', 'show the images (and streamed partials) in the terminal: kitty, Ghostty, WezTerm, iTerm2'),
 };
+
+export interface StreamFlags {
+  stream?: boolean;
+  partialImages?: number;
+  partials: boolean;
+}
+
+/**
+ * The request fields for --stream and --partial-images (alone, it implies --stream), for the
+ * model schema to judge; undefined fields are not sent.
+ */
+export function streamFields(flags: StreamFlags): { stream?: boolean; partial_images?: number } {
+  if (!flags.stream && flags.partialImages === undefined) return {};
+  return { stream: true, partial_images: flags.partialImages ?? DEFAULT_PARTIAL_IMAGES };
+}
+
+/** The job's stream settings, from the body as sent (--param may set `stream` too; forms send "true"). */
+export function streamOptions(body: Record<string, unknown>, flags: StreamFlags): StreamOptions | undefined {
+  if (body.stream !== true && body.stream !== 'true') return undefined;
+  return { partialImages: Number(body.partial_images ?? 0), writePartials: flags.partials };
+}
 
 export function addOptions(cmd: Command, names: OptionName[]): Command {
   for (const name of names) cmd.addOption(OPTIONS[name]());

@@ -18,6 +18,7 @@ interface VaryFlags extends GlobalFlags {
   out?: string;
   clobber: boolean;
   json?: boolean;
+  preview?: boolean;
   fit?: 'contain' | 'cover';
   param?: Param[];
   dryRun?: boolean;
@@ -67,7 +68,7 @@ export function varyCommand(rt: Runtime): Command {
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json']);
+  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'preview']);
   cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
@@ -112,7 +113,7 @@ export function varyCommand(rt: Runtime): Command {
     const plan = output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     const parts = await upload.prepareUpload({ paths: [path], model, rules, fit: flags.fit, say });
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
-    reportRun(rt, await runImages(rt, settings, { endpoint: via, model, form: upload.formBuilder(fields, parts), plan, dryRun }, say), { json: flags.json }, say);
+    reportRun(rt, await runImages(rt, settings, { endpoint: via, model, form: upload.formBuilder(fields, parts), plan, dryRun, preview: flags.preview }, say), { json: flags.json }, say);
   });
   return cmd;
 }

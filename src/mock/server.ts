@@ -1,6 +1,7 @@
 // The offline OpenAI-compatible Images server: a node:http server that answers like
 // api.openai.com (validation, error shapes, x-request-id), with synthesized images, URLs it
-// serves and expires, and fault injection for tests (statuses, drops, truncation, stalls).
+// serves and expires, streamed answers (stream.ts), and fault injection for tests (statuses,
+// drops, truncation, stalls, streams cut or failing mid-way).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { StoredFile } from './answers.js';
 import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } from './edits.js';
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
+import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
 import type { SynthPayload } from './synth.js';
 import type { ApiErrorBody } from './validate.js';
 
@@ -21,6 +23,8 @@ export interface MockOptions {
   apiKey?: string;
   /** How long image URLs stay valid (default 60 minutes, as OpenAI's). */
   urlTtlMs?: number;
+  /** Time between streamed events (default 150 ms), so partial images arrive spaced out. */
+  streamDelayMs?: number;
   /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
   extraModels?: string[];
   /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
@@ -34,7 +38,8 @@ export type Fault =
   | { drop: 'before-response' }
   | { truncate: number }
   | { stallMs: number }
-  | { body: string; status?: number; contentType?: string };
+  | { body: string; status?: number; contentType?: string }
+  | StreamFault;
 
 export interface RecordedRequest {
   method: string;
@@ -54,6 +59,7 @@ export interface MockServer {
   enqueueFault(fault: Fault, times?: number): void;
   enqueueDownloadFault(fault: Fault, times?: number): void;
   setLatency(ms: number): void;
+  setStreamDelay(ms: number): void;
   /** Drops faults not yet used, so one test's leftovers cannot leak into the next. */
   clearFaults(): void;
   apiRequests(): RecordedRequest[];
@@ -111,9 +117,10 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const downloadFaults: Fault[] = [];
   const files = new Map<string, StoredFile>();
   let latencyMs = options.latencyMs ?? 0;
+  let streamDelayMs = options.streamDelayMs ?? 150;
   const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
 
-  async function applyFault(fault: Fault, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
+  async function applyFault(fault: Exclude<Fault, StreamFault>, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
       res.socket?.destroy();
       return;
@@ -171,22 +178,33 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
         return { status: 200, body: file.bytes, type: file.contentType };
       };
       const fault = downloadFaults.shift();
-      if (fault) return applyFault(fault, res, serve, closed.signal);
+      if (fault && !isStreamFault(fault)) return applyFault(fault, res, serve, closed.signal);
       const answer = await serve();
       return send(res, answer.status, answer.body, answer.type);
     }
 
     const route = ROUTES[url.pathname] ?? resolveRoute(url.pathname, record.query, ROUTES);
+    // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
+    const events = (result: RouteAnswer) => {
+      const streaming = result.status === 200 ? streamingOf(record) : undefined;
+      const family = route === ROUTES['/v1/images/edits'] ? 'image_edit' : 'image_generation';
+      return streaming && imageEvents(result.json as Record<string, unknown>, family, streaming.partials);
+    };
     const answer = async () => {
       const result = await respond(route, record, raw, req);
+      const stream = events(result);
+      if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
       return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
     if (closed.signal.aborted) return;
     const fault = faults.shift();
-    if (fault) return applyFault(fault, res, answer, closed.signal);
-    const result = await answer();
-    send(res, result.status, result.body, result.type);
+    if (fault && !isStreamFault(fault)) return applyFault(fault, res, answer, closed.signal);
+    const result = await respond(route, record, raw, req);
+    const stream = events(result);
+    // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.
+    if (stream) return writeSse(res, stream, { delayMs: streamDelayMs, signal: closed.signal, fault });
+    send(res, result.status, JSON.stringify(result.json), 'application/json');
   }
 
   async function respond(route: Route | undefined, record: RecordedRequest, raw: Buffer, req: IncomingMessage): Promise<RouteAnswer> {
@@ -231,6 +249,9 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     enqueueDownloadFault: enqueue(downloadFaults),
     setLatency: (ms) => {
       latencyMs = ms;
+    },
+    setStreamDelay: (ms) => {
+      streamDelayMs = ms;
     },
     clearFaults: () => {
       faults.length = 0;

@@ -1,0 +1,54 @@
+// --preview on a real terminal: draws images inline on stderr (stdout is for results) when it is a
+// TTY that speaks an inline image protocol, and does nothing at all otherwise. The escape
+// sequences themselves come from preview.ts.
+import { readFile } from 'node:fs/promises';
+import { detectInlineProtocol, renderPreview } from './preview.js';
+
+/** The stream previews go to: stderr, or a stand-in with the same shape in tests. */
+export interface PreviewTarget {
+  isTTY?: boolean;
+  columns?: number;
+  write(chunk: string): unknown;
+}
+
+export type PreviewKind = 'partial' | 'final';
+
+export interface Previewer {
+  /**
+   * Draws one image (any format sharp reads). `around` wraps the write, so a running spinner
+   * can step aside. A preview that fails is reported once and never fails the run.
+   */
+  show(image: Buffer, kind: PreviewKind, around?: (write: () => void) => void): Promise<void>;
+  /** The same for an image already on disk (URL downloads are not kept in memory). */
+  showFile(path: string, kind: PreviewKind): Promise<void>;
+}
+
+/** Widest preview in cells: partials stay small so a stream does not scroll the final away. */
+const MAX_COLUMNS: Record<PreviewKind, number> = { partial: 40, final: 80 };
+
+/** A previewer for this terminal, or undefined when it cannot show images (not a TTY, unknown terminal). */
+export function createPreviewer(out: PreviewTarget, env: Record<string, string | undefined>, warn: (line: string) => void): Previewer | undefined {
+  const protocol = detectInlineProtocol(env, Boolean(out.isTTY));
+  if (!protocol) return undefined;
+  // Inside tmux the sequences need its pass-through wrapping (preview.ts does it).
+  const tmux = Boolean(env.TMUX);
+  let failed = false;
+  const show: Previewer['show'] = async (image, kind, around = (write) => write()) => {
+    if (failed) return;
+    try {
+      const columns = Math.max(1, Math.min(out.columns || 80, MAX_COLUMNS[kind]));
+      const sequence = await renderPreview(image, { protocol, columns, tmux });
+      around(() => out.write(`${sequence}\n`));
+    } catch (err) {
+      failed = true;
+      warn(`no preview: ${(err as Error).message}`);
+    }
+  };
+  return {
+    show,
+    async showFile(path, kind) {
+      const bytes = await readFile(path).catch(() => undefined);
+      if (bytes) await show(bytes, kind);
+    },
+  };
+}
