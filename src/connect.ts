@@ -1,6 +1,6 @@
 // Connecting to the API: the Connection for the configured server (auth header, Azure query,
 // proxy, timeouts, retries), the offline server for --mock, and --dry-run's request preview.
-import { closeDispatchers, dispatcherFor, type Connection, type RequestSpec } from './api/http.js';
+import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection, type RequestSpec } from './api/http.js';
 import { proxyFor } from './api/proxy.js';
 import type { Settings } from './config.js';
 import { MissingKeyError } from './errors.js';
@@ -50,6 +50,7 @@ function logSettings(settings: Settings, say: Messenger, baseUrl: string): void 
 
 /** Connects to the configured server, or starts the offline one in-process for --mock. */
 export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
+  keepWasmBaseline();
   if (settings.mock) {
     const { startMockServer } = await import('./mock/server.js');
     const server = await startMockServer();

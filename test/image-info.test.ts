@@ -32,4 +32,15 @@ describe('decodeBase64', () => {
     expect(() => decodeBase64('aGVsbG8*', 0)).toThrow(/not valid base64/);
     expect(() => decodeBase64('aGVsbG8', 1)).toThrow(/Image 2/);
   });
+
+  it('takes line breaks and non-canonical padding bits, never base64url or cut values', () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256));
+    const b64 = bytes.toString('base64');
+    expect(decodeBase64(b64, 0).equals(bytes)).toBe(true);
+    expect(decodeBase64(b64.replace(/.{76}/g, '$&\r\n'), 0).equals(bytes)).toBe(true);
+    expect(decodeBase64('QR==', 0).equals(Buffer.from('A'))).toBe(true);
+    expect(() => decodeBase64('-_-_', 0)).toThrow(/not valid base64/);
+    expect(() => decodeBase64('QQ==QUJD', 0)).toThrow(/not valid base64/);
+    expect(() => decodeBase64(b64.slice(0, -1), 0)).toThrow(/not valid base64/);
+  });
 });

@@ -97,6 +97,28 @@ describe('answers like the API', () => {
     expect(a.bytes.equals(c.bytes)).toBe(false);
   });
 
+  it('with payload noise, serves photo-sized PNGs, still deterministic', async () => {
+    const noisy = await startMockServer({ payload: 'noise' });
+    try {
+      const ask = async () => {
+        const res = await request(`${noisy.url}/images/generations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+          body: JSON.stringify({ model: 'gpt-image-1', prompt: 'noise', size: '1024x1024' }),
+        });
+        return Buffer.from(((await res.body.json()) as any).data[0].b64_json, 'base64');
+      };
+      const [a, b] = [await ask(), await ask()];
+      expect(a.equals(b)).toBe(true);
+      // A real 1024x1024 gpt-image PNG is 1.5-3 MB; the gradient alone is a few hundred KB.
+      expect(a.length).toBeGreaterThan(1_500_000);
+      expect(a.length).toBeLessThan(3_000_000);
+      expect(await sharp(a).metadata()).toMatchObject({ format: 'png', width: 1024, height: 1024 });
+    } finally {
+      await noisy.close();
+    }
+  });
+
   it('serves dall-e URLs, then expires them with 403', async () => {
     const r = await post({ model: 'dall-e-3', prompt: 'lighthouse' });
     expect(r.json.data[0].revised_prompt).toMatch(/lighthouse/);

@@ -1,7 +1,7 @@
 // Parsing Images API bodies: lenient on what is extra, strict on what is broken. A property test
 // feeds truncated and corrupted bodies and expects only ResponseError, never a crash.
 import { describe, expect, it } from 'vitest';
-import { parseImagesResponse } from '../src/api/images.js';
+import { parseImagesResponse, readText } from '../src/api/images.js';
 import { parseErrorBody, firstLine } from '../src/api/errors.js';
 import { ResponseError } from '../src/errors.js';
 import { mulberry32, randomInt } from './helpers/chunks.js';
@@ -57,5 +57,35 @@ describe('error bodies', () => {
     expect(parseErrorBody('<html><body><h1>502 Bad Gateway</h1></body></html>')).toEqual({ raw: '502 Bad Gateway' });
     expect(firstLine('x'.repeat(500))).toHaveLength(200);
     expect(firstLine('')).toBe('(empty body)');
+  });
+});
+
+describe('readText', () => {
+  /** A body as undici hands it over: chunks to iterate, or text() for the whole. */
+  const bodyOf = (chunks: Buffer[]) => ({
+    async *[Symbol.asyncIterator]() {
+      yield* chunks;
+    },
+    text: async () => `text(): ${Buffer.concat(chunks).toString('utf8')}`,
+  });
+  const head = (length?: string) => ({ status: 200, headers: length === undefined ? {} : { 'content-length': length } });
+  const bytes = Buffer.from(`\ufeff{"prompt":"über 🦊","data":[]}`, 'utf8');
+  const split = (b: Buffer, at: number[]) => [0, ...at].map((from, i) => b.subarray(from, at[i] ?? b.length));
+
+  it('decodes UTF-8 split anywhere, without the byte order mark, when the length is declared', async () => {
+    for (let cut = 1; cut < bytes.length; cut++) {
+      expect(await readText(bodyOf(split(bytes, [cut])), head(String(bytes.length)))).toBe('{"prompt":"über 🦊","data":[]}');
+    }
+  });
+
+  it("leaves bodies without a usable length to undici's text()", async () => {
+    for (const length of [undefined, 'abc', '0', '-5', String(2 ** 40)]) {
+      expect(await readText(bodyOf([bytes]), head(length))).toMatch(/^text\(\): /);
+    }
+  });
+
+  it('returns what arrived when the body is shorter, and refuses more than announced', async () => {
+    expect(await readText(bodyOf([Buffer.from('{"a":1}')]), head('100'))).toBe('{"a":1}');
+    await expect(readText(bodyOf([Buffer.from('{"a":1}')]), head('3'))).rejects.toThrow(/more than the 3 bytes/);
   });
 });

@@ -1,6 +1,7 @@
 // The HTTP core: one request with a timeout covering the whole attempt, wrapped in a bounded,
 // polite retry loop. Every setting arrives as an argument; nothing here knows about the terminal.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
 import { request, type Dispatcher, type FormData } from 'undici';
 import { scrubSecret } from '../redact.js';
 import { ApiError, httpError } from './errors.js';
@@ -74,6 +75,17 @@ export function dispatcherFor(timeoutMs: number, proxy?: ProxyOptions): Dispatch
     dispatchers.set(key, d);
   }
   return d;
+}
+
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly. Once its large parse function is hot,
+ * V8 recompiles it with TurboFan on a background thread: about 35 MB of peak memory and 50 ms of
+ * CPU, and Node waits for that compile before the process exits. A CLI's few answers parse fast
+ * enough on the baseline (Liftoff) code, so this puts tier-up out of reach (npm run bench, cases
+ * 2 and 3). Process-wide: for the CLI to call before its first request, never at import.
+ */
+export function keepWasmBaseline(): void {
+  setFlagsFromString('--wasm-tiering-budget=2000000000');
 }
 
 /** Closes pooled keep-alive connections so the process can exit at once. */

@@ -1,6 +1,6 @@
 // `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
 // pipelines and for trying imgcli (or any OpenAI client) without a key.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Runtime } from '../io.js';
 import { parseWhole } from './options.js';
 
@@ -10,11 +10,13 @@ Examples:
   $ OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=sk-test imgcli gen "a fox"
   $ imgcli mock-server --latency 2000          # answer every request after 2 s
   $ imgcli mock-server --stream-delay 1000     # stream: true answers send an event a second
+  $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
 
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
 It accepts any bearer key (or only --key when given) and speaks the Images API like
 api.openai.com: the same validation, error shapes and x-request-id headers, with synthesized
-images (a gradient seeded by the prompt; for edits and variations, a tinted copy of the upload).`;
+images (a gradient seeded by the prompt, with pixel noise under --payload noise; for edits and
+variations, a tinted copy of the upload).`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')
@@ -25,8 +27,9 @@ export function mockServerCommand(rt: Runtime): Command {
     .option('--latency <ms>', 'delay every answer by this many milliseconds', parseWhole('--latency'))
     .option('--stream-delay <ms>', 'time between streamed events (default 150)', parseWhole('--stream-delay'))
     .option('--key <key>', 'accept only this API key')
+    .addOption(new Option('--payload <kind>', 'what the images look like').choices(['gradient', 'noise']).default('gradient'))
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string }) => {
+    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; payload: 'gradient' | 'noise' }) => {
       const { UsageError } = await import('../errors.js');
       if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
       const { startMockServer } = await import('../mock/server.js');
@@ -36,6 +39,7 @@ export function mockServerCommand(rt: Runtime): Command {
         latencyMs: opts.latency,
         streamDelayMs: opts.streamDelay,
         apiKey: opts.key,
+        payload: opts.payload,
         log: (line) => rt.stderr.write(`${line}\n`),
       });
       rt.stdout.write(`${server.url}\n`);

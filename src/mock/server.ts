@@ -11,6 +11,7 @@ import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } f
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
+import type { SynthPayload } from './synth.js';
 import type { ApiErrorBody } from './validate.js';
 
 export interface MockOptions {
@@ -26,6 +27,8 @@ export interface MockOptions {
   streamDelayMs?: number;
   /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
   extraModels?: string[];
+  /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
+  payload?: SynthPayload;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
 }
@@ -76,6 +79,7 @@ export interface RouteContext {
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
+  payload?: SynthPayload;
 }
 
 export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;
@@ -116,7 +120,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const files = new Map<string, StoredFile>();
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
-  const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [] };
+  const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {

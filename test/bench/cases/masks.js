@@ -1,0 +1,56 @@
+// Case 6: a 4096x4096 black-and-white drawing to an alpha mask, as whole processes: imgcli mask
+// against the classic Pillow recipe and ImageMagick, when those are installed. The outputs are
+// decoded and compared pixel for pixel.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { maskDrawing } from '../fixtures.js';
+
+export const title = '6. Masks 4096²';
+
+// The recipe the mask issue names: every pixel becomes (L, L, L, L).
+const PILLOW = `import sys
+from PIL import Image
+L = Image.open(sys.argv[1]).convert("L")
+rgba = L.convert("RGBA")
+rgba.putalpha(L)
+rgba.save(sys.argv[2])`;
+
+/** The first python3 that can import PIL (pyenv's python3 may shadow Debian's). */
+function findPillowPython(ctx) {
+  return ['python3', '/usr/bin/python3'].find((py) => ctx.has(py) && spawnSync(py, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0);
+}
+
+/** Real ImageMagick, not a stand-in of the same name: IM7's magick, or IM6's convert. */
+function findImageMagick(ctx) {
+  return ['magick', 'convert', '/usr/bin/convert'].find((cmd) => ctx.has(cmd) && /^Version: ImageMagick/m.test(spawnSync(cmd, ['-version'], { encoding: 'utf8' }).stdout ?? ''));
+}
+
+export async function plan(ctx) {
+  const input = await maskDrawing();
+  const out = (name) => join(ctx.outDir, name);
+  const python = findPillowPython(ctx);
+  const magick = findImageMagick(ctx);
+  const commands = [
+    python
+      ? { tool: 'Pillow recipe (python3)', cmd: [python, '-c', PILLOW, input, out('mask-pillow.png')], reference: true }
+      : { tool: 'Pillow recipe (python3)', skip: 'needs python3 with Pillow: apt-get install python3-pil (or pip install pillow)' },
+    magick
+      ? { tool: 'ImageMagick convert', cmd: [magick, input, '-colorspace', 'Gray', '-alpha', 'copy', `PNG32:${out('mask-magick.png')}`] }
+      : { tool: 'ImageMagick convert', skip: 'needs ImageMagick: apt-get install imagemagick' },
+    {
+      tool: 'imgcli mask',
+      cmd: [...ctx.imgcli, 'mask', input, '-o', out('mask-imgcli.png')],
+      bar: (r, checked) => {
+        const pillow = r.get('Pillow recipe (python3)');
+        if (!pillow?.wall) return { text: '≥ 2× faster than Pillow (not installed)', pass: undefined };
+        const speedup = pillow.wall / r.get('imgcli mask').wall;
+        return { text: `≥ 2× faster than Pillow (${speedup.toFixed(2)}×), same pixels`, pass: speedup >= 2 && checked?.identical !== false };
+      },
+    },
+  ];
+  return {
+    commands,
+    runs: ctx.quick ? 3 : 12,
+    check: () => ctx.samePixels([out('mask-pillow.png'), out('mask-magick.png'), out('mask-imgcli.png')]),
+  };
+}
