@@ -26,7 +26,7 @@ export async function plan(ctx) {
       { tool: 'openai SDK script', cmd: [ctx.node, join(ctx.benchDir, 'sdk-generate.js'), REQUEST.prompt, REQUEST.size, '10', out('big-sdk')], reference: true },
       {
         tool: 'imgcli gen -n 10',
-        cmd: [...ctx.imgcli, 'gen', REQUEST.prompt, '-m', REQUEST.model, '-s', REQUEST.size, '-n', '10', '-o', out('big-imgcli.png')],
+        cmd: [...ctx.imgcli, 'gen', REQUEST.prompt, '-m', REQUEST.model, '-s', REQUEST.size, '-n', '10', '--no-metadata', '-o', out('big-imgcli.png')],
         bar: (r) => {
           const me = r.get('imgcli gen -n 10');
           const sdk = r.get('openai SDK script');

@@ -23,7 +23,7 @@ export async function plan(ctx) {
   }
   commands.push({
     tool: 'imgcli edit (16 files)',
-    cmd: [...ctx.imgcli, 'edit', ...paths, '-p', 'bench edit', '-m', 'gpt-image-2', '-o', join(ctx.outDir, 'edit.png')],
+    cmd: [...ctx.imgcli, 'edit', ...paths, '-p', 'bench edit', '-m', 'gpt-image-2', '--no-metadata', '-o', join(ctx.outDir, 'edit.png')],
     bar: (r) => {
       const me = r.get('imgcli edit (16 files)');
       const curl = r.get('curl -F (same files)');

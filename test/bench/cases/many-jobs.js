@@ -28,14 +28,14 @@ export async function plan(ctx) {
     commands: [
       {
         tool: `shell loop of imgcli gen (×${scale})`,
-        cmd: `for i in $(seq 1 ${loopJobs}); do ${gen} gen 'bench batch' -o '${join(ctx.outDir, 'loop')}'-$i.png > /dev/null || exit 1; done`,
+        cmd: `for i in $(seq 1 ${loopJobs}); do ${gen} gen 'bench batch' --no-metadata -o '${join(ctx.outDir, 'loop')}'-$i.png > /dev/null || exit 1; done`,
         scale,
         runs: 1,
         reference: true,
       },
       {
         tool: `imgcli batch -c ${CONCURRENCY}`,
-        cmd: [...ctx.imgcli, 'batch', jobsFile, '--concurrency', String(CONCURRENCY)],
+        cmd: [...ctx.imgcli, 'batch', jobsFile, '--concurrency', String(CONCURRENCY), '--no-metadata'],
         bar: (r) => {
           const me = r.get(`imgcli batch -c ${CONCURRENCY}`).wall;
           const loop = r.get(`shell loop of imgcli gen (×${scale})`)?.wall;

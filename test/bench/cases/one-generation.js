@@ -2,6 +2,7 @@
 // against the shell pipeline and the official SDK doing the same and writing the file.
 import { join } from 'node:path';
 
+// imgcli runs with --no-metadata here so its file is byte-identical to the others'.
 export const title = '2. One generation';
 
 const BODY = JSON.stringify({ model: 'gpt-image-2', prompt: 'bench one', size: '1024x1024' });
@@ -22,7 +23,7 @@ export async function plan(ctx) {
   commands.push({ tool: 'openai SDK script', cmd: [ctx.node, join(ctx.benchDir, 'sdk-generate.js'), 'bench one', '1024x1024', '1', out('sdk')] });
   commands.push({
     tool: 'imgcli gen',
-    cmd: [...ctx.imgcli, 'gen', 'bench one', '-m', 'gpt-image-2', '-s', '1024x1024', '-o', out('imgcli.png')],
+    cmd: [...ctx.imgcli, 'gen', 'bench one', '-m', 'gpt-image-2', '-s', '1024x1024', '--no-metadata', '-o', out('imgcli.png')],
     bar: (r) => {
       const me = r.get('imgcli gen').wall;
       const sdk = r.get('openai SDK script');
