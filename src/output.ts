@@ -138,6 +138,13 @@ function tempPathIn(dir: string): string {
   return join(dir, `.imgcli-${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** A new temp path in `dir`, removed at exit unless released first (for files filled elsewhere). */
+export function claimTemp(dir: string): string {
+  const temp = tempPathIn(dir);
+  liveTemps.add(temp);
+  return temp;
+}
+
 /** Removes a staged temp file (after a failure, or once it has been moved). */
 export async function discardStaged(temp: string): Promise<void> {
   await unlink(temp).catch(() => {});

@@ -1,5 +1,6 @@
 // The path every image command shares once its request is validated: check the model and the
 // destination, connect (to the offline server with --mock), send, save, report.
+import { tmpdir } from 'node:os';
 import { ApiError } from './api/errors.js';
 import type { Connection, RequestSpec } from './api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
@@ -11,6 +12,7 @@ import { startSpinner, type Messenger, type Runtime } from './io.js';
 import { modelAdvice, type ResolvedModel } from './models.js';
 import { estimateCost, type CostEstimate } from './prices.js';
 import { imagesPath } from './route.js';
+import { SpillFiles } from './spill.js';
 import { prepareDestination, printResult, type OutputPlan } from './output.js';
 import type { Previewer } from './previewer.js';
 import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from './save-images.js';
@@ -132,30 +134,36 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
   }
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
-  let answer;
+  const spill = SpillFiles.for(job.plan, tmpdir());
   try {
-    answer = await createImages(conn, request);
+    let answer;
+    try {
+      answer = await createImages(conn, request, spill);
+    } finally {
+      spinner.stop();
+    }
+    const response = answer.value;
+    meta.created = response.created;
+    meta.usage = response.usage ?? undefined;
+    const saved = await saveImages(response.data ?? [], {
+      ...ctx,
+      spill,
+      requestId: answer.requestId,
+      // Files downloaded from URLs are not in memory: the preview reads them back.
+      onSaved: preview && (async (file, bytes) => (bytes ? preview.show(bytes, 'final') : file.path !== '-' ? preview.showFile(file.path, 'final') : undefined)),
+    });
+    return {
+      model: job.model.name,
+      endpoint: job.endpoint,
+      created: response.created,
+      requestId: answer.requestId,
+      ...saved,
+      usage: response.usage ?? undefined,
+      cost: estimateCost(job.model, response.usage ?? undefined),
+    };
   } finally {
-    spinner.stop();
+    await spill.cleanup();
   }
-  const response = answer.value;
-  meta.created = response.created;
-  meta.usage = response.usage ?? undefined;
-  const saved = await saveImages(response.data ?? [], {
-    ...ctx,
-    requestId: answer.requestId,
-    // Files downloaded from URLs are not in memory: the preview reads them back.
-    onSaved: preview && (async (file, bytes) => (bytes ? preview.show(bytes, 'final') : file.path !== '-' ? preview.showFile(file.path, 'final') : undefined)),
-  });
-  return {
-    model: job.model.name,
-    endpoint: job.endpoint,
-    created: response.created,
-    requestId: answer.requestId,
-    ...saved,
-    usage: response.usage ?? undefined,
-    cost: estimateCost(job.model, response.usage ?? undefined),
-  };
 }
 
 /** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */

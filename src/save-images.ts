@@ -5,6 +5,7 @@ import { ApiError } from './api/errors.js';
 import { discardBody, dispatcherFor } from './api/http.js';
 import type { ImageItem } from './api/images.js';
 import { ResponseError } from './errors.js';
+import type { SpillFiles } from './spill.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -49,6 +50,8 @@ export interface SaveContext {
   warn: (line: string) => void;
   /** Called after each image is saved, with its bytes when they are in memory (not for URL downloads). */
   onSaved?: (file: SavedFile, bytes: Buffer | undefined) => Promise<void>;
+  /** Where images decoded while the answer arrived wait (their b64_json is a placeholder). */
+  spill?: SpillFiles;
   /** Embeds provenance metadata into an image before it is written (absent with --no-metadata). */
   stamp?: (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }) => Buffer;
 }
@@ -198,7 +201,8 @@ export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<
   const failed: FailedImage[] = [];
   for (const [index, item] of items.entries()) {
     try {
-      const bytes = item.b64_json ? decodeBase64(item.b64_json, index, ctx.requestId) : undefined;
+      const b64 = item.b64_json;
+      const bytes = !b64 ? undefined : ctx.spill?.owns(b64) ? await ctx.spill.take(b64, index, ctx.requestId) : decodeBase64(b64, index, ctx.requestId);
       const revised = item.revised_prompt ?? undefined;
       const saved = bytes ? await saveBytes(bytes, index, ctx, revised) : await saveUrl(item.url!, index, ctx, revised);
       files.push(item.revised_prompt ? { ...saved, revised_prompt: item.revised_prompt } : saved);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ResponseError } from '../errors.js';
 import { firstLine } from './errors.js';
+import { B64Extractor, type Sink } from './b64-extract.js';
 import { send, type Connection, type RequestSpec, type ResponseHead } from './http.js';
 import { readImageStream, type ImageStreamEvent } from './image-stream.js';
 
@@ -51,9 +52,16 @@ export interface ImagesRequest {
 }
 
 /** Sends an Images API request and returns the parsed body with its request id. */
-export async function createImages(conn: Connection, req: ImagesRequest): Promise<ResponseHead & { value: ImagesResponse }> {
+export async function createImages(conn: Connection, req: ImagesRequest, sink?: Sink): Promise<ResponseHead & { value: ImagesResponse }> {
   const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form };
-  return send(conn, spec, async (body, head) => parseImagesResponse(await readText(body, head), head.requestId));
+  return send(conn, spec, async (body, head) => parseImagesResponse(sink ? await extractImages(body, sink) : await readText(body, head), head.requestId));
+}
+
+/** Reads the body with every b64_json decoded into the sink as it arrives; returns the rest. */
+async function extractImages(body: AsyncIterable<Uint8Array>, sink: Sink): Promise<string> {
+  const extractor = new B64Extractor(sink);
+  for await (const chunk of body) extractor.push(chunk);
+  return extractor.end();
 }
 
 /** Past this, a declared length is not trusted with one allocation; text() reads it instead. */
