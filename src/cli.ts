@@ -59,7 +59,7 @@ export function buildProgram(rt: Runtime): Command {
     .option('--azure-deployment <name>', 'Azure dated API: send to <base-url>/deployments/<name>/images/... (needs --azure-api-version)')
     .option('--azure-api-version <v>', 'Azure: the api-version query parameter, e.g. 2025-04-01-preview')
     .option('--timeout <seconds>', 'give up on a request after this many seconds (default 600)', rule('--timeout', parseTimeoutSeconds))
-    .option('--max-retries <n>', 'retries for rate limits, server errors and dropped connections (default 2)', rule('--max-retries', parseMaxRetries))
+    .option('--max-retries <n>', 'retries for rate limits, server errors and connections that could not be made (default 2)', rule('--max-retries', parseMaxRetries))
     .option('--mock', 'use the built-in offline server: no key, no network (env IMGCLI_MOCK=1)')
     .option('--quiet', 'print only results: no spinner, notices or summaries')
     .option('--verbose', 'log requests, timings and retry decisions to stderr')

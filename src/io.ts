@@ -95,12 +95,22 @@ export async function startSpinner(rt: Runtime, text: string, opts: { quiet?: bo
   };
 }
 
-async function readStdin(stdin: NodeJS.ReadStream, signal: AbortSignal): Promise<string> {
+/** All of stdin as text; Ctrl-C stops the wait at once, even while nothing arrives. */
+export async function readStdin(stdin: NodeJS.ReadStream, signal: AbortSignal): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stdin.iterator({ destroyOnReturn: false })) {
-    if (signal.aborted) break;
-    chunks.push(Buffer.from(chunk as Buffer));
+  const stop = () => stdin.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const chunk of stdin.iterator({ destroyOnReturn: false })) {
+      if (signal.aborted) break;
+      chunks.push(Buffer.from(chunk as Buffer));
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
+  if (signal.aborted) throw signal.reason;
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -121,6 +121,11 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
   }
 }
 
+/** How many images a plan has room for. */
+export function plannedCount(plan: OutputPlan): number {
+  return plan.kind === 'stdout' ? 1 : plan.kind === 'files' ? plan.paths.length : plan.count;
+}
+
 /** The path for image `index` (0-based) of a plan, given the format that arrived. */
 export function targetPath(plan: Exclude<OutputPlan, { kind: 'stdout' }>, index: number, format: ImageFormat): string {
   if (plan.kind === 'files') return plan.paths[index]!;

@@ -9,7 +9,7 @@ import type { SpillFiles } from './spill.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
+import { plannedCount, commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
 
 /** The largest image download we accept; real ones are a few MB. */
 export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
@@ -199,7 +199,11 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
 export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<{ files: SavedFile[]; failed: FailedImage[] }> {
   const files: SavedFile[] = [];
   const failed: FailedImage[] = [];
-  for (const [index, item] of items.entries()) {
+  const wanted = plannedCount(ctx.plan);
+  if (items.length > wanted) {
+    ctx.warn(`the server sent ${items.length} images where ${wanted} were asked for; the extra ${items.length - wanted} were not saved.`);
+  }
+  for (const [index, item] of items.slice(0, wanted).entries()) {
     try {
       const b64 = item.b64_json;
       const bytes = !b64 ? undefined : ctx.spill?.owns(b64) ? await ctx.spill.take(b64, index, ctx.requestId) : decodeBase64(b64, index, ctx.requestId);
@@ -213,6 +217,9 @@ export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<
     }
     // Release the decoded base64 string as soon as its file is written.
     item.b64_json = undefined;
+  }
+  for (let index = items.length; index < wanted; index++) {
+    failed.push({ index, error: new ResponseError(`The server returned ${items.length} of the ${wanted} images asked for; image ${index + 1} never came.`, 'Run the command again for the missing images.', ctx.requestId) });
   }
   return { files, failed };
 }

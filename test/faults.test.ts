@@ -83,12 +83,22 @@ describe('retries', () => {
     expect(mock.apiRequests()).toHaveLength(1);
   });
 
-  it('retries a connection reset before the response', async () => {
+  it('does not resend a request whose connection closed before the answer (it may be billed)', async () => {
     mock.enqueueFault({ drop: 'before-response' });
     const r = await gen([]);
-    expect(r.exitCode).toBe(0);
-    expect(mock.apiRequests()).toHaveLength(2);
-    expect(retryLines(r.stderr)).toHaveLength(1);
+    expect(r.exitCode).toBe(6);
+    expect(mock.apiRequests()).toHaveLength(1);
+    expect(retryLines(r.stderr)).toEqual([]);
+    expect(r.stderr).toMatch(/closed before any answer/);
+    expect(r.stderr).toMatch(/may have received, and billed/);
+    expect(r.files).toEqual([]);
+  });
+
+  it('retries when the connection cannot be made at all', async () => {
+    const r = await imgcli(['--base-url', 'http://127.0.0.1:9/v1', '--max-retries', '1', 'gen', 'x', '-o', 'x.png']);
+    expect(r.exitCode).toBe(6);
+    expect(retryLines(r.stderr)).toEqual([expect.stringMatching(/network error \(ECONNREFUSED\): retrying in/)]);
+    expect(r.stderr).toMatch(/Could not reach 127\.0\.0\.1:9/);
   });
 });
 

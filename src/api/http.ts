@@ -231,11 +231,26 @@ function isTransportFailure(err: unknown): boolean {
 }
 
 /** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
-export function transportError(err: unknown, conn: Connection, timeoutSignal: AbortSignal, url: string, sent = false): ApiError {
+/** Failures while connecting: the request never left, so sending it again cannot bill twice. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
+export function transportError(err: unknown, conn: Connection, timeoutSignal: AbortSignal, url: string, reading = false): ApiError {
   if (err instanceof ApiError) return err;
   if (conn.signal.aborted) return abortedError(conn.signal);
   const code = (err as { code?: string })?.code ?? '';
   const host = new URL(url).host;
+  const detail = (err as Error)?.message || code || String(err);
+  if (NOT_SENT.has(code)) {
+    return new ApiError({
+      kind: 'network',
+      code,
+      message: `Could not reach ${host}: ${detail}`,
+      hint: 'Check your network, proxy settings and --base-url, then try again.',
+      retryable: true,
+      cause: err,
+    });
+  }
   if (timeoutSignal.aborted || /TIMEOUT/.test(code)) {
     const seconds = Math.round(conn.timeoutMs / 1000);
     return new ApiError({
@@ -245,14 +260,13 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
       cause: err,
     });
   }
-  const detail = (err as Error)?.message || code || String(err);
-  // A connection that failed or closed before any answer can be tried again; a body cut mid-way cannot be resumed.
+  // The connection was up and the request on its way: the server may be generating (and billing)
+  // it, so it is not sent again behind the user's back.
   return new ApiError({
     kind: 'network',
     code: code || undefined,
-    message: sent ? `The connection to ${host} broke while reading the answer: ${detail}` : `Could not reach ${host}: ${detail}`,
-    hint: 'Check your network, proxy settings and --base-url, then try again.',
-    retryable: !sent,
+    message: reading ? `The connection to ${host} broke while reading the answer: ${detail}` : `The connection to ${host} closed before any answer: ${detail}`,
+    hint: 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).',
     cause: err,
   });
 }

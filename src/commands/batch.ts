@@ -86,7 +86,7 @@ export function batchCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, _opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<BatchFlags>();
-      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor, isCI }, { buildProgram }] = await Promise.all([
+      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor, isCI, readStdin }, { buildProgram }] = await Promise.all([
         import('node:fs/promises'),
         import('../errors.js'),
         import('../batch/parse.js'),
@@ -98,8 +98,9 @@ export function batchCommand(rt: Runtime): Command {
       if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
       let text: string;
       try {
-        text = source === '-' ? await readStdin(rt) : await readFile(source, 'utf8');
+        text = source === '-' ? await readStdin(rt.stdin, rt.signal) : await readFile(source, 'utf8');
       } catch (err) {
+        if (rt.signal.aborted) throw err;
         throw new UsageError(`cannot read the jobs file ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
       }
       const parsed = parseJobs(text);
@@ -118,10 +119,4 @@ export function batchCommand(rt: Runtime): Command {
         buildProgram,
       });
     });
-}
-
-async function readStdin(rt: Runtime): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of rt.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }
