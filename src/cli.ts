@@ -65,6 +65,7 @@ export function buildProgram(rt: Runtime): Command {
     .option('--verbose', 'log requests, timings and retry decisions to stderr')
     .addOption(new Option('--no-color', 'no colour on stderr (also NO_COLOR)'))
     .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage and examples)')
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
@@ -159,7 +160,8 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   }
   const known = [UsageError, MissingKeyError, ResponseError, ApiError, PartialFailureError, OutOfDateError, BatchFailedError].some((type) => err instanceof type);
   const message = err instanceof Error ? err.message : String(err);
-  const lines = [`${paint.red('error:')} ${message}`];
+  // --check's verdict is an answer, not a failure: no "error:" in front of it.
+  const lines = [err instanceof OutOfDateError ? `${paint.yellow('out of date:')} ${message}` : `${paint.red('error:')} ${message}`];
   const hint = (err as { hint?: string }).hint;
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
   const requestId = (err as { requestId?: string }).requestId;

@@ -14,7 +14,7 @@ export class UsageError extends Error {
 /** No credentials to send. Exit 4, like a 401, but found before any request. */
 export class MissingKeyError extends Error {
   override name = 'MissingKeyError';
-  readonly hint = 'Set OPENAI_API_KEY (or pass --api-key), or add --mock to try imgcli offline with no key.';
+  readonly hint = 'Set OPENAI_API_KEY, or store a key with `imgcli config set api-key -` (reads it from stdin), or add --mock to try imgcli offline with no key.';
   constructor() {
     super('No API key: OPENAI_API_KEY is not set.');
   }

@@ -285,3 +285,11 @@ export function modelAdvice(model: ResolvedModel, baseUrl: string, now: Date): M
   }
   return {};
 }
+
+/** A notice for custom sizes the reference marks experimental (above 2560x1440), else undefined. */
+export function experimentalSize(model: ResolvedModel, endpoint: Endpoint, size: unknown): string | undefined {
+  const rule = endpointRules(model, endpoint)?.customSize;
+  const m = typeof size === 'string' ? /^(\d+)x(\d+)$/.exec(size) : null;
+  if (!rule || !m || Number(m[1]) * Number(m[2]) <= rule.experimentalAbove) return undefined;
+  return `${size} is above 2560x1440, which ${model.name} marks experimental: results may vary.`;
+}

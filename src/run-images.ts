@@ -9,7 +9,7 @@ import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } 
 import { dryRun, openConnection } from './connect.js';
 import { OutOfDateError, PartialFailureError, UsageError } from './errors.js';
 import { startSpinner, type Messenger, type Runtime } from './io.js';
-import { modelAdvice, type ResolvedModel } from './models.js';
+import { experimentalSize, modelAdvice, type ResolvedModel } from './models.js';
 import { estimateCost, type CostEstimate } from './prices.js';
 import { imagesPath } from './route.js';
 import { SpillFiles } from './spill.js';
@@ -63,6 +63,8 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
   if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) say.warn(advice.warn);
   if (advice.notice) say.info(advice.notice);
+  const experimental = experimentalSize(job.model, job.endpoint, job.record?.params.size);
+  if (experimental) say.info(experimental);
   if (job.dryRun) {
     const accept = job.stream ? 'text/event-stream' : undefined;
     await dryRun(rt, settings, { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept }, say, job.dryRun.json);
@@ -170,6 +172,20 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
 async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
   const { createPreviewer } = await import('./previewer.js');
   return createPreviewer(rt.stderr, rt.env, say.warn);
+}
+
+/** runImages, then reportRun; with --summary a failed run still gets its row in the CI summary. */
+export async function runAndReport(rt: Runtime, settings: Settings, job: ImagesJob, opts: { json?: boolean; summary?: boolean }, say: Messenger): Promise<void> {
+  let result: ImagesResult | undefined;
+  try {
+    result = await runImages(rt, settings, job, say);
+  } catch (err) {
+    if (opts.summary && !rt.signal.aborted) {
+      writeSummary(rt, { model: job.model.name, endpoint: job.endpoint, created: 0, files: [], failed: [{ index: 0, error: err as Error }] });
+    }
+    throw err;
+  }
+  reportRun(rt, result, opts, say);
 }
 
 /**

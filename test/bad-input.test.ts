@@ -185,3 +185,11 @@ describe.concurrent('bad input exits 2 and sends nothing', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('mock-server on a taken port', () => {
+  it('exits 2 and says the port is in use', async () => {
+    const r = await imgcli(['mock-server', '--port', String(mock.port)]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`port ${mock.port} on 127\\.0\\.0\\.1 is already in use`));
+  });
+});

@@ -145,3 +145,23 @@ describe('imgcli batch', () => {
     expect(md).toMatch(/Estimated cost: \$0\.\d{4}/);
   });
 });
+
+describe('imgcli batch, more', () => {
+  it('passes "param" through and accepts "image" for edit jobs', async () => {
+    const cwd = tempDir();
+    await (await import('sharp')).default({ create: { width: 32, height: 32, channels: 3, background: '#333' } }).png().toFile(join(cwd, 'in.png'));
+    writeFileSync(join(cwd, 'jobs.jsonl'), '{"prompt": "x", "model": "my-model", "param": {"seed": 42}, "out": "p.png"}\n{"command": "edit", "image": "in.png", "prompt": "hat", "out": "e.png"}\n');
+    const r = await imgcli(['--base-url', mock.url, 'batch', 'jobs.jsonl'], { cwd });
+    const gen = mock.apiRequests().find((q) => q.path.endsWith('/generations'));
+    expect(gen?.json).toMatchObject({ model: 'my-model', seed: 42 });
+    expect(byLine(lines(r.stdout)).map((row) => row.line)).toEqual([1, 2]);
+    expect(byLine(lines(r.stdout))[1]!.status).toBe('ok');
+  });
+
+  it('refuses --max-cost when a job has no known price', async () => {
+    const r = await batch('"a"\n{"prompt": "b", "model": "gpt-image-1.5"}\n', ['--max-cost', '1']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--max-cost cannot be kept: imgcli knows no price for line 2 \(gpt-image-1\.5\)/);
+    expect(mock.requests).toHaveLength(0);
+  });
+});

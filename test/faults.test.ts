@@ -217,3 +217,28 @@ describe('the key never leaks', () => {
     }
   });
 });
+
+describe('answers that do not match the request', () => {
+  const png = async () => (await (await import('../src/mock/synth.js')).synthesizeImage({ prompt: 'x', width: 32, height: 32 })).bytes.toString('base64');
+
+  it('reports images that never came, keeping the ones that did', async () => {
+    mock.enqueueFault({ body: JSON.stringify({ created: 1, data: [{ b64_json: await png() }] }) });
+    const r = await gen(['-n', '3', '--json']);
+    expect(r.exitCode).toBe(6);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files.map((f: { path: string }) => f.path)).toEqual(['out-1.png']);
+    expect(doc.failed).toEqual([
+      { index: 1, error: expect.stringMatching(/returned 1 of the 3 images/) },
+      { index: 2, error: expect.stringMatching(/image 3 never came/) },
+    ]);
+  });
+
+  it('saves only what was asked for, and never two images on stdout', async () => {
+    const b64 = await png();
+    mock.enqueueFault({ body: JSON.stringify({ created: 1, data: [{ b64_json: b64 }, { b64_json: b64 }] }) });
+    const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', '-', '--no-metadata'], { binary: true });
+    expect(r.exitCode).toBe(0);
+    expect(Buffer.from(r.stdout as unknown as Uint8Array).equals(Buffer.from(b64, 'base64'))).toBe(true);
+    expect(String(r.stderr)).toMatch(/sent 2 images where 1 were asked for/);
+  });
+});

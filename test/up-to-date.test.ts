@@ -114,3 +114,14 @@ describe('--summary', () => {
     expect(md).toMatch(/\| x-2\.png \|/);
   });
 });
+
+describe('--summary on failure', () => {
+  it('still writes a row and an annotation when the run fails', async () => {
+    const cwd = tempDir();
+    const summary = join(cwd, 'summary.md');
+    const r = await run(cwd, ['gen', 'something forbidden', '-o', 'f.png', '--summary'], { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: 'true' });
+    expect(r.exitCode).toBe(3);
+    expect(readFileSync(summary, 'utf8')).toMatch(/\| image 1 \| gpt-image-2 \|  \|  \| failed: .*safety system/);
+    expect(r.stderr).toMatch(/^::error title=imgcli::/m);
+  });
+});

@@ -113,7 +113,7 @@ export function isRetryableStatus(status: number, code: string | undefined): boo
 /** Builds the error for a non-2xx answer. */
 export function httpError(status: number, bodyText: string, requestId: string | undefined): ApiError {
   const body = parseErrorBody(bodyText);
-  const what = body.message ?? `HTTP ${status}: ${body.raw}`;
+  const what = body.message ?? body.raw;
   const tags = [body.code, body.param && `param ${body.param}`].filter(Boolean).join(', ');
   return new ApiError({
     kind: 'http',

@@ -85,7 +85,11 @@ export function dispatcherFor(timeoutMs: number, proxy?: ProxyOptions): Dispatch
  * 2 and 3). Process-wide: for the CLI to call before its first request, never at import.
  */
 export function keepWasmBaseline(): void {
-  setFlagsFromString('--wasm-tiering-budget=2000000000');
+  try {
+    setFlagsFromString('--wasm-tiering-budget=2000000000');
+  } catch {
+    // A V8 without this flag: only speed is lost.
+  }
 }
 
 /** Closes pooled keep-alive connections so the process can exit at once. */

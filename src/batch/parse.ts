@@ -14,9 +14,9 @@ export interface RawJob {
 
 /** The keys a job may set, per command, in commander's names; anything else is a typo worth reporting. */
 export const JOB_KEYS: Record<BatchCommand, readonly string[]> = {
-  gen: ['prompt', 'model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out'],
-  edit: ['prompt', 'images', 'model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'mask', 'maskFrom', 'inputFidelity', 'fit'],
-  vary: ['prompt', 'image', 'images', 'model', 'count', 'size', 'responseFormat', 'user', 'out', 'fit'],
+  gen: ['prompt', 'model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'param'],
+  edit: ['prompt', 'image', 'images', 'param', 'model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'mask', 'maskFrom', 'inputFidelity', 'fit'],
+  vary: ['prompt', 'image', 'images', 'param', 'model', 'count', 'size', 'responseFormat', 'user', 'out', 'fit'],
 };
 
 /** `response_format`, `response-format` and `responseFormat` all name the same flag; `n` is --count. */

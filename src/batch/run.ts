@@ -78,7 +78,9 @@ async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: B
       }
       prepared.push({ raw, collected, log });
     } catch (err) {
-      problems.push({ line: raw.line, message: (err as Error).message.replace(/^error: /, '') });
+      const message = (err as Error).message.replace(/^error: /, '');
+      // commander names the positional argument; a job names the key.
+      problems.push({ line: raw.line, message: /missing required argument 'image/.test(message) ? `"images" is missing: an ${raw.command} job needs an image` : message });
     }
   }
   if (problems.length) throw badLinesError(problems, total);
@@ -87,8 +89,9 @@ async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: B
 
 function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string, unknown> {
   const base = { line: raw.line, command: raw.command };
-  if (outcome.kind === 'skipped') return { ...base, status: 'skipped', files: [], error: outcome.reason };
-  if (outcome.kind === 'failed') return { ...base, status: 'failed', files: [], error: outcome.error.message };
+  const none = { files: [], request_id: null, usage: null, cost_usd: null };
+  if (outcome.kind === 'skipped') return { ...base, status: 'skipped', ...none, error: outcome.reason };
+  if (outcome.kind === 'failed') return { ...base, status: 'failed', ...none, request_id: (outcome.error as { requestId?: string }).requestId ?? null, error: outcome.error.message };
   const r = outcome.value;
   const failed = r.failed.length ? r.failed.map((f) => f.error.message).join('; ') : null;
   return {
@@ -105,6 +108,13 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
 /** Pass 2: run the prepared jobs; resolves when all are done, throws BatchFailedError when any failed. */
 export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: Problem[] }, opts: BatchOptions): Promise<void> {
   const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts);
+  if (opts.maxCostUsd !== undefined) {
+    const unpriced = prepared.filter((p) => estimateRequestCost(p.collected.job.model, {}) === undefined);
+    if (unpriced.length) {
+      const lines = unpriced.map((p) => `line ${p.raw.line} (${p.collected.job.model.name})`).join(', ');
+      throw new UsageError(`--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`, 'Drop --max-cost, or use models with a known rate (gpt-image-2, gpt-image-2.5).');
+    }
+  }
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
   const { conn, close } = await openConnection(rt, opts.settings, opts.say);
   conn.governor = new RateGovernor(opts.concurrency);
@@ -116,6 +126,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   const rows: SummaryRow[] = [];
   let spent = 0;
   let reserved = 0;
+  let upToDate = 0;
   const estimates = new Map<Prepared, number>();
   const timer = opts.showProgress ? setInterval(drawBar, 500) : undefined;
   timer?.unref();
@@ -157,6 +168,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         if (outcome.kind === 'skipped') tally.skipped++;
         else if (failure) tally.failed++;
         else tally.done++;
+        if (outcome.kind === 'ok' && outcome.value.upToDate) upToDate++;
         clearBar();
         rt.stdout.write(`${JSON.stringify(line)}\n`);
         if (failure && rt.env.GITHUB_ACTIONS === 'true') rt.stderr.write(errorAnnotation(`line ${p.raw.line}: ${failure.message}`));
@@ -171,7 +183,8 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   }
   appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))));
   const ok = tally.done;
-  opts.say.info(`batch: ${ok} of ${tally.total} jobs done, ${tally.failed} failed, ${tally.skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s; about $${spent.toFixed(4)} spent`);
+  const fresh = upToDate ? ` (${upToDate} already up to date)` : '';
+  opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((Date.now() - started) / 1000).toFixed(1)} s; about $${spent.toFixed(4)} spent`);
   if (tally.failed || tally.skipped) throw new BatchFailedError(ok, tally.total, errors);
 }
 

@@ -106,6 +106,8 @@ export function batchCommand(rt: Runtime): Command {
       const parsed = parseJobs(text);
       const settings = await resolveSettings(flags, rt);
       const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
+      // -o is always a folder for batch: every job writes its own files there.
+      if (typeof flags.out === 'string' && !/[/\\]$/.test(flags.out)) flags.out = `${flags.out}/`;
       const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
       await runBatch(rt, parsed, {
         concurrency: flags.concurrency,

@@ -72,7 +72,7 @@ export function editCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES);
   cmd.action(async (paths: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<EditFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }, { checkCount }] = await Promise.all([
+    const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }, { checkCount }] = await Promise.all([
       import('../config.js'),
       import('../request-schema.js'),
       import('../run-images.js'),
@@ -118,7 +118,7 @@ export function editCommand(rt: Runtime): Command {
     const inputs = [...paths.map((path) => ({ role: 'image', path })), ...(flags.mask ? [{ role: 'mask', path: flags.mask }] : []), ...(flags.maskFrom ? [{ role: 'mask-from', path: flags.maskFrom }] : [])];
     const record = { prompt, params: { ...fields, fit: flags.fit }, inputs };
     const job = { endpoint: 'edits' as const, model, form: upload.formBuilder(fields, parts), plan, dryRun, stream: streamOptions(fields, flags), preview: flags.preview, record, ...reuseFields(flags) };
-    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json, summary: flags.summary }, say);
+    await runAndReport(rt, settings, job, { json: flags.json, summary: flags.summary }, say);
   });
   return cmd;
 }

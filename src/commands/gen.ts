@@ -71,7 +71,7 @@ export function genCommand(rt: Runtime): Command {
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<GenFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, { withImageDefaults }, { applyParams }] = await Promise.all([
+    const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, { withImageDefaults }, { applyParams }] = await Promise.all([
       import('../config.js'),
       import('../request-schema.js'),
       import('../run-images.js'),
@@ -109,7 +109,7 @@ export function genCommand(rt: Runtime): Command {
     const json = applyParams(body, flags.param);
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
     const job = { endpoint: 'generations' as const, model, json, plan, dryRun, stream: streamOptions(json, flags), preview: flags.preview, record: { prompt, params: json }, ...reuseFields(flags) };
-    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json, summary: flags.summary }, say);
+    await runAndReport(rt, settings, job, { json: flags.json, summary: flags.summary }, say);
   });
   return cmd;
 }

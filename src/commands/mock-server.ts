@@ -32,6 +32,9 @@ export function mockServerCommand(rt: Runtime): Command {
     .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; payload: 'gradient' | 'noise' }) => {
       const { UsageError } = await import('../errors.js');
       if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
+      for (const [flag, value] of [['--latency', opts.latency], ['--stream-delay', opts.streamDelay]] as const) {
+        if (value !== undefined && value < 0) throw new UsageError(`${flag} ${value} is negative; give milliseconds, 0 or more`);
+      }
       const { startMockServer } = await import('../mock/server.js');
       const server = await startMockServer({
         port: opts.port ?? 0,
@@ -41,6 +44,11 @@ export function mockServerCommand(rt: Runtime): Command {
         apiKey: opts.key,
         payload: opts.payload,
         log: (line) => rt.stderr.write(`${line}\n`),
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} on ${opts.host} is already in use`, 'Pick another with --port, or leave --port out to get a free one.');
+        if (err.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${opts.port}`, 'Ports below 1024 need privileges: pick one above 1024.');
+        if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host ${opts.host} is not an address of this machine`);
+        throw err;
       });
       rt.stdout.write(`${server.url}\n`);
       rt.stderr.write(`imgcli mock-server listening at ${server.url} (Ctrl-C to stop)\n`);

@@ -72,7 +72,7 @@ export function varyCommand(rt: Runtime): Command {
   cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runImages, reportRun }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }] = await Promise.all([
+    const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }] = await Promise.all([
       import('../config.js'),
       import('../request-schema.js'),
       import('../run-images.js'),
@@ -115,7 +115,7 @@ export function varyCommand(rt: Runtime): Command {
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
     const record = { prompt: hint, params: { ...fields, fit: flags.fit }, inputs: [{ role: 'image', path }] };
     const job = { endpoint: via, model, form: upload.formBuilder(fields, parts), plan, dryRun, preview: flags.preview, record, ...reuseFields(flags) };
-    reportRun(rt, await runImages(rt, settings, job, say), { json: flags.json, summary: flags.summary }, say);
+    await runAndReport(rt, settings, job, { json: flags.json, summary: flags.summary }, say);
   });
   return cmd;
 }
