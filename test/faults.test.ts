@@ -239,6 +239,6 @@ describe('answers that do not match the request', () => {
     const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', '-', '--no-metadata'], { binary: true });
     expect(r.exitCode).toBe(0);
     expect(Buffer.from(r.stdout as unknown as Uint8Array).equals(Buffer.from(b64, 'base64'))).toBe(true);
-    expect(String(r.stderr)).toMatch(/sent 2 images where 1 were asked for/);
+    expect(Buffer.from(r.stderr as unknown as Uint8Array).toString()).toMatch(/sent 2 images where 1 were asked for/);
   });
 });
