@@ -63,6 +63,7 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
     return { conn: connectionFor(rt, settings, say, { baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }), close };
   }
   if (!settings.apiKey) throw new MissingKeyError();
+  warnKeyElsewhere(settings, say);
   logSettings(settings, say, settings.baseUrl);
   return { conn: connectionFor(rt, settings, say, { baseUrl: settings.baseUrl, apiKey: settings.apiKey }), close: closeDispatchers };
 }
@@ -83,4 +84,15 @@ export async function dryRun(rt: Runtime, settings: Settings, spec: RequestSpec,
   } finally {
     await closeDispatchers();
   }
+}
+
+/**
+ * OPENAI_API_KEY wins over a profile's key (flag > env > profile), so it can reach a server the
+ * profile chose. Say so when that server is not OpenAI: a key should not travel by surprise.
+ */
+function warnKeyElsewhere(settings: Settings, say: Messenger): void {
+  const { apiKey, baseUrl } = settings.sources;
+  if (apiKey !== 'env' || (baseUrl !== 'profile' && baseUrl !== 'config')) return;
+  if (new URL(settings.baseUrl).hostname === 'api.openai.com') return;
+  say.warn(`the API key from OPENAI_API_KEY is sent to ${new URL(settings.baseUrl).host} (the base URL of your ${baseUrl === 'profile' ? `profile ${settings.profile}` : 'config'}); unset OPENAI_API_KEY to use the key stored there.`);
 }

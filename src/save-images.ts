@@ -90,6 +90,14 @@ function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
   }
 }
 
+/**
+ * Whether a write may replace an existing file: an explicit -o does, like curl -o; with
+ * --no-clobber a file that appeared during the request gets a _2 name instead.
+ */
+function replaces(plan: OutputPlan): boolean {
+  return plan.kind === 'files' && !plan.noClobber;
+}
+
 /** Checks and writes one image held in memory (to stdout with -o -); returns what was written. */
 export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
   const info = checkImage(received, index, ctx.requestId, 'in the answer');
@@ -104,7 +112,7 @@ export async function saveBytes(received: Buffer, index: number, ctx: SaveContex
   }
   const target = targetPath(ctx.plan, index, info.format);
   noteMismatch(ctx, target, info.format);
-  const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files', signal: ctx.signal });
+  const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
   return { ...base, path };
 }
 
@@ -114,7 +122,7 @@ export async function savePartial(bytes: Buffer, index: number, partialIndex: nu
   if (ctx.plan.kind === 'stdout') throw new Error('partial images are not written with -o -');
   const target = partialPath(targetPath(ctx.plan, index, info.format), partialIndex);
   // Only the finals were checked before sending, so --no-clobber guards partials here.
-  const path = await writeAtomic(target, bytes, { replace: ctx.plan.kind === 'files' && !ctx.plan.noClobber, signal: ctx.signal });
+  const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
   return { index, partialIndex, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
 }
 
@@ -184,7 +192,7 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
     if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }));
     const { size } = await stat(staged);
-    const path = await commitStaged(staged, target, ctx.plan.kind === 'files');
+    const path = await commitStaged(staged, target, replaces(ctx.plan));
     return { index, path, bytes: size, width: info.width, height: info.height, format: info.format };
   } catch (err) {
     await discardStaged(staged);
