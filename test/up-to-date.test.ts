@@ -125,3 +125,14 @@ describe('--summary on failure', () => {
     expect(r.stderr).toMatch(/^::error title=imgcli::/m);
   });
 });
+
+describe('a key from the environment going to a profile server', () => {
+  it('is said on stderr', async () => {
+    const cwd = tempDir();
+    const set = await imgcli(['config', 'set', '--profile', 'local', 'base-url', mock.url], { cwd });
+    expect(set.exitCode).toBe(0);
+    const r = await imgcli(['--profile', 'local', 'gen', 'x', '-o', 'x.png'], { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/the API key from OPENAI_API_KEY is sent to 127\.0\.0\.1:\d+ \(the base URL of your profile local\)/);
+  });
+});
