@@ -61,7 +61,10 @@ export function editCommand(rt: Runtime): Command {
     .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
     .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview', ...REUSE_OPTIONS]);
+  addOptions(cmd, ['model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview', ...REUSE_OPTIONS], {
+    count: 'how many images, 1-10',
+    quality: 'auto, low, medium, high (gpt-image-2.5 adds xhigh, max)',
+  });
   cmd
     .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')

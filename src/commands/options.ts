@@ -92,8 +92,14 @@ export function streamOptions(body: Record<string, unknown>, flags: StreamFlags)
   return { partialImages: Number(body.partial_images ?? 0), writePartials: flags.partials };
 }
 
-export function addOptions(cmd: Command, names: OptionName[]): Command {
-  for (const name of names) cmd.addOption(OPTIONS[name]());
+/** Adds shared options; `describe` replaces a description where a command's models differ (edit has no dall-e-3). */
+export function addOptions(cmd: Command, names: OptionName[], describe: Partial<Record<OptionName, string>> = {}): Command {
+  for (const name of names) {
+    const option = OPTIONS[name]();
+    const text = describe[name];
+    if (text) option.description = text;
+    cmd.addOption(option);
+  }
   return cmd;
 }
 

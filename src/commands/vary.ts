@@ -68,7 +68,10 @@ export function varyCommand(rt: Runtime): Command {
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'preview', ...REUSE_OPTIONS]);
+  addOptions(cmd, ['model', 'count', 'size', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'preview', ...REUSE_OPTIONS], {
+    count: 'how many variations, 1-10',
+    size: 'dall-e-2: 256x256, 512x512 or 1024x1024; GPT models: auto, 1024x1024, 1536x1024, 1024x1536 (gpt-image-2 and later: any WxH in multiples of 16)',
+  });
   cmd.addOption(fitOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
