@@ -115,16 +115,13 @@ export class B64Extractor {
       // JSON may escape "/" as "\/"; line breaks inside base64 are ignorable whitespace.
       run = run.replace(/\\(.)/g, (_m, c: string) => (c === '/' ? '/' : c === 'n' || c === 'r' ? '' : ((this.broken ??= `an unexpected escape \\${c}`), '')));
     }
-    if (/\s/.test(run)) run = run.replace(/\s+/g, '');
     const pad = run.indexOf('=');
     if (pad !== -1) {
       if (!/^=+$/.test(run.slice(pad))) this.broken ??= 'data after its = padding';
       this.padding += run.length - pad;
       run = run.slice(0, pad);
     } else if (this.padding && run) this.broken ??= 'data after its = padding';
-    const bad = /[^A-Za-z0-9+/]/.exec(run);
-    if (bad) this.broken ??= `the character ${JSON.stringify(bad[0])}`;
-    this.feed(bad ? run.replace(/[^A-Za-z0-9+/]/g, '') : run);
+    this.feed(run);
     return end;
   }
 
@@ -134,11 +131,23 @@ export class B64Extractor {
   }
 
   private feed(chars: string): void {
-    const all = this.pending + chars;
-    const whole = all.length - (all.length % 4);
-    if (whole > 0) this.sink.write(this.slot, Buffer.from(all.slice(0, whole), 'base64'));
+    let all = this.pending + chars;
+    let whole = all.length - (all.length % 4);
+    let bytes = whole > 0 ? Buffer.from(all.slice(0, whole), 'base64') : undefined;
+    // Node's decoder skips what is not base64, so a short result means stray characters: find
+    // them on this piece only (a regex over every megabyte would cost more than the decoding).
+    if (bytes && bytes.length !== (whole / 4) * 3) {
+      all = all.replace(/\s+/g, '');
+      const bad = /[^A-Za-z0-9+/]/.exec(all);
+      if (bad) this.broken ??= `the character ${JSON.stringify(bad[0])}`;
+      all = all.replace(/[^A-Za-z0-9+/]/g, '');
+      whole = all.length - (all.length % 4);
+      bytes = whole > 0 ? Buffer.from(all.slice(0, whole), 'base64') : undefined;
+    }
+    if (bytes) this.sink.write(this.slot, bytes);
     this.pending = all.slice(whole);
   }
+
 
   private startCapture(): void {
     this.capturing = true;
