@@ -67,15 +67,7 @@ export class B64Extractor {
           this.kept.push(text.slice(keepFrom, i + 1));
           this.afterKey = false;
           this.startCapture();
-          const end = this.scanBase64(text, i + 1);
-          if (end === text.length) {
-            keepFrom = text.length;
-            break;
-          }
-          this.finishCapture();
-          this.kept.push(`${PLACEHOLDER}${this.slot}"`);
-          keepFrom = end + 1;
-          i = end;
+          keepFrom = i + 1;
           continue;
         }
         this.inString = true;
