@@ -2,23 +2,11 @@
 // failures, --fail-fast, --max-cost, resuming, and the GitHub step summary.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.clearFaults();
-  mock.setLatency(0);
-});
+const mock = useMockServer();
 
 const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 const byLine = (rows: Array<Record<string, any>>) => [...rows].sort((a, b) => a.line - b.line);

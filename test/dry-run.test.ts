@@ -3,23 +3,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Connection } from '../src/api/http.js';
 import { formatPreview, previewRequest, shellQuote } from '../src/dry-run.js';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { FAKE_KEY, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-});
+const mock = useMockServer();
 
 const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
 

@@ -2,23 +2,11 @@
 // number of requests the server saw, and that no partial or temp file remains.
 import { readdirSync } from 'node:fs';
 import { execa } from 'execa';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { BIN, FAKE_KEY, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, FAKE_KEY, baseEnv, imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.setLatency(0);
-  mock.clearFaults();
-});
+const mock = useMockServer();
 
 const rateLimit = { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
 const serverError = { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } };

@@ -2,22 +2,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { FAKE_KEY, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.clearFaults();
-});
+const mock = useMockServer();
 
 const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
 const lastBody = () => mock.apiRequests().at(-1)?.json as Record<string, unknown>;

@@ -1,24 +1,13 @@
 // `imgcli models`: the table as text and JSON, and --remote against the offline server's
 // GET /v1/models, merged with the table and differences flagged. Merging is tested in-process too.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normalizeDate, parseModelList } from '../src/api/models.js';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { catalogRows, mergeRemote, statusText } from '../src/model-catalog.js';
 import { MODELS, modelStatus } from '../src/models.js';
-import { FAKE_KEY, cleanupTemps, imgcli } from './helpers/cli.js';
+import { FAKE_KEY, imgcli } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer({ extraModels: ['my-local-model'] });
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.clearFaults();
-});
+const mock = useMockServer({ extraModels: ['my-local-model'] });
 
 interface Row {
   name: string;

@@ -3,25 +3,14 @@
 // environment or the config file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { describe, expect, it } from 'vitest';
 import { redactKey, scrubSecret } from '../src/redact.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
 const KEY = 'sk-proj-LEAKCHECKabcdefghijklmnop-zz99';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.clearFaults();
-});
+const mock = useMockServer();
 
 type Source = 'flag' | 'env' | 'config';
 

@@ -3,21 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-});
+const mock = useMockServer();
 
 const run = (cwd: string, args: string[], env: Record<string, string> = {}) => imgcli(['--base-url', mock.url, ...args], { cwd, env });
 
