@@ -81,7 +81,7 @@ export function batchCommand(rt: Runtime): Command {
     .option('--input-fidelity <level>', 'default input fidelity (edit jobs)')
     .option('--fit <how>', 'default --fit (edit and vary jobs)')
     .option('--user <id>', 'default end-user id')
-    .option('-o, --out <dir/>', 'default output folder for jobs without "out" (end it with /)')
+    .option('-o, --out <dir>', 'output folder for jobs without "out"')
     .option('--no-metadata', 'write every file bare (jobs are then never skipped as up to date)')
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, _opts: unknown, self: Command) => {
