@@ -1,7 +1,7 @@
 // Streams, TTY and colour detection, the spinner factory, and reading a prompt from words,
 // stdin or a file. Light at import time: ora and chalk load only when used.
 import { readFile } from 'node:fs/promises';
-import { UsageError } from './errors.js';
+import { InterruptedError, UsageError } from './errors.js';
 
 /** What a command may touch of the process; built once in cli.ts, replaceable in tests. */
 export interface Runtime {
@@ -136,4 +136,38 @@ export async function readPrompt(words: string[], rt: Runtime, flagName = 'the p
     return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
   }
   return words.join(' ');
+}
+
+/**
+ * A secret typed at a terminal: a prompt on stderr, no echo, one line. Piped stdin is read whole,
+ * as readPrompt does. Ctrl-C aborts the run like anywhere else.
+ */
+export async function readSecret(rt: Runtime, what: string): Promise<string> {
+  if (!rt.stdin.isTTY) return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
+  // Echo goes off before the prompt shows, so nothing typed after it can appear.
+  rt.stdin.setRawMode(true);
+  rt.stdin.resume();
+  rt.stderr.write(`Paste ${what}, then press Enter (it is not shown): `);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      const onData = (chunk: Buffer) => {
+        for (const c of chunk.toString('utf8')) {
+          if (c === '\r' || c === '\n') return done(() => resolve(value));
+          if (c === '\u0003') return done(() => reject(new InterruptedError('SIGINT')));
+          if (c === '\u007f' || c === '\b') value = value.slice(0, -1);
+          else if (c >= ' ') value += c;
+        }
+      };
+      const done = (finish: () => void) => {
+        rt.stdin.off('data', onData);
+        finish();
+      };
+      rt.stdin.on('data', onData);
+    });
+  } finally {
+    rt.stdin.setRawMode(false);
+    rt.stdin.pause();
+    rt.stderr.write('\n');
+  }
 }

@@ -69,7 +69,7 @@ export function configCommand(rt: Runtime): Command {
     .argument('<key>', `one of ${KEY_NAMES.join(', ')}`)
     .argument('<value>', 'the value, checked like the matching flag')
     .action(async (key: string, value: string, _opts: unknown, self: Command) => {
-      const [{ isConfigKey, ValueError }, { updateConfigFile, displayValue }, { UsageError }, { findModel }, { readPrompt }] = await Promise.all([
+      const [{ isConfigKey, ValueError }, { updateConfigFile, displayValue }, { UsageError }, { findModel }, { readPrompt, readSecret }] = await Promise.all([
         import('../config-keys.js'),
         import('../config-file.js'),
         import('../errors.js'),
@@ -79,7 +79,7 @@ export function configCommand(rt: Runtime): Command {
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);
       // `-` keeps a secret out of shell history.
-      const raw = value === '-' ? await readPrompt(['-'], rt, `the ${key} value`) : value;
+      const raw = value !== '-' ? value : CONFIG_KEYS[key].secret ? await readSecret(rt, `the ${key}`) : await readPrompt(['-'], rt, `the ${key} value`);
       let parsed;
       try {
         parsed = await CONFIG_KEYS[key].parse(raw);
