@@ -2,25 +2,17 @@
 // v1 and dated APIs (from flags and from a profile), the variations refusal, and --param.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { imagesPath, isAzure, queryFor } from '../src/route.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 
 const AZURE_KEY = 'azure-key-0123456789abcdef';
 
-let mock: MockServer;
+const mock = useMockServer({ extraModels: ['my-local-model'] });
 let origin: string;
 beforeAll(async () => {
-  mock = await startMockServer({ extraModels: ['my-local-model'] });
   origin = mock.url.replace(/\/v1$/, '');
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
 });
 
 /** A home whose config file holds `data`, with no OPENAI_API_KEY in the environment. */

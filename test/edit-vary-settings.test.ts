@@ -2,27 +2,19 @@
 // --dry-run (multipart preview, zero requests) and the Azure routes (no variations on Azure).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { FAKE_KEY, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
-let mock: MockServer;
+const mock = useMockServer({ extraModels: ['my-local-model'] });
 let dir: string;
 let origin: string;
 let fx: Awaited<ReturnType<typeof makeFixtures>>;
 beforeAll(async () => {
-  mock = await startMockServer({ extraModels: ['my-local-model'] });
   origin = mock.url.replace(/\/v1$/, '');
   dir = tempDir();
   fx = await makeFixtures(dir);
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
 });
 
 const last = () => mock.apiRequests().at(-1);

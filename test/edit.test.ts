@@ -3,26 +3,17 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
-let mock: MockServer;
+const mock = useMockServer();
 let dir: string;
 let fx: Awaited<ReturnType<typeof makeFixtures>>;
 beforeAll(async () => {
-  mock = await startMockServer();
   dir = tempDir();
   fx = await makeFixtures(dir);
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.clearFaults();
 });
 
 // Small, cheap answers: the fixtures are tiny and so is the work the server does.

@@ -3,26 +3,17 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 import { makeFixtures, textFields } from './helpers/uploads.js';
 
-let mock: MockServer;
+const mock = useMockServer({ streamDelayMs: 5 });
 let fx: Awaited<ReturnType<typeof makeFixtures>>;
 let fxDir: string;
 beforeAll(async () => {
-  mock = await startMockServer({ streamDelayMs: 5 });
   fxDir = tempDir();
   fx = await makeFixtures(fxDir);
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
-  mock.clearFaults();
 });
 
 async function run(args: string[], opts: Parameters<typeof imgcli>[1] = {}) {

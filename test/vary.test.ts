@@ -2,26 +2,18 @@
 // with the built-in prompt; the parts the server received, the files written, the --json record.
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VARIATION_PROMPT } from '../src/commands/vary.js';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
-let mock: MockServer;
+const mock = useMockServer();
 let dir: string;
 let fx: Awaited<ReturnType<typeof makeFixtures>>;
 beforeAll(async () => {
-  mock = await startMockServer();
   dir = tempDir();
   fx = await makeFixtures(dir);
-});
-afterAll(async () => {
-  await mock.close();
-  cleanupTemps();
-});
-afterEach(() => {
-  mock.requests.length = 0;
 });
 
 const vary = (args: string[], cwd = dir) => imgcli(['--base-url', mock.url, 'vary', ...args], { cwd });

@@ -4,31 +4,16 @@ import { Command, Option } from 'commander';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
-import type { Param } from '../params.js';
 import { DEFAULT_MODEL } from '../models.js';
-import { addOptions, REUSE_OPTIONS, reuseFields, type ReuseFlags, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
+import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface EditFlags extends GlobalFlags, StreamFlags, ReuseFlags {
+interface EditFlags extends GlobalFlags, StreamFlags, ImageFlags {
   prompt?: string;
-  count?: number;
-  size?: string;
-  quality?: string;
-  background?: string;
-  format?: string;
-  compression?: number;
   moderation?: string;
-  responseFormat?: string;
-  user?: string;
-  out?: string;
-  clobber: boolean;
-  json?: boolean;
-  preview?: boolean;
   mask?: string;
   maskFrom?: string;
   inputFidelity?: string;
   fit?: 'contain' | 'cover';
-  param?: Param[];
-  dryRun?: boolean;
 }
 
 const EXAMPLES = `

@@ -4,26 +4,11 @@ import { MODELS, DEFAULT_MODEL } from '../models.js';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
-import type { Param } from '../params.js';
-import { addOptions, REUSE_OPTIONS, reuseFields, type ReuseFlags, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
+import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
 
-interface GenFlags extends GlobalFlags, StreamFlags, ReuseFlags {
-  count?: number;
-  size?: string;
-  quality?: string;
+interface GenFlags extends GlobalFlags, StreamFlags, ImageFlags {
   style?: string;
-  background?: string;
-  format?: string;
-  compression?: number;
   moderation?: string;
-  responseFormat?: string;
-  user?: string;
-  out?: string;
-  clobber: boolean;
-  json?: boolean;
-  param?: Param[];
-  dryRun?: boolean;
-  preview?: boolean;
 }
 
 const EXAMPLES = `

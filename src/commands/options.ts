@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatFromExtension } from '../image-info.js';
 import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
-import { parseParam } from '../params.js';
+import { parseParam, type Param } from '../params.js';
 import type { StreamOptions } from '../stream-images.js';
 
 export function parseWhole(flag: string) {
@@ -54,6 +54,25 @@ const OPTIONS: Record<OptionName, () => Option> = {
 
 /** The flags every API image command has for Make and CI: up-to-date checks, metadata, summaries. */
 export const REUSE_OPTIONS: OptionName[] = ['ifChanged', 'check', 'noMetadata', 'summary'];
+
+/** The flags gen, edit and vary share, as commander hands them over. */
+export interface ImageFlags extends ReuseFlags {
+  count?: number;
+  size?: string;
+  quality?: string;
+  background?: string;
+  format?: string;
+  compression?: number;
+  responseFormat?: string;
+  user?: string;
+  out?: string;
+  /** false with --no-clobber */
+  clobber: boolean;
+  json?: boolean;
+  preview?: boolean;
+  param?: Param[];
+  dryRun?: boolean;
+}
 
 export interface ReuseFlags {
   ifChanged?: boolean;

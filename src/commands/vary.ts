@@ -5,23 +5,12 @@ import { Command } from 'commander';
 import type { GlobalFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readPrompt, type Runtime } from '../io.js';
-import type { Param } from '../params.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models.js';
-import { addOptions, REUSE_OPTIONS, reuseFields, type ReuseFlags, chooseFormat, fitOption } from './options.js';
+import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, fitOption } from './options.js';
 
-interface VaryFlags extends GlobalFlags, ReuseFlags {
+interface VaryFlags extends GlobalFlags, ImageFlags {
   prompt?: string;
-  count?: number;
-  size?: string;
-  responseFormat?: string;
-  user?: string;
-  out?: string;
-  clobber: boolean;
-  json?: boolean;
-  preview?: boolean;
   fit?: 'contain' | 'cover';
-  param?: Param[];
-  dryRun?: boolean;
 }
 
 /** What a GPT model is asked for when it stands in for the variations endpoint. */
