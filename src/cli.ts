@@ -13,6 +13,7 @@ import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
 import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+import { clockFrom } from './clock.js';
 import { useColor, type Runtime } from './io.js';
 import { VERSION } from './version.js';
 
@@ -184,6 +185,12 @@ export async function main(argv: string[]): Promise<number> {
     stderr: process.stderr,
     now: () => new Date(),
   };
+  try {
+    rt.now = clockFrom(process.env);
+  } catch (err) {
+    await report(err, rt, useColor(undefined, rt));
+    return exitCodeFor(err);
+  }
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     // A second Ctrl-C means "now": skip the clean-up.
     if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);

@@ -53,7 +53,7 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   keepWasmBaseline();
   if (settings.mock) {
     const { startMockServer } = await import('./mock/server.js');
-    const server = await startMockServer();
+    const server = await startMockServer({ now: rt.now });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {

@@ -1,7 +1,7 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
 import type { RemoteModelInfo } from './api/models.js';
-import { FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './models.js';
+import { DEFAULT_MODEL, FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './models.js';
 
 export interface CatalogRow {
   name: string;
@@ -17,6 +17,9 @@ export interface CatalogRow {
   qualities: string[];
   limits: string[];
   note?: string;
+  released?: string;
+  /** The day the row was last checked against OpenAI's notices. */
+  checked?: string;
   in_table: boolean;
   remote?: { listed: boolean; shutdown_date?: string; differences: string[] };
 }
@@ -63,6 +66,8 @@ export function catalogRows(now: Date): CatalogRow[] {
     if (status.state === 'retiring') row.days_left = status.daysLeft;
     if (info.replacement && status.state !== 'current') row.replacement = info.replacement;
     if (info.note) row.note = info.note;
+    if (info.released) row.released = info.released;
+    row.checked = info.checked;
     return row;
   });
 }
@@ -126,7 +131,7 @@ function sizesText(row: CatalogRow): string {
 }
 
 /** The text table, one model per line, then notes (custom sizes, limits, differences). */
-export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean }): string {
+export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean; date: string }): string {
   const head = ['MODEL', 'FAMILY', 'ENDPOINTS', 'STATUS', 'SIZES', 'QUALITIES', 'LIMITS'];
   if (opts.remote) head.push('SERVER');
   const body = rows.map((r) => {
@@ -149,6 +154,32 @@ export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean }): st
   if (custom) out.push('', `+WxH (gpt-image-2 and later): ${custom}.`);
   const diffs = rows.filter((r) => r.remote?.differences.length);
   if (diffs.length) out.push('', 'Differences between the server and the table (!):', ...diffs.map((r) => `  ${r.name}: ${r.remote!.differences.join('; ')}`));
-  out.push('', `Facts checked ${FACTS_CHECKED}; status applies to api.openai.com. \`imgcli models --json\` has every limit.`);
+  out.push('', `Status on api.openai.com as of ${opts.date}; facts checked ${FACTS_CHECKED}. \`imgcli models --json\` has every limit.`);
   return `${out.join('\n')}\n`;
+}
+
+/** The status cell of the README table: what a reader on `date` needs to know. */
+function statusSentence(r: CatalogRow): string {
+  const parts: string[] = [];
+  if (r.status === 'retiring') parts.push(`shuts down ${r.shutdown_date} (in ${r.days_left} d)`);
+  else if (r.status === 'retired') parts.push(`shut down ${r.shutdown_date}`);
+  else parts.push(r.released ? `current, released ${r.released}` : 'current');
+  if (r.replacement) parts.push(`use ${r.replacement}`);
+  if (r.note && r.status === 'current') parts.push(r.note);
+  if (r.name === DEFAULT_MODEL) parts.push("**imgcli's default**");
+  return parts.join('; ');
+}
+
+/** The model table as markdown, for the README (`imgcli models --markdown`): status as of `date`. */
+export function formatMarkdown(rows: CatalogRow[], date: string): string {
+  const yes = (r: CatalogRow, e: Endpoint) => (r.endpoints.includes(e) ? 'yes' : 'no');
+  const lines = [
+    `| model | family | gen | edit | vary | status on api.openai.com as of ${date} |`,
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const name = `\`${r.name}\`${r.aliases.length ? ` (${r.aliases.map((a) => `\`${a}\``).join(', ')})` : ''}`;
+      return `| ${name} | ${r.family} | ${yes(r, 'generations')} | ${yes(r, 'edits')} | ${yes(r, 'variations')} | ${statusSentence(r)} |`;
+    }),
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -2,12 +2,12 @@
 // in FAMILIES. Help text, `imgcli models`, validation and the offline server all read this file.
 // Facts from ../shared/reference/openai-images-api.md, checked on FACTS_CHECKED.
 
-export const FACTS_CHECKED = '2026-11-21';
+export const FACTS_CHECKED = '2026-12-01';
 export const DEFAULT_MODEL = 'gpt-image-2';
 export const OPENAI_HOST = 'api.openai.com';
 
 export type Endpoint = 'generations' | 'edits' | 'variations';
-export type Family = 'gpt-image-2.5' | 'gpt-image-2' | 'gpt-image-1' | 'dall-e-3' | 'dall-e-2' | 'other';
+export type Family = 'gpt-image-2.6' | 'gpt-image-2.5' | 'gpt-image-2' | 'gpt-image-1' | 'dall-e-3' | 'dall-e-2' | 'other';
 
 /** Free-form WIDTHxHEIGHT sizes (gpt-image-2 and later). */
 export interface CustomSizeRule {
@@ -72,6 +72,10 @@ export interface ModelInfo {
   note?: string;
   /** Per-model changes to the family rules, e.g. which models take input_fidelity. */
   overrides?: Partial<Record<Endpoint, Partial<EndpointRules>>>;
+  /** What the API says when this model refuses a parameter, added to imgcli's own refusal. */
+  notes?: Partial<Record<keyof EndpointRules, string>>;
+  /** The day this row was last checked against OpenAI's notices. */
+  checked: string;
 }
 
 const MB = 1024 * 1024;
@@ -117,8 +121,12 @@ function gptFamily(extra: Partial<EndpointRules>): FamilyInfo {
 const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
 const URL_OR_B64 = ['url', 'b64_json'] as const;
 
+const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] };
+
 export const FAMILIES: Record<Family, FamilyInfo> = {
-  'gpt-image-2.5': gptFamily({ customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] }),
+  // 2.6 takes the 2.5 rules until its own parameters (complexity, gif, svg) are in the table.
+  'gpt-image-2.6': gptFamily(GPT_2_5_RULES),
+  'gpt-image-2.5': gptFamily(GPT_2_5_RULES),
   'gpt-image-2': gptFamily({ customSize: CUSTOM_SIZE }),
   'gpt-image-1': gptFamily({}),
   'dall-e-3': {
@@ -164,24 +172,50 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   },
 };
 
+// input_fidelity is an edits parameter of the gpt-image-1 family only; gpt-image-1-mini takes low alone.
 const INPUT_FIDELITY = { edits: { inputFidelity: ['low', 'high'] } } as const;
+const LOW_FIDELITY_ONLY = { edits: { inputFidelity: ['low'] } } as const;
+// The date the 2026-12-01 notices were read (reference section 2).
+const DEC_1 = '2026-12-01';
 
 export const MODELS: readonly ModelInfo[] = [
   {
+    id: 'gpt-image-2.6-flare',
+    family: 'gpt-image-2.6',
+    released: '2026-11-04',
+    note: "named by OpenAI's deprecations page as the replacement for the models shut down on 2026-12-01",
+    checked: DEC_1,
+  },
+  { id: 'gpt-image-2.6-sunburst', family: 'gpt-image-2.6', released: '2026-11-04', note: 'quality-optimised, slower', checked: DEC_1 },
+  {
     id: 'gpt-image-2.5-flare',
-    aliases: ['gpt-image-2.5'],
+    aliases: ['gpt-image-2.5-flare-2026-09-08', 'gpt-image-2.5'],
     family: 'gpt-image-2.5',
     released: '2026-09-08',
-    note: "OpenAI's default choice for most applications",
+    checked: DEC_1,
   },
-  { id: 'gpt-image-2.5-sunburst', family: 'gpt-image-2.5', note: 'quality-optimised, slower' },
-  { id: 'gpt-image-2', aliases: ['gpt-image-2-2026-04-21'], family: 'gpt-image-2' },
-  { id: 'gpt-image-1.5', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2', overrides: INPUT_FIDELITY },
-  { id: 'gpt-image-1-mini', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2' },
-  { id: 'chatgpt-image-latest', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2' },
-  { id: 'gpt-image-1', family: 'gpt-image-1', shutdown: '2026-10-23', replacement: 'gpt-image-2', overrides: INPUT_FIDELITY },
-  { id: 'dall-e-3', family: 'dall-e-3', shutdown: '2026-05-12', replacement: 'gpt-image-2' },
-  { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2' },
+  { id: 'gpt-image-2.5-sunburst', aliases: ['gpt-image-2.5-sunburst-2026-09-08'], family: 'gpt-image-2.5', released: '2026-09-08', note: 'quality-optimised, slower', checked: DEC_1 },
+  {
+    id: 'gpt-image-2',
+    aliases: ['gpt-image-2-2026-04-21'],
+    family: 'gpt-image-2',
+    notes: { inputFidelity: 'gpt-image-2 answers 400 invalid_input_fidelity_model' },
+    checked: DEC_1,
+  },
+  { id: 'gpt-image-1.5', aliases: ['gpt-image-1.5-2025-12-16'], family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2.6-flare', overrides: INPUT_FIDELITY, checked: DEC_1 },
+  {
+    id: 'gpt-image-1-mini',
+    family: 'gpt-image-1',
+    shutdown: '2026-12-01',
+    replacement: 'gpt-image-2.6-flare',
+    overrides: LOW_FIDELITY_ONLY,
+    notes: { inputFidelity: 'gpt-image-1-mini refuses high' },
+    checked: DEC_1,
+  },
+  { id: 'chatgpt-image-latest', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2.6-flare', checked: DEC_1 },
+  { id: 'gpt-image-1', family: 'gpt-image-1', shutdown: '2026-10-23', replacement: 'gpt-image-2', overrides: INPUT_FIDELITY, checked: DEC_1 },
+  { id: 'dall-e-3', family: 'dall-e-3', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
+  { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
 ];
 
 /** How a model name resolved: a table entry, a family guessed from the name, or nothing known. */
@@ -195,7 +229,7 @@ export interface ResolvedModel {
 
 // Unknown names borrow the rules of the newest family their prefix suggests.
 const NAME_RULES: ReadonlyArray<{ test: RegExp; family: Family }> = [
-  { test: /^(gpt-image-|chatgpt-image-)/, family: 'gpt-image-2.5' },
+  { test: /^(gpt-image-|chatgpt-image-)/, family: 'gpt-image-2.6' },
   { test: /^dall-e-3/, family: 'dall-e-3' },
   { test: /^dall-e-/, family: 'dall-e-2' },
 ];

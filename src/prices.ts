@@ -2,7 +2,7 @@
 // prices change, and models without a rate here report no cost rather than a guess.
 import type { Family, ResolvedModel } from './models.js';
 
-export const PRICES_CHECKED = '2026-11-21';
+export const PRICES_CHECKED = '2026-12-01';
 
 /** US dollars per million tokens. */
 export interface TokenRates {
@@ -15,10 +15,15 @@ export interface TokenRates {
 
 const GPT_IMAGE_2_RATES: TokenRates = { textInput: 5, cachedTextInput: 1.25, imageInput: 8, cachedImageInput: 2, imageOutput: 30 };
 
+// gpt-image-2.6 is billed at the 2.5 token rates (reference section 10).
 export const RATES: Partial<Record<Family, TokenRates>> = {
   'gpt-image-2': GPT_IMAGE_2_RATES,
   'gpt-image-2.5': GPT_IMAGE_2_RATES,
+  'gpt-image-2.6': GPT_IMAGE_2_RATES,
 };
+
+/** The families with a known rate, for messages that suggest one. */
+export const PRICED_FAMILIES = Object.keys(RATES) as Family[];
 
 export interface CostEstimate {
   usd: number;

@@ -19,9 +19,15 @@ export type RequestFields = Record<string, unknown>;
 
 const flag = (field: string) => FLAG_FOR_FIELD[field] ?? `--${field.replaceAll('_', '-')}`;
 
-function oneOf(field: string, values: readonly string[], model: string) {
+/** What the API says when a model refuses this rule's parameter, as " (...)"; empty when the table has no note. */
+function noteFor(model: ResolvedModel, rulesKey: keyof EndpointRules): string {
+  const note = model.info?.notes?.[rulesKey];
+  return note ? ` (${note})` : '';
+}
+
+function oneOf(field: string, values: readonly string[], model: string, note = '') {
   return z.string().refine((v) => values.includes(v), {
-    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}`,
+    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}${note}`,
   });
 }
 
@@ -37,12 +43,13 @@ function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[
   return [...families, ...models];
 }
 
-function notAccepted(field: string, rulesKey: keyof EndpointRules, model: string, endpoint: Endpoint) {
+function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: ResolvedModel, endpoint: Endpoint) {
+  const model = resolved.name;
   const takers = familiesTaking(rulesKey, endpoint);
   // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
   const elsewhere = (['generations', 'edits', 'variations'] as const).filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length);
   const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')} only` : '';
-  const why = field === 'response_format' ? ' (GPT image models always return base64)' : '';
+  const why = field === 'response_format' ? ' (GPT image models always return base64)' : noteFor(resolved, rulesKey);
   return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }
 
@@ -96,12 +103,13 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
   const name = model.name;
   const open = model.family === 'other';
   const field = (key: string, rulesKey: keyof EndpointRules, accepted: z.ZodType | undefined) =>
-    accepted ? accepted.optional() : open ? z.unknown().optional() : notAccepted(key, rulesKey, name, endpoint);
-  const list = (key: string, values: readonly string[] | undefined) => (values ? oneOf(key, values, name) : undefined);
+    accepted ? accepted.optional() : open ? z.unknown().optional() : notAccepted(key, rulesKey, model, endpoint);
+  const list = (key: string, values: readonly string[] | undefined, rulesKey?: keyof EndpointRules) =>
+    values ? oneOf(key, values, name, rulesKey ? noteFor(model, rulesKey) : '') : undefined;
 
   const shape = {
     model: z.string().min(1),
-    prompt: rules.prompt ? promptSchema(rules, name) : notAccepted('prompt', 'prompt', name, endpoint),
+    prompt: rules.prompt ? promptSchema(rules, name) : notAccepted('prompt', 'prompt', model, endpoint),
     n: countSchema(rules, name).optional(),
     size: field('size', 'sizes', rules.sizes.length ? sizeSchema(rules, name) : undefined),
     quality: field('quality', 'qualities', list('quality', rules.qualities)),
@@ -111,7 +119,7 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
     output_compression: field('output_compression', 'compression', rules.compression ? z.number().int().min(0).max(100, { error: '--compression takes 0 to 100' }) : undefined),
     moderation: field('moderation', 'moderation', list('moderation', rules.moderation)),
     response_format: field('response_format', 'responseFormats', list('response_format', rules.responseFormats)),
-    input_fidelity: field('input_fidelity', 'inputFidelity', list('input_fidelity', rules.inputFidelity)),
+    input_fidelity: field('input_fidelity', 'inputFidelity', list('input_fidelity', rules.inputFidelity, 'inputFidelity')),
     stream: field('stream', 'stream', rules.stream ? z.boolean() : undefined),
     partial_images: field(
       'partial_images',

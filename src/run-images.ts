@@ -126,7 +126,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   const request = { endpoint: job.endpoint, json: job.json, form: job.form, path };
   const meta: StampContext['meta'] = {};
   const stamp = job.record && job.metadata !== false
-    ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), meta, warn: say.warn })
+    ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), meta, warn: say.warn, now: rt.now })
     : undefined;
   const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;

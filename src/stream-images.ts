@@ -154,7 +154,7 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
     const short = new ResponseError(`The stream ended after ${completed} of ${count} images.`, 'Run the command again for the missing images.', ctx.requestId);
     for (let i = completed; i < count; i++) failed.push({ index: i, error: short });
   }
-  return { created: created ?? Math.floor(Date.now() / 1000), requestId: ctx.requestId, files, failed, partials, usage };
+  return { created: created ?? Math.floor(rt.now().getTime() / 1000), requestId: ctx.requestId, files, failed, partials, usage };
 }
 
 /** Deletes the partials of images that did not end up saved, and drops them from the list. */

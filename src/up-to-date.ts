@@ -56,6 +56,8 @@ export interface StampContext {
   /** Filled in once the answer is known. */
   meta: { created?: number; usage?: Record<string, unknown> };
   warn: (line: string) => void;
+  /** The run's clock, for an answer that did not say when it was made. */
+  now: () => Date;
 }
 
 /** Returns a function that embeds the provenance record into each image before it is written. */
@@ -71,7 +73,7 @@ export function stamper(ctx: StampContext) {
       endpoint: ctx.endpoint,
       parameters,
       request_id: extra.request_id,
-      created: ctx.meta.created ?? Math.floor(Date.now() / 1000),
+      created: ctx.meta.created ?? Math.floor(ctx.now().getTime() / 1000),
       usage: ctx.meta.usage,
       fingerprint: ctx.fingerprint,
       tool: `imgcli ${VERSION}`,

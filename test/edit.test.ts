@@ -90,7 +90,7 @@ describe('imgcli edit: flags and prompt', () => {
   it('takes --input-fidelity only where the table allows, and not --moderation', async () => {
     const no = await edit([fx.photo, '-p', 'x', '--input-fidelity', 'high']);
     expect(no.exitCode).toBe(2);
-    expect(no.stderr).toMatch(/--input-fidelity is not accepted by gpt-image-2 for edits; it is for gpt-image-1\.5, gpt-image-1/);
+    expect(no.stderr).toMatch(/--input-fidelity is not accepted by gpt-image-2 for edits \(gpt-image-2 answers 400 invalid_input_fidelity_model\); it is for gpt-image-1\.5, gpt-image-1-mini, gpt-image-1/);
     const mod = await edit([fx.photo, '-p', 'x', '--moderation', 'low']);
     expect(mod.exitCode).toBe(2);
     expect(mod.stderr).toMatch(/--moderation is not accepted by gpt-image-2 for edits; it is for generations only/);

@@ -5,12 +5,16 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
+import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
+import { PRICES_CHECKED } from '../src/prices.js';
 
 const mock = useMockServer();
 
 const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
 const lastBody = () => mock.apiRequests().at(-1)?.json as Record<string, unknown>;
-const NAME = /^a-watercolor-fox-\d{8}-\d{6}\.png$/;
+// The pinned clock (in UTC, the spawned CLI's time zone) names the file.
+const STAMP = PINNED.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+const NAME = new RegExp(`^a-watercolor-fox-${STAMP}\\.png$`);
 
 describe('imgcli gen', () => {
   it('writes a generated name in the current folder and prints its path', async () => {
@@ -131,7 +135,7 @@ describe('imgcli gen', () => {
     expect(doc.usage.total_tokens).toBeGreaterThan(0);
     expect(doc.cost_usd).toBeGreaterThan(0);
     expect(doc.cost_rates_checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(r.stderr).toMatch(/usage: \d+ input \+ \d+ output = \d+ tokens, about \$0\.\d{4} \(rates of 2026-11-21\)/);
+    expect(r.stderr).toMatch(new RegExp(`usage: \\d+ input \\+ \\d+ output = \\d+ tokens, about \\$0\\.\\d{4} \\(rates of ${PRICES_CHECKED}\\)`));
   });
 
   it('reads the prompt from stdin and from @file', async () => {
@@ -195,11 +199,26 @@ describe('keys, models and the API refusing', () => {
   });
 
   it('refuses a retired model against api.openai.com before sending, and warns about a retiring one', async () => {
-    const r = await imgcli(['gen', 'fox', '-m', 'dall-e-3', '--base-url', 'https://api.openai.com/v1']);
+    const openai = ['--base-url', 'https://api.openai.com/v1'];
+    const r = await imgcli(['gen', 'fox', '-m', 'dall-e-3', ...openai]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/dall-e-3 was shut down on 2026-05-12.*gpt-image-2/);
+    // Other servers still serve retired models: sent as usual.
     const against = await run(['gen', 'fox', '-m', 'gpt-image-1', '-o', 'f.png']);
     expect(against.exitCode).toBe(0);
+    expect(against.stderr).not.toMatch(/shut down|shuts down/);
+    // Ten days before a shutdown: a warning naming the date, the days left and the replacement; --dry-run sends nothing.
+    const model = modelWhere((m) => m.id === 'gpt-image-1.5');
+    const soon = await imgcli(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 10).toISOString()) });
+    expect(soon.exitCode).toBe(0);
+    expect(soon.stderr).toContain(`warning: ${model.id} shuts down on ${model.shutdown} (in 10 days); use ${model.replacement} instead (-m ${model.replacement}).`);
+    // On the day itself: refused, nothing sent.
+    const gone = await imgcli(['gen', 'fox', '-m', model.id, ...openai], { env: at(`${model.shutdown}T00:00:00Z`) });
+    expect(gone.exitCode).toBe(2);
+    expect(gone.stderr).toContain(`${model.id} was shut down on ${model.shutdown}`);
+    // More than 30 days before: no warning.
+    const early = await imgcli(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 31).toISOString()) });
+    expect(early.stderr).not.toMatch(/shuts down/);
   });
 
   it('sends an unknown model as given, with a notice, and explains a 404', async () => {

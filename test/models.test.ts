@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeDate, parseModelList } from '../src/api/models.js';
 import { catalogRows, mergeRemote, statusText } from '../src/model-catalog.js';
 import { MODELS, modelStatus } from '../src/models.js';
+import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
 import { FAKE_KEY, imgcli } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -33,12 +34,13 @@ describe('imgcli models', () => {
       const line = lines.find((l) => l.startsWith(`${m.id} `));
       expect(line, m.id).toBeDefined();
       expect(line).toContain(m.family);
-      const status = modelStatus(m, new Date());
+      const status = modelStatus(m, PINNED);
       if (status.state === 'current') expect(line).toMatch(/\bcurrent\b/);
       else expect(line).toContain(`${status.state} ${status.shutdown}`);
     }
     expect(lines.find((l) => l.startsWith('dall-e-2 '))).toMatch(/gen,edit,vary\b.*256x256 512x512 1024x1024/);
-    expect(lines.find((l) => l.startsWith('gpt-image-2.5-flare '))).toMatch(/\(gpt-image-2\.5\).*\+WxH.*xhigh max.*prompt up to 32000/);
+    expect(lines.find((l) => l.startsWith('gpt-image-2.5-flare '))).toMatch(/gpt-image-2\.5\).*\+WxH.*xhigh max.*prompt up to 32000/);
+    expect(r.stdout).toContain(`Status on api.openai.com as of ${PINNED.toISOString().slice(0, 10)}`);
     expect(r.stdout).toMatch(/\+WxH \(gpt-image-2 and later\): any WxH: edges multiples of 16/);
     expect(r.stderr).toBe('');
     expect(mock.requests).toHaveLength(0);
@@ -73,7 +75,8 @@ describe('imgcli models --remote', () => {
     expect(doc.base_url).toBe(mock.url);
     const byName = Object.fromEntries(doc.models.map((m) => [m.name, m]));
     expect(byName['gpt-image-2']!.remote).toEqual({ listed: true, differences: [] });
-    expect(byName['gpt-image-1.5']!.remote).toEqual({ listed: true, shutdown_date: '2026-12-01', differences: [] });
+    // Retired on the pinned day, and still served offline (as compatible servers do).
+    expect(byName['gpt-image-1.5']!.remote).toEqual({ listed: true, shutdown_date: '2026-12-01', differences: ['listed by the server, though the table says it shut down on 2026-12-01'] });
     // The offline server, like compatible servers, still serves retired models.
     expect(byName['dall-e-2']!.remote!.differences).toEqual(['listed by the server, though the table says it shut down on 2026-05-12']);
     expect(byName['my-local-model']).toBeUndefined();
@@ -88,13 +91,14 @@ describe('imgcli models --remote', () => {
       { id: 'gpt-4o', object: 'model', created: 1, owned_by: 'system' },
     ];
     mock.enqueueFault({ status: 200, body: { object: 'list', data } });
-    const r = await imgcli(['--base-url', mock.url, 'models', '--remote']);
+    // Before gpt-image-1.5's shutdown, so the only difference for it is the server's date.
+    const r = await imgcli(['--base-url', mock.url, 'models', '--remote'], { env: at(daysBefore(modelWhere((m) => m.id === 'gpt-image-1.5'), 10).toISOString()) });
     expect(r.exitCode).toBe(0);
     const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
     expect(line('gpt-image-2')).toMatch(/\blisted$/);
     expect(line('gpt-image-2.5-sunburst')).toMatch(/not listed \(!\)$/);
     expect(line('gpt-image-1.5')).toMatch(/listed \(!\)$/);
-    expect(line('gpt-image-3')).toMatch(/gpt-image-2\.5\s+gen,edit\s+unknown.*listed \(!\)$/);
+    expect(line('gpt-image-3')).toMatch(/gpt-image-2\.6\s+gen,edit\s+unknown.*listed \(!\)$/);
     expect(line('dall-e-2')).toMatch(/not listed$/);
     expect(r.stdout).toContain('gpt-image-1.5: server shutdown date 2026-11-30; the table says 2026-12-01');
     expect(r.stdout).toContain('gpt-image-2.5-sunburst: not listed by the server');
@@ -147,5 +151,37 @@ describe('merging (in-process)', () => {
     expect(merged.others).toEqual(['whisper-1']);
     expect(statusText(rows.find((r) => r.name === 'gpt-image-1.5')!)).toBe('retiring 2026-12-01 (10 d)');
     expect(statusText(rows.find((r) => r.name === 'gpt-image-1')!)).toBe('retired 2026-10-23');
+  });
+});
+
+describe('status follows the run\'s clock (IMGCLI_NOW), not the day the suite runs', () => {
+  const retiring = modelWhere((m) => m.id === 'gpt-image-1.5');
+
+  it('shows a model as retiring with the days left before its shutdown, and retired on the day', async () => {
+    const before = daysBefore(retiring, 10);
+    const early = JSON.parse((await imgcli(['models', '--json'], { env: at(before.toISOString()) })).stdout) as { status_date: string; models: Row[] };
+    expect(early.status_date).toBe(before.toISOString().slice(0, 10));
+    expect(early.models.find((m) => m.name === retiring.id)).toMatchObject({ status: 'retiring', shutdown_date: retiring.shutdown, days_left: 10 });
+    const onTheDay = JSON.parse((await imgcli(['models', '--json'], { env: at(retiring.shutdown!) })).stdout) as { models: Row[] };
+    expect(onTheDay.models.find((m) => m.name === retiring.id)).toMatchObject({ status: 'retired', replacement: retiring.replacement });
+  });
+
+  it('prints the README table for a date, which the README must match', async () => {
+    const r = await imgcli(['models', '--markdown'], { env: at('2030-01-01') });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('| model | family | gen | edit | vary | status on api.openai.com as of 2030-01-01 |');
+    for (const m of MODELS) expect(r.stdout).toContain(`| \`${m.id}\``);
+    // By 2030 every dated shutdown has passed.
+    for (const m of MODELS.filter((x) => x.shutdown)) expect(r.stdout).toMatch(new RegExp(`\`${m.id.replace(/\./g, '\\.')}\`.*shut down ${m.shutdown}`));
+  });
+
+  it('refuses a malformed IMGCLI_NOW with exit 2, naming the formats it takes', async () => {
+    for (const bad of ['tomorrow', '2026-13-01', '2027-02-29', '2026-12-01T12:00:00', '1796083200']) {
+      const r = await imgcli(['models'], { env: at(bad) });
+      expect(r.exitCode, bad).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`IMGCLI_NOW=${bad} is not a date`);
+      expect(r.stderr).toMatch(/2026-12-01T12:00:00Z/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // --preview under a simulated terminal, in-process: a stand-in stderr with isTTY and columns, the
 // real command line (buildProgram with a Runtime of fakes) and the offline server. What reaches
 // the "terminal" is checked escape by escape; stdout must never see one.
+import { PINNED } from './helpers/clock.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -127,7 +128,7 @@ describe('imgcli gen --preview in a simulated kitty', () => {
       stdin: process.stdin,
       stdout: stdout.stream,
       stderr: stderr.stream,
-      now: () => new Date(),
+      now: () => PINNED,
     } as unknown as Runtime;
     await buildProgram(rt).parseAsync(['node', 'imgcli', '--base-url', mock.url, 'gen', 'a fox', '-q', 'low', '-o', join(dir, 'fox.png'), ...args]);
     return { stdout: stdout.text(), stderr: stderr.text(), files: readdirSync(dir).filter((f) => f !== 'config').sort() };

@@ -20,11 +20,17 @@ function refusal(model: string, fields: Record<string, unknown>): string {
 describe('model table', () => {
   it('holds every model of the reference with a family and status data', () => {
     const ids = MODELS.map((m) => m.id);
-    for (const id of ['gpt-image-2.5-flare', 'gpt-image-2.5-sunburst', 'gpt-image-2', 'gpt-image-1.5', 'gpt-image-1-mini', 'chatgpt-image-latest', 'gpt-image-1', 'dall-e-3', 'dall-e-2']) {
+    for (const id of ['gpt-image-2.6-flare', 'gpt-image-2.6-sunburst', 'gpt-image-2.5-flare', 'gpt-image-2.5-sunburst', 'gpt-image-2', 'gpt-image-1.5', 'gpt-image-1-mini', 'chatgpt-image-latest', 'gpt-image-1', 'dall-e-3', 'dall-e-2']) {
       expect(ids).toContain(id);
     }
     expect(findModel('gpt-image-2.5')?.id).toBe('gpt-image-2.5-flare');
     expect(findModel('gpt-image-2-2026-04-21')?.id).toBe('gpt-image-2');
+    expect(findModel('gpt-image-2.5-flare-2026-09-08')?.id).toBe('gpt-image-2.5-flare');
+    expect(findModel('gpt-image-2.5-sunburst-2026-09-08')?.id).toBe('gpt-image-2.5-sunburst');
+    expect(findModel('gpt-image-1.5-2025-12-16')?.id).toBe('gpt-image-1.5');
+    for (const m of MODELS) expect(m.checked, m.id).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // The models shut down on 2026-12-01 name the 2.6 model OpenAI's deprecations page names.
+    for (const m of MODELS.filter((x) => x.shutdown === '2026-12-01')) expect(m.replacement, m.id).toBe('gpt-image-2.6-flare');
   });
 
   it('computes status from the shutdown date', () => {
@@ -40,23 +46,23 @@ describe('model table', () => {
     const openai = 'https://api.openai.com/v1';
     expect(modelAdvice(resolveModel('dall-e-3'), openai, now).refuse).toMatch(/shut down on 2026-05-12.*gpt-image-2/);
     expect(modelAdvice(resolveModel('dall-e-3'), 'http://localhost:8080/v1', now)).toEqual({});
-    expect(modelAdvice(resolveModel('gpt-image-1.5'), openai, now).warn).toMatch(/2026-12-01 \(in 10 days\)/);
+    expect(modelAdvice(resolveModel('gpt-image-1.5'), openai, now).warn).toMatch(/2026-12-01 \(in 10 days\); use gpt-image-2\.6-flare/);
     expect(modelAdvice(resolveModel('gpt-image-2'), openai, now)).toEqual({});
     expect(modelAdvice(resolveModel('my-local-model'), openai, now).notice).toMatch(/not in imgcli's model table; sending the flags as given/);
   });
 
   it('guesses rules for unknown names from their prefix', () => {
-    expect(resolveModel('gpt-image-3').family).toBe('gpt-image-2.5');
-    expect(resolveModel('chatgpt-image-next').family).toBe('gpt-image-2.5');
+    expect(resolveModel('gpt-image-3').family).toBe('gpt-image-2.6');
+    expect(resolveModel('chatgpt-image-next').family).toBe('gpt-image-2.6');
     expect(resolveModel('dall-e-3-hd').family).toBe('dall-e-3');
     expect(resolveModel('dall-e-9').family).toBe('dall-e-2');
     expect(resolveModel('flux-dev').family).toBe('other');
   });
 
-  it('gives input_fidelity to gpt-image-1 and gpt-image-1.5 edits only', () => {
+  it('gives input_fidelity to gpt-image-1 and gpt-image-1.5 edits only, and low alone to gpt-image-1-mini', () => {
     expect(endpointRules(resolveModel('gpt-image-1.5'), 'edits')?.inputFidelity).toEqual(['low', 'high']);
     expect(endpointRules(resolveModel('gpt-image-1'), 'edits')?.inputFidelity).toBeDefined();
-    expect(endpointRules(resolveModel('gpt-image-1-mini'), 'edits')?.inputFidelity).toBeUndefined();
+    expect(endpointRules(resolveModel('gpt-image-1-mini'), 'edits')?.inputFidelity).toEqual(['low']);
     expect(endpointRules(resolveModel('gpt-image-2'), 'edits')?.inputFidelity).toBeUndefined();
     expect(endpointRules(resolveModel('gpt-image-1.5'), 'generations')?.inputFidelity).toBeUndefined();
     expect(FAMILIES['dall-e-3'].endpoints.edits).toBeUndefined();
@@ -130,5 +136,22 @@ describe('custom sizes', () => {
     const found = customSizeProblem(size, rule);
     if (problem) expect(found).toMatch(problem);
     else expect(found).toBeUndefined();
+  });
+});
+
+describe('input_fidelity refusals say what the API answers', () => {
+  const edit = (model: string, fields: Record<string, unknown>) => () => validateRequest(resolveModel(model), 'edits', { model, prompt: 'a fox', ...fields });
+
+  it('refuses it for gpt-image-2, quoting the 400 the API gives', () => {
+    expect(edit('gpt-image-2', { input_fidelity: 'low' })).toThrow(/--input-fidelity is not accepted by gpt-image-2 for edits \(gpt-image-2 answers 400 invalid_input_fidelity_model\); it is for gpt-image-1\.5, gpt-image-1-mini, gpt-image-1/);
+  });
+
+  it('refuses high for gpt-image-1-mini, and takes low', () => {
+    expect(edit('gpt-image-1-mini', { input_fidelity: 'high' })).toThrow(/--input-fidelity high is not valid for gpt-image-1-mini; use one of low \(gpt-image-1-mini refuses high\)/);
+    expect(edit('gpt-image-1-mini', { input_fidelity: 'low' })).not.toThrow();
+  });
+
+  it('does not offer it to the 2.5 and 2.6 families, whose docs do not list it', () => {
+    for (const id of ['gpt-image-2.5-flare', 'gpt-image-2.6-flare', 'gpt-image-2.6-sunburst']) expect(edit(id, { input_fidelity: 'low' }), id).toThrow(/--input-fidelity is not accepted/);
   });
 });

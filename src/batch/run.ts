@@ -7,7 +7,7 @@ import { openConnection } from '../connect.js';
 import type { Settings } from '../config.js';
 import { BatchFailedError, UsageError } from '../errors.js';
 import type { CollectedJob, Messenger, Runtime } from '../io.js';
-import { estimateRequestCost } from '../prices.js';
+import { estimateRequestCost, PRICED_FAMILIES } from '../prices.js';
 import { executeJob, upToDateResult, type ImagesResult } from '../run-images.js';
 import { fileEntry } from '../output.js';
 import { jobArgv } from './argv.js';
@@ -112,7 +112,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
     const unpriced = prepared.filter((p) => estimateRequestCost(p.collected.job.model, {}) === undefined);
     if (unpriced.length) {
       const lines = unpriced.map((p) => `line ${p.raw.line} (${p.collected.job.model.name})`).join(', ');
-      throw new UsageError(`--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`, 'Drop --max-cost, or use models with a known rate (gpt-image-2, gpt-image-2.5).');
+      throw new UsageError(`--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`, `Drop --max-cost, or use models with a known rate (${PRICED_FAMILIES.join(', ')}).`);
     }
   }
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);

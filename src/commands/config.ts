@@ -8,7 +8,7 @@ const KEYS_HELP = KEY_NAMES.map((k) => `  ${k.padEnd(18)} ${CONFIG_KEYS[k].summa
 
 const EXAMPLES = `
 Examples:
-  $ imgcli config set api-key sk-...                       # or: pbpaste | imgcli config set api-key -
+  $ pbpaste | imgcli config set api-key -                  # the key from stdin: not in shell history
   $ imgcli config set model gpt-image-2.5
   $ imgcli config set size 1536x1024                       # gen uses it where the model takes it
   $ imgcli config set out-dir ~/Pictures/imgcli
@@ -16,8 +16,8 @@ Examples:
   $ imgcli config set --profile azure auth api-key
   $ imgcli config get model
   $ imgcli config list --json
-  $ imgcli config unset --profile azure --all              # remove the whole profile
   $ imgcli --profile azure gen "a lighthouse"               # or IMGCLI_PROFILE=azure
+  $ imgcli config unset --profile azure --all              # remove the whole profile
 
 Keys:
 ${KEYS_HELP}

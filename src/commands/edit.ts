@@ -22,7 +22,7 @@ Examples:
   $ imgcli edit room.jpg --mask-from scribble.png -p "a bookshelf here"   # black in the drawing = edit
   $ imgcli edit room.png --mask mask.png -p "a window onto the sea" -o room-2.png
   $ imgcli edit person.png shirt.png logo.png -p "the person wearing the shirt, logo on the chest"
-  $ imgcli edit portrait.jpg -m gpt-image-1.5 --input-fidelity high -p "studio lighting"
+  $ imgcli --base-url http://localhost:8080/v1 edit portrait.jpg -m gpt-image-1.5 --input-fidelity high -p "studio lighting"
   $ imgcli edit icon.jpg -m dall-e-2 --fit contain --mask-from area.png -p "a gold star" -s 512x512
   $ imgcli edit photo.png -p @brief.txt --json | jq -r '.files[].path'
   $ imgcli edit photo.png -p "a hat" --dry-run             # print the multipart request; send nothing
@@ -54,7 +54,7 @@ export function editCommand(rt: Runtime): Command {
     .addOption(fitOption())
     .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
-    .option('--input-fidelity <level>', 'gpt-image-1 and gpt-image-1.5: low or high (keeps faces and details closer)')
+    .option('--input-fidelity <level>', 'gpt-image-1 and gpt-image-1.5: low or high (keeps faces and details closer); gpt-image-1-mini: low; servers that still have them')
     // Not an edit parameter; registered so the model schema can say so instead of "unknown option".
     .addOption(new Option('--moderation <level>').hideHelp())
     .addHelpText('after', EXAMPLES);

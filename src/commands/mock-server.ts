@@ -37,6 +37,7 @@ export function mockServerCommand(rt: Runtime): Command {
       }
       const { startMockServer } = await import('../mock/server.js');
       const server = await startMockServer({
+        now: rt.now,
         port: opts.port ?? 0,
         host: opts.host,
         latencyMs: opts.latency,

@@ -6,6 +6,7 @@ import type { Runtime } from '../io.js';
 
 interface ModelsFlags extends GlobalFlags {
   json?: boolean;
+  markdown?: boolean;
   remote?: boolean;
   dryRun?: boolean;
 }
@@ -17,8 +18,9 @@ Examples:
   $ imgcli models --remote                         # ask the server (GET /models) and compare
   $ imgcli --profile azure models --remote --json
   $ imgcli models --remote --dry-run               # print the request instead of sending it
+  $ IMGCLI_NOW=2027-01-01 imgcli models            # the statuses on another day
 
-Status is for api.openai.com: there a retired model is refused and one retiring within 30 days
+Status is for api.openai.com on today's date (or the date in IMGCLI_NOW): there a retired model is refused and one retiring within 30 days
 gets a warning. Other servers (Azure, gateways, local servers) may keep serving any of them.
 --remote lists the server's answer next to the table and flags differences (a model not
 listed, a different shutdown date, an image model imgcli does not know).`;
@@ -30,13 +32,16 @@ export function modelsCommand(rt: Runtime): Command {
     .option('--remote', 'also ask the configured server (GET /models) and flag differences')
     .option('--dry-run', 'with --remote: print the request instead of sending it')
     .option('--json', 'print one JSON document on stdout')
+    .option('--markdown', 'print the table as markdown (the README\'s table is made with it)')
     .addHelpText('after', EXAMPLES);
   cmd.action(async (_opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<ModelsFlags>();
-    const { catalogRows, formatCatalog, mergeRemote } = await import('../model-catalog.js');
+    const { catalogRows, formatCatalog, formatMarkdown, mergeRemote } = await import('../model-catalog.js');
     const { FACTS_CHECKED } = await import('../models.js');
-    let rows = catalogRows(rt.now());
-    const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED };
+    const now = rt.now();
+    const date = now.toISOString().slice(0, 10);
+    let rows = catalogRows(now);
+    const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED, status_date: date };
     if (flags.remote) {
       const [{ resolveSettings }, { openConnection, dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
         import('../config.js'),
@@ -65,7 +70,8 @@ export function modelsCommand(rt: Runtime): Command {
       throw new UsageError('models --dry-run only makes sense with --remote: without it nothing is sent');
     }
     if (flags.json) rt.stdout.write(`${JSON.stringify({ ...doc, models: rows }, null, 2)}\n`);
-    else rt.stdout.write(formatCatalog(rows, { remote: Boolean(flags.remote) }));
+    else if (flags.markdown) rt.stdout.write(formatMarkdown(rows, date));
+    else rt.stdout.write(formatCatalog(rows, { remote: Boolean(flags.remote), date }));
   });
   return cmd;
 }

@@ -12,6 +12,7 @@ export interface StoredFile {
 
 export interface AnswerContext {
   origin: string;
+  nowMs: () => number;
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   payload?: SynthPayload;
@@ -100,7 +101,7 @@ export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext)
     const item: Record<string, unknown> = {};
     if (useUrl) {
       const id = randomBytes(8).toString('hex');
-      ctx.files.set(id, { bytes: img.bytes, contentType: img.contentType, expiresAt: Date.now() + ctx.urlTtlMs });
+      ctx.files.set(id, { bytes: img.bytes, contentType: img.contentType, expiresAt: ctx.nowMs() + ctx.urlTtlMs });
       item.url = `${ctx.origin}/files/${id}.${img.format === 'jpeg' ? 'jpg' : img.format}`;
     } else {
       item.b64_json = img.bytes.toString('base64');
@@ -108,7 +109,7 @@ export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext)
     if (input.model.family === 'dall-e-3') item.revised_prompt = `A detailed illustration of ${input.prompt.trim()}`;
     return item;
   });
-  const answer: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
+  const answer: Record<string, unknown> = { created: Math.floor(ctx.nowMs() / 1000), data };
   if (gpt) {
     const first = images[0]!;
     answer.background = input.background === 'transparent' ? 'transparent' : 'opaque';

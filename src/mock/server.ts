@@ -31,6 +31,8 @@ export interface MockOptions {
   payload?: SynthPayload;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
+  /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
+  now?: () => Date;
 }
 
 export type Fault =
@@ -76,6 +78,8 @@ export interface RouteAnswer {
 
 export interface RouteContext {
   origin: string;
+  /** Milliseconds since the epoch on the server's clock. */
+  nowMs: () => number;
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
@@ -120,7 +124,8 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const files = new Map<string, StoredFile>();
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
-  const ctx: RouteContext = { origin: '', files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
+  const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
+  const ctx: RouteContext = { origin: '', nowMs, files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
@@ -174,7 +179,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
         const id = url.pathname.slice('/files/'.length).replace(/\.\w+$/, '');
         const file = files.get(id);
         if (!file) return { status: 404, body: 'BlobNotFound: The specified blob does not exist.', type: 'text/plain' };
-        if (Date.now() > file.expiresAt) {
+        if (nowMs() > file.expiresAt) {
           return { status: 403, body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>', type: 'application/xml' };
         }
         return { status: 200, body: file.bytes, type: file.contentType };

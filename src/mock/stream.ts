@@ -53,7 +53,8 @@ async function partialRender(final: Buffer, step: number, steps: number, format:
  * Every completed event carries the request's whole usage, as the API's do.
  */
 export async function* imageEvents(answer: Record<string, unknown>, family: StreamFamily, partials: number): AsyncGenerator<SseOut> {
-  const created = Number(answer.created ?? Math.floor(Date.now() / 1000));
+  // Answers from imagesAnswer always carry `created`.
+  const created = Number(answer.created);
   const meta = { created_at: created, size: answer.size, quality: answer.quality, background: answer.background, output_format: answer.output_format };
   const data = (answer.data as Array<{ b64_json?: string }> | undefined) ?? [];
   for (const item of data) {

@@ -1,10 +1,11 @@
 // Runs the built CLI the way a user would: a real process, a temp HOME and config dir, no colour,
-// CI=1, a fake key, and never the real environment's OPENAI_* variables.
+// CI=1, a fake key, a pinned clock, and never the real environment's OPENAI_* variables.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
+import { PINNED_NOW } from './clock.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'imgcli.js');
@@ -39,6 +40,9 @@ export function baseEnv(home: string): Record<string, string> {
     IMGCLI_CONFIG_DIR: join(home, 'config'),
     NO_COLOR: '1',
     CI: '1',
+    // The calendar and the time zone are inputs: the suite passes on any day, anywhere.
+    IMGCLI_NOW: PINNED_NOW,
+    TZ: 'UTC',
     OPENAI_API_KEY: FAKE_KEY,
   };
 }
