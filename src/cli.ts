@@ -2,7 +2,7 @@
 // This is the only file that decides exit codes.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, isQuotaError } from './api/errors.js';
-import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config-keys.js';
+import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config/keys.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
 import { batchCommand } from './commands/batch.js';
@@ -13,8 +13,8 @@ import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
 import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
-import { clockFrom } from './clock.js';
-import { useColor, type Runtime } from './io.js';
+import { clockFrom } from './runtime.js';
+import { useColor, type Runtime } from './terminal/io.js';
 import { VERSION } from './version.js';
 
 

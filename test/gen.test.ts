@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
-import { PRICES_CHECKED } from '../src/prices.js';
+import { PRICES_CHECKED } from '../src/models/prices.js';
 
 const mock = useMockServer();
 

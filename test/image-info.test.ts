@@ -1,8 +1,8 @@
 // Sniffing formats and sizes from bytes, and spotting images cut short.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { looksComplete, sniffImage } from '../src/image-info.js';
-import { decodeBase64 } from '../src/save-images.js';
+import { looksComplete, sniffImage } from '../src/image/format.js';
+import { decodeBase64 } from '../src/output/save.js';
 
 const image = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 37, height = 21) =>
   sharp({ create: { width, height, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 1 } } }).toFormat(format).toBuffer();

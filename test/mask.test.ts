@@ -1,7 +1,7 @@
 // src/mask.ts in-process: pixel-exact checks of every mask operation on small inputs.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { buildMask, checkMask, MaskError, previewMask, sameAspect, type MaskOptions, type MaskSource } from '../src/mask.js';
+import { buildMask, checkMask, MaskError, previewMask, sameAspect, type MaskOptions, type MaskSource } from '../src/mask/build.js';
 import { encodePng } from './helpers/png.js';
 import { maskAlpha, pillowL, pngOf, row } from './helpers/images.js';
 

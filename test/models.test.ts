@@ -2,8 +2,8 @@
 // GET /v1/models, merged with the table and differences flagged. Merging is tested in-process too.
 import { describe, expect, it } from 'vitest';
 import { normalizeDate, parseModelList } from '../src/api/models.js';
-import { catalogRows, mergeRemote, statusText } from '../src/model-catalog.js';
-import { MODELS, modelStatus } from '../src/models.js';
+import { catalogRows, mergeRemote, statusText } from '../src/models/catalog.js';
+import { MODELS, modelStatus } from '../src/models/table.js';
 import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
 import { FAKE_KEY, imgcli } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { commitStaged, formatFromOut, numbered, planOutputs, slugify, stageBytes, targetPath, timestamp, writeAtomic } from '../src/output.js';
+import { commitStaged, formatFromOut, numbered, planOutputs, slugify, stageBytes, targetPath, timestamp, writeAtomic } from '../src/output/files.js';
 import { cleanupTemps, tempDir } from './helpers/cli.js';
 
 afterAll(cleanupTemps);

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
-import type { Runtime } from '../src/io.js';
+import type { Runtime } from '../src/terminal/io.js';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { createPreviewer } from '../src/previewer.js';
+import { createPreviewer } from '../src/terminal/previewer.js';
 import { cleanupTemps, FAKE_KEY, tempDir } from './helpers/cli.js';
 
 const ESC = '\x1b';

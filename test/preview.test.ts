@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { detectInlineProtocol, encodeInline, renderPreview, type InlineProtocol } from '../src/preview.js';
+import { detectInlineProtocol, encodeInline, renderPreview, type InlineProtocol } from '../src/terminal/preview.js';
 
 const ESC = '\x1b';
 

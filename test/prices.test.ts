@@ -1,7 +1,7 @@
 // Cost estimates from usage, with the dated rate table.
 import { describe, expect, it } from 'vitest';
-import { resolveModel } from '../src/models.js';
-import { PRICES_CHECKED, estimateCost } from '../src/prices.js';
+import { resolveModel } from '../src/models/table.js';
+import { PRICES_CHECKED, estimateCost } from '../src/models/prices.js';
 
 describe('estimateCost', () => {
   const usage = {

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redactKey, scrubSecret } from '../src/redact.js';
+import { redactKey, scrubSecret } from '../src/api/redact.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 

@@ -1,7 +1,7 @@
 // Every validation rule for every model in the table, end to end: exit 2, a message naming the
 // flag, and zero requests sent. The cases are derived from the table itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODELS, endpointRules, resolveModel, type EndpointRules } from '../src/models.js';
+import { MODELS, endpointRules, resolveModel, type EndpointRules } from '../src/models/table.js';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { cleanupTemps, imgcli } from './helpers/cli.js';
 

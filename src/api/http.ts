@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { request, type Dispatcher, type FormData } from 'undici';
-import { scrubSecret } from '../redact.js';
+import { scrubSecret } from './redact.js';
 import { ApiError, httpError } from './errors.js';
 import { makeDispatcher, type ProxyOptions } from './proxy.js';
 

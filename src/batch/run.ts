@@ -3,18 +3,18 @@
 // one JSON line per finished job.
 import { Readable, Writable } from 'node:stream';
 import { RateGovernor } from '../api/governor.js';
-import { openConnection } from '../connect.js';
-import type { Settings } from '../config.js';
+import { openConnection } from '../jobs/connect.js';
+import type { Settings } from '../config/settings.js';
 import { BatchFailedError, UsageError } from '../errors.js';
-import type { CollectedJob, Messenger, Runtime } from '../io.js';
-import { estimateRequestCost, PRICED_FAMILIES } from '../prices.js';
-import { executeJob, upToDateResult, type ImagesResult } from '../run-images.js';
-import { fileEntry } from '../output.js';
+import type { CollectedJob, Messenger, Runtime } from '../terminal/io.js';
+import { estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
+import { executeJob, upToDateResult, type ImagesResult } from '../jobs/run.js';
+import { fileEntry } from '../output/files.js';
 import { jobArgv } from './argv.js';
 import { badLinesError, type Problem, type RawJob } from './parse.js';
 import { runPool, type Outcome } from './pool.js';
 import { renderProgress, type Tally } from './progress.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './summary.js';
+import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 
 export interface BatchOptions {
   concurrency: number;

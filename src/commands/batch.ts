@@ -1,7 +1,7 @@
 // `imgcli batch`: many images from a JSONL file, validated first, run concurrently.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { GlobalFlags } from '../config.js';
-import type { Runtime } from '../io.js';
+import type { GlobalFlags } from '../config/settings.js';
+import type { Runtime } from '../terminal/io.js';
 import { parseWhole } from './options.js';
 
 const EXAMPLES = `
@@ -91,8 +91,8 @@ export function batchCommand(rt: Runtime): Command {
         import('../errors.js'),
         import('../batch/parse.js'),
         import('../batch/run.js'),
-        import('../config.js'),
-        import('../io.js'),
+        import('../config/settings.js'),
+        import('../terminal/io.js'),
         import('../cli.js'),
       ]);
       if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);

@@ -1,8 +1,8 @@
 // `imgcli config set|get|unset|list|path`: the config file, its defaults and its profiles.
 import { Command } from 'commander';
-import { CONFIG_KEYS, KEY_NAMES } from '../config-keys.js';
-import type { GlobalFlags } from '../config.js';
-import type { Runtime } from '../io.js';
+import { CONFIG_KEYS, KEY_NAMES } from '../config/keys.js';
+import type { GlobalFlags } from '../config/settings.js';
+import type { Runtime } from '../terminal/io.js';
 
 const KEYS_HELP = KEY_NAMES.map((k) => `  ${k.padEnd(18)} ${CONFIG_KEYS[k].summary}`).join('\n');
 
@@ -43,7 +43,7 @@ interface Ctx {
 }
 
 async function context(rt: Runtime, self: Command): Promise<Ctx> {
-  const { readEnv, configDir } = await import('../config.js');
+  const { readEnv, configDir } = await import('../config/settings.js');
   const flag = self.optsWithGlobals<GlobalFlags>().profile;
   const env = readEnv(rt.env);
   return { dir: configDir(env), profile: flag ?? env.IMGCLI_PROFILE, profileFrom: flag !== undefined ? '--profile' : 'IMGCLI_PROFILE' };
@@ -70,11 +70,11 @@ export function configCommand(rt: Runtime): Command {
     .argument('<value>', 'the value, checked like the matching flag')
     .action(async (key: string, value: string, _opts: unknown, self: Command) => {
       const [{ isConfigKey, ValueError }, { updateConfigFile, displayValue }, { UsageError }, { findModel }, { readPrompt, readSecret }] = await Promise.all([
-        import('../config-keys.js'),
-        import('../config-file.js'),
+        import('../config/keys.js'),
+        import('../config/file.js'),
         import('../errors.js'),
-        import('../models.js'),
-        import('../io.js'),
+        import('../models/table.js'),
+        import('../terminal/io.js'),
       ]);
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);
@@ -99,7 +99,7 @@ export function configCommand(rt: Runtime): Command {
     .description('Print the value the config gives a key: the active profile\'s, else the top-level default (the key redacted).')
     .argument('<key>', 'a config key')
     .action(async (key: string, _opts: unknown, self: Command) => {
-      const [{ isConfigKey }, { readConfigFile, displayValue, profileOf }] = await Promise.all([import('../config-keys.js'), import('../config-file.js')]);
+      const [{ isConfigKey }, { readConfigFile, displayValue, profileOf }] = await Promise.all([import('../config/keys.js'), import('../config/file.js')]);
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);
       const file = await readConfigFile(ctx.dir);
@@ -115,7 +115,7 @@ export function configCommand(rt: Runtime): Command {
     .argument('[key]', 'the key to remove (unknown keys too, to repair a file)')
     .option('--all', 'remove every key of the active profile, i.e. the profile itself')
     .action(async (key: string | undefined, opts: { all?: boolean }, self: Command) => {
-      const [{ updateConfigFile }, { UsageError }] = await Promise.all([import('../config-file.js'), import('../errors.js')]);
+      const [{ updateConfigFile }, { UsageError }] = await Promise.all([import('../config/file.js'), import('../errors.js')]);
       const ctx = await context(rt, self);
       if (opts.all && !ctx.profile) throw new UsageError('--all removes a profile; name it with --profile', `To start afresh entirely, delete the file: imgcli config path`);
       if (!opts.all && !key) throw new UsageError('config unset needs a key (or --profile <name> --all)');
@@ -130,7 +130,7 @@ export function configCommand(rt: Runtime): Command {
     .description('List the config: top-level defaults and every profile (only the active one with --profile).')
     .option('--json', 'print one JSON document (the key redacted)')
     .action(async (opts: { json?: boolean }, self: Command) => {
-      const { readConfigFile, profileOf, listDocument, listLines } = await import('../config-file.js');
+      const { readConfigFile, profileOf, listDocument, listLines } = await import('../config/file.js');
       const ctx = await context(rt, self);
       const file = await readConfigFile(ctx.dir);
       const profile = ctx.profile === undefined ? undefined : { name: ctx.profile, values: profileOf(file, ctx.profile, ctx.profileFrom) };
@@ -144,7 +144,7 @@ export function configCommand(rt: Runtime): Command {
     .command('path')
     .description('Print where the config file is (it may not exist yet).')
     .action(async (_opts: unknown, self: Command) => {
-      const { configFilePath } = await import('../config-file.js');
+      const { configFilePath } = await import('../config/file.js');
       rt.stdout.write(`${configFilePath((await context(rt, self)).dir)}\n`);
     });
 

@@ -1,10 +1,10 @@
 // `imgcli edit`: images (and an optional mask) plus a prompt to new images. Parse -> validate ->
 // call -> print; the files are checked by upload.ts, the run and its output are gen's.
 import { Command, Option } from 'commander';
-import type { GlobalFlags } from '../config.js';
+import type { GlobalFlags } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { readPrompt, type Runtime } from '../io.js';
-import { DEFAULT_MODEL } from '../models.js';
+import { readPrompt, type Runtime } from '../terminal/io.js';
+import { DEFAULT_MODEL } from '../models/table.js';
 import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, fitOption, streamFields, streamOptions, type StreamFlags } from './options.js';
 
 interface EditFlags extends GlobalFlags, StreamFlags, ImageFlags {
@@ -61,16 +61,16 @@ export function editCommand(rt: Runtime): Command {
   cmd.action(async (paths: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<EditFlags>();
     const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }, { checkCount }] = await Promise.all([
-      import('../config.js'),
-      import('../request-schema.js'),
-      import('../run-images.js'),
-      import('../output.js'),
-      import('../models.js'),
-      import('../io.js'),
-      import('../upload.js'),
-      import('../image-defaults.js'),
-      import('../params.js'),
-      import('../input-images.js'),
+      import('../config/settings.js'),
+      import('../models/schema.js'),
+      import('../jobs/run.js'),
+      import('../output/files.js'),
+      import('../models/table.js'),
+      import('../terminal/io.js'),
+      import('../upload/form.js'),
+      import('../jobs/defaults.js'),
+      import('../jobs/params.js'),
+      import('../upload/inputs.js'),
     ]);
     const settings = await resolveSettings(flags, rt);
     const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });

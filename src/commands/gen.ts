@@ -1,9 +1,9 @@
 // `imgcli gen`: text to image. Parse -> validate -> call -> print.
 import { Command } from 'commander';
-import { MODELS, DEFAULT_MODEL } from '../models.js';
-import type { GlobalFlags } from '../config.js';
+import { MODELS, DEFAULT_MODEL } from '../models/table.js';
+import type { GlobalFlags } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { readPrompt, type Runtime } from '../io.js';
+import { readPrompt, type Runtime } from '../terminal/io.js';
 import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
 
 interface GenFlags extends GlobalFlags, StreamFlags, ImageFlags {
@@ -57,14 +57,14 @@ export function genCommand(rt: Runtime): Command {
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<GenFlags>();
     const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, { withImageDefaults }, { applyParams }] = await Promise.all([
-      import('../config.js'),
-      import('../request-schema.js'),
-      import('../run-images.js'),
-      import('../output.js'),
-      import('../models.js'),
-      import('../io.js'),
-      import('../image-defaults.js'),
-      import('../params.js'),
+      import('../config/settings.js'),
+      import('../models/schema.js'),
+      import('../jobs/run.js'),
+      import('../output/files.js'),
+      import('../models/table.js'),
+      import('../terminal/io.js'),
+      import('../jobs/defaults.js'),
+      import('../jobs/params.js'),
     ]);
     const settings = await resolveSettings(flags, rt);
     const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });

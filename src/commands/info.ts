@@ -2,7 +2,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { Runtime } from '../io.js';
+import type { Runtime } from '../terminal/io.js';
 import type { Provenance } from '../provenance/index.js';
 
 const EXAMPLES = `
@@ -33,7 +33,7 @@ export function infoCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {
       const { json } = self.opts<{ json?: boolean }>();
-      const [{ readProvenance, isoTime }, { sniffImage, SNIFF_BYTES }] = await Promise.all([import('../provenance/index.js'), import('../image-info.js')]);
+      const [{ readProvenance, isoTime }, { sniffImage, SNIFF_BYTES }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js')]);
       const entries: InfoEntry[] = [];
       const problems: string[] = [];
       // Read every file before printing anything: a bad path fails the run with stdout empty.

@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
-import { formatFromExtension } from '../image-info.js';
-import type { Ellipse, Fit, Rect, Size } from '../mask.js';
+import { formatFromExtension } from '../image/format.js';
+import type { Ellipse, Fit, Rect, Size } from '../mask/build.js';
 
 export interface MaskFlags {
   out?: string;

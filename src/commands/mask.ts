@@ -1,8 +1,8 @@
 // `imgcli mask`: build an edit mask (or check one) with sharp. Parse -> validate -> call -> print.
 import { Command, Option } from 'commander';
-import type { GlobalFlags } from '../config.js';
+import type { GlobalFlags } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import type { Runtime } from '../io.js';
+import type { Runtime } from '../terminal/io.js';
 import { collect, parseEllipse, parseFeather, parseRadius, parseRect, parseSize, parseThreshold, planMask, readInput, type MaskFlags } from './mask-flags.js';
 
 const EXAMPLES = `
@@ -52,7 +52,7 @@ export function maskCommand(rt: Runtime): Command {
   cmd.action(async (input: string | undefined, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<MaskFlags & GlobalFlags>();
     const plan = planMask(input, flags);
-    const [mask, { availableParallelism }, { createMessenger, useColor }, output] = await Promise.all([import('../mask.js'), import('node:os'), import('../io.js'), import('../output.js')]);
+    const [mask, { availableParallelism }, { createMessenger, useColor }, output] = await Promise.all([import('../mask/build.js'), import('node:os'), import('../terminal/io.js'), import('../output/files.js')]);
     mask.useAllCores(availableParallelism());
     const say = await createMessenger(rt, { quiet: flags.quiet, verbose: flags.verbose, color: useColor(flags.color, rt) });
     const guard = <T>(p: Promise<T>, file: string, flag: string) => p.catch((err: unknown) => rethrow(err, mask.MaskError, file, flag));
@@ -102,7 +102,7 @@ export function maskCommand(rt: Runtime): Command {
 const round = (n: number) => Math.round(n * 100) / 100;
 const pct = (n: number) => `${round(n)}%`;
 
-type Verdict = Awaited<ReturnType<typeof import('../mask.js').checkMask>>;
+type Verdict = Awaited<ReturnType<typeof import('../mask/build.js').checkMask>>;
 
 function verdictDocument(file: string, v: Verdict) {
   const editable = v.editablePercent === null ? null : round(v.editablePercent);
@@ -119,7 +119,7 @@ const CHECK_HINTS: Record<Verdict['problems'][number]['code'], (file: string, li
 };
 
 /** MaskErrors are the user's inputs being wrong: name the file or flag and say what to do. */
-function rethrow(err: unknown, MaskError: typeof import('../mask.js').MaskError, file: string, flag: string): never {
+function rethrow(err: unknown, MaskError: typeof import('../mask/build.js').MaskError, file: string, flag: string): never {
   if (!(err instanceof MaskError)) throw err;
   const subject = file ? `${flag === '<input>' ? '' : `${flag} `}${file} ` : '';
   switch (err.code) {

@@ -1,8 +1,8 @@
 // `imgcli models`: the model table (status, endpoints, sizes, qualities, limits), optionally
 // merged with what the configured server lists at GET /models.
 import { Command } from 'commander';
-import type { GlobalFlags } from '../config.js';
-import type { Runtime } from '../io.js';
+import type { GlobalFlags } from '../config/settings.js';
+import type { Runtime } from '../terminal/io.js';
 
 interface ModelsFlags extends GlobalFlags {
   json?: boolean;
@@ -36,18 +36,18 @@ export function modelsCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES);
   cmd.action(async (_opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<ModelsFlags>();
-    const { catalogRows, formatCatalog, formatMarkdown, mergeRemote } = await import('../model-catalog.js');
-    const { FACTS_CHECKED } = await import('../models.js');
+    const { catalogRows, formatCatalog, formatMarkdown, mergeRemote } = await import('../models/catalog.js');
+    const { FACTS_CHECKED } = await import('../models/table.js');
     const now = rt.now();
     const date = now.toISOString().slice(0, 10);
     let rows = catalogRows(now);
     const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED, status_date: date };
     if (flags.remote) {
       const [{ resolveSettings }, { openConnection, dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
-        import('../config.js'),
-        import('../connect.js'),
+        import('../config/settings.js'),
+        import('../jobs/connect.js'),
         import('../api/models.js'),
-        import('../io.js'),
+        import('../terminal/io.js'),
         import('../api/http.js'),
       ]);
       const settings = await resolveSettings(flags, rt);

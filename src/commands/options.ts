@@ -2,10 +2,10 @@
 // spelled, parsed and described in one place. Commander parses; the model schema decides.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { formatFromExtension } from '../image-info.js';
-import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models.js';
-import { parseParam, type Param } from '../params.js';
-import type { StreamOptions } from '../stream-images.js';
+import { formatFromExtension } from '../image/format.js';
+import { DEFAULT_MODEL, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import { parseParam, type Param } from '../jobs/params.js';
+import type { StreamOptions } from '../jobs/stream.js';
 
 export function parseWhole(flag: string) {
   return (value: string): number => {

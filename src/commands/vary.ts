@@ -2,10 +2,10 @@
 // do not, so they are asked through edits with a built-in prompt. Which one comes from the table.
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
-import type { GlobalFlags } from '../config.js';
+import type { GlobalFlags } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { readPrompt, type Runtime } from '../io.js';
-import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models.js';
+import { readPrompt, type Runtime } from '../terminal/io.js';
+import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models/table.js';
 import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, fitOption } from './options.js';
 
 interface VaryFlags extends GlobalFlags, ImageFlags {
@@ -65,15 +65,15 @@ export function varyCommand(rt: Runtime): Command {
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<VaryFlags>();
     const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, upload, { withImageDefaults }, { paramsAsFormFields }] = await Promise.all([
-      import('../config.js'),
-      import('../request-schema.js'),
-      import('../run-images.js'),
-      import('../output.js'),
-      import('../models.js'),
-      import('../io.js'),
-      import('../upload.js'),
-      import('../image-defaults.js'),
-      import('../params.js'),
+      import('../config/settings.js'),
+      import('../models/schema.js'),
+      import('../jobs/run.js'),
+      import('../output/files.js'),
+      import('../models/table.js'),
+      import('../terminal/io.js'),
+      import('../upload/form.js'),
+      import('../jobs/defaults.js'),
+      import('../jobs/params.js'),
     ]);
     const settings = await resolveSettings(flags, rt);
     const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });

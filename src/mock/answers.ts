@@ -1,7 +1,7 @@
 // Builds successful Images API answers from synthesized pictures: b64_json for GPT models, URLs
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { randomBytes } from 'node:crypto';
-import type { ResolvedModel } from '../models.js';
+import type { ResolvedModel } from '../models/table.js';
 import { parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
 
 export interface StoredFile {

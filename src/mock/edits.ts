@@ -2,8 +2,8 @@
 // parsed and judged like api.openai.com does (field names incl. image[], content types, counts,
 // sizes, masks, the dall-e-2 rules), then answered with pictures derived from the first image.
 import sharp from 'sharp';
-import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image-info.js';
-import type { Endpoint, EndpointRules, ResolvedModel } from '../models.js';
+import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
+import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js';
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';

@@ -1,6 +1,6 @@
 // GET /v1/models and GET /v1/models/{id} on the offline server: the model table as api.openai.com
 // lists it (`shutdown_date` as a Unix time where known), plus the server's extra models.
-import { MODELS } from '../models.js';
+import { MODELS } from '../models/table.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './server.js';
 
 // A fixed creation time keeps answers stable between runs.

@@ -1,7 +1,7 @@
 // How api.openai.com judges a request body, answered in its own error shape. It reads the same
 // model table as the CLI, so the offline server and the client agree on what each model takes.
-import { customSizeProblem } from '../request-schema.js';
-import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models.js';
+import { customSizeProblem } from '../models/schema.js';
+import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 
 export interface ApiErrorBody {
   status: number;

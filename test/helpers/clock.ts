@@ -1,6 +1,6 @@
 // The suite's calendar. Every spawned CLI runs with IMGCLI_NOW pinned to PINNED_NOW (see cli.ts),
 // and in-process tests pass dates explicitly: nothing depends on the day the suite runs.
-import { MODELS, type ModelInfo } from '../../src/models.js';
+import { MODELS, type ModelInfo } from '../../src/models/table.js';
 
 /** The day the model table was last checked: what the CLI sees in every spawned test. */
 export const PINNED_NOW = '2026-12-01T12:00:00Z';

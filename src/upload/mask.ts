@@ -2,10 +2,10 @@
 // --mask-from <drawing> built in memory by the same code as `imgcli mask`, sized to the first
 // image. Either way the bytes are read once and sent from memory (a mask is under 4 MB).
 import { readFile, stat } from 'node:fs/promises';
-import { UsageError } from './errors.js';
-import type { Messenger } from './io.js';
-import { buildMask, checkMask, MaskError, MAX_MASK_BYTES, type MaskProblemCode } from './mask.js';
-import { megabytes, unreadable, type ImageFit, type InputImage } from './input-images.js';
+import { UsageError } from '../errors.js';
+import type { Messenger } from '../terminal/io.js';
+import { buildMask, checkMask, MaskError, MAX_MASK_BYTES, type MaskProblemCode } from '../mask/build.js';
+import { megabytes, unreadable, type ImageFit, type InputImage } from './inputs.js';
 
 const pct = (n: number) => `${Math.round(n * 100) / 100}%`;
 

@@ -4,12 +4,12 @@
 import { openAsBlob } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { FormData } from 'undici';
-import { UsageError } from './errors.js';
-import { fitMask, maskFromDrawing, maskFromFile } from './edit-mask.js';
-import { CONTENT_TYPES, sniffImage, type ImageFormat } from './image-info.js';
-import { fitSquare, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './input-images.js';
-import type { Messenger } from './io.js';
-import type { EndpointRules, ResolvedModel } from './models.js';
+import { UsageError } from '../errors.js';
+import { fitMask, maskFromDrawing, maskFromFile } from './mask.js';
+import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
+import { fitSquare, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './inputs.js';
+import type { Messenger } from '../terminal/io.js';
+import type { EndpointRules, ResolvedModel } from '../models/table.js';
 
 export interface UploadPart {
   field: string;

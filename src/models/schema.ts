@@ -1,7 +1,7 @@
 // One zod schema per model per endpoint, derived from the table in models.ts. It accepts or
 // rejects a whole request body before any file is read or any byte is sent.
 import { z } from 'zod';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import {
   FAMILIES,
   FLAG_FOR_FIELD,
@@ -12,7 +12,7 @@ import {
   type EndpointRules,
   type Family,
   type ResolvedModel,
-} from './models.js';
+} from './table.js';
 
 /** A request body in the API's own field names; undefined means "not set by the user". */
 export type RequestFields = Record<string, unknown>;

@@ -1,13 +1,13 @@
 // Connecting to the API: the Connection for the configured server (auth header, Azure query,
 // proxy, timeouts, retries), the offline server for --mock, and --dry-run's request preview.
-import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection, type RequestSpec } from './api/http.js';
-import { proxyFor } from './api/proxy.js';
-import type { Settings } from './config.js';
-import { MissingKeyError } from './errors.js';
-import type { Messenger, Runtime } from './io.js';
-import { redactKey, redactUrlCredentials } from './redact.js';
+import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection, type RequestSpec } from '../api/http.js';
+import { proxyFor } from '../api/proxy.js';
+import type { Settings } from '../config/settings.js';
+import { MissingKeyError } from '../errors.js';
+import type { Messenger, Runtime } from '../terminal/io.js';
+import { redactKey, redactUrlCredentials } from '../api/redact.js';
 import { queryFor } from './route.js';
-import { USER_AGENT } from './version.js';
+import { USER_AGENT } from '../version.js';
 
 export interface OpenConnection {
   conn: Connection;
@@ -52,7 +52,7 @@ function logSettings(settings: Settings, say: Messenger, baseUrl: string): void 
 export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
   keepWasmBaseline();
   if (settings.mock) {
-    const { startMockServer } = await import('./mock/server.js');
+    const { startMockServer } = await import('../mock/server.js');
     const server = await startMockServer({ now: rt.now });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);

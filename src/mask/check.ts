@@ -1,7 +1,7 @@
 // Verdicts on existing masks (would the API accept this file?) and previews for people.
 // Returns data; printing is the command's business.
 import sharp from 'sharp';
-import { fromPlane, MaskError, raw1, readAlpha, readMetadata, toPlane, zeroPercent, type Size } from './mask-plane.js';
+import { fromPlane, MaskError, raw1, readAlpha, readMetadata, toPlane, zeroPercent, type Size } from './plane.js';
 
 /** The API's limit on the mask upload (the reference says "under 4 MB"; read as MiB). */
 export const MAX_MASK_BYTES = 4 * 1024 * 1024;

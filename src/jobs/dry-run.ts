@@ -1,8 +1,8 @@
 // --dry-run: the request an API command would send, described instead of sent. Built from the
 // same Connection and RequestSpec as a real send (buildUrl, headersFor), so what it shows is
 // what would go out; the key is redacted, and the curl command reads it from $OPENAI_API_KEY.
-import { buildUrl, headersFor, type Connection, type RequestSpec } from './api/http.js';
-import { redactKey } from './redact.js';
+import { buildUrl, headersFor, type Connection, type RequestSpec } from '../api/http.js';
+import { redactKey } from '../api/redact.js';
 
 export interface FormFieldPreview {
   name: string;

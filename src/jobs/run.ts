@@ -1,23 +1,23 @@
 // The path every image command shares once its request is validated: check the model and the
 // destination, connect (to the offline server with --mock), send, save, report.
 import { tmpdir } from 'node:os';
-import { ApiError } from './api/errors.js';
-import type { Connection, RequestSpec } from './api/http.js';
-import { createImages, type ImagesEndpoint, type Usage } from './api/images.js';
-import type { Settings } from './config.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './batch/summary.js';
+import { ApiError } from '../api/errors.js';
+import type { Connection, RequestSpec } from '../api/http.js';
+import { createImages, type ImagesEndpoint, type Usage } from '../api/images.js';
+import type { Settings } from '../config/settings.js';
+import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import { dryRun, openConnection } from './connect.js';
-import { OutOfDateError, PartialFailureError, UsageError } from './errors.js';
-import { startSpinner, type Messenger, type Runtime } from './io.js';
-import { experimentalSize, modelAdvice, type ResolvedModel } from './models.js';
-import { estimateCost, type CostEstimate } from './prices.js';
+import { OutOfDateError, PartialFailureError, UsageError } from '../errors.js';
+import { startSpinner, type Messenger, type Runtime } from '../terminal/io.js';
+import { experimentalSize, modelAdvice, type ResolvedModel } from '../models/table.js';
+import { estimateCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
-import { SpillFiles } from './spill.js';
-import { prepareDestination, printResult, type OutputPlan } from './output.js';
-import type { Previewer } from './previewer.js';
-import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from './save-images.js';
-import type { StreamOptions } from './stream-images.js';
-import { checkFreshness, fingerprintOf, stamper, type RequestRecord, type StampContext } from './up-to-date.js';
+import { SpillFiles } from '../output/spill.js';
+import { prepareDestination, printResult, type OutputPlan } from '../output/files.js';
+import type { Previewer } from '../terminal/previewer.js';
+import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
+import type { StreamOptions } from './stream.js';
+import { checkFreshness, fingerprintOf, stamper, type RequestRecord, type StampContext } from './freshness.js';
 
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
@@ -131,7 +131,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {
-    const { runStream } = await import('./stream-images.js');
+    const { runStream } = await import('./stream.js');
     const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
     return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
   }
@@ -170,7 +170,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
 
 /** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */
 async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
-  const { createPreviewer } = await import('./previewer.js');
+  const { createPreviewer } = await import('../terminal/previewer.js');
   return createPreviewer(rt.stderr, rt.env, say.warn);
 }
 

@@ -1,15 +1,15 @@
 // From an Images API answer to files on disk: decode base64 or download URLs at once (they
 // expire after 60 minutes), check what the bytes really are, and write each image atomically.
 import { request, type Dispatcher } from 'undici';
-import { ApiError } from './api/errors.js';
-import { discardBody, dispatcherFor } from './api/http.js';
-import type { ImageItem } from './api/images.js';
-import { ResponseError } from './errors.js';
+import { ApiError } from '../api/errors.js';
+import { discardBody, dispatcherFor } from '../api/http.js';
+import type { ImageItem } from '../api/images.js';
+import { ResponseError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
-import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from './image-info.js';
+import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { plannedCount, commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './output.js';
+import { plannedCount, commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './files.js';
 
 /** The largest image download we accept; real ones are a few MB. */
 export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;

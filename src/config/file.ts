@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Conf from 'conf';
-import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './config-keys.js';
-import { UsageError } from './errors.js';
-import { redactKey } from './redact.js';
+import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './keys.js';
+import { UsageError } from '../errors.js';
+import { redactKey } from '../api/redact.js';
 
 export interface ConfigFile {
   path: string;

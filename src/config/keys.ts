@@ -1,7 +1,7 @@
 // The settings `imgcli config` stores, each with the rule its value must follow. The same rules
 // check `config set`, the config file when it is read, and (timeout, max-retries) the flags.
 // Light at import time: cli.ts uses the number rules for its argParsers.
-import { FAMILIES, type EndpointRules, type Family } from './models.js';
+import { FAMILIES, type EndpointRules, type Family } from '../models/table.js';
 
 export type ConfigValue = string | number;
 
@@ -84,7 +84,7 @@ async function parseSize(value: string): Promise<string> {
   const v = value.trim().toLowerCase();
   const listed = knownValues((r) => r.sizes);
   if (listed.includes(v)) return v;
-  const { customSizeProblem } = await import('./request-schema.js');
+  const { customSizeProblem } = await import('../models/schema.js');
   const custom = FAMILIES['gpt-image-2'].endpoints.generations?.customSize;
   const problem = custom ? customSizeProblem(v, custom) : 'no model takes custom sizes';
   if (problem) throw new ValueError(`${problem}; or use one of ${listed.join(', ')}`);

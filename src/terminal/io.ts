@@ -1,7 +1,7 @@
 // Streams, TTY and colour detection, the spinner factory, and reading a prompt from words,
 // stdin or a file. Light at import time: ora and chalk load only when used.
 import { readFile } from 'node:fs/promises';
-import { InterruptedError, UsageError } from './errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 
 /** What a command may touch of the process; built once in cli.ts, replaceable in tests. */
 export interface Runtime {
@@ -17,8 +17,8 @@ export interface Runtime {
 
 /** A validated job with the settings and messenger it was built with (see batch). */
 export interface CollectedJob {
-  job: import('./run-images.js').ImagesJob;
-  settings: import('./config.js').Settings;
+  job: import('../jobs/run.js').ImagesJob;
+  settings: import('../config/settings.js').Settings;
   say: Messenger;
 }
 

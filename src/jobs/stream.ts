@@ -2,15 +2,15 @@
 // --no-partials) and previewed, each completed image is saved like any other, and progress goes
 // to stderr. Images the stream did not finish leave no files behind, partials included.
 import { unlink } from 'node:fs/promises';
-import { ApiError } from './api/errors.js';
-import type { ImageStreamEvent } from './api/image-stream.js';
-import type { Connection, ResponseHead } from './api/http.js';
-import { streamImages, type ImagesRequest, type Usage } from './api/images.js';
-import { ResponseError } from './errors.js';
-import { startSpinner, type Messenger, type Runtime, type Spinner } from './io.js';
-import type { OutputPlan } from './output.js';
-import type { Previewer } from './previewer.js';
-import { decodeBase64, saveBytes, saveImages, savePartial, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from './save-images.js';
+import { ApiError } from '../api/errors.js';
+import type { ImageStreamEvent } from '../api/image-stream.js';
+import type { Connection, ResponseHead } from '../api/http.js';
+import { streamImages, type ImagesRequest, type Usage } from '../api/images.js';
+import { ResponseError } from '../errors.js';
+import { startSpinner, type Messenger, type Runtime, type Spinner } from '../terminal/io.js';
+import type { OutputPlan } from '../output/files.js';
+import type { Previewer } from '../terminal/previewer.js';
+import { decodeBase64, saveBytes, saveImages, savePartial, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
 
 export interface StreamOptions {
   /** The request's partial_images: how many partials to expect per image. */

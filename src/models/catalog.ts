@@ -1,7 +1,7 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
-import type { RemoteModelInfo } from './api/models.js';
-import { DEFAULT_MODEL, FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './models.js';
+import type { RemoteModelInfo } from '../api/models.js';
+import { DEFAULT_MODEL, FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './table.js';
 
 export interface CatalogRow {
   name: string;

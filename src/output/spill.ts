@@ -2,10 +2,10 @@
 // api/b64-extract.ts), so memory holds one chunk instead of every image at once.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Sink } from './api/b64-extract.js';
-import { PLACEHOLDER } from './api/b64-extract.js';
-import { ResponseError } from './errors.js';
-import { claimTemp, discardStaged, targetPath, type OutputPlan } from './output.js';
+import type { Sink } from '../api/b64-extract.js';
+import { PLACEHOLDER } from '../api/b64-extract.js';
+import { ResponseError } from '../errors.js';
+import { claimTemp, discardStaged, targetPath, type OutputPlan } from './files.js';
 
 export class SpillFiles implements Sink {
   private files = new Map<number, { path: string; fd?: number }>();

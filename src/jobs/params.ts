@@ -2,8 +2,8 @@
 // own options. Values are JSON when they parse as JSON (42, true, {"a":1}), text otherwise,
 // and are sent exactly as given. Fields that have a flag are refused: the flag validates them.
 import { InvalidArgumentError } from 'commander';
-import { UsageError } from './errors.js';
-import { FLAG_FOR_FIELD } from './models.js';
+import { UsageError } from '../errors.js';
+import { FLAG_FOR_FIELD } from '../models/table.js';
 
 export type Param = [key: string, value: unknown];
 

@@ -4,7 +4,7 @@
 // anti-aliases (grey edges) and approximates ellipses with Bezier curves, while a mask wants a
 // hard, exactly specified edge: a pixel is inside when its centre is. One fill per row, so the
 // cost is per row, not per pixel.
-import { MaskError, type Plane, type Size } from './mask-plane.js';
+import { MaskError, type Plane, type Size } from './plane.js';
 
 /** x, y = top-left corner; all whole pixels. */
 export interface Rect {

@@ -2,13 +2,13 @@
 // flag > environment > active profile > config defaults > built-in default.
 // The environment is read once, through zod; the config file through conf, loaded lazily.
 import { z } from 'zod';
-import { parseBaseUrl, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues } from './config-keys.js';
-import { defaultConfigDir, profileOf, readConfigFile } from './config-file.js';
-import { UsageError } from './errors.js';
-import { DEFAULT_MODEL } from './models.js';
-import type { Runtime } from './io.js';
+import { parseBaseUrl, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues } from './keys.js';
+import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_MODEL } from '../models/table.js';
+import type { Runtime } from '../terminal/io.js';
 
-export { redactKey } from './redact.js';
+export { redactKey } from '../api/redact.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_TIMEOUT_S = 600;

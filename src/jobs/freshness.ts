@@ -2,11 +2,11 @@
 // with unchanged inputs can see that its outputs are up to date and send nothing. Also builds
 // the provenance record that goes into each file.
 import { readFile } from 'node:fs/promises';
-import { sniffImage, type ImageFormat } from './image-info.js';
-import type { OutputPlan } from './output.js';
-import { embedProvenance, readProvenance, requestFingerprint, ProvenanceError, type Provenance } from './provenance/index.js';
-import type { SavedFile } from './save-images.js';
-import { VERSION } from './version.js';
+import { sniffImage, type ImageFormat } from '../image/format.js';
+import type { OutputPlan } from '../output/files.js';
+import { embedProvenance, readProvenance, requestFingerprint, ProvenanceError, type Provenance } from '../provenance/index.js';
+import type { SavedFile } from '../output/save.js';
+import { VERSION } from '../version.js';
 
 /** What a request is made of, for its fingerprint and its provenance record. */
 export interface RequestRecord {

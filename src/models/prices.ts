@@ -1,6 +1,6 @@
 // Token prices as dated data beside the model table (reference section 10). Estimates only:
 // prices change, and models without a rate here report no cost rather than a guess.
-import type { Family, ResolvedModel } from './models.js';
+import type { Family, ResolvedModel } from './table.js';
 
 export const PRICES_CHECKED = '2026-12-01';
 

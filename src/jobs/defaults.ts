@@ -1,11 +1,11 @@
 // The config defaults for image flags (size, quality, format, out-dir), applied in one place for
 // gen, edit and vary. A flag always wins. A default the chosen model does not take is left out
 // (said under --verbose) instead of failing the run: defaults are preferences, flags are orders.
-import type { ImageDefaults } from './config.js';
-import type { Messenger } from './io.js';
-import { endpointRules, type Endpoint, type ResolvedModel } from './models.js';
-import { formatFromOut } from './output.js';
-import { customSizeProblem } from './request-schema.js';
+import type { ImageDefaults } from '../config/settings.js';
+import type { Messenger } from '../terminal/io.js';
+import { endpointRules, type Endpoint, type ResolvedModel } from '../models/table.js';
+import { formatFromOut } from '../output/files.js';
+import { customSizeProblem } from '../models/schema.js';
 
 export interface ImageFlagValues {
   size?: string;

@@ -6,12 +6,12 @@
 // file look right in a viewer (black = edit). That is the classic Pillow recipe
 // (L = img.convert("L"); rgba = L.convert("RGBA"); rgba.putalpha(L)) generalised.
 import sharp, { type Matrix3x3 } from 'sharp';
-import { countValue, decoding, fromPlane, MaskError, raw1, readAlpha, readMetadata, toPlane, zeroPercent, type Plane, type Size } from './mask-plane.js';
-import { drawShapes, type Ellipse, type Rect } from './mask-shapes.js';
+import { countValue, decoding, fromPlane, MaskError, raw1, readAlpha, readMetadata, toPlane, zeroPercent, type Plane, type Size } from './plane.js';
+import { drawShapes, type Ellipse, type Rect } from './shapes.js';
 
-export { MaskError, readMetadata, type MaskErrorCode, type Plane, type Size } from './mask-plane.js';
-export { formatEllipse, formatRect, type Ellipse, type Rect } from './mask-shapes.js';
-export { checkMask, MAX_MASK_BYTES, previewMask, type MaskProblem, type MaskProblemCode, type MaskVerdict } from './mask-check.js';
+export { MaskError, readMetadata, type MaskErrorCode, type Plane, type Size } from './plane.js';
+export { formatEllipse, formatRect, type Ellipse, type Rect } from './shapes.js';
+export { checkMask, MAX_MASK_BYTES, previewMask, type MaskProblem, type MaskProblemCode, type MaskVerdict } from './check.js';
 
 export type Fit = 'stretch' | 'contain' | 'cover';
 

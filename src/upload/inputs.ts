@@ -5,9 +5,9 @@
 import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
-import { UsageError } from './errors.js';
-import { formatFromExtension, sniffImage, SNIFF_BYTES } from './image-info.js';
-import type { FileRule, ResolvedModel } from './models.js';
+import { UsageError } from '../errors.js';
+import { formatFromExtension, sniffImage, SNIFF_BYTES } from '../image/format.js';
+import type { FileRule, ResolvedModel } from '../models/table.js';
 
 export type ImageFit = 'contain' | 'cover';
 

@@ -5,8 +5,8 @@ import { createWriteStream, unlinkSync } from 'node:fs';
 import { access, constants, link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { UsageError } from './errors.js';
-import { EXTENSIONS, formatFromExtension, type ImageFormat } from './image-info.js';
+import { UsageError } from '../errors.js';
+import { EXTENSIONS, formatFromExtension, type ImageFormat } from '../image/format.js';
 
 /** Temp files still on disk; removed on error, on Ctrl-C, and at exit as a last resort. */
 const liveTemps = new Set<string>();
