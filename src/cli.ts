@@ -14,7 +14,8 @@ import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
 import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
 import { clockFrom } from './runtime.js';
-import { useColor, type Runtime } from './terminal/io.js';
+import { useColor } from './terminal/messenger.js';
+import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
 

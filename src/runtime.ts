@@ -1,7 +1,23 @@
-// The run's calendar: one "now" for model status, file names, provenance and everything else
-// that depends on the date. IMGCLI_NOW pins it, so a build (or a test) gives the same answers
-// on any day. Durations (timeouts, retry waits, elapsed times) always use the real clock.
+// What a command may touch of the process (streams, environment, abort signal, clock), built once
+// in cli.ts and replaceable in tests; and the run's calendar. IMGCLI_NOW pins "now", so a build (or
+// a test) gives the same model status, file names and provenance times on any day. Durations
+// (timeouts, retry waits, elapsed times) always use the real clock.
 import { UsageError } from './errors.js';
+
+/** What a command may touch of the process; built once in cli.ts, replaceable in tests. */
+export interface Runtime {
+  signal: AbortSignal;
+  env: Record<string, string | undefined>;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  now: () => Date;
+}
+
+export function isCI(env: Runtime['env']): boolean {
+  return Boolean(env.CI) && env.CI !== 'false' && env.CI !== '0';
+}
+
 
 export const NOW_VARIABLE = 'IMGCLI_NOW';
 

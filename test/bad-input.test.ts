@@ -112,7 +112,8 @@ const CORPUS: Array<[string[], RegExp]> = [
   [['edit', 'square.png', '-p', 'x', '--input-fidelity', 'high'], /--input-fidelity/],
   [['edit', 'square.png', '-p', 'x', '--input-fidelity', 'max', '-m', 'gpt-image-1.5'], /--input-fidelity max/],
   [['edit', 'square.png', '-p', 'x', '--moderation', 'low'], /--moderation/],
-  [['edit', 'square.png', '-p', 'x', '--style', 'vivid'], /unknown option '--style'/],
+  // Every field is a flag of every image command; one no edit model takes is explained, not unknown.
+  [['edit', 'square.png', '-p', 'x', '--style', 'vivid'], /--style is not accepted by gpt-image-2 for edits; it is for generations only/],
   [['edit', 'square.png', '-p', 'x', '-m', 'dall-e-3'], /dall-e-3/],
   [['edit', 'square.png', '-p', 'x', '--fit', 'stretch'], /--fit/],
   [['edit', 'square.png', '-p', 'x', '-n', '0'], /--count 0/],
@@ -132,7 +133,8 @@ const CORPUS: Array<[string[], RegExp]> = [
   [['vary', 'photo.jpg', '-m', 'dall-e-2'], /photo\.jpg/],
   [['vary', 'square.png', '-m', 'dall-e-2', '-s', '1536x1024'], /--size 1536x1024/],
   [['vary', 'square.png', '-m', 'dall-e-2', '-n', '11'], /--count 11/],
-  [['vary', 'square.png', '-q', 'high'], /unknown option '-q'/],
+  // vary takes what its models take: -q goes through edits for GPT models, not to dall-e-2's variations.
+  [['vary', 'square.png', '-m', 'dall-e-2', '-q', 'high'], /--quality is not accepted by dall-e-2 for variations/],
   [['vary', 'square.png', '--fit', 'fill'], /--fit/],
   [['vary', 'square.png', '--response-format', 'url'], /--response-format/],
   // mask

@@ -105,7 +105,7 @@ describe('examples', () => {
     const lines = readmeExamples();
     expect(lines.length).toBeGreaterThan(40);
     await runExamples(lines, 'README');
-  });
+  }, 300_000);
 
   it('the README: the Makefile recipe builds its targets', async () => {
     const make = /```make\n([\s\S]*?)```/.exec(README)?.[1];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
-import type { Runtime } from '../src/terminal/io.js';
+import type { Runtime } from '../src/runtime.js';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { createPreviewer } from '../src/terminal/previewer.js';
 import { cleanupTemps, FAKE_KEY, tempDir } from './helpers/cli.js';

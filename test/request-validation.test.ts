@@ -1,7 +1,8 @@
 // The per-model request schemas, in-process: every rule of the reference's section 3.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { FAMILIES, MODELS, endpointRules, modelAdvice, modelStatus, resolveModel, findModel } from '../src/models/table.js';
+import { modelAdvice } from '../src/models/advice.js';
+import { FAMILIES, MODELS, endpointRules, modelStatus, resolveModel, findModel } from '../src/models/table.js';
 import { customSizeProblem, validateRequest } from '../src/models/schema.js';
 
 const gen = (model: string, fields: Record<string, unknown>) =>

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VARIATION_PROMPT } from '../src/commands/vary.js';
+import { VARIATION_PROMPT } from '../src/jobs/build.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';

@@ -1,8 +1,9 @@
 // Reads a jobs file: one job per line, either a bare JSON string (a prompt for gen) or an object
 // with "command" and any flag of that command. Every problem is reported with its line number.
 import { UsageError } from '../errors.js';
+import { IMAGE_FIELDS, offeredBy, type ImageCommand } from '../models/fields.js';
 
-export type BatchCommand = 'gen' | 'edit' | 'vary';
+export type BatchCommand = ImageCommand;
 
 export interface RawJob {
   /** 1-based line number in the jobs file. */
@@ -12,12 +13,19 @@ export interface RawJob {
   flags: Record<string, unknown>;
 }
 
-/** The keys a job may set, per command, in commander's names; anything else is a typo worth reporting. */
-export const JOB_KEYS: Record<BatchCommand, readonly string[]> = {
-  gen: ['prompt', 'model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'param'],
-  edit: ['prompt', 'image', 'images', 'param', 'model', 'count', 'size', 'quality', 'background', 'format', 'compression', 'responseFormat', 'user', 'out', 'mask', 'maskFrom', 'inputFidelity', 'fit'],
-  vary: ['prompt', 'image', 'images', 'param', 'model', 'count', 'size', 'responseFormat', 'user', 'out', 'fit'],
+/** The keys of a job that are not request fields, per command. */
+const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
+  gen: ['prompt', 'model', 'out', 'param', 'metadata'],
+  edit: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'mask', 'maskFrom', 'fit'],
+  vary: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'fit'],
 };
+
+/**
+ * The keys a job may set, per command, in the flags' camelCase names: its own keys and every field
+ * of the field table its command's models take; anything else is a typo worth reporting.
+ */
+const keysOf = (c: BatchCommand): readonly string[] => [...OWN_KEYS[c], ...IMAGE_FIELDS.filter((f) => offeredBy(f, c)).map((f) => f.name)];
+export const JOB_KEYS: Record<BatchCommand, readonly string[]> = { gen: keysOf('gen'), edit: keysOf('edit'), vary: keysOf('vary') };
 
 /** `response_format`, `response-format` and `responseFormat` all name the same flag; `n` is --count. */
 export function flagName(key: string): string {

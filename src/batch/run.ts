@@ -1,86 +1,115 @@
-// imgcli batch: validate every job first (each one parsed by the real gen/edit/vary command),
-// then run them on one connection with a shared rate governor, a bounded pool, a budget, and
+// imgcli batch: every job is first turned into typed flags and built by the same builder as the
+// command it names (jobs/build.ts), so a job means exactly what those flags mean typed by hand;
+// then the jobs run on one connection with a shared rate governor, a bounded pool, a budget, and
 // one JSON line per finished job.
-import { Readable, Writable } from 'node:stream';
 import { RateGovernor } from '../api/governor.js';
-import { openConnection } from '../jobs/connect.js';
 import type { Settings } from '../config/settings.js';
 import { BatchFailedError, UsageError } from '../errors.js';
-import type { CollectedJob, Messenger, Runtime } from '../terminal/io.js';
+import { buildJob, type JobFlags } from '../jobs/build.js';
+import { openConnection } from '../jobs/connect.js';
+import { parseParam, type Param } from '../jobs/params.js';
+import { executeJob, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
+import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
-import { executeJob, upToDateResult, type ImagesResult } from '../jobs/run.js';
 import { fileEntry } from '../output/files.js';
-import { jobArgv } from './argv.js';
-import { badLinesError, type Problem, type RawJob } from './parse.js';
+import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
+import type { Runtime } from '../runtime.js';
+import { createMessenger, type Messenger } from '../terminal/messenger.js';
+import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
 import { runPool, type Outcome } from './pool.js';
 import { renderProgress, type Tally } from './progress.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 
 export interface BatchOptions {
   concurrency: number;
   failFast: boolean;
   maxCostUsd?: number;
-  /** Global flags as argv, passed to every job's command line. */
-  globalArgv: string[];
-  /** Command-line flags that are defaults for every job. */
+  /** The batch command's own flags that are defaults for every job (camelCase names). */
   defaults: Record<string, unknown>;
   settings: Settings;
   say: Messenger;
+  color: boolean;
   showProgress: boolean;
-  buildProgram: (rt: Runtime) => { parseAsync(argv: string[]): Promise<unknown> };
 }
 
 interface Prepared {
   raw: RawJob;
-  collected: CollectedJob;
+  job: ImagesJob;
+  settings: Settings;
+  /** The job's stderr lines: held while every job is validated, then passed on with its line number. */
   log: JobLog;
 }
 
-/** A job's stderr: held during validation, then passed on with the job's line number. */
-class JobLog extends Writable {
+/** A job's stderr, one line at a time: kept until the run starts, then forwarded. */
+class JobLog {
   lines: string[] = [];
   forward?: (line: string) => void;
-  private rest = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    const text = this.rest + chunk.toString('utf8');
-    const parts = text.split('\n');
-    this.rest = parts.pop() ?? '';
-    for (const line of parts) if (line.trim()) (this.forward ? this.forward(line) : this.lines.push(line));
-    done();
+  write(text: string): void {
+    for (const line of text.split('\n')) if (line.trim()) (this.forward ? this.forward(line) : this.lines.push(line));
   }
 }
 
-const emptyStdin = () => Object.assign(Readable.from([]), { isTTY: false }) as unknown as NodeJS.ReadStream;
-const sink = () => new Writable({ write: (_c, _e, done) => done() }) as unknown as NodeJS.WriteStream;
+const FITS = ['contain', 'cover'];
+const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** Pass 1: every line through its command's own parsing and validation; nothing is sent. */
+/** A job's keys as typed flags, read by the same readers as the command line; throws with the key named. */
+function typedFlags(raw: RawJob, defaults: Record<string, unknown>): { flags: JobFlags; words?: string[]; images: string[]; model?: string } {
+  // A default only reaches the commands that have that option (vary has no --quality).
+  const applicable = Object.fromEntries(Object.entries(defaults).filter(([k]) => JOB_KEYS[raw.command].includes(k)));
+  const { prompt, image, images, model, ...rest } = { ...applicable, ...raw.flags };
+  const flags: JobFlags = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || value === null) continue;
+    const field = fieldByName(key);
+    if (field) (flags as Record<string, unknown>)[key] = readField(field, value);
+    else if (key === 'param') flags.param = readParams(value);
+    else if (key === 'fit') {
+      if (!FITS.includes(String(value))) throw new UsageError(`"fit" is ${JSON.stringify(value)}; use contain or cover`);
+      flags.fit = value as JobFlags['fit'];
+    } else if (key === 'metadata') flags.metadata = value !== false;
+    else if (typeof value !== 'string') throw new UsageError(`"${key}" takes text (a path), not ${JSON.stringify(value)}`);
+    else (flags as Record<string, unknown>)[key] = value;
+  }
+  const files = [...asList(image), ...asList(images)].map(String);
+  if (raw.command === 'gen') return { flags, words: prompt === undefined ? [] : [String(prompt)], images: [], model: model as string | undefined };
+  if (prompt !== undefined) flags.prompt = String(prompt);
+  if (files.length === 0) throw new UsageError(`"images" is missing: an ${raw.command} job needs an image`);
+  if (raw.command === 'vary' && files.length > 1) throw new UsageError(`a vary job takes one image, not ${files.length}`);
+  return { flags, images: files, model: model as string | undefined };
+}
+
+/** "param": {"seed": 42} or ["seed=42"]: the same pairs --param makes; object values are sent as given. */
+function readParams(value: unknown): Param[] {
+  if (Array.isArray(value)) return value.reduce<Param[]>((all, v) => parseParam(String(v), all), []);
+  if (value && typeof value === 'object') return Object.entries(value as Record<string, unknown>);
+  return parseParam(String(value));
+}
+
+/** Pass 1: every line through its command's builder; nothing is sent. */
 async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: BatchOptions): Promise<Prepared[]> {
   const prepared: Prepared[] = [];
   const total = jobs.length + problems.length;
   const outputs = new Map<string, number>();
   for (const raw of jobs) {
     const log = new JobLog();
-    let collected: CollectedJob | undefined;
-    const jobRt: Runtime = { ...rt, stdin: emptyStdin(), stdout: sink(), stderr: log as unknown as NodeJS.WriteStream, collectJob: (c) => (collected = c) };
     try {
       if (raw.flags.out === '-') throw new UsageError('"out": "-" would mix image bytes into the JSON lines on stdout');
-      const out = typeof raw.flags.out === 'string' ? raw.flags.out : undefined;
+      const { flags, words, images, model } = typedFlags(raw, opts.defaults);
       // A job with a fixed output is resumable: an up-to-date file is not made again.
-      const resume = out && !out.endsWith('/') && raw.flags.metadata !== false ? ['--if-changed'] : [];
-      const argv = jobArgv(raw, opts.defaults);
-      await opts.buildProgram(jobRt).parseAsync(['node', 'imgcli', ...opts.globalArgv, '--quiet', argv[0]!, ...resume, ...argv.slice(1)]);
-      if (!collected) throw new UsageError('the job did not produce a request');
-      const plan = collected.job.plan;
+      if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
+      const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
+      const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
+      const job = await buildJob({ command: raw.command, words, images, flags }, { rt, settings, say, stdin: false });
+      const plan = job.plan;
       for (const path of plan.kind === 'files' ? plan.paths : []) {
         const other = outputs.get(path);
         if (other) throw new UsageError(`${path} is also written by line ${other}`);
         outputs.set(path, raw.line);
       }
-      prepared.push({ raw, collected, log });
+      prepared.push({ raw, job, settings, log });
     } catch (err) {
-      const message = (err as Error).message.replace(/^error: /, '');
-      // commander names the positional argument; a job names the key.
-      problems.push({ line: raw.line, message: /missing required argument 'image/.test(message) ? `"images" is missing: an ${raw.command} job needs an image` : message });
+      if (rt.signal.aborted) throw err;
+      if (!(err instanceof UsageError) && !(err instanceof FlagValueError)) throw err;
+      problems.push({ line: raw.line, message: err.message });
     }
   }
   if (problems.length) throw badLinesError(problems, total);
@@ -109,18 +138,19 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
 export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: Problem[] }, opts: BatchOptions): Promise<void> {
   const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts);
   if (opts.maxCostUsd !== undefined) {
-    const unpriced = prepared.filter((p) => estimateRequestCost(p.collected.job.model, {}) === undefined);
+    const unpriced = prepared.filter((p) => estimateRequestCost(p.job.model, {}) === undefined);
     if (unpriced.length) {
-      const lines = unpriced.map((p) => `line ${p.raw.line} (${p.collected.job.model.name})`).join(', ');
+      const lines = unpriced.map((p) => `line ${p.raw.line} (${p.job.model.name})`).join(', ');
       throw new UsageError(`--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`, `Drop --max-cost, or use models with a known rate (${PRICED_FAMILIES.join(', ')}).`);
     }
   }
+  // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
   const { conn, close } = await openConnection(rt, opts.settings, opts.say);
   conn.governor = new RateGovernor(opts.concurrency);
   const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
-  const started = Date.now();
-  const drawBar = () => opts.showProgress && rt.stderr.write(`\r\x1b[K${renderProgress(tally, Date.now() - started)}`);
+  const started = performance.now();
+  const drawBar = () => opts.showProgress && rt.stderr.write(`\r\x1b[K${renderProgress(tally, performance.now() - started)}`);
   const clearBar = () => opts.showProgress && rt.stderr.write('\r\x1b[K');
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];
@@ -137,8 +167,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
       skipReason: (p) => {
         if (opts.failFast && errors.length) return 'not started: an earlier job failed (--fail-fast)';
         if (opts.maxCostUsd === undefined) return undefined;
-        const { job } = p.collected;
-        const estimate = estimateRequestCost(job.model, { ...(job.json ?? {}), ...(job.record?.params ?? {}) }) ?? 0;
+        const estimate = estimateRequestCost(p.job.model, { ...(p.job.json ?? {}), ...(p.job.record?.params ?? {}) }) ?? 0;
         if (spent + reserved + estimate > opts.maxCostUsd) return `not started: it would pass --max-cost ${opts.maxCostUsd} (spent about $${spent.toFixed(4)})`;
         estimates.set(p, estimate);
         reserved += estimate;
@@ -149,14 +178,13 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         drawBar();
       },
       run: async (p) => {
-        const { job, settings, say } = p.collected;
         p.log.forward = (line) => {
           clearBar();
           rt.stderr.write(`line ${p.raw.line}: ${line}\n`);
           drawBar();
         };
-        const jobRt: Runtime = { ...rt, stdin: emptyStdin(), stderr: p.log as unknown as NodeJS.WriteStream };
-        return (await upToDateResult(job, say)) ?? (await executeJob(jobRt, settings, conn, job, say));
+        const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: opts.color });
+        return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, conn, p.job, say));
       },
       onDone: (p, outcome) => {
         if (outcome.kind !== 'skipped') tally.running--;
@@ -184,13 +212,13 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))));
   const ok = tally.done;
   const fresh = upToDate ? ` (${upToDate} already up to date)` : '';
-  opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((Date.now() - started) / 1000).toFixed(1)} s; about $${spent.toFixed(4)} spent`);
+  opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((performance.now() - started) / 1000).toFixed(1)} s; about $${spent.toFixed(4)} spent`);
   if (tally.failed || tally.skipped) throw new BatchFailedError(ok, tally.total, errors);
 }
 
 function summaryRows(p: Prepared, line: Record<string, unknown>): SummaryRow[] {
   const files = (line.files as Array<{ path: string; width?: number; height?: number }>) ?? [];
-  const model = p.collected.job.model.name;
+  const model = p.job.model.name;
   const status = String(line.status) + (line.error ? `: ${String(line.error)}` : '');
   const cost = typeof line.cost_usd === 'number' && files.length ? line.cost_usd / files.length : undefined;
   if (!files.length) return [{ line: p.raw.line, path: `line ${p.raw.line}`, model, size: '', status }];

@@ -1,8 +1,9 @@
 // `imgcli batch`: many images from a JSONL file, validated first, run concurrently.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
-import type { Runtime } from '../terminal/io.js';
-import { parseWhole } from './options.js';
+import { IMAGE_FIELDS, readField } from '../models/fields.js';
+import type { Runtime } from '../runtime.js';
+import { argParser, fitOption, parseWhole } from './options.js';
 
 const EXAMPLES = `
 Examples:
@@ -37,63 +38,45 @@ interface BatchFlags extends GlobalFlags {
   [key: string]: unknown;
 }
 
-/** The batch flags that are defaults for every job (commander names). */
-const DEFAULT_KEYS = ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'inputFidelity', 'fit', 'metadata'] as const;
-
-/** Global flags back to argv, so every job's command line sees the same connection settings. */
-function globalArgv(flags: Record<string, unknown>): string[] {
-  const withValue: Array<[string, string]> = [
-    ['baseUrl', '--base-url'], ['apiKey', '--api-key'], ['org', '--org'], ['project', '--project'], ['profile', '--profile'],
-    ['authHeader', '--auth-header'], ['azureDeployment', '--azure-deployment'], ['azureApiVersion', '--azure-api-version'],
-    ['timeout', '--timeout'], ['maxRetries', '--max-retries'],
-  ];
-  const args = withValue.flatMap(([key, flag]) => (flags[key] === undefined ? [] : [flag, String(flags[key])]));
-  if (flags.mock) args.push('--mock');
-  if (flags.verbose) args.push('--verbose');
-  if (flags.color === false) args.push('--no-color');
-  return args;
-}
-
 function parseUsd(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--max-cost takes an amount in US dollars greater than 0, e.g. 2.50.');
   return n;
 }
 
+/** The batch flags that are defaults for every job: -m, every request field, --fit, -o and --no-metadata. */
+const DEFAULT_KEYS = ['model', ...IMAGE_FIELDS.map((f) => f.name), 'fit', 'out', 'metadata'];
+
 export function batchCommand(rt: Runtime): Command {
-  return new Command('batch')
+  const cmd = new Command('batch')
     .summary('generate, edit or vary many images from a JSONL file')
     .description('Run many image jobs from a JSONL file (or - for stdin): validated first, then run concurrently.')
     .argument('<jobs>', 'the jobs file, one JSON job per line; - reads stdin')
     .addOption(new Option('--concurrency <n>', 'jobs running at once').default(4).argParser(parseWhole('--concurrency')))
     .option('--fail-fast', 'start no new job after the first failure')
     .option('--max-cost <usd>', 'start no new job once the estimated spend would pass this many US dollars', parseUsd)
-    .option('-m, --model <name>', 'default model for every job')
-    .option('-n, --count <n>', 'default number of images per job', parseWhole('--count'))
-    .option('-s, --size <WxH>', 'default size')
-    .option('-q, --quality <q>', 'default quality')
-    .option('--style <style>', 'default style (dall-e-3)')
-    .option('--background <bg>', 'default background')
-    .option('-f, --format <fmt>', 'default output format')
-    .option('--compression <0-100>', 'default compression (jpeg/webp)', parseWhole('--compression'))
-    .option('--moderation <level>', 'default moderation (gen jobs)')
-    .option('--response-format <fmt>', 'default response format (dall-e)')
-    .option('--input-fidelity <level>', 'default input fidelity (edit jobs)')
-    .option('--fit <how>', 'default --fit (edit and vary jobs)')
-    .option('--user <id>', 'default end-user id')
+    .option('-m, --model <name>', 'default model for every job');
+  for (const field of IMAGE_FIELDS) {
+    const option = new Option(field.flags, `default for every job: ${field.purpose}`);
+    if (field.kind !== 'switch') option.argParser(argParser((value) => readField(field, value)));
+    cmd.addOption(option);
+  }
+  cmd
+    .addOption(fitOption())
     .option('-o, --out <dir>', 'output folder for jobs without "out"')
     .option('--no-metadata', 'write every file bare (jobs are then never skipped as up to date)')
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, _opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<BatchFlags>();
-      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor, isCI, readStdin }, { buildProgram }] = await Promise.all([
+      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor }, { isCI }, { readStdin }] = await Promise.all([
         import('node:fs/promises'),
         import('../errors.js'),
         import('../batch/parse.js'),
         import('../batch/run.js'),
         import('../config/settings.js'),
-        import('../terminal/io.js'),
-        import('../cli.js'),
+        import('../terminal/messenger.js'),
+        import('../runtime.js'),
+        import('../terminal/input.js'),
       ]);
       if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
       let text: string;
@@ -105,20 +88,22 @@ export function batchCommand(rt: Runtime): Command {
       }
       const parsed = parseJobs(text);
       const settings = await resolveSettings(flags, rt);
-      const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
+      const color = useColor(flags.color, rt);
+      const say = await createMessenger(rt.stderr, { ...settings, color });
       // -o is always a folder for batch: every job writes its own files there.
       if (typeof flags.out === 'string' && !/[/\\]$/.test(flags.out)) flags.out = `${flags.out}/`;
-      const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
+      // The job's own -m is read by runBatch from the settings; the rest are defaults for every job.
+      const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => k !== 'model' && flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
       await runBatch(rt, parsed, {
         concurrency: flags.concurrency,
         failFast: Boolean(flags.failFast),
         maxCostUsd: flags.maxCost,
-        globalArgv: globalArgv(flags),
         defaults,
         settings,
         say,
+        color,
         showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
-        buildProgram,
       });
     });
+  return cmd;
 }

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CONFIG_KEYS, KEY_NAMES } from '../config/keys.js';
 import type { GlobalFlags } from '../config/settings.js';
-import type { Runtime } from '../terminal/io.js';
+import type { Runtime } from '../runtime.js';
 
 const KEYS_HELP = KEY_NAMES.map((k) => `  ${k.padEnd(18)} ${CONFIG_KEYS[k].summary}`).join('\n');
 
@@ -74,7 +74,7 @@ export function configCommand(rt: Runtime): Command {
         import('../config/file.js'),
         import('../errors.js'),
         import('../models/table.js'),
-        import('../terminal/io.js'),
+        import('../terminal/input.js'),
       ]);
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);

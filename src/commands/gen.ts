@@ -1,15 +1,10 @@
-// `imgcli gen`: text to image. Parse -> validate -> call -> print.
+// `imgcli gen`: text to image. Parse -> build the job -> run -> print (jobs/command.ts).
 import { Command } from 'commander';
-import { MODELS, DEFAULT_MODEL } from '../models/table.js';
 import type { GlobalFlags } from '../config/settings.js';
-import { UsageError } from '../errors.js';
-import { readPrompt, type Runtime } from '../terminal/io.js';
-import { addOptions, REUSE_OPTIONS, reuseFields, type ImageFlags, chooseFormat, streamFields, streamOptions, type StreamFlags } from './options.js';
-
-interface GenFlags extends GlobalFlags, StreamFlags, ImageFlags {
-  style?: string;
-  moderation?: string;
-}
+import type { JobFlags } from '../jobs/build.js';
+import { MODELS, DEFAULT_MODEL } from '../models/table.js';
+import type { Runtime } from '../runtime.js';
+import { addImageOptions } from './options.js';
 
 const EXAMPLES = `
 Examples:
@@ -52,49 +47,10 @@ export function genCommand(rt: Runtime): Command {
     .summary('generate images from a text prompt')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addOptions(cmd, ['model', 'count', 'size', 'quality', 'style', 'background', 'format', 'compression', 'moderation', 'responseFormat', 'user', 'out', 'noClobber', 'param', 'dryRun', 'json', 'stream', 'partialImages', 'noPartials', 'preview', ...REUSE_OPTIONS]);
-  cmd.addHelpText('after', EXAMPLES);
+  addImageOptions(cmd, 'gen').addHelpText('after', EXAMPLES);
   cmd.action(async (words: string[], _opts: unknown, self: Command) => {
-    const flags = self.optsWithGlobals<GenFlags>();
-    const [{ resolveSettings }, { validateRequest }, { runAndReport }, output, { resolveModel, endpointRules }, { createMessenger, useColor }, { withImageDefaults }, { applyParams }] = await Promise.all([
-      import('../config/settings.js'),
-      import('../models/schema.js'),
-      import('../jobs/run.js'),
-      import('../output/files.js'),
-      import('../models/table.js'),
-      import('../terminal/io.js'),
-      import('../jobs/defaults.js'),
-      import('../jobs/params.js'),
-    ]);
-    const settings = await resolveSettings(flags, rt);
-    const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
-    const model = resolveModel(settings.model);
-    const rules = endpointRules(model, 'generations');
-    const prompt = await readPrompt(words, rt);
-    const count = flags.count ?? 1;
-    const opts = withImageDefaults(flags, settings.defaults, model, 'generations', say);
-    const body = validateRequest(model, 'generations', {
-      model: model.name,
-      prompt,
-      n: flags.count,
-      size: opts.size,
-      quality: opts.quality,
-      style: flags.style,
-      background: flags.background,
-      output_format: rules && chooseFormat(opts.format, output.formatFromOut(opts.out), opts.out, model, rules),
-      output_compression: flags.compression,
-      moderation: flags.moderation,
-      response_format: flags.responseFormat,
-      user: flags.user,
-      ...streamFields(flags),
-    });
-    if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
-    const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
-    const plan = output.planOutputs({ out: opts.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
-    const json = applyParams(body, flags.param);
-    const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
-    const job = { endpoint: 'generations' as const, model, json, plan, dryRun, stream: streamOptions(json, flags), preview: flags.preview, record: { prompt, params: json }, ...reuseFields(flags) };
-    await runAndReport(rt, settings, job, { json: flags.json, summary: flags.summary }, say);
+    const { runImageCommand } = await import('../jobs/command.js');
+    await runImageCommand(rt, self.optsWithGlobals<GlobalFlags & JobFlags>(), { command: 'gen', words });
   });
   return cmd;
 }

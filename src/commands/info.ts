@@ -2,7 +2,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { Runtime } from '../terminal/io.js';
+import type { Runtime } from '../runtime.js';
 import type { Provenance } from '../provenance/index.js';
 
 const EXAMPLES = `

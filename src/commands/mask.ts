@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import type { Runtime } from '../terminal/io.js';
+import type { Runtime } from '../runtime.js';
 import { collect, parseEllipse, parseFeather, parseRadius, parseRect, parseSize, parseThreshold, planMask, readInput, type MaskFlags } from './mask-flags.js';
 
 const EXAMPLES = `
@@ -52,9 +52,9 @@ export function maskCommand(rt: Runtime): Command {
   cmd.action(async (input: string | undefined, _opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<MaskFlags & GlobalFlags>();
     const plan = planMask(input, flags);
-    const [mask, { availableParallelism }, { createMessenger, useColor }, output] = await Promise.all([import('../mask/build.js'), import('node:os'), import('../terminal/io.js'), import('../output/files.js')]);
+    const [mask, { availableParallelism }, { createMessenger, useColor }, output] = await Promise.all([import('../mask/build.js'), import('node:os'), import('../terminal/messenger.js'), import('../output/files.js')]);
     mask.useAllCores(availableParallelism());
-    const say = await createMessenger(rt, { quiet: flags.quiet, verbose: flags.verbose, color: useColor(flags.color, rt) });
+    const say = await createMessenger(rt.stderr, { quiet: flags.quiet, verbose: flags.verbose, color: useColor(flags.color, rt) });
     const guard = <T>(p: Promise<T>, file: string, flag: string) => p.catch((err: unknown) => rethrow(err, mask.MaskError, file, flag));
     const likeBytes = flags.like === undefined ? undefined : await readInput(flags.like, '--like');
     const like = likeBytes && (await guard(mask.readMetadata(likeBytes), flags.like!, '--like'));

@@ -1,7 +1,7 @@
 // `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
 // pipelines and for trying imgcli (or any OpenAI client) without a key.
 import { Command, Option } from 'commander';
-import type { Runtime } from '../terminal/io.js';
+import type { Runtime } from '../runtime.js';
 import { parseWhole } from './options.js';
 
 const EXAMPLES = `

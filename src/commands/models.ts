@@ -2,7 +2,7 @@
 // merged with what the configured server lists at GET /models.
 import { Command } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
-import type { Runtime } from '../terminal/io.js';
+import type { Runtime } from '../runtime.js';
 
 interface ModelsFlags extends GlobalFlags {
   json?: boolean;
@@ -47,11 +47,11 @@ export function modelsCommand(rt: Runtime): Command {
         import('../config/settings.js'),
         import('../jobs/connect.js'),
         import('../api/models.js'),
-        import('../terminal/io.js'),
+        import('../terminal/messenger.js'),
         import('../api/http.js'),
       ]);
       const settings = await resolveSettings(flags, rt);
-      const say = await createMessenger(rt, { ...settings, color: useColor(flags.color, rt) });
+      const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
       if (flags.dryRun) return dryRun(rt, settings, { method: 'GET', path: '/models' }, say, Boolean(flags.json));
       const { conn, close } = await openConnection(rt, settings, say);
       try {

@@ -6,7 +6,7 @@ import { parseBaseUrl, ValueError, type AuthHeader, type ConfigKey, type ConfigV
 import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MODEL } from '../models/table.js';
-import type { Runtime } from '../terminal/io.js';
+import type { Runtime } from '../runtime.js';
 
 export { redactKey } from '../api/redact.js';
 

@@ -4,7 +4,8 @@ import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection, typ
 import { proxyFor } from '../api/proxy.js';
 import type { Settings } from '../config/settings.js';
 import { MissingKeyError } from '../errors.js';
-import type { Messenger, Runtime } from '../terminal/io.js';
+import type { Messenger } from '../terminal/messenger.js';
+import type { Runtime } from '../runtime.js';
 import { redactKey, redactUrlCredentials } from '../api/redact.js';
 import { queryFor } from './route.js';
 import { USER_AGENT } from '../version.js';

@@ -8,8 +8,10 @@ import type { Settings } from '../config/settings.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import { dryRun, openConnection } from './connect.js';
 import { OutOfDateError, PartialFailureError, UsageError } from '../errors.js';
-import { startSpinner, type Messenger, type Runtime } from '../terminal/io.js';
-import { experimentalSize, modelAdvice, type ResolvedModel } from '../models/table.js';
+import { startSpinner } from '../terminal/spinner.js';
+import type { Messenger } from '../terminal/messenger.js';
+import type { Runtime } from '../runtime.js';
+import type { ResolvedModel } from '../models/table.js';
 import { estimateCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
 import { SpillFiles } from '../output/spill.js';
@@ -59,20 +61,9 @@ export interface ImagesResult {
 
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
 export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
-  const advice = modelAdvice(job.model, settings.mock ? 'http://127.0.0.1' : settings.baseUrl, rt.now());
-  if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
-  if (advice.warn) say.warn(advice.warn);
-  if (advice.notice) say.info(advice.notice);
-  const experimental = experimentalSize(job.model, job.endpoint, job.record?.params.size);
-  if (experimental) say.info(experimental);
   if (job.dryRun) {
     const accept = job.stream ? 'text/event-stream' : undefined;
     await dryRun(rt, settings, { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept }, say, job.dryRun.json);
-    return undefined;
-  }
-  // imgcli batch validates every job first and runs them later on one shared connection.
-  if (rt.collectJob) {
-    rt.collectJob({ job, settings, say });
     return undefined;
   }
   const fresh = await upToDateResult(job, say);

@@ -1,10 +1,11 @@
-// One zod schema per model per endpoint, derived from the table in models.ts. It accepts or
-// rejects a whole request body before any file is read or any byte is sent.
+// One zod schema per model per endpoint, derived from the field table (fields.ts) and the model
+// table (table.ts). It accepts or rejects a whole request body before any file is read or any
+// byte is sent, and every message names the flag, the bad value and what is allowed.
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { IMAGE_FIELDS, flagForApi as flag, type ImageField } from './fields.js';
 import {
   FAMILIES,
-  FLAG_FOR_FIELD,
   MODELS,
   endpointRules,
   type CustomSizeRule,
@@ -16,8 +17,6 @@ import {
 
 /** A request body in the API's own field names; undefined means "not set by the user". */
 export type RequestFields = Record<string, unknown>;
-
-const flag = (field: string) => FLAG_FOR_FIELD[field] ?? `--${field.replaceAll('_', '-')}`;
 
 /** What the API says when a model refuses this rule's parameter, as " (...)"; empty when the table has no note. */
 function noteFor(model: ResolvedModel, rulesKey: keyof EndpointRules): string {
@@ -96,56 +95,61 @@ function promptSchema(rules: EndpointRules, model: string) {
   });
 }
 
+/** The schema of one field for a model whose rules take it. */
+function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedModel): z.ZodType {
+  const name = model.name;
+  switch (f.kind) {
+    case 'count':
+      return countSchema(rules, name);
+    case 'size':
+      return sizeSchema(rules, name);
+    case 'switch':
+      return z.boolean();
+    case 'text':
+      return z.string();
+    case 'int': {
+      const max = f.rule === 'stream' ? rules.stream!.maxPartialImages : 100;
+      return z.number().int().min(0).max(max, { error: `${flag(f.api)} takes 0 to ${max}` });
+    }
+    case 'list':
+      return oneOf(f.api, rules[f.rule!] as readonly string[], name, noteFor(model, f.rule!));
+  }
+}
+
 /** Builds the schema for one model and endpoint. `other` models only get the basic checks. */
 export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
   const rules = endpointRules(model, endpoint);
   if (!rules) throw new UsageError(`${model.name} does not support ${endpoint}`);
-  const name = model.name;
   const open = model.family === 'other';
-  const field = (key: string, rulesKey: keyof EndpointRules, accepted: z.ZodType | undefined) =>
-    accepted ? accepted.optional() : open ? z.unknown().optional() : notAccepted(key, rulesKey, model, endpoint);
-  const list = (key: string, values: readonly string[] | undefined, rulesKey?: keyof EndpointRules) =>
-    values ? oneOf(key, values, name, rulesKey ? noteFor(model, rulesKey) : '') : undefined;
-
-  const shape = {
-    model: z.string().min(1),
-    prompt: rules.prompt ? promptSchema(rules, name) : notAccepted('prompt', 'prompt', model, endpoint),
-    n: countSchema(rules, name).optional(),
-    size: field('size', 'sizes', rules.sizes.length ? sizeSchema(rules, name) : undefined),
-    quality: field('quality', 'qualities', list('quality', rules.qualities)),
-    style: field('style', 'styles', list('style', rules.styles)),
-    background: field('background', 'backgrounds', list('background', rules.backgrounds)),
-    output_format: field('output_format', 'formats', list('output_format', rules.formats)),
-    output_compression: field('output_compression', 'compression', rules.compression ? z.number().int().min(0).max(100, { error: '--compression takes 0 to 100' }) : undefined),
-    moderation: field('moderation', 'moderation', list('moderation', rules.moderation)),
-    response_format: field('response_format', 'responseFormats', list('response_format', rules.responseFormats)),
-    input_fidelity: field('input_fidelity', 'inputFidelity', list('input_fidelity', rules.inputFidelity, 'inputFidelity')),
-    stream: field('stream', 'stream', rules.stream ? z.boolean() : undefined),
-    partial_images: field(
-      'partial_images',
-      'stream',
-      rules.stream ? z.number().int().min(0).max(rules.stream.maxPartialImages, { error: `--partial-images takes 0 to ${rules.stream.maxPartialImages}` }) : undefined,
-    ),
-    user: z.string().optional(),
-  };
-  const prompt = rules.prompt?.required ? shape.prompt : shape.prompt.optional();
-  return z.looseObject({ ...shape, prompt }).superRefine((body, ctx) => {
+  const takes = (f: ImageField) => !f.rule || (rules[f.rule] !== undefined && !(f.kind === 'size' && rules.sizes.length === 0));
+  const fields = Object.fromEntries(
+    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint)]),
+  );
+  const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint);
+  const shape = { model: z.string().min(1), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
+  return z.looseObject(shape).superRefine((body, ctx) => {
     const format = body.output_format ?? (rules.formats ? 'png' : undefined);
     if (body.background === 'transparent' && format === 'jpeg') {
-      ctx.addIssue({ code: 'custom', message: '--background transparent needs --format png or webp (jpeg has no alpha channel)' });
+      ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)' });
     }
     if (body.output_compression !== undefined && rules.compression && format === 'png') {
-      ctx.addIssue({ code: 'custom', message: '--compression works only with --format jpeg or webp; png is lossless' });
+      ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless' });
     }
   });
 }
 
-/** Validates a request body; throws one UsageError naming every problem found. */
-export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields): RequestFields {
+/**
+ * Validates a request body; throws one UsageError naming every problem found. `derived` names the
+ * fields imgcli filled in itself (partial_images from --stream): a problem with one of those is
+ * left out when the user's own flags already explain the refusal.
+ */
+export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, derived: readonly string[] = []): RequestFields {
   const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
   const result = requestSchema(model, endpoint).safeParse(defined);
   if (result.success) return result.data;
-  const messages = [...new Set(result.error.issues.map((i) => describeIssue(i)))];
+  const own = result.error.issues.filter((i) => !derived.includes(String(i.path[0] ?? '')));
+  const issues = own.length ? own : result.error.issues;
+  const messages = [...new Set(issues.map((i) => describeIssue(i)))];
   throw new UsageError(messages.join('\n'));
 }
 

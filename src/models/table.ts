@@ -4,7 +4,6 @@
 
 export const FACTS_CHECKED = '2026-12-01';
 export const DEFAULT_MODEL = 'gpt-image-2';
-export const OPENAI_HOST = 'api.openai.com';
 
 export type Endpoint = 'generations' | 'edits' | 'variations';
 export type Family = 'gpt-image-2.6' | 'gpt-image-2.5' | 'gpt-image-2' | 'gpt-image-1' | 'dall-e-3' | 'dall-e-2' | 'other';
@@ -268,62 +267,4 @@ export function modelStatus(info: ModelInfo | undefined, now: Date): ModelStatus
   const shutdownMs = Date.parse(`${info.shutdown}T00:00:00Z`);
   if (now.getTime() >= shutdownMs) return { state: 'retired', shutdown: info.shutdown };
   return { state: 'retiring', shutdown: info.shutdown, daysLeft: Math.ceil((shutdownMs - now.getTime()) / DAY_MS) };
-}
-
-/** Maps each request body field to the flag that sets it, so errors can name the flag. */
-export const FLAG_FOR_FIELD: Record<string, string> = {
-  prompt: 'the prompt',
-  n: '--count',
-  size: '--size',
-  quality: '--quality',
-  style: '--style',
-  background: '--background',
-  output_format: '--format',
-  output_compression: '--compression',
-  moderation: '--moderation',
-  response_format: '--response-format',
-  input_fidelity: '--input-fidelity',
-  partial_images: '--partial-images',
-  stream: '--stream',
-  user: '--user',
-};
-
-export interface ModelAdvice {
-  /** Refuse before sending: the model is gone from the server being used. */
-  refuse?: string;
-  warn?: string;
-  notice?: string;
-}
-
-/** What to tell the user about a model before sending: unknown, retiring soon, or retired. */
-export function modelAdvice(model: ResolvedModel, baseUrl: string, now: Date): ModelAdvice {
-  if (model.guessed) {
-    const how = model.family === 'other' ? 'sending the flags as given' : `checking flags by the ${model.family} rules`;
-    return { notice: `${model.name} is not in imgcli's model table; ${how}.` };
-  }
-  let host = '';
-  try {
-    host = new URL(baseUrl).hostname;
-  } catch {
-    // an invalid base URL is reported elsewhere
-  }
-  if (host !== OPENAI_HOST) return {};
-  const status = modelStatus(model.info, now);
-  const instead = model.info?.replacement ? `; use ${model.info.replacement} instead (-m ${model.info.replacement})` : '';
-  if (status.state === 'retired') {
-    return { refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${OPENAI_HOST}${instead}` };
-  }
-  if (status.state === 'retiring' && status.daysLeft <= 30) {
-    const days = status.daysLeft === 1 ? '1 day' : `${status.daysLeft} days`;
-    return { warn: `${model.name} shuts down on ${status.shutdown} (in ${days})${instead}.` };
-  }
-  return {};
-}
-
-/** A notice for custom sizes the reference marks experimental (above 2560x1440), else undefined. */
-export function experimentalSize(model: ResolvedModel, endpoint: Endpoint, size: unknown): string | undefined {
-  const rule = endpointRules(model, endpoint)?.customSize;
-  const m = typeof size === 'string' ? /^(\d+)x(\d+)$/.exec(size) : null;
-  if (!rule || !m || Number(m[1]) * Number(m[2]) <= rule.experimentalAbove) return undefined;
-  return `${size} is above 2560x1440, which ${model.name} marks experimental: results may vary.`;
 }

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { fitMask, maskFromDrawing, maskFromFile } from './mask.js';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import { fitSquare, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './inputs.js';
-import type { Messenger } from '../terminal/io.js';
+import type { Messenger } from '../terminal/messenger.js';
 import type { EndpointRules, ResolvedModel } from '../models/table.js';
 
 export interface UploadPart {

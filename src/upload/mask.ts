@@ -3,7 +3,7 @@
 // image. Either way the bytes are read once and sent from memory (a mask is under 4 MB).
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import type { Messenger } from '../terminal/io.js';
+import type { Messenger } from '../terminal/messenger.js';
 import { buildMask, checkMask, MaskError, MAX_MASK_BYTES, type MaskProblemCode } from '../mask/build.js';
 import { megabytes, unreadable, type ImageFit, type InputImage } from './inputs.js';
 

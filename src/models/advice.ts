@@ -1,0 +1,45 @@
+// What to tell the user about a model before anything is sent: not in the table, retiring soon,
+// retired on api.openai.com, or a size the model marks experimental. Pure: the date comes in.
+import { endpointRules, modelStatus, type Endpoint, type ResolvedModel } from './table.js';
+
+export const OPENAI_HOST = 'api.openai.com';
+
+export interface ModelAdvice {
+  /** Refuse before sending: the model is gone from the server being used. */
+  refuse?: string;
+  warn?: string;
+  notice?: string;
+}
+
+/** What to tell the user about a model before sending: unknown, retiring soon, or retired. */
+export function modelAdvice(model: ResolvedModel, baseUrl: string, now: Date): ModelAdvice {
+  if (model.guessed) {
+    const how = model.family === 'other' ? 'sending the flags as given' : `checking flags by the ${model.family} rules`;
+    return { notice: `${model.name} is not in imgcli's model table; ${how}.` };
+  }
+  let host = '';
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    // an invalid base URL is reported elsewhere
+  }
+  if (host !== OPENAI_HOST) return {};
+  const status = modelStatus(model.info, now);
+  const instead = model.info?.replacement ? `; use ${model.info.replacement} instead (-m ${model.info.replacement})` : '';
+  if (status.state === 'retired') {
+    return { refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${OPENAI_HOST}${instead}` };
+  }
+  if (status.state === 'retiring' && status.daysLeft <= 30) {
+    const days = status.daysLeft === 1 ? '1 day' : `${status.daysLeft} days`;
+    return { warn: `${model.name} shuts down on ${status.shutdown} (in ${days})${instead}.` };
+  }
+  return {};
+}
+
+/** A notice for custom sizes the reference marks experimental (above 2560x1440), else undefined. */
+export function experimentalSize(model: ResolvedModel, endpoint: Endpoint, size: unknown): string | undefined {
+  const rule = endpointRules(model, endpoint)?.customSize;
+  const m = typeof size === 'string' ? /^(\d+)x(\d+)$/.exec(size) : null;
+  if (!rule || !m || Number(m[1]) * Number(m[2]) <= rule.experimentalAbove) return undefined;
+  return `${size} is above 2560x1440, which ${model.name} marks experimental: results may vary.`;
+}

@@ -1,0 +1,186 @@
+// The request parameters imgcli sends, one entry each: the flag that sets it, the API field it
+// fills, the model rule it is checked against, how a typed value is read, and its help. Everything
+// that lists parameters derives from IMAGE_FIELDS: the commander options (commands/options.ts),
+// the request body (jobs/build.ts), the zod schema (schema.ts), the flag names in errors, batch job
+// keys and defaults, the config defaults, and the offline server's checks (mock/validate.ts).
+// Adding a parameter is one entry here plus its rule data in table.ts.
+import { FAMILIES, MODELS, endpointRules, resolveModel, type Endpoint, type EndpointRules, type Family } from './table.js';
+
+/** A flag value that cannot be read (a word where a number goes); the message is a whole sentence naming the flag. */
+export class FlagValueError extends Error {
+  override name = 'FlagValueError';
+}
+
+/** How a value is read and checked: a word from a list, a size, a whole number, an on/off flag, free text. */
+export type FieldKind = 'list' | 'size' | 'count' | 'int' | 'switch' | 'text';
+
+/** The image commands; each asks its models' endpoints (vary: the family's way of varying). */
+export type ImageCommand = 'gen' | 'edit' | 'vary';
+
+export interface ImageField {
+  /** The flag's camelCase name: commander's attribute, the batch job key, the typed flag. */
+  readonly name: string;
+  /** The commander flags, e.g. '-q, --quality <q>'. */
+  readonly flags: string;
+  /** The field in the request body. */
+  readonly api: string;
+  readonly kind: FieldKind;
+  /** The rule of EndpointRules that says whether (and with which values) a model takes it; none: every model. */
+  readonly rule?: keyof EndpointRules;
+  /** The config key that gives it a default where the model takes it. */
+  readonly config?: 'size' | 'quality' | 'format';
+  /** What it does; the allowed values are added from the model table. */
+  readonly purpose: string;
+  /** Extra words after the allowed values. */
+  readonly note?: string;
+}
+
+/** How many partial images --stream asks for when --partial-images is not given. */
+export const DEFAULT_PARTIAL_IMAGES = 2;
+
+export const IMAGE_FIELDS = [
+  { name: 'count', flags: '-n, --count <n>', api: 'n', kind: 'count', rule: 'n', purpose: 'how many images' },
+  { name: 'size', flags: '-s, --size <WxH>', api: 'size', kind: 'size', rule: 'sizes', config: 'size', purpose: 'image size' },
+  { name: 'quality', flags: '-q, --quality <q>', api: 'quality', kind: 'list', rule: 'qualities', config: 'quality', purpose: 'image quality' },
+  { name: 'style', flags: '--style <style>', api: 'style', kind: 'list', rule: 'styles', purpose: 'style' },
+  { name: 'background', flags: '--background <bg>', api: 'background', kind: 'list', rule: 'backgrounds', purpose: 'background', note: 'transparent needs png or webp' },
+  { name: 'format', flags: '-f, --format <fmt>', api: 'output_format', kind: 'list', rule: 'formats', config: 'format', purpose: 'output format', note: 'default: from -o, else png' },
+  { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', purpose: 'jpeg/webp compression level, 0-100' },
+  { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
+  { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way' },
+  { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
+  { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn' },
+  { name: 'partialImages', flags: '--partial-images <n>', api: 'partial_images', kind: 'int', rule: 'stream', purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)` },
+  { name: 'user', flags: '--user <id>', api: 'user', kind: 'text', purpose: 'an end-user id passed to the API for abuse monitoring' },
+] as const satisfies readonly ImageField[];
+
+type KindValue = { list: string; size: string; count: number; int: number; switch: boolean; text: string };
+type Fields = (typeof IMAGE_FIELDS)[number];
+
+/** The typed values of the image fields, by flag name: what commander and batch jobs hand over. */
+export type FieldValues = { -readonly [F in Fields as F['name']]?: KindValue[F['kind']] };
+export type FieldName = Fields['name'];
+
+const BY_API = new Map<string, ImageField>(IMAGE_FIELDS.map((f) => [f.api, f]));
+const BY_NAME = new Map<string, ImageField>(IMAGE_FIELDS.map((f) => [f.name, f]));
+
+export const fieldByApi = (api: string): ImageField | undefined => BY_API.get(api);
+export const fieldByName = (name: string): ImageField | undefined => BY_NAME.get(name);
+
+/** The long flag of a field ('--quality'); for error messages. */
+export const longFlag = (f: ImageField): string => /--[a-z-]+/.exec(f.flags)![0];
+
+/** The flag that sets a body field, for error messages: '--quality', 'the prompt', or the field's own name as a flag. */
+export function flagForApi(api: string): string {
+  if (api === 'prompt') return 'the prompt';
+  const field = BY_API.get(api);
+  return field ? longFlag(field) : `--${api.replaceAll('_', '-')}`;
+}
+
+/** Reads a whole number the way every number flag does (commander strings and batch JSON alike). */
+export function readWhole(flag: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value);
+  throw new FlagValueError(`${flag} takes a whole number, not "${String(value)}".`);
+}
+
+/**
+ * A field's typed value from a command-line string or a batch job's JSON value; throws a
+ * ValueError that names the flag. `jpg` and `JPEG` both mean jpeg.
+ */
+export function readField(field: ImageField, value: unknown): string | number | boolean {
+  const flag = longFlag(field);
+  if (field.kind === 'count' || field.kind === 'int') return readWhole(flag, value);
+  if (field.kind === 'switch') {
+    if (typeof value === 'boolean') return value;
+    throw new FlagValueError(`${flag} is on or off: true or false, not ${JSON.stringify(value)}.`);
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') throw new FlagValueError(`${flag} takes a word, not ${JSON.stringify(value)}.`);
+  const text = String(value);
+  if (field.name === 'format') {
+    const lower = text.toLowerCase();
+    return lower === 'jpg' ? 'jpeg' : lower;
+  }
+  return text;
+}
+
+/** The endpoint a command sends to for a family; undefined when the family cannot do it. */
+export function endpointFor(command: ImageCommand, family: Family): Endpoint | undefined {
+  if (command === 'gen') return FAMILIES[family].endpoints.generations ? 'generations' : undefined;
+  if (command === 'edit') return FAMILIES[family].endpoints.edits ? 'edits' : undefined;
+  return FAMILIES[family].vary;
+}
+
+/** The models of the table with the rules each has for a command's endpoint. */
+function commandRules(command: ImageCommand): Array<{ id: string; family: Family; rules: EndpointRules }> {
+  return MODELS.flatMap((m) => {
+    const endpoint = endpointFor(command, m.family);
+    const rules = endpoint && endpointRules(resolveModel(m.id), endpoint);
+    return rules ? [{ id: m.id, family: m.family, rules }] : [];
+  });
+}
+
+/** Whether some model of the table takes the field through this command (else its flag is hidden). */
+export function offeredBy(field: ImageField, command: ImageCommand): boolean {
+  return !field.rule || commandRules(command).some((m) => m.rules[field.rule!] !== undefined);
+}
+
+const GPT = (Object.keys(FAMILIES) as Family[]).filter((f) => f.startsWith('gpt-image'));
+
+/** "gpt-image-2.5 and gpt-image-2.6", "GPT image models", or model ids when a family is split. */
+function label(ids: string[], all: ReturnType<typeof commandRules>): string {
+  const families = [...new Set(all.filter((m) => ids.includes(m.id)).map((m) => m.family))];
+  const whole = families.filter((f) => all.filter((m) => m.family === f).every((m) => ids.includes(m.id)));
+  const loose = ids.filter((id) => !whole.includes(all.find((m) => m.id === id)!.family));
+  const names = GPT.every((f) => whole.includes(f)) ? ['GPT image models', ...whole.filter((f) => !GPT.includes(f))] : whole;
+  const list = [...names, ...loose];
+  return list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1)}` : (list[0] ?? '');
+}
+
+function valueList(field: ImageField, rules: EndpointRules): string[] | undefined {
+  const rule = field.rule ? rules[field.rule] : undefined;
+  if (rule === undefined) return undefined;
+  if (field.kind === 'count') return [rules.n.min === rules.n.max ? `${rules.n.min}` : `${rules.n.min}-${rules.n.max}`];
+  if (field.kind === 'int' && field.rule === 'stream') return [`0-${rules.stream!.maxPartialImages}`];
+  if (Array.isArray(rule)) return [...(rule as readonly string[])];
+  return [];
+}
+
+/**
+ * The allowed values as the table has them for a command's models: the most common list, then
+ * how the others differ ("gpt-image-2.5 and gpt-image-2.6 add xhigh, max; dall-e-3: standard, hd").
+ */
+export function allowedText(field: ImageField, command: ImageCommand): string {
+  const models = commandRules(command);
+  const groups = new Map<string, { values: string[]; ids: string[] }>();
+  for (const m of models) {
+    const values = valueList(field, m.rules);
+    if (!values) continue;
+    const key = values.join(',');
+    const group = groups.get(key) ?? { values, ids: [] };
+    group.ids.push(m.id);
+    groups.set(key, group);
+  }
+  const sorted = [...groups.values()].sort((a, b) => b.ids.length - a.ids.length);
+  const base = sorted[0];
+  if (!base || base.values.length === 0) {
+    return base && base.ids.length < models.length ? `${label(base.ids, models)} only` : '';
+  }
+  const taken = sorted.flatMap((g) => g.ids);
+  const only = taken.length < models.length && sorted.length === 1 ? ` (${label(base.ids, models)} only)` : '';
+  const others = sorted.slice(1).map((g) => {
+    const extra = g.values.filter((v) => !base.values.includes(v));
+    const superset = base.values.every((v) => g.values.includes(v));
+    return superset && extra.length ? `${label(g.ids, models)} add ${extra.join(', ')}` : `${label(g.ids, models)}: ${g.values.join(', ')}`;
+  });
+  const custom = field.kind === 'size' ? models.filter((m) => m.rules.customSize) : [];
+  if (custom.length) others.push(`${label(custom.map((m) => m.id), models)} also any WxH in multiples of ${custom[0]!.rules.customSize!.multiple}`);
+  return `${base.values.join(', ')}${only}${others.length ? ` (${others.join('; ')})` : ''}`;
+}
+
+/** The help line of a field's flag for a command, with its values read from the table. */
+export function fieldHelp(field: ImageField, command: ImageCommand): string {
+  const values = field.kind === 'text' || field.kind === 'switch' ? (field.rule ? allowedText(field, command) : '') : allowedText(field, command);
+  const parts = [field.purpose, values && (field.kind === 'switch' ? `(${values})` : `: ${values}`)].filter(Boolean).join(field.kind === 'switch' ? ' ' : '');
+  return field.note ? `${parts} (${field.note})` : parts;
+}

@@ -1,0 +1,86 @@
+// What a command reads from the user: the prompt (words, stdin or @file) and secrets typed at a
+// terminal. Ctrl-C stops every wait.
+import { readFile } from 'node:fs/promises';
+import { InterruptedError, UsageError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+
+/** All of stdin as text; Ctrl-C stops the wait at once, even while nothing arrives. */
+export async function readStdin(stdin: NodeJS.ReadStream, signal: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
+  const stop = () => stdin.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const chunk of stdin.iterator({ destroyOnReturn: false })) {
+      if (signal.aborted) break;
+      chunks.push(Buffer.from(chunk as Buffer));
+    }
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  if (signal.aborted) throw signal.reason;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The prompt from positional words: joined by spaces; `-` (or no words with stdin piped) reads
+ * stdin; a single `@path` reads that file. Trailing newlines from files and pipes are dropped.
+ */
+export async function readPrompt(words: string[], rt: Runtime, flagName = 'the prompt', opts: { stdin?: boolean } = {}): Promise<string> {
+  // A batch job's stdin is the jobs file (or nothing): a prompt cannot come from there.
+  if (opts.stdin === false && (words.length === 0 || (words.length === 1 && words[0] === '-'))) {
+    throw new UsageError(words.length ? `${flagName} cannot be read from stdin here` : `${flagName} is missing`, 'Give the text itself, or @file to read it from a file.');
+  }
+  if (words.length === 1 && words[0] === '-') return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
+  if (words.length === 1 && words[0]!.startsWith('@') && words[0]!.length > 1) {
+    const path = words[0]!.slice(1);
+    try {
+      return (await readFile(path, 'utf8')).replace(/\s+$/, '');
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new UsageError(`cannot read ${flagName} from ${path}: ${reason}`, 'Give an existing text file after @, or the prompt itself as words.');
+    }
+  }
+  if (words.length === 0) {
+    if (rt.stdin.isTTY) {
+      throw new UsageError('no prompt given', 'Write the prompt after the command, e.g. imgcli gen "a lighthouse at dusk", or pipe it in.');
+    }
+    return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
+  }
+  return words.join(' ');
+}
+
+/**
+ * A secret typed at a terminal: a prompt on stderr, no echo, one line. Piped stdin is read whole,
+ * as readPrompt does. Ctrl-C aborts the run like anywhere else.
+ */
+export async function readSecret(rt: Runtime, what: string): Promise<string> {
+  if (!rt.stdin.isTTY) return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
+  // Echo goes off before the prompt shows, so nothing typed after it can appear.
+  rt.stdin.setRawMode(true);
+  rt.stdin.resume();
+  rt.stderr.write(`Paste ${what}, then press Enter (it is not shown): `);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      const onData = (chunk: Buffer) => {
+        for (const c of chunk.toString('utf8')) {
+          if (c === '\r' || c === '\n') return done(() => resolve(value));
+          if (c === '\u0003') return done(() => reject(new InterruptedError('SIGINT')));
+          if (c === '\u007f' || c === '\b') value = value.slice(0, -1);
+          else if (c >= ' ') value += c;
+        }
+      };
+      const done = (finish: () => void) => {
+        rt.stdin.off('data', onData);
+        finish();
+      };
+      rt.stdin.on('data', onData);
+    });
+  } finally {
+    rt.stdin.setRawMode(false);
+    rt.stdin.pause();
+    rt.stderr.write('\n');
+  }
+}
