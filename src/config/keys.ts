@@ -1,6 +1,7 @@
 // The settings `imgcli config` stores, each with the rule its value must follow. The same rules
 // check `config set`, the config file when it is read, and (timeout, max-retries) the flags.
 // Light at import time: cli.ts uses the number rules for its argParsers.
+import { fieldByName, longFlag, readField } from '../models/fields.js';
 import { FAMILIES, type EndpointRules, type Family } from '../models/table.js';
 
 export type ConfigValue = string | number;
@@ -69,40 +70,36 @@ function urlToken(what: string) {
   };
 }
 
-/** Every value some model in the table accepts for a list field (sizes, qualities), in table order. */
-function knownValues(pick: (rules: EndpointRules) => readonly string[] | undefined): string[] {
+/** Every value some model in the table accepts for a rule (sizes, qualities, formats), in table order. */
+function knownValues(rule: keyof EndpointRules): string[] {
   const all = new Set<string>();
   for (const family of Object.keys(FAMILIES) as Family[]) {
     if (family === 'other') continue;
-    for (const rules of Object.values(FAMILIES[family].endpoints)) for (const v of pick(rules) ?? []) all.add(v);
+    for (const rules of Object.values(FAMILIES[family].endpoints)) for (const v of (rules[rule] as readonly string[] | undefined) ?? []) all.add(v);
   }
   return [...all];
 }
 
-/** A default size must suit at least one model in the table; `gen` applies it where it fits. */
-async function parseSize(value: string): Promise<string> {
-  const v = value.trim().toLowerCase();
-  const listed = knownValues((r) => r.sizes);
-  if (listed.includes(v)) return v;
-  const { customSizeProblem } = await import('../models/schema.js');
-  const custom = FAMILIES['gpt-image-2'].endpoints.generations?.customSize;
-  const problem = custom ? customSizeProblem(v, custom) : 'no model takes custom sizes';
-  if (problem) throw new ValueError(`${problem}; or use one of ${listed.join(', ')}`);
-  return v;
-}
-
-function parseQuality(value: string): string {
-  const v = value.trim().toLowerCase();
-  const all = knownValues((r) => r.qualities);
-  if (!all.includes(v)) throw new ValueError(`use one of ${all.join(', ')}`);
-  return v;
-}
-
-function parseFormatValue(value: string): string {
-  const v = value.trim().toLowerCase();
-  const format = v === 'jpg' ? 'jpeg' : v;
-  if (!['png', 'jpeg', 'webp'].includes(format)) throw new ValueError('use one of png, jpeg, webp');
-  return format;
+/**
+ * The config default of a field (size, quality, format): the field's own reader, and a value at
+ * least one model in the table takes; gen, edit and vary apply it where the model takes it.
+ */
+function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
+  const field = fieldByName(name)!;
+  return {
+    summary: `default ${longFlag(field)}, used where the model takes it`,
+    parse: async (value: string) => {
+      const v = String(readField(field, value.trim().toLowerCase()));
+      const listed = knownValues(field.rule!);
+      if (listed.includes(v)) return v;
+      const custom = field.kind === 'size' ? Object.values(FAMILIES).flatMap((f) => Object.values(f.endpoints)).find((r) => r.customSize)?.customSize : undefined;
+      if (!custom) throw new ValueError(`use one of ${listed.join(', ')}`);
+      const { customSizeProblem } = await import('../models/schema.js');
+      const problem = customSizeProblem(v, custom);
+      if (problem) throw new ValueError(`${problem}; or use one of ${listed.join(', ')}`);
+      return v;
+    },
+  };
 }
 
 const SPECS = {
@@ -122,9 +119,9 @@ const SPECS = {
   'azure-deployment': { summary: 'Azure dated API: the deployment name', parse: urlToken('the deployment name') },
   'azure-api-version': { summary: 'Azure dated API: the api-version, e.g. 2025-04-01-preview', parse: urlToken('the api-version') },
   model: { summary: 'default model for gen and edit', parse: nonEmpty('the model name') },
-  size: { summary: 'default --size, used where the model takes it', parse: parseSize },
-  quality: { summary: 'default --quality, used where the model takes it', parse: parseQuality },
-  format: { summary: 'default --format: png, jpeg or webp', parse: parseFormatValue },
+  size: fieldDefault('size'),
+  quality: fieldDefault('quality'),
+  format: fieldDefault('format'),
   'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },
   timeout: { summary: 'seconds before a request is given up (default 600)', parse: parseTimeoutSeconds },
   'max-retries': { summary: 'retries for rate limits, server errors, dropped connections (default 2)', parse: parseMaxRetries },

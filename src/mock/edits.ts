@@ -7,7 +7,7 @@ import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js'
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
-import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './server.js';
+import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import type { SynthFormat } from './synth.js';
 import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
 

@@ -1,7 +1,7 @@
 // POST /v1/images/generations on the offline server.
 import { imagesAnswer } from './answers.js';
-import type { RouteAnswer, RouteContext, RecordedRequest } from './server.js';
-import { errorAnswer } from './server.js';
+import type { RouteAnswer, RouteContext, RecordedRequest } from './route.js';
+import { errorAnswer } from './route.js';
 import type { SynthFormat } from './synth.js';
 import { judgeModel, moderate, validateParams } from './validate.js';
 

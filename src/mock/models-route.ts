@@ -1,7 +1,7 @@
 // GET /v1/models and GET /v1/models/{id} on the offline server: the model table as api.openai.com
 // lists it (`shutdown_date` as a Unix time where known), plus the server's extra models.
 import { MODELS } from '../models/table.js';
-import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './server.js';
+import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 
 // A fixed creation time keeps answers stable between runs.
 const CREATED = 1_745_000_000;

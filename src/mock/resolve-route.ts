@@ -2,7 +2,7 @@
 // shapes. Azure's v1 API is the OpenAI shape under /openai/v1; its dated API puts the deployment
 // in the path (/openai/deployments/<name>/images/<endpoint>) and needs ?api-version=.
 import { handleModelList, modelGetRoute } from './models-route.js';
-import type { RecordedRequest, Route } from './server.js';
+import type { RecordedRequest, Route } from './route.js';
 
 function azureNotFound(): Route {
   // Azure's answer to a dated-API path without an api-version.

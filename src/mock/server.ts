@@ -6,13 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StoredFile } from './answers.js';
-import { handleEdits, handleVariations, recordUploadParts, type RecordedPart } from './edits.js';
+import { handleEdits, handleVariations, recordUploadParts } from './edits.js';
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
 import type { SynthPayload } from './synth.js';
-import type { ApiErrorBody } from './validate.js';
+import type { StoredFile } from './answers.js';
+import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext } from './route.js';
 
 export interface MockOptions {
   port?: number;
@@ -43,18 +43,6 @@ export type Fault =
   | { body: string; status?: number; contentType?: string }
   | StreamFault;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | string[] | undefined>;
-  json?: unknown;
-  /** The parts of a multipart body (edits, variations), for tests to assert what arrived. */
-  parts?: RecordedPart[];
-  rawBodyBytes: number;
-  /** When the request arrived (ms since the epoch), for tests of pacing. */
-  at: number;
-}
 
 export interface MockServer {
   url: string;
@@ -70,23 +58,8 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-/** What a route hands back: a JSON answer with its status. */
-export interface RouteAnswer {
-  status: number;
-  json: unknown;
-}
 
-export interface RouteContext {
-  origin: string;
-  /** Milliseconds since the epoch on the server's clock. */
-  nowMs: () => number;
-  files: Map<string, StoredFile>;
-  urlTtlMs: number;
-  extraModels: readonly string[];
-  payload?: SynthPayload;
-}
 
-export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;
 
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
@@ -95,9 +68,6 @@ const ROUTES: Record<string, Route> = {
   '/v1/images/variations': handleVariations,
 };
 
-export function errorAnswer(e: ApiErrorBody): RouteAnswer {
-  return { status: e.status, json: { error: { message: e.message, type: e.type, param: e.param, code: e.code } } };
-}
 
 function send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });

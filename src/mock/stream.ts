@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import type { RecordedRequest } from './server.js';
+import type { RecordedRequest } from './route.js';
 
 export type StreamFamily = 'image_generation' | 'image_edit';
 

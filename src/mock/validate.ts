@@ -1,5 +1,7 @@
-// How api.openai.com judges a request body, answered in its own error shape. It reads the same
-// model table as the CLI, so the offline server and the client agree on what each model takes.
+// How api.openai.com judges a request body, answered in its own error shape. The parameters and
+// the rule each is judged by come from the same field and model tables as the CLI's; the wording
+// of the answers is the API's own (pinned by fixtures/api-errors in the tests).
+import { IMAGE_FIELDS, fieldByApi } from '../models/fields.js';
 import { customSizeProblem } from '../models/schema.js';
 import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 
@@ -21,34 +23,18 @@ const invalid = (param: string | null, code: string, message: string, status = 4
 
 const quoteList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
-/** Body keys and the rule that admits each; a key the model's rules lack is an unknown parameter. */
-const FIELDS: Record<string, (r: EndpointRules) => boolean> = {
-  model: () => true,
-  prompt: (r) => Boolean(r.prompt),
-  n: () => true,
-  size: (r) => r.sizes.length > 0,
-  quality: (r) => Boolean(r.qualities),
-  style: (r) => Boolean(r.styles),
-  background: (r) => Boolean(r.backgrounds),
-  output_format: (r) => Boolean(r.formats),
-  output_compression: (r) => Boolean(r.compression),
-  moderation: (r) => Boolean(r.moderation),
-  response_format: (r) => Boolean(r.responseFormats),
-  input_fidelity: (r) => Boolean(r.inputFidelity),
-  stream: (r) => Boolean(r.stream),
-  partial_images: (r) => Boolean(r.stream),
-  user: () => true,
-};
+/** Whether a body key is a parameter the model's rules admit; anything else is an unknown parameter. */
+function admits(key: string, r: EndpointRules): boolean {
+  if (key === 'model') return true;
+  if (key === 'prompt') return Boolean(r.prompt);
+  const field = fieldByApi(key);
+  if (!field) return false;
+  if (!field.rule) return true;
+  return field.kind === 'size' ? r.sizes.length > 0 : r[field.rule] !== undefined;
+}
 
-const LISTS: Record<string, (r: EndpointRules) => readonly string[] | undefined> = {
-  quality: (r) => r.qualities,
-  style: (r) => r.styles,
-  background: (r) => r.backgrounds,
-  output_format: (r) => r.formats,
-  moderation: (r) => r.moderation,
-  response_format: (r) => r.responseFormats,
-  input_fidelity: (r) => r.inputFidelity,
-};
+/** The fields whose values come from a list in the rules, with that list. */
+const LISTS = IMAGE_FIELDS.filter((f) => f.kind === 'list').map((f) => [f.api, (r: EndpointRules) => r[f.rule] as readonly string[] | undefined] as const);
 
 export interface Judged {
   model: ResolvedModel;
@@ -76,8 +62,7 @@ export function judgeModel(body: Record<string, unknown>, endpoint: Endpoint, ex
 /** Checks the parameters against the model's rules, as the real API does; undefined when fine. */
 export function validateParams(body: Record<string, unknown>, rules: EndpointRules): ApiErrorBody | undefined {
   for (const key of Object.keys(body)) {
-    const admits = FIELDS[key];
-    if (!admits || !admits(rules)) return invalid(key, 'unknown_parameter', `Unknown parameter: '${key}'.`);
+    if (!admits(key, rules)) return invalid(key, 'unknown_parameter', `Unknown parameter: '${key}'.`);
   }
   if (rules.prompt) {
     const prompt = body.prompt;
@@ -92,7 +77,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
     if (n < rules.n.min) return invalid('n', 'integer_below_min_value', `Invalid 'n': integer below minimum value. Expected a value >= ${rules.n.min}, but got ${n} instead.`);
     if (n > rules.n.max) return invalid('n', 'integer_above_max_value', `Invalid 'n': integer above maximum value. Expected a value <= ${rules.n.max}, but got ${n} instead.`);
   }
-  for (const [key, list] of Object.entries(LISTS)) {
+  for (const [key, list] of LISTS) {
     const allowed = list(rules);
     if (body[key] !== undefined && allowed && !allowed.includes(String(body[key]))) {
       return invalid(key, 'invalid_value', `Invalid value: '${String(body[key])}'. Supported values are: ${quoteList(allowed)}.`);

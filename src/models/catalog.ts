@@ -1,6 +1,5 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
-import type { RemoteModelInfo } from '../api/models.js';
 import { DEFAULT_MODEL, FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './table.js';
 
 export interface CatalogRow {
@@ -78,7 +77,13 @@ export function looksLikeImageModel(id: string): boolean {
 }
 
 /** Merges a server's model list into the rows; returns the rows and how many other models it listed. */
-export function mergeRemote(rows: CatalogRow[], remote: RemoteModelInfo[]): { rows: CatalogRow[]; others: string[] } {
+/** A model as a server's GET /models lists it (api/models.ts reads the answer into this shape). */
+export interface ListedModel {
+  id: string;
+  shutdownDate?: string;
+}
+
+export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: CatalogRow[]; others: string[] } {
   const byId = new Map(remote.map((m) => [m.id, m]));
   const seen = new Set<string>();
   const merged = rows.map((row) => {

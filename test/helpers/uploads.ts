@@ -3,7 +3,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { RecordedRequest } from '../../src/mock/server.js';
+import type { RecordedRequest } from '../../src/mock/route.js';
 
 const solid = (width: number, height: number, channels: 3 | 4, background: sharp.Color) => sharp({ create: { width, height, channels, background } });
 

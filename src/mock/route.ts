@@ -1,0 +1,42 @@
+// What a route of the offline server is: the request it gets (as recorded for the tests), the
+// answer it hands back, and what it may use. Kept apart from server.ts so routes need not import
+// the server that imports them.
+import type { StoredFile } from './answers.js';
+import type { RecordedPart } from './multipart.js';
+import type { SynthPayload } from './synth.js';
+import type { ApiErrorBody } from './validate.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  json?: unknown;
+  /** The parts of a multipart body (edits, variations), for tests to assert what arrived. */
+  parts?: RecordedPart[];
+  rawBodyBytes: number;
+  /** When the request arrived (ms since the epoch), for tests of pacing. */
+  at: number;
+}
+
+/** What a route hands back: a JSON answer with its status. */
+export interface RouteAnswer {
+  status: number;
+  json: unknown;
+}
+
+export interface RouteContext {
+  origin: string;
+  /** Milliseconds since the epoch on the server's clock. */
+  nowMs: () => number;
+  files: Map<string, StoredFile>;
+  urlTtlMs: number;
+  extraModels: readonly string[];
+  payload?: SynthPayload;
+}
+
+export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;
+
+export function errorAnswer(e: ApiErrorBody): RouteAnswer {
+  return { status: e.status, json: { error: { message: e.message, type: e.type, param: e.param, code: e.code } } };
+}
