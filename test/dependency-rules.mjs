@@ -1,0 +1,91 @@
+// The dependency rules of src/ (see "The shape of the house" in the style guide), checked by
+// `npm run deps` inside `npm test`. Paths are relative to the folder the check runs in, which
+// holds src/, tsconfig.json and node_modules/.
+//
+// Every kind of import counts: static, dynamic `import()`, `export ... from`, and type-only
+// imports (`import type`, `import('x').T`). A type-only import has no effect at run time, but
+// it is still knowledge of another module, and it is one edit away from a real import.
+// Packages are matched by their folder under node_modules/, so deep imports (`zod/v4`) count
+// as the package. Node builtins are matched by kind ('core'), as `node:fs` and `fs` alike.
+//
+// Known violations: test/dependency-baseline.json (written by `depcruise-baseline`) lists the
+// violations the tree had when these rules came in; `npm run deps` tolerates exactly those
+// (`--ignore-known`) and fails on any other. test/dependency-rules.test.ts fails when an entry
+// no longer occurs, so fixing a violation means deleting its entry. Once the list is `[]`,
+// delete the file and the `--ignore-known` option of the "deps" script in package.json.
+
+const pkg = (...names) => `(^|/)node_modules/(${names.join('|')})/`;
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+export default {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment:
+        'No import cycle anywhere in src/: modules in a cycle cannot be read, tested or loaded ' +
+        'apart, and which one finishes loading first decides what is undefined.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'api-imports-only-node-undici-zod',
+      severity: 'error',
+      comment:
+        'src/api/ is the HTTP core and knows no flag, command, terminal or config: it imports ' +
+        'only node:* builtins, undici, zod and src/api/ itself.',
+      from: { path: '^src/api/' },
+      to: { pathNot: ['^src/api/', pkg('undici', 'zod')], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'models-pure',
+      severity: 'error',
+      comment:
+        'The model table is data and imports nothing with side effects: src/models/ imports only ' +
+        'src/models/, zod and src/errors.ts. src/errors.ts (plain error classes) is held to the ' +
+        'same rule, so what models/ reaches through it stays pure too.',
+      from: { path: ['^src/models/', '^src/errors\\.ts$'] },
+      to: { pathNot: ['^src/models/', '^src/errors\\.ts$', pkg('zod')] },
+    },
+    {
+      name: 'commander-only-in-cli-and-commands',
+      severity: 'error',
+      comment: 'Only src/commands/ and src/cli.ts import commander: the rest of the code takes typed values, not a parser.',
+      from: { path: '^src/', pathNot: ['^src/commands/', '^src/cli\\.ts$'] },
+      to: { path: pkg('commander') },
+    },
+    {
+      name: 'ora-chalk-only-in-terminal',
+      severity: 'error',
+      comment: 'Only src/terminal/ imports ora and chalk: colour, spinners, TTY and NO_COLOR are decided in one place.',
+      from: { path: '^src/', pathNot: '^src/terminal/' },
+      to: { path: pkg('ora', 'chalk') },
+    },
+    {
+      // Not an architecture rule: it keeps the five above honest. An import that does not
+      // resolve has no path under node_modules/ or src/, so no rule could ever match it.
+      name: 'imports-resolve',
+      severity: 'error',
+      comment: 'Every import in src/ resolves to a file or a builtin; otherwise the rules above cannot see it.',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    // Read the TypeScript sources themselves, so type-only imports are seen; `./x.js`
+    // specifiers resolve to `./x.ts` as tsc's NodeNext resolution does.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    // A node_modules/ that is a link (a shared install, a copy of the tree in a temp folder)
+    // then gives the same paths as a real one, so the rules and the baseline match either way.
+    preserveSymlinks: true,
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'types', 'node', 'default'],
+      extensions: ['.ts', '.js', '.d.ts'],
+      mainFields: ['module', 'types', 'main'],
+    },
+    skipAnalysisNotInRules: true,
+  },
+};
