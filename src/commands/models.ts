@@ -43,9 +43,10 @@ export function modelsCommand(rt: Runtime): Command {
     let rows = catalogRows(now);
     const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED, status_date: date };
     if (flags.remote) {
-      const [{ resolveSettings }, { openConnection, dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
+      const [{ resolveSettings }, { openConnection }, { dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
         import('../config/settings.js'),
         import('../jobs/connect.js'),
+        import('../jobs/dry-run.js'),
         import('../api/models.js'),
         import('../terminal/messenger.js'),
         import('../api/http.js'),

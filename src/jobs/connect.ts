@@ -1,6 +1,6 @@
 // Connecting to the API: the Connection for the configured server (auth header, Azure query,
-// proxy, timeouts, retries), the offline server for --mock, and --dry-run's request preview.
-import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection, type RequestSpec } from '../api/http.js';
+// proxy, timeouts, retries), and the offline server for --mock.
+import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection } from '../api/http.js';
 import { proxyFor } from '../api/proxy.js';
 import type { Settings } from '../config/settings.js';
 import { MissingKeyError } from '../errors.js';
@@ -37,7 +37,7 @@ export function connectionFor(rt: Runtime, settings: Settings, say: Messenger, t
 }
 
 /** --verbose: where each connection setting came from, and whether a proxy is in the way. */
-function logSettings(settings: Settings, say: Messenger, baseUrl: string): void {
+export function logSettings(settings: Settings, say: Messenger, baseUrl: string): void {
   if (!settings.verbose) return;
   const from = (key: keyof Settings['sources']) => settings.sources[key] ?? 'default';
   if (settings.profile) say.verbose(`profile ${settings.profile} (config file ${settings.configPath})`);
@@ -67,24 +67,6 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   warnKeyElsewhere(settings, say);
   logSettings(settings, say, settings.baseUrl);
   return { conn: connectionFor(rt, settings, say, { baseUrl: settings.baseUrl, apiKey: settings.apiKey }), close: closeDispatchers };
-}
-
-/**
- * --dry-run: describes the request on stdout and sends nothing. The offline server is not
- * started, so --mock shows a placeholder address.
- */
-export async function dryRun(rt: Runtime, settings: Settings, spec: RequestSpec, say: Messenger, json: boolean): Promise<void> {
-  if (!settings.apiKey && !settings.mock) say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
-  if (settings.mock) say.info('--mock: the offline server would listen on a free port of 127.0.0.1.');
-  const target = settings.mock ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' } : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? '' };
-  logSettings(settings, say, target.baseUrl);
-  const { previewRequest, printPreview } = await import('./dry-run.js');
-  const conn = connectionFor(rt, settings, say, target);
-  try {
-    printPreview(rt.stdout, await previewRequest(conn, spec), json);
-  } finally {
-    await closeDispatchers();
-  }
 }
 
 /**

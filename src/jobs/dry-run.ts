@@ -1,7 +1,11 @@
 // --dry-run: the request an API command would send, described instead of sent. Built from the
 // same Connection and RequestSpec as a real send (buildUrl, headersFor), so what it shows is
 // what would go out; the key is redacted, and the curl command reads it from $OPENAI_API_KEY.
-import { buildUrl, headersFor, type Connection, type RequestSpec } from '../api/http.js';
+import { buildUrl, closeDispatchers, headersFor, type Connection, type RequestSpec } from '../api/http.js';
+import type { Settings } from '../config/settings.js';
+import type { Runtime } from '../runtime.js';
+import type { Messenger } from '../terminal/messenger.js';
+import { connectionFor, logSettings } from './connect.js';
 import { redactKey } from '../api/redact.js';
 
 export interface FormFieldPreview {
@@ -90,4 +94,21 @@ export function formatPreview(p: RequestPreview): string {
 /** Prints the preview on stdout: the text form, or one JSON document with --json. */
 export function printPreview(out: NodeJS.WritableStream, preview: RequestPreview, json: boolean): void {
   out.write(json ? `${JSON.stringify({ dry_run: true, ...preview }, null, 2)}\n` : formatPreview(preview));
+}
+
+/**
+ * --dry-run: describes the request on stdout and sends nothing. The offline server is not
+ * started, so --mock shows a placeholder address.
+ */
+export async function dryRun(rt: Runtime, settings: Settings, spec: RequestSpec, say: Messenger, json: boolean): Promise<void> {
+  if (!settings.apiKey && !settings.mock) say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
+  if (settings.mock) say.info('--mock: the offline server would listen on a free port of 127.0.0.1.');
+  const target = settings.mock ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' } : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? '' };
+  logSettings(settings, say, target.baseUrl);
+  const conn = connectionFor(rt, settings, say, target);
+  try {
+    printPreview(rt.stdout, await previewRequest(conn, spec), json);
+  } finally {
+    await closeDispatchers();
+  }
 }

@@ -1,24 +1,15 @@
 // Make-friendly reruns: a request's fingerprint is stored in every file imgcli writes, so a rerun
-// with unchanged inputs can see that its outputs are up to date and send nothing. Also builds
-// the provenance record that goes into each file.
+// with unchanged inputs can see that its outputs are up to date and send nothing.
 import { readFile } from 'node:fs/promises';
-import { sniffImage, type ImageFormat } from '../image/format.js';
+import { sniffImage } from '../image/format.js';
+import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/files.js';
-import { embedProvenance, readProvenance, requestFingerprint, ProvenanceError, type Provenance } from '../provenance/index.js';
 import type { SavedFile } from '../output/save.js';
-import { VERSION } from '../version.js';
-
-/** What a request is made of, for its fingerprint and its provenance record. */
-export interface RequestRecord {
-  prompt?: string;
-  /** The fields sent, prompt and model included. */
-  params: Record<string, unknown>;
-  /** Input files by role (image, mask, mask-from): their bytes count, their names do not. */
-  inputs?: Array<{ role: string; path: string }>;
-}
+import { readProvenance, requestFingerprint } from '../provenance/index.js';
+import type { RequestRecord } from '../provenance/stamp.js';
 
 /** Fields that change how an answer travels, not the image: they do not make a file stale. */
-const TRANSPORT_ONLY = new Set(['user', 'stream', 'partial_images', 'response_format']);
+const TRANSPORT_ONLY = new Set<string>(IMAGE_FIELDS.filter((f) => 'transportOnly' in f).map((f) => f.api));
 
 export function fingerprintOf(endpoint: string, model: string, record: RequestRecord): Promise<string> {
   const params = Object.fromEntries(Object.entries(record.params).filter(([k]) => !TRANSPORT_ONLY.has(k)));
@@ -48,43 +39,3 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
   return { fresh: true, files };
 }
 
-export interface StampContext {
-  endpoint: string;
-  model: string;
-  record: RequestRecord;
-  fingerprint: string;
-  /** Filled in once the answer is known. */
-  meta: { created?: number; usage?: Record<string, unknown> };
-  warn: (line: string) => void;
-  /** The run's clock, for an answer that did not say when it was made. */
-  now: () => Date;
-}
-
-/** Returns a function that embeds the provenance record into each image before it is written. */
-export function stamper(ctx: StampContext) {
-  const { prompt, model: _model, ...parameters } = ctx.record.params;
-  let warned = false;
-  return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
-    if (format === 'gif') return bytes;
-    const record: Provenance = {
-      prompt: ctx.record.prompt ?? (typeof prompt === 'string' ? prompt : undefined),
-      revised_prompt: extra.revised_prompt,
-      model: ctx.model,
-      endpoint: ctx.endpoint,
-      parameters,
-      request_id: extra.request_id,
-      created: ctx.meta.created ?? Math.floor(ctx.now().getTime() / 1000),
-      usage: ctx.meta.usage,
-      fingerprint: ctx.fingerprint,
-      tool: `imgcli ${VERSION}`,
-    };
-    try {
-      return embedProvenance(bytes, format, record);
-    } catch (err) {
-      if (!(err instanceof ProvenanceError)) throw err;
-      if (!warned) ctx.warn(`could not add provenance metadata (${err.message}); the image is written without it.`);
-      warned = true;
-      return bytes;
-    }
-  };
-}

@@ -6,7 +6,7 @@ import type { Connection, RequestSpec } from '../api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from '../api/images.js';
 import type { Settings } from '../config/settings.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
-import { dryRun, openConnection } from './connect.js';
+import { openConnection } from './connect.js';
 import { OutOfDateError, PartialFailureError, UsageError } from '../errors.js';
 import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
@@ -19,7 +19,8 @@ import { prepareDestination, printResult, type OutputPlan } from '../output/file
 import type { Previewer } from '../terminal/previewer.js';
 import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
 import type { StreamOptions } from './stream.js';
-import { checkFreshness, fingerprintOf, stamper, type RequestRecord, type StampContext } from './freshness.js';
+import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
+import { checkFreshness, fingerprintOf } from './freshness.js';
 
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
@@ -62,6 +63,7 @@ export interface ImagesResult {
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
 export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
+    const { dryRun } = await import('./dry-run.js');
     const accept = job.stream ? 'text/event-stream' : undefined;
     await dryRun(rt, settings, { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept }, say, job.dryRun.json);
     return undefined;

@@ -33,6 +33,8 @@ export interface ImageField {
   readonly purpose: string;
   /** Extra words after the allowed values. */
   readonly note?: string;
+  /** It changes how the answer travels, not the image: a file made without it is not stale. */
+  readonly transportOnly?: true;
 }
 
 /** How many partial images --stream asks for when --partial-images is not given. */
@@ -47,11 +49,11 @@ export const IMAGE_FIELDS = [
   { name: 'format', flags: '-f, --format <fmt>', api: 'output_format', kind: 'list', rule: 'formats', config: 'format', purpose: 'output format', note: 'default: from -o, else png' },
   { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', purpose: 'jpeg/webp compression level, 0-100' },
   { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
-  { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way' },
+  { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
   { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
-  { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn' },
-  { name: 'partialImages', flags: '--partial-images <n>', api: 'partial_images', kind: 'int', rule: 'stream', purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)` },
-  { name: 'user', flags: '--user <id>', api: 'user', kind: 'text', purpose: 'an end-user id passed to the API for abuse monitoring' },
+  { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn', transportOnly: true },
+  { name: 'partialImages', flags: '--partial-images <n>', api: 'partial_images', kind: 'int', rule: 'stream', purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`, transportOnly: true },
+  { name: 'user', flags: '--user <id>', api: 'user', kind: 'text', purpose: 'an end-user id passed to the API for abuse monitoring', transportOnly: true },
 ] as const satisfies readonly ImageField[];
 
 type KindValue = { list: string; size: string; count: number; int: number; switch: boolean; text: string };

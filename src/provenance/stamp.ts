@@ -1,0 +1,55 @@
+// The provenance record written into every image imgcli saves: the request it was made from
+// (prompt, model, parameters, input fingerprint), the answer's request id, time and usage.
+import type { ImageFormat } from '../image/format.js';
+import { VERSION } from '../version.js';
+import { embedProvenance, ProvenanceError, type Provenance } from './index.js';
+
+/** What a request is made of, for its fingerprint and its provenance record. */
+export interface RequestRecord {
+  prompt?: string;
+  /** The fields sent, prompt and model included. */
+  params: Record<string, unknown>;
+  /** Input files by role (image, mask, mask-from): their bytes count, their names do not. */
+  inputs?: Array<{ role: string; path: string }>;
+}
+
+export interface StampContext {
+  endpoint: string;
+  model: string;
+  record: RequestRecord;
+  fingerprint: string;
+  /** Filled in once the answer is known. */
+  meta: { created?: number; usage?: Record<string, unknown> };
+  warn: (line: string) => void;
+  /** The run's clock, for an answer that did not say when it was made. */
+  now: () => Date;
+}
+
+/** Returns a function that embeds the provenance record into each image before it is written. */
+export function stamper(ctx: StampContext) {
+  const { prompt, model: _model, ...parameters } = ctx.record.params;
+  let warned = false;
+  return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
+    if (format === 'gif') return bytes;
+    const record: Provenance = {
+      prompt: ctx.record.prompt ?? (typeof prompt === 'string' ? prompt : undefined),
+      revised_prompt: extra.revised_prompt,
+      model: ctx.model,
+      endpoint: ctx.endpoint,
+      parameters,
+      request_id: extra.request_id,
+      created: ctx.meta.created ?? Math.floor(ctx.now().getTime() / 1000),
+      usage: ctx.meta.usage,
+      fingerprint: ctx.fingerprint,
+      tool: `imgcli ${VERSION}`,
+    };
+    try {
+      return embedProvenance(bytes, format, record);
+    } catch (err) {
+      if (!(err instanceof ProvenanceError)) throw err;
+      if (!warned) ctx.warn(`could not add provenance metadata (${err.message}); the image is written without it.`);
+      warned = true;
+      return bytes;
+    }
+  };
+}
