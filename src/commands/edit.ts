@@ -99,7 +99,7 @@ export function editCommand(rt: Runtime): Command {
     const fields = { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
     if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
     const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
-    const plan = output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const plan = await output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     checkCount(paths.length, rules.files, model, 'edits');
     const parts = await upload.prepareUpload({ paths, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;

@@ -90,7 +90,7 @@ export function genCommand(rt: Runtime): Command {
     });
     if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
     const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
-    const plan = output.planOutputs({ out: opts.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const plan = await output.planOutputs({ out: opts.out, count, prompt, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     const json = applyParams(body, flags.param);
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
     const job = { endpoint: 'generations' as const, model, json, plan, dryRun, stream: streamOptions(json, flags), preview: flags.preview, record: { prompt, params: json }, ...reuseFields(flags) };

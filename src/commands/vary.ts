@@ -102,7 +102,7 @@ export function varyCommand(rt: Runtime): Command {
     if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
     const outIsDir = opts.out !== undefined && (await output.isDirectory(opts.out));
     const name = `${basename(path, extname(path))} variation`;
-    const plan = output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
+    const plan = await output.planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: name, now: rt.now(), noClobber: !flags.clobber, outIsDir });
     const parts = await upload.prepareUpload({ paths: [path], model, rules, fit: flags.fit, say });
     const dryRun = flags.dryRun ? { json: Boolean(flags.json) } : undefined;
     const record = { prompt: hint, params: { ...fields, fit: flags.fit }, inputs: [{ role: 'image', path }] };
