@@ -1,5 +1,5 @@
 // `imgcli info`: show the provenance imgcli embedded in images. Parse -> read -> print.
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Runtime } from '../terminal/io.js';
@@ -33,13 +33,13 @@ export function infoCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {
       const { json } = self.opts<{ json?: boolean }>();
-      const [{ readProvenance, isoTime }, { sniffImage, SNIFF_BYTES }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js')]);
+      const [{ readProvenance, isoTime }, { sniffImage }, { readHead }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js'), import('../image/head.js')]);
       const entries: InfoEntry[] = [];
       const problems: string[] = [];
       // Read every file before printing anything: a bad path fails the run with stdout empty.
       for (const path of paths) {
         try {
-          const info = sniffImage(await readHead(path, SNIFF_BYTES));
+          const info = sniffImage(await readHead(path));
           if (!info) {
             problems.push(`${path} (not an image)`);
             continue;
@@ -58,17 +58,6 @@ export function infoCommand(rt: Runtime): Command {
       // A blank line around each multi-line block; images without metadata stay a plain list.
       else rt.stdout.write(entries.map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describe(e, isoTime)}`).join(''));
     });
-}
-
-async function readHead(path: string, max: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(max);
-    const { bytesRead } = await handle.read(buffer, 0, max, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 function reason(err: unknown): string {

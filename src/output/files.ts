@@ -2,11 +2,13 @@
 // Nothing is ever half-written: bytes go to a temp file in the same folder, then a rename.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, unlinkSync } from 'node:fs';
-import { access, constants, link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { EXTENSIONS, formatFromExtension, type ImageFormat } from '../image/format.js';
+// save.ts checks what a download really is with it.
+export { readHead } from '../image/head.js';
 
 /** Temp files still on disk; removed on error, on Ctrl-C, and at exit as a last resort. */
 const liveTemps = new Set<string>();
@@ -201,18 +203,6 @@ export async function commitStaged(temp: string, path: string, replace: boolean)
 export async function writeAtomic(path: string, bytes: Uint8Array, opts: { replace: boolean; signal?: AbortSignal }): Promise<string> {
   const temp = await stageBytes(dirname(path), bytes, opts.signal);
   return commitStaged(temp, path, opts.replace);
-}
-
-/** Reads the first bytes of a file (to check what a download really is). */
-export async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The parts of a finished run that get reported; see run-images.ts. */
