@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import type { Runtime } from '../terminal/io.js';
 import type { Provenance } from '../provenance/index.js';
 
@@ -47,7 +48,7 @@ export function infoCommand(rt: Runtime): Command {
           const provenance = info.format === 'gif' ? undefined : readProvenance(await readFile(path));
           entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, provenance: provenance ?? null });
         } catch (err) {
-          problems.push(`${path} (${reason(err)})`);
+          problems.push(`${path} (${describeFsError(err)})`);
         }
       }
       if (problems.length > 0) {
@@ -58,14 +59,6 @@ export function infoCommand(rt: Runtime): Command {
       // A blank line around each multi-line block; images without metadata stay a plain list.
       else rt.stdout.write(entries.map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describe(e, isoTime)}`).join(''));
     });
-}
-
-function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return code ?? (err instanceof Error ? err.message : String(err));
 }
 
 const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}`;

@@ -2,6 +2,7 @@
 // stdin or a file. Light at import time: ora and chalk load only when used.
 import { readFile } from 'node:fs/promises';
 import { InterruptedError, UsageError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 
 /** What a command may touch of the process; built once in cli.ts, replaceable in tests. */
 export interface Runtime {
@@ -125,8 +126,7 @@ export async function readPrompt(words: string[], rt: Runtime, flagName = 'the p
     try {
       return (await readFile(path, 'utf8')).replace(/\s+$/, '');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new UsageError(`cannot read ${flagName} from ${path}: ${reason}`, 'Give an existing text file after @, or the prompt itself as words.');
+      throw new UsageError(`cannot read ${flagName} from ${path}: ${describeFsError(err)}`, 'Give an existing text file after @, or the prompt itself as words.');
     }
   }
   if (words.length === 0) {

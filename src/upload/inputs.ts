@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import { UsageError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import { formatFromExtension, sniffImage } from '../image/format.js';
 import { readHead } from '../image/head.js';
 import type { FileRule, ResolvedModel } from '../models/table.js';
@@ -29,9 +30,7 @@ export const megabytes = (n: number) => `${(n / MB).toFixed(1)} MB`;
 
 /** A missing, unreadable or folder path as a usage error that names it. */
 export function unreadable(path: string, role: string, err: unknown): UsageError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
-  return new UsageError(`cannot read ${role} ${path}: ${why}`, 'Check the path.');
+  return new UsageError(`cannot read ${role} ${path}: ${describeFsError(err)}`, 'Check the path.');
 }
 
 async function readHeadOf(path: string, role: string): Promise<{ head: Buffer; size: number }> {
