@@ -1,7 +1,11 @@
-// Sniffing formats and sizes from bytes, and spotting images cut short.
+// Sniffing formats and sizes from bytes (and from a file's first bytes), and spotting images cut short.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
-import { looksComplete, sniffImage } from '../src/image/format.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { looksComplete, sniffImage, SNIFF_BYTES } from '../src/image/format.js';
+import { readHead } from '../src/image/head.js';
+import { cleanupTemps, tempDir } from './helpers/cli.js';
 import { decodeBase64 } from '../src/output/save.js';
 
 const image = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 37, height = 21) =>
@@ -23,6 +27,25 @@ describe('sniffImage', () => {
   it('says undefined for what is not an image', () => {
     expect(sniffImage(Buffer.from('<html><body>502 Bad Gateway</body></html>'))).toBeUndefined();
     expect(sniffImage(Buffer.alloc(0))).toBeUndefined();
+  });
+});
+
+describe('readHead', () => {
+  afterAll(cleanupTemps);
+
+  it('reads the first bytes of a file, enough to sniff it, and fails on a folder', async () => {
+    const dir = tempDir();
+    const png = await image('png');
+    writeFileSync(join(dir, 'small.png'), png);
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(SNIFF_BYTES + 10, 7));
+    writeFileSync(join(dir, 'empty'), '');
+    expect(sniffImage(await readHead(join(dir, 'small.png')))).toEqual({ format: 'png', width: 37, height: 21 });
+    expect((await readHead(join(dir, 'small.png'))).equals(png)).toBe(true);
+    expect((await readHead(join(dir, 'big.bin'))).length).toBe(SNIFF_BYTES);
+    expect(await readHead(join(dir, 'big.bin'), 4)).toEqual(Buffer.alloc(4, 7));
+    expect((await readHead(join(dir, 'empty'))).length).toBe(0);
+    await expect(readHead(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readHead(dir)).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });
 

@@ -4,6 +4,7 @@ import type { GlobalFlags } from '../config/settings.js';
 import { IMAGE_FIELDS, readField } from '../models/fields.js';
 import type { Runtime } from '../runtime.js';
 import { argParser, fitOption, parseWhole } from './options.js';
+import { describeFsError } from '../fs-errors.js';
 
 const EXAMPLES = `
 Examples:
@@ -84,7 +85,7 @@ export function batchCommand(rt: Runtime): Command {
         text = source === '-' ? await readStdin(rt.stdin, rt.signal) : await readFile(source, 'utf8');
       } catch (err) {
         if (rt.signal.aborted) throw err;
-        throw new UsageError(`cannot read the jobs file ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+        throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);
       }
       const parsed = parseJobs(text);
       const settings = await resolveSettings(flags, rt);

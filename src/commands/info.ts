@@ -1,7 +1,8 @@
 // `imgcli info`: show the provenance imgcli embedded in images. Parse -> read -> print.
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Provenance } from '../provenance/index.js';
 
@@ -33,13 +34,13 @@ export function infoCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {
       const { json } = self.opts<{ json?: boolean }>();
-      const [{ readProvenance, isoTime }, { sniffImage, SNIFF_BYTES }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js')]);
+      const [{ readProvenance, isoTime }, { sniffImage }, { readHead }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js'), import('../image/head.js')]);
       const entries: InfoEntry[] = [];
       const problems: string[] = [];
       // Read every file before printing anything: a bad path fails the run with stdout empty.
       for (const path of paths) {
         try {
-          const info = sniffImage(await readHead(path, SNIFF_BYTES));
+          const info = sniffImage(await readHead(path));
           if (!info) {
             problems.push(`${path} (not an image)`);
             continue;
@@ -47,7 +48,7 @@ export function infoCommand(rt: Runtime): Command {
           const provenance = info.format === 'gif' ? undefined : readProvenance(await readFile(path));
           entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, provenance: provenance ?? null });
         } catch (err) {
-          problems.push(`${path} (${reason(err)})`);
+          problems.push(`${path} (${describeFsError(err)})`);
         }
       }
       if (problems.length > 0) {
@@ -58,25 +59,6 @@ export function infoCommand(rt: Runtime): Command {
       // A blank line around each multi-line block; images without metadata stay a plain list.
       else rt.stdout.write(entries.map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describe(e, isoTime)}`).join(''));
     });
-}
-
-async function readHead(path: string, max: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(max);
-    const { bytesRead } = await handle.read(buffer, 0, max, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return code ?? (err instanceof Error ? err.message : String(err));
 }
 
 const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}`;

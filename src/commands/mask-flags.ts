@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import { formatFromExtension } from '../image/format.js';
 import type { Ellipse, Fit, Rect, Size } from '../mask/build.js';
 
@@ -122,9 +123,7 @@ export async function readInput(path: string, flag: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
-    if (!why) throw err;
-    throw new UsageError(`cannot read ${flag === '<input>' ? '' : `${flag} `}${path}: ${why}`, 'Check the path.');
+    if (!(err as NodeJS.ErrnoException).code) throw err;
+    throw new UsageError(`cannot read ${flag === '<input>' ? '' : `${flag} `}${path}: ${describeFsError(err)}`, 'Check the path.');
   }
 }

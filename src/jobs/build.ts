@@ -151,7 +151,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
   const outIsDir = opts.out !== undefined && (await isDirectory(opts.out));
   const stem = req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!;
-  const plan = planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
+  const plan = await planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
   const stream = sent.stream === true || sent.stream === 'true' ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false } : undefined;
   const common = {
     endpoint,

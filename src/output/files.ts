@@ -2,11 +2,13 @@
 // Nothing is ever half-written: bytes go to a temp file in the same folder, then a rename.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, unlinkSync } from 'node:fs';
-import { access, constants, link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.js';
 import { EXTENSIONS, formatFromExtension, type ImageFormat } from '../image/format.js';
+// save.ts checks what a download really is with it.
+export { readHead } from '../image/head.js';
 
 /** Temp files still on disk; removed on error, on Ctrl-C, and at exit as a last resort. */
 const liveTemps = new Set<string>();
@@ -37,23 +39,6 @@ export interface PlanInput {
   outIsDir?: boolean;
 }
 
-/** `a watercolor fox!` -> `a-watercolor-fox`; at most 48 characters, cut at a word boundary. */
-export function slugify(text: string, max = 48): string {
-  const words = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
-  let slug = '';
-  for (const w of words) {
-    const next = slug ? `${slug}-${w}` : w;
-    if (next.length > max) break;
-    slug = next;
-  }
-  return slug || words[0]?.slice(0, max) || 'image';
-}
-
 export function timestamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -67,16 +52,18 @@ export function numbered(path: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${stem}-${i + 1}${ext}`);
 }
 
-export function planOutputs(input: PlanInput): OutputPlan {
+/** Where a run's images go. Async because generated names load the slug module on demand. */
+export async function planOutputs(input: PlanInput): Promise<OutputPlan> {
   const { out, count } = input;
-  const stem = `${slugify(input.prompt)}-${timestamp(input.now)}`;
   if (out === '-') {
     if (count > 1) throw new UsageError('-o - writes one image to stdout, but --count is ' + count, 'Use -o <folder>/ or -o name.png to write several images.');
     return { kind: 'stdout' };
   }
-  if (out === undefined) return { kind: 'generated', dir: '.', stem, count };
-  if (out.endsWith('/') || out.endsWith('\\') || input.outIsDir) return { kind: 'generated', dir: out, stem, count };
-  return { kind: 'files', paths: numbered(out, count), noClobber: Boolean(input.noClobber) };
+  const inFolder = out === undefined || out.endsWith('/') || out.endsWith('\\') || input.outIsDir;
+  if (!inFolder) return { kind: 'files', paths: numbered(out, count), noClobber: Boolean(input.noClobber) };
+  // Only generated names need the transliteration table: -o file.png and --check never load it.
+  const { slugify } = await import('./slug.js');
+  return { kind: 'generated', dir: out ?? '.', stem: `${slugify(input.prompt)}-${timestamp(input.now)}`, count };
 }
 
 /** The format an -o path asks for, if its extension names one we write; throws for other image extensions. */
@@ -216,18 +203,6 @@ export async function commitStaged(temp: string, path: string, replace: boolean)
 export async function writeAtomic(path: string, bytes: Uint8Array, opts: { replace: boolean; signal?: AbortSignal }): Promise<string> {
   const temp = await stageBytes(dirname(path), bytes, opts.signal);
   return commitStaged(temp, path, opts.replace);
-}
-
-/** Reads the first bytes of a file (to check what a download really is). */
-export async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /** The parts of a finished run that get reported; see run-images.ts. */

@@ -2,6 +2,7 @@
 // terminal. Ctrl-C stops every wait.
 import { readFile } from 'node:fs/promises';
 import { InterruptedError, UsageError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import type { Runtime } from '../runtime.js';
 
 /** All of stdin as text; Ctrl-C stops the wait at once, even while nothing arrives. */
@@ -38,8 +39,7 @@ export async function readPrompt(words: string[], rt: Runtime, flagName = 'the p
     try {
       return (await readFile(path, 'utf8')).replace(/\s+$/, '');
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new UsageError(`cannot read ${flagName} from ${path}: ${reason}`, 'Give an existing text file after @, or the prompt itself as words.');
+      throw new UsageError(`cannot read ${flagName} from ${path}: ${describeFsError(err)}`, 'Give an existing text file after @, or the prompt itself as words.');
     }
   }
   if (words.length === 0) {

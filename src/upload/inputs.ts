@@ -2,11 +2,13 @@
 // sharp's header parse; never the extension), judged against the model's file rules, and, with
 // --fit, turned into a square PNG the model takes. Only the head of a file is read here; the
 // pixels are decoded only for --fit.
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import { UsageError } from '../errors.js';
-import { formatFromExtension, sniffImage, SNIFF_BYTES } from '../image/format.js';
+import { describeFsError } from '../fs-errors.js';
+import { formatFromExtension, sniffImage } from '../image/format.js';
+import { readHead } from '../image/head.js';
 import type { FileRule, ResolvedModel } from '../models/table.js';
 
 export type ImageFit = 'contain' | 'cover';
@@ -28,23 +30,14 @@ export const megabytes = (n: number) => `${(n / MB).toFixed(1)} MB`;
 
 /** A missing, unreadable or folder path as a usage error that names it. */
 export function unreadable(path: string, role: string, err: unknown): UsageError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
-  return new UsageError(`cannot read ${role} ${path}: ${why}`, 'Check the path.');
+  return new UsageError(`cannot read ${role} ${path}: ${describeFsError(err)}`, 'Check the path.');
 }
 
 async function readHeadOf(path: string, role: string): Promise<{ head: Buffer; size: number }> {
   try {
-    const handle = await open(path, 'r');
-    try {
-      const st = await handle.stat();
-      if (st.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-      const head = Buffer.alloc(Math.min(SNIFF_BYTES, st.size));
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      return { head: head.subarray(0, bytesRead), size: st.size };
-    } finally {
-      await handle.close();
-    }
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+    return { head: await readHead(path), size: st.size };
   } catch (err) {
     throw unreadable(path, role, err);
   }
