@@ -11,7 +11,7 @@ import { parseParam, type Param } from '../jobs/params.js';
 import { executeJob, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
-import { fileEntry } from '../output/files.js';
+import { fileEntry } from '../output/report.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import type { Runtime } from '../runtime.js';
 import { createMessenger, type Messenger } from '../terminal/messenger.js';

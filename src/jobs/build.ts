@@ -9,7 +9,8 @@ import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, type FieldValues, ty
 import { experimentalSize, modelAdvice } from '../models/advice.js';
 import { validateRequest } from '../models/schema.js';
 import { DEFAULT_MODEL, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
-import { formatFromOut, isDirectory, planOutputs } from '../output/files.js';
+import { formatFromOut, planOutputs } from '../output/naming.js';
+import { isDirectory } from '../output/files.js';
 import type { Runtime } from '../runtime.js';
 import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';

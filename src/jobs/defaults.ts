@@ -6,7 +6,7 @@ import type { ImageDefaults } from '../config/settings.js';
 import { IMAGE_FIELDS, type FieldValues, type ImageField } from '../models/fields.js';
 import { customSizeProblem } from '../models/schema.js';
 import { endpointRules, type Endpoint, type ResolvedModel } from '../models/table.js';
-import { formatFromOut } from '../output/files.js';
+import { formatFromOut } from '../output/naming.js';
 import type { Messenger } from '../terminal/messenger.js';
 
 /** Whether the model takes a value for a field on an endpoint, by the table's rules. */

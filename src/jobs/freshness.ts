@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
-import type { OutputPlan } from '../output/files.js';
+import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
 import { readProvenance, requestFingerprint } from '../provenance/index.js';
 import type { RequestRecord } from '../provenance/stamp.js';

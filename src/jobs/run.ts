@@ -1,13 +1,13 @@
-// The path every image command shares once its request is validated: check the model and the
-// destination, connect (to the offline server with --mock), send, save, report.
+// The one runner: an ImageJob (jobs/build.ts) to saved files, for gen, edit, vary and batch alike.
+// Dry run, up-to-date checks, the destination, connecting (to the offline server with --mock),
+// sending, saving; the report is output/report.ts's.
 import { tmpdir } from 'node:os';
 import { ApiError } from '../api/errors.js';
 import type { Connection, RequestSpec } from '../api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from '../api/images.js';
 import type { Settings } from '../config/settings.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import { openConnection } from './connect.js';
-import { OutOfDateError, PartialFailureError, UsageError } from '../errors.js';
+import { OutOfDateError, UsageError } from '../errors.js';
 import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
@@ -15,7 +15,9 @@ import type { ResolvedModel } from '../models/table.js';
 import { estimateCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
 import { SpillFiles } from '../output/spill.js';
-import { prepareDestination, printResult, type OutputPlan } from '../output/files.js';
+import { prepareDestination } from '../output/files.js';
+import { reportRun, writeSummary } from '../output/report.js';
+import type { OutputPlan } from '../output/naming.js';
 import type { Previewer } from '../terminal/previewer.js';
 import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
 import type { StreamOptions } from './stream.js';
@@ -181,27 +183,3 @@ export async function runAndReport(rt: Runtime, settings: Settings, job: ImagesJ
   reportRun(rt, result, opts, say);
 }
 
-/**
- * Prints what was saved and throws when anything failed: with nothing saved, stdout stays
- * empty and the first failure decides the exit code; with some saved, they are listed first.
- * After a dry run (no result) there is nothing to report.
- */
-export function reportRun(rt: Runtime, result: ImagesResult | undefined, opts: { json?: boolean; summary?: boolean }, say: Messenger): void {
-  // A dry run has printed its own document.
-  if (!result) return;
-  if (opts.summary) writeSummary(rt, result);
-  if (result.files.length === 0 && result.failed.length) throw result.failed[0]!.error;
-  printResult(rt.stdout, result, opts, say.info);
-  if (result.failed.length) throw new PartialFailureError(result.files.length, result.failed.map((f) => f.error));
-}
-
-/** --summary: the run's outputs as rows of the GitHub step summary (a no-op outside Actions). */
-function writeSummary(rt: Runtime, result: ImagesResult): void {
-  const share = result.cost && result.files.length ? result.cost.usd / result.files.length : undefined;
-  const rows: SummaryRow[] = [
-    ...result.files.map((f) => ({ path: f.path, model: result.model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: share, status: result.upToDate ? 'up to date' : 'ok' })),
-    ...result.failed.map((f) => ({ path: `image ${f.index + 1}`, model: result.model, size: '', status: `failed: ${f.error.message}` })),
-  ];
-  appendStepSummary(rt.env, summaryMarkdown(`imgcli ${result.endpoint}`, rows));
-  if (rt.env.GITHUB_ACTIONS === 'true') for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
-}

@@ -10,7 +10,7 @@ import { ResponseError } from '../errors.js';
 import { startSpinner, type Spinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
-import type { OutputPlan } from '../output/files.js';
+import type { OutputPlan } from '../output/naming.js';
 import type { Previewer } from '../terminal/previewer.js';
 import { decodeBase64, saveBytes, saveImages, savePartial, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
 

@@ -9,7 +9,9 @@ import type { SpillFiles } from './spill.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { plannedCount, commitStaged, discardStaged, partialPath, readHead, stageStream, targetPath, writeAtomic, type OutputPlan } from './files.js';
+import { plannedCount, partialPath, targetPath, type OutputPlan } from './naming.js';
+import { commitStaged, discardStaged, stageStream, writeAtomic } from './files.js';
+import { readHead } from '../image/head.js';
 
 /** The largest image download we accept; real ones are a few MB. */
 export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;

@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import type { Sink } from '../api/b64-extract.js';
 import { PLACEHOLDER } from '../api/b64-extract.js';
 import { ResponseError } from '../errors.js';
-import { claimTemp, discardStaged, targetPath, type OutputPlan } from './files.js';
+import { claimTemp, discardStaged } from './files.js';
+import { targetPath, type OutputPlan } from './naming.js';
 
 export class SpillFiles implements Sink {
   private files = new Map<number, { path: string; fd?: number }>();

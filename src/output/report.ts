@@ -1,0 +1,95 @@
+// What a finished run prints: the written paths (one per line) or the --json document on stdout,
+// the revised prompt and usage on stderr, the GitHub step summary, and the error when images failed.
+import { PartialFailureError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import type { Messenger } from '../terminal/messenger.js';
+import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './summary.js';
+/** The parts of a finished run that get reported; see run-images.ts. */
+export interface ReportedRun {
+  model: string;
+  endpoint: string;
+  created: number;
+  requestId?: string;
+  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; revised_prompt?: string }>;
+  failed: Array<{ index: number; error: Error }>;
+  /** True when --if-changed found the outputs up to date and nothing was sent. */
+  upToDate?: boolean;
+  /** Streamed runs only: the partial images written (none with --no-partials). */
+  partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
+  usage?: Record<string, unknown>;
+  cost?: { usd: number; rates_checked: string };
+}
+
+/** One written file as --json and batch lines show it: path first, then what it is. */
+export function fileEntry(f: ReportedRun['files'][number]): Record<string, unknown> {
+  const { index: _index, path, ...rest } = f;
+  return { path, ...rest };
+}
+
+/** The --json document: one object, stable keys, nothing else on stdout. */
+export function resultDocument(run: ReportedRun): Record<string, unknown> {
+  const revised = run.files.find((f) => f.revised_prompt)?.revised_prompt;
+  const doc: Record<string, unknown> = {
+    model: run.model,
+    endpoint: run.endpoint,
+    created: run.created,
+    request_id: run.requestId ?? null,
+    files: run.files.map(fileEntry),
+  };
+  if (run.partials) {
+    doc.partials = run.partials.map(({ index, partialIndex, ...p }) => ({ ...p, image_index: index, partial_image_index: partialIndex }));
+  }
+  if (revised) doc.revised_prompt = revised;
+  if (run.usage) doc.usage = run.usage;
+  if (run.cost) {
+    doc.cost_usd = run.cost.usd;
+    doc.cost_rates_checked = run.cost.rates_checked;
+  }
+  if (run.failed.length) doc.failed = run.failed.map((f) => ({ index: f.index, error: f.error.message }));
+  return doc;
+}
+
+/** stdout: the written paths, one per line, or the --json document. Extras go to stderr. */
+export function printResult(
+  out: NodeJS.WritableStream,
+  run: ReportedRun,
+  opts: { json?: boolean },
+  info: (line: string) => void,
+): void {
+  if (opts.json) {
+    out.write(`${JSON.stringify(resultDocument(run), null, 2)}\n`);
+  } else {
+    for (const f of run.files) if (f.path !== '-') out.write(`${f.path}\n`);
+    // After the finals, so `| head -n <count>` still gives the finished images.
+    for (const p of run.partials ?? []) out.write(`${p.path}\n`);
+  }
+  for (const f of run.files) if (f.revised_prompt) info(`revised prompt: ${f.revised_prompt}`);
+  const u = run.usage as { input_tokens?: number; output_tokens?: number; total_tokens?: number } | undefined;
+  const cost = run.cost ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})` : '';
+  if (u?.total_tokens !== undefined) info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
+}
+
+/**
+ * Prints what was saved and throws when anything failed: with nothing saved, stdout stays
+ * empty and the first failure decides the exit code; with some saved, they are listed first.
+ * After a dry run (no result) there is nothing to report.
+ */
+export function reportRun(rt: Runtime, result: ReportedRun | undefined, opts: { json?: boolean; summary?: boolean }, say: Messenger): void {
+  // A dry run has printed its own document.
+  if (!result) return;
+  if (opts.summary) writeSummary(rt, result);
+  if (result.files.length === 0 && result.failed.length) throw result.failed[0]!.error;
+  printResult(rt.stdout, result, opts, say.info);
+  if (result.failed.length) throw new PartialFailureError(result.files.length, result.failed.map((f) => f.error));
+}
+
+/** --summary: the run's outputs as rows of the GitHub step summary (a no-op outside Actions). */
+export function writeSummary(rt: Runtime, result: ReportedRun): void {
+  const share = result.cost && result.files.length ? result.cost.usd / result.files.length : undefined;
+  const rows: SummaryRow[] = [
+    ...result.files.map((f) => ({ path: f.path, model: result.model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: share, status: result.upToDate ? 'up to date' : 'ok' })),
+    ...result.failed.map((f) => ({ path: `image ${f.index + 1}`, model: result.model, size: '', status: `failed: ${f.error.message}` })),
+  ];
+  appendStepSummary(rt.env, summaryMarkdown(`imgcli ${result.endpoint}`, rows));
+  if (rt.env.GITHUB_ACTIONS === 'true') for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
+}
