@@ -1,7 +1,7 @@
 // Builds the commander program, registers the commands, and maps every error to an exit code.
 // This is the only file that decides exit codes.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ApiError, isQuotaError } from './api/errors.js';
+import { ApiError, classify, type ApiTrouble } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config/keys.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
@@ -126,28 +126,25 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
   if (err instanceof ResponseError) return EXIT.network;
-  if (err instanceof ApiError) {
-    if (err.kind === 'aborted') return EXIT.interrupted;
-    if (err.kind !== 'http') return EXIT.network;
-    if (err.status === undefined) return streamErrorExit(err);
-    const status = err.status;
-    if (isQuotaError(err.code) || status === 429) return EXIT.rateLimit;
-    if (status === 401 || status === 403) return EXIT.auth;
-    if (status >= 500) return EXIT.network;
-    return EXIT.refused;
-  }
+  if (err instanceof ApiError) return EXIT_FOR_TROUBLE[classify(err)];
   return EXIT.internal;
 }
 
-/**
- * An error event inside a 200 stream has no HTTP status: judge it by its code. The safety system
- * and bad requests are refusals, quota and rate limits are 5; anything else is the server's trouble.
- */
-function streamErrorExit(err: ApiError): number {
-  if (isQuotaError(err.code) || err.code === 'rate_limit_exceeded') return EXIT.rateLimit;
-  const refused = ['moderation_blocked', 'content_policy_violation'].includes(err.code ?? '') || /user_error|invalid_request/.test(err.type ?? '');
-  return refused ? EXIT.refused : EXIT.network;
-}
+const EXIT_FOR_TROUBLE: Record<ApiTrouble, number> = {
+  safety: EXIT.refused,
+  refused: EXIT.refused,
+  'unknown-model': EXIT.refused,
+  'not-found': EXIT.refused,
+  auth: EXIT.auth,
+  unverified: EXIT.auth,
+  forbidden: EXIT.auth,
+  quota: EXIT.rateLimit,
+  'rate-limit': EXIT.rateLimit,
+  server: EXIT.network,
+  network: EXIT.network,
+  timeout: EXIT.network,
+  aborted: EXIT.interrupted,
+};
 
 async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {
   // commander already printed its own usage errors

@@ -2,6 +2,9 @@
 
 export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'aborted';
 
+/** Response headers as undici gives them. */
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
 export interface ApiErrorInit {
   kind: ApiErrorKind;
   message: string;
@@ -9,6 +12,9 @@ export interface ApiErrorInit {
   code?: string;
   type?: string;
   param?: string;
+  /** The server's own message from the error body, when it gave one. */
+  detail?: string;
+  headers?: ResponseHeaders;
   requestId?: string;
   hint?: string;
   retryable?: boolean;
@@ -22,6 +28,9 @@ export class ApiError extends Error {
   readonly code?: string;
   readonly type?: string;
   readonly param?: string;
+  readonly detail?: string;
+  /** The answer's headers (retry-after, x-should-retry...); empty when there was no answer. */
+  readonly headers: ResponseHeaders;
   readonly requestId?: string;
   hint?: string;
   /** Whether sending the same request again could succeed (the retry loop reads this). */
@@ -34,6 +43,8 @@ export class ApiError extends Error {
     this.code = init.code;
     this.type = init.type;
     this.param = init.param;
+    this.detail = init.detail;
+    this.headers = init.headers ?? {};
     this.requestId = init.requestId;
     this.hint = init.hint;
     this.retryable = init.retryable ?? false;
@@ -41,9 +52,63 @@ export class ApiError extends Error {
 }
 
 const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']);
+const SAFETY_CODES = new Set(['moderation_blocked', 'content_policy_violation']);
 
 export function isQuotaError(code: string | undefined): boolean {
   return code !== undefined && QUOTA_CODES.has(code);
+}
+
+/**
+ * What went wrong, as far as the caller's next step is concerned. The exit code and the hint
+ * both read it, so "refused or out of quota or rate limited" is decided here and nowhere else.
+ */
+export type ApiTrouble =
+  /** The safety system refused the prompt or an input image. */
+  | 'safety'
+  /** Any other refused request: a 4xx not named below, or a user error inside a stream. */
+  | 'refused'
+  /** 404 naming the model: retired, misspelt, or not served here. */
+  | 'unknown-model'
+  /** 404 for anything else: the address is wrong. */
+  | 'not-found'
+  /** 401: the key is missing, wrong or for another server. */
+  | 'auth'
+  /** 403 because the organization is not verified for GPT image models. */
+  | 'unverified'
+  /** Any other 403: the key may not do this. */
+  | 'forbidden'
+  /** Out of credits or over the spending limit, at any status: waiting will not help. */
+  | 'quota'
+  | 'rate-limit'
+  /** 5xx, or an error inside a stream that is not the user's. */
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'aborted';
+
+/** An error event inside a 200 stream: it has a code and a type but no HTTP status. */
+export function isStreamError(err: ApiError): boolean {
+  return err.kind === 'http' && err.status === undefined;
+}
+
+/** The one classification of an ApiError; see ApiTrouble. */
+export function classify(err: ApiError): ApiTrouble {
+  if (err.kind !== 'http') return err.kind;
+  if (isQuotaError(err.code)) return 'quota';
+  const code = err.code ?? '';
+  if (err.status === undefined) {
+    if (code === 'rate_limit_exceeded') return 'rate-limit';
+    if (SAFETY_CODES.has(code)) return 'safety';
+    return /user_error|invalid_request/.test(err.type ?? '') ? 'refused' : 'server';
+  }
+  const status = err.status;
+  if (status === 429) return 'rate-limit';
+  if (status === 401) return 'auth';
+  if (status === 403) return /verif/i.test(err.detail ?? '') ? 'unverified' : 'forbidden';
+  if (status >= 500) return 'server';
+  if (SAFETY_CODES.has(code)) return 'safety';
+  if (status === 404) return code === 'model_not_found' || /model/i.test(err.detail ?? '') ? 'unknown-model' : 'not-found';
+  return 'refused';
 }
 
 interface ErrorBody {
@@ -111,7 +176,7 @@ export function isRetryableStatus(status: number, code: string | undefined): boo
 }
 
 /** Builds the error for a non-2xx answer. */
-export function httpError(status: number, bodyText: string, requestId: string | undefined): ApiError {
+export function httpError(status: number, bodyText: string, requestId: string | undefined, headers: ResponseHeaders = {}): ApiError {
   const body = parseErrorBody(bodyText);
   const what = body.message ?? body.raw;
   const tags = [body.code, body.param && `param ${body.param}`].filter(Boolean).join(', ');
@@ -121,6 +186,8 @@ export function httpError(status: number, bodyText: string, requestId: string | 
     code: body.code,
     type: body.type,
     param: body.param,
+    detail: body.message,
+    headers,
     requestId,
     message: `The API answered ${status}${tags ? ` (${tags})` : ''}: ${what}`,
     hint: hintFor(status, body),
