@@ -1,7 +1,7 @@
-// Builds the commander program, registers the commands, and maps every error to an exit code.
-// This is the only file that decides exit codes.
+// Builds the commander program, registers the commands, and reports every error with its exit
+// code (from exit-codes.ts) and a next step.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ApiError, classify, type ApiTrouble } from './api/errors.js';
+import { ApiError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config/keys.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
@@ -13,37 +13,10 @@ import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
 import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+import { EXIT, exitCodeFor, exitCodesHelp } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
 import { useColor, type Runtime } from './terminal/io.js';
 import { VERSION } from './version.js';
-
-
-export const EXIT = {
-  ok: 0,
-  internal: 1,
-  /** --check: an output would be regenerated (like `make -q`). */
-  outOfDate: 1,
-  usage: 2,
-  refused: 3,
-  auth: 4,
-  rateLimit: 5,
-  network: 6,
-  batchPartial: 7,
-  interrupted: 130,
-  terminated: 143,
-} as const;
-
-const EXIT_CODES_HELP = `
-Exit codes:
-  0    success
-  1    unexpected internal error (a bug: please report it); with --check: out of date
-  2    usage or validation error; nothing was sent
-  3    the API refused the request (a 4xx not listed below)
-  4    authentication or permission: no key, 401, 403
-  5    rate limit or quota (429)
-  6    network, timeout, server error (5xx) or an unusable answer
-  7    imgcli batch: some jobs failed (when all fail, the code of the failure)
-  130  interrupted (Ctrl-C); 143 on SIGTERM`;
 
 export function buildProgram(rt: Runtime): Command {
   const program = new Command('imgcli')
@@ -88,7 +61,8 @@ Examples:
 
 Settings: flag > environment > active profile > config defaults > built-in default.
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
-${EXIT_CODES_HELP}`,
+
+${exitCodesHelp()}`,
     );
   for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
@@ -115,36 +89,6 @@ export function rule<T>(flag: string, parse: (value: string) => T) {
     }
   };
 }
-
-export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
-  if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
-  if (err instanceof OutOfDateError) return EXIT.outOfDate;
-  if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
-  if (err instanceof MissingKeyError) return EXIT.auth;
-  if (err instanceof ResponseError) return EXIT.network;
-  if (err instanceof ApiError) return EXIT_FOR_TROUBLE[classify(err)];
-  return EXIT.internal;
-}
-
-const EXIT_FOR_TROUBLE: Record<ApiTrouble, number> = {
-  safety: EXIT.refused,
-  refused: EXIT.refused,
-  'unknown-model': EXIT.refused,
-  'not-found': EXIT.refused,
-  auth: EXIT.auth,
-  unverified: EXIT.auth,
-  forbidden: EXIT.auth,
-  quota: EXIT.rateLimit,
-  'rate-limit': EXIT.rateLimit,
-  server: EXIT.network,
-  network: EXIT.network,
-  timeout: EXIT.network,
-  aborted: EXIT.interrupted,
-};
 
 async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {
   // commander already printed its own usage errors

@@ -1,0 +1,73 @@
+// The exit codes, as one table: exitCodeFor(), the `Exit codes:` block of --help and the
+// README's table are all read from it. With cli.ts, the only place that turns an error into
+// an exit code.
+import { CommanderError } from 'commander';
+import { ApiError, classify, type ApiTrouble } from './api/errors.js';
+import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+
+/**
+ * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
+ * and `cmp` do, and a bug exits 70 (EX_SOFTWARE of sysexits.h), so a crash never passes for a
+ * stale asset.
+ */
+export const EXIT_CODES = [
+  { code: 0, name: 'ok', meaning: 'success' },
+  { code: 1, name: 'outOfDate', meaning: 'with `--check`: an output is missing or out of date (like `make -q`)' },
+  { code: 2, name: 'usage', meaning: 'usage or validation error; nothing was sent' },
+  { code: 3, name: 'refused', meaning: 'the API refused the request (a 4xx not listed below, e.g. the safety system)' },
+  { code: 4, name: 'auth', meaning: 'authentication or permission: no key, 401, 403' },
+  { code: 5, name: 'rateLimit', meaning: 'rate limit or quota (429, `insufficient_quota`)' },
+  { code: 6, name: 'network', meaning: 'network, timeout, server error (5xx) or an unusable answer' },
+  { code: 7, name: 'batchPartial', meaning: '`imgcli batch`: some jobs failed or were not started (all failed: that failure\'s code)' },
+  { code: 70, name: 'internal', meaning: 'internal error (a bug: please report it)' },
+  { code: 130, name: 'interrupted', meaning: 'interrupted (Ctrl-C)' },
+  { code: 143, name: 'terminated', meaning: 'terminated (SIGTERM)' },
+] as const;
+
+type ExitRow = (typeof EXIT_CODES)[number];
+export type ExitName = ExitRow['name'];
+
+export const EXIT = Object.fromEntries(EXIT_CODES.map((row) => [row.name, row.code])) as { readonly [R in ExitRow as R['name']]: R['code'] };
+
+/** The exit code for each kind of API trouble (see classify in api/errors.ts). */
+const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
+  safety: 'refused',
+  refused: 'refused',
+  'unknown-model': 'refused',
+  'not-found': 'refused',
+  auth: 'auth',
+  unverified: 'auth',
+  forbidden: 'auth',
+  quota: 'rateLimit',
+  'rate-limit': 'rateLimit',
+  server: 'network',
+  network: 'network',
+  timeout: 'network',
+  aborted: 'interrupted',
+};
+
+export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
+  if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
+  if (err instanceof OutOfDateError) return EXIT.outOfDate;
+  if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
+  if (err instanceof MissingKeyError) return EXIT.auth;
+  if (err instanceof ResponseError) return EXIT.network;
+  if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];
+  return EXIT.internal;
+}
+
+const plain = (markdown: string) => markdown.replace(/`/g, '');
+
+/** The `Exit codes:` block of `imgcli --help`. */
+export function exitCodesHelp(): string {
+  return ['Exit codes:', ...EXIT_CODES.map((row) => `  ${String(row.code).padEnd(5)}${plain(row.meaning)}`)].join('\n');
+}
+
+/** The README's exit-code table (a test compares the two). */
+export function exitCodesMarkdown(): string {
+  return ['| code | meaning |', '|---|---|', ...EXIT_CODES.map((row) => `| ${row.code} | ${row.meaning} |`)].join('\n');
+}
