@@ -12,8 +12,8 @@ import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
-import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
-import { EXIT, exitCodeFor, exitCodesHelp } from './exit-codes.js';
+import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
 import { useColor, type Runtime } from './terminal/io.js';
 import { VERSION } from './version.js';
@@ -100,11 +100,11 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
     rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }
-  const known = [UsageError, MissingKeyError, ResponseError, ApiError, PartialFailureError, OutOfDateError, BatchFailedError].some((type) => err instanceof type);
+  const known = [UsageError, MissingKeyError, ApiError, PartialFailureError, OutOfDateError, BatchFailedError].some((type) => err instanceof type);
   const message = err instanceof Error ? err.message : String(err);
   // --check's verdict is an answer, not a failure: no "error:" in front of it.
   const lines = [err instanceof OutOfDateError ? `${paint.yellow('out of date:')} ${message}` : `${paint.red('error:')} ${message}`];
-  const hint = (err as { hint?: string }).hint;
+  const hint = nextStep(err);
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
   const requestId = (err as { requestId?: string }).requestId;
   if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);

@@ -20,18 +20,6 @@ export class MissingKeyError extends Error {
   }
 }
 
-/** A response arrived but is unusable: not JSON, no images, bytes that are not an image. Exit 6. */
-export class ResponseError extends Error {
-  override name = 'ResponseError';
-  constructor(
-    message: string,
-    readonly hint?: string,
-    readonly requestId?: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The run was interrupted by SIGINT or SIGTERM. Exit 130 or 143. */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';

@@ -2,8 +2,8 @@
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code.
 import { CommanderError } from 'commander';
-import { ApiError, classify, type ApiTrouble } from './api/errors.js';
-import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+import { ApiError, classify, type AnswerProblem, type ApiTrouble } from './api/errors.js';
+import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
 
 /**
  * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
@@ -44,6 +44,7 @@ const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
   network: 'network',
   timeout: 'network',
   aborted: 'interrupted',
+  answer: 'network',
 };
 
 export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
@@ -55,9 +56,47 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof OutOfDateError) return EXIT.outOfDate;
   if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
-  if (err instanceof ResponseError) return EXIT.network;
   if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];
   return EXIT.internal;
+}
+
+const PROXY = 'A proxy or gateway may be in the way: check --base-url.';
+const AGAIN = 'Run the command again.';
+
+/** The next step for each kind of unusable answer; undefined where the message says enough. */
+const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
+  'not-json': PROXY,
+  'not-images-response': 'Check that --base-url points at an OpenAI-compatible server.',
+  'no-images': undefined,
+  'image-without-data': undefined,
+  'event-without-image': PROXY,
+  'stream-ended-early': 'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
+  'too-long': undefined,
+  'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
+  'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
+  'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',
+  'not-an-image': 'The server sent something else than an image; check --base-url.',
+  'cut-short': AGAIN,
+  'missing-images': 'Run the command again for the missing images.',
+  'bad-url': undefined,
+  'url-expired': 'Generate the image again; to keep results longer, download them at once (imgcli does) or use --response-format b64_json.',
+  'download-failed': AGAIN,
+  'download-unreachable': 'Run the command again; image URLs stay valid for 60 minutes.',
+  'download-cut': AGAIN,
+  'too-large': undefined,
+};
+
+/** The next step for an error that does not carry its own hint. */
+export function hintFor(err: unknown): string | undefined {
+  if (err instanceof PartialFailureError) return nextStep(err.failures[0]);
+  if (!(err instanceof ApiError)) return undefined;
+  if (err.kind === 'answer') return err.problem && ANSWER_HINTS[err.problem];
+  return err.hint;
+}
+
+/** The error's own hint, else the one hintFor() chooses. */
+export function nextStep(err: unknown): string | undefined {
+  return (err as { hint?: string } | undefined)?.hint ?? hintFor(err);
 }
 
 const plain = (markdown: string) => markdown.replace(/`/g, '');

@@ -1,12 +1,52 @@
-// The one error type of the HTTP core. It says what happened and what to do next.
+// The one error type of the HTTP core: what happened, as typed fields. What the user should do
+// next is the caller's business (the CLI's hints read classify() and `problem`).
 
-export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'aborted';
+/**
+ * `http`: a non-2xx answer, or an error event inside a stream. `answer`: the server answered 2xx
+ * but the answer cannot be used (see AnswerProblem). The others happened below HTTP.
+ */
+export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'aborted' | 'answer';
+
+/** Why a 2xx answer (or the image download it pointed to) could not be used. */
+export type AnswerProblem =
+  /** The body, or an event of a stream, is empty or not a JSON object. */
+  | 'not-json'
+  /** JSON, but not the shape of an Images API response. */
+  | 'not-images-response'
+  | 'no-images'
+  /** An image with neither b64_json nor url. */
+  | 'image-without-data'
+  /** A stream's image event without b64_json. */
+  | 'event-without-image'
+  /** A stream that ended before any completed image. */
+  | 'stream-ended-early'
+  /** More bytes than the Content-Length announced. */
+  | 'too-long'
+  | 'model-list-not-json'
+  | 'not-a-model-list'
+  | 'bad-base64'
+  /** Bytes that are not a PNG, JPEG or WebP. */
+  | 'not-an-image'
+  /** An image that was not received whole. */
+  | 'cut-short'
+  /** Fewer images than were asked for. */
+  | 'missing-images'
+  /** An image URL that is malformed or not http(s). */
+  | 'bad-url'
+  /** The image URL answered 403, 404 or 410: it has most likely expired. */
+  | 'url-expired'
+  /** The image URL answered another status. */
+  | 'download-failed'
+  | 'download-unreachable'
+  /** The download broke off mid-way. */
+  | 'download-cut'
+  /** An image larger than imgcli accepts. */
+  | 'too-large';
 
 /** Response headers as undici gives them. */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-export interface ApiErrorInit {
-  kind: ApiErrorKind;
+interface CommonInit {
   message: string;
   status?: number;
   code?: string;
@@ -21,9 +61,13 @@ export interface ApiErrorInit {
   cause?: unknown;
 }
 
+export type ApiErrorInit = CommonInit & ({ kind: 'answer'; problem: AnswerProblem } | { kind: Exclude<ApiErrorKind, 'answer'>; problem?: never });
+
 export class ApiError extends Error {
-  override name = 'ApiError';
+  override readonly name = 'ApiError';
   readonly kind: ApiErrorKind;
+  /** Set for kind `answer`: what was wrong with it. */
+  readonly problem?: AnswerProblem;
   readonly status?: number;
   readonly code?: string;
   readonly type?: string;
@@ -39,6 +83,7 @@ export class ApiError extends Error {
   constructor(init: ApiErrorInit) {
     super(init.message, { cause: init.cause });
     this.kind = init.kind;
+    this.problem = init.problem;
     this.status = init.status;
     this.code = init.code;
     this.type = init.type;
@@ -49,6 +94,11 @@ export class ApiError extends Error {
     this.hint = init.hint;
     this.retryable = init.retryable ?? false;
   }
+}
+
+/** An unusable 2xx answer; never retried, since the server did its part (and may have billed it). */
+export function answerError(problem: AnswerProblem, message: string, requestId?: string, cause?: unknown): ApiError {
+  return new ApiError({ kind: 'answer', problem, message, requestId, cause });
 }
 
 const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']);
@@ -84,7 +134,9 @@ export type ApiTrouble =
   | 'server'
   | 'network'
   | 'timeout'
-  | 'aborted';
+  | 'aborted'
+  /** A 2xx answer that cannot be used; `problem` says why. */
+  | 'answer';
 
 /** An error event inside a 200 stream: it has a code and a type but no HTTP status. */
 export function isStreamError(err: ApiError): boolean {

@@ -2,11 +2,10 @@
 // --no-partials) and previewed, each completed image is saved like any other, and progress goes
 // to stderr. Images the stream did not finish leave no files behind, partials included.
 import { unlink } from 'node:fs/promises';
-import { ApiError } from '../api/errors.js';
+import { ApiError, answerError } from '../api/errors.js';
 import type { ImageStreamEvent } from '../api/image-stream.js';
 import type { Connection, ResponseHead } from '../api/http.js';
 import { streamImages, type ImagesRequest, type Usage } from '../api/images.js';
-import { ResponseError } from '../errors.js';
 import { startSpinner, type Messenger, type Runtime, type Spinner } from '../terminal/io.js';
 import type { OutputPlan } from '../output/files.js';
 import type { Previewer } from '../terminal/previewer.js';
@@ -90,7 +89,7 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
       } catch (err) {
         if (rt.signal.aborted) throw err;
         // Bytes that are not an image cost this partial; a disk that fails costs the rest.
-        if (err instanceof ResponseError) return warn(`${(err as Error).message} It was skipped.`);
+        if (err instanceof ApiError && err.kind === 'answer') return warn(`${(err as Error).message} It was skipped.`);
         writePartials = false;
         warn(`partial images are no longer written: ${(err as Error).message}`);
       }
@@ -151,7 +150,7 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
     if (rt.signal.aborted || files.length + failed.length === 0) throw error;
     for (let i = completed; i < count; i++) failed.push({ index: i, error: error as Error });
   } else if (completed < count) {
-    const short = new ResponseError(`The stream ended after ${completed} of ${count} images.`, 'Run the command again for the missing images.', ctx.requestId);
+    const short = answerError('missing-images', `The stream ended after ${completed} of ${count} images.`, ctx.requestId);
     for (let i = completed; i < count; i++) failed.push({ index: i, error: short });
   }
   return { created: created ?? Math.floor(rt.now().getTime() / 1000), requestId: ctx.requestId, files, failed, partials, usage };
