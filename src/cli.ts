@@ -12,7 +12,7 @@ import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
-import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+import { CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
 import { useColor, type Runtime } from './terminal/io.js';
@@ -100,13 +100,14 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
     rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }
-  const known = [UsageError, MissingKeyError, ApiError, PartialFailureError, OutOfDateError, BatchFailedError].some((type) => err instanceof type);
+  // Ours, thrown on purpose; anything else is a bug.
+  const known = err instanceof CliError || err instanceof ApiError;
   const message = err instanceof Error ? err.message : String(err);
   // --check's verdict is an answer, not a failure: no "error:" in front of it.
   const lines = [err instanceof OutOfDateError ? `${paint.yellow('out of date:')} ${message}` : `${paint.red('error:')} ${message}`];
-  const hint = nextStep(err);
+  const hint = known ? nextStep(err) : undefined;
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
-  const requestId = (err as { requestId?: string }).requestId;
+  const requestId = requestIdOf(err);
   if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);
   if (!known) {
     lines.push(`${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`);

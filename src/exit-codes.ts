@@ -1,9 +1,10 @@
 // The exit codes, as one table: exitCodeFor(), the `Exit codes:` block of --help and the
 // README's table are all read from it. With cli.ts, the only place that turns an error into
-// an exit code.
+// an exit code; and the next step for API errors, chosen from the same classification.
+// commander is imported for CommanderError only (usage errors, also inside batch jobs).
 import { CommanderError } from 'commander';
-import { ApiError, classify, type AnswerProblem, type ApiTrouble } from './api/errors.js';
-import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
+import { BatchFailedError, CliError, HintedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
 
 /**
  * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
@@ -51,6 +52,7 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (err instanceof HintedError) return exitCodeFor(err.cause, signal);
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
   if (err instanceof OutOfDateError) return EXIT.outOfDate;
@@ -86,17 +88,60 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'too-large': undefined,
 };
 
-/** The next step for an error that does not carry its own hint. */
-export function hintFor(err: unknown): string | undefined {
-  if (err instanceof PartialFailureError) return nextStep(err.failures[0]);
-  if (!(err instanceof ApiError)) return undefined;
-  if (err.kind === 'answer') return err.problem && ANSWER_HINTS[err.problem];
-  return err.hint;
+const SAFETY = 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
+const QUOTA = 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
+
+/** The next step for an API error, from its classification (and for answers, their problem). */
+function apiHint(err: ApiError): string | undefined {
+  const trouble = classify(err);
+  // An error inside a stream says little beyond its code: the safety system and quota are sure.
+  if (isStreamError(err) && trouble !== 'safety' && trouble !== 'quota') {
+    return 'The server gave up mid-stream; this is often temporary, so try again (without streaming if it keeps happening).';
+  }
+  switch (trouble) {
+    case 'safety':
+      return SAFETY;
+    case 'quota':
+      return QUOTA;
+    case 'auth':
+      return 'Check the API key: set OPENAI_API_KEY (or --api-key) to a valid key for this server.';
+    case 'unverified':
+      return 'Your organization must be verified to use GPT image models: verify it at https://platform.openai.com/settings/organization/general, then wait up to 15 minutes.';
+    case 'forbidden':
+      return 'The key is not allowed to do this: check its permissions, --org and --project.';
+    case 'unknown-model':
+      return 'The server does not know this model: run `imgcli models` to see the models and their status, or pick another with -m.';
+    case 'not-found':
+      return 'Nothing at that address: check --base-url (it usually ends in /v1).';
+    case 'rate-limit':
+      return 'Rate limited: wait a little, send fewer requests at once, or raise --max-retries.';
+    case 'server':
+      return 'The server had trouble; this is usually temporary, so try again in a moment.';
+    case 'refused':
+      return err.status === 400 && err.param ? `The server refused the value of "${err.param}".` : undefined;
+    case 'network':
+      return err.maybeReceived
+        ? 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).'
+        : 'Check your network, proxy settings and --base-url, then try again.';
+    case 'timeout':
+      return 'Raise --timeout (high-quality images can take minutes). The server may still have generated, and billed, the image.';
+    case 'answer':
+      return err.problem && ANSWER_HINTS[err.problem];
+    case 'aborted':
+      return undefined;
+  }
 }
 
-/** The error's own hint, else the one hintFor() chooses. */
+/** The next step for an error that carries no hint of its own. */
+export function hintFor(err: unknown): string | undefined {
+  if (err instanceof ApiError) return apiHint(err);
+  if (err instanceof PartialFailureError) return nextStep(err.failures[0]);
+  return undefined;
+}
+
+/** The error's own hint, else hintFor()'s. */
 export function nextStep(err: unknown): string | undefined {
-  return (err as { hint?: string } | undefined)?.hint ?? hintFor(err);
+  return (err instanceof CliError ? err.hint : undefined) ?? hintFor(err);
 }
 
 const plain = (markdown: string) => markdown.replace(/`/g, '');

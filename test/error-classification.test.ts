@@ -55,7 +55,10 @@ describe('classify', () => {
   });
 
   it('passes the kinds below HTTP through', () => {
-    for (const kind of ['network', 'timeout', 'aborted'] as const) expect(classify(new ApiError({ kind, message: kind }))).toBe(kind);
+    expect(classify(new ApiError({ kind: 'network', maybeReceived: false, message: 'ECONNREFUSED', retryable: true }))).toBe('network');
+    expect(classify(new ApiError({ kind: 'network', maybeReceived: true, message: 'ECONNRESET' }))).toBe('network');
+    expect(classify(new ApiError({ kind: 'timeout', message: 'slow' }))).toBe('timeout');
+    expect(classify(new ApiError({ kind: 'aborted', message: 'Ctrl-C' }))).toBe('aborted');
   });
 
   it('reads the verification and model checks from the server message, not from our own', () => {
@@ -68,6 +71,6 @@ describe('ApiError fields', () => {
   it('carries the answer headers as a field set in the constructor', () => {
     const err = httpError(429, body('slow down', 'requests', 'rate_limit_exceeded'), 'req_h', { 'retry-after-ms': '10' });
     expect(err).toMatchObject({ kind: 'http', status: 429, code: 'rate_limit_exceeded', requestId: 'req_h', retryable: true, headers: { 'retry-after-ms': '10' } });
-    expect(new ApiError({ kind: 'network', message: 'x' }).headers).toEqual({});
+    expect(new ApiError({ kind: 'network', maybeReceived: false, message: 'x' }).headers).toEqual({});
   });
 });

@@ -67,7 +67,8 @@ describe('exitCodeFor', () => {
       [new ApiError({ kind: 'http', code: 'insufficient_quota', message: 'in a stream' }), 5],
       [new ApiError({ kind: 'http', code: 'rate_limit_exceeded', message: 'in a stream' }), 5],
       [new ApiError({ kind: 'http', code: 'server_error', message: 'in a stream' }), 6],
-      [new ApiError({ kind: 'network', message: 'ECONNRESET' }), 6],
+      [new ApiError({ kind: 'network', maybeReceived: true, message: 'ECONNRESET' }), 6],
+      [new ApiError({ kind: 'answer', problem: 'not-json', message: '<html>' }), 6],
       [new ApiError({ kind: 'timeout', message: 'slow' }), 6],
       [new ApiError({ kind: 'aborted', message: 'Ctrl-C' }), 130],
     ];

@@ -56,18 +56,27 @@ interface CommonInit {
   detail?: string;
   headers?: ResponseHeaders;
   requestId?: string;
-  hint?: string;
   retryable?: boolean;
   cause?: unknown;
 }
 
-export type ApiErrorInit = CommonInit & ({ kind: 'answer'; problem: AnswerProblem } | { kind: Exclude<ApiErrorKind, 'answer'>; problem?: never });
+export type ApiErrorInit = CommonInit &
+  (
+    | { kind: 'answer'; problem: AnswerProblem; maybeReceived?: never }
+    | { kind: 'network'; maybeReceived: boolean; problem?: never }
+    | { kind: 'http' | 'timeout' | 'aborted'; problem?: never; maybeReceived?: never }
+  );
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly kind: ApiErrorKind;
   /** Set for kind `answer`: what was wrong with it. */
   readonly problem?: AnswerProblem;
+  /**
+   * Set for kind `network`: whether the request may have reached the server, which may then be
+   * generating (and billing) it. False when the connection could not even be made.
+   */
+  readonly maybeReceived?: boolean;
   readonly status?: number;
   readonly code?: string;
   readonly type?: string;
@@ -76,7 +85,6 @@ export class ApiError extends Error {
   /** The answer's headers (retry-after, x-should-retry...); empty when there was no answer. */
   readonly headers: ResponseHeaders;
   readonly requestId?: string;
-  hint?: string;
   /** Whether sending the same request again could succeed (the retry loop reads this). */
   readonly retryable: boolean;
 
@@ -84,6 +92,7 @@ export class ApiError extends Error {
     super(init.message, { cause: init.cause });
     this.kind = init.kind;
     this.problem = init.problem;
+    this.maybeReceived = init.maybeReceived;
     this.status = init.status;
     this.code = init.code;
     this.type = init.type;
@@ -91,7 +100,6 @@ export class ApiError extends Error {
     this.detail = init.detail;
     this.headers = init.headers ?? {};
     this.requestId = init.requestId;
-    this.hint = init.hint;
     this.retryable = init.retryable ?? false;
   }
 }
@@ -199,29 +207,6 @@ export function firstLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-function hintFor(status: number, body: ErrorBody): string | undefined {
-  const message = body.message ?? '';
-  if (body.code === 'moderation_blocked' || body.code === 'content_policy_violation') {
-    return 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
-  }
-  if (isQuotaError(body.code)) {
-    return 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
-  }
-  if (status === 401) return 'Check the API key: set OPENAI_API_KEY (or --api-key) to a valid key for this server.';
-  if (status === 403 && /verif/i.test(message)) {
-    return 'Your organization must be verified to use GPT image models: verify it at https://platform.openai.com/settings/organization/general, then wait up to 15 minutes.';
-  }
-  if (status === 403) return 'The key is not allowed to do this: check its permissions, --org and --project.';
-  if (status === 404 && (body.code === 'model_not_found' || /model/i.test(message))) {
-    return 'The server does not know this model: run `imgcli models` to see the models and their status, or pick another with -m.';
-  }
-  if (status === 404) return 'Nothing at that address: check --base-url (it usually ends in /v1).';
-  if (status === 429) return 'Rate limited: wait a little, send fewer requests at once, or raise --max-retries.';
-  if (status >= 500) return 'The server had trouble; this is usually temporary, so try again in a moment.';
-  if (status === 400 && body.param) return `The server refused the value of "${body.param}".`;
-  return undefined;
-}
-
 export function isRetryableStatus(status: number, code: string | undefined): boolean {
   if (isQuotaError(code)) return false;
   return status === 408 || status === 409 || status === 429 || status >= 500;
@@ -242,7 +227,6 @@ export function httpError(status: number, bodyText: string, requestId: string | 
     headers,
     requestId,
     message: `The API answered ${status}${tags ? ` (${tags})` : ''}: ${what}`,
-    hint: hintFor(status, body),
     retryable: isRetryableStatus(status, body.code),
   });
 }

@@ -233,7 +233,6 @@ function isTransportFailure(err: unknown): boolean {
   return code.startsWith('UND_ERR') || code.startsWith('E') || name === 'AbortError';
 }
 
-/** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
 /** Failures while connecting: the request never left, so sending it again cannot bill twice. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -249,7 +248,7 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
       kind: 'network',
       code,
       message: `Could not reach ${host}: ${detail}`,
-      hint: 'Check your network, proxy settings and --base-url, then try again.',
+      maybeReceived: false,
       retryable: true,
       cause: err,
     });
@@ -259,7 +258,6 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
     return new ApiError({
       kind: 'timeout',
       message: `No complete answer from ${host} within ${seconds} s (--timeout ${seconds}).`,
-      hint: 'Raise --timeout (high-quality images can take minutes). The server may still have generated, and billed, the image.',
       cause: err,
     });
   }
@@ -269,7 +267,7 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
     kind: 'network',
     code: code || undefined,
     message: reading ? `The connection to ${host} broke while reading the answer: ${detail}` : `The connection to ${host} closed before any answer: ${detail}`,
-    hint: 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).',
+    maybeReceived: true,
     cause: err,
   });
 }

@@ -1,7 +1,7 @@
 // The streamed Images API answer (`stream: true`): SSE events whose JSON `type` repeats the
 // event name, `<family>.partial_image` then `<family>.completed` (one completed per image).
 import { z } from 'zod';
-import { ApiError, answerError, firstLine, isQuotaError } from './errors.js';
+import { ApiError, answerError, firstLine } from './errors.js';
 import { readSse, type SseEvent } from './sse.js';
 
 export type ImageStreamFamily = 'image_generation' | 'image_edit';
@@ -89,18 +89,7 @@ function streamError(raw: Record<string, unknown>, requestId: string | undefined
     param,
     requestId,
     message: `The server reported an error during the stream${code ? ` (${code})` : ''}: ${message}`,
-    hint: hintFor(code),
     // Partial images may already be out and the image billed: resending is the user's call.
     retryable: false,
   });
-}
-
-function hintFor(code: string | undefined): string {
-  if (code === 'moderation_blocked' || code === 'content_policy_violation') {
-    return 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
-  }
-  if (isQuotaError(code)) {
-    return 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
-  }
-  return 'The server gave up mid-stream; this is often temporary, so try again (without streaming if it keeps happening).';
 }

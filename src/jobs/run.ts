@@ -7,7 +7,8 @@ import { createImages, type ImagesEndpoint, type Usage } from '../api/images.js'
 import type { Settings } from '../config/settings.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import { dryRun, openConnection } from './connect.js';
-import { OutOfDateError, PartialFailureError, UsageError } from '../errors.js';
+import { HintedError, OutOfDateError, PartialFailureError, UsageError } from '../errors.js';
+import { hintFor } from '../exit-codes.js';
 import { startSpinner, type Messenger, type Runtime } from '../terminal/io.js';
 import { experimentalSize, modelAdvice, type ResolvedModel } from '../models/table.js';
 import { estimateCost, type CostEstimate } from '../models/prices.js';
@@ -116,7 +117,7 @@ export async function executeJob(rt: Runtime, settings: Settings, conn: Connecti
     return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
-      err.hint = `${err.hint ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim();
+      throw new HintedError(err, `${hintFor(err) ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim());
     }
     throw err;
   }

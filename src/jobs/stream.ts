@@ -6,6 +6,7 @@ import { ApiError, answerError } from '../api/errors.js';
 import type { ImageStreamEvent } from '../api/image-stream.js';
 import type { Connection, ResponseHead } from '../api/http.js';
 import { streamImages, type ImagesRequest, type Usage } from '../api/images.js';
+import { HintedError } from '../errors.js';
 import { startSpinner, type Messenger, type Runtime, type Spinner } from '../terminal/io.js';
 import type { OutputPlan } from '../output/files.js';
 import type { Previewer } from '../terminal/previewer.js';
@@ -137,10 +138,9 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
       usage = fallback.usage ?? undefined;
     }
   } catch (err) {
-    error = err;
-    if (err instanceof ApiError && err.kind === 'network' && !err.retryable) {
-      err.hint = 'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.';
-    }
+    error = err instanceof ApiError && err.maybeReceived
+      ? new HintedError(err, 'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.')
+      : err;
   } finally {
     spinner.stop();
   }
