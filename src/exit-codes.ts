@@ -48,6 +48,7 @@ const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
   answer: 'network',
 };
 
+/** The exit code for an error; a Ctrl-C (the aborted signal) wins over whatever it caused. */
 export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
