@@ -1,7 +1,7 @@
-// Builds the commander program, registers the commands, and maps every error to an exit code.
-// This is the only file that decides exit codes.
+// Builds the commander program, registers the commands, and reports every error with its exit
+// code (from exit-codes.ts) and a next step.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ApiError, isQuotaError } from './api/errors.js';
+import { ApiError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config/keys.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
@@ -12,39 +12,12 @@ import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
-import { BatchFailedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, ResponseError, UsageError } from './errors.js';
+import { CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
+import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
 import { useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
-
-
-export const EXIT = {
-  ok: 0,
-  internal: 1,
-  /** --check: an output would be regenerated (like `make -q`). */
-  outOfDate: 1,
-  usage: 2,
-  refused: 3,
-  auth: 4,
-  rateLimit: 5,
-  network: 6,
-  batchPartial: 7,
-  interrupted: 130,
-  terminated: 143,
-} as const;
-
-const EXIT_CODES_HELP = `
-Exit codes:
-  0    success
-  1    unexpected internal error (a bug: please report it); with --check: out of date
-  2    usage or validation error; nothing was sent
-  3    the API refused the request (a 4xx not listed below)
-  4    authentication or permission: no key, 401, 403
-  5    rate limit or quota (429)
-  6    network, timeout, server error (5xx) or an unusable answer
-  7    imgcli batch: some jobs failed (when all fail, the code of the failure)
-  130  interrupted (Ctrl-C); 143 on SIGTERM`;
 
 export function buildProgram(rt: Runtime): Command {
   const program = new Command('imgcli')
@@ -89,7 +62,8 @@ Examples:
 
 Settings: flag > environment > active profile > config defaults > built-in default.
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
-${EXIT_CODES_HELP}`,
+
+${exitCodesHelp()}`,
     );
   for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
@@ -117,39 +91,6 @@ export function rule<T>(flag: string, parse: (value: string) => T) {
   };
 }
 
-export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
-  if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
-  if (err instanceof OutOfDateError) return EXIT.outOfDate;
-  if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
-  if (err instanceof MissingKeyError) return EXIT.auth;
-  if (err instanceof ResponseError) return EXIT.network;
-  if (err instanceof ApiError) {
-    if (err.kind === 'aborted') return EXIT.interrupted;
-    if (err.kind !== 'http') return EXIT.network;
-    if (err.status === undefined) return streamErrorExit(err);
-    const status = err.status;
-    if (isQuotaError(err.code) || status === 429) return EXIT.rateLimit;
-    if (status === 401 || status === 403) return EXIT.auth;
-    if (status >= 500) return EXIT.network;
-    return EXIT.refused;
-  }
-  return EXIT.internal;
-}
-
-/**
- * An error event inside a 200 stream has no HTTP status: judge it by its code. The safety system
- * and bad requests are refusals, quota and rate limits are 5; anything else is the server's trouble.
- */
-function streamErrorExit(err: ApiError): number {
-  if (isQuotaError(err.code) || err.code === 'rate_limit_exceeded') return EXIT.rateLimit;
-  const refused = ['moderation_blocked', 'content_policy_violation'].includes(err.code ?? '') || /user_error|invalid_request/.test(err.type ?? '');
-  return refused ? EXIT.refused : EXIT.network;
-}
-
 async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {
   // commander already printed its own usage errors
   if (err instanceof CommanderError) return;
@@ -160,13 +101,14 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
     rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }
-  const known = [UsageError, MissingKeyError, ResponseError, ApiError, PartialFailureError, OutOfDateError, BatchFailedError].some((type) => err instanceof type);
+  // Ours, thrown on purpose; anything else is a bug.
+  const known = err instanceof CliError || err instanceof ApiError;
   const message = err instanceof Error ? err.message : String(err);
   // --check's verdict is an answer, not a failure: no "error:" in front of it.
   const lines = [err instanceof OutOfDateError ? `${paint.yellow('out of date:')} ${message}` : `${paint.red('error:')} ${message}`];
-  const hint = (err as { hint?: string }).hint;
+  const hint = known ? nextStep(err) : undefined;
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
-  const requestId = (err as { requestId?: string }).requestId;
+  const requestId = requestIdOf(err);
   if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);
   if (!known) {
     lines.push(`${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`);

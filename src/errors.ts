@@ -1,76 +1,106 @@
-// Errors that commands throw. Which exit code each one means is decided in cli.ts alone.
+// Errors that commands throw. Which exit code each one means is decided in exit-codes.ts alone.
+import { ApiError } from './api/errors.js';
+
+export interface CliErrorOptions {
+  /** The next step, when this error knows it better than exit-codes.ts's hintFor(). */
+  hint?: string;
+  requestId?: string;
+  cause?: unknown;
+}
+
+/** The base of every error imgcli throws on purpose; anything else that reaches cli.ts is a bug. */
+export class CliError extends Error {
+  override readonly name: string = 'CliError';
+  readonly hint?: string;
+  readonly requestId?: string;
+
+  constructor(message: string, options: CliErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.hint = options.hint;
+    this.requestId = options.requestId;
+  }
+}
+
+/** The request id an error carries, if it is one of ours. */
+export function requestIdOf(err: unknown): string | undefined {
+  return err instanceof CliError || err instanceof ApiError ? err.requestId : undefined;
+}
+
+/**
+ * An error from below with a next step only the caller knows (a model's replacement, what a cut
+ * stream means). Message, request id and exit code are its cause's.
+ */
+export class HintedError extends CliError {
+  override readonly name = 'HintedError';
+  declare readonly cause: Error;
+
+  constructor(cause: Error, hint: string) {
+    super(cause.message, { hint, requestId: requestIdOf(cause), cause });
+  }
+}
 
 /** The command line or its inputs are wrong; nothing was sent. Exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+export class UsageError extends CliError {
+  override readonly name = 'UsageError';
+  constructor(message: string, hint?: string) {
+    super(message, { hint });
   }
 }
 
 /** No credentials to send. Exit 4, like a 401, but found before any request. */
-export class MissingKeyError extends Error {
-  override name = 'MissingKeyError';
-  readonly hint = 'Set OPENAI_API_KEY, or store a key with `imgcli config set api-key -` (reads it from stdin), or add --mock to try imgcli offline with no key.';
+export class MissingKeyError extends CliError {
+  override readonly name = 'MissingKeyError';
   constructor() {
-    super('No API key: OPENAI_API_KEY is not set.');
-  }
-}
-
-/** A response arrived but is unusable: not JSON, no images, bytes that are not an image. Exit 6. */
-export class ResponseError extends Error {
-  override name = 'ResponseError';
-  constructor(
-    message: string,
-    readonly hint?: string,
-    readonly requestId?: string,
-  ) {
-    super(message);
+    super('No API key: OPENAI_API_KEY is not set.', {
+      hint: 'Set OPENAI_API_KEY, or store a key with `imgcli config set api-key -` (reads it from stdin), or add --mock to try imgcli offline with no key.',
+    });
   }
 }
 
 /** The run was interrupted by SIGINT or SIGTERM. Exit 130 or 143. */
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
+export class InterruptedError extends CliError {
+  override readonly name = 'InterruptedError';
   constructor(readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
     super(`Interrupted (${signal}); nothing was left half-written.`);
   }
 }
 
-/** Some images of a run were saved and others failed; the exit code is the first failure's. */
-export class PartialFailureError extends Error {
-  override name = 'PartialFailureError';
+/**
+ * Some images of a run were saved and others failed; the exit code, hint and request id are the
+ * first failure's (its hint is hintFor()'s when the failure carries none).
+ */
+export class PartialFailureError extends CliError {
+  override readonly name = 'PartialFailureError';
   constructor(
     readonly saved: number,
     readonly failures: Error[],
   ) {
     const first = failures[0]!;
-    super(`${saved} of ${saved + failures.length} images saved; the others failed: ${first.message}`);
-    this.hint = (first as { hint?: string }).hint;
-    this.requestId = (first as { requestId?: string }).requestId;
+    super(`${saved} of ${saved + failures.length} images saved; the others failed: ${first.message}`, {
+      hint: first instanceof CliError ? first.hint : undefined,
+      requestId: requestIdOf(first),
+    });
   }
-  readonly hint?: string;
-  readonly requestId?: string;
 }
 
 /** --check found an output that is missing or stale. Exit 1, like `make -q`. */
-export class OutOfDateError extends Error {
-  override name = 'OutOfDateError';
-  readonly hint = 'Run the same command without --check (or with --if-changed) to regenerate it.';
+export class OutOfDateError extends CliError {
+  override readonly name = 'OutOfDateError';
+  constructor(message: string) {
+    super(message, { hint: 'Run the same command without --check (or with --if-changed) to regenerate it.' });
+  }
 }
 
 /** Some batch jobs failed or were not started. Exit 7; when every job failed, the failure's own code. */
-export class BatchFailedError extends Error {
-  override name = 'BatchFailedError';
+export class BatchFailedError extends CliError {
+  override readonly name = 'BatchFailedError';
   constructor(
     readonly succeeded: number,
     readonly total: number,
     readonly failures: Error[],
   ) {
-    super(`${total - succeeded} of ${total} jobs did not succeed${failures[0] ? `; the first failure: ${failures[0].message}` : ''}`);
+    super(`${total - succeeded} of ${total} jobs did not succeed${failures[0] ? `; the first failure: ${failures[0].message}` : ''}`, {
+      hint: 'Each job has a JSON line on stdout with its status and error; rerun the batch to retry (finished jobs with an "out" are skipped).',
+    });
   }
-  readonly hint = 'Each job has a JSON line on stdout with its status and error; rerun the batch to retry (finished jobs with an "out" are skipped).';
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/errors.js';
 import { readImageStream, type ImageStreamEvent } from '../src/api/image-stream.js';
-import { ResponseError } from '../src/errors.js';
+import { hintFor } from '../src/exit-codes.js';
 import { asyncBody, mulberry32, randomChunks, randomInt, splitAt, streamFixture, withLineEnds } from './helpers/chunks.js';
 
 type Outcome = { events: ImageStreamEvent[]; error?: unknown };
@@ -142,7 +142,7 @@ describe('readImageStream errors', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ kind: 'http', code: 'moderation_blocked', type: 'image_generation_user_error', requestId: 'req_123', retryable: false });
     expect(err.message).toMatch(/safety system/);
-    expect(err.hint).toMatch(/Rephrase/);
+    expect(hintFor(err)).toMatch(/Rephrase/);
   });
 
   it('throws ApiError for any JSON with an error key, even with no event name', async () => {
@@ -155,7 +155,8 @@ describe('readImageStream errors', () => {
   it('throws ApiError for a Responses-style bare error and for `event: error` with text data', async () => {
     const bare = await run(['data: {"type":"error","code":"insufficient_quota","message":"You exceeded your quota."}\n\n']);
     expect(bare.error).toBeInstanceOf(ApiError);
-    expect(bare.error).toMatchObject({ code: 'insufficient_quota', hint: expect.stringMatching(/credits/) });
+    expect(bare.error).toMatchObject({ code: 'insufficient_quota' });
+    expect(hintFor(bare.error)).toMatch(/credits/);
     const text = await run(['event: error\ndata: upstream <b>timeout</b>\n\n']);
     expect(text.error).toBeInstanceOf(ApiError);
     expect((text.error as ApiError).message).toMatch(/upstream/);
@@ -163,25 +164,27 @@ describe('readImageStream errors', () => {
     expect(noData.error).toBeInstanceOf(ApiError);
   });
 
-  it('throws ResponseError for an event that is not JSON or not a JSON object', async () => {
+  it('throws an answer ApiError for an event that is not JSON or not a JSON object', async () => {
     for (const data of ['{"type":"image_generation.completed",', '<html>502</html>', '[1,2]', '42', 'null', '']) {
       const out = await run([`data: ${data}\n\n`], 'req_9');
-      expect(out.error, data).toBeInstanceOf(ResponseError);
-      expect((out.error as ResponseError).requestId).toBe('req_9');
+      expect(out.error, data).toBeInstanceOf(ApiError);
+      expect(out.error, data).toMatchObject({ kind: 'answer', problem: 'not-json' });
+      expect((out.error as ApiError).requestId).toBe('req_9');
     }
   });
 
-  it('throws ResponseError for a partial or completed event without b64_json', async () => {
+  it('throws an answer ApiError for a partial or completed event without b64_json', async () => {
     for (const type of ['image_generation.partial_image', 'image_edit.completed']) {
       for (const extra of ['', ',"b64_json":null', ',"b64_json":""', ',"b64_json":7']) {
         const out = await run([`data: {"type":"${type}"${extra}}\n\n`]);
-        expect(out.error, `${type}${extra}`).toBeInstanceOf(ResponseError);
+        expect(out.error, `${type}${extra}`).toBeInstanceOf(ApiError);
+        expect(out.error, `${type}${extra}`).toMatchObject({ kind: 'answer', problem: 'event-without-image' });
         expect((out.error as Error).message).toMatch(/no b64_json/);
       }
     }
   });
 
-  it('throws ResponseError when the body ends with no completed image', async () => {
+  it('throws an answer ApiError when the body ends with no completed image', async () => {
     const cases: (readonly string[] | readonly Buffer[])[] = [
       [streamFixture('truncated.txt')],
       [],
@@ -190,22 +193,23 @@ describe('readImageStream errors', () => {
     ];
     for (const chunks of cases) {
       const out = await run(chunks, 'req_t');
-      expect(out.error).toBeInstanceOf(ResponseError);
-      expect(out.error).toMatchObject({ message: 'The stream ended before any completed image.', requestId: 'req_t' });
+      expect(out.error).toBeInstanceOf(ApiError);
+      expect(out.error).toMatchObject({ kind: 'answer', problem: 'stream-ended-early', message: 'The stream ended before any completed image.', requestId: 'req_t' });
     }
     expect((await run([streamFixture('truncated.txt')])).events).toHaveLength(2);
   });
 
-  it('throws ResponseError when the body is cut in the middle of an event', async () => {
+  it('throws an answer ApiError when the body is cut in the middle of an event', async () => {
     const bytes = streamFixture('generation.txt');
     const out = await run([bytes.subarray(0, bytes.length - 100)]);
-    expect(out.error).toBeInstanceOf(ResponseError);
+    expect(out.error).toBeInstanceOf(ApiError);
+    expect((out.error as ApiError).kind).toBe('answer');
     expect((out.error as Error).message).toMatch(/not JSON/);
   });
 });
 
 describe('property: random chunkings of valid and broken streams', () => {
-  it('only ever throws ApiError or ResponseError, and always finishes', async () => {
+  it('only ever throws ApiError (an in-stream error or an unusable answer), and always finishes', async () => {
     const rand = mulberry32(0xc0ffee);
     const names = ['generation.txt', 'edit.txt', 'generation-n2.txt', 'error-event.txt', 'error-key.txt', 'truncated.txt'];
     const outcomes = { ok: 0, api: 0, response: 0 };
@@ -223,8 +227,8 @@ describe('property: random chunkings of valid and broken streams', () => {
       expect(out, `round ${round}`).not.toBe('hung');
       const { error } = out as Outcome;
       if (error === undefined) outcomes.ok++;
+      else if (error instanceof ApiError && error.kind === 'answer') outcomes.response++;
       else if (error instanceof ApiError) outcomes.api++;
-      else if (error instanceof ResponseError) outcomes.response++;
       else expect.fail(`round ${round}: unexpected ${String(error)}`);
     }
     // The generator really produced all three outcomes.

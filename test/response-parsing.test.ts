@@ -1,9 +1,8 @@
 // Parsing Images API bodies: lenient on what is extra, strict on what is broken. A property test
-// feeds truncated and corrupted bodies and expects only ResponseError, never a crash.
+// feeds truncated and corrupted bodies and expects only ApiError of kind answer, never a crash.
 import { describe, expect, it } from 'vitest';
 import { parseImagesResponse, readText } from '../src/api/images.js';
-import { parseErrorBody, firstLine } from '../src/api/errors.js';
-import { ResponseError } from '../src/errors.js';
+import { ApiError, parseErrorBody, firstLine } from '../src/api/errors.js';
 import { mulberry32, randomInt } from './helpers/chunks.js';
 
 const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -36,7 +35,7 @@ describe('parseImagesResponse', () => {
     expect(() => parseImagesResponse(body, 'req_1')).toThrow(message);
   });
 
-  it('never throws anything but ResponseError on truncated or corrupted bodies', () => {
+  it('never throws anything but ApiError of kind answer on truncated or corrupted bodies', () => {
     const rand = mulberry32(42);
     const bytes = Buffer.from(valid);
     for (let i = 0; i < 2000; i++) {
@@ -45,7 +44,8 @@ describe('parseImagesResponse', () => {
       try {
         parseImagesResponse(copy.toString('utf8'));
       } catch (err) {
-        expect(err).toBeInstanceOf(ResponseError);
+        expect(err).toBeInstanceOf(ApiError);
+        expect((err as ApiError).kind).toBe('answer');
       }
     }
   });

@@ -1,49 +1,174 @@
-// The one error type of the HTTP core. It says what happened and what to do next.
+// The one error type of the HTTP core: what happened, as typed fields. What the user should do
+// next is the caller's business (the CLI's hints read classify() and `problem`).
 
-export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'aborted';
+/**
+ * `http`: a non-2xx answer, or an error event inside a stream. `answer`: the server answered 2xx
+ * but the answer cannot be used (see AnswerProblem). The others happened below HTTP.
+ */
+export type ApiErrorKind = 'http' | 'network' | 'timeout' | 'aborted' | 'answer';
 
-export interface ApiErrorInit {
-  kind: ApiErrorKind;
+/** Why a 2xx answer (or the image download it pointed to) could not be used. */
+export type AnswerProblem =
+  /** The body, or an event of a stream, is empty or not a JSON object. */
+  | 'not-json'
+  /** JSON, but not the shape of an Images API response. */
+  | 'not-images-response'
+  | 'no-images'
+  /** An image with neither b64_json nor url. */
+  | 'image-without-data'
+  /** A stream's image event without b64_json. */
+  | 'event-without-image'
+  /** A stream that ended before any completed image. */
+  | 'stream-ended-early'
+  /** More bytes than the Content-Length announced. */
+  | 'too-long'
+  | 'model-list-not-json'
+  | 'not-a-model-list'
+  | 'bad-base64'
+  /** Bytes that are not a PNG, JPEG or WebP. */
+  | 'not-an-image'
+  /** An image that was not received whole. */
+  | 'cut-short'
+  /** Fewer images than were asked for. */
+  | 'missing-images'
+  /** An image URL that is malformed or not http(s). */
+  | 'bad-url'
+  /** The image URL answered 403, 404 or 410: it has most likely expired. */
+  | 'url-expired'
+  /** The image URL answered another status. */
+  | 'download-failed'
+  | 'download-unreachable'
+  /** The download broke off mid-way. */
+  | 'download-cut'
+  /** An image larger than imgcli accepts. */
+  | 'too-large';
+
+/** Response headers as undici gives them. */
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+interface CommonInit {
   message: string;
   status?: number;
   code?: string;
   type?: string;
   param?: string;
+  /** The server's own message from the error body, when it gave one. */
+  detail?: string;
+  headers?: ResponseHeaders;
   requestId?: string;
-  hint?: string;
   retryable?: boolean;
   cause?: unknown;
 }
 
+export type ApiErrorInit = CommonInit &
+  (
+    | { kind: 'answer'; problem: AnswerProblem; maybeReceived?: never }
+    | { kind: 'network'; maybeReceived: boolean; problem?: never }
+    | { kind: 'http' | 'timeout' | 'aborted'; problem?: never; maybeReceived?: never }
+  );
+
 export class ApiError extends Error {
-  override name = 'ApiError';
+  override readonly name = 'ApiError';
   readonly kind: ApiErrorKind;
+  /** Set for kind `answer`: what was wrong with it. */
+  readonly problem?: AnswerProblem;
+  /**
+   * Set for kind `network`: whether the request may have reached the server, which may then be
+   * generating (and billing) it. False when the connection could not even be made.
+   */
+  readonly maybeReceived?: boolean;
   readonly status?: number;
   readonly code?: string;
   readonly type?: string;
   readonly param?: string;
+  readonly detail?: string;
+  /** The answer's headers (retry-after, x-should-retry...); empty when there was no answer. */
+  readonly headers: ResponseHeaders;
   readonly requestId?: string;
-  hint?: string;
   /** Whether sending the same request again could succeed (the retry loop reads this). */
   readonly retryable: boolean;
 
   constructor(init: ApiErrorInit) {
     super(init.message, { cause: init.cause });
     this.kind = init.kind;
+    this.problem = init.problem;
+    this.maybeReceived = init.maybeReceived;
     this.status = init.status;
     this.code = init.code;
     this.type = init.type;
     this.param = init.param;
+    this.detail = init.detail;
+    this.headers = init.headers ?? {};
     this.requestId = init.requestId;
-    this.hint = init.hint;
     this.retryable = init.retryable ?? false;
   }
 }
 
+/** An unusable 2xx answer; never retried, since the server did its part (and may have billed it). */
+export function answerError(problem: AnswerProblem, message: string, requestId?: string, cause?: unknown): ApiError {
+  return new ApiError({ kind: 'answer', problem, message, requestId, cause });
+}
+
 const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']);
+const SAFETY_CODES = new Set(['moderation_blocked', 'content_policy_violation']);
 
 export function isQuotaError(code: string | undefined): boolean {
   return code !== undefined && QUOTA_CODES.has(code);
+}
+
+/**
+ * What went wrong, as far as the caller's next step is concerned. The exit code and the hint
+ * both read it, so "refused or out of quota or rate limited" is decided here and nowhere else.
+ */
+export type ApiTrouble =
+  /** The safety system refused the prompt or an input image. */
+  | 'safety'
+  /** Any other refused request: a 4xx not named below, or a user error inside a stream. */
+  | 'refused'
+  /** 404 naming the model: retired, misspelt, or not served here. */
+  | 'unknown-model'
+  /** 404 for anything else: the address is wrong. */
+  | 'not-found'
+  /** 401: the key is missing, wrong or for another server. */
+  | 'auth'
+  /** 403 because the organization is not verified for GPT image models. */
+  | 'unverified'
+  /** Any other 403: the key may not do this. */
+  | 'forbidden'
+  /** Out of credits or over the spending limit, at any status: waiting will not help. */
+  | 'quota'
+  | 'rate-limit'
+  /** 5xx, or an error inside a stream that is not the user's. */
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'aborted'
+  /** A 2xx answer that cannot be used; `problem` says why. */
+  | 'answer';
+
+/** An error event inside a 200 stream: it has a code and a type but no HTTP status. */
+export function isStreamError(err: ApiError): boolean {
+  return err.kind === 'http' && err.status === undefined;
+}
+
+/** The one classification of an ApiError; see ApiTrouble. */
+export function classify(err: ApiError): ApiTrouble {
+  if (err.kind !== 'http') return err.kind;
+  if (isQuotaError(err.code)) return 'quota';
+  const code = err.code ?? '';
+  if (err.status === undefined) {
+    if (code === 'rate_limit_exceeded') return 'rate-limit';
+    if (SAFETY_CODES.has(code)) return 'safety';
+    return /user_error|invalid_request/.test(err.type ?? '') ? 'refused' : 'server';
+  }
+  const status = err.status;
+  if (status === 429) return 'rate-limit';
+  if (status === 401) return 'auth';
+  if (status === 403) return /verif/i.test(err.detail ?? '') ? 'unverified' : 'forbidden';
+  if (status >= 500) return 'server';
+  if (SAFETY_CODES.has(code)) return 'safety';
+  if (status === 404) return code === 'model_not_found' || /model/i.test(err.detail ?? '') ? 'unknown-model' : 'not-found';
+  return 'refused';
 }
 
 interface ErrorBody {
@@ -82,36 +207,13 @@ export function firstLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-function hintFor(status: number, body: ErrorBody): string | undefined {
-  const message = body.message ?? '';
-  if (body.code === 'moderation_blocked' || body.code === 'content_policy_violation') {
-    return 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
-  }
-  if (isQuotaError(body.code)) {
-    return 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
-  }
-  if (status === 401) return 'Check the API key: set OPENAI_API_KEY (or --api-key) to a valid key for this server.';
-  if (status === 403 && /verif/i.test(message)) {
-    return 'Your organization must be verified to use GPT image models: verify it at https://platform.openai.com/settings/organization/general, then wait up to 15 minutes.';
-  }
-  if (status === 403) return 'The key is not allowed to do this: check its permissions, --org and --project.';
-  if (status === 404 && (body.code === 'model_not_found' || /model/i.test(message))) {
-    return 'The server does not know this model: run `imgcli models` to see the models and their status, or pick another with -m.';
-  }
-  if (status === 404) return 'Nothing at that address: check --base-url (it usually ends in /v1).';
-  if (status === 429) return 'Rate limited: wait a little, send fewer requests at once, or raise --max-retries.';
-  if (status >= 500) return 'The server had trouble; this is usually temporary, so try again in a moment.';
-  if (status === 400 && body.param) return `The server refused the value of "${body.param}".`;
-  return undefined;
-}
-
 export function isRetryableStatus(status: number, code: string | undefined): boolean {
   if (isQuotaError(code)) return false;
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** Builds the error for a non-2xx answer. */
-export function httpError(status: number, bodyText: string, requestId: string | undefined): ApiError {
+export function httpError(status: number, bodyText: string, requestId: string | undefined, headers: ResponseHeaders = {}): ApiError {
   const body = parseErrorBody(bodyText);
   const what = body.message ?? body.raw;
   const tags = [body.code, body.param && `param ${body.param}`].filter(Boolean).join(', ');
@@ -121,9 +223,10 @@ export function httpError(status: number, bodyText: string, requestId: string | 
     code: body.code,
     type: body.type,
     param: body.param,
+    detail: body.message,
+    headers,
     requestId,
     message: `The API answered ${status}${tags ? ` (${tags})` : ''}: ${what}`,
-    hint: hintFor(status, body),
     retryable: isRetryableStatus(status, body.code),
   });
 }

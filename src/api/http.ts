@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { request, type Dispatcher, type FormData } from 'undici';
 import { scrubSecret } from './redact.js';
-import { ApiError, httpError } from './errors.js';
+import { ApiError, httpError, type ResponseHeaders } from './errors.js';
 import { makeDispatcher, type ProxyOptions } from './proxy.js';
 
 export interface Connection {
@@ -54,7 +54,7 @@ export interface RequestSpec {
 
 export interface ResponseHead {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   requestId?: string;
 }
 
@@ -126,7 +126,6 @@ export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyRea
   const maxAttempts = conn.maxRetries + 1;
   for (let attempt = 1; ; attempt++) {
     let failure: ApiError;
-    let headers: ResponseHead['headers'] = {};
     try {
       await conn.governor?.acquire(conn.signal);
     } catch {
@@ -139,8 +138,8 @@ export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyRea
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       failure = err;
-      headers = (err as ApiError & { headers?: ResponseHead['headers'] }).headers ?? {};
     }
+    const headers = failure.headers;
     const delayMs = retryDelayMs(headers, attempt);
     conn.governor?.observe(failure.status, headers, delayMs);
     const forced = header(headers, 'x-should-retry');
@@ -204,7 +203,7 @@ async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyRea
         throw transportError(err, conn, timeout.signal, url, true);
       });
       // A compatible server may echo the key back in its error message.
-      throw Object.assign(httpError(res.statusCode, scrubSecret(text, conn.apiKey), requestId), { headers: res.headers });
+      throw httpError(res.statusCode, scrubSecret(text, conn.apiKey), requestId, res.headers);
     }
     try {
       const value = await read(res.body, head);
@@ -234,7 +233,6 @@ function isTransportFailure(err: unknown): boolean {
   return code.startsWith('UND_ERR') || code.startsWith('E') || name === 'AbortError';
 }
 
-/** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
 /** Failures while connecting: the request never left, so sending it again cannot bill twice. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -250,7 +248,7 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
       kind: 'network',
       code,
       message: `Could not reach ${host}: ${detail}`,
-      hint: 'Check your network, proxy settings and --base-url, then try again.',
+      maybeReceived: false,
       retryable: true,
       cause: err,
     });
@@ -260,7 +258,6 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
     return new ApiError({
       kind: 'timeout',
       message: `No complete answer from ${host} within ${seconds} s (--timeout ${seconds}).`,
-      hint: 'Raise --timeout (high-quality images can take minutes). The server may still have generated, and billed, the image.',
       cause: err,
     });
   }
@@ -270,7 +267,7 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
     kind: 'network',
     code: code || undefined,
     message: reading ? `The connection to ${host} broke while reading the answer: ${detail}` : `The connection to ${host} closed before any answer: ${detail}`,
-    hint: 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).',
+    maybeReceived: true,
     cause: err,
   });
 }

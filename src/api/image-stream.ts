@@ -1,8 +1,7 @@
 // The streamed Images API answer (`stream: true`): SSE events whose JSON `type` repeats the
 // event name, `<family>.partial_image` then `<family>.completed` (one completed per image).
 import { z } from 'zod';
-import { ResponseError } from '../errors.js';
-import { ApiError, firstLine, isQuotaError } from './errors.js';
+import { ApiError, answerError, firstLine } from './errors.js';
 import { readSse, type SseEvent } from './sse.js';
 
 export type ImageStreamFamily = 'image_generation' | 'image_edit';
@@ -21,9 +20,7 @@ const StreamPayload = z.looseObject({
 
 const EVENT_TYPE = /^(image_generation|image_edit)\.(partial_image|completed)$/;
 
-const PROXY_HINT = 'A proxy or gateway may be in the way: check --base-url.';
-
-/** Yields partial and completed images; throws ApiError for in-stream errors, ResponseError for a broken stream. */
+/** Yields partial and completed images; throws ApiError: kind http for in-stream errors, answer for a broken stream. */
 export async function* readImageStream(
   body: AsyncIterable<Uint8Array | string>,
   requestId?: string,
@@ -40,7 +37,7 @@ export async function* readImageStream(
     const kind = match[2] === 'completed' ? 'completed' : 'partial';
     const b64 = payload.b64_json;
     if (!b64) {
-      throw new ResponseError(`A ${match[0]} event in the stream has no b64_json.`, PROXY_HINT, requestId);
+      throw answerError('event-without-image', `A ${match[0]} event in the stream has no b64_json.`, requestId);
     }
     if (kind === 'partial') {
       // Fall back to arrival order when a compatible server leaves the index out.
@@ -54,11 +51,7 @@ export async function* readImageStream(
     }
   }
   if (completed === 0) {
-    throw new ResponseError(
-      'The stream ended before any completed image.',
-      'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
-      requestId,
-    );
+    throw answerError('stream-ended-early', 'The stream ended before any completed image.', requestId);
   }
 }
 
@@ -70,11 +63,11 @@ function parsePayload(sse: SseEvent, requestId: string | undefined): Record<stri
   } catch {
     if (sse.event === 'error') throw streamError({ message: firstLine(sse.data) }, requestId);
     const what = sse.data.trim() ? `not JSON (it starts: ${firstLine(sse.data)})` : 'empty';
-    throw new ResponseError(`An event in the stream was ${what}.`, PROXY_HINT, requestId);
+    throw answerError('not-json', `An event in the stream was ${what}.`, requestId);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     if (sse.event === 'error') throw streamError({ message: firstLine(sse.data) }, requestId);
-    throw new ResponseError(`An event in the stream is not a JSON object (it starts: ${firstLine(sse.data)}).`, PROXY_HINT, requestId);
+    throw answerError('not-json', `An event in the stream is not a JSON object (it starts: ${firstLine(sse.data)}).`, requestId);
   }
   return json as Record<string, unknown>;
 }
@@ -96,18 +89,7 @@ function streamError(raw: Record<string, unknown>, requestId: string | undefined
     param,
     requestId,
     message: `The server reported an error during the stream${code ? ` (${code})` : ''}: ${message}`,
-    hint: hintFor(code),
     // Partial images may already be out and the image billed: resending is the user's call.
     retryable: false,
   });
-}
-
-function hintFor(code: string | undefined): string {
-  if (code === 'moderation_blocked' || code === 'content_policy_violation') {
-    return 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
-  }
-  if (isQuotaError(code)) {
-    return 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
-  }
-  return 'The server gave up mid-stream; this is often temporary, so try again (without streaming if it keeps happening).';
 }

@@ -1,7 +1,6 @@
 // The Images API calls. Responses are parsed leniently: unknown keys kept, enums as open strings.
 import { z } from 'zod';
-import { ResponseError } from '../errors.js';
-import { firstLine } from './errors.js';
+import { answerError, firstLine } from './errors.js';
 import { B64Extractor, type Sink } from './b64-extract.js';
 import { send, type Connection, type RequestSpec, type ResponseHead } from './http.js';
 import { readImageStream, type ImageStreamEvent } from './image-stream.js';
@@ -80,7 +79,7 @@ export async function readText(body: AsyncIterable<Uint8Array> & { text(): Promi
   let filled = 0;
   for await (const chunk of body) {
     // undici stops at Content-Length; this guards the copy should that ever change.
-    if (filled + chunk.length > declared) throw new ResponseError(`The server sent more than the ${declared} bytes it announced.`);
+    if (filled + chunk.length > declared) throw answerError('too-long', `The server sent more than the ${declared} bytes it announced.`);
     buffer.set(chunk, filled);
     filled += chunk.length;
   }
@@ -109,26 +108,26 @@ export async function streamImages(
   });
 }
 
-/** Parses a 2xx body into an ImagesResponse, or throws a ResponseError that says what was wrong. */
+/** Parses a 2xx body into an ImagesResponse, or throws an ApiError (kind answer) that says what was wrong. */
 export function parseImagesResponse(text: string, requestId?: string): ImagesResponse {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     const what = text.trim() ? `not JSON (it starts: ${firstLine(text)})` : 'empty';
-    throw new ResponseError(`The server's answer was ${what}.`, 'A proxy or gateway may be in the way: check --base-url.', requestId);
+    throw answerError('not-json', `The server's answer was ${what}.`, requestId);
   }
   const parsed = ImagesResponse.safeParse(json);
   if (!parsed.success) {
-    throw new ResponseError(
+    throw answerError(
+      'not-images-response',
       `The server's answer is not an Images API response (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`,
-      'Check that --base-url points at an OpenAI-compatible server.',
       requestId,
     );
   }
   const images = parsed.data.data ?? [];
-  if (images.length === 0) throw new ResponseError('The server answered without any image (data is missing or empty).', undefined, requestId);
+  if (images.length === 0) throw answerError('no-images', 'The server answered without any image (data is missing or empty).', requestId);
   const bad = images.findIndex((d) => !d.b64_json && !d.url);
-  if (bad >= 0) throw new ResponseError(`Image ${bad + 1} in the answer has neither b64_json nor url.`, undefined, requestId);
+  if (bad >= 0) throw answerError('image-without-data', `Image ${bad + 1} in the answer has neither b64_json nor url.`, requestId);
   return parsed.data;
 }

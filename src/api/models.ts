@@ -1,8 +1,7 @@
 // GET /models: what a server says it serves. Parsed leniently: compatible servers add and omit
 // fields, and `shutdown_date` may come as a Unix time or a date string.
 import { z } from 'zod';
-import { ResponseError } from '../errors.js';
-import { firstLine } from './errors.js';
+import { answerError, firstLine } from './errors.js';
 import { send, type Connection } from './http.js';
 
 const RemoteModel = z.looseObject({
@@ -35,10 +34,10 @@ export function parseModelList(text: string, requestId?: string): RemoteModelInf
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ResponseError(`The server's model list is not JSON (it starts: ${firstLine(text)}).`, 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).', requestId);
+    throw answerError('model-list-not-json', `The server's model list is not JSON (it starts: ${firstLine(text)}).`, requestId);
   }
   const parsed = ModelList.safeParse(json);
-  if (!parsed.success) throw new ResponseError('The server\'s answer to GET /models has no "data" list of models.', 'Check --base-url: it should point at an OpenAI-compatible API.', requestId);
+  if (!parsed.success) throw answerError('not-a-model-list', 'The server\'s answer to GET /models has no "data" list of models.', requestId);
   return parsed.data.data.map((m) => ({ id: m.id, ownedBy: m.owned_by ?? undefined, shutdownDate: normalizeDate(m.shutdown_date) }));
 }
 

@@ -7,7 +7,8 @@ import type { Connection, RequestSpec } from '../api/http.js';
 import { createImages, type ImagesEndpoint, type Usage } from '../api/images.js';
 import type { Settings } from '../config/settings.js';
 import { openConnection } from './connect.js';
-import { OutOfDateError, UsageError } from '../errors.js';
+import { HintedError, OutOfDateError, UsageError } from '../errors.js';
+import { hintFor } from '../exit-codes.js';
 import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
@@ -111,7 +112,7 @@ export async function executeJob(rt: Runtime, settings: Settings, conn: Connecti
     return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
-      err.hint = `${err.hint ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim();
+      throw new HintedError(err, `${hintFor(err) ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim());
     }
     throw err;
   }

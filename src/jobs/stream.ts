@@ -2,11 +2,11 @@
 // --no-partials) and previewed, each completed image is saved like any other, and progress goes
 // to stderr. Images the stream did not finish leave no files behind, partials included.
 import { unlink } from 'node:fs/promises';
-import { ApiError } from '../api/errors.js';
+import { ApiError, answerError } from '../api/errors.js';
 import type { ImageStreamEvent } from '../api/image-stream.js';
 import type { Connection, ResponseHead } from '../api/http.js';
 import { streamImages, type ImagesRequest, type Usage } from '../api/images.js';
-import { ResponseError } from '../errors.js';
+import { HintedError } from '../errors.js';
 import { startSpinner, type Spinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
@@ -92,7 +92,7 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
       } catch (err) {
         if (rt.signal.aborted) throw err;
         // Bytes that are not an image cost this partial; a disk that fails costs the rest.
-        if (err instanceof ResponseError) return warn(`${(err as Error).message} It was skipped.`);
+        if (err instanceof ApiError && err.kind === 'answer') return warn(`${(err as Error).message} It was skipped.`);
         writePartials = false;
         warn(`partial images are no longer written: ${(err as Error).message}`);
       }
@@ -140,10 +140,9 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
       usage = fallback.usage ?? undefined;
     }
   } catch (err) {
-    error = err;
-    if (err instanceof ApiError && err.kind === 'network' && !err.retryable) {
-      err.hint = 'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.';
-    }
+    error = err instanceof ApiError && err.maybeReceived
+      ? new HintedError(err, 'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.')
+      : err;
   } finally {
     spinner.stop();
   }
@@ -153,7 +152,7 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
     if (rt.signal.aborted || files.length + failed.length === 0) throw error;
     for (let i = completed; i < count; i++) failed.push({ index: i, error: error as Error });
   } else if (completed < count) {
-    const short = new ResponseError(`The stream ended after ${completed} of ${count} images.`, 'Run the command again for the missing images.', ctx.requestId);
+    const short = answerError('missing-images', `The stream ended after ${completed} of ${count} images.`, ctx.requestId);
     for (let i = completed; i < count; i++) failed.push({ index: i, error: short });
   }
   return { created: created ?? Math.floor(rt.now().getTime() / 1000), requestId: ctx.requestId, files, failed, partials, usage };

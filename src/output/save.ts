@@ -1,10 +1,9 @@
 // From an Images API answer to files on disk: decode base64 or download URLs at once (they
 // expire after 60 minutes), check what the bytes really are, and write each image atomically.
 import { request, type Dispatcher } from 'undici';
-import { ApiError } from '../api/errors.js';
+import { ApiError, answerError } from '../api/errors.js';
 import { discardBody, dispatcherFor } from '../api/http.js';
 import type { ImageItem } from '../api/images.js';
-import { ResponseError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
 import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -69,7 +68,7 @@ export function decodeBase64(b64: string, index: number, requestId?: string): Bu
   // Line breaks, non-canonical padding bits or bad characters: the strict check decides.
   const clean = b64.replace(/\s+/g, '');
   if (clean.length % 4 !== 0 || !BASE64.test(clean)) {
-    throw new ResponseError(`Image ${index + 1} in the answer is not valid base64 (the body may have been cut or altered on the way).`, 'Run the command again; if it keeps happening, check any proxy between you and the server.', requestId);
+    throw answerError('bad-base64', `Image ${index + 1} in the answer is not valid base64 (the body may have been cut or altered on the way).`, requestId);
   }
   return Buffer.from(clean, 'base64');
 }
@@ -78,7 +77,7 @@ function checkImage(head: Uint8Array, index: number, requestId: string | undefin
   const info = sniffImage(head);
   if (!info) {
     const start = Buffer.from(head.subarray(0, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-    throw new ResponseError(`Image ${index + 1} ${where} is not an image (it starts: ${start || '(nothing)'}).`, 'The server sent something else than an image; check --base-url.', requestId);
+    throw answerError('not-an-image', `Image ${index + 1} ${where} is not an image (it starts: ${start || '(nothing)'}).`, requestId);
   }
   return info;
 }
@@ -104,7 +103,7 @@ function replaces(plan: OutputPlan): boolean {
 export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
   const info = checkImage(received, index, ctx.requestId, 'in the answer');
   if (!looksComplete(received, info.format)) {
-    throw new ResponseError(`Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, 'Run the command again.', ctx.requestId);
+    throw answerError('cut-short', `Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, ctx.requestId);
   }
   const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
   const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
@@ -133,10 +132,10 @@ async function download(url: string, index: number, ctx: SaveContext): Promise<D
   try {
     parsed = new URL(url);
   } catch {
-    throw new ResponseError(`Image ${index + 1}'s URL is not a valid URL.`, undefined, ctx.requestId);
+    throw answerError('bad-url', `Image ${index + 1}'s URL is not a valid URL.`, ctx.requestId);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ResponseError(`Image ${index + 1}'s URL uses ${parsed.protocol}, not http(s); imgcli will not fetch it.`, undefined, ctx.requestId);
+    throw answerError('bad-url', `Image ${index + 1}'s URL uses ${parsed.protocol}, not http(s); imgcli will not fetch it.`, ctx.requestId);
   }
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
   let res: Dispatcher.ResponseData;
@@ -144,21 +143,21 @@ async function download(url: string, index: number, ctx: SaveContext): Promise<D
     res = await request(parsed, { method: 'GET', signal, dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs) });
   } catch (err) {
     if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
-    throw new ApiError({ kind: 'network', message: `Could not download image ${index + 1} from ${parsed.host}: ${(err as Error).message}`, hint: 'Run the command again; image URLs stay valid for 60 minutes.', cause: err });
+    throw answerError('download-unreachable', `Could not download image ${index + 1} from ${parsed.host}: ${(err as Error).message}`, undefined, err);
   }
   if (res.statusCode !== 200) {
     discardBody(res.body);
     const expired = res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410;
-    throw new ResponseError(
+    throw answerError(
+      expired ? 'url-expired' : 'download-failed',
       `Downloading image ${index + 1} failed: the URL answered ${res.statusCode}${expired ? '; it has probably expired (image URLs live 60 minutes)' : ''}.`,
-      expired ? 'Generate the image again; to keep results longer, download them at once (imgcli does) or use --response-format b64_json.' : 'Run the command again.',
       ctx.requestId,
     );
   }
   const length = Number(res.headers['content-length']);
   if (length > MAX_DOWNLOAD_BYTES) {
     discardBody(res.body);
-    throw new ResponseError(`Image ${index + 1} is ${length} bytes, more than the ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB imgcli accepts.`, undefined, ctx.requestId);
+    throw answerError('too-large', `Image ${index + 1} is ${length} bytes, more than the ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB imgcli accepts.`, ctx.requestId);
   }
   return res.body;
 }
@@ -168,7 +167,7 @@ async function* capped(source: AsyncIterable<Uint8Array>, max: number, index: nu
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
-    if (total > max) throw new ResponseError(`Image ${index + 1}'s download passed ${max / 1024 / 1024} MB; stopped.`, undefined, requestId);
+    if (total > max) throw answerError('too-large', `Image ${index + 1}'s download passed ${max / 1024 / 1024} MB; stopped.`, requestId);
     yield chunk;
   }
 }
@@ -183,9 +182,9 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
   }
   // Stream to a temp file first: the final name needs the format, known only from the bytes.
   const staged = await stageStream(dirname(targetPath(ctx.plan, index, 'png')), source, ctx.signal).catch((err: unknown) => {
-    if (err instanceof ResponseError) throw err;
+    if (err instanceof ApiError) throw err;
     if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
-    throw new ApiError({ kind: 'network', message: `The download of image ${index + 1} broke off: ${(err as Error).message}`, hint: 'Run the command again.', cause: err });
+    throw answerError('download-cut', `The download of image ${index + 1} broke off: ${(err as Error).message}`, undefined, err);
   });
   try {
     const info = checkImage(await readHead(staged, SNIFF_BYTES), index, ctx.requestId, 'downloaded from its URL');
@@ -229,7 +228,7 @@ export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<
     item.b64_json = undefined;
   }
   for (let index = items.length; index < wanted; index++) {
-    failed.push({ index, error: new ResponseError(`The server returned ${items.length} of the ${wanted} images asked for; image ${index + 1} never came.`, 'Run the command again for the missing images.', ctx.requestId) });
+    failed.push({ index, error: answerError('missing-images', `The server returned ${items.length} of the ${wanted} images asked for; image ${index + 1} never came.`, ctx.requestId) });
   }
   return { files, failed };
 }

@@ -4,7 +4,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Sink } from '../api/b64-extract.js';
 import { PLACEHOLDER } from '../api/b64-extract.js';
-import { ResponseError } from '../errors.js';
+import { answerError } from '../api/errors.js';
 import { claimTemp, discardStaged } from './files.js';
 import { targetPath, type OutputPlan } from './naming.js';
 
@@ -52,11 +52,11 @@ export class SpillFiles implements Sink {
   async take(value: string, index: number, requestId?: string): Promise<Buffer> {
     const slot = Number(value.slice(PLACEHOLDER.length));
     const file = this.files.get(slot);
-    if (!file) throw new ResponseError(`Image ${index + 1} in the answer was not received whole.`, 'Run the command again.', requestId);
+    if (!file) throw answerError('cut-short', `Image ${index + 1} in the answer was not received whole.`, requestId);
     try {
       const why = this.broken.get(slot);
       if (why) {
-        throw new ResponseError(`Image ${index + 1} in the answer is not valid base64 (${why}); the body may have been cut or altered on the way.`, 'Run the command again; if it keeps happening, check any proxy between you and the server.', requestId);
+        throw answerError('bad-base64', `Image ${index + 1} in the answer is not valid base64 (${why}); the body may have been cut or altered on the way.`, requestId);
       }
       return readFileSync(file.path);
     } finally {

@@ -1,0 +1,158 @@
+// The exit codes, as one table: exitCodeFor(), the `Exit codes:` block of --help and the
+// README's table are all read from it. With cli.ts, the only place that turns an error into
+// an exit code; and the next step for API errors, chosen from the same classification.
+// commander is imported for CommanderError only (usage errors, also inside batch jobs).
+import { CommanderError } from 'commander';
+import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
+import { BatchFailedError, CliError, HintedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+
+/**
+ * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
+ * and `cmp` do, and a bug exits 70 (EX_SOFTWARE of sysexits.h), so a crash never passes for a
+ * stale asset.
+ */
+export const EXIT_CODES = [
+  { code: 0, name: 'ok', meaning: 'success' },
+  { code: 1, name: 'outOfDate', meaning: 'with `--check`: an output is missing or out of date (like `make -q`)' },
+  { code: 2, name: 'usage', meaning: 'usage or validation error; nothing was sent' },
+  { code: 3, name: 'refused', meaning: 'the API refused the request (a 4xx not listed below, e.g. the safety system)' },
+  { code: 4, name: 'auth', meaning: 'authentication or permission: no key, 401, 403' },
+  { code: 5, name: 'rateLimit', meaning: 'rate limit or quota (429, `insufficient_quota`)' },
+  { code: 6, name: 'network', meaning: 'network, timeout, server error (5xx) or an unusable answer' },
+  { code: 7, name: 'batchPartial', meaning: '`imgcli batch`: some jobs failed or were not started (all failed: that failure\'s code)' },
+  { code: 70, name: 'internal', meaning: 'internal error (a bug: please report it)' },
+  { code: 130, name: 'interrupted', meaning: 'interrupted (Ctrl-C)' },
+  { code: 143, name: 'terminated', meaning: 'terminated (SIGTERM)' },
+] as const;
+
+type ExitRow = (typeof EXIT_CODES)[number];
+export type ExitName = ExitRow['name'];
+
+export const EXIT = Object.fromEntries(EXIT_CODES.map((row) => [row.name, row.code])) as { readonly [R in ExitRow as R['name']]: R['code'] };
+
+/** The exit code for each kind of API trouble (see classify in api/errors.ts). */
+const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
+  safety: 'refused',
+  refused: 'refused',
+  'unknown-model': 'refused',
+  'not-found': 'refused',
+  auth: 'auth',
+  unverified: 'auth',
+  forbidden: 'auth',
+  quota: 'rateLimit',
+  'rate-limit': 'rateLimit',
+  server: 'network',
+  network: 'network',
+  timeout: 'network',
+  aborted: 'interrupted',
+  answer: 'network',
+};
+
+/** The exit code for an error; a Ctrl-C (the aborted signal) wins over whatever it caused. */
+export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
+  if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (err instanceof HintedError) return exitCodeFor(err.cause, signal);
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
+  if (err instanceof OutOfDateError) return EXIT.outOfDate;
+  if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
+  if (err instanceof MissingKeyError) return EXIT.auth;
+  if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];
+  return EXIT.internal;
+}
+
+const PROXY = 'A proxy or gateway may be in the way: check --base-url.';
+const AGAIN = 'Run the command again.';
+
+/** The next step for each kind of unusable answer; undefined where the message says enough. */
+const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
+  'not-json': PROXY,
+  'not-images-response': 'Check that --base-url points at an OpenAI-compatible server.',
+  'no-images': undefined,
+  'image-without-data': undefined,
+  'event-without-image': PROXY,
+  'stream-ended-early': 'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
+  'too-long': undefined,
+  'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
+  'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
+  'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',
+  'not-an-image': 'The server sent something else than an image; check --base-url.',
+  'cut-short': AGAIN,
+  'missing-images': 'Run the command again for the missing images.',
+  'bad-url': undefined,
+  'url-expired': 'Generate the image again; to keep results longer, download them at once (imgcli does) or use --response-format b64_json.',
+  'download-failed': AGAIN,
+  'download-unreachable': 'Run the command again; image URLs stay valid for 60 minutes.',
+  'download-cut': AGAIN,
+  'too-large': undefined,
+};
+
+const SAFETY = 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
+const QUOTA = 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
+
+/** The next step for an API error, from its classification (and for answers, their problem). */
+function apiHint(err: ApiError): string | undefined {
+  const trouble = classify(err);
+  // An error inside a stream says little beyond its code: the safety system and quota are sure.
+  if (isStreamError(err) && trouble !== 'safety' && trouble !== 'quota') {
+    return 'The server gave up mid-stream; this is often temporary, so try again (without streaming if it keeps happening).';
+  }
+  switch (trouble) {
+    case 'safety':
+      return SAFETY;
+    case 'quota':
+      return QUOTA;
+    case 'auth':
+      return 'Check the API key: set OPENAI_API_KEY (or --api-key) to a valid key for this server.';
+    case 'unverified':
+      return 'Your organization must be verified to use GPT image models: verify it at https://platform.openai.com/settings/organization/general, then wait up to 15 minutes.';
+    case 'forbidden':
+      return 'The key is not allowed to do this: check its permissions, --org and --project.';
+    case 'unknown-model':
+      return 'The server does not know this model: run `imgcli models` to see the models and their status, or pick another with -m.';
+    case 'not-found':
+      return 'Nothing at that address: check --base-url (it usually ends in /v1).';
+    case 'rate-limit':
+      return 'Rate limited: wait a little, send fewer requests at once, or raise --max-retries.';
+    case 'server':
+      return 'The server had trouble; this is usually temporary, so try again in a moment.';
+    case 'refused':
+      return err.status === 400 && err.param ? `The server refused the value of "${err.param}".` : undefined;
+    case 'network':
+      return err.maybeReceived
+        ? 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).'
+        : 'Check your network, proxy settings and --base-url, then try again.';
+    case 'timeout':
+      return 'Raise --timeout (high-quality images can take minutes). The server may still have generated, and billed, the image.';
+    case 'answer':
+      return err.problem && ANSWER_HINTS[err.problem];
+    case 'aborted':
+      return undefined;
+  }
+}
+
+/** The next step for an error that carries no hint of its own. */
+export function hintFor(err: unknown): string | undefined {
+  if (err instanceof ApiError) return apiHint(err);
+  if (err instanceof PartialFailureError) return nextStep(err.failures[0]);
+  return undefined;
+}
+
+/** The error's own hint, else hintFor()'s. */
+export function nextStep(err: unknown): string | undefined {
+  return (err instanceof CliError ? err.hint : undefined) ?? hintFor(err);
+}
+
+const plain = (markdown: string) => markdown.replace(/`/g, '');
+
+/** The `Exit codes:` block of `imgcli --help`. */
+export function exitCodesHelp(): string {
+  return ['Exit codes:', ...EXIT_CODES.map((row) => `  ${String(row.code).padEnd(5)}${plain(row.meaning)}`)].join('\n');
+}
+
+/** The README's exit-code table (a test compares the two). */
+export function exitCodesMarkdown(): string {
+  return ['| code | meaning |', '|---|---|', ...EXIT_CODES.map((row) => `| ${row.code} | ${row.meaning} |`)].join('\n');
+}
