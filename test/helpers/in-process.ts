@@ -1,0 +1,108 @@
+// Runs the command line inside the test process: the real program (buildProgram) over a Runtime of
+// stand-ins, with the same environment a spawned run gets (helpers/cli.ts baseEnv). What it
+// returns has the shape of a spawned run's result, so a test can switch between the two; the
+// harness test (in-process-harness.test.ts) checks both give the same answer for the same argv.
+import { Readable } from 'node:stream';
+import { CommanderError } from 'commander';
+import { buildProgram, exitCodeFor } from '../../src/cli.js';
+import { clockFrom } from '../../src/runtime.js';
+import type { Runtime } from '../../src/terminal/io.js';
+import { baseEnv, tempDir } from './cli.js';
+
+export interface InProcessOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** What stdin holds; without it stdin is empty and not a terminal, like a spawned run's /dev/null. */
+  input?: string | Buffer;
+}
+
+export interface InProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout as bytes (for -o -). */
+  stdoutBytes: Buffer;
+}
+
+/** A stdout or stderr that keeps every byte written, and is not a terminal. */
+function captured() {
+  const chunks: Buffer[] = [];
+  const stream = {
+    isTTY: false,
+    write(chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
+      const done = typeof encoding === 'function' ? encoding : cb;
+      if (typeof done === 'function') queueMicrotask(() => (done as (err?: Error) => void)());
+      return true;
+    },
+    on: () => stream,
+    once: () => stream,
+    off: () => stream,
+    removeListener: () => stream,
+    emit: () => false,
+  };
+  return { stream: stream as unknown as NodeJS.WriteStream, bytes: () => Buffer.concat(chunks) };
+}
+
+function stdinOf(input: string | Buffer | undefined): NodeJS.ReadStream {
+  const stream = Readable.from(input === undefined ? [] : [Buffer.from(input)]) as unknown as NodeJS.ReadStream;
+  stream.isTTY = false as true;
+  return stream;
+}
+
+/** The lines cli.ts's main() prints for an error that reaches it (commander prints its own). */
+function reportLines(err: unknown, exitCode: number): string {
+  if (err instanceof CommanderError) return '';
+  const e = err as { name?: string; message?: string; hint?: string; requestId?: string; stack?: string };
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = [e?.name === 'OutOfDateError' ? `out of date: ${message}` : `error: ${message}`];
+  if (e?.hint) lines.push(`hint: ${e.hint}`);
+  if (e?.requestId) lines.push(`request id: ${e.requestId}`);
+  // An error main() does not know is a bug: it says so and prints the stack, which tests look for.
+  if (exitCode === INTERNAL && e?.name !== 'OutOfDateError') {
+    lines.push('hint: this looks like a bug in imgcli');
+    if (e?.stack) lines.push(e.stack);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The exit code of an error nothing knows, wherever the exit-code table puts it. */
+const INTERNAL = exitCodeFor(new Error('probe'));
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `imgcli ...args` in-process. Runs are serialised, because relative paths resolve against
+ * the process's working folder, which each run sets to its own `cwd`.
+ */
+export function runInProcess(args: string[], opts: InProcessOptions = {}): Promise<InProcessResult> {
+  const run = queue.then(() => runNow(args, opts));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function runNow(args: string[], opts: InProcessOptions): Promise<InProcessResult> {
+  const cwd = opts.cwd ?? tempDir();
+  const env: Record<string, string | undefined> = { ...baseEnv(cwd), ...opts.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const stdout = captured();
+  const stderr = captured();
+  const controller = new AbortController();
+  const rt: Runtime = { signal: controller.signal, env, stdin: stdinOf(opts.input), stdout: stdout.stream, stderr: stderr.stream, now: () => new Date(0) };
+  const before = process.cwd();
+  process.chdir(cwd);
+  let exitCode = 0;
+  let tail = '';
+  try {
+    rt.now = clockFrom(env);
+    await buildProgram(rt).parseAsync(['node', 'imgcli', ...args]);
+  } catch (err) {
+    exitCode = exitCodeFor(err, controller.signal);
+    tail = reportLines(err, exitCode);
+  } finally {
+    process.chdir(before);
+  }
+  const out = stdout.bytes();
+  const errText = stderr.bytes().toString('utf8') + tail;
+  return { exitCode, stdout: out.toString('utf8'), stderr: errText, stdoutBytes: out };
+}

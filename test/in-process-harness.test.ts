@@ -1,0 +1,33 @@
+// The in-process harness against the built binary: for the same argv, folder and environment,
+// both give the same exit code, stdout and stderr, byte for byte. This is what lets most of the
+// bad-input and config cases run in-process while a few spawned runs prove the wiring.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BIN, baseEnv, tempDir } from './helpers/cli.js';
+import { useMockServer } from './helpers/mock.js';
+import { runInProcess } from './helpers/in-process.js';
+
+const mock = useMockServer();
+
+
+describe.concurrent('in-process runs answer like the binary', () => {
+  it.each([
+    ['a rule of the model table', ['gen', 'a fox', '-s', '999x999', '-m', 'gpt-image-1.5']],
+    ['a commander usage error', ['gen', 'a fox', '--sise', '1024x1024']],
+    ['a missing file, with its hint', ['edit', 'missing.png', '-p', 'x']],
+    ['a broken config file', ['config', 'list']],
+    ['a successful run with stdout', ['models', '--json']],
+    ['help', ['mask', '--help']],
+  ])('%s', async (_name, args) => {
+    const cwd = tempDir();
+    if (args[0] === 'config') writeFileSync(join(cwd, 'config.json'), '{"model": ');
+    const env = args[0] === 'config' ? { IMGCLI_CONFIG_DIR: cwd } : {};
+    const argv = ['--base-url', mock.url, ...args];
+    const child = await execa('node', [BIN, ...argv], { cwd, env: { ...baseEnv(cwd), ...env }, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+    const inner = await runInProcess(argv, { cwd, env });
+    expect({ exitCode: inner.exitCode, stdout: inner.stdout, stderr: inner.stderr }).toEqual({ exitCode: child.exitCode, stdout: child.stdout, stderr: child.stderr });
+    expect(mock.requests).toHaveLength(0);
+  });
+});
