@@ -28,6 +28,7 @@ describe.concurrent('in-process runs answer like the binary', () => {
     const child = await execa('node', [BIN, ...argv], { cwd, env: { ...baseEnv(cwd), ...env }, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
     const inner = await runInProcess(argv, { cwd, env });
     expect({ exitCode: inner.exitCode, stdout: inner.stdout, stderr: inner.stderr }).toEqual({ exitCode: child.exitCode, stdout: child.stdout, stderr: child.stderr });
+    expect(child.exitCode === 0 ? child.stdout : child.stderr).not.toBe('');
     expect(mock.requests).toHaveLength(0);
   });
 });
