@@ -139,7 +139,7 @@ describe('config defaults for image flags apply to gen', () => {
     expect(r.exitCode).toBe(6);
     expect(mock.apiRequests()).toHaveLength(1);
     const slow = home({ timeout: 1, 'max-retries': 0 });
-    mock.setLatency(2500);
+    mock.setLatency(600_000);
     try {
       const t = await slow(['gen', 'x', '-o', 'x.png']);
       expect(t.exitCode).toBe(6);
