@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { buildProgram, exitCodeFor } from '../../src/cli.js';
 import { clockFrom } from '../../src/runtime.js';
 import type { Runtime } from '../../src/terminal/io.js';
-import { baseEnv, tempDir } from './cli.js';
+import { baseEnv, tempDir, type RunOptions } from './cli.js';
 
 export interface InProcessOptions {
   cwd?: string;
@@ -90,7 +90,10 @@ async function runNow(args: string[], opts: InProcessOptions): Promise<InProcess
   const controller = new AbortController();
   const rt: Runtime = { signal: controller.signal, env, stdin: stdinOf(opts.input), stdout: stdout.stream, stderr: stderr.stream, now: () => new Date(0) };
   const before = process.cwd();
+  const zone = process.env.TZ;
   process.chdir(cwd);
+  // Local times (file names, info output) follow the run's TZ, as in a spawned run.
+  process.env.TZ = env.TZ;
   let exitCode = 0;
   let tail = '';
   try {
@@ -101,8 +104,22 @@ async function runNow(args: string[], opts: InProcessOptions): Promise<InProcess
     tail = reportLines(err, exitCode);
   } finally {
     process.chdir(before);
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
   }
   const out = stdout.bytes();
   const errText = stderr.bytes().toString('utf8') + tail;
   return { exitCode, stdout: out.toString('utf8'), stderr: errText, stdoutBytes: out };
+}
+
+const stripFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
+
+/**
+ * A stand-in for helpers/cli.ts imgcli() that runs in-process: the same options, and a result
+ * read the same way (the final newline stripped, as execa does; bytes with `binary`).
+ */
+export async function imgcliInProcess(args: string[], opts: RunOptions = {}) {
+  const r = await runInProcess(args, { cwd: opts.cwd, env: opts.env, input: opts.input });
+  if (opts.binary) return { exitCode: r.exitCode, stdout: r.stdoutBytes as unknown as string, stderr: Buffer.from(r.stderr) as unknown as string };
+  return { exitCode: r.exitCode, stdout: stripFinalNewline(r.stdout), stderr: stripFinalNewline(r.stderr) };
 }
