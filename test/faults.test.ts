@@ -3,7 +3,8 @@
 import { readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BIN, FAKE_KEY, baseEnv, imgcli, tempDir } from './helpers/cli.js';
+import { BIN, FAKE_KEY, baseEnv, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { until } from './helpers/wait.js';
 
@@ -13,7 +14,7 @@ const rateLimit = { error: { message: 'Rate limit reached for requests', type: '
 const serverError = { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } };
 
 async function gen(args: string[], cwd = tempDir()) {
-  const r = await imgcli(['--base-url', mock.url, 'gen', 'a fox', '-o', 'out.png', ...args], { cwd });
+  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '-o', 'out.png', ...args], { cwd });
   return { ...r, files: readdirSync(cwd) };
 }
 
@@ -83,7 +84,7 @@ describe('retries', () => {
   });
 
   it('retries when the connection cannot be made at all', async () => {
-    const r = await imgcli(['--base-url', 'http://127.0.0.1:9/v1', '--max-retries', '1', 'gen', 'x', '-o', 'x.png']);
+    const r = await imgcliInProcess(['--base-url', 'http://127.0.0.1:9/v1', '--max-retries', '1', 'gen', 'x', '-o', 'x.png']);
     expect(r.exitCode).toBe(6);
     expect(retryLines(r.stderr)).toEqual([expect.stringMatching(/network error \(ECONNREFUSED\): retrying in/)]);
     expect(r.stderr).toMatch(/Could not reach 127\.0\.0\.1:9/);
@@ -228,7 +229,7 @@ describe('answers that do not match the request', () => {
   it('saves only what was asked for, and never two images on stdout', async () => {
     const b64 = await png();
     mock.enqueueFault({ body: JSON.stringify({ created: 1, data: [{ b64_json: b64 }, { b64_json: b64 }] }) });
-    const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', '-', '--no-metadata'], { binary: true });
+    const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '-o', '-', '--no-metadata'], { binary: true });
     expect(r.exitCode).toBe(0);
     expect(Buffer.from(r.stdout as unknown as Uint8Array).equals(Buffer.from(b64, 'base64'))).toBe(true);
     expect(Buffer.from(r.stderr as unknown as Uint8Array).toString()).toMatch(/sent 2 images where 1 were asked for/);

@@ -8,7 +8,8 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { streamFixture } from './helpers/chunks.js';
-import { BIN, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { BIN, baseEnv, cleanupTemps, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { until } from './helpers/wait.js';
 
 let mock: MockServer;
@@ -27,7 +28,7 @@ afterEach(() => {
 
 async function gen(args: string[]) {
   const cwd = tempDir();
-  const r = await imgcli(['--base-url', mock.url, 'gen', 'a fox', '--stream', '-o', 'fox.png', ...args], { cwd });
+  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '--stream', '-o', 'fox.png', ...args], { cwd });
   return { ...r, files: readdirSync(cwd).sort() };
 }
 
