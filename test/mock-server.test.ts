@@ -38,7 +38,8 @@ describe('answers like the API', () => {
   it('wants a key, and sends a request id on every answer', async () => {
     const r = await post({ model: 'gpt-image-2', prompt: 'x' }, {});
     expect(r.status).toBe(401);
-    expect(r.json.error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
+    // No key at all: the API's code is null (a wrong key is invalid_api_key); fixtures/api-errors.
+    expect(r.json.error).toMatchObject({ code: null, type: 'invalid_request_error' });
     expect(r.headers['x-request-id']).toMatch(/^req_[0-9a-f]{24}$/);
     const strict = await startMockServer({ apiKey: 'sk-right' });
     const wrong = await request(`${strict.url}/images/generations`, { method: 'POST', headers: { authorization: 'Bearer sk-wrong' }, body: '{}' });
