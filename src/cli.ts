@@ -15,7 +15,7 @@ import { varyCommand } from './commands/vary.js';
 import { CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
-import { useColor } from './terminal/messenger.js';
+import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
@@ -92,10 +92,7 @@ export function rule<T>(flag: string, parse: (value: string) => T) {
 }
 
 async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {
-  // commander already printed its own usage errors
-  if (err instanceof CommanderError) return;
-  const { Chalk } = await import('chalk');
-  const paint = new Chalk({ level: color ? 1 : 0 });
+  const paint = await painter(color);
   if (rt.signal.aborted || err instanceof InterruptedError) {
     const reason = rt.signal.reason instanceof InterruptedError ? rt.signal.reason : new InterruptedError();
     rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
@@ -147,16 +144,28 @@ export async function main(argv: string[]): Promise<number> {
   rt.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
+  try {
+    return await runCli(rt, argv);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+/**
+ * Parses and runs one command line over a Runtime; prints an error (with its next step) to
+ * stderr and returns the exit code. main() wraps it with the process; tests call it in-process.
+ */
+export async function runCli(rt: Runtime, argv: string[]): Promise<number> {
   const program = buildProgram(rt);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
-    const code = exitCodeFor(err, controller.signal);
+    // commander printed its own usage errors (and --help, --version, which end with code 0).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const code = exitCodeFor(err, rt.signal);
     await report(err, rt, useColor(program.opts().color, rt));
     return code;
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
   }
 }

@@ -1,8 +1,6 @@
 // The exit codes, as one table: exitCodeFor(), the `Exit codes:` block of --help and the
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code; and the next step for API errors, chosen from the same classification.
-// commander is imported for CommanderError only (usage errors, also inside batch jobs).
-import { CommanderError } from 'commander';
 import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
 import { BatchFailedError, CliError, HintedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
 
@@ -52,7 +50,6 @@ const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
 export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof HintedError) return exitCodeFor(err.cause, signal);
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);

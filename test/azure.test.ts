@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imagesPath, isAzure, queryFor } from '../src/jobs/route.js';
-import { imgcli, tempDir } from './helpers/cli.js';
+import { tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const AZURE_KEY = 'azure-key-0123456789abcdef';
@@ -20,7 +21,7 @@ function withConfig(data: unknown) {
   const cwd = tempDir();
   mkdirSync(join(cwd, 'config'));
   writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify(data));
-  return (args: string[]) => imgcli(args, { cwd, env: { OPENAI_API_KEY: undefined } });
+  return (args: string[]) => imgcliInProcess(args, { cwd, env: { OPENAI_API_KEY: undefined } });
 }
 
 const only = () => {
@@ -43,14 +44,14 @@ describe('Azure v1 API', () => {
   });
 
   it('takes --auth-header api-key on the command line too', async () => {
-    const r = await imgcli(['--base-url', `${origin}/openai/v1`, '--auth-header', 'api-key', 'gen', 'x', '-o', 'x.png']);
+    const r = await imgcliInProcess(['--base-url', `${origin}/openai/v1`, '--auth-header', 'api-key', 'gen', 'x', '-o', 'x.png']);
     expect(r.exitCode).toBe(0);
     expect(only().headers['api-key']).toMatch(/^sk-test-/);
     expect(only().headers.authorization).toBeUndefined();
   });
 
   it('refuses an unknown --auth-header', async () => {
-    const r = await imgcli(['--auth-header', 'basic', 'gen', 'x', '--dry-run']);
+    const r = await imgcliInProcess(['--auth-header', 'basic', 'gen', 'x', '--dry-run']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/Allowed choices are bearer, api-key/);
   });
@@ -58,7 +59,7 @@ describe('Azure v1 API', () => {
 
 describe('Azure dated API', () => {
   it('sends to <base-url>/deployments/<name>/images/generations?api-version=<v> with an api-key header', async () => {
-    const r = await imgcli(['--base-url', `${origin}/openai`, '--azure-deployment', 'img-deploy', '--azure-api-version', '2025-04-01-preview', 'gen', 'a fox', '-o', 'f.png'], {
+    const r = await imgcliInProcess(['--base-url', `${origin}/openai`, '--azure-deployment', 'img-deploy', '--azure-api-version', '2025-04-01-preview', 'gen', 'a fox', '-o', 'f.png'], {
       env: { OPENAI_API_KEY: AZURE_KEY },
     });
     expect(r.exitCode).toBe(0);
@@ -81,14 +82,14 @@ describe('Azure dated API', () => {
   });
 
   it('needs --azure-api-version with --azure-deployment, before sending', async () => {
-    const r = await imgcli(['--base-url', `${origin}/openai`, '--azure-deployment', 'd', 'gen', 'x']);
+    const r = await imgcliInProcess(['--base-url', `${origin}/openai`, '--azure-deployment', 'd', 'gen', 'x']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--azure-deployment needs --azure-api-version/);
     expect(mock.requests).toHaveLength(0);
   });
 
   it('the offline server answers a dated path without api-version the way Azure does', async () => {
-    const r = await imgcli(['--base-url', `${origin}/openai/deployments/d`, 'gen', 'x', '-o', 'x.png']);
+    const r = await imgcliInProcess(['--base-url', `${origin}/openai/deployments/d`, 'gen', 'x', '-o', 'x.png']);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/404.*Resource not found/);
   });
@@ -117,7 +118,7 @@ describe('variations on Azure', () => {
 
 describe('compatible servers and --param', () => {
   it('sends a server\'s own model with extra fields, JSON values parsed', async () => {
-    const r = await imgcli(['--base-url', mock.url, 'gen', 'a fox', '-m', 'my-local-model', '--param', 'seed=42', '--param', 'extra={"steps":20,"cfg":7.5}', '--param', 'preset=anime', '--param', 'hd=true', '-o', 'f.png']);
+    const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '-m', 'my-local-model', '--param', 'seed=42', '--param', 'extra={"steps":20,"cfg":7.5}', '--param', 'preset=anime', '--param', 'hd=true', '-o', 'f.png']);
     expect(r.exitCode).toBe(0);
     expect(only().json).toEqual({ model: 'my-local-model', prompt: 'a fox', seed: 42, extra: { steps: 20, cfg: 7.5 }, preset: 'anime', hd: true });
   });
@@ -128,14 +129,14 @@ describe('compatible servers and --param', () => {
     [['--param', 'novalue'], /--param takes key=value/],
     [['--param', '=1'], /--param takes key=value/],
   ])('refuses %j before sending', async (args, message) => {
-    const r = await imgcli(['--base-url', mock.url, 'gen', 'x', ...args]);
+    const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', ...args]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(mock.requests).toHaveLength(0);
   });
 
   it('lets the server judge a param for a known model (the API refuses unknown parameters)', async () => {
-    const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '--param', 'seed=1', '-o', 'x.png']);
+    const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '--param', 'seed=1', '-o', 'x.png']);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/unknown_parameter/);
     expect(only().json).toMatchObject({ seed: 1 });

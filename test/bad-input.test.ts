@@ -1,11 +1,13 @@
 // The bad-input corpus: invalid invocations across every command. Each must exit 2, name the flag
-// or file at fault on stderr, print nothing on stdout, and send no request at all.
+// or file at fault on stderr, print nothing on stdout, and send no request at all. The corpus runs
+// in-process (helpers/in-process.ts); a few cases also run as the built binary, for the wiring.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { runInProcess } from './helpers/in-process.js';
 
 let mock: MockServer;
 const dir = tempDir('imgcli-bad-input-');
@@ -178,9 +180,26 @@ const CORPUS: Array<[string[], RegExp]> = [
   [['mock-server', '--port', 'eighty'], /--port/],
 ];
 
-describe.concurrent('bad input exits 2 and sends nothing', () => {
+describe('bad input exits 2 and sends nothing', () => {
   it('has at least 100 cases', () => expect(CORPUS.length).toBeGreaterThanOrEqual(100));
   it.each(CORPUS.map(([args, re]) => [args.join(' ').slice(0, 80), args, re] as const))('%s', async (_title, args, message) => {
+    const r = await runInProcess(['--base-url', mock.url, ...args], { cwd: dir });
+    expect(r.stderr).toMatch(message);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(mock.requests).toHaveLength(0);
+  });
+});
+
+// One case of each kind through the built binary: a rule, commander's own error, an unreadable
+// file, a mask flag and a config value.
+const SPAWNED = ['gen x -n 0', 'gen x --sise 1024x1024', 'edit notes.png -p x', 'mask square.png -o m.png --feather soft', 'config set format gif'].map(
+  (argv) => CORPUS.find(([args]) => args.join(' ') === argv)!,
+);
+
+describe.concurrent('the built binary exits 2 for bad input too', () => {
+  it('takes its cases from the corpus', () => expect(SPAWNED.every(Boolean)).toBe(true));
+  it.each(SPAWNED.map(([args, re]) => [args.join(' ').slice(0, 80), args, re] as const))('%s', async (_title, args, message) => {
     const r = await imgcli(['--base-url', mock.url, ...args], { cwd: dir });
     expect(r.stderr).toMatch(message);
     expect(r.exitCode).toBe(2);

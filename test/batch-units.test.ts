@@ -36,7 +36,8 @@ describe('runPool', () => {
       run: async (n) => {
         running++;
         peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 10));
+        // Yield to the event loop so the pool can start the others: no clock involved.
+        await new Promise((r) => setImmediate(r));
         running--;
         if (n === 4) throw new Error('four');
         return n * 2;

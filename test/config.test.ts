@@ -1,20 +1,22 @@
 // `imgcli config`: round trips for every key, validation on set, profiles, file mode 0600,
-// redaction, and a broken file reported with its path and the bad key (never a stack).
+// redaction, and a broken file reported with its path and the bad key (never a stack). Runs
+// in-process (helpers/in-process.ts); the file mode and stdin cases also run the built binary.
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { runInProcess } from './helpers/in-process.js';
 
 afterAll(cleanupTemps);
 
 const KEY = 'sk-proj-CONFIGsecretVALUE9876';
 
-/** A fresh home per test: the helper puts IMGCLI_CONFIG_DIR at <cwd>/config. */
-function home() {
+/** A fresh home per test: the helpers put IMGCLI_CONFIG_DIR at <cwd>/config. */
+function home(how: 'in-process' | 'spawned' = 'in-process') {
   const cwd = tempDir();
   const file = join(cwd, 'config', 'config.json');
   const run = async (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => {
-    const r = await imgcli(args, { cwd, ...opts });
+    const r = how === 'spawned' ? await imgcli(args, { cwd, ...opts }) : await runInProcess(args, { cwd, ...opts });
     // One final newline or none, whatever the helper's stripping: compare the text itself.
     return { ...r, stdout: String(r.stdout).replace(/\n$/, '') };
   };
@@ -81,13 +83,13 @@ describe('config set/get/unset', () => {
   });
 
   it('uses the same rules for the flags as for config set', async () => {
-    const r = await imgcli(['--timeout', 'abc', 'gen', 'x', '--dry-run']);
+    const r = await runInProcess(['--timeout', 'abc', 'gen', 'x', '--dry-run']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--timeout abc is not valid: use a number of seconds greater than 0/);
   });
 
-  it('writes the file with mode 0600, also when it existed with a wider mode', async () => {
-    const h = home();
+  it.each(['in-process', 'spawned'] as const)('writes the file with mode 0600, also when it existed with a wider mode (%s)', async (how) => {
+    const h = home(how);
     await h.run(['config', 'set', 'api-key', KEY]);
     expect(statSync(h.file).mode & 0o777).toBe(0o600);
     h.write({ model: 'gpt-image-2' });
@@ -106,8 +108,8 @@ describe('config set/get/unset', () => {
     expect(moved.stdout).toBe(`${join(other, 'config.json')}`);
   });
 
-  it('reads a value from stdin with -, keeping it out of shell history', async () => {
-    const h = home();
+  it.each(['in-process', 'spawned'] as const)('reads a value from stdin with -, keeping it out of shell history (%s)', async (how) => {
+    const h = home(how);
     const r = await h.run(['config', 'set', 'api-key', '-'], { input: `${KEY}\n` });
     expect(r.exitCode).toBe(0);
     expect(h.read()['api-key']).toBe(KEY);

@@ -7,11 +7,12 @@ import { describe, expect, it } from 'vitest';
 import type { Connection } from '../src/api/http.js';
 import { formatPreview, previewRequest, shellQuote } from '../src/jobs/dry-run.js';
 import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
 
-const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
+const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcliInProcess(['--base-url', mock.url, ...args], opts);
 
 describe('gen --dry-run', () => {
   it('prints the request and a curl command, sends nothing, writes nothing', async () => {
@@ -56,7 +57,7 @@ describe('gen --dry-run', () => {
     const bad = await run(['gen', 'x', '-s', '999x999', '--dry-run']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stdout).toBe('');
-    const retired = await imgcli(['gen', 'x', '-m', 'dall-e-3', '--dry-run']);
+    const retired = await imgcliInProcess(['gen', 'x', '-m', 'dall-e-3', '--dry-run']);
     expect(retired.exitCode).toBe(2);
     expect(mock.requests).toHaveLength(0);
   });
@@ -66,13 +67,13 @@ describe('gen --dry-run', () => {
     expect(nokey.exitCode).toBe(0);
     expect(nokey.stdout).toContain('authorization: Bearer (none)');
     expect(nokey.stderr).toMatch(/no API key is set/);
-    const offline = await imgcli(['--mock', 'gen', 'x', '--dry-run']);
+    const offline = await imgcliInProcess(['--mock', 'gen', 'x', '--dry-run']);
     expect(offline.exitCode).toBe(0);
     expect(offline.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1\/v1\/images\/generations$/m);
   });
 
   it('shows Azure dated URLs and the api-key header redacted', async () => {
-    const r = await imgcli(['--base-url', 'https://res.openai.azure.com/openai', '--azure-deployment', 'dep', '--azure-api-version', '2025-04-01-preview', 'gen', 'x', '--dry-run']);
+    const r = await imgcliInProcess(['--base-url', 'https://res.openai.azure.com/openai', '--azure-deployment', 'dep', '--azure-api-version', '2025-04-01-preview', 'gen', 'x', '--dry-run']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('POST https://res.openai.azure.com/openai/deployments/dep/images/generations?api-version=2025-04-01-preview\n');
     expect(r.stdout).toContain('\napi-key: sk-...1234\n');

@@ -1,10 +1,12 @@
 // `imgcli edit` masks and dall-e-2 end to end: --mask checked before upload, --mask-from built in
 // memory, dall-e-2's square PNG rule and --fit. Exit code, stderr, and the parts the server got.
+// In-process (helpers/in-process.ts); the first case also runs the built binary.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imgcli, tempDir } from './helpers/cli.js';
+import { runInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
@@ -17,13 +19,17 @@ beforeAll(async () => {
 });
 
 // Small, cheap answers: the fixtures are tiny and so is the work the server does.
-const edit = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, 'edit', ...args], { cwd: dir, ...opts });
+const edit = (args: string[], opts: { cwd?: string } = {}) => runInProcess(['--base-url', mock.url, 'edit', ...args], { cwd: dir, ...opts });
+const spawnedEdit = (args: string[]) => imgcli(['--base-url', mock.url, 'edit', ...args], { cwd: dir });
 const last = () => mock.apiRequests().at(-1);
 const part = (name: string, filename: string, contentType: string) => ({ name, filename, contentType, bytes: fx.size(filename) });
 
 describe('imgcli edit: masks', () => {
-  it('sends a matching --mask as the field `mask`', async () => {
-    const r = await edit([fx.photo, '--mask', fx.mask, '-p', 'a window', '-s', '1024x1024', '-q', 'low', '-o', join(tempDir(), 'w.png')]);
+  it.each([
+    ['in-process', edit],
+    ['spawned', spawnedEdit],
+  ] as const)('sends a matching --mask as the field `mask` (%s)', async (_how, run) => {
+    const r = await run([fx.photo, '--mask', fx.mask, '-p', 'a window', '-s', '1024x1024', '-q', 'low', '-o', join(tempDir(), 'w.png')]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toMatch(/warning/);
     expect(fileParts(last())).toEqual([part('image', fx.photo, 'image/png'), part('mask', fx.mask, 'image/png')]);

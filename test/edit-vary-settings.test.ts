@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
+import { FAKE_KEY, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
@@ -24,12 +25,12 @@ function withConfig(config: unknown) {
   const home = tempDir();
   mkdirSync(join(home, 'config'));
   writeFileSync(join(home, 'config', 'config.json'), JSON.stringify(config));
-  return (args: string[]) => imgcli(['--base-url', mock.url, ...args], { cwd: dir, env: { IMGCLI_CONFIG_DIR: join(home, 'config') } });
+  return (args: string[]) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd: dir, env: { IMGCLI_CONFIG_DIR: join(home, 'config') } });
 }
 
 describe('--dry-run on edit and vary', () => {
   it('edit: lists the multipart fields and files, sends nothing', async () => {
-    const r = await imgcli(['--base-url', mock.url, 'edit', fx.photo, fx.photoJpg, '-p', 'a red scarf', '--mask', fx.mask, '--dry-run'], { cwd: dir });
+    const r = await imgcliInProcess(['--base-url', mock.url, 'edit', fx.photo, fx.photoJpg, '-p', 'a red scarf', '--mask', fx.mask, '--dry-run'], { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(mock.requests).toHaveLength(0);
     expect(r.stdout).toContain(`POST ${mock.url}/images/edits\n`);
@@ -43,7 +44,7 @@ describe('--dry-run on edit and vary', () => {
   });
 
   it('vary --json: the same as a document, still judging the file first', async () => {
-    const r = await imgcli(['--base-url', mock.url, 'vary', fx.square, '-m', 'dall-e-2', '--dry-run', '--json'], { cwd: dir });
+    const r = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.square, '-m', 'dall-e-2', '--dry-run', '--json'], { cwd: dir });
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ dry_run: true, method: 'POST', url: `${mock.url}/images/variations` });
@@ -51,7 +52,7 @@ describe('--dry-run on edit and vary', () => {
       { name: 'model', value: 'dall-e-2' },
       { name: 'image', file: { name: fx.square, type: 'image/png', size: fx.size(fx.square) } },
     ]);
-    const refused = await imgcli(['--base-url', mock.url, 'vary', fx.notes, '--dry-run'], { cwd: dir });
+    const refused = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.notes, '--dry-run'], { cwd: dir });
     expect(refused.exitCode).toBe(2);
     expect(mock.requests).toHaveLength(0);
   });
@@ -77,10 +78,10 @@ describe('config defaults on edit and vary', () => {
 
 describe('--param on edit and vary', () => {
   it('adds text fields to the form, JSON values as JSON text', async () => {
-    const r = await imgcli(['--base-url', mock.url, 'edit', fx.photo, '-p', 'x', '-m', 'my-local-model', '--param', 'seed=42', '--param', 'extra={"a":1}', '--param', 'mode=fast', '-o', join(tempDir(), 'e.png')], { cwd: dir });
+    const r = await imgcliInProcess(['--base-url', mock.url, 'edit', fx.photo, '-p', 'x', '-m', 'my-local-model', '--param', 'seed=42', '--param', 'extra={"a":1}', '--param', 'mode=fast', '-o', join(tempDir(), 'e.png')], { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(textFields(last())).toEqual({ model: 'my-local-model', prompt: 'x', seed: '42', extra: '{"a":1}', mode: 'fast' });
-    const refused = await imgcli(['--base-url', mock.url, 'vary', fx.photo, '--param', 'image=x.png'], { cwd: dir });
+    const refused = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.photo, '--param', 'image=x.png'], { cwd: dir });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/--param image=\.\.\. sets a field imgcli checks itself/);
   });
@@ -90,7 +91,7 @@ describe('edit and vary on Azure', () => {
   const az = () => ['--base-url', `${origin}/openai`, '--azure-deployment', 'img', '--azure-api-version', '2025-04-01-preview'];
 
   it('edit goes to /deployments/<name>/images/edits with the api-key header', async () => {
-    const r = await imgcli([...az(), 'edit', fx.photo, '-p', 'x', '-o', join(tempDir(), 'e.png')], { cwd: dir });
+    const r = await imgcliInProcess([...az(), 'edit', fx.photo, '-p', 'x', '-o', join(tempDir(), 'e.png')], { cwd: dir });
     expect(r.exitCode).toBe(0);
     const req = last()!;
     expect([req.path, req.query['api-version'], req.headers['api-key'], req.headers.authorization]).toEqual(['/openai/deployments/img/images/edits', '2025-04-01-preview', FAKE_KEY, undefined]);
@@ -98,12 +99,12 @@ describe('edit and vary on Azure', () => {
   });
 
   it('vary with dall-e-2 is refused before anything is sent; GPT models vary through edits', async () => {
-    const refused = await imgcli([...az(), 'vary', fx.square, '-m', 'dall-e-2'], { cwd: dir });
+    const refused = await imgcliInProcess([...az(), 'vary', fx.square, '-m', 'dall-e-2'], { cwd: dir });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/Azure OpenAI has no image variations endpoint; nothing was sent/);
     expect(refused.stderr).toMatch(/imgcli edit/);
     expect(mock.requests).toHaveLength(0);
-    const gpt = await imgcli([...az(), 'vary', fx.photo, '-o', join(tempDir(), 'v.png')], { cwd: dir });
+    const gpt = await imgcliInProcess([...az(), 'vary', fx.photo, '-o', join(tempDir(), 'v.png')], { cwd: dir });
     expect(gpt.exitCode).toBe(0);
     expect(last()!.path).toBe('/openai/deployments/img/images/edits');
   });

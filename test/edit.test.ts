@@ -1,10 +1,11 @@
-// `imgcli edit` end to end: the built CLI against the offline server. Each case checks the exit
+// `imgcli edit` end to end: the command line, in-process, against the offline server. Each case checks the exit
 // code, stdout, stderr, and the multipart parts the server received (or that nothing was sent).
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imgcli, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
@@ -17,7 +18,7 @@ beforeAll(async () => {
 });
 
 // Small, cheap answers: the fixtures are tiny and so is the work the server does.
-const edit = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, 'edit', ...args], { cwd: dir, ...opts });
+const edit = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcliInProcess(['--base-url', mock.url, 'edit', ...args], { cwd: dir, ...opts });
 const last = () => mock.apiRequests().at(-1);
 const part = (name: string, filename: string, contentType: string) => ({ name, filename, contentType, bytes: fx.size(filename) });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readInput } from '../src/commands/mask-flags.js';
 import { describeFsError } from '../src/fs-errors.js';
-import { readPrompt, type Runtime } from '../src/terminal/io.js';
+import type { Runtime } from '../src/runtime.js';
+import { readPrompt } from '../src/terminal/input.js';
 import { inspectImage } from '../src/upload/inputs.js';
 import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
 

@@ -1,18 +1,20 @@
-// `imgcli gen` end to end: the built CLI against the offline server on a free port.
+// `imgcli gen` end to end against the offline server on a free port: in-process (helpers/in-process.ts),
+// with -o -, help and version through the built binary.
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
 import { PRICES_CHECKED } from '../src/models/prices.js';
 
 const mock = useMockServer();
 
-const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcli(['--base-url', mock.url, ...args], opts);
+const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcliInProcess(['--base-url', mock.url, ...args], opts);
 const lastBody = () => mock.apiRequests().at(-1)?.json as Record<string, unknown>;
-// The pinned clock (in UTC, the spawned CLI's time zone) names the file.
+// The pinned clock (in UTC, the run's time zone) names the file.
 const STAMP = PINNED.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const NAME = new RegExp(`^a-watercolor-fox-${STAMP}\\.png$`);
 
@@ -190,17 +192,17 @@ describe('keys, models and the API refusing', () => {
 
   it('works offline with --mock and no key', async () => {
     const cwd = tempDir();
-    const r = await imgcli(['gen', 'a watercolor fox', '--mock'], { cwd, env: { OPENAI_API_KEY: undefined } });
+    const r = await imgcliInProcess(['gen', 'a watercolor fox', '--mock'], { cwd, env: { OPENAI_API_KEY: undefined } });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(NAME);
     expect((await sharp(join(cwd, r.stdout.trim())).metadata()).format).toBe('png');
-    const env = await imgcli(['gen', 'fox', '-o', 'f.png'], { cwd, env: { OPENAI_API_KEY: undefined, IMGCLI_MOCK: '1' } });
+    const env = await imgcliInProcess(['gen', 'fox', '-o', 'f.png'], { cwd, env: { OPENAI_API_KEY: undefined, IMGCLI_MOCK: '1' } });
     expect(env.exitCode).toBe(0);
   });
 
   it('refuses a retired model against api.openai.com before sending, and warns about a retiring one', async () => {
     const openai = ['--base-url', 'https://api.openai.com/v1'];
-    const r = await imgcli(['gen', 'fox', '-m', 'dall-e-3', ...openai]);
+    const r = await imgcliInProcess(['gen', 'fox', '-m', 'dall-e-3', ...openai]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/dall-e-3 was shut down on 2026-05-12.*gpt-image-2/);
     // Other servers still serve retired models: sent as usual.
@@ -209,15 +211,15 @@ describe('keys, models and the API refusing', () => {
     expect(against.stderr).not.toMatch(/shut down|shuts down/);
     // Ten days before a shutdown: a warning naming the date, the days left and the replacement; --dry-run sends nothing.
     const model = modelWhere((m) => m.id === 'gpt-image-1.5');
-    const soon = await imgcli(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 10).toISOString()) });
+    const soon = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 10).toISOString()) });
     expect(soon.exitCode).toBe(0);
     expect(soon.stderr).toContain(`warning: ${model.id} shuts down on ${model.shutdown} (in 10 days); use ${model.replacement} instead (-m ${model.replacement}).`);
     // On the day itself: refused, nothing sent.
-    const gone = await imgcli(['gen', 'fox', '-m', model.id, ...openai], { env: at(`${model.shutdown}T00:00:00Z`) });
+    const gone = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai], { env: at(`${model.shutdown}T00:00:00Z`) });
     expect(gone.exitCode).toBe(2);
     expect(gone.stderr).toContain(`${model.id} was shut down on ${model.shutdown}`);
     // More than 30 days before: no warning.
-    const early = await imgcli(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 31).toISOString()) });
+    const early = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 31).toISOString()) });
     expect(early.stderr).not.toMatch(/shuts down/);
   });
 

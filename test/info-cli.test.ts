@@ -1,14 +1,15 @@
-// `imgcli info` end to end: the built binary reads images with and without provenance; exit
+// `imgcli info` end to end: the command, in-process, reads images with and without provenance; exit
 // code, stdout and stderr each checked on their own. Needs `npx tsc -p tsconfig.json` first.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { embedProvenance, type Provenance } from '../src/provenance/index.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { cleanupTemps, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 
 let dir: string;
-const info = (...args: string[]) => imgcli(['info', ...args], { cwd: dir });
+const info = (...args: string[]) => imgcliInProcess(['info', ...args], { cwd: dir });
 
 const RECORD: Provenance = {
   prompt: 'a lighthouse at dusk,\nwatercolor',

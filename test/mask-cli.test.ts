@@ -1,5 +1,6 @@
-// `imgcli mask` end to end: the built binary in a temp folder; exit code, stdout, stderr and
-// the files written are each checked on their own. Needs `npx tsc -p tsconfig.json` first.
+// `imgcli mask` end to end in a temp folder; exit code, stdout, stderr and the files written are
+// each checked on their own. The cases run in-process (helpers/in-process.ts); -o - and --help
+// also run the built binary (`npm run build` first).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -7,11 +8,20 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BIN, baseEnv, cleanupTemps, tempDir } from './helpers/cli.js';
 import { maskAlpha, row } from './helpers/images.js';
+import { runInProcess } from './helpers/in-process.js';
 
 let dir: string;
 /** Exact stdout and stderr (execa would strip the final newline, which is part of the contract). */
-const run = (args: string[], binary = false) =>
+const spawned = (args: string[], binary = false) =>
   execa('node', [BIN, 'mask', ...args], { cwd: dir, env: baseEnv(dir), extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false, encoding: binary ? 'buffer' : 'utf8' });
+const run = async (args: string[], binary = false) => {
+  const r = await runInProcess(['mask', ...args], { cwd: dir });
+  return { ...r, stdout: binary ? r.stdoutBytes : r.stdout };
+};
+const HOW = [
+  ['in-process', run],
+  ['spawned', spawned],
+] as const;
 const file = (name: string) => join(dir, name);
 
 beforeAll(async () => {
@@ -64,8 +74,8 @@ describe.concurrent('imgcli mask: building', () => {
     expect(alpha.slice(32)).toEqual(Array<number>(32).fill(0));
   });
 
-  it('writes the PNG bytes to stdout with -o - and nothing else there', async ({ expect }) => {
-    const r = await run(['drawing.png', '--invert', '-o', '-'], true);
+  it.for(HOW)('writes the PNG bytes to stdout with -o - and nothing else there (%s)', async ([, how], { expect }) => {
+    const r = await how(['drawing.png', '--invert', '-o', '-'], true);
     expect(r.exitCode).toBe(0);
     const { alpha } = await maskAlpha(Buffer.from(r.stdout as Uint8Array));
     expect([alpha[0], alpha[63]]).toEqual([255, 0]);
@@ -175,8 +185,8 @@ describe.concurrent('imgcli mask --check', () => {
 });
 
 describe('imgcli mask --help', () => {
-  it('documents black, white and alpha, with examples', async ({ expect }) => {
-    const r = await run(['--help']);
+  it.for(HOW)('documents black, white and alpha, with examples (%s)', async ([, how], { expect }) => {
+    const r = await how(['--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Examples:\n  $ imgcli mask drawing.png -o mask.png');
     expect(r.stdout).toContain('black becomes transparent = edit, white stays opaque = keep');

@@ -5,9 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { synthesizeImage } from '../src/mock/synth.js';
 
+// The server's clock is the test's: URLs expire when the test moves it, not after real time.
+let clock = Date.parse('2026-12-01T12:00:00Z');
 let mock: MockServer;
 beforeAll(async () => {
-  mock = await startMockServer({ urlTtlMs: 300 });
+  mock = await startMockServer({ now: () => new Date(clock) });
 });
 afterAll(() => mock.close());
 afterEach(() => {
@@ -36,7 +38,8 @@ describe('answers like the API', () => {
   it('wants a key, and sends a request id on every answer', async () => {
     const r = await post({ model: 'gpt-image-2', prompt: 'x' }, {});
     expect(r.status).toBe(401);
-    expect(r.json.error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
+    // No key at all: the API's code is null (a wrong key is invalid_api_key); fixtures/api-errors.
+    expect(r.json.error).toMatchObject({ code: null, type: 'invalid_request_error' });
     expect(r.headers['x-request-id']).toMatch(/^req_[0-9a-f]{24}$/);
     const strict = await startMockServer({ apiKey: 'sk-right' });
     const wrong = await request(`${strict.url}/images/generations`, { method: 'POST', headers: { authorization: 'Bearer sk-wrong' }, body: '{}' });
@@ -128,7 +131,13 @@ describe('answers like the API', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['content-type']).toBe('image/png');
     expect((await sharp(Buffer.from(await ok.body.arrayBuffer())).metadata()).width).toBe(1024);
-    await new Promise((res) => setTimeout(res, 350));
+    expect(r.json.created).toBe(clock / 1000);
+    clock += 59 * 60_000;
+    const later = await request(url);
+    expect(later.statusCode).toBe(200);
+    await later.body.dump();
+    // Image URLs live 60 minutes, as OpenAI's do.
+    clock += 60_001;
     const gone = await request(url);
     expect(gone.statusCode).toBe(403);
     expect(await gone.body.text()).toMatch(/AuthenticationFailed/);
@@ -158,15 +167,26 @@ describe('faults', () => {
     expect(html.headers['content-type']).toBe('text/html');
   });
 
+  // Latency and stalls outlast the client's patience by far, so the client giving up shows the
+  // answer was held; no clock is read.
   it('adds latency and stalls', async () => {
-    mock.setLatency(150);
-    let started = Date.now();
-    await post({ model: 'gpt-image-2', prompt: 'x', size: '1024x1024', quality: 'low' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    const HOLD_MS = 600_000;
+    const impatient = () =>
+      request(`${mock.url}/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+        body: JSON.stringify({ model: 'gpt-image-2', prompt: 'x', size: '1024x1024', quality: 'low' }),
+        headersTimeout: 300,
+      });
+    mock.setLatency(HOLD_MS);
+    await expect(impatient()).rejects.toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
     mock.setLatency(0);
-    mock.enqueueFault({ stallMs: 200 });
-    started = Date.now();
-    expect((await post({ model: 'gpt-image-2', prompt: 'x' })).status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    mock.enqueueFault({ stallMs: HOLD_MS });
+    await expect(impatient()).rejects.toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
+    // The stall was one request's fault: the next is answered.
+    const next = await impatient();
+    expect(next.statusCode).toBe(200);
+    await next.body.dump();
+    expect(mock.apiRequests()).toHaveLength(3);
   });
 });

@@ -69,7 +69,7 @@ describe('offline /images/edits and /images/variations', () => {
     ['unknown file field', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']], ['picture', ['png', 'b.png', 'image/png']]], /Unknown parameter: 'picture'/, 'picture'],
     ['mask without alpha', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']], ['mask', ['png', 'm.png', 'image/png']]], /Invalid mask image/, 'mask'],
     ['moderation on edits', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['moderation', 'low'], ['image', ['png', 'a.png', 'image/png']]], /Unknown parameter: 'moderation'/, 'moderation'],
-    ['dall-e-2 without transparency', '/images/edits', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']]], /when no mask is given/, 'image'],
+    ['dall-e-2 without transparency', '/images/edits', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']]], /format must be in \['RGBA', 'LA', 'L'\], got RGB/, 'image'],
     ['two images for dall-e-2', '/images/edits', [['model', 'dall-e-2'], ['prompt', 'x'], ['image[]', ['rgba', 'a.png', 'image/png']], ['image[]', ['rgba', 'b.png', 'image/png']]], /too many images/, 'image'],
     ['a prompt for variations', '/images/variations', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']]], /Unknown parameter: 'prompt'/, 'prompt'],
     ['variations on a GPT model', '/images/variations', [['model', 'gpt-image-2'], ['image', ['png', 'a.png', 'image/png']]], /does not support variations/, 'model'],

@@ -5,7 +5,8 @@ import { normalizeDate, parseModelList } from '../src/api/models.js';
 import { catalogRows, mergeRemote, statusText } from '../src/models/catalog.js';
 import { MODELS, modelStatus } from '../src/models/table.js';
 import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
-import { FAKE_KEY, imgcli } from './helpers/cli.js';
+import { FAKE_KEY } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer({ extraModels: ['my-local-model'] });
@@ -26,7 +27,7 @@ interface Row {
 
 describe('imgcli models', () => {
   it('prints one line per model with family, endpoints, status, sizes, qualities and limits', async () => {
-    const r = await imgcli(['models']);
+    const r = await imgcliInProcess(['models']);
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^MODEL\s+FAMILY\s+ENDPOINTS\s+STATUS\s+SIZES\s+QUALITIES\s+LIMITS$/);
@@ -47,7 +48,7 @@ describe('imgcli models', () => {
   });
 
   it('prints the same table as JSON, needing no key', async () => {
-    const r = await imgcli(['models', '--json'], { env: { OPENAI_API_KEY: undefined } });
+    const r = await imgcliInProcess(['models', '--json'], { env: { OPENAI_API_KEY: undefined } });
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout) as { facts_checked: string; models: Row[] };
     expect(doc.facts_checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -60,14 +61,14 @@ describe('imgcli models', () => {
   });
 
   it('refuses --dry-run without --remote: nothing would be sent', async () => {
-    const r = await imgcli(['models', '--dry-run']);
+    const r = await imgcliInProcess(['models', '--dry-run']);
     expect(r.exitCode).toBe(2);
   });
 });
 
 describe('imgcli models --remote', () => {
   it('asks GET /models at the base URL and merges the answer, flagging what differs', async () => {
-    const r = await imgcli(['--base-url', mock.url, 'models', '--remote', '--json']);
+    const r = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote', '--json']);
     expect(r.exitCode).toBe(0);
     expect(mock.apiRequests().map((q) => `${q.method} ${q.path}`)).toEqual(['GET /v1/models']);
     expect(mock.apiRequests()[0]!.headers.authorization).toBe(`Bearer ${FAKE_KEY}`);
@@ -92,7 +93,7 @@ describe('imgcli models --remote', () => {
     ];
     mock.enqueueFault({ status: 200, body: { object: 'list', data } });
     // Before gpt-image-1.5's shutdown, so the only difference for it is the server's date.
-    const r = await imgcli(['--base-url', mock.url, 'models', '--remote'], { env: at(daysBefore(modelWhere((m) => m.id === 'gpt-image-1.5'), 10).toISOString()) });
+    const r = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote'], { env: at(daysBefore(modelWhere((m) => m.id === 'gpt-image-1.5'), 10).toISOString()) });
     expect(r.exitCode).toBe(0);
     const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
     expect(line('gpt-image-2')).toMatch(/\blisted$/);
@@ -108,14 +109,14 @@ describe('imgcli models --remote', () => {
   });
 
   it('needs a key (exit 4), works offline with --mock, and reports a server error', async () => {
-    const nokey = await imgcli(['--base-url', mock.url, 'models', '--remote'], { env: { OPENAI_API_KEY: undefined } });
+    const nokey = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote'], { env: { OPENAI_API_KEY: undefined } });
     expect(nokey.exitCode).toBe(4);
     expect(mock.requests).toHaveLength(0);
-    const offline = await imgcli(['--mock', 'models', '--remote', '--json'], { env: { OPENAI_API_KEY: undefined } });
+    const offline = await imgcliInProcess(['--mock', 'models', '--remote', '--json'], { env: { OPENAI_API_KEY: undefined } });
     expect(offline.exitCode).toBe(0);
     expect(JSON.parse(offline.stdout).base_url).toBe('offline server (--mock)');
     mock.enqueueFault({ status: 200, body: '<html>gateway</html>', contentType: 'text/html' });
-    const html = await imgcli(['--base-url', mock.url, 'models', '--remote']);
+    const html = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote']);
     expect(html.exitCode).toBe(6);
     expect(html.stderr).toMatch(/model list is not JSON/);
     expect(html.stdout).toBe('');
@@ -123,7 +124,7 @@ describe('imgcli models --remote', () => {
 
   it('uses the Azure dated shape and api-key header from the settings', async () => {
     const origin = mock.url.replace(/\/v1$/, '');
-    const r = await imgcli(['--base-url', `${origin}/openai`, '--azure-deployment', 'd', '--azure-api-version', '2024-10-21', 'models', '--remote', '--json']);
+    const r = await imgcliInProcess(['--base-url', `${origin}/openai`, '--azure-deployment', 'd', '--azure-api-version', '2024-10-21', 'models', '--remote', '--json']);
     expect(r.exitCode).toBe(0);
     const req = mock.apiRequests()[0]!;
     expect([req.path, req.query['api-version'], req.headers['api-key']]).toEqual(['/openai/models', '2024-10-21', FAKE_KEY]);
@@ -159,15 +160,15 @@ describe('status follows the run\'s clock (IMGCLI_NOW), not the day the suite ru
 
   it('shows a model as retiring with the days left before its shutdown, and retired on the day', async () => {
     const before = daysBefore(retiring, 10);
-    const early = JSON.parse((await imgcli(['models', '--json'], { env: at(before.toISOString()) })).stdout) as { status_date: string; models: Row[] };
+    const early = JSON.parse((await imgcliInProcess(['models', '--json'], { env: at(before.toISOString()) })).stdout) as { status_date: string; models: Row[] };
     expect(early.status_date).toBe(before.toISOString().slice(0, 10));
     expect(early.models.find((m) => m.name === retiring.id)).toMatchObject({ status: 'retiring', shutdown_date: retiring.shutdown, days_left: 10 });
-    const onTheDay = JSON.parse((await imgcli(['models', '--json'], { env: at(retiring.shutdown!) })).stdout) as { models: Row[] };
+    const onTheDay = JSON.parse((await imgcliInProcess(['models', '--json'], { env: at(retiring.shutdown!) })).stdout) as { models: Row[] };
     expect(onTheDay.models.find((m) => m.name === retiring.id)).toMatchObject({ status: 'retired', replacement: retiring.replacement });
   });
 
   it('prints the README table for a date, which the README must match', async () => {
-    const r = await imgcli(['models', '--markdown'], { env: at('2030-01-01') });
+    const r = await imgcliInProcess(['models', '--markdown'], { env: at('2030-01-01') });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('| model | family | gen | edit | vary | status on api.openai.com as of 2030-01-01 |');
     for (const m of MODELS) expect(r.stdout).toContain(`| \`${m.id}\``);
@@ -177,7 +178,7 @@ describe('status follows the run\'s clock (IMGCLI_NOW), not the day the suite ru
 
   it('refuses a malformed IMGCLI_NOW with exit 2, naming the formats it takes', async () => {
     for (const bad of ['tomorrow', '2026-13-01', '2027-02-29', '2026-12-01T12:00:00', '1796083200']) {
-      const r = await imgcli(['models'], { env: at(bad) });
+      const r = await imgcliInProcess(['models'], { env: at(bad) });
       expect(r.exitCode, bad).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(`IMGCLI_NOW=${bad} is not a date`);

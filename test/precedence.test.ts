@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { cleanupTemps, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 
 afterAll(cleanupTemps);
 
@@ -47,7 +48,7 @@ async function dryRunWithLevelsFrom(top: Level) {
   if (present.includes('flag')) args.push('--base-url', VALUES.flag.baseUrl, '--api-key', VALUES.flag.key, '--org', VALUES.flag.org);
   args.push('gen', 'x', '--dry-run', '--json');
   if (present.includes('flag')) args.push('-m', VALUES.flag.model);
-  const r = await imgcli(args, { cwd, env });
+  const r = await imgcliInProcess(args, { cwd, env });
   expect(r.exitCode, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { url: string; headers: Record<string, string>; body: { model: string } };
 }
@@ -67,9 +68,9 @@ describe('precedence: flag > env > profile > config > built-in', () => {
     mkdirSync(join(cwd, 'config'));
     const profiles = { a: { model: 'gpt-image-1-mini' }, b: { model: 'gpt-image-1.5' } };
     writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify({ profiles }));
-    const byEnv = await imgcli(['--base-url', 'http://x.example/v1', 'gen', 'x', '--dry-run', '--json'], { cwd, env: { IMGCLI_PROFILE: 'a' } });
+    const byEnv = await imgcliInProcess(['--base-url', 'http://x.example/v1', 'gen', 'x', '--dry-run', '--json'], { cwd, env: { IMGCLI_PROFILE: 'a' } });
     expect(JSON.parse(byEnv.stdout).body.model).toBe('gpt-image-1-mini');
-    const byFlag = await imgcli(['--base-url', 'http://x.example/v1', '--profile', 'b', 'gen', 'x', '--dry-run', '--json'], { cwd, env: { IMGCLI_PROFILE: 'a' } });
+    const byFlag = await imgcliInProcess(['--base-url', 'http://x.example/v1', '--profile', 'b', 'gen', 'x', '--dry-run', '--json'], { cwd, env: { IMGCLI_PROFILE: 'a' } });
     expect(JSON.parse(byFlag.stdout).body.model).toBe('gpt-image-1.5');
   });
 
@@ -77,7 +78,7 @@ describe('precedence: flag > env > profile > config > built-in', () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, 'config'));
     writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify({ 'api-key': VALUES.config.key, profiles: { work: { 'base-url': VALUES.profile.baseUrl } } }));
-    const r = await imgcli(['--profile', 'work', '--verbose', 'gen', 'x', '--dry-run'], { cwd, env: { OPENAI_API_KEY: undefined } });
+    const r = await imgcliInProcess(['--profile', 'work', '--verbose', 'gen', 'x', '--dry-run'], { cwd, env: { OPENAI_API_KEY: undefined } });
     expect(r.stderr).toContain(`profile work (config file ${join(cwd, 'config', 'config.json')})`);
     expect(r.stderr).toContain(`base URL ${VALUES.profile.baseUrl} (from profile)`);
     expect(r.stderr).toContain(`API key sk-...4444 for ${VALUES.profile.baseUrl} (from config), sent as Authorization: Bearer`);
@@ -98,7 +99,7 @@ describe('config defaults for image flags apply to gen', () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, 'config'));
     writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify(config));
-    const run = (args: string[]) => imgcli(['--base-url', mock.url, ...args], { cwd });
+    const run = (args: string[]) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd });
     return Object.assign(run, { cwd });
   }
   const body = () => mock.apiRequests().at(-1)!.json;
@@ -139,7 +140,7 @@ describe('config defaults for image flags apply to gen', () => {
     expect(r.exitCode).toBe(6);
     expect(mock.apiRequests()).toHaveLength(1);
     const slow = home({ timeout: 1, 'max-retries': 0 });
-    mock.setLatency(2500);
+    mock.setLatency(600_000);
     try {
       const t = await slow(['gen', 'x', '-o', 'x.png']);
       expect(t.exitCode).toBe(6);

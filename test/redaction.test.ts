@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redactKey, scrubSecret } from '../src/api/redact.js';
-import { imgcli, tempDir } from './helpers/cli.js';
+import { tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const KEY = 'sk-proj-LEAKCHECKabcdefghijklmnop-zz99';
@@ -20,7 +21,7 @@ async function seen(source: Source, args: string[]): Promise<{ exitCode: number 
   mkdirSync(join(cwd, 'config'));
   writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify(source === 'config' ? { 'api-key': KEY } : {}));
   const env = { OPENAI_API_KEY: source === 'env' ? KEY : undefined };
-  const r = await imgcli([...(source === 'flag' ? ['--api-key', KEY] : []), '--base-url', mock.url, ...args], { cwd, env });
+  const r = await imgcliInProcess([...(source === 'flag' ? ['--api-key', KEY] : []), '--base-url', mock.url, ...args], { cwd, env });
   return { exitCode: r.exitCode, all: `${r.stdout}\n${r.stderr}` };
 }
 

@@ -2,10 +2,15 @@
 // servers that do not stream, Ctrl-C. Each case checks the exit code, stderr, how many requests
 // were sent (a started stream is never resent) and that unfinished images leave no files.
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { BIN, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { streamFixture } from './helpers/chunks.js';
+import { BIN, baseEnv, cleanupTemps, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
+import { until } from './helpers/wait.js';
 
 let mock: MockServer;
 beforeAll(async () => {
@@ -23,7 +28,7 @@ afterEach(() => {
 
 async function gen(args: string[]) {
   const cwd = tempDir();
-  const r = await imgcli(['--base-url', mock.url, 'gen', 'a fox', '--stream', '-o', 'fox.png', ...args], { cwd });
+  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '--stream', '-o', 'fox.png', ...args], { cwd });
   return { ...r, files: readdirSync(cwd).sort() };
 }
 
@@ -116,20 +121,45 @@ describe('a server that does not stream', () => {
 });
 
 describe('Ctrl-C during a stream', () => {
+  /**
+   * A server whose stream sends its first partial image and then holds the connection open: only
+   * Ctrl-C can end the run, so no clock is needed to tell an interrupt from a finished stream.
+   * It says when the client hung up.
+   */
+  async function stallingStream() {
+    const first = streamFixture('generation.txt').toString('utf8').split('\n\n')[0]!;
+    let hungUp!: () => void;
+    const closed = new Promise<void>((resolve) => (hungUp = resolve));
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_stalled' });
+        res.write(`${first}\n\n`);
+      });
+      res.on('close', hungUp);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}/v1`, closed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
   it('exits 130 and leaves nothing: no final, no partials, no temp files', async () => {
-    mock.setStreamDelay(400);
-    const cwd = tempDir();
-    const child = execa('node', [BIN, '--base-url', mock.url, 'gen', 'a fox', '--stream', '--partial-images', '3', '-o', 'fox.png'], { cwd, env: baseEnv(cwd), extendEnv: false, reject: false, stdin: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!readdirSync(cwd).includes('fox.partial-0.png') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(readdirSync(cwd)).toContain('fox.partial-0.png');
-    const sent = Date.now();
-    child.kill('SIGINT');
-    const r = await child;
-    expect(r.exitCode).toBe(130);
-    expect(r.stderr).toMatch(/Interrupted/);
-    expect(r.stdout).toBe('');
-    expect(readdirSync(cwd)).toEqual([]);
-    expect(Date.now() - sent).toBeLessThan(3000);
+    const stalled = await stallingStream();
+    try {
+      const cwd = tempDir();
+      const child = execa('node', [BIN, '--base-url', stalled.url, 'gen', 'a fox', '--stream', '--partial-images', '3', '-o', 'fox.png'], { cwd, env: baseEnv(cwd), extendEnv: false, reject: false, stdin: 'ignore' });
+      await until(() => readdirSync(cwd).includes('fox.partial-0.png'), 'the first partial');
+      expect(readdirSync(cwd)).toContain('fox.partial-0.png');
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr).toMatch(/Interrupted/);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(cwd)).toEqual([]);
+      // The stream never ends by itself: the CLI hung up because of the signal.
+      await stalled.closed;
+    } finally {
+      await stalled.close();
+    }
   });
 });

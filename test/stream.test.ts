@@ -1,10 +1,11 @@
-// `--stream` end to end: the built CLI against the offline server. Each case checks the exit
+// `--stream` end to end: the command line, in-process, against the offline server. Each case checks the exit
 // code, stdout, stderr, the files written (partials and finals) and the request that was sent.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imgcli, tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { makeFixtures, textFields } from './helpers/uploads.js';
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 
 async function run(args: string[], opts: Parameters<typeof imgcli>[1] = {}) {
   const cwd = opts.cwd ?? tempDir();
-  const r = await imgcli(['--base-url', mock.url, ...args], { ...opts, cwd });
+  const r = await imgcliInProcess(['--base-url', mock.url, ...args], { ...opts, cwd });
   return { ...r, cwd, files: readdirSync(cwd).sort() };
 }
 const lastBody = () => mock.apiRequests().at(-1)?.json as Record<string, unknown>;

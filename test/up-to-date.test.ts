@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { imgcli, tempDir } from './helpers/cli.js';
+import { tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
 
-const run = (cwd: string, args: string[], env: Record<string, string> = {}) => imgcli(['--base-url', mock.url, ...args], { cwd, env });
+const run = (cwd: string, args: string[], env: Record<string, string> = {}) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd, env });
 
 describe('provenance', () => {
   it.each(['png', 'jpg', 'webp'])('round-trips through a .%s file and imgcli info', async (ext) => {
@@ -119,9 +120,9 @@ describe('--summary on failure', () => {
 describe('a key from the environment going to a profile server', () => {
   it('is said on stderr', async () => {
     const cwd = tempDir();
-    const set = await imgcli(['config', 'set', '--profile', 'local', 'base-url', mock.url], { cwd });
+    const set = await imgcliInProcess(['config', 'set', '--profile', 'local', 'base-url', mock.url], { cwd });
     expect(set.exitCode).toBe(0);
-    const r = await imgcli(['--profile', 'local', 'gen', 'x', '-o', 'x.png'], { cwd });
+    const r = await imgcliInProcess(['--profile', 'local', 'gen', 'x', '-o', 'x.png'], { cwd });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/the API key from OPENAI_API_KEY is sent to 127\.0\.0\.1:\d+ \(the base URL of your profile local\)/);
   });

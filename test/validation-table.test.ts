@@ -1,54 +1,167 @@
-// Every validation rule for every model in the table, end to end: exit 2, a message naming the
-// flag, and zero requests sent. The cases are derived from the table itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODELS, endpointRules, resolveModel, type EndpointRules } from '../src/models/table.js';
-import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { cleanupTemps, imgcli } from './helpers/cli.js';
+// Every validation rule for every model and endpoint in the table, checked in-process through
+// validateRequest: each refusal names the flag, the bad value and the allowed values, and every
+// allowed value is taken. The cases are derived from the table itself. A handful of runs of the
+// built binary prove the wiring: exit 2, the message on stderr, nothing sent.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../src/errors.js';
+import { validateRequest } from '../src/models/schema.js';
+import { MODELS, endpointRules, endpointsOf, resolveModel, type Endpoint, type EndpointRules } from '../src/models/table.js';
+import { imgcli, tempDir } from './helpers/cli.js';
+import { runInProcess } from './helpers/in-process.js';
+import { useMockServer } from './helpers/mock.js';
 
-let mock: MockServer;
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  expect(mock.requests).toHaveLength(0);
-  await mock.close();
-  cleanupTemps();
-});
+type Fields = Record<string, unknown>;
+/** [what, the body's fields, the whole message or a pattern for it] */
+type Case = [string, Fields, string | RegExp];
 
-type Case = [string, string[], RegExp];
+const oneOf = (values: readonly string[]) => `use one of ${values.join(', ')}`;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function casesFor(model: string, r: EndpointRules): Case[] {
-  const has = <T>(v: T | undefined, yes: Case, no: Case) => (v ? yes : no);
+function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[] {
+  const notTaken = (flag: string) => new RegExp(`^${escape(flag)} is not accepted by ${escape(model)} for ${endpoint}\\b`);
+  const counts = r.n.min === r.n.max ? `it takes ${r.n.min} only` : `use ${r.n.min} to ${r.n.max}`;
+  const sizes = r.customSize ? `; or ${oneOf(r.sizes)}` : `; ${oneOf(r.sizes)}`;
+  const badSize = (size: string, problem?: string) => `--size ${size} is not valid for ${model}${problem ? `: ${problem}` : ''}${sizes}`;
+  const list = (flag: string, field: string, values: readonly string[] | undefined, bad: string, good: string): Case =>
+    values ? [`bad ${field}`, { [field]: bad }, new RegExp(`^${escape(`${flag} ${bad} is not valid for ${model}; ${oneOf(values)}`)}( \\(.*\\))?$`)] : [`${field} not taken`, { [field]: good }, notTaken(flag)];
+
   const cases: Case[] = [
-    ['bad size', ['-s', '999x999'], /--size 999x999 is not valid/],
-    ['count above max', ['-n', String(r.n.max + 1)], /--count \d+ is not valid/],
-    ['count 0', ['-n', '0'], /--count 0 is not valid/],
-    ['count not a number', ['-n', 'abc'], /--count takes a whole number/],
-    ['empty prompt', ['--', ''], /the prompt is empty/],
-    ['prompt too long', ['--', 'x'.repeat((r.prompt?.max ?? 0) + 1)], /characters; .* takes at most/],
-    has(r.qualities, ['bad quality', ['-q', 'ultra'], /--quality ultra is not valid/], ['quality not taken', ['-q', 'high'], /--quality is not accepted/]),
-    has(r.styles, ['bad style', ['--style', 'pastel'], /--style pastel is not valid/], ['style not taken', ['--style', 'vivid'], /--style is not accepted/]),
-    has(r.backgrounds, ['transparent jpeg', ['--background', 'transparent', '-f', 'jpeg'], /--background transparent needs/], ['background not taken', ['--background', 'opaque'], /--background is not accepted/]),
-    has(r.formats, ['bad format', ['-f', 'bmp'], /--format bmp is not valid/], ['format not taken', ['-f', 'jpeg'], /--format is not accepted/]),
-    has(r.compression, ['compression with png', ['--compression', '50'], /--compression works only with/], ['compression not taken', ['--compression', '50'], /--compression is not accepted/]),
-    has(r.moderation, ['bad moderation', ['--moderation', 'strict'], /--moderation strict is not valid/], ['moderation not taken', ['--moderation', 'low'], /--moderation is not accepted/]),
-    has(r.responseFormats, ['bad response format', ['--response-format', 'png'], /--response-format png is not valid/], ['response format not taken', ['--response-format', 'url'], /--response-format is not accepted/]),
+    ['count above max', { n: r.n.max + 1 }, `--count ${r.n.max + 1} is not valid for ${model}; ${counts}`],
+    ['count 0', { n: 0 }, `--count 0 is not valid for ${model}; ${counts}`],
+    ['count not whole', { n: 1.5 }, `--count 1.5 is not valid for ${model}; ${counts}`],
+    list('--quality', 'quality', r.qualities, 'ultra', 'high'),
+    list('--style', 'style', r.styles, 'pastel', 'vivid'),
+    list('--background', 'background', r.backgrounds, 'clear', 'opaque'),
+    list('--format', 'output_format', r.formats, 'bmp', 'jpeg'),
+    list('--moderation', 'moderation', r.moderation, 'strict', 'low'),
+    list('--response-format', 'response_format', r.responseFormats, 'png', 'url'),
+    list('--input-fidelity', 'input_fidelity', r.inputFidelity, 'max', 'low'),
   ];
-  if (r.compression) cases.push(['compression out of range', ['--compression', '101', '-f', 'jpeg'], /--compression takes 0 to 100/]);
-  if (r.customSize) cases.push(['size not a multiple of 16', ['-s', '1000x1000'], /multiples of 16/], ['aspect beyond 3:1', ['-s', '4000x1000'], /aspect ratio/]);
-  return cases.map(([name, args, re]) => [`${model}: ${name}`, args, re]);
+  if (r.sizes.length) {
+    cases.push(['bad size', { size: '999x999' }, r.customSize ? badSize('999x999', 'both edges must be multiples of 16') : badSize('999x999')]);
+  }
+  if (r.customSize) {
+    cases.push(
+      ['size not WIDTHxHEIGHT', { size: 'big' }, badSize('big', 'sizes are written WIDTHxHEIGHT, e.g. 1536x864')],
+      ['size not a multiple of 16', { size: '1000x1000' }, badSize('1000x1000', 'both edges must be multiples of 16')],
+      ['long edge and aspect beyond the rule', { size: '4000x1024' }, badSize('4000x1024', `the long edge can be at most ${r.customSize.maxEdge}, and the aspect ratio must be between 1:3 and 3:1`)],
+      ['too few pixels', { size: '640x640' }, badSize('640x640', 'the total pixels must be between 655,360 and 8,294,400')],
+    );
+  }
+  if (r.prompt) {
+    cases.push(
+      ['empty prompt', { prompt: '   ' }, 'the prompt is empty; give it as words, `-` to read stdin, or @file'],
+      ['prompt too long', { prompt: 'x'.repeat(r.prompt.max + 1) }, `the prompt is ${r.prompt.max + 1} characters; ${model} takes at most ${r.prompt.max}`],
+    );
+  } else {
+    cases.push(['prompt not taken', { prompt: 'a fox' }, notTaken('the prompt')]);
+  }
+  if (r.backgrounds?.includes('transparent') && r.formats?.includes('jpeg')) {
+    cases.push(['transparent jpeg', { background: 'transparent', output_format: 'jpeg' }, '--background transparent needs --format png or webp (jpeg has no alpha channel)']);
+  }
+  if (r.compression) {
+    cases.push(
+      ['compression with png', { output_compression: 50 }, '--compression works only with --format jpeg or webp; png is lossless'],
+      ['compression out of range', { output_compression: 101, output_format: 'jpeg' }, '--compression takes 0 to 100'],
+    );
+  } else {
+    cases.push(['compression not taken', { output_compression: 50 }, notTaken('--compression')]);
+  }
+  if (r.stream) {
+    cases.push(['partial images out of range', { stream: true, partial_images: r.stream.maxPartialImages + 1 }, `--partial-images takes 0 to ${r.stream.maxPartialImages}`]);
+  } else {
+    cases.push(['stream not taken', { stream: true }, notTaken('--stream')]);
+  }
+  return cases;
 }
 
-const table = MODELS.flatMap((m) => casesFor(m.id, endpointRules(resolveModel(m.id), 'generations')!));
+/** Bodies that use each allowed value once: none may be refused. */
+function acceptedFor(r: EndpointRules): Fields[] {
+  const each = (field: string, values: readonly string[] | undefined) => (values ?? []).map((v) => ({ [field]: v }));
+  const bodies: Fields[] = [
+    { n: r.n.min },
+    { n: r.n.max },
+    ...each('size', r.sizes),
+    ...each('quality', r.qualities),
+    ...each('style', r.styles),
+    ...each('background', r.backgrounds).map((b) => (b.background === 'transparent' ? { ...b, output_format: 'png' } : b)),
+    ...each('output_format', r.formats),
+    ...each('moderation', r.moderation),
+    ...each('response_format', r.responseFormats),
+    ...each('input_fidelity', r.inputFidelity),
+  ];
+  if (r.customSize) bodies.push({ size: '2048x1152' }, { size: `${r.customSize.maxEdge}x1280` });
+  if (r.compression) bodies.push({ output_compression: 0, output_format: 'jpeg' }, { output_compression: 100, output_format: 'webp' });
+  if (r.stream) bodies.push({ stream: true, partial_images: 0 }, { stream: true, partial_images: r.stream.maxPartialImages });
+  if (r.prompt) bodies.push({ prompt: 'x'.repeat(r.prompt.max) });
+  return bodies;
+}
 
-describe.concurrent('validation before sending', () => {
-  it.each(table)('%s', async (name, args, message) => {
-    const model = name.split(':')[0]!;
-    // cases that set the prompt pass it after `--`; the others get a valid one
-    const rest = args[0] === '--' ? args : ['a fox', ...args];
-    const r = await imgcli(['--base-url', mock.url, 'gen', '-m', model, ...rest]);
-    expect(r.stderr).toMatch(message);
+const targets = MODELS.flatMap((m) => endpointsOf(resolveModel(m.id)).map((endpoint) => ({ model: m.id, endpoint, rules: endpointRules(resolveModel(m.id), endpoint)! })));
+const request = (model: string, endpoint: Endpoint, rules: EndpointRules, fields: Fields) =>
+  validateRequest(resolveModel(model), endpoint, { model, ...(rules.prompt ? { prompt: 'a fox' } : {}), ...fields });
+
+describe('every rule of every model, in-process', () => {
+  it('covers every model of the table and each endpoint it has', () => {
+    expect(new Set(targets.map((t) => t.model))).toEqual(new Set(MODELS.map((m) => m.id)));
+    expect(targets.filter((t) => t.endpoint === 'variations').map((t) => t.model)).toEqual(['dall-e-2']);
+  });
+
+  const refusals = targets.flatMap(({ model, endpoint, rules }) => refusalsFor(model, endpoint, rules).map(([what, fields, message]) => [`${model} ${endpoint}: ${what}`, model, endpoint, rules, fields, message] as const));
+  it.each(refusals)('%s', (_name, model, endpoint, rules, fields, message) => {
+    let thrown: unknown;
+    try {
+      request(model, endpoint, rules, fields);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    const text = (thrown as Error).message;
+    if (typeof message === 'string') expect(text).toBe(message);
+    else expect(text).toMatch(message);
+  });
+
+  const accepted = targets.map(({ model, endpoint, rules }) => [`${model} ${endpoint}`, model, endpoint, rules] as const);
+  it.each(accepted)('%s takes every allowed value', (_name, model, endpoint, rules) => {
+    for (const fields of acceptedFor(rules)) expect(() => request(model, endpoint, rules, fields), JSON.stringify(fields).slice(0, 80)).not.toThrow();
+  });
+});
+
+const mock = useMockServer();
+
+// --count is parsed by commander before any model rule runs: the same answer for every model.
+describe('a count that is not a number, for every model', () => {
+  it.each(MODELS.map((m) => m.id))('%s', async (model) => {
+    const r = await runInProcess(['--base-url', mock.url, 'gen', 'a fox', '-m', model, '-n', 'abc']);
+    expect(r.stderr).toMatch(/--count takes a whole number/);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
+    expect(mock.requests).toHaveLength(0);
+  });
+});
+
+describe.concurrent('the wiring: the built binary refuses before sending', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toFile(join(dir, 'square.png'));
+    writeFileSync(join(dir, 'prompt.txt'), `${'x'.repeat(1001)}\n`);
+  });
+
+  it.each([
+    [['gen', 'a fox', '-m', 'gpt-image-1.5', '-s', '999x999'], 'error: --size 999x999 is not valid for gpt-image-1.5; use one of auto, 1024x1024, 1536x1024, 1024x1536\n'],
+    [['gen', 'a fox', '-m', 'dall-e-3', '-n', '2', '-q', 'low'], 'error: --count 2 is not valid for dall-e-3; it takes 1 only\n--quality low is not valid for dall-e-3; use one of standard, hd\n'],
+    [['gen', '@prompt.txt', '-m', 'dall-e-2'], 'error: the prompt is 1001 characters; dall-e-2 takes at most 1000\n'],
+    [['edit', 'square.png', '-p', 'a scarf', '-m', 'gpt-image-2', '--compression', '50'], 'error: --compression works only with --format jpeg or webp; png is lossless\n'],
+    [['vary', 'square.png', '-m', 'dall-e-2', '-s', '1536x1024'], 'error: --size 1536x1024 is not valid for dall-e-2; use one of 256x256, 512x512, 1024x1024\n'],
+  ])('%j', async (args, stderr) => {
+    const r = await imgcli(['--base-url', mock.url, ...args], { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(`${r.stderr}\n`).toBe(stderr);
+    expect(r.stdout).toBe('');
+    expect(mock.requests).toHaveLength(0);
   });
 });

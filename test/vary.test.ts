@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VARIATION_PROMPT } from '../src/jobs/build.js';
-import { imgcli, tempDir } from './helpers/cli.js';
+import { tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 import { fileParts, makeFixtures, textFields } from './helpers/uploads.js';
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
   fx = await makeFixtures(dir);
 });
 
-const vary = (args: string[], cwd = dir) => imgcli(['--base-url', mock.url, 'vary', ...args], { cwd });
+const vary = (args: string[], cwd = dir) => imgcliInProcess(['--base-url', mock.url, 'vary', ...args], { cwd });
 const last = () => mock.apiRequests().at(-1);
 
 describe('imgcli vary', () => {
@@ -69,7 +70,7 @@ describe('imgcli vary', () => {
   });
 
   it('says in its help which endpoint each model uses', async () => {
-    const r = await imgcli(['vary', '--help']);
+    const r = await imgcliInProcess(['vary', '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/dall-e-2\n\s+POST \/images\/variations/);
     expect(r.stdout).toMatch(/gpt-image-2,[\s\S]*POST \/images\/edits, with a built-in prompt/);

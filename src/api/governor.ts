@@ -24,6 +24,19 @@ export function parseResetMs(value: string | undefined): number | undefined {
   return matched === value ? total : undefined;
 }
 
+/** The governor's sense of time: real by default, a stand-in in tests. */
+export interface GovernorClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or rejects when the signal aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const REAL_CLOCK: GovernorClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+};
+
 export class RateGovernor {
   private pausedUntil = 0;
   /** Requests the governor has let start and not heard back from. */
@@ -31,15 +44,18 @@ export class RateGovernor {
   /** Total time requests were held back, for summaries. */
   waitedMs = 0;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly clock: GovernorClock = REAL_CLOCK,
+  ) {}
 
   /** Waits until a new request may start (or the signal aborts). */
   async acquire(signal: AbortSignal): Promise<void> {
     for (;;) {
-      const wait = this.pausedUntil - Date.now();
+      const wait = this.pausedUntil - this.clock.now();
       if (wait <= 0) break;
       this.waitedMs += wait;
-      await sleep(wait, undefined, { signal });
+      await this.clock.sleep(wait, signal);
     }
     this.inFlight++;
   }
@@ -47,7 +63,7 @@ export class RateGovernor {
   /** Reports an answer: its status, headers, and the delay the retry logic chose for a 429. */
   observe(status: number | undefined, headers: Headers, delayMs?: number): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    const now = Date.now();
+    const now = this.clock.now();
     if (status === 429 && delayMs !== undefined) this.pauseUntil(now + delayMs);
     for (const kind of ['requests', 'tokens']) {
       const remaining = Number(header(headers, `x-ratelimit-remaining-${kind}`));

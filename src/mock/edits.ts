@@ -9,7 +9,7 @@ import { answerSize, deriveImages, inputImageTokens } from './derive.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import type { SynthFormat } from './synth.js';
-import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
+import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody } from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({ status: 400, message, type: 'invalid_request_error', param, code });
 const MB = 1024 * 1024;
@@ -45,7 +45,7 @@ async function checkFile(part: FormPart, param: string, formats: readonly string
   const allowed = formats.map((f) => CONTENT_TYPES[f as ImageFormat]);
   const declared = (part.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!allowed.includes(declared)) {
-    return bad(param, 'unsupported_file_mimetype', `Invalid file '${param}': unsupported mimetype ('${declared || 'none'}'). Supported file formats are ${allowed.map((a) => `'${a}'`).join(', ')}.`);
+    return bad(param, 'unsupported_file_mimetype', `Invalid file '${param}': unsupported mimetype ('${declared || 'none'}'). Supported file formats are ${quoteList([...allowed].sort())}.`);
   }
   const sniffed = sniffImage(part.data);
   const meta = sniffed && (await sharp(part.data).metadata().catch(() => undefined));
@@ -89,7 +89,7 @@ async function checkUploads(images: FormPart[], masks: FormPart[], rules: Endpoi
     }
   }
   if (!maskPart && files?.alphaWithoutMask && !first.hasAlpha) {
-    return bad('image', 'invalid_value', "Invalid input image - format must be in ['RGBA', 'LA'] when no mask is given, got RGB.");
+    return bad('image', 'invalid_value', "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB.");
   }
   return checked;
 }

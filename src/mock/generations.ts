@@ -8,7 +8,7 @@ import { judgeModel, moderate, validateParams } from './validate.js';
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const body = req.json;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    return errorAnswer({ status: 400, message: 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.', type: 'invalid_request_error', param: null, code: null });
+    return errorAnswer({ status: 400, message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", type: 'invalid_request_error', param: null, code: null });
   }
   const fields = body as Record<string, unknown>;
   const judged = judgeModel(fields, 'generations', ctx.extraModels);

@@ -189,10 +189,13 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     if (!key || (options.apiKey && key !== options.apiKey)) {
       return errorAnswer({
         status: 401,
-        message: key ? 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.' : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        // The API echoes a wrong key with all but its first 8 and last 4 characters starred.
+        message: key
+          ? `Incorrect API key provided: ${key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : key}. You can find your API key at https://platform.openai.com/account/api-keys.`
+          : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
         type: 'invalid_request_error',
         param: null,
-        code: 'invalid_api_key',
+        code: key ? 'invalid_api_key' : null,
       });
     }
     if (!route) {

@@ -21,7 +21,31 @@ const invalid = (param: string | null, code: string, message: string, status = 4
   code,
 });
 
-const quoteList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+// Message text only. The API lists sizes smallest first and 'auto' last, and joins the values
+// as "'a', 'b', and 'c'".
+const dims = (v: string) => v.split('x').map(Number);
+const apiOrder = (values: readonly string[]) => {
+  const sizes = values.every((v) => v === 'auto' || /^\d+x\d+$/.test(v));
+  const rest = values.filter((v) => v !== 'auto');
+  if (sizes) rest.sort((a, b) => dims(a)[0]! - dims(b)[0]! || dims(a)[1]! - dims(b)[1]!);
+  return values.includes('auto') ? [...rest, 'auto'] : rest;
+};
+export const quoteList = (values: readonly string[]) => {
+  const quoted = apiOrder(values).map((v) => `'${v}'`);
+  return quoted.length < 3 ? quoted.join(' and ') : `${quoted.slice(0, -1).join(', ')}, and ${quoted.at(-1)}`;
+};
+const typeName = (v: unknown) => (typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a decimal number' : Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`);
+const bound = (param: string, v: number, min: number, max: number) =>
+  v > max ? `Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${v} instead.` : `Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${v} instead.`;
+const boundCode = (v: number, max: number) => (v > max ? 'integer_above_max_value' : 'integer_below_min_value');
+/** The API's sentence for a custom size it refuses; the first problem only. */
+const sizeSentence = (size: string, problem: string) => {
+  const first = problem.split(', and ')[0]!;
+  if (first.startsWith('sizes are written')) return `Invalid size '${size}'. Expected WIDTHxHEIGHT, for example '1824x1024'.`;
+  const multiple = /multiples of (\d+)/.exec(first);
+  if (multiple) return `Invalid size '${size}'. Width and height must both be divisible by ${multiple[1]}.`;
+  return `Invalid size '${size}'. The ${first.replace(/^the /, '')}.`;
+};
 
 /** Whether a body key is a parameter the model's rules admit; anything else is an unknown parameter. */
 function admits(key: string, r: EndpointRules): boolean {
@@ -73,7 +97,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
   }
   if (body.n !== undefined) {
     const n = Number(body.n);
-    if (!Number.isInteger(n)) return invalid('n', 'invalid_type', "Invalid type for 'n': expected an integer.");
+    if (!Number.isInteger(n)) return invalid('n', 'invalid_type', `Invalid type for 'n': expected an integer, but got ${typeName(body.n)} instead.`);
     if (n < rules.n.min) return invalid('n', 'integer_below_min_value', `Invalid 'n': integer below minimum value. Expected a value >= ${rules.n.min}, but got ${n} instead.`);
     if (n > rules.n.max) return invalid('n', 'integer_above_max_value', `Invalid 'n': integer above maximum value. Expected a value <= ${rules.n.max}, but got ${n} instead.`);
   }
@@ -85,7 +109,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
   }
   if (body.size !== undefined && !rules.sizes.includes(String(body.size))) {
     const problem = rules.customSize ? customSizeProblem(String(body.size), rules.customSize) : 'not a supported size';
-    if (problem) return invalid('size', 'invalid_value', `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}${rules.customSize ? ` or a custom size (${problem})` : ''}.`);
+    if (problem) return invalid('size', 'invalid_value', rules.customSize ? sizeSentence(String(body.size), problem) : `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}.`);
   }
   const format = body.output_format ?? 'png';
   if (body.background === 'transparent' && format === 'jpeg') {
@@ -94,13 +118,14 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
   if (body.output_compression !== undefined) {
     const c = Number(body.output_compression);
     if (format === 'png') return invalid('output_compression', 'invalid_value', 'output_compression is only supported for jpeg and webp output formats.');
-    if (!Number.isInteger(c) || c < 0 || c > 100) return invalid('output_compression', 'invalid_value', "Invalid 'output_compression': expected an integer between 0 and 100.");
+    if (!Number.isInteger(c)) return invalid('output_compression', 'invalid_type', `Invalid type for 'output_compression': expected an integer, but got ${typeName(body.output_compression)} instead.`);
+    if (c < 0 || c > 100) return invalid('output_compression', boundCode(c, 100), bound('output_compression', c, 0, 100));
   }
   if (body.partial_images !== undefined && rules.stream) {
     const p = Number(body.partial_images);
-    if (!Number.isInteger(p) || p < 0 || p > rules.stream.maxPartialImages) {
-      return invalid('partial_images', 'invalid_value', `Invalid 'partial_images': expected an integer between 0 and ${rules.stream.maxPartialImages}.`);
-    }
+    const max = rules.stream.maxPartialImages;
+    if (!Number.isInteger(p)) return invalid('partial_images', 'invalid_type', `Invalid type for 'partial_images': expected an integer, but got ${typeName(body.partial_images)} instead.`);
+    if (p < 0 || p > max) return invalid('partial_images', boundCode(p, max), bound('partial_images', p, 0, max));
   }
   return undefined;
 }
@@ -109,7 +134,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
 export function moderate(prompt: unknown, model: ResolvedModel): ApiErrorBody | undefined {
   if (typeof prompt !== 'string' || !/\bforbidden\b/i.test(prompt)) return undefined;
   if (model.family.startsWith('dall-e')) {
-    return invalid(null, 'content_policy_violation', 'Your request was rejected as a result of our safety system.');
+    return invalid(null, 'content_policy_violation', 'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.');
   }
   return { status: 400, message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' };
 }

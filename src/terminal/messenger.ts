@@ -9,6 +9,12 @@ export function useColor(flagColor: boolean | undefined, rt: Pick<Runtime, 'env'
   return Boolean(rt.stderr.isTTY) && rt.env.TERM !== 'dumb';
 }
 
+/** The three colours imgcli's stderr uses; all plain without colour. */
+export async function painter(color: boolean): Promise<{ red(text: string): string; yellow(text: string): string; dim(text: string): string }> {
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level: color ? 1 : 0 });
+}
+
 /** Lines for stderr: notices, warnings and hints; silent under --quiet except warnings. */
 export interface Messenger {
   info(line: string): void;
