@@ -125,12 +125,6 @@ export async function main(argv: string[]): Promise<number> {
     stderr: process.stderr,
     now: () => new Date(),
   };
-  try {
-    rt.now = clockFrom(process.env);
-  } catch (err) {
-    await report(err, rt, useColor(undefined, rt));
-    return exitCodeFor(err);
-  }
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     // A second Ctrl-C means "now": skip the clean-up.
     if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
@@ -157,6 +151,13 @@ export async function main(argv: string[]): Promise<number> {
  * stderr and returns the exit code. main() wraps it with the process; tests call it in-process.
  */
 export async function runCli(rt: Runtime, argv: string[]): Promise<number> {
+  // The run's clock comes from IMGCLI_NOW when it is set; a malformed value stops the run here.
+  try {
+    rt.now = clockFrom(rt.env);
+  } catch (err) {
+    await report(err, rt, useColor(undefined, rt));
+    return exitCodeFor(err);
+  }
   const program = buildProgram(rt);
   try {
     await program.parseAsync(argv);

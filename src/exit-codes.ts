@@ -122,7 +122,7 @@ function apiHint(err: ApiError): string | undefined {
         ? 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).'
         : 'Check your network, proxy settings and --base-url, then try again.';
     case 'timeout':
-      return 'Raise --timeout (high-quality images can take minutes). The server may still have generated, and billed, the image.';
+      return `Raise --timeout (${err.afterMs === undefined ? 'high-quality images can take minutes' : `now ${Math.round(err.afterMs / 1000)} s; high-quality images can take minutes`}). The server may still have generated, and billed, the image.`;
     case 'answer':
       return err.problem && ANSWER_HINTS[err.problem];
     case 'aborted':

@@ -144,7 +144,7 @@ describe('config defaults for image flags apply to gen', () => {
     try {
       const t = await slow(['gen', 'x', '-o', 'x.png']);
       expect(t.exitCode).toBe(6);
-      expect(t.stderr).toMatch(/within 1 s \(--timeout 1\)/);
+      expect(t.stderr).toMatch(/within 1 s\.[\s\S]*Raise --timeout \(now 1 s;/);
     } finally {
       mock.setLatency(0);
     }

@@ -57,6 +57,8 @@ interface CommonInit {
   headers?: ResponseHeaders;
   requestId?: string;
   retryable?: boolean;
+  /** Set for kind `timeout`: how long the attempt was given, in milliseconds. */
+  afterMs?: number;
   cause?: unknown;
 }
 
@@ -87,6 +89,8 @@ export class ApiError extends Error {
   readonly requestId?: string;
   /** Whether sending the same request again could succeed (the retry loop reads this). */
   readonly retryable: boolean;
+  /** Set for kind `timeout`: how long the attempt was given, in milliseconds. */
+  readonly afterMs?: number;
 
   constructor(init: ApiErrorInit) {
     super(init.message, { cause: init.cause });
@@ -101,6 +105,7 @@ export class ApiError extends Error {
     this.headers = init.headers ?? {};
     this.requestId = init.requestId;
     this.retryable = init.retryable ?? false;
+    this.afterMs = init.afterMs;
   }
 }
 

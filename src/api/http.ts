@@ -21,7 +21,7 @@ export interface Connection {
   userAgent: string;
   signal: AbortSignal;
   dispatcher?: Dispatcher;
-  /** One line per request, response and retry decision, for --verbose. Never sees the key. */
+  /** One line per request, response and retry decision, for a verbose log. Never sees the key. */
   log?: (line: string) => void;
   /** Called before each retry wait, so the CLI can say why it waits. */
   onRetry?: (info: RetryInfo) => void;
@@ -58,13 +58,13 @@ export interface ResponseHead {
   requestId?: string;
 }
 
-/** Reads a successful body; runs inside the attempt, so --timeout and Ctrl-C cover it too. */
+/** Reads a successful body; runs inside the attempt, so the timeout and an abort cover it too. */
 export type BodyReader<T> = (body: Dispatcher.ResponseData['body'], head: ResponseHead) => Promise<T>;
 
 const dispatchers = new Map<string, Dispatcher>();
 
 /**
- * An undici dispatcher whose header and body timeouts match --timeout (undici caps at 5 min
+ * An undici dispatcher whose header and body timeouts match the attempt timeout (undici caps at 5 min
  * otherwise), going through the given proxies if any.
  */
 export function dispatcherFor(timeoutMs: number, proxy?: ProxyOptions): Dispatcher {
@@ -257,7 +257,8 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
     const seconds = Math.round(conn.timeoutMs / 1000);
     return new ApiError({
       kind: 'timeout',
-      message: `No complete answer from ${host} within ${seconds} s (--timeout ${seconds}).`,
+      message: `No complete answer from ${host} within ${seconds} s.`,
+      afterMs: conn.timeoutMs,
       cause: err,
     });
   }

@@ -90,7 +90,7 @@ export async function readText(body: AsyncIterable<Uint8Array> & { text(): Promi
 
 /**
  * Sends a `stream: true` request and hands each partial and completed image to `onEvent` as it
- * arrives (inside the attempt: --timeout and Ctrl-C cover the whole stream). A stream cut
+ * arrives (inside the attempt: the timeout and an abort cover the whole stream). A stream cut
  * mid-way is not retried, since its images may already be billed. A server that ignores
  * `stream` and answers plain JSON gets that answer returned as `fallback`, to be saved as usual.
  */

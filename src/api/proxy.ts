@@ -35,7 +35,7 @@ const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 /**
  * The proxy a request to `url` goes through, or undefined when it goes direct. Mirrors
  * EnvHttpProxyAgent's choice (NO_PROXY entries match the host and its subdomains, optionally
- * with a port; `*` matches everything) so --verbose can say what will happen.
+ * with a port; `*` matches everything) so a verbose log can say what will happen.
  */
 export function proxyFor(url: string, proxy: ProxyOptions | undefined): string | undefined {
   if (!proxy) return undefined;

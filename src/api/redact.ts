@@ -1,4 +1,4 @@
-// Keeping the API key out of every output: errors, --verbose, --json, --dry-run, `config list`.
+// Keeping the API key out of every output: errors, logs, JSON documents, request previews.
 // Pure and dependency-free, so the HTTP core can use it without knowing about the CLI.
 
 /** `sk-proj-abcdef...wxyz` -> `sk-...wxyz`: enough to tell keys apart, never enough to use one. */
@@ -18,7 +18,7 @@ export function scrubSecret(text: string, secret: string | undefined): string {
   return text.split(secret).join(redactKey(secret));
 }
 
-/** `http://user:pass@proxy:3128` -> `http://***@proxy:3128`, for --verbose. */
+/** `http://user:pass@proxy:3128` -> `http://***@proxy:3128`, for logs. */
 export function redactUrlCredentials(url: string): string {
   try {
     const u = new URL(url);

@@ -4,7 +4,7 @@
 // harness test (in-process-harness.test.ts) checks both give the same answer for the same argv.
 import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli.js';
-import { clockFrom, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
 import { baseEnv, tempDir, type RunOptions } from './cli.js';
 
 export interface InProcessOptions {
@@ -75,7 +75,6 @@ async function runNow(args: string[], opts: InProcessOptions): Promise<InProcess
   process.env.TZ = env.TZ;
   let exitCode: number;
   try {
-    rt.now = clockFrom(env);
     exitCode = await runCli(rt, ['node', 'imgcli', ...args]);
   } finally {
     process.chdir(before);
