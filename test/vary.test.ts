@@ -21,6 +21,20 @@ const vary = (args: string[], cwd = dir) => imgcliInProcess(['--base-url', mock.
 const last = () => mock.apiRequests().at(-1);
 
 describe('imgcli vary', () => {
+  it('takes the image flags its models take through edits (-q, -f, --background, --compression, --stream)', async () => {
+    const out = join(tempDir(), 'v.webp');
+    const r = await vary([fx.photoJpg, '-q', 'low', '--background', 'opaque', '--compression', '60', '--stream', '--partial-images', '1', '-o', out]);
+    expect(r.exitCode).toBe(0);
+    expect(textFields(last())).toMatchObject({ quality: 'low', background: 'opaque', output_format: 'webp', output_compression: '60', stream: 'true', partial_images: '1' });
+    expect((await sharp(out).metadata()).format).toBe('webp');
+    // dall-e-2's variations take none of them: the schema says so before anything is sent.
+    const before = mock.requests.length;
+    const no = await vary([join(dir, fx.square), '-m', 'dall-e-2', '-q', 'low']);
+    expect(no.exitCode).toBe(2);
+    expect(no.stderr).toMatch(/--quality is not accepted by dall-e-2 for variations/);
+    expect(mock.requests.length).toBe(before);
+  });
+
   it('dall-e-2: POST /images/variations with the image and no prompt; URL answers downloaded', async () => {
     const out = tempDir();
     const r = await vary([join(dir, fx.square), '-m', 'dall-e-2', '-n', '2', '-s', '256x256', '--json'], out);

@@ -166,10 +166,12 @@ export function allowedText(field: ImageField, command: ImageCommand): string {
   const sorted = [...groups.values()].sort((a, b) => b.ids.length - a.ids.length);
   const base = sorted[0];
   if (!base || base.values.length === 0) {
-    return base && base.ids.length < models.length ? `${label(base.ids, models)} only` : '';
+    return base && base.ids.length < models.length ? `(${label(base.ids, models)} only)` : '';
   }
   const taken = sorted.flatMap((g) => g.ids);
-  const only = taken.length < models.length && sorted.length === 1 ? ` (${label(base.ids, models)} only)` : '';
+  // When some models do not take the field at all, say who takes the first list.
+  const partial = taken.length < models.length;
+  const only = partial && sorted.length === 1 ? ` (${label(base.ids, models)} only)` : '';
   const others = sorted.slice(1).map((g) => {
     const extra = g.values.filter((v) => !base.values.includes(v));
     const superset = base.values.every((v) => g.values.includes(v));
@@ -177,12 +179,14 @@ export function allowedText(field: ImageField, command: ImageCommand): string {
   });
   const custom = field.kind === 'size' ? models.filter((m) => m.rules.customSize) : [];
   if (custom.length) others.push(`${label(custom.map((m) => m.id), models)} also any WxH in multiples of ${custom[0]!.rules.customSize!.multiple}`);
+  if (partial && others.length) others.unshift(label(base.ids, models));
   return `${base.values.join(', ')}${only}${others.length ? ` (${others.join('; ')})` : ''}`;
 }
 
 /** The help line of a field's flag for a command, with its values read from the table. */
 export function fieldHelp(field: ImageField, command: ImageCommand): string {
-  const values = field.kind === 'text' || field.kind === 'switch' ? (field.rule ? allowedText(field, command) : '') : allowedText(field, command);
-  const parts = [field.purpose, values && (field.kind === 'switch' ? `(${values})` : `: ${values}`)].filter(Boolean).join(field.kind === 'switch' ? ' ' : '');
-  return field.note ? `${parts} (${field.note})` : parts;
+  const values = field.rule ? allowedText(field, command) : '';
+  // "(GPT image models only)" follows the purpose; a list of values follows a colon.
+  const text = values ? `${field.purpose}${values.startsWith('(') ? ' ' : ': '}${values}` : field.purpose;
+  return field.note ? `${text} (${field.note})` : text;
 }
