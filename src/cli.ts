@@ -12,7 +12,9 @@ import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
-import { CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
+import { BrokenPipeError, CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
+import { Redactor } from './api/redact.js';
+import { guardStream, type BoundaryState } from './terminal/boundary.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
 import { painter, useColor } from './terminal/messenger.js';
@@ -92,6 +94,8 @@ export function rule<T>(flag: string, parse: (value: string) => T) {
 }
 
 async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> {
+  // A reader that closed stdout is not told anything: it is gone, and the shell knows (141).
+  if (err instanceof BrokenPipeError) return;
   const paint = await painter(color);
   if (rt.signal.aborted || err instanceof InterruptedError) {
     const reason = rt.signal.reason instanceof InterruptedError ? rt.signal.reason : new InterruptedError();
@@ -134,7 +138,8 @@ export async function main(argv: string[]): Promise<number> {
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  // A reader that closes the pipe early (`imgcli ... | head -1`) is not an error.
+  // A reader that closes the pipe early (`imgcli ... | head -1`) is not an error: the boundary
+  // (terminal/boundary.ts) stops the run quietly with exit 141.
   rt.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
@@ -150,7 +155,27 @@ export async function main(argv: string[]): Promise<number> {
  * Parses and runs one command line over a Runtime; prints an error (with its next step) to
  * stderr and returns the exit code. main() wraps it with the process; tests call it in-process.
  */
-export async function runCli(rt: Runtime, argv: string[]): Promise<number> {
+export async function runCli(outer: Runtime, argv: string[]): Promise<number> {
+  const boundary: BoundaryState = { brokenPipe: false };
+  const redactor = new Redactor();
+  for (const secret of secretsIn(outer.env, argv)) redactor.add(secret);
+  // Every byte of text to stdout and stderr passes the redactor, whoever writes it.
+  const rt: Runtime = { ...outer, stdout: guardStream(outer.stdout, redactor, boundary), stderr: guardStream(outer.stderr, redactor, boundary), secrets: redactor };
+  const code = await runGuarded(rt, argv);
+  return boundary.brokenPipe && code !== EXIT.interrupted && code !== EXIT.terminated ? EXIT.brokenPipe : code;
+}
+
+/** The key from the environment and from --api-key, known before anything is parsed. */
+function secretsIn(env: Runtime['env'], argv: string[]): string[] {
+  const found = [env.OPENAI_API_KEY];
+  argv.forEach((arg, i) => {
+    if (arg === '--api-key') found.push(argv[i + 1]);
+    else if (arg.startsWith('--api-key=')) found.push(arg.slice('--api-key='.length));
+  });
+  return found.filter((s): s is string => Boolean(s));
+}
+
+async function runGuarded(rt: Runtime, argv: string[]): Promise<number> {
   // The run's clock comes from IMGCLI_NOW when it is set; a malformed value stops the run here.
   try {
     rt.now = clockFrom(rt.env);

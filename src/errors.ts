@@ -104,3 +104,39 @@ export class BatchFailedError extends CliError {
     });
   }
 }
+
+/**
+ * A local file could not be written: disk full, read-only file system, a folder that vanished.
+ * Exit 74 (EX_IOERR), never a network code. `recovered` is where the paid image went instead.
+ */
+export class LocalFileError extends CliError {
+  override readonly name = 'LocalFileError';
+  constructor(
+    readonly path: string,
+    /** The system's error code (ENOSPC, EROFS, ENOENT...), when there is one. */
+    readonly errno: string | undefined,
+    message: string,
+    readonly recovered?: string,
+    cause?: unknown,
+  ) {
+    super(message, {
+      cause,
+      hint: recovered
+        ? `Free some space or pick another -o, then move ${recovered} where it belongs; nothing needs to be generated again.`
+        : 'Free some space, fix the folder\'s permissions, or pick another -o.',
+    });
+  }
+
+  /** The same failure, once the image it was writing is safe at `recovered`. */
+  withRecovery(recovered: string): LocalFileError {
+    return new LocalFileError(this.path, this.errno, `${this.message}; the image (already paid for) was saved to ${recovered} instead`, recovered, this.cause);
+  }
+}
+
+/** stdout's reader went away (`imgcli ... -o - | head -c 10`): not a failure to report. Exit 141. */
+export class BrokenPipeError extends CliError {
+  override readonly name = 'BrokenPipeError';
+  constructor(cause?: unknown) {
+    super('stdout was closed by its reader; output stopped.', { cause });
+  }
+}

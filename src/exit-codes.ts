@@ -2,12 +2,13 @@
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code; and the next step for API errors, chosen from the same classification.
 import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
-import { BatchFailedError, CliError, HintedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+import { BatchFailedError, BrokenPipeError, CliError, HintedError, InterruptedError, LocalFileError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
 
 /**
  * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
  * and `cmp` do, and a bug exits 70 (EX_SOFTWARE of sysexits.h), so a crash never passes for a
- * stale asset.
+ * stale asset. A local write failure exits 74 (EX_IOERR) and a closed stdout 141 (what a shell
+ * reports for SIGPIPE), so neither passes for a network failure or a bug.
  */
 export const EXIT_CODES = [
   { code: 0, name: 'ok', meaning: 'success' },
@@ -19,7 +20,9 @@ export const EXIT_CODES = [
   { code: 6, name: 'network', meaning: 'network, timeout, server error (5xx) or an unusable answer' },
   { code: 7, name: 'batchPartial', meaning: '`imgcli batch`: some jobs failed or were not started (all failed: that failure\'s code)' },
   { code: 70, name: 'internal', meaning: 'internal error (a bug: please report it)' },
+  { code: 74, name: 'localIo', meaning: 'a local file could not be written (disk full, read-only or vanished folder); paid images are kept in the recovery folder (see Reliability)' },
   { code: 130, name: 'interrupted', meaning: 'interrupted (Ctrl-C)' },
+  { code: 141, name: 'brokenPipe', meaning: 'stdout was closed by its reader (e.g. `head -c 10` after `-o -`): imgcli stopped quietly; 128+13, as a shell reports SIGPIPE' },
   { code: 143, name: 'terminated', meaning: 'terminated (SIGTERM)' },
 ] as const;
 
@@ -51,6 +54,8 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (err instanceof HintedError) return exitCodeFor(err.cause, signal);
+  if (err instanceof BrokenPipeError) return EXIT.brokenPipe;
+  if (err instanceof LocalFileError) return EXIT.localIo;
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
   if (err instanceof OutOfDateError) return EXIT.outOfDate;

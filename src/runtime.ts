@@ -12,6 +12,8 @@ export interface Runtime {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   now: () => Date;
+  /** The output boundary's redactor (cli.ts): secrets found later (a config file's key) are added here. */
+  secrets?: { add(secret: string | undefined): void };
 }
 
 export function isCI(env: Runtime['env']): boolean {

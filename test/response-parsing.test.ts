@@ -28,7 +28,10 @@ describe('parseImagesResponse', () => {
   it.each([
     ['', /was empty/],
     ['<html>502</html>', /not JSON \(it starts: 502\)/],
-    ['{"data": []}', /not an Images API response \(created/],
+    // A missing `created` is a warning, not a refusal: what is wrong here is the empty data.
+    ['{"data": []}', /without any image/],
+    ['[1, 2]', /not an Images API response \(it is a list\)/],
+    ['{"created": 1, "data": "x"}', /not an Images API response \(data:/],
     ['{"created": 1, "data": []}', /without any image/],
     ['{"created": 1, "data": [{}]}', /neither b64_json nor url/],
   ])('refuses %j', (body, message) => {
@@ -78,10 +81,16 @@ describe('readText', () => {
     }
   });
 
-  it("leaves bodies without a usable length to undici's text()", async () => {
-    for (const length of [undefined, 'abc', '0', '-5', String(2 ** 40)]) {
-      expect(await readText(bodyOf([bytes]), head(length))).toMatch(/^text\(\): /);
+  it('reads bodies without a usable length chunk by chunk, never through the unbounded text()', async () => {
+    for (const length of [undefined, 'abc', '0', '-5']) {
+      expect(await readText(bodyOf(split(bytes, [3, 7])), head(length))).toBe('{"prompt":"über 🦊","data":[]}');
     }
+  });
+
+  it('stops at its limit, whether the length is announced or not', async () => {
+    await expect(readText(bodyOf([bytes]), head(String(2 ** 40)))).rejects.toThrow(/passed 256 MB, more than imgcli reads/);
+    await expect(readText(bodyOf([Buffer.alloc(600), Buffer.alloc(600)]), head(), 1000)).rejects.toThrow(/passed 1 KB/);
+    await expect(readText(bodyOf([Buffer.alloc(2000)]), head('2000'), 1000)).rejects.toThrow(/passed 1 KB/);
   });
 
   it('returns what arrived when the body is shorter, and refuses more than announced', async () => {

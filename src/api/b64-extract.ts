@@ -1,7 +1,9 @@
 // Reads an Images API JSON body as it arrives and decodes every "b64_json" string straight into
 // a sink, keeping only the rest of the JSON (with a short placeholder in each image's place).
 // Ten 1536x1024 images are ~40 MB of JSON: this keeps memory near one chunk instead of the body,
-// its string and the decoded images all at once.
+// its string and the decoded images all at once. Bounded: an endless image string or JSON stops
+// at the limits it is given.
+import { answerError } from './errors.js';
 
 /** Where decoded image bytes go, one slot per image, in the order they appear. */
 export interface Sink {
@@ -13,6 +15,32 @@ export interface Sink {
 }
 
 export const PLACEHOLDER = 'imgcli-spilled:';
+
+/** Bounds on what one answer may make the extractor write and keep (see limits.ts). */
+export interface ExtractLimits {
+  /** Decoded bytes of one image. */
+  imageBytes: number;
+  /** Decoded bytes of all images together. */
+  totalBytes: number;
+  /** Characters of the JSON kept besides the images. */
+  keptChars: number;
+  requestId?: string;
+}
+
+const UNLIMITED: ExtractLimits = { imageBytes: Infinity, totalBytes: Infinity, keptChars: Infinity };
+const MB = 1024 * 1024;
+
+/** What a JSON escape inside a base64 string stands for: a character to decode, '' to skip, undefined when it cannot belong. */
+function unescape(escape: string): string | undefined {
+  const c = escape[1];
+  if (c === '/') return '/';
+  // Line breaks and tabs inside base64 are ignorable whitespace.
+  if (c === 'n' || c === 'r' || c === 't') return '';
+  if (c !== 'u') return undefined;
+  const ch = String.fromCharCode(parseInt(escape.slice(2), 16));
+  if (/[A-Za-z0-9+/=]/.test(ch)) return ch;
+  return /\s/.test(ch) ? '' : undefined;
+}
 
 const KEY = 'b64_json';
 
@@ -31,11 +59,28 @@ export class B64Extractor {
   private pending = '';
   private padding = 0;
   private broken?: string;
+  /** An escape (`\/`, `\u002F`) cut by a chunk boundary: its first characters. */
+  private escape = '';
+  private slotBytes = 0;
+  private totalBytes = 0;
+  private keptChars = 0;
 
-  constructor(private readonly sink: Sink) {}
+  constructor(
+    private readonly sink: Sink,
+    private readonly limits: ExtractLimits = UNLIMITED,
+  ) {}
 
   push(chunk: Uint8Array): void {
-    const text = this.decoder.decode(chunk, { stream: true });
+    const before = this.kept.length;
+    this.pushText(this.decoder.decode(chunk, { stream: true }));
+    // Everything kept so far, images aside, counts against the JSON limit.
+    for (let i = before; i < this.kept.length; i++) this.keptChars += this.kept[i]!.length;
+    if (this.keptChars > this.limits.keptChars) {
+      throw answerError('too-large', `The server's answer passed ${Math.round(this.limits.keptChars / MB)} MB of JSON besides its images; stopped.`, this.limits.requestId);
+    }
+  }
+
+  private pushText(text: string): void {
     let keepFrom = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
@@ -89,24 +134,11 @@ export class B64Extractor {
    * this is where the megabytes go.
    */
   private scanBase64(text: string, start: number): number {
-    let from = start;
-    if (this.escaped && from < text.length) {
-      // An escape cut by a chunk boundary: its second character starts this chunk.
-      this.escaped = false;
-      this.escapeChar(text[from]!);
-      from++;
-    }
-    const quote = text.indexOf('"', from);
+    const quote = text.indexOf('"', start);
     const end = quote === -1 ? text.length : quote;
-    let run = text.slice(from, end);
-    if (run.includes('\\')) {
-      if (run.endsWith('\\') && !run.endsWith('\\\\')) {
-        this.escaped = true;
-        run = run.slice(0, -1);
-      }
-      // JSON may escape "/" as "\/"; line breaks inside base64 are ignorable whitespace.
-      run = run.replace(/\\(.)/g, (_m, c: string) => (c === '/' ? '/' : c === 'n' || c === 'r' ? '' : ((this.broken ??= `an unexpected escape \\${c}`), '')));
-    }
+    let run = this.escape + text.slice(start, end);
+    this.escape = '';
+    if (run.includes('\\')) run = this.unescapeRun(run, end === text.length);
     const pad = run.indexOf('=');
     if (pad !== -1) {
       if (!/^=+$/.test(run.slice(pad))) this.broken ??= 'data after its = padding';
@@ -117,9 +149,27 @@ export class B64Extractor {
     return end;
   }
 
-  private escapeChar(c: string): void {
-    if (c === '/') this.feed('/');
-    else if (c !== 'n' && c !== 'r') this.broken ??= `an unexpected escape \\${c}`;
+  /**
+   * Replaces JSON escapes with what they stand for (any valid one: `\/`, `\u002F`, `\n`...);
+   * an escape cut by the chunk's end waits for the next chunk.
+   */
+  private unescapeRun(run: string, mayContinue: boolean): string {
+    let out = '';
+    let from = 0;
+    for (let i = run.indexOf('\\'); i !== -1; i = run.indexOf('\\', from)) {
+      out += run.slice(from, i);
+      const len = run[i + 1] === 'u' ? 6 : 2;
+      if (i + len > run.length && mayContinue) {
+        this.escape = run.slice(i);
+        return out;
+      }
+      const escape = run.slice(i, i + len);
+      const value = escape.length === len && (len === 2 || /^\\u[0-9a-fA-F]{4}$/.test(escape)) ? unescape(escape) : undefined;
+      if (value === undefined) this.broken ??= `an unexpected escape ${escape}`;
+      out += value ?? '';
+      from = i + len;
+    }
+    return out + run.slice(from);
   }
 
   private feed(chars: string): void {
@@ -136,8 +186,18 @@ export class B64Extractor {
       whole = all.length - (all.length % 4);
       bytes = whole > 0 ? Buffer.from(all.slice(0, whole), 'base64') : undefined;
     }
-    if (bytes) this.sink.write(this.slot, bytes);
+    if (bytes) this.write(bytes);
     this.pending = all.slice(whole);
+  }
+
+  /** Hands decoded bytes to the sink, within the limits: an endless image stops here. */
+  private write(bytes: Buffer): void {
+    this.slotBytes += bytes.length;
+    this.totalBytes += bytes.length;
+    const { imageBytes, totalBytes, requestId } = this.limits;
+    if (this.slotBytes > imageBytes) throw answerError('too-large', `Image ${this.slot + 1} in the answer passed ${Math.round(imageBytes / MB)} MB, more than imgcli accepts; stopped.`, requestId);
+    if (this.totalBytes > totalBytes) throw answerError('too-large', `The images in the answer passed ${Math.round(totalBytes / MB)} MB together, more than imgcli accepts; stopped.`, requestId);
+    this.sink.write(this.slot, bytes);
   }
 
 
@@ -146,13 +206,17 @@ export class B64Extractor {
     this.slot++;
     this.pending = '';
     this.padding = 0;
+    this.slotBytes = 0;
+    this.escape = '';
     this.sink.open(this.slot);
   }
 
   private finishCapture(): void {
     this.capturing = false;
     if ((this.pending.length + this.padding) % 4 !== 0 || this.padding > 2) this.broken ??= 'a length that is not a multiple of 4';
-    if (this.pending) this.sink.write(this.slot, Buffer.from(this.pending, 'base64'));
+    if (this.escape) this.broken ??= `an unfinished escape ${this.escape}`;
+    this.escape = '';
+    if (this.pending) this.write(Buffer.from(this.pending, 'base64'));
     this.pending = '';
     this.sink.close(this.slot);
     if (this.broken) this.sink.markBroken(this.slot, this.broken);

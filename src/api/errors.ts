@@ -161,7 +161,8 @@ export function classify(err: ApiError): ApiTrouble {
   if (err.kind !== 'http') return err.kind;
   if (isQuotaError(err.code)) return 'quota';
   const code = err.code ?? '';
-  if (err.status === undefined) {
+  // An error event in a stream, or an error body under a 2xx status: only its code and type tell.
+  if (err.status === undefined || err.status < 300) {
     if (code === 'rate_limit_exceeded') return 'rate-limit';
     if (SAFETY_CODES.has(code)) return 'safety';
     return /user_error|invalid_request/.test(err.type ?? '') ? 'refused' : 'server';
@@ -231,7 +232,8 @@ export function httpError(status: number, bodyText: string, requestId: string | 
     detail: body.message,
     headers,
     requestId,
-    message: `The API answered ${status}${tags ? ` (${tags})` : ''}: ${what}`,
+    // A 2xx whose body is an error (some gateways do this) says so, rather than "answered 200".
+    message: `The API answered ${status}${status < 300 ? ' with an error' : ''}${tags ? ` (${tags})` : ''}: ${what}`,
     retryable: isRetryableStatus(status, body.code),
   });
 }

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { request, type Dispatcher, type FormData } from 'undici';
+import { readErrorText } from './body.js';
 import { scrubSecret } from './redact.js';
 import { ApiError, httpError, type ResponseHeaders } from './errors.js';
 import { makeDispatcher, type ProxyOptions } from './proxy.js';
@@ -23,6 +24,8 @@ export interface Connection {
   dispatcher?: Dispatcher;
   /** One line per request, response and retry decision, for a verbose log. Never sees the key. */
   log?: (line: string) => void;
+  /** A flaw in an answer that was used anyway (a field of the wrong type), for a warning line. */
+  warn?: (line: string) => void;
   /** Called before each retry wait, so the CLI can say why it waits. */
   onRetry?: (info: RetryInfo) => void;
   /** Shared pacing for concurrent requests (see governor.ts). */
@@ -199,7 +202,8 @@ async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyRea
     const head: ResponseHead = { status: res.statusCode, headers: res.headers, requestId };
     conn.log?.(`${res.statusCode} after ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''}`);
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await res.body.text().catch((err: unknown) => {
+      // Bounded: an endless 500 body is cut at LIMITS.errorBodyBytes, never read to the end.
+      const text = await readErrorText(res.body).catch((err: unknown) => {
         throw transportError(err, conn, timeout.signal, url, true);
       });
       // A compatible server may echo the key back in its error message.

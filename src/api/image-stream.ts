@@ -2,7 +2,8 @@
 // event name, `<family>.partial_image` then `<family>.completed` (one completed per image).
 import { z } from 'zod';
 import { ApiError, answerError, firstLine } from './errors.js';
-import { readSse, type SseEvent } from './sse.js';
+import { LIMITS, sizeText } from './limits.js';
+import { readSse, SseTooLargeError, type SseEvent } from './sse.js';
 
 export type ImageStreamFamily = 'image_generation' | 'image_edit';
 
@@ -27,7 +28,7 @@ export async function* readImageStream(
 ): AsyncGenerator<ImageStreamEvent> {
   let completed = 0;
   let partials = 0;
-  for await (const sse of readSse(body)) {
+  for await (const sse of boundedEvents(body, requestId)) {
     const raw = parsePayload(sse, requestId);
     if (sse.event === 'error' || raw.error != null || raw.type === 'error') throw streamError(raw, requestId);
     const payload = StreamPayload.parse(raw);
@@ -52,6 +53,16 @@ export async function* readImageStream(
   }
   if (completed === 0) {
     throw answerError('stream-ended-early', 'The stream ended before any completed image.', requestId);
+  }
+}
+
+/** The stream's events, each at most LIMITS.sseEventChars: an endless line fails instead of filling memory. */
+async function* boundedEvents(body: AsyncIterable<Uint8Array | string>, requestId: string | undefined): AsyncGenerator<SseEvent> {
+  try {
+    yield* readSse(body, LIMITS.sseEventChars);
+  } catch (err) {
+    if (!(err instanceof SseTooLargeError)) throw err;
+    throw answerError('too-large', `An event in the stream passed ${sizeText(err.limit)}, more than imgcli reads; stopped.`, requestId);
   }
 }
 

@@ -1,37 +1,71 @@
 // The Images API calls. Responses are parsed leniently: unknown keys kept, enums as open strings.
 import { z } from 'zod';
-import { answerError, firstLine } from './errors.js';
+import { answerError, firstLine, httpError } from './errors.js';
 import { B64Extractor, type Sink } from './b64-extract.js';
+import { readText } from './body.js';
+import { LIMITS } from './limits.js';
 import { send, type Connection, type RequestSpec, type ResponseHead } from './http.js';
 import { readImageStream, type ImageStreamEvent } from './image-stream.js';
+
+// Billed answers are read leniently: a field of the wrong shape costs that field (with a warning
+// through Connection.warn), never the images. normalize() fixes what it can before the schema.
+const text = z.string().nullish().catch(undefined);
 
 const Usage = z.looseObject({
   total_tokens: z.number().optional(),
   input_tokens: z.number().optional(),
   output_tokens: z.number().optional(),
-  input_tokens_details: z.looseObject({}).optional(),
-  output_tokens_details: z.looseObject({}).optional(),
+  input_tokens_details: z.looseObject({}).optional().catch(undefined),
+  output_tokens_details: z.looseObject({}).optional().catch(undefined),
 });
 
 const ImageItem = z.looseObject({
   b64_json: z.string().nullish(),
   url: z.string().nullish(),
-  revised_prompt: z.string().nullish(),
+  revised_prompt: text,
 });
 
 export const ImagesResponse = z.looseObject({
-  created: z.number(),
+  /** Absent when the server sent none usable; the caller uses the run's clock. */
+  created: z.number().optional(),
   data: z.array(ImageItem).optional(),
-  background: z.string().nullish(),
-  output_format: z.string().nullish(),
-  size: z.string().nullish(),
-  quality: z.string().nullish(),
-  usage: Usage.nullish(),
+  background: text,
+  output_format: text,
+  size: text,
+  quality: text,
+  usage: Usage.nullish().catch(undefined),
 });
 
 export type ImagesResponse = z.infer<typeof ImagesResponse>;
 export type ImageItem = z.infer<typeof ImageItem>;
 export type Usage = z.infer<typeof Usage>;
+
+const asNumber = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+
+/** Fixes numbers sent as strings and drops unusable fields, saying so; the images are never touched. */
+function normalize(body: Record<string, unknown>, warn: (line: string) => void): void {
+  const created = asNumber(body.created);
+  if (body.created === undefined) warn('the answer has no "created" time; the run\'s time is used instead.');
+  else if (created === undefined) warn(`the answer's "created" is ${JSON.stringify(body.created).slice(0, 40)}, not a time; the run's time is used instead.`);
+  else if (typeof body.created !== 'number') warn(`the answer's "created" is a string (${JSON.stringify(body.created).slice(0, 40)}); read as ${created}.`);
+  if (created === undefined) delete body.created;
+  else body.created = created;
+  const usage = body.usage;
+  if (usage === undefined || usage === null) return;
+  if (typeof usage !== 'object' || Array.isArray(usage)) {
+    warn('the answer\'s "usage" is not an object; token counts and cost are not shown.');
+    delete body.usage;
+    return;
+  }
+  const u = usage as Record<string, unknown>;
+  for (const key of ['total_tokens', 'input_tokens', 'output_tokens']) {
+    if (u[key] === undefined || typeof u[key] === 'number') continue;
+    const n = asNumber(u[key]);
+    warn(n === undefined ? `the answer's usage.${key} is ${JSON.stringify(u[key]).slice(0, 40)}, not a number; it is left out.` : `the answer's usage.${key} is a string; read as ${n}.`);
+    if (n === undefined) delete u[key];
+    else u[key] = n;
+  }
+}
 
 export const ENDPOINT_PATHS = {
   generations: '/images/generations',
@@ -50,42 +84,25 @@ export interface ImagesRequest {
   path?: string;
 }
 
+export { readText };
+
 /** Sends an Images API request and returns the parsed body with its request id. */
 export async function createImages(conn: Connection, req: ImagesRequest, sink?: Sink): Promise<ResponseHead & { value: ImagesResponse }> {
   const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form };
-  return send(conn, spec, async (body, head) => parseImagesResponse(sink ? await extractImages(body, sink) : await readText(body, head), head.requestId));
+  return send(conn, spec, (body, head) => readImagesAnswer(conn, body, head, sink));
+}
+
+/** A JSON Images answer: images decoded into the sink as they arrive when there is one, then parsed. */
+async function readImagesAnswer(conn: Connection, body: AsyncIterable<Uint8Array>, head: ResponseHead, sink?: Sink): Promise<ImagesResponse> {
+  const text = sink ? await extractImages(body, sink, head.requestId) : await readText(body, head);
+  return parseImagesResponse(text, head.requestId, { status: head.status, warn: conn.warn });
 }
 
 /** Reads the body with every b64_json decoded into the sink as it arrives; returns the rest. */
-async function extractImages(body: AsyncIterable<Uint8Array>, sink: Sink): Promise<string> {
-  const extractor = new B64Extractor(sink);
+async function extractImages(body: AsyncIterable<Uint8Array>, sink: Sink, requestId?: string): Promise<string> {
+  const extractor = new B64Extractor(sink, { imageBytes: LIMITS.imageBytes, totalBytes: LIMITS.answerImageBytes, keptChars: LIMITS.jsonBytes, requestId });
   for await (const chunk of body) extractor.push(chunk);
   return extractor.end();
-}
-
-/** Past this, a declared length is not trusted with one allocation; text() reads it instead. */
-const MAX_PREALLOCATED = 512 * 1024 * 1024;
-
-/**
- * The body as UTF-8 text. undici's text() keeps every chunk, then joins them into one buffer
- * and decodes that: three copies of a 40 MB answer at the peak. With a Content-Length, each
- * chunk is copied into one buffer as it arrives instead (-40 MB, -35 ms on ten 1536x1024 PNGs).
- */
-export async function readText(body: AsyncIterable<Uint8Array> & { text(): Promise<string> }, head: ResponseHead): Promise<string> {
-  const raw = head.headers['content-length'];
-  const declared = Number(Array.isArray(raw) ? raw[0] : raw);
-  if (!Number.isSafeInteger(declared) || declared <= 0 || declared > MAX_PREALLOCATED) return body.text();
-  const buffer = Buffer.allocUnsafe(declared);
-  let filled = 0;
-  for await (const chunk of body) {
-    // undici stops at Content-Length; this guards the copy should that ever change.
-    if (filled + chunk.length > declared) throw answerError('too-long', `The server sent more than the ${declared} bytes it announced.`);
-    buffer.set(chunk, filled);
-    filled += chunk.length;
-  }
-  // Skip a UTF-8 byte order mark, as text() does.
-  const start = filled >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  return buffer.toString('utf8', start, filled);
 }
 
 /**
@@ -98,18 +115,22 @@ export async function streamImages(
   conn: Connection,
   req: ImagesRequest,
   onEvent: (event: ImageStreamEvent, head: ResponseHead) => Promise<void>,
+  sink?: Sink,
 ): Promise<ResponseHead & { value: { fallback?: ImagesResponse } }> {
   const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form, accept: 'text/event-stream' };
   return send(conn, spec, async (body, head) => {
     const type = String(head.headers['content-type'] ?? '');
-    if (/\bjson\b/i.test(type)) return { fallback: parseImagesResponse(await body.text(), head.requestId) };
+    if (/\bjson\b/i.test(type)) return { fallback: await readImagesAnswer(conn, body, head, sink) };
     for await (const event of readImageStream(body, head.requestId)) await onEvent(event, head);
     return {};
   });
 }
 
-/** Parses a 2xx body into an ImagesResponse, or throws an ApiError (kind answer) that says what was wrong. */
-export function parseImagesResponse(text: string, requestId?: string): ImagesResponse {
+/**
+ * Parses a 2xx body into an ImagesResponse, or throws an ApiError that says what was wrong: kind
+ * http for a 2xx whose body is `{"error": {...}}` (classified like any error), kind answer otherwise.
+ */
+export function parseImagesResponse(text: string, requestId?: string, opts: { status?: number; warn?: (line: string) => void } = {}): ImagesResponse {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -117,7 +138,13 @@ export function parseImagesResponse(text: string, requestId?: string): ImagesRes
     const what = text.trim() ? `not JSON (it starts: ${firstLine(text)})` : 'empty';
     throw answerError('not-json', `The server's answer was ${what}.`, requestId);
   }
-  const parsed = ImagesResponse.safeParse(json);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw answerError('not-images-response', `The server's answer is not an Images API response (it is ${Array.isArray(json) ? 'a list' : JSON.stringify(json)?.slice(0, 40)}).`, requestId);
+  }
+  const body = json as Record<string, unknown>;
+  if (body.error && typeof body.error === 'object' && !Array.isArray(body.data)) throw httpError(opts.status ?? 200, text, requestId);
+  normalize(body, opts.warn ?? (() => {}));
+  const parsed = ImagesResponse.safeParse(body);
   if (!parsed.success) {
     throw answerError(
       'not-images-response',

@@ -2,7 +2,9 @@
 // fields, and `shutdown_date` may come as a Unix time or a date string.
 import { z } from 'zod';
 import { answerError, firstLine } from './errors.js';
+import { readText } from './body.js';
 import { send, type Connection } from './http.js';
+import { LIMITS } from './limits.js';
 
 const RemoteModel = z.looseObject({
   id: z.string(),
@@ -43,6 +45,6 @@ export function parseModelList(text: string, requestId?: string): RemoteModelInf
 
 /** Lists the server's models. */
 export async function listModels(conn: Connection): Promise<{ models: RemoteModelInfo[]; requestId?: string }> {
-  const answer = await send(conn, { method: 'GET', path: '/models' }, async (body, head) => parseModelList(await body.text(), head.requestId));
+  const answer = await send(conn, { method: 'GET', path: '/models' }, async (body, head) => parseModelList(await readText(body, head, LIMITS.jsonBytes), head.requestId));
   return { models: answer.value, requestId: answer.requestId };
 }

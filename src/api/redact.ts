@@ -28,3 +28,38 @@ export function redactUrlCredentials(url: string): string {
     return url.replace(/\/\/[^@/]*@/, '//***@');
   }
 }
+
+// Patterns for credentials whose value imgcli may not know: a token after Bearer/Basic, an
+// api-key header or parameter, the userinfo of any URL (proxies included), an OpenAI-style key.
+const SCHEME = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{12,})/gi;
+const KEY_FIELD = /\b((?:x-)?api[-_]?key|api[-_]?token|access[-_]?token|password|secret)(["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi;
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>]+)@/gi;
+const OPENAI_KEY = /\bsk-[A-Za-z0-9_-]{16,}/g;
+
+/** redactKey(), except for a value already redacted (`sk-...abcd`, `...abcd`, `***`). */
+const hide = (value: string) => (/^(?:sk-)?\.\.\.|^\*\*\*/.test(value) ? value : redactKey(value));
+
+/**
+ * The one redactor every line to stdout and stderr passes through (terminal/boundary.ts): the
+ * secrets it was told about, and anything that looks like a credential. Idempotent: redacting
+ * twice gives the same text.
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  /** A value to hide wherever it appears (the API key, from any source). */
+  add(secret: string | undefined): void {
+    // Very short "keys" (a test's "x") would mangle ordinary words; they are not secrets worth hiding.
+    if (secret && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(redactKey(secret));
+    return out
+      .replace(SCHEME, (_m, scheme: string, gap: string, value: string) => `${scheme}${gap}${hide(value)}`)
+      .replace(KEY_FIELD, (_m, name: string, sep: string, value: string) => `${name}${sep}${hide(value)}`)
+      .replace(USERINFO, (_m, scheme: string) => `${scheme}***@`)
+      .replace(OPENAI_KEY, (key) => redactKey(key));
+  }
+}

@@ -11,6 +11,14 @@ export interface SseEvent {
   id?: string;
 }
 
+/** An event (or a line) grew past the parser's limit: an endless line is not read to its end. */
+export class SseTooLargeError extends Error {
+  override readonly name = 'SseTooLargeError';
+  constructor(readonly limit: number) {
+    super(`an event in the stream passed ${limit} characters`);
+  }
+}
+
 const BOM = '\uFEFF';
 const DONE = '[DONE]';
 
@@ -29,6 +37,15 @@ export class SseParser {
   #lastId = '';
   #done = false;
   #ended = false;
+  /** Characters held for the current event: its data lines, and the unterminated line. */
+  #dataChars = 0;
+  #partialChars = 0;
+
+  constructor(private readonly maxEventChars = Infinity) {}
+
+  #check(): void {
+    if (this.#dataChars + this.#partialChars > this.maxEventChars) throw new SseTooLargeError(this.maxEventChars);
+  }
 
   /** True once a `data: [DONE]` line has been seen or end() was called; later input is ignored. */
   get done(): boolean {
@@ -81,6 +98,8 @@ export class SseParser {
     while (start < len && !this.#done) {
       const end = nextLineEnd(text, start);
       if (end < 0) {
+        this.#partialChars += len - start;
+        this.#check();
         this.#partial.push(text.slice(start));
         return;
       }
@@ -90,6 +109,7 @@ export class SseParser {
         line = this.#partial.join('');
         this.#partial = [];
       }
+      this.#partialChars = 0;
       start = end + 1;
       if (text.charCodeAt(end) === 0x0d) {
         if (start === len) this.#skipLf = true;
@@ -118,6 +138,8 @@ export class SseParser {
           this.#partial = [];
           return;
         }
+        this.#dataChars += value.length;
+        this.#check();
         this.#data.push(value);
         break;
       case 'id':
@@ -132,6 +154,7 @@ export class SseParser {
   #dispatch(out: SseEvent[]): void {
     const type = this.#eventType;
     this.#eventType = '';
+    this.#dataChars = 0;
     if (this.#data.length === 0) return;
     const event: SseEvent = { data: this.#data.join('\n') };
     this.#data = [];
@@ -152,8 +175,8 @@ function nextLineEnd(text: string, from: number): number {
  * Yields the events of a body. Returns at `data: [DONE]` without reading further, and
  * returning early closes the body (for await calls its return()).
  */
-export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
-  const parser = new SseParser();
+export async function* readSse(body: AsyncIterable<Uint8Array | string>, maxEventChars = Infinity): AsyncGenerator<SseEvent> {
+  const parser = new SseParser(maxEventChars);
   for await (const chunk of body) {
     yield* parser.push(chunk);
     if (parser.done) return;

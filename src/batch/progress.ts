@@ -16,6 +16,16 @@ export function clock(ms: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
+/**
+ * The progress line cut to fit the terminal (one column spare, so it never wraps: `\r` can only
+ * redraw a line that did not wrap). `columns` is the terminal's; 0 or unknown means 80.
+ */
+export function fitLine(line: string, columns: number | undefined): string {
+  const width = typeof columns === 'number' && columns >= 1 ? Math.floor(columns) : 80;
+  const room = Math.max(1, width - 1);
+  return line.length > room ? line.slice(0, room) : line;
+}
+
 export function renderProgress(t: Tally, elapsedMs: number, width = 20): string {
   const finished = t.done + t.failed + t.skipped;
   const filled = t.total ? Math.round((finished / t.total) * width) : width;

@@ -2,6 +2,8 @@
 // command it names (jobs/build.ts), so a job means exactly what those flags mean typed by hand;
 // then the jobs run on one connection with a shared rate governor, a bounded pool, a budget, and
 // one JSON line per finished job.
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { RateGovernor } from '../api/governor.js';
 import type { Settings } from '../config/settings.js';
 import { BatchFailedError, UsageError } from '../errors.js';
@@ -11,13 +13,13 @@ import { parseParam, type Param } from '../jobs/params.js';
 import { executeJob, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
-import { fileEntry } from '../output/report.js';
+import { fileEntry, recoveredPath } from '../output/report.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import type { Runtime } from '../runtime.js';
 import { createMessenger, type Messenger } from '../terminal/messenger.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
 import { runPool, type Outcome } from './pool.js';
-import { renderProgress, type Tally } from './progress.js';
+import { fitLine, renderProgress, type Tally } from './progress.js';
 
 export interface BatchOptions {
   concurrency: number;
@@ -88,7 +90,7 @@ function readParams(value: unknown): Param[] {
 async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: BatchOptions): Promise<Prepared[]> {
   const prepared: Prepared[] = [];
   const total = jobs.length + problems.length;
-  const outputs = new Map<string, number>();
+  const outputs = new Map<string, { line: number; path: string }>();
   for (const raw of jobs) {
     const log = new JobLog();
     try {
@@ -101,9 +103,11 @@ async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: B
       const job = await buildJob({ command: raw.command, words, images, flags }, { rt, settings, say, stdin: false });
       const plan = job.plan;
       for (const path of plan.kind === 'files' ? plan.paths : []) {
-        const other = outputs.get(path);
-        if (other) throw new UsageError(`${path} is also written by line ${other}`);
-        outputs.set(path, raw.line);
+        // Compared by where they land: a.png, ./a.png, sub/../a.png and /abs/a.png are one file.
+        const key = landingKey(path);
+        const other = outputs.get(key);
+        if (other) throw new UsageError(`${path} is also written by line ${other.line}${other.path !== path ? ` (as ${other.path})` : ''}`);
+        outputs.set(key, { line: raw.line, path });
       }
       prepared.push({ raw, job, settings, log });
     } catch (err) {
@@ -116,11 +120,35 @@ async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: B
   return prepared;
 }
 
+/**
+ * Where a path lands, for comparing outputs: absolute, normalised, through the links of the
+ * folders that exist, and in one case on file systems that ignore case (macOS, Windows).
+ */
+export function landingKey(path: string, platform = process.platform): string {
+  const full = resolve(path);
+  let dir = dirname(full);
+  let rest = basename(full);
+  // The nearest folder that exists, resolved through its links; the rest as written.
+  for (;;) {
+    try {
+      const real = join(realpathSync(dir), rest);
+      return platform === 'darwin' || platform === 'win32' ? real.toLowerCase() : real;
+    } catch {
+      if (dirname(dir) === dir) return full;
+      rest = join(basename(dir), rest);
+      dir = dirname(dir);
+    }
+  }
+}
+
 function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string, unknown> {
   const base = { line: raw.line, command: raw.command };
   const none = { files: [], request_id: null, usage: null, cost_usd: null };
   if (outcome.kind === 'skipped') return { ...base, status: 'skipped', ...none, error: outcome.reason };
-  if (outcome.kind === 'failed') return { ...base, status: 'failed', ...none, request_id: (outcome.error as { requestId?: string }).requestId ?? null, error: outcome.error.message };
+  if (outcome.kind === 'failed') {
+    const recovered = recoveredPath(outcome.error);
+    return { ...base, status: 'failed', ...none, request_id: (outcome.error as { requestId?: string }).requestId ?? null, error: outcome.error.message, ...(recovered ? { recovered_path: recovered } : {}) };
+  }
   const r = outcome.value;
   const failed = r.failed.length ? r.failed.map((f) => f.error.message).join('; ') : null;
   return {
@@ -150,7 +178,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   conn.governor = new RateGovernor(opts.concurrency);
   const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
   const started = performance.now();
-  const drawBar = () => opts.showProgress && rt.stderr.write(`\r\x1b[K${renderProgress(tally, performance.now() - started)}`);
+  const drawBar = () => opts.showProgress && rt.stderr.write(`\r\x1b[K${fitLine(renderProgress(tally, performance.now() - started), rt.stderr.columns)}`);
   const clearBar = () => opts.showProgress && rt.stderr.write('\r\x1b[K');
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { formatFromExtension } from '../image/format.js';
+import { regularFile } from '../image/input-file.js';
 import type { Ellipse, Fit, Rect, Size } from '../mask/build.js';
 
 export interface MaskFlags {
@@ -120,6 +121,7 @@ export function planMask(input: string | undefined, f: MaskFlags): MaskPlan {
 
 /** Reads a whole input file; a missing or unreadable file is a usage error naming it. */
 export async function readInput(path: string, flag: string): Promise<Buffer> {
+  await regularFile(path, flag === '<input>' ? '' : flag);
   try {
     return await readFile(path);
   } catch (err) {

@@ -1,9 +1,9 @@
 // The config file, read and written through conf: atomic writes, mode 0600, JSON on disk.
 // Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
 // A broken file is reported with its path and the bad key, never as a stack trace.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Conf from 'conf';
 import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './keys.js';
 import { UsageError } from '../errors.js';
@@ -38,6 +38,26 @@ export function defaultConfigDir(env: { XDG_CONFIG_HOME?: string; APPDATA?: stri
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'imgcli');
 }
 
+/**
+ * Warnings for a config folder or file that others can read (the file may hold the API key);
+ * empty when both are private, absent, or on Windows (no POSIX modes).
+ */
+export function configExposure(path: string, platform = process.platform): string[] {
+  if (platform === 'win32') return [];
+  const warnings: string[] = [];
+  const dir = dirname(path);
+  for (const [what, target, fix] of [['config folder', dir, '700'], ['config file', path, '600']] as const) {
+    let mode: number;
+    try {
+      mode = statSync(target).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if (mode & 0o077) warnings.push(`the ${what} ${target} can be read by others (mode ${mode.toString(8).padStart(3, '0')}); it may hold your API key: chmod ${fix} "${target}"`);
+  }
+  return warnings;
+}
+
 export function configFilePath(dir: string): string {
   return join(dir, 'config.json');
 }
@@ -46,6 +66,14 @@ export function configFilePath(dir: string): string {
 async function openStore(dir: string, forWrite: boolean): Promise<Store> {
   const path = configFilePath(dir);
   if (!forWrite && !existsSync(path)) return { path };
+  // The folder holds the key's file: private from the start (conf would create it 0755).
+  if (forWrite && !existsSync(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw fileError(err, path);
+    }
+  }
   const { default: ConfClass } = await import('conf');
   try {
     const conf = new ConfClass<Raw>({

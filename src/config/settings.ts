@@ -142,9 +142,11 @@ export function configDir(env: EnvSettings): string {
   return env.IMGCLI_CONFIG_DIR ?? defaultConfigDir(env);
 }
 
-export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env'>): Promise<Settings> {
+export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env' | 'secrets'>): Promise<Settings> {
   const env = readEnv(rt.env);
   const file = await readConfigFile(configDir(env));
+  // Every key the file holds is hidden from the output, whichever one this run uses.
+  for (const values of [file.values, ...Object.values(file.profiles)]) rt.secrets?.add(values['api-key'] as string | undefined);
   const profileName = flags.profile ?? env.IMGCLI_PROFILE;
   const profile: ConfigValues = profileName === undefined ? {} : profileOf(file, profileName, flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE');
   /** The first value set, in precedence order, and where it came from. */

@@ -85,20 +85,43 @@ export function formatFromExtension(ext: string): ImageFormat | undefined {
 }
 
 /**
- * Whether the bytes hold a whole image, judged by the format's end marker or declared length.
- * Catches base64 and downloads that were cut short.
+ * What a completeness check sees of an image: its first bytes, its last bytes and its size. A
+ * file on disk is judged from a head and a tail read, never loaded whole.
  */
-export function looksComplete(bytes: Uint8Array, format: ImageFormat): boolean {
-  const n = bytes.length;
-  if (format === 'png') return n >= 12 && ascii(bytes, n - 8, n - 4) === 'IEND';
-  if (format === 'jpeg') {
-    // Some encoders pad after the end-of-image marker; look at the last few bytes.
-    for (let i = n - 2; i >= Math.max(0, n - 64); i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
+export interface ImageEnds {
+  head: Uint8Array;
+  tail: Uint8Array;
+  size: number;
+}
+
+/** How many trailing bytes a completeness check wants (JPEG encoders may pad after EOI). */
+export const TAIL_BYTES = 64;
+
+/**
+ * Each format's own proof that an image is whole: one entry per format, so adding a format
+ * (gif, svg...) is one line here. Every image that becomes a file, and every input image sent,
+ * passes through isComplete().
+ */
+const COMPLETE: Record<ImageFormat, (img: ImageEnds) => boolean> = {
+  // The last chunk is IEND: length 0, type "IEND", then its 4-byte CRC.
+  png: ({ tail }) => tail.length >= 12 && ascii(tail, tail.length - 8, tail.length - 4) === 'IEND' && tail.subarray(tail.length - 12, tail.length - 8).every((b) => b === 0),
+  // The EOI marker (FF D9), possibly followed by a little padding.
+  jpeg: ({ tail }) => {
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
     return false;
-  }
-  if (format === 'webp') {
-    const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
-    return n >= declared + 8;
-  }
-  return n > 0 && bytes[n - 1] === 0x3b;
+  },
+  // RIFF declares its size after the first 8 bytes.
+  webp: ({ head, size }) => head.length >= 8 && size >= new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(4, true) + 8,
+  // The trailer byte ";".
+  gif: ({ tail }) => tail.length > 0 && tail[tail.length - 1] === 0x3b,
+};
+
+/** Whether an image is whole, judged by its format's end marker or declared length. */
+export function isComplete(format: ImageFormat, img: ImageEnds): boolean {
+  return COMPLETE[format](img);
+}
+
+/** isComplete() for bytes in memory. Catches base64 and downloads that were cut short. */
+export function looksComplete(bytes: Uint8Array, format: ImageFormat): boolean {
+  return isComplete(format, { head: bytes.subarray(0, SNIFF_BYTES), tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)), size: bytes.length });
 }

@@ -8,6 +8,7 @@ import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import { redactKey, redactUrlCredentials } from '../api/redact.js';
 import { queryFor } from './route.js';
+import { configExposure } from '../config/file.js';
 import { USER_AGENT } from '../version.js';
 
 export interface OpenConnection {
@@ -65,8 +66,24 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   }
   if (!settings.apiKey) throw new MissingKeyError();
   warnKeyElsewhere(settings, say);
+  warnKeyExposed(settings, say);
   logSettings(settings, say, settings.baseUrl);
   return { conn: connectionFor(rt, settings, say, { baseUrl: settings.baseUrl, apiKey: settings.apiKey }), close: closeDispatchers };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: a plain http:// key sent there never leaves the machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host) || /^::ffff:127\./.test(host);
+}
+
+/** Warnings for a key that may be seen: sent in the clear (plain http:// off this machine), or kept in a config file others can read. */
+function warnKeyExposed(settings: Settings, say: Messenger): void {
+  const url = new URL(settings.baseUrl);
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    say.warn(`the API key is sent unencrypted to ${url.host} (the base URL is plain http://); use https:// unless this network is yours.`);
+  }
+  if (settings.configPath) for (const line of configExposure(settings.configPath)) say.warn(line);
 }
 
 /**

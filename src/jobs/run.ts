@@ -16,6 +16,7 @@ import type { ResolvedModel } from '../models/table.js';
 import { estimateCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
 import { SpillFiles } from '../output/spill.js';
+import { recoveryDirs } from '../output/recovery.js';
 import { prepareDestination } from '../output/files.js';
 import { reportRun, writeSummary } from '../output/report.js';
 import type { OutputPlan } from '../output/naming.js';
@@ -106,8 +107,10 @@ async function fingerprintFor(job: ImagesJob): Promise<string> {
 }
 
 /** Sends one job on an open connection and saves what comes back. */
-export async function executeJob(rt: Runtime, settings: Settings, conn: Connection, job: ImagesJob, say: Messenger): Promise<ImagesResult> {
+export async function executeJob(rt: Runtime, settings: Settings, shared: Connection, job: ImagesJob, say: Messenger): Promise<ImagesResult> {
   await prepareDestination(job.plan);
+  // Flaws of this job's answer are this job's warnings (a batch prefixes them with its line).
+  const conn: Connection = { ...shared, warn: say.warn };
   try {
     return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
   } catch (err) {
@@ -124,7 +127,8 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   const stamp = job.record && job.metadata !== false
     ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), meta, warn: say.warn, now: rt.now })
     : undefined;
-  const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp };
+  const recovery = recoveryDirs(settings.configPath);
+  const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp, recovery };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {
     const { runStream } = await import('./stream.js');
@@ -132,7 +136,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
   }
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
-  const spill = SpillFiles.for(job.plan, tmpdir());
+  const spill = SpillFiles.for(job.plan, [tmpdir(), ...recovery]);
   try {
     let answer;
     try {
@@ -141,7 +145,9 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
       spinner.stop();
     }
     const response = answer.value;
-    meta.created = response.created;
+    // A billed answer without a usable `created` keeps its images (normalize() warned): the run's time stands in.
+    const created = response.created ?? Math.floor(rt.now().getTime() / 1000);
+    meta.created = created;
     meta.usage = response.usage ?? undefined;
     const saved = await saveImages(response.data ?? [], {
       ...ctx,
@@ -153,7 +159,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     return {
       model: job.model.name,
       endpoint: job.endpoint,
-      created: response.created,
+      created,
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,

@@ -2,6 +2,8 @@
 // --no-partials) and previewed, each completed image is saved like any other, and progress goes
 // to stderr. Images the stream did not finish leave no files behind, partials included.
 import { unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { SpillFiles } from '../output/spill.js';
 import { ApiError, answerError } from '../api/errors.js';
 import type { ImageStreamEvent } from '../api/image-stream.js';
 import type { Connection, ResponseHead } from '../api/http.js';
@@ -125,18 +127,20 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
   };
 
   let error: unknown;
+  // A server that ignores `stream` answers plain JSON: its images are spilled like any other answer's.
+  const spill = SpillFiles.for(run.plan, [tmpdir(), ...(base.recovery ?? [])]);
   try {
-    const answer = await streamImages(conn, run.request, onEvent);
+    const answer = await streamImages(conn, run.request, onEvent, spill);
     ctx.requestId = answer.requestId;
     const fallback = answer.value.fallback;
     if (fallback) {
       // A server that does not stream answered with plain JSON: save it the ordinary way.
       spinner.interrupt(() => say.verbose('the server answered without streaming; saving its images as usual'));
-      const saved = await saveImages(fallback.data ?? [], { ...ctx, onSaved: async (file, bytes) => (bytes ? show(bytes, 'final') : preview?.showFile(file.path, 'final')) });
+      const saved = await saveImages(fallback.data ?? [], { ...ctx, spill, onSaved: async (file, bytes) => (bytes ? show(bytes, 'final') : preview?.showFile(file.path, 'final')) });
       files.push(...saved.files);
       failed.push(...saved.failed);
       completed = count; // a plain answer is judged like any non-streamed one
-      created = fallback.created;
+      created = fallback.created ?? created;
       usage = fallback.usage ?? undefined;
     }
   } catch (err) {
@@ -145,6 +149,7 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn
       : err;
   } finally {
     spinner.stop();
+    await spill.cleanup();
   }
   await removeUnfinished(partials, files);
   if (error !== undefined) {

@@ -41,6 +41,16 @@ export type Fault =
   | { truncate: number }
   | { stallMs: number }
   | { body: string; status?: number; contentType?: string }
+  /** The answer's first `cleanCut` bytes, chunked (no Content-Length), then a clean end: a cut no transport error reveals. */
+  | { cleanCut: number }
+  /** The answer's first `hang` bytes (with its full Content-Length), then silence until the client goes away. */
+  | { hang: number }
+  /** A body that never ends: a b64_json string, a 500 text, one SSE line, until the client goes away. */
+  | { endless: 'b64_json' | 'error-body' | 'sse-line' }
+  /** Answers with the request's own headers as text (a server that echoes Authorization). */
+  | { echoHeaders: true; status?: number }
+  /** A redirect (302 unless `status`) to this address. */
+  | { redirect: string; status?: number }
   | StreamFault;
 
 
@@ -60,6 +70,26 @@ export interface MockServer {
 
 
 
+
+const ENDLESS_STARTS = {
+  b64_json: { status: 200, type: 'application/json', start: '{"created":1700000000,"data":[{"b64_json":"' },
+  'error-body': { status: 500, type: 'text/plain', start: 'Internal error: ' },
+  'sse-line': { status: 200, type: 'text/event-stream', start: 'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","b64_json":"' },
+} as const;
+
+/** Writes base64-looking text for ever (minding backpressure) until the client goes away. */
+async function writeEndless(res: ServerResponse, kind: keyof typeof ENDLESS_STARTS, closed: AbortSignal): Promise<void> {
+  const { status, type, start } = ENDLESS_STARTS[kind];
+  res.writeHead(status, { 'content-type': type });
+  res.write(start);
+  const block = Buffer.alloc(256 * 1024, 'QUFB');
+  while (!closed.aborted && !res.destroyed) {
+    if (!res.write(block)) await new Promise<void>((resolve) => {
+      res.once('drain', resolve);
+      res.once('close', resolve);
+    });
+  }
+}
 
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
@@ -97,7 +127,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
   const ctx: RouteContext = { origin: '', nowMs, files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
 
-  async function applyFault(fault: Exclude<Fault, StreamFault>, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
+  async function applyFault(fault: Exclude<Fault, StreamFault>, req: IncomingMessage, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
       res.socket?.destroy();
       return;
@@ -109,6 +139,30 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       res.write(body.subarray(0, fault.truncate));
       // Let the partial body reach the client before the connection dies.
       setTimeout(() => res.socket?.destroy(), 50);
+      return;
+    }
+    if ('cleanCut' in fault) {
+      const full = await answer();
+      res.writeHead(full.status, { 'content-type': full.type });
+      res.end(Buffer.from(full.body).subarray(0, fault.cleanCut));
+      return;
+    }
+    if ('hang' in fault) {
+      const full = await answer();
+      const body = Buffer.from(full.body);
+      res.writeHead(full.status, { 'content-type': full.type, 'content-length': body.length });
+      res.write(body.subarray(0, fault.hang));
+      return;
+    }
+    if ('endless' in fault) return writeEndless(res, fault.endless, closed);
+    if ('echoHeaders' in fault) {
+      const text = Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n');
+      send(res, fault.status ?? 200, text, 'text/plain');
+      return;
+    }
+    if ('redirect' in fault) {
+      res.writeHead(fault.status ?? 302, { location: fault.redirect, 'content-length': 0 });
+      res.end();
       return;
     }
     if ('stallMs' in fault) {
@@ -155,7 +209,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
         return { status: 200, body: file.bytes, type: file.contentType };
       };
       const fault = downloadFaults.shift();
-      if (fault && !isStreamFault(fault)) return applyFault(fault, res, serve, closed.signal);
+      if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, serve, closed.signal);
       const answer = await serve();
       return send(res, answer.status, answer.body, answer.type);
     }
@@ -176,7 +230,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
     if (closed.signal.aborted) return;
     const fault = faults.shift();
-    if (fault && !isStreamFault(fault)) return applyFault(fault, res, answer, closed.signal);
+    if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, answer, closed.signal);
     const result = await respond(route, record, raw, req);
     const stream = events(result);
     // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.

@@ -1,12 +1,21 @@
 // How images get onto disk: the destination checked before the paid request, atomic writes
 // (a temp file in the same folder, then a rename or a link), and the temp files' registry.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, unlinkSync } from 'node:fs';
+// Every failure to write is a LocalFileError naming the path (exit 74), never a network error.
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { access, constants, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { UsageError } from '../errors.js';
+import { LocalFileError, UsageError } from '../errors.js';
+import { describeWriteError, isFsError } from '../fs-errors.js';
 import type { OutputPlan } from './naming.js';
+
+/** A file-system failure while writing `path` as a LocalFileError; anything else unchanged. */
+export function localError(err: unknown, path: string, what = path): unknown {
+  if (err instanceof LocalFileError || !isFsError(err)) return err;
+  return new LocalFileError(path, err.code, `cannot write ${what}: ${describeWriteError(err)}`, undefined, err);
+}
 
 /** Temp files still on disk; removed on error, on Ctrl-C, and at exit as a last resort. */
 const liveTemps = new Set<string>();
@@ -34,6 +43,7 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
   for (const dir of dirs) {
     try {
       await mkdir(dir, { recursive: true });
+      sweepStaleTemps(dir);
       await access(dir, constants.W_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -50,8 +60,57 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
   }
 }
 
+// Temp names carry this machine's tag and the owner's pid, so a later run can tell the temp
+// files of a run that was killed (kill -9, a crash, power loss) from those of a live one.
+const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 4);
+const TEMP_NAME = /^\.imgcli-([0-9a-f]{4})-(\d+)-[0-9a-f]{12}\.tmp$/;
+const swept = new Set<string>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes imgcli's own temp files in `dir` whose owner process is gone; never anything else
+ * (another name, a folder, a link, a live run's temp, another machine's on a shared folder).
+ * Once per folder and run; returns how many were removed.
+ */
+export function sweepStaleTemps(dir: string): number {
+  if (swept.has(dir)) return 0;
+  swept.add(dir);
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || m[1] !== HOST_TAG) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || alive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      if (!lstatSync(path).isFile()) continue;
+      unlinkSync(path);
+      removed++;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
 function tempPathIn(dir: string): string {
-  return join(dir, `.imgcli-${randomBytes(6).toString('hex')}.tmp`);
+  sweepStaleTemps(dir);
+  return join(dir, `.imgcli-${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** A new temp path in `dir`, removed at exit unless released first (for files filled elsewhere). */
@@ -76,7 +135,7 @@ async function stage(dir: string, fill: (temp: string) => Promise<void>): Promis
     return temp;
   } catch (err) {
     await discardStaged(temp);
-    throw err;
+    throw localError(err, dir, `a file in ${dir}`);
   }
 }
 
@@ -96,36 +155,47 @@ export function stageStream(dir: string, source: AsyncIterable<Uint8Array>, sign
  */
 export async function commitStaged(temp: string, path: string, replace: boolean): Promise<string> {
   try {
-    if (replace) {
-      await rename(temp, path);
-      return path;
-    }
-    const ext = extname(path);
-    const stem = path.slice(0, path.length - ext.length);
-    for (let i = 1; ; i++) {
-      const candidate = i === 1 ? path : `${stem}_${i}${ext}`;
-      try {
-        // link() fails when the name exists, so two runs can never take the same name.
-        await link(temp, candidate);
-        return candidate;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') continue;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
-        // Filesystems without hard links: check, then rename.
-        if (await stat(candidate).then(() => true, () => false)) continue;
-        await rename(temp, candidate);
-        return candidate;
-      }
-    }
+    return await moveInto(temp, path, replace);
+  } catch (err) {
+    throw localError(err, path);
   } finally {
     await discardStaged(temp);
   }
 }
 
+async function moveInto(temp: string, path: string, replace: boolean): Promise<string> {
+  if (replace) {
+    await rename(temp, path);
+    return path;
+  }
+  const ext = extname(path);
+  const stem = path.slice(0, path.length - ext.length);
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? path : `${stem}_${i}${ext}`;
+    try {
+      // link() fails when the name exists, so two runs can never take the same name.
+      await link(temp, candidate);
+      return candidate;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+      // Filesystems without hard links: check, then rename.
+      if (await stat(candidate).then(() => true, () => false)) continue;
+      await rename(temp, candidate);
+      return candidate;
+    }
+  }
+}
+
 /** Writes bytes atomically; returns the path actually written. */
 export async function writeAtomic(path: string, bytes: Uint8Array, opts: { replace: boolean; signal?: AbortSignal }): Promise<string> {
-  const temp = await stageBytes(dirname(path), bytes, opts.signal);
-  return commitStaged(temp, path, opts.replace);
+  try {
+    const temp = await stageBytes(dirname(path), bytes, opts.signal);
+    return await commitStaged(temp, path, opts.replace);
+  } catch (err) {
+    // Name the file the user asked for, not the temp beside it.
+    throw err instanceof LocalFileError && err.path !== path ? localError(err.cause, path) : err;
+  }
 }
 

@@ -1,6 +1,6 @@
 // What a finished run prints: the written paths (one per line) or the --json document on stdout,
 // the revised prompt and usage on stderr, the GitHub step summary, and the error when images failed.
-import { PartialFailureError } from '../errors.js';
+import { LocalFileError, PartialFailureError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './summary.js';
@@ -18,6 +18,11 @@ export interface ReportedRun {
   partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
   usage?: Record<string, unknown>;
   cost?: { usd: number; rates_checked: string };
+}
+
+/** Where a paid image went when its destination failed (see output/recovery.ts). */
+export function recoveredPath(err: Error): string | undefined {
+  return err instanceof LocalFileError ? err.recovered : undefined;
 }
 
 /** One written file as --json and batch lines show it: path first, then what it is. */
@@ -45,7 +50,10 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
     doc.cost_usd = run.cost.usd;
     doc.cost_rates_checked = run.cost.rates_checked;
   }
-  if (run.failed.length) doc.failed = run.failed.map((f) => ({ index: f.index, error: f.error.message }));
+  if (run.failed.length) {
+    // A paid image that could not be written where asked is named where it was kept instead.
+    doc.failed = run.failed.map((f) => ({ index: f.index, error: f.error.message, ...(recoveredPath(f.error) ? { recovered_path: recoveredPath(f.error) } : {}) }));
+  }
   return doc;
 }
 
@@ -78,7 +86,11 @@ export function reportRun(rt: Runtime, result: ReportedRun | undefined, opts: { 
   // A dry run has printed its own document.
   if (!result) return;
   if (opts.summary) writeSummary(rt, result);
-  if (result.files.length === 0 && result.failed.length) throw result.failed[0]!.error;
+  if (result.files.length === 0 && result.failed.length) {
+    // Nothing written where asked, but paid images kept elsewhere: --json still says where.
+    if (opts.json && result.failed.some((f) => recoveredPath(f.error))) rt.stdout.write(`${JSON.stringify(resultDocument(result), null, 2)}\n`);
+    throw result.failed[0]!.error;
+  }
   printResult(rt.stdout, result, opts, say.info);
   if (result.failed.length) throw new PartialFailureError(result.files.length, result.failed.map((f) => f.error));
 }

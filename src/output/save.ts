@@ -1,19 +1,21 @@
 // From an Images API answer to files on disk: decode base64 or download URLs at once (they
-// expire after 60 minutes), check what the bytes really are, and write each image atomically.
+// expire after 60 minutes), prove what the bytes are and that they are whole (proveImage, the one
+// gate every image passes), and write each image atomically; a paid image that cannot be written
+// where it should goes to the recovery folder (recovery.ts).
 import { request, type Dispatcher } from 'undici';
 import { ApiError, answerError } from '../api/errors.js';
 import { discardBody, dispatcherFor } from '../api/http.js';
 import type { ImageItem } from '../api/images.js';
+import { LIMITS, sizeText } from '../api/limits.js';
+import { LocalFileError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
-import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from '../image/format.js';
+import { isComplete, sniffImage, SNIFF_BYTES, TAIL_BYTES, type ImageEnds, type ImageFormat, type ImageInfo } from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { plannedCount, partialPath, targetPath, type OutputPlan } from './naming.js';
-import { commitStaged, discardStaged, stageStream, writeAtomic } from './files.js';
-import { readHead } from '../image/head.js';
-
-/** The largest image download we accept; real ones are a few MB. */
-export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+import { commitStaged, discardStaged, localError, stageStream, writeAtomic } from './files.js';
+import { readEnds } from '../image/head.js';
+import { recoverImage } from './recovery.js';
 
 export interface SavedFile {
   index: number;
@@ -55,6 +57,8 @@ export interface SaveContext {
   spill?: SpillFiles;
   /** Embeds provenance metadata into an image before it is written (absent with --no-metadata). */
   stamp?: (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }) => Buffer;
+  /** Where a paid image goes when its destination cannot be written (see recovery.ts). */
+  recovery?: readonly string[];
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -73,13 +77,33 @@ export function decodeBase64(b64: string, index: number, requestId?: string): Bu
   return Buffer.from(clean, 'base64');
 }
 
-function checkImage(head: Uint8Array, index: number, requestId: string | undefined, where: string) {
-  const info = sniffImage(head);
+const endsOf = (bytes: Uint8Array): ImageEnds => ({ head: bytes.subarray(0, SNIFF_BYTES), tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)), size: bytes.length });
+
+/**
+ * The one gate every image passes before it becomes a file or goes to stdout (b64, URL, stream
+ * partials and finals): it is an image, as long as its Content-Length said when one was given,
+ * and whole by its format's own end (see isComplete in image/format.ts).
+ */
+export function proveImage(ends: ImageEnds, index: number, requestId: string | undefined, where: string, declared?: number): ImageInfo {
+  const info = sniffImage(ends.head);
   if (!info) {
-    const start = Buffer.from(head.subarray(0, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+    const start = Buffer.from(ends.head.subarray(0, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
     throw answerError('not-an-image', `Image ${index + 1} ${where} is not an image (it starts: ${start || '(nothing)'}).`, requestId);
   }
+  if (declared !== undefined && ends.size !== declared) {
+    throw answerError('cut-short', `Image ${index + 1} ${where} is cut short: ${ends.size} of the ${declared} bytes announced arrived.`, requestId);
+  }
+  if (!isComplete(info.format, ends)) {
+    throw answerError('cut-short', `Image ${index + 1} ${where} is cut short (an incomplete ${info.format}: its end is missing).`, requestId);
+  }
   return info;
+}
+
+/** A failed write of a paid image: the image goes to the recovery folder, and the error says where. */
+async function recovering(err: unknown, bytes: Uint8Array, intended: string, ctx: SaveContext): Promise<unknown> {
+  if (!(err instanceof LocalFileError) || ctx.signal.aborted) return err;
+  const at = await recoverImage(bytes, intended, ctx.recovery ?? []);
+  return at ? err.withRecovery(at) : err;
 }
 
 function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
@@ -99,12 +123,9 @@ function replaces(plan: OutputPlan): boolean {
   return plan.kind === 'files' && !plan.noClobber;
 }
 
-/** Checks and writes one image held in memory (to stdout with -o -); returns what was written. */
-export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
-  const info = checkImage(received, index, ctx.requestId, 'in the answer');
-  if (!looksComplete(received, info.format)) {
-    throw answerError('cut-short', `Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, ctx.requestId);
-  }
+/** Proves and writes one image held in memory (to stdout with -o -); returns what was written. */
+export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string, where = 'in the answer', declared?: number): Promise<SavedFile> {
+  const info = proveImage(endsOf(received), index, ctx.requestId, where, declared);
   const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
   const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
   if (ctx.plan.kind === 'stdout') {
@@ -113,13 +134,17 @@ export async function saveBytes(received: Buffer, index: number, ctx: SaveContex
   }
   const target = targetPath(ctx.plan, index, info.format);
   noteMismatch(ctx, target, info.format);
-  const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
-  return { ...base, path };
+  try {
+    const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
+    return { ...base, path };
+  } catch (err) {
+    throw await recovering(err, bytes, target, ctx);
+  }
 }
 
 /** Writes a streamed partial image next to the final path of image `index`; never to stdout. */
 export async function savePartial(bytes: Buffer, index: number, partialIndex: number, ctx: SaveContext): Promise<SavedPartial> {
-  const info = checkImage(bytes, index, ctx.requestId, `(partial ${partialIndex + 1}) in the stream`);
+  const info = proveImage(endsOf(bytes), index, ctx.requestId, `(partial ${partialIndex + 1}) in the stream`);
   if (ctx.plan.kind === 'stdout') throw new Error('partial images are not written with -o -');
   const target = partialPath(targetPath(ctx.plan, index, info.format), partialIndex);
   // Only the finals were checked before sending, so --no-clobber guards partials here.
@@ -127,39 +152,66 @@ export async function savePartial(bytes: Buffer, index: number, partialIndex: nu
   return { index, partialIndex, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
 }
 
-async function download(url: string, index: number, ctx: SaveContext): Promise<Dispatcher.ResponseData['body']> {
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** An image URL (or a redirect's target) imgcli will fetch: http(s) only, credentials stripped. */
+function downloadUrl(url: string, index: number, ctx: SaveContext, hop: number): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw answerError('bad-url', `Image ${index + 1}'s URL is not a valid URL.`, ctx.requestId);
+    throw answerError('bad-url', `Image ${index + 1}'s ${hop ? 'redirect target' : 'URL'} is not a valid URL.`, ctx.requestId);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw answerError('bad-url', `Image ${index + 1}'s URL uses ${parsed.protocol}, not http(s); imgcli will not fetch it.`, ctx.requestId);
+    throw answerError('bad-url', `Image ${index + 1}'s ${hop ? 'download redirects to' : 'URL uses'} ${parsed.protocol}, not http(s); imgcli will not fetch it.`, ctx.requestId);
   }
+  // A download never carries credentials, whoever put them in the URL.
+  parsed.username = '';
+  parsed.password = '';
+  return parsed;
+}
+
+/**
+ * GETs an image URL, following up to LIMITS.redirects redirects (each hop http(s), without
+ * credentials, its body discarded unread); one timeout covers every hop. Returns the body and
+ * the Content-Length it announced.
+ */
+async function download(url: string, index: number, ctx: SaveContext): Promise<{ body: Dispatcher.ResponseData['body']; declared?: number }> {
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await request(parsed, { method: 'GET', signal, dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs) });
-  } catch (err) {
-    if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
-    throw answerError('download-unreachable', `Could not download image ${index + 1} from ${parsed.host}: ${(err as Error).message}`, undefined, err);
+  let current = downloadUrl(url, index, ctx, 0);
+  for (let hop = 0; ; hop++) {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(current, { method: 'GET', signal, dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs) });
+    } catch (err) {
+      if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
+      throw answerError('download-unreachable', `Could not download image ${index + 1} from ${current.host}: ${(err as Error).message}`, undefined, err);
+    }
+    if (REDIRECTS.has(res.statusCode)) {
+      discardBody(res.body);
+      const location = res.headers.location;
+      if (hop >= LIMITS.redirects) throw answerError('download-failed', `Downloading image ${index + 1} failed: more than ${LIMITS.redirects} redirects.`, ctx.requestId);
+      if (typeof location !== 'string' || !location) throw answerError('download-failed', `Downloading image ${index + 1} failed: a ${res.statusCode} redirect without a Location.`, ctx.requestId);
+      current = downloadUrl(new URL(location, current).toString(), index, ctx, hop + 1);
+      continue;
+    }
+    if (res.statusCode !== 200) {
+      discardBody(res.body);
+      const expired = res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410;
+      throw answerError(
+        expired ? 'url-expired' : 'download-failed',
+        `Downloading image ${index + 1} failed: the URL answered ${res.statusCode}${expired ? '; it has probably expired (image URLs live 60 minutes)' : ''}.`,
+        ctx.requestId,
+      );
+    }
+    const raw = res.headers['content-length'];
+    const length = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
+    if (length !== undefined && length > LIMITS.imageBytes) {
+      discardBody(res.body);
+      throw answerError('too-large', `Image ${index + 1} is ${length} bytes, more than the ${sizeText(LIMITS.imageBytes)} imgcli accepts.`, ctx.requestId);
+    }
+    return { body: res.body, declared: length };
   }
-  if (res.statusCode !== 200) {
-    discardBody(res.body);
-    const expired = res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410;
-    throw answerError(
-      expired ? 'url-expired' : 'download-failed',
-      `Downloading image ${index + 1} failed: the URL answered ${res.statusCode}${expired ? '; it has probably expired (image URLs live 60 minutes)' : ''}.`,
-      ctx.requestId,
-    );
-  }
-  const length = Number(res.headers['content-length']);
-  if (length > MAX_DOWNLOAD_BYTES) {
-    discardBody(res.body);
-    throw answerError('too-large', `Image ${index + 1} is ${length} bytes, more than the ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB imgcli accepts.`, ctx.requestId);
-  }
-  return res.body;
 }
 
 /** Passes chunks through, failing once more than `max` bytes went by. */
@@ -167,37 +219,65 @@ async function* capped(source: AsyncIterable<Uint8Array>, max: number, index: nu
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
-    if (total > max) throw answerError('too-large', `Image ${index + 1}'s download passed ${max / 1024 / 1024} MB; stopped.`, requestId);
+    if (total > max) throw answerError('too-large', `Image ${index + 1}'s download passed ${sizeText(max)}; stopped.`, requestId);
     yield chunk;
   }
 }
 
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+const FROM_URL = 'downloaded from its URL';
+
 async function saveUrl(url: string, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
-  const body = await download(url, index, ctx);
-  const source = capped(body, MAX_DOWNLOAD_BYTES, index, ctx.requestId);
-  if (ctx.plan.kind === 'stdout') {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of source) chunks.push(chunk);
-    return saveBytes(Buffer.concat(chunks), index, ctx, revisedPrompt);
-  }
+  const { body, declared } = await download(url, index, ctx);
+  const source = capped(body, LIMITS.imageBytes, index, ctx.requestId);
+  if (ctx.plan.kind === 'stdout') return saveBytes(await collect(source), index, ctx, revisedPrompt, FROM_URL, declared);
   // Stream to a temp file first: the final name needs the format, known only from the bytes.
-  const staged = await stageStream(dirname(targetPath(ctx.plan, index, 'png')), source, ctx.signal).catch((err: unknown) => {
+  let staged: string;
+  try {
+    staged = await stageStream(dirname(targetPath(ctx.plan, index, 'png')), source, ctx.signal);
+  } catch (err) {
     if (err instanceof ApiError) throw err;
     if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
+    if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);
     throw answerError('download-cut', `The download of image ${index + 1} broke off: ${(err as Error).message}`, undefined, err);
-  });
+  }
   try {
-    const info = checkImage(await readHead(staged, SNIFF_BYTES), index, ctx.requestId, 'downloaded from its URL');
+    const info = proveImage(await readEnds(staged), index, ctx.requestId, FROM_URL, declared);
     const target = targetPath(ctx.plan, index, info.format);
     noteMismatch(ctx, target, info.format);
     // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
-    if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }));
+    if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })).catch((err: unknown) => {
+      throw localError(err, target);
+    });
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, replaces(ctx.plan));
     return { index, path, bytes: size, width: info.width, height: info.height, format: info.format };
   } catch (err) {
     await discardStaged(staged);
+    if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);
     throw err;
+  }
+}
+
+/**
+ * The destination failed while a URL image was being saved: fetch it once more (a GET is free
+ * and the URL lives an hour) into memory, and put it in the recovery folder.
+ */
+async function recoverDownload(url: string, index: number, ctx: SaveContext, err: LocalFileError, revisedPrompt?: string): Promise<unknown> {
+  if (ctx.plan.kind === 'stdout' || ctx.signal.aborted) return err;
+  try {
+    const { body, declared } = await download(url, index, ctx);
+    const received = await collect(capped(body, LIMITS.imageBytes, index, ctx.requestId));
+    const info = proveImage(endsOf(received), index, ctx.requestId, FROM_URL, declared);
+    const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
+    return recovering(err, bytes, targetPath(ctx.plan, index, info.format), ctx);
+  } catch {
+    return err;
   }
 }
 

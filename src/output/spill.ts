@@ -1,36 +1,76 @@
 // Temp files that hold decoded images while a large JSON answer is still arriving (see
-// api/b64-extract.ts), so memory holds one chunk instead of every image at once.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+// api/b64-extract.ts), so memory holds one chunk instead of every image at once. They sit next
+// to the outputs; when that folder fails (disk full, vanished, read-only) mid-answer, the bytes
+// move to the next folder given (the OS temp folder, the recovery folders): a paid image is
+// never lost to a full disk while it arrives.
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Sink } from '../api/b64-extract.js';
 import { PLACEHOLDER } from '../api/b64-extract.js';
 import { answerError } from '../api/errors.js';
-import { claimTemp, discardStaged } from './files.js';
+import { claimTemp, discardStaged, localError } from './files.js';
 import { targetPath, type OutputPlan } from './naming.js';
 
+interface SpillFile {
+  path: string;
+  fd?: number;
+  /** Which of the folders holds it. */
+  dir: number;
+}
+
 export class SpillFiles implements Sink {
-  private files = new Map<number, { path: string; fd?: number }>();
+  private files = new Map<number, SpillFile>();
   /** Slots whose base64 was not valid, with why. */
   readonly broken = new Map<number, string>();
 
-  constructor(private readonly dir: string) {}
+  /** `dirs`: where to spill, in order of preference; a failing one hands over to the next. */
+  constructor(private readonly dirs: readonly string[]) {}
 
   /** Spill next to the outputs, so the disk that must hold them is the one that is used. */
-  static for(plan: OutputPlan, fallbackDir: string): SpillFiles {
-    return new SpillFiles(plan.kind === 'stdout' ? fallbackDir : dirname(targetPath(plan, 0, 'png')));
+  static for(plan: OutputPlan, fallbackDirs: readonly string[]): SpillFiles {
+    return new SpillFiles(plan.kind === 'stdout' ? fallbackDirs : [dirname(targetPath(plan, 0, 'png')), ...fallbackDirs]);
   }
 
   open(slot: number): void {
     const old = this.files.get(slot);
     if (old?.fd !== undefined) closeSync(old.fd);
-    const path = old?.path ?? claimTemp(this.dir);
-    // Writes are small and sequential; sync calls keep the JSON scanner simple.
-    this.files.set(slot, { path, fd: openSync(path, 'w', 0o600) });
+    if (old) void discardStaged(old.path);
+    this.files.set(slot, this.create(0, Buffer.alloc(0)));
+  }
+
+  /** A new spill file in the first usable folder from `from` on, holding `bytes`. */
+  private create(from: number, bytes: Buffer): SpillFile {
+    let last: unknown;
+    for (let dir = from; dir < this.dirs.length; dir++) {
+      const path = claimTemp(this.dirs[dir]!);
+      let fd: number | undefined;
+      try {
+        if (dir > 0) mkdirSync(this.dirs[dir]!, { recursive: true, mode: 0o700 });
+        // Writes are small and sequential; sync calls keep the JSON scanner simple.
+        fd = openSync(path, 'w', 0o600);
+        if (bytes.length) writeSync(fd, bytes);
+        return { path, fd, dir };
+      } catch (err) {
+        last = err;
+        if (fd !== undefined) closeSync(fd);
+        void discardStaged(path);
+      }
+    }
+    throw localError(last, this.dirs[0] ?? '.', `the answer's images in ${this.dirs.join(' or ')}`);
   }
 
   write(slot: number, bytes: Buffer): void {
     const file = this.files.get(slot);
-    if (file?.fd !== undefined) writeSync(file.fd, bytes);
+    if (file?.fd === undefined) return;
+    try {
+      writeSync(file.fd, bytes);
+    } catch {
+      // This folder failed mid-image: carry what it holds, and the rest, to the next one.
+      closeSync(file.fd);
+      const sofar = readFileSync(file.path);
+      void discardStaged(file.path);
+      this.files.set(slot, this.create(file.dir + 1, Buffer.concat([sofar, bytes])));
+    }
   }
 
   close(slot: number): void {

@@ -2,13 +2,14 @@
 // sharp's header parse; never the extension), judged against the model's file rules, and, with
 // --fit, turned into a square PNG the model takes. Only the head of a file is read here; the
 // pixels are decoded only for --fit.
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
-import { formatFromExtension, sniffImage } from '../image/format.js';
-import { readHead } from '../image/head.js';
+import { formatFromExtension, isComplete, looksComplete, sniffImage, type ImageFormat } from '../image/format.js';
+import { readEnds } from '../image/head.js';
+import { regularFile } from '../image/input-file.js';
 import type { FileRule, ResolvedModel } from '../models/table.js';
 
 export type ImageFit = 'contain' | 'cover';
@@ -33,11 +34,31 @@ export function unreadable(path: string, role: string, err: unknown): UsageError
   return new UsageError(`cannot read ${role} ${path}: ${describeFsError(err)}`, 'Check the path.');
 }
 
-async function readHeadOf(path: string, role: string): Promise<{ head: Buffer; size: number }> {
+/** Refuses an image in a format imgcli can check that is not whole (a truncated download, a cut copy). */
+function refuseIncomplete(path: string, role: string, format: ImageFormat): never {
+  throw new UsageError(`${role} ${path} is cut short: an incomplete ${FORMAT_NAMES[format]} (its end is missing); nothing was sent`, 'The file was probably not copied or downloaded whole: get it again.');
+}
+
+/** A whole input file in memory (masks, mask drawings), after the same checks as inspectImage. */
+export async function readInputFile(path: string, role: string): Promise<Buffer> {
+  await regularFile(path, role);
+  let bytes: Buffer;
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-    return { head: await readHead(path), size: st.size };
+    bytes = await readFile(path);
+  } catch (err) {
+    throw unreadable(path, role, err);
+  }
+  const sniffed = sniffImage(bytes);
+  if (sniffed && !looksComplete(bytes, sniffed.format)) refuseIncomplete(path, role, sniffed.format);
+  return bytes;
+}
+
+async function readHeadOf(path: string, role: string): Promise<{ head: Buffer; size: number; complete?: boolean }> {
+  await regularFile(path, role);
+  try {
+    const ends = await readEnds(path);
+    const sniffed = sniffImage(ends.head);
+    return { head: ends.head, size: ends.size, complete: sniffed ? isComplete(sniffed.format, ends) : undefined };
   } catch (err) {
     throw unreadable(path, role, err);
   }
@@ -47,9 +68,10 @@ const printable = (b: Buffer) => b.subarray(0, 16).toString('latin1').replace(/[
 
 /** Reads what a file is; a missing, empty, damaged or non-image file is a usage error naming it. */
 export async function inspectImage(path: string, role = 'image'): Promise<InputImage> {
-  const { head, size } = await readHeadOf(path, role);
+  const { head, size, complete } = await readHeadOf(path, role);
   if (size === 0) throw new UsageError(`${role} ${path} is empty (0 bytes)`, 'Give a PNG, JPEG or WebP image file.');
   const sniffed = sniffImage(head);
+  if (sniffed && complete === false) refuseIncomplete(path, role, sniffed.format);
   // sharp parses the header from disk (no decode): it confirms the file and reports alpha.
   const meta = await sharp(path).metadata().catch(() => undefined);
   if (!meta?.width || !meta.height) {

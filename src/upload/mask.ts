@@ -1,17 +1,15 @@
 // The mask an edit sends: --mask <png> checked by the same rules as `imgcli mask --check`, or
 // --mask-from <drawing> built in memory by the same code as `imgcli mask`, sized to the first
 // image. Either way the bytes are read once and sent from memory (a mask is under 4 MB).
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { buildMask, checkMask, MaskError, MAX_MASK_BYTES, type MaskProblemCode } from '../mask/build.js';
-import { megabytes, unreadable, type ImageFit, type InputImage } from './inputs.js';
+import { megabytes, readInputFile, unreadable, type ImageFit, type InputImage } from './inputs.js';
 
 const pct = (n: number) => `${Math.round(n * 100) / 100}%`;
 
-const readInput = (file: string, flag: string) => readFile(file).catch((err: unknown) => {
-  throw unreadable(file, flag, err);
-});
+const readInput = (file: string, flag: string) => readInputFile(file, flag);
 
 function hintFor(code: MaskProblemCode, file: string, image: string): string {
   switch (code) {
