@@ -275,7 +275,10 @@ async function recoverDownload(url: string, index: number, ctx: SaveContext, err
     const received = await collect(capped(body, LIMITS.imageBytes, index, ctx.requestId));
     const info = proveImage(endsOf(received), index, ctx.requestId, FROM_URL, declared);
     const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
-    return recovering(err, bytes, targetPath(ctx.plan, index, info.format), ctx);
+    // The temp file failed before the format (and so the name) was known: name the file now.
+    const target = targetPath(ctx.plan, index, info.format);
+    const named = err.path === target ? err : localError(err.cause, target);
+    return recovering(named, bytes, target, ctx);
   } catch {
     return err;
   }
