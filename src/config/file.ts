@@ -45,6 +45,7 @@ export function defaultConfigDir(env: { XDG_CONFIG_HOME?: string; APPDATA?: stri
 export function configExposure(path: string, platform = process.platform): string[] {
   if (platform === 'win32') return [];
   const warnings: string[] = [];
+  if (!existsSync(path)) return warnings;
   const dir = dirname(path);
   for (const [what, target, fix] of [['config folder', dir, '700'], ['config file', path, '600']] as const) {
     let mode: number;

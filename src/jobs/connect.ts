@@ -74,7 +74,9 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
 /** 127.0.0.0/8, ::1 and localhost: a plain http:// key sent there never leaves the machine. */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host) || /^::ffff:127\./.test(host);
+  // An IPv4-mapped IPv6 address (::ffff:7f00:1, as URL writes ::ffff:127.0.0.1) is loopback too.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host) || /^::ffff:127\./.test(host) || (mapped !== null && parseInt(mapped[1]!, 16) >> 8 === 127);
 }
 
 /** Warnings for a key that may be seen: sent in the clear (plain http:// off this machine), or kept in a config file others can read. */
