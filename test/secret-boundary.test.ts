@@ -86,7 +86,8 @@ describe('the redactor', () => {
     ['{"api-key": "0123456789abcdef"}', '{"api-key": "...cdef"}'],
     ['https://alice:pw@host.example/v1 and http://token@proxy:3128', 'https://***@host.example/v1 and http://***@proxy:3128'],
     ['a stray sk-abcdefghijklmnopqrstuvwx key', 'a stray sk-...uvwx key'],
-    // Ordinary text is left alone.
+    // Ordinary text, and a curl command that names the variable, are left alone.
+    ['curl -H "api-key: $OPENAI_API_KEY" -H "Authorization: Bearer $OPENAI_API_KEY"', 'curl -H "api-key: $OPENAI_API_KEY" -H "Authorization: Bearer $OPENAI_API_KEY"'],
     ['sent as an api-key header; Bearer auth (i.e. Authorization: Bearer YOUR_KEY)', 'sent as an api-key header; Bearer auth (i.e. Authorization: Bearer YOUR_KEY)'],
   ])('%s', (input, output) => {
     expect(redactor.redact(input)).toBe(output);

@@ -36,8 +36,8 @@ const KEY_FIELD = /\b((?:x-)?api[-_]?key|api[-_]?token|access[-_]?token|password
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>]+)@/gi;
 const OPENAI_KEY = /\bsk-[A-Za-z0-9_-]{16,}/g;
 
-/** redactKey(), except for a value already redacted (`sk-...abcd`, `...abcd`, `***`). */
-const hide = (value: string) => (/^(?:sk-)?\.\.\.|^\*\*\*/.test(value) ? value : redactKey(value));
+/** redactKey(), except for a value already redacted (`sk-...abcd`, `...abcd`, `***`) or a shell variable (`$OPENAI_API_KEY`). */
+const hide = (value: string) => (/^(?:sk-)?\.\.\.|^\*\*\*|^\$/.test(value) ? value : redactKey(value));
 
 /**
  * The one redactor every line to stdout and stderr passes through (terminal/boundary.ts): the

@@ -98,7 +98,12 @@ export class SpillFiles implements Sink {
       if (why) {
         throw answerError('bad-base64', `Image ${index + 1} in the answer is not valid base64 (${why}); the body may have been cut or altered on the way.`, requestId);
       }
-      return readFileSync(file.path);
+      try {
+        return readFileSync(file.path);
+      } catch (err) {
+        // Its folder went away under it (with the image, which nothing can bring back).
+        throw localError(err, file.path, `image ${index + 1}: its temp file ${file.path} could not be read back`);
+      }
     } finally {
       await discardStaged(file.path);
       this.files.delete(slot);
