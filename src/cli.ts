@@ -11,6 +11,7 @@ import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
+import { replayCommand } from './commands/replay.js';
 import { showCommand } from './commands/show.js';
 import { varyCommand } from './commands/vary.js';
 import { CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
@@ -66,7 +67,7 @@ Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls 
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, showCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);
