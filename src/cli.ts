@@ -6,6 +6,7 @@ import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from '
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
 import { batchCommand } from './commands/batch.js';
+import { galleryCommand } from './commands/gallery.js';
 import { genCommand } from './commands/gen.js';
 import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
@@ -67,7 +68,7 @@ Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls 
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, galleryCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);
