@@ -3,7 +3,7 @@
 // checks the cards, a card's text, filtering, sorting, keyboard moves, lazy thumbnails, the links,
 // light and dark contrast, no console errors and no request beyond the page itself. Screenshots
 // land in the test's temp folder. Without Chromium this fails, saying what to install.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
@@ -49,6 +49,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // The temp folder goes when the file's tests end; IMGCLI_TEST_SCREENSHOTS=<dir> keeps copies.
+  const keep = process.env.IMGCLI_TEST_SCREENSHOTS;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    for (const shot of ['gallery-light.png', 'gallery-dark.png']) if (existsSync(join(dir, shot))) copyFileSync(join(dir, shot), join(keep, shot));
+  }
 });
 
 /** A fresh page on the gallery, recording console errors, uncaught errors and every request. */

@@ -4,7 +4,7 @@
 // given on the command line win. Input files are found by their recorded paths (relative to the
 // image) or given again, and must still hold the recorded bytes unless --force.
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { sniffImage } from '../image/format.js';
@@ -104,7 +104,8 @@ interface Slot {
 function inputSlots(req: ReplayRequest, p: Provenance): Slot[] {
   const base = dirname(req.image);
   const recorded = p.inputs ?? [];
-  const where = (r: ProvenanceInput) => (r.path === undefined ? undefined : join(base, r.path));
+  // Absolute when the input sat on another drive than the image (Windows).
+  const where = (r: ProvenanceInput) => (r.path === undefined ? undefined : isAbsolute(r.path) ? r.path : join(base, r.path));
   const label = (path: string | undefined, r?: ProvenanceInput) => (path ?? `the ${r?.role ?? 'input'} file`) + (r?.path !== undefined && path !== where(r) ? ` (recorded as ${r.path})` : '');
   const images = recorded.filter((r) => r.role === 'image');
   const slots: Slot[] = req.images.length
