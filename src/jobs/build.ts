@@ -50,7 +50,7 @@ export interface JobRequest {
   flags: JobFlags;
   /** The prompt (words, or -p) is the text itself: never stdin or @file (a replayed prompt). */
   literal?: boolean;
-  /** What generated file names start with, instead of the prompt (vary: the image's name). */
+  /** What generated file names start with, instead of the prompt (or, for vary, the image's name). */
   stem?: string;
 }
 
