@@ -6,11 +6,14 @@ import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from '
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
 import { batchCommand } from './commands/batch.js';
+import { galleryCommand } from './commands/gallery.js';
 import { genCommand } from './commands/gen.js';
 import { infoCommand } from './commands/info.js';
 import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
+import { replayCommand } from './commands/replay.js';
+import { showCommand } from './commands/show.js';
 import { varyCommand } from './commands/vary.js';
 import { BrokenPipeError, CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
 import { Redactor } from './api/redact.js';
@@ -67,7 +70,7 @@ Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls 
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, galleryCommand, configCommand, modelsCommand, mockServerCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);

@@ -80,8 +80,9 @@ async function runExamples(lines: string[], label: string): Promise<void> {
   const jobs = /```json\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
   const pg = await makePlayground({ azureOrigin: mock.url.replace(/\/v1$/, ''), jobs });
   const env = { ...baseEnv(pg.dir), PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`, OPENAI_BASE_URL: mock.url, EDITOR: 'true' };
-  // A lighthouse with provenance, for `imgcli info`.
+  // A lighthouse with provenance, for `imgcli info`, and an edit of photo.png, for `imgcli replay`.
   await execa('imgcli', ['gen', 'a lighthouse at dusk', '-o', 'lighthouse.png'], { cwd: pg.dir, env, extendEnv: false });
+  await execa('imgcli', ['edit', 'photo.png', '-p', 'add a red scarf', '-o', 'scarf.png'], { cwd: pg.dir, env, extendEnv: false });
   for (const example of lines) {
     const line = adapt(example);
     if (ran.has(line.replace(/\s+#.*$/, ''))) continue;
@@ -123,7 +124,7 @@ describe('examples', () => {
 
   it('--help: every command\'s examples run as printed', async () => {
     const pages = await helpExamples();
-    expect(pages.map((p) => p.path.join(' '))).toEqual(expect.arrayContaining(['', 'gen', 'edit', 'vary', 'batch', 'config', 'config set', 'models', 'mock-server']));
+    expect(pages.map((p) => p.path.join(' '))).toEqual(expect.arrayContaining(['', 'gen', 'edit', 'vary', 'replay', 'batch', 'gallery', 'show', 'config', 'config set', 'models', 'mock-server']));
     for (const page of pages) await runExamples(page.lines, `imgcli ${page.path.join(' ')} --help`.replace('  ', ' '));
   }, 300_000);
 });

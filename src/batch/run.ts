@@ -14,7 +14,7 @@ import { executeJob, upToDateResult, type ImagesJob, type ImagesResult } from '.
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
 import { fileEntry, recoveredPath } from '../output/report.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from '../output/summary.js';
+import { appendStepSummary, errorAnnotation, galleryMarkdown, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import type { Runtime } from '../runtime.js';
 import { createMessenger, type Messenger } from '../terminal/messenger.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
@@ -31,6 +31,8 @@ export interface BatchOptions {
   say: Messenger;
   color: boolean;
   showProgress: boolean;
+  /** --gallery: a page of every image made, written after the run (even when some jobs failed). */
+  gallery?: { path: string; title: string };
 }
 
 interface Prepared {
@@ -182,6 +184,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   const clearBar = () => opts.showProgress && rt.stderr.write('\r\x1b[K');
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];
+  const made: Array<{ line: number; paths: string[] }> = [];
   let spent = 0;
   let reserved = 0;
   let upToDate = 0;
@@ -225,6 +228,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         else if (failure) tally.failed++;
         else tally.done++;
         if (outcome.kind === 'ok' && outcome.value.upToDate) upToDate++;
+        if (outcome.kind === 'ok') made.push({ line: p.raw.line, paths: outcome.value.files.map((f) => f.path) });
         clearBar();
         rt.stdout.write(`${JSON.stringify(line)}\n`);
         if (failure && rt.env.GITHUB_ACTIONS === 'true') rt.stderr.write(errorAnnotation(`line ${p.raw.line}: ${failure.message}`));
@@ -237,11 +241,37 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
     clearBar();
     await close();
   }
-  appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))));
+  const gallery = opts.gallery && (await writeBatchGallery(rt, opts.gallery, made, opts.say));
+  const galleryLine = gallery && !(gallery instanceof Error) ? galleryMarkdown(opts.gallery!.path, gallery.images, rt.env) : '';
+  appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) + galleryLine);
   const ok = tally.done;
   const fresh = upToDate ? ` (${upToDate} already up to date)` : '';
   opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((performance.now() - started) / 1000).toFixed(1)} s; about $${spent.toFixed(4)} spent`);
-  if (tally.failed || tally.skipped) throw new BatchFailedError(ok, tally.total, errors);
+  if (tally.failed || tally.skipped) {
+    if (gallery instanceof Error) opts.say.warn(gallery.message);
+    throw new BatchFailedError(ok, tally.total, errors);
+  }
+  if (gallery instanceof Error) throw gallery;
+}
+
+/** --gallery: the images made, in job order; an Error (reported after the run's own outcome) when it cannot be written. */
+async function writeBatchGallery(rt: Runtime, target: { path: string; title: string }, made: Array<{ line: number; paths: string[] }>, say: Messenger): Promise<{ images: number } | Error | undefined> {
+  if (rt.signal.aborted) return undefined;
+  const paths = made.sort((a, b) => a.line - b.line).flatMap((m) => m.paths);
+  const { buildGallery, describeGallery, writeGallery, DEFAULT_THUMB_SIZE } = await import('../gallery/build.js');
+  try {
+    const { VERSION } = await import('../version.js');
+    const page = await buildGallery(
+      paths.map((path) => ({ path, explicit: false })),
+      { out: target.path, title: target.title, thumbSize: DEFAULT_THUMB_SIZE, now: rt.now(), tool: `imgcli ${VERSION}`, signal: rt.signal },
+    );
+    const bytes = await writeGallery(page, target.path, rt.signal);
+    say.info(`gallery: ${target.path}: ${describeGallery(page, bytes)}`);
+    return { images: page.items.length };
+  } catch (err) {
+    if (rt.signal.aborted || !(err instanceof Error)) throw err;
+    return err;
+  }
 }
 
 function summaryRows(p: Prepared, line: Record<string, unknown>): SummaryRow[] {

@@ -12,6 +12,7 @@ Examples:
   $ imgcli batch jobs.jsonl -m gpt-image-2 -q low --concurrency 8 > results.jsonl
   $ imgcli batch jobs.jsonl --max-cost 2.50 --fail-fast
   $ printf '"a red fox"\\n"a blue whale"\\n' | imgcli batch - -o out/ --mock
+  $ imgcli batch jobs.jsonl -o out/ --gallery           # then out/gallery.html: every image made, to review
 
 Each line of the file is one job: a JSON string (a prompt for gen), or an object with
 "command" (gen, edit or vary; default gen) and any option of that command, e.g.
@@ -30,10 +31,15 @@ failure only makes what is missing.
 stdout: one JSON line per finished job (line, command, status, files, request_id, usage,
 cost_usd, error). stderr: a progress bar on a terminal, notices prefixed with the job's line.
 Exit 0 when every job succeeds, 7 when some failed or were not started, and the failure's own
-code when all failed. With GITHUB_STEP_SUMMARY set, a markdown table of the outputs is added.`;
+code when all failed. With GITHUB_STEP_SUMMARY set, a markdown table of the outputs is added.
+
+--gallery writes one HTML page of every image the run made or found up to date, with prompts,
+models and costs (see imgcli gallery --help), even when some jobs failed; in GitHub Actions the
+step summary names it and links to the run's artifacts, where actions/upload-artifact puts it.`;
 
 interface BatchFlags extends GlobalFlags {
   concurrency: number;
+  gallery?: string | true;
   failFast?: boolean;
   maxCost?: number;
   [key: string]: unknown;
@@ -66,10 +72,11 @@ export function batchCommand(rt: Runtime): Command {
     .addOption(fitOption())
     .option('-o, --out <dir>', 'output folder for jobs without "out"')
     .option('--no-metadata', 'write every file bare (jobs are then never skipped as up to date)')
+    .option('--gallery [file]', 'afterwards, write an HTML gallery of the images made (default <-o folder>/gallery.html, else gallery.html)')
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, _opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<BatchFlags>();
-      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor }, { isCI }, { readStdin }] = await Promise.all([
+      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor }, { isCI }, { readStdin }, { join }, { checkGalleryTarget, DEFAULT_GALLERY }] = await Promise.all([
         import('node:fs/promises'),
         import('../errors.js'),
         import('../batch/parse.js'),
@@ -78,6 +85,8 @@ export function batchCommand(rt: Runtime): Command {
         import('../terminal/messenger.js'),
         import('../runtime.js'),
         import('../terminal/input.js'),
+        import('node:path'),
+        import('../gallery/build.js'),
       ]);
       if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
       let text: string;
@@ -88,6 +97,9 @@ export function batchCommand(rt: Runtime): Command {
         throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);
       }
       const parsed = parseJobs(text);
+      // The gallery's place is checked before anything is sent, as an output file is.
+      const gallery = flags.gallery === undefined ? undefined : { path: flags.gallery === true ? join(typeof flags.out === 'string' ? flags.out : '.', DEFAULT_GALLERY) : flags.gallery, title: `imgcli batch: ${source === '-' ? 'stdin' : source}` };
+      if (gallery) await checkGalleryTarget(gallery.path, flags.gallery !== true);
       const settings = await resolveSettings(flags, rt);
       const color = useColor(flags.color, rt);
       const say = await createMessenger(rt.stderr, { ...settings, color });
@@ -104,6 +116,7 @@ export function batchCommand(rt: Runtime): Command {
         say,
         color,
         showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
+        gallery,
       });
     });
   return cmd;

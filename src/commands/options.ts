@@ -53,10 +53,14 @@ export const modelOption = () => new Option('-m, --model <name>', `model to use 
 export const fitOption = () =>
   new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']);
 
-/** Adds -m, every request field and every job option to an image command. */
-export function addImageOptions(cmd: Command, command: ImageCommand): Command {
+/**
+ * Adds -m, every request field and every job option to an image command. A command that may
+ * become any of several (replay) lists them: each field's help is that of the first that takes it.
+ */
+export function addImageOptions(cmd: Command, command: ImageCommand | readonly ImageCommand[]): Command {
+  const commands = typeof command === 'string' ? [command] : command;
   cmd.addOption(modelOption());
-  for (const field of IMAGE_FIELDS) cmd.addOption(fieldOption(field, command));
+  for (const field of IMAGE_FIELDS) cmd.addOption(fieldOption(field, commands.find((c) => offeredBy(field, c)) ?? commands[0]!));
   for (const make of Object.values(JOB_OPTIONS)) cmd.addOption(make());
   return cmd;
 }

@@ -48,6 +48,10 @@ export interface JobRequest {
   words?: string[];
   images?: string[];
   flags: JobFlags;
+  /** The prompt (words, or -p) is the text itself: never stdin or @file (a replayed prompt). */
+  literal?: boolean;
+  /** What generated file names start with, instead of the prompt (or, for vary, the image's name). */
+  stem?: string;
 }
 
 export interface JobContext {
@@ -109,12 +113,13 @@ function bodyFields(flags: JobFlags, format: string | undefined): { fields: Reco
 /** The prompt each command sends: gen's words, edit's -p, vary's built-in prompt with -p as a hint. */
 async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolean): Promise<{ prompt?: string; hint?: string }> {
   const opts = { stdin: ctx.stdin !== false };
-  if (req.command === 'gen') return { prompt: await readPrompt(req.words ?? [], ctx.rt, 'the prompt', opts) };
+  const read = async (words: string[], what: string) => (req.literal ? words.join(' ') : readPrompt(words, ctx.rt, what, opts));
+  if (req.command === 'gen') return { prompt: await read(req.words ?? [], 'the prompt') };
   if (req.command === 'edit') {
     if (req.flags.prompt === undefined) throw new UsageError('edit needs a prompt: -p "what to change"', 'Give it with -p "...", -p - to read stdin, or -p @file.');
-    return { prompt: await readPrompt([req.flags.prompt], ctx.rt, 'the prompt', opts) };
+    return { prompt: await read([req.flags.prompt], 'the prompt') };
   }
-  const hint = req.flags.prompt === undefined ? undefined : await readPrompt([req.flags.prompt], ctx.rt, 'the hint', opts);
+  const hint = req.flags.prompt === undefined ? undefined : await read([req.flags.prompt], 'the hint');
   if (viaVariations) return { hint };
   return { hint, prompt: hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT };
 }
@@ -151,7 +156,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const sent = (json ?? form)!;
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
   const outIsDir = opts.out !== undefined && (await isDirectory(opts.out));
-  const stem = req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!;
+  const stem = req.stem ?? (req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!);
   const plan = await planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
   const stream = sent.stream === true || sent.stream === 'true' ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false } : undefined;
   const common = {
@@ -164,7 +169,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     metadata: flags.metadata !== false,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
   };
-  if (json) return { ...common, json, record: { prompt, params: json } };
+  if (json) return { ...common, json, record: { command: req.command, prompt, params: json } };
   const upload = await import('../upload/form.js');
   if (req.command === 'edit') {
     const { checkCount } = await import('../upload/inputs.js');
@@ -176,6 +181,6 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     ...(flags.mask ? [{ role: 'mask', path: flags.mask }] : []),
     ...(flags.maskFrom ? [{ role: 'mask-from', path: flags.maskFrom }] : []),
   ];
-  const record = { prompt: req.command === 'vary' ? hint : prompt, params: { ...form, fit: flags.fit }, inputs };
+  const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: { ...form, fit: flags.fit }, inputs };
   return { ...common, form: upload.formBuilder(form!, parts), record };
 }

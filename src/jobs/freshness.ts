@@ -5,15 +5,30 @@ import { sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
-import { readProvenance, requestFingerprint } from '../provenance/index.js';
+import { fileDigest, readProvenance, requestFingerprint } from '../provenance/index.js';
 import type { RequestRecord } from '../provenance/stamp.js';
 
 /** Fields that change how an answer travels, not the image: they do not make a file stale. */
 const TRANSPORT_ONLY = new Set<string>(IMAGE_FIELDS.filter((f) => 'transportOnly' in f).map((f) => f.api));
 
-export function fingerprintOf(endpoint: string, model: string, record: RequestRecord): Promise<string> {
+export interface InputDigest {
+  role: string;
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/** The sha256 and size of each input file, in the order sent (streamed: inputs can be large). */
+export async function digestInputs(record: RequestRecord): Promise<InputDigest[]> {
+  const digests: InputDigest[] = [];
+  for (const input of record.inputs ?? []) digests.push({ ...input, ...(await fileDigest(input)) });
+  return digests;
+}
+
+/** The request's fingerprint; `digests` (from digestInputs) saves hashing the inputs again. */
+export function fingerprintOf(endpoint: string, model: string, record: RequestRecord, digests?: InputDigest[]): Promise<string> {
   const params = Object.fromEntries(Object.entries(record.params).filter(([k]) => !TRANSPORT_ONLY.has(k)));
-  return requestFingerprint({ endpoint, model, params, files: record.inputs?.map((i) => ({ role: i.role, path: i.path })) });
+  return requestFingerprint({ endpoint, model, params, files: digests ?? record.inputs?.map((i) => ({ role: i.role, path: i.path })) });
 }
 
 export type Freshness = { fresh: true; files: SavedFile[] } | { fresh: false; reason: string };

@@ -24,7 +24,8 @@ import type { Previewer } from '../terminal/previewer.js';
 import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
 import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
-import { checkFreshness, fingerprintOf } from './freshness.js';
+import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
+import { dirname } from 'node:path';
 
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
@@ -47,6 +48,8 @@ export interface ImagesJob {
   freshness?: 'if-changed' | 'check';
   /** Computed once from `record`. */
   fingerprint?: string;
+  /** The input files' digests, made once for the fingerprint and the provenance record. */
+  digests?: InputDigest[];
 }
 
 export interface ImagesResult {
@@ -101,10 +104,14 @@ export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<Im
   return undefined;
 }
 
-async function fingerprintFor(job: ImagesJob): Promise<string> {
-  job.fingerprint ??= await fingerprintOf(job.endpoint, job.model.name, job.record!);
+export async function fingerprintFor(job: ImagesJob): Promise<string> {
+  job.digests ??= await digestInputs(job.record!);
+  job.fingerprint ??= await fingerprintOf(job.endpoint, job.model.name, job.record!, job.digests);
   return job.fingerprint;
 }
+
+/** The folder a plan writes to; input paths in the provenance are relative to it. */
+const outDirOf = (plan: OutputPlan) => (plan.kind === 'generated' ? plan.dir : plan.kind === 'files' ? dirname(plan.paths[0]!) : '.');
 
 /** Sends one job on an open connection and saves what comes back. */
 export async function executeJob(rt: Runtime, settings: Settings, shared: Connection, job: ImagesJob, say: Messenger): Promise<ImagesResult> {
@@ -125,7 +132,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   const request = { endpoint: job.endpoint, json: job.json, form: job.form, path };
   const meta: StampContext['meta'] = {};
   const stamp = job.record && job.metadata !== false
-    ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), meta, warn: say.warn, now: rt.now })
+    ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), digests: job.digests, outDir: outDirOf(job.plan), meta, warn: say.warn, now: rt.now })
     : undefined;
   const recovery = recoveryDirs(settings.configPath);
   const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp, recovery };

@@ -26,6 +26,17 @@ export function summaryMarkdown(title: string, rows: SummaryRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The line under a batch's table that points at its gallery. The batch step cannot know the
+ * artifact's own address (it is uploaded by a later step), so it links to the run's artifacts.
+ */
+export function galleryMarkdown(path: string, images: number, env: Record<string, string | undefined>): string {
+  const line = `**Gallery:** \`${path.replace(/`/g, "'")}\`, ${images} image${images === 1 ? '' : 's'}.`;
+  const { GITHUB_SERVER_URL: server = 'https://github.com', GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+  const where = repo && run ? ` Uploaded with actions/upload-artifact, it is listed with [this run's artifacts](${server}/${repo}/actions/runs/${run}#artifacts).` : '';
+  return `${line}${where}\n\n`;
+}
+
 /** A GitHub Actions workflow command; newlines and % are escaped as the runner requires. */
 export function errorAnnotation(message: string, title = 'imgcli'): string {
   const escape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

@@ -17,8 +17,8 @@ export interface FingerprintInput {
   endpoint: string;
   model: string;
   params: Record<string, unknown>;
-  /** Input images and masks: bytes in memory, or a path streamed from disk. */
-  files?: Array<{ role: string; bytes?: Buffer; path?: string }>;
+  /** Input images and masks: bytes in memory, a path streamed from disk, or a digest already made (fileDigest). */
+  files?: Array<{ role: string; bytes?: Buffer; path?: string; sha256?: string; size?: number }>;
 }
 
 /**
@@ -47,7 +47,9 @@ function serialize(value: unknown): string | undefined {
   return `{${members.join(',')}}`;
 }
 
-async function digest(file: { role: string; bytes?: Buffer; path?: string }): Promise<{ sha256: string; size: number }> {
+/** The sha256 (hex) and size of a file's bytes, in memory or streamed from its path. */
+export async function fileDigest(file: { role: string; bytes?: Buffer; path?: string; sha256?: string; size?: number }): Promise<{ sha256: string; size: number }> {
+  if (file.sha256 !== undefined && file.size !== undefined) return { sha256: file.sha256, size: file.size };
   const hash = createHash('sha256');
   if (file.bytes) return { sha256: hash.update(file.bytes).digest('hex'), size: file.bytes.length };
   if (file.path === undefined) throw new TypeError(`requestFingerprint: the ${file.role} file has neither bytes nor a path`);
@@ -63,7 +65,7 @@ async function digest(file: { role: string; bytes?: Buffer; path?: string }): Pr
 /** "sha256:<hex>" of a request; see the top of this file for what goes in. */
 export async function requestFingerprint(input: FingerprintInput): Promise<string> {
   const files: Array<{ role: string; sha256: string; size: number }> = [];
-  for (const file of input.files ?? []) files.push({ role: file.role, ...(await digest(file)) });
+  for (const file of input.files ?? []) files.push({ role: file.role, ...(await fileDigest(file)) });
   const doc = { v: 1, endpoint: input.endpoint, model: input.model, params: input.params, files };
   return `sha256:${createHash('sha256').update(canonicalJson(doc)).digest('hex')}`;
 }

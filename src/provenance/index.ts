@@ -6,8 +6,8 @@ import { embedPng, isPng, readPng } from './png.js';
 import type { Provenance } from './record.js';
 import { embedWebp, isWebp, readWebp } from './webp.js';
 
-export { canonicalJson, requestFingerprint, type FingerprintInput } from './fingerprint.js';
-export { isoTime, ProvenanceError, type Provenance } from './record.js';
+export { canonicalJson, fileDigest, requestFingerprint, type FingerprintInput } from './fingerprint.js';
+export { isoTime, ProvenanceError, type Provenance, type ProvenanceInput } from './record.js';
 export { NAMESPACE as XMP_NAMESPACE } from './xmp.js';
 
 export type ProvenanceFormat = 'png' | 'jpeg' | 'webp';

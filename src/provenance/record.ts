@@ -2,7 +2,19 @@
 // in a file must pass before anyone trusts it. Pure: no I/O, no knowledge of image formats.
 import { z } from 'zod';
 
+/** An input file of an edit or a variation: where it was, and what its bytes were. */
+export interface ProvenanceInput {
+  /** image, mask or mask-from, as in the fingerprint. */
+  role: string;
+  /** Relative to the folder of the image that carries the record, with / separators. */
+  path?: string;
+  sha256: string;
+  size: number;
+}
+
 export interface Provenance {
+  /** The imgcli command that made it (gen, edit, vary); files from before it was recorded lack it. */
+  command?: string;
   prompt?: string;
   revised_prompt?: string;
   model: string;
@@ -16,12 +28,17 @@ export interface Provenance {
   usage?: Record<string, unknown>;
   /** requestFingerprint() of the request, for up-to-date checks. */
   fingerprint?: string;
+  /** The input files in the order sent (edits and variations), so `imgcli replay` can find and check them. */
+  inputs?: ProvenanceInput[];
   /** "imgcli <version>". */
   tool: string;
 }
 
 // Lenient like the API parsing: keys a later imgcli adds are kept, not a reason to reject.
+const InputSchema = z.looseObject({ role: z.string(), path: z.string().optional(), sha256: z.string(), size: z.number() });
+
 const ProvenanceSchema = z.looseObject({
+  command: z.string().optional(),
   prompt: z.string().optional(),
   revised_prompt: z.string().optional(),
   model: z.string(),
@@ -31,6 +48,7 @@ const ProvenanceSchema = z.looseObject({
   created: z.number(),
   usage: z.record(z.string(), z.unknown()).optional(),
   fingerprint: z.string().optional(),
+  inputs: z.array(InputSchema).optional(),
   tool: z.string(),
 });
 

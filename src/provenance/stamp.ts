@@ -1,11 +1,14 @@
 // The provenance record written into every image imgcli saves: the request it was made from
 // (prompt, model, parameters, input fingerprint), the answer's request id, time and usage.
+import { relative, resolve, sep } from 'node:path';
 import type { ImageFormat } from '../image/format.js';
 import { VERSION } from '../version.js';
 import { embedProvenance, ProvenanceError, type Provenance } from './index.js';
 
 /** What a request is made of, for its fingerprint and its provenance record. */
 export interface RequestRecord {
+  /** The command that built it (gen, edit, vary): `imgcli replay` builds the same one again. */
+  command?: string;
   prompt?: string;
   /** The fields sent, prompt and model included. */
   params: Record<string, unknown>;
@@ -18,6 +21,10 @@ export interface StampContext {
   model: string;
   record: RequestRecord;
   fingerprint: string;
+  /** The inputs' digests, in the order of record.inputs (made once, for the fingerprint too). */
+  digests?: Array<{ role: string; path: string; sha256: string; size: number }>;
+  /** The folder the images go to: input paths are recorded relative to it. */
+  outDir?: string;
   /** Filled in once the answer is known. */
   meta: { created?: number; usage?: Record<string, unknown> };
   warn: (line: string) => void;
@@ -28,10 +35,13 @@ export interface StampContext {
 /** Returns a function that embeds the provenance record into each image before it is written. */
 export function stamper(ctx: StampContext) {
   const { prompt, model: _model, ...parameters } = ctx.record.params;
+  // Relative to the image, so the record still finds its inputs when the folders move together.
+  const inputs = ctx.digests?.map((d) => ({ role: d.role, path: relative(resolve(ctx.outDir ?? '.'), resolve(d.path)).split(sep).join('/'), sha256: d.sha256, size: d.size }));
   let warned = false;
   return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
     if (format === 'gif') return bytes;
     const record: Provenance = {
+      command: ctx.record.command,
       prompt: ctx.record.prompt ?? (typeof prompt === 'string' ? prompt : undefined),
       revised_prompt: extra.revised_prompt,
       model: ctx.model,
@@ -41,6 +51,7 @@ export function stamper(ctx: StampContext) {
       created: ctx.meta.created ?? Math.floor(ctx.now().getTime() / 1000),
       usage: ctx.meta.usage,
       fingerprint: ctx.fingerprint,
+      inputs: inputs?.length ? inputs : undefined,
       tool: `imgcli ${VERSION}`,
     };
     try {

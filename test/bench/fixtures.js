@@ -1,7 +1,8 @@
 // Big inputs the cases need, made once with sharp and kept in the OS temp folder between runs
 // (a version in the folder name lets a change of recipe make fresh ones).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -57,4 +58,22 @@ export async function maskDrawing() {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="white"/><g fill="black">${shapes.join('')}</g></svg>`;
     await sharp(Buffer.from(svg)).removeAlpha().greyscale().threshold(128).toColourspace('b-w').png().toFile(part);
   });
+}
+
+/**
+ * `count` images imgcli made, provenance and all, for the gallery case: 1024x1024 PNGs from the
+ * offline server (a prompt each, so every picture differs), written once by `imgcli batch`.
+ */
+export async function galleryImages(ctx, url, count = 1000) {
+  const dir = join(CACHE, `gallery-v1-${count}`);
+  await once(dir, async (part) => {
+    mkdirSync(part, { recursive: true });
+    const jobs = Array.from({ length: count }, (_, i) => JSON.stringify({ prompt: `bench gallery picture ${i + 1}`, out: join(part, `img-${String(i + 1).padStart(4, '0')}.png`) }));
+    const jobsFile = join(part, '..', `jobs-${process.pid}.jsonl`);
+    writeFileSync(jobsFile, `${jobs.join('\n')}\n`);
+    const r = spawnSync(ctx.imgcli[0], [...ctx.imgcli.slice(1), 'batch', jobsFile, '-q', 'low', '-s', '1024x1024', '--concurrency', '8'], { env: ctx.env(url), stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    rmSync(jobsFile, { force: true });
+    if (r.status !== 0) throw new Error(`making the gallery fixtures failed: ${r.stderr.slice(-500)}`);
+  });
+  return { dir, bytes: readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0) };
 }
