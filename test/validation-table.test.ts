@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { validateRequest } from '../src/models/schema.js';
+import { IMAGE_FIELDS, longFlag } from '../src/models/fields.js';
 import { MODELS, endpointRules, endpointsOf, resolveModel, type Endpoint, type EndpointRules } from '../src/models/table.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { runInProcess } from './helpers/in-process.js';
@@ -19,6 +20,18 @@ type Case = [string, Fields, string | RegExp];
 
 const oneOf = (values: readonly string[]) => `use one of ${values.join(', ')}`;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const LIST_FIELDS = IMAGE_FIELDS.filter((f) => f.kind === 'list');
+const ENDPOINTS: Endpoint[] = ['generations', 'edits', 'variations'];
+
+/** A value some model of the table takes for a list field (the first one found). */
+function someValue(f: (typeof LIST_FIELDS)[number]): string {
+  for (const m of MODELS) for (const e of ENDPOINTS) {
+    const values = endpointRules(resolveModel(m.id), e)?.[f.rule] as readonly string[] | undefined;
+    if (values?.length) return values[0]!;
+  }
+  throw new Error(`no model takes ${f.api}`);
+}
 
 function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[] {
   const notTaken = (flag: string) => new RegExp(`^${escape(flag)} is not accepted by ${escape(model)} for ${endpoint}\\b`);
@@ -32,13 +45,8 @@ function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[
     ['count above max', { n: r.n.max + 1 }, `--count ${r.n.max + 1} is not valid for ${model}; ${counts}`],
     ['count 0', { n: 0 }, `--count 0 is not valid for ${model}; ${counts}`],
     ['count not whole', { n: 1.5 }, `--count 1.5 is not valid for ${model}; ${counts}`],
-    list('--quality', 'quality', r.qualities, 'ultra', 'high'),
-    list('--style', 'style', r.styles, 'pastel', 'vivid'),
-    list('--background', 'background', r.backgrounds, 'clear', 'opaque'),
-    list('--format', 'output_format', r.formats, 'bmp', 'jpeg'),
-    list('--moderation', 'moderation', r.moderation, 'strict', 'low'),
-    list('--response-format', 'response_format', r.responseFormats, 'png', 'url'),
-    list('--input-fidelity', 'input_fidelity', r.inputFidelity, 'max', 'low'),
+    // Every list field of the field table: a value no model takes, or one that some model takes where this one takes none.
+    ...LIST_FIELDS.map((f) => list(longFlag(f), f.api, r[f.rule] as readonly string[] | undefined, 'zzz', someValue(f))),
   ];
   if (r.sizes.length) {
     cases.push(['bad size', { size: '999x999' }, r.customSize ? badSize('999x999', 'both edges must be multiples of 16') : badSize('999x999')]);
@@ -85,13 +93,7 @@ function acceptedFor(r: EndpointRules): Fields[] {
     { n: r.n.min },
     { n: r.n.max },
     ...each('size', r.sizes),
-    ...each('quality', r.qualities),
-    ...each('style', r.styles),
-    ...each('background', r.backgrounds).map((b) => (b.background === 'transparent' ? { ...b, output_format: 'png' } : b)),
-    ...each('output_format', r.formats),
-    ...each('moderation', r.moderation),
-    ...each('response_format', r.responseFormats),
-    ...each('input_fidelity', r.inputFidelity),
+    ...LIST_FIELDS.flatMap((f) => each(f.api, r[f.rule] as readonly string[] | undefined)).map((b) => (b.background === 'transparent' ? { ...b, output_format: 'png' } : b)),
   ];
   if (r.customSize) bodies.push({ size: '2048x1152' }, { size: `${r.customSize.maxEdge}x1280` });
   if (r.compression) bodies.push({ output_compression: 0, output_format: 'jpeg' }, { output_compression: 100, output_format: 'webp' });
