@@ -50,6 +50,7 @@ export const IMAGE_FIELDS = [
   { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', purpose: 'jpeg/webp compression level, 0-100' },
   { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
   { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
+  { name: 'complexity', flags: '--complexity <level>', api: 'complexity', kind: 'list', rule: 'complexities', purpose: 'how much detail and how many elements the picture holds', note: 'default high' },
   { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
   { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn', transportOnly: true },
   { name: 'partialImages', flags: '--partial-images <n>', api: 'partial_images', kind: 'int', rule: 'stream', purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`, transportOnly: true },

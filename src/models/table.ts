@@ -44,6 +44,7 @@ export interface EndpointRules {
   moderation?: readonly string[];
   responseFormats?: readonly string[];
   inputFidelity?: readonly string[];
+  complexities?: readonly string[];
   stream?: { maxPartialImages: number };
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
@@ -121,10 +122,12 @@ const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
 const URL_OR_B64 = ['url', 'b64_json'] as const;
 
 const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] };
+// gpt-image-2.6's own parameters come from third-party guides written from OpenAI's docs, not
+// from the published spec (reference section 3): data to correct here when the spec says otherwise.
+const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'] };
 
 export const FAMILIES: Record<Family, FamilyInfo> = {
-  // 2.6 takes the 2.5 rules until its own parameters (complexity, gif, svg) are in the table.
-  'gpt-image-2.6': gptFamily(GPT_2_5_RULES),
+  'gpt-image-2.6': gptFamily(GPT_2_6_RULES),
   'gpt-image-2.5': gptFamily(GPT_2_5_RULES),
   'gpt-image-2': gptFamily({ customSize: CUSTOM_SIZE }),
   'gpt-image-1': gptFamily({}),
