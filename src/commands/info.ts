@@ -14,7 +14,8 @@ Examples:
 
 imgcli embeds the prompt, revised prompt, model, parameters, request id, time, token usage and
 a request fingerprint in every image it writes: PNG text chunks (iTXt, imgcli:*), XMP in JPEG
-and WebP. Other images are listed as having no imgcli metadata. An unreadable path or a file
+and WebP, an application extension and a comment in GIF, a <metadata> element in SVG. Other
+images are listed as having no imgcli metadata. An unreadable path or a file
 that is not an image is an error (exit 2), and then nothing is printed on stdout.`;
 
 export interface InfoEntry {
@@ -22,6 +23,8 @@ export interface InfoEntry {
   format: string;
   width: number | null;
   height: number | null;
+  /** GIF only: how many frames it animates. */
+  frames?: number;
   provenance: Provenance | null;
 }
 
@@ -29,12 +32,12 @@ export function infoCommand(rt: Runtime): Command {
   return new Command('info')
     .summary('show the prompt, model and parameters saved in images imgcli wrote')
     .description('Show the provenance imgcli embedded in images: prompt, model, parameters, request id, time, usage.')
-    .argument('<image...>', 'images to read (PNG, JPEG, WebP; GIF and others are listed as having no metadata)')
+    .argument('<image...>', 'images to read (PNG, JPEG, WebP, GIF, SVG; other files are refused)')
     .option('--json', 'print a JSON array, one entry per image, instead of text')
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {
       const { json } = self.opts<{ json?: boolean }>();
-      const [{ readProvenance, isoTime }, { sniffImage }, { readHead }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js'), import('../image/head.js')]);
+      const [{ readProvenance, isoTime }, { framesOf, sniffImage }, { readHead }] = await Promise.all([import('../provenance/index.js'), import('../image/format.js'), import('../image/head.js')]);
       const entries: InfoEntry[] = [];
       const problems: string[] = [];
       // Read every file before printing anything: a bad path fails the run with stdout empty.
@@ -45,15 +48,16 @@ export function infoCommand(rt: Runtime): Command {
             problems.push(`${path} (not an image)`);
             continue;
           }
-          const provenance = info.format === 'gif' ? undefined : readProvenance(await readFile(path));
-          entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, provenance: provenance ?? null });
+          const bytes = await readFile(path);
+          const provenance = readProvenance(bytes);
+          entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, ...framesOf(bytes, info.format), provenance: provenance ?? null });
         } catch (err) {
           problems.push(`${path} (${describeFsError(err)})`);
         }
       }
       if (problems.length > 0) {
         const what = problems.length === 1 ? problems[0]!.replace(/ \((.*)\)$/, ': $1') : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
-        throw new UsageError(`cannot read ${what}`, 'Check the paths: imgcli info reads PNG, JPEG, WebP and GIF files.');
+        throw new UsageError(`cannot read ${what}`, 'Check the paths: imgcli info reads PNG, JPEG, WebP, GIF and SVG files.');
       }
       if (json) rt.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
       // A blank line around each multi-line block; images without metadata stay a plain list.
@@ -61,7 +65,7 @@ export function infoCommand(rt: Runtime): Command {
     });
 }
 
-const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}`;
+const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}${e.frames !== undefined ? `, ${e.frames} frame${e.frames === 1 ? '' : 's'}` : ''}`;
 
 /** One block per image: a heading, then label-value lines; continuation lines line up. */
 function describe(e: InfoEntry, isoTime: (created: number) => string): string {

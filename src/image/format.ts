@@ -1,7 +1,9 @@
 // What an image really is, read from its first bytes: format, width, height. Pure and cheap,
-// so writing a result never has to load sharp.
+// so writing a result never has to load sharp. SVG is an image here too (gpt-image-2.6 writes it).
+import { gifFrameCount, walkGif } from './gif.js';
+import { svgComplete, svgRoot, svgSize } from './svg.js';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';
 
 export interface ImageInfo {
   format: ImageFormat;
@@ -9,12 +11,13 @@ export interface ImageInfo {
   height?: number;
 }
 
-export const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' };
+export const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', svg: 'svg' };
 export const CONTENT_TYPES: Record<ImageFormat, string> = {
   png: 'image/png',
   jpeg: 'image/jpeg',
   webp: 'image/webp',
   gif: 'image/gif',
+  svg: 'image/svg+xml',
 };
 
 /** How many leading bytes sniffImage wants to see (JPEG dimensions can sit after large EXIF blocks). */
@@ -36,7 +39,18 @@ export function sniffImage(bytes: Uint8Array): ImageInfo | undefined {
   if (bytes.length >= 10 && ascii(bytes, 0, 4) === 'GIF8') {
     return { format: 'gif', width: view.getUint16(6, true), height: view.getUint16(8, true) };
   }
+  if (looksLikeMarkup(bytes)) {
+    const root = svgRoot(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    if (root) return { format: 'svg', ...svgSize(root) };
+  }
   return undefined;
+}
+
+/** Text that starts with `<` (after a byte order mark and whitespace): worth reading as SVG. */
+function looksLikeMarkup(bytes: Uint8Array): boolean {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i] === 0x3c;
 }
 
 function jpegSize(bytes: Uint8Array, view: DataView): { width?: number; height?: number } {
@@ -81,6 +95,7 @@ export function formatFromExtension(ext: string): ImageFormat | undefined {
   if (e === 'jpg' || e === 'jpeg') return 'jpeg';
   if (e === 'webp') return 'webp';
   if (e === 'gif') return 'gif';
+  if (e === 'svg') return 'svg';
   return undefined;
 }
 
@@ -100,5 +115,12 @@ export function looksComplete(bytes: Uint8Array, format: ImageFormat): boolean {
     const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
     return n >= declared + 8;
   }
-  return n > 0 && bytes[n - 1] === 0x3b;
+  if (format === 'svg') return svgComplete(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  return walkGif(bytes)?.trailer !== undefined;
+}
+
+/** `{ frames }` for a whole GIF (how many frames it animates), nothing for other formats. */
+export function framesOf(bytes: Uint8Array, format: ImageFormat): { frames?: number } {
+  const frames = format === 'gif' ? gifFrameCount(bytes) : undefined;
+  return frames === undefined ? {} : { frames };
 }

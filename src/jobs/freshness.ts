@@ -1,7 +1,7 @@
 // Make-friendly reruns: a request's fingerprint is stored in every file imgcli writes, so a rerun
 // with unchanged inputs can see that its outputs are up to date and send nothing.
 import { readFile } from 'node:fs/promises';
-import { sniffImage } from '../image/format.js';
+import { framesOf, sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
@@ -34,7 +34,7 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
     if (stored !== fingerprint) return { fresh: false, reason: `${path} was made from a different request (prompt, flags or input files changed)` };
     const info = sniffImage(bytes);
     if (!info) return { fresh: false, reason: `${path} is not an image` };
-    files.push({ index, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format });
+    files.push({ index, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) });
   }
   return { fresh: true, files };
 }

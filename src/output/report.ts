@@ -10,7 +10,7 @@ export interface ReportedRun {
   endpoint: string;
   created: number;
   requestId?: string;
-  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; revised_prompt?: string }>;
+  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; frames?: number; revised_prompt?: string }>;
   failed: Array<{ index: number; error: Error }>;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;

@@ -5,7 +5,7 @@ import { ApiError, answerError } from '../api/errors.js';
 import { discardBody, dispatcherFor } from '../api/http.js';
 import type { ImageItem } from '../api/images.js';
 import type { SpillFiles } from './spill.js';
-import { looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from '../image/format.js';
+import { formatFromExtension, framesOf, looksComplete, sniffImage, SNIFF_BYTES, type ImageFormat } from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { plannedCount, partialPath, targetPath, type OutputPlan } from './naming.js';
@@ -22,6 +22,8 @@ export interface SavedFile {
   width?: number;
   height?: number;
   format: ImageFormat;
+  /** GIF only: how many frames the animation has. */
+  frames?: number;
   revised_prompt?: string;
 }
 
@@ -84,9 +86,8 @@ function checkImage(head: Uint8Array, index: number, requestId: string | undefin
 
 function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
   if (ctx.plan.kind !== 'files') return;
-  const ext = path.split('.').pop()?.toLowerCase();
-  const expected = ext === 'jpg' ? 'jpeg' : ext;
-  if (expected && ['png', 'jpeg', 'webp'].includes(expected) && expected !== format) {
+  const expected = formatFromExtension(path.split('.').pop() ?? '');
+  if (expected && expected !== format) {
     ctx.warn(`${path}: the server sent ${format}, not ${expected}; the bytes were written as they came.`);
   }
 }
@@ -106,7 +107,7 @@ export async function saveBytes(received: Buffer, index: number, ctx: SaveContex
     throw answerError('cut-short', `Image ${index + 1} in the answer is cut short (an incomplete ${info.format}).`, ctx.requestId);
   }
   const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
-  const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
+  const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) };
   if (ctx.plan.kind === 'stdout') {
     await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
     return { ...base, path: '-' };
@@ -192,9 +193,10 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     noteMismatch(ctx, target, info.format);
     // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
     if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }));
+    const frames = info.format === 'gif' ? framesOf(await readFile(staged), 'gif') : {};
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, replaces(ctx.plan));
-    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format };
+    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format, ...frames };
   } catch (err) {
     await discardStaged(staged);
     throw err;

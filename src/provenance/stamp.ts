@@ -30,7 +30,6 @@ export function stamper(ctx: StampContext) {
   const { prompt, model: _model, ...parameters } = ctx.record.params;
   let warned = false;
   return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
-    if (format === 'gif') return bytes;
     const record: Provenance = {
       prompt: ctx.record.prompt ?? (typeof prompt === 'string' ? prompt : undefined),
       revised_prompt: extra.revised_prompt,
