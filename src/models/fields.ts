@@ -35,6 +35,15 @@ export interface ImageField {
   readonly note?: string;
   /** It changes how the answer travels, not the image: a file made without it is not stale. */
   readonly transportOnly?: true;
+  /** A whole number's bounds when they are the same for every model (else its rule gives them). */
+  readonly range?: IntRange;
+}
+
+/** The values a whole-number field takes: min to max, in steps when set. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+  readonly step?: number;
 }
 
 /** How many partial images --stream asks for when --partial-images is not given. */
@@ -47,7 +56,7 @@ export const IMAGE_FIELDS = [
   { name: 'style', flags: '--style <style>', api: 'style', kind: 'list', rule: 'styles', purpose: 'style' },
   { name: 'background', flags: '--background <bg>', api: 'background', kind: 'list', rule: 'backgrounds', purpose: 'background', note: 'transparent needs png or webp' },
   { name: 'format', flags: '-f, --format <fmt>', api: 'output_format', kind: 'list', rule: 'formats', config: 'format', purpose: 'output format', note: 'default: from -o, else png' },
-  { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', purpose: 'jpeg/webp compression level, 0-100' },
+  { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', range: { min: 0, max: 100 }, purpose: 'jpeg/webp compression level, 0-100' },
   { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
   { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
   { name: 'complexity', flags: '--complexity <level>', api: 'complexity', kind: 'list', rule: 'complexities', purpose: 'how much detail and how many elements the picture holds', note: 'default high' },
@@ -107,6 +116,21 @@ export function readField(field: ImageField, value: unknown): string | number | 
   return text;
 }
 
+const isRange = (rule: unknown): rule is IntRange => typeof rule === 'object' && rule !== null && 'min' in rule && 'max' in rule;
+
+/**
+ * The bounds of a whole-number field for a model's rules; undefined when the model does not take
+ * it. `perModel` is true when the rule itself holds them (they differ between models).
+ */
+export function intRange(field: ImageField, rules: EndpointRules): (IntRange & { perModel: boolean }) | undefined {
+  const rule = field.rule ? rules[field.rule] : true;
+  if (rule === undefined) return undefined;
+  if (isRange(rule)) return { ...rule, perModel: true };
+  // --partial-images: the stream rule says how many partial images a model sends at most.
+  if (field.rule === 'stream') return { min: 0, max: rules.stream!.maxPartialImages, perModel: false };
+  return field.range && { ...field.range, perModel: false };
+}
+
 /** The endpoint a command sends to for a family; undefined when the family cannot do it. */
 export function endpointFor(command: ImageCommand, family: Family): Endpoint | undefined {
   if (command === 'gen') return FAMILIES[family].endpoints.generations ? 'generations' : undefined;
@@ -144,7 +168,10 @@ function valueList(field: ImageField, rules: EndpointRules): string[] | undefine
   const rule = field.rule ? rules[field.rule] : undefined;
   if (rule === undefined) return undefined;
   if (field.kind === 'count') return [rules.n.min === rules.n.max ? `${rules.n.min}` : `${rules.n.min}-${rules.n.max}`];
-  if (field.kind === 'int' && field.rule === 'stream') return [`0-${rules.stream!.maxPartialImages}`];
+  if (field.kind === 'int') {
+    const range = intRange(field, rules);
+    return range?.perModel ? [`${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}`] : field.rule === 'stream' ? [`0-${range!.max}`] : [];
+  }
   if (Array.isArray(rule)) return [...(rule as readonly string[])];
   return [];
 }

@@ -3,7 +3,7 @@
 // byte is sent, and every message names the flag, the bad value and what is allowed.
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { IMAGE_FIELDS, flagForApi as flag, type ImageField } from './fields.js';
+import { IMAGE_FIELDS, flagForApi as flag, intRange, type ImageField } from './fields.js';
 import {
   FAMILIES,
   MODELS,
@@ -95,6 +95,15 @@ function promptSchema(rules: EndpointRules, model: string) {
   });
 }
 
+/** A whole number within the field's range for the model (fields.ts intRange), in its steps. */
+function intSchema(f: ImageField, rules: EndpointRules, model: string) {
+  const { min, max, step, perModel } = intRange(f, rules)!;
+  const steps = step ? ` in steps of ${step}` : '';
+  // Bounds that differ between models name the model, as --count does.
+  const error = (iss: { input: unknown }) => (perModel ? `${flag(f.api)} ${String(iss.input)} is not valid for ${model}; use ${min} to ${max}${steps}` : `${flag(f.api)} takes ${min} to ${max}`);
+  return z.number().refine((v) => Number.isInteger(v) && v >= min && v <= max && (!step || (v - min) % step === 0), { error });
+}
+
 /** The schema of one field for a model whose rules take it. */
 function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedModel): z.ZodType {
   const name = model.name;
@@ -107,10 +116,8 @@ function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedMode
       return z.boolean();
     case 'text':
       return z.string();
-    case 'int': {
-      const max = f.rule === 'stream' ? rules.stream!.maxPartialImages : 100;
-      return z.number().int().min(0).max(max, { error: `${flag(f.api)} takes 0 to ${max}` });
-    }
+    case 'int':
+      return intSchema(f, rules, name);
     case 'list':
       return oneOf(f.api, rules[f.rule!] as readonly string[], name, noteFor(model, f.rule!));
   }
