@@ -155,7 +155,7 @@ describe.concurrent('the wiring: the built binary refuses before sending', () =>
 
   it.each([
     [['gen', 'a fox', '-m', 'gpt-image-1.5', '-s', '999x999'], 'error: --size 999x999 is not valid for gpt-image-1.5; use one of auto, 1024x1024, 1536x1024, 1024x1536\n'],
-    [['gen', 'a fox', '-m', 'dall-e-3', '-n', '2', '-q', 'low'], 'error: --count 2 is not valid for dall-e-3; it takes 1 only\n--quality low is not valid for dall-e-3; use one of standard, hd\n'],
+    [['gen', 'a fox', '-m', 'dall-e-3', '-n', '2', '-q', 'low'], 'error: --count 2 is not valid for dall-e-3; it takes 1 only\n--quality low is not valid for dall-e-3; use one of standard, hd (GPT image models take low)\n'],
     [['gen', '@prompt.txt', '-m', 'dall-e-2'], 'error: the prompt is 1001 characters; dall-e-2 takes at most 1000\n'],
     [['edit', 'square.png', '-p', 'a scarf', '-m', 'gpt-image-2', '--compression', '50'], 'error: --compression works only with --format jpeg or webp; png is lossless\n'],
     [['vary', 'square.png', '-m', 'dall-e-2', '-s', '1536x1024'], 'error: --size 1536x1024 is not valid for dall-e-2; use one of 256x256, 512x512, 1024x1024\n'],

@@ -5,7 +5,7 @@
 import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, type FieldValues, type ImageCommand } from '../models/fields.js';
+import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, modelsTaking, takersText, type FieldValues, type ImageCommand } from '../models/fields.js';
 import { experimentalSize, modelAdvice } from '../models/advice.js';
 import { validateRequest } from '../models/schema.js';
 import { DEFAULT_MODEL, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
@@ -79,10 +79,19 @@ function chooseEndpoint(command: ImageCommand, model: ResolvedModel) {
  * The output_format to request, reconciling --format with the -o extension: an explicit -o
  * extension sets the format when --format is absent; a disagreement is a usage error.
  */
-export function chooseFormat(flag: string | undefined, out: string | undefined, model: ResolvedModel, rules: EndpointRules): string | undefined {
+export function chooseFormat(flag: string | undefined, out: string | undefined, model: ResolvedModel, rules: EndpointRules, command: ImageCommand): string | undefined {
   const outFormat = formatFromOut(out);
   if (flag && outFormat && flag !== outFormat) {
     throw new UsageError(`--format ${flag} conflicts with -o ${out}`, `Drop --format, or name the file .${flag === 'jpeg' ? 'jpg' : flag}.`);
+  }
+  if (!flag && outFormat && rules.formats && !rules.formats.includes(outFormat)) {
+    const format = IMAGE_FIELDS.find((f) => f.name === 'format')!;
+    const makers = modelsTaking(format, outFormat, command);
+    const takers = takersText(format, outFormat, command);
+    throw new UsageError(
+      `-o ${out} asks for ${outFormat}, which ${model.name} does not make (it makes ${rules.formats.join(', ')}${takers ? `; ${takers}` : ''})`,
+      `Name the file .png, .jpg or .webp${makers.length ? `, or use -m ${makers[0]}` : ''}.`,
+    );
   }
   if (rules.formats || model.family === 'other') return flag ?? (rules.formats ? outFormat : undefined);
   // Models without output_format (dall-e) always send PNG.
@@ -143,7 +152,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
-  const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules));
+  const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
   const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields }, derived);
   adviseOnModel(ctx, model, endpoint, body.size);
   const json = endpoint === 'generations' ? applyParams(body, flags.param) : undefined;

@@ -164,6 +164,21 @@ function label(ids: string[], all: ReturnType<typeof commandRules>): string {
   return list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1)}` : (list[0] ?? '');
 }
 
+/** The models of the table whose rules for a command take `value` for a list field, in table order. */
+export function modelsTaking(field: ImageField, value: string, command: ImageCommand): string[] {
+  return commandRules(command)
+    .filter((m) => ((field.rule ? m.rules[field.rule] : undefined) as readonly string[] | undefined)?.includes?.(value))
+    .map((m) => m.id);
+}
+
+/** "gpt-image-2.6 takes gif", "GPT image models take low"; empty when no model of the command takes it. */
+export function takersText(field: ImageField, value: string, command: ImageCommand): string {
+  const ids = modelsTaking(field, value, command);
+  if (!ids.length) return '';
+  const who = label(ids, commandRules(command));
+  return `${who} ${/ and |models$/.test(who) ? 'take' : 'takes'} ${value}`;
+}
+
 function valueList(field: ImageField, rules: EndpointRules): string[] | undefined {
   const rule = field.rule ? rules[field.rule] : undefined;
   if (rule === undefined) return undefined;

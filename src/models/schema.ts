@@ -3,7 +3,7 @@
 // byte is sent, and every message names the flag, the bad value and what is allowed.
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { IMAGE_FIELDS, flagForApi as flag, intRange, type ImageField } from './fields.js';
+import { IMAGE_FIELDS, flagForApi as flag, intRange, takersText, type ImageCommand, type ImageField } from './fields.js';
 import {
   FAMILIES,
   MODELS,
@@ -24,10 +24,26 @@ function noteFor(model: ResolvedModel, rulesKey: keyof EndpointRules): string {
   return note ? ` (${note})` : '';
 }
 
-function oneOf(field: string, values: readonly string[], model: string, note = '') {
+function oneOf(field: string, values: readonly string[], model: string, note: (value: string) => string = () => '') {
   return z.string().refine((v) => values.includes(v), {
-    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}${note}`,
+    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}${note(String(iss.input))}`,
   });
+}
+
+const COMMAND: Record<Endpoint, ImageCommand> = { generations: 'gen', edits: 'edit', variations: 'vary' };
+
+/**
+ * Where a refused value would be taken, as " (...)": the model's own note, the endpoint of this
+ * model that takes it ("svg is for generations only"), or the models that take it.
+ */
+function whereTaken(f: ImageField, model: ResolvedModel, endpoint: Endpoint) {
+  return (value: string): string => {
+    const note = model.info?.notes?.[f.rule!];
+    const others = (['generations', 'edits'] as const).filter((e) => e !== endpoint && (endpointRules(model, e)?.[f.rule!] as readonly string[] | undefined)?.includes(value));
+    const where = others.length ? `${value} is for ${others.join(' and ')} only` : takersText(f, value, COMMAND[endpoint]);
+    const parts = [note, where].filter(Boolean);
+    return parts.length ? ` (${parts.join('; ')})` : '';
+  };
 }
 
 /**
@@ -105,7 +121,7 @@ function intSchema(f: ImageField, rules: EndpointRules, model: string) {
 }
 
 /** The schema of one field for a model whose rules take it. */
-function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedModel): z.ZodType {
+function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedModel, endpoint: Endpoint): z.ZodType {
   const name = model.name;
   switch (f.kind) {
     case 'count':
@@ -119,7 +135,7 @@ function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedMode
     case 'int':
       return intSchema(f, rules, name);
     case 'list':
-      return oneOf(f.api, rules[f.rule!] as readonly string[], name, noteFor(model, f.rule!));
+      return oneOf(f.api, rules[f.rule!] as readonly string[], name, whereTaken(f, model, endpoint));
   }
 }
 
@@ -130,7 +146,7 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
   const open = model.family === 'other';
   const takes = (f: ImageField) => !f.rule || (rules[f.rule] !== undefined && !(f.kind === 'size' && rules.sizes.length === 0));
   const fields = Object.fromEntries(
-    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint)]),
+    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model, endpoint).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint)]),
   );
   const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint);
   const shape = { model: z.string().min(1), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
