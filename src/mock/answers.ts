@@ -2,7 +2,7 @@
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
-import { parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
+import { MOCK_GIF, parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
 
 export interface StoredFile {
   bytes: Buffer;
@@ -74,8 +74,14 @@ function synthesizeCached(opts: SynthOptions): Promise<SynthImage> {
   return image;
 }
 
+/** The size of the images to make: the one asked for, else 1024x1024 (an animation's frames: smaller). */
+export function sizeFor(size: string | undefined, format: SynthFormat | undefined): { width: number; height: number } {
+  if (format === 'gif' && !/^\d+x\d+$/.test(size ?? '')) return { width: MOCK_GIF.autoSide, height: MOCK_GIF.autoSide };
+  return parseSize(size);
+}
+
 export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload): Promise<SynthImage[]> {
-  const { width, height } = parseSize(input.size);
+  const { width, height } = sizeFor(input.size, input.format);
   return Promise.all(
     Array.from({ length: input.n }, (_, index) =>
       synthesizeCached({

@@ -2,7 +2,7 @@
 import { imagesAnswer } from './answers.js';
 import type { RouteAnswer, RouteContext, RecordedRequest } from './route.js';
 import { errorAnswer } from './route.js';
-import type { SynthFormat } from './synth.js';
+import { SYNTH_FORMATS, type SynthFormat } from './synth.js';
 import { judgeModel, moderate, validateParams } from './validate.js';
 
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
@@ -19,7 +19,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
   }
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  const format = ['png', 'jpeg', 'webp'].includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
+  const format = SYNTH_FORMATS.includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
   const json = await imagesAnswer(
     {
       model: judged.model,

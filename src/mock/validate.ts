@@ -115,6 +115,10 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
     if (problem) return invalid('size', 'invalid_value', rules.customSize ? sizeSentence(String(body.size), problem) : `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}.`);
   }
   const format = body.output_format ?? 'png';
+  const maxCount = rules.formatRules?.[String(format)]?.maxCount;
+  if (maxCount !== undefined && Number(body.n ?? 1) > maxCount) {
+    return invalid('n', 'integer_above_max_value', `Invalid 'n': output_format '${String(format)}' returns at most ${maxCount} image per request. Expected a value <= ${maxCount}, but got ${Number(body.n)} instead.`);
+  }
   if (body.background === 'transparent' && format === 'jpeg') {
     return invalid('background', 'invalid_value', 'Transparent background is not supported with output_format jpeg; use png or webp.');
   }

@@ -158,6 +158,12 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
     if (body.output_compression !== undefined && rules.compression && format === 'png') {
       ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless' });
     }
+    const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+    const n = typeof body.n === 'number' ? body.n : 1;
+    if (rule?.maxCount !== undefined && n > rule.maxCount) {
+      const one = rule.maxCount === 1 ? 'one image' : `${rule.maxCount} images`;
+      ctx.addIssue({ code: 'custom', path: ['n'], message: `--count ${n} with --format ${format}: ${model.name} makes ${one} per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)` });
+    }
   });
 }
 

@@ -30,6 +30,12 @@ export interface FileRule {
   alphaWithoutMask?: boolean;
 }
 
+/** What an output format brings beyond the common rules (gpt-image-2.6's gif and svg). */
+export interface FormatRule {
+  /** At most this many images per request in this format. */
+  maxCount?: number;
+}
+
 /** What one endpoint of one model accepts. An absent list means the parameter is not accepted. */
 export interface EndpointRules {
   prompt?: { max: number; required: boolean };
@@ -40,6 +46,8 @@ export interface EndpointRules {
   styles?: readonly string[];
   backgrounds?: readonly string[];
   formats?: readonly string[];
+  /** Rules of particular output formats, by format. */
+  formatRules?: Readonly<Partial<Record<string, FormatRule>>>;
   compression?: boolean;
   moderation?: readonly string[];
   responseFormats?: readonly string[];
@@ -110,9 +118,9 @@ const GPT_GENERATIONS: EndpointRules = {
 const { moderation: _generationsOnly, ...GPT_SHARED } = GPT_GENERATIONS;
 const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK };
 
-function gptFamily(extra: Partial<EndpointRules>): FamilyInfo {
+function gptFamily(extra: Partial<EndpointRules>, only: { generations?: Partial<EndpointRules>; edits?: Partial<EndpointRules> } = {}): FamilyInfo {
   return {
-    endpoints: { generations: { ...GPT_GENERATIONS, ...extra }, edits: { ...GPT_EDITS, ...extra } },
+    endpoints: { generations: { ...GPT_GENERATIONS, ...extra, ...only.generations }, edits: { ...GPT_EDITS, ...extra, ...only.edits } },
     defaultFormat: 'png',
     vary: 'edits',
   };
@@ -125,9 +133,14 @@ const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualiti
 // gpt-image-2.6's own parameters come from third-party guides written from OpenAI's docs, not
 // from the published spec (reference section 3): data to correct here when the spec says otherwise.
 const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'] };
+// gif (animated) for generations and edits; svg for generations only, one image per request.
+const GPT_2_6_OUTPUTS = {
+  generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { svg: { maxCount: 1 } } },
+  edits: { formats: [...GPT_FORMATS, 'gif'] },
+};
 
 export const FAMILIES: Record<Family, FamilyInfo> = {
-  'gpt-image-2.6': gptFamily(GPT_2_6_RULES),
+  'gpt-image-2.6': gptFamily(GPT_2_6_RULES, GPT_2_6_OUTPUTS),
   'gpt-image-2.5': gptFamily(GPT_2_5_RULES),
   'gpt-image-2': gptFamily({ customSize: CUSTOM_SIZE }),
   'gpt-image-1': gptFamily({}),

@@ -1,0 +1,109 @@
+// gpt-image-2.6's gif and svg output end to end, in-process against the offline server: the
+// request sent, the file written (its frames counted, its SVG parsed), --json and info, and the
+// refusals that happen before anything is sent.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gifFrameCount } from '../src/image/gif.js';
+import { readProvenance } from '../src/provenance/index.js';
+import { tempDir } from './helpers/cli.js';
+import { imgcliInProcess } from './helpers/in-process.js';
+import { useMockServer } from './helpers/mock.js';
+
+const mock = useMockServer({ streamDelayMs: 0 });
+const FLARE = 'gpt-image-2.6-flare';
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = tempDir();
+  await sharp({ create: { width: 256, height: 256, channels: 3, background: '#4080c0' } }).png().toFile(join(cwd, 'photo.png'));
+});
+
+const run = (...args: string[]) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd });
+const body = () => mock.apiRequests().at(-1)?.json as Record<string, unknown>;
+
+/** Frames as sharp decodes them, and as imgcli counts them. */
+async function framesIn(path: string): Promise<{ pages?: number; counted?: number; delay?: number[]; loop?: number }> {
+  const bytes = readFileSync(path);
+  const meta = await sharp(bytes, { animated: true }).metadata();
+  return { pages: meta.pages, counted: gifFrameCount(bytes), delay: meta.delay, loop: meta.loop };
+}
+
+describe('gif', () => {
+  it('-o koi.gif asks gpt-image-2.6 for an animated GIF and writes it with its frames', async () => {
+    const r = await run('gen', 'a koi pond', '-m', FLARE, '-o', 'koi.gif', '--json');
+    expect(r.exitCode).toBe(0);
+    expect(body()).toEqual({ model: FLARE, prompt: 'a koi pond', output_format: 'gif' });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files).toEqual([{ path: 'koi.gif', bytes: expect.any(Number), width: 384, height: 384, format: 'gif', frames: 9 }]);
+    expect(await framesIn(join(cwd, 'koi.gif'))).toMatchObject({ pages: 9, counted: 9, loop: 0 });
+    expect(readProvenance(readFileSync(join(cwd, 'koi.gif')))).toMatchObject({ model: FLARE, prompt: 'a koi pond', parameters: { output_format: 'gif' } });
+    const info = await run('info', 'koi.gif');
+    expect(info.stdout).toMatch(/^koi\.gif \(gif 384x384, 9 frames\)\n {2}prompt: {10}a koi pond\n/);
+  });
+
+  it('edits into a GIF too, and -f gif with -o names the extension', async () => {
+    const r = await run('edit', 'photo.png', '-p', 'make it snow', '-m', FLARE, '-f', 'gif', '-s', '1024x1024', '-o', 'snow.gif');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('snow.gif');
+    expect(mock.apiRequests().at(-1)?.parts?.find((p) => p.name === 'output_format')?.value).toBe('gif');
+    expect(await framesIn(join(cwd, 'snow.gif'))).toMatchObject({ counted: 9 });
+  });
+
+  it('streams a GIF as one completed image: no partial files', async () => {
+    const r = await run('gen', 'a flag', '-m', FLARE, '-f', 'gif', '--stream', '-o', 'flag.gif');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('flag.gif');
+    expect(body()).toMatchObject({ stream: true, partial_images: 2, output_format: 'gif' });
+    expect(await framesIn(join(cwd, 'flag.gif'))).toMatchObject({ counted: 9 });
+    expect(readdirSync(cwd).filter((f) => f.startsWith('flag.partial'))).toEqual([]);
+  });
+
+  it('is refused before sending for models that do not make GIFs, naming -o and who does', async () => {
+    const r = await run('gen', 'a koi pond', '-o', 'koi2.gif');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(
+      'error: -o koi2.gif asks for gif, which gpt-image-2 does not make (it makes png, jpeg, webp; gpt-image-2.6 takes gif)\nhint: Name the file .png, .jpg or .webp, or use -m gpt-image-2.6-flare.',
+    );
+    const f = await run('gen', 'a koi pond', '-m', 'gpt-image-2.5-flare', '-f', 'gif');
+    expect(f.stderr).toBe('error: --format gif is not valid for gpt-image-2.5-flare; use one of png, jpeg, webp (gpt-image-2.6 takes gif)');
+    expect(mock.apiRequests()).toHaveLength(0);
+  });
+});
+
+describe('svg', () => {
+  it('-f svg writes a valid SVG document with its provenance in <metadata>', async () => {
+    const r = await run('gen', 'a paper boat', '-m', 'gpt-image-2.6-sunburst', '-f', 'svg', '--json');
+    expect(r.exitCode).toBe(0);
+    expect(body()).toMatchObject({ output_format: 'svg' });
+    const [file] = JSON.parse(r.stdout).files;
+    expect(file).toEqual({ path: expect.stringMatching(/^a-paper-boat-\d{8}-\d{6}\.svg$/), bytes: expect.any(Number), width: 1024, height: 1024, format: 'svg' });
+    const text = readFileSync(join(cwd, file.path), 'utf8');
+    expect(text).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^>]*>\n<metadata id="imgcli-provenance">/);
+    expect(text.trimEnd().endsWith('</svg>')).toBe(true);
+    // It still renders: sharp (librsvg) reads the document.
+    expect(await sharp(Buffer.from(text)).metadata()).toMatchObject({ format: 'svg', width: 1024, height: 1024 });
+    expect(readProvenance(Buffer.from(text))).toMatchObject({ model: 'gpt-image-2.6-sunburst', prompt: 'a paper boat' });
+  });
+
+  it('is one image per request and for generations only: refused before sending', async () => {
+    const n = await run('gen', 'boats', '-m', FLARE, '-f', 'svg', '-n', '2');
+    expect(n.exitCode).toBe(2);
+    expect(n.stderr).toBe('error: --count 2 with --format svg: gpt-image-2.6-flare makes one image per request in svg; use -n 1 (imgcli batch runs several requests)');
+    const e = await run('edit', 'photo.png', '-p', 'trace it', '-m', FLARE, '-o', 'trace.svg');
+    expect(e.exitCode).toBe(2);
+    expect(e.stderr).toMatch(/^error: -o trace\.svg asks for svg, which gpt-image-2\.6-flare does not make \(it makes png, jpeg, webp, gif\)/);
+    const f = await run('edit', 'photo.png', '-p', 'trace it', '-m', FLARE, '-f', 'svg');
+    expect(f.stderr).toBe('error: --format svg is not valid for gpt-image-2.6-flare; use one of png, jpeg, webp, gif (svg is for generations only)');
+    expect(mock.apiRequests()).toHaveLength(0);
+  });
+
+  it('-o - writes the SVG document to stdout', async () => {
+    const r = await run('gen', 'a boat', '-m', FLARE, '-f', 'svg', '-o', '-');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/<\/svg>$/);
+    writeFileSync(join(cwd, 'piped.svg'), r.stdout);
+    expect((await run('info', 'piped.svg')).stdout).toMatch(/^piped\.svg \(svg 1024x1024\)\n/);
+  });
+});
