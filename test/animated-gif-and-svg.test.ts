@@ -43,6 +43,21 @@ describe('gif', () => {
     expect(info.stdout).toMatch(/^koi\.gif \(gif 384x384, 9 frames\)\n {2}prompt: {10}a koi pond\n/);
   });
 
+  it('--frames sets frame_count, and the GIF has that many frames', async () => {
+    const r = await run('gen', 'a koi pond', '-m', FLARE, '-f', 'gif', '--frames', '4', '-o', 'koi4.gif', '--json');
+    expect(r.exitCode).toBe(0);
+    expect(body()).toMatchObject({ output_format: 'gif', frame_count: 4 });
+    expect(JSON.parse(r.stdout).files[0]).toMatchObject({ path: 'koi4.gif', frames: 4 });
+    expect(await framesIn(join(cwd, 'koi4.gif'))).toMatchObject({ pages: 4, counted: 4 });
+  });
+
+  it('--frames without gif, or beyond 2-16, is refused before sending', async () => {
+    expect((await run('gen', 'x', '-m', FLARE, '--frames', '4')).stderr).toBe('error: --frames works only with --format gif (an animation), not png');
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frames', '17')).stderr).toBe('error: --frames 17 is not valid for gpt-image-2.6-flare; use 2 to 16');
+    expect((await run('gen', 'x', '-m', 'gpt-image-2', '--frames', '4')).stderr).toBe('error: --frames is not accepted by gpt-image-2 for generations; it is for gpt-image-2.6');
+    expect(mock.apiRequests()).toHaveLength(0);
+  });
+
   it('edits into a GIF too, and -f gif with -o names the extension', async () => {
     const r = await run('edit', 'photo.png', '-p', 'make it snow', '-m', FLARE, '-f', 'gif', '-s', '1024x1024', '-o', 'snow.gif');
     expect(r.exitCode).toBe(0);

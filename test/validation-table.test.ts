@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { validateRequest } from '../src/models/schema.js';
-import { IMAGE_FIELDS, longFlag } from '../src/models/fields.js';
+import { IMAGE_FIELDS, intRange, longFlag, type ImageField } from '../src/models/fields.js';
 import { MODELS, endpointRules, endpointsOf, resolveModel, type Endpoint, type EndpointRules } from '../src/models/table.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { runInProcess } from './helpers/in-process.js';
@@ -22,6 +22,29 @@ const oneOf = (values: readonly string[]) => `use one of ${values.join(', ')}`;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const LIST_FIELDS = IMAGE_FIELDS.filter((f) => f.kind === 'list');
+// Whole numbers whose range is model data (--frames...): every one of them, for every model.
+const RANGE_FIELDS = (IMAGE_FIELDS as readonly ImageField[]).filter((f) => f.kind === 'int' && f.rule && !f.range && f.rule !== 'stream');
+
+/** The fields a range field needs beside it: an animated format for the animation fields. */
+function companions(f: ImageField, r: EndpointRules): Fields {
+  if (f.needs !== 'animation') return {};
+  const animated = Object.entries(r.formatRules ?? {}).find(([, rule]) => rule?.animated)?.[0];
+  return animated ? { output_format: animated } : {};
+}
+
+function rangeCases(model: string, endpoint: Endpoint, r: EndpointRules, notTaken: (flag: string) => RegExp): Case[] {
+  return RANGE_FIELDS.flatMap((f): Case[] => {
+    const flag = longFlag(f);
+    const range = intRange(f, r);
+    if (!range) return [[`${f.api} not taken`, { [f.api]: 2 }, notTaken(flag)]];
+    const use = `use ${range.min} to ${range.max}${range.step ? ` in steps of ${range.step}` : ''}`;
+    const bad = (v: number): Case => [`${f.api} ${v}`, { ...companions(f, r), [f.api]: v }, `${flag} ${v} is not valid for ${model}; ${use}`];
+    const cases = [bad(range.max + (range.step ?? 1)), bad(range.min - (range.step ?? 1)), bad(range.min + 0.5)];
+    if (range.step) cases.push(bad(range.min + 1));
+    if (f.needs === 'animation') cases.push([`${f.api} without an animation`, { [f.api]: range.min, output_format: 'png' }, `${flag} works only with --format gif (an animation), not png`]);
+    return cases;
+  });
+}
 const ENDPOINTS: Endpoint[] = ['generations', 'edits', 'variations'];
 
 /** A value some model of the table takes for a list field (the first one found). */
@@ -78,6 +101,7 @@ function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[
   } else {
     cases.push(['compression not taken', { output_compression: 50 }, notTaken('--compression')]);
   }
+  cases.push(...rangeCases(model, endpoint, r, notTaken));
   if (r.stream) {
     cases.push(['partial images out of range', { stream: true, partial_images: r.stream.maxPartialImages + 1 }, `--partial-images takes 0 to ${r.stream.maxPartialImages}`]);
   } else {
@@ -98,6 +122,10 @@ function acceptedFor(r: EndpointRules): Fields[] {
   if (r.customSize) bodies.push({ size: '2048x1152' }, { size: `${r.customSize.maxEdge}x1280` });
   if (r.compression) bodies.push({ output_compression: 0, output_format: 'jpeg' }, { output_compression: 100, output_format: 'webp' });
   if (r.stream) bodies.push({ stream: true, partial_images: 0 }, { stream: true, partial_images: r.stream.maxPartialImages });
+  for (const f of RANGE_FIELDS) {
+    const range = intRange(f, r);
+    if (range) bodies.push({ ...companions(f, r), [f.api]: range.min }, { ...companions(f, r), [f.api]: range.max });
+  }
   if (r.prompt) bodies.push({ prompt: 'x'.repeat(r.prompt.max) });
   return bodies;
 }

@@ -34,6 +34,8 @@ export interface ImagesAnswerInput {
   images?: SynthImage[];
   /** Tokens the uploaded images count for in `usage`. */
   inputImageTokens?: number;
+  /** gif: frames per animation. */
+  frames?: number;
 }
 
 const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
@@ -94,6 +96,7 @@ export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayl
         transparent: input.background === 'transparent',
         variant: input.variant,
         payload,
+        ...(input.frames === undefined ? {} : { frames: input.frames }),
       }),
     ),
   );

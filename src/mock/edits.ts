@@ -124,7 +124,8 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
   const compression = fields.output_compression === undefined ? undefined : Number(fields.output_compression);
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
   const size = format === 'gif' && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: MOCK_GIF.autoSide, height: MOCK_GIF.autoSide } : answerSize(fields.size, first, gpt);
-  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}` });
+  const frames = format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
+  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}`, frames });
   const json = await imagesAnswer(
     {
       model: judged.model,

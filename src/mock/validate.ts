@@ -1,7 +1,7 @@
 // How api.openai.com judges a request body, answered in its own error shape. The parameters and
 // the rule each is judged by come from the same field and model tables as the CLI's; the wording
 // of the answers is the API's own (pinned by fixtures/api-errors in the tests).
-import { IMAGE_FIELDS, fieldByApi, intRange } from '../models/fields.js';
+import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
 import { customSizeProblem } from '../models/schema.js';
 import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 
@@ -124,6 +124,12 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
   }
   if (body.output_compression !== undefined && format === 'png') {
     return invalid('output_compression', 'invalid_value', 'output_compression is only supported for jpeg and webp output formats.');
+  }
+  const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
+  for (const f of IMAGE_FIELDS as readonly ImageField[]) {
+    if (f.needs === 'animation' && body[f.api] !== undefined && !rules.formatRules?.[String(format)]?.animated) {
+      return invalid(f.api, 'invalid_value', `${f.api} is only supported for ${animated.join(' and ')} output.`);
+    }
   }
   for (const f of INTS) {
     const range = body[f.api] === undefined ? undefined : intRange(f, rules);

@@ -4,7 +4,9 @@
 // the request body (jobs/build.ts), the zod schema (schema.ts), the flag names in errors, batch job
 // keys and defaults, the config defaults, and the offline server's checks (mock/validate.ts).
 // Adding a parameter is one entry here plus its rule data in table.ts.
-import { FAMILIES, MODELS, endpointRules, resolveModel, type Endpoint, type EndpointRules, type Family } from './table.js';
+import { FAMILIES, MODELS, endpointRules, resolveModel, type Endpoint, type EndpointRules, type Family, type IntRange } from './table.js';
+
+export type { IntRange };
 
 /** A flag value that cannot be read (a word where a number goes); the message is a whole sentence naming the flag. */
 export class FlagValueError extends Error {
@@ -37,13 +39,8 @@ export interface ImageField {
   readonly transportOnly?: true;
   /** A whole number's bounds when they are the same for every model (else its rule gives them). */
   readonly range?: IntRange;
-}
-
-/** The values a whole-number field takes: min to max, in steps when set. */
-export interface IntRange {
-  readonly min: number;
-  readonly max: number;
-  readonly step?: number;
+  /** Taken only with an animated output format (the format's rule says `animated`). */
+  readonly needs?: 'animation';
 }
 
 /** How many partial images --stream asks for when --partial-images is not given. */
@@ -59,6 +56,7 @@ export const IMAGE_FIELDS = [
   { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', range: { min: 0, max: 100 }, purpose: 'jpeg/webp compression level, 0-100' },
   { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
   { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
+  { name: 'frames', flags: '--frames <n>', api: 'frame_count', kind: 'int', rule: 'frameCount', needs: 'animation', purpose: 'frames in the animation', note: 'with -f gif' },
   { name: 'complexity', flags: '--complexity <level>', api: 'complexity', kind: 'list', rule: 'complexities', purpose: 'how much detail and how many elements the picture holds', note: 'default high' },
   { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
   { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn', transportOnly: true },
@@ -185,7 +183,8 @@ function valueList(field: ImageField, rules: EndpointRules): string[] | undefine
   if (field.kind === 'count') return [rules.n.min === rules.n.max ? `${rules.n.min}` : `${rules.n.min}-${rules.n.max}`];
   if (field.kind === 'int') {
     const range = intRange(field, rules);
-    return range?.perModel ? [`${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}`] : field.rule === 'stream' ? [`0-${range!.max}`] : [];
+    if (!range?.perModel) return field.rule === 'stream' ? [`0-${range!.max}`] : [];
+    return [`${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}${range.default !== undefined ? `, default ${range.default}` : ''}`];
   }
   if (Array.isArray(rule)) return [...(rule as readonly string[])];
   return [];

@@ -159,6 +159,12 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
       ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless' });
     }
     const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+    const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
+    for (const f of IMAGE_FIELDS as readonly ImageField[]) {
+      if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
+        ctx.addIssue({ code: 'custom', path: [f.api], message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}` });
+      }
+    }
     const n = typeof body.n === 'number' ? body.n : 1;
     if (rule?.maxCount !== undefined && n > rule.maxCount) {
       const one = rule.maxCount === 1 ? 'one image' : `${rule.maxCount} images`;

@@ -34,6 +34,16 @@ export interface FileRule {
 export interface FormatRule {
   /** At most this many images per request in this format. */
   maxCount?: number;
+  /** An animation: it takes the animation fields (--frames). */
+  animated?: boolean;
+}
+
+/** The values a whole-number parameter takes: min to max, in steps when set; the API's default. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+  readonly step?: number;
+  readonly default?: number;
 }
 
 /** What one endpoint of one model accepts. An absent list means the parameter is not accepted. */
@@ -53,6 +63,8 @@ export interface EndpointRules {
   responseFormats?: readonly string[];
   inputFidelity?: readonly string[];
   complexities?: readonly string[];
+  /** frame_count of an animated format. */
+  frameCount?: IntRange;
   stream?: { maxPartialImages: number };
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
@@ -132,11 +144,12 @@ const URL_OR_B64 = ['url', 'b64_json'] as const;
 const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] };
 // gpt-image-2.6's own parameters come from third-party guides written from OpenAI's docs, not
 // from the published spec (reference section 3): data to correct here when the spec says otherwise.
-const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'] };
+const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 } };
 // gif (animated) for generations and edits; svg for generations only, one image per request.
+const GIF: FormatRule = { animated: true };
 const GPT_2_6_OUTPUTS = {
-  generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { svg: { maxCount: 1 } } },
-  edits: { formats: [...GPT_FORMATS, 'gif'] },
+  generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { gif: GIF, svg: { maxCount: 1 } } },
+  edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
 };
 
 export const FAMILIES: Record<Family, FamilyInfo> = {
