@@ -51,6 +51,16 @@ describe('gif', () => {
     expect(await framesIn(join(cwd, 'koi4.gif'))).toMatchObject({ pages: 4, counted: 4 });
   });
 
+  it('--frame-duration sets frame_duration_ms, and every frame of the GIF shows that long', async () => {
+    const r = await run('gen', 'a koi pond', '-m', FLARE, '-o', 'slow.gif', '--frames', '3', '--frame-duration', '250');
+    expect(r.exitCode).toBe(0);
+    expect(body()).toMatchObject({ output_format: 'gif', frame_count: 3, frame_duration_ms: 250 });
+    expect(await framesIn(join(cwd, 'slow.gif'))).toMatchObject({ counted: 3, delay: [250, 250, 250] });
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frame-duration', '25')).stderr).toBe('error: --frame-duration 25 is not valid for gpt-image-2.6-flare; use 20 to 2000 in steps of 10');
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'webp', '--frame-duration', '100')).stderr).toBe('error: --frame-duration works only with --format gif (an animation), not webp');
+    expect(mock.apiRequests()).toHaveLength(1);
+  });
+
   it('--frames without gif, or beyond 2-16, is refused before sending', async () => {
     expect((await run('gen', 'x', '-m', FLARE, '--frames', '4')).stderr).toBe('error: --frames works only with --format gif (an animation), not png');
     expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frames', '17')).stderr).toBe('error: --frames 17 is not valid for gpt-image-2.6-flare; use 2 to 16');

@@ -34,8 +34,9 @@ export interface ImagesAnswerInput {
   images?: SynthImage[];
   /** Tokens the uploaded images count for in `usage`. */
   inputImageTokens?: number;
-  /** gif: frames per animation. */
+  /** gif: frames per animation, and how long each shows. */
   frames?: number;
+  frameDurationMs?: number;
 }
 
 const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
@@ -97,6 +98,7 @@ export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayl
         variant: input.variant,
         payload,
         ...(input.frames === undefined ? {} : { frames: input.frames }),
+        ...(input.frameDurationMs === undefined ? {} : { frameDurationMs: input.frameDurationMs }),
       }),
     ),
   );

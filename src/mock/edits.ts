@@ -125,7 +125,7 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
   const size = format === 'gif' && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: MOCK_GIF.autoSide, height: MOCK_GIF.autoSide } : answerSize(fields.size, first, gpt);
   const frames = format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
-  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}`, frames });
+  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}`, frames, frameDurationMs: fields.frame_duration_ms === undefined ? undefined : Number(fields.frame_duration_ms) });
   const json = await imagesAnswer(
     {
       model: judged.model,

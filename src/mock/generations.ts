@@ -32,6 +32,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
       background: typeof fields.background === 'string' ? fields.background : undefined,
       responseFormat: typeof fields.response_format === 'string' ? fields.response_format : undefined,
       frames: format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined,
+      frameDurationMs: format === 'gif' && fields.frame_duration_ms !== undefined ? Number(fields.frame_duration_ms) : undefined,
     },
     ctx,
   );

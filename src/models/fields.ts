@@ -57,6 +57,7 @@ export const IMAGE_FIELDS = [
   { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
   { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
   { name: 'frames', flags: '--frames <n>', api: 'frame_count', kind: 'int', rule: 'frameCount', needs: 'animation', purpose: 'frames in the animation', note: 'with -f gif' },
+  { name: 'frameDuration', flags: '--frame-duration <ms>', api: 'frame_duration_ms', kind: 'int', rule: 'frameDurationMs', needs: 'animation', purpose: 'how long each frame shows, in milliseconds', note: 'with -f gif' },
   { name: 'complexity', flags: '--complexity <level>', api: 'complexity', kind: 'list', rule: 'complexities', purpose: 'how much detail and how many elements the picture holds', note: 'default high' },
   { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
   { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn', transportOnly: true },

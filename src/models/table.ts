@@ -63,8 +63,9 @@ export interface EndpointRules {
   responseFormats?: readonly string[];
   inputFidelity?: readonly string[];
   complexities?: readonly string[];
-  /** frame_count of an animated format. */
+  /** frame_count and frame_duration_ms of an animated format. */
   frameCount?: IntRange;
+  frameDurationMs?: IntRange;
   stream?: { maxPartialImages: number };
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
@@ -144,7 +145,7 @@ const URL_OR_B64 = ['url', 'b64_json'] as const;
 const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] };
 // gpt-image-2.6's own parameters come from third-party guides written from OpenAI's docs, not
 // from the published spec (reference section 3): data to correct here when the spec says otherwise.
-const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 } };
+const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 }, frameDurationMs: { min: 20, max: 2000, step: 10 } };
 // gif (animated) for generations and edits; svg for generations only, one image per request.
 const GIF: FormatRule = { animated: true };
 const GPT_2_6_OUTPUTS = {
