@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gifFrameCount } from '../src/image/gif.js';
+import { fits, maxFrames } from '../src/models/frame-sheet.js';
+import { endpointRules, resolveModel } from '../src/models/table.js';
 import { readProvenance } from '../src/provenance/index.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
@@ -69,11 +71,13 @@ describe('gif', () => {
   });
 
   it('edits into a GIF too, and -f gif with -o names the extension', async () => {
-    const r = await run('edit', 'photo.png', '-p', 'make it snow', '-m', FLARE, '-f', 'gif', '-s', '1024x1024', '-o', 'snow.gif');
+    const r = await run('edit', 'photo.png', '-p', 'make it snow', '-m', FLARE, '-f', 'gif', '-s', '1024x1024', '--frames', '3', '-o', 'snow.gif');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('snow.gif');
-    expect(mock.apiRequests().at(-1)?.parts?.find((p) => p.name === 'output_format')?.value).toBe('gif');
-    expect(await framesIn(join(cwd, 'snow.gif'))).toMatchObject({ counted: 9 });
+    const parts = mock.apiRequests().at(-1)?.parts ?? [];
+    expect(Object.fromEntries(parts.filter((p) => p.value !== undefined).map((p) => [p.name, p.value]))).toMatchObject({ output_format: 'gif', frame_count: '3', size: '1024x1024' });
+    expect(await framesIn(join(cwd, 'snow.gif'))).toMatchObject({ counted: 3 });
+    expect(await sharp(join(cwd, 'snow.gif')).metadata()).toMatchObject({ width: 1024, height: 1024 });
   });
 
   it('streams a GIF as one completed image: no partial files', async () => {
@@ -85,6 +89,29 @@ describe('gif', () => {
     expect(readdirSync(cwd).filter((f) => f.startsWith('flag.partial'))).toEqual([]);
   });
 
+  it('refuses a size and frame count whose frames cannot share one sheet, and says what fits', async () => {
+    const six = await run('gen', 'a koi pond', '-m', FLARE, '-f', 'gif', '-s', '1024x1024', '--frames', '6');
+    expect(six.exitCode).toBe(2);
+    expect(six.stderr).toBe(
+      "error: 6 frames of 1024x1024 do not fit gpt-image-2.6-flare's frame sheet: the frames of a GIF share one sheet, and these make one 6144 px long (at most 3840); at 1024x1024 use --frames 2 to 3; for 6 frames use -s 1024x640; or -s auto to let the model choose",
+    );
+    const nine = await run('edit', 'photo.png', '-p', 'x', '-m', FLARE, '-o', 'wide.gif', '-s', '1536x1024');
+    expect(nine.stderr).toMatch(/^error: 9 frames \(the default\) of 1536x1024 do not fit .* 9216 px long \(at most 3840\) and of 14,155,776 pixels \(at most 8,294,400\); at 1536x1024 use --frames 2 to 3; or -s auto/);
+    expect(mock.apiRequests()).toHaveLength(0);
+    // What the message offers is taken as it is.
+    const fits = await run('gen', 'a koi pond', '-m', FLARE, '-f', 'gif', '-s', '1024x640', '--frames', '6', '-o', 'strip.gif');
+    expect(fits.exitCode).toBe(0);
+    expect(await framesIn(join(cwd, 'strip.gif'))).toMatchObject({ counted: 6 });
+    expect(await sharp(join(cwd, 'strip.gif')).metadata()).toMatchObject({ width: 1024, height: 640 });
+  });
+
+  it('with size auto, the offline server picks frames that fit the sheet', async () => {
+    const r = await run('gen', 'confetti', '-m', FLARE, '-f', 'gif', '--frames', '16', '--json');
+    expect(r.exitCode).toBe(0);
+    const [file] = JSON.parse(r.stdout).files;
+    expect(file).toMatchObject({ format: 'gif', frames: 16, width: 208, height: 208 });
+  });
+
   it('is refused before sending for models that do not make GIFs, naming -o and who does', async () => {
     const r = await run('gen', 'a koi pond', '-o', 'koi2.gif');
     expect(r.exitCode).toBe(2);
@@ -94,6 +121,20 @@ describe('gif', () => {
     const f = await run('gen', 'a koi pond', '-m', 'gpt-image-2.5-flare', '-f', 'gif');
     expect(f.stderr).toBe('error: --format gif is not valid for gpt-image-2.5-flare; use one of png, jpeg, webp (gpt-image-2.6 takes gif)');
     expect(mock.apiRequests()).toHaveLength(0);
+  });
+});
+
+describe('the frame sheet, as the table has it (in-process)', () => {
+  const rules = endpointRules(resolveModel(FLARE), 'generations')!;
+  const sheet = rules.formatRules!.gif!.sheet!;
+
+  it('lays frames side by side along their short edge, inside 3840 px and 8,294,400 pixels', () => {
+    expect(sheet).toEqual({ maxEdge: 3840, maxPixels: 8_294_400 });
+    expect([fits(1024, 1024, 3, sheet), fits(1024, 1024, 4, sheet), fits(1024, 1024, 6, sheet)]).toEqual([true, false, false]);
+    expect([fits(1024, 640, 6, sheet), fits(1536, 1024, 3, sheet), fits(3840, 2160, 2, sheet)]).toEqual([true, true, false]);
+    expect(maxFrames(1024, 1024, sheet, rules.frameCount!)).toBe(3);
+    expect(maxFrames(480, 1440, sheet, rules.frameCount!)).toBe(8);
+    expect(maxFrames(3840, 1280, sheet, rules.frameCount!)).toBe(1);
   });
 });
 

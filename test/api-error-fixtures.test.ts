@@ -93,6 +93,7 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'frames-without-gif': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', frame_count: 4 }),
   'frame-duration-off-step': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_duration_ms: 25 }),
   'frame-duration-below-minimum': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_duration_ms: 10 }),
+  'gif-sheet-too-large': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', size: '1024x1024', frame_count: 6 }),
   'svg-n-above-one': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'svg', n: 2 }),
   'edit-svg': () => edit('gpt-image-2.6-flare', ['output_format', 'svg'], ['image', png(img.rgb)]),
   'moderation-blocked': () => generate({ model: 'gpt-image-2', prompt: 'a forbidden thing' }),

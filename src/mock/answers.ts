@@ -2,7 +2,7 @@
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
-import { MOCK_GIF, parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
+import { MOCK_GIF, autoFrameSide, parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
 
 export interface StoredFile {
   bytes: Buffer;
@@ -78,13 +78,13 @@ function synthesizeCached(opts: SynthOptions): Promise<SynthImage> {
 }
 
 /** The size of the images to make: the one asked for, else 1024x1024 (an animation's frames: smaller). */
-export function sizeFor(size: string | undefined, format: SynthFormat | undefined): { width: number; height: number } {
-  if (format === 'gif' && !/^\d+x\d+$/.test(size ?? '')) return { width: MOCK_GIF.autoSide, height: MOCK_GIF.autoSide };
+export function sizeFor(size: string | undefined, format: SynthFormat | undefined, frames: number = MOCK_GIF.frames): { width: number; height: number } {
+  if (format === 'gif' && !/^\d+x\d+$/.test(size ?? '')) return { width: autoFrameSide(frames), height: autoFrameSide(frames) };
   return parseSize(size);
 }
 
 export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload): Promise<SynthImage[]> {
-  const { width, height } = sizeFor(input.size, input.format);
+  const { width, height } = sizeFor(input.size, input.format, input.frames);
   return Promise.all(
     Array.from({ length: input.n }, (_, index) =>
       synthesizeCached({

@@ -8,7 +8,7 @@ import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
-import { MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
+import { autoFrameSide, MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
 import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody } from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({ status: 400, message, type: 'invalid_request_error', param, code });
@@ -123,8 +123,8 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
   const n = Number(fields.n ?? 1);
   const compression = fields.output_compression === undefined ? undefined : Number(fields.output_compression);
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
-  const size = format === 'gif' && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: MOCK_GIF.autoSide, height: MOCK_GIF.autoSide } : answerSize(fields.size, first, gpt);
   const frames = format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
+  const size = frames !== undefined && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: autoFrameSide(frames), height: autoFrameSide(frames) } : answerSize(fields.size, first, gpt);
   const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}`, frames, frameDurationMs: fields.frame_duration_ms === undefined ? undefined : Number(fields.frame_duration_ms) });
   const json = await imagesAnswer(
     {

@@ -9,8 +9,15 @@ import { CONTENT_TYPES } from '../image/format.js';
 export type SynthFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';
 export const SYNTH_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif', 'svg'];
 
-/** The offline server's own defaults for an animation the request does not shape. */
-export const MOCK_GIF = { frames: 9, frameDurationMs: 100, autoSide: 384 } as const;
+/**
+ * The offline server's own defaults for an animation the request does not shape: with size auto,
+ * square frames of 384 px, smaller when so many frames would make the strip longer than 3456 px
+ * (inside the 3840 of the frame sheet, see models/frame-sheet.ts).
+ */
+export const MOCK_GIF = { frames: 9, frameDurationMs: 100, autoSide: 384, autoStrip: 3456 } as const;
+
+/** The side of an auto-sized square frame when `frames` share the strip. */
+export const autoFrameSide = (frames: number) => Math.min(MOCK_GIF.autoSide, Math.floor(MOCK_GIF.autoStrip / frames / 16) * 16);
 /** gradient: smooth, compresses to a few hundred KB; noise: pixel noise on top, sized like a real photo. */
 export type SynthPayload = 'gradient' | 'noise';
 
@@ -76,7 +83,8 @@ export function synthPixels(opts: SynthOptions): { data: Buffer; width: number; 
   const c1 = colour(hue % 360, 0.65 + s[2]! / 1024, 0.35 + s[3]! / 1024);
   const c2 = colour((hue + 90 + (s[4]! % 180)) % 360, 0.6 + s[5]! / 1024, 0.55 + s[6]! / 1024);
   const c3 = colour((hue + 200 + (s[7]! % 60)) % 360, 0.8, 0.6);
-  const cx = (0.25 + (s[8]! / 255) * 0.5 + 0.2 * Math.sin(2 * Math.PI * (opts.phase ?? 0))) * width;
+  // A GIF's circle drifts one way: every frame differs (an encoder merges identical ones).
+  const cx = (0.25 + (s[8]! / 255) * 0.5 + 0.3 * ((opts.phase ?? 0.5) - 0.5)) * width;
   const cy = (0.25 + (s[9]! / 255) * 0.5) * height;
   const radius = (0.15 + (s[10]! / 255) * 0.2) * Math.min(width, height);
   const ripple = (2 + (s[11]! % 6)) * Math.PI * 2 / Math.max(width, height);

@@ -2,6 +2,7 @@
 // the rule each is judged by come from the same field and model tables as the CLI's; the wording
 // of the answers is the API's own (pinned by fixtures/api-errors in the tests).
 import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
+import { fits } from '../models/frame-sheet.js';
 import { customSizeProblem } from '../models/schema.js';
 import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 
@@ -137,6 +138,12 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
       const problem = intProblem(f.api, body[f.api], range);
       if (problem) return problem;
     }
+  }
+  const sheet = rules.formatRules?.[String(format)]?.sheet;
+  const frames = Number(body.frame_count ?? rules.frameCount?.default);
+  const dims = /^(\d+)x(\d+)$/.exec(String(body.size ?? ''));
+  if (sheet && dims && Number.isInteger(frames) && !fits(Number(dims[1]), Number(dims[2]), frames, sheet)) {
+    return invalid('frame_count', 'invalid_value', `Invalid 'frame_count': ${frames} frames of ${String(body.size)} do not fit in one frame sheet (at most ${sheet.maxEdge} pixels long and ${sheet.maxPixels} pixels in all).`);
   }
   return undefined;
 }

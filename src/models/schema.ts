@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { IMAGE_FIELDS, flagForApi as flag, intRange, takersText, type ImageCommand, type ImageField } from './fields.js';
+import { sheetProblem } from './frame-sheet.js';
 import {
   FAMILIES,
   MODELS,
@@ -164,6 +165,11 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
       if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
         ctx.addIssue({ code: 'custom', path: [f.api], message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}` });
       }
+    }
+    if (rule?.sheet && rules.frameCount) {
+      const given = typeof body.frame_count === 'number' ? body.frame_count : undefined;
+      const problem = sheetProblem(body.size, given ?? rules.frameCount.default ?? rules.frameCount.min, given === undefined, rule.sheet, rules, model.name);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['frame_count'], message: problem, params: { fields: ['size', 'frame_count'] } });
     }
     const n = typeof body.n === 'number' ? body.n : 1;
     if (rule?.maxCount !== undefined && n > rule.maxCount) {

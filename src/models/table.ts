@@ -36,6 +36,14 @@ export interface FormatRule {
   maxCount?: number;
   /** An animation: it takes the animation fields (--frames). */
   animated?: boolean;
+  /** All frames of one image are drawn on one sheet within this budget (frame-sheet.ts). */
+  sheet?: SheetRule;
+}
+
+/** The size budget of one frame sheet. */
+export interface SheetRule {
+  maxEdge: number;
+  maxPixels: number;
 }
 
 /** The values a whole-number parameter takes: min to max, in steps when set; the API's default. */
@@ -147,7 +155,8 @@ const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualiti
 // from the published spec (reference section 3): data to correct here when the spec says otherwise.
 const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 }, frameDurationMs: { min: 20, max: 2000, step: 10 } };
 // gif (animated) for generations and edits; svg for generations only, one image per request.
-const GIF: FormatRule = { animated: true };
+// The frames of one GIF share a sheet within the size budget of one image (3840 edge, 8,294,400 pixels).
+const GIF: FormatRule = { animated: true, sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels } };
 const GPT_2_6_OUTPUTS = {
   generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { gif: GIF, svg: { maxCount: 1 } } },
   edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
