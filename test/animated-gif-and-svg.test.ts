@@ -105,6 +105,16 @@ describe('gif', () => {
     expect(await sharp(join(cwd, 'strip.gif')).metadata()).toMatchObject({ width: 1024, height: 640 });
   });
 
+  it('warns that GIF transparency is 1-bit, and sends the request anyway', async () => {
+    const r = await run('gen', 'a sticker', '-m', FLARE, '-f', 'gif', '--frames', '2', '--background', 'transparent', '-o', 'sticker.gif');
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^warning: gif transparency is 1-bit: each pixel is opaque or fully clear, so soft edges and shadows come out hard \(png or webp keep them smooth\)\.$/m);
+    expect(body()).toMatchObject({ background: 'transparent', output_format: 'gif' });
+    expect(await sharp(join(cwd, 'sticker.gif')).metadata()).toMatchObject({ hasAlpha: true });
+    const png = await run('gen', 'a sticker', '-m', FLARE, '--background', 'transparent', '-o', 'sticker.png');
+    expect(png.stderr).not.toMatch(/1-bit/);
+  });
+
   it('with size auto, the offline server picks frames that fit the sheet', async () => {
     const r = await run('gen', 'confetti', '-m', FLARE, '-f', 'gif', '--frames', '16', '--json');
     expect(r.exitCode).toBe(0);

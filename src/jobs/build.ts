@@ -6,7 +6,7 @@ import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, modelsTaking, takersText, type FieldValues, type ImageCommand } from '../models/fields.js';
-import { experimentalSize, modelAdvice } from '../models/advice.js';
+import { experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
 import { validateRequest } from '../models/schema.js';
 import { DEFAULT_MODEL, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 import { formatFromOut, planOutputs } from '../output/naming.js';
@@ -129,13 +129,15 @@ async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolea
 }
 
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
-function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, size: unknown): void {
+function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>): void {
   const advice = modelAdvice(model, ctx.settings.mock ? 'http://127.0.0.1' : ctx.settings.baseUrl, ctx.rt.now());
   if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
   if (advice.notice) ctx.say.info(advice.notice);
-  const experimental = experimentalSize(model, endpoint, size);
+  const experimental = experimentalSize(model, endpoint, body.size);
   if (experimental) ctx.say.info(experimental);
+  const format = formatAdvice(model, endpoint, body);
+  if (format) ctx.say.warn(format);
 }
 
 /** Builds the job for one request; throws a UsageError (exit 2, nothing sent) for anything wrong. */
@@ -154,7 +156,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
   const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields }, derived);
-  adviseOnModel(ctx, model, endpoint, body.size);
+  adviseOnModel(ctx, model, endpoint, body);
   const json = endpoint === 'generations' ? applyParams(body, flags.param) : undefined;
   const form = json ? undefined : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   const sent = (json ?? form)!;

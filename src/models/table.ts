@@ -38,6 +38,8 @@ export interface FormatRule {
   animated?: boolean;
   /** All frames of one image are drawn on one sheet within this budget (frame-sheet.ts). */
   sheet?: SheetRule;
+  /** Each pixel is either opaque or fully transparent: --background transparent gets a warning. */
+  binaryAlpha?: boolean;
 }
 
 /** The size budget of one frame sheet. */
@@ -156,7 +158,7 @@ const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualiti
 const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 }, frameDurationMs: { min: 20, max: 2000, step: 10 } };
 // gif (animated) for generations and edits; svg for generations only, one image per request.
 // The frames of one GIF share a sheet within the size budget of one image (3840 edge, 8,294,400 pixels).
-const GIF: FormatRule = { animated: true, sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels } };
+const GIF: FormatRule = { animated: true, sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels }, binaryAlpha: true };
 const GPT_2_6_OUTPUTS = {
   generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { gif: GIF, svg: { maxCount: 1 } } },
   edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
