@@ -36,7 +36,7 @@ export function fieldOption(field: ImageField, command: ImageCommand): Option {
 const JOB_OPTIONS = {
   out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
-  param: () => new Option('--param <key=value>', 'extra request field, sent as given (repeatable; JSON values allowed)').argParser(argParser(parseParam)),
+  param: () => new Option('--param <key=value>', 'a request field sent as given, unchecked: one the model table does not know, or one whose check you override (repeatable; JSON values allowed)').argParser(argParser(parseParam)),
   dryRun: () => new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
   noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),

@@ -16,7 +16,7 @@ import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
 import { withImageDefaults } from './defaults.js';
-import { applyParams, paramsAsFormFields, type Param } from './params.js';
+import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
 import type { ImagesJob } from './run.js';
 
 /** Every flag an image job can have, typed: the request fields plus how the job runs. */
@@ -155,7 +155,13 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
-  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields }, derived);
+  const overrides = overriddenFields(flags.param);
+  for (const o of overrides) {
+    const replaced = fields[o.key] === undefined ? `(${o.flag} would be checked)` : `in place of ${o.flag} ${String(fields[o.key])}`;
+    say.info(`--param ${o.key}=${JSON.stringify(o.value)} is sent as given, unchecked, ${replaced}`);
+  }
+  const given = Object.fromEntries(overrides.map((o) => [o.key, o.value]));
+  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields, ...given }, derived, overrides.map((o) => o.key));
   adviseOnModel(ctx, model, endpoint, body);
   const json = endpoint === 'generations' ? applyParams(body, flags.param) : undefined;
   const form = json ? undefined : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
@@ -163,7 +169,9 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
   const outIsDir = opts.out !== undefined && (await isDirectory(opts.out));
   const stem = req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!;
-  const plan = await planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
+  // --param n=... decides the count as much as -n does.
+  const count = Number.isInteger(Number(sent.n)) && Number(sent.n) > 0 ? Number(sent.n) : 1;
+  const plan = await planOutputs({ out: opts.out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
   const stream = sent.stream === true || sent.stream === 'true' ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false } : undefined;
   const common = {
     endpoint,

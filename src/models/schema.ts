@@ -154,27 +154,27 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
   return z.looseObject(shape).superRefine((body, ctx) => {
     const format = body.output_format ?? (rules.formats ? 'png' : undefined);
     if (body.background === 'transparent' && format === 'jpeg') {
-      ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)' });
+      ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)', params: { fields: ['output_format'] } });
     }
     if (body.output_compression !== undefined && rules.compression && format === 'png') {
-      ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless' });
+      ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless', params: { fields: ['output_format'] } });
     }
     const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
     const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
     for (const f of IMAGE_FIELDS as readonly ImageField[]) {
       if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
-        ctx.addIssue({ code: 'custom', path: [f.api], message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}` });
+        ctx.addIssue({ code: 'custom', path: [f.api], message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}`, params: { fields: ['output_format'] } });
       }
     }
     if (rule?.sheet && rules.frameCount) {
       const given = typeof body.frame_count === 'number' ? body.frame_count : undefined;
       const problem = sheetProblem(body.size, given ?? rules.frameCount.default ?? rules.frameCount.min, given === undefined, rule.sheet, rules, model.name);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['frame_count'], message: problem, params: { fields: ['size', 'frame_count'] } });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['frame_count'], message: problem, params: { fields: ['size', 'output_format'] } });
     }
     const n = typeof body.n === 'number' ? body.n : 1;
     if (rule?.maxCount !== undefined && n > rule.maxCount) {
       const one = rule.maxCount === 1 ? 'one image' : `${rule.maxCount} images`;
-      ctx.addIssue({ code: 'custom', path: ['n'], message: `--count ${n} with --format ${format}: ${model.name} makes ${one} per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)` });
+      ctx.addIssue({ code: 'custom', path: ['n'], message: `--count ${n} with --format ${format}: ${model.name} makes ${one} per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)`, params: { fields: ['output_format'] } });
     }
   });
 }
@@ -184,12 +184,16 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
  * fields imgcli filled in itself (partial_images from --stream): a problem with one of those is
  * left out when the user's own flags already explain the refusal.
  */
-export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, derived: readonly string[] = []): RequestFields {
+export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, derived: readonly string[] = [], unchecked: readonly string[] = []): RequestFields {
   const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
   const result = requestSchema(model, endpoint).safeParse(defined);
   if (result.success) return result.data;
-  const own = result.error.issues.filter((i) => !derived.includes(String(i.path[0] ?? '')));
-  const issues = own.length ? own : result.error.issues;
+  // Fields sent unchecked (--param) take every problem that involves them out of the judgement.
+  const involved = (i: z.core.$ZodIssue) => [String(i.path[0] ?? ''), ...(((i as { params?: { fields?: string[] } }).params?.fields) ?? [])];
+  const judged = result.error.issues.filter((i) => !involved(i).some((f) => unchecked.includes(f)));
+  if (judged.length === 0) return defined;
+  const own = judged.filter((i) => !derived.includes(String(i.path[0] ?? '')));
+  const issues = own.length ? own : judged;
   const messages = [...new Set(issues.map((i) => describeIssue(i)))];
   throw new UsageError(messages.join('\n'));
 }
