@@ -118,6 +118,10 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'edit-not-multipart': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x' }),
   'edit-broken-multipart': () => post('/images/edits', 'not a form', { ...AUTH, 'content-type': 'multipart/form-data; boundary=xyz' }),
   'variation-prompt': () => upload('/images/variations', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', png(img.rgba)]]),
+  'files-no-such-file': async () => answer(await request(`${mock.url}/files/file-nope`, { headers: AUTH })),
+  'files-bad-purpose': () => upload('/files', [['purpose', 'pictures'], ['file', png(img.rgb)]]),
+  'files-missing-purpose': () => upload('/files', [['file', png(img.rgb)]]),
+  'files-missing-file': () => upload('/files', [['purpose', 'vision']]),
   'model-get-not-found': async () => answer(await request(`${mock.url}/models/no-such-model`, { headers: AUTH })),
   'models-wrong-method': () => post('/models', {}),
 };
