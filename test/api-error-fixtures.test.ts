@@ -64,6 +64,7 @@ beforeAll(async () => {
 });
 
 const png = (file: Buffer, filename = 'a.png'): File => ({ file, filename, type: 'image/png' });
+const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
 const edit = (model: string, ...files: Field[]) => upload('/images/edits', [['model', model], ['prompt', 'a red scarf'], ...files]);
 
 /** Each fixture and the request that earns it. */
@@ -115,7 +116,13 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'edit-mask-without-alpha': () => edit('gpt-image-2', ['image', png(img.rgb)], ['mask', png(img.rgb, 'm.png')]),
   'edit-mask-size-mismatch': () => edit('gpt-image-2', ['image', png(img.rgb)], ['mask', png(img.wide, 'm.png')]),
   'edit-no-alpha-dall-e-2': () => edit('dall-e-2', ['image', png(img.rgb)]),
-  'edit-not-multipart': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x' }),
+  'edit-json-missing-images': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x' }),
+  'edit-wrong-content-type': () => post('/images/edits', 'model=gpt-image-2', { ...AUTH, 'content-type': 'text/plain' }),
+  'edit-json-dall-e-2': () => post('/images/edits', { model: 'dall-e-2', prompt: 'x', images: [{ image_url: dataUrl(img.rgba) }] }),
+  'edit-json-unknown-file-id': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ file_id: 'file-nope' }] }),
+  'edit-json-url-not-local': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ image_url: 'https://example.com/cat.png' }] }),
+  'edit-json-ref-both-keys': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ image_url: dataUrl(img.rgb), file_id: 'file-x' }] }),
+  'edit-json-too-many-images': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: Array.from({ length: 17 }, () => ({ image_url: dataUrl(img.rgb) })) }),
   'edit-broken-multipart': () => post('/images/edits', 'not a form', { ...AUTH, 'content-type': 'multipart/form-data; boundary=xyz' }),
   'variation-prompt': () => upload('/images/variations', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', png(img.rgba)]]),
   'files-no-such-file': async () => answer(await request(`${mock.url}/files/file-nope`, { headers: AUTH })),

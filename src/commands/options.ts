@@ -53,6 +53,10 @@ export const modelOption = () => new Option('-m, --model <name>', `model to use 
 export const fitOption = () =>
   new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']);
 
+/** --body for the upload commands (edit, vary): multipart uploads, or JSON with the images as references. */
+export const bodyOption = () =>
+  new Option('--body <form>', 'how the request travels: multipart (uploads; the default with local files) or json (images as references: the default when an input is a URL or file id; local files go as data URLs)').choices(['multipart', 'json']);
+
 /** Adds -m, every request field and every job option to an image command. */
 export function addImageOptions(cmd: Command, command: ImageCommand): Command {
   cmd.addOption(modelOption());

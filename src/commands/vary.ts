@@ -5,7 +5,7 @@ import type { GlobalFlags } from '../config/settings.js';
 import type { JobFlags } from '../jobs/build.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models/table.js';
 import type { Runtime } from '../runtime.js';
-import { addImageOptions, fitOption } from './options.js';
+import { addImageOptions, bodyOption, fitOption } from './options.js';
 
 /** The models whose family varies this way, as wrapped help lines. */
 function modelsVia(via: 'variations' | 'edits' | undefined, extra = ''): string {
@@ -46,7 +46,7 @@ export function varyCommand(rt: Runtime): Command {
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addImageOptions(cmd, 'vary').addOption(fitOption()).addHelpText('after', EXAMPLES);
+  addImageOptions(cmd, 'vary').addOption(fitOption()).addOption(bodyOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (image: string, _opts: unknown, self: Command) => {
     const { runImageCommand } = await import('../jobs/command.js');
     await runImageCommand(rt, self.optsWithGlobals<GlobalFlags & JobFlags>(), { command: 'vary', images: [image] });

@@ -17,6 +17,7 @@ import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
 import { withImageDefaults } from './defaults.js';
 import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
+import { chooseBody, editRequest, readInputs, type BodyForm } from './edit-body.js';
 import type { ImagesJob } from './run.js';
 
 /** Every flag an image job can have, typed: the request fields plus how the job runs. */
@@ -40,6 +41,8 @@ export interface JobFlags extends FieldValues {
   mask?: string;
   maskFrom?: string;
   fit?: ImageFit;
+  /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
+  body?: BodyForm;
 }
 
 /** What to make: a command, its prompt words (gen), its input images (edit, vary) and flags. */
@@ -152,6 +155,9 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   }
   if (flags.mask !== undefined && flags.maskFrom !== undefined) throw new UsageError('--mask and --mask-from are two masks; use one');
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
+  if (req.command === 'gen' && flags.body !== undefined) throw new UsageError('--body is for edit and vary: gen always sends JSON');
+  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
+  const form = inputs ? chooseBody(flags.body, inputs, model, rules, endpoint) : 'json';
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
@@ -161,11 +167,10 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     say.info(`--param ${o.key}=${JSON.stringify(o.value)} is sent as given, unchecked, ${replaced}`);
   }
   const given = Object.fromEntries(overrides.map((o) => [o.key, o.value]));
-  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields, ...given }, derived, overrides.map((o) => o.key));
+  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields, ...given }, { derived, unchecked: overrides.map((o) => o.key), form });
   adviseOnModel(ctx, model, endpoint, body);
-  const json = endpoint === 'generations' ? applyParams(body, flags.param) : undefined;
-  const form = json ? undefined : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
-  const sent = (json ?? form)!;
+  // The fields sent, --param included: JSON values as they are, or as form text.
+  const sent = form === 'json' ? applyParams(body, flags.param) : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
   const outIsDir = opts.out !== undefined && (await isDirectory(opts.out));
   const stem = req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!;
@@ -183,18 +188,12 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     metadata: flags.metadata !== false,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
   };
-  if (json) return { ...common, json, record: { prompt, params: json } };
-  const upload = await import('../upload/form.js');
+  if (!inputs) return { ...common, json: sent, record: { prompt, params: sent } };
   if (req.command === 'edit') {
     const { checkCount } = await import('../upload/inputs.js');
     checkCount(images.length, rules.files, model, 'edits');
   }
-  const parts = await upload.prepareUpload({ paths: images, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
-  const inputs = [
-    ...images.map((path) => ({ role: 'image', path })),
-    ...(flags.mask ? [{ role: 'mask', path: flags.mask }] : []),
-    ...(flags.maskFrom ? [{ role: 'mask-from', path: flags.maskFrom }] : []),
-  ];
-  const record = { prompt: req.command === 'vary' ? hint : prompt, params: { ...form, fit: flags.fit }, inputs };
-  return { ...common, form: upload.formBuilder(form!, parts), record };
+  const request = await editRequest(form, sent, inputs, { model, rules, fit: flags.fit, maskFrom: flags.maskFrom, say });
+  const record = { prompt: req.command === 'vary' ? hint : prompt, params: { ...sent, fit: flags.fit }, inputs: request.inputs };
+  return { ...common, json: request.json, form: request.form, record };
 }

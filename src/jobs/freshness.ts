@@ -13,7 +13,7 @@ const TRANSPORT_ONLY = new Set<string>(IMAGE_FIELDS.filter((f) => 'transportOnly
 
 export function fingerprintOf(endpoint: string, model: string, record: RequestRecord): Promise<string> {
   const params = Object.fromEntries(Object.entries(record.params).filter(([k]) => !TRANSPORT_ONLY.has(k)));
-  return requestFingerprint({ endpoint, model, params, files: record.inputs?.map((i) => ({ role: i.role, path: i.path })) });
+  return requestFingerprint({ endpoint, model, params, files: record.inputs?.map((i) => ({ role: i.role, path: i.path, ref: i.ref })) });
 }
 
 export type Freshness = { fresh: true; files: SavedFile[] } | { fresh: false; reason: string };

@@ -28,7 +28,7 @@ import { checkFreshness, fingerprintOf } from './freshness.js';
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
   model: ResolvedModel;
-  /** The validated JSON body (generations) or a multipart builder (edits, variations). */
+  /** The validated JSON body (generations, JSON edits) or a multipart builder (edits, variations). */
   json?: Record<string, unknown>;
   form?: RequestSpec['form'];
   plan: OutputPlan;
@@ -61,6 +61,8 @@ export interface ImagesResult {
   cost?: CostEstimate;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
+  /** How the request travelled: a JSON body, or a multipart upload. */
+  requestBody?: 'json' | 'multipart';
 }
 
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
@@ -129,7 +131,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   if (job.stream) {
     const { runStream } = await import('./stream.js');
     const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
-    return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
+    return { model: job.model.name, endpoint: job.endpoint, requestBody: job.json ? 'json' : 'multipart', ...outcome, cost: estimateCost(job.model, outcome.usage) };
   }
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
   const spill = SpillFiles.for(job.plan, tmpdir());
@@ -153,6 +155,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     return {
       model: job.model.name,
       endpoint: job.endpoint,
+      requestBody: job.json ? 'json' : 'multipart',
       created: response.created,
       requestId: answer.requestId,
       ...saved,

@@ -1,12 +1,14 @@
 // The offline OpenAI-compatible Images server: a node:http server that answers like
 // api.openai.com (validation, error shapes, x-request-id), with synthesized images, URLs it
-// serves and expires, streamed answers (stream.ts), the Files API (files.ts), and fault injection for tests (statuses, drops, truncation, stalls,
+// serves and expires, streamed answers (stream.ts), edits as multipart or JSON (edits-json.ts),
+// the Files API (files.ts), and fault injection for tests (statuses, drops, truncation, stalls,
 // streams cut or failing mid-way).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handleEdits, handleVariations, recordUploadParts } from './edits.js';
+import { handleVariations, recordUploadParts } from './edits.js';
+import { handleAnyEdit } from './edits-json.js';
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
@@ -64,7 +66,7 @@ export interface MockServer {
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
-  '/v1/images/edits': handleEdits,
+  '/v1/images/edits': handleAnyEdit,
   '/v1/images/variations': handleVariations,
 };
 

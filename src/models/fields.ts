@@ -137,18 +137,21 @@ export function endpointFor(command: ImageCommand, family: Family): Endpoint | u
   return FAMILIES[family].vary;
 }
 
-/** The models of the table with the rules each has for a command's endpoint. */
-function commandRules(command: ImageCommand): Array<{ id: string; family: Family; rules: EndpointRules }> {
+/**
+ * The models of the table with the rules each has for a command's endpoint; by default those of
+ * the JSON form where there is one (JSON edits take a few more fields than multipart ones).
+ */
+function commandRules(command: ImageCommand, form: 'json' | 'multipart' = 'json'): Array<{ id: string; family: Family; rules: EndpointRules }> {
   return MODELS.flatMap((m) => {
     const endpoint = endpointFor(command, m.family);
-    const rules = endpoint && endpointRules(resolveModel(m.id), endpoint);
+    const rules = endpoint && endpointRules(resolveModel(m.id), endpoint, form);
     return rules ? [{ id: m.id, family: m.family, rules }] : [];
   });
 }
 
 /** Whether some model of the table takes the field through this command (else its flag is hidden). */
-export function offeredBy(field: ImageField, command: ImageCommand): boolean {
-  return !field.rule || commandRules(command).some((m) => m.rules[field.rule!] !== undefined);
+export function offeredBy(field: ImageField, command: ImageCommand, form: 'json' | 'multipart' = 'json'): boolean {
+  return !field.rule || commandRules(command, form).some((m) => m.rules[field.rule!] !== undefined);
 }
 
 const GPT = (Object.keys(FAMILIES) as Family[]).filter((f) => f.startsWith('gpt-image'));
@@ -231,5 +234,7 @@ export function fieldHelp(field: ImageField, command: ImageCommand): string {
   const values = field.rule ? allowedText(field, command) : '';
   // "(GPT image models only)" follows the purpose; a list of values follows a colon.
   const text = values ? `${field.purpose}${values.startsWith('(') ? ' ' : ': '}${values}` : field.purpose;
-  return field.note ? `${text} (${field.note})` : text;
+  // Taken only by the JSON form (--moderation on edit): say when that is.
+  const json = offeredBy(field, command) && !offeredBy(field, command, 'multipart') ? ' (sent as JSON only: an input given as a URL or file id, or --body json)' : '';
+  return `${text}${json}${field.note ? ` (${field.note})` : ''}`;
 }

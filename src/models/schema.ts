@@ -59,12 +59,13 @@ function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[
   return [...families, ...models];
 }
 
-function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: ResolvedModel, endpoint: Endpoint) {
+function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: ResolvedModel, endpoint: Endpoint, rules: EndpointRules) {
   const model = resolved.name;
   const takers = familiesTaking(rulesKey, endpoint);
   // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
   const elsewhere = (['generations', 'edits', 'variations'] as const).filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length);
-  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')} only` : '';
+  const json = rules.jsonBody?.adds?.[rulesKey] !== undefined ? ` and ${endpoint} sent as JSON (an image URL or file id, or --body json)` : '';
+  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')}${json || ' only'}` : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : noteFor(resolved, rulesKey);
   return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }
@@ -140,16 +141,16 @@ function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedMode
   }
 }
 
-/** Builds the schema for one model and endpoint. `other` models only get the basic checks. */
-export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
-  const rules = endpointRules(model, endpoint);
+/** Builds the schema for one model and endpoint (and body form). `other` models only get the basic checks. */
+export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'json' | 'multipart' = 'multipart') {
+  const rules = endpointRules(model, endpoint, form);
   if (!rules) throw new UsageError(`${model.name} does not support ${endpoint}`);
   const open = model.family === 'other';
   const takes = (f: ImageField) => !f.rule || (rules[f.rule] !== undefined && !(f.kind === 'size' && rules.sizes.length === 0));
   const fields = Object.fromEntries(
-    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model, endpoint).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint)]),
+    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model, endpoint).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint, rules)]),
   );
-  const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint);
+  const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint, rules);
   const shape = { model: z.string().min(1), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
   return z.looseObject(shape).superRefine((body, ctx) => {
     const format = body.output_format ?? (rules.formats ? 'png' : undefined);
@@ -179,14 +180,20 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
   });
 }
 
-/**
- * Validates a request body; throws one UsageError naming every problem found. `derived` names the
- * fields imgcli filled in itself (partial_images from --stream): a problem with one of those is
- * left out when the user's own flags already explain the refusal.
- */
-export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, derived: readonly string[] = [], unchecked: readonly string[] = []): RequestFields {
+export interface ValidateOptions {
+  /** Fields imgcli filled in itself (partial_images from --stream): left out when the user's own flags explain the refusal. */
+  derived?: readonly string[];
+  /** Fields sent as given (--param): no problem that involves them is raised. */
+  unchecked?: readonly string[];
+  /** The body form: JSON edits take a few more fields. */
+  form?: 'json' | 'multipart';
+}
+
+/** Validates a request body; throws one UsageError naming every problem found. */
+export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, opts: ValidateOptions = {}): RequestFields {
+  const { derived = [], unchecked = [] } = opts;
   const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
-  const result = requestSchema(model, endpoint).safeParse(defined);
+  const result = requestSchema(model, endpoint, opts.form).safeParse(defined);
   if (result.success) return result.data;
   // Fields sent unchecked (--param) take every problem that involves them out of the judgement.
   const involved = (i: z.core.$ZodIssue) => [String(i.path[0] ?? ''), ...(((i as { params?: { fields?: string[] } }).params?.fields) ?? [])];

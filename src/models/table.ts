@@ -56,6 +56,12 @@ export interface IntRange {
   readonly default?: number;
 }
 
+/** An endpoint's JSON form, with images as references (URLs, data URLs, file ids): edits for GPT models. */
+export interface JsonBodyRule {
+  /** Parameters the JSON form takes beyond the multipart form's. */
+  adds?: Partial<EndpointRules>;
+}
+
 /** What one endpoint of one model accepts. An absent list means the parameter is not accepted. */
 export interface EndpointRules {
   prompt?: { max: number; required: boolean };
@@ -79,6 +85,8 @@ export interface EndpointRules {
   stream?: { maxPartialImages: number };
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
+  /** Taken as JSON too (reference section 4); absent: multipart only. */
+  jsonBody?: JsonBodyRule;
 }
 
 export interface FamilyInfo {
@@ -139,7 +147,8 @@ const GPT_GENERATIONS: EndpointRules = {
   stream: { maxPartialImages: 3 },
 };
 const { moderation: _generationsOnly, ...GPT_SHARED } = GPT_GENERATIONS;
-const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK };
+// JSON edits (spec EditImageBodyJsonParam) also take moderation, which the multipart form lacks.
+const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK, jsonBody: { adds: { moderation: GPT_GENERATIONS.moderation } } };
 
 function gptFamily(extra: Partial<EndpointRules>, only: { generations?: Partial<EndpointRules>; edits?: Partial<EndpointRules> } = {}): FamilyInfo {
   return {
@@ -203,7 +212,7 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   other: {
     endpoints: {
       generations: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
-      edits: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
+      edits: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [], jsonBody: {} },
       variations: { n: { min: 1, max: 10 }, sizes: [] },
     },
     defaultFormat: 'png',
@@ -285,11 +294,15 @@ export function resolveModel(name: string): ResolvedModel {
   return { name, family, guessed: true };
 }
 
-/** The rules for one endpoint of a model, or undefined when the model does not offer it. */
-export function endpointRules(model: ResolvedModel, endpoint: Endpoint): EndpointRules | undefined {
+/**
+ * The rules for one endpoint of a model, or undefined when the model does not offer it; with
+ * `json`, those of its JSON form (what it adds), when it has one.
+ */
+export function endpointRules(model: ResolvedModel, endpoint: Endpoint, form: 'json' | 'multipart' = 'multipart'): EndpointRules | undefined {
   const base = FAMILIES[model.family].endpoints[endpoint];
   if (!base) return undefined;
-  return { ...base, ...model.info?.overrides?.[endpoint] };
+  const rules = { ...base, ...model.info?.overrides?.[endpoint] };
+  return form === 'json' && rules.jsonBody?.adds ? { ...rules, ...rules.jsonBody.adds } : rules;
 }
 
 export function endpointsOf(model: ResolvedModel): Endpoint[] {

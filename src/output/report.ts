@@ -14,6 +14,8 @@ export interface ReportedRun {
   failed: Array<{ index: number; error: Error }>;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
+  /** How the request travelled: json or multipart. */
+  requestBody?: string;
   /** Streamed runs only: the partial images written (none with --no-partials). */
   partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
   usage?: Record<string, unknown>;
@@ -32,6 +34,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     model: run.model,
     endpoint: run.endpoint,
+    ...(run.requestBody ? { request_body: run.requestBody } : {}),
     created: run.created,
     request_id: run.requestId ?? null,
     files: run.files.map(fileEntry),

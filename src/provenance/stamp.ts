@@ -9,8 +9,8 @@ export interface RequestRecord {
   prompt?: string;
   /** The fields sent, prompt and model included. */
   params: Record<string, unknown>;
-  /** Input files by role (image, mask, mask-from): their bytes count, their names do not. */
-  inputs?: Array<{ role: string; path: string }>;
+  /** Inputs by role (image, mask, mask-from): a local file's bytes count (not its name); a URL or file id counts as written. */
+  inputs?: Array<{ role: string; path?: string; ref?: string }>;
 }
 
 export interface StampContext {
