@@ -7,7 +7,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gifFrameCount } from '../src/image/gif.js';
 import { fits, maxFrames } from '../src/models/frame-sheet.js';
-import { endpointRules, resolveModel } from '../src/models/table.js';
+import { formatAdvice } from '../src/models/advice.js';
+import { MODELS, endpointRules, resolveModel } from '../src/models/table.js';
 import { readProvenance } from '../src/provenance/index.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
@@ -145,6 +146,23 @@ describe('the frame sheet, as the table has it (in-process)', () => {
     expect(maxFrames(1024, 1024, sheet, rules.frameCount!)).toBe(3);
     expect(maxFrames(480, 1440, sheet, rules.frameCount!)).toBe(8);
     expect(maxFrames(3840, 1280, sheet, rules.frameCount!)).toBe(1);
+  });
+});
+
+describe('the 1-bit transparency warning, for every model of the table (in-process)', () => {
+  it('comes exactly where the table says a format has all-or-nothing alpha', () => {
+    for (const m of MODELS) {
+      for (const endpoint of ['generations', 'edits'] as const) {
+        const model = resolveModel(m.id);
+        const rules = endpointRules(model, endpoint);
+        if (!rules) continue;
+        for (const format of rules.formats ?? []) {
+          const warning = formatAdvice(model, endpoint, { output_format: format, background: 'transparent' });
+          expect(Boolean(warning), `${m.id} ${endpoint} ${format}`).toBe(Boolean(rules.formatRules?.[format]?.binaryAlpha));
+          expect(formatAdvice(model, endpoint, { output_format: format, background: 'opaque' })).toBeUndefined();
+        }
+      }
+    }
   });
 });
 

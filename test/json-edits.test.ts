@@ -207,6 +207,19 @@ describe('the rest of edit works on JSON edits too', () => {
   });
 });
 
+describe('batch', () => {
+  it('an edit job takes a URL or a file id as its image, and goes as JSON', async () => {
+    const id = await upload('photo.png');
+    const jobs = [{ command: 'edit', image: `${origin}/cat.png`, prompt: 'job one', out: 'b1.png' }, { command: 'edit', images: [id, 'photo.png'], prompt: 'job two', out: 'b2.png' }];
+    writeFileSync(join(cwd, 'jobs.jsonl'), jobs.map((j) => JSON.stringify(j)).join('\n'));
+    const r = await run('batch', 'jobs.jsonl');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const body = (prompt: string) => edits().find((q) => (q.json as { prompt?: string } | undefined)?.prompt === prompt)?.json;
+    expect(body('job one')).toMatchObject({ images: [{ image_url: `${origin}/cat.png` }] });
+    expect(body('job two')).toMatchObject({ images: [{ file_id: id }, { image_url: dataUrl(photo) }] });
+  });
+});
+
 describe('files upload | xargs imgcli edit', () => {
   it('edits the uploaded image by its id, in a real shell pipeline', async () => {
     const bin = join(tempDir(), 'bin');

@@ -93,6 +93,17 @@ function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[
   if (r.backgrounds?.includes('transparent') && r.formats?.includes('jpeg')) {
     cases.push(['transparent jpeg', { background: 'transparent', output_format: 'jpeg' }, '--background transparent needs --format png or webp (jpeg has no alpha channel)']);
   }
+  // Output formats with rules of their own (gpt-image-2.6's gif and svg), from the table's formatRules.
+  for (const [format, rule] of Object.entries(r.formatRules ?? {})) {
+    if (rule?.maxCount !== undefined) {
+      const n = rule.maxCount + 1;
+      cases.push([`${format} count above its maximum`, { output_format: format, n }, `--count ${n} with --format ${format}: ${model} makes one image per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)`]);
+    }
+    if (rule?.sheet) {
+      cases.push([`${format} frames beyond the sheet`, { output_format: format, size: '1024x1024', frame_count: 6 }, new RegExp(`^6 frames of 1024x1024 do not fit ${escape(model)}'s frame sheet: .* at 1024x1024 use --frames 2 to 3; for 6 frames use -s 1024x640; or -s auto`)]);
+      cases.push([`${format} default frames beyond the sheet`, { output_format: format, size: '1536x1024' }, new RegExp(`^9 frames \\(the default\\) of 1536x1024 do not fit`)]);
+    }
+  }
   if (r.compression) {
     cases.push(
       ['compression with png', { output_compression: 50 }, '--compression works only with --format jpeg or webp; png is lossless'],
@@ -125,6 +136,10 @@ function acceptedFor(r: EndpointRules): Fields[] {
   for (const f of RANGE_FIELDS) {
     const range = intRange(f, r);
     if (range) bodies.push({ ...companions(f, r), [f.api]: range.min }, { ...companions(f, r), [f.api]: range.max });
+  }
+  for (const [format, rule] of Object.entries(r.formatRules ?? {})) {
+    if (rule?.maxCount !== undefined) bodies.push({ output_format: format, n: rule.maxCount });
+    if (rule?.sheet) bodies.push({ output_format: format, size: '1024x1024', frame_count: 3 }, { output_format: format, size: '1024x640', frame_count: 6 }, { output_format: format, frame_count: 16 });
   }
   if (r.prompt) bodies.push({ prompt: 'x'.repeat(r.prompt.max) });
   return bodies;
