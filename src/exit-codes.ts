@@ -77,6 +77,7 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'event-without-image': PROXY,
   'stream-ended-early': 'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
   'too-long': undefined,
+  'not-a-file': 'The server may not have the Files API: check --base-url (compatible servers often lack it).',
   'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
   'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
   'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',
@@ -121,7 +122,11 @@ function apiHint(err: ApiError): string | undefined {
     case 'server':
       return 'The server had trouble; this is usually temporary, so try again in a moment.';
     case 'refused':
-      return err.status === 400 && err.param ? `The server refused the value of "${err.param}".` : undefined;
+      if (err.status !== 400 || !err.param) return undefined;
+      // A JSON edit's references: the server fetches URLs and looks ids up itself.
+      if (err.param.endsWith('.file_id')) return 'The server has no file with that id: `imgcli files list` shows the ids it has; `imgcli files upload` adds one.';
+      if (err.param.endsWith('.image_url')) return 'The server could not use that image URL: it must be reachable from the server, and an image (PNG, JPEG or WebP); or upload the file with `imgcli files upload` and pass its id.';
+      return `The server refused the value of "${err.param}".`;
     case 'network':
       return err.maybeReceived
         ? 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).'

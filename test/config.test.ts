@@ -69,7 +69,7 @@ describe('config set/get/unset', () => {
     ['base-url', 'not a url', /base-url "not a url" is not valid: use a full URL/],
     ['size', '999x999', /size "999x999" is not valid: both edges must be multiples of 16.*use one of auto, 1024x1024/],
     ['quality', 'ultra', /quality "ultra" is not valid: use one of auto, low, medium, high, xhigh, max, standard, hd/],
-    ['format', 'gif', /format "gif" is not valid: use one of png, jpeg, webp/],
+    ['format', 'bmp', /format "bmp" is not valid: use one of png, jpeg, webp, gif, svg/],
     ['auth', 'basic', /auth "basic" is not valid: use one of bearer, api-key/],
     ['azure-deployment', 'a/b', /azure-deployment "a\/b" is not valid/],
     ['modle', 'x', /unknown config key "modle"; did you mean model\?/],

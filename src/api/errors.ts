@@ -22,6 +22,8 @@ export type AnswerProblem =
   | 'stream-ended-early'
   /** More bytes than the Content-Length announced. */
   | 'too-long'
+  /** An answer of the Files API that is not a file object, a list of them, or a deletion. */
+  | 'not-a-file'
   | 'model-list-not-json'
   | 'not-a-model-list'
   | 'bad-base64'

@@ -43,7 +43,7 @@ export interface RetryInfo {
 }
 
 export interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   /** A JSON body; serialised afresh for every attempt. */
   json?: unknown;

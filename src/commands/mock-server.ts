@@ -16,7 +16,9 @@ It prints its base URL on stdout, logs one line per request on stderr, and runs 
 It accepts any bearer key (or only --key when given) and speaks the Images API like
 api.openai.com: the same validation, error shapes and x-request-id headers, with synthesized
 images (a gradient seeded by the prompt, with pixel noise under --payload noise; for edits and
-variations, a tinted copy of the upload).`;
+variations, a tinted copy of the upload; animated GIFs and SVG documents for gpt-image-2.6).
+It has the Files API (/v1/files, in memory until it stops) and takes JSON edits whose images are
+data URLs, its own file ids, or URLs on 127.0.0.1: it never goes to the internet.`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')

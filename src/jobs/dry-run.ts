@@ -21,6 +21,7 @@ export interface RequestPreview {
   body?: unknown;
   multipart?: FormFieldPreview[];
   curl: string;
+  note?: string;
 }
 
 const KEY_VAR = '$OPENAI_API_KEY';
@@ -40,6 +41,23 @@ async function describeForm(build: NonNullable<RequestSpec['form']>): Promise<Fo
   return fields;
 }
 
+/** A data URL is an image's whole bytes: shown as its head and its length, not printed out. */
+const SHORT_DATA = 120;
+export function shortenDataUrls(value: unknown): { value: unknown; shortened: boolean } {
+  let shortened = false;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string' && v.startsWith('data:') && v.length > SHORT_DATA) {
+      shortened = true;
+      return `${v.slice(0, v.indexOf(',') + 1)}<${v.length.toLocaleString('en')} characters>`;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  const out = walk(value);
+  return { value: out, shortened };
+}
+
 function curlFor(conn: Connection, spec: RequestSpec, url: string, headers: Record<string, string>, fields?: FormFieldPreview[]): string {
   // A streamed answer (--stream) should show as it arrives: -N turns curl's buffering off.
   const stream = spec.accept === 'text/event-stream';
@@ -50,7 +68,7 @@ function curlFor(conn: Connection, spec: RequestSpec, url: string, headers: Reco
     // curl sets the multipart boundary itself.
     if (headers[name] && !(name === 'content-type' && fields)) parts.push(`-H ${shellQuote(`${name}: ${headers[name]}`)}`);
   }
-  if (spec.json !== undefined) parts.push(`-d ${shellQuote(JSON.stringify(spec.json))}`);
+  if (spec.json !== undefined) parts.push(`-d ${shellQuote(JSON.stringify(shortenDataUrls(spec.json).value))}`);
   for (const f of fields ?? []) {
     // --form-string: a value starting with @ or < is text, not a file to read.
     if (f.file) parts.push(`-F ${shellQuote(`${f.name}=@${f.file.name};type=${f.file.type}`)}`);
@@ -72,7 +90,11 @@ export async function previewRequest(conn: Connection, spec: RequestSpec): Promi
   const multipart = spec.form ? await describeForm(spec.form) : undefined;
   if (multipart) headers['content-type'] = 'multipart/form-data; boundary=<generated when sent>';
   const preview: RequestPreview = { method: spec.method, url, headers, curl: curlFor(conn, spec, url, real, multipart) };
-  if (spec.json !== undefined) preview.body = spec.json;
+  if (spec.json !== undefined) {
+    const { value, shortened } = shortenDataUrls(spec.json);
+    preview.body = value;
+    if (shortened) preview.note = 'data URLs are shortened here (<N characters>); the request sends them whole';
+  }
   if (multipart) preview.multipart = multipart;
   return preview;
 }
@@ -87,6 +109,7 @@ export function formatPreview(p: RequestPreview): string {
   const lines = [`${p.method} ${p.url}`, ...Object.entries(p.headers).map(([k, v]) => `${k}: ${v}`), ''];
   if (p.body !== undefined) lines.push(JSON.stringify(p.body, null, 2), '');
   if (p.multipart) lines.push(...p.multipart.map(formatField), '');
+  if (p.note) lines.push(`# ${p.note}`);
   lines.push('# the same request with curl (reads the key from $OPENAI_API_KEY):', p.curl);
   return `${lines.join('\n')}\n`;
 }

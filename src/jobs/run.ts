@@ -30,7 +30,7 @@ import { dirname } from 'node:path';
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
   model: ResolvedModel;
-  /** The validated JSON body (generations) or a multipart builder (edits, variations). */
+  /** The validated JSON body (generations, JSON edits) or a multipart builder (edits, variations). */
   json?: Record<string, unknown>;
   form?: RequestSpec['form'];
   plan: OutputPlan;
@@ -65,6 +65,8 @@ export interface ImagesResult {
   cost?: CostEstimate;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
+  /** How the request travelled: a JSON body, or a multipart upload. */
+  requestBody?: 'json' | 'multipart';
 }
 
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
@@ -140,7 +142,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   if (job.stream) {
     const { runStream } = await import('./stream.js');
     const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
-    return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
+    return { model: job.model.name, endpoint: job.endpoint, requestBody: job.json ? 'json' : 'multipart', ...outcome, cost: estimateCost(job.model, outcome.usage) };
   }
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
   const spill = SpillFiles.for(job.plan, [tmpdir(), ...recovery]);
@@ -166,6 +168,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     return {
       model: job.model.name,
       endpoint: job.endpoint,
+      requestBody: job.json ? 'json' : 'multipart',
       created,
       requestId: answer.requestId,
       ...saved,

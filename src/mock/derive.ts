@@ -3,7 +3,8 @@
 // the result came from the upload, and images of one request differ.
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { parseSize, type SynthFormat, type SynthImage } from './synth.js';
+import { CONTENT_TYPES } from '../image/format.js';
+import { animate, MOCK_GIF, parseSize, type SynthFormat, type SynthImage } from './synth.js';
 
 export interface DeriveOptions {
   n: number;
@@ -14,9 +15,10 @@ export interface DeriveOptions {
   background?: string;
   /** Seeds the tints: the prompt, or anything that tells requests apart. */
   seed: string;
+  /** gif: frames, each tinted a little differently, and how long each shows. */
+  frames?: number;
+  frameDurationMs?: number;
 }
-
-const CONTENT_TYPE: Record<SynthFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 /** The output size: a WxH asked for, else (auto) the GPT size closest to the input's shape. */
 export function answerSize(size: unknown, input: { width: number; height: number }, gpt: boolean): { width: number; height: number } {
@@ -32,17 +34,35 @@ function tint(seed: string, index: number): { r: number; g: number; b: number } 
   return { r: 80 + (h[0]! % 176), g: 80 + (h[1]! % 176), b: 80 + (h[2]! % 176) };
 }
 
+/** An animated GIF made from the input: one tinted copy per frame. */
+async function deriveGif(input: Buffer, o: DeriveOptions, index: number): Promise<SynthImage> {
+  const count = o.frames ?? MOCK_GIF.frames;
+  const frames = await Promise.all(
+    Array.from({ length: count }, async (_, frame) => {
+      const img = sharp(input).resize(o.width, o.height, { fit: 'cover' }).tint(tint(o.seed, index * 1000 + frame));
+      const withAlpha = o.background === 'transparent';
+      const data = await (withAlpha ? img.ensureAlpha() : img.removeAlpha()).raw().toBuffer();
+      return { data, channels: (withAlpha ? 4 : 3) as 3 | 4 };
+    }),
+  );
+  const bytes = await animate(frames, o.width, o.height, o.frameDurationMs ?? MOCK_GIF.frameDurationMs);
+  return { bytes, width: o.width, height: o.height, format: 'gif', contentType: CONTENT_TYPES.gif };
+}
+
 export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<SynthImage[]> {
   const quality = Math.max(1, Math.min(100, Math.round(o.compression ?? 100)));
   return Promise.all(
     Array.from({ length: o.n }, async (_, index) => {
+      if (o.format === 'gif') return deriveGif(input, o, index);
       let img = sharp(input).resize(o.width, o.height, { fit: 'cover' }).tint(tint(o.seed, index));
       if (o.format === 'jpeg' || o.background === 'opaque') img = img.flatten({ background: '#ffffff' });
       else if (o.background === 'transparent') img = img.ensureAlpha();
       // Low effort: these are test images, speed matters more than size.
-      const encoded = o.format === 'png' ? img.png({ compressionLevel: 2, adaptiveFiltering: false }) : o.format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality, effort: 0 });
+      // Edits make no SVG (the table's edits formats have none): a PNG stands in for any other format.
+      const format = o.format === 'jpeg' || o.format === 'webp' ? o.format : 'png';
+      const encoded = format === 'png' ? img.png({ compressionLevel: 2, adaptiveFiltering: false }) : format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality, effort: 0 });
       const bytes = await encoded.toBuffer();
-      return { bytes, width: o.width, height: o.height, format: o.format, contentType: CONTENT_TYPE[o.format] };
+      return { bytes, width: o.width, height: o.height, format, contentType: CONTENT_TYPES[format] };
     }),
   );
 }

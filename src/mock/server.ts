@@ -1,18 +1,20 @@
 // The offline OpenAI-compatible Images server: a node:http server that answers like
 // api.openai.com (validation, error shapes, x-request-id), with synthesized images, URLs it
-// serves and expires, streamed answers (stream.ts), and fault injection for tests (statuses,
-// drops, truncation, stalls, streams cut or failing mid-way).
+// serves and expires, streamed answers (stream.ts), edits as multipart or JSON (edits-json.ts),
+// the Files API (files.ts), and fault injection for tests (statuses, drops, truncation, stalls,
+// streams cut or failing mid-way).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handleEdits, handleVariations, recordUploadParts } from './edits.js';
+import { handleVariations, recordUploadParts } from './edits.js';
+import { handleAnyEdit } from './edits-json.js';
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
 import type { SynthPayload } from './synth.js';
 import type { StoredFile } from './answers.js';
-import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext } from './route.js';
+import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext, type UploadedFile } from './route.js';
 
 export interface MockOptions {
   port?: number;
@@ -94,7 +96,7 @@ async function writeEndless(res: ServerResponse, kind: keyof typeof ENDLESS_STAR
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
-  '/v1/images/edits': handleEdits,
+  '/v1/images/edits': handleAnyEdit,
   '/v1/images/variations': handleVariations,
 };
 
@@ -122,10 +124,11 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const faults: Fault[] = [];
   const downloadFaults: Fault[] = [];
   const files = new Map<string, StoredFile>();
+  const uploads = new Map<string, UploadedFile>();
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
-  const ctx: RouteContext = { origin: '', nowMs, files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
+  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, req: IncomingMessage, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
@@ -225,6 +228,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       const result = await respond(route, record, raw, req);
       const stream = events(result);
       if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
+      if (result.raw) return { status: result.status, body: result.raw.body, type: result.raw.contentType };
       return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
@@ -235,6 +239,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     const stream = events(result);
     // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.
     if (stream) return writeSse(res, stream, { delayMs: streamDelayMs, signal: closed.signal, fault });
+    if (result.raw) return send(res, result.status, result.raw.body, result.raw.contentType);
     send(res, result.status, JSON.stringify(result.json), 'application/json');
   }
 

@@ -36,6 +36,9 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
   if (gen?.backgrounds) limits.push('transparent background needs png or webp');
   if (gen?.responseFormats) limits.push('may answer with URLs (valid 60 minutes)');
   if (edit?.inputFidelity) limits.push('edit takes --input-fidelity');
+  const extra = gen?.formats?.filter((f) => !['png', 'jpeg', 'webp'].includes(f)) ?? [];
+  if (extra.length) limits.push(`also writes ${extra.join(' and ')} (${extra.map((f) => `${f}: ${edit?.formats?.includes(f) ? 'gen and edit' : 'gen only'}`).join(', ')})`);
+  if (gen?.complexities) limits.push('takes --complexity');
   const c = gen?.customSize;
   const custom = c
     ? `any WxH: edges multiples of ${c.multiple}, long edge up to ${c.maxEdge}, ratio 1:${c.maxAspect} to ${c.maxAspect}:1, ${c.minPixels.toLocaleString('en')} to ${c.maxPixels.toLocaleString('en')} pixels`

@@ -10,10 +10,12 @@ export interface ReportedRun {
   endpoint: string;
   created: number;
   requestId?: string;
-  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; revised_prompt?: string }>;
+  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; frames?: number; revised_prompt?: string }>;
   failed: Array<{ index: number; error: Error }>;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
+  /** How the request travelled: json or multipart. */
+  requestBody?: string;
   /** Streamed runs only: the partial images written (none with --no-partials). */
   partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
   usage?: Record<string, unknown>;
@@ -37,6 +39,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     model: run.model,
     endpoint: run.endpoint,
+    ...(run.requestBody ? { request_body: run.requestBody } : {}),
     created: run.created,
     request_id: run.requestId ?? null,
     files: run.files.map(fileEntry),
