@@ -1,6 +1,7 @@
 // Edits whose inputs are references, end to end against the offline server: an image URL served
 // by a local test server, a data URL, an uploaded file id; the body's shape as the server received
 // it, the multipart/JSON choice, what is checked before sending, and `files upload | xargs edit`.
+import { crc32 } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -31,8 +32,14 @@ beforeAll(async () => {
   writeFileSync(join(cwd, 'photo.png'), photo);
   writeFileSync(join(cwd, 'mask.png'), mask);
   writeFileSync(join(cwd, 'scribble.png'), await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } }).png().toBuffer());
-  // A PNG whose bytes make a data URL past the API's 20,971,520 characters (a valid header, then padding).
-  writeFileSync(join(cwd, 'huge.png'), Buffer.concat([photo, Buffer.alloc(16 * 1024 * 1024)]));
+  // A whole PNG whose bytes make a data URL past the API's 20,971,520 characters: the photo with
+  // a 16 MB private ancillary chunk before IEND (decoders skip it; it is complete to the end).
+  const padding = Buffer.alloc(16 * 1024 * 1024);
+  const type = Buffer.from('prVt');
+  const chunk = Buffer.concat([Buffer.alloc(4), type, padding, Buffer.alloc(4)]);
+  chunk.writeUInt32BE(padding.length, 0);
+  chunk.writeUInt32BE(crc32(Buffer.concat([type, padding])), 8 + padding.length);
+  writeFileSync(join(cwd, 'huge.png'), Buffer.concat([photo.subarray(0, photo.length - 12), chunk, photo.subarray(photo.length - 12)]));
   // The web server an image URL points at: a real server on 127.0.0.1 that the offline server fetches from.
   site = createServer((req, res) => {
     served.push(req.url ?? '');
@@ -134,7 +141,7 @@ describe('checked before sending', () => {
   it('a local file too large for a data URL is refused with the way around it', async () => {
     const r = await run('edit', 'huge.png', '-p', 'x', '--body', 'json');
     expect(r.exitCode).toBe(2);
-    const length = 'data:image/png;base64,'.length + Math.ceil((photo.length + 16 * 1024 * 1024) / 3) * 4;
+    const length = 'data:image/png;base64,'.length + Math.ceil((photo.length + 12 + 16 * 1024 * 1024) / 3) * 4;
     expect(r.stderr).toBe(
       `error: huge.png is 16.0 MB: as a data URL it would be ${length.toLocaleString('en')} characters, and a JSON edit takes at most 20,971,520 per image (about 15 MB of image)\nhint: Upload it once and refer to it by id: imgcli files upload huge.png, then pass the file id it prints in place of the path.`,
     );
