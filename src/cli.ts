@@ -12,9 +12,10 @@ import { maskCommand } from './commands/mask.js';
 import { mockServerCommand } from './commands/mock-server.js';
 import { modelsCommand } from './commands/models.js';
 import { varyCommand } from './commands/vary.js';
-import { CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
+import { CliError, InterruptedError, NoAnswer, UsageError, requestIdOf } from './errors.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
+import { closest, didYouMean, orList } from './suggest.js';
 import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -24,7 +25,8 @@ export function buildProgram(rt: Runtime): Command {
     .description('Generate and edit images with the OpenAI Images API and any server that speaks it.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .helpCommand('help [command]', 'show help for a command')
+    // Our own `help` command (below): commander's prints the whole help for a name it does not know.
+    .helpCommand(false)
     .option('--base-url <url>', 'API base URL (env OPENAI_BASE_URL; default https://api.openai.com/v1)')
     .option('--api-key <key>', 'API key (env OPENAI_API_KEY; prefer the env var or `imgcli config set api-key`: flags land in shell history)')
     .option('--org <id>', 'OpenAI organization id (env OPENAI_ORG_ID)')
@@ -70,6 +72,14 @@ ${exitCodesHelp()}`,
     inherit(cmd, program);
     program.addCommand(cmd);
   }
+  const help = new Command('help')
+    .description('show help for a command')
+    .argument('[command...]', 'a command, e.g. gen or config set')
+    .addHelpText('after', '\nExamples:\n  $ imgcli help gen\n  $ imgcli help config set')
+    .action((path: string[]) => helpFor(program, path).outputHelp());
+  inherit(help, program);
+  program.addCommand(help);
+  suggestOptions(program);
   return program;
 }
 
@@ -77,6 +87,41 @@ ${exitCodesHelp()}`,
 function inherit(cmd: Command, parent: Command): void {
   cmd.copyInheritedSettings(parent);
   for (const sub of cmd.commands) inherit(sub, cmd);
+}
+
+/** The command `imgcli help <path...>` is about; an unknown name is a usage error with suggestions. */
+function helpFor(program: Command, path: string[]): Command {
+  let cmd = program;
+  for (const name of path) {
+    const subs = cmd.commands.filter((c) => c.name() !== 'help');
+    const found = subs.find((c) => c.name() === name || c.aliases().includes(name));
+    if (!found) {
+      const where = cmd === program ? 'imgcli' : `imgcli ${cmd.name()}`;
+      const names = subs.map((c) => c.name());
+      throw new UsageError(`unknown command '${name}'${didYouMean(name, names)}`, `The commands of ${where}: ${names.join(', ')}; see \`${where} --help\`.`);
+    }
+    cmd = found;
+  }
+  return cmd;
+}
+
+/**
+ * Unknown options get a suggestion, short ones too (commander suggests only for long ones):
+ * `-v` -> --version (-V) or --verbose, the flags starting with that letter.
+ */
+function suggestOptions(cmd: Command): void {
+  const self = cmd as Command & { unknownOption(flag: string): void };
+  self.unknownOption = (flag: string) => {
+    const options: Option[] = [];
+    for (let c: Command | null = cmd; c; c = c.parent) options.push(...c.createHelp().visibleOptions(c));
+    const longs = options.flatMap((o) => (o.long ? [o.long] : []));
+    const name = (o: Option) => (o.short ? `${o.long} (${o.short})` : o.long!);
+    const near = flag.startsWith('--')
+      ? closest(flag, longs)
+      : options.filter((o) => o.long && (o.long.slice(2, 3) === flag.slice(1, 2).toLowerCase() || o.short?.toLowerCase() === flag.toLowerCase())).map(name);
+    cmd.error(`error: unknown option '${flag}'${near.length ? `\n(Did you mean ${orList(near)}?)` : ''}`, { code: 'commander.unknownOption' });
+  };
+  for (const sub of cmd.commands) suggestOptions(sub);
 }
 
 /** A commander argParser from a config-keys rule, so a flag and `config set` accept the same values. */
@@ -101,8 +146,8 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   // Ours, thrown on purpose; anything else is a bug.
   const known = err instanceof CliError || err instanceof ApiError;
   const message = err instanceof Error ? err.message : String(err);
-  // --check's verdict is an answer, not a failure: no "error:" in front of it.
-  const lines = [err instanceof OutOfDateError ? `${paint.yellow('out of date:')} ${message}` : `${paint.red('error:')} ${message}`];
+  // A "no" (--check's verdict, an unset config key) is an answer, not a failure: no "error:" in front of it.
+  const lines = [err instanceof NoAnswer ? (err.label ? `${paint.yellow(err.label)} ${message}` : message) : `${paint.red('error:')} ${message}`];
   const hint = known ? nextStep(err) : undefined;
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
   const requestId = requestIdOf(err);

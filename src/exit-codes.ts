@@ -2,16 +2,17 @@
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code; and the next step for API errors, chosen from the same classification.
 import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
-import { BatchFailedError, CliError, HintedError, InterruptedError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+import { BatchFailedError, CliError, HintedError, InterruptedError, MissingKeyError, NoAnswer, PartialFailureError, UsageError } from './errors.js';
 
 /**
- * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
- * and `cmp` do, and a bug exits 70 (EX_SOFTWARE of sysexits.h), so a crash never passes for a
- * stale asset.
+ * One row per code; meanings are markdown. 1 is a "no" to the question a command asks: `--check`
+ * answers it for "out of date" as `make -q` and `cmp` do, `config get` for an unset key as `git
+ * config` does, `doctor` for a problem found. A bug exits 70 (EX_SOFTWARE of sysexits.h), so a
+ * crash never passes for a stale asset.
  */
 export const EXIT_CODES = [
   { code: 0, name: 'ok', meaning: 'success' },
-  { code: 1, name: 'outOfDate', meaning: 'with `--check`: an output is missing or out of date (like `make -q`)' },
+  { code: 1, name: 'no', meaning: 'the answer is no: with `--check` an output is missing or out of date (like `make -q`); `config get`: the key is not set (like `git config`); `doctor`: something is wrong' },
   { code: 2, name: 'usage', meaning: 'usage or validation error; nothing was sent' },
   { code: 3, name: 'refused', meaning: 'the API refused the request (a 4xx not listed below, e.g. the safety system)' },
   { code: 4, name: 'auth', meaning: 'authentication or permission: no key, 401, 403' },
@@ -53,7 +54,7 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof HintedError) return exitCodeFor(err.cause, signal);
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
-  if (err instanceof OutOfDateError) return EXIT.outOfDate;
+  if (err instanceof NoAnswer) return EXIT.no;
   if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
   if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];

@@ -57,8 +57,10 @@ describe('config set/get/unset', () => {
     expect(unset.exitCode).toBe(0);
     expect(h.read()).toEqual({});
     const gone = await h.run(['config', 'get', key]);
+    // Like `git config`: an unset key is exit 1 with nothing on stdout, not an error.
+    expect(gone.exitCode).toBe(1);
     expect(gone.stdout).toBe('');
-    expect(gone.stderr).toMatch(new RegExp(`${key} is not set`));
+    expect(gone.stderr).toMatch(new RegExp(`^${key} is not set in .*config\\.json\\nhint: Set it with \`imgcli config set ${key} <value>\`\\.\\n?$`));
   });
 
   it.each([

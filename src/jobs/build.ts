@@ -6,12 +6,13 @@ import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, type FieldValues, type ImageCommand } from '../models/fields.js';
-import { experimentalSize, modelAdvice } from '../models/advice.js';
+import { OPENAI_HOST, experimentalSize, modelAdvice } from '../models/advice.js';
 import { validateRequest } from '../models/schema.js';
-import { DEFAULT_MODEL, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import { DEFAULT_MODEL, MODEL_NAMES, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/files.js';
 import type { Runtime } from '../runtime.js';
+import { modelSlipOf, orList } from '../suggest.js';
 import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
@@ -119,12 +120,27 @@ async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolea
   return { hint, prompt: hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT };
 }
 
+/**
+ * A model name that is a slip of one the table knows (`gpt-imag-2`): refused before anything is
+ * sent where the table is the server's own list (api.openai.com, the offline server); elsewhere
+ * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
+ */
+function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+  const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
+  if (!slips.length) return [];
+  const official = ctx.settings.mock || URL.canParse(ctx.settings.baseUrl) && new URL(ctx.settings.baseUrl).hostname === OPENAI_HOST;
+  if (official) {
+    throw new UsageError(`unknown model ${model.name}; did you mean ${orList(slips)}?`, `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`);
+  }
+  return slips;
+}
+
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
-function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, size: unknown): void {
+function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, size: unknown, slips: string[]): void {
   const advice = modelAdvice(model, ctx.settings.mock ? 'http://127.0.0.1' : ctx.settings.baseUrl, ctx.rt.now());
   if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
-  if (advice.notice) ctx.say.info(advice.notice);
+  if (advice.notice) ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
   const experimental = experimentalSize(model, endpoint, size);
   if (experimental) ctx.say.info(experimental);
 }
@@ -134,6 +150,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const { settings, say, rt } = ctx;
   const flags = req.flags;
   const model = resolveModel(settings.model);
+  const slips = checkModelName(ctx, model);
   const { endpoint, rules } = chooseEndpoint(req.command, model);
   const images = req.images ?? [];
   if (req.command === 'vary' && endpoint === 'variations' && flags.prompt !== undefined) {
@@ -145,7 +162,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules));
   const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields }, derived);
-  adviseOnModel(ctx, model, endpoint, body.size);
+  adviseOnModel(ctx, model, endpoint, body.size, slips);
   const json = endpoint === 'generations' ? applyParams(body, flags.param) : undefined;
   const form = json ? undefined : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   const sent = (json ?? form)!;
