@@ -72,6 +72,8 @@ export interface Settings {
   mock: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** False with --no-color; the rest of the colour rule (NO_COLOR, TTY) is terminal/'s. */
+  color?: boolean;
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -191,5 +193,6 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     mock: flags.mock ?? env.IMGCLI_MOCK ?? false,
     quiet: Boolean(flags.quiet),
     verbose: Boolean(flags.verbose),
+    color: flags.color,
   };
 }
