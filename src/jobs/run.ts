@@ -13,7 +13,7 @@ import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import type { ResolvedModel } from '../models/table.js';
-import { estimateCost, type CostEstimate } from '../models/prices.js';
+import { estimateCost, offlineCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
 import { SpillFiles } from '../output/spill.js';
 import { prepareDestination } from '../output/files.js';
@@ -129,7 +129,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   if (job.stream) {
     const { runStream } = await import('./stream.js');
     const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
-    return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
+    return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: costOf(settings, job.model, outcome.usage) };
   }
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
   const spill = SpillFiles.for(job.plan, tmpdir());
@@ -157,11 +157,17 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
-      cost: estimateCost(job.model, response.usage ?? undefined),
+      cost: costOf(settings, job.model, response.usage ?? undefined),
     };
   } finally {
     await spill.cleanup();
   }
+}
+
+/** The estimated cost of an answer; none at all from the offline server (--mock), which bills nothing. */
+function costOf(settings: Settings, model: ResolvedModel, usage: Usage | undefined): CostEstimate | undefined {
+  const estimate = estimateCost(model, usage);
+  return settings.mock ? offlineCost(estimate) : estimate;
 }
 
 /** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */

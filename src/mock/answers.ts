@@ -2,6 +2,7 @@
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
+import { fontsAvailable, labelLines } from './labels.js';
 import { parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
 
 export interface StoredFile {
@@ -16,6 +17,8 @@ export interface AnswerContext {
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   payload?: SynthPayload;
+  /** False: plain pictures; otherwise the prompt and size are written on them where fonts allow. */
+  labels?: boolean;
 }
 
 export interface ImagesAnswerInput {
@@ -74,8 +77,9 @@ function synthesizeCached(opts: SynthOptions): Promise<SynthImage> {
   return image;
 }
 
-export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload): Promise<SynthImage[]> {
+export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload, labels?: boolean): Promise<SynthImage[]> {
   const { width, height } = parseSize(input.size);
+  const label = labels !== false && (await fontsAvailable()) ? labelLines(input.prompt, input.size, width, height) : undefined;
   return Promise.all(
     Array.from({ length: input.n }, (_, index) =>
       synthesizeCached({
@@ -88,13 +92,14 @@ export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayl
         transparent: input.background === 'transparent',
         variant: input.variant,
         payload,
+        label,
       }),
     ),
   );
 }
 
 export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext): Promise<Record<string, unknown>> {
-  const images = input.images ?? (await renderImages(input, ctx.payload));
+  const images = input.images ?? (await renderImages(input, ctx.payload, ctx.labels));
   const gpt = isGpt(input.model);
   const useUrl = !gpt && (input.responseFormat ?? 'url') === 'url';
   const data = images.map((img) => {

@@ -6,6 +6,7 @@ import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js'
 import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js';
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
+import { fontsAvailable, labelLines } from './labels.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import type { SynthFormat } from './synth.js';
@@ -124,7 +125,19 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
   const compression = fields.output_compression === undefined ? undefined : Number(fields.output_compression);
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
   const size = answerSize(fields.size, first, gpt);
-  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}` });
+  const label = ctx.labels !== false && prompt && (await fontsAvailable()) ? labelLines(prompt, typeof fields.size === 'string' ? fields.size : undefined, size.width, size.height) : undefined;
+  const images = await deriveImages(first.part.data, {
+    n,
+    ...size,
+    format,
+    compression,
+    background: fields.background as string | undefined,
+    seed: `${prompt}\u0000${first.part.data.length}`,
+    // Only edits paint inside a mask; a variation is a new take of the whole picture.
+    mask: endpoint === 'edits' ? sorted.masks[0]?.data : undefined,
+    alphaIsMask: endpoint === 'edits' && judged.rules?.files?.alphaWithoutMask,
+    label,
+  });
   const json = await imagesAnswer(
     {
       model: judged.model,

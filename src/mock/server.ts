@@ -29,6 +29,8 @@ export interface MockOptions {
   extraModels?: string[];
   /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
   payload?: SynthPayload;
+  /** False: no prompt and size written on the pictures (default: written where fonts are available). */
+  labels?: boolean;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
@@ -95,7 +97,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
-  const ctx: RouteContext = { origin: '', nowMs, files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
+  const ctx: RouteContext = { origin: '', nowMs, files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload, labels: options.labels };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {

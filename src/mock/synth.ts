@@ -1,8 +1,10 @@
 // Deterministic stand-in images: a diagonal gradient between two colours picked from a hash of
 // the prompt, a soft circle and faint ripples, so every prompt (and every index of n) looks
-// different while the same request always yields the same bytes.
+// different while the same request always yields the same bytes; with a label, the prompt and
+// size written along the bottom (labels.ts).
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { labelSvg } from './labels.js';
 
 export type SynthFormat = 'png' | 'jpeg' | 'webp';
 /** gradient: smooth, compresses to a few hundred KB; noise: pixel noise on top, sized like a real photo. */
@@ -22,6 +24,8 @@ export interface SynthOptions {
   /** Extra seed text, e.g. for streamed partial images. */
   variant?: string;
   payload?: SynthPayload;
+  /** Lines written on the image (labels.ts); none: a plain picture. */
+  label?: string[];
 }
 
 export interface SynthImage {
@@ -123,12 +127,20 @@ function addNoise(data: Buffer, channels: number, seed: number) {
   }
 }
 
+/** The pixels with the label drawn on; as many channels as they came with. */
+export async function drawLabel(data: Buffer, width: number, height: number, channels: 3 | 4, lines: string[]): Promise<Buffer> {
+  const drawn = await sharp(data, { raw: { width, height, channels } }).composite([{ input: labelSvg(lines, width, height) }]).raw().toBuffer();
+  // sharp's composite adds an alpha channel: an opaque picture stays without one.
+  return channels === 4 ? drawn : sharp(drawn, { raw: { width, height, channels: 4 } }).removeAlpha().raw().toBuffer();
+}
+
 /** Encodes a synthetic image. A 1024x1024 gradient PNG takes a few tens of milliseconds. */
 export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
   const format = opts.format ?? 'png';
   const { data, width, height, channels } = synthPixels(opts);
   const quality = Math.max(1, Math.min(100, Math.round(opts.compression ?? 100)));
-  const img = sharp(data, { raw: { width, height, channels } });
+  const pixels = opts.label?.length ? await drawLabel(data, width, height, channels, opts.label) : data;
+  const img = sharp(pixels, { raw: { width, height, channels } });
   // Low zlib effort: these are test images, speed matters more than size.
   const encoded =
     format === 'png'
