@@ -8,7 +8,7 @@ import { BatchFailedError, UsageError } from '../errors.js';
 import { buildJob, type JobFlags } from '../jobs/build.js';
 import { openConnection } from '../jobs/connect.js';
 import { parseParam, type Param } from '../jobs/params.js';
-import { executeJob, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
+import { executeJob, jobParams, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { OFFLINE_COST, estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
 import { fileEntry } from '../output/report.js';
@@ -29,6 +29,8 @@ export interface BatchOptions {
   say: Messenger;
   color: boolean;
   showProgress: boolean;
+  /** --dry-run: describe every request (and its estimated cost) instead of sending it. */
+  dryRun?: boolean;
 }
 
 interface Prepared {
@@ -147,6 +149,10 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   }
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
+  if (opts.dryRun) {
+    const { dryRunBatch } = await import('./dry-run.js');
+    return dryRunBatch(rt, prepared, opts);
+  }
   const { conn, close } = await openConnection(rt, opts.settings, opts.say);
   conn.governor = new RateGovernor(opts.concurrency);
   const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
@@ -169,7 +175,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
       skipReason: (p) => {
         if (opts.failFast && errors.length) return 'not started: an earlier job failed (--fail-fast)';
         if (opts.maxCostUsd === undefined) return undefined;
-        const estimate = estimateRequestCost(p.job.model, { ...(p.job.json ?? {}), ...(p.job.record?.params ?? {}) }) ?? 0;
+        const estimate = estimateRequestCost(p.job.model, jobParams(p.job)) ?? 0;
         if (spent + reserved + estimate > opts.maxCostUsd) {
           const so = offline ? `about $${spent.toFixed(4)} at the real rates so far; ${OFFLINE_COST}` : `spent about $${spent.toFixed(4)}`;
           return `not started: it would pass --max-cost ${opts.maxCostUsd} (${so})`;

@@ -66,9 +66,8 @@ export interface ImagesResult {
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
 export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
-    const { dryRun } = await import('./dry-run.js');
-    const accept = job.stream ? 'text/event-stream' : undefined;
-    await dryRun(rt, settings, { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept }, say, job.dryRun.json);
+    const { dryRun, estimateRequest } = await import('./dry-run.js');
+    await dryRun(rt, settings, requestSpec(settings, job), say, job.dryRun.json, estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock));
     return undefined;
   }
   const fresh = await upToDateResult(job, say);
@@ -79,6 +78,16 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
   } finally {
     await close();
   }
+}
+
+/** The HTTP request a job sends (what --dry-run describes). */
+export function requestSpec(settings: Settings, job: ImagesJob): RequestSpec {
+  return { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept: job.stream ? 'text/event-stream' : undefined };
+}
+
+/** The request's parameters, JSON or multipart alike: what a cost estimate reads. */
+export function jobParams(job: ImagesJob): Record<string, unknown> {
+  return { ...(job.json ?? {}), ...(job.record?.params ?? {}) };
 }
 
 /**
