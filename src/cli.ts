@@ -2,7 +2,7 @@
 // code (from exit-codes.ts) and a next step.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from './api/errors.js';
-import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config/keys.js';
+import { AUTH_HEADERS, ValueError, parseHeader, parseMaxRetries, parseTimeoutSeconds, type Header } from './config/keys.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
 import { batchCommand } from './commands/batch.js';
@@ -32,6 +32,7 @@ export function buildProgram(rt: Runtime): Command {
     .option('--org <id>', 'OpenAI organization id (env OPENAI_ORG_ID)')
     .option('--project <id>', 'OpenAI project id (env OPENAI_PROJECT_ID)')
     .option('--profile <name>', 'use a config profile (env IMGCLI_PROFILE); see `imgcli config --help`')
+    .option('--header <header>', 'add a request header, "Name: value", e.g. a gateway\'s own (repeatable; also `imgcli config set headers`)', collect('--header', parseHeader))
     .addOption(new Option('--auth-header <how>', 'send the key as Authorization: Bearer or as an api-key header (Azure)').choices(AUTH_HEADERS))
     .option('--azure-deployment <name>', 'Azure dated API: send to <base-url>/deployments/<name>/images/... (needs --azure-api-version)')
     .option('--azure-api-version <v>', 'Azure: the api-version query parameter, e.g. 2025-04-01-preview')
@@ -122,6 +123,12 @@ function suggestOptions(cmd: Command): void {
     cmd.error(`error: unknown option '${flag}'${near.length ? `\n(Did you mean ${orList(near)}?)` : ''}`, { code: 'commander.unknownOption' });
   };
   for (const sub of cmd.commands) suggestOptions(sub);
+}
+
+/** A repeatable flag's argParser: each value read by `parse`, collected in order. */
+function collect(flag: string, parse: (value: string) => Header) {
+  const one = rule(flag, parse);
+  return (value: string, previous: Header[] = []): Header[] => [...previous, one(value)];
 }
 
 /** A commander argParser from a config-keys rule, so a flag and `config set` accept the same values. */

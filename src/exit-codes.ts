@@ -119,6 +119,9 @@ function apiHint(err: ApiError): string | undefined {
     case 'refused':
       return err.status === 400 && err.param ? `The server refused the value of "${err.param}".` : undefined;
     case 'network':
+      if (err.proxy && !err.maybeReceived) {
+        return `Check the proxy (HTTPS_PROXY, HTTP_PROXY): is ${err.proxy} running, and does it let this host through? To go direct, add the host to NO_PROXY.`;
+      }
       return err.maybeReceived
         ? 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).'
         : 'Check your network, proxy settings and --base-url, then try again.';

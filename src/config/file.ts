@@ -194,6 +194,10 @@ export function isSecretKey(key: string): boolean {
 
 export function displayValue(key: string, value: ConfigValue | undefined): string {
   if (value === undefined) return '';
+  if (isConfigKey(key) && typeof value === 'string') {
+    const display = CONFIG_KEYS[key].display;
+    if (display) return display(value);
+  }
   return isSecretKey(key) && typeof value === 'string' ? redactKey(value) : String(value);
 }
 

@@ -5,8 +5,8 @@ import { buildUrl, closeDispatchers, headersFor, type Connection, type RequestSp
 import type { Settings } from '../config/settings.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
-import { connectionFor, logSettings } from './connect.js';
-import { redactKey } from '../api/redact.js';
+import { connectionFor, logSettings, needsKey } from './connect.js';
+import { redactKey, shownHeaderValue, looksSecret } from '../api/redact.js';
 import { OFFLINE_COST, PRICES_CHECKED, estimateRequestCost } from '../models/prices.js';
 import type { ResolvedModel } from '../models/table.js';
 
@@ -47,10 +47,11 @@ function curlFor(conn: Connection, spec: RequestSpec, url: string, headers: Reco
   const stream = spec.accept === 'text/event-stream';
   const parts = [`curl -sS${stream ? ' -N' : ''} -X ${spec.method} ${shellQuote(url)}`];
   // Double quotes so the shell expands the variable; the key itself never appears.
-  parts.push(conn.authHeader === 'api-key' ? `-H "api-key: ${KEY_VAR}"` : `-H "Authorization: Bearer ${KEY_VAR}"`);
-  for (const name of ['openai-organization', 'openai-project', 'content-type', ...(stream ? ['accept'] : [])]) {
-    // curl sets the multipart boundary itself.
-    if (headers[name] && !(name === 'content-type' && fields)) parts.push(`-H ${shellQuote(`${name}: ${headers[name]}`)}`);
+  if (conn.apiKey !== undefined) parts.push(conn.authHeader === 'api-key' ? `-H "api-key: ${KEY_VAR}"` : `-H "Authorization: Bearer ${KEY_VAR}"`);
+  const extra = (conn.headers ?? []).map(([name]) => name);
+  for (const name of ['openai-organization', 'openai-project', ...extra, 'content-type', ...(stream && !extra.includes('accept') ? ['accept'] : [])]) {
+    // curl sets the multipart boundary itself; a secret header of one's own is shown redacted: put its value in.
+    if (headers[name] && !(name === 'content-type' && fields)) parts.push(`-H ${shellQuote(`${name}: ${shownHeaderValue(name, headers[name])}`)}`);
   }
   if (spec.json !== undefined) parts.push(`-d ${shellQuote(JSON.stringify(spec.json))}`);
   for (const f of fields ?? []) {
@@ -66,8 +67,10 @@ export async function previewRequest(conn: Connection, spec: RequestSpec): Promi
   const url = buildUrl(conn, spec.path);
   const real = headersFor(conn, spec);
   const headers: Record<string, string> = {};
+  const own = new Set((conn.headers ?? []).map(([name]) => name));
   for (const [name, value] of Object.entries(real)) {
-    if (name === 'authorization') headers[name] = `Bearer ${redactKey(conn.apiKey)}`;
+    if (own.has(name)) headers[name] = shownHeaderValue(name, value);
+    else if (name === 'authorization') headers[name] = `Bearer ${redactKey(conn.apiKey)}`;
     else if (name === 'api-key') headers[name] = redactKey(conn.apiKey);
     else headers[name] = value;
   }
@@ -110,7 +113,9 @@ export function formatPreview(p: RequestPreview, cost?: CostPreview): string {
   if (p.body !== undefined) lines.push(JSON.stringify(p.body, null, 2), '');
   if (p.multipart) lines.push(...p.multipart.map(formatField), '');
   if (cost) lines.push(costLine(cost));
-  lines.push('# the same request with curl (reads the key from $OPENAI_API_KEY):', p.curl);
+  const secret = Object.keys(p.headers).filter((name) => looksSecret(name) && name !== 'authorization' && name !== 'api-key');
+  const notes = [...(p.curl.includes(KEY_VAR) ? ['reads the key from $OPENAI_API_KEY'] : []), ...(secret.length ? [`${secret.join(', ')} shown redacted: put the value in`] : [])];
+  lines.push(`# the same request with curl${notes.length ? ` (${notes.join('; ')})` : ''}:`, p.curl);
   return `${lines.join('\n')}\n`;
 }
 
@@ -139,9 +144,11 @@ export async function dryRun(rt: Runtime, settings: Settings, spec: RequestSpec,
 
 /** The Connection a dry run describes requests on, after saying once what a real run would meet. */
 export function dryRunConnection(rt: Runtime, settings: Settings, say: Messenger): Connection {
-  if (!settings.apiKey && !settings.mock) say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
+  if (!settings.apiKey && needsKey(settings)) say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
+  else if (!settings.apiKey && !settings.mock) say.info(`no API key: a real run sends none to ${new URL(settings.baseUrl).host}.`);
   if (settings.mock) say.info('--mock: the offline server would listen on a free port of 127.0.0.1.');
-  const target = settings.mock ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' } : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? '' };
+  // A server that needs a key is shown with its header (and the curl command reads $OPENAI_API_KEY) even while none is set.
+  const target = settings.mock ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' } : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? (needsKey(settings) ? '' : undefined) };
   logSettings(settings, say, target.baseUrl);
   return connectionFor(rt, settings, say, target);
 }

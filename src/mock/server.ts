@@ -21,6 +21,8 @@ export interface MockOptions {
   latencyMs?: number;
   /** When set, only this key is accepted; otherwise any non-empty key. */
   apiKey?: string;
+  /** Accept requests without a key, as a local server that needs none does. */
+  keyless?: boolean;
   /** How long image URLs stay valid (default 60 minutes, as OpenAI's). */
   urlTtlMs?: number;
   /** Time between streamed events (default 150 ms), so partial images arrive spaced out. */
@@ -188,7 +190,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
 
   async function respond(route: Route | undefined, record: RecordedRequest, raw: Buffer, req: IncomingMessage): Promise<RouteAnswer> {
     const key = bearerKey(req.headers);
-    if (!key || (options.apiKey && key !== options.apiKey)) {
+    if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
       return errorAnswer({
         status: 401,
         // The API echoes a wrong key with all but its first 8 and last 4 characters starred.
