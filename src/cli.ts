@@ -3,6 +3,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseHeader, parseMaxRetries, parseTimeoutSeconds, type Header } from './config/keys.js';
+import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { editCommand } from './commands/edit.js';
 import { batchCommand } from './commands/batch.js';
@@ -68,7 +69,7 @@ Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls 
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand, completionCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);

@@ -2,8 +2,8 @@
 // check `config set`, the config file when it is read, and (timeout, max-retries) the flags.
 // Light at import time: cli.ts uses the number rules for its argParsers.
 import { shownHeaderValue } from '../api/redact.js';
-import { fieldByName, longFlag, readField } from '../models/fields.js';
-import { FAMILIES, type EndpointRules, type Family } from '../models/table.js';
+import { fieldByName, longFlag, readField, tableValues } from '../models/fields.js';
+import { FAMILIES } from '../models/table.js';
 
 export type ConfigValue = string | number;
 
@@ -73,16 +73,6 @@ function urlToken(what: string) {
   };
 }
 
-/** Every value some model in the table accepts for a rule (sizes, qualities, formats), in table order. */
-function knownValues(rule: keyof EndpointRules): string[] {
-  const all = new Set<string>();
-  for (const family of Object.keys(FAMILIES) as Family[]) {
-    if (family === 'other') continue;
-    for (const rules of Object.values(FAMILIES[family].endpoints)) for (const v of (rules[rule] as readonly string[] | undefined) ?? []) all.add(v);
-  }
-  return [...all];
-}
-
 /**
  * The config default of a field (size, quality, format): the field's own reader, and a value at
  * least one model in the table takes; gen, edit and vary apply it where the model takes it.
@@ -93,7 +83,7 @@ function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
     summary: `default ${longFlag(field)}, used where the model takes it`,
     parse: async (value: string) => {
       const v = String(readField(field, value.trim().toLowerCase()));
-      const listed = knownValues(field.rule!);
+      const listed = tableValues(field);
       if (listed.includes(v)) return v;
       const custom = field.kind === 'size' ? Object.values(FAMILIES).flatMap((f) => Object.values(f.endpoints)).find((r) => r.customSize)?.customSize : undefined;
       if (!custom) throw new ValueError(`use one of ${listed.join(', ')}`);
