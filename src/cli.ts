@@ -5,6 +5,7 @@ import { ApiError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseHeader, parseMaxRetries, parseTimeoutSeconds, type Header } from './config/keys.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
+import { doctorCommand } from './commands/doctor.js';
 import { editCommand } from './commands/edit.js';
 import { batchCommand } from './commands/batch.js';
 import { genCommand } from './commands/gen.js';
@@ -63,13 +64,14 @@ Examples:
   $ imgcli --profile azure gen "a fox"              # settings from a config profile
   $ imgcli gen "a fox" --dry-run                    # print the request and a curl command
   $ imgcli models                                   # the model table, with status and limits
+  $ imgcli doctor                                   # why doesn't it work? config, key, server, models
 
 Settings: flag > environment > active profile > config defaults > built-in default.
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand, completionCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, batchCommand, maskCommand, infoCommand, configCommand, modelsCommand, mockServerCommand, doctorCommand, completionCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);

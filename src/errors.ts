@@ -101,6 +101,15 @@ export class OutOfDateError extends NoAnswer {
   }
 }
 
+/** `imgcli doctor` found a problem. Exit 1: the answer to "does it work?" is no. */
+export class ProblemsFoundError extends NoAnswer {
+  override readonly name = 'ProblemsFoundError';
+  readonly label = '';
+  constructor(readonly problems: string[]) {
+    super(`doctor: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`} found (${problems.join(', ')}); see above.`);
+  }
+}
+
 /** `config get` found the key unset. Exit 1, like `git config`. */
 export class NotSetError extends NoAnswer {
   override readonly name = 'NotSetError';
