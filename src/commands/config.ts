@@ -14,7 +14,7 @@ Examples:
   $ imgcli config set out-dir ~/Pictures/imgcli
   $ imgcli config set --profile azure base-url https://myres.openai.azure.com/openai/v1
   $ imgcli config set --profile azure auth api-key
-  $ imgcli config get model
+  $ imgcli config get model || echo unset                 # exit 1 when not set, as git config
   $ imgcli config list --json
   $ imgcli --profile azure gen "a lighthouse"               # or IMGCLI_PROFILE=azure
   $ imgcli config unset --profile azure --all              # remove the whole profile
@@ -29,7 +29,7 @@ shown redacted (sk-...abcd) by get and list.`;
 
 const SUB_EXAMPLES: Record<string, string> = {
   set: '  $ imgcli config set model gpt-image-2.5\n  $ imgcli config set --profile azure azure-deployment img\n  $ pbpaste | imgcli config set api-key -',
-  get: '  $ imgcli config get model\n  $ imgcli --profile azure config get base-url',
+  get: '  $ imgcli config get model || echo unset          # exit 1 when not set, as git config\n  $ imgcli --profile azure config get base-url',
   unset: '  $ imgcli config unset size\n  $ imgcli config unset --profile azure --all',
   list: '  $ imgcli config list\n  $ imgcli config list --profile azure --json',
   path: '  $ imgcli config path\n  $ $EDITOR "$(imgcli config path)"',
