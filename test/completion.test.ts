@@ -103,6 +103,21 @@ describe('bash', () => {
     expect(sub).toEqual(['unset']);
   });
 
+  it('completes a config value by its key: `config set quality <TAB>`', async () => {
+    const [quality, model, auth, past, dir] = await bashComplete([
+      ['imgcli', 'config', 'set', 'quality', ''],
+      ['imgcli', 'config', 'set', '--profile', 'azure', 'model', 'dall'],
+      ['imgcli', 'config', 'set', 'auth', ''],
+      ['imgcli', 'config', 'set', 'quality', 'high', ''],
+      ['imgcli', 'config', 'set', 'out-dir', 'pho'],
+    ]);
+    expect(quality).toEqual(QUALITIES);
+    expect(model).toEqual(['dall-e-3', 'dall-e-2']);
+    expect(auth).toEqual(['bearer', 'api-key']);
+    expect(past).toEqual([]);
+    expect(dir.sort()).toEqual(['photo-2.png', 'photo.png']);
+  });
+
   it('cannot drift: every visible flag of every command completes, and hidden ones do not', async () => {
     const program = programOf();
     const paths: Array<{ words: string[]; visible: string[]; hidden: string[] }> = [];
@@ -135,21 +150,30 @@ describe('zsh', () => {
     expect((await execa('zsh', ['-n', file])).exitCode).toBe(0);
     mkdirSync(join(dir, 'fpath'));
     writeFileSync(join(dir, 'fpath', '_imgcli'), text);
-    // A real interactive zsh on a pseudo-terminal: compinit, then TAB after `imgcli gen --quality `.
-    const driver = [
-      'zmodload zsh/zpty',
-      `zpty -b z 'env -i PATH="$PATH" HOME=${dir} IMGCLI_CONFIG_DIR=${dir}/config TERM=dumb zsh -f -i'`,
-      `zpty -w z 'PS1="> "; fpath=(${dir}/fpath $fpath); autoload -Uz compinit; compinit -u -D'`,
-      'sleep 0.5',
-      "zpty -n -w z $'imgcli gen --quality \\t'",
-      'sleep 2',
-      'out=""; while zpty -r -t z line; do out+=$line; done',
-      "print -r -- \"$out\" | tr -d '\\r'",
-      'zpty -d z',
-    ].join('\n');
-    const r = await execa('zsh', ['-f', '-c', driver], { cwd: dir, env, extendEnv: false, timeout: 20_000 });
-    const listed = r.stdout.split('\n').filter((l) => /^(\S+\s+)+\S+\s*$/.test(l) && l.includes('medium')).join(' ');
-    for (const q of QUALITIES) expect(listed.split(/\s+/), r.stdout.slice(-400)).toContain(q);
+    // A real interactive zsh on a pseudo-terminal: compinit, then TAB after each line.
+    const tab = async (line: string) => {
+      const driver = [
+        'zmodload zsh/zpty',
+        `zpty -b z 'env -i PATH="$PATH" HOME=${dir} IMGCLI_CONFIG_DIR=${dir}/config TERM=dumb zsh -f -i'`,
+        `zpty -w z 'PS1="> "; fpath=(${dir}/fpath $fpath); autoload -Uz compinit; compinit -u -D'`,
+        `zpty -n -w z $'${line}\\t'`,
+        // Read until the line is redrawn under the list of completions, at most 15 s.
+        `want=${JSON.stringify(line.trimEnd())}; out=""`,
+        // The prompt drawn again on a line of its own, under the list (the first one has escapes after "> ").
+        `seen() { [[ \${out//$'\\r'/} == *$'\\n> '"$want"* ]]; }`,
+        'for i in {1..150}; do while zpty -r -t z chunk; do out+=$chunk; done; seen && break; sleep 0.1; done',
+        "print -r -- \"$out\" | tr -d '\\r'",
+        'zpty -d z',
+      ].join('\n');
+      const r = await execa('zsh', ['-f', '-c', driver], { cwd: dir, env, extendEnv: false, timeout: 20_000 });
+      return r.stdout;
+    };
+    // What zsh listed: the words between the line as typed and the line redrawn under the list.
+    const listed = (out: string, line: string) => (out.split(line.trimEnd()).at(-2) ?? '').split(/\s+/).filter((w) => /^[\w.-]+$/.test(w));
+    const qualities = await tab('imgcli gen --quality ');
+    expect(listed(qualities, 'imgcli gen --quality ').sort(), qualities.slice(-400)).toEqual([...QUALITIES].sort());
+    const sizes = await tab('imgcli config set size ');
+    expect(listed(sizes, 'imgcli config set size ').sort(), sizes.slice(-400)).toEqual([...SIZES].sort());
   });
 });
 
@@ -169,6 +193,8 @@ describe('fish', () => {
     expect(await complete('imgcli ')).toEqual(expect.arrayContaining(['gen', 'edit', 'config', 'completion']));
     expect((await complete('imgcli gen --quality ')).sort()).toEqual([...QUALITIES].sort());
     expect(await complete('imgcli config set si')).toEqual(['size']);
+    expect((await complete('imgcli config set quality ')).sort()).toEqual([...QUALITIES].sort());
+    expect(await complete('imgcli config set quality high ')).toEqual([]);
     expect(await complete('imgcli --profile ')).toEqual(['azure', 'local']);
     expect(await complete('imgcli gen -m dall')).toEqual(['dall-e-3', 'dall-e-2'].sort());
     expect((await complete('imgcli edit --mask pho')).sort()).toEqual(['photo-2.png', 'photo.png']);

@@ -225,3 +225,13 @@ describe('a broken config file', () => {
     expect((await h.run(['config', 'list'])).stdout).toBe('timeout = 30\nmodel = gpt-image-2');
   });
 });
+
+describe('help', () => {
+  it('`imgcli help config` stores the key from stdin, never from the command line', async () => {
+    const r = await home().run(['help', 'config']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/\$ pbpaste \| imgcli config set api-key -/);
+    expect(r.stdout).not.toMatch(/config set api-key sk-/);
+    expect(r.stdout).toMatch(/config get model \|\| echo unset\s+# exit 1 when not set/);
+  });
+});

@@ -2,7 +2,9 @@
 // itself (commands, options, arguments), with values from the model and field tables, so it
 // cannot drift from the CLI. `--list profiles` is what the scripts call for --profile's values.
 import { Command, Option, type Argument } from 'commander';
-import { KEY_NAMES } from '../config/keys.js';
+import { AUTH_HEADERS, KEY_NAMES } from '../config/keys.js';
+import { fieldByName, tableValues } from '../models/fields.js';
+import { MODEL_NAMES } from '../models/table.js';
 import { SHELLS, optionValues, shortDescription, type CommandSpec, type OptionSpec, type Spec, type Values } from '../completion/spec.js';
 import type { Runtime } from '../runtime.js';
 import { VERSION } from '../version.js';
@@ -16,8 +18,8 @@ Examples:
 bash: the line above loads it in every new shell (bash 4.1 or later; macOS's bash 3.2 needs
 a newer bash). zsh: put fpath+=(~/.zfunc) before compinit in ~/.zshrc, or source it the bash
 way: source <(imgcli completion zsh). fish loads files in ~/.config/fish/completions by itself.
-Commands, flags and their values (models, sizes, qualities, formats, config keys, profiles)
-complete; a new imgcli version completes its own flags once the script is written again.`;
+Commands, flags and their values (models, sizes, qualities, formats, config keys and their
+values, profiles) complete; a new imgcli version completes its own flags once the script is written again.`;
 
 /** The value an option takes, from its flags' <placeholder>. */
 const placeholder = (o: Option) => /[<[]([\w-]+)(?:\.\.\.)?[>\]]/.exec(o.flags)?.[1] ?? '';
@@ -30,6 +32,19 @@ function optionSpec(o: Option): OptionSpec {
 }
 
 const HELP: OptionSpec = { names: ['-h', '--help'], description: 'show help' };
+
+/** `config set <key> <TAB>`: the values a key takes, where the tables list them. */
+function settingValues(): Record<string, Values> {
+  const list = (words: readonly string[]): Values => ({ kind: 'list', words: [...words] });
+  return {
+    model: list(MODEL_NAMES),
+    size: list(tableValues(fieldByName('size')!)),
+    quality: list(tableValues(fieldByName('quality')!)),
+    format: list(tableValues(fieldByName('format')!)),
+    auth: list(AUTH_HEADERS),
+    'out-dir': { kind: 'files' },
+  };
+}
 
 /** What a command's positional arguments complete to. */
 function argValues(path: string, args: readonly Argument[], root: Command): Values {
@@ -49,6 +64,7 @@ function walk(cmd: Command, path: string, root: Command, out: CommandSpec[]): vo
     subcommands: subs.map((c) => ({ name: c.name(), description: shortDescription(c.summary() || c.description()) })),
     options: [...cmd.options.filter((o) => !o.hidden).map(optionSpec), ...(path ? [HELP] : [])],
     args: path ? argValues(path, cmd.registeredArguments, root) : { kind: 'none' },
+    ...(path === 'config set' ? { byFirstArg: settingValues() } : {}),
   });
   for (const sub of subs) walk(sub, path ? `${path} ${sub.name()}` : sub.name(), root, out);
 }

@@ -32,14 +32,20 @@ function shLookups(spec: Spec, fn: string): string {
     options.filter((o) => o.value).map((o) => `    ${o.names.map((n) => sq(key(n))).join('|')}) echo ${sq(valueWords(o.value!))} ;;`);
   lines.push(`${fn}_values() {`, '  case "$2" in', ...valueCase(spec.global, (n) => n).map((l) => `${l.slice(0, -3)}; return 0 ;;`), '  esac');
   lines.push('  case "$1 $2" in', ...spec.commands.flatMap((c) => valueCase(c.options, (n) => `${c.path} ${n}`)), '    *) return 1 ;;', '  esac', '}', '');
+  // $1 the command path, $2 how many positional words come before the cursor, $3 the first of them.
   lines.push(`${fn}_args() {`, '  case "$1" in');
-  for (const c of spec.commands) if (c.args.kind !== 'none') lines.push(`    ${sq(c.path)}) echo ${sq(valueWords(c.args))} ;;`);
+  for (const c of spec.commands) {
+    if (c.byFirstArg) {
+      const second = Object.entries(c.byFirstArg).map(([first, v]) => `        ${sq(first)}) echo ${sq(valueWords(v))} ;;`);
+      lines.push(`    ${sq(c.path)})`, `      if (( $2 == 0 )); then echo ${sq(valueWords(c.args))}; elif (( $2 == 1 )); then`, '        case "$3" in', ...second, '        esac', '      fi ;;');
+    } else if (c.args.kind !== 'none') lines.push(`    ${sq(c.path)}) echo ${sq(valueWords(c.args))} ;;`);
+  }
   lines.push('  esac', '}', '');
   // The command path of the words before the cursor (the command name first), in $cmdpath; the
-  // positional words after it counted in $positional.
+  // positional words after it counted in $positional, the first of them in $firstarg.
   lines.push(
     `${fn}_path() {`,
-    '  cmdpath="" positional=0',
+    '  cmdpath="" positional=0 firstarg=""',
     '  local w skip=0',
     '  shift',
     '  for w in "$@"; do',
@@ -53,6 +59,7 @@ function shLookups(spec: Spec, fn: string): string {
     `    elif (( positional == 0 )) && [[ " $(${fn}_subcommands "$cmdpath") " == *" $w "* ]]; then`,
     '      cmdpath="${cmdpath:+$cmdpath }$w"',
     '    else',
+    '      (( positional == 0 )) && firstarg="$w"',
     '      positional=$(( positional + 1 ))',
     '    fi',
     '  done',
@@ -77,7 +84,7 @@ ${fn}_reply() {
 }
 
 ${fn}() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" flag="" cmdpath positional values
+  local cur="\${COMP_WORDS[COMP_CWORD]}" flag="" cmdpath positional firstarg values
   COMPREPLY=()
   # The words before the cursor (bash splits --model=x into --model, =, x).
   local -a before=("\${COMP_WORDS[@]:0:COMP_CWORD}")
@@ -100,7 +107,7 @@ ${fn}() {
   elif [[ -n "$(${fn}_subcommands "$cmdpath")" ]] && (( positional == 0 )); then
     ${fn}_reply "$(${fn}_subcommands "$cmdpath")" "$cur"
   else
-    ${fn}_reply "$(${fn}_args "$cmdpath")" "$cur"
+    ${fn}_reply "$(${fn}_args "$cmdpath" "$positional" "$firstarg")" "$cur"
   fi
   return 0
 }
@@ -139,7 +146,7 @@ ${fn}_reply() {
 }
 
 ${fn}() {
-  local cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" flag="" cmdpath positional values
+  local cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" flag="" cmdpath positional firstarg values
   local -a items
   ${fn}_path "\${(@)words[1,CURRENT-1]}"
   if [[ "$cur" == --*=* ]]; then
@@ -157,7 +164,7 @@ ${fn}() {
     items=("\${(@f)$(${fn}_command_items "$cmdpath")}")
     _describe -t commands command items
   else
-    ${fn}_reply "$(${fn}_args "$cmdpath")"
+    ${fn}_reply "$(${fn}_args "$cmdpath" "$positional" "$firstarg")"
   fi
 }
 
@@ -199,30 +206,38 @@ function fish(spec: Spec): string {
     '    return 1',
     'end',
     '',
-    '# The command path of the words before the cursor, e.g. "config set".',
-    `function ${fn}_path`,
+    '# The command path of the words before the cursor (e.g. "config set") in $__imgcli_cmdpath,',
+    '# the positional words after it in $__imgcli_args.',
+    `function ${fn}_walk`,
     '    set -l words (commandline -opc)',
-    '    set -l path ""',
+    '    set -g __imgcli_cmdpath ""',
+    '    set -g __imgcli_args',
     '    set -l skip 0',
-    '    set -l positional 0',
     '    for w in $words[2..-1]',
     '        if test $skip = 1',
     '            set skip 0',
     '        else if string match -q -- "-*" $w',
-    `            if not string match -q -- "*=*" $w; and ${fn}_takes_value "$path" $w`,
+    `            if not string match -q -- "*=*" $w; and ${fn}_takes_value "$__imgcli_cmdpath" $w`,
     '                set skip 1',
     '            end',
-    `        else if test $positional = 0; and contains -- $w (string split " " (${fn}_subcommands "$path"))`,
-    '            set path (string trim -- "$path $w")',
+    `        else if test (count $__imgcli_args) = 0; and contains -- $w (string split " " (${fn}_subcommands "$__imgcli_cmdpath"))`,
+    '            set __imgcli_cmdpath (string trim -- "$__imgcli_cmdpath $w")',
     '        else',
-    '            set positional (math $positional + 1)',
+    '            set -a __imgcli_args $w',
     '        end',
     '    end',
-    '    echo $path',
     'end',
     '',
+    '# At this command path (with $argv[2] positional words before the cursor, when given).',
     `function ${fn}_at`,
-    `    test (${fn}_path) = "$argv[1]"`,
+    `    ${fn}_walk`,
+    '    test "$__imgcli_cmdpath" = "$argv[1]"; or return 1',
+    '    test (count $argv) -lt 2; or test (count $__imgcli_args) = $argv[2]',
+    'end',
+    '',
+    '# The second word of `config set`, after the key $argv[1].',
+    `function ${fn}_setting`,
+    `    ${fn}_at 'config set' 1; and test "$__imgcli_args[1]" = "$argv[1]"`,
     'end',
     '',
     `function ${fn}_profiles`,
@@ -235,9 +250,17 @@ function fish(spec: Spec): string {
     lines.push('', `# ${cmd.path || spec.name}`);
     for (const s of cmd.subcommands) lines.push(`${c}${at(cmd)} -f -a ${fq(s.name)} -d ${fq(s.description)}`);
     for (const o of cmd.options) lines.push(option(o, at(cmd)));
-    if (cmd.args.kind === 'files') lines.push(`${c}${at(cmd)} -F`);
-    else if (cmd.args.kind === 'list') lines.push(`${c}${at(cmd)} -f -a ${fq(cmd.args.words.join(' '))}`);
-    else lines.push(`${c}${at(cmd)} -f`);
+    const first = cmd.byFirstArg ? ` -n ${fq(`${fn}_at ${fq(cmd.path)} 0`)}` : at(cmd);
+    if (cmd.args.kind === 'files') lines.push(`${c}${first} -F`);
+    else if (cmd.args.kind === 'list') lines.push(`${c}${first} -f -a ${fq(cmd.args.words.join(' '))}`);
+    else lines.push(`${c}${first} -f`);
+    // Past the key, no file names unless the key wants one (-F wins over -f).
+    if (cmd.byFirstArg) lines.push(`${c}${at(cmd)} -f`);
+    for (const [key, v] of Object.entries(cmd.byFirstArg ?? {})) {
+      const condition = ` -n ${fq(`${fn}_setting ${fq(key)}`)}`;
+      if (v.kind === 'files') lines.push(`${c}${condition} -F`);
+      else if (v.kind === 'list') lines.push(`${c}${condition} -f -a ${fq(v.words.join(' '))}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

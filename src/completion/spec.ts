@@ -25,6 +25,8 @@ export interface CommandSpec {
   options: OptionSpec[];
   /** What its positional arguments complete to. */
   args: Values;
+  /** For `config set`: what the second argument completes to, by the first (the key). */
+  byFirstArg?: Record<string, Values>;
 }
 
 export interface Spec {
