@@ -93,14 +93,16 @@ describe('images', () => {
     if (fonts) expect(got.data.equals(plain.data)).toBe(false);
   });
 
-  it('makes plain images where no font can be found (fontconfig with an empty configuration)', async () => {
+  it('makes plain images where no font can be found (fontconfig with an empty configuration, or none), silently', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fonts.conf'), '<?xml version="1.0"?>\n<fontconfig></fontconfig>\n');
-    const r = await imgcli(['gen', 'a fox', '--mock', '-o', 'fox.png', '--no-metadata'], { cwd: dir, env: { FONTCONFIG_FILE: join(dir, 'fonts.conf') } });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).not.toMatch(/fontconfig/i);
-    const got = await rgb(join(dir, 'fox.png'));
-    expect(got.data.equals(synthPixels({ prompt: 'a fox', width: 1024, height: 1024 }).data)).toBe(true);
+    for (const config of [join(dir, 'fonts.conf'), join(dir, 'missing.conf')]) {
+      const r = await imgcli(['gen', 'a fox', '--mock', '-o', 'fox.png', '--no-metadata'], { cwd: dir, env: { FONTCONFIG_FILE: config } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr, config).not.toMatch(/fontconfig/i);
+      const got = await rgb(join(dir, 'fox.png'));
+      expect(got.data.equals(synthPixels({ prompt: 'a fox', width: 1024, height: 1024 }).data), config).toBe(true);
+    }
   });
 
   it('the offline server makes plain images when told to (mock-server --no-labels)', async () => {

@@ -2,6 +2,8 @@
 // prompt, shortened, and the size asked for. sharp draws SVG text through librsvg and fontconfig;
 // on a machine without fonts every letter would come out as the same empty box, so the server
 // checks once that real glyphs are drawn and makes label-free images otherwise.
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import sharp from 'sharp';
 
 /** The lines drawn on an image: the prompt (shortened) and the size asked for. */
@@ -36,11 +38,24 @@ export function labelSvg(lines: string[], width: number, height: number): Buffer
 let probe: Promise<boolean> | undefined;
 
 /**
+ * Whether fontconfig has a configuration to read. Without one it prints "Fontconfig error:
+ * Cannot load default config file" on stderr from native code, once per process: a machine with
+ * no configuration (a slim container) is taken as having no fonts, without asking fontconfig.
+ */
+function fontconfigConfigured(env: Record<string, string | undefined> = process.env): boolean {
+  const file = env.FONTCONFIG_FILE;
+  if (file) return existsSync(isAbsolute(file) ? file : join(env.FONTCONFIG_PATH ?? '/etc/fonts', file));
+  if (process.platform !== 'linux') return true;
+  return existsSync(join(env.FONTCONFIG_PATH ?? '/etc/fonts', 'fonts.conf'));
+}
+
+/**
  * Whether SVG text comes out as real letters: two different letters drawn alike means every
  * glyph is the missing-glyph box (no fonts), or nothing is drawn at all. Checked once per process.
  */
 export function fontsAvailable(): Promise<boolean> {
   probe ??= (async () => {
+    if (!fontconfigConfigured()) return false;
     const draw = async (letter: string) => {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#fff"/><text x="6" y="32" font-family="sans-serif" font-size="32" fill="#000">${letter}</text></svg>`;
       return sharp(Buffer.from(svg)).greyscale().raw().toBuffer();
