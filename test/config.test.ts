@@ -57,8 +57,10 @@ describe('config set/get/unset', () => {
     expect(unset.exitCode).toBe(0);
     expect(h.read()).toEqual({});
     const gone = await h.run(['config', 'get', key]);
+    // Like `git config`: an unset key is exit 1 with nothing on stdout, not an error.
+    expect(gone.exitCode).toBe(1);
     expect(gone.stdout).toBe('');
-    expect(gone.stderr).toMatch(new RegExp(`${key} is not set`));
+    expect(gone.stderr).toMatch(new RegExp(`^${key} is not set in .*config\\.json\\nhint: Set it with \`imgcli config set ${key} <value>\`\\.\\n?$`));
   });
 
   it.each([
@@ -221,5 +223,15 @@ describe('a broken config file', () => {
     expect((await h.run(['config', 'set', 'timeout', '30'])).exitCode).toBe(0);
     expect(h.read()).toEqual({ timeout: 30, model: 'gpt-image-2' });
     expect((await h.run(['config', 'list'])).stdout).toBe('timeout = 30\nmodel = gpt-image-2');
+  });
+});
+
+describe('help', () => {
+  it('`imgcli help config` stores the key from stdin, never from the command line', async () => {
+    const r = await home().run(['help', 'config']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/\$ pbpaste \| imgcli config set api-key -/);
+    expect(r.stdout).not.toMatch(/config set api-key sk-/);
+    expect(r.stdout).toMatch(/config get model \|\| echo unset\s+# exit 1 when not set/);
   });
 });

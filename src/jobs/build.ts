@@ -6,12 +6,13 @@ import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, modelsTaking, takersText, type FieldValues, type ImageCommand } from '../models/fields.js';
-import { experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
+import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
 import { validateRequest } from '../models/schema.js';
-import { DEFAULT_MODEL, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import { DEFAULT_MODEL, MODEL_NAMES, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/files.js';
 import type { Runtime } from '../runtime.js';
+import { modelSlipOf, orList } from '../suggest.js';
 import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
@@ -136,12 +137,27 @@ async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolea
   return { hint, prompt: hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT };
 }
 
+/**
+ * A model name that is a slip of one the table knows (`gpt-imag-2`): refused before anything is
+ * sent where the table is the server's own list (api.openai.com, the offline server); elsewhere
+ * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
+ */
+function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+  const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
+  if (!slips.length) return [];
+  const official = ctx.settings.mock || URL.canParse(ctx.settings.baseUrl) && new URL(ctx.settings.baseUrl).hostname === OPENAI_HOST;
+  if (official) {
+    throw new UsageError(`unknown model ${model.name}; did you mean ${orList(slips)}?`, `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`);
+  }
+  return slips;
+}
+
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
-function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>): void {
+function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>, slips: string[]): void {
   const advice = modelAdvice(model, ctx.settings.mock ? 'http://127.0.0.1' : ctx.settings.baseUrl, ctx.rt.now());
   if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
-  if (advice.notice) ctx.say.info(advice.notice);
+  if (advice.notice) ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
   const experimental = experimentalSize(model, endpoint, body.size);
   if (experimental) ctx.say.info(experimental);
   const format = formatAdvice(model, endpoint, body);
@@ -153,6 +169,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const { settings, say, rt } = ctx;
   const flags = req.flags;
   const model = resolveModel(settings.model);
+  const slips = checkModelName(ctx, model);
   const { endpoint, rules } = chooseEndpoint(req.command, model);
   const images = req.images ?? [];
   if (req.command === 'vary' && endpoint === 'variations' && flags.prompt !== undefined) {
@@ -173,7 +190,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   }
   const given = Object.fromEntries(overrides.map((o) => [o.key, o.value]));
   const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields, ...given }, { derived, unchecked: overrides.map((o) => o.key), form });
-  adviseOnModel(ctx, model, endpoint, body);
+  adviseOnModel(ctx, model, endpoint, body, slips);
   // The fields sent, --param included: JSON values as they are, or as form text.
   const sent = form === 'json' ? applyParams(body, flags.param) : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');

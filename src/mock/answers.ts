@@ -2,6 +2,7 @@
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
+import { fontsAvailable, labelLines } from './labels.js';
 import { MOCK_GIF, autoFrameSide, parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
 
 export interface StoredFile {
@@ -16,6 +17,8 @@ export interface AnswerContext {
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   payload?: SynthPayload;
+  /** False: plain pictures; otherwise the prompt and size are written on them where fonts allow. */
+  labels?: boolean;
 }
 
 export interface ImagesAnswerInput {
@@ -83,8 +86,9 @@ export function sizeFor(size: string | undefined, format: SynthFormat | undefine
   return parseSize(size);
 }
 
-export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload): Promise<SynthImage[]> {
+export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload, labels?: boolean): Promise<SynthImage[]> {
   const { width, height } = sizeFor(input.size, input.format, input.frames);
+  const label = labels !== false && (await fontsAvailable()) ? labelLines(input.prompt, input.size, width, height) : undefined;
   return Promise.all(
     Array.from({ length: input.n }, (_, index) =>
       synthesizeCached({
@@ -99,13 +103,14 @@ export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayl
         payload,
         ...(input.frames === undefined ? {} : { frames: input.frames }),
         ...(input.frameDurationMs === undefined ? {} : { frameDurationMs: input.frameDurationMs }),
+        label,
       }),
     ),
   );
 }
 
 export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext): Promise<Record<string, unknown>> {
-  const images = input.images ?? (await renderImages(input, ctx.payload));
+  const images = input.images ?? (await renderImages(input, ctx.payload, ctx.labels));
   const gpt = isGpt(input.model);
   const useUrl = !gpt && (input.responseFormat ?? 'url') === 'url';
   const data = images.map((img) => {

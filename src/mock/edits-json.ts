@@ -110,7 +110,7 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
   if ('status' in uploads) return errorAnswer(uploads);
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  return editAnswer(fields, uploads, judged, ctx);
+  return editAnswer(fields, uploads, judged, ctx, { endpoint: 'edits', mask: maskPart?.data });
 }
 
 /** POST /v1/images/edits in either form: JSON (references) or multipart (uploads). */

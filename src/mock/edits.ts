@@ -6,6 +6,7 @@ import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js'
 import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js';
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
+import { fontsAvailable, labelLines } from './labels.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import { autoFrameSide, MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
@@ -125,11 +126,12 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
   if ('status' in uploads) return errorAnswer(uploads);
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  return editAnswer(fields, uploads, judged, ctx);
+  return editAnswer(fields, uploads, judged, ctx, { endpoint, mask: sorted.masks[0]?.data });
 }
 
 /** The answer to an edit or variation whose inputs passed: pictures derived from the first image. */
-export async function editAnswer(fields: Record<string, unknown>, uploads: Upload[], judged: Judged, ctx: RouteContext): Promise<RouteAnswer> {
+export async function editAnswer(fields: Record<string, unknown>, uploads: Upload[], judged: Judged, ctx: RouteContext, how: { endpoint: Endpoint; mask?: Buffer }): Promise<RouteAnswer> {
+  const { endpoint } = how;
   const gpt = !judged.model.family.startsWith('dall-e');
   const format: SynthFormat = SYNTH_FORMATS.includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
   const first = uploads[0]!;
@@ -138,7 +140,21 @@ export async function editAnswer(fields: Record<string, unknown>, uploads: Uploa
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
   const frames = format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
   const size = frames !== undefined && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: autoFrameSide(frames), height: autoFrameSide(frames) } : answerSize(fields.size, first, gpt);
-  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}`, frames, frameDurationMs: fields.frame_duration_ms === undefined ? undefined : Number(fields.frame_duration_ms) });
+  const label = ctx.labels !== false && prompt && (await fontsAvailable()) ? labelLines(prompt, typeof fields.size === 'string' ? fields.size : undefined, size.width, size.height) : undefined;
+  const images = await deriveImages(first.part.data, {
+    n,
+    ...size,
+    format,
+    compression,
+    background: fields.background as string | undefined,
+    seed: `${prompt}\u0000${first.part.data.length}`,
+    frames,
+    frameDurationMs: fields.frame_duration_ms === undefined ? undefined : Number(fields.frame_duration_ms),
+    // Only edits paint inside a mask; a variation is a new take of the whole picture.
+    mask: endpoint === 'edits' ? how.mask : undefined,
+    alphaIsMask: endpoint === 'edits' && judged.rules?.files?.alphaWithoutMask,
+    label,
+  });
   const json = await imagesAnswer(
     {
       model: judged.model,

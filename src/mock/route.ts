@@ -49,6 +49,8 @@ export interface RouteContext {
   urlTtlMs: number;
   extraModels: readonly string[];
   payload?: SynthPayload;
+  /** False: plain pictures, no prompt and size written on them. */
+  labels?: boolean;
 }
 
 export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;

@@ -23,6 +23,8 @@ export interface MockOptions {
   latencyMs?: number;
   /** When set, only this key is accepted; otherwise any non-empty key. */
   apiKey?: string;
+  /** Accept requests without a key, as a local server that needs none does. */
+  keyless?: boolean;
   /** How long image URLs stay valid (default 60 minutes, as OpenAI's). */
   urlTtlMs?: number;
   /** Time between streamed events (default 150 ms), so partial images arrive spaced out. */
@@ -31,6 +33,8 @@ export interface MockOptions {
   extraModels?: string[];
   /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
   payload?: SynthPayload;
+  /** False: no prompt and size written on the pictures (default: written where fonts are available). */
+  labels?: boolean;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
@@ -128,7 +132,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
-  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
+  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload, labels: options.labels };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, req: IncomingMessage, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
@@ -245,7 +249,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
 
   async function respond(route: Route | undefined, record: RecordedRequest, raw: Buffer, req: IncomingMessage): Promise<RouteAnswer> {
     const key = bearerKey(req.headers);
-    if (!key || (options.apiKey && key !== options.apiKey)) {
+    if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
       return errorAnswer({
         status: 401,
         // The API echoes a wrong key with all but its first 8 and last 4 characters starred.

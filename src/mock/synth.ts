@@ -1,10 +1,12 @@
 // Deterministic stand-in images: a diagonal gradient between two colours picked from a hash of
 // the prompt, a soft circle and faint ripples, so every prompt (and every index of n) looks
-// different while the same request always yields the same bytes. GIFs are animations of that
-// picture (the circle drifts), SVGs the same picture as shapes.
+// different while the same request always yields the same bytes; with a label, the prompt and
+// size written along the bottom (labels.ts). GIFs are animations of that picture (the circle
+// drifts), SVGs the same picture as shapes.
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { CONTENT_TYPES } from '../image/format.js';
+import { labelSvg } from './labels.js';
 
 export type SynthFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';
 export const SYNTH_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif', 'svg'];
@@ -40,6 +42,8 @@ export interface SynthOptions {
   frameDurationMs?: number;
   /** Where in its drift the circle is, 0 to 1 (a GIF's frames step through it). */
   phase?: number;
+  /** Lines written on the image (labels.ts); none: a plain picture. */
+  label?: string[];
 }
 
 export interface SynthImage {
@@ -189,6 +193,13 @@ function addAlpha(rgb: Buffer): Buffer {
   return out;
 }
 
+/** The pixels with the label drawn on; as many channels as they came with. */
+export async function drawLabel(data: Buffer, width: number, height: number, channels: 3 | 4, lines: string[]): Promise<Buffer> {
+  const drawn = await sharp(data, { raw: { width, height, channels } }).composite([{ input: labelSvg(lines, width, height) }]).raw().toBuffer();
+  // sharp's composite adds an alpha channel: an opaque picture stays without one.
+  return channels === 4 ? drawn : sharp(drawn, { raw: { width, height, channels: 4 } }).removeAlpha().raw().toBuffer();
+}
+
 /** Encodes a synthetic image. A 1024x1024 gradient PNG takes a few tens of milliseconds. */
 export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
   const format = opts.format ?? 'png';
@@ -205,7 +216,8 @@ export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
   }
   const { data, width, height, channels } = synthPixels(opts);
   const quality = Math.max(1, Math.min(100, Math.round(opts.compression ?? 100)));
-  const img = sharp(data, { raw: { width, height, channels } });
+  const pixels = opts.label?.length ? await drawLabel(data, width, height, channels, opts.label) : data;
+  const img = sharp(pixels, { raw: { width, height, channels } });
   // Low zlib effort: these are test images, speed matters more than size.
   const encoded =
     format === 'png'

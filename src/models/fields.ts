@@ -130,6 +130,20 @@ export function intRange(field: ImageField, rules: EndpointRules): (IntRange & {
   return field.range && { ...field.range, perModel: false };
 }
 
+/** Every value some model of the table lists for a field (sizes, qualities, formats...), in table order. */
+export function tableValues(field: ImageField): string[] {
+  const all = new Set<string>();
+  if (!field.rule) return [];
+  for (const family of Object.keys(FAMILIES) as Family[]) {
+    if (family === 'other') continue;
+    for (const rules of Object.values(FAMILIES[family].endpoints)) {
+      const rule = rules[field.rule];
+      if (Array.isArray(rule)) for (const v of rule as readonly string[]) all.add(v);
+    }
+  }
+  return [...all];
+}
+
 /** The endpoint a command sends to for a family; undefined when the family cannot do it. */
 export function endpointFor(command: ImageCommand, family: Family): Endpoint | undefined {
   if (command === 'gen') return FAMILIES[family].endpoints.generations ? 'generations' : undefined;

@@ -267,6 +267,9 @@ export const MODELS: readonly ModelInfo[] = [
   { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
 ];
 
+/** Every name the table knows: ids and aliases, for suggestions. */
+export const MODEL_NAMES: readonly string[] = MODELS.flatMap((m) => [m.id, ...(m.aliases ?? [])]);
+
 /** How a model name resolved: a table entry, a family guessed from the name, or nothing known. */
 export interface ResolvedModel {
   name: string;
