@@ -79,6 +79,7 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'stream-ended-early': 'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
   'too-long': undefined,
   'not-a-file': 'The server may not have the Files API: check --base-url (compatible servers often lack it).',
+  'not-a-batch': 'The server may not have the Batch API: check --base-url (compatible servers often lack it), or run the batch locally (without --remote).',
   'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
   'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
   'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',

@@ -24,6 +24,8 @@ export type AnswerProblem =
   | 'too-long'
   /** An answer of the Files API that is not a file object, a list of them, or a deletion. */
   | 'not-a-file'
+  /** An answer of the Batch API that is not a batch or a list of them, or a result line that is not a batch result. */
+  | 'not-a-batch'
   | 'model-list-not-json'
   | 'not-a-model-list'
   | 'bad-base64'

@@ -138,11 +138,20 @@ export function parseImagesResponse(text: string, requestId?: string, opts: { st
     const what = text.trim() ? `not JSON (it starts: ${firstLine(text)})` : 'empty';
     throw answerError('not-json', `The server's answer was ${what}.`, requestId);
   }
+  const body = json as Record<string, unknown>;
+  if (body && typeof body === 'object' && body.error && typeof body.error === 'object' && !Array.isArray(body.data)) throw httpError(opts.status ?? 200, text, requestId);
+  return parseImagesBody(json, requestId, opts);
+}
+
+/**
+ * An Images API response already parsed from JSON (a batch result line's `body`), checked the
+ * same way: the shape, numbers sent as strings, and at least one image with data.
+ */
+export function parseImagesBody(json: unknown, requestId?: string, opts: { warn?: (line: string) => void } = {}): ImagesResponse {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw answerError('not-images-response', `The server's answer is not an Images API response (it is ${Array.isArray(json) ? 'a list' : JSON.stringify(json)?.slice(0, 40)}).`, requestId);
   }
   const body = json as Record<string, unknown>;
-  if (body.error && typeof body.error === 'object' && !Array.isArray(body.data)) throw httpError(opts.status ?? 200, text, requestId);
   normalize(body, opts.warn ?? (() => {}));
   const parsed = ImagesResponse.safeParse(body);
   if (!parsed.success) {

@@ -1,0 +1,119 @@
+// The Batch API (reference section 9): create a batch from an uploaded JSONL file, look it up,
+// list, cancel. Answers are parsed leniently like every other (unknown keys kept, statuses and
+// endpoints as open strings). A create is never retried here: a second POST could start (and
+// bill) a second batch, so the caller decides, after looking for the first one (see batch/submit.ts).
+import { z } from 'zod';
+import { answerError, firstLine } from './errors.js';
+import { send, type Connection } from './http.js';
+
+const time = z.number().nullish().catch(undefined);
+
+const BatchError = z.looseObject({
+  code: z.string().nullish(),
+  message: z.string().nullish(),
+  param: z.string().nullish(),
+  line: z.number().nullish(),
+});
+
+const Batch = z.looseObject({
+  id: z.string(),
+  object: z.string().nullish(),
+  endpoint: z.string().nullish(),
+  model: z.string().nullish(),
+  status: z.string(),
+  errors: z.looseObject({ data: z.array(BatchError).nullish().catch(undefined) }).nullish().catch(undefined),
+  input_file_id: z.string().nullish(),
+  output_file_id: z.string().nullish(),
+  error_file_id: z.string().nullish(),
+  completion_window: z.string().nullish(),
+  created_at: time,
+  in_progress_at: time,
+  expires_at: time,
+  finalizing_at: time,
+  completed_at: time,
+  failed_at: time,
+  expired_at: time,
+  cancelling_at: time,
+  cancelled_at: time,
+  request_counts: z.looseObject({ total: z.number().nullish(), completed: z.number().nullish(), failed: z.number().nullish() }).nullish().catch(undefined),
+  metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
+});
+export type Batch = z.infer<typeof Batch>;
+export type BatchError = z.infer<typeof BatchError>;
+
+const BatchList = z.looseObject({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: z.string().nullish() });
+
+/** The statuses after which a batch changes no more. */
+export const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
+export const hasEnded = (b: Pick<Batch, 'status'>) => ENDED.has(b.status);
+
+/** The endpoints the Batch API takes for images (variations are not among them). */
+export const BATCH_ENDPOINTS = { generations: '/v1/images/generations', edits: '/v1/images/edits' } as const;
+export type BatchEndpoint = keyof typeof BATCH_ENDPOINTS;
+
+function parseAs<T>(schema: z.ZodType<T>, text: string, what: string, requestId: string | undefined): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw answerError('not-json', `The server's answer to ${what} was not JSON (it starts: ${firstLine(text)}).`, requestId);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw answerError('not-a-batch', `The server's answer to ${what} is not what the Batch API answers (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`, requestId);
+  }
+  return parsed.data;
+}
+
+const batchPath = (id: string) => `/batches/${encodeURIComponent(id)}`;
+
+export interface CreateBatch {
+  inputFileId: string;
+  endpoint: string;
+  /** At most 16 pairs, keys up to 64 characters, values up to 512. */
+  metadata?: Record<string, string>;
+}
+
+/** POST /batches, sent once: never retried (see the top of this file). */
+export async function createBatch(conn: Connection, req: CreateBatch): Promise<{ batch: Batch; requestId?: string }> {
+  const json = { input_file_id: req.inputFileId, endpoint: req.endpoint, completion_window: '24h', ...(req.metadata ? { metadata: req.metadata } : {}) };
+  const answer = await send({ ...conn, maxRetries: 0 }, { method: 'POST', path: '/batches', json }, async (body, head) => parseAs(Batch, await body.text(), 'POST /batches', head.requestId));
+  return { batch: answer.value, requestId: answer.requestId };
+}
+
+/** GET /batches/{id}. */
+export async function retrieveBatch(conn: Connection, id: string): Promise<Batch> {
+  const answer = await send(conn, { method: 'GET', path: batchPath(id) }, async (body, head) => parseAs(Batch, await body.text(), `GET /batches/${id}`, head.requestId));
+  return answer.value;
+}
+
+/** POST /batches/{id}/cancel: the batch goes to cancelling, then cancelled (with what was done). Safe to repeat. */
+export async function cancelBatch(conn: Connection, id: string): Promise<Batch> {
+  const answer = await send(conn, { method: 'POST', path: `${batchPath(id)}/cancel` }, async (body, head) => parseAs(Batch, await body.text(), `POST /batches/${id}/cancel`, head.requestId));
+  return answer.value;
+}
+
+/** GET /batches: one page, newest first (the API takes a limit of 1 to 100). */
+export async function listBatches(conn: Connection, query: { limit?: number; after?: string } = {}): Promise<{ batches: Batch[]; hasMore: boolean; lastId?: string }> {
+  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+  const path = `/batches${params.size ? `?${params}` : ''}`;
+  const answer = await send(conn, { method: 'GET', path }, async (body, head) => parseAs(BatchList, await body.text(), 'GET /batches', head.requestId));
+  const { data, has_more, last_id } = answer.value;
+  return { batches: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
+}
+
+/** Every batch of the list, newest first, page after page, until `stop` says enough or `max` are seen. */
+export async function* eachBatch(conn: Connection, opts: { max?: number; stop?: (b: Batch) => boolean } = {}): AsyncGenerator<Batch> {
+  const max = opts.max ?? Infinity;
+  let after: string | undefined;
+  let seen = 0;
+  for (;;) {
+    const page = await listBatches(conn, { limit: Math.max(1, Math.min(100, max - seen)), after });
+    for (const batch of page.batches) {
+      if (seen++ >= max || opts.stop?.(batch)) return;
+      yield batch;
+    }
+    if (!page.hasMore || seen >= max) return;
+    after = page.lastId;
+  }
+}
