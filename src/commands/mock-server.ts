@@ -11,6 +11,7 @@ Examples:
   $ imgcli mock-server --latency 2000          # answer every request after 2 s
   $ imgcli mock-server --stream-delay 1000     # stream: true answers send an event a second
   $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
+  $ imgcli mock-server --batch-pace 200        # batches run a request every 200 ms: watch the progress bar
 
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
 It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
@@ -21,7 +22,11 @@ animated GIFs and SVG documents for gpt-image-2.6. Edits and variations answer w
 copy of the upload; an edit changes only the pixels its mask marks editable (alpha 0), so a mask
 can be checked offline. It has the Files API (/v1/files, in memory until it stops) and takes JSON
 edits whose images are data URLs, its own file ids, or URLs on 127.0.0.1: it never goes to the
-internet. It bills nothing: imgcli says "offline: no cost" with --mock.`;
+internet. It has the Batch API (/v1/batches: create, list, retrieve, cancel) with OpenAI's
+statuses (validating, in_progress, finalizing, completed...): each request of a batch is answered
+as a direct call would be, one every --batch-pace milliseconds (default 5: a few hundred requests
+finish in seconds), and the results come in any order. It bills nothing: imgcli says "offline: no
+cost" with --mock.`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')
@@ -33,10 +38,11 @@ export function mockServerCommand(rt: Runtime): Command {
     .option('--stream-delay <ms>', 'time between streamed events (default 150)', parseWhole('--stream-delay'))
     .option('--key <key>', 'accept only this API key')
     .addOption(new Option('--no-auth', 'accept requests without a key, as a local server that needs none does').conflicts('key'))
-    .addOption(new Option('--payload <kind>', 'what the images look like').choices(['gradient', 'noise']).default('gradient'))
+    .addOption(new Option('--payload <kind>', 'what the images look like (flat: one colour, a few hundred bytes)').choices(['gradient', 'noise', 'flat']).default('gradient'))
+    .option('--batch-pace <ms>', 'time a batch spends on each request (default 5)', parseWhole('--batch-pace'))
     .option('--no-labels', 'do not write the prompt and size on the images')
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; auth: boolean; payload: 'gradient' | 'noise'; labels: boolean }) => {
+    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; auth: boolean; payload: 'gradient' | 'noise' | 'flat'; labels: boolean; batchPace?: number }) => {
       const { UsageError } = await import('../errors.js');
       if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
       for (const [flag, value] of [['--latency', opts.latency], ['--stream-delay', opts.streamDelay]] as const) {
@@ -53,6 +59,7 @@ export function mockServerCommand(rt: Runtime): Command {
         keyless: !opts.auth,
         payload: opts.payload,
         labels: opts.labels,
+        batchTiming: opts.batchPace === undefined ? undefined : { perRequestMs: opts.batchPace },
         log: (line) => rt.stderr.write(`${line}\n`),
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} on ${opts.host} is already in use`, 'Pick another with --port, or leave --port out to get a free one.');

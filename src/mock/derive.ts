@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { CONTENT_TYPES } from '../image/format.js';
-import { animate, drawLabel, MOCK_GIF, parseSize, type SynthFormat, type SynthImage } from './synth.js';
+import { animate, drawLabel, flatPng, MOCK_GIF, parseSize, type SynthFormat, type SynthImage } from './synth.js';
 
 export interface DeriveOptions {
   n: number;
@@ -26,6 +26,8 @@ export interface DeriveOptions {
   alphaIsMask?: boolean;
   /** Lines written on the painted part (labels.ts); none: no words. */
   label?: string[];
+  /** The flat payload: PNGs of the tint alone (a few hundred bytes), the input left aside. */
+  flat?: boolean;
 }
 
 /** The output size: a WxH asked for, else (auto) the GPT size closest to the input's shape. */
@@ -71,6 +73,12 @@ function isOpaque(rgba: Buffer): boolean {
 export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<SynthImage[]> {
   const quality = Math.max(1, Math.min(100, Math.round(o.compression ?? 100)));
   const { width, height } = o;
+  if (o.flat && (o.format === 'png' || o.format === undefined)) {
+    return Array.from({ length: o.n }, (_, index) => {
+      const { r, g, b } = tint(o.seed, index);
+      return { bytes: flatPng(width, height, [r, g, b]), width, height, format: 'png' as const, contentType: CONTENT_TYPES.png };
+    });
+  }
   const original = await fitted(input, width, height);
   // 1 where the edit may paint: the mask's (or, for dall-e-2, the input's own) fully transparent pixels.
   const source = o.mask ? await fitted(o.mask, width, height, { nearest: true }) : o.alphaIsMask ? original : undefined;

@@ -154,6 +154,7 @@ export async function editAnswer(fields: Record<string, unknown>, uploads: Uploa
     mask: endpoint === 'edits' ? how.mask : undefined,
     alphaIsMask: endpoint === 'edits' && judged.rules?.files?.alphaWithoutMask,
     label,
+    flat: ctx.payload === 'flat',
   });
   const json = await imagesAnswer(
     {

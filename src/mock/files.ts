@@ -14,12 +14,14 @@ const VISION_FORMATS = ['png', 'jpeg', 'webp', 'gif'];
 
 const bad = (param: string | null, code: string | null, message: string, status = 400): ApiErrorBody => ({ status, message, type: 'invalid_request_error', param, code });
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const newId = () => `file-${[...randomBytes(22)].map((b) => BASE62[b % 62]).join('')}`;
+export const newId = () => `file-${[...randomBytes(22)].map((b) => BASE62[b % 62]).join('')}`;
 
 let seq = 0;
+/** The next upload number (batch output files take theirs from the same count). */
+export const nextSeq = () => seq++;
 
 /** The file object as the API shows it. */
-export const fileObject = (f: UploadedFile) => ({ id: f.id, object: 'file', bytes: f.bytes.length, created_at: f.createdAt, filename: f.filename, purpose: f.purpose, status: 'processed', expires_at: null });
+export const fileObject = (f: UploadedFile) => ({ id: f.id, object: 'file', bytes: f.disk?.size ?? f.bytes.length, created_at: f.createdAt, filename: f.filename, purpose: f.purpose, status: 'processed', expires_at: null });
 
 const notFound = (id: string) => errorAnswer(bad('id', null, `No such File object: ${id}`, 404));
 
@@ -50,7 +52,7 @@ async function upload(req: RecordedRequest, raw: Buffer, ctx: RouteContext): Pro
     purpose,
     contentType: (file.contentType ?? 'application/octet-stream').split(';')[0]!.trim(),
     createdAt: Math.floor(ctx.nowMs() / 1000),
-    seq: seq++,
+    seq: nextSeq(),
   };
   ctx.uploads.set(stored.id, stored);
   return { status: 200, json: fileObject(stored) };
@@ -84,7 +86,10 @@ export function filesRoute(path: string): Route | undefined {
   const content = Boolean(m[2]);
   return async (req, _raw, ctx) => {
     const file = ctx.uploads.get(id);
-    if (req.method === 'GET' && content) return file ? { status: 200, json: undefined, raw: { body: file.bytes, contentType: file.contentType } } : notFound(id);
+    if (req.method === 'GET' && content) {
+      if (!file) return notFound(id);
+      return { status: 200, json: undefined, raw: file.disk ? { ...file.disk, contentType: file.contentType } : { body: file.bytes, contentType: file.contentType } };
+    }
     if (req.method === 'GET') return file ? { status: 200, json: fileObject(file) } : notFound(id);
     if (req.method === 'DELETE' && !content) {
       if (!file) return notFound(id);

@@ -19,11 +19,11 @@ export interface RecordedRequest {
   at: number;
 }
 
-/** What a route hands back: a JSON answer with its status, or other bytes (a file's content). */
+/** What a route hands back: a JSON answer with its status, or other bytes (a file's content, in memory or on disk). */
 export interface RouteAnswer {
   status: number;
   json: unknown;
-  raw?: { body: Buffer; contentType: string };
+  raw?: { body: Buffer; contentType: string } | { path: string; size: number; contentType: string };
 }
 
 /** A file uploaded to the Files API (files.ts). */
@@ -37,6 +37,8 @@ export interface UploadedFile {
   createdAt: number;
   /** Upload order, to keep a stable order between files of the same second. */
   seq: number;
+  /** A file the server wrote itself (a batch's output, which can be large): its bytes are on disk, not in `bytes`. */
+  disk?: { path: string; size: number };
 }
 
 export interface RouteContext {
@@ -51,6 +53,16 @@ export interface RouteContext {
   payload?: SynthPayload;
   /** False: plain pictures, no prompt and size written on them. */
   labels?: boolean;
+  /** The Batch API's batches (batches.ts). */
+  batches: BatchRoutes;
+}
+
+/** What the Batch API's routes ask of the batch store (batches.ts). */
+export interface BatchRoutes {
+  create(req: RecordedRequest, ctx: RouteContext): Promise<RouteAnswer>;
+  list(req: RecordedRequest, ctx: RouteContext): Promise<RouteAnswer>;
+  retrieve(id: string, ctx: RouteContext): Promise<RouteAnswer>;
+  cancel(id: string, ctx: RouteContext): Promise<RouteAnswer>;
 }
 
 export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;

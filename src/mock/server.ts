@@ -14,6 +14,9 @@ import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
 import type { SynthPayload } from './synth.js';
 import type { StoredFile } from './answers.js';
+import { BatchStore, DEFAULT_BATCH_TIMING, batchesRoute, type BatchFault, type BatchTiming } from './batches.js';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext, type UploadedFile } from './route.js';
 
 export interface MockOptions {
@@ -39,6 +42,10 @@ export interface MockOptions {
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
   now?: () => Date;
+  /** How fast batches move (batches.ts; default: a few hundred requests in a second or two). */
+  batchTiming?: Partial<BatchTiming>;
+  /** The clock batches move on, in milliseconds (default: performance.now); tests pass one they advance. */
+  batchClock?: () => number;
 }
 
 export type Fault =
@@ -57,6 +64,8 @@ export type Fault =
   | { echoHeaders: true; status?: number }
   /** A redirect (302 unless `status`) to this address. */
   | { redirect: string; status?: number }
+  /** The request is handled at once (a batch is created, a file stored), but the answer leaves only after this long, if ever. */
+  | { answerAfterMs: number }
   | StreamFault;
 
 
@@ -64,7 +73,11 @@ export interface MockServer {
   url: string;
   port: number;
   requests: RecordedRequest[];
-  enqueueFault(fault: Fault, times?: number): void;
+  /** Queues a fault for the next request(s); with `path`, only for requests whose path matches it. */
+  enqueueFault(fault: Fault, times?: number, path?: RegExp): void;
+  /** What goes wrong with the next batch created (see BatchFault). */
+  enqueueBatchFault(fault: BatchFault): void;
+  setBatchTiming(timing: Partial<BatchTiming>): void;
   enqueueDownloadFault(fault: Fault, times?: number): void;
   setLatency(ms: number): void;
   setStreamDelay(ms: number): void;
@@ -110,6 +123,15 @@ function send(res: ServerResponse, status: number, body: string | Buffer, conten
   res.end(body);
 }
 
+/** A file the server wrote (a batch's results), streamed from disk: it can be hundreds of megabytes. */
+function sendFile(res: ServerResponse, file: { path: string; size: number; contentType: string }) {
+  res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.size });
+  const stream = createReadStream(file.path);
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+}
+
 function bearerKey(headers: IncomingMessage['headers']): string | undefined {
   const auth = headers.authorization;
   if (auth?.startsWith('Bearer ') && auth.slice(7).trim()) return auth.slice(7).trim();
@@ -125,14 +147,20 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function startMockServer(options: MockOptions = {}): Promise<MockServer> {
   const requests: RecordedRequest[] = [];
-  const faults: Fault[] = [];
+  const faults: Array<{ fault: Fault; path?: RegExp }> = [];
   const downloadFaults: Fault[] = [];
   const files = new Map<string, StoredFile>();
   const uploads = new Map<string, UploadedFile>();
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
-  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload, labels: options.labels };
+  const batches = new BatchStore({ ...DEFAULT_BATCH_TIMING, ...options.batchTiming }, options.batchClock);
+  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload, labels: options.labels, batches };
+  /** The next queued fault meant for this path (or for any). */
+  const takeFault = (path: string): Fault | undefined => {
+    const i = faults.findIndex((f) => !f.path || f.path.test(path));
+    return i === -1 ? undefined : faults.splice(i, 1)[0]!.fault;
+  };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, req: IncomingMessage, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
@@ -170,6 +198,13 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     if ('redirect' in fault) {
       res.writeHead(fault.status ?? 302, { location: fault.redirect, 'content-length': 0 });
       res.end();
+      return;
+    }
+    if ('answerAfterMs' in fault) {
+      const full = await answer();
+      await sleep(fault.answerAfterMs, undefined, { signal: closed }).catch(() => {});
+      if (closed.aborted) return;
+      send(res, full.status, full.body, full.type);
       return;
     }
     if ('stallMs' in fault) {
@@ -221,7 +256,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       return send(res, answer.status, answer.body, answer.type);
     }
 
-    const route = ROUTES[url.pathname] ?? resolveRoute(url.pathname, record.query, ROUTES);
+    const route = ROUTES[url.pathname] ?? batchesRoute(url.pathname.replace(/^\/openai(?=\/v1\/)/, '')) ?? resolveRoute(url.pathname, record.query, ROUTES);
     // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
     const events = (result: RouteAnswer) => {
       const streaming = result.status === 200 ? streamingOf(record) : undefined;
@@ -232,17 +267,19 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       const result = await respond(route, record, raw, req);
       const stream = events(result);
       if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
-      if (result.raw) return { status: result.status, body: result.raw.body, type: result.raw.contentType };
+      // A fault needs the whole body: a file on disk is read (tests keep those small).
+      if (result.raw) return { status: result.status, body: 'path' in result.raw ? await readFile(result.raw.path) : result.raw.body, type: result.raw.contentType };
       return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
     if (closed.signal.aborted) return;
-    const fault = faults.shift();
+    const fault = takeFault(url.pathname);
     if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, answer, closed.signal);
     const result = await respond(route, record, raw, req);
     const stream = events(result);
     // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.
     if (stream) return writeSse(res, stream, { delayMs: streamDelayMs, signal: closed.signal, fault });
+    if (result.raw && 'path' in result.raw) return sendFile(res, result.raw);
     if (result.raw) return send(res, result.status, result.raw.body, result.raw.contentType);
     send(res, result.status, JSON.stringify(result.json), 'application/json');
   }
@@ -288,7 +325,13 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     url: `${ctx.origin}/v1`,
     port,
     requests,
-    enqueueFault: enqueue(faults),
+    enqueueFault: (fault, times = 1, path) => {
+      for (let i = 0; i < times; i++) faults.push({ fault, path });
+    },
+    enqueueBatchFault: (fault) => batches.enqueueFault(fault),
+    setBatchTiming: (timing) => {
+      batches.timing = { ...batches.timing, ...timing };
+    },
     enqueueDownloadFault: enqueue(downloadFaults),
     setLatency: (ms) => {
       latencyMs = ms;
@@ -299,12 +342,15 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     clearFaults: () => {
       faults.length = 0;
       downloadFaults.length = 0;
+      batches.clearFaults();
     },
     apiRequests: () => requests.filter((r) => !r.path.startsWith('/files/')),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await batches.close();
+    },
   };
 }

@@ -4,6 +4,7 @@
 // size written along the bottom (labels.ts). GIFs are animations of that picture (the circle
 // drifts), SVGs the same picture as shapes.
 import { createHash } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { CONTENT_TYPES } from '../image/format.js';
 import { labelSvg } from './labels.js';
@@ -20,8 +21,12 @@ export const MOCK_GIF = { frames: 9, frameDurationMs: 100, autoSide: 384, autoSt
 
 /** The side of an auto-sized square frame when `frames` share the strip. */
 export const autoFrameSide = (frames: number) => Math.min(MOCK_GIF.autoSide, Math.floor(MOCK_GIF.autoStrip / frames / 16) * 16);
-/** gradient: smooth, compresses to a few hundred KB; noise: pixel noise on top, sized like a real photo. */
-export type SynthPayload = 'gradient' | 'noise';
+/**
+ * gradient: smooth, compresses to a few hundred KB; noise: pixel noise on top, sized like a real
+ * photo; flat: one colour (seeded like the gradient), a PNG of a few hundred bytes at any size, for
+ * tests that make thousands of images (other formats stay gradients).
+ */
+export type SynthPayload = 'gradient' | 'noise' | 'flat';
 
 export interface SynthOptions {
   prompt: string;
@@ -200,9 +205,40 @@ export async function drawLabel(data: Buffer, width: number, height: number, cha
   return channels === 4 ? drawn : sharp(drawn, { raw: { width, height, channels: 4 } }).removeAlpha().raw().toBuffer();
 }
 
+function chunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** A PNG of one colour: 1-bit palette rows of zeros, which deflate to almost nothing at any size. */
+export function flatPng(width: number, height: number, rgb: readonly [number, number, number]): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([1, 3, 0, 0, 0], 8);
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('PLTE', Buffer.from(rgb)), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** The flat payload's colour for a request: the gradient's first colour. */
+export function flatColour(opts: Pick<SynthOptions, 'prompt' | 'index' | 'variant'>): [number, number, number] {
+  const s = seedBytes(opts as SynthOptions);
+  return colour(((s[0]! << 8) | s[1]!) % 360, 0.65 + s[2]! / 1024, 0.35 + s[3]! / 1024);
+}
+
 /** Encodes a synthetic image. A 1024x1024 gradient PNG takes a few tens of milliseconds. */
 export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
   const format = opts.format ?? 'png';
+  if (opts.payload === 'flat' && format === 'png') {
+    const width = opts.width ?? 1024;
+    const height = opts.height ?? 1024;
+    return { bytes: flatPng(width, height, flatColour(opts)), width, height, format, contentType: CONTENT_TYPES.png };
+  }
   if (format === 'svg') {
     const width = opts.width ?? 1024;
     const height = opts.height ?? 1024;
