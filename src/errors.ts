@@ -134,6 +134,21 @@ export class BatchFailedError extends CliError {
 }
 
 /**
+ * A job of a remote batch that never ran because its batch ended first: OpenAI failed the batch
+ * (its request file did not validate), the 24-hour window closed, or it was cancelled. Exit 3
+ * for a failed batch (the API refused it), else 7 (the job was not done; --resubmit sends it again).
+ */
+export class BatchEndedError extends CliError {
+  override readonly name = 'BatchEndedError';
+  constructor(
+    readonly reason: 'failed' | 'expired' | 'cancelled',
+    message: string,
+  ) {
+    super(message, { hint: reason === 'failed' ? 'Fix what the batch\'s errors name, then run again.' : 'Run the same command with --resubmit to send the jobs that did not run as a new batch.' });
+  }
+}
+
+/**
  * A local file could not be written: disk full, read-only file system, a folder that vanished.
  * Exit 74 (EX_IOERR), never a network code. `recovered` is where the paid image went instead.
  */

@@ -2,7 +2,7 @@
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code; and the next step for API errors, chosen from the same classification.
 import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
-import { BatchFailedError, BrokenPipeError, CliError, HintedError, InterruptedError, LocalFileError, MissingKeyError, NoAnswer, PartialFailureError, UsageError } from './errors.js';
+import { BatchEndedError, BatchFailedError, BrokenPipeError, CliError, HintedError, InterruptedError, LocalFileError, MissingKeyError, NoAnswer, PartialFailureError, UsageError } from './errors.js';
 
 /**
  * One row per code; meanings are markdown. 1 is a "no" to the question a command asks: `--check`
@@ -61,6 +61,7 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
   if (err instanceof NoAnswer) return EXIT.no;
   if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
+  if (err instanceof BatchEndedError) return err.reason === 'failed' ? EXIT.refused : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
   if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];
   return EXIT.internal;

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { RateGovernor } from '../api/governor.js';
 import type { Settings } from '../config/settings.js';
 import { BatchFailedError, UsageError } from '../errors.js';
-import { buildJob, type JobFlags } from '../jobs/build.js';
+import { buildJob, type JobContext, type JobFlags } from '../jobs/build.js';
 import { openConnection } from '../jobs/connect.js';
 import { parseParam, type Param } from '../jobs/params.js';
 import { executeJob, jobParams, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
@@ -37,7 +37,7 @@ export interface BatchOptions {
   dryRun?: boolean;
 }
 
-interface Prepared {
+export interface Prepared {
   raw: RawJob;
   job: ImagesJob;
   settings: Settings;
@@ -90,8 +90,15 @@ function readParams(value: unknown): Param[] {
   return parseParam(String(value));
 }
 
+/** How batch --remote shapes each job before it is built (batch/remote.ts); the local batch has none. */
+export interface JobShaping {
+  /** Adjusts the job's typed flags, or returns why it cannot go this way (reported with its line). */
+  shape(raw: RawJob, flags: JobFlags, model: string): string | undefined;
+  context?: Pick<JobContext, 'deferInputs'>;
+}
+
 /** Pass 1: every line through its command's builder; nothing is sent. */
-async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: BatchOptions): Promise<Prepared[]> {
+export async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: Pick<BatchOptions, 'defaults' | 'settings' | 'color'>, shaping?: JobShaping): Promise<Prepared[]> {
   const prepared: Prepared[] = [];
   const total = jobs.length + problems.length;
   const outputs = new Map<string, { line: number; path: string }>();
@@ -100,11 +107,16 @@ async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: B
     try {
       if (raw.flags.out === '-') throw new UsageError('"out": "-" would mix image bytes into the JSON lines on stdout');
       const { flags, words, images, model } = typedFlags(raw, opts.defaults);
+      const refused = shaping?.shape(raw, flags, model ?? opts.settings.model);
+      if (refused) {
+        problems.push({ line: raw.line, message: refused });
+        continue;
+      }
       // A job with a fixed output is resumable: an up-to-date file is not made again.
       if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
       const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
       const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
-      const job = await buildJob({ command: raw.command, words, images, flags }, { rt, settings, say, stdin: false });
+      const job = await buildJob({ command: raw.command, words, images, flags }, { rt, settings, say, stdin: false, ...shaping?.context });
       const plan = job.plan;
       for (const path of plan.kind === 'files' ? plan.paths : []) {
         // Compared by where they land: a.png, ./a.png, sub/../a.png and /abs/a.png are one file.
@@ -268,7 +280,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
 }
 
 /** --gallery: the images made, in job order; an Error (reported after the run's own outcome) when it cannot be written. */
-async function writeBatchGallery(rt: Runtime, target: { path: string; title: string }, made: Array<{ line: number; paths: string[] }>, say: Messenger): Promise<{ images: number } | Error | undefined> {
+export async function writeBatchGallery(rt: Runtime, target: { path: string; title: string }, made: Array<{ line: number; paths: string[] }>, say: Messenger): Promise<{ images: number } | Error | undefined> {
   if (rt.signal.aborted) return undefined;
   const paths = made.sort((a, b) => a.line - b.line).flatMap((m) => m.paths);
   const { buildGallery, describeGallery, writeGallery, DEFAULT_THUMB_SIZE } = await import('../gallery/build.js');
@@ -287,7 +299,7 @@ async function writeBatchGallery(rt: Runtime, target: { path: string; title: str
   }
 }
 
-function summaryRows(p: Prepared, line: Record<string, unknown>): SummaryRow[] {
+export function summaryRows(p: Prepared, line: Record<string, unknown>): SummaryRow[] {
   const files = (line.files as Array<{ path: string; width?: number; height?: number }>) ?? [];
   const model = p.job.model.name;
   const status = String(line.status) + (line.error ? `: ${String(line.error)}` : '');

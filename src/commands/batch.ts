@@ -5,6 +5,7 @@ import { IMAGE_FIELDS, readField } from '../models/fields.js';
 import type { Runtime } from '../runtime.js';
 import { argParser, fitOption, parseWhole } from './options.js';
 import { describeFsError } from '../fs-errors.js';
+import { POLL_SECONDS, checkRemoteFlags, parseSeconds, remoteCommands } from './batch-remote.js';
 
 const EXAMPLES = `
 Examples:
@@ -14,6 +15,8 @@ Examples:
   $ printf '"a red fox"\\n"a blue whale"\\n' | imgcli batch - -o out/ --mock
   $ imgcli batch jobs.jsonl -o out/ --gallery           # then out/gallery.html: every image made, to review
   $ imgcli batch jobs.jsonl --dry-run                # every request and its estimated cost; nothing sent
+  $ imgcli batch jobs.jsonl --remote --mock          # OpenAI's Batch API at half the price (offline here)
+  $ imgcli batch jobs.jsonl --remote --no-wait && imgcli batch status jobs.jsonl
 
 Each line of the file is one job: a JSON string (a prompt for gen), or an object with
 "command" (gen, edit or vary; default gen) and any option of that command, e.g.
@@ -34,12 +37,30 @@ cost_usd, error). stderr: a progress bar on a terminal, notices prefixed with th
 Exit 0 when every job succeeds, 7 when some failed or were not started, and the failure's own
 code when all failed. With GITHUB_STEP_SUMMARY set, a markdown table of the outputs is added.
 
+--remote sends the same jobs through OpenAI's Batch API instead: billed at half the price,
+with its own rate limits, answered within 24 hours (often much sooner). Each distinct local input
+image is uploaded once; the requests go as one batch per endpoint (split past 50,000 requests or
+200 MB); the state file beside the jobs file (jobs.jsonl.imgcli-batch.json) records every step
+before it happens, so running the same command again (after Ctrl-C, a crash, in a later CI job)
+attaches to the batches already submitted and never pays for a job twice. It waits with a
+progress bar (--no-wait prints the batch ids and exits), then writes every image as the local
+batch would, with the same JSON lines (cost_usd at the batch price). --resubmit sends the jobs
+that failed or expired again, as a new batch. See imgcli batch status|cancel|list --help.
+A jobs file named like a subcommand (status, cancel, list) is written ./status.
+
 --gallery writes one HTML page of every image the run made or found up to date, with prompts,
 models and costs (see imgcli gallery --help), even when some jobs failed; in GitHub Actions the
 step summary names it and links to the run's artifacts, where actions/upload-artifact puts it.`;
 
 interface BatchFlags extends GlobalFlags {
   concurrency: number;
+  remote?: boolean;
+  resubmit?: boolean;
+  /** False with --no-wait. */
+  wait: boolean;
+  pollInterval?: number;
+  batchMaxRequests?: number;
+  batchMaxBytes?: number;
   gallery?: string | true;
   failFast?: boolean;
   maxCost?: number;
@@ -65,6 +86,13 @@ export function batchCommand(rt: Runtime): Command {
     .option('--fail-fast', 'start no new job after the first failure')
     .option('--max-cost <usd>', 'start no new job once the estimated spend would pass this many US dollars', parseUsd)
     .option('--dry-run', 'check every job, then print each request (a JSON line, with its estimated cost) instead of sending it')
+    .option('--remote', "send the jobs through OpenAI's Batch API: half the price, results within 24 hours; resumable")
+    .option('--resubmit', 'with --remote: send the jobs whose batch line failed or expired again, as a new batch')
+    .option('--no-wait', 'with --remote: submit (or attach), print the batch ids and exit; run again later to write the images')
+    .option('--poll-interval <seconds>', `with --remote: the longest wait between two looks at a batch (default ${POLL_SECONDS.real}, ${POLL_SECONDS.offline} with --mock)`, parseSeconds)
+    // The Batch API's limits per request file, made small by the tests that split at them.
+    .addOption(new Option('--batch-max-requests <n>').hideHelp().argParser(parseWhole('--batch-max-requests')))
+    .addOption(new Option('--batch-max-bytes <n>').hideHelp().argParser(parseWhole('--batch-max-bytes')))
     .option('-m, --model <name>', 'default model for every job');
   for (const field of IMAGE_FIELDS) {
     const option = new Option(field.flags, `default for every job: ${field.purpose}`);
@@ -92,6 +120,7 @@ export function batchCommand(rt: Runtime): Command {
         import('../gallery/build.js'),
       ]);
       if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
+      await checkRemoteFlags(flags, source, self);
       let text: string;
       try {
         text = source === '-' ? await readStdin(rt.stdin, rt.signal) : await readFile(source, 'utf8');
@@ -110,6 +139,12 @@ export function batchCommand(rt: Runtime): Command {
       if (typeof flags.out === 'string' && !/[/\\]$/.test(flags.out)) flags.out = `${flags.out}/`;
       // The job's own -m is read by runBatch from the settings; the rest are defaults for every job.
       const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => k !== 'model' && flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
+      if (flags.remote) {
+        const { runRemoteBatch } = await import('../batch/remote.js');
+        const limits = { requests: flags.batchMaxRequests ?? 50_000, bytes: flags.batchMaxBytes ?? 200 * 1024 * 1024 };
+        const pollMs = (flags.pollInterval ?? (settings.mock ? POLL_SECONDS.offline : POLL_SECONDS.real)) * 1000;
+        return runRemoteBatch(rt, parsed, { jobsFile: source, defaults, settings, say, color, maxCostUsd: flags.maxCost, gallery, dryRun: Boolean(flags.dryRun), showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet, resubmit: Boolean(flags.resubmit), wait: flags.wait, pollMs, limits });
+      }
       await runBatch(rt, parsed, {
         concurrency: flags.concurrency,
         failFast: Boolean(flags.failFast),
@@ -123,5 +158,6 @@ export function batchCommand(rt: Runtime): Command {
         dryRun: Boolean(flags.dryRun),
       });
     });
+  for (const sub of remoteCommands(rt)) cmd.addCommand(sub);
   return cmd;
 }

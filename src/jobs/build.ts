@@ -64,6 +64,8 @@ export interface JobContext {
   say: Messenger;
   /** False in batch: stdin is the jobs file, so `-` cannot be a prompt there. */
   stdin?: boolean;
+  /** batch --remote: a JSON edit's local inputs are uploaded later, so the job keeps them (job.edit) instead of a body. */
+  deferInputs?: boolean;
 }
 
 /** What a GPT model is asked for when it stands in for the variations endpoint. */
@@ -215,7 +217,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     const { checkCount } = await import('../upload/inputs.js');
     checkCount(images.length, rules.files, model, 'edits');
   }
-  const request = await editRequest(form, sent, inputs, { model, rules, fit: flags.fit, maskFrom: flags.maskFrom, say });
+  const request = await editRequest(form, sent, inputs, { model, rules, fit: flags.fit, maskFrom: flags.maskFrom, say, deferRefs: ctx.deferInputs && form === 'json' });
   const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: { ...sent, fit: flags.fit }, inputs: request.inputs };
-  return { ...common, json: request.json, form: request.form, record };
+  const edit = request.prepared && { fields: sent, prepared: request.prepared };
+  return { ...common, json: request.json, form: request.form, edit, record };
 }

@@ -8,6 +8,7 @@ import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
 import { describeSource, readSource, type ImageSource } from '../upload/json-edit.js';
 import type { RequestSpec } from '../api/http.js';
+import type { PreparedInputs } from '../upload/form.js';
 
 export type BodyForm = 'json' | 'multipart';
 
@@ -52,6 +53,8 @@ export interface EditRequest {
   json?: Record<string, unknown>;
   form?: RequestSpec['form'];
   inputs: Array<{ role: string; path?: string; ref?: string }>;
+  /** With `deferRefs`: the checked inputs, for a caller that builds the JSON body itself. */
+  prepared?: PreparedInputs;
 }
 
 /**
@@ -62,7 +65,7 @@ export async function editRequest(
   form: BodyForm,
   fields: Record<string, unknown>,
   inputs: EditInputs,
-  opts: { model: ResolvedModel; rules: EndpointRules; fit?: ImageFit; maskFrom?: string; say: Messenger },
+  opts: { model: ResolvedModel; rules: EndpointRules; fit?: ImageFit; maskFrom?: string; say: Messenger; deferRefs?: boolean },
 ): Promise<EditRequest> {
   const upload = await import('../upload/form.js');
   const prepared = await upload.prepareInputs({ ...opts, sources: inputs.sources, mask: inputs.mask });
@@ -72,6 +75,8 @@ export async function editRequest(
   ].map(({ role, source }) => (source.kind === 'path' ? { role, path: source.path } : { role, ref: source.kind === 'file' ? source.id : source.url }));
   const counted = [...roles, ...(opts.maskFrom !== undefined ? [{ role: 'mask-from', path: opts.maskFrom }] : [])];
   if (form === 'multipart') return { form: upload.formBuilder(fields, upload.uploadParts(prepared)), inputs: counted };
+  // batch --remote uploads each local input once and refers to it by id: no data URLs here.
+  if (opts.deferRefs) return { inputs: counted, prepared };
   const { jsonEditBody } = await import('../upload/json-edit.js');
   const refs = await upload.inputRefs(prepared);
   return { json: jsonEditBody(fields, refs.images, refs.mask), inputs: counted };

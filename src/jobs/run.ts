@@ -26,6 +26,7 @@ import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
 import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
 import { dirname } from 'node:path';
+import type { PreparedInputs } from '../upload/form.js';
 
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
@@ -33,6 +34,8 @@ export interface ImagesJob {
   /** The validated JSON body (generations, JSON edits) or a multipart builder (edits, variations). */
   json?: Record<string, unknown>;
   form?: RequestSpec['form'];
+  /** batch --remote: a JSON edit's fields and checked inputs, its body built once the inputs are uploaded. */
+  edit?: { fields: Record<string, unknown>; prepared: PreparedInputs };
   plan: OutputPlan;
   /** --dry-run: describe the request on stdout (as JSON with --json) instead of sending it. */
   dryRun?: { json: boolean };

@@ -22,6 +22,15 @@ export const RATES: Partial<Record<Family, TokenRates>> = {
   'gpt-image-2.6': GPT_IMAGE_2_RATES,
 };
 
+/**
+ * What the Batch API bills against a direct call (reference section 9, checked on the date
+ * given): half, for the same tokens. Estimates of a remote batch are the direct ones times this.
+ */
+export const BATCH_PRICE = { factor: 0.5, checked: '2026-12-01' } as const;
+
+/** A direct cost (estimate or figure) at the batch price, rounded as estimateCost rounds. */
+export const atBatchPrice = (usd: number) => Math.round(usd * BATCH_PRICE.factor * 1e6) / 1e6;
+
 /** The families with a known rate, for messages that suggest one. */
 export const PRICED_FAMILIES = Object.keys(RATES) as Family[];
 

@@ -23,6 +23,9 @@ export interface Provenance {
   /** The request parameters as sent (the JSON body, or the form fields without the files). */
   parameters: Record<string, unknown>;
   request_id?: string;
+  /** Made by the Batch API (`imgcli batch --remote`): the batch, and the request's id within it. */
+  batch_id?: string;
+  custom_id?: string;
   /** Unix seconds, as the API's `created`. */
   created: number;
   usage?: Record<string, unknown>;
@@ -45,6 +48,8 @@ const ProvenanceSchema = z.looseObject({
   endpoint: z.string(),
   parameters: z.record(z.string(), z.unknown()),
   request_id: z.string().optional(),
+  batch_id: z.string().optional(),
+  custom_id: z.string().optional(),
   created: z.number(),
   usage: z.record(z.string(), z.unknown()).optional(),
   fingerprint: z.string().optional(),
@@ -85,6 +90,8 @@ export function fieldTexts(p: Provenance): Array<[field: string, text: string]> 
     ['endpoint', p.endpoint],
     ['parameters', JSON.stringify(p.parameters)],
     ['request_id', p.request_id],
+    ['batch_id', p.batch_id],
+    ['custom_id', p.custom_id],
     ['created', isoTime(p.created)],
     ['usage', p.usage && JSON.stringify(p.usage)],
     ['fingerprint', p.fingerprint],

@@ -30,6 +30,8 @@ export interface StampContext {
   warn: (line: string) => void;
   /** The run's clock, for an answer that did not say when it was made. */
   now: () => Date;
+  /** Set for an answer of the Batch API: the batch and the request's custom_id in it. */
+  batch?: { id: string; customId: string };
 }
 
 /** Returns a function that embeds the provenance record into each image before it is written. */
@@ -48,6 +50,7 @@ export function stamper(ctx: StampContext) {
       endpoint: ctx.endpoint,
       parameters,
       request_id: extra.request_id,
+      ...(ctx.batch ? { batch_id: ctx.batch.id, custom_id: ctx.batch.customId } : {}),
       created: ctx.meta.created ?? Math.floor(ctx.now().getTime() / 1000),
       usage: ctx.meta.usage,
       fingerprint: ctx.fingerprint,
