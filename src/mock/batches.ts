@@ -15,6 +15,7 @@ import { handleGenerations } from './generations.js';
 import { nextSeq } from './files.js';
 import { errorAnswer, type BatchRoutes, type RecordedRequest, type Route, type RouteAnswer, type RouteContext } from './route.js';
 import { quoteList, type ApiErrorBody } from './validate.js';
+import { readRequestFile, type BatchError, type RequestLine as Line } from './batch-requests.js';
 
 export interface BatchTiming {
   /** How long a batch validates its request file (default 200 ms). */
@@ -39,15 +40,7 @@ export interface BatchFault {
 }
 
 const ENDPOINTS: Record<string, Route> = { '/v1/images/generations': handleGenerations, '/v1/images/edits': handleAnyEdit };
-const MAX_REQUESTS = 50_000;
-const MAX_BYTES = 200 * 1024 * 1024;
 const WINDOW_S = 86_400;
-
-interface Line {
-  customId: string;
-  url: string;
-  body: Record<string, unknown>;
-}
 
 interface MockBatch {
   id: string;
@@ -60,7 +53,7 @@ interface MockBatch {
   fault?: BatchFault;
   lines?: Line[];
   order: number[];
-  errors?: Array<{ code: string; message: string; line: number | null; param: string | null }>;
+  errors?: BatchError[];
   processed: number;
   completed: number;
   failed: number;
@@ -196,7 +189,7 @@ export class BatchStore implements BatchRoutes {
     const startedAt = b.born + validatingMs;
     if (!b.lines && b.cancelAt === undefined) {
       if (now < startedAt) return;
-      await this.validate(b, ctx);
+      this.validate(b, ctx);
       if (b.status === 'failed') return;
       b.status = 'in_progress';
       b.times.in_progress_at = this.at(b, startedAt);
@@ -219,39 +212,10 @@ export class BatchStore implements BatchRoutes {
     if (now >= lastAt + finalizingMs) await this.end(b, 'completed', '', '', ctx, lastAt + finalizingMs);
   }
 
-  /** Reads and checks the request file, as OpenAI does before anything runs. */
-  private async validate(b: MockBatch, ctx: RouteContext): Promise<void> {
+  /** Reads and checks the request file (batch-requests.ts), as OpenAI does before anything runs. */
+  private validate(b: MockBatch, ctx: RouteContext): void {
     const file = ctx.uploads.get(b.inputFileId);
-    const errors: NonNullable<MockBatch['errors']> = [];
-    const lines: Line[] = [];
-    const text = file?.bytes.toString('utf8') ?? '';
-    if (!file) errors.push({ code: 'file_not_found', message: `The input file ${b.inputFileId} no longer exists.`, line: null, param: 'input_file_id' });
-    else if (file.bytes.length > MAX_BYTES) errors.push({ code: 'file_too_large', message: `The input file is ${file.bytes.length} bytes; a batch takes at most ${MAX_BYTES}.`, line: null, param: null });
-    const seen = new Set<string>();
-    const rows = text.split('\n').map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim());
-    if (rows.length > MAX_REQUESTS) errors.push({ code: 'too_many_requests', message: `The input file has ${rows.length} requests; a batch takes at most ${MAX_REQUESTS}.`, line: null, param: null });
-    for (const [raw, line] of rows) {
-      let value: Record<string, unknown>;
-      try {
-        value = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        errors.push({ code: 'invalid_json_line', message: 'This line is not parseable as valid JSON.', line, param: null });
-        continue;
-      }
-      const problem =
-        typeof value?.custom_id !== 'string' ? ['missing_required_parameter', "Missing required parameter: 'custom_id'.", 'custom_id']
-        : seen.has(value.custom_id) ? ['duplicate_custom_id', 'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.', 'custom_id']
-        : value.method !== 'POST' ? ['invalid_value', "Invalid value for 'method': only POST is supported.", 'method']
-        : value.url !== b.endpoint ? ['mismatched_endpoint', `The url of this request (${String(value.url)}) does not match the batch's endpoint (${b.endpoint}).`, 'url']
-        : !value.body || typeof value.body !== 'object' || Array.isArray(value.body) ? ['invalid_value', "Invalid 'body': expected an object.", 'body']
-        : undefined;
-      if (problem) {
-        errors.push({ code: problem[0]!, message: problem[1]!, line, param: problem[2]! });
-        continue;
-      }
-      seen.add(value.custom_id as string);
-      lines.push({ customId: value.custom_id as string, url: value.url as string, body: value.body as Record<string, unknown> });
-    }
+    const { lines, errors } = readRequestFile(file?.bytes, b.inputFileId, b.endpoint);
     for (const e of b.fault?.failValidation ?? []) errors.push({ code: e.code, message: e.message, line: e.line ?? null, param: e.param ?? null });
     if (errors.length) {
       b.errors = errors;
