@@ -5,8 +5,8 @@
 // only jobs that were never submitted (or, with --resubmit, those that failed or expired).
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { UsageError } from '../errors.js';
-import { openConnection } from '../jobs/connect.js';
+import { MissingKeyError, UsageError } from '../errors.js';
+import { needsKey, openConnection } from '../jobs/connect.js';
 import { jobParams, upToDateResult } from '../jobs/run.js';
 import { endpointFor } from '../models/fields.js';
 import { PRICED_FAMILIES, atBatchPrice, estimateRequestCost } from '../models/prices.js';
@@ -131,6 +131,11 @@ function estimateOf(job: RemoteJob): { batch: number; direct: number } {
 }
 
 export async function runRemoteBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: Problem[] }, opts: RemoteOptions): Promise<void> {
+  if (opts.settings.azureDeployment && !opts.settings.mock) {
+    throw new UsageError("--remote cannot go through Azure's dated API (--azure-deployment): it has no Batch API route imgcli knows", "Use Azure's v1 API instead (--base-url https://<resource>.openai.azure.com/openai/v1), or run the batch locally (without --remote).");
+  }
+  // Before the state file is written: a run that cannot connect leaves nothing behind.
+  if (!opts.dryRun && !opts.settings.apiKey && needsKey(opts.settings)) throw new MissingKeyError();
   if (!opts.wait && opts.settings.mock && !opts.dryRun) {
     throw new UsageError('--no-wait with --mock would leave the batch on an offline server that ends with this run', 'Rehearse it against `imgcli mock-server` (point --base-url at it), or drop --no-wait.');
   }

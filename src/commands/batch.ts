@@ -141,6 +141,7 @@ export function batchCommand(rt: Runtime): Command {
       const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => k !== 'model' && flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
       if (flags.remote) {
         const { runRemoteBatch } = await import('../batch/remote.js');
+        if (flags.batchMaxRequests === 0 || flags.batchMaxBytes === 0) throw new UsageError('--batch-max-requests and --batch-max-bytes take 1 or more');
         const limits = { requests: flags.batchMaxRequests ?? 50_000, bytes: flags.batchMaxBytes ?? 200 * 1024 * 1024 };
         const pollMs = (flags.pollInterval ?? (settings.mock ? POLL_SECONDS.offline : POLL_SECONDS.real)) * 1000;
         return runRemoteBatch(rt, parsed, { jobsFile: source, defaults, settings, say, color, maxCostUsd: flags.maxCost, gallery, dryRun: Boolean(flags.dryRun), showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet, resubmit: Boolean(flags.resubmit), wait: flags.wait, pollMs, limits });
