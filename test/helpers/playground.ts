@@ -44,7 +44,9 @@ export function makePlayground(opts: { azureOrigin: string; jobs: string }): Pro
   executable(join(bin, 'imgcli'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`);
   // macOS's clipboard, as the examples use it: prints a (fake) key.
   executable(join(bin, 'pbpaste'), '#!/bin/sh\necho sk-example-0000000000000000abcd\n');
-  for (const [name, text] of Object.entries({ 'prompt.txt': 'a lighthouse at dusk\n', 'brief.txt': 'add a red scarf\n', 'icon.txt': 'app icon, flat\n', 'jobs.jsonl': opts.jobs })) {
+  // The README's catalogue: 1,000 medium 1024x1024 jobs for the batch price example (a dry run).
+  const catalogue = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ prompt: `studio photo of product ${i + 1}, white background`, out: `catalogue/${i + 1}.png`, size: '1024x1024', quality: 'medium' })).join('\n');
+  for (const [name, text] of Object.entries({ 'prompt.txt': 'a lighthouse at dusk\n', 'brief.txt': 'add a red scarf\n', 'icon.txt': 'app icon, flat\n', 'jobs.jsonl': opts.jobs, 'catalogue.jsonl': `${catalogue}\n` })) {
     writeFileSync(join(dir, name), text);
   }
   mkdirSync(join(dir, 'config'));
