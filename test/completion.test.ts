@@ -132,8 +132,9 @@ describe('bash', () => {
       for (const flag of p.visible) expect(replies[i], `${p.words.join(' ')} ${flag}`).toContain(flag);
       for (const flag of p.hidden) expect(replies[i], `${p.words.join(' ')} ${flag}`).not.toContain(flag);
     });
-    // edit has no --moderation (a generations parameter): hidden, so not offered.
-    expect(paths.find((p) => p.words.join(' ') === 'edit')!.hidden).toContain('--moderation');
+    // edit has no --style (dall-e-3's, for generations only): hidden, so not offered. (It has
+    // --moderation since edits can go as JSON, which takes it.)
+    expect(paths.find((p) => p.words.join(' ') === 'edit')!.hidden).toContain('--style');
   });
 });
 

@@ -105,7 +105,7 @@ describe('commands and flags', () => {
     const r = await imgcliInProcess(['help', 'nosuch']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: unknown command 'nosuch'\nhint: The commands of imgcli: gen, edit, vary, batch, /);
+    expect(r.stderr).toMatch(/^error: unknown command 'nosuch'\nhint: The commands of imgcli: gen, edit, vary, replay, batch, /);
     expect(r.stderr).not.toContain('Usage:');
     const near = await imgcliInProcess(['help', 'confg']);
     expect(near.exitCode).toBe(2);
