@@ -65,12 +65,26 @@ export async function lookUp(conn: Connection, target: Target): Promise<Looked[]
   return looked;
 }
 
-/** Cancels what has not ended; returns each batch as the cancel left it (ended ones as they are). */
+/** The server's answer to cancelling a batch that ended meanwhile (OpenAI: "Cannot cancel a batch with status 'completed'"). */
+const endedMeanwhile = (err: unknown) => err instanceof ApiError && (err.status === 409 || err.status === 400) && /cannot cancel/i.test(err.detail ?? '');
+
+/** Cancels what has not ended; returns each batch as the cancel left it (ended ones, even just now, as they are). */
 export async function cancelAll(conn: Connection, looked: Looked[]): Promise<Looked[]> {
   const out: Looked[] = [];
+  // Not retried: a 409 means the batch ended between the look and the cancel.
+  const once = { ...conn, maxRetries: 0 };
   for (const l of looked) {
-    if (!l.batch || hasEnded(l.batch)) out.push(l);
-    else out.push({ ...l, batch: await cancelBatch(conn, l.batch.id).catch((err: unknown) => Promise.reject(notFound(err, l.batch!.id))) });
+    if (!l.batch || hasEnded(l.batch)) {
+      out.push(l);
+      continue;
+    }
+    const id = l.batch.id;
+    try {
+      out.push({ ...l, batch: await cancelBatch(once, id) });
+    } catch (err) {
+      if (!endedMeanwhile(err)) throw notFound(err, id);
+      out.push({ ...l, batch: await retrieveBatch(conn, id) });
+    }
   }
   return out;
 }
