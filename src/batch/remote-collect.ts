@@ -5,7 +5,7 @@
 // its files are written, so a download cut or killed half-way goes on where it stopped. Jobs
 // without a line (an expired or cancelled batch, a failed one) get a result saying why.
 import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readResultFile, type ReadLine, type ResultLine } from '../api/batch-output.js';
 import { ApiError, answerError, httpError } from '../api/errors.js';
 import { retrieveFile } from '../api/files.js';
@@ -20,8 +20,8 @@ import { plannedCount, targetPath } from '../output/naming.js';
 import { recoveryDirs } from '../output/recovery.js';
 import { fileEntry, recoveredPath } from '../output/report.js';
 import { saveImages, type SaveContext, type SavedFile } from '../output/save.js';
-import { readFile } from 'node:fs/promises';
-import { framesOf, sniffImage, type ImageFormat } from '../image/format.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { framesOf, sniffImage } from '../image/format.js';
 import { readProvenance } from '../provenance/index.js';
 import { SpillFiles } from '../output/spill.js';
 import { stamper } from '../provenance/stamp.js';
@@ -44,6 +44,8 @@ export interface CollectContext {
   say: Messenger;
   /** Called once per job as its result is recorded (the JSON line on stdout). */
   onResult: (job: RemoteJob, result: JobResult) => void;
+  /** Set while an interrupted collection resumes: the files each folder held when it did. */
+  listing?: (dir: string) => Promise<string[]>;
 }
 
 /** A job's failure as the result keeps it, so a later run can rebuild the error (and its exit code). */
@@ -83,39 +85,31 @@ function lineError(line: ResultLine): Error {
   return new ApiError({ kind: 'http', code, message: `The batch answered${code ? ` (${code})` : ''}: ${message}` });
 }
 
-const FORMATS = new Set<string>(['png', 'jpeg', 'webp', 'gif', 'svg']);
-
 /**
  * The files an interrupted run wrote for this job before it could journal them (a kill -9 between
  * the rename and the journal line): found by their provenance, which names this batch and
- * custom_id. All of the answer's images must be there; otherwise they are written (again).
+ * custom_id, among the files that were in the job's folder when the collection resumed (a
+ * generated name carries the time of the run that chose it, so it is looked for by its prompt
+ * part). All of the answer's images must be there; otherwise they are written (again).
  */
-async function writtenBefore(job: RemoteJob, batchId: string, count: number): Promise<SavedFile[] | undefined> {
-  const { plan, metadata, json, edit } = job.prepared.job;
+async function writtenBefore(job: RemoteJob, batchId: string, count: number, listing: (dir: string) => Promise<string[]>): Promise<SavedFile[] | undefined> {
+  const { plan, metadata } = job.prepared.job;
   if (plan.kind === 'stdout' || metadata === false) return undefined;
-  const asked = String(json?.output_format ?? edit?.fields.output_format ?? 'png');
-  const format = (FORMATS.has(asked) ? asked : 'png') as ImageFormat;
-  const files: SavedFile[] = [];
-  for (let index = 0; index < count; index++) {
-    const first = targetPath(plan, index, format);
-    const dot = first.lastIndexOf('.');
-    // Generated names take the first free one of name, name_2, name_3...: ours is among those that exist.
-    const candidates = plan.kind === 'files' ? [first] : [first, ...Array.from({ length: 20 }, (_, k) => `${first.slice(0, dot)}_${k + 2}${first.slice(dot)}`)];
-    let found: SavedFile | undefined;
-    for (const path of candidates) {
-      const bytes = await readFile(path).catch(() => undefined);
-      if (!bytes) break;
-      const record = readProvenance(bytes);
-      const info = sniffImage(bytes);
-      if (record?.batch_id === batchId && record.custom_id === job.customId && info) {
-        found = { index, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) };
-        break;
-      }
-    }
-    if (!found) return undefined;
-    files.push(found);
+  let candidates: string[];
+  if (plan.kind === 'files') candidates = plan.paths.slice(0, count);
+  else {
+    const prefix = plan.stem.replace(/-\d{8}-\d{6}$/, '-');
+    candidates = (await listing(plan.dir)).filter((name) => name.startsWith(prefix)).map((name) => join(plan.dir, name));
   }
-  return files;
+  const files: SavedFile[] = [];
+  for (const path of candidates.sort()) {
+    const bytes = await readFile(path).catch(() => undefined);
+    const record = bytes && readProvenance(bytes);
+    const info = bytes && sniffImage(bytes);
+    if (!bytes || !info || record?.batch_id !== batchId || record.custom_id !== job.customId) continue;
+    files.push({ index: files.length, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) });
+  }
+  return files.length === count ? files : undefined;
 }
 
 /** The folders checked once this run (prepareDestination makes and probes each). */
@@ -142,7 +136,7 @@ async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, s
       : undefined;
     const save: SaveContext = { plan, stdout: ctx.rt.stdout, signal: ctx.rt.signal, timeoutMs: ctx.settings.timeoutMs, dispatcher: ctx.conn.dispatcher, warn, stamp, recovery: recoveryDirs(ctx.settings.configPath), spill: sink, requestId };
     const count = Math.min(answer.data?.length ?? 0, plannedCount(plan));
-    const before = await writtenBefore(job, part.batch_id!, count);
+    const before = ctx.listing ? await writtenBefore(job, part.batch_id!, count, ctx.listing) : undefined;
     const saved = before ? { files: before, failed: [] } : await saveImages(answer.data ?? [], save);
     const cost = costOf(ctx.settings, j.model, answer.usage ?? undefined);
     const problem = saved.failed.length ? saved.failed.map((f) => f.error.message).join('; ') : null;
@@ -249,6 +243,14 @@ function missingResult(part: Part, lineNo: number): Error {
 /** Collects an ended part: both result files read whole, every job given a result, then folded into the state. */
 export async function collectPart(ctx: CollectContext, part: Part): Promise<void> {
   const results = ctx.sf.state.results;
+  // A collection that started before and did not finish may have left images it had no time to journal.
+  const listings = new Map<string, Promise<string[]>>();
+  const listing = (dir: string) => listings.get(dir) ?? listings.set(dir, readdir(dir).catch(() => [])).get(dir)!;
+  if (part.collecting) ctx = { ...ctx, listing };
+  else {
+    part.collecting = true;
+    await ctx.sf.save();
+  }
   // Results an interrupted run already saved (its journal) are reported first; their lines are read past.
   for (const id of part.custom_ids) {
     const job = ctx.jobs.get(id);
@@ -264,6 +266,7 @@ export async function collectPart(ctx: CollectContext, part: Part): Promise<void
     ctx.onResult(job, result);
   }
   part.collected = true;
+  delete part.collecting;
   await ctx.sf.fold();
 }
 

@@ -77,12 +77,13 @@ export async function uploadInputs(conn: Connection, jobs: ImagesJob[], sf: Stat
         const { file } = await uploadFile(conn, { source: part.source, filename: part.filename, contentType: part.contentType }, IMAGE_PURPOSE);
         known = { file_id: file.id, name: 'path' in part.source ? part.source.path : part.filename, bytes: size };
         sf.state.inputs[sha256] = known;
-        await sf.save();
+        await sf.saveSoon();
         uploaded++;
       }
       ids.set(part, known.file_id);
     }
   }
+  if (uploaded) await sf.save();
   if (uploaded) say.info(`batch: uploaded ${uploaded} input image${uploaded === 1 ? '' : 's'} (each distinct image once)`);
   return ids;
 }

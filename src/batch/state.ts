@@ -1,7 +1,8 @@
 // The state of a remote batch, in a file beside the jobs file (`jobs.jsonl.imgcli-batch.json`,
 // mode 0600): everything a later run needs to come back to the same batches instead of paying
 // for new ones. It is written atomically (a temp file, then a rename) before anything is uploaded
-// and after every step: input images uploaded (by content hash), request files uploaded, the
+// and after every step: input images uploaded (by content hash; at most once a second when they
+// come by the thousand), request files uploaded, the
 // token sent in a batch's metadata (before the create), the batch id, each status change, and the
 // results once a batch's files are read. While a result file is being read, each job's result is
 // appended to a journal beside it (`.imgcli-batch.journal`, one JSON line per job) and folded
@@ -40,6 +41,8 @@ export interface Part {
   error_file_id?: string;
   /** Why OpenAI failed, expired or cancelled it (the batch's `errors`). */
   errors?: Array<{ code?: string; message?: string; line?: number; param?: string }>;
+  /** Set when reading its result files starts: a run that finds it set resumes a collection a kill cut short. */
+  collecting?: boolean;
   /** True once its result files were read to the end and every job of it has a result. */
   collected?: boolean;
   /** --resubmit: this part carries again the failed jobs of these parts. */
@@ -168,6 +171,7 @@ export class StateFile {
   /** Writes the whole state atomically, mode 0600 (it names files and batches of the account). */
   async save(): Promise<void> {
     this.state.updated = this.now().toISOString();
+    this.lastSave = performance.now();
     const temp = claimTemp(dirname(this.path));
     try {
       await writeFile(temp, `${JSON.stringify(this.state, null, 1)}\n`, { mode: 0o600 });
@@ -177,6 +181,17 @@ export class StateFile {
     } finally {
       await discardStaged(temp);
     }
+  }
+
+  private lastSave = 0;
+
+  /**
+   * Saves unless the last save was under a second ago: for steps that come by the thousand (one
+   * per uploaded input image), where rewriting a large state each time would cost more than the
+   * step. What a crash loses is at most a second of them, done again (never billed) by the next run.
+   */
+  async saveSoon(): Promise<void> {
+    if (performance.now() - this.lastSave >= 1000) await this.save();
   }
 
   /** Records one job's result at once (appended, so a kill -9 right after loses nothing). */
