@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { BIN, baseEnv, imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 import { until } from './helpers/wait.js';
+import { at } from './helpers/clock.js';
 
 const clock = { ms: 1_000_000 };
 const mock = useMockServer({ payload: 'flat', labels: false, batchClock: () => clock.ms, batchTiming: { validatingMs: 0, perRequestMs: 0, finalizingMs: 0 } });
@@ -28,7 +29,7 @@ function folder(jobs: string[], name = 'jobs.jsonl'): string {
   return cwd;
 }
 
-const run = (cwd: string, args: string[] = [], jobs = 'jobs.jsonl') => imgcli(['--base-url', mock.url, 'batch', jobs, '--remote', '--poll-interval', '0.05', ...args], { cwd, timeout: 60_000 });
+const run = (cwd: string, args: string[] = [], jobs = 'jobs.jsonl', env?: Record<string, string>) => imgcli(['--base-url', mock.url, 'batch', jobs, '--remote', '--poll-interval', '0.05', ...args], { cwd, env, timeout: 60_000 });
 /** A run the test can interrupt or kill: the process itself, not only its result. */
 const start = (cwd: string) =>
   execa('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl', '--remote', '--poll-interval', '0.05'], { cwd, env: baseEnv(cwd), extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000 });
@@ -103,9 +104,11 @@ describe('coming back to a remote batch', () => {
     const [id, result] = Object.entries(saved.results)[0] as [string, { files: Array<{ path: string }> }];
     delete saved.results[id];
     saved.parts[0].collected = false;
+    saved.parts[0].collecting = true;
     writeFileSync(join(cwd, 'jobs.jsonl.imgcli-batch.json'), JSON.stringify(saved));
     mock.requests.length = 0;
-    const again = await run(cwd);
+    // A day later: generated names would carry another time, so the file is found by its provenance.
+    const again = await run(cwd, [], 'jobs.jsonl', at('2026-12-02T08:00:00Z'));
     expect(again.exitCode).toBe(0);
     expect(creates()).toHaveLength(0);
     expect(readdirSync(join(cwd, 'out')).sort()).toEqual(['item-1-20261201-120000.png', 'item-2-20261201-120000.png', 'item-3-20261201-120000.png']);
@@ -191,6 +194,17 @@ describe('coming back to a remote batch', () => {
     const resubmit = await run(cwd, ['--resubmit']);
     expect(resubmit.exitCode).toBe(0);
     expect(state(cwd).parts[1].custom_ids).toHaveLength(3);
+  });
+
+  it('batch cancel of a batch that ended between the look and the cancel (409) shows it as it is, exit 0', async () => {
+    hold();
+    const cwd = folder(gens(1));
+    await run(cwd, ['--no-wait']);
+    mock.enqueueFault({ status: 409, body: { error: { message: "Cannot cancel a batch with status 'completed'.", type: 'invalid_request_error', param: null, code: null } } }, 1, /\/cancel$/);
+    const cancel = await cli(cwd, ['batch', 'cancel', 'jobs.jsonl', '--json']);
+    expect(cancel.exitCode).toBe(0);
+    expect(JSON.parse(cancel.stdout).batches[0]).toMatchObject({ status: 'in_progress', imgcli: { part: 1, jobs: 1, collected: false, jobs_file: 'jobs.jsonl' } });
+    expect(mock.requests.filter((r) => r.path.endsWith('/cancel'))).toHaveLength(1);
   });
 
   it('batch status says why a batch expired; an unknown batch id is a 404 with a next step', async () => {

@@ -19,8 +19,8 @@ const mock = useMockServer({ payload: 'flat', labels: false, batchTiming: INSTAN
 const rowsOf = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 const byLine = (rows: Array<Record<string, any>>) => [...rows].sort((a, b) => a.line - b.line);
 
-async function remote(cwd: string, args: string[] = [], opts: { timeout?: number } = {}) {
-  const r = await imgcli(['--base-url', mock.url, 'batch', 'jobs.jsonl', '--remote', '--poll-interval', '0.05', ...args], { cwd, timeout: opts.timeout ?? 60_000 });
+async function remote(cwd: string, args: string[] = [], opts: { timeout?: number; env?: Record<string, string> } = {}) {
+  const r = await imgcli(['--base-url', mock.url, 'batch', 'jobs.jsonl', '--remote', '--poll-interval', '0.05', ...args], { cwd, env: opts.env, timeout: opts.timeout ?? 60_000 });
   return { ...r, rows: r.stdout ? byLine(rowsOf(r.stdout)) : [] };
 }
 
@@ -133,11 +133,20 @@ describe('imgcli batch --remote', () => {
   it('reports failed lines (exit 7), writes nothing twice on a re-run, and --resubmit sends only the failed ones', async () => {
     const cwd = folder(Array.from({ length: 5 }, (_, i) => gen(i + 1)));
     mock.enqueueBatchFault({ failLines: [2, 4] });
-    const first = await remote(cwd);
+    const summary = join(cwd, 'summary.md');
+    const first = await remote(cwd, ['--gallery'], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
     expect(first.exitCode).toBe(7);
     expect(first.rows.map((row) => row.status)).toEqual(['ok', 'failed', 'ok', 'failed', 'ok']);
     expect(first.rows[1].error).toMatch(/The API answered 500.*server had an error/);
     expect(first.stderr).toMatch(/--resubmit/);
+    // In GitHub Actions: an annotation per failed job, the step summary's table, and the gallery of what was made.
+    expect(first.stderr.match(/^::error/gm)).toHaveLength(2);
+    const table = readFileSync(summary, 'utf8');
+    expect(table).toMatch(/imgcli batch --remote/);
+    expect(table).toMatch(/out\/1\.png/);
+    expect(table).toMatch(/line 2.*failed/);
+    expect(first.stderr).toMatch(/gallery: gallery\.html: 3 images/);
+    expect(existsSync(join(cwd, 'gallery.html'))).toBe(true);
     expect(existsSync(join(cwd, 'out/2.png'))).toBe(false);
 
     mock.requests.length = 0;
