@@ -78,8 +78,20 @@ Examples:
 Every batch of the account (newest first), imgcli's and others'; those imgcli made name their
 jobs file (metadata imgcli_jobs).`;
 
+/**
+ * A subcommand of batch whose help lists the program's global options only: batch's own flags
+ * (-m, --concurrency...) reach it through optsWithGlobals but mean nothing to it.
+ */
+class BatchSubcommand extends Command {
+  override copyInheritedSettings(source: Command): this {
+    super.copyInheritedSettings(source);
+    const root = (cmd: Command): Command => (cmd.parent ? root(cmd.parent) : cmd);
+    return this.configureHelp({ ...this.configureHelp(), visibleGlobalOptions: (cmd: Command) => root(cmd).options.filter((o) => !o.hidden) });
+  }
+}
+
 export function remoteCommands(rt: Runtime): Command[] {
-  const status = new Command('status')
+  const status = new BatchSubcommand('status')
     .summary('show the batches of a jobs file (or a batch id) as the server sees them')
     .description('Show a remote batch, or every batch of a jobs file, as the server sees them now.')
     .argument('[id|jobs]', 'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder')
@@ -92,7 +104,7 @@ export function remoteCommands(rt: Runtime): Command[] {
       const looked = await connected(rt, flags, (conn) => inspect.lookUp(conn, resolved));
       printBatches(rt, inspect, looked, flags.json, 'state' in resolved ? resolved.state.jobs_file : undefined);
     });
-  const cancel = new Command('cancel')
+  const cancel = new BatchSubcommand('cancel')
     .summary('cancel the batches of a jobs file (or a batch id) that have not ended')
     .description('Cancel a remote batch, or every batch of a jobs file that has not ended.')
     .argument('[id|jobs]', 'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder')
@@ -105,7 +117,7 @@ export function remoteCommands(rt: Runtime): Command[] {
       const looked = await connected(rt, flags, async (conn) => inspect.cancelAll(conn, await inspect.lookUp(conn, resolved)));
       printBatches(rt, inspect, looked, flags.json, 'state' in resolved ? resolved.state.jobs_file : undefined);
     });
-  const list = new Command('list')
+  const list = new BatchSubcommand('list')
     .summary('list the recent batches of the account')
     .description('List the batches of the account, newest first.')
     .addOption(new Option('--limit <n>', 'at most this many batches').default(20).argParser(parseWhole('--limit')))
