@@ -4,7 +4,7 @@
 // `batch status`, `batch cancel` and `batch list`, a jobs file that changed under a running batch,
 // two runs at once, and a jobs file named like a subcommand. The offline server's batches move
 // on a clock the test holds.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -205,6 +205,30 @@ describe('coming back to a remote batch', () => {
     expect(cancel.exitCode).toBe(0);
     expect(JSON.parse(cancel.stdout).batches[0]).toMatchObject({ status: 'in_progress', imgcli: { part: 1, jobs: 1, collected: false, jobs_file: 'jobs.jsonl' } });
     expect(mock.requests.filter((r) => r.path.endsWith('/cancel'))).toHaveLength(1);
+  });
+
+  it('an image that cannot be written where asked is kept in the recovery folder, and the next run writes it from the results, paying nothing', async () => {
+    hold();
+    const cwd = folder([JSON.stringify({ prompt: 'one', out: 'a/1.png' }), JSON.stringify({ prompt: 'two', out: 'b/2.png' })]);
+    await run(cwd, ['--no-wait']);
+    // The folder b turns into a file while the batch runs.
+    rmSync(join(cwd, 'b'), { recursive: true });
+    writeFileSync(join(cwd, 'b'), 'not a folder');
+    clock.ms += 1_000;
+    const r = await run(cwd);
+    expect(r.exitCode).toBe(7);
+    const rows = rowsOf(r.stdout);
+    expect(rows[0]).toMatchObject({ status: 'ok' });
+    expect(rows[1]).toMatchObject({ status: 'failed', recovered_path: expect.stringContaining(join('config', 'recovered')) });
+    expect(existsSync(rows[1]!.recovered_path)).toBe(true);
+    expect(r.stderr).toMatch(/1 job could not be written where asked.*run the same command again once the destination is fixed/);
+    rmSync(join(cwd, 'b'));
+    mock.requests.length = 0;
+    const again = await run(cwd);
+    expect(again.exitCode).toBe(0);
+    expect(creates()).toHaveLength(0);
+    expect(rowsOf(again.stdout).map((row) => row.status)).toEqual(['ok', 'ok']);
+    expect(existsSync(join(cwd, 'b', '2.png'))).toBe(true);
   });
 
   it('batch status says why a batch expired; an unknown batch id is a 404 with a next step', async () => {

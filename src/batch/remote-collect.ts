@@ -15,12 +15,11 @@ import type { Settings } from '../config/settings.js';
 import { BatchEndedError, LocalFileError } from '../errors.js';
 import { fingerprintFor } from '../jobs/run.js';
 import { atBatchPrice, estimateCost, offlineCost } from '../models/prices.js';
-import { prepareDestination } from '../output/files.js';
 import { plannedCount, targetPath } from '../output/naming.js';
 import { recoveryDirs } from '../output/recovery.js';
 import { fileEntry, recoveredPath } from '../output/report.js';
 import { saveImages, type SaveContext, type SavedFile } from '../output/save.js';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { framesOf, sniffImage } from '../image/format.js';
 import { readProvenance } from '../provenance/index.js';
 import { SpillFiles } from '../output/spill.js';
@@ -112,7 +111,7 @@ async function writtenBefore(job: RemoteJob, batchId: string, count: number, lis
   return files.length === count ? files : undefined;
 }
 
-/** The folders checked once this run (prepareDestination makes and probes each). */
+/** The folders made (if missing) once this run. */
 const ready = new Set<string>();
 
 async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, sink: SpillFiles, part: Part): Promise<JobResult> {
@@ -125,8 +124,10 @@ async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, s
     const answer = parseImagesBody(r.body, requestId, { warn });
     const plan = prepared.job.plan;
     const dir = plan.kind === 'files' ? dirname(plan.paths[0]!) : plan.kind === 'generated' ? plan.dir : '.';
+    // Checked before the batch was paid for; now a folder that went missing is made again, and
+    // any other failure to write is the image's (kept in the recovery folder), not the run's.
     if (!ready.has(dir)) {
-      await prepareDestination(plan);
+      await mkdir(dir, { recursive: true }).catch(() => {});
       ready.add(dir);
     }
     const meta = { created: answer.created, usage: answer.usage ?? undefined };
@@ -153,6 +154,7 @@ async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, s
       ...(cost?.offline?.at_rates_usd !== undefined ? { at_rates_usd: cost.offline.at_rates_usd } : {}),
       error: problem,
       ...(first ? { failure: failureOf(first) } : {}),
+      ...(first && recoveredPath(first) ? { recovered_path: recoveredPath(first) } : {}),
     };
   } catch (err) {
     if (ctx.rt.signal.aborted || !(err instanceof Error) || !(err instanceof ApiError || err instanceof LocalFileError)) throw err;
@@ -173,8 +175,18 @@ const spillDirFor = (job: RemoteJob) => {
   return plan.kind === 'stdout' ? tmpdir() : dirname(targetPath(plan, 0, 'png'));
 };
 
+/** One part being collected: its jobs, and those given a result by this run. */
+interface Collecting {
+  part: Part;
+  ids: Set<string>;
+  handled: Set<string>;
+  /** Jobs whose images could not be written where asked (disk full...): read again, for nothing, by the next run. */
+  unwritten: number;
+}
+
 /** Reads one result file to the end, again from the start (skipping what was saved) when the download is cut. */
-async function readFully(ctx: CollectContext, part: Part, fileId: string): Promise<void> {
+async function readFully(ctx: CollectContext, run: Collecting, fileId: string): Promise<void> {
+  const { part } = run;
   const spillDirs = [tmpdir(), ...recoveryDirs(ctx.settings.configPath)];
   const results = ctx.sf.state.results;
   let warnedUnknown = false;
@@ -183,7 +195,7 @@ async function readFully(ctx: CollectContext, part: Part, fileId: string): Promi
     try {
       const expected = (await retrieveFile(ctx.conn, fileId)).bytes ?? undefined;
       const { bytes } = await readResultFile(ctx.conn, fileId, {
-        skip: (id) => results[id]?.part === part.n,
+        skip: (id) => results[id]?.part === part.n || run.handled.has(id),
         sink: (customId) => {
           const job = customId === undefined ? undefined : ctx.jobs.get(customId);
           const sink = new SpillFiles(job ? [spillDirFor(job), ...spillDirs] : spillDirs);
@@ -192,7 +204,7 @@ async function readFully(ctx: CollectContext, part: Part, fileId: string): Promi
         },
         onLine: async (read: ReadLine, sink) => {
           try {
-            await handleLine(ctx, part, read, sink as SpillFiles, () => {
+            await handleLine(ctx, run, read, sink as SpillFiles, () => {
               if (!warnedUnknown) ctx.say.warn(`batch ${part.batch_id}: its results name requests that are not jobs of this file (line ${read.lineNo}); they are left out.`);
               warnedUnknown = true;
             });
@@ -213,17 +225,21 @@ async function readFully(ctx: CollectContext, part: Part, fileId: string): Promi
   }
 }
 
-async function handleLine(ctx: CollectContext, part: Part, read: ReadLine, sink: SpillFiles | undefined, unknown: () => void): Promise<void> {
+async function handleLine(ctx: CollectContext, run: Collecting, read: ReadLine, sink: SpillFiles | undefined, unknown: () => void): Promise<void> {
+  const { part } = run;
   const customId = read.kind === 'result' ? read.line.custom_id : read.customId;
   const job = customId === undefined ? undefined : ctx.jobs.get(customId);
-  if (!job || !part.custom_ids.includes(customId!)) {
+  if (!job || !run.ids.has(customId!)) {
     if (read.kind === 'broken' && customId === undefined) ctx.say.warn(`batch ${part.batch_id}: line ${read.lineNo} of its results cannot be read: ${read.error.message}`);
     else unknown();
     return;
   }
-  if (ctx.sf.state.results[customId!]?.part === part.n) return;
+  if (ctx.sf.state.results[customId!]?.part === part.n || run.handled.has(customId!)) return;
   const result = read.kind === 'broken' ? failed(part, read.error) : await saveLine(ctx, job, read.line, sink!, part);
-  await ctx.sf.record(customId!, result);
+  run.handled.add(customId!);
+  // A paid image that could not be written is not a result to keep: the next run writes it from the results again.
+  if (result.failure?.kind === 'local') run.unwritten++;
+  else await ctx.sf.record(customId!, result);
   ctx.onResult(job, result);
 }
 
@@ -251,19 +267,24 @@ export async function collectPart(ctx: CollectContext, part: Part): Promise<void
     part.collecting = true;
     await ctx.sf.save();
   }
+  const run: Collecting = { part, ids: new Set(part.custom_ids), handled: new Set(), unwritten: 0 };
   // Results an interrupted run already saved (its journal) are reported first; their lines are read past.
   for (const id of part.custom_ids) {
     const job = ctx.jobs.get(id);
     if (job && results[id]?.part === part.n) ctx.onResult(job, results[id]!);
   }
-  for (const fileId of [part.output_file_id, part.error_file_id]) if (fileId) await readFully(ctx, part, fileId);
+  for (const fileId of [part.output_file_id, part.error_file_id]) if (fileId) await readFully(ctx, run, fileId);
   for (const [index, id] of part.custom_ids.entries()) {
-    if (results[id]?.part === part.n) continue;
+    if (results[id]?.part === part.n || run.handled.has(id)) continue;
     const job = ctx.jobs.get(id);
     if (!job) continue;
     const result = failed(part, missingResult(part, index + 1));
     await ctx.sf.record(id, result);
     ctx.onResult(job, result);
+  }
+  if (run.unwritten) {
+    ctx.say.warn(`batch ${part.batch_id}: ${run.unwritten} job${run.unwritten === 1 ? '' : 's'} could not be written where asked (see ${run.unwritten === 1 ? 'its line' : 'their lines'}); run the same command again once the destination is fixed: it writes them from the batch's results, paying nothing more.`);
+    return ctx.sf.fold();
   }
   part.collected = true;
   delete part.collecting;

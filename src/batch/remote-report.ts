@@ -7,7 +7,7 @@ import { appendStepSummary, galleryMarkdown, summaryMarkdown, type SummaryRow } 
 import type { Runtime } from '../runtime.js';
 import { errorOf, type RemoteJob } from './remote-collect.js';
 import { summaryRows, writeBatchGallery, type BatchOptions } from './run.js';
-import type { BatchState } from './state.js';
+import type { BatchState, JobResult } from './state.js';
 
 export interface FinishInfo {
   upToDate: number;
@@ -18,7 +18,7 @@ export interface FinishInfo {
 }
 
 /** The summary (with the saving against direct calls), the step summary, the gallery, and the exit code. */
-export async function finish(rt: Runtime, jobs: RemoteJob[], lines: Map<string, Record<string, unknown>>, info: FinishInfo): Promise<void> {
+export async function finish(rt: Runtime, jobs: RemoteJob[], lines: Map<string, Record<string, unknown>>, outcomes: Map<string, JobResult>, info: FinishInfo): Promise<void> {
   const { opts, state } = info;
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];
@@ -29,7 +29,7 @@ export async function finish(rt: Runtime, jobs: RemoteJob[], lines: Map<string, 
     const line = lines.get(job.customId);
     if (!line) continue;
     rows.push(...summaryRows(job.prepared, line));
-    const result = state.results[job.customId];
+    const result = outcomes.get(job.customId) ?? state.results[job.customId];
     const paths = (line.files as Array<{ path: string }>).map((f) => f.path);
     if (paths.length) made.push({ line: job.prepared.raw.line, paths });
     if (line.status === 'ok' || line.status === 'up-to-date') ok++;

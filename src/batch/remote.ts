@@ -171,10 +171,12 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   const latest = new Map<string, Part>();
   for (const part of state.parts) for (const id of part.custom_ids) latest.set(id, part);
   const lines = new Map<string, Record<string, unknown>>();
+  const outcomes = new Map<string, JobResult>();
   const say = opts.say;
-  const print = (job: RemoteJob, fields: Record<string, unknown>) => {
+  const print = (job: RemoteJob, fields: Record<string, unknown>, result?: JobResult) => {
     const line = jobLine(job, fields);
     lines.set(job.customId, line);
+    if (result) outcomes.set(job.customId, result);
     if (opts.wait) rt.stdout.write(`${JSON.stringify(line)}\n`);
     if (line.error && rt.env.GITHUB_ACTIONS === 'true') rt.stderr.write(errorAnnotation(`line ${job.prepared.raw.line}: ${String(line.error)}`));
   };
@@ -186,10 +188,11 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     // In a batch that has not been collected: its line comes when that batch is read.
     if (part && !part.collected) continue;
     if (result && (result.status !== 'failed' || !opts.resubmit)) {
-      if (opts.wait) print(job, resultFields(result));
+      if (opts.wait) print(job, resultFields(result), result);
       continue;
     }
-    const fresh = result ? undefined : await upToDateResult(job.prepared.job, SILENT);
+    // Not submitted yet, or failed and resubmitted: a file already up to date needs neither.
+    const fresh = await upToDateResult(job.prepared.job, SILENT);
     if (fresh) {
       upToDate++;
       if (opts.wait) print(job, { status: 'up-to-date', ...none, files: fresh.files.map(fileEntry), error: null, batch_id: null });
@@ -199,7 +202,8 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   }
   const skipped = budgetCut(send, opts);
   for (const { job, reason } of skipped) print(job, { status: 'skipped', ...none, error: reason, batch_id: null });
-  const toSend = send.filter((j) => !skipped.some((s) => s.job === j));
+  const held = new Set(skipped.map((s) => s.job));
+  const toSend = send.filter((j) => !held.has(j));
   // Every destination is checked before anything is paid for, as for a direct call.
   const checked = new Set<string>();
   for (const job of toSend) {
@@ -220,7 +224,7 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
       if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
       if (pending.length) say.info(`batch: waiting for ${pending.map((p) => p.batch_id).join(', ')} (Ctrl-C stops waiting; run the same command again to come back to ${pending.length === 1 ? 'it' : 'them'})`);
       await waitForBatches(rt, conn, sf, pending, { pollMs: opts.pollMs, bar: opts.showProgress, quiet: opts.settings.quiet, say });
-      const ctx = { rt, conn, sf, settings: opts.settings, jobs: byId, say, onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r)) };
+      const ctx = { rt, conn, sf, settings: opts.settings, jobs: byId, say, onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r), r) };
       for (const part of pending) await collectPart(ctx, part);
     } finally {
       await close();
@@ -228,7 +232,7 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   } else if (!opts.wait) {
     return noWait(rt, [], opts.jobsFile, say);
   }
-  await finish(rt, jobs, lines, { upToDate, skipped: skipped.length, started, opts, state });
+  await finish(rt, jobs, lines, outcomes, { upToDate, skipped: skipped.length, started, opts, state });
 }
 
 /** --max-cost: jobs are taken in file order while the estimate at the batch price stays within it; the rest are not submitted. */
