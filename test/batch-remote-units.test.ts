@@ -81,11 +81,15 @@ describe('reading a result file', () => {
     const b64 = Buffer.from('not really a png, but bytes all the same').toString('base64');
     const result = (id: string) => JSON.stringify({ id: `batch_req_${id}`, custom_id: id, response: { status_code: 200, request_id: `req_${id}`, body: { created: 1, data: [{ b64_json: b64 }] } }, error: null });
     const text = [result('keep-1'), result('skip-me'), '{"custom_id": "cut', result('keep-2')].join('\n');
-    const form = new FormData();
-    form.append('purpose', 'batch');
-    form.append('file', new Blob([text]), 'results.jsonl');
-    const upload = await fetch(`${mock.url}/files`, { method: 'POST', headers: { authorization: `Bearer ${FAKE_KEY}` }, body: form });
-    const { id } = (await upload.json()) as { id: string };
+    const cut = `${result('whole')}\n${result('cut-here').slice(0, 150)}`;
+    const store = async (body: string) => {
+      const form = new FormData();
+      form.append('purpose', 'batch');
+      form.append('file', new Blob([body]), 'results.jsonl');
+      const upload = await fetch(`${mock.url}/files`, { method: 'POST', headers: { authorization: `Bearer ${FAKE_KEY}` }, body: form });
+      return ((await upload.json()) as { id: string }).id;
+    };
+    const id = await store(text);
     const seen: ReadLine[] = [];
     const decoded: Record<string, Buffer[]> = {};
     let opened = 0;
@@ -103,5 +107,9 @@ describe('reading a result file', () => {
     expect(Buffer.concat(decoded['keep-2']!).toString()).toBe('not really a png, but bytes all the same');
     const kept = seen[0]!.kind === 'result' ? (seen[0]!.line.response!.body as { data: Array<{ b64_json: string }> }).data[0]!.b64_json : '';
     expect(kept).toMatch(/^imgcli-spilled:/);
+    // A body that stops inside its last line is a cut download, not a broken result.
+    const lines: string[] = [];
+    await expect(readResultFile(conn, await store(cut), { sink, onLine: async (l) => void lines.push(l.kind === 'result' ? l.line.custom_id : 'broken') })).rejects.toThrow(/stopped inside line 2/);
+    expect(lines).toEqual(['whole']);
   });
 });

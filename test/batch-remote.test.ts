@@ -185,6 +185,22 @@ describe('imgcli batch --remote', () => {
     expect(state(cwd).parts[1].custom_ids.sort()).toEqual(expired.map((row) => row.custom_id).sort());
   });
 
+  it('a download of the results cut mid-way (or ended early without an error) is read again, past what was saved', async () => {
+    // Cut a few bytes into a line and hundreds of bytes into one (past where its custom_id is read).
+    for (const fault of [{ truncate: 4000 }, { cleanCut: 4000 }, { cleanCut: 4500 }] as const) {
+      mock.requests.length = 0;
+      const cwd = folder(Array.from({ length: 8 }, (_, i) => gen(i + 1)));
+      mock.enqueueFault(fault, 1, /\/content$/);
+      const r = await remote(cwd);
+      expect(r.exitCode, JSON.stringify(fault)).toBe(0);
+      expect(r.rows.map((row) => row.status)).toEqual(Array(8).fill('ok'));
+      expect(r.stderr).toMatch(/the download of file-\w+ broke off .*; reading it again, past the [1-9]\d* results already saved/);
+      expect(r.stderr).not.toMatch(/cannot be read|warning/);
+      expect(mock.requests.filter((q) => q.path.endsWith('/content'))).toHaveLength(2);
+      expect(creates()).toHaveLength(1);
+    }
+  });
+
   it('a batch OpenAI failed says why, and exits 3 when every job is in it', async () => {
     const cwd = folder([gen(1), gen(2)]);
     mock.enqueueBatchFault({ failValidation: [{ code: 'invalid_request', message: 'The model gpt-image-2 is not available for batches in this project.', line: null }] });

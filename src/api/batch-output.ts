@@ -71,9 +71,12 @@ class LineReader {
     }
   }
 
-  /** The body ended: a last line without a newline is a line too. */
+  /** Set when the body ended inside a line that cannot be read: the download was cut short. */
+  cut = false;
+
+  /** The body ended: a last line without a newline is a line too, unless it is cut (then `cut` is set). */
   async finish(): Promise<{ lines: number }> {
-    if (this.pending) await this.endLine();
+    if (this.pending) await this.endLine(true);
     return { lines: this.lineNo };
   }
 
@@ -116,7 +119,7 @@ class LineReader {
     }
   }
 
-  private async endLine(): Promise<void> {
+  private async endLine(last = false): Promise<void> {
     const lineNo = ++this.lineNo;
     if (!this.extractor && !this.skipping) {
       if (this.headBytes === 0) return this.reset();
@@ -139,7 +142,12 @@ class LineReader {
     try {
       json = JSON.parse(text);
     } catch {
-      return this.opts.onLine({ kind: 'broken', customId, lineNo, error: answerError('not-json', `Line ${lineNo} of the batch's results is not JSON (it may have been cut).`) }, sink!);
+      // A last line that is not JSON is where the body stopped: not a result, a download to read again.
+      if (last) {
+        this.cut = true;
+        return;
+      }
+      return this.opts.onLine({ kind: 'broken', customId, lineNo, error: answerError('not-json', `Line ${lineNo} of the batch's results is not JSON.`) }, sink!);
     }
     const parsed = ResultLine.safeParse(json);
     if (!parsed.success) {
@@ -163,12 +171,13 @@ class LineReader {
 
 /**
  * Streams GET /files/{id}/content through the line reader. Resolves with the bytes and lines
- * read once the whole body has arrived; a body cut by the network throws (the lines before the
- * cut were handed over already, so a second read can skip them).
+ * read once the whole body has arrived; a body cut by the network, or one that ends inside a line,
+ * throws (the lines before the cut were handed over already, so a second read can skip them).
  */
 export async function readResultFile(conn: Connection, fileId: string, opts: ReadResultsOptions): Promise<{ bytes: number; lines: number }> {
   const reader = new LineReader(opts);
   const { bytes } = await fileContent(conn, fileId, (chunk) => reader.push(chunk));
   const { lines } = await reader.finish();
+  if (reader.cut) throw answerError('download-cut', `The download of ${fileId} stopped inside line ${lines} (after ${bytes} bytes).`);
   return { bytes, lines };
 }
