@@ -41,6 +41,8 @@ export interface BatchFault {
 
 const ENDPOINTS: Record<string, Route> = { '/v1/images/generations': handleGenerations, '/v1/images/edits': handleAnyEdit };
 const WINDOW_S = 86_400;
+/** Requests of a batch answered at once. */
+const RUN_AT_ONCE = 4;
 
 interface MockBatch {
   id: string;
@@ -201,7 +203,7 @@ export class BatchStore implements BatchRoutes {
     }
     const stop = b.fault?.expireAfter;
     const due = Math.min(lines.length, stop ?? Infinity, perRequestMs > 0 ? Math.floor((now - startedAt) / perRequestMs) : Infinity);
-    while (b.processed < due) await this.run(b, ctx);
+    while (b.processed < due) await this.run(b, due, ctx);
     if (stop !== undefined && b.processed >= stop && stop < lines.length) {
       return this.end(b, 'expired', 'batch_expired', 'This request could not be executed before the completion window expired.', ctx, startedAt + stop * perRequestMs);
     }
@@ -230,25 +232,32 @@ export class BatchStore implements BatchRoutes {
   }
 
   /** Runs the next request through the route a direct call reaches, and writes its result line. */
-  private async run(b: MockBatch, ctx: RouteContext): Promise<void> {
-    const index = b.order[b.processed]!;
+  private async answer(b: MockBatch, index: number, ctx: RouteContext): Promise<RouteAnswer> {
     const line = b.lines![index]!;
-    const requestId = `req_${randomBytes(12).toString('hex')}`;
-    const id = `batch_req_${randomBytes(12).toString('hex')}`;
-    let answer: RouteAnswer;
     if (b.fault?.failLines?.includes(index + 1)) {
       const f = b.fault.failWith ?? { status: 500, message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null };
-      answer = errorAnswer({ status: f.status, message: f.message, type: f.type, param: null, code: f.code });
-    } else {
-      const record: RecordedRequest = { method: 'POST', path: line.url, query: {}, headers: { 'content-type': 'application/json' }, json: line.body, rawBodyBytes: 0, at: Date.now() };
-      answer = await ENDPOINTS[line.url]!(record, Buffer.alloc(0), ctx);
+      return errorAnswer({ status: f.status, message: f.message, type: f.type, param: null, code: f.code });
     }
-    b.processed++;
-    const ok = answer.status >= 200 && answer.status < 300;
-    const text = `${JSON.stringify({ id, custom_id: line.customId, response: { status_code: answer.status, request_id: requestId, body: answer.json }, error: null })}\n`;
-    await this.write(b, ok ? 'output' : 'error', text);
-    if (ok) b.completed++;
-    else b.failed++;
+    const record: RecordedRequest = { method: 'POST', path: line.url, query: {}, headers: { 'content-type': 'application/json' }, json: line.body, rawBodyBytes: 0, at: Date.now() };
+    return ENDPOINTS[line.url]!(record, Buffer.alloc(0), ctx);
+  }
+
+  /**
+   * Runs the next requests (at most `upTo`, a few at once: the pictures are encoded on libvips'
+   * threads) through the route a direct call reaches, and writes their result lines in run order.
+   */
+  private async run(b: MockBatch, upTo: number, ctx: RouteContext): Promise<void> {
+    const indexes = b.order.slice(b.processed, Math.min(upTo, b.processed + RUN_AT_ONCE));
+    const answers = await Promise.all(indexes.map((index) => this.answer(b, index, ctx)));
+    for (const [k, answer] of answers.entries()) {
+      const line = b.lines![indexes[k]!]!;
+      const ok = answer.status >= 200 && answer.status < 300;
+      const text = `${JSON.stringify({ id: `batch_req_${randomBytes(12).toString('hex')}`, custom_id: line.customId, response: { status_code: answer.status, request_id: `req_${randomBytes(12).toString('hex')}`, body: answer.json }, error: null })}\n`;
+      await this.write(b, ok ? 'output' : 'error', text);
+      b.processed++;
+      if (ok) b.completed++;
+      else b.failed++;
+    }
   }
 
   private async write(b: MockBatch, which: 'output' | 'error', text: string): Promise<void> {
