@@ -67,13 +67,9 @@ function normalize(body: Record<string, unknown>, warn: (line: string) => void):
   }
 }
 
-export const ENDPOINT_PATHS = {
-  generations: '/images/generations',
-  edits: '/images/edits',
-  variations: '/images/variations',
-} as const;
+import { ENDPOINT_PATHS, type ImagesEndpoint } from './endpoints.js';
 
-export type ImagesEndpoint = keyof typeof ENDPOINT_PATHS;
+export type { ImagesEndpoint };
 
 export interface ImagesRequest {
   endpoint: ImagesEndpoint;
