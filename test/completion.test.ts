@@ -132,8 +132,8 @@ describe('bash', () => {
       for (const flag of p.visible) expect(replies[i], `${p.words.join(' ')} ${flag}`).toContain(flag);
       for (const flag of p.hidden) expect(replies[i], `${p.words.join(' ')} ${flag}`).not.toContain(flag);
     });
-    // edit has no --moderation (a generations parameter): hidden, so not offered.
-    expect(paths.find((p) => p.words.join(' ') === 'edit')!.hidden).toContain('--moderation');
+    // edit has no --style (a dall-e-3 generations parameter): hidden, so not offered.
+    expect(paths.find((p) => p.words.join(' ') === 'edit')!.hidden).toContain('--style');
   });
 });
 
