@@ -2,9 +2,12 @@
 // code (from exit-codes.ts) and a next step.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from './api/errors.js';
-import { AUTH_HEADERS, ValueError, parseMaxRetries, parseTimeoutSeconds } from './config/keys.js';
+import { AUTH_HEADERS, ValueError, parseHeader, parseMaxRetries, parseTimeoutSeconds, type Header } from './config/keys.js';
+import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
+import { doctorCommand } from './commands/doctor.js';
 import { editCommand } from './commands/edit.js';
+import { filesCommand } from './commands/files.js';
 import { batchCommand } from './commands/batch.js';
 import { galleryCommand } from './commands/gallery.js';
 import { genCommand } from './commands/gen.js';
@@ -15,11 +18,12 @@ import { modelsCommand } from './commands/models.js';
 import { replayCommand } from './commands/replay.js';
 import { showCommand } from './commands/show.js';
 import { varyCommand } from './commands/vary.js';
-import { BrokenPipeError, CliError, InterruptedError, OutOfDateError, requestIdOf } from './errors.js';
+import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, requestIdOf } from './errors.js';
 import { Redactor } from './api/redact.js';
 import { guardStream, type BoundaryState } from './terminal/boundary.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
+import { closest, didYouMean, orList } from './suggest.js';
 import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -29,12 +33,14 @@ export function buildProgram(rt: Runtime): Command {
     .description('Generate and edit images with the OpenAI Images API and any server that speaks it.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .helpCommand('help [command]', 'show help for a command')
+    // Our own `help` command (below): commander's prints the whole help for a name it does not know.
+    .helpCommand(false)
     .option('--base-url <url>', 'API base URL (env OPENAI_BASE_URL; default https://api.openai.com/v1)')
     .option('--api-key <key>', 'API key (env OPENAI_API_KEY; prefer the env var or `imgcli config set api-key`: flags land in shell history)')
     .option('--org <id>', 'OpenAI organization id (env OPENAI_ORG_ID)')
     .option('--project <id>', 'OpenAI project id (env OPENAI_PROJECT_ID)')
     .option('--profile <name>', 'use a config profile (env IMGCLI_PROFILE); see `imgcli config --help`')
+    .option('--header <header>', 'add a request header, "Name: value", e.g. a gateway\'s own (repeatable; also `imgcli config set headers`)', collect('--header', parseHeader))
     .addOption(new Option('--auth-header <how>', 'send the key as Authorization: Bearer or as an api-key header (Azure)').choices(AUTH_HEADERS))
     .option('--azure-deployment <name>', 'Azure dated API: send to <base-url>/deployments/<name>/images/... (needs --azure-api-version)')
     .option('--azure-api-version <v>', 'Azure: the api-version query parameter, e.g. 2025-04-01-preview')
@@ -64,17 +70,26 @@ Examples:
   $ imgcli --profile azure gen "a fox"              # settings from a config profile
   $ imgcli gen "a fox" --dry-run                    # print the request and a curl command
   $ imgcli models                                   # the model table, with status and limits
+  $ imgcli doctor                                   # why doesn't it work? config, key, server, models
 
 Settings: flag > environment > active profile > config defaults > built-in default.
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, galleryCommand, configCommand, modelsCommand, mockServerCommand]) {
+  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, galleryCommand, filesCommand, configCommand, modelsCommand, mockServerCommand, doctorCommand, completionCommand]) {
     const cmd = make(rt);
     inherit(cmd, program);
     program.addCommand(cmd);
   }
+  const help = new Command('help')
+    .description('show help for a command')
+    .argument('[command...]', 'a command, e.g. gen or config set')
+    .addHelpText('after', '\nExamples:\n  $ imgcli help gen\n  $ imgcli help config set')
+    .action((path: string[]) => helpFor(program, path).outputHelp());
+  inherit(help, program);
+  program.addCommand(help);
+  suggestOptions(program);
   return program;
 }
 
@@ -82,6 +97,47 @@ ${exitCodesHelp()}`,
 function inherit(cmd: Command, parent: Command): void {
   cmd.copyInheritedSettings(parent);
   for (const sub of cmd.commands) inherit(sub, cmd);
+}
+
+/** The command `imgcli help <path...>` is about; an unknown name is a usage error with suggestions. */
+function helpFor(program: Command, path: string[]): Command {
+  let cmd = program;
+  for (const name of path) {
+    const subs = cmd.commands.filter((c) => c.name() !== 'help');
+    const found = subs.find((c) => c.name() === name || c.aliases().includes(name));
+    if (!found) {
+      const where = cmd === program ? 'imgcli' : `imgcli ${cmd.name()}`;
+      const names = subs.map((c) => c.name());
+      throw new UsageError(`unknown command '${name}'${didYouMean(name, names)}`, `The commands of ${where}: ${names.join(', ')}; see \`${where} --help\`.`);
+    }
+    cmd = found;
+  }
+  return cmd;
+}
+
+/**
+ * Unknown options get a suggestion, short ones too (commander suggests only for long ones):
+ * `-v` -> --version (-V) or --verbose, the flags starting with that letter.
+ */
+function suggestOptions(cmd: Command): void {
+  const self = cmd as Command & { unknownOption(flag: string): void };
+  self.unknownOption = (flag: string) => {
+    const options: Option[] = [];
+    for (let c: Command | null = cmd; c; c = c.parent) options.push(...c.createHelp().visibleOptions(c));
+    const longs = options.flatMap((o) => (o.long ? [o.long] : []));
+    const name = (o: Option) => (o.short ? `${o.long} (${o.short})` : o.long!);
+    const near = flag.startsWith('--')
+      ? closest(flag, longs)
+      : options.filter((o) => o.long && (o.long.slice(2, 3) === flag.slice(1, 2).toLowerCase() || o.short?.toLowerCase() === flag.toLowerCase())).map(name);
+    cmd.error(`error: unknown option '${flag}'${near.length ? `\n(Did you mean ${orList(near)}?)` : ''}`, { code: 'commander.unknownOption' });
+  };
+  for (const sub of cmd.commands) suggestOptions(sub);
+}
+
+/** A repeatable flag's argParser: each value read by `parse`, collected in order. */
+function collect(flag: string, parse: (value: string) => Header) {
+  const one = rule(flag, parse);
+  return (value: string, previous: Header[] = []): Header[] => [...previous, one(value)];
 }
 
 /** A commander argParser from a config-keys rule, so a flag and `config set` accept the same values. */
@@ -108,8 +164,8 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   // Ours, thrown on purpose; anything else is a bug.
   const known = err instanceof CliError || err instanceof ApiError;
   const message = err instanceof Error ? err.message : String(err);
-  // --check's verdict is an answer, not a failure: no "error:" in front of it.
-  const lines = [err instanceof OutOfDateError ? `${paint.yellow('out of date:')} ${message}` : `${paint.red('error:')} ${message}`];
+  // A "no" (--check's verdict, an unset config key) is an answer, not a failure: no "error:" in front of it.
+  const lines = [err instanceof NoAnswer ? (err.label ? `${paint.yellow(err.label)} ${message}` : message) : `${paint.red('error:')} ${message}`];
   const hint = known ? nextStep(err) : undefined;
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
   const requestId = requestIdOf(err);

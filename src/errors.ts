@@ -83,11 +83,39 @@ export class PartialFailureError extends CliError {
   }
 }
 
+/**
+ * The answer to the question a command asks is no (exit 1): not a failure, so it is printed with
+ * its own label instead of "error:".
+ */
+export abstract class NoAnswer extends CliError {
+  /** What stands before the message on stderr, e.g. "out of date:"; empty for none. */
+  abstract readonly label: string;
+}
+
 /** --check found an output that is missing or stale. Exit 1, like `make -q`. */
-export class OutOfDateError extends CliError {
+export class OutOfDateError extends NoAnswer {
   override readonly name = 'OutOfDateError';
+  readonly label = 'out of date:';
   constructor(message: string) {
     super(message, { hint: 'Run the same command without --check (or with --if-changed) to regenerate it.' });
+  }
+}
+
+/** `imgcli doctor` found a problem. Exit 1: the answer to "does it work?" is no. */
+export class ProblemsFoundError extends NoAnswer {
+  override readonly name = 'ProblemsFoundError';
+  readonly label = '';
+  constructor(readonly problems: string[]) {
+    super(`doctor: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`} found (${problems.join(', ')}); see above.`);
+  }
+}
+
+/** `config get` found the key unset. Exit 1, like `git config`. */
+export class NotSetError extends NoAnswer {
+  override readonly name = 'NotSetError';
+  readonly label = '';
+  constructor(message: string, hint?: string) {
+    super(message, { hint });
   }
 }
 

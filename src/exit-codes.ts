@@ -2,17 +2,18 @@
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code; and the next step for API errors, chosen from the same classification.
 import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
-import { BatchFailedError, BrokenPipeError, CliError, HintedError, InterruptedError, LocalFileError, MissingKeyError, OutOfDateError, PartialFailureError, UsageError } from './errors.js';
+import { BatchFailedError, BrokenPipeError, CliError, HintedError, InterruptedError, LocalFileError, MissingKeyError, NoAnswer, PartialFailureError, UsageError } from './errors.js';
 
 /**
- * One row per code; meanings are markdown. `--check` answers 1 for "out of date", as `make -q`
- * and `cmp` do, and a bug exits 70 (EX_SOFTWARE of sysexits.h), so a crash never passes for a
- * stale asset. A local write failure exits 74 (EX_IOERR) and a closed stdout 141 (what a shell
- * reports for SIGPIPE), so neither passes for a network failure or a bug.
+ * One row per code; meanings are markdown. 1 is a "no" to the question a command asks: `--check`
+ * answers it for "out of date" as `make -q` and `cmp` do, `config get` for an unset key as `git
+ * config` does, `doctor` for a problem found. A bug exits 70 (EX_SOFTWARE of sysexits.h), so a
+ * crash never passes for a stale asset. A local write failure exits 74 (EX_IOERR) and a closed
+ * stdout 141 (what a shell reports for SIGPIPE), so neither passes for a network failure or a bug.
  */
 export const EXIT_CODES = [
   { code: 0, name: 'ok', meaning: 'success' },
-  { code: 1, name: 'outOfDate', meaning: 'with `--check`: an output is missing or out of date (like `make -q`)' },
+  { code: 1, name: 'no', meaning: 'the answer is no: with `--check` an output is missing or out of date (like `make -q`); `config get`: the key is not set (like `git config`); `doctor`: something is wrong' },
   { code: 2, name: 'usage', meaning: 'usage or validation error; nothing was sent' },
   { code: 3, name: 'refused', meaning: 'the API refused the request (a 4xx not listed below, e.g. the safety system)' },
   { code: 4, name: 'auth', meaning: 'authentication or permission: no key, 401, 403' },
@@ -58,7 +59,7 @@ export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof LocalFileError) return EXIT.localIo;
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
-  if (err instanceof OutOfDateError) return EXIT.outOfDate;
+  if (err instanceof NoAnswer) return EXIT.no;
   if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
   if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];
@@ -77,6 +78,7 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'event-without-image': PROXY,
   'stream-ended-early': 'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
   'too-long': undefined,
+  'not-a-file': 'The server may not have the Files API: check --base-url (compatible servers often lack it).',
   'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
   'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
   'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',
@@ -121,8 +123,15 @@ function apiHint(err: ApiError): string | undefined {
     case 'server':
       return 'The server had trouble; this is usually temporary, so try again in a moment.';
     case 'refused':
-      return err.status === 400 && err.param ? `The server refused the value of "${err.param}".` : undefined;
+      if (err.status !== 400 || !err.param) return undefined;
+      // A JSON edit's references: the server fetches URLs and looks ids up itself.
+      if (err.param.endsWith('.file_id')) return 'The server has no file with that id: `imgcli files list` shows the ids it has; `imgcli files upload` adds one.';
+      if (err.param.endsWith('.image_url')) return 'The server could not use that image URL: it must be reachable from the server, and an image (PNG, JPEG or WebP); or upload the file with `imgcli files upload` and pass its id.';
+      return `The server refused the value of "${err.param}".`;
     case 'network':
+      if (err.proxy && !err.maybeReceived) {
+        return `Check the proxy (HTTPS_PROXY, HTTP_PROXY): is ${err.proxy} running, and does it let this host through? To go direct, add the host to NO_PROXY.`;
+      }
       return err.maybeReceived
         ? 'The server may have received, and billed, the request; imgcli does not resend it by itself. Run the command again to retry (with -o and --if-changed, finished files are not made twice).'
         : 'Check your network, proxy settings and --base-url, then try again.';

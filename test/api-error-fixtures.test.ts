@@ -64,6 +64,7 @@ beforeAll(async () => {
 });
 
 const png = (file: Buffer, filename = 'a.png'): File => ({ file, filename, type: 'image/png' });
+const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
 const edit = (model: string, ...files: Field[]) => upload('/images/edits', [['model', model], ['prompt', 'a red scarf'], ...files]);
 
 /** Each fixture and the request that earns it. */
@@ -87,6 +88,15 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'compression-with-png': () => generate({ model: 'gpt-image-2', prompt: 'x', output_compression: 50 }),
   'compression-above-maximum': () => generate({ model: 'gpt-image-2', prompt: 'x', output_compression: 101, output_format: 'jpeg' }),
   'partial-images-above-maximum': () => generate({ model: 'gpt-image-2', prompt: 'x', stream: true, partial_images: 4 }),
+  'complexity-before-2-6': () => generate({ model: 'gpt-image-2.5-flare', prompt: 'x', complexity: 'low' }),
+  'gif-before-2-6': () => generate({ model: 'gpt-image-2.5-flare', prompt: 'x', output_format: 'gif' }),
+  'frames-above-maximum': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_count: 17 }),
+  'frames-without-gif': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', frame_count: 4 }),
+  'frame-duration-off-step': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_duration_ms: 25 }),
+  'frame-duration-below-minimum': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_duration_ms: 10 }),
+  'gif-sheet-too-large': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', size: '1024x1024', frame_count: 6 }),
+  'svg-n-above-one': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'svg', n: 2 }),
+  'edit-svg': () => edit('gpt-image-2.6-flare', ['output_format', 'svg'], ['image', png(img.rgb)]),
   'moderation-blocked': () => generate({ model: 'gpt-image-2', prompt: 'a forbidden thing' }),
   'content-policy-violation': () => generate({ model: 'dall-e-3', prompt: 'a forbidden thing' }),
   'model-without-endpoint': () => edit('dall-e-3', ['image', png(img.rgba)]),
@@ -106,9 +116,19 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'edit-mask-without-alpha': () => edit('gpt-image-2', ['image', png(img.rgb)], ['mask', png(img.rgb, 'm.png')]),
   'edit-mask-size-mismatch': () => edit('gpt-image-2', ['image', png(img.rgb)], ['mask', png(img.wide, 'm.png')]),
   'edit-no-alpha-dall-e-2': () => edit('dall-e-2', ['image', png(img.rgb)]),
-  'edit-not-multipart': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x' }),
+  'edit-json-missing-images': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x' }),
+  'edit-wrong-content-type': () => post('/images/edits', 'model=gpt-image-2', { ...AUTH, 'content-type': 'text/plain' }),
+  'edit-json-dall-e-2': () => post('/images/edits', { model: 'dall-e-2', prompt: 'x', images: [{ image_url: dataUrl(img.rgba) }] }),
+  'edit-json-unknown-file-id': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ file_id: 'file-nope' }] }),
+  'edit-json-url-not-local': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ image_url: 'https://example.com/cat.png' }] }),
+  'edit-json-ref-both-keys': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: [{ image_url: dataUrl(img.rgb), file_id: 'file-x' }] }),
+  'edit-json-too-many-images': () => post('/images/edits', { model: 'gpt-image-2', prompt: 'x', images: Array.from({ length: 17 }, () => ({ image_url: dataUrl(img.rgb) })) }),
   'edit-broken-multipart': () => post('/images/edits', 'not a form', { ...AUTH, 'content-type': 'multipart/form-data; boundary=xyz' }),
   'variation-prompt': () => upload('/images/variations', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', png(img.rgba)]]),
+  'files-no-such-file': async () => answer(await request(`${mock.url}/files/file-nope`, { headers: AUTH })),
+  'files-bad-purpose': () => upload('/files', [['purpose', 'pictures'], ['file', png(img.rgb)]]),
+  'files-missing-purpose': () => upload('/files', [['file', png(img.rgb)]]),
+  'files-missing-file': () => upload('/files', [['purpose', 'vision']]),
   'model-get-not-found': async () => answer(await request(`${mock.url}/models/no-such-model`, { headers: AUTH })),
   'models-wrong-method': () => post('/models', {}),
 };

@@ -124,8 +124,8 @@ describe('compatible servers and --param', () => {
   });
 
   it.each([
-    [['--param', 'size=999x999'], /--param size=\.\.\. sets a field imgcli checks itself; use --size instead/],
-    [['--param', 'model=x'], /use -m\/--model instead/],
+    [['--param', 'model=x'], /^error: --param model=\.\.\. would replace the command's own input; use -m\/--model \(any model name is taken\) instead$/m],
+    [['--param', 'prompt=x'], /use the prompt instead/],
     [['--param', 'novalue'], /--param takes key=value/],
     [['--param', '=1'], /--param takes key=value/],
   ])('refuses %j before sending', async (args, message) => {
@@ -133,6 +133,22 @@ describe('compatible servers and --param', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(mock.requests).toHaveLength(0);
+  });
+
+  it('overrides a field the table checks: sent as given, its checks (and the checks that involve it) stepping aside, with a notice', async () => {
+    const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '-m', 'gpt-image-2.6-flare', '-f', 'gif', '-s', '1024x1024', '--frames', '3', '--param', 'frame_count=20', '--param', 'size=256x256', '--dry-run', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).body).toEqual({ model: 'gpt-image-2.6-flare', prompt: 'x', size: '256x256', output_format: 'gif', frame_count: 20 });
+    expect(r.stderr).toContain('--param frame_count=20 is sent as given, unchecked, in place of --frames 3');
+    expect(r.stderr).toContain('--param size="256x256" is sent as given, unchecked, in place of --size 1024x1024');
+    // A field with no flag value: the notice says what would have been checked; -n's own check still holds.
+    const q = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '--param', 'quality=ultra', '-n', '11', '--dry-run']);
+    expect(q.exitCode).toBe(2);
+    expect(q.stderr).toMatch(/^--param quality="ultra" is sent as given, unchecked, \(--quality would be checked\)\nerror: --count 11 is not valid for gpt-image-2; use 1 to 10$/);
+    // Sent for real: the server has the last word, and -o plans for the count --param n asks.
+    const n = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '-m', 'dall-e-3', '--param', 'n=2', '-o', join(tempDir(), 'two.png')]);
+    expect(n.stderr).toMatch(/Invalid 'n': integer above maximum value\. Expected a value <= 1, but got 2 instead\./);
+    expect(only().json).toMatchObject({ model: 'dall-e-3', n: 2 });
   });
 
   it('lets the server judge a param for a known model (the API refuses unknown parameters)', async () => {

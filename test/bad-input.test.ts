@@ -80,7 +80,7 @@ const CORPUS: Array<[string[], RegExp]> = [
   [['gen', 'x', '--max-retries', '-1'], /--max-retries/],
   [['gen', 'x', '--max-retries', '99'], /--max-retries/],
   [['gen', 'x', '--param', 'noequals'], /--param/],
-  [['gen', 'x', '--param', 'size=1024x1024'], /--param/],
+  [['gen', 'x', '--param', 'model=dall-e-3'], /--param model/],
   [['gen', 'x', '-o', 'square.png/out.png'], /square\.png/],
   [['gen', 'x', '-o', 'square.png', '--no-clobber'], /square\.png already exists/],
   [['gen', 'x', '--base-url', 'ftp://example.com'], /--base-url/],
@@ -171,7 +171,7 @@ const CORPUS: Array<[string[], RegExp]> = [
   [['config', 'set', 'max-retries', '50'], /max-retries/],
   [['config', 'set', 'base-url', 'nope'], /base-url/],
   [['config', 'set', 'size', 'big'], /size/],
-  [['config', 'set', 'format', 'gif'], /format/],
+  [['config', 'set', 'format', 'bmp'], /format/],
   [['config', 'get', 'colour'], /colour/],
   [['config', 'unset'], /key/],
   [['config', 'frobnicate'], /unknown command 'frobnicate'/],
@@ -193,7 +193,7 @@ describe('bad input exits 2 and sends nothing', () => {
 
 // One case of each kind through the built binary: a rule, commander's own error, an unreadable
 // file, a mask flag and a config value.
-const SPAWNED = ['gen x -n 0', 'gen x --sise 1024x1024', 'edit notes.png -p x', 'mask square.png -o m.png --feather soft', 'config set format gif'].map(
+const SPAWNED = ['gen x -n 0', 'gen x --sise 1024x1024', 'edit notes.png -p x', 'mask square.png -o m.png --feather soft', 'config set format bmp'].map(
   (argv) => CORPUS.find(([args]) => args.join(' ') === argv)!,
 );
 

@@ -57,8 +57,10 @@ describe('config set/get/unset', () => {
     expect(unset.exitCode).toBe(0);
     expect(h.read()).toEqual({});
     const gone = await h.run(['config', 'get', key]);
+    // Like `git config`: an unset key is exit 1 with nothing on stdout, not an error.
+    expect(gone.exitCode).toBe(1);
     expect(gone.stdout).toBe('');
-    expect(gone.stderr).toMatch(new RegExp(`${key} is not set`));
+    expect(gone.stderr).toMatch(new RegExp(`^${key} is not set in .*config\\.json\\nhint: Set it with \`imgcli config set ${key} <value>\`\\.\\n?$`));
   });
 
   it.each([
@@ -69,7 +71,7 @@ describe('config set/get/unset', () => {
     ['base-url', 'not a url', /base-url "not a url" is not valid: use a full URL/],
     ['size', '999x999', /size "999x999" is not valid: both edges must be multiples of 16.*use one of auto, 1024x1024/],
     ['quality', 'ultra', /quality "ultra" is not valid: use one of auto, low, medium, high, xhigh, max, standard, hd/],
-    ['format', 'gif', /format "gif" is not valid: use one of png, jpeg, webp/],
+    ['format', 'bmp', /format "bmp" is not valid: use one of png, jpeg, webp, gif, svg/],
     ['auth', 'basic', /auth "basic" is not valid: use one of bearer, api-key/],
     ['azure-deployment', 'a/b', /azure-deployment "a\/b" is not valid/],
     ['modle', 'x', /unknown config key "modle"; did you mean model\?/],
@@ -221,5 +223,15 @@ describe('a broken config file', () => {
     expect((await h.run(['config', 'set', 'timeout', '30'])).exitCode).toBe(0);
     expect(h.read()).toEqual({ timeout: 30, model: 'gpt-image-2' });
     expect((await h.run(['config', 'list'])).stdout).toBe('timeout = 30\nmodel = gpt-image-2');
+  });
+});
+
+describe('help', () => {
+  it('`imgcli help config` stores the key from stdin, never from the command line', async () => {
+    const r = await home().run(['help', 'config']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/\$ pbpaste \| imgcli config set api-key -/);
+    expect(r.stdout).not.toMatch(/config set api-key sk-/);
+    expect(r.stdout).toMatch(/config get model \|\| echo unset\s+# exit 1 when not set/);
   });
 });

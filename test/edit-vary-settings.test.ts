@@ -83,7 +83,7 @@ describe('--param on edit and vary', () => {
     expect(textFields(last())).toEqual({ model: 'my-local-model', prompt: 'x', seed: '42', extra: '{"a":1}', mode: 'fast' });
     const refused = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.photo, '--param', 'image=x.png'], { cwd: dir });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/--param image=\.\.\. sets a field imgcli checks itself/);
+    expect(refused.stderr).toMatch(/--param image=\.\.\. would replace the command's own input; use the command's image arguments instead/);
   });
 });
 

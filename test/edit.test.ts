@@ -88,13 +88,13 @@ describe('imgcli edit: uploads', () => {
 });
 
 describe('imgcli edit: flags and prompt', () => {
-  it('takes --input-fidelity only where the table allows, and not --moderation', async () => {
+  it('takes --input-fidelity only where the table allows, and --moderation only in a JSON edit', async () => {
     const no = await edit([fx.photo, '-p', 'x', '--input-fidelity', 'high']);
     expect(no.exitCode).toBe(2);
     expect(no.stderr).toMatch(/--input-fidelity is not accepted by gpt-image-2 for edits \(gpt-image-2 answers 400 invalid_input_fidelity_model\); it is for gpt-image-1\.5, gpt-image-1-mini, gpt-image-1/);
     const mod = await edit([fx.photo, '-p', 'x', '--moderation', 'low']);
     expect(mod.exitCode).toBe(2);
-    expect(mod.stderr).toMatch(/--moderation is not accepted by gpt-image-2 for edits; it is for generations only/);
+    expect(mod.stderr).toMatch(/--moderation is not accepted by gpt-image-2 for edits; it is for generations and edits sent as JSON/);
     expect(mock.requests).toHaveLength(0);
     const yes = await edit([fx.photo, '-p', 'x', '-m', 'gpt-image-1.5', '--input-fidelity', 'high', '-s', '1024x1024', '-q', 'low', '-o', join(tempDir(), 'f.png')]);
     expect(yes.exitCode).toBe(0);

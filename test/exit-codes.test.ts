@@ -19,8 +19,8 @@ describe('the table', () => {
     expect(new Set(EXIT_CODES.map((r) => r.name)).size).toBe(EXIT_CODES.length);
   });
 
-  it('keeps "out of date" and "internal error" apart: 1 and 70', () => {
-    expect(EXIT.outOfDate).toBe(1);
+  it('keeps "no" (out of date, not set) and "internal error" apart: 1 and 70', () => {
+    expect(EXIT.no).toBe(1);
     expect(EXIT.internal).toBe(70);
   });
 

@@ -35,7 +35,10 @@ describe('the field table', () => {
     const offered = (command: ImageCommand) => IMAGE_FIELDS.filter((f) => offeredBy(f, command)).map((f) => f.name);
     expect(offered('gen')).not.toContain('inputFidelity');
     expect(offered('edit')).toEqual(expect.arrayContaining(['inputFidelity', 'quality', 'stream']));
-    expect(offered('edit')).not.toContain('moderation');
+    // JSON edits take --moderation, multipart ones do not: offered, and the help says when.
+    expect(offered('edit')).toContain('moderation');
+    expect(offeredBy(IMAGE_FIELDS.find((f) => f.name === 'moderation')!, 'edit', 'multipart')).toBe(false);
+    expect(fieldHelp(IMAGE_FIELDS.find((f) => f.name === 'moderation')!, 'edit')).toBe('content filtering: auto, low (GPT image models only) (sent as JSON only: an input given as a URL or file id, or --body json)');
     expect(offered('edit')).not.toContain('style');
     // vary goes through edits for GPT models, so it takes their flags.
     expect(offered('vary')).toEqual(expect.arrayContaining(['quality', 'format', 'background', 'stream', 'partialImages']));

@@ -1,5 +1,5 @@
 // The offline server's edits and variations endpoints in-process: the multipart parser, and the
-// API's refusals for what imgcli itself never sends (octet-stream parts, JSON bodies, wrong fields).
+// API's refusals for what imgcli itself never sends (octet-stream parts, JSON to variations, wrong fields).
 import sharp from 'sharp';
 import { FormData, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,9 +80,11 @@ describe('offline /images/edits and /images/variations', () => {
     expect(r.body.error!.param).toBe(param);
   });
 
-  it('refuses a JSON body on a multipart endpoint', async () => {
-    const res = await request(`${mock.url}/images/edits`, { method: 'POST', body: '{"model":"gpt-image-2"}', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' } });
-    expect(res.statusCode).toBe(400);
-    expect(((await res.body.json()) as { error: { message: string } }).error.message).toMatch(/expected multipart\/form-data/);
+  it('refuses a JSON body on the variations endpoint (multipart only), and a text body on edits', async () => {
+    const json = await request(`${mock.url}/images/variations`, { method: 'POST', body: '{"model":"dall-e-2"}', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' } });
+    expect(json.statusCode).toBe(400);
+    expect(((await json.body.json()) as { error: { message: string } }).error.message).toBe('Invalid Content-Type header (application/json), expected multipart/form-data.');
+    const text = await request(`${mock.url}/images/edits`, { method: 'POST', body: 'hello', headers: { authorization: 'Bearer sk-test', 'content-type': 'text/plain' } });
+    expect(((await text.body.json()) as { error: { message: string } }).error.message).toBe('Invalid Content-Type header (text/plain), expected multipart/form-data or application/json.');
   });
 });

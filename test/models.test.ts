@@ -6,7 +6,7 @@ import { catalogRows, mergeRemote, statusText } from '../src/models/catalog.js';
 import { MODELS, modelStatus } from '../src/models/table.js';
 import { PINNED, at, daysBefore, modelWhere } from './helpers/clock.js';
 import { FAKE_KEY } from './helpers/cli.js';
-import { imgcliInProcess } from './helpers/in-process.js';
+import { imgcliInProcess, runInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer({ extraModels: ['my-local-model'] });
@@ -45,6 +45,47 @@ describe('imgcli models', () => {
     expect(r.stdout).toMatch(/\+WxH \(gpt-image-2 and later\): any WxH: edges multiples of 16/);
     expect(r.stderr).toBe('');
     expect(mock.requests).toHaveLength(0);
+  });
+
+  it('fits a terminal: compact at 80 columns, with the status date, and says what --wide adds', async () => {
+    const r = await runInProcess(['models'], { columns: 80 });
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^MODEL\s+.*ENDPOINTS\s+STATUS\b/);
+    expect(lines[0]).not.toContain('LIMITS');
+    for (const m of MODELS) {
+      const line = lines.find((l) => l.startsWith(`${m.id} `));
+      expect(line, m.id).toBeDefined();
+      const status = modelStatus(m, PINNED);
+      expect(line).toContain(status.state === 'current' ? 'current' : `${status.state} ${status.shutdown}`);
+      // Aliases are what --wide adds first.
+      for (const alias of m.aliases ?? []) expect(line).not.toMatch(new RegExp(`[(,] ?${alias.replaceAll('.', '\\.')}\\b`));
+      expect(line).not.toMatch(/^\S+ \(/);
+    }
+    expect(r.stdout).toContain(`Status on api.openai.com as of ${PINNED.toISOString().slice(0, 10)}`);
+    expect(r.stdout).toMatch(/Fitted to 80 columns; `--wide` adds aliases, [a-z, ]*limits\./);
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints every column with --wide on a terminal, in a pipe, and on a terminal wide enough', async () => {
+    const pipe = await runInProcess(['models']);
+    const wide = await runInProcess(['models', '--wide'], { columns: 80 });
+    const roomy = await runInProcess(['models'], { columns: 400 });
+    expect(pipe.stdout).toMatch(/^MODEL\s+FAMILY\s+ENDPOINTS\s+STATUS\s+SIZES\s+QUALITIES\s+LIMITS\n/);
+    expect(pipe.stdout).toContain('gpt-image-2.5-flare (gpt-image-2.5-flare-2026-09-08, gpt-image-2.5)');
+    expect(wide.stdout).toBe(pipe.stdout);
+    expect(roomy.stdout).toBe(pipe.stdout);
+    expect(pipe.stdout).not.toContain('Fitted to');
+  });
+
+  it('keeps the --remote SERVER column in a compact table', async () => {
+    const r = await runInProcess(['models', '--remote'], { columns: 90, env: { OPENAI_BASE_URL: mock.url } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/\bSTATUS\b.*\bSERVER$/);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(90);
+    expect(lines.find((l) => l.startsWith('gpt-image-2 '))).toMatch(/listed$/);
   });
 
   it('prints the same table as JSON, needing no key', async () => {
@@ -108,10 +149,11 @@ describe('imgcli models --remote', () => {
     expect(r.stderr).toMatch(/the server also lists 1 other models/);
   });
 
-  it('needs a key (exit 4), works offline with --mock, and reports a server error', async () => {
-    const nokey = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote'], { env: { OPENAI_API_KEY: undefined } });
+  it('needs a key for api.openai.com (exit 4), works offline with --mock, and reports a server error', async () => {
+    // Nothing is sent: the key is missing before any connection (a compatible server may need none).
+    const nokey = await imgcliInProcess(['models', '--remote'], { env: { OPENAI_API_KEY: undefined } });
     expect(nokey.exitCode).toBe(4);
-    expect(mock.requests).toHaveLength(0);
+    expect(nokey.stderr).toMatch(/^error: No API key/);
     const offline = await imgcliInProcess(['--mock', 'models', '--remote', '--json'], { env: { OPENAI_API_KEY: undefined } });
     expect(offline.exitCode).toBe(0);
     expect(JSON.parse(offline.stdout).base_url).toBe('offline server (--mock)');

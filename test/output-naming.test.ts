@@ -82,8 +82,10 @@ describe('names', () => {
     expect(formatFromOut('a.webp')).toBe('webp');
     expect(formatFromOut('a')).toBeUndefined();
     expect(formatFromOut('dir/')).toBeUndefined();
-    expect(() => formatFromOut('a.gif')).toThrow(/png, jpeg or webp/);
-    expect(() => formatFromOut('a.tiff')).toThrow(UsageError);
+    expect(formatFromOut('a.gif')).toBe('gif');
+    expect(formatFromOut('art/a.SVG')).toBe('svg');
+    expect(() => formatFromOut('a.tiff')).toThrow(/png, jpeg, webp, gif or svg, not tiff/);
+    expect(() => formatFromOut('a.bmp')).toThrow(UsageError);
   });
 });
 

@@ -1,6 +1,6 @@
-// The published package: `npm pack` the tarball, install it in a temp folder like a user would,
-// and run the installed CLI offline.
-import { readdirSync } from 'node:fs';
+// The published package: `npm pack` the tarball, install it in a temp folder like a user would
+// (npm's own warnings on), and run the installed CLI offline.
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import sharp from 'sharp';
@@ -19,11 +19,19 @@ describe('npm package', () => {
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('package.json');
     expect(paths).toContain('README.md');
+    expect(paths).toContain('LICENSE');
     expect(paths.filter((p) => !/^(bin|dist)\/|^(package\.json|README\.md|LICENSE)$/.test(p))).toEqual([]);
 
     const app = tempDir('imgcli-install-');
     await execa('npm', ['init', '-y'], { cwd: app });
-    await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dest, info!.filename)], { cwd: app, env: { npm_config_loglevel: 'error' } });
+    // At npm's default log level: an install script (prepare, postinstall...) would be warned about here.
+    const install = await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dest, info!.filename)], { cwd: app, env: { npm_config_loglevel: 'warn' }, all: true });
+    expect(install.all).not.toMatch(/install-scripts|install scripts|prepare/i);
+    const installed = join(app, 'node_modules', 'imgcli');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { license: string; scripts: Record<string, string> };
+    expect(manifest.license).toBe('MIT');
+    expect(Object.keys(manifest.scripts).filter((s) => /^(pre|post)?(install|prepare)$/.test(s))).toEqual([]);
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} /);
     const bin = join(app, 'node_modules', '.bin', 'imgcli');
     const version = await execa(bin, ['--version'], { cwd: app });
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
@@ -34,4 +42,17 @@ describe('npm package', () => {
     expect((await sharp(join(app, 'fox.png')).metadata()).format).toBe('png');
     expect(readdirSync(app).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 180_000);
+
+  it('`npm ci` in a fresh clone builds dist/ (no prepare script needed)', async () => {
+    const clone = tempDir('imgcli-clone-');
+    // What a clone holds: the tracked files, and new ones not yet committed; no dist/, no node_modules/.
+    const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout.split('\n').filter(Boolean);
+    expect(files).not.toContain('dist/cli.js');
+    for (const file of files) if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(clone, file), { recursive: true });
+    expect(existsSync(join(clone, 'dist'))).toBe(false);
+    await execa('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: clone, env: { npm_config_loglevel: 'error' } });
+    expect(existsSync(join(clone, 'dist', 'cli.js'))).toBe(true);
+    const version = await execa('node', ['bin/imgcli.js', '--version'], { cwd: clone });
+    expect(version.stdout).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  }, 300_000);
 });

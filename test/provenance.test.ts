@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, embedProvenance, ProvenanceError, readProvenance, requestFingerprint, XMP_NAMESPACE, type Provenance } from '../src/provenance/index.js';
+import { gifFrameCount } from '../src/image/gif.js';
 import { cleanupTemps, tempDir } from './helpers/cli.js';
 
 afterAll(() => cleanupTemps());
@@ -31,7 +32,7 @@ function noise(width: number, height: number, channels: 3 | 4): Buffer {
   return data;
 }
 
-type Flavour = { name: string; format: 'png' | 'jpeg' | 'webp'; channels: 3 | 4; chunk?: string; options?: object };
+type Flavour = { name: string; format: 'png' | 'jpeg' | 'webp' | 'gif' | 'svg'; channels: 3 | 4; chunk?: string; options?: object };
 const FLAVOURS: Flavour[] = [
   { name: 'png rgb', format: 'png', channels: 3 },
   { name: 'png rgba', format: 'png', channels: 4 },
@@ -40,9 +41,24 @@ const FLAVOURS: Flavour[] = [
   { name: 'webp lossy with alpha (VP8X + ALPH)', format: 'webp', channels: 4, chunk: 'VP8X' },
   { name: 'webp lossless (simple VP8L)', format: 'webp', channels: 3, chunk: 'VP8L', options: { lossless: true } },
   { name: 'webp lossless with alpha (VP8L)', format: 'webp', channels: 4, chunk: 'VP8L', options: { lossless: true } },
+  { name: 'gif (one frame)', format: 'gif', channels: 3 },
+  { name: 'gif (animated, looping)', format: 'gif', channels: 4, options: { frames: 3 } },
+  { name: 'svg', format: 'svg', channels: 4 },
 ];
 
-const make = (f: Flavour, width = 37, height = 23) => sharp(noise(width, height, f.channels), { raw: { width, height, channels: f.channels } }).toFormat(f.format, f.options).toBuffer();
+/** An SVG document with a prolog, a comment and content after the root's start tag. */
+const svgDocument = (width: number, height: number) =>
+  Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<!-- drawn by hand -->\n<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n  <rect width="${width}" height="${height}" fill="#2a6"/>\n  <circle cx="10" cy="10" r="8" fill="#c33"/>\n</svg>\n`);
+
+async function make(f: Flavour, width = 37, height = 23): Promise<Buffer> {
+  if (f.format === 'svg') return svgDocument(width, height);
+  const frames = (f.options as { frames?: number } | undefined)?.frames;
+  if (f.format === 'gif' && frames) {
+    const pages = await Promise.all(Array.from({ length: frames }, (_, i) => sharp(noise(width, height, f.channels).map((v) => (v + i * 40) & 0xff), { raw: { width, height, channels: f.channels } }).png().toBuffer()));
+    return sharp(pages, { join: { animated: true } }).gif({ delay: Array(frames).fill(120), loop: 0 }).toBuffer();
+  }
+  return sharp(noise(width, height, f.channels), { raw: { width, height, channels: f.channels } }).toFormat(f.format, f.options).toBuffer();
+}
 const pixels = (bytes: Buffer) => sharp(bytes).raw().toBuffer();
 const countOf = (bytes: Buffer, text: string) => bytes.toString('latin1').split(text).length - 1;
 
@@ -90,6 +106,40 @@ describe.each(FLAVOURS)('$name', (f) => {
   it('refuses to embed into a file cut short', async () => {
     const bare = await make(f);
     expect(() => embedProvenance(bare.subarray(0, 30), f.format, record())).toThrow(ProvenanceError);
+    // GIF and SVG end with a marker they cannot be whole without (a JPEG's scan is copied as it is).
+    if (f.format === 'gif' || f.format === 'svg') expect(() => embedProvenance(bare.subarray(0, bare.length - 8), f.format, record())).toThrow(ProvenanceError);
+  });
+});
+
+describe('GIF and SVG: what stays and what other tools see', () => {
+  it('GIF: every frame, its timing and the loop survive; the record sits in IMGCLIPV1.0 and a comment, after the loop extension', async () => {
+    const bare = await make(FLAVOURS.find((f) => f.name.includes('animated'))!);
+    const out = embedProvenance(bare, 'gif', record());
+    const [before, after] = await Promise.all([sharp(bare, { animated: true }).metadata(), sharp(out, { animated: true }).metadata()]);
+    expect([after.pages, after.delay, after.loop]).toEqual([3, [120, 120, 120], 0]);
+    expect([after.pages, after.delay, after.loop]).toEqual([before.pages, before.delay, before.loop]);
+    expect((await sharp(out, { animated: true }).raw().toBuffer()).equals(await sharp(bare, { animated: true }).raw().toBuffer())).toBe(true);
+    const text = out.toString('latin1');
+    expect(text.indexOf('NETSCAPE2.0')).toBeLessThan(text.indexOf('IMGCLIPV1.0'));
+    expect(text).toContain('imgcli 0.1.0\nprompt: a lighthouse at dusk\nrevised_prompt: ');
+    expect(gifFrameCount(out)).toBe(3);
+  });
+
+  it('SVG: a <metadata> element first in the root, with the XMP of JPEG and WebP; the rest of the document unchanged', () => {
+    const bare = svgDocument(40, 30);
+    const out = embedProvenance(bare, 'svg', record({ prompt: 'fish & <chips>' })).toString('utf8');
+    const root = out.indexOf('<svg');
+    const rootEnd = out.indexOf('>', root) + 1;
+    expect(out.slice(rootEnd).startsWith('\n<metadata id="imgcli-provenance">\n<x:xmpmeta')).toBe(true);
+    expect(out).toContain(`xmlns:imgcli="${XMP_NAMESPACE}"`);
+    expect(out).toContain('<dc:description><rdf:Alt><rdf:li xml:lang="x-default">fish &amp; &lt;chips&gt;</rdf:li></rdf:Alt></dc:description>');
+    expect(out.replace(/\n<metadata id="imgcli-provenance">[\s\S]*<\/metadata>/, '')).toBe(bare.toString('utf8'));
+  });
+
+  it('SVG: refuses a document that is not SVG, has no end, or has an empty root', () => {
+    expect(() => embedProvenance(Buffer.from('<html><body/></html>'), 'svg', record())).toThrow(/not an SVG document/);
+    expect(() => embedProvenance(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect/>'), 'svg', record())).toThrow(/not a complete SVG document/);
+    expect(() => embedProvenance(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'svg', record())).toThrow(ProvenanceError);
   });
 });
 
@@ -140,13 +190,15 @@ describe('what other tools see', () => {
 });
 
 describe('readProvenance on other inputs', () => {
-  it('returns undefined for images without a record, GIFs and garbage', async () => {
+  it('returns undefined for images without a record and garbage', async () => {
     const gif = await sharp(noise(8, 8, 3), { raw: { width: 8, height: 8, channels: 3 } }).gif().toBuffer();
     const riffHuge = Buffer.concat([Buffer.from('RIFF\xff\xff\xff\xffWEBPVP8X', 'latin1'), Buffer.alloc(4)]);
     const jpegGarbage = Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x01, 0xff, 0xe1, 0xff, 0xff, 0x00]);
     let s = 1;
     const random = Buffer.from(Array.from({ length: 4096 }, () => (s = (s * 48271) % 2147483647) & 0xff));
-    for (const bytes of [gif, Buffer.alloc(0), random, riffHuge, jpegGarbage, Buffer.from('\x89PNG\r\n\x1a\n\xff\xff\xff\xff', 'latin1')]) {
+    const svg = svgDocument(8, 8);
+    const foreignMetadata = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><metadata id="imgcli-provenance">{"model":"m"}</metadata></svg>');
+    for (const bytes of [gif, svg, foreignMetadata, Buffer.from('GIF89a\x01\x00'), Buffer.alloc(0), random, riffHuge, jpegGarbage, Buffer.from('\x89PNG\r\n\x1a\n\xff\xff\xff\xff', 'latin1')]) {
       expect(readProvenance(bytes)).toBeUndefined();
     }
   });

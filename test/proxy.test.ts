@@ -99,7 +99,8 @@ describe('HTTP_PROXY', () => {
   it('fails with exit 6 and a proxy hint when the proxy is down', async () => {
     const r = await gen({ HTTP_PROXY: 'http://127.0.0.1:9' }, ['--max-retries', '0']);
     expect(r.exitCode).toBe(6);
-    expect(r.stderr).toMatch(/proxy settings/);
+    expect(r.stderr).toMatch(/through the proxy http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/);
+    expect(r.stderr).toMatch(/hint: Check the proxy \(HTTPS_PROXY, HTTP_PROXY\)/);
     expect(mock.apiRequests()).toHaveLength(0);
   });
 

@@ -148,7 +148,7 @@ describe('input_fidelity refusals say what the API answers', () => {
   });
 
   it('refuses high for gpt-image-1-mini, and takes low', () => {
-    expect(edit('gpt-image-1-mini', { input_fidelity: 'high' })).toThrow(/--input-fidelity high is not valid for gpt-image-1-mini; use one of low \(gpt-image-1-mini refuses high\)/);
+    expect(edit('gpt-image-1-mini', { input_fidelity: 'high' })).toThrow(/^--input-fidelity high is not valid for gpt-image-1-mini; use one of low \(gpt-image-1-mini refuses high; gpt-image-1\.5 and gpt-image-1 take high\)$/);
     expect(edit('gpt-image-1-mini', { input_fidelity: 'low' })).not.toThrow();
   });
 

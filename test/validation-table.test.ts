@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { validateRequest } from '../src/models/schema.js';
+import { IMAGE_FIELDS, intRange, longFlag, type ImageField } from '../src/models/fields.js';
 import { MODELS, endpointRules, endpointsOf, resolveModel, type Endpoint, type EndpointRules } from '../src/models/table.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { runInProcess } from './helpers/in-process.js';
@@ -19,6 +20,41 @@ type Case = [string, Fields, string | RegExp];
 
 const oneOf = (values: readonly string[]) => `use one of ${values.join(', ')}`;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const LIST_FIELDS = IMAGE_FIELDS.filter((f) => f.kind === 'list');
+// Whole numbers whose range is model data (--frames...): every one of them, for every model.
+const RANGE_FIELDS = (IMAGE_FIELDS as readonly ImageField[]).filter((f) => f.kind === 'int' && f.rule && !f.range && f.rule !== 'stream');
+
+/** The fields a range field needs beside it: an animated format for the animation fields. */
+function companions(f: ImageField, r: EndpointRules): Fields {
+  if (f.needs !== 'animation') return {};
+  const animated = Object.entries(r.formatRules ?? {}).find(([, rule]) => rule?.animated)?.[0];
+  return animated ? { output_format: animated } : {};
+}
+
+function rangeCases(model: string, endpoint: Endpoint, r: EndpointRules, notTaken: (flag: string) => RegExp): Case[] {
+  return RANGE_FIELDS.flatMap((f): Case[] => {
+    const flag = longFlag(f);
+    const range = intRange(f, r);
+    if (!range) return [[`${f.api} not taken`, { [f.api]: 2 }, notTaken(flag)]];
+    const use = `use ${range.min} to ${range.max}${range.step ? ` in steps of ${range.step}` : ''}`;
+    const bad = (v: number): Case => [`${f.api} ${v}`, { ...companions(f, r), [f.api]: v }, `${flag} ${v} is not valid for ${model}; ${use}`];
+    const cases = [bad(range.max + (range.step ?? 1)), bad(range.min - (range.step ?? 1)), bad(range.min + 0.5)];
+    if (range.step) cases.push(bad(range.min + 1));
+    if (f.needs === 'animation') cases.push([`${f.api} without an animation`, { [f.api]: range.min, output_format: 'png' }, `${flag} works only with --format gif (an animation), not png`]);
+    return cases;
+  });
+}
+const ENDPOINTS: Endpoint[] = ['generations', 'edits', 'variations'];
+
+/** A value some model of the table takes for a list field (the first one found). */
+function someValue(f: (typeof LIST_FIELDS)[number]): string {
+  for (const m of MODELS) for (const e of ENDPOINTS) {
+    const values = endpointRules(resolveModel(m.id), e)?.[f.rule] as readonly string[] | undefined;
+    if (values?.length) return values[0]!;
+  }
+  throw new Error(`no model takes ${f.api}`);
+}
 
 function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[] {
   const notTaken = (flag: string) => new RegExp(`^${escape(flag)} is not accepted by ${escape(model)} for ${endpoint}\\b`);
@@ -32,13 +68,8 @@ function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[
     ['count above max', { n: r.n.max + 1 }, `--count ${r.n.max + 1} is not valid for ${model}; ${counts}`],
     ['count 0', { n: 0 }, `--count 0 is not valid for ${model}; ${counts}`],
     ['count not whole', { n: 1.5 }, `--count 1.5 is not valid for ${model}; ${counts}`],
-    list('--quality', 'quality', r.qualities, 'ultra', 'high'),
-    list('--style', 'style', r.styles, 'pastel', 'vivid'),
-    list('--background', 'background', r.backgrounds, 'clear', 'opaque'),
-    list('--format', 'output_format', r.formats, 'bmp', 'jpeg'),
-    list('--moderation', 'moderation', r.moderation, 'strict', 'low'),
-    list('--response-format', 'response_format', r.responseFormats, 'png', 'url'),
-    list('--input-fidelity', 'input_fidelity', r.inputFidelity, 'max', 'low'),
+    // Every list field of the field table: a value no model takes, or one that some model takes where this one takes none.
+    ...LIST_FIELDS.map((f) => list(longFlag(f), f.api, r[f.rule] as readonly string[] | undefined, 'zzz', someValue(f))),
   ];
   if (r.sizes.length) {
     cases.push(['bad size', { size: '999x999' }, r.customSize ? badSize('999x999', 'both edges must be multiples of 16') : badSize('999x999')]);
@@ -62,6 +93,17 @@ function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[
   if (r.backgrounds?.includes('transparent') && r.formats?.includes('jpeg')) {
     cases.push(['transparent jpeg', { background: 'transparent', output_format: 'jpeg' }, '--background transparent needs --format png or webp (jpeg has no alpha channel)']);
   }
+  // Output formats with rules of their own (gpt-image-2.6's gif and svg), from the table's formatRules.
+  for (const [format, rule] of Object.entries(r.formatRules ?? {})) {
+    if (rule?.maxCount !== undefined) {
+      const n = rule.maxCount + 1;
+      cases.push([`${format} count above its maximum`, { output_format: format, n }, `--count ${n} with --format ${format}: ${model} makes one image per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)`]);
+    }
+    if (rule?.sheet) {
+      cases.push([`${format} frames beyond the sheet`, { output_format: format, size: '1024x1024', frame_count: 6 }, new RegExp(`^6 frames of 1024x1024 do not fit ${escape(model)}'s frame sheet: .* at 1024x1024 use --frames 2 to 3; for 6 frames use -s 1024x640; or -s auto`)]);
+      cases.push([`${format} default frames beyond the sheet`, { output_format: format, size: '1536x1024' }, new RegExp(`^9 frames \\(the default\\) of 1536x1024 do not fit`)]);
+    }
+  }
   if (r.compression) {
     cases.push(
       ['compression with png', { output_compression: 50 }, '--compression works only with --format jpeg or webp; png is lossless'],
@@ -70,6 +112,7 @@ function refusalsFor(model: string, endpoint: Endpoint, r: EndpointRules): Case[
   } else {
     cases.push(['compression not taken', { output_compression: 50 }, notTaken('--compression')]);
   }
+  cases.push(...rangeCases(model, endpoint, r, notTaken));
   if (r.stream) {
     cases.push(['partial images out of range', { stream: true, partial_images: r.stream.maxPartialImages + 1 }, `--partial-images takes 0 to ${r.stream.maxPartialImages}`]);
   } else {
@@ -85,17 +128,19 @@ function acceptedFor(r: EndpointRules): Fields[] {
     { n: r.n.min },
     { n: r.n.max },
     ...each('size', r.sizes),
-    ...each('quality', r.qualities),
-    ...each('style', r.styles),
-    ...each('background', r.backgrounds).map((b) => (b.background === 'transparent' ? { ...b, output_format: 'png' } : b)),
-    ...each('output_format', r.formats),
-    ...each('moderation', r.moderation),
-    ...each('response_format', r.responseFormats),
-    ...each('input_fidelity', r.inputFidelity),
+    ...LIST_FIELDS.flatMap((f) => each(f.api, r[f.rule] as readonly string[] | undefined)).map((b) => (b.background === 'transparent' ? { ...b, output_format: 'png' } : b)),
   ];
   if (r.customSize) bodies.push({ size: '2048x1152' }, { size: `${r.customSize.maxEdge}x1280` });
   if (r.compression) bodies.push({ output_compression: 0, output_format: 'jpeg' }, { output_compression: 100, output_format: 'webp' });
   if (r.stream) bodies.push({ stream: true, partial_images: 0 }, { stream: true, partial_images: r.stream.maxPartialImages });
+  for (const f of RANGE_FIELDS) {
+    const range = intRange(f, r);
+    if (range) bodies.push({ ...companions(f, r), [f.api]: range.min }, { ...companions(f, r), [f.api]: range.max });
+  }
+  for (const [format, rule] of Object.entries(r.formatRules ?? {})) {
+    if (rule?.maxCount !== undefined) bodies.push({ output_format: format, n: rule.maxCount });
+    if (rule?.sheet) bodies.push({ output_format: format, size: '1024x1024', frame_count: 3 }, { output_format: format, size: '1024x640', frame_count: 6 }, { output_format: format, frame_count: 16 });
+  }
   if (r.prompt) bodies.push({ prompt: 'x'.repeat(r.prompt.max) });
   return bodies;
 }
@@ -153,7 +198,7 @@ describe.concurrent('the wiring: the built binary refuses before sending', () =>
 
   it.each([
     [['gen', 'a fox', '-m', 'gpt-image-1.5', '-s', '999x999'], 'error: --size 999x999 is not valid for gpt-image-1.5; use one of auto, 1024x1024, 1536x1024, 1024x1536\n'],
-    [['gen', 'a fox', '-m', 'dall-e-3', '-n', '2', '-q', 'low'], 'error: --count 2 is not valid for dall-e-3; it takes 1 only\n--quality low is not valid for dall-e-3; use one of standard, hd\n'],
+    [['gen', 'a fox', '-m', 'dall-e-3', '-n', '2', '-q', 'low'], 'error: --count 2 is not valid for dall-e-3; it takes 1 only\n--quality low is not valid for dall-e-3; use one of standard, hd (GPT image models take low)\n'],
     [['gen', '@prompt.txt', '-m', 'dall-e-2'], 'error: the prompt is 1001 characters; dall-e-2 takes at most 1000\n'],
     [['edit', 'square.png', '-p', 'a scarf', '-m', 'gpt-image-2', '--compression', '50'], 'error: --compression works only with --format jpeg or webp; png is lossless\n'],
     [['vary', 'square.png', '-m', 'dall-e-2', '-s', '1536x1024'], 'error: --size 1536x1024 is not valid for dall-e-2; use one of 256x256, 512x512, 1024x1024\n'],

@@ -22,6 +22,8 @@ export type AnswerProblem =
   | 'stream-ended-early'
   /** More bytes than the Content-Length announced. */
   | 'too-long'
+  /** An answer of the Files API that is not a file object, a list of them, or a deletion. */
+  | 'not-a-file'
   | 'model-list-not-json'
   | 'not-a-model-list'
   | 'bad-base64'
@@ -59,6 +61,8 @@ interface CommonInit {
   retryable?: boolean;
   /** Set for kind `timeout`: how long the attempt was given, in milliseconds. */
   afterMs?: number;
+  /** Set for kind `network` when the request went through a proxy: its URL, credentials redacted. */
+  proxy?: string;
   cause?: unknown;
 }
 
@@ -91,6 +95,8 @@ export class ApiError extends Error {
   readonly retryable: boolean;
   /** Set for kind `timeout`: how long the attempt was given, in milliseconds. */
   readonly afterMs?: number;
+  /** Set for kind `network` when the request went through a proxy: its URL, credentials redacted. */
+  readonly proxy?: string;
 
   constructor(init: ApiErrorInit) {
     super(init.message, { cause: init.cause });
@@ -106,6 +112,7 @@ export class ApiError extends Error {
     this.requestId = init.requestId;
     this.retryable = init.retryable ?? false;
     this.afterMs = init.afterMs;
+    this.proxy = init.proxy;
   }
 }
 

@@ -10,9 +10,14 @@ import { makeDispatcher, type ProxyOptions } from './proxy.js';
 
 export interface Connection {
   baseUrl: string;
-  apiKey: string;
+  /** Absent for a server that needs none (a local server): then no credentials are sent. */
+  apiKey?: string;
   /** How the key is sent: `Authorization: Bearer` (OpenAI) or an `api-key` header (Azure). */
   authHeader?: 'bearer' | 'api-key';
+  /** Headers added to every request (a gateway's own), after imgcli's; names in lowercase. */
+  headers?: ReadonlyArray<readonly [string, string]>;
+  /** The proxy requests to baseUrl go through (credentials redacted), for error messages. */
+  proxy?: string;
   org?: string;
   project?: string;
   /** Query parameters added to every request (Azure's api-version). */
@@ -43,7 +48,7 @@ export interface RetryInfo {
 }
 
 export interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   /** A JSON body; serialised afresh for every attempt. */
   json?: unknown;
@@ -111,10 +116,14 @@ export function buildUrl(conn: Connection, path: string): string {
 /** The request headers, key included: callers that print them must redact it. */
 export function headersFor(conn: Connection, spec: RequestSpec): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': conn.userAgent, accept: spec.accept ?? 'application/json' };
-  if (conn.authHeader === 'api-key') headers['api-key'] = conn.apiKey;
-  else headers.authorization = `Bearer ${conn.apiKey}`;
+  if (conn.apiKey !== undefined) {
+    if (conn.authHeader === 'api-key') headers['api-key'] = conn.apiKey;
+    else headers.authorization = `Bearer ${conn.apiKey}`;
+  }
   if (conn.org) headers['openai-organization'] = conn.org;
   if (conn.project) headers['openai-project'] = conn.project;
+  // The caller made sure these replace nothing it did not mean to (the key, the body's type).
+  for (const [name, value] of conn.headers ?? []) headers[name] = value;
   if (spec.json !== undefined) headers['content-type'] = 'application/json';
   return headers;
 }
@@ -240,6 +249,9 @@ function isTransportFailure(err: unknown): boolean {
 /** Failures while connecting: the request never left, so sending it again cannot bill twice. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
+/** undici's words when a proxy answers CONNECT with anything but 200. */
+const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200/;
+
 /** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
 export function transportError(err: unknown, conn: Connection, timeoutSignal: AbortSignal, url: string, reading = false): ApiError {
   if (err instanceof ApiError) return err;
@@ -247,13 +259,30 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
   const code = (err as { code?: string })?.code ?? '';
   const host = new URL(url).host;
   const detail = (err as Error)?.message || code || String(err);
+  // Through a proxy, a connection that fails is most often the proxy's: the message names it.
+  const via = conn.proxy ? ` through the proxy ${conn.proxy}` : '';
+  const proxy = conn.proxy;
+  const tunnel = proxy ? TUNNEL_REFUSED.exec(detail) : null;
+  if (tunnel) {
+    const status = Number(tunnel[1]);
+    return new ApiError({
+      kind: 'network',
+      code: code || undefined,
+      message: `The proxy ${proxy} would not connect to ${host}: it answered ${status}${status === 407 ? ' (it wants credentials)' : ''}`,
+      maybeReceived: false,
+      retryable: status >= 500,
+      proxy,
+      cause: err,
+    });
+  }
   if (NOT_SENT.has(code)) {
     return new ApiError({
       kind: 'network',
       code,
-      message: `Could not reach ${host}: ${detail}`,
+      message: `Could not reach ${host}${via}: ${detail}`,
       maybeReceived: false,
       retryable: true,
+      proxy,
       cause: err,
     });
   }
@@ -271,8 +300,9 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
   return new ApiError({
     kind: 'network',
     code: code || undefined,
-    message: reading ? `The connection to ${host} broke while reading the answer: ${detail}` : `The connection to ${host} closed before any answer: ${detail}`,
+    message: reading ? `The connection to ${host}${via} broke while reading the answer: ${detail}` : `The connection to ${host}${via} closed before any answer: ${detail}`,
     maybeReceived: true,
+    proxy,
     cause: err,
   });
 }

@@ -18,6 +18,18 @@ export function scrubSecret(text: string, secret: string | undefined): string {
   return text.split(secret).join(redactKey(secret));
 }
 
+/** Header names whose values are shown redacted: anything that reads like a credential. */
+const SECRET_NAME = /auth|key|token|secret|passw|cookie|session|signature|credential/i;
+
+export function looksSecret(headerName: string): boolean {
+  return SECRET_NAME.test(headerName);
+}
+
+/** A header's value as it may be printed: redacted (`...wxyz`) when its name looks secret. */
+export function shownHeaderValue(name: string, value: string): string {
+  return looksSecret(name) ? redactKey(value) : value;
+}
+
 /** `http://user:pass@proxy:3128` -> `http://***@proxy:3128`, for logs. */
 export function redactUrlCredentials(url: string): string {
   try {

@@ -2,6 +2,7 @@
 // with "command" and any flag of that command. Every problem is reported with its line number.
 import { UsageError } from '../errors.js';
 import { IMAGE_FIELDS, offeredBy, type ImageCommand } from '../models/fields.js';
+import { closest, orList } from '../suggest.js';
 
 export type BatchCommand = ImageCommand;
 
@@ -16,8 +17,8 @@ export interface RawJob {
 /** The keys of a job that are not request fields, per command. */
 const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
   gen: ['prompt', 'model', 'out', 'param', 'metadata'],
-  edit: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'mask', 'maskFrom', 'fit'],
-  vary: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'fit'],
+  edit: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'mask', 'maskFrom', 'fit', 'body'],
+  vary: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'fit', 'body'],
 };
 
 /**
@@ -31,6 +32,19 @@ export const JOB_KEYS: Record<BatchCommand, readonly string[]> = { gen: keysOf('
 export function flagName(key: string): string {
   if (key === 'n') return 'count';
   return key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A job key in the way `key` is written: snake_case, kebab-case or camelCase. */
+function styledLike(key: string, name: string): string {
+  const sep = key.includes('_') ? '_' : key.includes('-') ? '-' : '';
+  return sep ? name.replace(/[A-Z]/g, (c) => `${sep}${c.toLowerCase()}`) : name;
+}
+
+/** Why a key is not one of the command's, with the keys it comes closest to (or all of them). */
+function unknownKey(key: string, command: BatchCommand): string {
+  const near = closest(flagName(key), JOB_KEYS[command]).map((k) => `"${styledLike(key, k)}"`);
+  if (near.length) return `"${key}" is not an option of ${command}; did you mean ${orList(near)}?`;
+  return `"${key}" is not an option of ${command} (it takes ${JOB_KEYS[command].join(', ')})`;
 }
 
 export function parseJobLine(text: string, line: number): RawJob | undefined {
@@ -49,7 +63,7 @@ export function parseJobLine(text: string, line: number): RawJob | undefined {
   const flags: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(rest)) {
     const name = flagName(key);
-    if (!JOB_KEYS[command].includes(name)) throw new Error(`"${key}" is not an option of ${command} (it takes ${JOB_KEYS[command].join(', ')})`);
+    if (!JOB_KEYS[command].includes(name)) throw new Error(unknownKey(key, command));
     flags[name] = v;
   }
   return { line, command, flags };

@@ -10,9 +10,9 @@ import { BatchFailedError, UsageError } from '../errors.js';
 import { buildJob, type JobFlags } from '../jobs/build.js';
 import { openConnection } from '../jobs/connect.js';
 import { parseParam, type Param } from '../jobs/params.js';
-import { executeJob, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
+import { executeJob, jobParams, upToDateResult, type ImagesJob, type ImagesResult } from '../jobs/run.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
-import { estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
+import { OFFLINE_COST, estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
 import { fileEntry, recoveredPath } from '../output/report.js';
 import { appendStepSummary, errorAnnotation, galleryMarkdown, summaryMarkdown, type SummaryRow } from '../output/summary.js';
 import type { Runtime } from '../runtime.js';
@@ -33,6 +33,8 @@ export interface BatchOptions {
   showProgress: boolean;
   /** --gallery: a page of every image made, written after the run (even when some jobs failed). */
   gallery?: { path: string; title: string };
+  /** --dry-run: describe every request (and its estimated cost) instead of sending it. */
+  dryRun?: boolean;
 }
 
 interface Prepared {
@@ -160,6 +162,7 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
     request_id: r.requestId ?? null,
     usage: r.usage ?? null,
     cost_usd: r.cost?.usd ?? null,
+    ...(r.cost?.offline ? { cost_note: 'offline server (--mock): nothing was billed' } : {}),
     error: failed,
   };
 }
@@ -176,6 +179,10 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   }
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
+  if (opts.dryRun) {
+    const { dryRunBatch } = await import('./dry-run.js');
+    return dryRunBatch(rt, prepared, opts);
+  }
   const { conn, close } = await openConnection(rt, opts.settings, opts.say);
   conn.governor = new RateGovernor(opts.concurrency);
   const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
@@ -185,6 +192,7 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];
   const made: Array<{ line: number; paths: string[] }> = [];
+  const offline = opts.settings.mock;
   let spent = 0;
   let reserved = 0;
   let upToDate = 0;
@@ -198,8 +206,11 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
       skipReason: (p) => {
         if (opts.failFast && errors.length) return 'not started: an earlier job failed (--fail-fast)';
         if (opts.maxCostUsd === undefined) return undefined;
-        const estimate = estimateRequestCost(p.job.model, { ...(p.job.json ?? {}), ...(p.job.record?.params ?? {}) }) ?? 0;
-        if (spent + reserved + estimate > opts.maxCostUsd) return `not started: it would pass --max-cost ${opts.maxCostUsd} (spent about $${spent.toFixed(4)})`;
+        const estimate = estimateRequestCost(p.job.model, jobParams(p.job)) ?? 0;
+        if (spent + reserved + estimate > opts.maxCostUsd) {
+          const so = offline ? `about $${spent.toFixed(4)} at the real rates so far; ${OFFLINE_COST}` : `spent about $${spent.toFixed(4)}`;
+          return `not started: it would pass --max-cost ${opts.maxCostUsd} (${so})`;
+        }
         estimates.set(p, estimate);
         reserved += estimate;
         return undefined;
@@ -221,7 +232,8 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         if (outcome.kind !== 'skipped') tally.running--;
         reserved -= estimates.get(p) ?? 0;
         const line = resultLine(p.raw, outcome);
-        if (outcome.kind === 'ok') spent += outcome.value.cost?.usd ?? 0;
+        // Offline, the budget counts what the real rates would have made of the answers: a rehearsal.
+        if (outcome.kind === 'ok') spent += outcome.value.cost?.offline?.at_rates_usd ?? outcome.value.cost?.usd ?? 0;
         const failure = outcome.kind === 'failed' ? outcome.error : outcome.kind === 'ok' && outcome.value.failed.length ? outcome.value.failed[0]!.error : undefined;
         if (failure) errors.push(failure);
         if (outcome.kind === 'skipped') tally.skipped++;
@@ -243,10 +255,11 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   }
   const gallery = opts.gallery && (await writeBatchGallery(rt, opts.gallery, made, opts.say));
   const galleryLine = gallery && !(gallery instanceof Error) ? galleryMarkdown(opts.gallery!.path, gallery.images, rt.env) : '';
-  appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))) + galleryLine);
+  appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), offline ? 'offline server (--mock): nothing was billed.' : undefined) + galleryLine);
   const ok = tally.done;
   const fresh = upToDate ? ` (${upToDate} already up to date)` : '';
-  opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((performance.now() - started) / 1000).toFixed(1)} s; about $${spent.toFixed(4)} spent`);
+  const cost = offline ? OFFLINE_COST : `about $${spent.toFixed(4)} spent`;
+  opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((performance.now() - started) / 1000).toFixed(1)} s; ${cost}`);
   if (tally.failed || tally.skipped) {
     if (gallery instanceof Error) opts.say.warn(gallery.message);
     throw new BatchFailedError(ok, tally.total, errors);
@@ -278,7 +291,7 @@ function summaryRows(p: Prepared, line: Record<string, unknown>): SummaryRow[] {
   const files = (line.files as Array<{ path: string; width?: number; height?: number }>) ?? [];
   const model = p.job.model.name;
   const status = String(line.status) + (line.error ? `: ${String(line.error)}` : '');
-  const cost = typeof line.cost_usd === 'number' && files.length ? line.cost_usd / files.length : undefined;
+  const cost = typeof line.cost_usd === 'number' && !line.cost_note && files.length ? line.cost_usd / files.length : undefined;
   if (!files.length) return [{ line: p.raw.line, path: `line ${p.raw.line}`, model, size: '', status }];
   return files.map((f) => ({ line: p.raw.line, path: f.path, model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: cost, status }));
 }

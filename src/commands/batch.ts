@@ -13,6 +13,7 @@ Examples:
   $ imgcli batch jobs.jsonl --max-cost 2.50 --fail-fast
   $ printf '"a red fox"\\n"a blue whale"\\n' | imgcli batch - -o out/ --mock
   $ imgcli batch jobs.jsonl -o out/ --gallery           # then out/gallery.html: every image made, to review
+  $ imgcli batch jobs.jsonl --dry-run                # every request and its estimated cost; nothing sent
 
 Each line of the file is one job: a JSON string (a prompt for gen), or an object with
 "command" (gen, edit or vary; default gen) and any option of that command, e.g.
@@ -42,6 +43,7 @@ interface BatchFlags extends GlobalFlags {
   gallery?: string | true;
   failFast?: boolean;
   maxCost?: number;
+  dryRun?: boolean;
   [key: string]: unknown;
 }
 
@@ -62,6 +64,7 @@ export function batchCommand(rt: Runtime): Command {
     .addOption(new Option('--concurrency <n>', 'jobs running at once').default(4).argParser(parseWhole('--concurrency')))
     .option('--fail-fast', 'start no new job after the first failure')
     .option('--max-cost <usd>', 'start no new job once the estimated spend would pass this many US dollars', parseUsd)
+    .option('--dry-run', 'check every job, then print each request (a JSON line, with its estimated cost) instead of sending it')
     .option('-m, --model <name>', 'default model for every job');
   for (const field of IMAGE_FIELDS) {
     const option = new Option(field.flags, `default for every job: ${field.purpose}`);
@@ -117,6 +120,7 @@ export function batchCommand(rt: Runtime): Command {
         color,
         showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
         gallery,
+        dryRun: Boolean(flags.dryRun),
       });
     });
   return cmd;

@@ -14,7 +14,7 @@ Examples:
   $ imgcli config set out-dir ~/Pictures/imgcli
   $ imgcli config set --profile azure base-url https://myres.openai.azure.com/openai/v1
   $ imgcli config set --profile azure auth api-key
-  $ imgcli config get model
+  $ imgcli config get model || echo unset                 # exit 1 when not set, as git config
   $ imgcli config list --json
   $ imgcli --profile azure gen "a lighthouse"               # or IMGCLI_PROFILE=azure
   $ imgcli config unset --profile azure --all              # remove the whole profile
@@ -29,7 +29,7 @@ shown redacted (sk-...abcd) by get and list.`;
 
 const SUB_EXAMPLES: Record<string, string> = {
   set: '  $ imgcli config set model gpt-image-2.5\n  $ imgcli config set --profile azure azure-deployment img\n  $ pbpaste | imgcli config set api-key -',
-  get: '  $ imgcli config get model\n  $ imgcli --profile azure config get base-url',
+  get: '  $ imgcli config get model || echo unset          # exit 1 when not set, as git config\n  $ imgcli --profile azure config get base-url',
   unset: '  $ imgcli config unset size\n  $ imgcli config unset --profile azure --all',
   list: '  $ imgcli config list\n  $ imgcli config list --profile azure --json',
   path: '  $ imgcli config path\n  $ $EDITOR "$(imgcli config path)"',
@@ -50,9 +50,8 @@ async function context(rt: Runtime, self: Command): Promise<Ctx> {
 }
 
 async function unknownKey(key: string): Promise<Error> {
-  const { UsageError } = await import('../errors.js');
-  const near = KEY_NAMES.find((k) => k.startsWith(key.slice(0, 3)) || key.startsWith(k.slice(0, 4)));
-  return new UsageError(`unknown config key "${key}"${near ? `; did you mean ${near}?` : ''}`, `Keys: ${KEY_NAMES.join(', ')}.`);
+  const [{ UsageError }, { didYouMean }] = await Promise.all([import('../errors.js'), import('../suggest.js')]);
+  return new UsageError(`unknown config key "${key}"${didYouMean(key, KEY_NAMES)}`, `Keys: ${KEY_NAMES.join(', ')}.`);
 }
 
 const where = (ctx: Ctx) => (ctx.profile ? ` (profile ${ctx.profile})` : '');
@@ -69,12 +68,13 @@ export function configCommand(rt: Runtime): Command {
     .argument('<key>', `one of ${KEY_NAMES.join(', ')}`)
     .argument('<value>', 'the value, checked like the matching flag')
     .action(async (key: string, value: string, _opts: unknown, self: Command) => {
-      const [{ isConfigKey, ValueError }, { updateConfigFile, displayValue }, { UsageError }, { findModel }, { readPrompt, readSecret }] = await Promise.all([
+      const [{ isConfigKey, ValueError }, { updateConfigFile, displayValue }, { UsageError }, { MODEL_NAMES, findModel }, { readPrompt, readSecret }, { modelSlipOf, orList }] = await Promise.all([
         import('../config/keys.js'),
         import('../config/file.js'),
         import('../errors.js'),
         import('../models/table.js'),
         import('../terminal/input.js'),
+        import('../suggest.js'),
       ]);
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);
@@ -90,23 +90,28 @@ export function configCommand(rt: Runtime): Command {
       }
       const { path } = await updateConfigFile(ctx.dir, ctx.profile, { set: key, value: parsed });
       if (CONFIG_KEYS[key].secret && value !== '-') rt.stderr.write(`tip: \`imgcli config set ${key} -\` reads the value from stdin, keeping it out of shell history.\n`);
-      if (key === 'model' && !findModel(String(parsed))) rt.stderr.write(`note: ${parsed} is not in imgcli's model table; it will be sent as given.\n`);
+      if (key === 'model' && !findModel(String(parsed))) {
+        const slips = modelSlipOf(String(parsed), MODEL_NAMES);
+        const also = slips.length ? ` Did you mean ${orList(slips)}? Against api.openai.com and --mock it will be refused as a misspelling; other servers get it as given.` : ' It will be sent as given.';
+        rt.stderr.write(`note: ${parsed} is not in imgcli's model table.${also}\n`);
+      }
       rt.stderr.write(`${key} = ${displayValue(key, parsed)}${where(ctx)} in ${path}\n`);
     });
 
   cmd
     .command('get')
-    .description('Print the value the config gives a key: the active profile\'s, else the top-level default (the key redacted).')
+    .description('Print the value the config gives a key: the active profile\'s, else the top-level default (the key redacted); exit 1 when it is not set.')
     .argument('<key>', 'a config key')
     .action(async (key: string, _opts: unknown, self: Command) => {
-      const [{ isConfigKey }, { readConfigFile, displayValue, profileOf }] = await Promise.all([import('../config/keys.js'), import('../config/file.js')]);
+      const [{ isConfigKey }, { readConfigFile, displayValue, profileOf }, { NotSetError }] = await Promise.all([import('../config/keys.js'), import('../config/file.js'), import('../errors.js')]);
       const ctx = await context(rt, self);
       if (!isConfigKey(key)) throw await unknownKey(key);
       const file = await readConfigFile(ctx.dir);
       const profile = ctx.profile === undefined ? undefined : profileOf(file, ctx.profile, ctx.profileFrom);
       const value = profile?.[key] ?? file.values[key];
-      if (value === undefined) rt.stderr.write(`${key} is not set${where(ctx)}\n`);
-      else rt.stdout.write(`${displayValue(key, value)}\n`);
+      // Exit 1 with nothing on stdout, as `git config` does, so a script can tell "unset" from "empty".
+      if (value === undefined) throw new NotSetError(`${key} is not set${where(ctx)} in ${file.path}`, `Set it with \`imgcli config set${ctx.profile ? ` --profile ${ctx.profile}` : ''} ${key} <value>\`.`);
+      rt.stdout.write(`${displayValue(key, value)}\n`);
     });
 
   cmd

@@ -5,7 +5,7 @@ import type { GlobalFlags } from '../config/settings.js';
 import type { JobFlags } from '../jobs/build.js';
 import { DEFAULT_MODEL } from '../models/table.js';
 import type { Runtime } from '../runtime.js';
-import { addImageOptions, fitOption } from './options.js';
+import { addImageOptions, bodyOption, fitOption } from './options.js';
 
 const EXAMPLES = `
 Examples:
@@ -18,10 +18,20 @@ Examples:
   $ imgcli edit photo.png -p @brief.txt --json | jq -r '.files[].path'
   $ imgcli edit photo.png -p "a hat" --dry-run             # print the multipart request; send nothing
   $ imgcli edit photo.png -p "a red scarf" --stream --preview   # watch the partial images arrive
+  $ imgcli files upload photo.png | xargs -I{} imgcli edit {} -p "add a red scarf"   # by file id, sent as JSON
+  $ imgcli edit photo.png -p "a hat" --body json --dry-run # the same edit as JSON: the image as a data URL
 
 Files are judged by their content, not their names, before anything is sent. GPT image models
 take 1 to 16 png, jpeg or webp images under 50 MB each; dall-e-2 takes one square PNG under 4 MB
 (--fit contain or cover makes one), and with no mask edits where that PNG is transparent.
+
+An image may also be an https:// URL or a Files API id (file-..., from imgcli files upload):
+then the request goes as JSON (GPT image models only), referring to the image instead of
+uploading it; local files in the same request go as data URLs (up to about 15 MB each; upload a
+larger one once with imgcli files upload). imgcli checks what it can of a reference (the URL's
+scheme and length, the id's form); the server fetches it and checks the rest. Without a
+reference, the upload is multipart; --body json or --body multipart chooses. --json says which
+went ("request_body"). --mask takes a URL or file id too; --mask-from needs a local first image.
 
 --mask is a PNG with transparency, the size of the first image: alpha 0 = "paint here". It is
 checked like imgcli mask --check. --mask-from takes a black-and-white drawing (black = edit) and
@@ -34,12 +44,13 @@ The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json
 export function editCommand(rt: Runtime): Command {
   const cmd = new Command('edit')
     .summary('edit images with a prompt, optionally inside a mask')
-    .description('Edit one or more images with a text prompt (POST /images/edits, multipart upload).')
-    .argument('<image...>', 'images to edit (the first is the one a mask applies to)')
+    .description('Edit one or more images with a text prompt (POST /images/edits: a multipart upload, or JSON referring to image URLs and file ids).')
+    .argument('<image...>', 'images to edit: paths, https:// URLs or file ids (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
   addImageOptions(cmd, 'edit')
     .addOption(fitOption())
-    .option('--mask <png>', 'PNG with transparency where the first image may change (same size)')
+    .addOption(bodyOption())
+    .option('--mask <png>', 'PNG with transparency where the first image may change (same size); a path, URL or file id')
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
     .addHelpText('after', EXAMPLES);
   cmd.action(async (images: string[], _opts: unknown, self: Command) => {

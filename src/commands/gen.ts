@@ -23,6 +23,8 @@ Examples:
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
   $ imgcli gen @icon.txt -o icon.png --if-changed        # in a Makefile: no request when nothing changed
   $ imgcli gen @icon.txt -o icon.png --check             # exit 0 up to date, 1 would be regenerated
+  $ imgcli gen "a koi pond, looping" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
+  $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -36,6 +38,11 @@ overwrite anything. -o file.png writes exactly there (overwriting, like curl -o;
 <name>.partial-<n>.<ext> (--no-partials: not written); stdout lists the finals, then the
 partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
 allow-passthrough on); anywhere else it does nothing.
+
+gpt-image-2.6 also makes animated GIFs (-f gif: --frames, --frame-duration; all frames share one
+sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of 1024x1024 are refused before
+sending, with sizes and frame counts that fit) and SVG documents (-f svg, one per request), and
+takes --complexity. These come from third-party guides; --param sends any field as given.
 
 Unset flags take their values from the config (\`imgcli config set size 1536x1024\`; see
 \`imgcli config --help\`) where the model accepts them.

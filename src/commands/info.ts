@@ -10,15 +10,16 @@ Examples:
 
 imgcli embeds the prompt, revised prompt, model, parameters, request id, time, token usage and
 a request fingerprint in every image it writes (edits and variations: their input files too,
-by path and sha256): PNG text chunks (iTXt, imgcli:*), XMP in JPEG and WebP. Other images are
-listed as having no imgcli metadata. An unreadable path or a file that is not an image is an
-error (exit 2), and then nothing is printed on stdout.`;
+by path and sha256): PNG text chunks (iTXt, imgcli:*), XMP in JPEG and WebP, an application
+extension and a comment in GIF, a <metadata> element in SVG. Other images are listed as having
+no imgcli metadata. An unreadable path or a file that is not an image is an error (exit 2), and
+then nothing is printed on stdout.`;
 
 export function infoCommand(rt: Runtime): Command {
   return new Command('info')
     .summary('show the prompt, model and parameters saved in images imgcli wrote')
     .description('Show the provenance imgcli embedded in images: prompt, model, parameters, request id, time, usage.')
-    .argument('<image...>', 'images to read (PNG, JPEG, WebP; GIF and others are listed as having no metadata)')
+    .argument('<image...>', 'images to read (PNG, JPEG, WebP, GIF, SVG; other files are refused)')
     .option('--json', 'print a JSON array, one entry per image, instead of text')
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {

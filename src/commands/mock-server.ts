@@ -13,10 +13,15 @@ Examples:
   $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
 
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
-It accepts any bearer key (or only --key when given) and speaks the Images API like
-api.openai.com: the same validation, error shapes and x-request-id headers, with synthesized
-images (a gradient seeded by the prompt, with pixel noise under --payload noise; for edits and
-variations, a tinted copy of the upload).`;
+It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
+api.openai.com: the same validation, error shapes and x-request-id headers, with stand-in
+images: a gradient seeded by the prompt with the prompt (shortened) and the size written along
+the bottom where the machine has fonts (--no-labels: never), pixel noise under --payload noise;
+animated GIFs and SVG documents for gpt-image-2.6. Edits and variations answer with a tinted
+copy of the upload; an edit changes only the pixels its mask marks editable (alpha 0), so a mask
+can be checked offline. It has the Files API (/v1/files, in memory until it stops) and takes JSON
+edits whose images are data URLs, its own file ids, or URLs on 127.0.0.1: it never goes to the
+internet. It bills nothing: imgcli says "offline: no cost" with --mock.`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')
@@ -27,9 +32,11 @@ export function mockServerCommand(rt: Runtime): Command {
     .option('--latency <ms>', 'delay every answer by this many milliseconds', parseWhole('--latency'))
     .option('--stream-delay <ms>', 'time between streamed events (default 150)', parseWhole('--stream-delay'))
     .option('--key <key>', 'accept only this API key')
+    .addOption(new Option('--no-auth', 'accept requests without a key, as a local server that needs none does').conflicts('key'))
     .addOption(new Option('--payload <kind>', 'what the images look like').choices(['gradient', 'noise']).default('gradient'))
+    .option('--no-labels', 'do not write the prompt and size on the images')
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; payload: 'gradient' | 'noise' }) => {
+    .action(async (opts: { port?: number; host: string; latency?: number; streamDelay?: number; key?: string; auth: boolean; payload: 'gradient' | 'noise'; labels: boolean }) => {
       const { UsageError } = await import('../errors.js');
       if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
       for (const [flag, value] of [['--latency', opts.latency], ['--stream-delay', opts.streamDelay]] as const) {
@@ -43,7 +50,9 @@ export function mockServerCommand(rt: Runtime): Command {
         latencyMs: opts.latency,
         streamDelayMs: opts.streamDelay,
         apiKey: opts.key,
+        keyless: !opts.auth,
         payload: opts.payload,
+        labels: opts.labels,
         log: (line) => rt.stderr.write(`${line}\n`),
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} on ${opts.host} is already in use`, 'Pick another with --port, or leave --port out to get a free one.');

@@ -9,21 +9,25 @@ interface ModelsFlags extends GlobalFlags {
   markdown?: boolean;
   remote?: boolean;
   dryRun?: boolean;
+  wide?: boolean;
 }
 
 const EXAMPLES = `
 Examples:
   $ imgcli models                                  # the table imgcli checks requests against
+  $ imgcli models --wide                           # every column, however narrow the terminal
   $ imgcli models --json | jq -r '.models[] | select(.status == "current") | .name'
   $ imgcli models --remote                         # ask the server (GET /models) and compare
   $ imgcli --profile azure models --remote --json
   $ imgcli models --remote --dry-run               # print the request instead of sending it
   $ IMGCLI_NOW=2027-01-01 imgcli models            # the statuses on another day
 
-Status is for api.openai.com on today's date (or the date in IMGCLI_NOW): there a retired model is refused and one retiring within 30 days
-gets a warning. Other servers (Azure, gateways, local servers) may keep serving any of them.
+Status is for api.openai.com on today's date (or the date in IMGCLI_NOW), which the table's
+last line names: there a retired model is refused and one retiring within 30 days gets a
+warning. Other servers (Azure, gateways, local servers) may keep serving any of them.
 --remote lists the server's answer next to the table and flags differences (a model not
-listed, a different shutdown date, an image model imgcli does not know).`;
+listed, a different shutdown date, an image model imgcli does not know). On a terminal the table
+fits its width (names without aliases, fewer columns); in a pipe or with --wide, every column.`;
 
 export function modelsCommand(rt: Runtime): Command {
   const cmd = new Command('models')
@@ -33,6 +37,7 @@ export function modelsCommand(rt: Runtime): Command {
     .option('--dry-run', 'with --remote: print the request instead of sending it')
     .option('--json', 'print one JSON document on stdout')
     .option('--markdown', 'print the table as markdown (the README\'s table is made with it)')
+    .option('--wide', 'every column and alias even on a narrow terminal (always so when stdout is not a terminal)')
     .addHelpText('after', EXAMPLES);
   cmd.action(async (_opts: unknown, self: Command) => {
     const flags = self.optsWithGlobals<ModelsFlags>();
@@ -72,7 +77,11 @@ export function modelsCommand(rt: Runtime): Command {
     }
     if (flags.json) rt.stdout.write(`${JSON.stringify({ ...doc, models: rows }, null, 2)}\n`);
     else if (flags.markdown) rt.stdout.write(formatMarkdown(rows, date));
-    else rt.stdout.write(formatCatalog(rows, { remote: Boolean(flags.remote), date }));
+    else {
+      // A terminal gets a table that fits it; a pipe or a file gets every column.
+      const width = rt.stdout.isTTY && !flags.wide ? rt.stdout.columns || 80 : undefined;
+      rt.stdout.write(formatCatalog(rows, { remote: Boolean(flags.remote), date, width }));
+    }
   });
   return cmd;
 }

@@ -36,7 +36,7 @@ export function fieldOption(field: ImageField, command: ImageCommand): Option {
 const JOB_OPTIONS = {
   out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
-  param: () => new Option('--param <key=value>', 'extra request field, sent as given (repeatable; JSON values allowed)').argParser(argParser(parseParam)),
+  param: () => new Option('--param <key=value>', 'a request field sent as given, unchecked: one the model table does not know, or one whose check you override (repeatable; JSON values allowed)').argParser(argParser(parseParam)),
   dryRun: () => new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
   noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),
@@ -52,6 +52,10 @@ export const modelOption = () => new Option('-m, --model <name>', `model to use 
 /** --fit for the upload commands (edit, vary): gen has no files to fit. */
 export const fitOption = () =>
   new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']);
+
+/** --body for the upload commands (edit, vary): multipart uploads, or JSON with the images as references. */
+export const bodyOption = () =>
+  new Option('--body <form>', 'how the request travels: multipart (uploads; the default with local files) or json (images as references: the default when an input is a URL or file id; local files go as data URLs)').choices(['multipart', 'json']);
 
 /**
  * Adds -m, every request field and every job option to an image command. A command that may

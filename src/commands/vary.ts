@@ -5,7 +5,7 @@ import type { GlobalFlags } from '../config/settings.js';
 import type { JobFlags } from '../jobs/build.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../models/table.js';
 import type { Runtime } from '../runtime.js';
-import { addImageOptions, fitOption } from './options.js';
+import { addImageOptions, bodyOption, fitOption } from './options.js';
 
 /** The models whose family varies this way, as wrapped help lines. */
 function modelsVia(via: 'variations' | 'edits' | undefined, extra = ''): string {
@@ -33,7 +33,8 @@ ${modelsVia('variations')}
       makes one); sizes 256x256, 512x512, 1024x1024.
 ${modelsVia('edits', 'and models imgcli does not know')}
       POST /images/edits, with a built-in prompt asking for a variation that keeps the
-      subject and composition; -p adds your own direction to it.
+      subject and composition; -p adds your own direction to it. The image may also be an
+      https:// URL or a file id (imgcli files upload): then the request goes as JSON.
 ${modelsVia(undefined)}
       neither: no variations and no edits.
 
@@ -44,9 +45,9 @@ export function varyCommand(rt: Runtime): Command {
   const cmd = new Command('vary')
     .summary('make variations of an image')
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
-    .argument('<image>', 'the image to vary')
+    .argument('<image>', 'the image to vary: a path (or, for GPT models, an https:// URL or a file id)')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
-  addImageOptions(cmd, 'vary').addOption(fitOption()).addHelpText('after', EXAMPLES);
+  addImageOptions(cmd, 'vary').addOption(fitOption()).addOption(bodyOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (image: string, _opts: unknown, self: Command) => {
     const { runImageCommand } = await import('../jobs/command.js');
     await runImageCommand(rt, self.optsWithGlobals<GlobalFlags & JobFlags>(), { command: 'vary', images: [image] });

@@ -8,6 +8,7 @@ import type Conf from 'conf';
 import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './keys.js';
 import { UsageError } from '../errors.js';
 import { redactKey } from '../api/redact.js';
+import { didYouMean } from '../suggest.js';
 
 export interface ConfigFile {
   path: string;
@@ -245,6 +246,10 @@ export function isSecretKey(key: string): boolean {
 
 export function displayValue(key: string, value: ConfigValue | undefined): string {
   if (value === undefined) return '';
+  if (isConfigKey(key) && typeof value === 'string') {
+    const display = CONFIG_KEYS[key].display;
+    if (display) return display(value);
+  }
   return isSecretKey(key) && typeof value === 'string' ? redactKey(value) : String(value);
 }
 
@@ -254,7 +259,7 @@ export function profileOf(file: ConfigFile, name: string, from: string): ConfigV
   if (found) return found;
   const known = Object.keys(file.profiles);
   throw new UsageError(
-    `${from} ${name}: no such profile in ${file.path}`,
+    `${from} ${name}: no such profile in ${file.path}${didYouMean(name, known)}`,
     known.length ? `Known profiles: ${known.join(', ')}.` : `Create it with \`imgcli config set --profile ${name} <key> <value>\`.`,
   );
 }

@@ -1,8 +1,9 @@
 // The settings `imgcli config` stores, each with the rule its value must follow. The same rules
 // check `config set`, the config file when it is read, and (timeout, max-retries) the flags.
 // Light at import time: cli.ts uses the number rules for its argParsers.
-import { fieldByName, longFlag, readField } from '../models/fields.js';
-import { FAMILIES, type EndpointRules, type Family } from '../models/table.js';
+import { shownHeaderValue } from '../api/redact.js';
+import { fieldByName, longFlag, readField, tableValues } from '../models/fields.js';
+import { FAMILIES } from '../models/table.js';
 
 export type ConfigValue = string | number;
 
@@ -12,6 +13,8 @@ export interface KeySpec {
   secret?: boolean;
   /** Returns the value to store, or throws an Error whose message says what the value must be. */
   parse(value: string): ConfigValue | Promise<ConfigValue>;
+  /** How `config get` and `list` show a stored value, when not as it is (secrets are redacted). */
+  display?(value: string): string;
 }
 
 /** A rule a value broke; the message completes "<key> <value> is not valid: ..." (say what to use). */
@@ -70,16 +73,6 @@ function urlToken(what: string) {
   };
 }
 
-/** Every value some model in the table accepts for a rule (sizes, qualities, formats), in table order. */
-function knownValues(rule: keyof EndpointRules): string[] {
-  const all = new Set<string>();
-  for (const family of Object.keys(FAMILIES) as Family[]) {
-    if (family === 'other') continue;
-    for (const rules of Object.values(FAMILIES[family].endpoints)) for (const v of (rules[rule] as readonly string[] | undefined) ?? []) all.add(v);
-  }
-  return [...all];
-}
-
 /**
  * The config default of a field (size, quality, format): the field's own reader, and a value at
  * least one model in the table takes; gen, edit and vary apply it where the model takes it.
@@ -90,7 +83,7 @@ function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
     summary: `default ${longFlag(field)}, used where the model takes it`,
     parse: async (value: string) => {
       const v = String(readField(field, value.trim().toLowerCase()));
-      const listed = knownValues(field.rule!);
+      const listed = tableValues(field);
       if (listed.includes(v)) return v;
       const custom = field.kind === 'size' ? Object.values(FAMILIES).flatMap((f) => Object.values(f.endpoints)).find((r) => r.customSize)?.customSize : undefined;
       if (!custom) throw new ValueError(`use one of ${listed.join(', ')}`);
@@ -100,6 +93,31 @@ function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
       return v;
     },
   };
+}
+
+/** An extra request header, lowercased name first; what --header and the `headers` key both take. */
+export type Header = readonly [name: string, value: string];
+
+// RFC 9110 token characters.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers imgcli writes from the request itself: replacing them would break it. */
+const OWN_HEADERS = ['host', 'content-type', 'content-length', 'transfer-encoding', 'connection'];
+
+/** `Name: value` -> ['name', 'value']; a ValueError says what is wrong. */
+export function parseHeader(text: string): Header {
+  const colon = text.indexOf(':');
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  if (colon < 0 || !name) throw new ValueError(`write it as "Name: value", e.g. "X-Gateway-Team: images"`);
+  if (!HEADER_NAME.test(name)) throw new ValueError(`"${name}" is not a header name (letters, digits and - only, no spaces)`);
+  const value = text.slice(colon + 1).trim();
+  if (/[\r\n\0]/.test(value)) throw new ValueError('a header value is one line');
+  if (OWN_HEADERS.includes(name.toLowerCase())) throw new ValueError(`imgcli sets ${name} itself, from the request`);
+  return [name.toLowerCase(), value];
+}
+
+/** The `headers` key: one `Name: value` per line (`config set headers -` reads several from stdin). */
+export function parseHeaderLines(text: string): Header[] {
+  return text.split(/\r?\n/).filter((line) => line.trim()).map(parseHeader);
 }
 
 const SPECS = {
@@ -125,6 +143,15 @@ const SPECS = {
   'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },
   timeout: { summary: 'seconds before a request is given up (default 600)', parse: parseTimeoutSeconds },
   'max-retries': { summary: 'retries for rate limits, server errors, dropped connections (default 2)', parse: parseMaxRetries },
+  headers: {
+    summary: 'extra request headers, one "Name: value" per line (as --header)',
+    parse: (value: string) => {
+      const headers = parseHeaderLines(value);
+      if (!headers.length) throw new ValueError('give at least one "Name: value"');
+      return headers.map(([name, v]) => `${name}: ${v}`).join('\n');
+    },
+    display: (value: string) => parseHeaderLines(value).map(([name, v]) => `${name}: ${shownHeaderValue(name, v)}`).join('; '),
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SPECS;

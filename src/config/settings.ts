@@ -1,7 +1,7 @@
 // Settings from flags, the environment and the config file, with one precedence rule:
 // flag > environment > active profile > config defaults > built-in default.
 // The environment is read once (by hand: see readEnv); the config file as plain JSON.
-import { parseBaseUrl, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues } from './keys.js';
+import { parseBaseUrl, parseHeaderLines, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues, type Header } from './keys.js';
 import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MODEL } from '../models/table.js';
@@ -30,6 +30,8 @@ export interface GlobalFlags {
   verbose?: boolean;
   color?: boolean;
   model?: string;
+  /** --header, repeatable: [lowercased name, value] pairs. */
+  header?: Header[];
 }
 
 /** Proxy settings from HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lowercase wins, as in curl). */
@@ -71,6 +73,12 @@ export interface Settings {
   mock: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** False with --no-color; the rest of the colour rule (NO_COLOR, TTY) is terminal/'s. */
+  color?: boolean;
+  /** Extra request headers: the config's, then the profile's, then --header's, a later one replacing an earlier of the same name. */
+  headers: Header[];
+  /** Where each extra header came from, by name: "--header", "the profile azure", "the config". */
+  headerSources: Record<string, string>;
 }
 
 // The environment variables imgcli reads: text, blank meaning unset. Read by hand rather than
@@ -173,10 +181,17 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
   if (azureDeployment && !azureApiVersion) {
     throw new UsageError('--azure-deployment needs --azure-api-version', 'Azure\'s dated API takes both, e.g. --azure-api-version 2025-04-01-preview (or `imgcli config set azure-api-version ...`).');
   }
+  const sourced: Array<[Header[], string]> = [
+    [parseHeaderLines(String(file.values.headers ?? '')), 'the config (headers)'],
+    [parseHeaderLines(String(profile.headers ?? '')), `the profile ${profileName} (headers)`],
+    [flags.header ?? [], '--header'],
+  ];
+  const headers = new Map<string, { value: string; from: string }>();
+  for (const [list, from] of sourced) for (const [name, value] of list) headers.set(name, { value, from });
   const timeout = pick(flags.timeout, undefined, 'timeout')[0] as number | undefined;
   const maxRetries = pick(flags.maxRetries, undefined, 'max-retries')[0] as number | undefined;
   const defaults = (key: ConfigKey) => pick(undefined, undefined, key)[0] as string | undefined;
-  return {
+  const settings: Settings = {
     baseUrl: baseUrl ?? DEFAULT_BASE_URL,
     apiKey,
     org: pick(flags.org, env.OPENAI_ORG_ID, 'org')[0],
@@ -196,5 +211,30 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     mock: flags.mock ?? env.IMGCLI_MOCK ?? false,
     quiet: Boolean(flags.quiet),
     verbose: Boolean(flags.verbose),
+    color: flags.color,
+    headers: [...headers].map(([name, h]) => [name, h.value] as const),
+    headerSources: Object.fromEntries([...headers].map(([name, h]) => [name, h.from])),
   };
+  checkHeaders(settings, apiKeyFrom);
+  return settings;
+}
+
+const FROM: Record<Source, string> = { flag: '--api-key', env: 'OPENAI_API_KEY', profile: 'the profile', config: 'the config', default: 'the default' };
+
+/**
+ * An extra header never replaces by surprise what imgcli sends from a setting: the key's header
+ * while a key is set, the organization and project while they are. With no key, an Authorization
+ * header of one's own is how a gateway's token is sent.
+ */
+function checkHeaders(settings: Settings, apiKeyFrom: Source): void {
+  const keyHeader = settings.authHeader === 'api-key' ? 'api-key' : 'authorization';
+  const taken: Record<string, [boolean, string, string]> = {
+    [keyHeader]: [settings.apiKey !== undefined, `the API key (from ${FROM[apiKeyFrom]})`, 'Drop the header, or unset the key to send this header as the credential; --auth-header api-key sends the key in an api-key header instead.'],
+    'openai-organization': [settings.org !== undefined, 'the organization (--org, OPENAI_ORG_ID or org)', 'Set the organization with --org alone.'],
+    'openai-project': [settings.project !== undefined, 'the project (--project, OPENAI_PROJECT_ID or project)', 'Set the project with --project alone.'],
+  };
+  for (const [name] of settings.headers) {
+    const [set, what, hint] = taken[name] ?? [false, '', ''];
+    if (set) throw new UsageError(`${settings.headerSources[name]} sets ${name}, which imgcli already sends for ${what}; it would be replaced`, hint);
+  }
 }

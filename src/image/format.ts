@@ -1,7 +1,9 @@
 // What an image really is, read from its first bytes: format, width, height. Pure and cheap,
-// so writing a result never has to load sharp.
+// so writing a result never has to load sharp. SVG is an image here too (gpt-image-2.6 writes it).
+import { gifFrameCount, walkGif } from './gif.js';
+import { svgComplete, svgRoot, svgSize } from './svg.js';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';
 
 export interface ImageInfo {
   format: ImageFormat;
@@ -9,12 +11,13 @@ export interface ImageInfo {
   height?: number;
 }
 
-export const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' };
+export const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', svg: 'svg' };
 export const CONTENT_TYPES: Record<ImageFormat, string> = {
   png: 'image/png',
   jpeg: 'image/jpeg',
   webp: 'image/webp',
   gif: 'image/gif',
+  svg: 'image/svg+xml',
 };
 
 /** How many leading bytes sniffImage wants to see (JPEG dimensions can sit after large EXIF blocks). */
@@ -36,7 +39,18 @@ export function sniffImage(bytes: Uint8Array): ImageInfo | undefined {
   if (bytes.length >= 10 && ascii(bytes, 0, 4) === 'GIF8') {
     return { format: 'gif', width: view.getUint16(6, true), height: view.getUint16(8, true) };
   }
+  if (looksLikeMarkup(bytes)) {
+    const root = svgRoot(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    if (root) return { format: 'svg', ...svgSize(root) };
+  }
   return undefined;
+}
+
+/** Text that starts with `<` (after a byte order mark and whitespace): worth reading as SVG. */
+function looksLikeMarkup(bytes: Uint8Array): boolean {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i] === 0x3c;
 }
 
 function jpegSize(bytes: Uint8Array, view: DataView): { width?: number; height?: number } {
@@ -81,6 +95,7 @@ export function formatFromExtension(ext: string): ImageFormat | undefined {
   if (e === 'jpg' || e === 'jpeg') return 'jpeg';
   if (e === 'webp') return 'webp';
   if (e === 'gif') return 'gif';
+  if (e === 'svg') return 'svg';
   return undefined;
 }
 
@@ -92,28 +107,34 @@ export interface ImageEnds {
   head: Uint8Array;
   tail: Uint8Array;
   size: number;
+  /** All the bytes, when they are in memory: a GIF is then walked block by block. */
+  whole?: Uint8Array;
 }
 
-/** How many trailing bytes a completeness check wants (JPEG encoders may pad after EOI). */
-export const TAIL_BYTES = 64;
+/** How many trailing bytes a completeness check wants (SVG's root end tag may be followed by comments). */
+export const TAIL_BYTES = 4096;
+
+const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
 /**
- * Each format's own proof that an image is whole: one entry per format, so adding a format
- * (gif, svg...) is one line here. Every image that becomes a file, and every input image sent,
- * passes through isComplete().
+ * Each format's own proof that an image is whole: one entry per format, so adding a format is
+ * one line here. Every image that becomes a file, and every input image sent, passes through
+ * isComplete().
  */
 const COMPLETE: Record<ImageFormat, (img: ImageEnds) => boolean> = {
   // The last chunk is IEND: length 0, type "IEND", then its 4-byte CRC.
   png: ({ tail }) => tail.length >= 12 && ascii(tail, tail.length - 8, tail.length - 4) === 'IEND' && tail.subarray(tail.length - 12, tail.length - 8).every((b) => b === 0),
   // The EOI marker (FF D9), possibly followed by a little padding.
   jpeg: ({ tail }) => {
-    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+    for (let i = tail.length - 2; i >= Math.max(0, tail.length - 64); i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
     return false;
   },
   // RIFF declares its size after the first 8 bytes.
   webp: ({ head, size }) => head.length >= 8 && size >= new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(4, true) + 8,
-  // The trailer byte ";".
-  gif: ({ tail }) => tail.length > 0 && tail[tail.length - 1] === 0x3b,
+  // Every block up to the trailer ";" when the bytes are in memory; the trailer byte otherwise.
+  gif: ({ tail, whole }) => (whole ? walkGif(whole)?.trailer !== undefined : tail.length > 0 && tail[tail.length - 1] === 0x3b),
+  // The root element's end tag (after it, only whitespace and comments).
+  svg: ({ head, tail, size, whole }) => svgComplete(whole ? text(whole) : size <= head.length ? text(head) : text(head) + text(tail)),
 };
 
 /** Whether an image is whole, judged by its format's end marker or declared length. */
@@ -123,5 +144,11 @@ export function isComplete(format: ImageFormat, img: ImageEnds): boolean {
 
 /** isComplete() for bytes in memory. Catches base64 and downloads that were cut short. */
 export function looksComplete(bytes: Uint8Array, format: ImageFormat): boolean {
-  return isComplete(format, { head: bytes.subarray(0, SNIFF_BYTES), tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)), size: bytes.length });
+  return isComplete(format, { head: bytes.subarray(0, SNIFF_BYTES), tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)), size: bytes.length, whole: bytes });
+}
+
+/** `{ frames }` for a whole GIF (how many frames it animates), nothing for other formats. */
+export function framesOf(bytes: Uint8Array, format: ImageFormat): { frames?: number } {
+  const frames = format === 'gif' ? gifFrameCount(bytes) : undefined;
+  return frames === undefined ? {} : { frames };
 }

@@ -5,18 +5,20 @@
 import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, type FieldValues, type ImageCommand } from '../models/fields.js';
-import { experimentalSize, modelAdvice } from '../models/advice.js';
+import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, modelsTaking, takersText, type FieldValues, type ImageCommand } from '../models/fields.js';
+import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
 import { validateRequest } from '../models/schema.js';
-import { DEFAULT_MODEL, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import { DEFAULT_MODEL, MODEL_NAMES, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/files.js';
 import type { Runtime } from '../runtime.js';
+import { modelSlipOf, orList } from '../suggest.js';
 import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
 import { withImageDefaults } from './defaults.js';
-import { applyParams, paramsAsFormFields, type Param } from './params.js';
+import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
+import { chooseBody, editRequest, readInputs, type BodyForm } from './edit-body.js';
 import type { ImagesJob } from './run.js';
 
 /** Every flag an image job can have, typed: the request fields plus how the job runs. */
@@ -40,6 +42,8 @@ export interface JobFlags extends FieldValues {
   mask?: string;
   maskFrom?: string;
   fit?: ImageFit;
+  /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
+  body?: BodyForm;
 }
 
 /** What to make: a command, its prompt words (gen), its input images (edit, vary) and flags. */
@@ -83,10 +87,19 @@ function chooseEndpoint(command: ImageCommand, model: ResolvedModel) {
  * The output_format to request, reconciling --format with the -o extension: an explicit -o
  * extension sets the format when --format is absent; a disagreement is a usage error.
  */
-export function chooseFormat(flag: string | undefined, out: string | undefined, model: ResolvedModel, rules: EndpointRules): string | undefined {
+export function chooseFormat(flag: string | undefined, out: string | undefined, model: ResolvedModel, rules: EndpointRules, command: ImageCommand): string | undefined {
   const outFormat = formatFromOut(out);
   if (flag && outFormat && flag !== outFormat) {
     throw new UsageError(`--format ${flag} conflicts with -o ${out}`, `Drop --format, or name the file .${flag === 'jpeg' ? 'jpg' : flag}.`);
+  }
+  if (!flag && outFormat && rules.formats && !rules.formats.includes(outFormat)) {
+    const format = IMAGE_FIELDS.find((f) => f.name === 'format')!;
+    const makers = modelsTaking(format, outFormat, command);
+    const takers = takersText(format, outFormat, command);
+    throw new UsageError(
+      `-o ${out} asks for ${outFormat}, which ${model.name} does not make (it makes ${rules.formats.join(', ')}${takers ? `; ${takers}` : ''})`,
+      `Name the file .png, .jpg or .webp${makers.length ? `, or use -m ${makers[0]}` : ''}.`,
+    );
   }
   if (rules.formats || model.family === 'other') return flag ?? (rules.formats ? outFormat : undefined);
   // Models without output_format (dall-e) always send PNG.
@@ -124,14 +137,31 @@ async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolea
   return { hint, prompt: hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT };
 }
 
+/**
+ * A model name that is a slip of one the table knows (`gpt-imag-2`): refused before anything is
+ * sent where the table is the server's own list (api.openai.com, the offline server); elsewhere
+ * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
+ */
+function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+  const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
+  if (!slips.length) return [];
+  const official = ctx.settings.mock || URL.canParse(ctx.settings.baseUrl) && new URL(ctx.settings.baseUrl).hostname === OPENAI_HOST;
+  if (official) {
+    throw new UsageError(`unknown model ${model.name}; did you mean ${orList(slips)}?`, `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`);
+  }
+  return slips;
+}
+
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
-function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, size: unknown): void {
+function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>, slips: string[]): void {
   const advice = modelAdvice(model, ctx.settings.mock ? 'http://127.0.0.1' : ctx.settings.baseUrl, ctx.rt.now());
   if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
-  if (advice.notice) ctx.say.info(advice.notice);
-  const experimental = experimentalSize(model, endpoint, size);
+  if (advice.notice) ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
+  const experimental = experimentalSize(model, endpoint, body.size);
   if (experimental) ctx.say.info(experimental);
+  const format = formatAdvice(model, endpoint, body);
+  if (format) ctx.say.warn(format);
 }
 
 /** Builds the job for one request; throws a UsageError (exit 2, nothing sent) for anything wrong. */
@@ -139,6 +169,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const { settings, say, rt } = ctx;
   const flags = req.flags;
   const model = resolveModel(settings.model);
+  const slips = checkModelName(ctx, model);
   const { endpoint, rules } = chooseEndpoint(req.command, model);
   const images = req.images ?? [];
   if (req.command === 'vary' && endpoint === 'variations' && flags.prompt !== undefined) {
@@ -146,18 +177,28 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   }
   if (flags.mask !== undefined && flags.maskFrom !== undefined) throw new UsageError('--mask and --mask-from are two masks; use one');
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
+  if (req.command === 'gen' && flags.body !== undefined) throw new UsageError('--body is for edit and vary: gen always sends JSON');
+  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
+  const form = inputs ? chooseBody(flags.body, inputs, model, rules, endpoint) : 'json';
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
-  const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules));
-  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields }, derived);
-  adviseOnModel(ctx, model, endpoint, body.size);
-  const json = endpoint === 'generations' ? applyParams(body, flags.param) : undefined;
-  const form = json ? undefined : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
-  const sent = (json ?? form)!;
+  const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
+  const overrides = overriddenFields(flags.param);
+  for (const o of overrides) {
+    const replaced = fields[o.key] === undefined ? `(${o.flag} would be checked)` : `in place of ${o.flag} ${String(fields[o.key])}`;
+    say.info(`--param ${o.key}=${JSON.stringify(o.value)} is sent as given, unchecked, ${replaced}`);
+  }
+  const given = Object.fromEntries(overrides.map((o) => [o.key, o.value]));
+  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields, ...given }, { derived, unchecked: overrides.map((o) => o.key), form });
+  adviseOnModel(ctx, model, endpoint, body, slips);
+  // The fields sent, --param included: JSON values as they are, or as form text.
+  const sent = form === 'json' ? applyParams(body, flags.param) : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
   const outIsDir = opts.out !== undefined && (await isDirectory(opts.out));
   const stem = req.stem ?? (req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!);
-  const plan = await planOutputs({ out: opts.out, count: flags.count ?? 1, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
+  // --param n=... decides the count as much as -n does.
+  const count = Number.isInteger(Number(sent.n)) && Number(sent.n) > 0 ? Number(sent.n) : 1;
+  const plan = await planOutputs({ out: opts.out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
   const stream = sent.stream === true || sent.stream === 'true' ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false } : undefined;
   const common = {
     endpoint,
@@ -169,18 +210,12 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     metadata: flags.metadata !== false,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
   };
-  if (json) return { ...common, json, record: { command: req.command, prompt, params: json } };
-  const upload = await import('../upload/form.js');
+  if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
   if (req.command === 'edit') {
     const { checkCount } = await import('../upload/inputs.js');
     checkCount(images.length, rules.files, model, 'edits');
   }
-  const parts = await upload.prepareUpload({ paths: images, model, rules, fit: flags.fit, mask: flags.mask, maskFrom: flags.maskFrom, say });
-  const inputs = [
-    ...images.map((path) => ({ role: 'image', path })),
-    ...(flags.mask ? [{ role: 'mask', path: flags.mask }] : []),
-    ...(flags.maskFrom ? [{ role: 'mask-from', path: flags.maskFrom }] : []),
-  ];
-  const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: { ...form, fit: flags.fit }, inputs };
-  return { ...common, form: upload.formBuilder(form!, parts), record };
+  const request = await editRequest(form, sent, inputs, { model, rules, fit: flags.fit, maskFrom: flags.maskFrom, say });
+  const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: { ...sent, fit: flags.fit }, inputs: request.inputs };
+  return { ...common, json: request.json, form: request.form, record };
 }

@@ -6,8 +6,9 @@ import type { Settings } from '../config/settings.js';
 import { MissingKeyError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
-import { redactKey, redactUrlCredentials } from '../api/redact.js';
-import { queryFor } from './route.js';
+import { redactKey, redactUrlCredentials, shownHeaderValue } from '../api/redact.js';
+import { OPENAI_HOST } from '../models/advice.js';
+import { isAzure, queryFor } from './route.js';
 import { configExposure } from '../config/file.js';
 import { USER_AGENT } from '../version.js';
 
@@ -17,11 +18,14 @@ export interface OpenConnection {
 }
 
 /** The Connection for a target, with every setting that shapes the request (shared with --dry-run). */
-export function connectionFor(rt: Runtime, settings: Settings, say: Messenger, target: { baseUrl: string; apiKey: string }): Connection {
+export function connectionFor(rt: Runtime, settings: Settings, say: Messenger, target: { baseUrl: string; apiKey?: string }): Connection {
   const proxy = settings.mock ? undefined : settings.proxy;
+  const via = proxyFor(target.baseUrl, proxy);
   return {
     ...target,
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
+    headers: settings.headers,
+    proxy: via && redactUrlCredentials(via),
     query: queryFor(settings),
     org: settings.org,
     project: settings.project,
@@ -44,6 +48,8 @@ export function logSettings(settings: Settings, say: Messenger, baseUrl: string)
   if (settings.profile) say.verbose(`profile ${settings.profile} (config file ${settings.configPath})`);
   say.verbose(`base URL ${baseUrl} (from ${settings.mock ? '--mock' : from('baseUrl')})`);
   if (settings.apiKey) say.verbose(`API key ${redactKey(settings.apiKey)} for ${baseUrl} (from ${from('apiKey')}), sent as ${settings.authHeader === 'api-key' ? 'an api-key header' : 'Authorization: Bearer'}`);
+  else if (!settings.mock) say.verbose('no API key: none is sent');
+  for (const [name, value] of settings.headers) say.verbose(`header ${name}: ${shownHeaderValue(name, value)} (from ${settings.headerSources[name]})`);
   if (settings.mock) return;
   const proxy = proxyFor(baseUrl, settings.proxy);
   if (proxy) say.verbose(`proxy: requests to ${new URL(baseUrl).host} and image downloads go through ${redactUrlCredentials(proxy)}`);
@@ -64,7 +70,10 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
     };
     return { conn: connectionFor(rt, settings, say, { baseUrl: server.url, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }), close };
   }
-  if (!settings.apiKey) throw new MissingKeyError();
+  if (!settings.apiKey) {
+    if (needsKey(settings)) throw new MissingKeyError();
+    if (!ownCredential(settings)) say.info(`no API key: sending to ${new URL(settings.baseUrl).host} without one (a server that needs none; set OPENAI_API_KEY if it does)`);
+  }
   warnKeyElsewhere(settings, say);
   warnKeyExposed(settings, say);
   logSettings(settings, say, settings.baseUrl);
@@ -86,6 +95,21 @@ function warnKeyExposed(settings: Settings, say: Messenger): void {
     say.warn(`the API key is sent unencrypted to ${url.host} (the base URL is plain http://); use https:// unless this network is yours.`);
   }
   if (settings.configPath) for (const line of configExposure(settings.configPath)) say.warn(line);
+}
+
+/** An Authorization (or api-key) header of the user's own: a gateway token standing in for the key. */
+function ownCredential(settings: Settings): boolean {
+  return settings.headers.some(([name]) => name === 'authorization' || name === 'api-key');
+}
+
+/**
+ * Whether the server cannot be used without a key: OpenAI and Azure always want one, unless the
+ * user sends a credential header of their own. A local or compatible server may need none.
+ */
+export function needsKey(settings: Settings): boolean {
+  if (settings.mock || ownCredential(settings)) return false;
+  const host = URL.canParse(settings.baseUrl) ? new URL(settings.baseUrl).hostname : '';
+  return host === OPENAI_HOST || host.endsWith('.openai.com') || isAzure(settings);
 }
 
 /**

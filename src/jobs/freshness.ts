@@ -1,7 +1,7 @@
 // Make-friendly reruns: a request's fingerprint is stored in every file imgcli writes, so a rerun
 // with unchanged inputs can see that its outputs are up to date and send nothing.
 import { readFile } from 'node:fs/promises';
-import { sniffImage } from '../image/format.js';
+import { framesOf, sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
@@ -11,24 +11,23 @@ import type { RequestRecord } from '../provenance/stamp.js';
 /** Fields that change how an answer travels, not the image: they do not make a file stale. */
 const TRANSPORT_ONLY = new Set<string>(IMAGE_FIELDS.filter((f) => 'transportOnly' in f).map((f) => f.api));
 
-export interface InputDigest {
-  role: string;
-  path: string;
-  sha256: string;
-  size: number;
-}
+/** A local input's digest, or a reference (URL, file id) as sent. */
+export type InputDigest = { role: string; path: string; sha256: string; size: number; ref?: undefined } | { role: string; ref: string; path?: undefined };
 
 /** The sha256 and size of each input file, in the order sent (streamed: inputs can be large). */
 export async function digestInputs(record: RequestRecord): Promise<InputDigest[]> {
   const digests: InputDigest[] = [];
-  for (const input of record.inputs ?? []) digests.push({ ...input, ...(await fileDigest(input)) });
+  for (const input of record.inputs ?? []) {
+    if (input.ref !== undefined) digests.push({ role: input.role, ref: input.ref });
+    else if (input.path !== undefined) digests.push({ role: input.role, path: input.path, ...(await fileDigest(input)) });
+  }
   return digests;
 }
 
 /** The request's fingerprint; `digests` (from digestInputs) saves hashing the inputs again. */
 export function fingerprintOf(endpoint: string, model: string, record: RequestRecord, digests?: InputDigest[]): Promise<string> {
   const params = Object.fromEntries(Object.entries(record.params).filter(([k]) => !TRANSPORT_ONLY.has(k)));
-  return requestFingerprint({ endpoint, model, params, files: digests ?? record.inputs?.map((i) => ({ role: i.role, path: i.path })) });
+  return requestFingerprint({ endpoint, model, params, files: digests ?? record.inputs?.map((i) => ({ role: i.role, path: i.path, ref: i.ref })) });
 }
 
 export type Freshness = { fresh: true; files: SavedFile[] } | { fresh: false; reason: string };
@@ -49,7 +48,7 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
     if (stored !== fingerprint) return { fresh: false, reason: `${path} was made from a different request (prompt, flags or input files changed)` };
     const info = sniffImage(bytes);
     if (!info) return { fresh: false, reason: `${path} is not an image` };
-    files.push({ index, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format });
+    files.push({ index, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) });
   }
   return { fresh: true, files };
 }

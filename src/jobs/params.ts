@@ -1,6 +1,8 @@
 // --param key=value: extra request fields the model table does not know, for servers with their
 // own options. Values are JSON when they parse as JSON (42, true, {"a":1}), text otherwise,
-// and are sent exactly as given. Fields that have a flag are refused: the flag validates them.
+// and are sent exactly as given. A field that has a flag may be set too: the param wins and the
+// table's checks of that field step aside (the table's facts may be wrong, or a server may know
+// more). Only the command's own inputs (model, prompt, files) are refused.
 import { UsageError } from '../errors.js';
 import { FlagValueError, fieldByApi, longFlag } from '../models/fields.js';
 
@@ -23,14 +25,34 @@ export function parseParam(raw: string, previous: Param[] = []): Param[] {
   return [...previous, [key, value]];
 }
 
-/** A param may not replace a field that has its own flag: the flag is where it gets checked. */
+/** The inputs a param may not replace: what picks the model's rules, the prompt, the files. */
+const OWN_INPUTS: Record<string, string> = {
+  model: '-m/--model (any model name is taken)',
+  prompt: 'the prompt',
+  image: "the command's image arguments",
+  'image[]': "the command's image arguments",
+  images: "the command's image arguments",
+  mask: '--mask',
+};
+
+/** Refuses params that would replace the command's own inputs; returns the params. */
 export function checkParams(params: Param[] | undefined): Param[] {
   for (const [key] of params ?? []) {
-    const field = fieldByApi(key);
-    const flag = key === 'model' ? '-m/--model' : key === 'prompt' ? 'the prompt' : key === 'image' || key === 'image[]' || key === 'mask' ? 'the command\'s file arguments' : field && longFlag(field);
-    if (flag) throw new UsageError(`--param ${key}=... sets a field imgcli checks itself; use ${flag} instead`, 'Keep --param for fields the model table does not know.');
+    const instead = OWN_INPUTS[key];
+    if (instead) throw new UsageError(`--param ${key}=... would replace the command's own input; use ${instead} instead`, 'Keep --param for request fields: those the model table does not know, or ones whose check you want to override.');
   }
   return params ?? [];
+}
+
+/**
+ * The params that set a field with a flag (sent as given, unchecked), each with the flag it
+ * overrides; for the notice, and so that validation lets those fields through.
+ */
+export function overriddenFields(params: Param[] | undefined): Array<{ key: string; flag: string; value: unknown }> {
+  return checkParams(params).flatMap(([key, value]) => {
+    const field = fieldByApi(key);
+    return field ? [{ key, flag: longFlag(field), value }] : [];
+  });
 }
 
 /** Adds the params to a validated JSON body (generations). */

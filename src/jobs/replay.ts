@@ -176,7 +176,7 @@ export async function planReplay(req: ReplayRequest): Promise<ReplayPlan> {
   const request: JobRequest = {
     command,
     words: command === 'gen' && prompt !== undefined ? [prompt] : undefined,
-    images: inputs.filter((i) => i.role === 'image').map((i) => i.path),
+    images: inputs.flatMap((i) => (i.role === 'image' && i.path !== undefined ? [i.path] : [])),
     flags,
     // The recorded prompt is the text itself; one given with -p reads - and @file as usual.
     literal: given.prompt === undefined,

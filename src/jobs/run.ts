@@ -13,7 +13,7 @@ import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import type { ResolvedModel } from '../models/table.js';
-import { estimateCost, type CostEstimate } from '../models/prices.js';
+import { estimateCost, offlineCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
 import { recoveryDirs } from '../output/recovery.js';
 import { prepareDestination } from '../output/files.js';
@@ -29,7 +29,7 @@ import { dirname } from 'node:path';
 export interface ImagesJob {
   endpoint: ImagesEndpoint;
   model: ResolvedModel;
-  /** The validated JSON body (generations) or a multipart builder (edits, variations). */
+  /** The validated JSON body (generations, JSON edits) or a multipart builder (edits, variations). */
   json?: Record<string, unknown>;
   form?: RequestSpec['form'];
   plan: OutputPlan;
@@ -64,14 +64,15 @@ export interface ImagesResult {
   cost?: CostEstimate;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
+  /** How the request travelled: a JSON body, or a multipart upload. */
+  requestBody?: 'json' | 'multipart';
 }
 
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
 export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
-    const { dryRun } = await import('./dry-run.js');
-    const accept = job.stream ? 'text/event-stream' : undefined;
-    await dryRun(rt, settings, { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept }, say, job.dryRun.json);
+    const { dryRun, estimateRequest } = await import('./dry-run.js');
+    await dryRun(rt, settings, requestSpec(settings, job), say, job.dryRun.json, estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock));
     return undefined;
   }
   const fresh = await upToDateResult(job, say);
@@ -83,6 +84,16 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
   } finally {
     await close();
   }
+}
+
+/** The HTTP request a job sends (what --dry-run describes). */
+export function requestSpec(settings: Settings, job: ImagesJob): RequestSpec {
+  return { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept: job.stream ? 'text/event-stream' : undefined };
+}
+
+/** The request's parameters, JSON or multipart alike: what a cost estimate reads. */
+export function jobParams(job: ImagesJob): Record<string, unknown> {
+  return { ...(job.json ?? {}), ...(job.record?.params ?? {}) };
 }
 
 /**
@@ -140,7 +151,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
   if (job.stream) {
     const { runStream } = await import('./stream.js');
     const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
-    return { model: job.model.name, endpoint: job.endpoint, ...outcome, cost: estimateCost(job.model, outcome.usage) };
+    return { model: job.model.name, endpoint: job.endpoint, requestBody: job.json ? 'json' : 'multipart', ...outcome, cost: costOf(settings, job.model, outcome.usage) };
   }
   const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([import('../api/images.js'), import('../output/spill.js'), import('../output/save.js')]);
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
@@ -167,15 +178,22 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     return {
       model: job.model.name,
       endpoint: job.endpoint,
+      requestBody: job.json ? 'json' : 'multipart',
       created,
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
-      cost: estimateCost(job.model, response.usage ?? undefined),
+      cost: costOf(settings, job.model, response.usage ?? undefined),
     };
   } finally {
     await spill.cleanup();
   }
+}
+
+/** The estimated cost of an answer; none at all from the offline server (--mock), which bills nothing. */
+function costOf(settings: Settings, model: ResolvedModel, usage: Usage | undefined): CostEstimate | undefined {
+  const estimate = estimateCost(model, usage);
+  return settings.mock ? offlineCost(estimate) : estimate;
 }
 
 /** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */

@@ -62,7 +62,7 @@ function progress(spinner: Spinner, say: Messenger, run: StreamRun, count: numbe
   };
 }
 
-export async function runStream(rt: Runtime, settings: { quiet?: boolean }, conn: Connection, run: StreamRun, base: SaveContext, say: Messenger, preview?: Previewer): Promise<StreamOutcome> {
+export async function runStream(rt: Runtime, settings: { quiet?: boolean; color?: boolean }, conn: Connection, run: StreamRun, base: SaveContext, say: Messenger, preview?: Previewer): Promise<StreamOutcome> {
   const count = imageCount(run.plan);
   const ctx: SaveContext = { ...base };
   const spinner = await startSpinner(rt, `${run.model}: ${run.stream.partialImages ? 'waiting for the first partial image' : 'waiting for the image'}`, settings);

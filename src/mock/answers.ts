@@ -2,7 +2,8 @@
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
-import { parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
+import { fontsAvailable, labelLines } from './labels.js';
+import { MOCK_GIF, autoFrameSide, parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
 
 export interface StoredFile {
   bytes: Buffer;
@@ -16,6 +17,8 @@ export interface AnswerContext {
   files: Map<string, StoredFile>;
   urlTtlMs: number;
   payload?: SynthPayload;
+  /** False: plain pictures; otherwise the prompt and size are written on them where fonts allow. */
+  labels?: boolean;
 }
 
 export interface ImagesAnswerInput {
@@ -34,6 +37,9 @@ export interface ImagesAnswerInput {
   images?: SynthImage[];
   /** Tokens the uploaded images count for in `usage`. */
   inputImageTokens?: number;
+  /** gif: frames per animation, and how long each shows. */
+  frames?: number;
+  frameDurationMs?: number;
 }
 
 const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
@@ -74,8 +80,15 @@ function synthesizeCached(opts: SynthOptions): Promise<SynthImage> {
   return image;
 }
 
-export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload): Promise<SynthImage[]> {
-  const { width, height } = parseSize(input.size);
+/** The size of the images to make: the one asked for, else 1024x1024 (an animation's frames: smaller). */
+export function sizeFor(size: string | undefined, format: SynthFormat | undefined, frames: number = MOCK_GIF.frames): { width: number; height: number } {
+  if (format === 'gif' && !/^\d+x\d+$/.test(size ?? '')) return { width: autoFrameSide(frames), height: autoFrameSide(frames) };
+  return parseSize(size);
+}
+
+export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload, labels?: boolean): Promise<SynthImage[]> {
+  const { width, height } = sizeFor(input.size, input.format, input.frames);
+  const label = labels !== false && (await fontsAvailable()) ? labelLines(input.prompt, input.size, width, height) : undefined;
   return Promise.all(
     Array.from({ length: input.n }, (_, index) =>
       synthesizeCached({
@@ -88,13 +101,16 @@ export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayl
         transparent: input.background === 'transparent',
         variant: input.variant,
         payload,
+        ...(input.frames === undefined ? {} : { frames: input.frames }),
+        ...(input.frameDurationMs === undefined ? {} : { frameDurationMs: input.frameDurationMs }),
+        label,
       }),
     ),
   );
 }
 
 export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext): Promise<Record<string, unknown>> {
-  const images = input.images ?? (await renderImages(input, ctx.payload));
+  const images = input.images ?? (await renderImages(input, ctx.payload, ctx.labels));
   const gpt = isGpt(input.model);
   const useUrl = !gpt && (input.responseFormat ?? 'url') === 'url';
   const data = images.map((img) => {

@@ -1,9 +1,12 @@
 // Answers for edits and variations on the offline server: the first input image resized to the
-// requested size and tinted with a colour seeded by the request, so a person (or a test) can see
-// the result came from the upload, and images of one request differ.
+// requested size, tinted with a colour seeded by the request (and labelled like generations) where
+// the edit may paint, so a person (or a test) can see the result came from the upload, and images
+// of one request differ. Where the mask keeps the image (alpha above 0), its pixels are left as
+// they were: an offline edit shows what a mask lets change before a paid one.
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { parseSize, type SynthFormat, type SynthImage } from './synth.js';
+import { CONTENT_TYPES } from '../image/format.js';
+import { animate, drawLabel, MOCK_GIF, parseSize, type SynthFormat, type SynthImage } from './synth.js';
 
 export interface DeriveOptions {
   n: number;
@@ -14,9 +17,16 @@ export interface DeriveOptions {
   background?: string;
   /** Seeds the tints: the prompt, or anything that tells requests apart. */
   seed: string;
+  /** gif: frames, each tinted a little differently, and how long each shows. */
+  frames?: number;
+  frameDurationMs?: number;
+  /** Where the edit may paint: fully transparent pixels (alpha 0) of this PNG; absent: everywhere. */
+  mask?: Buffer;
+  /** With no mask, the input's own transparent pixels are the mask (dall-e-2 edits). */
+  alphaIsMask?: boolean;
+  /** Lines written on the painted part (labels.ts); none: no words. */
+  label?: string[];
 }
-
-const CONTENT_TYPE: Record<SynthFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 /** The output size: a WxH asked for, else (auto) the GPT size closest to the input's shape. */
 export function answerSize(size: unknown, input: { width: number; height: number }, gpt: boolean): { width: number; height: number } {
@@ -32,17 +42,60 @@ function tint(seed: string, index: number): { r: number; g: number; b: number } 
   return { r: 80 + (h[0]! % 176), g: 80 + (h[1]! % 176), b: 80 + (h[2]! % 176) };
 }
 
+/** An animated GIF made from the input: one tinted copy per frame. */
+async function deriveGif(input: Buffer, o: DeriveOptions, index: number): Promise<SynthImage> {
+  const count = o.frames ?? MOCK_GIF.frames;
+  const frames = await Promise.all(
+    Array.from({ length: count }, async (_, frame) => {
+      const img = sharp(input).resize(o.width, o.height, { fit: 'cover' }).tint(tint(o.seed, index * 1000 + frame));
+      const withAlpha = o.background === 'transparent';
+      const data = await (withAlpha ? img.ensureAlpha() : img.removeAlpha()).raw().toBuffer();
+      return { data, channels: (withAlpha ? 4 : 3) as 3 | 4 };
+    }),
+  );
+  const bytes = await animate(frames, o.width, o.height, o.frameDurationMs ?? MOCK_GIF.frameDurationMs);
+  return { bytes, width: o.width, height: o.height, format: 'gif', contentType: CONTENT_TYPES.gif };
+}
+
+/** RGBA pixels of an image fitted to the answer's size (the mask with the image's own geometry, unblended). */
+function fitted(image: Buffer, width: number, height: number, opts: { nearest?: boolean } = {}) {
+  return sharp(image).resize(width, height, { fit: 'cover', kernel: opts.nearest ? 'nearest' : undefined }).ensureAlpha().raw().toBuffer();
+}
+
+/** Whether every pixel of RGBA data is fully opaque (then the answer needs no alpha channel). */
+function isOpaque(rgba: Buffer): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
+}
+
 export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<SynthImage[]> {
   const quality = Math.max(1, Math.min(100, Math.round(o.compression ?? 100)));
+  const { width, height } = o;
+  const original = await fitted(input, width, height);
+  // 1 where the edit may paint: the mask's (or, for dall-e-2, the input's own) fully transparent pixels.
+  const source = o.mask ? await fitted(o.mask, width, height, { nearest: true }) : o.alphaIsMask ? original : undefined;
+  const editable = source && ((i: number) => source[i * 4 + 3] === 0);
   return Promise.all(
     Array.from({ length: o.n }, async (_, index) => {
-      let img = sharp(input).resize(o.width, o.height, { fit: 'cover' }).tint(tint(o.seed, index));
+      if (o.format === 'gif') return deriveGif(input, o, index);
+      const tinted = await sharp(original, { raw: { width, height, channels: 4 } }).tint(tint(o.seed, index)).raw().toBuffer();
+      const painted = o.label?.length ? await drawLabel(tinted, width, height, 4, o.label) : tinted;
+      const out = Buffer.from(original);
+      for (let i = 0; i < width * height; i++) {
+        if (editable && !editable(i)) continue;
+        painted.copy(out, i * 4, i * 4, i * 4 + 3);
+        // What the model paints is opaque, unless a transparent background was asked for.
+        out[i * 4 + 3] = o.background === 'transparent' ? painted[i * 4 + 3]! : 255;
+      }
+      let img = sharp(out, { raw: { width, height, channels: 4 } });
       if (o.format === 'jpeg' || o.background === 'opaque') img = img.flatten({ background: '#ffffff' });
-      else if (o.background === 'transparent') img = img.ensureAlpha();
+      else if (o.background !== 'transparent' && isOpaque(out)) img = img.removeAlpha();
       // Low effort: these are test images, speed matters more than size.
-      const encoded = o.format === 'png' ? img.png({ compressionLevel: 2, adaptiveFiltering: false }) : o.format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality, effort: 0 });
+      // Edits make no SVG (the table's edits formats have none): a PNG stands in for any other format.
+      const format = o.format === 'jpeg' || o.format === 'webp' ? o.format : 'png';
+      const encoded = format === 'png' ? img.png({ compressionLevel: 2, adaptiveFiltering: false }) : format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality, effort: 0 });
       const bytes = await encoded.toBuffer();
-      return { bytes, width: o.width, height: o.height, format: o.format, contentType: CONTENT_TYPE[o.format] };
+      return { bytes, width, height, format, contentType: CONTENT_TYPES[format] };
     }),
   );
 }

@@ -6,15 +6,16 @@ import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js'
 import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js';
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
+import { fontsAvailable, labelLines } from './labels.js';
 import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
-import type { SynthFormat } from './synth.js';
-import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody } from './validate.js';
+import { autoFrameSide, MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
+import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody, type Judged } from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({ status: 400, message, type: 'invalid_request_error', param, code });
 const MB = 1024 * 1024;
 
-interface Upload {
+export interface Upload {
   param: string;
   part: FormPart;
   width: number;
@@ -41,7 +42,7 @@ function sortParts(parts: FormPart[], endpoint: Endpoint): { fields: Record<stri
 }
 
 /** Checks one uploaded file: declared type, real content, byte size; returns its dimensions. */
-async function checkFile(part: FormPart, param: string, formats: readonly string[], maxBytes: number, dalle: boolean): Promise<Upload | ApiErrorBody> {
+export async function checkFile(part: FormPart, param: string, formats: readonly string[], maxBytes: number, dalle: boolean): Promise<Upload | ApiErrorBody> {
   const allowed = formats.map((f) => CONTENT_TYPES[f as ImageFormat]);
   const declared = (part.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!allowed.includes(declared)) {
@@ -61,8 +62,14 @@ async function checkFile(part: FormPart, param: string, formats: readonly string
   return { param, part, width: meta.width, height: meta.height, hasAlpha: Boolean(meta.hasAlpha) };
 }
 
+/** How a JSON edit names the parts in errors, where a form names them image, image[i] and mask. */
+export interface PartNames {
+  image: (index: number, part: FormPart) => string;
+}
+const FORM_NAMES: PartNames = { image: (i, part) => (part.name === 'image[]' ? `image[${i}]` : 'image') };
+
 /** The file rules of the endpoint: count, each image, the mask. Returns the images' dimensions, or the API's error. */
-async function checkUploads(images: FormPart[], masks: FormPart[], rules: EndpointRules | undefined, model: ResolvedModel): Promise<Upload[] | ApiErrorBody> {
+export async function checkUploads(images: FormPart[], masks: FormPart[], rules: EndpointRules | undefined, model: ResolvedModel, names: PartNames = FORM_NAMES): Promise<Upload[] | ApiErrorBody> {
   if (images.length === 0) return bad('image', 'missing_required_parameter', "Missing required parameter: 'image'.");
   const files = rules?.files;
   if (files && images.length > files.maxImages) {
@@ -72,7 +79,7 @@ async function checkUploads(images: FormPart[], masks: FormPart[], rules: Endpoi
   const dalle = model.family.startsWith('dall-e');
   const checked: Upload[] = [];
   for (const [i, part] of images.entries()) {
-    const param = part.name === 'image[]' ? `image[${i}]` : 'image';
+    const param = names.image(i, part);
     const upload = await checkFile(part, param, files?.formats ?? ['png', 'jpeg', 'webp'], files?.maxBytes ?? Infinity, dalle);
     if ('status' in upload) return upload;
     if (files?.square && upload.width !== upload.height) return bad(param, 'invalid_value', `Invalid input image - image must be square, got ${upload.width}x${upload.height}.`);
@@ -97,7 +104,10 @@ async function checkUploads(images: FormPart[], masks: FormPart[], rules: Endpoi
 async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const contentType = String(req.headers['content-type'] ?? '');
   const boundary = boundaryOf(contentType);
-  if (!boundary) return errorAnswer(bad(null, null, `Invalid Content-Type header (${contentType || 'none'}), expected multipart/form-data.`));
+  if (!boundary) {
+    const takes = endpoint === 'edits' ? 'multipart/form-data or application/json' : 'multipart/form-data';
+    return errorAnswer(bad(null, null, `Invalid Content-Type header (${contentType || 'none'}), expected ${takes}.`));
+  }
   let parts: FormPart[];
   try {
     parts = parseMultipart(raw, boundary);
@@ -116,15 +126,35 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
   if ('status' in uploads) return errorAnswer(uploads);
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
+  return editAnswer(fields, uploads, judged, ctx, { endpoint, mask: sorted.masks[0]?.data });
+}
 
+/** The answer to an edit or variation whose inputs passed: pictures derived from the first image. */
+export async function editAnswer(fields: Record<string, unknown>, uploads: Upload[], judged: Judged, ctx: RouteContext, how: { endpoint: Endpoint; mask?: Buffer }): Promise<RouteAnswer> {
+  const { endpoint } = how;
   const gpt = !judged.model.family.startsWith('dall-e');
-  const format: SynthFormat = ['png', 'jpeg', 'webp'].includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
+  const format: SynthFormat = SYNTH_FORMATS.includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
   const first = uploads[0]!;
   const n = Number(fields.n ?? 1);
   const compression = fields.output_compression === undefined ? undefined : Number(fields.output_compression);
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
-  const size = answerSize(fields.size, first, gpt);
-  const images = await deriveImages(first.part.data, { n, ...size, format, compression, background: fields.background as string | undefined, seed: `${prompt}\u0000${first.part.data.length}` });
+  const frames = format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
+  const size = frames !== undefined && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: autoFrameSide(frames), height: autoFrameSide(frames) } : answerSize(fields.size, first, gpt);
+  const label = ctx.labels !== false && prompt && (await fontsAvailable()) ? labelLines(prompt, typeof fields.size === 'string' ? fields.size : undefined, size.width, size.height) : undefined;
+  const images = await deriveImages(first.part.data, {
+    n,
+    ...size,
+    format,
+    compression,
+    background: fields.background as string | undefined,
+    seed: `${prompt}\u0000${first.part.data.length}`,
+    frames,
+    frameDurationMs: fields.frame_duration_ms === undefined ? undefined : Number(fields.frame_duration_ms),
+    // Only edits paint inside a mask; a variation is a new take of the whole picture.
+    mask: endpoint === 'edits' ? how.mask : undefined,
+    alphaIsMask: endpoint === 'edits' && judged.rules?.files?.alphaWithoutMask,
+    label,
+  });
   const json = await imagesAnswer(
     {
       model: judged.model,

@@ -2,7 +2,7 @@
 import { imagesAnswer } from './answers.js';
 import type { RouteAnswer, RouteContext, RecordedRequest } from './route.js';
 import { errorAnswer } from './route.js';
-import type { SynthFormat } from './synth.js';
+import { MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
 import { judgeModel, moderate, validateParams } from './validate.js';
 
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
@@ -19,7 +19,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
   }
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  const format = ['png', 'jpeg', 'webp'].includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
+  const format = SYNTH_FORMATS.includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
   const json = await imagesAnswer(
     {
       model: judged.model,
@@ -31,6 +31,8 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
       compression: typeof fields.output_compression === 'number' ? fields.output_compression : undefined,
       background: typeof fields.background === 'string' ? fields.background : undefined,
       responseFormat: typeof fields.response_format === 'string' ? fields.response_format : undefined,
+      frames: format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined,
+      frameDurationMs: format === 'gif' && fields.frame_duration_ms !== undefined ? Number(fields.frame_duration_ms) : undefined,
     },
     ctx,
   );

@@ -1,6 +1,7 @@
-// Paths the offline server answers besides its exact routes: the model list, and Azure OpenAI's
+// Paths the offline server answers besides its exact routes: the model list, the Files API, and Azure OpenAI's
 // shapes. Azure's v1 API is the OpenAI shape under /openai/v1; its dated API puts the deployment
 // in the path (/openai/deployments/<name>/images/<endpoint>) and needs ?api-version=.
+import { filesRoute } from './files.js';
 import { handleModelList, modelGetRoute } from './models-route.js';
 import type { RecordedRequest, Route } from './route.js';
 
@@ -23,6 +24,8 @@ export function resolveRoute(path: string, query: Record<string, string>, routes
   if (path === '/v1/models' || path === '/openai/models' || path === '/openai/v1/models') return handleModelList;
   const model = /^(?:\/openai)?\/v1\/models\/([^/]+)$/.exec(path);
   if (model) return modelGetRoute(decodeURIComponent(model[1]!));
+  const files = filesRoute(path.replace(/^\/openai(?=\/v1\/)/, ''));
+  if (files) return files;
   if (path.startsWith('/openai/v1/')) return routes[path.slice('/openai'.length)];
   const dated = /^\/openai\/deployments\/([^/]+)(\/images\/[a-z]+)$/.exec(path);
   if (dated) {

@@ -19,10 +19,24 @@ export interface RecordedRequest {
   at: number;
 }
 
-/** What a route hands back: a JSON answer with its status. */
+/** What a route hands back: a JSON answer with its status, or other bytes (a file's content). */
 export interface RouteAnswer {
   status: number;
   json: unknown;
+  raw?: { body: Buffer; contentType: string };
+}
+
+/** A file uploaded to the Files API (files.ts). */
+export interface UploadedFile {
+  id: string;
+  bytes: Buffer;
+  filename: string;
+  purpose: string;
+  contentType: string;
+  /** Unix seconds. */
+  createdAt: number;
+  /** Upload order, to keep a stable order between files of the same second. */
+  seq: number;
 }
 
 export interface RouteContext {
@@ -30,9 +44,13 @@ export interface RouteContext {
   /** Milliseconds since the epoch on the server's clock. */
   nowMs: () => number;
   files: Map<string, StoredFile>;
+  /** The Files API's files, by id. */
+  uploads: Map<string, UploadedFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
   payload?: SynthPayload;
+  /** False: plain pictures, no prompt and size written on them. */
+  labels?: boolean;
 }
 
 export type Route = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => Promise<RouteAnswer>;

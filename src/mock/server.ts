@@ -1,18 +1,20 @@
 // The offline OpenAI-compatible Images server: a node:http server that answers like
 // api.openai.com (validation, error shapes, x-request-id), with synthesized images, URLs it
-// serves and expires, streamed answers (stream.ts), and fault injection for tests (statuses,
-// drops, truncation, stalls, streams cut or failing mid-way).
+// serves and expires, streamed answers (stream.ts), edits as multipart or JSON (edits-json.ts),
+// the Files API (files.ts), and fault injection for tests (statuses, drops, truncation, stalls,
+// streams cut or failing mid-way).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handleEdits, handleVariations, recordUploadParts } from './edits.js';
+import { handleVariations, recordUploadParts } from './edits.js';
+import { handleAnyEdit } from './edits-json.js';
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
 import type { SynthPayload } from './synth.js';
 import type { StoredFile } from './answers.js';
-import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext } from './route.js';
+import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext, type UploadedFile } from './route.js';
 
 export interface MockOptions {
   port?: number;
@@ -21,6 +23,8 @@ export interface MockOptions {
   latencyMs?: number;
   /** When set, only this key is accepted; otherwise any non-empty key. */
   apiKey?: string;
+  /** Accept requests without a key, as a local server that needs none does. */
+  keyless?: boolean;
   /** How long image URLs stay valid (default 60 minutes, as OpenAI's). */
   urlTtlMs?: number;
   /** Time between streamed events (default 150 ms), so partial images arrive spaced out. */
@@ -29,6 +33,8 @@ export interface MockOptions {
   extraModels?: string[];
   /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
   payload?: SynthPayload;
+  /** False: no prompt and size written on the pictures (default: written where fonts are available). */
+  labels?: boolean;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
@@ -94,7 +100,7 @@ async function writeEndless(res: ServerResponse, kind: keyof typeof ENDLESS_STAR
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
-  '/v1/images/edits': handleEdits,
+  '/v1/images/edits': handleAnyEdit,
   '/v1/images/variations': handleVariations,
 };
 
@@ -122,10 +128,11 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const faults: Fault[] = [];
   const downloadFaults: Fault[] = [];
   const files = new Map<string, StoredFile>();
+  const uploads = new Map<string, UploadedFile>();
   let latencyMs = options.latencyMs ?? 0;
   let streamDelayMs = options.streamDelayMs ?? 150;
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
-  const ctx: RouteContext = { origin: '', nowMs, files, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload };
+  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload, labels: options.labels };
 
   async function applyFault(fault: Exclude<Fault, StreamFault>, req: IncomingMessage, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
     if ('drop' in fault) {
@@ -225,6 +232,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       const result = await respond(route, record, raw, req);
       const stream = events(result);
       if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
+      if (result.raw) return { status: result.status, body: result.raw.body, type: result.raw.contentType };
       return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
@@ -235,12 +243,13 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     const stream = events(result);
     // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.
     if (stream) return writeSse(res, stream, { delayMs: streamDelayMs, signal: closed.signal, fault });
+    if (result.raw) return send(res, result.status, result.raw.body, result.raw.contentType);
     send(res, result.status, JSON.stringify(result.json), 'application/json');
   }
 
   async function respond(route: Route | undefined, record: RecordedRequest, raw: Buffer, req: IncomingMessage): Promise<RouteAnswer> {
     const key = bearerKey(req.headers);
-    if (!key || (options.apiKey && key !== options.apiKey)) {
+    if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
       return errorAnswer({
         status: 401,
         // The API echoes a wrong key with all but its first 8 and last 4 characters starred.

@@ -57,9 +57,11 @@ export async function* imageEvents(answer: Record<string, unknown>, family: Stre
   const created = Number(answer.created);
   const meta = { created_at: created, size: answer.size, quality: answer.quality, background: answer.background, output_format: answer.output_format };
   const data = (answer.data as Array<{ b64_json?: string }> | undefined) ?? [];
+  // The offline server streams partial renders of still raster images only; a GIF or SVG comes whole.
+  const still = ['png', 'jpeg', 'webp'].includes(String(answer.output_format ?? 'png'));
   for (const item of data) {
     const final = Buffer.from(item.b64_json ?? '', 'base64');
-    for (let i = 0; i < partials; i++) {
+    for (let i = 0; still && i < partials; i++) {
       const bytes = await partialRender(final, i, partials, String(answer.output_format ?? 'png'));
       const type = `${family}.partial_image`;
       yield { event: type, data: { type, b64_json: bytes.toString('base64'), partial_image_index: i, ...meta } };

@@ -1,10 +1,25 @@
 // Deterministic stand-in images: a diagonal gradient between two colours picked from a hash of
 // the prompt, a soft circle and faint ripples, so every prompt (and every index of n) looks
-// different while the same request always yields the same bytes.
+// different while the same request always yields the same bytes; with a label, the prompt and
+// size written along the bottom (labels.ts). GIFs are animations of that picture (the circle
+// drifts), SVGs the same picture as shapes.
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { CONTENT_TYPES } from '../image/format.js';
+import { labelSvg } from './labels.js';
 
-export type SynthFormat = 'png' | 'jpeg' | 'webp';
+export type SynthFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';
+export const SYNTH_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif', 'svg'];
+
+/**
+ * The offline server's own defaults for an animation the request does not shape: with size auto,
+ * square frames of 384 px, smaller when so many frames would make the strip longer than 3456 px
+ * (inside the 3840 of the frame sheet, see models/frame-sheet.ts).
+ */
+export const MOCK_GIF = { frames: 9, frameDurationMs: 100, autoSide: 384, autoStrip: 3456 } as const;
+
+/** The side of an auto-sized square frame when `frames` share the strip. */
+export const autoFrameSide = (frames: number) => Math.min(MOCK_GIF.autoSide, Math.floor(MOCK_GIF.autoStrip / frames / 16) * 16);
 /** gradient: smooth, compresses to a few hundred KB; noise: pixel noise on top, sized like a real photo. */
 export type SynthPayload = 'gradient' | 'noise';
 
@@ -22,6 +37,13 @@ export interface SynthOptions {
   /** Extra seed text, e.g. for streamed partial images. */
   variant?: string;
   payload?: SynthPayload;
+  /** gif: how many frames, and how long each shows. */
+  frames?: number;
+  frameDurationMs?: number;
+  /** Where in its drift the circle is, 0 to 1 (a GIF's frames step through it). */
+  phase?: number;
+  /** Lines written on the image (labels.ts); none: a plain picture. */
+  label?: string[];
 }
 
 export interface SynthImage {
@@ -31,8 +53,6 @@ export interface SynthImage {
   format: SynthFormat;
   contentType: string;
 }
-
-const CONTENT_TYPE: Record<SynthFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 /** Parses WIDTHxHEIGHT; "auto" and anything unparseable give 1024x1024. */
 export function parseSize(size: string | undefined): { width: number; height: number } {
@@ -67,7 +87,8 @@ export function synthPixels(opts: SynthOptions): { data: Buffer; width: number; 
   const c1 = colour(hue % 360, 0.65 + s[2]! / 1024, 0.35 + s[3]! / 1024);
   const c2 = colour((hue + 90 + (s[4]! % 180)) % 360, 0.6 + s[5]! / 1024, 0.55 + s[6]! / 1024);
   const c3 = colour((hue + 200 + (s[7]! % 60)) % 360, 0.8, 0.6);
-  const cx = (0.25 + (s[8]! / 255) * 0.5) * width;
+  // A GIF's circle drifts one way: every frame differs (an encoder merges identical ones).
+  const cx = (0.25 + (s[8]! / 255) * 0.5 + 0.3 * ((opts.phase ?? 0.5) - 0.5)) * width;
   const cy = (0.25 + (s[9]! / 255) * 0.5) * height;
   const radius = (0.15 + (s[10]! / 255) * 0.2) * Math.min(width, height);
   const ripple = (2 + (s[11]! % 6)) * Math.PI * 2 / Math.max(width, height);
@@ -123,12 +144,80 @@ function addNoise(data: Buffer, channels: number, seed: number) {
   }
 }
 
+/** The three colours of a picture, as CSS rgb(), for the SVG form. */
+function palette(opts: SynthOptions): string[] {
+  const s = seedBytes(opts);
+  const hue = (s[0]! << 8) | s[1]!;
+  const rgb = (c: number[]) => `rgb(${c.join(',')})`;
+  return [
+    rgb(colour(hue % 360, 0.65 + s[2]! / 1024, 0.35 + s[3]! / 1024)),
+    rgb(colour((hue + 90 + (s[4]! % 180)) % 360, 0.6 + s[5]! / 1024, 0.55 + s[6]! / 1024)),
+    rgb(colour((hue + 200 + (s[7]! % 60)) % 360, 0.8, 0.6)),
+  ];
+}
+
+const escapeText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+
+/** The picture as an SVG document: the gradient (left out when transparent) and the circle. */
+function svgImage(opts: SynthOptions, width: number, height: number): Buffer {
+  const [c1, c2, c3] = palette(opts);
+  const s = seedBytes(opts);
+  const cx = Math.round((0.25 + (s[8]! / 255) * 0.5) * width);
+  const cy = Math.round((0.25 + (s[9]! / 255) * 0.5) * height);
+  const r = Math.round((0.15 + (s[10]! / 255) * 0.2) * Math.min(width, height));
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `  <title>${escapeText(opts.prompt)}</title>`,
+    `  <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${c1}"/><stop offset="1" stop-color="${c2}"/></linearGradient></defs>`,
+    ...(opts.transparent ? [] : [`  <rect width="${width}" height="${height}" fill="url(#g)"/>`]),
+    `  <circle cx="${cx}" cy="${cy}" r="${r}" fill="${c3}"/>`,
+    '</svg>',
+    '',
+  ];
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
+
+/** An animated GIF: the picture with its circle drifting over the frames, looping forever. */
+export async function animate(frames: Array<{ data: Buffer; channels: 3 | 4 }>, width: number, height: number, frameDurationMs: number): Promise<Buffer> {
+  const channels = frames.some((f) => f.channels === 4) ? 4 : 3;
+  const sheet = Buffer.concat(frames.map((f) => (f.channels === channels ? f.data : addAlpha(f.data))));
+  return sharp(sheet, { raw: { width, height: height * frames.length, channels, pageHeight: height } })
+    .gif({ delay: frames.map(() => frameDurationMs), loop: 0, effort: 1 })
+    .toBuffer();
+}
+
+function addAlpha(rgb: Buffer): Buffer {
+  const out = Buffer.alloc((rgb.length / 3) * 4, 255);
+  for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) rgb.copy(out, o, i, i + 3);
+  return out;
+}
+
+/** The pixels with the label drawn on; as many channels as they came with. */
+export async function drawLabel(data: Buffer, width: number, height: number, channels: 3 | 4, lines: string[]): Promise<Buffer> {
+  const drawn = await sharp(data, { raw: { width, height, channels } }).composite([{ input: labelSvg(lines, width, height) }]).raw().toBuffer();
+  // sharp's composite adds an alpha channel: an opaque picture stays without one.
+  return channels === 4 ? drawn : sharp(drawn, { raw: { width, height, channels: 4 } }).removeAlpha().raw().toBuffer();
+}
+
 /** Encodes a synthetic image. A 1024x1024 gradient PNG takes a few tens of milliseconds. */
 export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
   const format = opts.format ?? 'png';
+  if (format === 'svg') {
+    const width = opts.width ?? 1024;
+    const height = opts.height ?? 1024;
+    return { bytes: svgImage(opts, width, height), width, height, format, contentType: CONTENT_TYPES.svg };
+  }
+  if (format === 'gif') {
+    const count = opts.frames ?? MOCK_GIF.frames;
+    const frames = Array.from({ length: count }, (_, i) => synthPixels({ ...opts, phase: i / count }));
+    const { width, height } = frames[0]!;
+    return { bytes: await animate(frames, width, height, opts.frameDurationMs ?? MOCK_GIF.frameDurationMs), width, height, format, contentType: CONTENT_TYPES.gif };
+  }
   const { data, width, height, channels } = synthPixels(opts);
   const quality = Math.max(1, Math.min(100, Math.round(opts.compression ?? 100)));
-  const img = sharp(data, { raw: { width, height, channels } });
+  const pixels = opts.label?.length ? await drawLabel(data, width, height, channels, opts.label) : data;
+  const img = sharp(pixels, { raw: { width, height, channels } });
   // Low zlib effort: these are test images, speed matters more than size.
   const encoded =
     format === 'png'
@@ -137,5 +226,5 @@ export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
         ? img.jpeg({ quality })
         : img.webp({ quality, effort: 0 });
   const bytes = await encoded.toBuffer();
-  return { bytes, width, height, format, contentType: CONTENT_TYPE[format] };
+  return { bytes, width, height, format, contentType: CONTENT_TYPES[format] };
 }

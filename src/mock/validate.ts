@@ -1,7 +1,8 @@
 // How api.openai.com judges a request body, answered in its own error shape. The parameters and
 // the rule each is judged by come from the same field and model tables as the CLI's; the wording
 // of the answers is the API's own (pinned by fixtures/api-errors in the tests).
-import { IMAGE_FIELDS, fieldByApi } from '../models/fields.js';
+import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
+import { fits } from '../models/frame-sheet.js';
 import { customSizeProblem } from '../models/schema.js';
 import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 
@@ -56,6 +57,9 @@ function admits(key: string, r: EndpointRules): boolean {
   if (!field.rule) return true;
   return field.kind === 'size' ? r.sizes.length > 0 : r[field.rule] !== undefined;
 }
+
+/** The whole-number fields besides n, whose bounds come from fields.ts intRange. */
+const INTS = IMAGE_FIELDS.filter((f) => f.kind === 'int');
 
 /** The fields whose values come from a list in the rules, with that list. */
 const LISTS = IMAGE_FIELDS.filter((f) => f.kind === 'list').map((f) => [f.api, (r: EndpointRules) => r[f.rule] as readonly string[] | undefined] as const);
@@ -112,21 +116,44 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
     if (problem) return invalid('size', 'invalid_value', rules.customSize ? sizeSentence(String(body.size), problem) : `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}.`);
   }
   const format = body.output_format ?? 'png';
+  const maxCount = rules.formatRules?.[String(format)]?.maxCount;
+  if (maxCount !== undefined && Number(body.n ?? 1) > maxCount) {
+    return invalid('n', 'integer_above_max_value', `Invalid 'n': output_format '${String(format)}' returns at most ${maxCount} image per request. Expected a value <= ${maxCount}, but got ${Number(body.n)} instead.`);
+  }
   if (body.background === 'transparent' && format === 'jpeg') {
     return invalid('background', 'invalid_value', 'Transparent background is not supported with output_format jpeg; use png or webp.');
   }
-  if (body.output_compression !== undefined) {
-    const c = Number(body.output_compression);
-    if (format === 'png') return invalid('output_compression', 'invalid_value', 'output_compression is only supported for jpeg and webp output formats.');
-    if (!Number.isInteger(c)) return invalid('output_compression', 'invalid_type', `Invalid type for 'output_compression': expected an integer, but got ${typeName(body.output_compression)} instead.`);
-    if (c < 0 || c > 100) return invalid('output_compression', boundCode(c, 100), bound('output_compression', c, 0, 100));
+  if (body.output_compression !== undefined && format === 'png') {
+    return invalid('output_compression', 'invalid_value', 'output_compression is only supported for jpeg and webp output formats.');
   }
-  if (body.partial_images !== undefined && rules.stream) {
-    const p = Number(body.partial_images);
-    const max = rules.stream.maxPartialImages;
-    if (!Number.isInteger(p)) return invalid('partial_images', 'invalid_type', `Invalid type for 'partial_images': expected an integer, but got ${typeName(body.partial_images)} instead.`);
-    if (p < 0 || p > max) return invalid('partial_images', boundCode(p, max), bound('partial_images', p, 0, max));
+  const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
+  for (const f of IMAGE_FIELDS as readonly ImageField[]) {
+    if (f.needs === 'animation' && body[f.api] !== undefined && !rules.formatRules?.[String(format)]?.animated) {
+      return invalid(f.api, 'invalid_value', `${f.api} is only supported for ${animated.join(' and ')} output.`);
+    }
   }
+  for (const f of INTS) {
+    const range = body[f.api] === undefined ? undefined : intRange(f, rules);
+    if (range) {
+      const problem = intProblem(f.api, body[f.api], range);
+      if (problem) return problem;
+    }
+  }
+  const sheet = rules.formatRules?.[String(format)]?.sheet;
+  const frames = Number(body.frame_count ?? rules.frameCount?.default);
+  const dims = /^(\d+)x(\d+)$/.exec(String(body.size ?? ''));
+  if (sheet && dims && Number.isInteger(frames) && !fits(Number(dims[1]), Number(dims[2]), frames, sheet)) {
+    return invalid('frame_count', 'invalid_value', `Invalid 'frame_count': ${frames} frames of ${String(body.size)} do not fit in one frame sheet (at most ${sheet.maxEdge} pixels long and ${sheet.maxPixels} pixels in all).`);
+  }
+  return undefined;
+}
+
+/** A whole number out of its range, in the API's words; the step's wording is the offline server's own. */
+function intProblem(param: string, value: unknown, range: { min: number; max: number; step?: number }): ApiErrorBody | undefined {
+  const v = Number(value);
+  if (!Number.isInteger(v)) return invalid(param, 'invalid_type', `Invalid type for '${param}': expected an integer, but got ${typeName(value)} instead.`);
+  if (v < range.min || v > range.max) return invalid(param, boundCode(v, range.max), bound(param, v, range.min, range.max));
+  if (range.step && (v - range.min) % range.step !== 0) return invalid(param, 'invalid_value', `Invalid '${param}': expected a multiple of ${range.step}, but got ${v} instead.`);
   return undefined;
 }
 

@@ -43,3 +43,11 @@ export function experimentalSize(model: ResolvedModel, endpoint: Endpoint, size:
   if (!rule || !m || Number(m[1]) * Number(m[2]) <= rule.experimentalAbove) return undefined;
   return `${size} is above 2560x1440, which ${model.name} marks experimental: results may vary.`;
 }
+
+/** A warning for what a format will do to the request: transparency that is all or nothing (gif). */
+export function formatAdvice(model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>): string | undefined {
+  const format = typeof body.output_format === 'string' ? body.output_format : undefined;
+  const rule = format ? endpointRules(model, endpoint)?.formatRules?.[format] : undefined;
+  if (!rule?.binaryAlpha || body.background !== 'transparent') return undefined;
+  return `${format} transparency is 1-bit: each pixel is opaque or fully clear, so soft edges and shadows come out hard (png or webp keep them smooth).`;
+}

@@ -36,6 +36,9 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
   if (gen?.backgrounds) limits.push('transparent background needs png or webp');
   if (gen?.responseFormats) limits.push('may answer with URLs (valid 60 minutes)');
   if (edit?.inputFidelity) limits.push('edit takes --input-fidelity');
+  const extra = gen?.formats?.filter((f) => !['png', 'jpeg', 'webp'].includes(f)) ?? [];
+  if (extra.length) limits.push(`also writes ${extra.join(' and ')} (${extra.map((f) => `${f}: ${edit?.formats?.includes(f) ? 'gen and edit' : 'gen only'}`).join(', ')})`);
+  if (gen?.complexities) limits.push('takes --complexity');
   const c = gen?.customSize;
   const custom = c
     ? `any WxH: edges multiples of ${c.multiple}, long edge up to ${c.maxEdge}, ratio 1:${c.maxAspect} to ${c.maxAspect}:1, ${c.minPixels.toLocaleString('en')} to ${c.maxPixels.toLocaleString('en')} pixels`
@@ -135,13 +138,39 @@ function sizesText(row: CatalogRow): string {
   return row.custom_sizes ? `${listed} +WxH` : listed || '-';
 }
 
-/** The text table, one model per line, then notes (custom sizes, limits, differences). */
-export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean; date: string }): string {
+/** The columns a compact table may leave out, in the order it keeps them (model, endpoints, status and server stay). */
+const OPTIONAL = ['FAMILY', 'QUALITIES', 'SIZES', 'LIMITS'];
+
+/** Words wrapped to `width` columns (undefined: one line). */
+function wrap(text: string, width: number | undefined, indent = ''): string[] {
+  if (!width) return [text];
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && `${last} ${word}`.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(last === undefined ? word : `${indent}${word}`);
+  }
+  return lines;
+}
+
+/**
+ * The text table, one model per line, then notes (custom sizes, limits, differences). With a
+ * `width` (a terminal's) that the whole table does not fit, the compact layout: names without
+ * aliases, and only the columns that fit besides model, endpoints and status. Without one, every column.
+ */
+export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean; date: string; width?: number }): string {
+  const wide = formatTable(rows, { ...opts, width: undefined });
+  if (opts.width === undefined || Math.max(...wide.split('\n').map((l) => l.length)) <= opts.width) return wide;
+  return formatTable(rows, opts);
+}
+
+function formatTable(rows: CatalogRow[], opts: { remote: boolean; date: string; width?: number }): string {
+  const compact = opts.width !== undefined;
   const head = ['MODEL', 'FAMILY', 'ENDPOINTS', 'STATUS', 'SIZES', 'QUALITIES', 'LIMITS'];
   if (opts.remote) head.push('SERVER');
   const body = rows.map((r) => {
     const cells = [
-      r.aliases.length ? `${r.name} (${r.aliases.join(', ')})` : r.name,
+      r.aliases.length && !compact ? `${r.name} (${r.aliases.join(', ')})` : r.name,
       r.family,
       r.endpoints.map((e) => SHORT[e]).join(',') || '-',
       statusText(r),
@@ -153,14 +182,28 @@ export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean; date:
     return cells;
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  // Which columns are shown: all, or in a compact table those that fit, given up from the end of OPTIONAL.
+  let shown = head.map((_, i) => i);
+  const total = (cols: number[]) => cols.reduce((sum, i) => sum + widths[i]!, 0) + 2 * (cols.length - 1);
+  const hidden: string[] = [];
+  for (const name of [...OPTIONAL].reverse()) {
+    if (!compact || total(shown) <= opts.width!) break;
+    shown = shown.filter((i) => head[i] !== name);
+    hidden.unshift(name);
+  }
+  const line = (cells: string[]) => shown.map((i, k) => (k === shown.length - 1 ? cells[i]! : cells[i]!.padEnd(widths[i]!))).join('  ');
   const out = [line(head), ...body.map(line)];
+  const notes: string[] = [];
   const custom = rows.find((r) => r.custom_sizes)?.custom_sizes;
-  if (custom) out.push('', `+WxH (gpt-image-2 and later): ${custom}.`);
+  if (custom && shown.includes(head.indexOf('SIZES'))) notes.push('', ...wrap(`+WxH (gpt-image-2 and later): ${custom}.`, opts.width));
   const diffs = rows.filter((r) => r.remote?.differences.length);
-  if (diffs.length) out.push('', 'Differences between the server and the table (!):', ...diffs.map((r) => `  ${r.name}: ${r.remote!.differences.join('; ')}`));
-  out.push('', `Status on api.openai.com as of ${opts.date}; facts checked ${FACTS_CHECKED}. \`imgcli models --json\` has every limit.`);
-  return `${out.join('\n')}\n`;
+  if (diffs.length) notes.push('', 'Differences between the server and the table (!):', ...diffs.flatMap((r) => wrap(`  ${r.name}: ${r.remote!.differences.join('; ')}`, opts.width, '    ')));
+  notes.push('', ...wrap(`Status on api.openai.com as of ${opts.date}; facts checked ${FACTS_CHECKED}. \`imgcli models --json\` has every limit.`, opts.width));
+  if (compact) {
+    const left = ['aliases', ...hidden.map((h) => h.toLowerCase())];
+    notes.push(...wrap(`Fitted to ${opts.width} columns; \`--wide\` adds ${left.length > 1 ? `${left.slice(0, -1).join(', ')} and ${left.at(-1)}` : left[0]}.`, opts.width));
+  }
+  return `${[...out, ...notes].join('\n')}\n`;
 }
 
 /** The status cell of the README table: what a reader on `date` needs to know. */

@@ -4,7 +4,9 @@
 // the request body (jobs/build.ts), the zod schema (schema.ts), the flag names in errors, batch job
 // keys and defaults, the config defaults, and the offline server's checks (mock/validate.ts).
 // Adding a parameter is one entry here plus its rule data in table.ts.
-import { FAMILIES, MODELS, endpointRules, resolveModel, type Endpoint, type EndpointRules, type Family } from './table.js';
+import { FAMILIES, MODELS, endpointRules, resolveModel, type Endpoint, type EndpointRules, type Family, type IntRange } from './table.js';
+
+export type { IntRange };
 
 /** A flag value that cannot be read (a word where a number goes); the message is a whole sentence naming the flag. */
 export class FlagValueError extends Error {
@@ -35,6 +37,10 @@ export interface ImageField {
   readonly note?: string;
   /** It changes how the answer travels, not the image: a file made without it is not stale. */
   readonly transportOnly?: true;
+  /** A whole number's bounds when they are the same for every model (else its rule gives them). */
+  readonly range?: IntRange;
+  /** Taken only with an animated output format (the format's rule says `animated`). */
+  readonly needs?: 'animation';
 }
 
 /** How many partial images --stream asks for when --partial-images is not given. */
@@ -47,9 +53,12 @@ export const IMAGE_FIELDS = [
   { name: 'style', flags: '--style <style>', api: 'style', kind: 'list', rule: 'styles', purpose: 'style' },
   { name: 'background', flags: '--background <bg>', api: 'background', kind: 'list', rule: 'backgrounds', purpose: 'background', note: 'transparent needs png or webp' },
   { name: 'format', flags: '-f, --format <fmt>', api: 'output_format', kind: 'list', rule: 'formats', config: 'format', purpose: 'output format', note: 'default: from -o, else png' },
-  { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', purpose: 'jpeg/webp compression level, 0-100' },
+  { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', range: { min: 0, max: 100 }, purpose: 'jpeg/webp compression level, 0-100' },
   { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
   { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
+  { name: 'frames', flags: '--frames <n>', api: 'frame_count', kind: 'int', rule: 'frameCount', needs: 'animation', purpose: 'frames in the animation', note: 'with -f gif' },
+  { name: 'frameDuration', flags: '--frame-duration <ms>', api: 'frame_duration_ms', kind: 'int', rule: 'frameDurationMs', needs: 'animation', purpose: 'how long each frame shows, in milliseconds', note: 'with -f gif' },
+  { name: 'complexity', flags: '--complexity <level>', api: 'complexity', kind: 'list', rule: 'complexities', purpose: 'how much detail and how many elements the picture holds', note: 'default high' },
   { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
   { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn', transportOnly: true },
   { name: 'partialImages', flags: '--partial-images <n>', api: 'partial_images', kind: 'int', rule: 'stream', purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`, transportOnly: true },
@@ -106,6 +115,35 @@ export function readField(field: ImageField, value: unknown): string | number | 
   return text;
 }
 
+const isRange = (rule: unknown): rule is IntRange => typeof rule === 'object' && rule !== null && 'min' in rule && 'max' in rule;
+
+/**
+ * The bounds of a whole-number field for a model's rules; undefined when the model does not take
+ * it. `perModel` is true when the rule itself holds them (they differ between models).
+ */
+export function intRange(field: ImageField, rules: EndpointRules): (IntRange & { perModel: boolean }) | undefined {
+  const rule = field.rule ? rules[field.rule] : true;
+  if (rule === undefined) return undefined;
+  if (isRange(rule)) return { ...rule, perModel: true };
+  // --partial-images: the stream rule says how many partial images a model sends at most.
+  if (field.rule === 'stream') return { min: 0, max: rules.stream!.maxPartialImages, perModel: false };
+  return field.range && { ...field.range, perModel: false };
+}
+
+/** Every value some model of the table lists for a field (sizes, qualities, formats...), in table order. */
+export function tableValues(field: ImageField): string[] {
+  const all = new Set<string>();
+  if (!field.rule) return [];
+  for (const family of Object.keys(FAMILIES) as Family[]) {
+    if (family === 'other') continue;
+    for (const rules of Object.values(FAMILIES[family].endpoints)) {
+      const rule = rules[field.rule];
+      if (Array.isArray(rule)) for (const v of rule as readonly string[]) all.add(v);
+    }
+  }
+  return [...all];
+}
+
 /** The endpoint a command sends to for a family; undefined when the family cannot do it. */
 export function endpointFor(command: ImageCommand, family: Family): Endpoint | undefined {
   if (command === 'gen') return FAMILIES[family].endpoints.generations ? 'generations' : undefined;
@@ -113,18 +151,21 @@ export function endpointFor(command: ImageCommand, family: Family): Endpoint | u
   return FAMILIES[family].vary;
 }
 
-/** The models of the table with the rules each has for a command's endpoint. */
-function commandRules(command: ImageCommand): Array<{ id: string; family: Family; rules: EndpointRules }> {
+/**
+ * The models of the table with the rules each has for a command's endpoint; by default those of
+ * the JSON form where there is one (JSON edits take a few more fields than multipart ones).
+ */
+function commandRules(command: ImageCommand, form: 'json' | 'multipart' = 'json'): Array<{ id: string; family: Family; rules: EndpointRules }> {
   return MODELS.flatMap((m) => {
     const endpoint = endpointFor(command, m.family);
-    const rules = endpoint && endpointRules(resolveModel(m.id), endpoint);
+    const rules = endpoint && endpointRules(resolveModel(m.id), endpoint, form);
     return rules ? [{ id: m.id, family: m.family, rules }] : [];
   });
 }
 
 /** Whether some model of the table takes the field through this command (else its flag is hidden). */
-export function offeredBy(field: ImageField, command: ImageCommand): boolean {
-  return !field.rule || commandRules(command).some((m) => m.rules[field.rule!] !== undefined);
+export function offeredBy(field: ImageField, command: ImageCommand, form: 'json' | 'multipart' = 'json'): boolean {
+  return !field.rule || commandRules(command, form).some((m) => m.rules[field.rule!] !== undefined);
 }
 
 const GPT = (Object.keys(FAMILIES) as Family[]).filter((f) => f.startsWith('gpt-image'));
@@ -139,11 +180,30 @@ function label(ids: string[], all: ReturnType<typeof commandRules>): string {
   return list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1)}` : (list[0] ?? '');
 }
 
+/** The models of the table whose rules for a command take `value` for a list field, in table order. */
+export function modelsTaking(field: ImageField, value: string, command: ImageCommand): string[] {
+  return commandRules(command)
+    .filter((m) => ((field.rule ? m.rules[field.rule] : undefined) as readonly string[] | undefined)?.includes?.(value))
+    .map((m) => m.id);
+}
+
+/** "gpt-image-2.6 takes gif", "GPT image models take low"; empty when no model of the command takes it. */
+export function takersText(field: ImageField, value: string, command: ImageCommand): string {
+  const ids = modelsTaking(field, value, command);
+  if (!ids.length) return '';
+  const who = label(ids, commandRules(command));
+  return `${who} ${/ and |models$/.test(who) ? 'take' : 'takes'} ${value}`;
+}
+
 function valueList(field: ImageField, rules: EndpointRules): string[] | undefined {
   const rule = field.rule ? rules[field.rule] : undefined;
   if (rule === undefined) return undefined;
   if (field.kind === 'count') return [rules.n.min === rules.n.max ? `${rules.n.min}` : `${rules.n.min}-${rules.n.max}`];
-  if (field.kind === 'int' && field.rule === 'stream') return [`0-${rules.stream!.maxPartialImages}`];
+  if (field.kind === 'int') {
+    const range = intRange(field, rules);
+    if (!range?.perModel) return field.rule === 'stream' ? [`0-${range!.max}`] : [];
+    return [`${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}${range.default !== undefined ? `, default ${range.default}` : ''}`];
+  }
   if (Array.isArray(rule)) return [...(rule as readonly string[])];
   return [];
 }
@@ -188,5 +248,7 @@ export function fieldHelp(field: ImageField, command: ImageCommand): string {
   const values = field.rule ? allowedText(field, command) : '';
   // "(GPT image models only)" follows the purpose; a list of values follows a colon.
   const text = values ? `${field.purpose}${values.startsWith('(') ? ' ' : ': '}${values}` : field.purpose;
-  return field.note ? `${text} (${field.note})` : text;
+  // Taken only by the JSON form (--moderation on edit): say when that is.
+  const json = offeredBy(field, command) && !offeredBy(field, command, 'multipart') ? ' (sent as JSON only: an input given as a URL or file id, or --body json)' : '';
+  return `${text}${json}${field.note ? ` (${field.note})` : ''}`;
 }

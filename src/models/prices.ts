@@ -29,6 +29,19 @@ export interface CostEstimate {
   usd: number;
   /** The date the rate table was checked, so a reader knows how old the figure's basis is. */
   rates_checked: string;
+  /**
+   * Set for answers of the offline server: nothing was billed, so `usd` is 0. `at_rates_usd` is
+   * what the same usage would cost (where the model has a rate), so --max-cost can be rehearsed.
+   */
+  offline?: { at_rates_usd?: number };
+}
+
+/** What an offline run says instead of a dollar figure. */
+export const OFFLINE_COST = 'offline: no cost';
+
+/** The cost of an offline server's answer: nothing, with what the real rates would make of it kept aside. */
+export function offlineCost(estimate: CostEstimate | undefined): CostEstimate {
+  return { usd: 0, rates_checked: PRICES_CHECKED, offline: estimate ? { at_rates_usd: estimate.usd } : {} };
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);

@@ -3,7 +3,8 @@
 // byte is sent, and every message names the flag, the bad value and what is allowed.
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { IMAGE_FIELDS, flagForApi as flag, type ImageField } from './fields.js';
+import { IMAGE_FIELDS, flagForApi as flag, intRange, takersText, type ImageCommand, type ImageField } from './fields.js';
+import { sheetProblem } from './frame-sheet.js';
 import {
   FAMILIES,
   MODELS,
@@ -24,10 +25,26 @@ function noteFor(model: ResolvedModel, rulesKey: keyof EndpointRules): string {
   return note ? ` (${note})` : '';
 }
 
-function oneOf(field: string, values: readonly string[], model: string, note = '') {
+function oneOf(field: string, values: readonly string[], model: string, note: (value: string) => string = () => '') {
   return z.string().refine((v) => values.includes(v), {
-    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}${note}`,
+    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}${note(String(iss.input))}`,
   });
+}
+
+const COMMAND: Record<Endpoint, ImageCommand> = { generations: 'gen', edits: 'edit', variations: 'vary' };
+
+/**
+ * Where a refused value would be taken, as " (...)": the model's own note, the endpoint of this
+ * model that takes it ("svg is for generations only"), or the models that take it.
+ */
+function whereTaken(f: ImageField, model: ResolvedModel, endpoint: Endpoint) {
+  return (value: string): string => {
+    const note = model.info?.notes?.[f.rule!];
+    const others = (['generations', 'edits'] as const).filter((e) => e !== endpoint && (endpointRules(model, e)?.[f.rule!] as readonly string[] | undefined)?.includes(value));
+    const where = others.length ? `${value} is for ${others.join(' and ')} only` : takersText(f, value, COMMAND[endpoint]);
+    const parts = [note, where].filter(Boolean);
+    return parts.length ? ` (${parts.join('; ')})` : '';
+  };
 }
 
 /**
@@ -42,12 +59,13 @@ function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[
   return [...families, ...models];
 }
 
-function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: ResolvedModel, endpoint: Endpoint) {
+function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: ResolvedModel, endpoint: Endpoint, rules: EndpointRules) {
   const model = resolved.name;
   const takers = familiesTaking(rulesKey, endpoint);
   // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
   const elsewhere = (['generations', 'edits', 'variations'] as const).filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length);
-  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')} only` : '';
+  const json = rules.jsonBody?.adds?.[rulesKey] !== undefined ? ` and ${endpoint} sent as JSON (an image URL or file id, or --body json)` : '';
+  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')}${json || ' only'}` : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : noteFor(resolved, rulesKey);
   return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }
@@ -95,8 +113,17 @@ function promptSchema(rules: EndpointRules, model: string) {
   });
 }
 
+/** A whole number within the field's range for the model (fields.ts intRange), in its steps. */
+function intSchema(f: ImageField, rules: EndpointRules, model: string) {
+  const { min, max, step, perModel } = intRange(f, rules)!;
+  const steps = step ? ` in steps of ${step}` : '';
+  // Bounds that differ between models name the model, as --count does.
+  const error = (iss: { input: unknown }) => (perModel ? `${flag(f.api)} ${String(iss.input)} is not valid for ${model}; use ${min} to ${max}${steps}` : `${flag(f.api)} takes ${min} to ${max}`);
+  return z.number().refine((v) => Number.isInteger(v) && v >= min && v <= max && (!step || (v - min) % step === 0), { error });
+}
+
 /** The schema of one field for a model whose rules take it. */
-function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedModel): z.ZodType {
+function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedModel, endpoint: Endpoint): z.ZodType {
   const name = model.name;
   switch (f.kind) {
     case 'count':
@@ -107,48 +134,73 @@ function acceptedSchema(f: ImageField, rules: EndpointRules, model: ResolvedMode
       return z.boolean();
     case 'text':
       return z.string();
-    case 'int': {
-      const max = f.rule === 'stream' ? rules.stream!.maxPartialImages : 100;
-      return z.number().int().min(0).max(max, { error: `${flag(f.api)} takes 0 to ${max}` });
-    }
+    case 'int':
+      return intSchema(f, rules, name);
     case 'list':
-      return oneOf(f.api, rules[f.rule!] as readonly string[], name, noteFor(model, f.rule!));
+      return oneOf(f.api, rules[f.rule!] as readonly string[], name, whereTaken(f, model, endpoint));
   }
 }
 
-/** Builds the schema for one model and endpoint. `other` models only get the basic checks. */
-export function requestSchema(model: ResolvedModel, endpoint: Endpoint) {
-  const rules = endpointRules(model, endpoint);
+/** Builds the schema for one model and endpoint (and body form). `other` models only get the basic checks. */
+export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'json' | 'multipart' = 'multipart') {
+  const rules = endpointRules(model, endpoint, form);
   if (!rules) throw new UsageError(`${model.name} does not support ${endpoint}`);
   const open = model.family === 'other';
   const takes = (f: ImageField) => !f.rule || (rules[f.rule] !== undefined && !(f.kind === 'size' && rules.sizes.length === 0));
   const fields = Object.fromEntries(
-    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint)]),
+    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model, endpoint).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint, rules)]),
   );
-  const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint);
+  const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint, rules);
   const shape = { model: z.string().min(1), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
   return z.looseObject(shape).superRefine((body, ctx) => {
     const format = body.output_format ?? (rules.formats ? 'png' : undefined);
     if (body.background === 'transparent' && format === 'jpeg') {
-      ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)' });
+      ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)', params: { fields: ['output_format'] } });
     }
     if (body.output_compression !== undefined && rules.compression && format === 'png') {
-      ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless' });
+      ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless', params: { fields: ['output_format'] } });
+    }
+    const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+    const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
+    for (const f of IMAGE_FIELDS as readonly ImageField[]) {
+      if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
+        ctx.addIssue({ code: 'custom', path: [f.api], message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}`, params: { fields: ['output_format'] } });
+      }
+    }
+    if (rule?.sheet && rules.frameCount) {
+      const given = typeof body.frame_count === 'number' ? body.frame_count : undefined;
+      const problem = sheetProblem(body.size, given ?? rules.frameCount.default ?? rules.frameCount.min, given === undefined, rule.sheet, rules, model.name);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['frame_count'], message: problem, params: { fields: ['size', 'output_format'] } });
+    }
+    const n = typeof body.n === 'number' ? body.n : 1;
+    if (rule?.maxCount !== undefined && n > rule.maxCount) {
+      const one = rule.maxCount === 1 ? 'one image' : `${rule.maxCount} images`;
+      ctx.addIssue({ code: 'custom', path: ['n'], message: `--count ${n} with --format ${format}: ${model.name} makes ${one} per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)`, params: { fields: ['output_format'] } });
     }
   });
 }
 
-/**
- * Validates a request body; throws one UsageError naming every problem found. `derived` names the
- * fields imgcli filled in itself (partial_images from --stream): a problem with one of those is
- * left out when the user's own flags already explain the refusal.
- */
-export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, derived: readonly string[] = []): RequestFields {
+export interface ValidateOptions {
+  /** Fields imgcli filled in itself (partial_images from --stream): left out when the user's own flags explain the refusal. */
+  derived?: readonly string[];
+  /** Fields sent as given (--param): no problem that involves them is raised. */
+  unchecked?: readonly string[];
+  /** The body form: JSON edits take a few more fields. */
+  form?: 'json' | 'multipart';
+}
+
+/** Validates a request body; throws one UsageError naming every problem found. */
+export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, opts: ValidateOptions = {}): RequestFields {
+  const { derived = [], unchecked = [] } = opts;
   const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
-  const result = requestSchema(model, endpoint).safeParse(defined);
+  const result = requestSchema(model, endpoint, opts.form).safeParse(defined);
   if (result.success) return result.data;
-  const own = result.error.issues.filter((i) => !derived.includes(String(i.path[0] ?? '')));
-  const issues = own.length ? own : result.error.issues;
+  // Fields sent unchecked (--param) take every problem that involves them out of the judgement.
+  const involved = (i: z.core.$ZodIssue) => [String(i.path[0] ?? ''), ...(((i as { params?: { fields?: string[] } }).params?.fields) ?? [])];
+  const judged = result.error.issues.filter((i) => !involved(i).some((f) => unchecked.includes(f)));
+  if (judged.length === 0) return defined;
+  const own = judged.filter((i) => !derived.includes(String(i.path[0] ?? '')));
+  const issues = own.length ? own : judged;
   const messages = [...new Set(issues.map((i) => describeIssue(i)))];
   throw new UsageError(messages.join('\n'));
 }

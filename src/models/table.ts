@@ -30,6 +30,38 @@ export interface FileRule {
   alphaWithoutMask?: boolean;
 }
 
+/** What an output format brings beyond the common rules (gpt-image-2.6's gif and svg). */
+export interface FormatRule {
+  /** At most this many images per request in this format. */
+  maxCount?: number;
+  /** An animation: it takes the animation fields (--frames). */
+  animated?: boolean;
+  /** All frames of one image are drawn on one sheet within this budget (frame-sheet.ts). */
+  sheet?: SheetRule;
+  /** Each pixel is either opaque or fully transparent: --background transparent gets a warning. */
+  binaryAlpha?: boolean;
+}
+
+/** The size budget of one frame sheet. */
+export interface SheetRule {
+  maxEdge: number;
+  maxPixels: number;
+}
+
+/** The values a whole-number parameter takes: min to max, in steps when set; the API's default. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+  readonly step?: number;
+  readonly default?: number;
+}
+
+/** An endpoint's JSON form, with images as references (URLs, data URLs, file ids): edits for GPT models. */
+export interface JsonBodyRule {
+  /** Parameters the JSON form takes beyond the multipart form's. */
+  adds?: Partial<EndpointRules>;
+}
+
 /** What one endpoint of one model accepts. An absent list means the parameter is not accepted. */
 export interface EndpointRules {
   prompt?: { max: number; required: boolean };
@@ -40,13 +72,21 @@ export interface EndpointRules {
   styles?: readonly string[];
   backgrounds?: readonly string[];
   formats?: readonly string[];
+  /** Rules of particular output formats, by format. */
+  formatRules?: Readonly<Partial<Record<string, FormatRule>>>;
   compression?: boolean;
   moderation?: readonly string[];
   responseFormats?: readonly string[];
   inputFidelity?: readonly string[];
+  complexities?: readonly string[];
+  /** frame_count and frame_duration_ms of an animated format. */
+  frameCount?: IntRange;
+  frameDurationMs?: IntRange;
   stream?: { maxPartialImages: number };
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
+  /** Taken as JSON too (reference section 4); absent: multipart only. */
+  jsonBody?: JsonBodyRule;
 }
 
 export interface FamilyInfo {
@@ -107,11 +147,12 @@ const GPT_GENERATIONS: EndpointRules = {
   stream: { maxPartialImages: 3 },
 };
 const { moderation: _generationsOnly, ...GPT_SHARED } = GPT_GENERATIONS;
-const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK };
+// JSON edits (spec EditImageBodyJsonParam) also take moderation, which the multipart form lacks.
+const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK, jsonBody: { adds: { moderation: GPT_GENERATIONS.moderation } } };
 
-function gptFamily(extra: Partial<EndpointRules>): FamilyInfo {
+function gptFamily(extra: Partial<EndpointRules>, only: { generations?: Partial<EndpointRules>; edits?: Partial<EndpointRules> } = {}): FamilyInfo {
   return {
-    endpoints: { generations: { ...GPT_GENERATIONS, ...extra }, edits: { ...GPT_EDITS, ...extra } },
+    endpoints: { generations: { ...GPT_GENERATIONS, ...extra, ...only.generations }, edits: { ...GPT_EDITS, ...extra, ...only.edits } },
     defaultFormat: 'png',
     vary: 'edits',
   };
@@ -121,10 +162,19 @@ const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
 const URL_OR_B64 = ['url', 'b64_json'] as const;
 
 const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] };
+// gpt-image-2.6's own parameters come from third-party guides written from OpenAI's docs, not
+// from the published spec (reference section 3): data to correct here when the spec says otherwise.
+const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 }, frameDurationMs: { min: 20, max: 2000, step: 10 } };
+// gif (animated) for generations and edits; svg for generations only, one image per request.
+// The frames of one GIF share a sheet within the size budget of one image (3840 edge, 8,294,400 pixels).
+const GIF: FormatRule = { animated: true, sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels }, binaryAlpha: true };
+const GPT_2_6_OUTPUTS = {
+  generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { gif: GIF, svg: { maxCount: 1 } } },
+  edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
+};
 
 export const FAMILIES: Record<Family, FamilyInfo> = {
-  // 2.6 takes the 2.5 rules until its own parameters (complexity, gif, svg) are in the table.
-  'gpt-image-2.6': gptFamily(GPT_2_5_RULES),
+  'gpt-image-2.6': gptFamily(GPT_2_6_RULES, GPT_2_6_OUTPUTS),
   'gpt-image-2.5': gptFamily(GPT_2_5_RULES),
   'gpt-image-2': gptFamily({ customSize: CUSTOM_SIZE }),
   'gpt-image-1': gptFamily({}),
@@ -162,7 +212,7 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   other: {
     endpoints: {
       generations: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
-      edits: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
+      edits: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [], jsonBody: {} },
       variations: { n: { min: 1, max: 10 }, sizes: [] },
     },
     defaultFormat: 'png',
@@ -217,6 +267,9 @@ export const MODELS: readonly ModelInfo[] = [
   { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
 ];
 
+/** Every name the table knows: ids and aliases, for suggestions. */
+export const MODEL_NAMES: readonly string[] = MODELS.flatMap((m) => [m.id, ...(m.aliases ?? [])]);
+
 /** How a model name resolved: a table entry, a family guessed from the name, or nothing known. */
 export interface ResolvedModel {
   name: string;
@@ -244,11 +297,15 @@ export function resolveModel(name: string): ResolvedModel {
   return { name, family, guessed: true };
 }
 
-/** The rules for one endpoint of a model, or undefined when the model does not offer it. */
-export function endpointRules(model: ResolvedModel, endpoint: Endpoint): EndpointRules | undefined {
+/**
+ * The rules for one endpoint of a model, or undefined when the model does not offer it; with
+ * `json`, those of its JSON form (what it adds), when it has one.
+ */
+export function endpointRules(model: ResolvedModel, endpoint: Endpoint, form: 'json' | 'multipart' = 'multipart'): EndpointRules | undefined {
   const base = FAMILIES[model.family].endpoints[endpoint];
   if (!base) return undefined;
-  return { ...base, ...model.info?.overrides?.[endpoint] };
+  const rules = { ...base, ...model.info?.overrides?.[endpoint] };
+  return form === 'json' && rules.jsonBody?.adds ? { ...rules, ...rules.jsonBody.adds } : rules;
 }
 
 export function endpointsOf(model: ResolvedModel): Endpoint[] {

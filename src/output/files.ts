@@ -34,8 +34,10 @@ export async function isDirectory(path: string): Promise<boolean> {
 }
 
 /**
- * Checks the destination before the paid request: folders exist (created if needed) and are
- * writable, and --no-clobber targets do not exist yet.
+ * Checks the destination before the paid request: folders exist (created if needed) and take a
+ * new file, proven by creating and removing the kind of temp file the answer will be written to
+ * (access(W_OK) says yes to root for /proc, where no file can be made), and --no-clobber targets
+ * do not exist yet.
  */
 export async function prepareDestination(plan: OutputPlan): Promise<void> {
   if (plan.kind === 'stdout') return;
@@ -45,9 +47,24 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
       await mkdir(dir, { recursive: true });
       sweepStaleTemps(dir);
       await access(dir, constants.W_OK);
+      const probe = claimTemp(dir);
+      try {
+        await writeFile(probe, '', { flag: 'wx' });
+      } finally {
+        await discardStaged(probe);
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EACCES' || code === 'EPERM' ? 'is not writable' : code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a folder' : `cannot be used (${code})`;
+      const why =
+        code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `is not writable${code === 'EROFS' ? ' (a read-only file system)' : ''}`
+          : code === 'EEXIST' || code === 'ENOTDIR'
+            ? 'is not a folder'
+            : code === 'ENOENT'
+              ? 'does not take new files'
+              : code === 'ENOSPC' || code === 'EDQUOT'
+                ? 'has no space left'
+                : `cannot be used (${code})`;
       throw new UsageError(`output folder ${dir} ${why}; nothing was sent`, 'Choose another place with -o.');
     }
   }

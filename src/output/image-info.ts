@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { readHead } from '../image/head.js';
-import { sniffImage } from '../image/format.js';
+import { framesOf, sniffImage } from '../image/format.js';
 import { isoTime, readProvenance, type Provenance } from '../provenance/index.js';
 
 export interface InfoEntry {
@@ -12,6 +12,8 @@ export interface InfoEntry {
   format: string;
   width: number | null;
   height: number | null;
+  /** GIF only: how many frames it animates. */
+  frames?: number;
   provenance: Provenance | null;
 }
 
@@ -29,15 +31,16 @@ export async function readInfoEntries(paths: string[], command: string): Promise
         problems.push(`${path} (not an image)`);
         continue;
       }
-      const provenance = info.format === 'gif' ? undefined : readProvenance(await readFile(path));
-      entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, provenance: provenance ?? null });
+      const bytes = await readFile(path);
+      const provenance = readProvenance(bytes);
+      entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, ...framesOf(bytes, info.format), provenance: provenance ?? null });
     } catch (err) {
       problems.push(`${path} (${describeFsError(err)})`);
     }
   }
   if (problems.length > 0) {
     const what = problems.length === 1 ? problems[0]!.replace(/ \((.*)\)$/, ': $1') : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
-    throw new UsageError(`cannot read ${what}`, `Check the paths: imgcli ${command} reads PNG, JPEG, WebP and GIF files.`);
+    throw new UsageError(`cannot read ${what}`, `Check the paths: imgcli ${command} reads PNG, JPEG, WebP, GIF and SVG files.`);
   }
   return entries;
 }
@@ -47,7 +50,7 @@ export function describeEntries(entries: InfoEntry[]): string {
   return entries.map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describeEntry(e)}`).join('');
 }
 
-const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}`;
+const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}${e.frames !== undefined ? `, ${e.frames} frame${e.frames === 1 ? '' : 's'}` : ''}`;
 
 /** One block per image: a heading, then label-value lines; continuation lines line up. */
 export function describeEntry(e: InfoEntry): string {

@@ -55,8 +55,8 @@ export function formatFromOut(out: string | undefined): ImageFormat | undefined 
   const ext = extname(out);
   if (!ext) return undefined;
   const format = formatFromExtension(ext);
-  if (format === 'gif' || (!format && /^\.(tiff?|bmp|avif|heic|svg)$/i.test(ext))) {
-    throw new UsageError(`-o ${out}: imgcli writes png, jpeg or webp, not ${ext.slice(1)}`, 'Name the file .png, .jpg or .webp.');
+  if (!format && /^\.(tiff?|bmp|avif|heic)$/i.test(ext)) {
+    throw new UsageError(`-o ${out}: imgcli writes png, jpeg, webp, gif or svg, not ${ext.slice(1)}`, 'Name the file .png, .jpg or .webp (.gif and .svg where the model makes them).');
   }
   return format;
 }

@@ -10,20 +10,24 @@ export interface ReportedRun {
   endpoint: string;
   created: number;
   requestId?: string;
-  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; revised_prompt?: string }>;
+  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; frames?: number; revised_prompt?: string }>;
   failed: Array<{ index: number; error: Error }>;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
+  /** How the request travelled: json or multipart. */
+  requestBody?: string;
   /** Streamed runs only: the partial images written (none with --no-partials). */
   partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
   usage?: Record<string, unknown>;
-  cost?: { usd: number; rates_checked: string };
+  cost?: { usd: number; rates_checked: string; offline?: object };
 }
 
 /** Where a paid image went when its destination failed (see output/recovery.ts). */
 export function recoveredPath(err: Error): string | undefined {
   return err instanceof LocalFileError ? err.recovered : undefined;
 }
+/** The --json words for an offline run's cost, and the summary's. */
+const OFFLINE_NOTE = 'offline server (--mock): nothing was billed';
 
 /** One written file as --json and batch lines show it: path first, then what it is. */
 export function fileEntry(f: ReportedRun['files'][number]): Record<string, unknown> {
@@ -37,6 +41,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     model: run.model,
     endpoint: run.endpoint,
+    ...(run.requestBody ? { request_body: run.requestBody } : {}),
     created: run.created,
     request_id: run.requestId ?? null,
     files: run.files.map(fileEntry),
@@ -46,7 +51,10 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   }
   if (revised) doc.revised_prompt = revised;
   if (run.usage) doc.usage = run.usage;
-  if (run.cost) {
+  if (run.cost?.offline) {
+    doc.cost_usd = 0;
+    doc.cost_note = OFFLINE_NOTE;
+  } else if (run.cost) {
     doc.cost_usd = run.cost.usd;
     doc.cost_rates_checked = run.cost.rates_checked;
   }
@@ -73,7 +81,7 @@ export function printResult(
   }
   for (const f of run.files) if (f.revised_prompt) info(`revised prompt: ${f.revised_prompt}`);
   const u = run.usage as { input_tokens?: number; output_tokens?: number; total_tokens?: number } | undefined;
-  const cost = run.cost ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})` : '';
+  const cost = run.cost?.offline ? '; offline: no cost' : run.cost ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})` : '';
   if (u?.total_tokens !== undefined) info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
 }
 
@@ -97,11 +105,11 @@ export function reportRun(rt: Runtime, result: ReportedRun | undefined, opts: { 
 
 /** --summary: the run's outputs as rows of the GitHub step summary (a no-op outside Actions). */
 export function writeSummary(rt: Runtime, result: ReportedRun): void {
-  const share = result.cost && result.files.length ? result.cost.usd / result.files.length : undefined;
+  const share = result.cost && !result.cost.offline && result.files.length ? result.cost.usd / result.files.length : undefined;
   const rows: SummaryRow[] = [
     ...result.files.map((f) => ({ path: f.path, model: result.model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: share, status: result.upToDate ? 'up to date' : 'ok' })),
     ...result.failed.map((f) => ({ path: `image ${f.index + 1}`, model: result.model, size: '', status: `failed: ${f.error.message}` })),
   ];
-  appendStepSummary(rt.env, summaryMarkdown(`imgcli ${result.endpoint}`, rows));
+  appendStepSummary(rt.env, summaryMarkdown(`imgcli ${result.endpoint}`, rows, result.cost?.offline ? `${OFFLINE_NOTE}.` : undefined));
   if (rt.env.GITHUB_ACTIONS === 'true') for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
 }

@@ -9,7 +9,7 @@ import type { ImageItem } from '../api/images.js';
 import { LIMITS, sizeText } from '../api/limits.js';
 import { LocalFileError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
-import { isComplete, sniffImage, SNIFF_BYTES, TAIL_BYTES, type ImageEnds, type ImageFormat, type ImageInfo } from '../image/format.js';
+import { formatFromExtension, framesOf, isComplete, sniffImage, SNIFF_BYTES, TAIL_BYTES, type ImageEnds, type ImageFormat, type ImageInfo } from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { plannedCount, partialPath, targetPath, type OutputPlan } from './naming.js';
@@ -24,6 +24,8 @@ export interface SavedFile {
   width?: number;
   height?: number;
   format: ImageFormat;
+  /** GIF only: how many frames the animation has. */
+  frames?: number;
   revised_prompt?: string;
 }
 
@@ -108,9 +110,8 @@ async function recovering(err: unknown, bytes: Uint8Array, intended: string, ctx
 
 function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {
   if (ctx.plan.kind !== 'files') return;
-  const ext = path.split('.').pop()?.toLowerCase();
-  const expected = ext === 'jpg' ? 'jpeg' : ext;
-  if (expected && ['png', 'jpeg', 'webp'].includes(expected) && expected !== format) {
+  const expected = formatFromExtension(path.split('.').pop() ?? '');
+  if (expected && expected !== format) {
     ctx.warn(`${path}: the server sent ${format}, not ${expected}; the bytes were written as they came.`);
   }
 }
@@ -127,7 +128,7 @@ function replaces(plan: OutputPlan): boolean {
 export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string, where = 'in the answer', declared?: number): Promise<SavedFile> {
   const info = proveImage(endsOf(received), index, ctx.requestId, where, declared);
   const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
-  const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
+  const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) };
   if (ctx.plan.kind === 'stdout') {
     await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
     return { ...base, path: '-' };
@@ -254,9 +255,10 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })).catch((err: unknown) => {
       throw localError(err, target);
     });
+    const frames = info.format === 'gif' ? framesOf(await readFile(staged), 'gif') : {};
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, replaces(ctx.plan));
-    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format };
+    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format, ...frames };
   } catch (err) {
     await discardStaged(staged);
     if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);

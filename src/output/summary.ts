@@ -12,7 +12,8 @@ export interface SummaryRow {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-export function summaryMarkdown(title: string, rows: SummaryRow[]): string {
+/** The markdown table of a run's outputs; `note` (an offline run's "nothing was billed") goes under it. */
+export function summaryMarkdown(title: string, rows: SummaryRow[], note?: string): string {
   const total = rows.reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
   const lines = [
     `### ${title}`,
@@ -23,6 +24,7 @@ export function summaryMarkdown(title: string, rows: SummaryRow[]): string {
     '',
   ];
   if (total > 0) lines.push(`Estimated cost: $${total.toFixed(4)}`, '');
+  if (note) lines.push(note, '');
   return `${lines.join('\n')}\n`;
 }
 

@@ -8,7 +8,8 @@
 //   request without its files); values are compared as JSON, so 1 and 1.0 are the same;
 // - files: each input image and mask in the order sent, by role ("image", "mask") and the
 //   sha256 and size of its bytes. Paths, names and dates do not count: the same bytes under
-//   another name give the same fingerprint, one changed byte gives another.
+//   another name give the same fingerprint, one changed byte gives another. An input sent as a
+//   reference (a URL or a Files API id, which imgcli never fetches) counts as { role, ref }.
 // `v` names this recipe; changing what goes in means bumping it, so old outputs count as changed.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,8 +18,11 @@ export interface FingerprintInput {
   endpoint: string;
   model: string;
   params: Record<string, unknown>;
-  /** Input images and masks: bytes in memory, a path streamed from disk, or a digest already made (fileDigest). */
-  files?: Array<{ role: string; bytes?: Buffer; path?: string; sha256?: string; size?: number }>;
+  /**
+   * Input images and masks: bytes in memory, a path streamed from disk, a digest already made
+   * (fileDigest), or a reference as sent (a URL or file id: the server reads it, so it counts as given).
+   */
+  files?: Array<{ role: string; bytes?: Buffer; path?: string; sha256?: string; size?: number; ref?: string }>;
 }
 
 /**
@@ -64,8 +68,8 @@ export async function fileDigest(file: { role: string; bytes?: Buffer; path?: st
 
 /** "sha256:<hex>" of a request; see the top of this file for what goes in. */
 export async function requestFingerprint(input: FingerprintInput): Promise<string> {
-  const files: Array<{ role: string; sha256: string; size: number }> = [];
-  for (const file of input.files ?? []) files.push({ role: file.role, ...(await fileDigest(file)) });
+  const files: Array<{ role: string; sha256: string; size: number } | { role: string; ref: string }> = [];
+  for (const file of input.files ?? []) files.push(file.ref !== undefined ? { role: file.role, ref: file.ref } : { role: file.role, ...(await fileDigest(file)) });
   const doc = { v: 1, endpoint: input.endpoint, model: input.model, params: input.params, files };
   return `sha256:${createHash('sha256').update(canonicalJson(doc)).digest('hex')}`;
 }

@@ -12,8 +12,8 @@ export interface RequestRecord {
   prompt?: string;
   /** The fields sent, prompt and model included. */
   params: Record<string, unknown>;
-  /** Input files by role (image, mask, mask-from): their bytes count, their names do not. */
-  inputs?: Array<{ role: string; path: string }>;
+  /** Inputs by role (image, mask, mask-from): a local file's bytes count (not its name); a URL or file id counts as written. */
+  inputs?: Array<{ role: string; path?: string; ref?: string }>;
 }
 
 export interface StampContext {
@@ -22,7 +22,7 @@ export interface StampContext {
   record: RequestRecord;
   fingerprint: string;
   /** The inputs' digests, in the order of record.inputs (made once, for the fingerprint too). */
-  digests?: Array<{ role: string; path: string; sha256: string; size: number }>;
+  digests?: Array<{ role: string; path?: string; sha256?: string; size?: number; ref?: string }>;
   /** The folder the images go to: input paths are recorded relative to it. */
   outDir?: string;
   /** Filled in once the answer is known. */
@@ -36,10 +36,10 @@ export interface StampContext {
 export function stamper(ctx: StampContext) {
   const { prompt, model: _model, ...parameters } = ctx.record.params;
   // Relative to the image, so the record still finds its inputs when the folders move together.
-  const inputs = ctx.digests?.map((d) => ({ role: d.role, path: relative(resolve(ctx.outDir ?? '.'), resolve(d.path)).split(sep).join('/'), sha256: d.sha256, size: d.size }));
+  // References (URLs, file ids) count in the fingerprint; the record keeps the local files.
+  const inputs = ctx.digests?.flatMap((d) => (d.path === undefined || d.sha256 === undefined || d.size === undefined ? [] : [{ role: d.role, path: relative(resolve(ctx.outDir ?? '.'), resolve(d.path)).split(sep).join('/'), sha256: d.sha256, size: d.size }]));
   let warned = false;
   return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
-    if (format === 'gif') return bytes;
     const record: Provenance = {
       command: ctx.record.command,
       prompt: ctx.record.prompt ?? (typeof prompt === 'string' ? prompt : undefined),

@@ -75,6 +75,11 @@ export function xmpPacket(p: Provenance, opts: { longFields?: boolean; extendedG
   return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n${xmpmeta(props)}\n<?xpacket end="w"?>`;
 }
 
+/** The whole record as one <x:xmpmeta> element, without the packet wrapper: what SVG's <metadata> holds. */
+export function xmpMeta(p: Provenance): string {
+  return xmpmeta(properties(p).map((x) => x.xml));
+}
+
 /** The long fields alone, for JPEG's ExtendedXMP (which has no <?xpacket?> wrapper). */
 export function extendedXmp(p: Provenance): string {
   return xmpmeta(properties(p).filter((x) => LONG_FIELDS.has(x.field)).map((x) => x.xml));

@@ -1,5 +1,7 @@
 // The spinner on stderr: only on a TTY, never under CI or --quiet; ora loads only when one starts.
+// Its colour follows imgcli's rule (NO_COLOR, --no-color), which ora's own chalk does not know.
 import { isCI, type Runtime } from '../runtime.js';
+import { useColor } from './messenger.js';
 
 export interface Spinner {
   stop(): void;
@@ -38,14 +40,23 @@ function fit(text: string, columns: number): string {
   return text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
 }
 
-/** A spinner on stderr with elapsed seconds; only on a TTY, never under CI or --quiet. */
-export async function startSpinner(rt: Runtime, text: string, opts: { quiet?: boolean }): Promise<Spinner> {
+/**
+ * A spinner on stderr with elapsed seconds; only on a TTY, never under CI or --quiet. `color` is
+ * the --no-color flag as commander gives it (false when given).
+ */
+export async function startSpinner(rt: Pick<Runtime, 'env' | 'stderr'>, text: string, opts: { quiet?: boolean; color?: boolean }): Promise<Spinner> {
   if (opts.quiet || isCI(rt.env) || !rt.stderr.isTTY) return NO_SPINNER;
-  const { default: ora } = await import('ora');
+  const [{ default: ora }, { Chalk }] = await Promise.all([import('ora'), import('chalk')]);
   const started = Date.now();
   let label = text;
   const render = () => fit(`${label} ${Math.floor((Date.now() - started) / 1000)}s`, usableColumns(rt.stderr));
-  const spinner = ora({ text: render(), stream: withSaneColumns(rt.stderr), discardStdin: false }).start();
+  // ora paints frames with chalk's global level, blind to NO_COLOR: it gets them painted (or not) here.
+  const cyan = new Chalk({ level: useColor(opts.color, rt) ? 1 : 0 }).cyan;
+  // Enabled: whether to show one was decided above (ora's own check reads process.env.CI).
+  const spinner = ora({ text: render(), stream: withSaneColumns(rt.stderr), discardStdin: false, color: false, isEnabled: true });
+  const { frames, interval } = spinner.spinner;
+  spinner.spinner = { interval, frames: frames.map((frame) => cyan(frame)) };
+  spinner.start();
   const timer = setInterval(() => (spinner.text = render()), 1000);
   timer.unref();
   let stopped = false;

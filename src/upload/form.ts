@@ -2,12 +2,14 @@
 // checked before any byte is sent, --fit applied, the mask prepared, and a multipart builder
 // that makes a fresh form for each attempt (a sent body cannot be sent again).
 import { openAsBlob } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { FormData } from 'undici';
 import { UsageError } from '../errors.js';
 import { fitMask, maskFromDrawing, maskFromFile } from './mask.js';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import { fitSquare, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './inputs.js';
+import { dataUrlOf, describeSource, refOf, type ImageRef, type ImageSource } from './json-edit.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { EndpointRules, ResolvedModel } from '../models/table.js';
 
@@ -20,11 +22,13 @@ export interface UploadPart {
 }
 
 export interface UploadInput {
-  paths: string[];
+  /** The input images: local files, or (in a JSON edit) URLs and file ids. */
+  sources: ImageSource[];
   model: ResolvedModel;
   rules: EndpointRules;
   fit?: ImageFit;
-  mask?: string;
+  /** --mask: a local PNG, or (in a JSON edit) a URL or file id. */
+  mask?: ImageSource;
   maskFrom?: string;
   say: Messenger;
 }
@@ -48,6 +52,14 @@ interface PreparedImage {
   fitted?: { fit: ImageFit; side: number };
 }
 
+type Reference = Exclude<ImageSource, { kind: 'path' }>;
+
+/** Every input read and checked, in order: local files as parts, references as they are. */
+export interface PreparedInputs {
+  images: Array<UploadPart | Reference>;
+  mask?: UploadPart | Reference;
+}
+
 async function prepareImage(path: string, field: string, input: UploadInput): Promise<PreparedImage> {
   const { rules, model, fit, say } = input;
   const info = await inspectImage(path);
@@ -63,30 +75,65 @@ async function prepareImage(path: string, field: string, input: UploadInput): Pr
   return { info, fitted: { fit, side }, part: { field, filename, contentType: 'image/png', source: { blob: new Blob([png], { type: 'image/png' }) } } };
 }
 
-/** Reads, checks and converts every file; throws a UsageError naming the first bad one. */
-export async function prepareUpload(input: UploadInput): Promise<UploadPart[]> {
-  const { paths, rules, model, say } = input;
-  const field = imageField(paths.length);
-  const images: PreparedImage[] = [];
-  for (const path of paths) images.push(await prepareImage(path, field, input));
-  const first = images[0]!;
+/**
+ * Reads, checks and converts every local file; throws a UsageError naming the first bad one.
+ * A URL or file id is passed on as it is: the server checks it. The mask is checked against the
+ * first image when that is a local file (and sized to it with --mask-from).
+ */
+export async function prepareInputs(input: UploadInput): Promise<PreparedInputs> {
+  const { sources, rules, model, say } = input;
+  const field = imageField(sources.length);
+  const images: Array<PreparedImage | Reference> = [];
+  for (const source of sources) images.push(source.kind === 'path' ? await prepareImage(source.path, field, input) : source);
+  const first = 'part' in images[0]! ? (images[0] as PreparedImage) : undefined;
+  if (!first && input.maskFrom !== undefined) {
+    throw new UsageError(
+      `--mask-from draws the mask at the first image's size, which imgcli cannot see for ${describeSource(sources[0]!)}`,
+      'Build the mask at that size yourself (imgcli mask drawing.png --size WxH -o mask.png) and pass --mask mask.png, or put a local file first.',
+    );
+  }
   let mask: Buffer | undefined;
-  if (input.mask !== undefined) mask = await maskFromFile(input.mask, first.info, say, Boolean(rules.mask));
-  if (input.maskFrom !== undefined) mask = await maskFromDrawing(input.maskFrom, first.info, say);
-  if (mask && first.fitted) mask = await fitMask(mask, first.fitted.fit, first.fitted.side);
-  if (!mask && rules.files?.alphaWithoutMask && !first.info.hasAlpha) {
+  if (input.mask?.kind === 'path') {
+    if (!first) say.info(`--mask ${input.mask.path}: its size cannot be checked against ${describeSource(sources[0]!)}; the server checks it`);
+    mask = await maskFromFile(input.mask.path, first?.info, say, Boolean(rules.mask));
+  }
+  if (input.maskFrom !== undefined) mask = await maskFromDrawing(input.maskFrom, first!.info, say);
+  if (mask && first?.fitted) mask = await fitMask(mask, first.fitted.fit, first.fitted.side);
+  if (first && !mask && !input.mask && rules.files?.alphaWithoutMask && !first.info.hasAlpha) {
     throw new UsageError(
       `${first.info.path} has no transparency and no mask was given; ${model.name} edits only where the image is transparent`,
       'Add --mask <png> or --mask-from <drawing> (black = edit), or give a PNG whose transparent pixels mark the area to repaint.',
     );
   }
-  const parts = images.map((i) => i.part);
+  const parts = images.map((i) => ('part' in i ? i.part : i));
   if (mask) {
-    const name = input.mask !== undefined && !first.fitted ? basename(input.mask) : 'mask.png';
+    const name = input.mask?.kind === 'path' && !first?.fitted ? basename(input.mask.path) : 'mask.png';
     const contentType = contentTypeOf(sniffImage(mask)?.format ?? 'png');
-    parts.push({ field: 'mask', filename: name, contentType, source: { blob: new Blob([mask], { type: contentType }) } });
+    return { images: parts, mask: { field: 'mask', filename: name, contentType, source: { blob: new Blob([mask], { type: contentType }) } } };
   }
-  return parts;
+  return { images: parts, mask: input.mask && input.mask.kind !== 'path' ? input.mask : undefined };
+}
+
+/**
+ * The references of a JSON edit: URLs and file ids as given, local files (as checked and fitted)
+ * as data URLs, refused past the API's length with the way around it.
+ */
+export async function inputRefs(prepared: PreparedInputs): Promise<{ images: ImageRef[]; mask?: ImageRef }> {
+  const asRef = async (p: UploadPart | Reference): Promise<ImageRef> => {
+    if (!('field' in p)) return refOf(p);
+    const bytes = 'blob' in p.source ? new Uint8Array(await p.source.blob.arrayBuffer()) : await readFile(p.source.path);
+    return { image_url: dataUrlOf(bytes, p.contentType, 'path' in p.source ? p.source.path : p.filename) };
+  };
+  const images = [];
+  for (const p of prepared.images) images.push(await asRef(p));
+  return { images, ...(prepared.mask ? { mask: await asRef(prepared.mask) } : {}) };
+}
+
+/** The multipart parts of prepared inputs that are all local files: images, then the mask. */
+export function uploadParts(prepared: PreparedInputs): UploadPart[] {
+  const parts = [...prepared.images, ...(prepared.mask ? [prepared.mask] : [])];
+  if (parts.some((p) => !('field' in p))) throw new Error('uploadParts: a reference cannot go in a multipart form');
+  return parts as UploadPart[];
 }
 
 /**

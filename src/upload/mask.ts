@@ -27,10 +27,12 @@ function hintFor(code: MaskProblemCode, file: string, image: string): string {
 }
 
 /**
- * Reads and checks --mask against the first image. `strict` is false for models outside the
- * table, whose servers may have their own rules: problems then only warn.
+ * Reads and checks --mask against the first image (its size too, unless the first image is a
+ * URL or a file id, which imgcli cannot see). `strict` is false for models outside the table,
+ * whose servers may have their own rules: problems then only warn.
  */
-export async function maskFromFile(file: string, first: InputImage, say: Messenger, strict: boolean): Promise<Buffer> {
+export async function maskFromFile(file: string, first: InputImage | undefined, say: Messenger, strict: boolean): Promise<Buffer> {
+  const image = first?.path ?? 'image.png';
   const size = await stat(file).then(
     (s) => s.size,
     (err: unknown) => {
@@ -39,13 +41,13 @@ export async function maskFromFile(file: string, first: InputImage, say: Messeng
   );
   // Refused before reading: a mask this big is wrong whatever it holds.
   if (strict && size >= MAX_MASK_BYTES) {
-    throw new UsageError(`--mask ${file} is ${megabytes(size)}; the API takes masks under 4 MB`, hintFor('too-large', file, first.path));
+    throw new UsageError(`--mask ${file} is ${megabytes(size)}; the API takes masks under 4 MB`, hintFor('too-large', file, image));
   }
   const bytes = await readInput(file, '--mask');
-  const verdict = await checkMask(bytes, { like: { width: first.width, height: first.height } });
+  const verdict = await checkMask(bytes, first ? { like: { width: first.width, height: first.height } } : {});
   const problems = verdict.problems.map((p) => p.message).join('; ');
   if (!verdict.valid && strict) {
-    throw new UsageError(`--mask ${file} is not a valid mask: ${problems}`, hintFor(verdict.problems[0]!.code, file, first.path));
+    throw new UsageError(`--mask ${file} is not a valid mask: ${problems}`, hintFor(verdict.problems[0]!.code, file, image));
   }
   if (!verdict.valid) say.warn(`--mask ${file}: ${problems}; sending it anyway`);
   for (const w of verdict.warnings) say.warn(`--mask ${file}: ${w}`);

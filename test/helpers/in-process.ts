@@ -12,6 +12,8 @@ export interface InProcessOptions {
   env?: Record<string, string | undefined>;
   /** What stdin holds; without it stdin is empty and not a terminal, like a spawned run's /dev/null. */
   input?: string | Buffer;
+  /** Make stdout a terminal this many columns wide (it is a pipe otherwise). */
+  columns?: number;
 }
 
 export interface InProcessResult {
@@ -22,11 +24,12 @@ export interface InProcessResult {
   stdoutBytes: Buffer;
 }
 
-/** A stdout or stderr that keeps every byte written, and is not a terminal. */
-function captured() {
+/** A stdout or stderr that keeps every byte written, and is not a terminal (unless given columns). */
+function captured(columns?: number) {
   const chunks: Buffer[] = [];
   const stream = {
-    isTTY: false,
+    isTTY: columns !== undefined,
+    columns,
     write(chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) {
       chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
       const done = typeof encoding === 'function' ? encoding : cb;
@@ -64,7 +67,7 @@ async function runNow(args: string[], opts: InProcessOptions): Promise<InProcess
   const cwd = opts.cwd ?? tempDir();
   const env: Record<string, string | undefined> = { ...baseEnv(cwd), ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const stdout = captured();
+  const stdout = captured(opts.columns);
   const stderr = captured();
   const controller = new AbortController();
   const rt: Runtime = { signal: controller.signal, env, stdin: stdinOf(opts.input), stdout: stdout.stream, stderr: stderr.stream, now: () => new Date(0) };

@@ -1,0 +1,116 @@
+// The Files API, the part an image tool needs: upload a file once and refer to it by id (an edit's
+// input image, later a batch's input), list and look files up, read a file's content, delete.
+// Answers are parsed leniently like every other (unknown keys kept, enums as open strings).
+import { openAsBlob } from 'node:fs';
+import { FormData } from 'undici';
+import { z } from 'zod';
+import { answerError, firstLine } from './errors.js';
+import { send, type Connection } from './http.js';
+
+const FileObject = z.looseObject({
+  id: z.string(),
+  object: z.string().nullish(),
+  bytes: z.number().nullish(),
+  created_at: z.number().nullish(),
+  expires_at: z.number().nullish(),
+  filename: z.string().nullish(),
+  purpose: z.string().nullish(),
+  status: z.string().nullish(),
+});
+export type FileObject = z.infer<typeof FileObject>;
+
+const FileList = z.looseObject({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: z.string().nullish() });
+const Deleted = z.looseObject({ id: z.string(), deleted: z.boolean() });
+
+/** What to upload: a file streamed from disk, or bytes already in memory. */
+export interface UploadFile {
+  source: { path: string } | { blob: Blob };
+  filename: string;
+  contentType: string;
+}
+
+const filePath = (id: string) => `/files/${encodeURIComponent(id)}`;
+
+function parseAs<T>(schema: z.ZodType<T>, text: string, what: string, requestId: string | undefined): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw answerError('not-json', `The server's answer to ${what} was not JSON (it starts: ${firstLine(text)}).`, requestId);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw answerError('not-a-file', `The server's answer to ${what} is not what the Files API answers (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`, requestId);
+  return parsed.data;
+}
+
+/** POST /files: uploads one file for `purpose` (vision for images an edit refers to). The form is rebuilt per attempt. */
+export async function uploadFile(conn: Connection, file: UploadFile, purpose: string): Promise<{ file: FileObject; requestId?: string }> {
+  const form = async () => {
+    const body = new FormData();
+    body.append('purpose', purpose);
+    const blob = 'blob' in file.source ? file.source.blob : await openAsBlob(file.source.path, { type: file.contentType });
+    body.append('file', blob, file.filename);
+    return body;
+  };
+  const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) => parseAs(FileObject, await body.text(), 'POST /files', head.requestId));
+  return { file: answer.value, requestId: answer.requestId };
+}
+
+export interface ListQuery {
+  purpose?: string;
+  /** Files per page (the API allows 1 to 10,000). */
+  limit?: number;
+  after?: string;
+  order?: 'asc' | 'desc';
+}
+
+/** GET /files: one page of the list. */
+export async function listFiles(conn: Connection, query: ListQuery = {}): Promise<{ files: FileObject[]; hasMore: boolean; lastId?: string }> {
+  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+  const path = `/files${params.size ? `?${params}` : ''}`;
+  const answer = await send(conn, { method: 'GET', path }, async (body, head) => parseAs(FileList, await body.text(), 'GET /files', head.requestId));
+  const { data, has_more, last_id } = answer.value;
+  return { files: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
+}
+
+/** Every file of the list, page after page, at most `max`. */
+export async function* eachFile(conn: Connection, query: Omit<ListQuery, 'after'> & { max?: number } = {}): AsyncGenerator<FileObject> {
+  const { max = Infinity, ...rest } = query;
+  let after: string | undefined;
+  let seen = 0;
+  for (;;) {
+    const page = await listFiles(conn, { ...rest, limit: Math.min(rest.limit ?? 100, max - seen), after });
+    for (const file of page.files) {
+      if (seen++ >= max) return;
+      yield file;
+    }
+    if (!page.hasMore || seen >= max) return;
+    after = page.lastId;
+  }
+}
+
+/** GET /files/{id}. */
+export async function retrieveFile(conn: Connection, id: string): Promise<FileObject> {
+  const answer = await send(conn, { method: 'GET', path: filePath(id) }, async (body, head) => parseAs(FileObject, await body.text(), `GET /files/${id}`, head.requestId));
+  return answer.value;
+}
+
+/** DELETE /files/{id}. */
+export async function deleteFile(conn: Connection, id: string): Promise<{ id: string; deleted: boolean }> {
+  const answer = await send(conn, { method: 'DELETE', path: filePath(id) }, async (body, head) => parseAs(Deleted, await body.text(), `DELETE /files/${id}`, head.requestId));
+  return answer.value;
+}
+
+/** GET /files/{id}/content: the bytes, handed to `write` as they arrive (a batch's output can be large). */
+export async function fileContent(conn: Connection, id: string, write: (chunk: Uint8Array) => void | Promise<void>): Promise<{ bytes: number; contentType?: string }> {
+  const answer = await send(conn, { method: 'GET', path: `${filePath(id)}/content`, accept: '*/*' }, async (body, head) => {
+    let bytes = 0;
+    for await (const chunk of body) {
+      bytes += (chunk as Uint8Array).length;
+      await write(chunk as Uint8Array);
+    }
+    const type = head.headers['content-type'];
+    return { bytes, contentType: Array.isArray(type) ? type[0] : type };
+  });
+  return answer.value;
+}

@@ -1,0 +1,78 @@
+// How an edit (or a variation) travels: multipart with the files uploaded, or JSON with the images
+// as references (URLs and file ids as given, local files as data URLs). Any reference among the
+// inputs makes it JSON; with local files only, multipart stays the default; --body chooses.
+import { stat } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { DEFAULT_MODEL, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import type { Messenger } from '../terminal/messenger.js';
+import type { ImageFit } from '../upload/inputs.js';
+import { describeSource, readSource, type ImageSource } from '../upload/json-edit.js';
+import type { RequestSpec } from '../api/http.js';
+
+export type BodyForm = 'json' | 'multipart';
+
+export interface EditInputs {
+  sources: ImageSource[];
+  mask?: ImageSource;
+}
+
+/** What each input argument is (a path, a URL, a file id), checked for what can be known. */
+export async function readInputs(images: string[], mask: string | undefined, say: Messenger): Promise<EditInputs> {
+  const sources = images.map((arg) => readSource(arg, 'image'));
+  const inputs = { sources, mask: mask === undefined ? undefined : readSource(mask, '--mask') };
+  for (const s of [...sources, ...(inputs.mask ? [inputs.mask] : [])]) {
+    // file-abc names a file id; a local file of that name needs ./ in front.
+    if (s.kind === 'file' && (await stat(s.id).then(() => true, () => false))) say.warn(`${s.id} is read as a Files API id; a local file of that name exists: write ./${s.id} to send the file.`);
+  }
+  return inputs;
+}
+
+const isRef = (s: ImageSource | undefined) => s !== undefined && s.kind !== 'path';
+
+/** The body form of an edit or variation, or the reason it cannot travel as asked. */
+export function chooseBody(requested: BodyForm | undefined, inputs: EditInputs, model: ResolvedModel, rules: EndpointRules, endpoint: Endpoint): BodyForm {
+  if (requested !== undefined && requested !== 'json' && requested !== 'multipart') throw new UsageError(`body is ${JSON.stringify(requested)}; use multipart or json`);
+  const refs = [...inputs.sources, inputs.mask].filter(isRef) as ImageSource[];
+  if (refs.length && requested === 'multipart') {
+    throw new UsageError(`--body multipart uploads files, but ${describeSource(refs[0]!)} is a reference`, 'Drop --body multipart: references go as JSON; or give local files.');
+  }
+  const form = refs.length ? 'json' : (requested ?? 'multipart');
+  if (form === 'json' && !rules.jsonBody && model.family !== 'other') {
+    const what = refs.length ? `${describeSource(refs[0]!)} is not a local file` : '--body json asks for a JSON body';
+    throw new UsageError(
+      `${model.name} ${endpoint} take uploaded files only (multipart), and ${what}`,
+      refs.length ? `Download the image and give the file, or use a GPT image model (-m ${DEFAULT_MODEL}), which takes URLs and file ids.` : 'Drop --body json.',
+    );
+  }
+  return form;
+}
+
+/** What a prepared edit sends, and the inputs its fingerprint and provenance count. */
+export interface EditRequest {
+  json?: Record<string, unknown>;
+  form?: RequestSpec['form'];
+  inputs: Array<{ role: string; path?: string; ref?: string }>;
+}
+
+/**
+ * Reads and checks the files (upload/), then builds the request: a multipart form builder, or
+ * the JSON body with every image as a reference. `fields` are the validated fields plus --param.
+ */
+export async function editRequest(
+  form: BodyForm,
+  fields: Record<string, unknown>,
+  inputs: EditInputs,
+  opts: { model: ResolvedModel; rules: EndpointRules; fit?: ImageFit; maskFrom?: string; say: Messenger },
+): Promise<EditRequest> {
+  const upload = await import('../upload/form.js');
+  const prepared = await upload.prepareInputs({ ...opts, sources: inputs.sources, mask: inputs.mask });
+  const roles = [
+    ...inputs.sources.map((s) => ({ role: 'image', source: s })),
+    ...(inputs.mask ? [{ role: 'mask', source: inputs.mask }] : []),
+  ].map(({ role, source }) => (source.kind === 'path' ? { role, path: source.path } : { role, ref: source.kind === 'file' ? source.id : source.url }));
+  const counted = [...roles, ...(opts.maskFrom !== undefined ? [{ role: 'mask-from', path: opts.maskFrom }] : [])];
+  if (form === 'multipart') return { form: upload.formBuilder(fields, upload.uploadParts(prepared)), inputs: counted };
+  const { jsonEditBody } = await import('../upload/json-edit.js');
+  const refs = await upload.inputRefs(prepared);
+  return { json: jsonEditBody(fields, refs.images, refs.mask), inputs: counted };
+}
