@@ -107,7 +107,7 @@ describe('commands and flags', () => {
     expect(r.stdout).toBe('');
     // Every command the program has, in its order.
     const { buildProgram } = await import('../src/cli.js');
-    const names = buildProgram({ signal: new AbortController().signal, env: {}, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now: () => new Date(0) }).commands.map((c) => c.name()).filter((n) => n !== 'help');
+    const names = (await buildProgram({ signal: new AbortController().signal, env: {}, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now: () => new Date(0) })).commands.map((c) => c.name()).filter((n) => n !== 'help');
     expect(r.stderr).toMatch(new RegExp(`^error: unknown command 'nosuch'\\nhint: The commands of imgcli: ${names.join(', ')}; see`));
     expect(r.stderr).not.toContain('Usage:');
     const near = await imgcliInProcess(['help', 'confg']);

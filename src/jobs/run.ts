@@ -49,6 +49,8 @@ export interface ImagesJob {
   fingerprint?: string;
   /** The input files' digests, made once for the fingerprint and the provenance record. */
   digests?: InputDigest[];
+  /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
+  fresh?: SavedFile[];
 }
 
 export interface ImagesResult {
@@ -105,7 +107,7 @@ export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<Im
   const flag = job.freshness === 'check' ? '--check' : '--if-changed';
   if (job.plan.kind !== 'files') throw new UsageError(`${flag} needs -o <file>: generated names cannot be checked`, `Name the output, e.g. -o out.png.`);
   if (!job.record) throw new UsageError(`${flag} is not available here`);
-  const fresh = await checkFreshness(job.plan, await fingerprintFor(job));
+  const fresh = job.fresh ? { fresh: true as const, files: job.fresh } : await checkFreshness(job.plan, await fingerprintFor(job));
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
     return { model: job.model.name, endpoint: job.endpoint, created: 0, files: fresh.files, failed: [], upToDate: true };
