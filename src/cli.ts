@@ -1,23 +1,8 @@
 // Builds the commander program, registers the commands, and reports every error with its exit
 // code (from exit-codes.ts) and a next step.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from './api/errors.js';
 import { AUTH_HEADERS, ValueError, parseHeader, parseMaxRetries, parseTimeoutSeconds, type Header } from './config/keys.js';
-import { completionCommand } from './commands/completion.js';
-import { configCommand } from './commands/config.js';
-import { doctorCommand } from './commands/doctor.js';
-import { editCommand } from './commands/edit.js';
-import { filesCommand } from './commands/files.js';
-import { batchCommand } from './commands/batch.js';
-import { galleryCommand } from './commands/gallery.js';
-import { genCommand } from './commands/gen.js';
-import { infoCommand } from './commands/info.js';
-import { maskCommand } from './commands/mask.js';
-import { mockServerCommand } from './commands/mock-server.js';
-import { modelsCommand } from './commands/models.js';
-import { replayCommand } from './commands/replay.js';
-import { showCommand } from './commands/show.js';
-import { varyCommand } from './commands/vary.js';
 import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, requestIdOf } from './errors.js';
 import { Redactor } from './api/redact.js';
 import { guardStream, type BoundaryState } from './terminal/boundary.js';
@@ -28,7 +13,69 @@ import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(rt: Runtime): Command {
+/**
+ * The commands, in the order help lists them, each with its one-line summary and, for the main
+ * help's list, its usage (test/lazy-commands.test.ts holds it to the command's own). A command's file is
+ * loaded only when that command runs (or its help is asked for): printing the version, the main
+ * help or checking one output need not load the other commands and what they import.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; usage: string; summary: string; load: () => Promise<(rt: Runtime) => Command> }> = [
+  { name: 'gen', usage: '[options] [prompt...]', summary: 'generate images from a text prompt', load: async () => (await import('./commands/gen.js')).genCommand },
+  { name: 'edit', usage: '[options] <image...>', summary: 'edit images with a prompt, optionally inside a mask', load: async () => (await import('./commands/edit.js')).editCommand },
+  { name: 'vary', usage: '[options] <image>', summary: 'make variations of an image', load: async () => (await import('./commands/vary.js')).varyCommand },
+  { name: 'replay', usage: '[options] <image> [inputs...]', summary: 'send the request recorded in an image again (flags given here win)', load: async () => (await import('./commands/replay.js')).replayCommand },
+  { name: 'batch', usage: '[options] <jobs>', summary: 'generate, edit or vary many images from a JSONL file, here or through the Batch API at half price (--remote)', load: async () => (await import('./commands/batch.js')).batchCommand },
+  { name: 'mask', usage: '[options] [input]', summary: 'build an edit mask from a drawing, shapes or transparency, or check one', load: async () => (await import('./commands/mask.js')).maskCommand },
+  { name: 'info', usage: '[options] <image...>', summary: 'show the prompt, model and parameters saved in images imgcli wrote', load: async () => (await import('./commands/info.js')).infoCommand },
+  { name: 'show', usage: '<image...>', summary: 'show images in the terminal (kitty, Ghostty, WezTerm, iTerm2), or what they hold', load: async () => (await import('./commands/show.js')).showCommand },
+  { name: 'gallery', usage: '[options] <paths...>', summary: 'write an HTML contact sheet of images, with their prompts and costs', load: async () => (await import('./commands/gallery.js')).galleryCommand },
+  { name: 'files', usage: '', summary: 'upload images once and edit them by id (the Files API)', load: async () => (await import('./commands/files.js')).filesCommand },
+  { name: 'config', usage: '', summary: 'read and write settings and profiles', load: async () => (await import('./commands/config.js')).configCommand },
+  { name: 'models', usage: '[options]', summary: 'list the image models, their status and limits', load: async () => (await import('./commands/models.js')).modelsCommand },
+  { name: 'mock-server', usage: '[options]', summary: 'run the offline OpenAI-compatible Images server', load: async () => (await import('./commands/mock-server.js')).mockServerCommand },
+  { name: 'doctor', usage: '[options]', summary: 'check the setup: Node, config, key, server, models', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'completion', usage: '[options] [shell]', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./commands/completion.js')).completionCommand },
+];
+
+const standardHelp = new Help();
+
+/** How help lists a command: a stand-in (not loaded) by the table's usage, any other as commander does. */
+function subcommandTerm(cmd: Command): string {
+  const row = COMMANDS.find((c) => c.name === cmd.name());
+  const standIn = row && cmd.options.length === 0 && cmd.registeredArguments.length === 0 && cmd.commands.length === 0;
+  return standIn ? [row.name, row.usage].filter(Boolean).join(' ') : standardHelp.subcommandTerm(cmd);
+}
+
+/**
+ * The commands an argv needs whole: the one it runs (with `help <name>`, that one), every one for
+ * `completion` (its script is generated from them all), none for `--version` or the main help.
+ * Without an argv (tests, completion) every command is loaded.
+ */
+function commandsFor(program: Command, argv: string[] | undefined): Set<string> {
+  const all = new Set(COMMANDS.map((c) => c.name));
+  if (!argv) return all;
+  const operands = operandsOf(program, argv.slice(2));
+  const name = operands[0] === 'help' ? operands[1] : operands[0];
+  if (name === 'completion') return all;
+  return new Set(name !== undefined && all.has(name) ? [name] : []);
+}
+
+/** The words of a command line that are not global options or their values. */
+function operandsOf(program: Command, args: string[]): string[] {
+  const withValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f))));
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') operands.push(arg);
+    else if (withValue.has(arg)) i++;
+    // Past the command's name, its own flags are its business.
+    if (operands.length >= 2) break;
+  }
+  return operands;
+}
+
+export async function buildProgram(rt: Runtime, argv?: string[]): Promise<Command> {
   const program = new Command('imgcli')
     .description('Generate and edit images with the OpenAI Images API and any server that speaks it.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -52,7 +99,7 @@ export function buildProgram(rt: Runtime): Command {
     .addOption(new Option('--no-color', 'no colour on stderr (also NO_COLOR)'))
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage and examples)')
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({ showGlobalOptions: true, subcommandTerm })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.stdout.write(s),
@@ -77,8 +124,11 @@ Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls 
 
 ${exitCodesHelp()}`,
     );
-  for (const make of [genCommand, editCommand, varyCommand, replayCommand, batchCommand, maskCommand, infoCommand, showCommand, galleryCommand, filesCommand, configCommand, modelsCommand, mockServerCommand, doctorCommand, completionCommand]) {
-    const cmd = make(rt);
+  const wanted = commandsFor(program, argv);
+  const made = await Promise.all(COMMANDS.map(async (c) => (wanted.has(c.name) ? (await c.load())(rt) : new Command(c.name))));
+  for (const [i, cmd] of made.entries()) {
+    // A command not loaded stands in by name and summary: enough for the main help and suggestions.
+    cmd.summary(COMMANDS[i]!.summary);
     inherit(cmd, program);
     program.addCommand(cmd);
   }
@@ -242,7 +292,7 @@ async function runGuarded(rt: Runtime, argv: string[]): Promise<number> {
     await report(err, rt, useColor(undefined, rt));
     return exitCodeFor(err);
   }
-  const program = buildProgram(rt);
+  const program = await buildProgram(rt, argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

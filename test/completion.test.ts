@@ -86,7 +86,7 @@ describe('bash', () => {
       ['imgcli', 'completion', ''],
       ['imgcli', 'config', 'u'],
     ]);
-    expect(commands).toEqual(programOf().commands.map((c) => c.name()));
+    expect(commands).toEqual((await programOf()).commands.map((c) => c.name()));
     expect(commands).toEqual(expect.arrayContaining(['gen', 'edit', 'vary', 'batch', 'config', 'models', 'doctor', 'completion', 'help']));
     expect(quality).toEqual(QUALITIES);
     expect(high).toEqual(QUALITIES.filter((q) => q.startsWith('h')));
@@ -119,7 +119,7 @@ describe('bash', () => {
   });
 
   it('cannot drift: every visible flag of every command completes, and hidden ones do not', async () => {
-    const program = programOf();
+    const program = await programOf();
     const paths: Array<{ words: string[]; visible: string[]; hidden: string[] }> = [];
     const visit = (cmd: typeof program, words: string[]) => {
       const flags = (hidden: boolean) => cmd.options.filter((o) => Boolean(o.hidden) === hidden && o.long).map((o) => o.long!);

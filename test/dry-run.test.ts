@@ -1,5 +1,6 @@
 // --dry-run: validates, prints the request (method, URL, headers with the key redacted, body)
 // and a curl command, exits 0, and sends nothing. The printed curl really is the same request.
+import { multipartBody } from '../src/api/multipart.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -118,14 +119,14 @@ describe('previewRequest (in-process): multipart bodies for edit and vary', () =
       userAgent: 'imgcli/test',
       signal: new AbortController().signal,
     };
-    const form = () => {
-      const f = new FormData();
-      f.append('model', 'gpt-image-2');
-      f.append('prompt', '@not-a-file');
-      f.append('image[]', new File([new Uint8Array(10)], 'cat.png', { type: 'image/png' }));
-      f.append('image[]', new File([new Uint8Array(20)], 'dog.webp', { type: 'image/webp' }));
-      return f;
-    };
+    const form = () =>
+      multipartBody([
+        { name: 'model', value: 'gpt-image-2' },
+        { name: 'prompt', value: '@not-a-file' },
+        { name: 'image[]', filename: 'cat.png', contentType: 'image/png', bytes: new Uint8Array(10) },
+        { name: 'image[]', filename: 'dog.webp', contentType: 'image/webp', path: join(dir, 'x.png'), size: 20 },
+      ]);
+    writeFileSync(join(dir, 'x.png'), Buffer.alloc(20));
     const p = await previewRequest(conn, { method: 'POST', path: '/images/edits', form });
     expect(p.headers['content-type']).toMatch(/^multipart\/form-data/);
     expect(p.multipart).toEqual([

@@ -122,6 +122,12 @@ describe('examples', () => {
     for (const icon of ['icons/app.png', 'icons/settings.png']) expect(existsSync(join(pg.dir, icon)), icon).toBe(true);
   });
 
+  it('the README: every source file it names exists', () => {
+    const named = [...new Set([...README.matchAll(/`((?:src|test|bin|fixtures)\/[\w./-]+\.(?:ts|js|json))`/g)].map((m) => m[1]!))];
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
+  });
+
   it('--help: every command\'s examples run as printed', async () => {
     const pages = await helpExamples();
     expect(pages.map((p) => p.path.join(' '))).toEqual(expect.arrayContaining(['', 'gen', 'edit', 'vary', 'replay', 'batch', 'gallery', 'show', 'config', 'config set', 'models', 'mock-server']));

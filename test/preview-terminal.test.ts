@@ -130,7 +130,7 @@ describe('imgcli gen --preview in a simulated kitty', () => {
       stderr: stderr.stream,
       now: () => PINNED,
     } as unknown as Runtime;
-    await buildProgram(rt).parseAsync(['node', 'imgcli', '--base-url', mock.url, 'gen', 'a fox', '-q', 'low', '-o', join(dir, 'fox.png'), ...args]);
+    await (await buildProgram(rt)).parseAsync(['node', 'imgcli', '--base-url', mock.url, 'gen', 'a fox', '-q', 'low', '-o', join(dir, 'fox.png'), ...args]);
     return { stdout: stdout.text(), stderr: stderr.text(), files: readdirSync(dir).filter((f) => f !== 'config').sort() };
   }
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { modelAdvice } from '../src/models/advice.js';
 import { FAMILIES, MODELS, endpointRules, modelStatus, resolveModel, findModel } from '../src/models/table.js';
-import { customSizeProblem, validateRequest } from '../src/models/schema.js';
+import { customSizeProblem } from '../src/models/sizes.js';
+import { validateRequest } from '../src/models/schema.js';
 
 const gen = (model: string, fields: Record<string, unknown>) =>
   validateRequest(resolveModel(model), 'generations', { model, prompt: 'a fox', ...fields });

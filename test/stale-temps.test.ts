@@ -24,8 +24,9 @@ describe('stale temp files', () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'jobs.jsonl'), ['{"prompt": "one", "out": "out/1.png"}', '{"prompt": "two", "out": "out/2.png"}'].join('\n'));
     mkdirSync(join(cwd, 'out'));
-    // Both answers stop half-way, inside the image: each leaves its spill file open.
-    mock.enqueueFault({ hang: 4000 }, 2);
+    // Both answers stop half-way, inside the image: without a length they are decoded into
+    // temp files as they arrive (output/spill.ts), and each leaves its file open.
+    mock.enqueueFault({ hang: 4000, chunked: true }, 2);
     const child = spawn('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl'], { cwd, env: baseEnv(cwd), stdio: 'ignore' });
     await until(() => temps(join(cwd, 'out')).length === 2, 'two temp files');
     child.kill('SIGKILL');

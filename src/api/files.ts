@@ -1,8 +1,8 @@
 // The Files API, the part an image tool needs: upload a file once and refer to it by id (an edit's
 // input image, later a batch's input), list and look files up, read a file's content, delete.
 // Answers are parsed leniently like every other (unknown keys kept, enums as open strings).
-import { openAsBlob } from 'node:fs';
-import { FormData } from 'undici';
+import { stat } from 'node:fs/promises';
+import { multipartBody } from './multipart.js';
 import { z } from 'zod';
 import { answerError, firstLine } from './errors.js';
 import { send, type Connection } from './http.js';
@@ -46,11 +46,10 @@ function parseAs<T>(schema: z.ZodType<T>, text: string, what: string, requestId:
 /** POST /files: uploads one file for `purpose` (vision for images an edit refers to). The form is rebuilt per attempt. */
 export async function uploadFile(conn: Connection, file: UploadFile, purpose: string): Promise<{ file: FileObject; requestId?: string }> {
   const form = async () => {
-    const body = new FormData();
-    body.append('purpose', purpose);
-    const blob = 'blob' in file.source ? file.source.blob : await openAsBlob(file.source.path, { type: file.contentType });
-    body.append('file', blob, file.filename);
-    return body;
+    const part = 'blob' in file.source
+      ? { name: 'file', filename: file.filename, contentType: file.contentType, bytes: new Uint8Array(await file.source.blob.arrayBuffer()) }
+      : { name: 'file', filename: file.filename, contentType: file.contentType, path: file.source.path, size: (await stat(file.source.path)).size };
+    return multipartBody([{ name: 'purpose', value: purpose }, part]);
   };
   const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) => parseAs(FileObject, await body.text(), 'POST /files', head.requestId));
   return { file: answer.value, requestId: answer.requestId };

@@ -1,12 +1,14 @@
 // The HTTP core: one request with a timeout covering the whole attempt, wrapped in a bounded,
 // polite retry loop. Every setting arrives as an argument; nothing here knows about the terminal.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
-import { request, type Dispatcher, type FormData } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { readErrorText } from './body.js';
 import { scrubSecret } from './redact.js';
 import { ApiError, httpError, type ResponseHeaders } from './errors.js';
 import { makeDispatcher, type ProxyOptions } from './proxy.js';
+import type { MultipartBody } from './multipart.js';
 
 export interface Connection {
   baseUrl: string;
@@ -52,11 +54,8 @@ export interface RequestSpec {
   path: string;
   /** A JSON body; serialised afresh for every attempt. */
   json?: unknown;
-  /**
-   * Builds a multipart body; called once per attempt because a sent form cannot be resent.
-   * It must be undici's FormData: request() cannot encode the global one (another undici copy).
-   */
-  form?: () => FormData | Promise<FormData>;
+  /** Builds a multipart body (multipart.ts); called once per attempt because a sent body cannot be resent. */
+  form?: () => MultipartBody | Promise<MultipartBody>;
   accept?: string;
 }
 
@@ -196,11 +195,17 @@ async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyRea
   try {
     let res: Dispatcher.ResponseData;
     try {
-      const body = spec.json !== undefined ? JSON.stringify(spec.json) : spec.form ? await spec.form() : undefined;
+      const form = spec.form ? await spec.form() : undefined;
+      const headers = headersFor(conn, spec);
+      if (form) {
+        headers['content-type'] = form.contentType;
+        headers['content-length'] = String(form.length);
+      }
       res = await request(url, {
         method: spec.method,
-        headers: headersFor(conn, spec),
-        body: body as Dispatcher.RequestOptions['body'],
+        headers,
+        // A byte stream, not objects: undici writes each chunk as it comes, under the Content-Length.
+        body: spec.json !== undefined ? JSON.stringify(spec.json) : form && Readable.from(form.stream(), { objectMode: false }),
         dispatcher: conn.dispatcher ?? dispatcherFor(conn.timeoutMs),
         signal,
       });

@@ -67,13 +67,9 @@ function normalize(body: Record<string, unknown>, warn: (line: string) => void):
   }
 }
 
-export const ENDPOINT_PATHS = {
-  generations: '/images/generations',
-  edits: '/images/edits',
-  variations: '/images/variations',
-} as const;
+import { ENDPOINT_PATHS, type ImagesEndpoint } from './endpoints.js';
 
-export type ImagesEndpoint = keyof typeof ENDPOINT_PATHS;
+export type { ImagesEndpoint };
 
 export interface ImagesRequest {
   endpoint: ImagesEndpoint;
@@ -93,8 +89,18 @@ export async function createImages(conn: Connection, req: ImagesRequest, sink?: 
 }
 
 /** A JSON Images answer: images decoded into the sink as they arrive when there is one, then parsed. */
+/**
+ * Past this many bytes an answer's images are decoded into the sink (temp files) as they arrive;
+ * below, the answer is read whole and decoded in memory: a few MB cost less held than written to
+ * disk and read back (a batch of 200 one-image jobs: 200 temp files fewer).
+ */
+export const SPILL_ABOVE_BYTES = 16 * 1024 * 1024;
+
 async function readImagesAnswer(conn: Connection, body: AsyncIterable<Uint8Array>, head: ResponseHead, sink?: Sink): Promise<ImagesResponse> {
-  const text = sink ? await extractImages(body, sink, head.requestId) : await readText(body, head);
+  const raw = head.headers['content-length'];
+  const declared = Number(Array.isArray(raw) ? raw[0] : raw);
+  const small = Number.isSafeInteger(declared) && declared > 0 && declared <= SPILL_ABOVE_BYTES;
+  const text = sink && !small ? await extractImages(body, sink, head.requestId) : await readText(body, head);
   return parseImagesResponse(text, head.requestId, { status: head.status, warn: conn.warn });
 }
 

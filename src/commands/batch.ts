@@ -79,7 +79,6 @@ const DEFAULT_KEYS = ['model', ...IMAGE_FIELDS.map((f) => f.name), 'fit', 'out',
 
 export function batchCommand(rt: Runtime): Command {
   const cmd = new Command('batch')
-    .summary('generate, edit or vary many images from a JSONL file')
     .description("Run many image jobs from a JSONL file (or - for stdin): validated first, then run concurrently here, or with --remote through OpenAI's Batch API at half the price.")
     .argument('<jobs>', 'the jobs file, one JSON job per line; - reads stdin')
     .addOption(new Option('--concurrency <n>', 'jobs running at once').default(4).argParser(parseWhole('--concurrency')))

@@ -81,7 +81,6 @@ export function completionSpec(program: Command): Spec {
 
 export function completionCommand(rt: Runtime): Command {
   const cmd = new Command('completion')
-    .summary('print a shell completion script (bash, zsh or fish)')
     .description('Print the completion script for a shell: commands, flags, and their values from the model table.')
     .argument('[shell]', `one of ${SHELLS.join(', ')}`)
     .addOption(new Option('--list <what>', 'print completion words, one per line (profiles)').choices(['profiles']).hideHelp())

@@ -58,7 +58,6 @@ const where = (ctx: Ctx) => (ctx.profile ? ` (profile ${ctx.profile})` : '');
 
 export function configCommand(rt: Runtime): Command {
   const cmd = new Command('config')
-    .summary('read and write settings and profiles')
     .description('Read and write imgcli settings: config defaults and named profiles (connection settings and defaults).')
     .addHelpText('after', EXAMPLES);
 

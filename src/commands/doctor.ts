@@ -21,7 +21,6 @@ const LABEL = { ok: 'ok', warn: 'warn', fail: 'FAIL', note: 'note', skip: 'skip'
 
 export function doctorCommand(rt: Runtime): Command {
   return new Command('doctor')
-    .summary('check the setup: Node, config, key, server, models')
     .description('Check what imgcli needs, from Node to the server and the key, and say what to fix.')
     .option('--json', 'print one JSON document (ok, checks, models) instead of the screen')
     .addHelpText('after', EXAMPLES)

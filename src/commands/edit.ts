@@ -43,7 +43,6 @@ The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json
 
 export function editCommand(rt: Runtime): Command {
   const cmd = new Command('edit')
-    .summary('edit images with a prompt, optionally inside a mask')
     .description('Edit one or more images with a text prompt (POST /images/edits: a multipart upload, or JSON referring to image URLs and file ids).')
     .argument('<image...>', 'images to edit: paths, https:// URLs or file ids (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');

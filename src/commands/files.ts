@@ -28,7 +28,6 @@ const isoDay = (seconds: number | null | undefined) => (typeof seconds === 'numb
 
 export function filesCommand(rt: Runtime): Command {
   const cmd = new Command('files')
-    .summary('upload images once and edit them by id (the Files API)')
     .description('Upload, list and delete files with the Files API, so an edit can refer to an image by its id.')
     .addHelpText('after', EXAMPLES);
 

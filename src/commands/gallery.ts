@@ -33,7 +33,6 @@ interface GalleryFlags {
 
 export function galleryCommand(rt: Runtime): Command {
   return new Command('gallery')
-    .summary('write an HTML contact sheet of images, with their prompts and costs')
     .description('Write one self-contained HTML page of thumbnails with the provenance of each image (prompt, model, size, quality, cost, date, request id).')
     .argument('<paths...>', 'image files, or folders to look in (walked recursively)')
     .option('-o, --out <file>', 'where to write the page, or - for stdout (default gallery.html)')

@@ -51,7 +51,6 @@ Models: ${MODELS.map((m) => m.id).join(', ')}; default ${DEFAULT_MODEL}.`;
 
 export function genCommand(rt: Runtime): Command {
   const cmd = new Command('gen')
-    .summary('generate images from a text prompt')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
   addImageOptions(cmd, 'gen').addHelpText('after', EXAMPLES);

@@ -17,7 +17,6 @@ then nothing is printed on stdout.`;
 
 export function infoCommand(rt: Runtime): Command {
   return new Command('info')
-    .summary('show the prompt, model and parameters saved in images imgcli wrote')
     .description('Show the provenance imgcli embedded in images: prompt, model, parameters, request id, time, usage.')
     .argument('<image...>', 'images to read (PNG, JPEG, WebP, GIF, SVG; other files are refused)')
     .option('--json', 'print a JSON array, one entry per image, instead of text')

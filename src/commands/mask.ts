@@ -30,7 +30,6 @@ The mask goes to -o (overwritten; - for stdout) and its path to stdout; notices 
 
 export function maskCommand(rt: Runtime): Command {
   const cmd = new Command('mask')
-    .summary('build an edit mask from a drawing, shapes or transparency, or check one')
     .description('Build an edit mask for `imgcli edit` (alpha 0 = edit), or check that a mask will be accepted.')
     .argument('[input]', 'drawing to turn into a mask (png, jpeg, webp, gif, tiff, svg): black = edit')
     .option('-o, --out <path>', 'mask file to write (PNG, overwritten), or - for stdout')

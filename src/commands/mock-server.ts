@@ -30,7 +30,6 @@ cost" with --mock.`;
 
 export function mockServerCommand(rt: Runtime): Command {
   const cmd = new Command('mock-server')
-    .summary('run the offline OpenAI-compatible Images server')
     .description('Run the offline OpenAI-compatible Images API server in the foreground.')
     .option('--port <n>', 'port to listen on (default: a free one)', parseWhole('--port'))
     .option('--host <host>', 'address to listen on', '127.0.0.1')

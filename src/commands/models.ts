@@ -31,7 +31,6 @@ fits its width (names without aliases, fewer columns); in a pipe or with --wide,
 
 export function modelsCommand(rt: Runtime): Command {
   const cmd = new Command('models')
-    .summary('list the image models, their status and limits')
     .description('List the image models imgcli knows: family, endpoints, status, sizes, qualities and limits.')
     .option('--remote', 'also ask the configured server (GET /models) and flag differences')
     .option('--dry-run', 'with --remote: print the request instead of sending it')

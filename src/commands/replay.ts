@@ -34,7 +34,6 @@ existing file; -o writes exactly where it says (even over the original). Paths g
 
 export function replayCommand(rt: Runtime): Command {
   const cmd = new Command('replay')
-    .summary('send the request recorded in an image again (flags given here win)')
     .description('Re-run the request recorded in an image imgcli wrote: same command, endpoint, model, prompt and parameters, unless flags say otherwise.')
     .argument('<image>', 'an image imgcli wrote (its provenance holds the request)')
     .argument('[inputs...]', 'edit and vary: input images to use instead of the recorded paths (checked against the recorded bytes)')

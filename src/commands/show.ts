@@ -19,7 +19,6 @@ that cannot be read or is not an image is an error (exit 2) and nothing is shown
 
 export function showCommand(rt: Runtime): Command {
   return new Command('show')
-    .summary('show images in the terminal (kitty, Ghostty, WezTerm, iTerm2), or what they hold')
     .description('Show images inline in the terminal, scaled to fit; elsewhere print their provenance as imgcli info does.')
     .argument('<image...>', 'images to show (PNG, JPEG, WebP, GIF)')
     .addHelpText('after', EXAMPLES)

@@ -43,7 +43,6 @@ of imgcli gen.`;
 
 export function varyCommand(rt: Runtime): Command {
   const cmd = new Command('vary')
-    .summary('make variations of an image')
     .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
     .argument('<image>', 'the image to vary: a path (or, for GPT models, an https:// URL or a file id)')
     .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');

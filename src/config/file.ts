@@ -1,7 +1,7 @@
-// The config file, read and written through conf: atomic writes, mode 0600, JSON on disk.
+// The config file: read as plain JSON, written through conf (atomic writes, mode 0600).
 // Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
 // A broken file is reported with its path and the bad key, never as a stack trace.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Conf from 'conf';
@@ -64,12 +64,11 @@ export function configFilePath(dir: string): string {
   return join(dir, 'config.json');
 }
 
-/** Opens the store in `dir`; with forWrite false and no file there, skips conf entirely. */
-async function openStore(dir: string, forWrite: boolean): Promise<Store> {
+/** Opens the store in `dir` for a change (conf writes atomically, mode 0600). */
+async function openStore(dir: string): Promise<Store> {
   const path = configFilePath(dir);
-  if (!forWrite && !existsSync(path)) return { path };
   // The folder holds the key's file: private from the start (conf would create it 0755).
-  if (forWrite && !existsSync(dir)) {
+  if (!existsSync(dir)) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -105,15 +104,17 @@ function fileError(err: unknown, path: string): Error {
   return new UsageError(`cannot use the config file ${path}: ${e.code ?? e.message}`, 'Check its permissions, or set IMGCLI_CONFIG_DIR to another folder.');
 }
 
-/** Reads the raw object; a missing file is an empty config. */
-function readRaw(store: Store): Raw {
-  if (!store.conf) return {};
-  let data: unknown;
-  try {
-    data = store.conf.store;
-  } catch (err) {
-    throw fileError(err, store.path);
+/** The raw object of the file (as conf holds it, or as read from disk); a missing file is an empty config. */
+function readRaw(store: { path: string; conf?: Conf<Raw>; data?: unknown }): Raw {
+  let data: unknown = store.data;
+  if (store.conf) {
+    try {
+      data = store.conf.store;
+    } catch (err) {
+      throw fileError(err, store.path);
+    }
   }
+  if (data === undefined) return {};
   const moveAway = `Fix it by hand, or move it away to start afresh: mv "${store.path}" "${store.path}.bak"`;
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new UsageError(`the config file ${store.path} does not hold a JSON object`, moveAway);
@@ -164,10 +165,32 @@ async function checkSection(raw: Raw, path: string, profile?: string): Promise<C
   return values;
 }
 
+/**
+ * The file's object as it is on disk, read without conf: the file is plain JSON, and conf (with
+ * ajv and its friends) costs more to load than an up-to-date --check costs in all. A missing
+ * file is an empty config; conf is loaded only to write.
+ */
+function readForReading(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw fileError(err, path);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    data = { [BROKEN]: (err as Error).message };
+  }
+  return readRaw({ path, data });
+}
+
 /** Reads and checks the whole file. */
 export async function readConfigFile(dir: string): Promise<ConfigFile> {
-  const store = await openStore(dir, false);
-  const raw = readRaw(store);
+  const store = { path: configFilePath(dir) };
+  const raw = readForReading(store.path);
   const values = await checkSection(raw, store.path);
   const profiles: Record<string, ConfigValues> = {};
   for (const [name, section] of Object.entries(profilesOf(raw, store.path))) profiles[name] = await checkSection(section, store.path, name);
@@ -185,7 +208,7 @@ export async function updateConfigFile(dir: string, profile: string | undefined,
   if (profile !== undefined && !isProfileName(profile)) {
     throw new UsageError(`--profile ${JSON.stringify(profile)} is not a valid profile name`, 'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.');
   }
-  const store = await openStore(dir, true);
+  const store = await openStore(dir);
   const raw = readRaw(store);
   const profiles = profilesOf(raw, store.path);
   const section: Raw = profile === undefined ? raw : { ...(profiles[profile] ?? {}) };

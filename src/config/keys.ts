@@ -87,7 +87,7 @@ function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
       if (listed.includes(v)) return v;
       const custom = field.kind === 'size' ? Object.values(FAMILIES).flatMap((f) => Object.values(f.endpoints)).find((r) => r.customSize)?.customSize : undefined;
       if (!custom) throw new ValueError(`use one of ${listed.join(', ')}`);
-      const { customSizeProblem } = await import('../models/schema.js');
+      const { customSizeProblem } = await import('../models/sizes.js');
       const problem = customSizeProblem(v, custom);
       if (problem) throw new ValueError(`${problem}; or use one of ${listed.join(', ')}`);
       return v;

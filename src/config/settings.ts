@@ -1,7 +1,6 @@
 // Settings from flags, the environment and the config file, with one precedence rule:
 // flag > environment > active profile > config defaults > built-in default.
-// The environment is read once, through zod; the config file through conf, loaded lazily.
-import { z } from 'zod';
+// The environment is read once (by hand: see readEnv); the config file as plain JSON.
 import { parseBaseUrl, parseHeaderLines, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues, type Header } from './keys.js';
 import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
@@ -82,45 +81,49 @@ export interface Settings {
   headerSources: Record<string, string>;
 }
 
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optionalString = z.preprocess(blankToUndefined, z.string().optional());
-const truthy = z.preprocess(
-  blankToUndefined,
-  z
-    .enum(['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'], { error: 'use 1 or 0' })
-    .optional()
-    .transform((v) => (v === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(v))),
-);
-
-const Env = z.object({
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalString,
-  OPENAI_ORG_ID: optionalString,
-  OPENAI_PROJECT_ID: optionalString,
-  IMGCLI_MODEL: optionalString,
-  IMGCLI_MOCK: truthy,
-  IMGCLI_PROFILE: optionalString,
-  IMGCLI_CONFIG_DIR: optionalString,
+// The environment variables imgcli reads: text, blank meaning unset. Read by hand rather than
+// through zod: settings are resolved on every run, the up-to-date --check included, and zod
+// costs more to load than such a run costs in all.
+const TEXT_VARIABLES = [
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_ORG_ID',
+  'OPENAI_PROJECT_ID',
+  'IMGCLI_MODEL',
+  'IMGCLI_PROFILE',
+  'IMGCLI_CONFIG_DIR',
   // Where the platform keeps config folders (conf's env-paths reads the same).
-  XDG_CONFIG_HOME: optionalString,
-  APPDATA: optionalString,
-  HTTPS_PROXY: optionalString,
-  https_proxy: optionalString,
-  HTTP_PROXY: optionalString,
-  http_proxy: optionalString,
-  NO_PROXY: optionalString,
-  no_proxy: optionalString,
-});
+  'XDG_CONFIG_HOME',
+  'APPDATA',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+] as const;
 
-export type EnvSettings = z.infer<typeof Env>;
+/** On/off variables: 1, true, yes, on or 0, false, no, off; blank is unset. */
+const SWITCH_VARIABLES = ['IMGCLI_MOCK'] as const;
+const ON = ['1', 'true', 'yes', 'on'];
+const OFF = ['0', 'false', 'no', 'off'];
+
+export type EnvSettings = { [K in (typeof TEXT_VARIABLES)[number]]?: string } & { [K in (typeof SWITCH_VARIABLES)[number]]?: boolean };
 
 export function readEnv(env: Runtime['env']): EnvSettings {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`environment variable ${issue.path.join('.')}=${env[String(issue.path[0])]} is not valid: ${issue.message}`);
+  const out: Record<string, string | boolean> = {};
+  for (const name of TEXT_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') out[name] = value;
   }
-  return parsed.data;
+  for (const name of SWITCH_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') continue;
+    if (ON.includes(value)) out[name] = true;
+    else if (OFF.includes(value)) out[name] = false;
+    else throw new UsageError(`environment variable ${name}=${value} is not valid: use 1 or 0`);
+  }
+  return out as EnvSettings;
 }
 
 function checkBaseUrl(url: string, source: string): string {

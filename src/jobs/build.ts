@@ -7,7 +7,6 @@ import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, modelsTaking, takersText, type FieldValues, type ImageCommand } from '../models/fields.js';
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
-import { validateRequest } from '../models/schema.js';
 import { DEFAULT_MODEL, MODEL_NAMES, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/files.js';
@@ -18,7 +17,8 @@ import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
 import { withImageDefaults } from './defaults.js';
 import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
-import { chooseBody, editRequest, readInputs, type BodyForm } from './edit-body.js';
+import { chooseBody, countedInputs, editRequest, readInputs, type BodyForm } from './edit-body.js';
+import { freshOutputs, type InputDigest } from './freshness.js';
 import type { ImagesJob } from './run.js';
 
 /** Every flag an image job can have, typed: the request fields plus how the job runs. */
@@ -166,6 +166,16 @@ function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint
   if (format) ctx.say.warn(format);
 }
 
+/** Where the images go: -o as given, or generated names from the prompt (vary: the image's name). */
+async function outputPlan(req: JobRequest, flags: JobFlags, out: string | undefined, sent: Record<string, unknown>, prompt: string | undefined, rt: Runtime) {
+  const images = req.images ?? [];
+  const outIsDir = out !== undefined && (await isDirectory(out));
+  const stem = req.stem ?? (req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!);
+  // --param n=... decides the count as much as -n does.
+  const count = Number.isInteger(Number(sent.n)) && Number(sent.n) > 0 ? Number(sent.n) : 1;
+  return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
+}
+
 /** Builds the job for one request; throws a UsageError (exit 2, nothing sent) for anything wrong. */
 export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImagesJob> {
   const { settings, say, rt } = ctx;
@@ -191,16 +201,28 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     say.info(`--param ${o.key}=${JSON.stringify(o.value)} is sent as given, unchecked, ${replaced}`);
   }
   const given = Object.fromEntries(overrides.map((o) => [o.key, o.value]));
-  const body = validateRequest(model, endpoint, { model: model.name, prompt, ...fields, ...given }, { derived, unchecked: overrides.map((o) => o.key), form });
+  const asked = { model: model.name, prompt, ...fields, ...given };
+  // --if-changed and --check: outputs that carry this very request's fingerprint were made from
+  // it, so it was accepted and answered before: the answer comes without the schema (zod is the
+  // largest part of a no-op check's start-up) or reading the inputs more than once for the hash.
+  let digests: InputDigest[] | undefined;
+  if ((flags.check || flags.ifChanged) && !flags.dryRun) {
+    const defined = Object.fromEntries(Object.entries(asked).filter(([, v]) => v !== undefined));
+    const candidate = form === 'json' ? applyParams(defined, flags.param) : { ...defined, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
+    const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: inputs ? { ...candidate, fit: flags.fit } : candidate, ...(inputs ? { inputs: countedInputs(inputs, flags.maskFrom) } : {}) };
+    const plan = await outputPlan(req, flags, opts.out, candidate, prompt, rt);
+    const fresh = plan.kind === 'files' ? await freshOutputs(endpoint, model.name, record, plan) : undefined;
+    if (fresh?.files) return { endpoint, model, plan, record, metadata: flags.metadata !== false, freshness: flags.check ? 'check' : 'if-changed', fingerprint: fresh.fingerprint, digests: fresh.digests, fresh: fresh.files };
+    // Stale: the inputs were hashed for nothing else, so the job keeps their digests.
+    digests = fresh?.digests;
+  }
+  const { validateRequest } = await import('../models/schema.js');
+  const body = validateRequest(model, endpoint, asked, { derived, unchecked: overrides.map((o) => o.key), form });
   adviseOnModel(ctx, model, endpoint, body, slips);
   // The fields sent, --param included: JSON values as they are, or as form text.
   const sent = form === 'json' ? applyParams(body, flags.param) : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
-  const outIsDir = opts.out !== undefined && (await isDirectory(opts.out));
-  const stem = req.stem ?? (req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!);
-  // --param n=... decides the count as much as -n does.
-  const count = Number.isInteger(Number(sent.n)) && Number(sent.n) > 0 ? Number(sent.n) : 1;
-  const plan = await planOutputs({ out: opts.out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
+  const plan = await outputPlan(req, flags, opts.out, sent, prompt, rt);
   const stream = sent.stream === true || sent.stream === 'true' ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false } : undefined;
   const common = {
     endpoint,
@@ -211,6 +233,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     preview: flags.preview,
     metadata: flags.metadata !== false,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
+    digests,
   };
   if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
   if (req.command === 'edit') {

@@ -4,7 +4,7 @@
 // flags are orders.
 import type { ImageDefaults } from '../config/settings.js';
 import { IMAGE_FIELDS, type FieldValues, type ImageField } from '../models/fields.js';
-import { customSizeProblem } from '../models/schema.js';
+import { customSizeProblem } from '../models/sizes.js';
 import { endpointRules, type Endpoint, type ResolvedModel } from '../models/table.js';
 import { formatFromOut } from '../output/naming.js';
 import type { Messenger } from '../terminal/messenger.js';

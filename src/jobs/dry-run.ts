@@ -35,12 +35,9 @@ export function shellQuote(text: string): string {
 
 async function describeForm(build: NonNullable<RequestSpec['form']>): Promise<FormFieldPreview[]> {
   const form = await build();
-  const fields: FormFieldPreview[] = [];
-  for (const [name, value] of form.entries()) {
-    if (typeof value === 'string') fields.push({ name, value });
-    else fields.push({ name, file: { name: value.name, type: value.type || 'application/octet-stream', size: value.size } });
-  }
-  return fields;
+  return form.parts.map((p) =>
+    'value' in p ? { name: p.name, value: p.value } : { name: p.name, file: { name: p.filename, type: p.contentType, size: 'bytes' in p ? p.bytes.length : p.size } },
+  );
 }
 
 /** A data URL is an image's whole bytes: shown as its head and its length, not printed out. */

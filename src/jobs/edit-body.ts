@@ -57,6 +57,15 @@ export interface EditRequest {
   prepared?: PreparedInputs;
 }
 
+/** The inputs an edit's fingerprint and provenance count: each file by path, each reference as sent. */
+export function countedInputs(inputs: EditInputs, maskFrom: string | undefined): EditRequest['inputs'] {
+  const roles = [
+    ...inputs.sources.map((s) => ({ role: 'image', source: s })),
+    ...(inputs.mask ? [{ role: 'mask', source: inputs.mask }] : []),
+  ].map(({ role, source }) => (source.kind === 'path' ? { role, path: source.path } : { role, ref: source.kind === 'file' ? source.id : source.url }));
+  return [...roles, ...(maskFrom !== undefined ? [{ role: 'mask-from', path: maskFrom }] : [])];
+}
+
 /**
  * Reads and checks the files (upload/), then builds the request: a multipart form builder, or
  * the JSON body with every image as a reference. `fields` are the validated fields plus --param.
@@ -69,11 +78,7 @@ export async function editRequest(
 ): Promise<EditRequest> {
   const upload = await import('../upload/form.js');
   const prepared = await upload.prepareInputs({ ...opts, sources: inputs.sources, mask: inputs.mask });
-  const roles = [
-    ...inputs.sources.map((s) => ({ role: 'image', source: s })),
-    ...(inputs.mask ? [{ role: 'mask', source: inputs.mask }] : []),
-  ].map(({ role, source }) => (source.kind === 'path' ? { role, path: source.path } : { role, ref: source.kind === 'file' ? source.id : source.url }));
-  const counted = [...roles, ...(opts.maskFrom !== undefined ? [{ role: 'mask-from', path: opts.maskFrom }] : [])];
+  const counted = countedInputs(inputs, opts.maskFrom);
   if (form === 'multipart') return { form: upload.formBuilder(fields, upload.uploadParts(prepared)), inputs: counted };
   // batch --remote uploads each local input once and refers to it by id: no data URLs here.
   if (opts.deferRefs) return { inputs: counted, prepared };

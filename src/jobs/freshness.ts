@@ -53,3 +53,14 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
   return { fresh: true, files };
 }
 
+
+/**
+ * The fingerprint of a request and whether the plan's files already carry it (their entries
+ * then), with the input digests made on the way, for the job to reuse.
+ */
+export async function freshOutputs(endpoint: string, model: string, record: RequestRecord, plan: OutputPlan): Promise<{ fingerprint: string; digests: InputDigest[]; files?: SavedFile[] }> {
+  const digests = await digestInputs(record);
+  const fingerprint = await fingerprintOf(endpoint, model, record, digests);
+  const fresh = await checkFreshness(plan, fingerprint);
+  return { fingerprint, digests, files: fresh.fresh ? fresh.files : undefined };
+}

@@ -1,7 +1,7 @@
 // Where an Images request goes: the OpenAI shape (<base-url>/images/<endpoint>, which also
 // serves Azure's v1 API and compatible servers), or Azure's dated API
 // (<base-url>/deployments/<name>/images/<endpoint>?api-version=<v>).
-import { ENDPOINT_PATHS, type ImagesEndpoint } from '../api/images.js';
+import { ENDPOINT_PATHS, type ImagesEndpoint } from '../api/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 

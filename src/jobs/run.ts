@@ -1,12 +1,12 @@
 // The one runner: an ImageJob (jobs/build.ts) to saved files, for gen, edit, vary and batch alike.
 // Dry run, up-to-date checks, the destination, connecting (to the offline server with --mock),
-// sending, saving; the report is output/report.ts's.
+// sending, saving; the report is output/report.ts's. What only a real request needs (undici, the
+// HTTP core, the savers) is imported when a request is sent, so an up-to-date check stays cheap.
 import { tmpdir } from 'node:os';
 import { ApiError } from '../api/errors.js';
 import type { Connection, RequestSpec } from '../api/http.js';
-import { createImages, type ImagesEndpoint, type Usage } from '../api/images.js';
+import type { ImagesEndpoint, Usage } from '../api/images.js';
 import type { Settings } from '../config/settings.js';
-import { openConnection } from './connect.js';
 import { HintedError, OutOfDateError, UsageError } from '../errors.js';
 import { hintFor } from '../exit-codes.js';
 import { startSpinner } from '../terminal/spinner.js';
@@ -15,13 +15,12 @@ import type { Runtime } from '../runtime.js';
 import type { ResolvedModel } from '../models/table.js';
 import { estimateCost, offlineCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from './route.js';
-import { SpillFiles } from '../output/spill.js';
 import { recoveryDirs } from '../output/recovery.js';
 import { prepareDestination } from '../output/files.js';
 import { reportRun, writeSummary } from '../output/report.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { Previewer } from '../terminal/previewer.js';
-import { saveImages, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
+import type { FailedImage, SaveContext, SavedFile, SavedPartial } from '../output/save.js';
 import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
 import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
@@ -53,6 +52,8 @@ export interface ImagesJob {
   fingerprint?: string;
   /** The input files' digests, made once for the fingerprint and the provenance record. */
   digests?: InputDigest[];
+  /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
+  fresh?: SavedFile[];
 }
 
 export interface ImagesResult {
@@ -81,6 +82,7 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
   }
   const fresh = await upToDateResult(job, say);
   if (fresh) return fresh;
+  const { openConnection } = await import('./connect.js');
   const { conn, close } = await openConnection(rt, settings, say);
   try {
     return await executeJob(rt, settings, conn, job, say);
@@ -108,7 +110,7 @@ export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<Im
   const flag = job.freshness === 'check' ? '--check' : '--if-changed';
   if (job.plan.kind !== 'files') throw new UsageError(`${flag} needs -o <file>: generated names cannot be checked`, `Name the output, e.g. -o out.png.`);
   if (!job.record) throw new UsageError(`${flag} is not available here`);
-  const fresh = await checkFreshness(job.plan, await fingerprintFor(job));
+  const fresh = job.fresh ? { fresh: true as const, files: job.fresh } : await checkFreshness(job.plan, await fingerprintFor(job));
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
     return { model: job.model.name, endpoint: job.endpoint, created: 0, files: fresh.files, failed: [], upToDate: true };
@@ -156,6 +158,7 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
     const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
     return { model: job.model.name, endpoint: job.endpoint, requestBody: job.json ? 'json' : 'multipart', ...outcome, cost: costOf(settings, job.model, outcome.usage) };
   }
+  const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([import('../api/images.js'), import('../output/spill.js'), import('../output/save.js')]);
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
   const spill = SpillFiles.for(job.plan, [tmpdir(), ...recovery]);
   try {

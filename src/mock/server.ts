@@ -56,8 +56,8 @@ export type Fault =
   | { body: string; status?: number; contentType?: string }
   /** The answer's first `cleanCut` bytes, chunked (no Content-Length), then a clean end: a cut no transport error reveals. */
   | { cleanCut: number }
-  /** The answer's first `hang` bytes (with its full Content-Length), then silence until the client goes away. */
-  | { hang: number }
+  /** The answer's first `hang` bytes (with its full Content-Length, or none with `chunked`), then silence until the client goes away. */
+  | { hang: number; chunked?: boolean }
   /** A body that never ends: a b64_json string, a 500 text, one SSE line, until the client goes away. */
   | { endless: 'b64_json' | 'error-body' | 'sse-line' }
   /** Answers with the request's own headers as text (a server that echoes Authorization). */
@@ -185,7 +185,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     if ('hang' in fault) {
       const full = await answer();
       const body = Buffer.from(full.body);
-      res.writeHead(full.status, { 'content-type': full.type, 'content-length': body.length });
+      res.writeHead(full.status, { 'content-type': full.type, ...(fault.chunked ? {} : { 'content-length': body.length }) });
       res.write(body.subarray(0, fault.hang));
       return;
     }

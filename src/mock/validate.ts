@@ -3,7 +3,7 @@
 // of the answers is the API's own (pinned by fixtures/api-errors in the tests).
 import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
 import { fits } from '../models/frame-sheet.js';
-import { customSizeProblem } from '../models/schema.js';
+import { customSizeProblem } from '../models/sizes.js';
 import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
 
 export interface ApiErrorBody {

@@ -156,12 +156,21 @@ export function endpointFor(command: ImageCommand, family: Family): Endpoint | u
  * the JSON form where there is one (JSON edits take a few more fields than multipart ones).
  */
 function commandRules(command: ImageCommand, form: 'json' | 'multipart' = 'json'): Array<{ id: string; family: Family; rules: EndpointRules }> {
-  return MODELS.flatMap((m) => {
-    const endpoint = endpointFor(command, m.family);
-    const rules = endpoint && endpointRules(resolveModel(m.id), endpoint, form);
-    return rules ? [{ id: m.id, family: m.family, rules }] : [];
-  });
+  // Asked for every flag of every command while the program is built: made once per pair.
+  const key = `${command} ${form}`;
+  let rules = RULES_BY_COMMAND.get(key);
+  if (!rules) {
+    rules = MODELS.flatMap((m) => {
+      const endpoint = endpointFor(command, m.family);
+      const found = endpoint && endpointRules(resolveModel(m.id), endpoint, form);
+      return found ? [{ id: m.id, family: m.family, rules: found }] : [];
+    });
+    RULES_BY_COMMAND.set(key, rules);
+  }
+  return rules;
 }
+
+const RULES_BY_COMMAND = new Map<string, Array<{ id: string; family: Family; rules: EndpointRules }>>();
 
 /** Whether some model of the table takes the field through this command (else its flag is hidden). */
 export function offeredBy(field: ImageField, command: ImageCommand, form: 'json' | 'multipart' = 'json'): boolean {

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { access, constants, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { LocalFileError, UsageError } from '../errors.js';
 import { describeWriteError, isFsError } from '../fs-errors.js';
@@ -39,10 +39,16 @@ export async function isDirectory(path: string): Promise<boolean> {
  * (access(W_OK) says yes to root for /proc, where no file can be made), and --no-clobber targets
  * do not exist yet.
  */
+/** Folders this run has proven writable. */
+const proven = new Set<string>();
+
 export async function prepareDestination(plan: OutputPlan): Promise<void> {
   if (plan.kind === 'stdout') return;
   const dirs = plan.kind === 'generated' ? [plan.dir] : [...new Set(plan.paths.map((p) => dirname(p)))];
   for (const dir of dirs) {
+    // A batch writes many jobs into one folder: proven once per run (a later failure is still
+    // caught when the file is written, and the paid image recovered).
+    if (proven.has(resolve(dir))) continue;
     try {
       await mkdir(dir, { recursive: true });
       sweepStaleTemps(dir);
@@ -53,6 +59,7 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
       } finally {
         await discardStaged(probe);
       }
+      proven.add(resolve(dir));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why =

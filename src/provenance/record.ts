@@ -1,6 +1,5 @@
 // The provenance record imgcli writes into the images it saves, and the checks a record found
 // in a file must pass before anyone trusts it. Pure: no I/O, no knowledge of image formats.
-import { z } from 'zod';
 
 /** An input file of an edit or a variation: where it was, and what its bytes were. */
 export interface ProvenanceInput {
@@ -37,25 +36,32 @@ export interface Provenance {
   tool: string;
 }
 
-// Lenient like the API parsing: keys a later imgcli adds are kept, not a reason to reject.
-const InputSchema = z.looseObject({ role: z.string(), path: z.string().optional(), sha256: z.string(), size: z.number() });
+// Read by hand, leniently like the API parsing (keys a later imgcli adds are kept, not a reason
+// to reject): an up-to-date --check reads a record on every run, and zod would cost that run
+// more to load than the rest of its work.
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (v: unknown, test: (v: unknown) => boolean) => v === undefined || test(v);
 
-const ProvenanceSchema = z.looseObject({
-  command: z.string().optional(),
-  prompt: z.string().optional(),
-  revised_prompt: z.string().optional(),
-  model: z.string(),
-  endpoint: z.string(),
-  parameters: z.record(z.string(), z.unknown()),
-  request_id: z.string().optional(),
-  batch_id: z.string().optional(),
-  custom_id: z.string().optional(),
-  created: z.number(),
-  usage: z.record(z.string(), z.unknown()).optional(),
-  fingerprint: z.string().optional(),
-  inputs: z.array(InputSchema).optional(),
-  tool: z.string(),
-});
+function isInput(v: unknown): boolean {
+  return isObject(v) && isText(v.role) && optional(v.path, isText) && isText(v.sha256) && typeof v.size === 'number';
+}
+
+/** Whether a parsed value has the shape of a record: the fields typed as Provenance says. */
+function isRecord(v: unknown): v is Provenance {
+  if (!isObject(v)) return false;
+  const texts = ['command', 'prompt', 'revised_prompt', 'request_id', 'batch_id', 'custom_id', 'fingerprint'] as const;
+  return (
+    texts.every((k) => optional(v[k], isText)) &&
+    isText(v.model) &&
+    isText(v.endpoint) &&
+    isObject(v.parameters) &&
+    typeof v.created === 'number' &&
+    optional(v.usage, isObject) &&
+    optional(v.inputs, (a) => Array.isArray(a) && a.every(isInput)) &&
+    isText(v.tool)
+  );
+}
 
 /** The keyword prefix (PNG) and XMP namespace prefix of everything imgcli writes. */
 export const PREFIX = 'imgcli';
@@ -65,8 +71,8 @@ export const RECORD_FIELD = 'provenance';
 /** Parses the JSON form of a record; undefined for anything that is not one. */
 export function parseRecord(text: string): Provenance | undefined {
   try {
-    const result = ProvenanceSchema.safeParse(JSON.parse(text));
-    return result.success ? (result.data as Provenance) : undefined;
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,10 +1,9 @@
 // What `edit` and `vary` share between a validated request and runImages: every file read and
 // checked before any byte is sent, --fit applied, the mask prepared, and a multipart builder
 // that makes a fresh form for each attempt (a sent body cannot be sent again).
-import { openAsBlob } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { FormData } from 'undici';
+import { multipartBody, type MultipartBody, type MultipartPart } from '../api/multipart.js';
 import { UsageError } from '../errors.js';
 import { fitMask, maskFromDrawing, maskFromFile } from './mask.js';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
@@ -137,18 +136,16 @@ export function uploadParts(prepared: PreparedInputs): UploadPart[] {
 }
 
 /**
- * A builder for runImages: each call makes a new form, streaming files from disk as Blobs
- * (typed from their content). undici's own FormData: undici's request() cannot encode the
- * global one (Node bundles another undici copy, and its FormData fails undici's brand check).
+ * A builder for runImages: each call makes a new multipart body (api/multipart.ts), its files
+ * streamed from disk in large chunks and typed from their content.
  */
-export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]): () => Promise<FormData> {
+export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]): () => Promise<MultipartBody> {
   return async () => {
-    const form = new FormData();
-    for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.append(key, String(value));
+    const body: MultipartPart[] = Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [{ name, value: String(value) }]));
     for (const { field, filename, contentType, source } of parts) {
-      const blob = 'blob' in source ? source.blob : await openAsBlob(source.path, { type: contentType });
-      form.append(field, blob, filename);
+      if ('blob' in source) body.push({ name: field, filename, contentType, bytes: new Uint8Array(await source.blob.arrayBuffer()) });
+      else body.push({ name: field, filename, contentType, path: source.path, size: (await stat(source.path)).size });
     }
-    return form;
+    return multipartBody(body);
   };
 }

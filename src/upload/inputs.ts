@@ -2,6 +2,7 @@
 // sharp's header parse; never the extension), judged against the model's file rules, and, with
 // --fit, turned into a square PNG the model takes. Only the head of a file is read here; the
 // pixels are decoded only for --fit.
+import { megabytes } from '../image/sizes.js';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
@@ -26,8 +27,6 @@ export interface InputImage {
   hasAlpha: boolean;
 }
 
-const MB = 1024 * 1024;
-export const megabytes = (n: number) => `${(n / MB).toFixed(1)} MB`;
 
 /** A missing, unreadable or folder path as a usage error that names it. */
 export function unreadable(path: string, role: string, err: unknown): UsageError {

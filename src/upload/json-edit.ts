@@ -4,7 +4,7 @@
 // checked about a reference before sending, data URLs for local files, and the body itself.
 // The body builder takes plain references, so the Batch API work can build bodies from uploads.
 import { UsageError } from '../errors.js';
-import { megabytes } from './inputs.js';
+import { megabytes } from '../image/sizes.js';
 
 /** An input image as given on the command line: a local file, an http(s) or data: URL, or a Files API id. */
 export type ImageSource = { kind: 'path'; path: string } | { kind: 'url'; url: string } | { kind: 'file'; id: string };

@@ -5,7 +5,8 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { buildMask, checkMask, MaskError, MAX_MASK_BYTES, type MaskProblemCode } from '../mask/build.js';
-import { megabytes, readInputFile, unreadable, type ImageFit, type InputImage } from './inputs.js';
+import { megabytes } from '../image/sizes.js';
+import { readInputFile, unreadable, type ImageFit, type InputImage } from './inputs.js';
 
 const pct = (n: number) => `${Math.round(n * 100) / 100}%`;
 

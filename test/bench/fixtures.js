@@ -77,3 +77,19 @@ export async function galleryImages(ctx, url, count = 1000) {
   });
   return { dir, bytes: readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0) };
 }
+
+/**
+ * A detailed 4096x4096 black-and-white picture: random noise thresholded to 0 and 255, the worst
+ * case for PNG filters and deflate (every row differs), as a photo turned black and white is.
+ */
+export async function maskDetailed() {
+  const size = 4096;
+  const path = join(CACHE, 'mask-v1', 'noise-4096.png');
+  return once(path, (part) =>
+    sharp(randomBytes(size * size), { raw: { width: size, height: size, channels: 1 } })
+      .threshold(128)
+      .toColourspace('b-w')
+      .png()
+      .toFile(part),
+  );
+}

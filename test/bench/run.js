@@ -15,11 +15,12 @@ import * as bigResponse from './cases/big-response.js';
 import * as bigUpload from './cases/big-upload.js';
 import * as manyJobs from './cases/many-jobs.js';
 import * as masks from './cases/masks.js';
+import * as noopCheck from './cases/noop-check.js';
 import * as gallery from './cases/gallery.js';
 import * as batchResults from './cases/batch-results.js';
 import { hasCommand, measure, median, rssMethod, stopRunning } from './measure.js';
 
-const CASES = [startup, oneGeneration, bigResponse, bigUpload, manyJobs, masks, gallery, batchResults];
+const CASES = [startup, oneGeneration, bigResponse, bigUpload, manyJobs, masks, gallery, noopCheck, batchResults];
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 

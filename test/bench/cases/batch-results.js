@@ -1,4 +1,4 @@
-// Case 8: a remote batch's results of about 500 MB. One batch of 190 photo-sized 1024x1024 PNGs
+// Case 9: a remote batch's results of about 500 MB. One batch of 190 photo-sized 1024x1024 PNGs
 // is submitted to the offline server once (`imgcli batch --remote --no-wait`) and left to finish;
 // each measured run starts from a copy of that state file, so it attaches to the finished batch
 // and does only the work in question: stream the output file (about 2.7 MB of base64 per line),
@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const title = '8. Batch results of 500 MB';
+export const title = '9. Batch results of 500 MB';
 
 const JOBS = 190;
 /** The offline server keeps the last 24 pictures it made: 20 prompts make it fast, the file stays as large. */
@@ -28,14 +28,14 @@ async function finishedBatch(ctx, env, url, jobs) {
   writeFileSync(join(template, 'jobs.jsonl'), `${lines.join('\n')}\n`);
   const imgcli = (args) => spawnSync(ctx.imgcli[0], [...ctx.imgcli.slice(1), ...args], { cwd: template, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const submitted = imgcli(['batch', 'jobs.jsonl', '--remote', '--no-wait']);
-  if (submitted.status !== 0) throw new Error(`case 8: submitting the batch failed: ${submitted.stderr}`);
+  if (submitted.status !== 0) throw new Error(`case 9: submitting the batch failed: ${submitted.stderr}`);
   let batch;
   for (let waited = 0; waited < 600; waited++) {
     batch = JSON.parse(imgcli(['batch', 'status', 'jobs.jsonl', '--json']).stdout).batches[0];
     if (batch.status === 'completed') break;
     await sleep(1000);
   }
-  if (batch?.status !== 'completed') throw new Error(`case 8: the batch did not complete (${batch?.status})`);
+  if (batch?.status !== 'completed') throw new Error(`case 9: the batch did not complete (${batch?.status})`);
   const file = await (await fetch(`${url}/files/${batch.output_file_id}`, { headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` } })).json();
   return { template, fileId: batch.output_file_id, mib: file.bytes / 1048576 };
 }
@@ -55,7 +55,7 @@ export async function plan(ctx) {
   return {
     env,
     runs: ctx.quick ? 1 : 3,
-    notes: [`case 8: output files of ${big.mib.toFixed(0)} MiB (${JOBS} lines, each a 1024x1024 noise PNG of about 2 MB as base64) and ${small.mib.toFixed(0)} MiB (${SMALL} lines); each run writes the images with provenance`],
+    notes: [`case 9: output files of ${big.mib.toFixed(0)} MiB (${JOBS} lines, each a 1024x1024 noise PNG of about 2 MB as base64) and ${small.mib.toFixed(0)} MiB (${SMALL} lines); each run writes the images with provenance`],
     commands: [
       ctx.has('curl')
         ? { tool: 'curl (download only)', cmd: ['curl', '-sf', '-o', '/dev/null', '-H', `authorization: Bearer ${env.OPENAI_API_KEY}`, `${url}/files/${big.fileId}/content`], reference: true }

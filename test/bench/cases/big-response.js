@@ -33,9 +33,9 @@ export async function plan(ctx) {
           const memory = me.rss / responseKb;
           const parts = [`RSS ≤ 2.5× body (${memory.toFixed(2)}×)`];
           let pass = memory <= 2.5;
-          if (sdk?.wall) {
-            parts.push(`wall ≤ SDK (${(me.wall / sdk.wall).toFixed(2)}×)`);
-            pass &&= me.wall <= sdk.wall;
+          if (sdk?.rss) {
+            parts.push(`RSS ≤ ½ SDK's (${(me.rss / sdk.rss).toFixed(2)}×)`);
+            pass &&= me.rss <= sdk.rss / 2;
           }
           return { text: parts.join(', '), pass };
         },

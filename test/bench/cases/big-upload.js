@@ -30,8 +30,8 @@ export async function plan(ctx) {
       const parts = [`RSS < 150 MB (${(me.rss / 1024).toFixed(0)} MB)`];
       let pass = me.rss < 150 * 1024;
       if (curl?.wall) {
-        parts.push(`wall ≤ 1.5× curl (${(me.wall / curl.wall).toFixed(2)}×)`);
-        pass &&= me.wall <= 1.5 * curl.wall;
+        parts.push(`wall ≤ 1.5× curl (${(me.wall / curl.wall).toFixed(2)}×)`, `CPU ≤ 3× curl (${(me.cpu / curl.cpu).toFixed(2)}×)`);
+        pass &&= me.wall <= 1.5 * curl.wall && me.cpu <= 3 * curl.cpu;
       }
       return { text: parts.join(', '), pass };
     },

@@ -30,14 +30,12 @@ export async function plan(ctx) {
       const curl = r.get('curl | jq | base64 -d');
       const parts = [];
       let pass = true;
-      if (curl?.wall) {
-        parts.push(`≤ 1.3× curl (${(me / curl.wall).toFixed(2)}×)`);
-        pass &&= me <= 1.3 * curl.wall;
-      }
       if (sdk?.wall) {
         parts.push(`< SDK (${(me / sdk.wall).toFixed(2)}×)`);
         pass &&= me < sdk.wall;
       }
+      // Reported, not judged: the pipeline starts no runtime at all.
+      if (curl?.wall) parts.push(`${(me / curl.wall).toFixed(2)}× curl`);
       return { text: parts.join(', '), pass: parts.length ? pass : undefined };
     },
   });
