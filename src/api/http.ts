@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.js';
 import { readErrorText } from './body.js';
 import { scrubSecret } from './redact.js';
 import { ApiError, httpError, type ResponseHeaders } from './errors.js';

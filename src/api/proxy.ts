@@ -1,6 +1,6 @@
 // Forward proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) through undici's EnvHttpProxyAgent.
 // The values arrive as arguments: this layer never reads process.env.
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from './undici.js';
 
 export interface ProxyOptions {
   httpProxy?: string;

@@ -2,7 +2,7 @@
 // expire after 60 minutes), prove what the bytes are and that they are whole (proveImage, the one
 // gate every image passes), and write each image atomically; a paid image that cannot be written
 // where it should goes to the recovery folder (recovery.ts).
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../api/undici.js';
 import { ApiError, answerError } from '../api/errors.js';
 import { discardBody, dispatcherFor } from '../api/http.js';
 import type { ImageItem } from '../api/images.js';

@@ -1,0 +1,13 @@
+// undici's own modules that src/api/undici.ts loads; their types are the index's (cast there).
+declare module 'undici/lib/dispatcher/agent.js' {
+  const Agent: unknown;
+  export default Agent;
+}
+declare module 'undici/lib/dispatcher/env-http-proxy-agent.js' {
+  const EnvHttpProxyAgent: unknown;
+  export default EnvHttpProxyAgent;
+}
+declare module 'undici/lib/api/api-request.js' {
+  const request: unknown;
+  export default request;
+}
