@@ -121,6 +121,13 @@ describe('generation requests', () => {
     expect(message).toMatch(/--style/);
     expect(message).toMatch(/--quality hd/);
   });
+
+  it('words every refusal itself, the checks zod makes included', () => {
+    expect(refusal('', {})).toBe('--model is empty; name a model, e.g. gpt-image-2 (`imgcli models` lists them)');
+    expect(refusal('gpt-image-2', { n: 2.5 })).toBe('--count 2.5 is not valid for gpt-image-2; use 1 to 10');
+    expect(refusal('gpt-image-2', { n: 'two' })).toBe('--count must be a whole number; use 1 to 10');
+    expect(refusal('gpt-image-2', { style: 'vivid' })).toMatch(/^--style is not accepted by gpt-image-2 for generations; it is for dall-e-3/);
+  });
 });
 
 describe('custom sizes', () => {

@@ -4,19 +4,19 @@
 // sink as it arrives (b64-extract.ts, as for a direct answer), and only the rest of the line's JSON
 // is kept, within the same limits as a direct answer. Lines the caller already has are skipped
 // without decoding, from the custom_id near the start of the line.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { B64Extractor, type Sink } from './b64-extract.js';
 import { ApiError, answerError } from './errors.js';
 import { fileContent } from './files.js';
 import type { Connection } from './http.js';
 import { LIMITS } from './limits.js';
 
-export const ResultLine = z.looseObject({
+export const ResultLine = z.object({
   id: z.string().nullish(),
   custom_id: z.string(),
-  response: z.looseObject({ status_code: z.number(), request_id: z.string().nullish(), body: z.unknown() }).nullish().catch(undefined),
-  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish().catch(undefined),
-});
+  response: z.object({ status_code: z.number(), request_id: z.string().nullish(), body: z.unknown() }).passthrough().nullish().catch(undefined),
+  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).passthrough().nullish().catch(undefined),
+}).passthrough();
 export type ResultLine = z.infer<typeof ResultLine>;
 
 export type ReadLine =

@@ -2,26 +2,26 @@
 // list, cancel. Answers are parsed leniently like every other (unknown keys kept, statuses and
 // endpoints as open strings). A create is never retried here: a second POST could start (and
 // bill) a second batch, so the caller decides, after looking for the first one (see batch/submit.ts).
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { answerError, firstLine } from './errors.js';
 import { send, type Connection } from './http.js';
 
 const time = z.number().nullish().catch(undefined);
 
-const BatchError = z.looseObject({
+const BatchError = z.object({
   code: z.string().nullish(),
   message: z.string().nullish(),
   param: z.string().nullish(),
   line: z.number().nullish(),
-});
+}).passthrough();
 
-const Batch = z.looseObject({
+const Batch = z.object({
   id: z.string(),
   object: z.string().nullish(),
   endpoint: z.string().nullish(),
   model: z.string().nullish(),
   status: z.string(),
-  errors: z.looseObject({ data: z.array(BatchError).nullish().catch(undefined) }).nullish().catch(undefined),
+  errors: z.object({ data: z.array(BatchError).nullish().catch(undefined) }).passthrough().nullish().catch(undefined),
   input_file_id: z.string().nullish(),
   output_file_id: z.string().nullish(),
   error_file_id: z.string().nullish(),
@@ -35,13 +35,13 @@ const Batch = z.looseObject({
   expired_at: time,
   cancelling_at: time,
   cancelled_at: time,
-  request_counts: z.looseObject({ total: z.number().nullish(), completed: z.number().nullish(), failed: z.number().nullish() }).nullish().catch(undefined),
+  request_counts: z.object({ total: z.number().nullish(), completed: z.number().nullish(), failed: z.number().nullish() }).passthrough().nullish().catch(undefined),
   metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
-});
+}).passthrough();
 export type Batch = z.infer<typeof Batch>;
 export type BatchError = z.infer<typeof BatchError>;
 
-const BatchList = z.looseObject({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: z.string().nullish() });
+const BatchList = z.object({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: z.string().nullish() }).passthrough();
 
 /** The statuses after which a batch changes no more. */
 export const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
@@ -51,7 +51,7 @@ export const hasEnded = (b: Pick<Batch, 'status'>) => ENDED.has(b.status);
 export const BATCH_ENDPOINTS = { generations: '/v1/images/generations', edits: '/v1/images/edits' } as const;
 export type BatchEndpoint = keyof typeof BATCH_ENDPOINTS;
 
-function parseAs<T>(schema: z.ZodType<T>, text: string, what: string, requestId: string | undefined): T {
+function parseAs<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string, what: string, requestId: string | undefined): T {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -3,11 +3,11 @@
 // Answers are parsed leniently like every other (unknown keys kept, enums as open strings).
 import { stat } from 'node:fs/promises';
 import { multipartBody } from './multipart.js';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { answerError, firstLine } from './errors.js';
 import { send, type Connection } from './http.js';
 
-const FileObject = z.looseObject({
+const FileObject = z.object({
   id: z.string(),
   object: z.string().nullish(),
   bytes: z.number().nullish(),
@@ -16,11 +16,11 @@ const FileObject = z.looseObject({
   filename: z.string().nullish(),
   purpose: z.string().nullish(),
   status: z.string().nullish(),
-});
+}).passthrough();
 export type FileObject = z.infer<typeof FileObject>;
 
-const FileList = z.looseObject({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: z.string().nullish() });
-const Deleted = z.looseObject({ id: z.string(), deleted: z.boolean() });
+const FileList = z.object({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: z.string().nullish() }).passthrough();
+const Deleted = z.object({ id: z.string(), deleted: z.boolean() }).passthrough();
 
 /** What to upload: a file streamed from disk, or bytes already in memory. */
 export interface UploadFile {
@@ -31,7 +31,7 @@ export interface UploadFile {
 
 const filePath = (id: string) => `/files/${encodeURIComponent(id)}`;
 
-function parseAs<T>(schema: z.ZodType<T>, text: string, what: string, requestId: string | undefined): T {
+function parseAs<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string, what: string, requestId: string | undefined): T {
   let json: unknown;
   try {
     json = JSON.parse(text);

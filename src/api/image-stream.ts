@@ -1,6 +1,6 @@
 // The streamed Images API answer (`stream: true`): SSE events whose JSON `type` repeats the
 // event name, `<family>.partial_image` then `<family>.completed` (one completed per image).
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ApiError, answerError, firstLine } from './errors.js';
 import { LIMITS, sizeText } from './limits.js';
 import { readSse, SseTooLargeError, type SseEvent } from './sse.js';
@@ -12,12 +12,12 @@ export type ImageStreamEvent =
   | { type: 'completed'; family: ImageStreamFamily; b64: string; usage?: Record<string, unknown>; raw: Record<string, unknown> };
 
 // Lenient on purpose: a field of the wrong shape is dropped rather than failing the whole image.
-const StreamPayload = z.looseObject({
+const StreamPayload = z.object({
   type: z.string().optional().catch(undefined),
   b64_json: z.string().nullish().catch(undefined),
   partial_image_index: z.number().int().nonnegative().optional().catch(undefined),
-  usage: z.looseObject({}).nullish().catch(undefined),
-});
+  usage: z.object({}).passthrough().nullish().catch(undefined),
+}).passthrough();
 
 const EVENT_TYPE = /^(image_generation|image_edit)\.(partial_image|completed)$/;
 

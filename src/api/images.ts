@@ -1,5 +1,5 @@
 // The Images API calls. Responses are parsed leniently: unknown keys kept, enums as open strings.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { answerError, firstLine, httpError } from './errors.js';
 import { B64Extractor, type Sink } from './b64-extract.js';
 import { readText } from './body.js';
@@ -11,21 +11,21 @@ import { readImageStream, type ImageStreamEvent } from './image-stream.js';
 // through Connection.warn), never the images. normalize() fixes what it can before the schema.
 const text = z.string().nullish().catch(undefined);
 
-const Usage = z.looseObject({
+const Usage = z.object({
   total_tokens: z.number().optional(),
   input_tokens: z.number().optional(),
   output_tokens: z.number().optional(),
-  input_tokens_details: z.looseObject({}).optional().catch(undefined),
-  output_tokens_details: z.looseObject({}).optional().catch(undefined),
-});
+  input_tokens_details: z.object({}).passthrough().optional().catch(undefined),
+  output_tokens_details: z.object({}).passthrough().optional().catch(undefined),
+}).passthrough();
 
-const ImageItem = z.looseObject({
+const ImageItem = z.object({
   b64_json: z.string().nullish(),
   url: z.string().nullish(),
   revised_prompt: text,
-});
+}).passthrough();
 
-export const ImagesResponse = z.looseObject({
+export const ImagesResponse = z.object({
   /** Absent when the server sent none usable; the caller uses the run's clock. */
   created: z.number().optional(),
   data: z.array(ImageItem).optional(),
@@ -34,7 +34,7 @@ export const ImagesResponse = z.looseObject({
   size: text,
   quality: text,
   usage: Usage.nullish().catch(undefined),
-});
+}).passthrough();
 
 export type ImagesResponse = z.infer<typeof ImagesResponse>;
 export type ImageItem = z.infer<typeof ImageItem>;

@@ -1,19 +1,19 @@
 // GET /models: what a server says it serves. Parsed leniently: compatible servers add and omit
 // fields, and `shutdown_date` may come as a Unix time or a date string.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { answerError, firstLine } from './errors.js';
 import { readText } from './body.js';
 import { send, type Connection } from './http.js';
 import { LIMITS } from './limits.js';
 
-const RemoteModel = z.looseObject({
+const RemoteModel = z.object({
   id: z.string(),
   created: z.number().nullish(),
   owned_by: z.string().nullish(),
   shutdown_date: z.union([z.number(), z.string()]).nullish(),
-});
+}).passthrough();
 
-const ModelList = z.looseObject({ data: z.array(RemoteModel) });
+const ModelList = z.object({ data: z.array(RemoteModel) }).passthrough();
 
 export interface RemoteModelInfo {
   id: string;

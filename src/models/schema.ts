@@ -1,7 +1,9 @@
 // One zod schema per model per endpoint, derived from the field table (fields.ts) and the model
 // table (table.ts). It accepts or rejects a whole request body before any file is read or any
 // byte is sent, and every message names the flag, the bad value and what is allowed.
-import { z } from 'zod';
+// zod's v3 API (`zod/v3`, shipped and kept by zod 4) because it loads in a quarter of the time;
+// every message here is our own (test/dependency-rules.mjs says why, with the figures).
+import { z } from 'zod/v3';
 import { UsageError } from '../errors.js';
 import { customSizeProblem } from './sizes.js';
 import { IMAGE_FIELDS, flagForApi as flag, intRange, takersText, type ImageCommand, type ImageField } from './fields.js';
@@ -26,9 +28,9 @@ function noteFor(model: ResolvedModel, rulesKey: keyof EndpointRules): string {
 }
 
 function oneOf(field: string, values: readonly string[], model: string, note: (value: string) => string = () => '') {
-  return z.string().refine((v) => values.includes(v), {
-    error: (iss) => `${flag(field)} ${String(iss.input)} is not valid for ${model}; use one of ${values.join(', ')}${note(String(iss.input))}`,
-  });
+  return z.string().refine((v) => values.includes(v), (v) => ({
+    message: `${flag(field)} ${v} is not valid for ${model}; use one of ${values.join(', ')}${note(v)}`,
+  }));
 }
 
 const COMMAND: Record<Endpoint, ImageCommand> = { generations: 'gen', edits: 'edit', variations: 'vary' };
@@ -67,7 +69,7 @@ function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: Res
   const json = rules.jsonBody?.adds?.[rulesKey] !== undefined ? ` and ${endpoint} sent as JSON (an image URL or file id, or --body json)` : '';
   const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')}${json || ' only'}` : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : noteFor(resolved, rulesKey);
-  return z.never({ error: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
+  return z.never({ message: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }
 
 
@@ -84,9 +86,9 @@ function sizeSchema(rules: EndpointRules, model: string) {
 function countSchema(rules: EndpointRules, model: string) {
   const { min, max } = rules.n;
   const allowed = min === max ? `it takes ${min} only` : `use ${min} to ${max}`;
-  return z.number({ error: `--count must be a whole number; ${allowed}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, {
-    error: (iss) => `--count ${String(iss.input)} is not valid for ${model}; ${allowed}`,
-  });
+  return z.number({ message: `--count must be a whole number; ${allowed}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, (n) => ({
+    message: `--count ${n} is not valid for ${model}; ${allowed}`,
+  }));
 }
 
 function promptSchema(rules: EndpointRules, model: string) {
@@ -103,8 +105,8 @@ function intSchema(f: ImageField, rules: EndpointRules, model: string) {
   const { min, max, step, perModel } = intRange(f, rules)!;
   const steps = step ? ` in steps of ${step}` : '';
   // Bounds that differ between models name the model, as --count does.
-  const error = (iss: { input: unknown }) => (perModel ? `${flag(f.api)} ${String(iss.input)} is not valid for ${model}; use ${min} to ${max}${steps}` : `${flag(f.api)} takes ${min} to ${max}`);
-  return z.number().refine((v) => Number.isInteger(v) && v >= min && v <= max && (!step || (v - min) % step === 0), { error });
+  const message = (v: number) => (perModel ? `${flag(f.api)} ${v} is not valid for ${model}; use ${min} to ${max}${steps}` : `${flag(f.api)} takes ${min} to ${max}`);
+  return z.number().refine((v) => Number.isInteger(v) && v >= min && v <= max && (!step || (v - min) % step === 0), (v) => ({ message: message(v) }));
 }
 
 /** The schema of one field for a model whose rules take it. */
@@ -136,8 +138,8 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
     IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model, endpoint).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint, rules)]),
   );
   const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint, rules);
-  const shape = { model: z.string().min(1), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
-  return z.looseObject(shape).superRefine((body, ctx) => {
+  const shape = { model: z.string().min(1, { message: '--model is empty; name a model, e.g. gpt-image-2 (`imgcli models` lists them)' }), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
+  return z.object(shape).passthrough().superRefine((body, ctx) => {
     const format = body.output_format ?? (rules.formats ? 'png' : undefined);
     if (body.background === 'transparent' && format === 'jpeg') {
       ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)', params: { fields: ['output_format'] } });
@@ -181,7 +183,7 @@ export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: 
   const result = requestSchema(model, endpoint, opts.form).safeParse(defined);
   if (result.success) return result.data;
   // Fields sent unchecked (--param) take every problem that involves them out of the judgement.
-  const involved = (i: z.core.$ZodIssue) => [String(i.path[0] ?? ''), ...(((i as { params?: { fields?: string[] } }).params?.fields) ?? [])];
+  const involved = (i: z.ZodIssue) => [String(i.path[0] ?? ''), ...(((i as { params?: { fields?: string[] } }).params?.fields) ?? [])];
   const judged = result.error.issues.filter((i) => !involved(i).some((f) => unchecked.includes(f)));
   if (judged.length === 0) return defined;
   const own = judged.filter((i) => !derived.includes(String(i.path[0] ?? '')));
@@ -190,7 +192,7 @@ export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: 
   throw new UsageError(messages.join('\n'));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.ZodIssue): string {
   const key = String(issue.path[0] ?? '');
   // zod's own messages (e.g. "Too big") get the flag in front of them.
   if (issue.code === 'custom' || issue.message.startsWith('--') || issue.message.startsWith('the ')) return issue.message;
