@@ -28,7 +28,9 @@ describe('stale temp files', () => {
     // temp files as they arrive (output/spill.ts), and each leaves its file open.
     mock.enqueueFault({ hang: 4000, chunked: true }, 2);
     const child = spawn('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl'], { cwd, env: baseEnv(cwd), stdio: 'ignore' });
-    await until(() => temps(join(cwd, 'out')).length === 2, 'two temp files');
+    // Both requests sent first: before sending, each job also proves the folder writable with a
+    // short-lived temp file of the same name shape, and those two must not be taken for these.
+    await until(() => mock.apiRequests().length === 2 && temps(join(cwd, 'out')).length === 2, 'two requests and two temp files');
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     expect(temps(join(cwd, 'out'))).toHaveLength(2);
