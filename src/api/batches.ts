@@ -3,8 +3,10 @@
 // endpoints as open strings). A create is never retried here: a second POST could start (and
 // bill) a second batch, so the caller decides, after looking for the first one (see batch/submit.ts).
 import { z } from 'zod/v3';
-import { answerError, firstLine } from './errors.js';
 import { send, type Connection } from './http.js';
+import { readAnswer, type AnswerKind } from './answer.js';
+
+const BATCH_ANSWER: AnswerKind = { api: 'Batch API', problem: 'not-a-batch' };
 
 const time = z.number().nullish().catch(undefined);
 
@@ -51,20 +53,6 @@ export const hasEnded = (b: Pick<Batch, 'status'>) => ENDED.has(b.status);
 export const BATCH_ENDPOINTS = { generations: '/v1/images/generations', edits: '/v1/images/edits' } as const;
 export type BatchEndpoint = keyof typeof BATCH_ENDPOINTS;
 
-function parseAs<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string, what: string, requestId: string | undefined): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw answerError('not-json', `The server's answer to ${what} was not JSON (it starts: ${firstLine(text)}).`, requestId);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw answerError('not-a-batch', `The server's answer to ${what} is not what the Batch API answers (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`, requestId);
-  }
-  return parsed.data;
-}
-
 const batchPath = (id: string) => `/batches/${encodeURIComponent(id)}`;
 
 export interface CreateBatch {
@@ -77,19 +65,19 @@ export interface CreateBatch {
 /** POST /batches, sent once: never retried (see the top of this file). */
 export async function createBatch(conn: Connection, req: CreateBatch): Promise<{ batch: Batch; requestId?: string }> {
   const json = { input_file_id: req.inputFileId, endpoint: req.endpoint, completion_window: '24h', ...(req.metadata ? { metadata: req.metadata } : {}) };
-  const answer = await send({ ...conn, maxRetries: 0 }, { method: 'POST', path: '/batches', json }, async (body, head) => parseAs(Batch, await body.text(), 'POST /batches', head.requestId));
+  const answer = await send({ ...conn, maxRetries: 0 }, { method: 'POST', path: '/batches', json }, async (body, head) => readAnswer(Batch, body, head, 'POST /batches', BATCH_ANSWER));
   return { batch: answer.value, requestId: answer.requestId };
 }
 
 /** GET /batches/{id}. */
 export async function retrieveBatch(conn: Connection, id: string): Promise<Batch> {
-  const answer = await send(conn, { method: 'GET', path: batchPath(id) }, async (body, head) => parseAs(Batch, await body.text(), `GET /batches/${id}`, head.requestId));
+  const answer = await send(conn, { method: 'GET', path: batchPath(id) }, async (body, head) => readAnswer(Batch, body, head, `GET /batches/${id}`, BATCH_ANSWER));
   return answer.value;
 }
 
 /** POST /batches/{id}/cancel: the batch goes to cancelling, then cancelled (with what was done). Safe to repeat. */
 export async function cancelBatch(conn: Connection, id: string): Promise<Batch> {
-  const answer = await send(conn, { method: 'POST', path: `${batchPath(id)}/cancel` }, async (body, head) => parseAs(Batch, await body.text(), `POST /batches/${id}/cancel`, head.requestId));
+  const answer = await send(conn, { method: 'POST', path: `${batchPath(id)}/cancel` }, async (body, head) => readAnswer(Batch, body, head, `POST /batches/${id}/cancel`, BATCH_ANSWER));
   return answer.value;
 }
 
@@ -97,7 +85,7 @@ export async function cancelBatch(conn: Connection, id: string): Promise<Batch> 
 export async function listBatches(conn: Connection, query: { limit?: number; after?: string } = {}): Promise<{ batches: Batch[]; hasMore: boolean; lastId?: string }> {
   const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
   const path = `/batches${params.size ? `?${params}` : ''}`;
-  const answer = await send(conn, { method: 'GET', path }, async (body, head) => parseAs(BatchList, await body.text(), 'GET /batches', head.requestId));
+  const answer = await send(conn, { method: 'GET', path }, async (body, head) => readAnswer(BatchList, body, head, 'GET /batches', BATCH_ANSWER));
   const { data, has_more, last_id } = answer.value;
   return { batches: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
 }

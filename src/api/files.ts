@@ -4,8 +4,10 @@
 import { stat } from 'node:fs/promises';
 import { multipartBody } from './multipart.js';
 import { z } from 'zod/v3';
-import { answerError, firstLine } from './errors.js';
 import { send, type Connection } from './http.js';
+import { readAnswer, type AnswerKind } from './answer.js';
+
+const FILE_ANSWER: AnswerKind = { api: 'Files API', problem: 'not-a-file' };
 
 const FileObject = z.object({
   id: z.string(),
@@ -31,18 +33,6 @@ export interface UploadFile {
 
 const filePath = (id: string) => `/files/${encodeURIComponent(id)}`;
 
-function parseAs<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string, what: string, requestId: string | undefined): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw answerError('not-json', `The server's answer to ${what} was not JSON (it starts: ${firstLine(text)}).`, requestId);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw answerError('not-a-file', `The server's answer to ${what} is not what the Files API answers (${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message}).`, requestId);
-  return parsed.data;
-}
-
 /** POST /files: uploads one file for `purpose` (vision for images an edit refers to). The form is rebuilt per attempt. */
 export async function uploadFile(conn: Connection, file: UploadFile, purpose: string): Promise<{ file: FileObject; requestId?: string }> {
   const form = async () => {
@@ -51,7 +41,7 @@ export async function uploadFile(conn: Connection, file: UploadFile, purpose: st
       : { name: 'file', filename: file.filename, contentType: file.contentType, path: file.source.path, size: (await stat(file.source.path)).size };
     return multipartBody([{ name: 'purpose', value: purpose }, part]);
   };
-  const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) => parseAs(FileObject, await body.text(), 'POST /files', head.requestId));
+  const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) => readAnswer(FileObject, body, head, 'POST /files', FILE_ANSWER));
   return { file: answer.value, requestId: answer.requestId };
 }
 
@@ -67,7 +57,7 @@ export interface ListQuery {
 export async function listFiles(conn: Connection, query: ListQuery = {}): Promise<{ files: FileObject[]; hasMore: boolean; lastId?: string }> {
   const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
   const path = `/files${params.size ? `?${params}` : ''}`;
-  const answer = await send(conn, { method: 'GET', path }, async (body, head) => parseAs(FileList, await body.text(), 'GET /files', head.requestId));
+  const answer = await send(conn, { method: 'GET', path }, async (body, head) => readAnswer(FileList, body, head, 'GET /files', FILE_ANSWER));
   const { data, has_more, last_id } = answer.value;
   return { files: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
 }
@@ -90,13 +80,13 @@ export async function* eachFile(conn: Connection, query: Omit<ListQuery, 'after'
 
 /** GET /files/{id}. */
 export async function retrieveFile(conn: Connection, id: string): Promise<FileObject> {
-  const answer = await send(conn, { method: 'GET', path: filePath(id) }, async (body, head) => parseAs(FileObject, await body.text(), `GET /files/${id}`, head.requestId));
+  const answer = await send(conn, { method: 'GET', path: filePath(id) }, async (body, head) => readAnswer(FileObject, body, head, `GET /files/${id}`, FILE_ANSWER));
   return answer.value;
 }
 
 /** DELETE /files/{id}. */
 export async function deleteFile(conn: Connection, id: string): Promise<{ id: string; deleted: boolean }> {
-  const answer = await send(conn, { method: 'DELETE', path: filePath(id) }, async (body, head) => parseAs(Deleted, await body.text(), `DELETE /files/${id}`, head.requestId));
+  const answer = await send(conn, { method: 'DELETE', path: filePath(id) }, async (body, head) => readAnswer(Deleted, body, head, `DELETE /files/${id}`, FILE_ANSWER));
   return answer.value;
 }
 
