@@ -10,6 +10,7 @@ import { readResultFile, type ReadLine } from '../src/api/batch-output.js';
 import type { Sink } from '../src/api/b64-extract.js';
 import { BATCH_LIMITS, splitParts } from '../src/batch/remote-requests.js';
 import { progressLine, statusLine } from '../src/batch/remote-submit.js';
+import { batchRow } from '../src/batch/inspect.js';
 import { loadState, newState } from '../src/batch/state.js';
 import { fitLine } from '../src/batch/progress.js';
 import { BIN, FAKE_KEY, baseEnv, tempDir } from './helpers/cli.js';
@@ -111,5 +112,12 @@ describe('reading a result file', () => {
     const lines: string[] = [];
     await expect(readResultFile(conn, await store(cut), { sink, onLine: async (l) => void lines.push(l.kind === 'result' ? l.line.custom_id : 'broken') })).rejects.toThrow(/stopped inside line 2/);
     expect(lines).toEqual(['whole']);
+  });
+});
+
+describe('batch list rows', () => {
+  it('show a time beyond what a date holds (a server\'s 1e300, or 1e999 read as Infinity) as "-"', () => {
+    for (const created_at of [1e300, Infinity, undefined]) expect(batchRow({ id: 'batch_1', status: 'completed', created_at, endpoint: '/v1/images/generations' }).at(-1)).toBe('-');
+    expect(batchRow({ id: 'batch_1', status: 'completed', created_at: 1796126400, endpoint: '/v1/images/generations' }).at(-1)).toBe('2026-12-01T12:00:00Z');
   });
 });

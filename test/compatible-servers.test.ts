@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
-import { tempDir } from './helpers/cli.js';
+import { imgcli, tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -135,10 +135,14 @@ describe('--header', () => {
 describe('proxies', () => {
   let refusing: Server;
   let refusingUrl: string;
+  const tunnels: string[] = [];
   beforeAll(async () => {
     // A proxy that refuses every tunnel: CONNECT gets 407.
     refusing = createServer((_req, res) => res.writeHead(502).end());
-    refusing.on('connect', (_req, socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'));
+    refusing.on('connect', (req, socket) => {
+      tunnels.push(req.url ?? '');
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
+    });
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
     refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
   });
@@ -165,7 +169,11 @@ describe('proxies', () => {
   });
 
   it('names the proxy when it refuses the tunnel, and does not call it a request that may have been billed', async () => {
-    const r = await imgcliInProcess(['--base-url', 'https://api.example.test/v1', 'gen', 'a fox'], { env: { HTTPS_PROXY: refusingUrl } });
+    // A spawned run: in this process the offline server has loaded undici's index, which would
+    // hide a client that cannot open a tunnel on its own (src/api/undici.ts).
+    tunnels.length = 0;
+    const r = await imgcli(['--base-url', 'https://api.example.test/v1', 'gen', 'a fox'], { env: { HTTPS_PROXY: refusingUrl } });
+    expect(tunnels).toEqual(['api.example.test:443']);
     expect(r.exitCode).toBe(6);
     expect(r.stderr).toContain(`error: The proxy ${refusingUrl} would not connect to api.example.test: it answered 407 (it wants credentials)`);
     expect(r.stderr).not.toMatch(/billed/);

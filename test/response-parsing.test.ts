@@ -38,6 +38,19 @@ describe('parseImagesResponse', () => {
     expect(() => parseImagesResponse(body, 'req_1')).toThrow(message);
   });
 
+  it('keeps the images when a number is beyond range (1e999 parses as Infinity), and says which', () => {
+    const warnings: string[] = [];
+    const body = `{"created":1e999,"data":[{"b64_json":"${PNG_1x1}"}],"usage":{"total_tokens":1e999,"output_tokens":5}}`;
+    const r = parseImagesResponse(body, 'req_1', { warn: (line) => warnings.push(line) });
+    expect(r.data?.[0]?.b64_json).toBe(PNG_1x1);
+    expect(r.created).toBeUndefined();
+    expect(r.usage).toEqual({ output_tokens: 5 });
+    expect(warnings).toEqual([
+      `the answer's "created" is Infinity, not a time; the run's time is used instead.`,
+      "the answer's usage.total_tokens is Infinity, not a number; it is left out.",
+    ]);
+  });
+
   it('never throws anything but ApiError of kind answer on truncated or corrupted bodies', () => {
     const rand = mulberry32(42);
     const bytes = Buffer.from(valid);

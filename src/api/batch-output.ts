@@ -14,7 +14,7 @@ import { LIMITS } from './limits.js';
 export const ResultLine = z.object({
   id: z.string().nullish(),
   custom_id: z.string(),
-  response: z.object({ status_code: z.number(), request_id: z.string().nullish(), body: z.unknown() }).passthrough().nullish().catch(undefined),
+  response: z.object({ status_code: z.number().finite(), request_id: z.string().nullish(), body: z.unknown() }).passthrough().nullish().catch(undefined),
   error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).passthrough().nullish().catch(undefined),
 }).passthrough();
 export type ResultLine = z.infer<typeof ResultLine>;

@@ -8,13 +8,13 @@ import { readAnswer, type AnswerKind } from './answer.js';
 
 const BATCH_ANSWER: AnswerKind = { api: 'Batch API', problem: 'not-a-batch' };
 
-const time = z.number().nullish().catch(undefined);
+const time = z.number().finite().nullish().catch(undefined);
 
 const BatchError = z.object({
   code: z.string().nullish(),
   message: z.string().nullish(),
   param: z.string().nullish(),
-  line: z.number().nullish(),
+  line: z.number().finite().nullish(),
 }).passthrough();
 
 const Batch = z.object({
@@ -37,7 +37,7 @@ const Batch = z.object({
   expired_at: time,
   cancelling_at: time,
   cancelled_at: time,
-  request_counts: z.object({ total: z.number().nullish(), completed: z.number().nullish(), failed: z.number().nullish() }).passthrough().nullish().catch(undefined),
+  request_counts: z.object({ total: z.number().finite().nullish(), completed: z.number().finite().nullish(), failed: z.number().finite().nullish() }).passthrough().nullish().catch(undefined),
   metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
 }).passthrough();
 export type Batch = z.infer<typeof Batch>;

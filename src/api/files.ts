@@ -12,9 +12,9 @@ const FILE_ANSWER: AnswerKind = { api: 'Files API', problem: 'not-a-file' };
 const FileObject = z.object({
   id: z.string(),
   object: z.string().nullish(),
-  bytes: z.number().nullish(),
-  created_at: z.number().nullish(),
-  expires_at: z.number().nullish(),
+  bytes: z.number().finite().nullish(),
+  created_at: z.number().finite().nullish(),
+  expires_at: z.number().finite().nullish(),
   filename: z.string().nullish(),
   purpose: z.string().nullish(),
   status: z.string().nullish(),

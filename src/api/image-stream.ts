@@ -15,7 +15,7 @@ export type ImageStreamEvent =
 const StreamPayload = z.object({
   type: z.string().optional().catch(undefined),
   b64_json: z.string().nullish().catch(undefined),
-  partial_image_index: z.number().int().nonnegative().optional().catch(undefined),
+  partial_image_index: z.number().finite().int().nonnegative().optional().catch(undefined),
   usage: z.object({}).passthrough().nullish().catch(undefined),
 }).passthrough();
 

@@ -12,9 +12,9 @@ import { readImageStream, type ImageStreamEvent } from './image-stream.js';
 const text = z.string().nullish().catch(undefined);
 
 const Usage = z.object({
-  total_tokens: z.number().optional(),
-  input_tokens: z.number().optional(),
-  output_tokens: z.number().optional(),
+  total_tokens: z.number().finite().optional(),
+  input_tokens: z.number().finite().optional(),
+  output_tokens: z.number().finite().optional(),
   input_tokens_details: z.object({}).passthrough().optional().catch(undefined),
   output_tokens_details: z.object({}).passthrough().optional().catch(undefined),
 }).passthrough();
@@ -27,7 +27,7 @@ const ImageItem = z.object({
 
 export const ImagesResponse = z.object({
   /** Absent when the server sent none usable; the caller uses the run's clock. */
-  created: z.number().optional(),
+  created: z.number().finite().optional(),
   data: z.array(ImageItem).optional(),
   background: text,
   output_format: text,
@@ -40,13 +40,15 @@ export type ImagesResponse = z.infer<typeof ImagesResponse>;
 export type ImageItem = z.infer<typeof ImageItem>;
 export type Usage = z.infer<typeof Usage>;
 
-const asNumber = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+/** A value as the answer wrote it, for a warning (JSON.stringify would print 1e999 as null). */
+const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v)).slice(0, 40);
+const asNumber = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? v : undefined) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 
 /** Fixes numbers sent as strings and drops unusable fields, saying so; the images are never touched. */
 function normalize(body: Record<string, unknown>, warn: (line: string) => void): void {
   const created = asNumber(body.created);
   if (body.created === undefined) warn('the answer has no "created" time; the run\'s time is used instead.');
-  else if (created === undefined) warn(`the answer's "created" is ${JSON.stringify(body.created).slice(0, 40)}, not a time; the run's time is used instead.`);
+  else if (created === undefined) warn(`the answer's "created" is ${shown(body.created)}, not a time; the run's time is used instead.`);
   else if (typeof body.created !== 'number') warn(`the answer's "created" is a string (${JSON.stringify(body.created).slice(0, 40)}); read as ${created}.`);
   if (created === undefined) delete body.created;
   else body.created = created;
@@ -59,9 +61,9 @@ function normalize(body: Record<string, unknown>, warn: (line: string) => void):
   }
   const u = usage as Record<string, unknown>;
   for (const key of ['total_tokens', 'input_tokens', 'output_tokens']) {
-    if (u[key] === undefined || typeof u[key] === 'number') continue;
+    if (u[key] === undefined || (typeof u[key] === 'number' && Number.isFinite(u[key]))) continue;
     const n = asNumber(u[key]);
-    warn(n === undefined ? `the answer's usage.${key} is ${JSON.stringify(u[key]).slice(0, 40)}, not a number; it is left out.` : `the answer's usage.${key} is a string; read as ${n}.`);
+    warn(n === undefined ? `the answer's usage.${key} is ${shown(u[key])}, not a number; it is left out.` : `the answer's usage.${key} is a string; read as ${n}.`);
     if (n === undefined) delete u[key];
     else u[key] = n;
   }

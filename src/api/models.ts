@@ -8,9 +8,9 @@ import { LIMITS } from './limits.js';
 
 const RemoteModel = z.object({
   id: z.string(),
-  created: z.number().nullish(),
+  created: z.number().finite().nullish(),
   owned_by: z.string().nullish(),
-  shutdown_date: z.union([z.number(), z.string()]).nullish(),
+  shutdown_date: z.union([z.number().finite(), z.string()]).nullish(),
 }).passthrough();
 
 const ModelList = z.object({ data: z.array(RemoteModel) }).passthrough();

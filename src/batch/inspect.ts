@@ -96,7 +96,11 @@ export async function recentBatches(conn: Connection, max: number): Promise<Batc
   return all;
 }
 
-const iso = (seconds: number | null | undefined) => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : '-');
+/** A Unix time as an ISO date-time; '-' when missing or beyond what a date can hold (a server's 1e300). */
+function iso(seconds: number | null | undefined): string {
+  const date = typeof seconds === 'number' ? new Date(seconds * 1000) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString().replace('.000Z', 'Z') : '-';
+}
 const short = (endpoint: string | null | undefined) => (endpoint ?? '-').replace(/^\/v1\/images\//, '');
 
 /** A batch's row: id, status, endpoint, how many requests are done and failed, when it was made. */

@@ -1,8 +1,9 @@
 // One zod schema per model per endpoint, derived from the field table (fields.ts) and the model
 // table (table.ts). It accepts or rejects a whole request body before any file is read or any
 // byte is sent, and every message names the flag, the bad value and what is allowed.
-// zod's v3 API (`zod/v3`, shipped and kept by zod 4) because it loads in a quarter of the time;
-// every message here is our own (test/dependency-rules.mjs says why, with the figures).
+// zod's v3 API (`zod/v3`, shipped and kept by zod 4) because it loads in a quarter of the time
+// (test/dependency-rules.mjs has the figures). The refusals are worded here; zod's own texts are
+// left only for values of the wrong type, which the flag and job readers refuse before this.
 import { z } from 'zod/v3';
 import { UsageError } from '../errors.js';
 import { customSizeProblem } from './sizes.js';
