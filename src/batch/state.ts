@@ -13,7 +13,7 @@ import { appendFile, open, readFile, rename, unlink, writeFile } from 'node:fs/p
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { UsageError } from '../errors.js';
-import { claimTemp, discardStaged, localError } from '../output/files.js';
+import { alive, claimTemp, discardStaged, localError } from '../output/files.js';
 
 export const STATE_SUFFIX = '.imgcli-batch.json';
 const JOURNAL_SUFFIX = '.imgcli-batch.journal';
@@ -245,14 +245,6 @@ export class StateFile {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Locks still held at exit (an error path that skipped release()): removed, so the next run can go on. */
 const locks = new Set<string>();

@@ -90,7 +90,8 @@ const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 4)
 const TEMP_NAME = /^\.imgcli-([0-9a-f]{4})-(\d+)-[0-9a-f]{12}\.tmp$/;
 const swept = new Set<string>();
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine is running (a lock's or a temp file's owner). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
