@@ -8,6 +8,7 @@ export { ENDED } from '../api/batches.js';
 import { ApiError } from '../api/errors.js';
 import type { Connection } from '../api/http.js';
 import { HintedError, UsageError } from '../errors.js';
+import { isoSeconds } from '../output/times.js';
 import { loadState, STATE_SUFFIX, statePathFor, type BatchState, type Part } from './state.js';
 
 /** What a status or cancel is about: batch ids given, or the batches of a state file. */
@@ -96,18 +97,13 @@ export async function recentBatches(conn: Connection, max: number): Promise<Batc
   return all;
 }
 
-/** A Unix time as an ISO date-time; '-' when missing or beyond what a date can hold (a server's 1e300). */
-function iso(seconds: number | null | undefined): string {
-  const date = typeof seconds === 'number' ? new Date(seconds * 1000) : undefined;
-  return date && !Number.isNaN(date.getTime()) ? date.toISOString().replace('.000Z', 'Z') : '-';
-}
 const short = (endpoint: string | null | undefined) => (endpoint ?? '-').replace(/^\/v1\/images\//, '');
 
 /** A batch's row: id, status, endpoint, how many requests are done and failed, when it was made. */
 export function batchRow(b: Batch, jobs?: number): string[] {
   const c = b.request_counts;
   const total = c?.total || jobs || 0;
-  return [b.id, b.status, short(b.endpoint), `${(c?.completed ?? 0) + (c?.failed ?? 0)}/${total}`, `${c?.completed ?? 0} done, ${c?.failed ?? 0} failed`, iso(b.created_at)];
+  return [b.id, b.status, short(b.endpoint), `${(c?.completed ?? 0) + (c?.failed ?? 0)}/${total}`, `${c?.completed ?? 0} done, ${c?.failed ?? 0} failed`, isoSeconds(b.created_at)];
 }
 
 /** Why a batch ended without doing everything: OpenAI's `errors`, or what expiring and cancelling mean. */

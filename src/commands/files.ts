@@ -2,6 +2,7 @@
 // be uploaded once and edited many times by its id. Parse -> run (jobs/files.ts) -> print.
 import { Command, Option } from 'commander';
 import type { GlobalFlags } from '../config/settings.js';
+import { isoSeconds } from '../output/times.js';
 import type { Runtime } from '../runtime.js';
 import { parseWhole } from './options.js';
 
@@ -24,7 +25,6 @@ interface JsonFlag {
   json?: boolean;
 }
 
-const isoDay = (seconds: number | null | undefined) => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : '-');
 
 export function filesCommand(rt: Runtime): Command {
   const cmd = new Command('files')
@@ -66,7 +66,7 @@ export function filesCommand(rt: Runtime): Command {
       const files = await run.connected((conn) => listAll(conn, { purpose: flags.purpose, max: flags.limit }));
       if (flags.json) return void rt.stdout.write(`${JSON.stringify({ files }, null, 2)}\n`);
       if (files.length === 0) return run.say.info(`no files${flags.purpose ? ` with purpose ${flags.purpose}` : ''} on the server`);
-      const rows = [['ID', 'BYTES', 'CREATED', 'PURPOSE', 'FILENAME'], ...files.map((f) => [f.id, String(f.bytes ?? '-'), isoDay(f.created_at), f.purpose ?? '-', f.filename ?? '-'])];
+      const rows = [['ID', 'BYTES', 'CREATED', 'PURPOSE', 'FILENAME'], ...files.map((f) => [f.id, String(f.bytes ?? '-'), isoSeconds(f.created_at), f.purpose ?? '-', f.filename ?? '-'])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       rt.stdout.write(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
     });
