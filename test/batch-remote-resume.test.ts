@@ -13,6 +13,7 @@ import { BIN, baseEnv, imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 import { until } from './helpers/wait.js';
 import { at } from './helpers/clock.js';
+import { encodePng } from './helpers/png.js';
 
 const clock = { ms: 1_000_000 };
 const mock = useMockServer({ payload: 'flat', labels: false, batchClock: () => clock.ms, batchTiming: { validatingMs: 0, perRequestMs: 0, finalizingMs: 0 } });
@@ -173,6 +174,39 @@ describe('coming back to a remote batch', () => {
     expect(idle.exitCode).toBe(0);
     expect(idle.stdout).toBe('');
     expect(idle.stderr).toMatch(/nothing is pending/);
+  });
+
+  it('batch status of a jobs file asks only the server its batches are on: another one is refused, naming it', async () => {
+    hold();
+    const cwd = folder(gens(2));
+    expect((await run(cwd, ['--no-wait'])).exitCode).toBe(0);
+    mock.requests.length = 0;
+    const elsewhere = await imgcli(['--base-url', 'http://127.0.0.1:9/v1', 'batch', 'status', 'jobs.jsonl'], { cwd });
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toContain(`error: jobs.jsonl.imgcli-batch.json records batches on ${mock.url}, and this command talks to http://127.0.0.1:9/v1`);
+    expect(elsewhere.stderr).toContain(`hint: Add --base-url ${mock.url} (or the --profile the batches were submitted with).`);
+    const offline = await imgcli(['batch', 'cancel', 'jobs.jsonl', '--mock'], { cwd });
+    expect(offline.exitCode).toBe(2);
+    expect(mock.requests).toHaveLength(0);
+    instant();
+  });
+
+  it('an interrupted --mock rehearsal with edits runs again from scratch: its uploads went with its offline server', async () => {
+    const cwd = folder([JSON.stringify({ prompt: 'one', out: 'out/1.png' }), JSON.stringify({ command: 'edit', images: ['in.png'], prompt: 'two', out: 'out/2.png' })]);
+    writeFileSync(join(cwd, 'in.png'), encodePng({ width: 64, height: 64, colorType: 6, bitDepth: 8, samples: new Uint8Array(64 * 64 * 4).fill(200) }));
+    const mockRun = () => imgcli(['batch', 'jobs.jsonl', '--remote', '--mock'], { cwd, timeout: 60_000 });
+    expect((await mockRun()).exitCode).toBe(0);
+    // As a run stopped while waiting leaves it: the edits' batch recorded, not yet collected.
+    const st = state(cwd);
+    const edits = st.parts.find((p: { endpoint: string }) => p.endpoint === 'edits');
+    Object.assign(edits, { status: 'in_progress', collected: false, output_file_id: undefined });
+    for (const id of edits.custom_ids) delete st.results[id];
+    writeFileSync(join(cwd, 'jobs.jsonl.imgcli-batch.json'), JSON.stringify(st));
+    rmSync(join(cwd, 'out', '2.png'));
+    const again = await mockRun();
+    expect(again.stderr).toMatch(/the offline server of an earlier --mock run ended with it/);
+    expect(again.exitCode).toBe(0);
+    expect(existsSync(join(cwd, 'out', '2.png'))).toBe(true);
   });
 
   it('batch cancel: the requests done before it are written, the rest fail as cancelled (exit 7) and --resubmit sends them', async () => {

@@ -160,6 +160,8 @@ describe('imgcli batch --remote', () => {
     expect(resubmit.exitCode).toBe(0);
     expect(resubmit.rows.map((row) => row.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(creates()).toHaveLength(1);
+    // Parts are numbered across the state file: the resubmission is the second of two.
+    expect(resubmit.stderr).toMatch(/\(part 2 of 2, generations, 2 jobs\)/);
     const parts = state(cwd).parts;
     expect(parts[1]).toMatchObject({ resubmits: [1], custom_ids: [first.rows[1].custom_id, first.rows[3].custom_id] });
     const sent = (await content(parts[1].input_file_id)).trim().split('\n').map((l) => JSON.parse(l).custom_id);

@@ -9,7 +9,7 @@ import { ApiError } from '../api/errors.js';
 import type { Connection } from '../api/http.js';
 import { HintedError, UsageError } from '../errors.js';
 import { isoSeconds } from '../output/times.js';
-import { loadState, STATE_SUFFIX, statePathFor, type BatchState, type Part } from './state.js';
+import { loadState, OFFLINE, STATE_SUFFIX, statePathFor, type BatchState, type Part } from './state.js';
 
 /** What a status or cancel is about: batch ids given, or the batches of a state file. */
 export type Target = { ids: string[] } | { statePath: string; state: BatchState };
@@ -45,6 +45,20 @@ export function notFound(err: unknown, id: string): unknown {
   return new HintedError(err, `The server has no batch ${id}: \`imgcli batch list\` shows the batches it has (those of another key, project or server are not there).`);
 }
 
+/**
+ * A state file's batches are on the server they were submitted to. This command asks the server
+ * configured now, never the one the file names: a file in a folder must not decide where the key goes.
+ */
+function sameServer(conn: Connection, target: { statePath: string; state: BatchState }): void {
+  const recorded = target.state.server;
+  const server = conn.baseUrl.replace(/\/+$/, '');
+  if (recorded === server) return;
+  if (recorded === OFFLINE) {
+    throw new UsageError(`${target.statePath} holds an offline rehearsal: its batches were on the offline server of a --mock run, which ended with it`, `Run \`imgcli batch ${target.state.jobs_file} --remote --mock\` to rehearse it again, or submit it for real without --mock.`);
+  }
+  throw new UsageError(`${target.statePath} records batches on ${recorded}, and this command talks to ${server}`, `Add --base-url ${recorded} (or the --profile the batches were submitted with).`);
+}
+
 export interface Looked {
   batch?: Batch;
   /** Set for a target that is a state file: the part the batch is, and how many jobs it holds. */
@@ -61,6 +75,7 @@ export async function lookUp(conn: Connection, target: Target): Promise<Looked[]
     }
   };
   if ('ids' in target) return Promise.all(target.ids.map(async (id) => ({ batch: await get(id) })));
+  sameServer(conn, target);
   const looked: Looked[] = [];
   for (const part of target.state.parts) looked.push({ part, batch: part.batch_id ? await get(part.batch_id) : undefined });
   return looked;

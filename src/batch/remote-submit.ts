@@ -105,7 +105,8 @@ const STEP_START_MS = 500;
 export async function waitForBatches(rt: Runtime, conn: Connection, sf: StateFile, parts: Part[], opts: WaitOptions): Promise<void> {
   const started = performance.now();
   let delay = Math.min(opts.pollMs, STEP_START_MS);
-  const total = parts.length;
+  // Parts are numbered across the whole state (a --resubmit adds parts 3 and 4 to 1 and 2).
+  const total = sf.state.parts.length;
   const draw = () => opts.bar && rt.stderr.write(`\r\x1b[K${fitLine(progressLine(parts, performance.now() - started), rt.stderr.columns)}`);
   const clear = () => opts.bar && rt.stderr.write('\r\x1b[K');
   const timer = opts.bar ? setInterval(draw, 1000) : undefined;

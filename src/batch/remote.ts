@@ -94,13 +94,16 @@ function reconcile(found: BatchState | undefined, init: Parameters<typeof newSta
         `Run with that server (its --base-url or --profile) to attach to them; to give them up, cancel them there (imgcli batch cancel ${jobs}) and move the state file aside.`,
       );
     }
-    say.info(`batch: ${statePath} held ${found.server === OFFLINE ? 'an offline rehearsal (--mock: nothing was billed)' : `finished batches on ${found.server}`}; starting afresh for ${init.server}`);
+    const held = found.server === OFFLINE ? 'an offline rehearsal (--mock: nothing was billed)' : found.parts.length ? `finished batches on ${found.server}` : `no submitted batch (an earlier run for ${found.server} stopped before submitting)`;
+    say.info(`batch: ${statePath} held ${held}; starting afresh for ${init.server}`);
     return newState(init);
   }
   if (found.server === OFFLINE && !settled(found)) {
     // The offline server of that run ended with it, and its batches too: nothing was billed.
     say.info('batch: the offline server of an earlier --mock run ended with it, and its unfinished batches too; sending those jobs again (offline: no cost)');
     found.parts = found.parts.filter((p) => p.collected);
+    // Its files went with it: the input images are uploaded again.
+    found.inputs = {};
   }
   if (found.jobs_fingerprint !== init.fingerprint) {
     if (!settled(found)) {
