@@ -217,7 +217,8 @@ describe('coming back to a remote batch', () => {
     const cancel = await cli(cwd, ['batch', 'cancel', 'jobs.jsonl']);
     expect(cancel.exitCode).toBe(0);
     expect(cancel.stdout).toMatch(/cancelling/);
-    expect(cancel.stdout).toMatch(/cancelled: the requests done before the cancel keep their results/);
+    // The row says cancelling; the note under it says the same, not yet "cancelled".
+    expect(cancel.stdout).toMatch(/: being cancelled: the requests done before the cancel keep their results/);
     clock.ms += 1_000;
     const r = await run(cwd);
     expect(r.exitCode).toBe(7);

@@ -162,6 +162,9 @@ describe('imgcli batch --remote', () => {
     expect(creates()).toHaveLength(1);
     // Parts are numbered across the state file: the resubmission is the second of two.
     expect(resubmit.stderr).toMatch(/\(part 2 of 2, generations, 2 jobs\)/);
+    // Two jobs are in both batches; the file still has five.
+    const status = await imgcli(['--base-url', mock.url, 'batch', 'status', 'jobs.jsonl'], { cwd });
+    expect(status.stdout).toMatch(/^jobs\.jsonl: 2 batches, 5 jobs$/m);
     const parts = state(cwd).parts;
     expect(parts[1]).toMatchObject({ resubmits: [1], custom_ids: [first.rows[1].custom_id, first.rows[3].custom_id] });
     const sent = (await content(parts[1].input_file_id)).trim().split('\n').map((l) => JSON.parse(l).custom_id);
@@ -270,7 +273,7 @@ describe('imgcli batch --remote', () => {
     expect(r.rows[0]).toMatchObject({ dry_run: true, request: { method: 'POST', url: '/v1/images/generations', body: { model: 'gpt-image-2', prompt: 'catalogue item 1' } } });
     expect(r.rows[0].estimated_cost_usd).toBeCloseTo(r.rows[0].estimated_direct_usd / 2, 6);
     expect(r.rows[1].request.body.images).toEqual([{ file_id: '<upload of in.png>' }]);
-    expect(r.stderr).toMatch(/dry run: 2 requests would be submitted in 2 batches \(1 generations, 1 edits\), after uploading 1 input image once each; about \$[\d.]+ at the batch price, against about \$[\d.]+ as direct calls/);
+    expect(r.stderr).toMatch(/dry run: 2 requests would be submitted in 2 batches \(1 generation, 1 edit\), after uploading 1 input image once each; about \$[\d.]+ at the batch price, against about \$[\d.]+ as direct calls/);
     expect(mock.requests).toHaveLength(0);
     expect(existsSync(join(cwd, 'jobs.jsonl.imgcli-batch.json'))).toBe(false);
   });

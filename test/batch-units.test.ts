@@ -23,6 +23,11 @@ describe('parseJobs', () => {
     );
     expect(() => parseJobs('\n\n')).toThrow(/no jobs/);
   });
+
+  it('puts the line number on every problem of a line that has several', () => {
+    const message = badLinesError([{ line: 3, message: '--model is empty\nthe prompt is empty' }], 4).message;
+    expect(message.split('\n').slice(1)).toEqual(['line 3: --model is empty', 'line 3: the prompt is empty']);
+  });
 });
 
 describe('runPool', () => {

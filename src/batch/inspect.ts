@@ -126,7 +126,8 @@ export function whyEnded(b: Batch): string | undefined {
   const errors = (b.errors?.data ?? []).map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.code ? `${e.code}: ` : ''}${e.message ?? ''}`.trim());
   if (b.status === 'failed') return `OpenAI failed it${errors.length ? `: ${errors.join('; ')}` : ' without saying why'}`;
   if (b.status === 'expired') return `it expired: the 24-hour window closed with ${(b.request_counts?.total ?? 0) - (b.request_counts?.completed ?? 0) - (b.request_counts?.failed ?? 0)} requests not run${errors.length ? ` (${errors.join('; ')})` : ''}; the results that were done can still be written`;
-  if (b.status === 'cancelled' || b.status === 'cancelling') return 'cancelled: the requests done before the cancel keep their results';
+  if (b.status === 'cancelled') return 'cancelled: the requests done before the cancel keep their results';
+  if (b.status === 'cancelling') return 'being cancelled: the requests done before the cancel keep their results';
   return errors.length ? errors.join('; ') : undefined;
 }
 

@@ -92,6 +92,7 @@ export function parseJobs(text: string): { jobs: RawJob[]; problems: Problem[] }
 
 /** One error for every bad line of the file, in line order; nothing was sent. */
 export function badLinesError(problems: Problem[], total: number): UsageError {
-  const list = [...problems].sort((a, b) => a.line - b.line).map((p) => `line ${p.line}: ${p.message}`);
+  // A job with several problems gets its line number on each of them.
+  const list = [...problems].sort((a, b) => a.line - b.line).flatMap((p) => p.message.split('\n').map((m) => `line ${p.line}: ${m}`));
   return new UsageError(`${problems.length} of ${total} jobs are not valid; nothing was sent:\n${list.join('\n')}`, 'Fix the lines named above; the whole file is checked before any job runs.');
 }

@@ -10,7 +10,7 @@ import { fileEntry } from '../output/report.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { RemoteJob } from './remote-collect.js';
-import { BATCH_LIMITS, batchBody, endpointOf, requestLine, splitParts, type BatchLimits } from './remote-requests.js';
+import { BATCH_LIMITS, batchBody, endpointOf, jobsText, requestLine, splitParts, type BatchLimits } from './remote-requests.js';
 import type { Settings } from '../config/settings.js';
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
@@ -45,7 +45,7 @@ export async function dryRunRemote(rt: Runtime, jobs: RemoteJob[], opts: { setti
     rt.stdout.write(`${JSON.stringify({ ...head, request, ...cost })}\n`);
   }
   const parts = splitParts(sizes, opts.limits ?? BATCH_LIMITS);
-  const split = parts.length ? `in ${parts.length} batch${parts.length === 1 ? '' : 'es'} (${parts.map((p) => `${p.customIds.length} ${p.endpoint}`).join(', ')})` : '';
+  const split = parts.length ? `in ${parts.length} batch${parts.length === 1 ? '' : 'es'} (${parts.map((p) => jobsText(p.customIds.length, p.endpoint)).join(', ')})` : '';
   const images = uploads.size ? `, after uploading ${uploads.size} input image${uploads.size === 1 ? '' : 's'} once each` : '';
   const cost = opts.settings.mock ? OFFLINE_COST : `about $${batch.toFixed(4)} at the batch price, against about $${direct.toFixed(4)} as direct calls (rates of ${PRICES_CHECKED})`;
   const over = opts.maxCostUsd !== undefined && batch > opts.maxCostUsd ? `, more than --max-cost ${opts.maxCostUsd}: a real run would hold some jobs back` : '';

@@ -38,6 +38,8 @@ export async function customIdOf(line: number, job: ImagesJob): Promise<string> 
 export const jobsFingerprint = (customIds: string[]) => `sha256:${createHash('sha256').update(customIds.join('\n')).digest('hex')}`;
 
 export const endpointOf = (job: ImagesJob): BatchEndpoint => (job.endpoint === 'generations' ? 'generations' : 'edits');
+/** "1 generation", "300 edits": a part's jobs in words. */
+export const jobsText = (n: number, endpoint: BatchEndpoint) => `${n} ${endpoint === 'generations' ? 'generation' : 'edit'}${n === 1 ? '' : 's'}`;
 
 /** A job's local inputs, images then mask: what must be uploaded before its request can name them. */
 function localParts(job: ImagesJob): UploadPart[] {

@@ -20,7 +20,7 @@ import { VERSION } from '../version.js';
 import type { Problem, RawJob } from './parse.js';
 import { collectPart, type RemoteJob } from './remote-collect.js';
 import { finish } from './remote-report.js';
-import { BATCH_LIMITS, customIdOf, endpointOf, jobsFingerprint, requestFileName, requestLine, splitParts, uploadInputs, uploadRequests, type BatchLimits } from './remote-requests.js';
+import { BATCH_LIMITS, customIdOf, endpointOf, jobsFingerprint, jobsText, requestFileName, requestLine, splitParts, uploadInputs, uploadRequests, type BatchLimits } from './remote-requests.js';
 import { ensureBatch, waitForBatches } from './remote-submit.js';
 import { prepare, type BatchOptions, type JobShaping } from './run.js';
 import { loadState, newState, OFFLINE, settled, statePathFor, StateFile, type BatchState, type JobResult, type Part } from './state.js';
@@ -245,7 +245,7 @@ function budgetCut(send: RemoteJob[], opts: RemoteOptions): Array<{ job: RemoteJ
   const cut: Array<{ job: RemoteJob; reason: string }> = [];
   for (const job of send) {
     const { batch } = estimateOf(job);
-    if (total + batch > opts.maxCostUsd) cut.push({ job, reason: `not submitted: it would pass --max-cost ${opts.maxCostUsd} (about $${total.toFixed(4)} at the batch price is submitted)` });
+    if (total + batch > opts.maxCostUsd) cut.push({ job, reason: `not submitted: it would pass --max-cost ${opts.maxCostUsd} (the jobs submitted before it come to about $${total.toFixed(4)} at the batch price)` });
     else total += batch;
   }
   return cut;
@@ -262,7 +262,7 @@ async function planParts(conn: Parameters<typeof uploadInputs>[0], sf: StateFile
     sf.state.parts.push({ n: sf.state.parts.length + 1, endpoint: p.endpoint, token: `imgcli-${randomBytes(12).toString('hex')}`, custom_ids: p.customIds, bytes: p.bytes, sha256: '', ...(resubmits.length ? { resubmits } : {}) });
   }
   await sf.save();
-  const what = planned.map((p) => `${p.customIds.length} ${p.endpoint}`).join(', ');
+  const what = planned.map((p) => jobsText(p.customIds.length, p.endpoint)).join(', ');
   say.info(`batch: ${jobs.length} job${jobs.length === 1 ? '' : 's'} to submit in ${planned.length} batch${planned.length === 1 ? '' : 'es'} (${what})`);
 }
 

@@ -160,7 +160,8 @@ function printBatches(rt: Runtime, inspect: Inspect, looked: Awaited<ReturnType<
     const why = inspect.whyEnded(batch);
     if (why) notes.push(`${batch.id}: ${why}`);
   }
-  const jobs = looked.reduce((n, l) => n + (l.part?.custom_ids.length ?? 0), 0);
+  // A job sent again (--resubmit) is in two batches and counts once.
+  const jobs = new Set(looked.flatMap((l) => l.part?.custom_ids ?? [])).size;
   const head = jobsFile ? `${jobsFile}: ${looked.length} batch${looked.length === 1 ? '' : 'es'}, ${jobs} job${jobs === 1 ? '' : 's'}\n` : '';
   rt.stdout.write(head + inspect.table(rows) + notes.map((n) => `${n}\n`).join(''));
   const uncollected = looked.filter((l) => l.part && !l.part.collected && l.batch && inspect.ENDED.has(l.batch.status));
