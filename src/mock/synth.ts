@@ -103,6 +103,9 @@ export function synthPixels(opts: SynthOptions): { data: Buffer; width: number; 
   // The per-row ripple term is shared by the whole row, so compute it once.
   const rowWave = new Float32Array(height);
   for (let y = 0; y < height; y++) rowWave[y] = Math.sin(y * ripple);
+  // And the per-column one by every row (as doubles: the same values as computing it in place).
+  const colWave = new Float64Array(width);
+  for (let x = 0; x < width; x++) colWave[x] = Math.sin(x * ripple);
   const invSpan = 1 / (width + height - 2 || 1);
   const invR2 = 1 / (radius * radius);
   let o = 0;
@@ -117,7 +120,7 @@ export function synthPixels(opts: SynthOptions): { data: Buffer; width: number; 
       // Soft disc: 1 in the middle, falling smoothly to 0 at 1.4 radii.
       const d = (dx * dx + dy2) * invR2;
       const disc = d >= 2 ? 0 : (1 - d * 0.5) * (1 - d * 0.5);
-      const shade = 1 + 0.06 * wave * Math.sin(x * ripple);
+      const shade = 1 + 0.06 * wave * colWave[x]!;
       const u = 1 - t;
       const v = 1 - disc;
       data[o] = Math.min(255, (c1[0] * u + c2[0] * t) * shade * v + c3[0] * disc);
