@@ -2,7 +2,6 @@
 // command and visible flag completes, with values from the model and field tables. The bash
 // script is sourced in bash and asked for COMPREPLY; zsh completes through a pseudo-terminal
 // (zpty) and fish through `complete -C`, where those shells are installed.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,18 +12,10 @@ import { KEY_NAMES } from '../src/config/keys.js';
 import { fieldByName, tableValues } from '../src/models/fields.js';
 import { MODEL_NAMES } from '../src/models/table.js';
 import type { Runtime } from '../src/runtime.js';
-import { BIN, baseEnv, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
+import { baseEnv, BIN, cleanupTemps, hasTool, imgcli, tempDir } from './helpers/cli.js';
 
 afterAll(cleanupTemps);
 
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const QUALITIES = tableValues(fieldByName('quality')!);
 const SIZES = tableValues(fieldByName('size')!);
@@ -147,7 +138,7 @@ describe('zsh', () => {
     expect(text).toMatch(/\n_imgcli\(\) \{\n/);
     expect(text).toMatch(/compdef _imgcli imgcli\n/);
     for (const q of QUALITIES) expect(text).toContain(q);
-    if (!has('zsh')) return;
+    if (!hasTool('zsh')) return;
     expect((await execa('zsh', ['-n', file])).exitCode).toBe(0);
     mkdirSync(join(dir, 'fpath'));
     writeFileSync(join(dir, 'fpath', '_imgcli'), text);
@@ -185,7 +176,7 @@ describe('fish', () => {
     const text = (await execa('cat', [file])).stdout;
     expect(text).toMatch(/^complete -c imgcli -n '__imgcli_at \\'\\'' -f -a 'gen' -d 'generate images from a text prompt'$/m);
     expect(text).toMatch(/^complete -c imgcli -n '__imgcli_at \\'gen\\'' -s q -l quality -x -a '[^']*\bxhigh\b/m);
-    if (!has('fish')) return;
+    if (!hasTool('fish')) return;
     expect((await execa('fish', ['--no-execute', file])).exitCode).toBe(0);
     const complete = async (line: string) => {
       const r = await execa('fish', ['--no-config', '-c', `source '${file}'; complete -C '${line}'`], { cwd: dir, env, extendEnv: false });

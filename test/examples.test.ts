@@ -1,12 +1,11 @@
 // Every example in the README and in every command's --help runs as printed, offline: each
 // source's examples run in order in a folder holding the files they name, against the offline
 // server (OPENAI_BASE_URL points at it, so examples without --mock need no key or network).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ROOT, baseEnv, imgcli } from './helpers/cli.js';
+import { baseEnv, hasTool, imgcli, ROOT } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 import { makePlayground } from './helpers/playground.js';
 
@@ -14,16 +13,8 @@ import { makePlayground } from './helpers/playground.js';
 const mock = useMockServer({ extraModels: ['flux-dev', 'my-model', 'my-gpt-image-deployment'], streamDelayMs: 10 });
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const HAVE_JQ = has('jq');
-const HAVE_CURL = has('curl');
+const HAVE_JQ = hasTool('jq');
+const HAVE_CURL = hasTool('curl');
 
 /** The shell lines of the README's sh blocks that run imgcli (continuations joined). */
 function readmeExamples(): string[] {

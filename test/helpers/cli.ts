@@ -1,5 +1,6 @@
 // Runs the built CLI the way a user would: a real process, a temp HOME and config dir, no colour,
 // CI=1, a fake key, a pinned clock, and never the real environment's OPENAI_* variables.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +62,14 @@ export async function imgcli(args: string[], opts: RunOptions = {}): Promise<Res
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
   };
   return execa('node', [BIN, ...args], options) as Promise<Result>;
+}
+
+/** Whether a command is on this machine's PATH (curl, jq, zsh...): examples that need it are adapted or skipped. */
+export function hasTool(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
