@@ -8,12 +8,12 @@
 // appended to a journal beside it (`.imgcli-batch.journal`, one JSON line per job) and folded
 // into the state when the file is done, so a kill -9 mid-download loses nothing that was written.
 // A lock file (`.imgcli-batch.lock`, the owner's pid) keeps two runs off the same state.
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { appendFile, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { UsageError } from '../errors.js';
-import { alive, claimTemp, discardStaged, localError } from '../output/files.js';
+import { alive, claimTemp, discardStaged, keepAtExit, localError, removeAtExit } from '../output/files.js';
 
 export const STATE_SUFFIX = '.imgcli-batch.json';
 const JOURNAL_SUFFIX = '.imgcli-batch.journal';
@@ -220,7 +220,8 @@ export class StateFile {
         await handle.writeFile(`${me}\n`);
         await handle.close();
         this.lock = path;
-        locks.add(path);
+        // Held at exit (an error path that skipped release()): removed, so the next run can go on.
+        removeAtExit(path);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw localError(err, path, `the batch lock ${path}`);
@@ -240,20 +241,7 @@ export class StateFile {
   async release(): Promise<void> {
     if (!this.lock) return;
     await unlink(this.lock).catch(() => {});
-    locks.delete(this.lock);
+    keepAtExit(this.lock);
     this.lock = undefined;
   }
 }
-
-
-/** Locks still held at exit (an error path that skipped release()): removed, so the next run can go on. */
-const locks = new Set<string>();
-process.once('exit', () => {
-  for (const path of locks) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  }
-});

@@ -17,8 +17,13 @@ export function localError(err: unknown, path: string, what = path): unknown {
   return new LocalFileError(path, err.code, `cannot write ${what}: ${describeWriteError(err)}`, undefined, err);
 }
 
-/** Temp files still on disk; removed on error, on Ctrl-C, and at exit as a last resort. */
+/**
+ * Files removed at exit as a last resort: temp files still on disk (also removed on error and on
+ * Ctrl-C) and batch locks an error path did not release (batch/state.ts).
+ */
 const liveTemps = new Set<string>();
+export const removeAtExit = (path: string): void => void liveTemps.add(path);
+export const keepAtExit = (path: string): void => void liveTemps.delete(path);
 process.once('exit', () => {
   for (const p of liveTemps) {
     try {
