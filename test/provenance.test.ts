@@ -152,7 +152,7 @@ describe('what other tools see', () => {
       expect(text.indexOf(`iTXtimgcli:${key}\0`)).toBeLessThan(text.indexOf('IDAT'));
     }
     expect(text).toContain('tEXtSoftware\0imgcli 0.1.0');
-    expect(text).toContain('iTXtimgcli:created\0\0\0\0\0002025-06-15T15:06:40.000Z');
+    expect(text).toContain('iTXtimgcli:created\0\0\0\0\x002025-06-15T15:06:40.000Z');
     const { comments } = await sharp(out).metadata();
     expect(comments).toContainEqual({ keyword: 'Software', text: 'imgcli 0.1.0' });
   });
