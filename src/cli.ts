@@ -2,7 +2,14 @@
 // code (from exit-codes.ts) and a next step.
 import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from './api/errors.js';
-import { AUTH_HEADERS, ValueError, parseHeader, parseMaxRetries, parseTimeoutSeconds, type Header } from './config/keys.js';
+import {
+  AUTH_HEADERS,
+  ValueError,
+  parseHeader,
+  parseMaxRetries,
+  parseTimeoutSeconds,
+  type Header,
+} from './config/keys.js';
 import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, requestIdOf } from './errors.js';
 import { Redactor } from './api/redact.js';
 import { guardStream, type BoundaryState } from './terminal/boundary.js';
@@ -19,22 +26,103 @@ import { VERSION } from './version.js';
  * loaded only when that command runs (or its help is asked for): printing the version, the main
  * help or checking one output need not load the other commands and what they import.
  */
-const COMMANDS: ReadonlyArray<{ name: string; usage: string; summary: string; load: () => Promise<(rt: Runtime) => Command> }> = [
-  { name: 'gen', usage: '[options] [prompt...]', summary: 'generate images from a text prompt', load: async () => (await import('./commands/gen.js')).genCommand },
-  { name: 'edit', usage: '[options] <image...>', summary: 'edit images with a prompt, optionally inside a mask', load: async () => (await import('./commands/edit.js')).editCommand },
-  { name: 'vary', usage: '[options] <image>', summary: 'make variations of an image', load: async () => (await import('./commands/vary.js')).varyCommand },
-  { name: 'replay', usage: '[options] <image> [inputs...]', summary: 'send the request recorded in an image again (flags given here win)', load: async () => (await import('./commands/replay.js')).replayCommand },
-  { name: 'batch', usage: '[options] <jobs>', summary: 'generate, edit or vary many images from a JSONL file, here or through the Batch API at half price (--remote)', load: async () => (await import('./commands/batch.js')).batchCommand },
-  { name: 'mask', usage: '[options] [input]', summary: 'build an edit mask from a drawing, shapes or transparency, or check one', load: async () => (await import('./commands/mask.js')).maskCommand },
-  { name: 'info', usage: '[options] <image...>', summary: 'show the prompt, model and parameters saved in images imgcli wrote', load: async () => (await import('./commands/info.js')).infoCommand },
-  { name: 'show', usage: '<image...>', summary: 'show images in the terminal (kitty, Ghostty, WezTerm, iTerm2), or what they hold', load: async () => (await import('./commands/show.js')).showCommand },
-  { name: 'gallery', usage: '[options] <paths...>', summary: 'write an HTML contact sheet of images, with their prompts and costs', load: async () => (await import('./commands/gallery.js')).galleryCommand },
-  { name: 'files', usage: '', summary: 'upload images once and edit them by id (the Files API)', load: async () => (await import('./commands/files.js')).filesCommand },
-  { name: 'config', usage: '', summary: 'read and write settings and profiles', load: async () => (await import('./commands/config.js')).configCommand },
-  { name: 'models', usage: '[options]', summary: 'list the image models, their status and limits', load: async () => (await import('./commands/models.js')).modelsCommand },
-  { name: 'mock-server', usage: '[options]', summary: 'run the offline OpenAI-compatible Images server', load: async () => (await import('./commands/mock-server.js')).mockServerCommand },
-  { name: 'doctor', usage: '[options]', summary: 'check the setup: Node, config, key, server, models', load: async () => (await import('./commands/doctor.js')).doctorCommand },
-  { name: 'completion', usage: '[options] [shell]', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./commands/completion.js')).completionCommand },
+const COMMANDS: ReadonlyArray<{
+  name: string;
+  usage: string;
+  summary: string;
+  load: () => Promise<(rt: Runtime) => Command>;
+}> = [
+  {
+    name: 'gen',
+    usage: '[options] [prompt...]',
+    summary: 'generate images from a text prompt',
+    load: async () => (await import('./commands/gen.js')).genCommand,
+  },
+  {
+    name: 'edit',
+    usage: '[options] <image...>',
+    summary: 'edit images with a prompt, optionally inside a mask',
+    load: async () => (await import('./commands/edit.js')).editCommand,
+  },
+  {
+    name: 'vary',
+    usage: '[options] <image>',
+    summary: 'make variations of an image',
+    load: async () => (await import('./commands/vary.js')).varyCommand,
+  },
+  {
+    name: 'replay',
+    usage: '[options] <image> [inputs...]',
+    summary: 'send the request recorded in an image again (flags given here win)',
+    load: async () => (await import('./commands/replay.js')).replayCommand,
+  },
+  {
+    name: 'batch',
+    usage: '[options] <jobs>',
+    summary:
+      'generate, edit or vary many images from a JSONL file, here or through the Batch API at half price (--remote)',
+    load: async () => (await import('./commands/batch.js')).batchCommand,
+  },
+  {
+    name: 'mask',
+    usage: '[options] [input]',
+    summary: 'build an edit mask from a drawing, shapes or transparency, or check one',
+    load: async () => (await import('./commands/mask.js')).maskCommand,
+  },
+  {
+    name: 'info',
+    usage: '[options] <image...>',
+    summary: 'show the prompt, model and parameters saved in images imgcli wrote',
+    load: async () => (await import('./commands/info.js')).infoCommand,
+  },
+  {
+    name: 'show',
+    usage: '<image...>',
+    summary: 'show images in the terminal (kitty, Ghostty, WezTerm, iTerm2), or what they hold',
+    load: async () => (await import('./commands/show.js')).showCommand,
+  },
+  {
+    name: 'gallery',
+    usage: '[options] <paths...>',
+    summary: 'write an HTML contact sheet of images, with their prompts and costs',
+    load: async () => (await import('./commands/gallery.js')).galleryCommand,
+  },
+  {
+    name: 'files',
+    usage: '',
+    summary: 'upload images once and edit them by id (the Files API)',
+    load: async () => (await import('./commands/files.js')).filesCommand,
+  },
+  {
+    name: 'config',
+    usage: '',
+    summary: 'read and write settings and profiles',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
+  {
+    name: 'models',
+    usage: '[options]',
+    summary: 'list the image models, their status and limits',
+    load: async () => (await import('./commands/models.js')).modelsCommand,
+  },
+  {
+    name: 'mock-server',
+    usage: '[options]',
+    summary: 'run the offline OpenAI-compatible Images server',
+    load: async () => (await import('./commands/mock-server.js')).mockServerCommand,
+  },
+  {
+    name: 'doctor',
+    usage: '[options]',
+    summary: 'check the setup: Node, config, key, server, models',
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+  {
+    name: 'completion',
+    usage: '[options] [shell]',
+    summary: 'print a shell completion script (bash, zsh or fish)',
+    load: async () => (await import('./commands/completion.js')).completionCommand,
+  },
 ];
 
 const standardHelp = new Help();
@@ -62,7 +150,11 @@ function commandsFor(program: Command, argv: string[] | undefined): Set<string> 
 
 /** The words of a command line that are not global options or their values. */
 function operandsOf(program: Command, args: string[]): string[] {
-  const withValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f))));
+  const withValue = new Set(
+    program.options
+      .filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f))),
+  );
   const operands: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -83,16 +175,39 @@ export async function buildProgram(rt: Runtime, argv?: string[]): Promise<Comman
     // Our own `help` command (below): commander's prints the whole help for a name it does not know.
     .helpCommand(false)
     .option('--base-url <url>', 'API base URL (env OPENAI_BASE_URL; default https://api.openai.com/v1)')
-    .option('--api-key <key>', 'API key (env OPENAI_API_KEY; prefer the env var or `imgcli config set api-key`: flags land in shell history)')
+    .option(
+      '--api-key <key>',
+      'API key (env OPENAI_API_KEY; prefer the env var or `imgcli config set api-key`: flags land in shell history)',
+    )
     .option('--org <id>', 'OpenAI organization id (env OPENAI_ORG_ID)')
     .option('--project <id>', 'OpenAI project id (env OPENAI_PROJECT_ID)')
     .option('--profile <name>', 'use a config profile (env IMGCLI_PROFILE); see `imgcli config --help`')
-    .option('--header <header>', 'add a request header, "Name: value", e.g. a gateway\'s own (repeatable; also `imgcli config set headers`)', collect('--header', parseHeader))
-    .addOption(new Option('--auth-header <how>', 'send the key as Authorization: Bearer or as an api-key header (Azure)').choices(AUTH_HEADERS))
-    .option('--azure-deployment <name>', 'Azure dated API: send to <base-url>/deployments/<name>/images/... (needs --azure-api-version)')
+    .option(
+      '--header <header>',
+      'add a request header, "Name: value", e.g. a gateway\'s own (repeatable; also `imgcli config set headers`)',
+      collect('--header', parseHeader),
+    )
+    .addOption(
+      new Option(
+        '--auth-header <how>',
+        'send the key as Authorization: Bearer or as an api-key header (Azure)',
+      ).choices(AUTH_HEADERS),
+    )
+    .option(
+      '--azure-deployment <name>',
+      'Azure dated API: send to <base-url>/deployments/<name>/images/... (needs --azure-api-version)',
+    )
     .option('--azure-api-version <v>', 'Azure: the api-version query parameter, e.g. 2025-04-01-preview')
-    .option('--timeout <seconds>', 'give up on a request after this many seconds (default 600)', rule('--timeout', parseTimeoutSeconds))
-    .option('--max-retries <n>', 'retries for rate limits, server errors and connections that could not be made (default 2)', rule('--max-retries', parseMaxRetries))
+    .option(
+      '--timeout <seconds>',
+      'give up on a request after this many seconds (default 600)',
+      rule('--timeout', parseTimeoutSeconds),
+    )
+    .option(
+      '--max-retries <n>',
+      'retries for rate limits, server errors and connections that could not be made (default 2)',
+      rule('--max-retries', parseMaxRetries),
+    )
     .option('--mock', 'use the built-in offline server: no key, no network (env IMGCLI_MOCK=1)')
     .option('--quiet', 'print only results: no spinner, notices or summaries')
     .option('--verbose', 'log requests, timings and retry decisions to stderr')
@@ -125,7 +240,9 @@ Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls 
 ${exitCodesHelp()}`,
     );
   const wanted = commandsFor(program, argv);
-  const made = await Promise.all(COMMANDS.map(async (c) => (wanted.has(c.name) ? (await c.load())(rt) : new Command(c.name))));
+  const made = await Promise.all(
+    COMMANDS.map(async (c) => (wanted.has(c.name) ? (await c.load())(rt) : new Command(c.name))),
+  );
   for (const [i, cmd] of made.entries()) {
     // A command not loaded stands in by name and summary: enough for the main help and suggestions.
     cmd.summary(COMMANDS[i]!.summary);
@@ -158,7 +275,10 @@ function helpFor(program: Command, path: string[]): Command {
     if (!found) {
       const where = cmd === program ? 'imgcli' : `imgcli ${cmd.name()}`;
       const names = subs.map((c) => c.name());
-      throw new UsageError(`unknown command '${name}'${didYouMean(name, names)}`, `The commands of ${where}: ${names.join(', ')}; see \`${where} --help\`.`);
+      throw new UsageError(
+        `unknown command '${name}'${didYouMean(name, names)}`,
+        `The commands of ${where}: ${names.join(', ')}; see \`${where} --help\`.`,
+      );
     }
     cmd = found;
   }
@@ -178,8 +298,16 @@ function suggestOptions(cmd: Command): void {
     const name = (o: Option) => (o.short ? `${o.long} (${o.short})` : o.long!);
     const near = flag.startsWith('--')
       ? closest(flag, longs)
-      : options.filter((o) => o.long && (o.long.slice(2, 3) === flag.slice(1, 2).toLowerCase() || o.short?.toLowerCase() === flag.toLowerCase())).map(name);
-    cmd.error(`error: unknown option '${flag}'${near.length ? `\n(Did you mean ${orList(near)}?)` : ''}`, { code: 'commander.unknownOption' });
+      : options
+          .filter(
+            (o) =>
+              o.long &&
+              (o.long.slice(2, 3) === flag.slice(1, 2).toLowerCase() || o.short?.toLowerCase() === flag.toLowerCase()),
+          )
+          .map(name);
+    cmd.error(`error: unknown option '${flag}'${near.length ? `\n(Did you mean ${orList(near)}?)` : ''}`, {
+      code: 'commander.unknownOption',
+    });
   };
   for (const sub of cmd.commands) suggestOptions(sub);
 }
@@ -215,13 +343,21 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   const known = err instanceof CliError || err instanceof ApiError;
   const message = err instanceof Error ? err.message : String(err);
   // A "no" (--check's verdict, an unset config key) is an answer, not a failure: no "error:" in front of it.
-  const lines = [err instanceof NoAnswer ? (err.label ? `${paint.yellow(err.label)} ${message}` : message) : `${paint.red('error:')} ${message}`];
+  const lines = [
+    err instanceof NoAnswer
+      ? err.label
+        ? `${paint.yellow(err.label)} ${message}`
+        : message
+      : `${paint.red('error:')} ${message}`,
+  ];
   const hint = known ? nextStep(err) : undefined;
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
   const requestId = requestIdOf(err);
   if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);
   if (!known) {
-    lines.push(`${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`);
+    lines.push(
+      `${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`,
+    );
     if (err instanceof Error && err.stack) lines.push(paint.dim(err.stack));
   }
   rt.stderr.write(`${lines.join('\n')}\n`);
@@ -269,7 +405,12 @@ export async function runCli(outer: Runtime, argv: string[]): Promise<number> {
   const redactor = new Redactor();
   for (const secret of secretsIn(outer.env, argv)) redactor.add(secret);
   // Every byte of text to stdout and stderr passes the redactor, whoever writes it.
-  const rt: Runtime = { ...outer, stdout: guardStream(outer.stdout, redactor, boundary), stderr: guardStream(outer.stderr, redactor, boundary), secrets: redactor };
+  const rt: Runtime = {
+    ...outer,
+    stdout: guardStream(outer.stdout, redactor, boundary),
+    stderr: guardStream(outer.stderr, redactor, boundary),
+    secrets: redactor,
+  };
   const code = await runGuarded(rt, argv);
   return boundary.brokenPipe && code !== EXIT.interrupted && code !== EXIT.terminated ? EXIT.brokenPipe : code;
 }

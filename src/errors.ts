@@ -106,7 +106,9 @@ export class ProblemsFoundError extends NoAnswer {
   override readonly name = 'ProblemsFoundError';
   readonly label = '';
   constructor(readonly problems: string[]) {
-    super(`doctor: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`} found (${problems.join(', ')}); see above.`);
+    super(
+      `doctor: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`} found (${problems.join(', ')}); see above.`,
+    );
   }
 }
 
@@ -127,9 +129,12 @@ export class BatchFailedError extends CliError {
     readonly total: number,
     readonly failures: Error[],
   ) {
-    super(`${total - succeeded} of ${total} jobs did not succeed${failures[0] ? `; the first failure: ${failures[0].message}` : ''}`, {
-      hint: 'Each job has a JSON line on stdout with its status and error; rerun the batch to retry (finished jobs with an "out" are skipped).',
-    });
+    super(
+      `${total - succeeded} of ${total} jobs did not succeed${failures[0] ? `; the first failure: ${failures[0].message}` : ''}`,
+      {
+        hint: 'Each job has a JSON line on stdout with its status and error; rerun the batch to retry (finished jobs with an "out" are skipped).',
+      },
+    );
   }
 }
 
@@ -144,7 +149,12 @@ export class BatchEndedError extends CliError {
     readonly reason: 'failed' | 'expired' | 'cancelled',
     message: string,
   ) {
-    super(message, { hint: reason === 'failed' ? 'Fix what the batch\'s errors name, then run again.' : 'Run the same command with --resubmit to send the jobs that did not run as a new batch.' });
+    super(message, {
+      hint:
+        reason === 'failed'
+          ? "Fix what the batch's errors name, then run again."
+          : 'Run the same command with --resubmit to send the jobs that did not run as a new batch.',
+    });
   }
 }
 
@@ -166,13 +176,19 @@ export class LocalFileError extends CliError {
       cause,
       hint: recovered
         ? `Free some space or pick another -o, then move ${recovered} where it belongs; nothing needs to be generated again.`
-        : 'Free some space, fix the folder\'s permissions, or pick another -o.',
+        : "Free some space, fix the folder's permissions, or pick another -o.",
     });
   }
 
   /** The same failure, once the image it was writing is safe at `recovered`. */
   withRecovery(recovered: string): LocalFileError {
-    return new LocalFileError(this.path, this.errno, `${this.message}; the image (already paid for) was saved to ${recovered} instead`, recovered, this.cause);
+    return new LocalFileError(
+      this.path,
+      this.errno,
+      `${this.message}; the image (already paid for) was saved to ${recovered} instead`,
+      recovered,
+      this.cause,
+    );
   }
 }
 

@@ -2,7 +2,19 @@
 // README's table are all read from it. With cli.ts, the only place that turns an error into
 // an exit code; and the next step for API errors, chosen from the same classification.
 import { ApiError, classify, isStreamError, type AnswerProblem, type ApiTrouble } from './api/errors.js';
-import { BatchEndedError, BatchFailedError, BrokenPipeError, CliError, HintedError, InterruptedError, LocalFileError, MissingKeyError, NoAnswer, PartialFailureError, UsageError } from './errors.js';
+import {
+  BatchEndedError,
+  BatchFailedError,
+  BrokenPipeError,
+  CliError,
+  HintedError,
+  InterruptedError,
+  LocalFileError,
+  MissingKeyError,
+  NoAnswer,
+  PartialFailureError,
+  UsageError,
+} from './errors.js';
 
 /**
  * One row per code; meanings are markdown. 1 is a "no" to the question a command asks: `--check`
@@ -13,24 +25,45 @@ import { BatchEndedError, BatchFailedError, BrokenPipeError, CliError, HintedErr
  */
 export const EXIT_CODES = [
   { code: 0, name: 'ok', meaning: 'success' },
-  { code: 1, name: 'no', meaning: 'the answer is no: with `--check` an output is missing or out of date (like `make -q`); `config get`: the key is not set (like `git config`); `doctor`: something is wrong' },
+  {
+    code: 1,
+    name: 'no',
+    meaning:
+      'the answer is no: with `--check` an output is missing or out of date (like `make -q`); `config get`: the key is not set (like `git config`); `doctor`: something is wrong',
+  },
   { code: 2, name: 'usage', meaning: 'usage or validation error; nothing was sent' },
   { code: 3, name: 'refused', meaning: 'the API refused the request (a 4xx not listed below, e.g. the safety system)' },
   { code: 4, name: 'auth', meaning: 'authentication or permission: no key, 401, 403' },
   { code: 5, name: 'rateLimit', meaning: 'rate limit or quota (429, `insufficient_quota`)' },
   { code: 6, name: 'network', meaning: 'network, timeout, server error (5xx) or an unusable answer' },
-  { code: 7, name: 'batchPartial', meaning: '`imgcli batch`: some jobs failed or were not started (all failed: that failure\'s code)' },
+  {
+    code: 7,
+    name: 'batchPartial',
+    meaning: "`imgcli batch`: some jobs failed or were not started (all failed: that failure's code)",
+  },
   { code: 70, name: 'internal', meaning: 'internal error (a bug: please report it)' },
-  { code: 74, name: 'localIo', meaning: 'a local file could not be written (disk full, read-only or vanished folder); paid images are kept in the recovery folder (see Reliability)' },
+  {
+    code: 74,
+    name: 'localIo',
+    meaning:
+      'a local file could not be written (disk full, read-only or vanished folder); paid images are kept in the recovery folder (see Reliability)',
+  },
   { code: 130, name: 'interrupted', meaning: 'interrupted (Ctrl-C)' },
-  { code: 141, name: 'brokenPipe', meaning: 'stdout was closed by its reader (e.g. `head -c 10` after `-o -`): imgcli stopped quietly; 128+13, as a shell reports SIGPIPE' },
+  {
+    code: 141,
+    name: 'brokenPipe',
+    meaning:
+      'stdout was closed by its reader (e.g. `head -c 10` after `-o -`): imgcli stopped quietly; 128+13, as a shell reports SIGPIPE',
+  },
   { code: 143, name: 'terminated', meaning: 'terminated (SIGTERM)' },
 ] as const;
 
 type ExitRow = (typeof EXIT_CODES)[number];
 export type ExitName = ExitRow['name'];
 
-export const EXIT = Object.fromEntries(EXIT_CODES.map((row) => [row.name, row.code])) as { readonly [R in ExitRow as R['name']]: R['code'] };
+export const EXIT = Object.fromEntries(EXIT_CODES.map((row) => [row.name, row.code])) as {
+  readonly [R in ExitRow as R['name']]: R['code'];
+};
 
 /** The exit code for each kind of API trouble (see classify in api/errors.ts). */
 const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
@@ -53,14 +86,18 @@ const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
 /** The exit code for an error; a Ctrl-C (the aborted signal) wins over whatever it caused. */
 export function exitCodeFor(err: unknown, signal?: AbortSignal): number {
   if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (signal?.aborted) return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  if (signal?.aborted)
+    return signal.reason instanceof InterruptedError && signal.reason.signal === 'SIGTERM'
+      ? EXIT.terminated
+      : EXIT.interrupted;
   if (err instanceof HintedError) return exitCodeFor(err.cause, signal);
   if (err instanceof BrokenPipeError) return EXIT.brokenPipe;
   if (err instanceof LocalFileError) return EXIT.localIo;
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof PartialFailureError) return exitCodeFor(err.failures[0]);
   if (err instanceof NoAnswer) return EXIT.no;
-  if (err instanceof BatchFailedError) return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
+  if (err instanceof BatchFailedError)
+    return err.succeeded === 0 && err.failures.length === err.total ? exitCodeFor(err.failures[0]) : EXIT.batchPartial;
   if (err instanceof BatchEndedError) return err.reason === 'failed' ? EXIT.refused : EXIT.batchPartial;
   if (err instanceof MissingKeyError) return EXIT.auth;
   if (err instanceof ApiError) return EXIT[EXIT_FOR_TROUBLE[classify(err)]];
@@ -77,10 +114,12 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'no-images': undefined,
   'image-without-data': undefined,
   'event-without-image': PROXY,
-  'stream-ended-early': 'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
+  'stream-ended-early':
+    'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
   'too-long': undefined,
   'not-a-file': 'The server may not have the Files API: check --base-url (compatible servers often lack it).',
-  'not-a-batch': 'The server may not have the Batch API: check --base-url (compatible servers often lack it), or run the batch locally (without --remote).',
+  'not-a-batch':
+    'The server may not have the Batch API: check --base-url (compatible servers often lack it), or run the batch locally (without --remote).',
   'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
   'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
   'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',
@@ -88,15 +127,18 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'cut-short': AGAIN,
   'missing-images': 'Run the command again for the missing images.',
   'bad-url': undefined,
-  'url-expired': 'Generate the image again; to keep results longer, download them at once (imgcli does) or use --response-format b64_json.',
+  'url-expired':
+    'Generate the image again; to keep results longer, download them at once (imgcli does) or use --response-format b64_json.',
   'download-failed': AGAIN,
   'download-unreachable': 'Run the command again; image URLs stay valid for 60 minutes.',
   'download-cut': AGAIN,
   'too-large': undefined,
 };
 
-const SAFETY = 'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
-const QUOTA = 'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
+const SAFETY =
+  'The prompt (or an input image) was refused by the safety system. Rephrase it; retrying the same request will not help.';
+const QUOTA =
+  'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
 
 /** The next step for an API error, from its classification (and for answers, their problem). */
 function apiHint(err: ApiError): string | undefined {
@@ -127,8 +169,10 @@ function apiHint(err: ApiError): string | undefined {
     case 'refused':
       if (err.status !== 400 || !err.param) return undefined;
       // A JSON edit's references: the server fetches URLs and looks ids up itself.
-      if (err.param.endsWith('.file_id')) return 'The server has no file with that id: `imgcli files list` shows the ids it has; `imgcli files upload` adds one.';
-      if (err.param.endsWith('.image_url')) return 'The server could not use that image URL: it must be reachable from the server, and an image (PNG, JPEG or WebP); or upload the file with `imgcli files upload` and pass its id.';
+      if (err.param.endsWith('.file_id'))
+        return 'The server has no file with that id: `imgcli files list` shows the ids it has; `imgcli files upload` adds one.';
+      if (err.param.endsWith('.image_url'))
+        return 'The server could not use that image URL: it must be reachable from the server, and an image (PNG, JPEG or WebP); or upload the file with `imgcli files upload` and pass its id.';
       return `The server refused the value of "${err.param}".`;
     case 'network':
       if (err.proxy && !err.maybeReceived) {

@@ -20,7 +20,6 @@ export function isCI(env: Runtime['env']): boolean {
   return Boolean(env.CI) && env.CI !== 'false' && env.CI !== '0';
 }
 
-
 export const NOW_VARIABLE = 'IMGCLI_NOW';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;

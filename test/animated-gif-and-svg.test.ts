@@ -20,7 +20,9 @@ const FLARE = 'gpt-image-2.6-flare';
 let cwd: string;
 beforeAll(async () => {
   cwd = tempDir();
-  await sharp({ create: { width: 256, height: 256, channels: 3, background: '#4080c0' } }).png().toFile(join(cwd, 'photo.png'));
+  await sharp({ create: { width: 256, height: 256, channels: 3, background: '#4080c0' } })
+    .png()
+    .toFile(join(cwd, 'photo.png'));
 });
 
 const run = (...args: string[]) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd });
@@ -39,9 +41,15 @@ describe('gif', () => {
     expect(r.exitCode).toBe(0);
     expect(body()).toEqual({ model: FLARE, prompt: 'a koi pond', output_format: 'gif' });
     const doc = JSON.parse(r.stdout);
-    expect(doc.files).toEqual([{ path: 'koi.gif', bytes: expect.any(Number), width: 384, height: 384, format: 'gif', frames: 9 }]);
+    expect(doc.files).toEqual([
+      { path: 'koi.gif', bytes: expect.any(Number), width: 384, height: 384, format: 'gif', frames: 9 },
+    ]);
     expect(await framesIn(join(cwd, 'koi.gif'))).toMatchObject({ pages: 9, counted: 9, loop: 0 });
-    expect(readProvenance(readFileSync(join(cwd, 'koi.gif')))).toMatchObject({ model: FLARE, prompt: 'a koi pond', parameters: { output_format: 'gif' } });
+    expect(readProvenance(readFileSync(join(cwd, 'koi.gif')))).toMatchObject({
+      model: FLARE,
+      prompt: 'a koi pond',
+      parameters: { output_format: 'gif' },
+    });
     const info = await run('info', 'koi.gif');
     expect(info.stdout).toMatch(/^koi\.gif \(gif 384x384, 9 frames\)\n {2}prompt: {10}a koi pond\n/);
   });
@@ -59,24 +67,53 @@ describe('gif', () => {
     expect(r.exitCode).toBe(0);
     expect(body()).toMatchObject({ output_format: 'gif', frame_count: 3, frame_duration_ms: 250 });
     expect(await framesIn(join(cwd, 'slow.gif'))).toMatchObject({ counted: 3, delay: [250, 250, 250] });
-    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frame-duration', '25')).stderr).toBe('error: --frame-duration 25 is not valid for gpt-image-2.6-flare; use 20 to 2000 in steps of 10');
-    expect((await run('gen', 'x', '-m', FLARE, '-f', 'webp', '--frame-duration', '100')).stderr).toBe('error: --frame-duration works only with --format gif (an animation), not webp');
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frame-duration', '25')).stderr).toBe(
+      'error: --frame-duration 25 is not valid for gpt-image-2.6-flare; use 20 to 2000 in steps of 10',
+    );
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'webp', '--frame-duration', '100')).stderr).toBe(
+      'error: --frame-duration works only with --format gif (an animation), not webp',
+    );
     expect(mock.apiRequests()).toHaveLength(1);
   });
 
   it('--frames without gif, or beyond 2-16, is refused before sending', async () => {
-    expect((await run('gen', 'x', '-m', FLARE, '--frames', '4')).stderr).toBe('error: --frames works only with --format gif (an animation), not png');
-    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frames', '17')).stderr).toBe('error: --frames 17 is not valid for gpt-image-2.6-flare; use 2 to 16');
-    expect((await run('gen', 'x', '-m', 'gpt-image-2', '--frames', '4')).stderr).toBe('error: --frames is not accepted by gpt-image-2 for generations; it is for gpt-image-2.6');
+    expect((await run('gen', 'x', '-m', FLARE, '--frames', '4')).stderr).toBe(
+      'error: --frames works only with --format gif (an animation), not png',
+    );
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frames', '17')).stderr).toBe(
+      'error: --frames 17 is not valid for gpt-image-2.6-flare; use 2 to 16',
+    );
+    expect((await run('gen', 'x', '-m', 'gpt-image-2', '--frames', '4')).stderr).toBe(
+      'error: --frames is not accepted by gpt-image-2 for generations; it is for gpt-image-2.6',
+    );
     expect(mock.apiRequests()).toHaveLength(0);
   });
 
   it('edits into a GIF too, and -f gif with -o names the extension', async () => {
-    const r = await run('edit', 'photo.png', '-p', 'make it snow', '-m', FLARE, '-f', 'gif', '-s', '1024x1024', '--frames', '3', '-o', 'snow.gif');
+    const r = await run(
+      'edit',
+      'photo.png',
+      '-p',
+      'make it snow',
+      '-m',
+      FLARE,
+      '-f',
+      'gif',
+      '-s',
+      '1024x1024',
+      '--frames',
+      '3',
+      '-o',
+      'snow.gif',
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('snow.gif');
     const parts = mock.apiRequests().at(-1)?.parts ?? [];
-    expect(Object.fromEntries(parts.filter((p) => p.value !== undefined).map((p) => [p.name, p.value]))).toMatchObject({ output_format: 'gif', frame_count: '3', size: '1024x1024' });
+    expect(Object.fromEntries(parts.filter((p) => p.value !== undefined).map((p) => [p.name, p.value]))).toMatchObject({
+      output_format: 'gif',
+      frame_count: '3',
+      size: '1024x1024',
+    });
     expect(await framesIn(join(cwd, 'snow.gif'))).toMatchObject({ counted: 3 });
     expect(await sharp(join(cwd, 'snow.gif')).metadata()).toMatchObject({ width: 1024, height: 1024 });
   });
@@ -97,19 +134,49 @@ describe('gif', () => {
       "error: 6 frames of 1024x1024 do not fit gpt-image-2.6-flare's frame sheet: the frames of a GIF share one sheet, and these make one 6144 px long (at most 3840); at 1024x1024 use --frames 2 to 3; for 6 frames use -s 1024x640; or -s auto to let the model choose",
     );
     const nine = await run('edit', 'photo.png', '-p', 'x', '-m', FLARE, '-o', 'wide.gif', '-s', '1536x1024');
-    expect(nine.stderr).toMatch(/^error: 9 frames \(the default\) of 1536x1024 do not fit .* 9216 px long \(at most 3840\) and of 14,155,776 pixels \(at most 8,294,400\); at 1536x1024 use --frames 2 to 3; or -s auto/);
+    expect(nine.stderr).toMatch(
+      /^error: 9 frames \(the default\) of 1536x1024 do not fit .* 9216 px long \(at most 3840\) and of 14,155,776 pixels \(at most 8,294,400\); at 1536x1024 use --frames 2 to 3; or -s auto/,
+    );
     expect(mock.apiRequests()).toHaveLength(0);
     // What the message offers is taken as it is.
-    const fits = await run('gen', 'a koi pond', '-m', FLARE, '-f', 'gif', '-s', '1024x640', '--frames', '6', '-o', 'strip.gif');
+    const fits = await run(
+      'gen',
+      'a koi pond',
+      '-m',
+      FLARE,
+      '-f',
+      'gif',
+      '-s',
+      '1024x640',
+      '--frames',
+      '6',
+      '-o',
+      'strip.gif',
+    );
     expect(fits.exitCode).toBe(0);
     expect(await framesIn(join(cwd, 'strip.gif'))).toMatchObject({ counted: 6 });
     expect(await sharp(join(cwd, 'strip.gif')).metadata()).toMatchObject({ width: 1024, height: 640 });
   });
 
   it('warns that GIF transparency is 1-bit, and sends the request anyway', async () => {
-    const r = await run('gen', 'a sticker', '-m', FLARE, '-f', 'gif', '--frames', '2', '--background', 'transparent', '-o', 'sticker.gif');
+    const r = await run(
+      'gen',
+      'a sticker',
+      '-m',
+      FLARE,
+      '-f',
+      'gif',
+      '--frames',
+      '2',
+      '--background',
+      'transparent',
+      '-o',
+      'sticker.gif',
+    );
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/^warning: gif transparency is 1-bit: each pixel is opaque or fully clear, so soft edges and shadows come out hard \(png or webp keep them smooth\)\.$/m);
+    expect(r.stderr).toMatch(
+      /^warning: gif transparency is 1-bit: each pixel is opaque or fully clear, so soft edges and shadows come out hard \(png or webp keep them smooth\)\.$/m,
+    );
     expect(body()).toMatchObject({ background: 'transparent', output_format: 'gif' });
     expect(await sharp(join(cwd, 'sticker.gif')).metadata()).toMatchObject({ hasAlpha: true });
     const png = await run('gen', 'a sticker', '-m', FLARE, '--background', 'transparent', '-o', 'sticker.png');
@@ -130,7 +197,9 @@ describe('gif', () => {
       'error: -o koi2.gif asks for gif, which gpt-image-2 does not make (it makes png, jpeg, webp; gpt-image-2.6 takes gif)\nhint: Name the file .png, .jpg or .webp, or use -m gpt-image-2.6-flare.',
     );
     const f = await run('gen', 'a koi pond', '-m', 'gpt-image-2.5-flare', '-f', 'gif');
-    expect(f.stderr).toBe('error: --format gif is not valid for gpt-image-2.5-flare; use one of png, jpeg, webp (gpt-image-2.6 takes gif)');
+    expect(f.stderr).toBe(
+      'error: --format gif is not valid for gpt-image-2.5-flare; use one of png, jpeg, webp (gpt-image-2.6 takes gif)',
+    );
     expect(mock.apiRequests()).toHaveLength(0);
   });
 });
@@ -141,8 +210,16 @@ describe('the frame sheet, as the table has it (in-process)', () => {
 
   it('lays frames side by side along their short edge, inside 3840 px and 8,294,400 pixels', () => {
     expect(sheet).toEqual({ maxEdge: 3840, maxPixels: 8_294_400 });
-    expect([fits(1024, 1024, 3, sheet), fits(1024, 1024, 4, sheet), fits(1024, 1024, 6, sheet)]).toEqual([true, false, false]);
-    expect([fits(1024, 640, 6, sheet), fits(1536, 1024, 3, sheet), fits(3840, 2160, 2, sheet)]).toEqual([true, true, false]);
+    expect([fits(1024, 1024, 3, sheet), fits(1024, 1024, 4, sheet), fits(1024, 1024, 6, sheet)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([fits(1024, 640, 6, sheet), fits(1536, 1024, 3, sheet), fits(3840, 2160, 2, sheet)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(maxFrames(1024, 1024, sheet, rules.frameCount!)).toBe(3);
     expect(maxFrames(480, 1440, sheet, rules.frameCount!)).toBe(8);
     expect(maxFrames(3840, 1280, sheet, rules.frameCount!)).toBe(1);
@@ -158,7 +235,9 @@ describe('the 1-bit transparency warning, for every model of the table (in-proce
         if (!rules) continue;
         for (const format of rules.formats ?? []) {
           const warning = formatAdvice(model, endpoint, { output_format: format, background: 'transparent' });
-          expect(Boolean(warning), `${m.id} ${endpoint} ${format}`).toBe(Boolean(rules.formatRules?.[format]?.binaryAlpha));
+          expect(Boolean(warning), `${m.id} ${endpoint} ${format}`).toBe(
+            Boolean(rules.formatRules?.[format]?.binaryAlpha),
+          );
           expect(formatAdvice(model, endpoint, { output_format: format, background: 'opaque' })).toBeUndefined();
         }
       }
@@ -172,24 +251,41 @@ describe('svg', () => {
     expect(r.exitCode).toBe(0);
     expect(body()).toMatchObject({ output_format: 'svg' });
     const [file] = JSON.parse(r.stdout).files;
-    expect(file).toEqual({ path: expect.stringMatching(/^a-paper-boat-\d{8}-\d{6}\.svg$/), bytes: expect.any(Number), width: 1024, height: 1024, format: 'svg' });
+    expect(file).toEqual({
+      path: expect.stringMatching(/^a-paper-boat-\d{8}-\d{6}\.svg$/),
+      bytes: expect.any(Number),
+      width: 1024,
+      height: 1024,
+      format: 'svg',
+    });
     const text = readFileSync(join(cwd, file.path), 'utf8');
-    expect(text).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^>]*>\n<metadata id="imgcli-provenance">/);
+    expect(text).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^>]*>\n<metadata id="imgcli-provenance">/,
+    );
     expect(text.trimEnd().endsWith('</svg>')).toBe(true);
     // It still renders: sharp (librsvg) reads the document.
     expect(await sharp(Buffer.from(text)).metadata()).toMatchObject({ format: 'svg', width: 1024, height: 1024 });
-    expect(readProvenance(Buffer.from(text))).toMatchObject({ model: 'gpt-image-2.6-sunburst', prompt: 'a paper boat' });
+    expect(readProvenance(Buffer.from(text))).toMatchObject({
+      model: 'gpt-image-2.6-sunburst',
+      prompt: 'a paper boat',
+    });
   });
 
   it('is one image per request and for generations only: refused before sending', async () => {
     const n = await run('gen', 'boats', '-m', FLARE, '-f', 'svg', '-n', '2');
     expect(n.exitCode).toBe(2);
-    expect(n.stderr).toBe('error: --count 2 with --format svg: gpt-image-2.6-flare makes one image per request in svg; use -n 1 (imgcli batch runs several requests)');
+    expect(n.stderr).toBe(
+      'error: --count 2 with --format svg: gpt-image-2.6-flare makes one image per request in svg; use -n 1 (imgcli batch runs several requests)',
+    );
     const e = await run('edit', 'photo.png', '-p', 'trace it', '-m', FLARE, '-o', 'trace.svg');
     expect(e.exitCode).toBe(2);
-    expect(e.stderr).toMatch(/^error: -o trace\.svg asks for svg, which gpt-image-2\.6-flare does not make \(it makes png, jpeg, webp, gif\)/);
+    expect(e.stderr).toMatch(
+      /^error: -o trace\.svg asks for svg, which gpt-image-2\.6-flare does not make \(it makes png, jpeg, webp, gif\)/,
+    );
     const f = await run('edit', 'photo.png', '-p', 'trace it', '-m', FLARE, '-f', 'svg');
-    expect(f.stderr).toBe('error: --format svg is not valid for gpt-image-2.6-flare; use one of png, jpeg, webp, gif (svg is for generations only)');
+    expect(f.stderr).toBe(
+      'error: --format svg is not valid for gpt-image-2.6-flare; use one of png, jpeg, webp, gif (svg is for generations only)',
+    );
     expect(mock.apiRequests()).toHaveLength(0);
   });
 

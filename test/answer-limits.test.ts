@@ -41,10 +41,20 @@ afterAll(() => {
   server.close();
 });
 
-const conn = (): Connection => ({ baseUrl: url, apiKey: 'sk-test', timeoutMs: 20_000, maxRetries: 0, userAgent: 'imgcli/test', signal: new AbortController().signal });
+const conn = (): Connection => ({
+  baseUrl: url,
+  apiKey: 'sk-test',
+  timeoutMs: 20_000,
+  maxRetries: 0,
+  userAgent: 'imgcli/test',
+  signal: new AbortController().signal,
+});
 
 async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApiError);
   return err as ApiError;
 }

@@ -23,7 +23,11 @@ function extract(chunks: Uint8Array[]) {
   return { json: x.end(), images: m.images(), closed: m.closed, broken: m.broken };
 }
 
-const pics = [Buffer.from('first image bytes \u00ff\u0000 with binary', 'latin1'), Buffer.from([1, 2, 3, 4, 5, 250, 251]), Buffer.alloc(3000, 7)];
+const pics = [
+  Buffer.from('first image bytes \u00ff\u0000 with binary', 'latin1'),
+  Buffer.from([1, 2, 3, 4, 5, 250, 251]),
+  Buffer.alloc(3000, 7),
+];
 const body = JSON.stringify({
   created: 1,
   data: pics.map((p, i) => ({ b64_json: p.toString('base64'), revised_prompt: `a "quoted" b64_json: ${i} ✓` })),
@@ -36,7 +40,9 @@ describe('B64Extractor', () => {
     const r = extract([Buffer.from(body)]);
     expect(r.images).toEqual(pics);
     const parsed = JSON.parse(r.json);
-    expect(parsed.data.map((d: { b64_json: string }) => d.b64_json)).toEqual([0, 1, 2].map((i) => `${PLACEHOLDER}${i}`));
+    expect(parsed.data.map((d: { b64_json: string }) => d.b64_json)).toEqual(
+      [0, 1, 2].map((i) => `${PLACEHOLDER}${i}`),
+    );
     expect(parsed.data[1].revised_prompt).toBe('a "quoted" b64_json: 1 ✓');
     expect(parsed.note).toBe('b64_json');
     expect(r.closed.size).toBe(3);

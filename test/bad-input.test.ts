@@ -20,12 +20,17 @@ beforeAll(async () => {
   await solid(64, 64).jpeg().toFile(join(dir, 'photo.jpg'));
   await solid(64, 64).png().toFile(join(dir, 'rgb-mask.png'));
   await solid(32, 32).ensureAlpha(0).png().toFile(join(dir, 'small-mask.png'));
-  await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(join(dir, 'alpha-mask.png'));
+  await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .png()
+    .toFile(join(dir, 'alpha-mask.png'));
   await solid(64, 64).gif().toFile(join(dir, 'anim.gif'));
   writeFileSync(join(dir, 'notes.png'), 'this is text, not an image\n');
   writeFileSync(join(dir, 'empty.png'), '');
   writeFileSync(join(dir, 'jobs-bad.jsonl'), '{"prompt": "x", "sise": "1024x1024"}\n');
-  for (let i = 0; i < 17; i++) await solid(16, 16).png().toFile(join(dir, `many-${i}.png`));
+  for (let i = 0; i < 17; i++)
+    await solid(16, 16)
+      .png()
+      .toFile(join(dir, `many-${i}.png`));
 });
 
 afterAll(async () => {
@@ -101,21 +106,30 @@ const CORPUS: Array<[string[], RegExp]> = [
   [['edit', 'square.png', '-p', '@nope.txt'], /nope\.txt/],
   [['edit', ...many, '-p', 'x'], /17/],
   [['edit', 'square.png', 'wide.png', '-p', 'x', '-m', 'dall-e-2'], /dall-e-2/],
-  [['edit', 'wide.png', '-p', 'x', '-m', 'dall-e-2', '--mask', 'alpha-mask.png'], /wide\.png.*square|square.*wide\.png|--fit/],
+  [
+    ['edit', 'wide.png', '-p', 'x', '-m', 'dall-e-2', '--mask', 'alpha-mask.png'],
+    /wide\.png.*square|square.*wide\.png|--fit/,
+  ],
   [['edit', 'photo.jpg', '-p', 'x', '-m', 'dall-e-2', '--mask', 'alpha-mask.png'], /photo\.jpg/],
   [['edit', 'square.png', '-p', 'x', '--mask', 'missing-mask.png'], /missing-mask\.png/],
   [['edit', 'square.png', '-p', 'x', '--mask', 'rgb-mask.png'], /rgb-mask\.png.*(alpha|transparen)/],
   [['edit', 'square.png', '-p', 'x', '--mask', 'small-mask.png'], /small-mask\.png.*32x32|32x32.*64x64/],
   [['edit', 'square.png', '-p', 'x', '--mask', 'photo.jpg'], /photo\.jpg/],
   [['edit', 'square.png', '-p', 'x', '--mask', 'notes.png'], /notes\.png/],
-  [['edit', 'square.png', '-p', 'x', '--mask', 'alpha-mask.png', '--mask-from', 'square.png'], /--mask and --mask-from/],
+  [
+    ['edit', 'square.png', '-p', 'x', '--mask', 'alpha-mask.png', '--mask-from', 'square.png'],
+    /--mask and --mask-from/,
+  ],
   [['edit', 'square.png', '-p', 'x', '--mask-from', 'wide.png'], /wide\.png|aspect/],
   [['edit', 'square.png', '-p', 'x', '--mask-from', 'missing-draw.png'], /missing-draw\.png/],
   [['edit', 'square.png', '-p', 'x', '--input-fidelity', 'high'], /--input-fidelity/],
   [['edit', 'square.png', '-p', 'x', '--input-fidelity', 'max', '-m', 'gpt-image-1.5'], /--input-fidelity max/],
   [['edit', 'square.png', '-p', 'x', '--moderation', 'low'], /--moderation/],
   // Every field is a flag of every image command; one no edit model takes is explained, not unknown.
-  [['edit', 'square.png', '-p', 'x', '--style', 'vivid'], /--style is not accepted by gpt-image-2 for edits; it is for generations only/],
+  [
+    ['edit', 'square.png', '-p', 'x', '--style', 'vivid'],
+    /--style is not accepted by gpt-image-2 for edits; it is for generations only/,
+  ],
   [['edit', 'square.png', '-p', 'x', '-m', 'dall-e-3'], /dall-e-3/],
   [['edit', 'square.png', '-p', 'x', '--fit', 'stretch'], /--fit/],
   [['edit', 'square.png', '-p', 'x', '-n', '0'], /--count 0/],
@@ -182,29 +196,39 @@ const CORPUS: Array<[string[], RegExp]> = [
 
 describe('bad input exits 2 and sends nothing', () => {
   it('has at least 100 cases', () => expect(CORPUS.length).toBeGreaterThanOrEqual(100));
-  it.each(CORPUS.map(([args, re]) => [args.join(' ').slice(0, 80), args, re] as const))('%s', async (_title, args, message) => {
-    const r = await runInProcess(['--base-url', mock.url, ...args], { cwd: dir });
-    expect(r.stderr).toMatch(message);
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(mock.requests).toHaveLength(0);
-  });
+  it.each(CORPUS.map(([args, re]) => [args.join(' ').slice(0, 80), args, re] as const))(
+    '%s',
+    async (_title, args, message) => {
+      const r = await runInProcess(['--base-url', mock.url, ...args], { cwd: dir });
+      expect(r.stderr).toMatch(message);
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(mock.requests).toHaveLength(0);
+    },
+  );
 });
 
 // One case of each kind through the built binary: a rule, commander's own error, an unreadable
 // file, a mask flag and a config value.
-const SPAWNED = ['gen x -n 0', 'gen x --sise 1024x1024', 'edit notes.png -p x', 'mask square.png -o m.png --feather soft', 'config set format bmp'].map(
-  (argv) => CORPUS.find(([args]) => args.join(' ') === argv)!,
-);
+const SPAWNED = [
+  'gen x -n 0',
+  'gen x --sise 1024x1024',
+  'edit notes.png -p x',
+  'mask square.png -o m.png --feather soft',
+  'config set format bmp',
+].map((argv) => CORPUS.find(([args]) => args.join(' ') === argv)!);
 
 describe.concurrent('the built binary exits 2 for bad input too', () => {
   it('takes its cases from the corpus', () => expect(SPAWNED.every(Boolean)).toBe(true));
-  it.each(SPAWNED.map(([args, re]) => [args.join(' ').slice(0, 80), args, re] as const))('%s', async (_title, args, message) => {
-    const r = await imgcli(['--base-url', mock.url, ...args], { cwd: dir });
-    expect(r.stderr).toMatch(message);
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe('');
-  });
+  it.each(SPAWNED.map(([args, re]) => [args.join(' ').slice(0, 80), args, re] as const))(
+    '%s',
+    async (_title, args, message) => {
+      const r = await imgcli(['--base-url', mock.url, ...args], { cwd: dir });
+      expect(r.stderr).toMatch(message);
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout).toBe('');
+    },
+  );
 });
 
 describe('mock-server on a taken port', () => {

@@ -16,13 +16,25 @@ import { at } from './helpers/clock.js';
 import { encodePng } from './helpers/png.js';
 
 const clock = { ms: 1_000_000 };
-const mock = useMockServer({ payload: 'flat', labels: false, batchClock: () => clock.ms, batchTiming: { validatingMs: 0, perRequestMs: 0, finalizingMs: 0 } });
+const mock = useMockServer({
+  payload: 'flat',
+  labels: false,
+  batchClock: () => clock.ms,
+  batchTiming: { validatingMs: 0, perRequestMs: 0, finalizingMs: 0 },
+});
 /** Batches stay in_progress until the test moves the clock on. */
 const hold = () => mock.setBatchTiming({ perRequestMs: 1 });
 const instant = () => mock.setBatchTiming({ perRequestMs: 0 });
 
-const rowsOf = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>).sort((a, b) => a.line - b.line);
-const gens = (n: number, out = (i: number) => `out/${i}.png`) => Array.from({ length: n }, (_, i) => JSON.stringify({ prompt: `item ${i + 1}`, out: out(i + 1) }));
+const rowsOf = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .sort((a, b) => a.line - b.line);
+const gens = (n: number, out = (i: number) => `out/${i}.png`) =>
+  Array.from({ length: n }, (_, i) => JSON.stringify({ prompt: `item ${i + 1}`, out: out(i + 1) }));
 
 function folder(jobs: string[], name = 'jobs.jsonl'): string {
   const cwd = tempDir();
@@ -30,14 +42,27 @@ function folder(jobs: string[], name = 'jobs.jsonl'): string {
   return cwd;
 }
 
-const run = (cwd: string, args: string[] = [], jobs = 'jobs.jsonl', env?: Record<string, string>) => imgcli(['--base-url', mock.url, 'batch', jobs, '--remote', '--poll-interval', '0.05', ...args], { cwd, env, timeout: 60_000 });
+const run = (cwd: string, args: string[] = [], jobs = 'jobs.jsonl', env?: Record<string, string>) =>
+  imgcli(['--base-url', mock.url, 'batch', jobs, '--remote', '--poll-interval', '0.05', ...args], {
+    cwd,
+    env,
+    timeout: 60_000,
+  });
 /** A run the test can interrupt or kill: the process itself, not only its result. */
 const start = (cwd: string) =>
-  execa('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl', '--remote', '--poll-interval', '0.05'], { cwd, env: baseEnv(cwd), extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000 });
+  execa('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl', '--remote', '--poll-interval', '0.05'], {
+    cwd,
+    env: baseEnv(cwd),
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: 60_000,
+  });
 const cli = (cwd: string, args: string[]) => imgcli(['--base-url', mock.url, ...args], { cwd });
 const creates = () => mock.requests.filter((r) => r.method === 'POST' && r.path === '/v1/batches');
 const posts = (path: string) => mock.requests.filter((r) => r.method === 'POST' && r.path === path);
-const state = (cwd: string, jobs = 'jobs.jsonl') => JSON.parse(readFileSync(join(cwd, `${jobs}.imgcli-batch.json`), 'utf8'));
+const state = (cwd: string, jobs = 'jobs.jsonl') =>
+  JSON.parse(readFileSync(join(cwd, `${jobs}.imgcli-batch.json`), 'utf8'));
 const polled = () => mock.requests.some((r) => r.method === 'GET' && /^\/v1\/batches\/batch_/.test(r.path));
 
 describe('coming back to a remote batch', () => {
@@ -72,7 +97,10 @@ describe('coming back to a remote batch', () => {
     mock.enqueueFault({ hang: 15_000 }, 1, /\/content$/);
     const child = start(cwd);
     const journal = join(cwd, 'jobs.jsonl.imgcli-batch.journal');
-    await until(() => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 5, 'some results journaled');
+    await until(
+      () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 5,
+      'some results journaled',
+    );
     child.kill('SIGKILL');
     await child;
     const before = readdirSync(join(cwd, 'out')).filter((n) => n.endsWith('.png'));
@@ -112,8 +140,15 @@ describe('coming back to a remote batch', () => {
     const again = await run(cwd, [], 'jobs.jsonl', at('2026-12-02T08:00:00Z'));
     expect(again.exitCode).toBe(0);
     expect(creates()).toHaveLength(0);
-    expect(readdirSync(join(cwd, 'out')).sort()).toEqual(['item-1-20261201-120000.png', 'item-2-20261201-120000.png', 'item-3-20261201-120000.png']);
-    expect(rowsOf(again.stdout).find((r) => r.custom_id === id)).toMatchObject({ status: 'ok', files: [expect.objectContaining({ path: result.files[0]!.path })] });
+    expect(readdirSync(join(cwd, 'out')).sort()).toEqual([
+      'item-1-20261201-120000.png',
+      'item-2-20261201-120000.png',
+      'item-3-20261201-120000.png',
+    ]);
+    expect(rowsOf(again.stdout).find((r) => r.custom_id === id)).toMatchObject({
+      status: 'ok',
+      files: [expect.objectContaining({ path: result.files[0]!.path })],
+    });
   });
 
   it('kill -9 after the create reached the server but before its id was recorded: the re-run finds the batch by its token', async () => {
@@ -155,7 +190,11 @@ describe('coming back to a remote batch', () => {
     expect(status.stdout).toMatch(/^jobs\.jsonl: 1 batch, 3 jobs$/m);
     expect(status.stdout).toMatch(new RegExp(`^${id}\\s+in_progress\\s+generations\\s+0/3\\s+0 done, 0 failed`, 'm'));
     const json = await cli(cwd, ['batch', 'status', id, '--json']);
-    expect(JSON.parse(json.stdout).batches[0]).toMatchObject({ id, status: 'in_progress', request_counts: { total: 3 } });
+    expect(JSON.parse(json.stdout).batches[0]).toMatchObject({
+      id,
+      status: 'in_progress',
+      request_counts: { total: 3 },
+    });
 
     clock.ms += 1_000;
     const done = await cli(cwd, ['batch', 'status']);
@@ -183,8 +222,12 @@ describe('coming back to a remote batch', () => {
     mock.requests.length = 0;
     const elsewhere = await imgcli(['--base-url', 'http://127.0.0.1:9/v1', 'batch', 'status', 'jobs.jsonl'], { cwd });
     expect(elsewhere.exitCode).toBe(2);
-    expect(elsewhere.stderr).toContain(`error: jobs.jsonl.imgcli-batch.json records batches on ${mock.url}, and this command talks to http://127.0.0.1:9/v1`);
-    expect(elsewhere.stderr).toContain(`hint: Add --base-url ${mock.url} (or the --profile the batches were submitted with).`);
+    expect(elsewhere.stderr).toContain(
+      `error: jobs.jsonl.imgcli-batch.json records batches on ${mock.url}, and this command talks to http://127.0.0.1:9/v1`,
+    );
+    expect(elsewhere.stderr).toContain(
+      `hint: Add --base-url ${mock.url} (or the --profile the batches were submitted with).`,
+    );
     const offline = await imgcli(['batch', 'cancel', 'jobs.jsonl', '--mock'], { cwd });
     expect(offline.exitCode).toBe(2);
     expect(mock.requests).toHaveLength(0);
@@ -192,8 +235,14 @@ describe('coming back to a remote batch', () => {
   });
 
   it('an interrupted --mock rehearsal with edits runs again from scratch: its uploads went with its offline server', async () => {
-    const cwd = folder([JSON.stringify({ prompt: 'one', out: 'out/1.png' }), JSON.stringify({ command: 'edit', images: ['in.png'], prompt: 'two', out: 'out/2.png' })]);
-    writeFileSync(join(cwd, 'in.png'), encodePng({ width: 64, height: 64, colorType: 6, bitDepth: 8, samples: new Uint8Array(64 * 64 * 4).fill(200) }));
+    const cwd = folder([
+      JSON.stringify({ prompt: 'one', out: 'out/1.png' }),
+      JSON.stringify({ command: 'edit', images: ['in.png'], prompt: 'two', out: 'out/2.png' }),
+    ]);
+    writeFileSync(
+      join(cwd, 'in.png'),
+      encodePng({ width: 64, height: 64, colorType: 6, bitDepth: 8, samples: new Uint8Array(64 * 64 * 4).fill(200) }),
+    );
     const mockRun = () => imgcli(['batch', 'jobs.jsonl', '--remote', '--mock'], { cwd, timeout: 60_000 });
     expect((await mockRun()).exitCode).toBe(0);
     // As a run stopped while waiting leaves it: the edits' batch recorded, not yet collected.
@@ -224,7 +273,9 @@ describe('coming back to a remote batch', () => {
     expect(r.exitCode).toBe(7);
     const rows = rowsOf(r.stdout);
     expect(rows.filter((row) => row.status === 'ok')).toHaveLength(2);
-    expect(rows.filter((row) => row.status === 'failed').every((row) => /cancelled before this request ran/.test(row.error))).toBe(true);
+    expect(
+      rows.filter((row) => row.status === 'failed').every((row) => /cancelled before this request ran/.test(row.error)),
+    ).toBe(true);
     instant();
     const resubmit = await run(cwd, ['--resubmit']);
     expect(resubmit.exitCode).toBe(0);
@@ -235,16 +286,36 @@ describe('coming back to a remote batch', () => {
     hold();
     const cwd = folder(gens(1));
     await run(cwd, ['--no-wait']);
-    mock.enqueueFault({ status: 409, body: { error: { message: "Cannot cancel a batch with status 'completed'.", type: 'invalid_request_error', param: null, code: null } } }, 1, /\/cancel$/);
+    mock.enqueueFault(
+      {
+        status: 409,
+        body: {
+          error: {
+            message: "Cannot cancel a batch with status 'completed'.",
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        },
+      },
+      1,
+      /\/cancel$/,
+    );
     const cancel = await cli(cwd, ['batch', 'cancel', 'jobs.jsonl', '--json']);
     expect(cancel.exitCode).toBe(0);
-    expect(JSON.parse(cancel.stdout).batches[0]).toMatchObject({ status: 'in_progress', imgcli: { part: 1, jobs: 1, collected: false, jobs_file: 'jobs.jsonl' } });
+    expect(JSON.parse(cancel.stdout).batches[0]).toMatchObject({
+      status: 'in_progress',
+      imgcli: { part: 1, jobs: 1, collected: false, jobs_file: 'jobs.jsonl' },
+    });
     expect(mock.requests.filter((r) => r.path.endsWith('/cancel'))).toHaveLength(1);
   });
 
   it('an image that cannot be written where asked is kept in the recovery folder, and the next run writes it from the results, paying nothing', async () => {
     hold();
-    const cwd = folder([JSON.stringify({ prompt: 'one', out: 'a/1.png' }), JSON.stringify({ prompt: 'two', out: 'b/2.png' })]);
+    const cwd = folder([
+      JSON.stringify({ prompt: 'one', out: 'a/1.png' }),
+      JSON.stringify({ prompt: 'two', out: 'b/2.png' }),
+    ]);
     await run(cwd, ['--no-wait']);
     // The folder b turns into a file while the batch runs.
     rmSync(join(cwd, 'b'), { recursive: true });
@@ -254,9 +325,14 @@ describe('coming back to a remote batch', () => {
     expect(r.exitCode).toBe(7);
     const rows = rowsOf(r.stdout);
     expect(rows[0]).toMatchObject({ status: 'ok' });
-    expect(rows[1]).toMatchObject({ status: 'failed', recovered_path: expect.stringContaining(join('config', 'recovered')) });
+    expect(rows[1]).toMatchObject({
+      status: 'failed',
+      recovered_path: expect.stringContaining(join('config', 'recovered')),
+    });
     expect(existsSync(rows[1]!.recovered_path)).toBe(true);
-    expect(r.stderr).toMatch(/1 job could not be written where asked.*run the same command again once the destination is fixed/);
+    expect(r.stderr).toMatch(
+      /1 job could not be written where asked.*run the same command again once the destination is fixed/,
+    );
     rmSync(join(cwd, 'b'));
     mock.requests.length = 0;
     const again = await run(cwd);
@@ -275,10 +351,12 @@ describe('coming back to a remote batch', () => {
     expect(status.stdout).toMatch(/batch_\w+: it expired: the 24-hour window closed with 0 requests not run/);
     const unknown = await cli(cwd, ['batch', 'status', 'batch_doesnotexist']);
     expect(unknown.exitCode).toBe(3);
-    expect(unknown.stderr).toMatch(/The server has no batch batch_doesnotexist: `imgcli batch list` shows the batches it has/);
+    expect(unknown.stderr).toMatch(
+      /The server has no batch batch_doesnotexist: `imgcli batch list` shows the batches it has/,
+    );
   });
 
-  it('refuses a jobs file that changed under a running batch, and a second run at once; takes over a dead run\'s lock', async () => {
+  it("refuses a jobs file that changed under a running batch, and a second run at once; takes over a dead run's lock", async () => {
     hold();
     const cwd = folder(gens(2));
     await run(cwd, ['--no-wait']);
@@ -286,7 +364,9 @@ describe('coming back to a remote batch', () => {
     mock.requests.length = 0;
     const changed = await run(cwd);
     expect(changed.exitCode).toBe(2);
-    expect(changed.stderr).toMatch(/jobs\.jsonl \(or a default given to batch, such as -m or -q\) changed since its batches were submitted/);
+    expect(changed.stderr).toMatch(
+      /jobs\.jsonl \(or a default given to batch, such as -m or -q\) changed since its batches were submitted/,
+    );
     expect(mock.requests).toHaveLength(0);
 
     writeFileSync(join(cwd, 'jobs.jsonl'), `${gens(2).join('\n')}\n`);

@@ -6,7 +6,9 @@ import { clock, renderProgress } from '../src/batch/progress.js';
 
 describe('parseJobs', () => {
   it('reads bare prompts and objects with any spelling of a flag', () => {
-    const { jobs } = parseJobs('"a fox"\n\n# a comment\n{"command":"edit","prompt":"x","images":["a.png"],"response_format":"b64_json","n":2}\n{"prompt":"y","input-fidelity":"high","command":"edit","images":["b.png"]}\n');
+    const { jobs } = parseJobs(
+      '"a fox"\n\n# a comment\n{"command":"edit","prompt":"x","images":["a.png"],"response_format":"b64_json","n":2}\n{"prompt":"y","input-fidelity":"high","command":"edit","images":["b.png"]}\n',
+    );
     expect(jobs).toEqual([
       { line: 1, command: 'gen', flags: { prompt: 'a fox' } },
       { line: 4, command: 'edit', flags: { prompt: 'x', images: ['a.png'], responseFormat: 'b64_json', count: 2 } },
@@ -81,6 +83,8 @@ describe('progress', () => {
   it('renders counts, elapsed and ETA', () => {
     expect(clock(65_000)).toBe('1:05');
     expect(clock(3_725_000)).toBe('1:02:05');
-    expect(renderProgress({ total: 10, done: 4, failed: 1, skipped: 0, running: 2 }, 10_000, 10)).toBe('[#####-----] 5/10: 4 done, 1 failed, 2 running, 0:10 elapsed, ETA 0:10');
+    expect(renderProgress({ total: 10, done: 4, failed: 1, skipped: 0, running: 2 }, 10_000, 10)).toBe(
+      '[#####-----] 5/10: 4 done, 1 failed, 2 running, 0:10 elapsed, ETA 0:10',
+    );
   });
 });

@@ -8,7 +8,12 @@ import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
 
-const lines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 const byLine = (rows: Array<Record<string, any>>) => [...rows].sort((a, b) => a.line - b.line);
 
 async function batch(jobs: string, args: string[] = [], env: Record<string, string> = {}) {
@@ -21,17 +26,34 @@ async function batch(jobs: string, args: string[] = [], env: Record<string, stri
 describe('imgcli batch', () => {
   it('runs 200 jobs: a 429 slows every worker, and no job runs twice', async () => {
     mock.setLatency(20);
-    const jobs = Array.from({ length: 200 }, (_, i) => JSON.stringify({ prompt: `job ${i}`, out: `out/${i}.png` })).join('\n');
+    const jobs = Array.from({ length: 200 }, (_, i) =>
+      JSON.stringify({ prompt: `job ${i}`, out: `out/${i}.png` }),
+    ).join('\n');
     // The 30th request is refused with retry-after 1 s; everyone must wait it out.
     let faulted = false;
     const before = mock.requests.length;
     const poll = setInterval(() => {
       if (!faulted && mock.requests.length - before >= 29) {
-        mock.enqueueFault({ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
+        mock.enqueueFault({
+          status: 429,
+          headers: { 'retry-after': '1' },
+          body: {
+            error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+          },
+        });
         faulted = true;
       }
     }, 2);
-    const r = await batch(jobs, ['-m', 'dall-e-2', '-s', '256x256', '--response-format', 'b64_json', '--concurrency', '8']);
+    const r = await batch(jobs, [
+      '-m',
+      'dall-e-2',
+      '-s',
+      '256x256',
+      '--response-format',
+      'b64_json',
+      '--concurrency',
+      '8',
+    ]);
     clearInterval(poll);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.exitCode).toBe(0);
@@ -55,7 +77,9 @@ describe('imgcli batch', () => {
   });
 
   it('reports every bad line first and sends nothing (exit 2)', async () => {
-    const r = await batch('"fine"\n{"prompt": "x", "size": "999x999"}\n{"command": "edit", "prompt": "x", "images": ["missing.png"]}\n{"prompt": "x", "sise": 1}\nnot json\n');
+    const r = await batch(
+      '"fine"\n{"prompt": "x", "size": "999x999"}\n{"command": "edit", "prompt": "x", "images": ["missing.png"]}\n{"prompt": "x", "sise": 1}\nnot json\n',
+    );
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/line 2: --size 999x999 is not valid/);
     expect(r.stderr).toMatch(/line 3: .*missing\.png/);
@@ -72,7 +96,9 @@ describe('imgcli batch', () => {
   });
 
   it('exits 7 when some jobs fail, with a JSON line for each', async () => {
-    const r = await batch('"a calm lake"\n"something forbidden"\n{"prompt": "a hill", "out": "hill.png"}\n', [], { GITHUB_ACTIONS: 'true' });
+    const r = await batch('"a calm lake"\n"something forbidden"\n{"prompt": "a hill", "out": "hill.png"}\n', [], {
+      GITHUB_ACTIONS: 'true',
+    });
     expect(r.exitCode).toBe(7);
     expect(r.rows.map((row) => [row.line, row.status])).toEqual([
       [1, 'ok'],
@@ -127,7 +153,11 @@ describe('imgcli batch', () => {
   it('reads jobs from stdin and writes a GitHub step summary', async () => {
     const cwd = tempDir();
     const summary = join(cwd, 'summary.md');
-    const r = await imgcli(['--base-url', mock.url, 'batch', '-', '-o', 'out/'], { cwd, input: '"a red fox"\n"a blue whale"\n', env: { GITHUB_STEP_SUMMARY: summary } });
+    const r = await imgcli(['--base-url', mock.url, 'batch', '-', '-o', 'out/'], {
+      cwd,
+      input: '"a red fox"\n"a blue whale"\n',
+      env: { GITHUB_STEP_SUMMARY: summary },
+    });
     expect(r.exitCode).toBe(0);
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/### imgcli batch/);
@@ -140,8 +170,14 @@ describe('imgcli batch', () => {
 describe('imgcli batch, more', () => {
   it('passes "param" through and accepts "image" for edit jobs', async () => {
     const cwd = tempDir();
-    await (await import('sharp')).default({ create: { width: 32, height: 32, channels: 3, background: '#333' } }).png().toFile(join(cwd, 'in.png'));
-    writeFileSync(join(cwd, 'jobs.jsonl'), '{"prompt": "x", "model": "my-model", "param": {"seed": 42}, "out": "p.png"}\n{"command": "edit", "image": "in.png", "prompt": "hat", "out": "e.png"}\n');
+    await (await import('sharp'))
+      .default({ create: { width: 32, height: 32, channels: 3, background: '#333' } })
+      .png()
+      .toFile(join(cwd, 'in.png'));
+    writeFileSync(
+      join(cwd, 'jobs.jsonl'),
+      '{"prompt": "x", "model": "my-model", "param": {"seed": 42}, "out": "p.png"}\n{"command": "edit", "image": "in.png", "prompt": "hat", "out": "e.png"}\n',
+    );
     const r = await imgcli(['--base-url', mock.url, 'batch', 'jobs.jsonl'], { cwd });
     const gen = mock.apiRequests().find((q) => q.path.endsWith('/generations'));
     expect(gen?.json).toMatchObject({ model: 'my-model', seed: 42 });

@@ -14,7 +14,13 @@ async function piped(args: string, reader = 'head -c 10 > /dev/null') {
   const tmp = tempDir();
   const env = { ...baseEnv(cwd), TMPDIR: tmp };
   // pipefail: the pipeline's status is imgcli's own, as `set -o pipefail` scripts see it.
-  const r = await execa('bash', ['-c', `set -o pipefail; node "${BIN}" --base-url "${mock.url}" ${args} | ${reader}`], { cwd, env, extendEnv: false, reject: false, timeout: 30_000 });
+  const r = await execa('bash', ['-c', `set -o pipefail; node "${BIN}" --base-url "${mock.url}" ${args} | ${reader}`], {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+  });
   return { ...r, files: readdirSync(cwd), temps: readdirSync(tmp) };
 }
 

@@ -29,7 +29,9 @@ describe('a server that needs no key', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('fox.png');
     const host = new URL(keyless.url).host;
-    expect(r.stderr.split('\n')[0]).toBe(`no API key: sending to ${host} without one (a server that needs none; set OPENAI_API_KEY if it does)`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `no API key: sending to ${host} without one (a server that needs none; set OPENAI_API_KEY if it does)`,
+    );
     expect(r.stderr.match(/no API key/g)).toHaveLength(1);
     expect(keyless.requests).toHaveLength(1);
     expect(keyless.requests[0]!.headers.authorization).toBeUndefined();
@@ -55,7 +57,20 @@ describe('a server that needs no key', () => {
 
 describe('--header', () => {
   it('adds headers to every request, shown redacted in --verbose when the name looks secret', async () => {
-    const r = await imgcliInProcess(['--header', 'X-Gateway-Team: images', '--header', `X-Api-Token: ${SECRET}`, '--verbose', 'gen', 'a fox', '-o', 'a.png'], { env: { OPENAI_BASE_URL: mock.url } });
+    const r = await imgcliInProcess(
+      [
+        '--header',
+        'X-Gateway-Team: images',
+        '--header',
+        `X-Api-Token: ${SECRET}`,
+        '--verbose',
+        'gen',
+        'a fox',
+        '-o',
+        'a.png',
+      ],
+      { env: { OPENAI_BASE_URL: mock.url } },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const seen = mock.apiRequests()[0]!.headers;
     expect(seen['x-gateway-team']).toBe('images');
@@ -67,37 +82,56 @@ describe('--header', () => {
   });
 
   it('--dry-run shows them, secret ones redacted, in the headers and the curl command', async () => {
-    const text = await imgcliInProcess(['--header', 'X-Gateway-Team: images', '--header', `X-Api-Token: ${SECRET}`, 'gen', 'a fox', '--dry-run'], { env: { OPENAI_BASE_URL: mock.url } });
+    const text = await imgcliInProcess(
+      ['--header', 'X-Gateway-Team: images', '--header', `X-Api-Token: ${SECRET}`, 'gen', 'a fox', '--dry-run'],
+      { env: { OPENAI_BASE_URL: mock.url } },
+    );
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toContain('\nx-gateway-team: images\nx-api-token: ...5678\n');
     expect(text.stdout).toContain("-H 'x-gateway-team: images'");
     expect(text.stdout).toContain("-H 'x-api-token: ...5678'");
     expect(text.stdout).toContain('x-api-token shown redacted: put the value in');
-    const json = await imgcliInProcess(['--header', `X-Api-Token: ${SECRET}`, 'gen', 'a fox', '--dry-run', '--json'], { env: { OPENAI_BASE_URL: mock.url } });
+    const json = await imgcliInProcess(['--header', `X-Api-Token: ${SECRET}`, 'gen', 'a fox', '--dry-run', '--json'], {
+      env: { OPENAI_BASE_URL: mock.url },
+    });
     expect((JSON.parse(json.stdout) as { headers: Record<string, string> }).headers['x-api-token']).toBe('...5678');
     expect(text.stdout + text.stderr + json.stdout + json.stderr).not.toContain(SECRET);
     expect(mock.requests).toHaveLength(0);
   });
 
-  it('never replaces the key\'s header (or --org\'s) by surprise: exit 2, nothing sent', async () => {
-    const auth = await imgcliInProcess(['--header', 'Authorization: Bearer gateway-token', 'gen', 'a fox'], { env: { OPENAI_BASE_URL: mock.url } });
+  it("never replaces the key's header (or --org's) by surprise: exit 2, nothing sent", async () => {
+    const auth = await imgcliInProcess(['--header', 'Authorization: Bearer gateway-token', 'gen', 'a fox'], {
+      env: { OPENAI_BASE_URL: mock.url },
+    });
     expect(auth.exitCode).toBe(2);
-    expect(auth.stderr).toMatch(/^error: --header sets authorization, which imgcli already sends for the API key \(from OPENAI_API_KEY\); it would be replaced\nhint: Drop the header, or unset the key/);
-    const azure = await imgcliInProcess(['--auth-header', 'api-key', '--header', 'api-key: other', 'gen', 'a fox'], { env: { OPENAI_BASE_URL: mock.url } });
+    expect(auth.stderr).toMatch(
+      /^error: --header sets authorization, which imgcli already sends for the API key \(from OPENAI_API_KEY\); it would be replaced\nhint: Drop the header, or unset the key/,
+    );
+    const azure = await imgcliInProcess(['--auth-header', 'api-key', '--header', 'api-key: other', 'gen', 'a fox'], {
+      env: { OPENAI_BASE_URL: mock.url },
+    });
     expect(azure.exitCode).toBe(2);
     expect(azure.stderr).toContain('--header sets api-key, which imgcli already sends for the API key');
-    const org = await imgcliInProcess(['--org', 'org-1', '--header', 'OpenAI-Organization: org-2', 'gen', 'a fox'], { env: { OPENAI_BASE_URL: mock.url } });
+    const org = await imgcliInProcess(['--org', 'org-1', '--header', 'OpenAI-Organization: org-2', 'gen', 'a fox'], {
+      env: { OPENAI_BASE_URL: mock.url },
+    });
     expect(org.exitCode).toBe(2);
     expect(org.stderr).toMatch(/openai-organization, which imgcli already sends for the organization/);
     expect(mock.requests).toHaveLength(0);
   });
 
-  it('with no key, an Authorization header of one\'s own is the credential (no notice, no exit 4)', async () => {
-    const r = await imgcliInProcess(['--header', 'Authorization: Bearer gateway-token-1', 'gen', 'a fox', '-o', 'a.png'], { env: { ...noKey, OPENAI_BASE_URL: mock.url } });
+  it("with no key, an Authorization header of one's own is the credential (no notice, no exit 4)", async () => {
+    const r = await imgcliInProcess(
+      ['--header', 'Authorization: Bearer gateway-token-1', 'gen', 'a fox', '-o', 'a.png'],
+      { env: { ...noKey, OPENAI_BASE_URL: mock.url } },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(mock.apiRequests()[0]!.headers.authorization).toBe('Bearer gateway-token-1');
     expect(r.stderr).not.toMatch(/no API key/);
-    const openai = await imgcliInProcess(['--header', 'Authorization: Bearer gateway-token-1', 'gen', 'a fox', '--dry-run', '--json'], { env: noKey });
+    const openai = await imgcliInProcess(
+      ['--header', 'Authorization: Bearer gateway-token-1', 'gen', 'a fox', '--dry-run', '--json'],
+      { env: noKey },
+    );
     expect(openai.exitCode).toBe(0);
     expect((JSON.parse(openai.stdout) as { headers: Record<string, string> }).headers.authorization).toBe('...en-1');
   });
@@ -117,12 +151,18 @@ describe('--header', () => {
 
   it('is a profile setting too (headers, one per line); --header wins for the same name; get shows secrets redacted', async () => {
     const dir = tempDir();
-    const set = await imgcliInProcess(['config', 'set', '--profile', 'gw', 'headers', '-'], { cwd: dir, input: `X-Gateway-Team: images\nX-Api-Token: ${SECRET}\n` });
+    const set = await imgcliInProcess(['config', 'set', '--profile', 'gw', 'headers', '-'], {
+      cwd: dir,
+      input: `X-Gateway-Team: images\nX-Api-Token: ${SECRET}\n`,
+    });
     expect(set.exitCode, set.stderr).toBe(0);
     expect(set.stderr + set.stdout).not.toContain(SECRET);
     const get = await imgcliInProcess(['--profile', 'gw', 'config', 'get', 'headers'], { cwd: dir });
     expect(get.stdout).toBe('x-gateway-team: images; x-api-token: ...5678');
-    const r = await imgcliInProcess(['--profile', 'gw', '--header', 'X-Gateway-Team: video', 'gen', 'a fox', '-o', 'a.png'], { cwd: dir, env: { OPENAI_BASE_URL: mock.url } });
+    const r = await imgcliInProcess(
+      ['--profile', 'gw', '--header', 'X-Gateway-Team: video', 'gen', 'a fox', '-o', 'a.png'],
+      { cwd: dir, env: { OPENAI_BASE_URL: mock.url } },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const seen = mock.apiRequests()[0]!.headers;
     expect(seen['x-gateway-team']).toBe('video');
@@ -159,11 +199,17 @@ describe('proxies', () => {
 
   it('names the proxy (credentials hidden) when it cannot be reached, and says how to go direct', async () => {
     const port = await closedPort();
-    const r = await imgcliInProcess(['--max-retries', '0', 'gen', 'a fox'], { env: { OPENAI_BASE_URL: mock.url, HTTP_PROXY: `http://user:hunter2@127.0.0.1:${port}` } });
+    const r = await imgcliInProcess(['--max-retries', '0', 'gen', 'a fox'], {
+      env: { OPENAI_BASE_URL: mock.url, HTTP_PROXY: `http://user:hunter2@127.0.0.1:${port}` },
+    });
     expect(r.exitCode).toBe(6);
-    expect(r.stderr).toContain(`error: Could not reach ${new URL(mock.url).host} through the proxy http://***@127.0.0.1:${port}:`);
+    expect(r.stderr).toContain(
+      `error: Could not reach ${new URL(mock.url).host} through the proxy http://***@127.0.0.1:${port}:`,
+    );
     expect(r.stderr).toMatch(/ECONNREFUSED/);
-    expect(r.stderr).toMatch(/hint: Check the proxy \(HTTPS_PROXY, HTTP_PROXY\): is http:\/\/\*\*\*@127\.0\.0\.1:\d+ running, and does it let this host through\? To go direct, add the host to NO_PROXY\./);
+    expect(r.stderr).toMatch(
+      /hint: Check the proxy \(HTTPS_PROXY, HTTP_PROXY\): is http:\/\/\*\*\*@127\.0\.0\.1:\d+ running, and does it let this host through\? To go direct, add the host to NO_PROXY\./,
+    );
     expect(r.stderr).not.toContain('hunter2');
     expect(mock.requests).toHaveLength(0);
   });
@@ -172,16 +218,27 @@ describe('proxies', () => {
     // A spawned run: in this process the offline server has loaded undici's index, which would
     // hide a client that cannot open a tunnel on its own (src/api/undici.ts).
     tunnels.length = 0;
-    const r = await imgcli(['--base-url', 'https://api.example.test/v1', 'gen', 'a fox'], { env: { HTTPS_PROXY: refusingUrl } });
+    const r = await imgcli(['--base-url', 'https://api.example.test/v1', 'gen', 'a fox'], {
+      env: { HTTPS_PROXY: refusingUrl },
+    });
     expect(tunnels).toEqual(['api.example.test:443']);
     expect(r.exitCode).toBe(6);
-    expect(r.stderr).toContain(`error: The proxy ${refusingUrl} would not connect to api.example.test: it answered 407 (it wants credentials)`);
+    expect(r.stderr).toContain(
+      `error: The proxy ${refusingUrl} would not connect to api.example.test: it answered 407 (it wants credentials)`,
+    );
     expect(r.stderr).not.toMatch(/billed/);
   });
 
   it('a connection without a proxy reads as before', async () => {
     const port = await closedPort();
-    const r = await imgcliInProcess(['--max-retries', '0', '--base-url', `http://127.0.0.1:${port}/v1`, 'gen', 'a fox']);
+    const r = await imgcliInProcess([
+      '--max-retries',
+      '0',
+      '--base-url',
+      `http://127.0.0.1:${port}/v1`,
+      'gen',
+      'a fox',
+    ]);
     expect(r.exitCode).toBe(6);
     expect(r.stderr).toMatch(new RegExp(`^error: Could not reach 127\\.0\\.0\\.1:${port}: `));
     expect(r.stderr).not.toContain('through the proxy');
@@ -193,7 +250,9 @@ describe('the destination', () => {
     const r = await imgcliInProcess(['gen', 'a fox', '-o', '/proc/x.png'], { env: { OPENAI_BASE_URL: mock.url } });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: output folder \/proc (does not take new files|is not writable); nothing was sent\nhint: Choose another place with -o\.$/);
+    expect(r.stderr).toMatch(
+      /^error: output folder \/proc (does not take new files|is not writable); nothing was sent\nhint: Choose another place with -o\.$/,
+    );
     expect(mock.requests).toHaveLength(0);
   });
 });

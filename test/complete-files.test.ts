@@ -12,27 +12,38 @@ import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
 
-const picture = (format: 'png' | 'jpeg' | 'webp' | 'gif') => sharp({ create: { width: 32, height: 24, channels: 3, background: '#3a6' } })[format]().toBuffer();
+const picture = (format: 'png' | 'jpeg' | 'webp' | 'gif') =>
+  sharp({ create: { width: 32, height: 24, channels: 3, background: '#3a6' } })
+    [format]()
+    .toBuffer();
 
 describe('the completeness check, one entry per format', () => {
-  it.each<ImageFormat>(['png', 'jpeg', 'webp', 'gif'])('accepts a whole %s and refuses it cut anywhere', async (format) => {
-    const bytes = await picture(format);
-    expect(looksComplete(bytes, format)).toBe(true);
-    for (const cut of [1, 2, 5, Math.floor(bytes.length / 2)]) expect(looksComplete(bytes.subarray(0, bytes.length - cut), format)).toBe(false);
-  });
+  it.each<ImageFormat>(['png', 'jpeg', 'webp', 'gif'])(
+    'accepts a whole %s and refuses it cut anywhere',
+    async (format) => {
+      const bytes = await picture(format);
+      expect(looksComplete(bytes, format)).toBe(true);
+      for (const cut of [1, 2, 5, Math.floor(bytes.length / 2)])
+        expect(looksComplete(bytes.subarray(0, bytes.length - cut), format)).toBe(false);
+    },
+  );
 
   it('judges a file from its head, its tail and its size alone', async () => {
     const png = await picture('png');
     expect(isComplete('png', { head: png.subarray(0, 32), tail: png.subarray(-64), size: png.length })).toBe(true);
     const webp = await picture('webp');
-    expect(isComplete('webp', { head: webp.subarray(0, 16), tail: webp.subarray(-8), size: webp.length - 1 })).toBe(false);
+    expect(isComplete('webp', { head: webp.subarray(0, 16), tail: webp.subarray(-8), size: webp.length - 1 })).toBe(
+      false,
+    );
   });
 
   it('refuses bytes short of the Content-Length that was announced', async () => {
     const png = await picture('png');
     const ends = { head: png, tail: png.subarray(-64), size: png.length };
     expect(proveImage(ends, 0, undefined, 'here').format).toBe('png');
-    expect(() => proveImage(ends, 0, 'req_1', 'downloaded from its URL', png.length + 10)).toThrow(`Image 1 downloaded from its URL is cut short: ${png.length} of the ${png.length + 10} bytes announced arrived.`);
+    expect(() => proveImage(ends, 0, 'req_1', 'downloaded from its URL', png.length + 10)).toThrow(
+      `Image 1 downloaded from its URL is cut short: ${png.length} of the ${png.length + 10} bytes announced arrived.`,
+    );
   });
 });
 
@@ -47,7 +58,9 @@ describe('every path that writes an image goes through it', () => {
     mock.enqueueDownloadFault({ cleanCut: 2000 });
     const r = await run(['gen', 'a fox', '-m', 'dall-e-3', '-o', 'out.png']);
     expect(r.exitCode).toBe(6);
-    expect(r.stderr).toMatch(/^error: Image 1 downloaded from its URL is cut short \(an incomplete png: its end is missing\)\.$/m);
+    expect(r.stderr).toMatch(
+      /^error: Image 1 downloaded from its URL is cut short \(an incomplete png: its end is missing\)\.$/m,
+    );
     expect(r.stdout).toBe('');
     expect(r.files).toEqual([]);
     expect(mock.apiRequests()).toHaveLength(1);
@@ -66,12 +79,17 @@ describe('every path that writes an image goes through it', () => {
   it('a streamed partial that is cut short is skipped with a warning; the final is kept', async () => {
     const whole = (await picture('png')).toString('base64');
     const cut = (await picture('png')).subarray(0, 60).toString('base64');
-    const event = (type: string, b64: string, extra = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, b64_json: b64, ...extra })}\n\n`;
-    const body = event('image_generation.partial_image', cut, { partial_image_index: 0 }) + event('image_generation.completed', whole, { created_at: 1 });
+    const event = (type: string, b64: string, extra = {}) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, b64_json: b64, ...extra })}\n\n`;
+    const body =
+      event('image_generation.partial_image', cut, { partial_image_index: 0 }) +
+      event('image_generation.completed', whole, { created_at: 1 });
     mock.enqueueFault({ body, contentType: 'text/event-stream' });
     const r = await run(['gen', 'a fox', '-o', 'out.png', '--stream', '--partial-images', '1']);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain('warning: Image 1 (partial 1) in the stream is cut short (an incomplete png: its end is missing). It was skipped.');
+    expect(r.stderr).toContain(
+      'warning: Image 1 (partial 1) in the stream is cut short (an incomplete png: its end is missing). It was skipped.',
+    );
     expect(r.files).toEqual(['out.png']);
     expect(mock.apiRequests()).toHaveLength(1);
   });
@@ -79,8 +97,14 @@ describe('every path that writes an image goes through it', () => {
   it('a streamed final that is cut short fails, and leaves neither it nor its partials', async () => {
     const whole = (await picture('png')).toString('base64');
     const cut = (await picture('png')).subarray(0, 60).toString('base64');
-    const event = (type: string, b64: string, extra = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, b64_json: b64, ...extra })}\n\n`;
-    mock.enqueueFault({ body: event('image_generation.partial_image', whole, { partial_image_index: 0 }) + event('image_generation.completed', cut), contentType: 'text/event-stream' });
+    const event = (type: string, b64: string, extra = {}) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, b64_json: b64, ...extra })}\n\n`;
+    mock.enqueueFault({
+      body:
+        event('image_generation.partial_image', whole, { partial_image_index: 0 }) +
+        event('image_generation.completed', cut),
+      contentType: 'text/event-stream',
+    });
     const r = await run(['gen', 'a fox', '-o', 'out.png', '--stream', '--partial-images', '1']);
     expect(r.exitCode).toBe(6);
     expect(r.stderr).toMatch(/Image 1 in the answer is cut short/);

@@ -16,13 +16,19 @@ import { baseEnv, BIN, cleanupTemps, hasTool, imgcli, tempDir } from './helpers/
 
 afterAll(cleanupTemps);
 
-
 const QUALITIES = tableValues(fieldByName('quality')!);
 const SIZES = tableValues(fieldByName('size')!);
 
 /** The commander program, as the CLI builds it. */
 function programOf() {
-  const rt = { env: {}, stdin: Readable.from([]), stdout: process.stdout, stderr: process.stderr, signal: new AbortController().signal, now: () => new Date(0) } as unknown as Runtime;
+  const rt = {
+    env: {},
+    stdin: Readable.from([]),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: new AbortController().signal,
+    now: () => new Date(0),
+  } as unknown as Runtime;
   return buildProgram(rt);
 }
 
@@ -34,7 +40,10 @@ function sandbox() {
   writeFileSync(join(bin, 'imgcli'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`);
   chmodSync(join(bin, 'imgcli'), 0o755);
   mkdirSync(join(dir, 'config'));
-  writeFileSync(join(dir, 'config', 'config.json'), JSON.stringify({ profiles: { azure: { model: 'gpt-image-2' }, local: { model: 'flux' } } }));
+  writeFileSync(
+    join(dir, 'config', 'config.json'),
+    JSON.stringify({ profiles: { azure: { model: 'gpt-image-2' }, local: { model: 'flux' } } }),
+  );
   for (const f of ['photo.png', 'photo-2.png', 'notes.txt']) writeFileSync(join(dir, f), '');
   const env = { ...baseEnv(dir), PATH: `${bin}:${process.env.PATH ?? ''}` };
   return { dir, env };
@@ -53,15 +62,37 @@ async function script(shell: string, dir: string): Promise<string> {
 async function bashComplete(lines: string[][]): Promise<string[][]> {
   const { dir, env } = sandbox();
   const file = await script('bash', dir);
-  const calls = lines.map((words) => `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _imgcli; printf '%s\\n' "\${COMPREPLY[*]}"`);
-  const r = await execa('bash', ['--norc', '--noprofile', '-c', `source '${file}'\n${calls.join('\n')}`], { cwd: dir, env, extendEnv: false });
+  const calls = lines.map(
+    (words) =>
+      `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _imgcli; printf '%s\\n' "\${COMPREPLY[*]}"`,
+  );
+  const r = await execa('bash', ['--norc', '--noprofile', '-c', `source '${file}'\n${calls.join('\n')}`], {
+    cwd: dir,
+    env,
+    extendEnv: false,
+  });
   expect(r.stderr).toBe('');
   return r.stdout.split('\n').map((l) => (l ? l.split(' ') : []));
 }
 
 describe('bash', () => {
   it('completes commands, flags and their values from the tables', async () => {
-    const [commands, quality, high, models, keys, size, quiet, files, mask, profiles, equals, afterPrompt, shells, sub] = await bashComplete([
+    const [
+      commands,
+      quality,
+      high,
+      models,
+      keys,
+      size,
+      quiet,
+      files,
+      mask,
+      profiles,
+      equals,
+      afterPrompt,
+      shells,
+      sub,
+    ] = await bashComplete([
       ['imgcli', ''],
       ['imgcli', 'gen', '--quality', ''],
       ['imgcli', 'gen', '-q', 'h'],
@@ -78,7 +109,9 @@ describe('bash', () => {
       ['imgcli', 'config', 'u'],
     ]);
     expect(commands).toEqual((await programOf()).commands.map((c) => c.name()));
-    expect(commands).toEqual(expect.arrayContaining(['gen', 'edit', 'vary', 'batch', 'config', 'models', 'doctor', 'completion', 'help']));
+    expect(commands).toEqual(
+      expect.arrayContaining(['gen', 'edit', 'vary', 'batch', 'config', 'models', 'doctor', 'completion', 'help']),
+    );
     expect(quality).toEqual(QUALITIES);
     expect(high).toEqual(QUALITIES.filter((q) => q.startsWith('h')));
     expect(models).toEqual(MODEL_NAMES.filter((m) => m.startsWith('gpt-image-2.')));
@@ -113,7 +146,8 @@ describe('bash', () => {
     const program = await programOf();
     const paths: Array<{ words: string[]; visible: string[]; hidden: string[] }> = [];
     const visit = (cmd: typeof program, words: string[]) => {
-      const flags = (hidden: boolean) => cmd.options.filter((o) => Boolean(o.hidden) === hidden && o.long).map((o) => o.long!);
+      const flags = (hidden: boolean) =>
+        cmd.options.filter((o) => Boolean(o.hidden) === hidden && o.long).map((o) => o.long!);
       paths.push({ words, visible: [...flags(false), ...program.options.map((o) => o.long!)], hidden: flags(true) });
       for (const sub of cmd.commands) visit(sub, [...words, sub.name()]);
     };
@@ -154,14 +188,15 @@ describe('zsh', () => {
         // The prompt drawn again on a line of its own, under the list (the first one has escapes after "> ").
         `seen() { [[ \${out//$'\\r'/} == *$'\\n> '"$want"* ]]; }`,
         'for i in {1..150}; do while zpty -r -t z chunk; do out+=$chunk; done; seen && break; sleep 0.1; done',
-        "print -r -- \"$out\" | tr -d '\\r'",
+        'print -r -- "$out" | tr -d \'\\r\'',
         'zpty -d z',
       ].join('\n');
       const r = await execa('zsh', ['-f', '-c', driver], { cwd: dir, env, extendEnv: false, timeout: 20_000 });
       return r.stdout;
     };
     // What zsh listed: the words between the line as typed and the line redrawn under the list.
-    const listed = (out: string, line: string) => (out.split(line.trimEnd()).at(-2) ?? '').split(/\s+/).filter((w) => /^[\w.-]+$/.test(w));
+    const listed = (out: string, line: string) =>
+      (out.split(line.trimEnd()).at(-2) ?? '').split(/\s+/).filter((w) => /^[\w.-]+$/.test(w));
     const qualities = await tab('imgcli gen --quality ');
     expect(listed(qualities, 'imgcli gen --quality ').sort(), qualities.slice(-400)).toEqual([...QUALITIES].sort());
     const sizes = await tab('imgcli config set size ');
@@ -174,13 +209,22 @@ describe('fish', () => {
     const { dir, env } = sandbox();
     const file = await script('fish', dir);
     const text = (await execa('cat', [file])).stdout;
-    expect(text).toMatch(/^complete -c imgcli -n '__imgcli_at \\'\\'' -f -a 'gen' -d 'generate images from a text prompt'$/m);
+    expect(text).toMatch(
+      /^complete -c imgcli -n '__imgcli_at \\'\\'' -f -a 'gen' -d 'generate images from a text prompt'$/m,
+    );
     expect(text).toMatch(/^complete -c imgcli -n '__imgcli_at \\'gen\\'' -s q -l quality -x -a '[^']*\bxhigh\b/m);
     if (!hasTool('fish')) return;
     expect((await execa('fish', ['--no-execute', file])).exitCode).toBe(0);
     const complete = async (line: string) => {
-      const r = await execa('fish', ['--no-config', '-c', `source '${file}'; complete -C '${line}'`], { cwd: dir, env, extendEnv: false });
-      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+      const r = await execa('fish', ['--no-config', '-c', `source '${file}'; complete -C '${line}'`], {
+        cwd: dir,
+        env,
+        extendEnv: false,
+      });
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]!);
     };
     expect(await complete('imgcli ')).toEqual(expect.arrayContaining(['gen', 'edit', 'config', 'completion']));
     expect((await complete('imgcli gen --quality ')).sort()).toEqual([...QUALITIES].sort());

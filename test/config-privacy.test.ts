@@ -18,7 +18,10 @@ describe('the config folder', () => {
     expect(mode(join(cwd, 'config'))).toBe('700');
     expect(mode(join(cwd, 'config', 'config.json'))).toBe('600');
     // Private, so a run that uses it says nothing.
-    const run = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', 'x.png'], { cwd, env: { OPENAI_API_KEY: undefined } });
+    const run = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', 'x.png'], {
+      cwd,
+      env: { OPENAI_API_KEY: undefined },
+    });
     expect(run.exitCode).toBe(0);
     expect(run.stderr).not.toContain('warning');
   });
@@ -29,7 +32,10 @@ describe('the config folder', () => {
     chmodSync(join(cwd, 'config'), 0o755);
     writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify({ 'api-key': 'sk-test-stored-0123456789' }));
     chmodSync(join(cwd, 'config', 'config.json'), 0o644);
-    const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', 'x.png'], { cwd, env: { OPENAI_API_KEY: undefined } });
+    const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', 'x.png'], {
+      cwd,
+      env: { OPENAI_API_KEY: undefined },
+    });
     expect(r.exitCode).toBe(0);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
       `warning: the config folder ${join(cwd, 'config')} can be read by others (mode 755); it may hold your API key: chmod 700 "${join(cwd, 'config')}"`,

@@ -60,7 +60,11 @@ describe('config set/get/unset', () => {
     // Like `git config`: an unset key is exit 1 with nothing on stdout, not an error.
     expect(gone.exitCode).toBe(1);
     expect(gone.stdout).toBe('');
-    expect(gone.stderr).toMatch(new RegExp(`^${key} is not set in .*config\\.json\\nhint: Set it with \`imgcli config set ${key} <value>\`\\.\\n?$`));
+    expect(gone.stderr).toMatch(
+      new RegExp(
+        `^${key} is not set in .*config\\.json\\nhint: Set it with \`imgcli config set ${key} <value>\`\\.\\n?$`,
+      ),
+    );
   });
 
   it.each([
@@ -90,16 +94,19 @@ describe('config set/get/unset', () => {
     expect(r.stderr).toMatch(/--timeout abc is not valid: use a number of seconds greater than 0/);
   });
 
-  it.each(['in-process', 'spawned'] as const)('writes the file with mode 0600, also when it existed with a wider mode (%s)', async (how) => {
-    const h = home(how);
-    await h.run(['config', 'set', 'api-key', KEY]);
-    expect(statSync(h.file).mode & 0o777).toBe(0o600);
-    h.write({ model: 'gpt-image-2' });
-    expect(statSync(h.file).mode & 0o777).not.toBe(0o600);
-    await h.run(['config', 'set', 'api-key', KEY]);
-    expect(statSync(h.file).mode & 0o777).toBe(0o600);
-    expect(h.read()).toEqual({ model: 'gpt-image-2', 'api-key': KEY });
-  });
+  it.each(['in-process', 'spawned'] as const)(
+    'writes the file with mode 0600, also when it existed with a wider mode (%s)',
+    async (how) => {
+      const h = home(how);
+      await h.run(['config', 'set', 'api-key', KEY]);
+      expect(statSync(h.file).mode & 0o777).toBe(0o600);
+      h.write({ model: 'gpt-image-2' });
+      expect(statSync(h.file).mode & 0o777).not.toBe(0o600);
+      await h.run(['config', 'set', 'api-key', KEY]);
+      expect(statSync(h.file).mode & 0o777).toBe(0o600);
+      expect(h.read()).toEqual({ model: 'gpt-image-2', 'api-key': KEY });
+    },
+  );
 
   it('prints the path, following IMGCLI_CONFIG_DIR', async () => {
     const h = home();
@@ -110,13 +117,16 @@ describe('config set/get/unset', () => {
     expect(moved.stdout).toBe(`${join(other, 'config.json')}`);
   });
 
-  it.each(['in-process', 'spawned'] as const)('reads a value from stdin with -, keeping it out of shell history (%s)', async (how) => {
-    const h = home(how);
-    const r = await h.run(['config', 'set', 'api-key', '-'], { input: `${KEY}\n` });
-    expect(r.exitCode).toBe(0);
-    expect(h.read()['api-key']).toBe(KEY);
-    expect(r.stderr).not.toContain(KEY);
-  });
+  it.each(['in-process', 'spawned'] as const)(
+    'reads a value from stdin with -, keeping it out of shell history (%s)',
+    async (how) => {
+      const h = home(how);
+      const r = await h.run(['config', 'set', 'api-key', '-'], { input: `${KEY}\n` });
+      expect(r.exitCode).toBe(0);
+      expect(h.read()['api-key']).toBe(KEY);
+      expect(r.stderr).not.toContain(KEY);
+    },
+  );
 });
 
 describe('redaction', () => {
@@ -129,7 +139,11 @@ describe('redaction', () => {
     const list = await h.run(['config', 'list']);
     expect(list.stdout).toBe('api-key = sk-...9876\n\n[profile work]\napi-key = sk-...work');
     const json = await h.run(['config', 'list', '--json']);
-    expect(JSON.parse(json.stdout)).toEqual({ path: h.file, values: { 'api-key': 'sk-...9876' }, profiles: { work: { 'api-key': 'sk-...work' } } });
+    expect(JSON.parse(json.stdout)).toEqual({
+      path: h.file,
+      values: { 'api-key': 'sk-...9876' },
+      profiles: { work: { 'api-key': 'sk-...work' } },
+    });
     for (const r of [set, get, list, json]) expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
@@ -188,7 +202,11 @@ describe('a broken config file', () => {
   it('reports invalid JSON with its path, for config and for gen', async () => {
     const h = home();
     h.write('{"model": "gpt-image-2",');
-    for (const args of [['config', 'list'], ['gen', 'x', '--dry-run'], ['models', '--remote', '--dry-run']]) {
+    for (const args of [
+      ['config', 'list'],
+      ['gen', 'x', '--dry-run'],
+      ['models', '--remote', '--dry-run'],
+    ]) {
       const r = await h.run(args);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain(`the config file ${h.file} is not valid JSON`);
@@ -201,9 +219,17 @@ describe('a broken config file', () => {
   });
 
   it.each([
-    [{ timeout: 'soon' }, /config\.json: timeout "soon" is not valid: use a number of seconds/, /imgcli config unset timeout/],
+    [
+      { timeout: 'soon' },
+      /config\.json: timeout "soon" is not valid: use a number of seconds/,
+      /imgcli config unset timeout/,
+    ],
     [{ modle: 'x' }, /config\.json: unknown key "modle"/, /imgcli config unset modle/],
-    [{ profiles: { azure: { auth: 'token' } } }, /config\.json: profile "azure", auth "token" is not valid/, /--profile azure auth/],
+    [
+      { profiles: { azure: { auth: 'token' } } },
+      /config\.json: profile "azure", auth "token" is not valid/,
+      /--profile azure auth/,
+    ],
     [{ size: ['1024x1024'] }, /config\.json: size must be a string or a number/, /unset size/],
     [{ profiles: 'azure' }, /"profiles" must be an object/, /Fix it by hand/],
   ])('names the bad key in %j', async (data, message, hint) => {

@@ -44,14 +44,15 @@ export default {
         'The model table is data and imports nothing with side effects: src/models/ imports only ' +
         'src/models/, zod and src/errors.ts. src/errors.ts (plain error classes) is held to the ' +
         'same rule, so what models/ reaches through it stays pure too; it may also read the ' +
-        'HTTP core\'s ApiError (src/api/errors.ts, plain classes and functions that import nothing).',
+        "HTTP core's ApiError (src/api/errors.ts, plain classes and functions that import nothing).",
       from: { path: ['^src/models/', '^src/errors\\.ts$'] },
       to: { pathNot: ['^src/models/', '^src/errors\\.ts$', '^src/api/errors\\.ts$', pkg('zod')] },
     },
     {
       name: 'commander-only-in-cli-and-commands',
       severity: 'error',
-      comment: 'Only src/commands/ and src/cli.ts import commander: the rest of the code takes typed values, not a parser.',
+      comment:
+        'Only src/commands/ and src/cli.ts import commander: the rest of the code takes typed values, not a parser.',
       from: { path: '^src/', pathNot: ['^src/commands/', '^src/cli\\.ts$'] },
       to: { path: pkg('commander') },
     },

@@ -10,7 +10,8 @@ import { ROOT, cleanupTemps, tempDir } from './helpers/cli.js';
 afterAll(cleanupTemps);
 
 const DEPCRUISE = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.deps!;
+const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+  .scripts.deps!;
 const [command, ...DEPS_ARGS] = script.trim().split(/\s+/);
 if (command !== 'depcruise') throw new Error(`package.json "deps" should run depcruise; it runs: ${script}`);
 
@@ -24,7 +25,11 @@ function withoutBaseline(args: string[]): string[] {
 }
 
 function runDeps(cwd: string, args: string[]) {
-  return execa(process.execPath, [DEPCRUISE, ...args], { cwd, reject: false, env: { NO_COLOR: '1', FORCE_COLOR: '0' } });
+  return execa(process.execPath, [DEPCRUISE, ...args], {
+    cwd,
+    reject: false,
+    env: { NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
 }
 
 /** A folder laid out like the project: the given src/ files, tsconfig, the rule files, node_modules. */
@@ -78,14 +83,28 @@ describe('dependency rules (npm run deps)', () => {
     write(dir, 'src/api/colour.ts', "import chalk from 'chalk';\nexport const red = chalk.red;\n");
     write(dir, 'src/output/ring-a.ts', "import { b } from './ring-b.js';\nexport const a = () => b();\n");
     write(dir, 'src/output/ring-b.ts', "import { a } from './ring-a.js';\nexport const b = () => a();\n");
-    write(dir, 'src/jobs/flag-parse.ts', "import { InvalidArgumentError } from 'commander';\nexport const bad = new InvalidArgumentError('x');\n");
-    write(dir, 'src/models/cache.ts', "import { readFileSync } from 'node:fs';\nexport const cached = () => readFileSync('models.json');\n");
+    write(
+      dir,
+      'src/jobs/flag-parse.ts',
+      "import { InvalidArgumentError } from 'commander';\nexport const bad = new InvalidArgumentError('x');\n",
+    );
+    write(
+      dir,
+      'src/models/cache.ts',
+      "import { readFileSync } from 'node:fs';\nexport const cached = () => readFileSync('models.json');\n",
+    );
     write(dir, 'src/jobs/lost.ts', "export { gone } from './no-such-file.js';\n");
     write(dir, 'src/models/v4.ts', "import { z } from 'zod';\nexport const name = z.string();\n");
-    write(dir, 'src/output/fetch.ts', "import { request } from 'undici';\nexport const get = (u: string) => request(u);\n");
+    write(
+      dir,
+      'src/output/fetch.ts',
+      "import { request } from 'undici';\nexport const get = (u: string) => request(u);\n",
+    );
 
     const r = await runDeps(dir, DEPS_ARGS);
-    const reported = [...r.stdout.matchAll(/^\s*error (\S+): (\S+) → ?(\S*)/gm)].map(([, rule, from, to]) => `${rule}: ${from} → ${to}`);
+    const reported = [...r.stdout.matchAll(/^\s*error (\S+): (\S+) → ?(\S*)/gm)].map(
+      ([, rule, from, to]) => `${rule}: ${from} → ${to}`,
+    );
     expect(reported.sort()).toEqual(
       [
         'api-imports-only-node-undici-zod: src/api/colour.ts → node_modules/chalk/source/index.js',
@@ -99,7 +118,9 @@ describe('dependency rules (npm run deps)', () => {
         'undici-by-its-own-modules: src/output/fetch.ts → node_modules/undici/index.d.ts',
       ].sort(),
     );
-    expect(r.stdout).toMatch(/no-cycles: src\/output\/ring-a\.ts → \n\s+src\/output\/ring-b\.ts →\n\s+src\/output\/ring-a\.ts\n/);
+    expect(r.stdout).toMatch(
+      /no-cycles: src\/output\/ring-a\.ts → \n\s+src\/output\/ring-b\.ts →\n\s+src\/output\/ring-a\.ts\n/,
+    );
     // The exit code counts the errors, so each broken rule alone fails the run.
     expect(r.exitCode).toBe(8);
     expect(r.stdout).toMatch(/^x 8 dependency violations \(8 errors, 0 warnings\)/m);
@@ -107,11 +128,13 @@ describe('dependency rules (npm run deps)', () => {
 
   it.concurrent('pass a tree that keeps every rule, and see its imports resolved', async ({ expect }) => {
     const dir = project({
-      'src/cli.ts': "import { Command } from 'commander';\nimport { gen } from './commands/gen.js';\nnew Command().addCommand(gen);\n",
+      'src/cli.ts':
+        "import { Command } from 'commander';\nimport { gen } from './commands/gen.js';\nnew Command().addCommand(gen);\n",
       'src/commands/gen.ts':
         "import { Command } from 'commander';\nimport { runJob } from '../jobs/run.js';\nimport { paint } from '../terminal/colour.js';\n" +
         "export const gen = new Command('gen').action(async () => paint(await runJob()));\n",
-      'src/jobs/run.ts': "import { send } from '../api/http.js';\nimport { MODELS } from '../models/table.js';\nexport const runJob = () => send(MODELS[0]!);\n",
+      'src/jobs/run.ts':
+        "import { send } from '../api/http.js';\nimport { MODELS } from '../models/table.js';\nexport const runJob = () => send(MODELS[0]!);\n",
       'src/terminal/colour.ts':
         "import chalk from 'chalk';\nexport const paint = async (s: string) => {\n  const { default: ora } = await import('ora');\n  ora().succeed(chalk.green(s));\n};\n",
       'src/api/http.ts':
@@ -133,7 +156,12 @@ describe('dependency rules (npm run deps)', () => {
     // Every import resolved: a local file under src/, a package under node_modules/, or a builtin.
     const edges = result.modules
       .filter((m) => m.source.startsWith('src/'))
-      .flatMap((m) => m.dependencies.map((d) => `${m.source} → ${d.coreModule ? `node:${d.resolved}` : d.resolved.replace(/^node_modules\/([^/]+)\/.*$/, '$1')}`));
+      .flatMap((m) =>
+        m.dependencies.map(
+          (d) =>
+            `${m.source} → ${d.coreModule ? `node:${d.resolved}` : d.resolved.replace(/^node_modules\/([^/]+)\/.*$/, '$1')}`,
+        ),
+      );
     expect(edges.sort()).toEqual(
       [
         'src/api/http.ts → node:timers/promises',
@@ -156,17 +184,26 @@ describe('dependency rules (npm run deps)', () => {
     );
   });
 
-  it.concurrent('see every file and import of the real src/, and a baseline that lists exactly what it breaks', async ({ expect }) => {
+  it.concurrent('see every file and import of the real src/, and a baseline that lists exactly what it breaks', async ({
+    expect,
+  }) => {
     const r = await runDeps(ROOT, [...withoutBaseline(DEPS_ARGS), '--output-type', 'json']);
     const result = JSON.parse(r.stdout) as CruiseResult;
-    const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
     expect(result.modules.filter((m) => m.source.startsWith('src/')).length).toBe(sources.length);
-    const unresolved = result.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
+    const unresolved = result.modules.flatMap((m) =>
+      m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`),
+    );
     expect(unresolved).toEqual([]);
 
     const known: Violation[] = BASELINE_FILE ? JSON.parse(readFileSync(join(ROOT, BASELINE_FILE), 'utf8')) : [];
     const found = result.summary.violations;
-    expect(found.filter((v) => !known.some((k) => sameViolation(k, v))).map(describeViolation), 'violations not in the baseline: fix them').toEqual([]);
+    expect(
+      found.filter((v) => !known.some((k) => sameViolation(k, v))).map(describeViolation),
+      'violations not in the baseline: fix them',
+    ).toEqual([]);
     expect(
       known.filter((k) => !found.some((v) => sameViolation(k, v))).map(describeViolation),
       `fixed, so delete these entries from ${BASELINE_FILE} (and the file and --ignore-known once it is [])`,

@@ -46,10 +46,17 @@ describe('imgcli doctor', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toBe('imgcli 0.1.0 doctor, 2026-12-01'.replace('0.1.0', JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version));
+    expect(lines[0]).toBe(
+      'imgcli 0.1.0 doctor, 2026-12-01'.replace(
+        '0.1.0',
+        JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+      ),
+    );
     expect(lines.length).toBeLessThanOrEqual(24);
     const row = (name: string) => lines.find((l) => new RegExp(`^  \\S+\\s+${name} `).test(l));
-    expect(row('node')).toMatch(new RegExp(`^  ok    node\\s+${process.version.replaceAll('.', '\\.')} \\(imgcli needs ${MIN_NODE} or later\\)$`));
+    expect(row('node')).toMatch(
+      new RegExp(`^  ok    node\\s+${process.version.replaceAll('.', '\\.')} \\(imgcli needs ${MIN_NODE} or later\\)$`),
+    );
     expect(row('sharp')).toMatch(/^  ok\s+sharp\s+\d+\.\d+\.\d+ \(libvips /);
     expect(row('config')).toMatch(/^  ok\s+config\s+.*config\.json \(none yet/);
     expect(row('key')).toMatch(/^  ok\s+key\s+sk-\.\.\.1234 from OPENAI_API_KEY, sent as Authorization: Bearer$/);
@@ -69,8 +76,24 @@ describe('imgcli doctor', () => {
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.ok).toBe(true);
-    expect(doc.checks.map((c) => c.name)).toEqual(['node', 'sharp', 'config', 'key', 'base URL', 'proxy', 'server', 'key valid', 'models']);
-    expect(doc.models).toEqual(expect.arrayContaining([{ id: 'gpt-image-2', status: 'current' }, { id: 'dall-e-3', status: 'retired', shutdown_date: '2026-05-12' }, { id: 'local-image-model', status: 'unknown' }]));
+    expect(doc.checks.map((c) => c.name)).toEqual([
+      'node',
+      'sharp',
+      'config',
+      'key',
+      'base URL',
+      'proxy',
+      'server',
+      'key valid',
+      'models',
+    ]);
+    expect(doc.models).toEqual(
+      expect.arrayContaining([
+        { id: 'gpt-image-2', status: 'current' },
+        { id: 'dall-e-3', status: 'retired', shutdown_date: '2026-05-12' },
+        { id: 'local-image-model', status: 'unknown' },
+      ]),
+    );
     // Image models only: the server's other models are not the question here.
     expect(doc.models!.map((m) => m.id)).not.toContain('whisper-local');
     expect(r.stdout).not.toContain(FAKE_KEY);
@@ -79,7 +102,9 @@ describe('imgcli doctor', () => {
   it('a key the server refuses: FAIL key valid, exit 1, the count on stderr', async () => {
     const r = await imgcliInProcess(['doctor'], { env: { OPENAI_BASE_URL: strict.url } });
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/^  FAIL\s+key valid\s+The API answered 401 \(invalid_api_key\): Incorrect API key provided/m);
+    expect(r.stdout).toMatch(
+      /^  FAIL\s+key valid\s+The API answered 401 \(invalid_api_key\): Incorrect API key provided/m,
+    );
     expect(r.stdout).toMatch(/^\s+-> Check the key: a new one can be made at/m);
     expect(r.stderr).toBe('doctor: 1 problem found (key valid); see above.');
     expect(r.stdout + r.stderr).not.toContain(FAKE_KEY);
@@ -93,7 +118,10 @@ describe('imgcli doctor', () => {
     expect(r.exitCode).toBe(1);
     const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.ok).toBe(false);
-    expect(check(doc, 'server')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^Could not reach 127\.0\.0\.1:\d+: .*ECONNREFUSED/) });
+    expect(check(doc, 'server')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^Could not reach 127\.0\.0\.1:\d+: .*ECONNREFUSED/),
+    });
     expect(check(doc, 'key valid')).toMatchObject({ status: 'skip' });
   });
 
@@ -101,17 +129,30 @@ describe('imgcli doctor', () => {
     const r = await imgcliInProcess(['doctor'], { env: { OPENAI_API_KEY: undefined, HTTPS_PROXY: refusingUrl } });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^  FAIL\s+key\s+none: api\.openai\.com needs one\n\s+-> Set OPENAI_API_KEY/m);
-    expect(r.stdout).toMatch(new RegExp(`^  ok\\s+proxy\\s+${refusingUrl.replaceAll('.', '\\.')} for api\\.openai\\.com`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^  FAIL\\s+server\\s+The proxy ${refusingUrl.replaceAll('.', '\\.')} would not connect to api\\.openai\\.com: it answered 403`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^  note\\s+verified\\s+GPT image models need a verified organization .*: ${VERIFY_URL}$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^  ok\\s+proxy\\s+${refusingUrl.replaceAll('.', '\\.')} for api\\.openai\\.com`, 'm'),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^  FAIL\\s+server\\s+The proxy ${refusingUrl.replaceAll('.', '\\.')} would not connect to api\\.openai\\.com: it answered 403`,
+        'm',
+      ),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`^  note\\s+verified\\s+GPT image models need a verified organization .*: ${VERIFY_URL}$`, 'm'),
+    );
     expect(r.stderr).toBe('doctor: 2 problems found (key, server); see above.');
   });
 
   it('a server that needs no key, asked without one', async () => {
-    const r = await imgcliInProcess(['doctor', '--json'], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: keyless.url } });
+    const r = await imgcliInProcess(['doctor', '--json'], {
+      env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: keyless.url },
+    });
     expect(r.exitCode, r.stdout).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
-    expect(check(doc, 'key')!.detail).toMatch(/^none \(127\.0\.0\.1 is not OpenAI or Azure: requests go without one\)$/);
+    expect(check(doc, 'key')!.detail).toMatch(
+      /^none \(127\.0\.0\.1 is not OpenAI or Azure: requests go without one\)$/,
+    );
     expect(check(doc, 'key valid')!.detail).toBe('the server took a request without one');
   });
 
@@ -119,13 +160,27 @@ describe('imgcli doctor', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'config'));
     const file = join(dir, 'config', 'config.json');
-    writeFileSync(file, JSON.stringify({ 'api-key': 'sk-stored-key-abcdefgh', profiles: { azure: { model: 'gpt-image-2' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ 'api-key': 'sk-stored-key-abcdefgh', profiles: { azure: { model: 'gpt-image-2' } } }),
+    );
     chmodSync(file, 0o644);
-    const r = await imgcliInProcess(['doctor', '--json'], { cwd: dir, env: { OPENAI_BASE_URL: mock.url, IMGCLI_NOW: '2026-11-20T12:00:00Z' } });
+    const r = await imgcliInProcess(['doctor', '--json'], {
+      cwd: dir,
+      env: { OPENAI_BASE_URL: mock.url, IMGCLI_NOW: '2026-11-20T12:00:00Z' },
+    });
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout) as Doc;
-    expect(check(doc, 'config')).toEqual({ name: 'config', status: 'warn', detail: `${file} holds an API key and is readable by others (mode 644)`, hint: `chmod 600 "${file}"` });
-    expect(check(doc, 'models')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/retiring: gpt-image-1\.5 \(shuts down 2026-12-01\)/) });
+    expect(check(doc, 'config')).toEqual({
+      name: 'config',
+      status: 'warn',
+      detail: `${file} holds an API key and is readable by others (mode 644)`,
+      hint: `chmod 600 "${file}"`,
+    });
+    expect(check(doc, 'models')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/retiring: gpt-image-1\.5 \(shuts down 2026-12-01\)/),
+    });
     expect(r.stdout).not.toContain('sk-stored-key-abcdefgh');
   });
 
@@ -143,7 +198,8 @@ describe('imgcli doctor', () => {
   });
 
   it('knows the same oldest Node as package.json', () => {
-    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+      .engines.node;
     expect(engines).toBe(`>=${MIN_NODE}`);
   });
 });

@@ -13,8 +13,14 @@ const mock = useMockServer();
 
 async function gen(args: string[] = []) {
   const cwd = tempDir();
-  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '-m', 'dall-e-3', '-o', 'out.png', ...args], { cwd });
-  return { ...r, files: readdirSync(cwd), downloads: mock.requests.filter((q) => q.path.startsWith('/files/') || q.path === '/elsewhere') };
+  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '-m', 'dall-e-3', '-o', 'out.png', ...args], {
+    cwd,
+  });
+  return {
+    ...r,
+    files: readdirSync(cwd),
+    downloads: mock.requests.filter((q) => q.path.startsWith('/files/') || q.path === '/elsewhere'),
+  };
 }
 
 describe('image downloads and redirects', () => {
@@ -36,14 +42,17 @@ describe('image downloads and redirects', () => {
     expect(r.downloads).toHaveLength(6);
   });
 
-  it.each(['file:///etc/passwd', 'ftp://files.example/x.png', 'data:image/png;base64,AAAA'])('refuses a redirect to %s', async (target) => {
-    mock.enqueueDownloadFault({ redirect: target });
-    const r = await gen();
-    expect(r.exitCode).toBe(6);
-    expect(r.stderr).toMatch(/Image 1's download redirects to \w+:, not http\(s\); imgcli will not fetch it\./);
-    expect(r.files).toEqual([]);
-    expect(r.downloads).toHaveLength(1);
-  });
+  it.each(['file:///etc/passwd', 'ftp://files.example/x.png', 'data:image/png;base64,AAAA'])(
+    'refuses a redirect to %s',
+    async (target) => {
+      mock.enqueueDownloadFault({ redirect: target });
+      const r = await gen();
+      expect(r.exitCode).toBe(6);
+      expect(r.stderr).toMatch(/Image 1's download redirects to \w+:, not http\(s\); imgcli will not fetch it\./);
+      expect(r.files).toEqual([]);
+      expect(r.downloads).toHaveLength(1);
+    },
+  );
 
   it('never carries credentials to the next hop', async () => {
     const origin = new URL(mock.url).origin.replace('http://', 'http://carol:s3cretHop@');
@@ -60,12 +69,17 @@ describe('image downloads and redirects', () => {
 
 describe('JSON escapes inside base64', () => {
   it('an answer whose image string uses \\/ and \\u002F is saved whole', async () => {
-    const png = await sharp({ create: { width: 40, height: 40, channels: 4, background: '#f80' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 40, height: 40, channels: 4, background: '#f80' } })
+      .png()
+      .toBuffer();
     const b64 = png.toString('base64');
     expect(b64).toContain('/');
     let n = 0;
     const escaped = b64.replace(/\//g, () => (n++ % 2 ? '\\/' : '\\u002F')).replace(/A/, '\\u0041');
-    mock.enqueueFault({ body: `{"created": 1, "data": [{"b64_json": "${escaped}"}]}`, contentType: 'application/json' });
+    mock.enqueueFault({
+      body: `{"created": 1, "data": [{"b64_json": "${escaped}"}]}`,
+      contentType: 'application/json',
+    });
     const cwd = tempDir();
     const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'x', '-o', 'out.png'], { cwd });
     expect(r.exitCode).toBe(0);
@@ -74,11 +88,18 @@ describe('JSON escapes inside base64', () => {
 
   it('an escape cut by a chunk boundary at any point decodes the same', () => {
     const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256));
-    const body = Buffer.from(`{"data":[{"b64_json":"${bytes.toString('base64').replace(/\//g, '\\u002f').replace(/\+/g, '\\u002B')}"}]}`);
+    const body = Buffer.from(
+      `{"data":[{"b64_json":"${bytes.toString('base64').replace(/\//g, '\\u002f').replace(/\+/g, '\\u002B')}"}]}`,
+    );
     for (let cut = 1; cut < body.length; cut += 3) {
       const out: Buffer[] = [];
       let broken: string | undefined;
-      const sink: Sink = { open() {}, write: (_s, b) => void out.push(b), close() {}, markBroken: (_s, why) => void (broken = why) };
+      const sink: Sink = {
+        open() {},
+        write: (_s, b) => void out.push(b),
+        close() {},
+        markBroken: (_s, why) => void (broken = why),
+      };
       const x = new B64Extractor(sink);
       x.push(body.subarray(0, cut));
       x.push(body.subarray(cut));

@@ -13,12 +13,15 @@ import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
 
-const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcliInProcess(['--base-url', mock.url, ...args], opts);
+const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) =>
+  imgcliInProcess(['--base-url', mock.url, ...args], opts);
 
 describe('gen --dry-run', () => {
   it('prints the request and a curl command, sends nothing, writes nothing', async () => {
     const cwd = tempDir();
-    const r = await run(['--org', 'org-7', 'gen', 'a fox', '-s', '1536x1024', '-o', 'out/fox.webp', '--dry-run'], { cwd });
+    const r = await run(['--org', 'org-7', 'gen', 'a fox', '-s', '1536x1024', '-o', 'out/fox.webp', '--dry-run'], {
+      cwd,
+    });
     expect(r.exitCode).toBe(0);
     expect(mock.requests).toHaveLength(0);
     expect(existsSync(join(cwd, 'out'))).toBe(false);
@@ -31,7 +34,12 @@ describe('gen --dry-run', () => {
       'openai-organization: org-7',
       'content-type: application/json',
     ]);
-    expect(JSON.parse(body!)).toEqual({ model: 'gpt-image-2', prompt: 'a fox', size: '1536x1024', output_format: 'webp' });
+    expect(JSON.parse(body!)).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a fox',
+      size: '1536x1024',
+      output_format: 'webp',
+    });
     expect(curl).toContain(`curl -sS -X POST '${mock.url}/images/generations'`);
     expect(curl).toContain('-H "Authorization: Bearer $OPENAI_API_KEY"');
     expect(curl).toContain(`-d '{"model":"gpt-image-2","prompt":"a fox","size":"1536x1024","output_format":"webp"}'`);
@@ -75,9 +83,21 @@ describe('gen --dry-run', () => {
   });
 
   it('shows Azure dated URLs and the api-key header redacted', async () => {
-    const r = await imgcliInProcess(['--base-url', 'https://res.openai.azure.com/openai', '--azure-deployment', 'dep', '--azure-api-version', '2025-04-01-preview', 'gen', 'x', '--dry-run']);
+    const r = await imgcliInProcess([
+      '--base-url',
+      'https://res.openai.azure.com/openai',
+      '--azure-deployment',
+      'dep',
+      '--azure-api-version',
+      '2025-04-01-preview',
+      'gen',
+      'x',
+      '--dry-run',
+    ]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('POST https://res.openai.azure.com/openai/deployments/dep/images/generations?api-version=2025-04-01-preview\n');
+    expect(r.stdout).toContain(
+      'POST https://res.openai.azure.com/openai/deployments/dep/images/generations?api-version=2025-04-01-preview\n',
+    );
     expect(r.stdout).toContain('\napi-key: sk-...1234\n');
     expect(r.stdout).toContain('-H "api-key: $OPENAI_API_KEY"');
     expect(r.stdout).not.toContain('authorization');
@@ -87,7 +107,11 @@ describe('gen --dry-run', () => {
     const r = await run(['--project', 'proj-1', 'gen', "a fox's den", '-q', 'low', '--dry-run', '--json']);
     const { curl } = JSON.parse(r.stdout) as { curl: string };
     const cwd = tempDir();
-    const sent = await execa('sh', ['-c', `${curl} -o answer.json`], { cwd, env: { OPENAI_API_KEY: FAKE_KEY }, reject: false });
+    const sent = await execa('sh', ['-c', `${curl} -o answer.json`], {
+      cwd,
+      env: { OPENAI_API_KEY: FAKE_KEY },
+      reject: false,
+    });
     expect(sent.exitCode).toBe(0);
     expect(mock.apiRequests()).toHaveLength(1);
     const req = mock.apiRequests()[0]!;

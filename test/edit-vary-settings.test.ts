@@ -25,12 +25,16 @@ function withConfig(config: unknown) {
   const home = tempDir();
   mkdirSync(join(home, 'config'));
   writeFileSync(join(home, 'config', 'config.json'), JSON.stringify(config));
-  return (args: string[]) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd: dir, env: { IMGCLI_CONFIG_DIR: join(home, 'config') } });
+  return (args: string[]) =>
+    imgcliInProcess(['--base-url', mock.url, ...args], { cwd: dir, env: { IMGCLI_CONFIG_DIR: join(home, 'config') } });
 }
 
 describe('--dry-run on edit and vary', () => {
   it('edit: lists the multipart fields and files, sends nothing', async () => {
-    const r = await imgcliInProcess(['--base-url', mock.url, 'edit', fx.photo, fx.photoJpg, '-p', 'a red scarf', '--mask', fx.mask, '--dry-run'], { cwd: dir });
+    const r = await imgcliInProcess(
+      ['--base-url', mock.url, 'edit', fx.photo, fx.photoJpg, '-p', 'a red scarf', '--mask', fx.mask, '--dry-run'],
+      { cwd: dir },
+    );
     expect(r.exitCode).toBe(0);
     expect(mock.requests).toHaveLength(0);
     expect(r.stdout).toContain(`POST ${mock.url}/images/edits\n`);
@@ -44,7 +48,10 @@ describe('--dry-run on edit and vary', () => {
   });
 
   it('vary --json: the same as a document, still judging the file first', async () => {
-    const r = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.square, '-m', 'dall-e-2', '--dry-run', '--json'], { cwd: dir });
+    const r = await imgcliInProcess(
+      ['--base-url', mock.url, 'vary', fx.square, '-m', 'dall-e-2', '--dry-run', '--json'],
+      { cwd: dir },
+    );
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ dry_run: true, method: 'POST', url: `${mock.url}/images/variations` });
@@ -63,7 +70,13 @@ describe('config defaults on edit and vary', () => {
     const run = withConfig({ size: '1536x1024', quality: 'low', format: 'webp', 'out-dir': 'edited' });
     const r = await run(['edit', fx.photo, '-p', 'a hat']);
     expect(r.exitCode).toBe(0);
-    expect(textFields(last())).toEqual({ model: 'gpt-image-2', prompt: 'a hat', size: '1536x1024', quality: 'low', output_format: 'webp' });
+    expect(textFields(last())).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a hat',
+      size: '1536x1024',
+      quality: 'low',
+      output_format: 'webp',
+    });
     expect(r.stdout).toMatch(/^edited\/a-hat-\d{8}-\d{6}\.webp$/);
   });
 
@@ -78,23 +91,67 @@ describe('config defaults on edit and vary', () => {
 
 describe('--param on edit and vary', () => {
   it('adds text fields to the form, JSON values as JSON text', async () => {
-    const r = await imgcliInProcess(['--base-url', mock.url, 'edit', fx.photo, '-p', 'x', '-m', 'my-local-model', '--param', 'seed=42', '--param', 'extra={"a":1}', '--param', 'mode=fast', '-o', join(tempDir(), 'e.png')], { cwd: dir });
+    const r = await imgcliInProcess(
+      [
+        '--base-url',
+        mock.url,
+        'edit',
+        fx.photo,
+        '-p',
+        'x',
+        '-m',
+        'my-local-model',
+        '--param',
+        'seed=42',
+        '--param',
+        'extra={"a":1}',
+        '--param',
+        'mode=fast',
+        '-o',
+        join(tempDir(), 'e.png'),
+      ],
+      { cwd: dir },
+    );
     expect(r.exitCode).toBe(0);
-    expect(textFields(last())).toEqual({ model: 'my-local-model', prompt: 'x', seed: '42', extra: '{"a":1}', mode: 'fast' });
-    const refused = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.photo, '--param', 'image=x.png'], { cwd: dir });
+    expect(textFields(last())).toEqual({
+      model: 'my-local-model',
+      prompt: 'x',
+      seed: '42',
+      extra: '{"a":1}',
+      mode: 'fast',
+    });
+    const refused = await imgcliInProcess(['--base-url', mock.url, 'vary', fx.photo, '--param', 'image=x.png'], {
+      cwd: dir,
+    });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/--param image=\.\.\. would replace the command's own input; use the command's image arguments instead/);
+    expect(refused.stderr).toMatch(
+      /--param image=\.\.\. would replace the command's own input; use the command's image arguments instead/,
+    );
   });
 });
 
 describe('edit and vary on Azure', () => {
-  const az = () => ['--base-url', `${origin}/openai`, '--azure-deployment', 'img', '--azure-api-version', '2025-04-01-preview'];
+  const az = () => [
+    '--base-url',
+    `${origin}/openai`,
+    '--azure-deployment',
+    'img',
+    '--azure-api-version',
+    '2025-04-01-preview',
+  ];
 
   it('edit goes to /deployments/<name>/images/edits with the api-key header', async () => {
-    const r = await imgcliInProcess([...az(), 'edit', fx.photo, '-p', 'x', '-o', join(tempDir(), 'e.png')], { cwd: dir });
+    const r = await imgcliInProcess([...az(), 'edit', fx.photo, '-p', 'x', '-o', join(tempDir(), 'e.png')], {
+      cwd: dir,
+    });
     expect(r.exitCode).toBe(0);
     const req = last()!;
-    expect([req.path, req.query['api-version'], req.headers['api-key'], req.headers.authorization]).toEqual(['/openai/deployments/img/images/edits', '2025-04-01-preview', FAKE_KEY, undefined]);
+    expect([req.path, req.query['api-version'], req.headers['api-key'], req.headers.authorization]).toEqual([
+      '/openai/deployments/img/images/edits',
+      '2025-04-01-preview',
+      FAKE_KEY,
+      undefined,
+    ]);
     expect(fileParts(req)).toHaveLength(1);
   });
 

@@ -37,7 +37,10 @@ function readmeExamples(): string[] {
 async function helpExamples(path: string[] = []): Promise<Array<{ path: string[]; lines: string[] }>> {
   const r = await imgcli([...path, '--help']);
   expect(r.exitCode, path.join(' ')).toBe(0);
-  const lines = r.stdout.split('\n').filter((l) => /^\s+\$ /.test(l)).map((l) => l.replace(/^\s+\$ /, ''));
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => /^\s+\$ /.test(l))
+    .map((l) => l.replace(/^\s+\$ /, ''));
   const found = [{ path, lines }];
   const commands = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(r.stdout)?.[1] ?? '';
   for (const row of commands.split('\n')) {
@@ -70,10 +73,23 @@ const ran = new Set<string>();
 async function runExamples(lines: string[], label: string): Promise<void> {
   const jobs = /```json\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
   const pg = await makePlayground({ azureOrigin: mock.url.replace(/\/v1$/, ''), jobs });
-  const env = { ...baseEnv(pg.dir), PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`, OPENAI_BASE_URL: mock.url, EDITOR: 'true' };
+  const env = {
+    ...baseEnv(pg.dir),
+    PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`,
+    OPENAI_BASE_URL: mock.url,
+    EDITOR: 'true',
+  };
   // A lighthouse with provenance, for `imgcli info`, and an edit of photo.png, for `imgcli replay`.
-  await execa('imgcli', ['gen', 'a lighthouse at dusk', '-o', 'lighthouse.png'], { cwd: pg.dir, env, extendEnv: false });
-  await execa('imgcli', ['edit', 'photo.png', '-p', 'add a red scarf', '-o', 'scarf.png'], { cwd: pg.dir, env, extendEnv: false });
+  await execa('imgcli', ['gen', 'a lighthouse at dusk', '-o', 'lighthouse.png'], {
+    cwd: pg.dir,
+    env,
+    extendEnv: false,
+  });
+  await execa('imgcli', ['edit', 'photo.png', '-p', 'add a red scarf', '-o', 'scarf.png'], {
+    cwd: pg.dir,
+    env,
+    extendEnv: false,
+  });
   for (const example of lines) {
     const line = adapt(example);
     if (ran.has(line.replace(/\s+#.*$/, ''))) continue;
@@ -81,12 +97,21 @@ async function runExamples(lines: string[], label: string): Promise<void> {
     if (/\bimgcli mock-server\b/.test(line)) {
       // A server runs until Ctrl-C: wait for its address, then interrupt it.
       const child = execa('bash', ['-c', `exec ${line}`], { cwd: pg.dir, env, extendEnv: false, reject: false });
-      await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => /http:\/\//.test(String(d)) && resolve()));
+      await new Promise<void>((resolve) =>
+        child.stdout!.on('data', (d: Buffer) => /http:\/\//.test(String(d)) && resolve()),
+      );
       child.kill('SIGINT');
       expect((await child).exitCode, `${label}: ${example}`).toBe(130);
       continue;
     }
-    const r = await execa('bash', ['-o', 'pipefail', '-c', line], { cwd: pg.dir, env, extendEnv: false, reject: false, input: 'sk-example-0000000000000000abcd\n', timeout: 30_000 });
+    const r = await execa('bash', ['-o', 'pipefail', '-c', line], {
+      cwd: pg.dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      input: 'sk-example-0000000000000000abcd\n',
+      timeout: 30_000,
+    });
     expect(r.exitCode, `${label}: ${example}\n${r.stderr}`).toBe(0);
     expect(r.stderr, `${label}: ${example}`).not.toMatch(/bug in imgcli/);
   }
@@ -107,21 +132,42 @@ describe('examples', () => {
     writeFileSync(join(pg.dir, 'prompts', 'app.txt'), 'an app icon\n');
     writeFileSync(join(pg.dir, 'prompts', 'settings.txt'), 'a gear icon\n');
     writeFileSync(join(pg.dir, 'Makefile'), make!);
-    const env = { ...baseEnv(pg.dir), PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`, OPENAI_BASE_URL: mock.url };
+    const env = {
+      ...baseEnv(pg.dir),
+      PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`,
+      OPENAI_BASE_URL: mock.url,
+    };
     const r = await execa('make', [], { cwd: pg.dir, env, extendEnv: false, reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     for (const icon of ['icons/app.png', 'icons/settings.png']) expect(existsSync(join(pg.dir, icon)), icon).toBe(true);
   });
 
   it('the README: every source file it names exists', () => {
-    const named = [...new Set([...README.matchAll(/`((?:src|test|bin|fixtures)\/[\w./-]+\.(?:ts|js|json))`/g)].map((m) => m[1]!))];
+    const named = [
+      ...new Set([...README.matchAll(/`((?:src|test|bin|fixtures)\/[\w./-]+\.(?:ts|js|json))`/g)].map((m) => m[1]!)),
+    ];
     expect(named.length).toBeGreaterThan(10);
     expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
   });
 
-  it('--help: every command\'s examples run as printed', async () => {
+  it("--help: every command's examples run as printed", async () => {
     const pages = await helpExamples();
-    expect(pages.map((p) => p.path.join(' '))).toEqual(expect.arrayContaining(['', 'gen', 'edit', 'vary', 'replay', 'batch', 'gallery', 'show', 'config', 'config set', 'models', 'mock-server']));
+    expect(pages.map((p) => p.path.join(' '))).toEqual(
+      expect.arrayContaining([
+        '',
+        'gen',
+        'edit',
+        'vary',
+        'replay',
+        'batch',
+        'gallery',
+        'show',
+        'config',
+        'config set',
+        'models',
+        'mock-server',
+      ]),
+    );
     for (const page of pages) await runExamples(page.lines, `imgcli ${page.path.join(' ')} --help`.replace('  ', ' '));
   }, 300_000);
 });

@@ -10,7 +10,8 @@ import { cleanupTemps, imgcli } from './helpers/cli.js';
 afterAll(cleanupTemps);
 
 const README = new URL('../README.md', import.meta.url);
-const START = '<!-- exit codes: EXIT_CODES in src/exit-codes.ts (a test compares this table with exitCodesMarkdown()) -->\n';
+const START =
+  '<!-- exit codes: EXIT_CODES in src/exit-codes.ts (a test compares this table with exitCodesMarkdown()) -->\n';
 const END = '\n<!-- end of exit codes -->';
 
 describe('the table', () => {
@@ -53,7 +54,8 @@ describe('exitCodeFor', () => {
   });
 
   it('reads the classification for API errors', () => {
-    const body = (code: string | null, type = 'invalid_request_error') => JSON.stringify({ error: { message: 'm', type, param: null, code } });
+    const body = (code: string | null, type = 'invalid_request_error') =>
+      JSON.stringify({ error: { message: 'm', type, param: null, code } });
     const cases: [ApiError, number][] = [
       [httpError(400, body('moderation_blocked', 'image_generation_user_error'), undefined), 3],
       [httpError(400, body('invalid_value'), undefined), 3],

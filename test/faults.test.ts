@@ -10,8 +10,17 @@ import { until } from './helpers/wait.js';
 
 const mock = useMockServer();
 
-const rateLimit = { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
-const serverError = { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } };
+const rateLimit = {
+  error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+};
+const serverError = {
+  error: {
+    message: 'The server had an error while processing your request.',
+    type: 'server_error',
+    param: null,
+    code: null,
+  },
+};
 
 async function gen(args: string[], cwd = tempDir()) {
   const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '-o', 'out.png', ...args], { cwd });
@@ -40,7 +49,8 @@ describe('retries', () => {
   });
 
   it('retries 500, 502 and 503, then succeeds', async () => {
-    for (const status of [500, 502, 503]) mock.enqueueFault({ status, headers: { 'retry-after-ms': '10' }, body: serverError });
+    for (const status of [500, 502, 503])
+      mock.enqueueFault({ status, headers: { 'retry-after-ms': '10' }, body: serverError });
     const r = await gen(['--max-retries', '3']);
     expect(r.exitCode).toBe(0);
     expect(mock.apiRequests()).toHaveLength(4);
@@ -58,7 +68,17 @@ describe('retries', () => {
   });
 
   it('never retries insufficient_quota', async () => {
-    mock.enqueueFault({ status: 429, body: { error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } });
+    mock.enqueueFault({
+      status: 429,
+      body: {
+        error: {
+          message: 'You exceeded your current quota.',
+          type: 'insufficient_quota',
+          param: null,
+          code: 'insufficient_quota',
+        },
+      },
+    });
     const r = await gen([]);
     expect(r.exitCode).toBe(5);
     expect(mock.apiRequests()).toHaveLength(1);
@@ -84,7 +104,16 @@ describe('retries', () => {
   });
 
   it('retries when the connection cannot be made at all', async () => {
-    const r = await imgcliInProcess(['--base-url', 'http://127.0.0.1:9/v1', '--max-retries', '1', 'gen', 'x', '-o', 'x.png']);
+    const r = await imgcliInProcess([
+      '--base-url',
+      'http://127.0.0.1:9/v1',
+      '--max-retries',
+      '1',
+      'gen',
+      'x',
+      '-o',
+      'x.png',
+    ]);
     expect(r.exitCode).toBe(6);
     expect(retryLines(r.stderr)).toEqual([expect.stringMatching(/network error \(ECONNREFUSED\): retrying in/)]);
     expect(r.stderr).toMatch(/Could not reach 127\.0\.0\.1:9/);
@@ -105,9 +134,21 @@ describe('broken answers leave no file', () => {
   it.each([
     ['a body cut mid-JSON', { truncate: 200 }, /broke while reading the answer/],
     ['invalid JSON', { body: '{"created": 1, "data": [' }, /not JSON/],
-    ['invalid base64', { body: JSON.stringify({ created: 1, data: [{ b64_json: 'iVBORw0KGgo*%%' }] }) }, /not valid base64/],
-    ['truncated base64', { body: JSON.stringify({ created: 1, data: [{ b64_json: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ' }] }) }, /cut short/],
-    ['bytes that are not an image', { body: JSON.stringify({ created: 1, data: [{ b64_json: Buffer.from('hello world!').toString('base64') }] }) }, /not an image/],
+    [
+      'invalid base64',
+      { body: JSON.stringify({ created: 1, data: [{ b64_json: 'iVBORw0KGgo*%%' }] }) },
+      /not valid base64/,
+    ],
+    [
+      'truncated base64',
+      { body: JSON.stringify({ created: 1, data: [{ b64_json: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ' }] }) },
+      /cut short/,
+    ],
+    [
+      'bytes that are not an image',
+      { body: JSON.stringify({ created: 1, data: [{ b64_json: Buffer.from('hello world!').toString('base64') }] }) },
+      /not an image/,
+    ],
     ['empty data', { body: JSON.stringify({ created: 1, data: [] }) }, /without any image/],
     ['no data', { body: JSON.stringify({ created: 1 }) }, /without any image/],
   ])('%s: exit 6', async (_name, fault, message) => {
@@ -121,7 +162,13 @@ describe('broken answers leave no file', () => {
   });
 
   it('shows the status and first line of an HTML error page', async () => {
-    mock.enqueueFault({ status: 502, body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>' }, 3);
+    mock.enqueueFault(
+      {
+        status: 502,
+        body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>',
+      },
+      3,
+    );
     const r = await gen(['--max-retries', '2']);
     expect(r.exitCode).toBe(6);
     expect(r.stderr).toMatch(/502.*502 Bad Gateway/);
@@ -198,7 +245,17 @@ describe('the key never leaks', () => {
     const ok = await gen(['--verbose', '--json']);
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toMatch(/API key sk-\.\.\.1234 for/);
-    mock.enqueueFault({ status: 401, body: { error: { message: 'Incorrect API key provided: sk-test-abc***1234.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+    mock.enqueueFault({
+      status: 401,
+      body: {
+        error: {
+          message: 'Incorrect API key provided: sk-test-abc***1234.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      },
+    });
     const denied = await gen(['--verbose']);
     expect(denied.exitCode).toBe(4);
     mock.enqueueFault({ drop: 'before-response' }, 3);
@@ -212,7 +269,10 @@ describe('the key never leaks', () => {
 });
 
 describe('answers that do not match the request', () => {
-  const png = async () => (await (await import('../src/mock/synth.js')).synthesizeImage({ prompt: 'x', width: 32, height: 32 })).bytes.toString('base64');
+  const png = async () =>
+    (
+      await (await import('../src/mock/synth.js')).synthesizeImage({ prompt: 'x', width: 32, height: 32 })
+    ).bytes.toString('base64');
 
   it('reports images that never came, keeping the ones that did', async () => {
     mock.enqueueFault({ body: JSON.stringify({ created: 1, data: [{ b64_json: await png() }] }) });

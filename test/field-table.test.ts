@@ -2,7 +2,16 @@
 // server's checks all come from it (in-process).
 import { describe, expect, it } from 'vitest';
 import { JOB_KEYS } from '../src/batch/parse.js';
-import { IMAGE_FIELDS, allowedText, fieldHelp, flagForApi, longFlag, offeredBy, readField, type ImageCommand } from '../src/models/fields.js';
+import {
+  IMAGE_FIELDS,
+  allowedText,
+  fieldHelp,
+  flagForApi,
+  longFlag,
+  offeredBy,
+  readField,
+  type ImageCommand,
+} from '../src/models/fields.js';
 import { validateParams } from '../src/mock/validate.js';
 import { MODELS, endpointRules, resolveModel } from '../src/models/table.js';
 import { endpointFor } from '../src/models/fields.js';
@@ -11,7 +20,8 @@ const COMMANDS: ImageCommand[] = ['gen', 'edit', 'vary'];
 
 describe('the field table', () => {
   it('names every flag and API field once', () => {
-    for (const key of ['name', 'api'] as const) expect(new Set(IMAGE_FIELDS.map((f) => f[key])).size).toBe(IMAGE_FIELDS.length);
+    for (const key of ['name', 'api'] as const)
+      expect(new Set(IMAGE_FIELDS.map((f) => f[key])).size).toBe(IMAGE_FIELDS.length);
     expect(new Set(IMAGE_FIELDS.map((f) => longFlag(f))).size).toBe(IMAGE_FIELDS.length);
     expect(flagForApi('output_format')).toBe('--format');
     expect(flagForApi('prompt')).toBe('the prompt');
@@ -23,12 +33,15 @@ describe('the field table', () => {
         const help = fieldHelp(field, command);
         for (const m of MODELS) {
           const endpoint = endpointFor(command, m.family);
-          const values = endpoint && (endpointRules(resolveModel(m.id), endpoint)?.[field.rule] as readonly string[] | undefined);
+          const values =
+            endpoint && (endpointRules(resolveModel(m.id), endpoint)?.[field.rule] as readonly string[] | undefined);
           for (const v of values ?? []) expect(help, `${command} ${longFlag(field)} ${m.id}`).toContain(v);
         }
       }
     }
-    expect(allowedText(IMAGE_FIELDS.find((f) => f.name === 'quality')!, 'gen')).toMatch(/^auto, low, medium, high \(.*add xhigh, max; dall-e-3: standard, hd/);
+    expect(allowedText(IMAGE_FIELDS.find((f) => f.name === 'quality')!, 'gen')).toMatch(
+      /^auto, low, medium, high \(.*add xhigh, max; dall-e-3: standard, hd/,
+    );
   });
 
   it('offers a flag on a command when some model takes it there, and hides it otherwise', () => {
@@ -38,14 +51,20 @@ describe('the field table', () => {
     // JSON edits take --moderation, multipart ones do not: offered, and the help says when.
     expect(offered('edit')).toContain('moderation');
     expect(offeredBy(IMAGE_FIELDS.find((f) => f.name === 'moderation')!, 'edit', 'multipart')).toBe(false);
-    expect(fieldHelp(IMAGE_FIELDS.find((f) => f.name === 'moderation')!, 'edit')).toBe('content filtering: auto, low (GPT image models only) (sent as JSON only: an input given as a URL or file id, or --body json)');
+    expect(fieldHelp(IMAGE_FIELDS.find((f) => f.name === 'moderation')!, 'edit')).toBe(
+      'content filtering: auto, low (GPT image models only) (sent as JSON only: an input given as a URL or file id, or --body json)',
+    );
     expect(offered('edit')).not.toContain('style');
     // vary goes through edits for GPT models, so it takes their flags.
-    expect(offered('vary')).toEqual(expect.arrayContaining(['quality', 'format', 'background', 'stream', 'partialImages']));
+    expect(offered('vary')).toEqual(
+      expect.arrayContaining(['quality', 'format', 'background', 'stream', 'partialImages']),
+    );
   });
 
   it('gives batch jobs exactly the keys their command offers', () => {
-    for (const command of COMMANDS) for (const f of IMAGE_FIELDS) expect(JOB_KEYS[command].includes(f.name), `${command} ${f.name}`).toBe(offeredBy(f, command));
+    for (const command of COMMANDS)
+      for (const f of IMAGE_FIELDS)
+        expect(JOB_KEYS[command].includes(f.name), `${command} ${f.name}`).toBe(offeredBy(f, command));
   });
 
   it('reads command-line strings and batch JSON values with the same rules', () => {
@@ -63,7 +82,14 @@ describe('the field table', () => {
       if (!rules) continue;
       for (const f of IMAGE_FIELDS) {
         const takes = !f.rule || rules[f.rule] !== undefined;
-        const answer = validateParams({ model: m.id, prompt: 'x', [f.api]: f.kind === 'switch' ? true : f.kind === 'count' || f.kind === 'int' ? 1 : 'zzz' }, rules);
+        const answer = validateParams(
+          {
+            model: m.id,
+            prompt: 'x',
+            [f.api]: f.kind === 'switch' ? true : f.kind === 'count' || f.kind === 'int' ? 1 : 'zzz',
+          },
+          rules,
+        );
         if (!takes) expect(answer, `${m.id} ${f.api}`).toMatchObject({ code: 'unknown_parameter', param: f.api });
         else expect(answer?.code, `${m.id} ${f.api}`).not.toBe('unknown_parameter');
       }

@@ -11,13 +11,22 @@ import { tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer({ now: () => new Date('2026-12-01T12:00:00Z') });
-const conn = (): Connection => ({ baseUrl: mock.url, apiKey: 'sk-test', timeoutMs: 10_000, maxRetries: 0, userAgent: 'imgcli/test', signal: new AbortController().signal });
+const conn = (): Connection => ({
+  baseUrl: mock.url,
+  apiKey: 'sk-test',
+  timeoutMs: 10_000,
+  maxRetries: 0,
+  userAgent: 'imgcli/test',
+  signal: new AbortController().signal,
+});
 
 let dir: string;
 let png: Buffer;
 beforeAll(async () => {
   dir = tempDir();
-  png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#123456' } }).png().toBuffer();
+  png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#123456' } })
+    .png()
+    .toBuffer();
   writeFileSync(join(dir, 'photo.png'), png);
 });
 
@@ -27,7 +36,14 @@ const upload = (purpose = 'vision', source: { path: string } | { blob: Blob } = 
 describe('the Files API client', () => {
   it('uploads a file from disk as multipart (purpose and file), and reads back the file object', async () => {
     const { file, requestId } = await upload();
-    expect(file).toMatchObject({ id: expect.stringMatching(/^file-[A-Za-z0-9]{22}$/), object: 'file', bytes: png.length, filename: 'photo.png', purpose: 'vision', created_at: 1796126400 });
+    expect(file).toMatchObject({
+      id: expect.stringMatching(/^file-[A-Za-z0-9]{22}$/),
+      object: 'file',
+      bytes: png.length,
+      filename: 'photo.png',
+      purpose: 'vision',
+      created_at: 1796126400,
+    });
     expect(requestId).toMatch(/^req_/);
     const req = mock.requests.at(-1)!;
     expect([req.method, req.path]).toEqual(['POST', '/v1/files']);
@@ -44,7 +60,10 @@ describe('the Files API client', () => {
 
   it('lists newest first, page by page, filtered by purpose', async () => {
     const ids = [];
-    for (let i = 0; i < 5; i++) ids.push((await upload(i === 4 ? 'user_data' : 'vision', { blob: new Blob([png], { type: 'image/png' }) })).file.id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await upload(i === 4 ? 'user_data' : 'vision', { blob: new Blob([png], { type: 'image/png' }) })).file.id,
+      );
     const page = await listFiles(conn(), { limit: 2, purpose: 'vision' });
     expect(page.files.map((f) => f.id)).toEqual([ids[3], ids[2]]);
     expect(page.hasMore).toBe(true);
@@ -58,7 +77,7 @@ describe('the Files API client', () => {
     expect(two).toEqual([ids[4], ids[3]]);
   });
 
-  it('deletes a file; then it is gone (404, the API\'s words)', async () => {
+  it("deletes a file; then it is gone (404, the API's words)", async () => {
     const { file } = await upload();
     expect(await deleteFile(conn(), file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
     expect(mock.requests.at(-1)!.method).toBe('DELETE');
@@ -70,11 +89,15 @@ describe('the Files API client', () => {
 
   it('refuses a bad purpose, and a vision file that is not an image', async () => {
     await expect(upload('pictures')).rejects.toMatchObject({ status: 400, param: 'purpose', code: 'invalid_value' });
-    const text = uploadFile(conn(), { source: { blob: new Blob(['hello']) }, filename: 'notes.txt', contentType: 'text/plain' }, 'vision');
+    const text = uploadFile(
+      conn(),
+      { source: { blob: new Blob(['hello']) }, filename: 'notes.txt', contentType: 'text/plain' },
+      'vision',
+    );
     await expect(text).rejects.toMatchObject({ status: 400, param: 'file', code: 'invalid_file_format' });
   });
 
-  it('says plainly when an answer is not the Files API\'s', async () => {
+  it("says plainly when an answer is not the Files API's", async () => {
     mock.enqueueFault({ status: 200, body: { data: 'nope' } });
     await expect(listFiles(conn())).rejects.toMatchObject({ kind: 'answer', problem: 'not-a-file' });
     mock.enqueueFault({ status: 200, body: '<html>gateway</html>' });

@@ -13,7 +13,11 @@ import { cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
 
 afterAll(cleanupTemps);
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 const errno = (code: string) => Object.assign(new Error(`${code}: raw text, open 'x'`), { code });
 
 describe('describeFsError', () => {
@@ -37,15 +41,21 @@ describe('every reader says it the same way', () => {
 
   it('the prompt from @file', async () => {
     expect(await readPrompt([`@${join(dir, 'prompt.txt')}`], rt)).toBe('a fox');
-    await expect(readPrompt([`@${join(dir, 'nope.txt')}`], rt)).rejects.toThrow(`cannot read the prompt from ${join(dir, 'nope.txt')}: no such file`);
+    await expect(readPrompt([`@${join(dir, 'nope.txt')}`], rt)).rejects.toThrow(
+      `cannot read the prompt from ${join(dir, 'nope.txt')}: no such file`,
+    );
     await expect(readPrompt([`@${dir}`], rt)).rejects.toThrow(`cannot read the prompt from ${dir}: it is a folder`);
   });
 
   it('images to upload and mask inputs', async () => {
-    await expect(inspectImage(join(dir, 'gone.png'))).rejects.toThrow(`cannot read image ${join(dir, 'gone.png')}: no such file`);
+    await expect(inspectImage(join(dir, 'gone.png'))).rejects.toThrow(
+      `cannot read image ${join(dir, 'gone.png')}: no such file`,
+    );
     await expect(inspectImage(dir, '--mask')).rejects.toThrow(`cannot read --mask ${dir}: it is a folder`);
     await expect(readInput(dir, '--like')).rejects.toThrow(`cannot read --like ${dir}: it is a folder`);
-    await expect(readInput(join(dir, 'gone.png'), '<input>')).rejects.toThrow(`cannot read ${join(dir, 'gone.png')}: no such file`);
+    await expect(readInput(join(dir, 'gone.png'), '<input>')).rejects.toThrow(
+      `cannot read ${join(dir, 'gone.png')}: no such file`,
+    );
   });
 
   it('the batch jobs file', async () => {

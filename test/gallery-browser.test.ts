@@ -24,19 +24,31 @@ let url: string;
 /** 40 generations: two with "fox" in the prompt, eight with gpt-image-2.5, qualities mixed. */
 const JOBS = Array.from({ length: 40 }, (_, i) => {
   const n = String(i + 1).padStart(2, '0');
-  const prompt = i === 6 ? 'a red fox in the snow' : i === 21 ? 'a fox cub asleep under a fern' : `a lighthouse, study ${n}`;
-  return { prompt, out: `out/img-${n}.png`, quality: ['low', 'medium'][i % 2], ...(i % 5 === 0 ? { model: 'gpt-image-2.5' } : {}) };
+  const prompt =
+    i === 6 ? 'a red fox in the snow' : i === 21 ? 'a fox cub asleep under a fern' : `a lighthouse, study ${n}`;
+  return {
+    prompt,
+    out: `out/img-${n}.png`,
+    quality: ['low', 'medium'][i % 2],
+    ...(i % 5 === 0 ? { model: 'gpt-image-2.5' } : {}),
+  };
 });
 const TOTAL = JOBS.length + 2;
 
 beforeAll(async () => {
   dir = tempDir('imgcli-gallery-browser-');
   writeFileSync(join(dir, 'jobs.jsonl'), JOBS.map((j) => JSON.stringify(j)).join('\n'));
-  const made = await imgcliInProcess(['--base-url', mock.url, 'batch', 'jobs.jsonl', '--concurrency', '4'], { cwd: dir });
+  const made = await imgcliInProcess(['--base-url', mock.url, 'batch', 'jobs.jsonl', '--concurrency', '4'], {
+    cwd: dir,
+  });
   expect(made.exitCode, made.stderr).toBe(0);
   // Two images no imgcli made.
-  await sharp({ create: { width: 400, height: 300, channels: 3, background: '#c08040' } }).jpeg().toFile(join(dir, 'out/scan 1.jpg'));
-  await sharp({ create: { width: 300, height: 400, channels: 3, background: '#4080c0' } }).png().toFile(join(dir, 'out/scan 2.png'));
+  await sharp({ create: { width: 400, height: 300, channels: 3, background: '#c08040' } })
+    .jpeg()
+    .toFile(join(dir, 'out/scan 1.jpg'));
+  await sharp({ create: { width: 300, height: 400, channels: 3, background: '#4080c0' } })
+    .png()
+    .toFile(join(dir, 'out/scan 2.png'));
   const page = await imgcliInProcess(['gallery', 'out', '-o', 'out/gallery.html'], { cwd: dir });
   expect(page.exitCode, page.stderr).toBe(0);
   url = pathToFileURL(join(dir, 'out/gallery.html')).href;
@@ -53,7 +65,8 @@ afterAll(async () => {
   const keep = process.env.IMGCLI_TEST_SCREENSHOTS;
   if (keep) {
     mkdirSync(keep, { recursive: true });
-    for (const shot of ['gallery-light.png', 'gallery-dark.png']) if (existsSync(join(dir, shot))) copyFileSync(join(dir, shot), join(keep, shot));
+    for (const shot of ['gallery-light.png', 'gallery-dark.png'])
+      if (existsSync(join(dir, shot))) copyFileSync(join(dir, shot), join(keep, shot));
   }
 });
 
@@ -75,12 +88,19 @@ async function open(opts: { dark?: boolean; hash?: string } = {}) {
 }
 
 /** Each card's path and whether it shows, in page order. */
-const shownCards = (page: Page) => page.$$eval('.card', (cards) => cards.filter((c) => getComputedStyle(c).display !== 'none').map((c) => c.getAttribute('data-path')!));
+const shownCards = (page: Page) =>
+  page.$$eval('.card', (cards) =>
+    cards.filter((c) => getComputedStyle(c).display !== 'none').map((c) => c.getAttribute('data-path')!),
+  );
 
 describe('the gallery page in Chromium', () => {
   it('needs Chromium: without it the tests fail and say which package to install', () => {
-    expect(() => findChromium({}, ['/nowhere/chromium'])).toThrow(/the Debian package chromium \(sudo apt-get install -y chromium/);
-    expect(() => findChromium({ PUPPETEER_EXECUTABLE_PATH: '/nowhere/chrome' })).toThrow(/^PUPPETEER_EXECUTABLE_PATH=\/nowhere\/chrome does not exist/);
+    expect(() => findChromium({}, ['/nowhere/chromium'])).toThrow(
+      /the Debian package chromium \(sudo apt-get install -y chromium/,
+    );
+    expect(() => findChromium({ PUPPETEER_EXECUTABLE_PATH: '/nowhere/chrome' })).toThrow(
+      /^PUPPETEER_EXECUTABLE_PATH=\/nowhere\/chrome does not exist/,
+    );
     if (missing) throw missing;
   });
 
@@ -96,9 +116,20 @@ describe('the gallery page in Chromium', () => {
       }));
     const fox = await text('out/img-07.png');
     expect(fox.prompt).toBe('a red fox in the snow');
-    expect(fox.rows).toEqual(['Model: gpt-image-2', 'Size: 1024x1024', 'Quality: low', expect.stringMatching(/^Cost: \$0\.\d{4}$/), expect.stringMatching(/^Date: \d{4}-\d\d-\d\d \d\d:\d\d UTC$/), expect.stringMatching(/^Request: req_\w+$/)]);
+    expect(fox.rows).toEqual([
+      'Model: gpt-image-2',
+      'Size: 1024x1024',
+      'Quality: low',
+      expect.stringMatching(/^Cost: \$0\.\d{4}$/),
+      expect.stringMatching(/^Date: \d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
+      expect.stringMatching(/^Request: req_\w+$/),
+    ]);
     expect(fox.file).toBe('out/img-07.png');
-    expect(await text('out/scan 1.jpg')).toEqual({ prompt: 'no provenance', rows: ['Size: 400x300', 'Format: jpeg', expect.stringMatching(/^File size: \d+ KB$/)], file: 'out/scan 1.jpg' });
+    expect(await text('out/scan 1.jpg')).toEqual({
+      prompt: 'no provenance',
+      rows: ['Size: 400x300', 'Format: jpeg', expect.stringMatching(/^File size: \d+ KB$/)],
+      file: 'out/scan 1.jpg',
+    });
     // The full image is one click away: a relative link to the file itself.
     const href = await page.$eval('.card[data-path="out/scan 1.jpg"] a.thumb', (a) => (a as HTMLAnchorElement).href);
     expect(fileURLToPath(href)).toBe(join(dir, 'out/scan 1.jpg'));
@@ -124,7 +155,9 @@ describe('the gallery page in Chromium', () => {
     await page.keyboard.press('Escape');
     expect(await shownCards(page)).toHaveLength(TOTAL);
     await page.select('#model', 'gpt-image-2.5');
-    expect(await shownCards(page)).toEqual(JOBS.flatMap((j, i) => (j.model ? [`out/img-${String(i + 1).padStart(2, '0')}.png`] : [])));
+    expect(await shownCards(page)).toEqual(
+      JOBS.flatMap((j, i) => (j.model ? [`out/img-${String(i + 1).padStart(2, '0')}.png`] : [])),
+    );
     await page.select('#model', '(none)');
     expect(await shownCards(page)).toEqual(['out/scan 1.jpg', 'out/scan 2.png']);
     // A link with the view in it opens on that view.
@@ -144,7 +177,9 @@ describe('the gallery page in Chromium', () => {
     expect(known[0]).toBeGreaterThan(known.at(-1)!);
     expect(costs.slice(JOBS.length)).toEqual(['', '']);
     await page.select('#sort', 'oldest');
-    const dates = (await page.$$eval('.card', (cards) => cards.map((c) => c.getAttribute('data-created')))).slice(0, JOBS.length).map(Number);
+    const dates = (await page.$$eval('.card', (cards) => cards.map((c) => c.getAttribute('data-created'))))
+      .slice(0, JOBS.length)
+      .map(Number);
     expect(dates).toEqual([...dates].sort((a, b) => a - b));
     await page.select('#sort', 'name');
     expect((await shownCards(page)).slice(0, 3)).toEqual(['out/img-01.png', 'out/img-02.png', 'out/img-03.png']);
@@ -153,14 +188,20 @@ describe('the gallery page in Chromium', () => {
 
   it('moves by keyboard: / to the filter, arrows between cards as the grid lays them out', async () => {
     const { page, errors } = await open();
-    const focused = () => page.evaluate(() => document.activeElement?.closest('.card')?.getAttribute('data-path') ?? document.activeElement?.id);
+    const focused = () =>
+      page.evaluate(
+        () => document.activeElement?.closest('.card')?.getAttribute('data-path') ?? document.activeElement?.id,
+      );
     await page.keyboard.press('/');
     expect(await focused()).toBe('q');
     await page.keyboard.press('ArrowDown');
     expect(await focused()).toBe('out/img-01.png');
     await page.keyboard.press('ArrowRight');
     expect(await focused()).toBe('out/img-02.png');
-    const columns = await page.$$eval('.card', (cards) => cards.filter((c) => (c as HTMLElement).offsetTop === (cards[0] as HTMLElement).offsetTop).length);
+    const columns = await page.$$eval(
+      '.card',
+      (cards) => cards.filter((c) => (c as HTMLElement).offsetTop === (cards[0] as HTMLElement).offsetTop).length,
+    );
     expect(columns).toBeGreaterThan(1);
     await page.keyboard.press('ArrowDown');
     expect(await focused()).toBe(`out/img-${String(2 + columns).padStart(2, '0')}.png`);
@@ -169,13 +210,19 @@ describe('the gallery page in Chromium', () => {
     await page.keyboard.press('Home');
     expect(await focused()).toBe('out/img-01.png');
     // Enter follows the focused card's link to its image.
-    expect(await page.evaluate(() => (document.activeElement as HTMLAnchorElement).getAttribute('href'))).toBe('img-01.png');
+    expect(await page.evaluate(() => (document.activeElement as HTMLAnchorElement).getAttribute('href'))).toBe(
+      'img-01.png',
+    );
     expect(errors).toEqual([]);
   });
 
   it('loads thumbnails as they come into view', async () => {
     const { page, errors, outside } = await open();
-    await page.waitForFunction(() => (document.querySelector('.card img') as HTMLImageElement).complete && (document.querySelector('.card img') as HTMLImageElement).naturalWidth > 0);
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('.card img') as HTMLImageElement).complete &&
+        (document.querySelector('.card img') as HTMLImageElement).naturalWidth > 0,
+    );
     const before = await page.$$eval('.card img', (imgs) => imgs.map((i) => i.hasAttribute('src')));
     expect(before[0]).toBe(true);
     expect(before.at(-1)).toBe(false);
@@ -192,9 +239,15 @@ describe('the gallery page in Chromium', () => {
   it('is readable in light and dark mode: text contrast at least 4.5:1 on its background', async () => {
     const measure = (page: Page) =>
       page.evaluate(() => {
-        const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+        const rgb = (c: string) =>
+          c
+            .match(/\d+(\.\d+)?/g)!
+            .slice(0, 3)
+            .map(Number);
         const lum = (c: string) => {
-          const [r, g, b] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+          const [r, g, b] = rgb(c).map((v) =>
+            v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4,
+          );
           return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
         };
         const ratio = (a: string, b: string) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
@@ -203,7 +256,14 @@ describe('the gallery page in Chromium', () => {
         const color = (sel: string) => getComputedStyle(document.querySelector(sel)!).color;
         return {
           background: page,
-          ratios: [ratio(color('.prompt'), card), ratio(color('dd'), card), ratio(color('dt'), card), ratio(color('.file a'), card), ratio(color('.summary'), page), ratio(color('.prompt.missing'), card)],
+          ratios: [
+            ratio(color('.prompt'), card),
+            ratio(color('dd'), card),
+            ratio(color('dt'), card),
+            ratio(color('.file a'), card),
+            ratio(color('.summary'), page),
+            ratio(color('.prompt.missing'), card),
+          ],
         };
       });
     const light = await open();

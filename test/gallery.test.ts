@@ -32,14 +32,19 @@ const RECORD: Provenance = {
 const gallery = (args: string[], cwd = dir) => imgcliInProcess(['gallery', ...args], { cwd });
 const page = (path: string) => readFileSync(path, 'utf8');
 /** The cards of a page, each as its data-path and its HTML. */
-const cards = (html: string) => [...html.matchAll(/<li class="card" data-path="([^"]*)"[\s\S]*?<\/li>/g)].map((m) => ({ path: m[1]!, html: m[0] }));
+const cards = (html: string) =>
+  [...html.matchAll(/<li class="card" data-path="([^"]*)"[\s\S]*?<\/li>/g)].map((m) => ({ path: m[1]!, html: m[0] }));
 
 beforeAll(async () => {
   dir = tempDir('imgcli-gallery-');
-  const solid = (w: number, h: number, colour: string) => sharp({ create: { width: w, height: h, channels: 3, background: colour } });
+  const solid = (w: number, h: number, colour: string) =>
+    sharp({ create: { width: w, height: h, channels: 3, background: colour } });
   mkdirSync(join(dir, 'out/nested'), { recursive: true });
   mkdirSync(join(dir, 'out/.hidden'));
-  writeFileSync(join(dir, 'out/made.png'), embedProvenance(await solid(1024, 1536, '#3060a0').png().toBuffer(), 'png', RECORD));
+  writeFileSync(
+    join(dir, 'out/made.png'),
+    embedProvenance(await solid(1024, 1536, '#3060a0').png().toBuffer(), 'png', RECORD),
+  );
   await solid(300, 200, '#c08040').jpeg().toFile(join(dir, 'out/nested/plain 1.jpg'));
   await solid(64, 64, '#20a060').webp().toFile(join(dir, 'out/nested/plain 10.webp'));
   await solid(64, 64, '#20a060').webp().toFile(join(dir, 'out/nested/plain 2.webp'));
@@ -55,17 +60,31 @@ describe('imgcli gallery: what it shows', () => {
     const r = await gallery(['out']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('gallery.html');
-    expect(r.stderr).toMatch(/^warning: out\/broken\.png: cannot be decoded \(.+\)\ngallery: 5 images \(1 with provenance, 1 without a thumbnail\), \d+ KB$/);
+    expect(r.stderr).toMatch(
+      /^warning: out\/broken\.png: cannot be decoded \(.+\)\ngallery: 5 images \(1 with provenance, 1 without a thumbnail\), \d+ KB$/,
+    );
     const html = page(join(dir, 'gallery.html'));
-    expect(cards(html).map((c) => c.path)).toEqual(['out/broken.png', 'out/made.png', 'out/nested/plain 1.jpg', 'out/nested/plain 2.webp', 'out/nested/plain 10.webp']);
+    expect(cards(html).map((c) => c.path)).toEqual([
+      'out/broken.png',
+      'out/made.png',
+      'out/nested/plain 1.jpg',
+      'out/nested/plain 2.webp',
+      'out/nested/plain 10.webp',
+    ]);
     const made = cards(html)[1]!.html;
     // Text from a file is escaped; the request's cost is shared by its two images; dates are UTC.
-    expect(made).toContain('<p class="prompt" title="a &lt;b&gt;bold&lt;/b&gt; &quot;fox&quot; &amp; friends">a &lt;b&gt;bold&lt;/b&gt; &quot;fox&quot; &amp; friends</p>');
-    expect(made).toContain('<dt>Model</dt><dd>gpt-image-2</dd><dt>Size</dt><dd>1024x1536 (asked auto)</dd><dt>Quality</dt><dd>high</dd><dt>Cost</dt><dd>$0.062</dd><dt>Date</dt><dd><time datetime="2026-12-01T12:00:00Z">2026-12-01 12:00 UTC</time></dd><dt>Request</dt><dd><code>req_gallery_1</code></dd>');
+    expect(made).toContain(
+      '<p class="prompt" title="a &lt;b&gt;bold&lt;/b&gt; &quot;fox&quot; &amp; friends">a &lt;b&gt;bold&lt;/b&gt; &quot;fox&quot; &amp; friends</p>',
+    );
+    expect(made).toContain(
+      '<dt>Model</dt><dd>gpt-image-2</dd><dt>Size</dt><dd>1024x1536 (asked auto)</dd><dt>Quality</dt><dd>high</dd><dt>Cost</dt><dd>$0.062</dd><dt>Date</dt><dd><time datetime="2026-12-01T12:00:00Z">2026-12-01 12:00 UTC</time></dd><dt>Request</dt><dd><code>req_gallery_1</code></dd>',
+    );
     expect(made).toMatch(/ data-model="gpt-image-2" data-created="1796126400" data-cost="0.06243" /);
     expect(made).toContain('<a class="thumb" href="out/made.png" title="Open out/made.png">');
     const plain = cards(html)[2]!.html;
-    expect(plain).toContain('<p class="prompt missing">no provenance</p><dl><dt>Size</dt><dd>300x200</dd><dt>Format</dt><dd>jpeg</dd>');
+    expect(plain).toContain(
+      '<p class="prompt missing">no provenance</p><dl><dt>Size</dt><dd>300x200</dd><dt>Format</dt><dd>jpeg</dd>',
+    );
     // Relative links, each segment percent-encoded.
     expect(plain).toContain('href="out/nested/plain%201.jpg"');
     expect(cards(html)[0]!.html).toContain('<span class="none">cannot be decoded (');
@@ -75,7 +94,11 @@ describe('imgcli gallery: what it shows', () => {
     const r = await gallery(['out/made.png', 'out/nested/plain 2.webp', '--thumb-size', '200', '-o', 'thumbs.html']);
     expect(r.exitCode).toBe(0);
     const sizes = await Promise.all(
-      [...page(join(dir, 'thumbs.html')).matchAll(/width="(\d+)" height="(\d+)" decoding="async" data-src="data:image\/webp;base64,([^"]+)"/g)].map(async (m) => {
+      [
+        ...page(join(dir, 'thumbs.html')).matchAll(
+          /width="(\d+)" height="(\d+)" decoding="async" data-src="data:image\/webp;base64,([^"]+)"/g,
+        ),
+      ].map(async (m) => {
         const meta = await sharp(Buffer.from(m[3]!, 'base64')).metadata();
         return [Number(m[1]), Number(m[2]), meta.format, meta.width, meta.height];
       }),
@@ -98,7 +121,9 @@ describe('imgcli gallery: what it shows', () => {
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
     const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
     const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)![1];
-    expect(policy).toBe(`default-src 'none'; img-src data:; style-src ${hash(style)}; script-src ${hash(script)}; base-uri 'none'; form-action 'none'`);
+    expect(policy).toBe(
+      `default-src 'none'; img-src data:; style-src ${hash(style)}; script-src ${hash(script)}; base-uri 'none'; form-action 'none'`,
+    );
   });
 
   it('links are relative to where the page is written; -o - writes it to stdout, relative to here', async () => {
@@ -113,13 +138,17 @@ describe('imgcli gallery: what it shows', () => {
 describe('imgcli gallery: where it writes', () => {
   it('gallery.html is replaced when imgcli wrote it, and left alone when it did not; -o replaces anything', async () => {
     const ws = tempDir();
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#888' } }).png().toFile(join(ws, 'a.png'));
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#888' } })
+      .png()
+      .toFile(join(ws, 'a.png'));
     expect((await gallery(['a.png'], ws)).exitCode).toBe(0);
     expect((await gallery(['a.png'], ws)).exitCode).toBe(0);
     writeFileSync(join(ws, 'gallery.html'), '<h1>my own page</h1>\n');
     const refused = await gallery(['a.png'], ws);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toBe('error: gallery.html exists and is not a gallery imgcli wrote; it is left alone\nhint: Name another file with -o, or -o that file to replace it.');
+    expect(refused.stderr).toBe(
+      'error: gallery.html exists and is not a gallery imgcli wrote; it is left alone\nhint: Name another file with -o, or -o that file to replace it.',
+    );
     expect(page(join(ws, 'gallery.html'))).toBe('<h1>my own page</h1>\n');
     expect((await gallery(['a.png', '-o', 'gallery.html'], ws)).exitCode).toBe(0);
     expect(page(join(ws, 'gallery.html'))).toContain('<meta name="generator" content="imgcli gallery');
@@ -129,7 +158,10 @@ describe('imgcli gallery: where it writes', () => {
     const ws = tempDir();
     for (const [args, message] of [
       [['missing.png'], /^error: cannot read missing\.png: no such file\n/],
-      [[join(dir, 'notes.png')], /^error: cannot show .*notes\.png \(not an image\)\nhint: A gallery shows PNG, JPEG, WebP and GIF files\.$/],
+      [
+        [join(dir, 'notes.png')],
+        /^error: cannot show .*notes\.png \(not an image\)\nhint: A gallery shows PNG, JPEG, WebP and GIF files\.$/,
+      ],
       [[ws], /^error: no images in /],
       [[join(dir, 'out/made.png'), '--thumb-size', '20'], /^error: --thumb-size 20 is out of range; use 64 to 1024$/],
       [[join(dir, 'out/made.png'), '-o', dir], /^error: .* is a folder; the gallery is one HTML file\n/],
@@ -143,10 +175,15 @@ describe('imgcli gallery: where it writes', () => {
 
   it('a gallery of what gen made, read back from the files', async () => {
     const ws = tempDir();
-    expect((await imgcliInProcess(['--base-url', mock.url, 'gen', 'a koi pond', '-q', 'low', '-o', 'koi.png'], { cwd: ws })).exitCode).toBe(0);
+    expect(
+      (await imgcliInProcess(['--base-url', mock.url, 'gen', 'a koi pond', '-q', 'low', '-o', 'koi.png'], { cwd: ws }))
+        .exitCode,
+    ).toBe(0);
     expect((await gallery(['.'], ws)).exitCode).toBe(0);
     const [koi] = cards(page(join(ws, 'gallery.html')));
     expect(koi!.path).toBe('koi.png');
-    expect(koi!.html).toMatch(/<dt>Model<\/dt><dd>gpt-image-2<\/dd><dt>Size<\/dt><dd>1024x1024<\/dd><dt>Quality<\/dt><dd>low<\/dd><dt>Cost<\/dt><dd>\$0\.\d{4}<\/dd><dt>Date<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">/);
+    expect(koi!.html).toMatch(
+      /<dt>Model<\/dt><dd>gpt-image-2<\/dd><dt>Size<\/dt><dd>1024x1024<\/dd><dt>Quality<\/dt><dd>low<\/dd><dt>Cost<\/dt><dd>\$0\.\d{4}<\/dd><dt>Date<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">/,
+    );
   });
 });

@@ -12,7 +12,8 @@ import { PRICES_CHECKED } from '../src/models/prices.js';
 
 const mock = useMockServer();
 
-const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) => imgcliInProcess(['--base-url', mock.url, ...args], opts);
+const run = (args: string[], opts: Parameters<typeof imgcli>[1] = {}) =>
+  imgcliInProcess(['--base-url', mock.url, ...args], opts);
 const lastBody = () => mock.apiRequests().at(-1)?.json as Record<string, unknown>;
 // The pinned clock (in UTC, the run's time zone) names the file.
 const STAMP = PINNED.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -137,7 +138,11 @@ describe('imgcli gen', () => {
     expect(doc.usage.total_tokens).toBeGreaterThan(0);
     expect(doc.cost_usd).toBeGreaterThan(0);
     expect(doc.cost_rates_checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(r.stderr).toMatch(new RegExp(`usage: \\d+ input \\+ \\d+ output = \\d+ tokens, about \\$0\\.\\d{4} \\(rates of ${PRICES_CHECKED}\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `usage: \\d+ input \\+ \\d+ output = \\d+ tokens, about \\$0\\.\\d{4} \\(rates of ${PRICES_CHECKED}\\)`,
+      ),
+    );
   });
 
   it('reads the prompt from stdin and from @file', async () => {
@@ -167,7 +172,10 @@ describe('imgcli gen', () => {
     expect(doc.revised_prompt).toEqual(expect.any(String));
     expect(r.stderr).toContain(`revised prompt: ${doc.revised_prompt}`);
     expect((await sharp(join(cwd, 'l.png')).metadata()).format).toBe('png');
-    const b64 = await run(['gen', 'a lighthouse', '-m', 'dall-e-2', '--response-format', 'b64_json', '-s', '256x256', '-o', 's.png'], { cwd });
+    const b64 = await run(
+      ['gen', 'a lighthouse', '-m', 'dall-e-2', '--response-format', 'b64_json', '-s', '256x256', '-o', 's.png'],
+      { cwd },
+    );
     expect(b64.exitCode).toBe(0);
     expect(lastBody()).toMatchObject({ response_format: 'b64_json', size: '256x256' });
     expect((await sharp(join(cwd, 's.png')).metadata()).width).toBe(256);
@@ -197,7 +205,10 @@ describe('keys, models and the API refusing', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(NAME);
     expect((await sharp(join(cwd, r.stdout.trim())).metadata()).format).toBe('png');
-    const env = await imgcliInProcess(['gen', 'fox', '-o', 'f.png'], { cwd, env: { OPENAI_API_KEY: undefined, IMGCLI_MOCK: '1' } });
+    const env = await imgcliInProcess(['gen', 'fox', '-o', 'f.png'], {
+      cwd,
+      env: { OPENAI_API_KEY: undefined, IMGCLI_MOCK: '1' },
+    });
     expect(env.exitCode).toBe(0);
   });
 
@@ -212,15 +223,23 @@ describe('keys, models and the API refusing', () => {
     expect(against.stderr).not.toMatch(/shut down|shuts down/);
     // Ten days before a shutdown: a warning naming the date, the days left and the replacement; --dry-run sends nothing.
     const model = modelWhere((m) => m.id === 'gpt-image-1.5');
-    const soon = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 10).toISOString()) });
+    const soon = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], {
+      env: at(daysBefore(model, 10).toISOString()),
+    });
     expect(soon.exitCode).toBe(0);
-    expect(soon.stderr).toContain(`warning: ${model.id} shuts down on ${model.shutdown} (in 10 days); use ${model.replacement} instead (-m ${model.replacement}).`);
+    expect(soon.stderr).toContain(
+      `warning: ${model.id} shuts down on ${model.shutdown} (in 10 days); use ${model.replacement} instead (-m ${model.replacement}).`,
+    );
     // On the day itself: refused, nothing sent.
-    const gone = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai], { env: at(`${model.shutdown}T00:00:00Z`) });
+    const gone = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai], {
+      env: at(`${model.shutdown}T00:00:00Z`),
+    });
     expect(gone.exitCode).toBe(2);
     expect(gone.stderr).toContain(`${model.id} was shut down on ${model.shutdown}`);
     // More than 30 days before: no warning.
-    const early = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], { env: at(daysBefore(model, 31).toISOString()) });
+    const early = await imgcliInProcess(['gen', 'fox', '-m', model.id, ...openai, '--dry-run'], {
+      env: at(daysBefore(model, 31).toISOString()),
+    });
     expect(early.stderr).not.toMatch(/shuts down/);
   });
 
@@ -234,11 +253,81 @@ describe('keys, models and the API refusing', () => {
   });
 
   it.each([
-    [{ status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } }, 4, /Check the API key/],
-    [{ status: 403, body: { error: { message: 'Your organization must be verified to use the model `gpt-image-2`.', type: 'invalid_request_error', param: null, code: null } } }, 4, /organization must be verified.*settings\/organization/s],
-    [{ status: 400, body: { error: { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' } } }, 3, /refused by the safety system/],
-    [{ status: 429, body: { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } }, 5, /out of credits/],
-    [{ status: 400, body: { error: { message: 'Billing hard limit has been reached', type: 'invalid_request_error', param: null, code: 'billing_hard_limit_reached' } } }, 5, /out of credits/],
+    [
+      {
+        status: 401,
+        body: {
+          error: {
+            message: 'Incorrect API key provided',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_api_key',
+          },
+        },
+      },
+      4,
+      /Check the API key/,
+    ],
+    [
+      {
+        status: 403,
+        body: {
+          error: {
+            message: 'Your organization must be verified to use the model `gpt-image-2`.',
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        },
+      },
+      4,
+      /organization must be verified.*settings\/organization/s,
+    ],
+    [
+      {
+        status: 400,
+        body: {
+          error: {
+            message: 'Your request was rejected by the safety system.',
+            type: 'image_generation_user_error',
+            param: null,
+            code: 'moderation_blocked',
+          },
+        },
+      },
+      3,
+      /refused by the safety system/,
+    ],
+    [
+      {
+        status: 429,
+        body: {
+          error: {
+            message: 'You exceeded your current quota',
+            type: 'insufficient_quota',
+            param: null,
+            code: 'insufficient_quota',
+          },
+        },
+      },
+      5,
+      /out of credits/,
+    ],
+    [
+      {
+        status: 400,
+        body: {
+          error: {
+            message: 'Billing hard limit has been reached',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'billing_hard_limit_reached',
+          },
+        },
+      },
+      5,
+      /out of credits/,
+    ],
   ])('maps %j to exit %i', async (fault, code, hint) => {
     mock.enqueueFault(fault);
     const r = await run(['gen', 'fox', '-o', 'f.png']);
@@ -250,12 +339,26 @@ describe('keys, models and the API refusing', () => {
   });
 
   it('exits 6 on a server error that persists, and 5 on a rate limit that persists', async () => {
-    mock.enqueueFault({ status: 500, body: { error: { message: 'boom', type: 'server_error', param: null, code: null } }, headers: { 'retry-after-ms': '5' } }, 3);
+    mock.enqueueFault(
+      {
+        status: 500,
+        body: { error: { message: 'boom', type: 'server_error', param: null, code: null } },
+        headers: { 'retry-after-ms': '5' },
+      },
+      3,
+    );
     const r = await run(['gen', 'fox', '-o', 'f.png']);
     expect(r.exitCode).toBe(6);
     expect(mock.apiRequests()).toHaveLength(3);
     mock.requests.length = 0;
-    mock.enqueueFault({ status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, headers: { 'retry-after-ms': '5' } }, 3);
+    mock.enqueueFault(
+      {
+        status: 429,
+        body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        headers: { 'retry-after-ms': '5' },
+      },
+      3,
+    );
     const limited = await run(['gen', 'fox', '-o', 'f.png']);
     expect(limited.exitCode).toBe(5);
   });

@@ -16,9 +16,18 @@ const SLUG_PACKAGE = '@sindresorhus/slugify';
 /** Runs the CLI offline with a resolve hook that reports every bare package it imports. */
 async function run(args: string[], cwd: string) {
   const hook = join(cwd, 'hook.mjs');
-  writeFileSync(hook, `export async function resolve(s, c, n) { if (!/^[./]|^node:|^file:/.test(s)) process.stderr.write('LOADED ' + s + '\\n'); return n(s, c); }\n`);
-  const r = await imgcli(['gen', ...args, '--mock'], { cwd, env: { OPENAI_API_KEY: undefined, NODE_OPTIONS: `--no-warnings --experimental-loader=${pathToFileURL(hook).href}` } });
-  const loaded = String(r.stderr).split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  writeFileSync(
+    hook,
+    `export async function resolve(s, c, n) { if (!/^[./]|^node:|^file:/.test(s)) process.stderr.write('LOADED ' + s + '\\n'); return n(s, c); }\n`,
+  );
+  const r = await imgcli(['gen', ...args, '--mock'], {
+    cwd,
+    env: { OPENAI_API_KEY: undefined, NODE_OPTIONS: `--no-warnings --experimental-loader=${pathToFileURL(hook).href}` },
+  });
+  const loaded = String(r.stderr)
+    .split('\n')
+    .filter((l) => l.startsWith('LOADED '))
+    .map((l) => l.slice(7));
   return { ...r, loaded };
 }
 

@@ -28,7 +28,9 @@ function fakeClock(start = 1_000_000) {
       const until = now + ms;
       if (ms >= 60_000) {
         // Long waits end only by the signal, so the test decides what happens during them.
-        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+        return new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        );
       }
       return Promise.resolve().then(() => {
         now = Math.max(now, until);

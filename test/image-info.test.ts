@@ -10,7 +10,9 @@ import { cleanupTemps, tempDir } from './helpers/cli.js';
 import { decodeBase64 } from '../src/output/save.js';
 
 const image = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 37, height = 21) =>
-  sharp({ create: { width, height, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 1 } } }).toFormat(format).toBuffer();
+  sharp({ create: { width, height, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 1 } } })
+    .toFormat(format)
+    .toBuffer();
 
 describe('sniffImage', () => {
   it.each(['png', 'jpeg', 'webp', 'gif'] as const)('reads %s format and size', async (format) => {
@@ -21,16 +23,31 @@ describe('sniffImage', () => {
   });
 
   it('reads lossless webp and large sizes', async () => {
-    const bytes = await sharp({ create: { width: 3000, height: 17, channels: 3, background: 'white' } }).webp({ lossless: true }).toBuffer();
+    const bytes = await sharp({ create: { width: 3000, height: 17, channels: 3, background: 'white' } })
+      .webp({ lossless: true })
+      .toBuffer();
     expect(sniffImage(bytes)).toEqual({ format: 'webp', width: 3000, height: 17 });
   });
 
   it('reads SVG documents: the root after a prolog, its size from width and height or the viewBox', () => {
     const svg = (root: string, prolog = '') => Buffer.from(`${prolog}${root}<rect width="1" height="1"/></svg>\n`);
-    const prolog = '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<!-- a comment -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n';
-    expect(sniffImage(svg('<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="768px">', prolog))).toEqual({ format: 'svg', width: 1024, height: 768 });
-    expect(sniffImage(svg("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 512 256.4'>"))).toEqual({ format: 'svg', width: 512, height: 256 });
-    expect(sniffImage(svg('<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="100%">'))).toEqual({ format: 'svg', width: undefined, height: undefined });
+    const prolog =
+      '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<!-- a comment -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n';
+    expect(sniffImage(svg('<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="768px">', prolog))).toEqual({
+      format: 'svg',
+      width: 1024,
+      height: 768,
+    });
+    expect(sniffImage(svg("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 512 256.4'>"))).toEqual({
+      format: 'svg',
+      width: 512,
+      height: 256,
+    });
+    expect(sniffImage(svg('<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="100%">'))).toEqual({
+      format: 'svg',
+      width: undefined,
+      height: undefined,
+    });
     const doc = svg('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">', prolog);
     expect(looksComplete(doc, 'svg')).toBe(true);
     expect(looksComplete(doc.subarray(0, doc.length - 4), 'svg')).toBe(false);
@@ -39,8 +56,16 @@ describe('sniffImage', () => {
   });
 
   it('counts the frames of a GIF and spots one cut short', async () => {
-    const frames = await Promise.all([0, 80, 160, 240].map((r) => sharp({ create: { width: 12, height: 9, channels: 3, background: { r, g: 20, b: 30 } } }).png().toBuffer()));
-    const gif = await sharp(frames, { join: { animated: true } }).gif({ delay: [50, 50, 50, 50] }).toBuffer();
+    const frames = await Promise.all(
+      [0, 80, 160, 240].map((r) =>
+        sharp({ create: { width: 12, height: 9, channels: 3, background: { r, g: 20, b: 30 } } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif({ delay: [50, 50, 50, 50] })
+      .toBuffer();
     expect(sniffImage(gif)).toEqual({ format: 'gif', width: 12, height: 9 });
     expect(framesOf(gif, 'gif')).toEqual({ frames: 4 });
     expect(gifFrameCount(await image('gif'))).toBe(1);

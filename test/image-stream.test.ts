@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/errors.js';
 import { readImageStream, type ImageStreamEvent } from '../src/api/image-stream.js';
 import { hintFor } from '../src/exit-codes.js';
-import { asyncBody, mulberry32, randomChunks, randomInt, splitAt, streamFixture, withLineEnds } from './helpers/chunks.js';
+import {
+  asyncBody,
+  mulberry32,
+  randomChunks,
+  randomInt,
+  splitAt,
+  streamFixture,
+  withLineEnds,
+} from './helpers/chunks.js';
 
 type Outcome = { events: ImageStreamEvent[]; error?: unknown };
 
@@ -73,7 +81,8 @@ describe('readImageStream on recorded-style streams', () => {
         const bytes = withLineEnds(streamFixture(name), eol);
         for (let at = 0; at <= bytes.length; at++) {
           const got = summary(await run(splitAt(bytes, at)));
-          if (JSON.stringify(got) !== JSON.stringify(expected)) expect({ eol, at, got }).toEqual({ eol, at, got: expected });
+          if (JSON.stringify(got) !== JSON.stringify(expected))
+            expect({ eol, at, got }).toEqual({ eol, at, got: expected });
         }
       }
     });
@@ -140,7 +149,13 @@ describe('readImageStream errors', () => {
     expect(out.events).toHaveLength(1);
     const err = out.error as ApiError;
     expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ kind: 'http', code: 'moderation_blocked', type: 'image_generation_user_error', requestId: 'req_123', retryable: false });
+    expect(err).toMatchObject({
+      kind: 'http',
+      code: 'moderation_blocked',
+      type: 'image_generation_user_error',
+      requestId: 'req_123',
+      retryable: false,
+    });
     expect(err.message).toMatch(/safety system/);
     expect(hintFor(err)).toMatch(/Rephrase/);
   });
@@ -153,7 +168,9 @@ describe('readImageStream errors', () => {
   });
 
   it('throws ApiError for a Responses-style bare error and for `event: error` with text data', async () => {
-    const bare = await run(['data: {"type":"error","code":"insufficient_quota","message":"You exceeded your quota."}\n\n']);
+    const bare = await run([
+      'data: {"type":"error","code":"insufficient_quota","message":"You exceeded your quota."}\n\n',
+    ]);
     expect(bare.error).toBeInstanceOf(ApiError);
     expect(bare.error).toMatchObject({ code: 'insufficient_quota' });
     expect(hintFor(bare.error)).toMatch(/credits/);
@@ -194,7 +211,12 @@ describe('readImageStream errors', () => {
     for (const chunks of cases) {
       const out = await run(chunks, 'req_t');
       expect(out.error).toBeInstanceOf(ApiError);
-      expect(out.error).toMatchObject({ kind: 'answer', problem: 'stream-ended-early', message: 'The stream ended before any completed image.', requestId: 'req_t' });
+      expect(out.error).toMatchObject({
+        kind: 'answer',
+        problem: 'stream-ended-early',
+        message: 'The stream ended before any completed image.',
+        requestId: 'req_t',
+      });
     }
     expect((await run([streamFixture('truncated.txt')])).events).toHaveLength(2);
   });
@@ -211,14 +233,26 @@ describe('readImageStream errors', () => {
 describe('property: random chunkings of valid and broken streams', () => {
   it('only ever throws ApiError (an in-stream error or an unusable answer), and always finishes', async () => {
     const rand = mulberry32(0xc0ffee);
-    const names = ['generation.txt', 'edit.txt', 'generation-n2.txt', 'error-event.txt', 'error-key.txt', 'truncated.txt'];
+    const names = [
+      'generation.txt',
+      'edit.txt',
+      'generation-n2.txt',
+      'error-event.txt',
+      'error-key.txt',
+      'truncated.txt',
+    ];
     const outcomes = { ok: 0, api: 0, response: 0 };
     for (let round = 0; round < 400; round++) {
-      let bytes = Buffer.from(withLineEnds(streamFixture(names[randomInt(rand, names.length)]!), rand() < 0.5 ? '\n' : '\r\n'));
+      let bytes = Buffer.from(
+        withLineEnds(streamFixture(names[randomInt(rand, names.length)]!), rand() < 0.5 ? '\n' : '\r\n'),
+      );
       const damage = round % 4; // a quarter stays valid
       if (damage >= 1) bytes = bytes.subarray(0, randomInt(rand, bytes.length + 1));
-      if (damage >= 2) for (let k = 1 + randomInt(rand, 8); k > 0 && bytes.length > 0; k--) bytes[randomInt(rand, bytes.length)] = randomInt(rand, 256);
-      if (damage === 3) bytes = Buffer.concat([bytes, Buffer.from(`\n\ndata: ${'{"error"'.slice(0, randomInt(rand, 9))}\n\n`)]);
+      if (damage >= 2)
+        for (let k = 1 + randomInt(rand, 8); k > 0 && bytes.length > 0; k--)
+          bytes[randomInt(rand, bytes.length)] = randomInt(rand, 256);
+      if (damage === 3)
+        bytes = Buffer.concat([bytes, Buffer.from(`\n\ndata: ${'{"error"'.slice(0, randomInt(rand, 9))}\n\n`)]);
       const chunks = randomChunks(bytes, rand, 1 + randomInt(rand, 200));
       let timer: NodeJS.Timeout | undefined;
       // A safety net for a reader that never finishes, generous enough never to fire on a slow machine.

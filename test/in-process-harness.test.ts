@@ -11,7 +11,6 @@ import { runInProcess } from './helpers/in-process.js';
 
 const mock = useMockServer();
 
-
 describe('in-process runs answer like the binary', () => {
   it.each([
     ['a rule of the model table', ['gen', 'a fox', '-s', '999x999', '-m', 'gpt-image-1.5']],
@@ -27,11 +26,22 @@ describe('in-process runs answer like the binary', () => {
     if (args[0] === 'config') writeFileSync(join(cwd, 'config.json'), '{"model": ');
     const env = args[0] === 'config' ? { IMGCLI_CONFIG_DIR: cwd } : {};
     const argv = ['--base-url', mock.url, ...args];
-    const child = await execa('node', [BIN, ...argv], { cwd, env: { ...baseEnv(cwd), ...env }, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+    const child = await execa('node', [BIN, ...argv], {
+      cwd,
+      env: { ...baseEnv(cwd), ...env },
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      stripFinalNewline: false,
+    });
     const inner = await runInProcess(argv, { cwd, env });
     // Request ids are new for every request; the rest must match exactly.
     const same = (text: string) => text.replace(/req_[0-9a-f]{24}/g, 'req_<id>');
-    expect({ exitCode: inner.exitCode, stdout: inner.stdout, stderr: same(inner.stderr) }).toEqual({ exitCode: child.exitCode, stdout: child.stdout, stderr: same(child.stderr) });
+    expect({ exitCode: inner.exitCode, stdout: inner.stdout, stderr: same(inner.stderr) }).toEqual({
+      exitCode: child.exitCode,
+      stdout: child.stdout,
+      stderr: same(child.stderr),
+    });
     expect(child.exitCode === 0 ? child.stdout : child.stderr).not.toBe('');
     expect(mock.apiRequests()).toHaveLength(args.includes('no-such-model') ? 2 : 0);
   });

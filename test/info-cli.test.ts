@@ -16,7 +16,13 @@ const RECORD: Provenance = {
   revised_prompt: 'A watercolor painting of a lighthouse at dusk.',
   model: 'gpt-image-1',
   endpoint: 'generations',
-  parameters: { prompt: 'a lighthouse at dusk,\nwatercolor', model: 'gpt-image-1', size: '1024x1024', quality: 'high', n: 1 },
+  parameters: {
+    prompt: 'a lighthouse at dusk,\nwatercolor',
+    model: 'gpt-image-1',
+    size: '1024x1024',
+    quality: 'high',
+    n: 1,
+  },
   request_id: 'req_0123456789abcdef',
   created: 1750000000,
   usage: { input_tokens: 12, output_tokens: 4160, total_tokens: 4172, input_tokens_details: { text_tokens: 12 } },
@@ -41,11 +47,38 @@ beforeAll(async () => {
   dir = tempDir('imgcli-info-');
   const base = sharp({ create: { width: 40, height: 30, channels: 3, background: '#3060a0' } });
   for (const format of ['png', 'jpeg', 'webp'] as const) {
-    writeFileSync(join(dir, `made.${format}`), embedProvenance(await base.clone().toFormat(format).toBuffer(), format, RECORD));
+    writeFileSync(
+      join(dir, `made.${format}`),
+      embedProvenance(await base.clone().toFormat(format).toBuffer(), format, RECORD),
+    );
   }
-  const frames = await Promise.all(['#3060a0', '#a06030', '#30a060'].map((background) => sharp({ create: { width: 40, height: 30, channels: 3, background } }).png().toBuffer()));
-  writeFileSync(join(dir, 'made.gif'), embedProvenance(await sharp(frames, { join: { animated: true } }).gif({ delay: [100, 100, 100] }).toBuffer(), 'gif', RECORD));
-  writeFileSync(join(dir, 'made.svg'), embedProvenance(Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#3060a0"/></svg>\n'), 'svg', RECORD));
+  const frames = await Promise.all(
+    ['#3060a0', '#a06030', '#30a060'].map((background) =>
+      sharp({ create: { width: 40, height: 30, channels: 3, background } })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  writeFileSync(
+    join(dir, 'made.gif'),
+    embedProvenance(
+      await sharp(frames, { join: { animated: true } })
+        .gif({ delay: [100, 100, 100] })
+        .toBuffer(),
+      'gif',
+      RECORD,
+    ),
+  );
+  writeFileSync(
+    join(dir, 'made.svg'),
+    embedProvenance(
+      Buffer.from(
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#3060a0"/></svg>\n',
+      ),
+      'svg',
+      RECORD,
+    ),
+  );
   await base.clone().png().toFile(join(dir, 'plain.png'));
   await base.clone().gif().toFile(join(dir, 'plain.gif'));
   writeFileSync(join(dir, 'notes.txt'), 'not an image\n');
@@ -64,14 +97,27 @@ describe.concurrent('imgcli info', () => {
   it('reads PNG, JPEG and WebP, and says plainly when an image has no imgcli metadata', async ({ expect }) => {
     const r = await info('plain.png', 'plain.gif', 'made.jpeg', 'made.webp');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(['plain.png: no imgcli metadata (png 40x30)', 'plain.gif: no imgcli metadata (gif 40x30, 1 frame)', '', BLOCK('made.jpeg', 'jpeg'), '', BLOCK('made.webp', 'webp')].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        'plain.png: no imgcli metadata (png 40x30)',
+        'plain.gif: no imgcli metadata (gif 40x30, 1 frame)',
+        '',
+        BLOCK('made.jpeg', 'jpeg'),
+        '',
+        BLOCK('made.webp', 'webp'),
+      ].join('\n'),
+    );
     expect(r.stderr).toBe('');
   });
 
   it('reads back what imgcli wrote into an animated GIF and an SVG, with the frame count', async ({ expect }) => {
     const r = await info('made.gif', 'made.svg');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe([BLOCK('made.gif', 'gif').replace('(gif 40x30)', '(gif 40x30, 3 frames)'), '', BLOCK('made.svg', 'svg')].join('\n'));
+    expect(r.stdout).toBe(
+      [BLOCK('made.gif', 'gif').replace('(gif 40x30)', '(gif 40x30, 3 frames)'), '', BLOCK('made.svg', 'svg')].join(
+        '\n',
+      ),
+    );
     const json = await info('made.gif', 'made.svg', '--json');
     expect(JSON.parse(json.stdout as string)).toEqual([
       { path: 'made.gif', format: 'gif', width: 40, height: 30, frames: 3, provenance: RECORD },
@@ -93,14 +139,18 @@ describe.concurrent('imgcli info', () => {
     const r = await info('made.png', 'missing.png');
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('error: cannot read missing.png: no such file\nhint: Check the paths: imgcli info reads PNG, JPEG, WebP, GIF and SVG files.');
+    expect(r.stderr).toBe(
+      'error: cannot read missing.png: no such file\nhint: Check the paths: imgcli info reads PNG, JPEG, WebP, GIF and SVG files.',
+    );
   });
 
   it('names every bad path: not an image, a folder; --json stays silent too', async ({ expect }) => {
     const r = await info('notes.txt', 'made.png', 'folder', '--json');
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: cannot read 2 of 3 files: notes\.txt \(not an image\); folder \(it is a folder\)\n/);
+    expect(r.stderr).toMatch(
+      /^error: cannot read 2 of 3 files: notes\.txt \(not an image\); folder \(it is a folder\)\n/,
+    );
   });
 
   it('needs at least one path, and documents itself', async ({ expect }) => {

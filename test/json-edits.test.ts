@@ -25,13 +25,22 @@ const served: string[] = [];
 
 beforeAll(async () => {
   cwd = tempDir();
-  photo = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3366aa' } }).png().toBuffer();
+  photo = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3366aa' } })
+    .png()
+    .toBuffer();
   const pixels = Buffer.alloc(64 * 64 * 4, 255);
   for (let i = 3; i < pixels.length / 2; i += 4) pixels[i] = 0;
-  mask = await sharp(pixels, { raw: { width: 64, height: 64, channels: 4 } }).png().toBuffer();
+  mask = await sharp(pixels, { raw: { width: 64, height: 64, channels: 4 } })
+    .png()
+    .toBuffer();
   writeFileSync(join(cwd, 'photo.png'), photo);
   writeFileSync(join(cwd, 'mask.png'), mask);
-  writeFileSync(join(cwd, 'scribble.png'), await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } }).png().toBuffer());
+  writeFileSync(
+    join(cwd, 'scribble.png'),
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer(),
+  );
   // A whole PNG whose bytes make a data URL past the API's 20,971,520 characters: the photo with
   // a 16 MB private ancillary chunk before IEND (decoders skip it; it is complete to the end).
   const padding = Buffer.alloc(16 * 1024 * 1024);
@@ -39,7 +48,10 @@ beforeAll(async () => {
   const chunk = Buffer.concat([Buffer.alloc(4), type, padding, Buffer.alloc(4)]);
   chunk.writeUInt32BE(padding.length, 0);
   chunk.writeUInt32BE(crc32(Buffer.concat([type, padding])), 8 + padding.length);
-  writeFileSync(join(cwd, 'huge.png'), Buffer.concat([photo.subarray(0, photo.length - 12), chunk, photo.subarray(photo.length - 12)]));
+  writeFileSync(
+    join(cwd, 'huge.png'),
+    Buffer.concat([photo.subarray(0, photo.length - 12), chunk, photo.subarray(photo.length - 12)]),
+  );
   // The web server an image URL points at: a real server on 127.0.0.1 that the offline server fetches from.
   site = createServer((req, res) => {
     served.push(req.url ?? '');
@@ -63,7 +75,12 @@ describe('JSON edits: the references sent', () => {
     expect(r.exitCode).toBe(0);
     expect(String(last().headers['content-type'])).toBe('application/json');
     expect(last().parts).toBeUndefined();
-    expect(last().json).toEqual({ model: 'gpt-image-2', prompt: 'add a red scarf', output_format: 'png', images: [{ image_url: `${origin}/cat.png` }] });
+    expect(last().json).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'add a red scarf',
+      output_format: 'png',
+      images: [{ image_url: `${origin}/cat.png` }],
+    });
     expect(served).toContain('/cat.png');
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ endpoint: 'edits', request_body: 'json', files: [{ path: 'cat.png', format: 'png' }] });
@@ -82,7 +99,14 @@ describe('JSON edits: the references sent', () => {
     const maskId = await upload('mask.png');
     const r = await run('edit', image, '--mask', maskId, '-p', 'a window', '-n', '2', '-o', 'win.png', '--json');
     expect(r.exitCode).toBe(0);
-    expect(last().json).toEqual({ model: 'gpt-image-2', prompt: 'a window', n: 2, output_format: 'png', images: [{ file_id: image }], mask: { file_id: maskId } });
+    expect(last().json).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a window',
+      n: 2,
+      output_format: 'png',
+      images: [{ file_id: image }],
+      mask: { file_id: maskId },
+    });
     expect(JSON.parse(r.stdout).files.map((f: { path: string }) => f.path)).toEqual(['win-1.png', 'win-2.png']);
   });
 
@@ -107,15 +131,24 @@ describe('multipart or JSON', () => {
     expect(JSON.parse(multipart.stdout).request_body).toBe('multipart');
     const json = await run('edit', 'photo.png', '-p', 'x', '--body', 'json', '-o', 'j.png', '--json');
     expect(json.exitCode).toBe(0);
-    expect(last().json).toEqual({ model: 'gpt-image-2', prompt: 'x', output_format: 'png', images: [{ image_url: dataUrl(photo) }] });
+    expect(last().json).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'x',
+      output_format: 'png',
+      images: [{ image_url: dataUrl(photo) }],
+    });
     expect(JSON.parse(json.stdout).request_body).toBe('json');
   });
 
   it('--body multipart with a reference, and references for dall-e-2, are refused before sending', async () => {
     const mp = await run('edit', `${origin}/cat.png`, '-p', 'x', '--body', 'multipart');
-    expect(mp.stderr).toBe(`error: --body multipart uploads files, but ${origin}/cat.png is a reference\nhint: Drop --body multipart: references go as JSON; or give local files.`);
+    expect(mp.stderr).toBe(
+      `error: --body multipart uploads files, but ${origin}/cat.png is a reference\nhint: Drop --body multipart: references go as JSON; or give local files.`,
+    );
     const dalle = await run('edit', 'file-abc123', '-p', 'x', '-m', 'dall-e-2');
-    expect(dalle.stderr).toBe('error: dall-e-2 edits take uploaded files only (multipart), and file-abc123 is not a local file\nhint: Download the image and give the file, or use a GPT image model (-m gpt-image-2), which takes URLs and file ids.');
+    expect(dalle.stderr).toBe(
+      'error: dall-e-2 edits take uploaded files only (multipart), and file-abc123 is not a local file\nhint: Download the image and give the file, or use a GPT image model (-m gpt-image-2), which takes URLs and file ids.',
+    );
     const vary = await run('vary', `${origin}/cat.png`, '-m', 'dall-e-2');
     expect(vary.stderr).toMatch(/^error: dall-e-2 variations take uploaded files only \(multipart\)/);
     expect(mock.apiRequests()).toHaveLength(0);
@@ -125,7 +158,11 @@ describe('multipart or JSON', () => {
     const id = await upload('photo.png');
     const r = await run('vary', id, '-o', 'take.png');
     expect(r.exitCode).toBe(0);
-    expect(last().json).toMatchObject({ model: 'gpt-image-2', images: [{ file_id: id }], prompt: expect.stringMatching(/^Create a variation of this image/) });
+    expect(last().json).toMatchObject({
+      model: 'gpt-image-2',
+      images: [{ file_id: id }],
+      prompt: expect.stringMatching(/^Create a variation of this image/),
+    });
   });
 
   it('--moderation goes with a JSON edit, and is refused on a multipart one with where it is taken', async () => {
@@ -133,7 +170,9 @@ describe('multipart or JSON', () => {
     expect((await run('edit', id, '-p', 'x', '--moderation', 'low', '-o', 'mod.png')).exitCode).toBe(0);
     expect(last().json).toMatchObject({ moderation: 'low' });
     const mp = await run('edit', 'photo.png', '-p', 'x', '--moderation', 'low');
-    expect(mp.stderr).toBe('error: --moderation is not accepted by gpt-image-2 for edits; it is for generations and edits sent as JSON (an image URL or file id, or --body json)');
+    expect(mp.stderr).toBe(
+      'error: --moderation is not accepted by gpt-image-2 for edits; it is for generations and edits sent as JSON (an image URL or file id, or --body json)',
+    );
   });
 });
 
@@ -150,7 +189,9 @@ describe('checked before sending', () => {
 
   it('--mask-from needs a local first image: its size makes the mask', async () => {
     const r = await run('edit', `${origin}/cat.png`, '-p', 'x', '--mask-from', 'scribble.png');
-    expect(r.stderr).toBe(`error: --mask-from draws the mask at the first image's size, which imgcli cannot see for ${origin}/cat.png\nhint: Build the mask at that size yourself (imgcli mask drawing.png --size WxH -o mask.png) and pass --mask mask.png, or put a local file first.`);
+    expect(r.stderr).toBe(
+      `error: --mask-from draws the mask at the first image's size, which imgcli cannot see for ${origin}/cat.png\nhint: Build the mask at that size yourself (imgcli mask drawing.png --size WxH -o mask.png) and pass --mask mask.png, or put a local file first.`,
+    );
   });
 
   it('reads an argument as a path, a URL or a file id, and checks what it can of a reference', () => {
@@ -158,17 +199,28 @@ describe('checked before sending', () => {
     expect(readSource('C:\\pics\\a.png', 'image')).toEqual({ kind: 'path', path: 'C:\\pics\\a.png' });
     expect(readSource('./file-abc', 'image')).toEqual({ kind: 'path', path: './file-abc' });
     expect(readSource('file-AbC_12-x', 'image')).toEqual({ kind: 'file', id: 'file-AbC_12-x' });
-    expect(readSource('HTTPS://example.com/a.png?x=1', 'image')).toEqual({ kind: 'url', url: 'HTTPS://example.com/a.png?x=1' });
-    expect(() => readSource('ftp://example.com/a.png', 'image')).toThrow('image ftp://example.com/a.png is a ftp: URL; the API fetches http(s) URLs only');
+    expect(readSource('HTTPS://example.com/a.png?x=1', 'image')).toEqual({
+      kind: 'url',
+      url: 'HTTPS://example.com/a.png?x=1',
+    });
+    expect(() => readSource('ftp://example.com/a.png', 'image')).toThrow(
+      'image ftp://example.com/a.png is a ftp: URL; the API fetches http(s) URLs only',
+    );
     expect(() => readSource('https://', 'image')).toThrow(/is not a valid URL/);
-    expect(() => readSource('data:text/plain;base64,aGk=', '--mask')).toThrow('--mask is a data URL, but not a base64 PNG, JPEG or WebP image (data:image/png;base64,...)');
-    expect(() => readSource(`https://example.com/${'a'.repeat(MAX_IMAGE_URL)}`, 'image')).toThrow(/a URL of 20,971,540 characters; the API takes at most 20,971,520/);
+    expect(() => readSource('data:text/plain;base64,aGk=', '--mask')).toThrow(
+      '--mask is a data URL, but not a base64 PNG, JPEG or WebP image (data:image/png;base64,...)',
+    );
+    expect(() => readSource(`https://example.com/${'a'.repeat(MAX_IMAGE_URL)}`, 'image')).toThrow(
+      /a URL of 20,971,540 characters; the API takes at most 20,971,520/,
+    );
   });
 
   it('warns when file-... names a local file too', async () => {
     writeFileSync(join(cwd, 'file-local'), photo);
     const r = await run('edit', 'file-local', '-p', 'x', '--dry-run');
-    expect(r.stderr).toContain('warning: file-local is read as a Files API id; a local file of that name exists: write ./file-local to send the file.');
+    expect(r.stderr).toContain(
+      'warning: file-local is read as a Files API id; a local file of that name exists: write ./file-local to send the file.',
+    );
   });
 });
 
@@ -176,10 +228,16 @@ describe('what the server says about references', () => {
   it('a URL it cannot fetch, an unknown file id: exit 3 with a next step', async () => {
     const missing = await run('edit', `${origin}/missing.png`, '-p', 'x', '-o', 'no.png');
     expect(missing.exitCode).toBe(3);
-    expect(missing.stderr).toMatch(new RegExp(`^error: The API answered 400 \\(invalid_image_url, param images\\[0\\]\\.image_url\\): Error while downloading ${origin}/missing\\.png\\.\\nhint: The server could not use that image URL`));
+    expect(missing.stderr).toMatch(
+      new RegExp(
+        `^error: The API answered 400 \\(invalid_image_url, param images\\[0\\]\\.image_url\\): Error while downloading ${origin}/missing\\.png\\.\\nhint: The server could not use that image URL`,
+      ),
+    );
     const unknown = await run('edit', 'file-nope', '-p', 'x', '-o', 'no.png');
     expect(unknown.exitCode).toBe(3);
-    expect(unknown.stderr).toMatch(/\nhint: The server has no file with that id: `imgcli files list` shows the ids it has; `imgcli files upload` adds one\.\n/);
+    expect(unknown.stderr).toMatch(
+      /\nhint: The server has no file with that id: `imgcli files list` shows the ids it has; `imgcli files upload` adds one\.\n/,
+    );
     expect(existsSync(join(cwd, 'no.png'))).toBe(false);
   });
 });
@@ -189,7 +247,9 @@ describe('the rest of edit works on JSON edits too', () => {
     const r = await run('edit', 'photo.png', '-p', 'x', '--body', 'json', '--dry-run', '--json');
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.body.images).toEqual([{ image_url: `data:image/png;base64,<${dataUrl(photo).length.toLocaleString('en')} characters>` }]);
+    expect(doc.body.images).toEqual([
+      { image_url: `data:image/png;base64,<${dataUrl(photo).length.toLocaleString('en')} characters>` },
+    ]);
     expect(doc.note).toBe('data URLs are shortened here (<N characters>); the request sends them whole');
     expect(doc.headers['content-type']).toBe('application/json');
     expect(mock.apiRequests()).toHaveLength(0);
@@ -217,11 +277,15 @@ describe('the rest of edit works on JSON edits too', () => {
 describe('batch', () => {
   it('an edit job takes a URL or a file id as its image, and goes as JSON', async () => {
     const id = await upload('photo.png');
-    const jobs = [{ command: 'edit', image: `${origin}/cat.png`, prompt: 'job one', out: 'b1.png' }, { command: 'edit', images: [id, 'photo.png'], prompt: 'job two', out: 'b2.png' }];
+    const jobs = [
+      { command: 'edit', image: `${origin}/cat.png`, prompt: 'job one', out: 'b1.png' },
+      { command: 'edit', images: [id, 'photo.png'], prompt: 'job two', out: 'b2.png' },
+    ];
     writeFileSync(join(cwd, 'jobs.jsonl'), jobs.map((j) => JSON.stringify(j)).join('\n'));
     const r = await run('batch', 'jobs.jsonl');
     expect(r.exitCode, r.stderr).toBe(0);
-    const body = (prompt: string) => edits().find((q) => (q.json as { prompt?: string } | undefined)?.prompt === prompt)?.json;
+    const body = (prompt: string) =>
+      edits().find((q) => (q.json as { prompt?: string } | undefined)?.prompt === prompt)?.json;
     expect(body('job one')).toMatchObject({ images: [{ image_url: `${origin}/cat.png` }] });
     expect(body('job two')).toMatchObject({ images: [{ file_id: id }, { image_url: dataUrl(photo) }] });
   });
@@ -234,14 +298,28 @@ describe('files upload | xargs imgcli edit', () => {
     writeFileSync(join(bin, 'imgcli'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`);
     chmodSync(join(bin, 'imgcli'), 0o755);
     const env = { ...baseEnv(cwd), PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, OPENAI_BASE_URL: mock.url };
-    const r = await execa('bash', ['-o', 'pipefail', '-c', 'imgcli files upload photo.png | xargs -I{} imgcli edit {} -p "add a red scarf" -o scarf.png'], { cwd, env, extendEnv: false, reject: false });
+    const r = await execa(
+      'bash',
+      [
+        '-o',
+        'pipefail',
+        '-c',
+        'imgcli files upload photo.png | xargs -I{} imgcli edit {} -p "add a red scarf" -o scarf.png',
+      ],
+      { cwd, env, extendEnv: false, reject: false },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('scarf.png');
     const [up, edit] = mock.apiRequests();
     expect([up!.method, up!.path, edit!.path]).toEqual(['POST', '/v1/files', '/v1/images/edits']);
     const id = (edit!.json as { images: Array<{ file_id: string }> }).images[0]!.file_id;
     expect(id).toMatch(/^file-/);
-    expect(edit!.json).toEqual({ model: 'gpt-image-2', prompt: 'add a red scarf', output_format: 'png', images: [{ file_id: id }] });
+    expect(edit!.json).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'add a red scarf',
+      output_format: 'png',
+      images: [{ file_id: id }],
+    });
     expect(readFileSync(join(cwd, 'scarf.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 });

@@ -5,13 +5,27 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
 import type { Runtime } from '../src/runtime.js';
 
-const rt = { env: {}, stdin: Readable.from([]), stdout: process.stdout, stderr: process.stderr, signal: new AbortController().signal, now: () => new Date(0) } as unknown as Runtime;
-const loaded = (cmd: { options: readonly unknown[]; registeredArguments: readonly unknown[]; commands: readonly unknown[] }) => cmd.options.length + cmd.registeredArguments.length + cmd.commands.length > 0;
+const rt = {
+  env: {},
+  stdin: Readable.from([]),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: new AbortController().signal,
+  now: () => new Date(0),
+} as unknown as Runtime;
+const loaded = (cmd: {
+  options: readonly unknown[];
+  registeredArguments: readonly unknown[];
+  commands: readonly unknown[];
+}) => cmd.options.length + cmd.registeredArguments.length + cmd.commands.length > 0;
 const argv = (...args: string[]) => ['node', 'imgcli', ...args];
 
 describe('commands load when they run', () => {
   it('loads none for --version or the main help, one for a command, all for completion', async () => {
-    const count = async (args: string[]) => (await buildProgram(rt, argv(...args))).commands.filter((c) => c.name() !== 'help' && loaded(c)).map((c) => c.name());
+    const count = async (args: string[]) =>
+      (await buildProgram(rt, argv(...args))).commands
+        .filter((c) => c.name() !== 'help' && loaded(c))
+        .map((c) => c.name());
     expect(await count(['--version'])).toEqual([]);
     expect(await count(['--help'])).toEqual([]);
     expect(await count(['--profile', 'gen', '--timeout', '5', 'edit', 'x.png', '-p', 'gen'])).toEqual(['edit']);

@@ -11,7 +11,10 @@ import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
-const png = () => sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } }).png().toBuffer();
+const png = () =>
+  sharp({ create: { width: 16, height: 16, channels: 3, background: '#c33' } })
+    .png()
+    .toBuffer();
 
 async function answered(body: Record<string, unknown>, status = 200) {
   mock.enqueueFault({ status, body });
@@ -23,7 +26,11 @@ async function answered(body: Record<string, unknown>, status = 200) {
 describe('a billed answer with odd fields keeps its images', () => {
   it('created and usage numbers as strings: read as numbers, with a warning each', async () => {
     const b64 = (await png()).toString('base64');
-    const r = await answered({ created: '1764590400', data: [{ b64_json: b64 }], usage: { total_tokens: '30', input_tokens: '10', output_tokens: 20 } });
+    const r = await answered({
+      created: '1764590400',
+      data: [{ b64_json: b64 }],
+      usage: { total_tokens: '30', input_tokens: '10', output_tokens: 20 },
+    });
     expect(r.exitCode).toBe(0);
     expect(r.files).toEqual(['out.png']);
     const doc = JSON.parse(r.stdout);
@@ -53,14 +60,23 @@ describe('a billed answer with odd fields keeps its images', () => {
 
 describe('a 2xx whose body is an error is that error', () => {
   it.each([
-    [{ message: 'Your request was rejected as a result of our safety system.', type: 'image_generation_user_error', code: 'moderation_blocked' }, 3],
+    [
+      {
+        message: 'Your request was rejected as a result of our safety system.',
+        type: 'image_generation_user_error',
+        code: 'moderation_blocked',
+      },
+      3,
+    ],
     [{ message: 'You exceeded your current quota.', type: 'insufficient_quota', code: 'insufficient_quota' }, 5],
     [{ message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' }, 5],
     [{ message: 'The server had an error while processing your request.', type: 'server_error', code: null }, 6],
-  ])('%o exits %i with the server\'s message', async (error, code) => {
+  ])("%o exits %i with the server's message", async (error, code) => {
     const r = await answered({ error: { ...error, param: null } });
     expect(r.exitCode).toBe(code);
-    expect(r.stderr).toContain(`error: The API answered 200 with an error (${error.code ?? error.type}): ${error.message}`);
+    expect(r.stderr).toContain(
+      `error: The API answered 200 with an error (${error.code ?? error.type}): ${error.message}`,
+    );
     expect(r.stderr).not.toContain('not an Images API response');
     expect(r.stdout).toBe('');
     expect(r.files).toEqual([]);

@@ -30,20 +30,27 @@ async function breakWhileWaiting(args: string[], meanwhile: (cwd: string) => voi
   return { ...r, cwd, recovered: readdirSync(recoveredDir, { withFileTypes: false }).map(String), recoveredDir };
 }
 
-const isPng = (bytes: Buffer) => bytes.subarray(1, 4).toString() === 'PNG' && bytes.subarray(-8, -4).toString() === 'IEND';
+const isPng = (bytes: Buffer) =>
+  bytes.subarray(1, 4).toString() === 'PNG' && bytes.subarray(-8, -4).toString() === 'IEND';
 
 describe('the destination fails after the answer arrived', () => {
   it('a vanished folder (b64): exit 74 with the path, the image kept in the recovery folder', async () => {
-    const r = await breakWhileWaiting(['gen', 'x', '-o', 'sub/out.png', '--json'], (cwd) => rmSync(join(cwd, 'sub'), { recursive: true }));
+    const r = await breakWhileWaiting(['gen', 'x', '-o', 'sub/out.png', '--json'], (cwd) =>
+      rmSync(join(cwd, 'sub'), { recursive: true }),
+    );
     expect(r.exitCode).toBe(74);
     const where = join(r.recoveredDir, 'out.png');
-    expect(r.stderr).toContain(`error: cannot write sub/out.png: its folder no longer exists (ENOENT); the image (already paid for) was saved to ${where} instead`);
+    expect(r.stderr).toContain(
+      `error: cannot write sub/out.png: its folder no longer exists (ENOENT); the image (already paid for) was saved to ${where} instead`,
+    );
     expect(r.stderr).toContain(`hint: Free some space or pick another -o, then move ${where} where it belongs`);
     expect(r.stderr).not.toMatch(/connection|network|bug/i);
     expect(r.recovered).toEqual(['out.png']);
     expect(isPng(readFileSync(where))).toBe(true);
     // --json still names it, so a script can pick it up.
-    expect(JSON.parse(r.stdout).failed).toEqual([{ index: 0, error: expect.stringContaining('cannot write sub/out.png'), recovered_path: where }]);
+    expect(JSON.parse(r.stdout).failed).toEqual([
+      { index: 0, error: expect.stringContaining('cannot write sub/out.png'), recovered_path: where },
+    ]);
     expect(readdirSync(r.cwd).sort()).toEqual(['config']);
     expect(mock.apiRequests()).toHaveLength(1);
   });
@@ -54,7 +61,9 @@ describe('the destination fails after the answer arrived', () => {
       writeFileSync(join(cwd, 'sub'), 'not a folder');
     });
     expect(r.exitCode).toBe(74);
-    expect(r.stderr).toMatch(/error: cannot write sub\/out\.png: a part of its path is no longer a folder \(ENOTDIR\); the image \(already paid for\) was saved to .*recovered\/out\.png instead/);
+    expect(r.stderr).toMatch(
+      /error: cannot write sub\/out\.png: a part of its path is no longer a folder \(ENOTDIR\); the image \(already paid for\) was saved to .*recovered\/out\.png instead/,
+    );
     expect(r.recovered).toEqual(['out.png']);
     expect(isPng(readFileSync(join(r.recoveredDir, 'out.png')))).toBe(true);
     expect(mock.apiRequests()).toHaveLength(1);
@@ -62,7 +71,9 @@ describe('the destination fails after the answer arrived', () => {
   });
 
   it('with --count 2, both images are recovered and the second does not overwrite the first', async () => {
-    const r = await breakWhileWaiting(['gen', 'x', '-n', '2', '-o', 'sub/'], (cwd) => rmSync(join(cwd, 'sub'), { recursive: true }));
+    const r = await breakWhileWaiting(['gen', 'x', '-n', '2', '-o', 'sub/'], (cwd) =>
+      rmSync(join(cwd, 'sub'), { recursive: true }),
+    );
     expect(r.exitCode).toBe(74);
     expect(r.recovered).toHaveLength(2);
     expect(mock.apiRequests()).toHaveLength(1);

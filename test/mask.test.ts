@@ -1,7 +1,15 @@
 // src/mask.ts in-process: pixel-exact checks of every mask operation on small inputs.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { buildMask, checkMask, MaskError, previewMask, sameAspect, type MaskOptions, type MaskSource } from '../src/mask/build.js';
+import {
+  buildMask,
+  checkMask,
+  MaskError,
+  previewMask,
+  sameAspect,
+  type MaskOptions,
+  type MaskSource,
+} from '../src/mask/build.js';
 import { encodePng } from './helpers/png.js';
 import { maskAlpha, pillowL, pngOf, row } from './helpers/images.js';
 
@@ -53,15 +61,33 @@ describe('luminance to alpha (the Pillow recipe)', () => {
   it('keeps greyscale exactly, 8-bit, 1-bit and grey stored as RGB', async () => {
     const greys = [0, 1, 63, 127, 128, 200, 254, 255];
     expect((await lum(await pngOf(greys, 8, 1, 1))).alpha).toEqual(greys);
-    expect((await lum(await pngOf(greys.flatMap((v) => [v, v, v]), 8, 1, 3))).alpha).toEqual(greys);
+    expect(
+      (
+        await lum(
+          await pngOf(
+            greys.flatMap((v) => [v, v, v]),
+            8,
+            1,
+            3,
+          ),
+        )
+      ).alpha,
+    ).toEqual(greys);
     const bits = [0, 1, 1, 0, 1, 0, 0, 1];
-    expect((await lum(encodePng({ width: 8, height: 1, colorType: 0, bitDepth: 1, samples: bits }))).alpha).toEqual(bits.map((b) => b * 255));
+    expect((await lum(encodePng({ width: 8, height: 1, colorType: 0, bitDepth: 1, samples: bits }))).alpha).toEqual(
+      bits.map((b) => b * 255),
+    );
   });
 
   it('writes an 8-bit RGBA PNG whatever came in, and reports the editable share', async () => {
     const result = await buildMask({ kind: 'luminance', image: await pngOf([0, 0, 255, 255], 2, 2, 1) });
     expect([result.png[24], result.png[25]]).toEqual([8, 6]);
-    expect([result.width, result.height, result.editablePercent, result.flattenedTransparency]).toEqual([2, 2, 50, false]);
+    expect([result.width, result.height, result.editablePercent, result.flattenedTransparency]).toEqual([
+      2,
+      2,
+      50,
+      false,
+    ]);
   });
 
   it('takes the high byte of 16-bit grey, RGB and RGBA, as Pillow opens 16-bit RGB', async () => {
@@ -69,18 +95,43 @@ describe('luminance to alpha (the Pillow recipe)', () => {
     const high = v16.map((v) => v >> 8);
     const grey16 = encodePng({ width: 7, height: 1, colorType: 0, bitDepth: 16, samples: v16 });
     expect((await lum(grey16)).alpha).toEqual(high);
-    const rgb16 = encodePng({ width: 7, height: 1, colorType: 2, bitDepth: 16, samples: v16.flatMap((v) => [v, 0, 65535 - v]) });
+    const rgb16 = encodePng({
+      width: 7,
+      height: 1,
+      colorType: 2,
+      bitDepth: 16,
+      samples: v16.flatMap((v) => [v, 0, 65535 - v]),
+    });
     expect((await lum(rgb16)).alpha).toEqual(high.map((h) => pillowL(h, 0, 255 - h)));
-    const opaque16 = encodePng({ width: 7, height: 1, colorType: 6, bitDepth: 16, samples: v16.flatMap((v) => [v, v, v, 65535]) });
+    const opaque16 = encodePng({
+      width: 7,
+      height: 1,
+      colorType: 6,
+      bitDepth: 16,
+      samples: v16.flatMap((v) => [v, v, v, 65535]),
+    });
     expect((await lum(opaque16)).alpha).toEqual(high);
   });
 
   it('reads palette PNGs through their palette, with and without tRNS', async () => {
-    const palette: [number, number, number][] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 0, 0]];
+    const palette: [number, number, number][] = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [0, 0, 0],
+    ];
     const plain = encodePng({ width: 4, height: 1, colorType: 3, bitDepth: 8, samples: [0, 1, 2, 3], palette });
     expect((await lum(plain)).alpha).toEqual([76, 150, 29, 0]);
     // entry 3 (black) fully transparent: it becomes white, i.e. keep
-    const withTrns = encodePng({ width: 4, height: 1, colorType: 3, bitDepth: 8, samples: [0, 1, 2, 3], palette, paletteAlpha: [255, 255, 255, 0] });
+    const withTrns = encodePng({
+      width: 4,
+      height: 1,
+      colorType: 3,
+      bitDepth: 8,
+      samples: [0, 1, 2, 3],
+      palette,
+      paletteAlpha: [255, 255, 255, 0],
+    });
     const built = await buildMask({ kind: 'luminance', image: withTrns });
     expect((await maskAlpha(built.png)).alpha).toEqual([76, 150, 29, 255]);
     expect(built.flattenedTransparency).toBe(true);
@@ -108,15 +159,21 @@ describe('luminance to alpha (the Pillow recipe)', () => {
   });
 
   it('reads svg, gif, tiff, webp and jpeg', async () => {
-    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="4"><rect width="8" height="4" fill="#fff"/><rect width="4" height="4" fill="#000"/></svg>');
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="4"><rect width="8" height="4" fill="#fff"/><rect width="4" height="4" fill="#000"/></svg>',
+    );
     expect(row((await lum(svg)).alpha, 8, 2)).toEqual([0, 0, 0, 0, 255, 255, 255, 255]);
     const base = await pngOf([255, 0, 0, 0, 255, 0, 0, 0, 255, 90, 90, 90], 4, 1, 3);
     const exact = [76, 150, 29, 90];
     for (const format of ['gif', 'tiff', 'webp'] as const) {
-      const image = await sharp(base).toFormat(format, format === 'webp' ? { lossless: true } : format === 'tiff' ? { compression: 'lzw' } : {}).toBuffer();
+      const image = await sharp(base)
+        .toFormat(format, format === 'webp' ? { lossless: true } : format === 'tiff' ? { compression: 'lzw' } : {})
+        .toBuffer();
       expect((await lum(image)).alpha, format).toEqual(exact);
     }
-    const jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).jpeg({ quality: 100 }).toBuffer();
+    const jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+      .jpeg({ quality: 100 })
+      .toBuffer();
     expect((await lum(jpeg)).alpha.every((v) => Math.abs(v - 128) <= 1)).toBe(true);
   });
 });
@@ -141,7 +198,14 @@ describe('geometry', () => {
     // the example, scaled down: the bottom half of a square
     const { alpha } = await alphaOf(shapes(8, 8, { rects: [{ x: 0, y: 4, width: 8, height: 4 }] }));
     expect(alpha).toEqual([...Array<number>(32).fill(255), ...Array<number>(32).fill(0)]);
-    const two = await alphaOf(shapes(6, 3, { rects: [{ x: 0, y: 0, width: 1, height: 1 }, { x: 4, y: 1, width: 2, height: 2 }] }));
+    const two = await alphaOf(
+      shapes(6, 3, {
+        rects: [
+          { x: 0, y: 0, width: 1, height: 1 },
+          { x: 4, y: 1, width: 2, height: 2 },
+        ],
+      }),
+    );
     expect(two.alpha).toEqual([0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 255, 255, 255, 255, 0, 0]);
   });
 
@@ -154,18 +218,43 @@ describe('geometry', () => {
     for (const e of cases) {
       const { alpha } = await alphaOf(shapes(20, 16, { ellipses: [e] }));
       const want: number[] = [];
-      for (let y = 0; y < 16; y++) for (let x = 0; x < 20; x++) want.push(((x + 0.5 - e.cx) / e.rx) ** 2 + ((y + 0.5 - e.cy) / e.ry) ** 2 <= 1 ? 0 : 255);
+      for (let y = 0; y < 16; y++)
+        for (let x = 0; x < 20; x++)
+          want.push(((x + 0.5 - e.cx) / e.rx) ** 2 + ((y + 0.5 - e.cy) / e.ry) ** 2 <= 1 ? 0 : 255);
       expect(alpha).toEqual(want);
     }
   });
 
   it('refuses shapes off the canvas, naming the shape', async () => {
-    const err = await rejects(buildMask(shapes(1024, 1024, { rects: [{ x: 0, y: 0, width: 10, height: 10 }, { x: 0, y: 900, width: 1024, height: 200 }] })), 'rect-outside', /0,900,1024,200 reaches past the 1024x1024 canvas: y \+ height = 1100 > 1024/);
+    const err = await rejects(
+      buildMask(
+        shapes(1024, 1024, {
+          rects: [
+            { x: 0, y: 0, width: 10, height: 10 },
+            { x: 0, y: 900, width: 1024, height: 200 },
+          ],
+        }),
+      ),
+      'rect-outside',
+      /0,900,1024,200 reaches past the 1024x1024 canvas: y \+ height = 1100 > 1024/,
+    );
     expect(err.index).toBe(1);
-    await rejects(buildMask(shapes(10, 10, { rects: [{ x: -1, y: 0, width: 2, height: 2 }] })), 'rect-outside', /non-negative/);
+    await rejects(
+      buildMask(shapes(10, 10, { rects: [{ x: -1, y: 0, width: 2, height: 2 }] })),
+      'rect-outside',
+      /non-negative/,
+    );
     await rejects(buildMask(shapes(10, 10, { rects: [{ x: 1, y: 1, width: 0, height: 2 }] })), 'rect-outside', /empty/);
-    await rejects(buildMask(shapes(10, 10, { ellipses: [{ cx: 11, cy: 5, rx: 2, ry: 2 }] })), 'ellipse-outside', /centre outside the 10x10 canvas/);
-    await rejects(buildMask(shapes(10, 10, { ellipses: [{ cx: 5, cy: 5, rx: 0, ry: 2 }] })), 'ellipse-outside', /radii/);
+    await rejects(
+      buildMask(shapes(10, 10, { ellipses: [{ cx: 11, cy: 5, rx: 2, ry: 2 }] })),
+      'ellipse-outside',
+      /centre outside the 10x10 canvas/,
+    );
+    await rejects(
+      buildMask(shapes(10, 10, { ellipses: [{ cx: 5, cy: 5, rx: 0, ry: 2 }] })),
+      'ellipse-outside',
+      /radii/,
+    );
   });
 });
 
@@ -196,14 +285,24 @@ describe('grow, shrink and feather', () => {
     expect(grown[15 * 60 + 25]).toBe(0);
     const dot = (await alphaOf(shapes(40, 40, { rects: [{ x: 20, y: 20, width: 1, height: 1 }] }), { grow: 10 })).alpha;
     expect(dot[20 * 40 + 20]).toBe(0);
-    const hole = shapes(40, 40, { rects: [{ x: 0, y: 0, width: 40, height: 20 }, { x: 0, y: 20, width: 20, height: 20 }] });
+    const hole = shapes(40, 40, {
+      rects: [
+        { x: 0, y: 0, width: 40, height: 20 },
+        { x: 0, y: 20, width: 20, height: 20 },
+      ],
+    });
     const shrunk = (await alphaOf(hole, { shrink: 3 })).alpha;
     const before = (await alphaOf(hole)).alpha;
     expect(shrunk.every((v, i) => v === 255 || before[i] === 0)).toBe(true);
   });
 
   it('hardens a soft mask at 128 before growing', async () => {
-    const ramp = await pngOf(Array.from({ length: 32 }, (_, i) => i * 8), 32, 1, 1);
+    const ramp = await pngOf(
+      Array.from({ length: 32 }, (_, i) => i * 8),
+      32,
+      1,
+      1,
+    );
     const { alpha } = await lum(ramp, { grow: 2 });
     // 16 * 8 = 128 is the first keep pixel; growing by 2 moves it to 18
     expect(alpha.indexOf(255)).toBe(18);
@@ -229,7 +328,13 @@ describe('grow, shrink and feather', () => {
 
 describe('resize', () => {
   // left half edit, right half keep, 8x4
-  const halves = () => pngOf(Array.from({ length: 32 }, (_, i) => (i % 8 < 4 ? 0 : 255)), 8, 4, 1);
+  const halves = () =>
+    pngOf(
+      Array.from({ length: 32 }, (_, i) => (i % 8 < 4 ? 0 : 255)),
+      8,
+      4,
+      1,
+    );
 
   it('scales to the same aspect ratio, solid areas staying exactly 0 and 255', async () => {
     const { alpha, width, height } = await lum(await halves(), { resize: { size: { width: 32, height: 16 } } });
@@ -239,13 +344,25 @@ describe('resize', () => {
   });
 
   it('refuses another aspect ratio unless a fit is given', async () => {
-    await rejects(lum(await halves(), { resize: { size: { width: 16, height: 16 } } }), 'aspect-mismatch', /8x4 but the target is 16x16/);
+    await rejects(
+      lum(await halves(), { resize: { size: { width: 16, height: 16 } } }),
+      'aspect-mismatch',
+      /8x4 but the target is 16x16/,
+    );
     const stretch = await lum(await halves(), { resize: { size: { width: 16, height: 16 }, fit: 'stretch' } });
-    expect(row(stretch.alpha, 16, 0).slice(0, 6).every((v) => v === 0)).toBe(true);
+    expect(
+      row(stretch.alpha, 16, 0)
+        .slice(0, 6)
+        .every((v) => v === 0),
+    ).toBe(true);
     // contain: the 16x8 picture is centred with keep above and below
     const contain = await lum(await halves(), { resize: { size: { width: 16, height: 16 }, fit: 'contain' } });
     expect(row(contain.alpha, 16, 1).every((v) => v === 255)).toBe(true);
-    expect(row(contain.alpha, 16, 8).slice(0, 6).every((v) => v === 0)).toBe(true);
+    expect(
+      row(contain.alpha, 16, 8)
+        .slice(0, 6)
+        .every((v) => v === 0),
+    ).toBe(true);
     // cover: the middle of the picture fills the square (left edit, right keep)
     const cover = await lum(await halves(), { resize: { size: { width: 16, height: 16 }, fit: 'cover' } });
     expect([cover.alpha[16 * 8], cover.alpha[16 * 8 + 15]]).toEqual([0, 255]);
@@ -262,7 +379,13 @@ describe('from an existing alpha channel', () => {
   it('reuses alpha as is, 8-bit and 16-bit (high byte)', async () => {
     const rgba = await pngOf([9, 9, 9, 0, 9, 9, 9, 77, 9, 9, 9, 255], 3, 1, 4);
     expect((await alphaOf({ kind: 'alpha', image: rgba })).alpha).toEqual([0, 77, 255]);
-    const rgba16 = encodePng({ width: 3, height: 1, colorType: 6, bitDepth: 16, samples: [0, 0, 0, 255, 0, 0, 0, 32768, 0, 0, 0, 65535] });
+    const rgba16 = encodePng({
+      width: 3,
+      height: 1,
+      colorType: 6,
+      bitDepth: 16,
+      samples: [0, 0, 0, 255, 0, 0, 0, 32768, 0, 0, 0, 65535],
+    });
     expect((await alphaOf({ kind: 'alpha', image: rgba16 })).alpha).toEqual([0, 128, 255]);
     expect((await alphaOf({ kind: 'alpha', image: rgba }, { invert: true })).alpha).toEqual([255, 178, 0]);
   });
@@ -274,9 +397,18 @@ describe('from an existing alpha channel', () => {
 
 describe('inputs that are not images', () => {
   it('says so for text, empty and truncated files', async () => {
-    await rejects(buildMask({ kind: 'luminance', image: Buffer.from('hello, not an image') }), 'not-image', /not an image sharp can read/);
+    await rejects(
+      buildMask({ kind: 'luminance', image: Buffer.from('hello, not an image') }),
+      'not-image',
+      /not an image sharp can read/,
+    );
     await rejects(buildMask({ kind: 'luminance', image: Buffer.alloc(0) }), 'not-image');
-    const png = await pngOf(Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 31) % 256), 64, 64, 3);
+    const png = await pngOf(
+      Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 31) % 256),
+      64,
+      64,
+      3,
+    );
     await rejects(buildMask({ kind: 'luminance', image: png.subarray(0, png.length - 200) }), 'not-image');
   });
 });
@@ -287,11 +419,22 @@ describe('checkMask', () => {
 
   it('accepts an RGBA PNG of the right size and measures the editable share', async () => {
     const v = await checkMask(await mask([{ x: 0, y: 0, width: 4, height: 4 }]), { like: { width: 8, height: 8 } });
-    expect(v).toMatchObject({ valid: true, format: 'png', width: 8, height: 8, hasAlpha: true, editablePercent: 25, problems: [], warnings: [] });
+    expect(v).toMatchObject({
+      valid: true,
+      format: 'png',
+      width: 8,
+      height: 8,
+      hasAlpha: true,
+      editablePercent: 25,
+      problems: [],
+      warnings: [],
+    });
   });
 
   it('names every problem at once: not PNG, no alpha, wrong size', async () => {
-    const jpeg = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#000' } })
+      .jpeg()
+      .toBuffer();
     const v = await checkMask(jpeg, { like: { width: 8, height: 8 } });
     expect(v.valid).toBe(false);
     expect(v.problems.map((p) => p.code)).toEqual(['not-png', 'no-alpha', 'size-mismatch']);
@@ -306,25 +449,56 @@ describe('checkMask', () => {
     // noise does not compress: 1100x1100 RGBA is about 4.6 MB as PNG
     const noise = Buffer.alloc(1100 * 1100 * 4);
     for (let i = 0, x = 1; i < noise.length; i++) noise[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-    const big = await sharp(noise, { raw: { width: 1100, height: 1100, channels: 4 } }).png({ compressionLevel: 0 }).toBuffer();
+    const big = await sharp(noise, { raw: { width: 1100, height: 1100, channels: 4 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     expect(big.length).toBeGreaterThan(4 * 1024 * 1024);
     expect((await checkMask(big)).problems.map((p) => p.code)).toEqual(['too-large']);
   });
 
   it('warns when nothing or everything is editable, and about palette masks', async () => {
-    expect((await checkMask(await mask([]))).warnings).toEqual(['no pixel is fully transparent, so nothing will be edited']);
+    expect((await checkMask(await mask([]))).warnings).toEqual([
+      'no pixel is fully transparent, so nothing will be edited',
+    ]);
     const all = await checkMask(await mask([{ x: 0, y: 0, width: 8, height: 8 }]));
-    expect([all.valid, all.editablePercent, all.warnings]).toEqual([true, 100, ['every pixel is transparent, so the whole image may be repainted']]);
-    const palette = encodePng({ width: 2, height: 1, colorType: 3, bitDepth: 8, samples: [0, 1], palette: [[0, 0, 0], [255, 255, 255]], paletteAlpha: [0, 255] });
+    expect([all.valid, all.editablePercent, all.warnings]).toEqual([
+      true,
+      100,
+      ['every pixel is transparent, so the whole image may be repainted'],
+    ]);
+    const palette = encodePng({
+      width: 2,
+      height: 1,
+      colorType: 3,
+      bitDepth: 8,
+      samples: [0, 1],
+      palette: [
+        [0, 0, 0],
+        [255, 255, 255],
+      ],
+      paletteAlpha: [0, 255],
+    });
     const v = await checkMask(palette);
-    expect([v.valid, v.editablePercent, v.warnings]).toEqual([true, 50, ['it is a palette PNG; some servers want RGBA masks']]);
+    expect([v.valid, v.editablePercent, v.warnings]).toEqual([
+      true,
+      50,
+      ['it is a palette PNG; some servers want RGBA masks'],
+    ]);
   });
 });
 
 describe('previewMask', () => {
   it('tints the editable area and leaves the rest alone', async () => {
-    const image = await pngOf(Array.from({ length: 4 * 2 * 3 }, () => 100), 4, 2, 3);
-    const preview = await previewMask(image, await (async () => (await buildMask(shapes(4, 2, { rects: [{ x: 0, y: 0, width: 2, height: 2 }] }))).png)());
+    const image = await pngOf(
+      Array.from({ length: 4 * 2 * 3 }, () => 100),
+      4,
+      2,
+      3,
+    );
+    const preview = await previewMask(
+      image,
+      await (async () => (await buildMask(shapes(4, 2, { rects: [{ x: 0, y: 0, width: 2, height: 2 }] }))).png)(),
+    );
     const { data, info } = await sharp(preview).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([4, 2, 3]);
     const px = (x: number) => [...data.subarray(x * 3, x * 3 + 3)];

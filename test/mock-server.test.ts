@@ -42,7 +42,11 @@ describe('answers like the API', () => {
     expect(r.json.error).toMatchObject({ code: null, type: 'invalid_request_error' });
     expect(r.headers['x-request-id']).toMatch(/^req_[0-9a-f]{24}$/);
     const strict = await startMockServer({ apiKey: 'sk-right' });
-    const wrong = await request(`${strict.url}/images/generations`, { method: 'POST', headers: { authorization: 'Bearer sk-wrong' }, body: '{}' });
+    const wrong = await request(`${strict.url}/images/generations`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-wrong' },
+      body: '{}',
+    });
     expect(wrong.statusCode).toBe(401);
     await wrong.body.text();
     await strict.close();
@@ -55,7 +59,12 @@ describe('answers like the API', () => {
     [{ model: 'gpt-image-1.5', prompt: 'x', size: '2048x1152' }, 400, 'invalid_value', 'size'],
     [{ model: 'dall-e-3', prompt: 'x', n: 2 }, 400, 'integer_above_max_value', 'n'],
     [{ model: 'gpt-image-2', prompt: 'x', quality: 'hd' }, 400, 'invalid_value', 'quality'],
-    [{ model: 'gpt-image-2', prompt: 'x', background: 'transparent', output_format: 'jpeg' }, 400, 'invalid_value', 'background'],
+    [
+      { model: 'gpt-image-2', prompt: 'x', background: 'transparent', output_format: 'jpeg' },
+      400,
+      'invalid_value',
+      'background',
+    ],
     [{ model: 'gpt-image-2', prompt: 'x', output_compression: 50 }, 400, 'invalid_value', 'output_compression'],
     [{ model: 'dall-e-2', prompt: 'x'.repeat(1001) }, 400, 'string_above_max_length', 'prompt'],
     [{ model: 'gpt-image-2' }, 400, 'missing_required_parameter', 'prompt'],
@@ -76,12 +85,24 @@ describe('answers like the API', () => {
   });
 
   it('plays the safety system for prompts with "forbidden"', async () => {
-    expect((await post({ model: 'gpt-image-2', prompt: 'a forbidden thing' })).json.error).toMatchObject({ code: 'moderation_blocked', type: 'image_generation_user_error' });
-    expect((await post({ model: 'dall-e-3', prompt: 'a forbidden thing' })).json.error.code).toBe('content_policy_violation');
+    expect((await post({ model: 'gpt-image-2', prompt: 'a forbidden thing' })).json.error).toMatchObject({
+      code: 'moderation_blocked',
+      type: 'image_generation_user_error',
+    });
+    expect((await post({ model: 'dall-e-3', prompt: 'a forbidden thing' })).json.error.code).toBe(
+      'content_policy_violation',
+    );
   });
 
   it('generates base64 images at the requested size and format, with usage', async () => {
-    const r = await post({ model: 'gpt-image-2', prompt: 'fox', n: 2, size: '1536x864', output_format: 'webp', background: 'transparent' });
+    const r = await post({
+      model: 'gpt-image-2',
+      prompt: 'fox',
+      n: 2,
+      size: '1536x864',
+      output_format: 'webp',
+      background: 'transparent',
+    });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ output_format: 'webp', size: '1536x864', background: 'transparent' });
     expect(r.json.data).toHaveLength(2);
@@ -146,7 +167,14 @@ describe('answers like the API', () => {
 
 describe('faults', () => {
   it('answers an enqueued status with headers, `times` over', async () => {
-    mock.enqueueFault({ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } } }, 2);
+    mock.enqueueFault(
+      {
+        status: 429,
+        headers: { 'retry-after': '1' },
+        body: { error: { message: 'slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+      },
+      2,
+    );
     for (let i = 0; i < 2; i++) {
       const r = await post({ model: 'gpt-image-2', prompt: 'x' });
       expect(r.status).toBe(429);

@@ -37,25 +37,44 @@ async function events(path: string, body: FormData | Record<string, unknown>, bo
 }
 
 const gen = (extra: Record<string, unknown> = {}, bodyTimeout?: number) =>
-  events('/images/generations', { model: 'gpt-image-1.5', prompt: 'a fox', quality: 'low', stream: true, partial_images: 2, ...extra }, bodyTimeout);
+  events(
+    '/images/generations',
+    { model: 'gpt-image-1.5', prompt: 'a fox', quality: 'low', stream: true, partial_images: 2, ...extra },
+    bodyTimeout,
+  );
 
 describe('streamed generations', () => {
   it('partials then the completed event, in the API shape, each event name repeated in its type', async () => {
     const r = await gen();
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/^text\/event-stream/);
-    expect(r.events.map((e) => e.event)).toEqual(['image_generation.partial_image', 'image_generation.partial_image', 'image_generation.completed']);
+    expect(r.events.map((e) => e.event)).toEqual([
+      'image_generation.partial_image',
+      'image_generation.partial_image',
+      'image_generation.completed',
+    ]);
     for (const e of r.events) expect(e.json.type).toBe(e.event);
     expect(r.events.map((e) => e.json.partial_image_index)).toEqual([0, 1, undefined]);
-    const meta = { created_at: expect.any(Number), size: '1024x1024', quality: 'low', background: 'opaque', output_format: 'png' };
+    const meta = {
+      created_at: expect.any(Number),
+      size: '1024x1024',
+      quality: 'low',
+      background: 'opaque',
+      output_format: 'png',
+    };
     expect(r.events[0]!.json).toMatchObject(meta);
-    expect(r.events[2]!.json).toMatchObject({ ...meta, usage: { output_tokens: 272, total_tokens: expect.any(Number) } });
+    expect(r.events[2]!.json).toMatchObject({
+      ...meta,
+      usage: { output_tokens: 272, total_tokens: expect.any(Number) },
+    });
     expect(r.events[0]!.json.usage).toBeUndefined();
   });
 
   it('partials are full-size renders of the final that get closer to it', async () => {
     const r = await gen({ partial_images: 3 });
-    const raw = await Promise.all(r.events.map((e) => sharp(Buffer.from(e.json.b64_json, 'base64')).raw().toBuffer({ resolveWithObject: true })));
+    const raw = await Promise.all(
+      r.events.map((e) => sharp(Buffer.from(e.json.b64_json, 'base64')).raw().toBuffer({ resolveWithObject: true })),
+    );
     for (const { info } of raw) expect([info.width, info.height]).toEqual([1024, 1024]);
     const final = raw.at(-1)!.data;
     const distance = (d: Buffer) => d.reduce((sum, v, i) => sum + Math.abs(v - final[i]!), 0);
@@ -67,7 +86,12 @@ describe('streamed generations', () => {
   it('partial_images 0 sends only the completed event; n = 2 sends two, each with the whole usage', async () => {
     expect((await gen({ partial_images: 0 })).events.map((e) => e.event)).toEqual(['image_generation.completed']);
     const two = await gen({ partial_images: 1, n: 2 });
-    expect(two.events.map((e) => e.event.split('.')[1])).toEqual(['partial_image', 'completed', 'partial_image', 'completed']);
+    expect(two.events.map((e) => e.event.split('.')[1])).toEqual([
+      'partial_image',
+      'completed',
+      'partial_image',
+      'completed',
+    ]);
     expect(two.events[1]!.json.usage).toEqual(two.events[3]!.json.usage);
     expect(two.events[1]!.json.b64_json).not.toBe(two.events[3]!.json.b64_json);
   });
@@ -84,7 +108,11 @@ describe('streamed generations', () => {
   });
 
   it('answers errors as plain JSON, as the API does before a stream starts', async () => {
-    const r = await request(`${mock.url}/images/generations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-image-1.5', prompt: 'forbidden fruit', stream: true }) });
+    const r = await request(`${mock.url}/images/generations`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1.5', prompt: 'forbidden fruit', stream: true }),
+    });
     expect(r.statusCode).toBe(400);
     expect(String(r.headers['content-type'])).toMatch(/json/);
     expect(((await r.body.json()) as { error: { code: string } }).error.code).toBe('moderation_blocked');
@@ -94,8 +122,17 @@ describe('streamed generations', () => {
 describe('streamed edits', () => {
   it('take stream=true from the form and answer image_edit events', async () => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ model: 'gpt-image-1.5', prompt: 'a scarf', stream: 'true', partial_images: '1', size: '1024x1024' })) form.append(k, v);
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#336699' } }).png().toBuffer();
+    for (const [k, v] of Object.entries({
+      model: 'gpt-image-1.5',
+      prompt: 'a scarf',
+      stream: 'true',
+      partial_images: '1',
+      size: '1024x1024',
+    }))
+      form.append(k, v);
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     form.append('image', new Blob([png], { type: 'image/png' }), 'in.png');
     const r = await events('/images/edits', form);
     expect(r.events.map((e) => e.event)).toEqual(['image_edit.partial_image', 'image_edit.completed']);
@@ -111,10 +148,28 @@ describe('stream faults', () => {
   });
 
   it('streamError: an `event: error` in the API error shape after that many events', async () => {
-    mock.enqueueFault({ streamError: { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', code: 'moderation_blocked' }, afterEvents: 2 });
+    mock.enqueueFault({
+      streamError: {
+        message: 'Your request was rejected by the safety system.',
+        type: 'image_generation_user_error',
+        code: 'moderation_blocked',
+      },
+      afterEvents: 2,
+    });
     const r = await gen();
-    expect(r.events.map((e) => e.event)).toEqual(['image_generation.partial_image', 'image_generation.partial_image', 'error']);
-    expect(r.events[2]!.json).toEqual({ error: { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' } });
+    expect(r.events.map((e) => e.event)).toEqual([
+      'image_generation.partial_image',
+      'image_generation.partial_image',
+      'error',
+    ]);
+    expect(r.events[2]!.json).toEqual({
+      error: {
+        message: 'Your request was rejected by the safety system.',
+        type: 'image_generation_user_error',
+        param: null,
+        code: 'moderation_blocked',
+      },
+    });
   });
 
   it('truncate works on a stream too; a stream fault on a request that does not stream is used up harmlessly', async () => {
@@ -123,7 +178,11 @@ describe('stream faults', () => {
     expect(cut.type).toMatch(/event-stream/);
     expect(cut.events).toEqual([]);
     mock.enqueueFault({ streamCut: 0 });
-    const plain = await request(`${mock.url}/images/generations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-image-1.5', prompt: 'x', quality: 'low' }) });
+    const plain = await request(`${mock.url}/images/generations`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1.5', prompt: 'x', quality: 'low' }),
+    });
     expect(plain.statusCode).toBe(200);
     expect(((await plain.body.json()) as { data: unknown[] }).data).toHaveLength(1);
     expect((await gen({ partial_images: 0 })).events).toHaveLength(1);

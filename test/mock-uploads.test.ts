@@ -11,8 +11,14 @@ let mock: MockServer;
 const images: Record<'png' | 'rgba', Buffer> = { png: Buffer.alloc(0), rgba: Buffer.alloc(0) };
 beforeAll(async () => {
   mock = await startMockServer();
-  images.png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#336699' } }).png().toBuffer();
-  images.rgba = await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+  images.png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
+  images.rgba = await sharp({
+    create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+  })
+    .png()
+    .toBuffer();
 });
 afterAll(() => mock.close());
 
@@ -24,15 +30,28 @@ async function post(path: string, parts: Part[]) {
     if (typeof value === 'string') form.append(name, value);
     else form.append(name, new Blob([images[value[0]]], { type: value[2] }), value[1]);
   }
-  const res = await request(`${mock.url}${path}`, { method: 'POST', body: form, headers: { authorization: 'Bearer sk-test' } });
-  return { status: res.statusCode, body: (await res.body.json()) as { error?: { message: string; param: string | null; code: string | null }; data?: unknown[]; usage?: { input_tokens_details: { image_tokens: number } } } };
+  const res = await request(`${mock.url}${path}`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: 'Bearer sk-test' },
+  });
+  return {
+    status: res.statusCode,
+    body: (await res.body.json()) as {
+      error?: { message: string; param: string | null; code: string | null };
+      data?: unknown[];
+      usage?: { input_tokens_details: { image_tokens: number } };
+    },
+  };
 }
 
 describe('multipart parser', () => {
   it('reads names, filenames, content types and bytes, and refuses a cut body', () => {
     const body = Buffer.concat([
       Buffer.from('--xyz\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-2\r\n'),
-      Buffer.from('--xyz\r\nContent-Disposition: form-data; name="image[]"; filename="a %22b%22.png"\r\nContent-Type: image/png\r\n\r\n'),
+      Buffer.from(
+        '--xyz\r\nContent-Disposition: form-data; name="image[]"; filename="a %22b%22.png"\r\nContent-Type: image/png\r\n\r\n',
+      ),
       Buffer.from([0, 13, 10, 45, 45, 255]),
       Buffer.from('\r\n--xyz--\r\n'),
     ]);
@@ -49,7 +68,12 @@ describe('multipart parser', () => {
 
 describe('offline /images/edits and /images/variations', () => {
   it('answers an edit with a derived image and counts the input image tokens', async () => {
-    const r = await post('/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['size', '1024x1024'], ['image', ['png', 'a.png', 'image/png']]]);
+    const r = await post('/images/edits', [
+      ['model', 'gpt-image-2'],
+      ['prompt', 'x'],
+      ['size', '1024x1024'],
+      ['image', ['png', 'a.png', 'image/png']],
+    ]);
     expect(r.status).toBe(200);
     expect(r.body.data).toHaveLength(1);
     expect(r.body.usage!.input_tokens_details.image_tokens).toBeGreaterThan(0);
@@ -62,17 +86,129 @@ describe('offline /images/edits and /images/variations', () => {
   });
 
   it.each<[string, string, Part[], RegExp, string | null]>([
-    ['octet-stream', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'application/octet-stream']]], /unsupported mimetype \('application\/octet-stream'\)/, 'image'],
-    ['bytes unlike the type', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', ['png', 'a.jpg', 'image/jpeg']]], /sent as 'image\/jpeg' but its content is png/, 'image'],
-    ['no image', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x']], /Missing required parameter: 'image'/, 'image'],
-    ['image as text', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', 'a.png']], /expected a file/, 'image'],
-    ['unknown file field', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']], ['picture', ['png', 'b.png', 'image/png']]], /Unknown parameter: 'picture'/, 'picture'],
-    ['mask without alpha', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']], ['mask', ['png', 'm.png', 'image/png']]], /Invalid mask image/, 'mask'],
-    ['moderation on edits', '/images/edits', [['model', 'gpt-image-2'], ['prompt', 'x'], ['moderation', 'low'], ['image', ['png', 'a.png', 'image/png']]], /Unknown parameter: 'moderation'/, 'moderation'],
-    ['dall-e-2 without transparency', '/images/edits', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']]], /format must be in \['RGBA', 'LA', 'L'\], got RGB/, 'image'],
-    ['two images for dall-e-2', '/images/edits', [['model', 'dall-e-2'], ['prompt', 'x'], ['image[]', ['rgba', 'a.png', 'image/png']], ['image[]', ['rgba', 'b.png', 'image/png']]], /too many images/, 'image'],
-    ['a prompt for variations', '/images/variations', [['model', 'dall-e-2'], ['prompt', 'x'], ['image', ['png', 'a.png', 'image/png']]], /Unknown parameter: 'prompt'/, 'prompt'],
-    ['variations on a GPT model', '/images/variations', [['model', 'gpt-image-2'], ['image', ['png', 'a.png', 'image/png']]], /does not support variations/, 'model'],
+    [
+      'octet-stream',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+        ['image', ['png', 'a.png', 'application/octet-stream']],
+      ],
+      /unsupported mimetype \('application\/octet-stream'\)/,
+      'image',
+    ],
+    [
+      'bytes unlike the type',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+        ['image', ['png', 'a.jpg', 'image/jpeg']],
+      ],
+      /sent as 'image\/jpeg' but its content is png/,
+      'image',
+    ],
+    [
+      'no image',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+      ],
+      /Missing required parameter: 'image'/,
+      'image',
+    ],
+    [
+      'image as text',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+        ['image', 'a.png'],
+      ],
+      /expected a file/,
+      'image',
+    ],
+    [
+      'unknown file field',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+        ['image', ['png', 'a.png', 'image/png']],
+        ['picture', ['png', 'b.png', 'image/png']],
+      ],
+      /Unknown parameter: 'picture'/,
+      'picture',
+    ],
+    [
+      'mask without alpha',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+        ['image', ['png', 'a.png', 'image/png']],
+        ['mask', ['png', 'm.png', 'image/png']],
+      ],
+      /Invalid mask image/,
+      'mask',
+    ],
+    [
+      'moderation on edits',
+      '/images/edits',
+      [
+        ['model', 'gpt-image-2'],
+        ['prompt', 'x'],
+        ['moderation', 'low'],
+        ['image', ['png', 'a.png', 'image/png']],
+      ],
+      /Unknown parameter: 'moderation'/,
+      'moderation',
+    ],
+    [
+      'dall-e-2 without transparency',
+      '/images/edits',
+      [
+        ['model', 'dall-e-2'],
+        ['prompt', 'x'],
+        ['image', ['png', 'a.png', 'image/png']],
+      ],
+      /format must be in \['RGBA', 'LA', 'L'\], got RGB/,
+      'image',
+    ],
+    [
+      'two images for dall-e-2',
+      '/images/edits',
+      [
+        ['model', 'dall-e-2'],
+        ['prompt', 'x'],
+        ['image[]', ['rgba', 'a.png', 'image/png']],
+        ['image[]', ['rgba', 'b.png', 'image/png']],
+      ],
+      /too many images/,
+      'image',
+    ],
+    [
+      'a prompt for variations',
+      '/images/variations',
+      [
+        ['model', 'dall-e-2'],
+        ['prompt', 'x'],
+        ['image', ['png', 'a.png', 'image/png']],
+      ],
+      /Unknown parameter: 'prompt'/,
+      'prompt',
+    ],
+    [
+      'variations on a GPT model',
+      '/images/variations',
+      [
+        ['model', 'gpt-image-2'],
+        ['image', ['png', 'a.png', 'image/png']],
+      ],
+      /does not support variations/,
+      'model',
+    ],
   ])('refuses %s', async (_name, path, parts, message, param) => {
     const r = await post(path, parts);
     expect(r.status).toBe(400);
@@ -81,10 +217,22 @@ describe('offline /images/edits and /images/variations', () => {
   });
 
   it('refuses a JSON body on the variations endpoint (multipart only), and a text body on edits', async () => {
-    const json = await request(`${mock.url}/images/variations`, { method: 'POST', body: '{"model":"dall-e-2"}', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' } });
+    const json = await request(`${mock.url}/images/variations`, {
+      method: 'POST',
+      body: '{"model":"dall-e-2"}',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+    });
     expect(json.statusCode).toBe(400);
-    expect(((await json.body.json()) as { error: { message: string } }).error.message).toBe('Invalid Content-Type header (application/json), expected multipart/form-data.');
-    const text = await request(`${mock.url}/images/edits`, { method: 'POST', body: 'hello', headers: { authorization: 'Bearer sk-test', 'content-type': 'text/plain' } });
-    expect(((await text.body.json()) as { error: { message: string } }).error.message).toBe('Invalid Content-Type header (text/plain), expected multipart/form-data or application/json.');
+    expect(((await json.body.json()) as { error: { message: string } }).error.message).toBe(
+      'Invalid Content-Type header (application/json), expected multipart/form-data.',
+    );
+    const text = await request(`${mock.url}/images/edits`, {
+      method: 'POST',
+      body: 'hello',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'text/plain' },
+    });
+    expect(((await text.body.json()) as { error: { message: string } }).error.message).toBe(
+      'Invalid Content-Type header (text/plain), expected multipart/form-data or application/json.',
+    );
   });
 });

@@ -40,7 +40,9 @@ describe('imgcli models', () => {
       else expect(line).toContain(`${status.state} ${status.shutdown}`);
     }
     expect(lines.find((l) => l.startsWith('dall-e-2 '))).toMatch(/gen,edit,vary\b.*256x256 512x512 1024x1024/);
-    expect(lines.find((l) => l.startsWith('gpt-image-2.5-flare '))).toMatch(/gpt-image-2\.5\).*\+WxH.*xhigh max.*prompt up to 32000/);
+    expect(lines.find((l) => l.startsWith('gpt-image-2.5-flare '))).toMatch(
+      /gpt-image-2\.5\).*\+WxH.*xhigh max.*prompt up to 32000/,
+    );
     expect(r.stdout).toContain(`Status on api.openai.com as of ${PINNED.toISOString().slice(0, 10)}`);
     expect(r.stdout).toMatch(/\+WxH \(gpt-image-2 and later\): any WxH: edges multiples of 16/);
     expect(r.stderr).toBe('');
@@ -60,7 +62,8 @@ describe('imgcli models', () => {
       const status = modelStatus(m, PINNED);
       expect(line).toContain(status.state === 'current' ? 'current' : `${status.state} ${status.shutdown}`);
       // Aliases are what --wide adds first.
-      for (const alias of m.aliases ?? []) expect(line).not.toMatch(new RegExp(`[(,] ?${alias.replaceAll('.', '\\.')}\\b`));
+      for (const alias of m.aliases ?? [])
+        expect(line).not.toMatch(new RegExp(`[(,] ?${alias.replaceAll('.', '\\.')}\\b`));
       expect(line).not.toMatch(/^\S+ \(/);
     }
     expect(r.stdout).toContain(`Status on api.openai.com as of ${PINNED.toISOString().slice(0, 10)}`);
@@ -96,7 +99,12 @@ describe('imgcli models', () => {
     expect(doc.models.map((m) => m.name)).toEqual(MODELS.map((m) => m.id));
     const byName = Object.fromEntries(doc.models.map((m) => [m.name, m]));
     expect(byName['dall-e-2']!.endpoints).toEqual(['generations', 'edits', 'variations']);
-    expect(byName['dall-e-3']).toMatchObject({ endpoints: ['generations'], qualities: ['standard', 'hd'], shutdown_date: '2026-05-12', status: 'retired' });
+    expect(byName['dall-e-3']).toMatchObject({
+      endpoints: ['generations'],
+      qualities: ['standard', 'hd'],
+      shutdown_date: '2026-05-12',
+      status: 'retired',
+    });
     expect(byName['gpt-image-2']!.custom_sizes).toMatch(/long edge up to 3840/);
     expect(byName['gpt-image-1']!.limits).toContain('edit takes --input-fidelity');
   });
@@ -118,9 +126,15 @@ describe('imgcli models --remote', () => {
     const byName = Object.fromEntries(doc.models.map((m) => [m.name, m]));
     expect(byName['gpt-image-2']!.remote).toEqual({ listed: true, differences: [] });
     // Retired on the pinned day, and still served offline (as compatible servers do).
-    expect(byName['gpt-image-1.5']!.remote).toEqual({ listed: true, shutdown_date: '2026-12-01', differences: ['listed by the server, though the table says it shut down on 2026-12-01'] });
+    expect(byName['gpt-image-1.5']!.remote).toEqual({
+      listed: true,
+      shutdown_date: '2026-12-01',
+      differences: ['listed by the server, though the table says it shut down on 2026-12-01'],
+    });
     // The offline server, like compatible servers, still serves retired models.
-    expect(byName['dall-e-2']!.remote!.differences).toEqual(['listed by the server, though the table says it shut down on 2026-05-12']);
+    expect(byName['dall-e-2']!.remote!.differences).toEqual([
+      'listed by the server, though the table says it shut down on 2026-05-12',
+    ]);
     expect(byName['my-local-model']).toBeUndefined();
     expect(doc.other_models).toEqual(['my-local-model']);
   });
@@ -134,7 +148,14 @@ describe('imgcli models --remote', () => {
     ];
     mock.enqueueFault({ status: 200, body: { object: 'list', data } });
     // Before gpt-image-1.5's shutdown, so the only difference for it is the server's date.
-    const r = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote'], { env: at(daysBefore(modelWhere((m) => m.id === 'gpt-image-1.5'), 10).toISOString()) });
+    const r = await imgcliInProcess(['--base-url', mock.url, 'models', '--remote'], {
+      env: at(
+        daysBefore(
+          modelWhere((m) => m.id === 'gpt-image-1.5'),
+          10,
+        ).toISOString(),
+      ),
+    });
     expect(r.exitCode).toBe(0);
     const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
     expect(line('gpt-image-2')).toMatch(/\blisted$/);
@@ -154,7 +175,9 @@ describe('imgcli models --remote', () => {
     const nokey = await imgcliInProcess(['models', '--remote'], { env: { OPENAI_API_KEY: undefined } });
     expect(nokey.exitCode).toBe(4);
     expect(nokey.stderr).toMatch(/^error: No API key/);
-    const offline = await imgcliInProcess(['--mock', 'models', '--remote', '--json'], { env: { OPENAI_API_KEY: undefined } });
+    const offline = await imgcliInProcess(['--mock', 'models', '--remote', '--json'], {
+      env: { OPENAI_API_KEY: undefined },
+    });
     expect(offline.exitCode).toBe(0);
     expect(JSON.parse(offline.stdout).base_url).toBe('offline server (--mock)');
     mock.enqueueFault({ status: 200, body: '<html>gateway</html>', contentType: 'text/html' });
@@ -166,10 +189,24 @@ describe('imgcli models --remote', () => {
 
   it('uses the Azure dated shape and api-key header from the settings', async () => {
     const origin = mock.url.replace(/\/v1$/, '');
-    const r = await imgcliInProcess(['--base-url', `${origin}/openai`, '--azure-deployment', 'd', '--azure-api-version', '2024-10-21', 'models', '--remote', '--json']);
+    const r = await imgcliInProcess([
+      '--base-url',
+      `${origin}/openai`,
+      '--azure-deployment',
+      'd',
+      '--azure-api-version',
+      '2024-10-21',
+      'models',
+      '--remote',
+      '--json',
+    ]);
     expect(r.exitCode).toBe(0);
     const req = mock.apiRequests()[0]!;
-    expect([req.path, req.query['api-version'], req.headers['api-key']]).toEqual(['/openai/models', '2024-10-21', FAKE_KEY]);
+    expect([req.path, req.query['api-version'], req.headers['api-key']]).toEqual([
+      '/openai/models',
+      '2024-10-21',
+      FAKE_KEY,
+    ]);
   });
 });
 
@@ -181,7 +218,9 @@ describe('merging (in-process)', () => {
     expect(normalizeDate('1796083200')).toBe('2026-12-01');
     expect(normalizeDate('2026-12-01T00:00:00Z')).toBe('2026-12-01');
     expect(normalizeDate(null)).toBeUndefined();
-    expect(parseModelList('{"data":[{"id":"a","shutdown_date":1796083200,"extra":1}]}')).toEqual([{ id: 'a', ownedBy: undefined, shutdownDate: '2026-12-01' }]);
+    expect(parseModelList('{"data":[{"id":"a","shutdown_date":1796083200,"extra":1}]}')).toEqual([
+      { id: 'a', ownedBy: undefined, shutdownDate: '2026-12-01' },
+    ]);
     expect(() => parseModelList('{"models":[]}')).toThrow(/no "data" list/);
   });
 
@@ -190,32 +229,50 @@ describe('merging (in-process)', () => {
     const merged = mergeRemote(rows, [{ id: 'gpt-image-2.5' }, { id: 'dall-e-9' }, { id: 'whisper-1' }]);
     const flare = merged.rows.find((r) => r.name === 'gpt-image-2.5-flare')!;
     expect(flare.remote).toEqual({ listed: true, differences: [] });
-    expect(merged.rows.find((r) => r.name === 'dall-e-9')).toMatchObject({ family: 'dall-e-2', in_table: false, status: 'unknown' });
+    expect(merged.rows.find((r) => r.name === 'dall-e-9')).toMatchObject({
+      family: 'dall-e-2',
+      in_table: false,
+      status: 'unknown',
+    });
     expect(merged.others).toEqual(['whisper-1']);
     expect(statusText(rows.find((r) => r.name === 'gpt-image-1.5')!)).toBe('retiring 2026-12-01 (10 d)');
     expect(statusText(rows.find((r) => r.name === 'gpt-image-1')!)).toBe('retired 2026-10-23');
   });
 });
 
-describe('status follows the run\'s clock (IMGCLI_NOW), not the day the suite runs', () => {
+describe("status follows the run's clock (IMGCLI_NOW), not the day the suite runs", () => {
   const retiring = modelWhere((m) => m.id === 'gpt-image-1.5');
 
   it('shows a model as retiring with the days left before its shutdown, and retired on the day', async () => {
     const before = daysBefore(retiring, 10);
-    const early = JSON.parse((await imgcliInProcess(['models', '--json'], { env: at(before.toISOString()) })).stdout) as { status_date: string; models: Row[] };
+    const early = JSON.parse(
+      (await imgcliInProcess(['models', '--json'], { env: at(before.toISOString()) })).stdout,
+    ) as { status_date: string; models: Row[] };
     expect(early.status_date).toBe(before.toISOString().slice(0, 10));
-    expect(early.models.find((m) => m.name === retiring.id)).toMatchObject({ status: 'retiring', shutdown_date: retiring.shutdown, days_left: 10 });
-    const onTheDay = JSON.parse((await imgcliInProcess(['models', '--json'], { env: at(retiring.shutdown!) })).stdout) as { models: Row[] };
-    expect(onTheDay.models.find((m) => m.name === retiring.id)).toMatchObject({ status: 'retired', replacement: retiring.replacement });
+    expect(early.models.find((m) => m.name === retiring.id)).toMatchObject({
+      status: 'retiring',
+      shutdown_date: retiring.shutdown,
+      days_left: 10,
+    });
+    const onTheDay = JSON.parse(
+      (await imgcliInProcess(['models', '--json'], { env: at(retiring.shutdown!) })).stdout,
+    ) as { models: Row[] };
+    expect(onTheDay.models.find((m) => m.name === retiring.id)).toMatchObject({
+      status: 'retired',
+      replacement: retiring.replacement,
+    });
   });
 
   it('prints the README table for a date, which the README must match', async () => {
     const r = await imgcliInProcess(['models', '--markdown'], { env: at('2030-01-01') });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe('| model | family | gen | edit | vary | status on api.openai.com as of 2030-01-01 |');
+    expect(r.stdout.split('\n')[0]).toBe(
+      '| model | family | gen | edit | vary | status on api.openai.com as of 2030-01-01 |',
+    );
     for (const m of MODELS) expect(r.stdout).toContain(`| \`${m.id}\``);
     // By 2030 every dated shutdown has passed.
-    for (const m of MODELS.filter((x) => x.shutdown)) expect(r.stdout).toMatch(new RegExp(`\`${m.id.replace(/\./g, '\\.')}\`.*shut down ${m.shutdown}`));
+    for (const m of MODELS.filter((x) => x.shutdown))
+      expect(r.stdout).toMatch(new RegExp(`\`${m.id.replace(/\./g, '\\.')}\`.*shut down ${m.shutdown}`));
   });
 
   it('refuses a malformed IMGCLI_NOW with exit 2, naming the formats it takes', async () => {

@@ -44,7 +44,9 @@ describe('multipartBody', () => {
   it('refuses a file whose size changed since the length was announced', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'a.png'), Buffer.alloc(10));
-    const body = multipartBody([{ name: 'image', filename: 'a.png', contentType: 'image/png', path: join(dir, 'a.png'), size: 12 }]);
+    const body = multipartBody([
+      { name: 'image', filename: 'a.png', contentType: 'image/png', path: join(dir, 'a.png'), size: 12 },
+    ]);
     await expect(bytesOf(body.stream())).rejects.toThrow(/changed size while it was sent \(12 -> 10 bytes\)/);
   });
 });

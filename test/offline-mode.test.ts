@@ -14,23 +14,29 @@ import { useMockServer } from './helpers/mock.js';
 
 const plainServer = useMockServer({ labels: false });
 
-const rgb = async (path: string) => (await sharp(path).raw().toBuffer({ resolveWithObject: true }));
+const rgb = async (path: string) => await sharp(path).raw().toBuffer({ resolveWithObject: true });
 
 /** A solid image, and an RGBA mask (or image) transparent in a square in its middle. */
 async function files(dir: string, size = 512): Promise<{ photo: string; mask: string; holed: string }> {
   const photo = join(dir, 'photo.png');
-  await sharp({ create: { width: size, height: size, channels: 3, background: { r: 90, g: 140, b: 200 } } }).png().toFile(photo);
+  await sharp({ create: { width: size, height: size, channels: 3, background: { r: 90, g: 140, b: 200 } } })
+    .png()
+    .toFile(photo);
   const px = Buffer.alloc(size * size * 4);
   for (let i = 0; i < size * size; i++) px.set([90, 140, 200, 255], i * 4);
-  for (let y = size / 4; y < (3 * size) / 4; y++) for (let x = size / 4; x < (3 * size) / 4; x++) px[(y * size + x) * 4 + 3] = 0;
+  for (let y = size / 4; y < (3 * size) / 4; y++)
+    for (let x = size / 4; x < (3 * size) / 4; x++) px[(y * size + x) * 4 + 3] = 0;
   const mask = join(dir, 'mask.png');
-  await sharp(px, { raw: { width: size, height: size, channels: 4 } }).png().toFile(mask);
+  await sharp(px, { raw: { width: size, height: size, channels: 4 } })
+    .png()
+    .toFile(mask);
   const holed = join(dir, 'holed.png');
   writeFileSync(holed, readFileSync(mask));
   return { photo, mask, holed };
 }
 
-const inHole = (x: number, y: number, size: number) => x >= size / 4 && x < (3 * size) / 4 && y >= size / 4 && y < (3 * size) / 4;
+const inHole = (x: number, y: number, size: number) =>
+  x >= size / 4 && x < (3 * size) / 4 && y >= size / 4 && y < (3 * size) / 4;
 
 describe('cost', () => {
   it('gen --mock says "offline: no cost", and --json has cost_usd 0 with the reason', async () => {
@@ -48,12 +54,20 @@ describe('cost', () => {
   it('batch --mock: the total, each line and the step summary say nothing was billed', async () => {
     const dir = tempDir();
     const summary = join(dir, 'summary.md');
-    const r = await imgcliInProcess(['batch', '-', '-o', 'out/', '--mock'], { cwd: dir, input: '"a red fox"\n"a blue whale"\n', env: { GITHUB_STEP_SUMMARY: summary } });
+    const r = await imgcliInProcess(['batch', '-', '-o', 'out/', '--mock'], {
+      cwd: dir,
+      input: '"a red fox"\n"a blue whale"\n',
+      env: { GITHUB_STEP_SUMMARY: summary },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^batch: 2 of 2 jobs done, 0 failed, 0 not started in [\d.]+ s; offline: no cost$/m);
     expect(r.stderr).not.toContain('$');
     for (const line of r.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)) {
-      expect(line).toMatchObject({ status: 'ok', cost_usd: 0, cost_note: 'offline server (--mock): nothing was billed' });
+      expect(line).toMatchObject({
+        status: 'ok',
+        cost_usd: 0,
+        cost_note: 'offline server (--mock): nothing was billed',
+      });
     }
     const md = readFileSync(summary, 'utf8');
     expect(md).toContain('offline server (--mock): nothing was billed.');
@@ -62,32 +76,46 @@ describe('cost', () => {
   });
 
   it('batch --mock --max-cost is a rehearsal: the budget counts what the real rates would make of the answers', async () => {
-    const r = await imgcliInProcess(['batch', '-', '-o', 'out/', '--mock', '-q', 'low', '--max-cost', '0.02', '--concurrency', '1'], { input: '"a"\n"b"\n"c"\n"d"\n"e"\n' });
+    const r = await imgcliInProcess(
+      ['batch', '-', '-o', 'out/', '--mock', '-q', 'low', '--max-cost', '0.02', '--concurrency', '1'],
+      { input: '"a"\n"b"\n"c"\n"d"\n"e"\n' },
+    );
     const lines = r.stdout.split('\n').map((l) => JSON.parse(l) as { status: string; error: string | null });
     expect(lines.filter((l) => l.status === 'ok').length).toBeGreaterThan(0);
     const skipped = lines.filter((l) => l.status === 'skipped');
     expect(skipped.length).toBeGreaterThan(0);
-    expect(skipped[0]!.error).toMatch(/would pass --max-cost 0\.02 \(about \$0\.\d{4} at the real rates so far; offline: no cost\)/);
+    expect(skipped[0]!.error).toMatch(
+      /would pass --max-cost 0\.02 \(about \$0\.\d{4} at the real rates so far; offline: no cost\)/,
+    );
     expect(r.exitCode).toBe(7);
   });
 });
 
 describe('images', () => {
   it('writes the shortened prompt and the size on generations when fonts are available', async () => {
-    const lines = labelLines('a watercolor fox sitting in a field of tall grass at golden hour, highly detailed', '1024x1024', 1024, 1024);
+    const lines = labelLines(
+      'a watercolor fox sitting in a field of tall grass at golden hour, highly detailed',
+      '1024x1024',
+      1024,
+      1024,
+    );
     expect(lines[0]).toMatch(/^a watercolor fox sitting in .*…$/);
     expect([...lines[0]!].length).toBeLessThan(60);
     expect(lines[1]).toBe('1024x1024 · imgcli offline');
     expect(labelLines('a fox', 'auto', 1024, 1024)).toEqual(['a fox', 'auto (1024x1024) · imgcli offline']);
 
     const dir = tempDir();
-    const r = await imgcli(['gen', 'a fox', '-s', '1536x1024', '--mock', '-o', 'fox.png', '--no-metadata'], { cwd: dir });
+    const r = await imgcli(['gen', 'a fox', '-s', '1536x1024', '--mock', '-o', 'fox.png', '--no-metadata'], {
+      cwd: dir,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const got = await rgb(join(dir, 'fox.png'));
     const plain = synthPixels({ prompt: 'a fox', width: 1536, height: 1024 });
     const fonts = await fontsAvailable();
     // This machine's answer: labelled exactly as drawLabel draws it, or (no fonts) plain.
-    const expected = fonts ? await drawLabel(plain.data, 1536, 1024, 3, labelLines('a fox', '1536x1024', 1536, 1024)) : plain.data;
+    const expected = fonts
+      ? await drawLabel(plain.data, 1536, 1024, 3, labelLines('a fox', '1536x1024', 1536, 1024))
+      : plain.data;
     expect(got.info.channels).toBe(3);
     expect(got.data.equals(expected), `fonts available: ${fonts}`).toBe(true);
     if (fonts) expect(got.data.equals(plain.data)).toBe(false);
@@ -97,7 +125,10 @@ describe('images', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fonts.conf'), '<?xml version="1.0"?>\n<fontconfig></fontconfig>\n');
     for (const config of [join(dir, 'fonts.conf'), join(dir, 'missing.conf')]) {
-      const r = await imgcli(['gen', 'a fox', '--mock', '-o', 'fox.png', '--no-metadata'], { cwd: dir, env: { FONTCONFIG_FILE: config } });
+      const r = await imgcli(['gen', 'a fox', '--mock', '-o', 'fox.png', '--no-metadata'], {
+        cwd: dir,
+        env: { FONTCONFIG_FILE: config },
+      });
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr, config).not.toMatch(/fontconfig/i);
       const got = await rgb(join(dir, 'fox.png'));
@@ -107,9 +138,14 @@ describe('images', () => {
 
   it('the offline server makes plain images when told to (mock-server --no-labels)', async () => {
     const dir = tempDir();
-    const r = await imgcliInProcess(['gen', 'a fox', '-o', 'fox.png', '--no-metadata'], { cwd: dir, env: { OPENAI_BASE_URL: plainServer.url } });
+    const r = await imgcliInProcess(['gen', 'a fox', '-o', 'fox.png', '--no-metadata'], {
+      cwd: dir,
+      env: { OPENAI_BASE_URL: plainServer.url },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect((await rgb(join(dir, 'fox.png'))).data.equals(synthPixels({ prompt: 'a fox', width: 1024, height: 1024 }).data)).toBe(true);
+    expect(
+      (await rgb(join(dir, 'fox.png'))).data.equals(synthPixels({ prompt: 'a fox', width: 1024, height: 1024 }).data),
+    ).toBe(true);
     const help = await imgcliInProcess(['mock-server', '--help']);
     expect(help.stdout).toMatch(/--no-labels\s+do not write the prompt and size on the images/);
   });
@@ -119,7 +155,10 @@ describe('edits respect the mask', () => {
   it('--mask: only the pixels the mask leaves transparent change', async () => {
     const dir = tempDir();
     const { photo, mask } = await files(dir);
-    const r = await imgcli(['edit', photo, '--mask', mask, '-p', 'a red scarf', '-s', '1024x1024', '--mock', '-o', 'out.png'], { cwd: dir });
+    const r = await imgcli(
+      ['edit', photo, '--mask', mask, '-p', 'a red scarf', '-s', '1024x1024', '--mock', '-o', 'out.png'],
+      { cwd: dir },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const { data, info } = await rgb(join(dir, 'out.png'));
     expect([info.width, info.height, info.channels]).toEqual([1024, 1024, 3]);
@@ -138,15 +177,19 @@ describe('edits respect the mask', () => {
     expect(changed).toBe(512 * 512);
   });
 
-  it('--mask-from: the drawing\'s black area is the only part that changes', async () => {
+  it("--mask-from: the drawing's black area is the only part that changes", async () => {
     const dir = tempDir();
     const { photo } = await files(dir);
     const drawing = join(dir, 'drawing.png');
     await sharp({ create: { width: 512, height: 512, channels: 3, background: '#ffffff' } })
-      .composite([{ input: { create: { width: 256, height: 256, channels: 3, background: '#000000' } }, left: 128, top: 128 }])
+      .composite([
+        { input: { create: { width: 256, height: 256, channels: 3, background: '#000000' } }, left: 128, top: 128 },
+      ])
       .png()
       .toFile(drawing);
-    const r = await imgcli(['edit', photo, '--mask-from', drawing, '-p', 'a window', '--mock', '-o', 'out.png'], { cwd: dir });
+    const r = await imgcli(['edit', photo, '--mask-from', drawing, '-p', 'a window', '--mock', '-o', 'out.png'], {
+      cwd: dir,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const { data, info } = await rgb(join(dir, 'out.png'));
     const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
@@ -155,10 +198,13 @@ describe('edits respect the mask', () => {
     expect(at(info.width / 2, info.height / 2)).not.toEqual([90, 140, 200]);
   });
 
-  it('dall-e-2 with no mask: the image\'s own transparent pixels are the only ones painted', async () => {
+  it("dall-e-2 with no mask: the image's own transparent pixels are the only ones painted", async () => {
     const dir = tempDir();
     const { holed } = await files(dir);
-    const r = await imgcli(['edit', holed, '-m', 'dall-e-2', '-p', 'a cat', '-s', '512x512', '--mock', '-o', 'out.png'], { cwd: dir });
+    const r = await imgcli(
+      ['edit', holed, '-m', 'dall-e-2', '-p', 'a cat', '-s', '512x512', '--mock', '-o', 'out.png'],
+      { cwd: dir },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const { data, info } = await sharp(join(dir, 'out.png')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 4)];

@@ -65,11 +65,30 @@ describe('names', () => {
 
   it('plans outputs', async () => {
     const now = new Date(2026, 10, 21, 9, 5, 7);
-    expect(await planOutputs({ count: 1, prompt: 'fox', now })).toEqual({ kind: 'generated', dir: '.', stem: 'fox-20261121-090507', count: 1 });
-    expect(await planOutputs({ count: 1, prompt: 'лиса в лесу', now })).toMatchObject({ stem: 'lisa-v-lesu-20261121-090507' });
-    expect(await planOutputs({ out: 'x/', count: 2, prompt: 'fox', now })).toMatchObject({ kind: 'generated', dir: 'x/', count: 2 });
-    expect(await planOutputs({ out: 'x', count: 1, prompt: '山水画', now, outIsDir: true })).toMatchObject({ kind: 'generated', dir: 'x', stem: 'image-dbda820e-20261121-090507' });
-    expect(await planOutputs({ out: 'x.png', count: 2, prompt: 'fox', now, noClobber: true })).toEqual({ kind: 'files', paths: ['x-1.png', 'x-2.png'], noClobber: true });
+    expect(await planOutputs({ count: 1, prompt: 'fox', now })).toEqual({
+      kind: 'generated',
+      dir: '.',
+      stem: 'fox-20261121-090507',
+      count: 1,
+    });
+    expect(await planOutputs({ count: 1, prompt: 'лиса в лесу', now })).toMatchObject({
+      stem: 'lisa-v-lesu-20261121-090507',
+    });
+    expect(await planOutputs({ out: 'x/', count: 2, prompt: 'fox', now })).toMatchObject({
+      kind: 'generated',
+      dir: 'x/',
+      count: 2,
+    });
+    expect(await planOutputs({ out: 'x', count: 1, prompt: '山水画', now, outIsDir: true })).toMatchObject({
+      kind: 'generated',
+      dir: 'x',
+      stem: 'image-dbda820e-20261121-090507',
+    });
+    expect(await planOutputs({ out: 'x.png', count: 2, prompt: 'fox', now, noClobber: true })).toEqual({
+      kind: 'files',
+      paths: ['x-1.png', 'x-2.png'],
+      noClobber: true,
+    });
     expect(await planOutputs({ out: '-', count: 1, prompt: 'fox', now })).toEqual({ kind: 'stdout' });
     await expect(planOutputs({ out: '-', count: 2, prompt: 'fox', now })).rejects.toThrow(UsageError);
     const gen = await planOutputs({ count: 2, prompt: 'fox', now });
@@ -115,7 +134,9 @@ describe('atomic writes', () => {
     const dir = tempDir();
     const controller = new AbortController();
     controller.abort();
-    await expect(writeAtomic(join(dir, 'x.png'), Buffer.alloc(10), { replace: true, signal: controller.signal })).rejects.toThrow();
+    await expect(
+      writeAtomic(join(dir, 'x.png'), Buffer.alloc(10), { replace: true, signal: controller.signal }),
+    ).rejects.toThrow();
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 'x.png'))).toBe(false);
   });

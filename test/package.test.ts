@@ -12,7 +12,10 @@ afterAll(cleanupTemps);
 describe('npm package', () => {
   it('packs only what ships, installs, and runs `imgcli gen --mock`', async () => {
     const dest = tempDir('imgcli-pack-');
-    const packed = await execa('npm', ['pack', '--json', '--pack-destination', dest], { cwd: ROOT, env: { npm_config_loglevel: 'error' } });
+    const packed = await execa('npm', ['pack', '--json', '--pack-destination', dest], {
+      cwd: ROOT,
+      env: { npm_config_loglevel: 'error' },
+    });
     const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const paths = info!.files.map((f) => f.path);
     expect(paths).toContain('bin/imgcli.js');
@@ -25,17 +28,28 @@ describe('npm package', () => {
     const app = tempDir('imgcli-install-');
     await execa('npm', ['init', '-y'], { cwd: app });
     // At npm's default log level: an install script (prepare, postinstall...) would be warned about here.
-    const install = await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dest, info!.filename)], { cwd: app, env: { npm_config_loglevel: 'warn' }, all: true });
+    const install = await execa(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dest, info!.filename)],
+      { cwd: app, env: { npm_config_loglevel: 'warn' }, all: true },
+    );
     expect(install.all).not.toMatch(/install-scripts|install scripts|prepare/i);
     const installed = join(app, 'node_modules', 'imgcli');
-    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { license: string; scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      license: string;
+      scripts: Record<string, string>;
+    };
     expect(manifest.license).toBe('MIT');
     expect(Object.keys(manifest.scripts).filter((s) => /^(pre|post)?(install|prepare)$/.test(s))).toEqual([]);
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} /);
     const bin = join(app, 'node_modules', '.bin', 'imgcli');
     const version = await execa(bin, ['--version'], { cwd: app });
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
-    const run = await execa(bin, ['gen', 'a watercolor fox', '--mock', '-o', 'fox.png'], { cwd: app, env: { CI: '1', OPENAI_API_KEY: '', IMGCLI_CONFIG_DIR: join(app, 'config') }, reject: false });
+    const run = await execa(bin, ['gen', 'a watercolor fox', '--mock', '-o', 'fox.png'], {
+      cwd: app,
+      env: { CI: '1', OPENAI_API_KEY: '', IMGCLI_CONFIG_DIR: join(app, 'config') },
+      reject: false,
+    });
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe('fox.png');
@@ -46,13 +60,21 @@ describe('npm package', () => {
   it('`npm ci` in a fresh clone builds dist/ (no prepare script needed)', async () => {
     const clone = tempDir('imgcli-clone-');
     // What a clone holds: the tracked files, and new ones not yet committed; no dist/, no node_modules/.
-    const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout.split('\n').filter(Boolean);
+    const files = (await execa('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT })).stdout
+      .split('\n')
+      .filter(Boolean);
     expect(files).not.toContain('dist/cli.js');
-    for (const file of files) if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(clone, file), { recursive: true });
+    for (const file of files)
+      if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(clone, file), { recursive: true });
     expect(existsSync(join(clone, 'dist'))).toBe(false);
-    await execa('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: clone, env: { npm_config_loglevel: 'error' } });
+    await execa('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: clone,
+      env: { npm_config_loglevel: 'error' },
+    });
     expect(existsSync(join(clone, 'dist', 'cli.js'))).toBe(true);
     const version = await execa('node', ['bin/imgcli.js', '--version'], { cwd: clone });
-    expect(version.stdout).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(version.stdout).toBe(
+      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    );
   }, 300_000);
 });

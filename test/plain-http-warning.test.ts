@@ -8,7 +8,9 @@ import { useMockServer } from './helpers/mock.js';
 
 // Listening on every address, so the machine's own non-loopback address reaches it.
 const mock = useMockServer({ host: '0.0.0.0' });
-const lanAddress = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
 
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
 
@@ -17,7 +19,9 @@ describe('a key over plain http', () => {
     expect(lanAddress, 'this test needs a non-loopback IPv4 address').toBeDefined();
     const r = await imgcli(['--base-url', `http://${lanAddress}:${mock.port}/v1`, 'gen', 'x', '-o', 'x.png']);
     expect(r.exitCode).toBe(0);
-    expect(warnings(r.stderr)).toEqual([`warning: the API key is sent unencrypted to ${lanAddress}:${mock.port} (the base URL is plain http://); use https:// unless this network is yours.`]);
+    expect(warnings(r.stderr)).toEqual([
+      `warning: the API key is sent unencrypted to ${lanAddress}:${mock.port} (the base URL is plain http://); use https:// unless this network is yours.`,
+    ]);
     expect(mock.apiRequests()).toHaveLength(1);
   });
 
@@ -28,7 +32,19 @@ describe('a key over plain http', () => {
   });
 
   it('knows loopback when it sees it', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', 'api.localhost', '[::1]', '::1', '[::ffff:7f00:1]', '[::ffff:127.0.0.1]']) expect(isLoopback(host), host).toBe(true);
-    for (const host of ['10.0.0.1', '192.168.1.2', 'example.com', '128.0.0.1', '[::2]', 'localhost.example.com']) expect(isLoopback(host), host).toBe(false);
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      'api.localhost',
+      '[::1]',
+      '::1',
+      '[::ffff:7f00:1]',
+      '[::ffff:127.0.0.1]',
+    ])
+      expect(isLoopback(host), host).toBe(true);
+    for (const host of ['10.0.0.1', '192.168.1.2', 'example.com', '128.0.0.1', '[::2]', 'localhost.example.com'])
+      expect(isLoopback(host), host).toBe(false);
   });
 });

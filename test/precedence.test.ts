@@ -15,10 +15,30 @@ type Level = 'flag' | 'env' | 'profile' | 'config' | 'default';
 
 // Each level's value for every setting; keys end in distinct digits so the redacted form tells them apart.
 const VALUES = {
-  flag: { baseUrl: 'http://flag.example/v1', key: 'sk-flag-0000000000001111', model: 'gpt-image-2.5-flare', org: 'org-flag' },
-  env: { baseUrl: 'http://env.example/v1', key: 'sk-env-00000000000002222', model: 'gpt-image-2.5-sunburst', org: 'org-env' },
-  profile: { baseUrl: 'http://profile.example/v1', key: 'sk-prof-0000000000003333', model: 'gpt-image-2.5', org: 'org-profile' },
-  config: { baseUrl: 'http://config.example/v1', key: 'sk-conf-0000000000004444', model: 'gpt-image-2-2026-04-21', org: 'org-config' },
+  flag: {
+    baseUrl: 'http://flag.example/v1',
+    key: 'sk-flag-0000000000001111',
+    model: 'gpt-image-2.5-flare',
+    org: 'org-flag',
+  },
+  env: {
+    baseUrl: 'http://env.example/v1',
+    key: 'sk-env-00000000000002222',
+    model: 'gpt-image-2.5-sunburst',
+    org: 'org-env',
+  },
+  profile: {
+    baseUrl: 'http://profile.example/v1',
+    key: 'sk-prof-0000000000003333',
+    model: 'gpt-image-2.5',
+    org: 'org-profile',
+  },
+  config: {
+    baseUrl: 'http://config.example/v1',
+    key: 'sk-conf-0000000000004444',
+    model: 'gpt-image-2-2026-04-21',
+    org: 'org-config',
+  },
 } as const;
 
 const EXPECTED: Record<Level, { url: string; key: string; model: string; org?: string }> = {
@@ -35,17 +55,29 @@ const LEVELS: Level[] = ['flag', 'env', 'profile', 'config', 'default'];
 async function dryRunWithLevelsFrom(top: Level) {
   const present = LEVELS.slice(LEVELS.indexOf(top));
   const cwd = tempDir();
-  const section = (v: (typeof VALUES)['profile' | 'config']) => ({ 'base-url': v.baseUrl, 'api-key': v.key, model: v.model, org: v.org });
+  const section = (v: (typeof VALUES)['profile' | 'config']) => ({
+    'base-url': v.baseUrl,
+    'api-key': v.key,
+    model: v.model,
+    org: v.org,
+  });
   const file: Record<string, unknown> = {};
   if (present.includes('config')) Object.assign(file, section(VALUES.config));
   if (present.includes('profile')) file.profiles = { work: section(VALUES.profile) };
   mkdirSync(join(cwd, 'config'));
   writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify(file));
   const env: Record<string, string | undefined> = { OPENAI_API_KEY: undefined };
-  if (present.includes('env')) Object.assign(env, { OPENAI_BASE_URL: VALUES.env.baseUrl, OPENAI_API_KEY: VALUES.env.key, IMGCLI_MODEL: VALUES.env.model, OPENAI_ORG_ID: VALUES.env.org });
+  if (present.includes('env'))
+    Object.assign(env, {
+      OPENAI_BASE_URL: VALUES.env.baseUrl,
+      OPENAI_API_KEY: VALUES.env.key,
+      IMGCLI_MODEL: VALUES.env.model,
+      OPENAI_ORG_ID: VALUES.env.org,
+    });
   const args: string[] = [];
   if (present.includes('profile')) args.push('--profile', 'work');
-  if (present.includes('flag')) args.push('--base-url', VALUES.flag.baseUrl, '--api-key', VALUES.flag.key, '--org', VALUES.flag.org);
+  if (present.includes('flag'))
+    args.push('--base-url', VALUES.flag.baseUrl, '--api-key', VALUES.flag.key, '--org', VALUES.flag.org);
   args.push('gen', 'x', '--dry-run', '--json');
   if (present.includes('flag')) args.push('-m', VALUES.flag.model);
   const r = await imgcliInProcess(args, { cwd, env });
@@ -68,20 +100,34 @@ describe('precedence: flag > env > profile > config > built-in', () => {
     mkdirSync(join(cwd, 'config'));
     const profiles = { a: { model: 'gpt-image-1-mini' }, b: { model: 'gpt-image-1.5' } };
     writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify({ profiles }));
-    const byEnv = await imgcliInProcess(['--base-url', 'http://x.example/v1', 'gen', 'x', '--dry-run', '--json'], { cwd, env: { IMGCLI_PROFILE: 'a' } });
+    const byEnv = await imgcliInProcess(['--base-url', 'http://x.example/v1', 'gen', 'x', '--dry-run', '--json'], {
+      cwd,
+      env: { IMGCLI_PROFILE: 'a' },
+    });
     expect(JSON.parse(byEnv.stdout).body.model).toBe('gpt-image-1-mini');
-    const byFlag = await imgcliInProcess(['--base-url', 'http://x.example/v1', '--profile', 'b', 'gen', 'x', '--dry-run', '--json'], { cwd, env: { IMGCLI_PROFILE: 'a' } });
+    const byFlag = await imgcliInProcess(
+      ['--base-url', 'http://x.example/v1', '--profile', 'b', 'gen', 'x', '--dry-run', '--json'],
+      { cwd, env: { IMGCLI_PROFILE: 'a' } },
+    );
     expect(JSON.parse(byFlag.stdout).body.model).toBe('gpt-image-1.5');
   });
 
   it('says where each setting came from under --verbose', async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, 'config'));
-    writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify({ 'api-key': VALUES.config.key, profiles: { work: { 'base-url': VALUES.profile.baseUrl } } }));
-    const r = await imgcliInProcess(['--profile', 'work', '--verbose', 'gen', 'x', '--dry-run'], { cwd, env: { OPENAI_API_KEY: undefined } });
+    writeFileSync(
+      join(cwd, 'config', 'config.json'),
+      JSON.stringify({ 'api-key': VALUES.config.key, profiles: { work: { 'base-url': VALUES.profile.baseUrl } } }),
+    );
+    const r = await imgcliInProcess(['--profile', 'work', '--verbose', 'gen', 'x', '--dry-run'], {
+      cwd,
+      env: { OPENAI_API_KEY: undefined },
+    });
     expect(r.stderr).toContain(`profile work (config file ${join(cwd, 'config', 'config.json')})`);
     expect(r.stderr).toContain(`base URL ${VALUES.profile.baseUrl} (from profile)`);
-    expect(r.stderr).toContain(`API key sk-...4444 for ${VALUES.profile.baseUrl} (from config), sent as Authorization: Bearer`);
+    expect(r.stderr).toContain(
+      `API key sk-...4444 for ${VALUES.profile.baseUrl} (from config), sent as Authorization: Bearer`,
+    );
   });
 });
 
@@ -108,7 +154,13 @@ describe('config defaults for image flags apply to gen', () => {
     const run = home({ size: '1536x1024', quality: 'low', format: 'webp', 'out-dir': 'renders', timeout: 30 });
     const r = await run(['gen', 'a fox']);
     expect(r.exitCode).toBe(0);
-    expect(body()).toEqual({ model: 'gpt-image-2', prompt: 'a fox', size: '1536x1024', quality: 'low', output_format: 'webp' });
+    expect(body()).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a fox',
+      size: '1536x1024',
+      quality: 'low',
+      output_format: 'webp',
+    });
     expect(r.stdout).toMatch(/^renders\/a-fox-\d{8}-\d{6}\.webp$/);
     const meta = await sharp(join(run.cwd, r.stdout.trim())).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 1536, 1024]);
@@ -118,7 +170,13 @@ describe('config defaults for image flags apply to gen', () => {
     const run = home({ size: '1536x1024', quality: 'low', format: 'webp', 'out-dir': 'renders' });
     const r = await run(['gen', 'a fox', '-s', '1024x1024', '-q', 'high', '-o', 'fox.jpg']);
     expect(r.exitCode).toBe(0);
-    expect(body()).toEqual({ model: 'gpt-image-2', prompt: 'a fox', size: '1024x1024', quality: 'high', output_format: 'jpeg' });
+    expect(body()).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a fox',
+      size: '1024x1024',
+      quality: 'high',
+      output_format: 'jpeg',
+    });
     expect(r.stdout.trim()).toBe('fox.jpg');
   });
 
@@ -135,7 +193,10 @@ describe('config defaults for image flags apply to gen', () => {
 
   it('takes timeout and max-retries from the config', async () => {
     const run = home({ 'max-retries': 0 });
-    mock.enqueueFault({ status: 500, body: { error: { message: 'boom', type: 'server_error', param: null, code: null } } });
+    mock.enqueueFault({
+      status: 500,
+      body: { error: { message: 'boom', type: 'server_error', param: null, code: null } },
+    });
     const r = await run(['gen', 'x', '-o', 'x.png']);
     expect(r.exitCode).toBe(6);
     expect(mock.apiRequests()).toHaveLength(1);

@@ -55,12 +55,17 @@ function kittyImages(out: string): Buffer[] {
   return images;
 }
 
-const tinyPng = () => sharp({ create: { width: 1024, height: 512, channels: 3, background: '#4488cc' } }).png().toBuffer();
+const tinyPng = () =>
+  sharp({ create: { width: 1024, height: 512, channels: 3, background: '#4488cc' } })
+    .png()
+    .toBuffer();
 
 describe('createPreviewer', () => {
   it('is undefined off a TTY and on a terminal without an image protocol', () => {
     expect(createPreviewer(fakeTerminal(false).stream, KITTY, () => {})).toBeUndefined();
-    expect(createPreviewer(fakeTerminal(true).stream, { TERM: 'xterm-256color', TERM_PROGRAM: 'Apple_Terminal' }, () => {})).toBeUndefined();
+    expect(
+      createPreviewer(fakeTerminal(true).stream, { TERM: 'xterm-256color', TERM_PROGRAM: 'Apple_Terminal' }, () => {}),
+    ).toBeUndefined();
   });
 
   it('kitty: draws a PNG shrunk to the terminal, partials half the width of finals, a newline after each', async () => {
@@ -78,9 +83,15 @@ describe('createPreviewer', () => {
   it('iTerm2: OSC 1337 with the width in cells; inside tmux each sequence is wrapped for pass-through', async () => {
     const iterm = fakeTerminal(true, 200);
     await createPreviewer(iterm.stream, { TERM_PROGRAM: 'iTerm.app' }, () => {})!.show(await tinyPng(), 'final');
-    expect(iterm.text()).toMatch(new RegExp(`^${ESC}\\]1337;File=inline=1;size=\\d+;width=80:[A-Za-z0-9+/=]+\\x07\\n$`));
+    expect(iterm.text()).toMatch(
+      new RegExp(`^${ESC}\\]1337;File=inline=1;size=\\d+;width=80:[A-Za-z0-9+/=]+\\x07\\n$`),
+    );
     const tmux = fakeTerminal(true, 80);
-    await createPreviewer(tmux.stream, { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' }, () => {})!.show(await tinyPng(), 'final');
+    await createPreviewer(
+      tmux.stream,
+      { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' },
+      () => {},
+    )!.show(await tinyPng(), 'final');
     expect(tmux.text().startsWith(`${ESC}Ptmux;${ESC}${ESC}_Ga=T`)).toBe(true);
   });
 
@@ -130,8 +141,26 @@ describe('imgcli gen --preview in a simulated kitty', () => {
       stderr: stderr.stream,
       now: () => PINNED,
     } as unknown as Runtime;
-    await (await buildProgram(rt)).parseAsync(['node', 'imgcli', '--base-url', mock.url, 'gen', 'a fox', '-q', 'low', '-o', join(dir, 'fox.png'), ...args]);
-    return { stdout: stdout.text(), stderr: stderr.text(), files: readdirSync(dir).filter((f) => f !== 'config').sort() };
+    await (await buildProgram(rt)).parseAsync([
+      'node',
+      'imgcli',
+      '--base-url',
+      mock.url,
+      'gen',
+      'a fox',
+      '-q',
+      'low',
+      '-o',
+      join(dir, 'fox.png'),
+      ...args,
+    ]);
+    return {
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      files: readdirSync(dir)
+        .filter((f) => f !== 'config')
+        .sort(),
+    };
   }
 
   it('--stream --preview: both partials and the final, in order, on stderr only (spinner running)', async () => {

@@ -14,8 +14,16 @@ describe('detectInlineProtocol', () => {
     ['iTerm2', { TERM_PROGRAM: 'iTerm.app', LC_TERMINAL: 'iTerm2', TERM: 'xterm-256color' }, 'iterm2'],
     ['iTerm2 over ssh (LC_TERMINAL only)', { LC_TERMINAL: 'iTerm2', TERM: 'xterm-256color' }, 'iterm2'],
     ['iTerm2 wins over a stale KITTY_WINDOW_ID', { TERM_PROGRAM: 'iTerm.app', KITTY_WINDOW_ID: '3' }, 'iterm2'],
-    ['tmux in iTerm2', { TMUX: '/tmp/tmux-501/default,1,0', TERM_PROGRAM: 'tmux', TERM: 'tmux-256color', LC_TERMINAL: 'iTerm2' }, 'iterm2'],
-    ['tmux in kitty', { TMUX: '/tmp/tmux-1000/default,1,0', TERM_PROGRAM: 'tmux', TERM: 'screen-256color', KITTY_WINDOW_ID: '2' }, 'kitty'],
+    [
+      'tmux in iTerm2',
+      { TMUX: '/tmp/tmux-501/default,1,0', TERM_PROGRAM: 'tmux', TERM: 'tmux-256color', LC_TERMINAL: 'iTerm2' },
+      'iterm2',
+    ],
+    [
+      'tmux in kitty',
+      { TMUX: '/tmp/tmux-1000/default,1,0', TERM_PROGRAM: 'tmux', TERM: 'screen-256color', KITTY_WINDOW_ID: '2' },
+      'kitty',
+    ],
     ['tmux in WezTerm', { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', WEZTERM_PANE: '0' }, 'kitty'],
     ['tmux in an unknown terminal', { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', TERM: 'tmux-256color' }, undefined],
     ['GNU screen', { STY: '1234.pts-0.host', TERM: 'screen', KITTY_WINDOW_ID: '1' }, undefined],
@@ -70,7 +78,9 @@ describe('encodeInline: kitty', () => {
     const png = Buffer.alloc(4000, 7); // two chunks
     const plain = kittyParts(encodeInline(png, 'kitty', {}));
     const wrapped = encodeInline(png, 'kitty', { tmux: true });
-    const expected = plain.map((p) => `${ESC}Ptmux;${ESC}${ESC}_G${p.keys};${p.payload}${ESC}${ESC}\\${ESC}\\`).join('');
+    const expected = plain
+      .map((p) => `${ESC}Ptmux;${ESC}${ESC}_G${p.keys};${p.payload}${ESC}${ESC}\\${ESC}\\`)
+      .join('');
     expect(wrapped).toBe(expected);
   });
 });
@@ -99,7 +109,13 @@ describe('encodeInline: iTerm2', () => {
 
 /** Puts the payload of an encoding back together as the PNG it carries. */
 function decodePayload(out: string, protocol: InlineProtocol): Buffer {
-  if (protocol === 'kitty') return Buffer.from(kittyParts(out).map((p) => p.payload).join(''), 'base64');
+  if (protocol === 'kitty')
+    return Buffer.from(
+      kittyParts(out)
+        .map((p) => p.payload)
+        .join(''),
+      'base64',
+    );
   const m = /^\x1b\]1337;File=([^:]*):([A-Za-z0-9+/=]*)\x07$/.exec(out);
   expect(m).not.toBeNull();
   const png = Buffer.from(m![2]!, 'base64');
@@ -109,7 +125,9 @@ function decodePayload(out: string, protocol: InlineProtocol): Buffer {
 
 describe('renderPreview', () => {
   it('downscales a 2000 px image to about columns x 8 px, as PNG, for both protocols', async () => {
-    const big = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: { r: 200, g: 30, b: 90 } } })
+    const big = await sharp({
+      create: { width: 2000, height: 1000, channels: 3, background: { r: 200, g: 30, b: 90 } },
+    })
       .jpeg()
       .toBuffer();
     for (const protocol of ['kitty', 'iterm2'] as const) {
@@ -121,14 +139,18 @@ describe('renderPreview', () => {
   });
 
   it('never enlarges a small image, and sizes it in iTerm2 by its own width', async () => {
-    const small = await sharp({ create: { width: 100, height: 50, channels: 4, background: '#00000000' } }).png().toBuffer();
+    const small = await sharp({ create: { width: 100, height: 50, channels: 4, background: '#00000000' } })
+      .png()
+      .toBuffer();
     const out = await renderPreview(small, { protocol: 'iterm2', columns: 80 });
     expect((await sharp(decodePayload(out, 'iterm2')).metadata()).width).toBe(100);
     expect(out).toContain(';width=13:');
   });
 
   it('wraps for tmux when asked', async () => {
-    const img = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#fff' } }).png().toBuffer();
+    const img = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     const out = await renderPreview(img, { protocol: 'kitty', columns: 80, tmux: true });
     expect(out.startsWith(`${ESC}Ptmux;${ESC}${ESC}_Ga=T,f=100,`)).toBe(true);
     expect(out.endsWith(`${ESC}${ESC}\\${ESC}\\`)).toBe(true);

@@ -15,7 +15,10 @@ describe('estimateCost', () => {
   it('prices gpt-image-2, 2.5 and 2.6 tokens by kind', () => {
     // 10 x $5 + 40 x $8 + 1056 x $30 + 4 x $5, per million
     const expected = (10 * 5 + 40 * 8 + 1056 * 30 + 4 * 5) / 1e6;
-    expect(estimateCost(resolveModel('gpt-image-2'), usage)).toEqual({ usd: Math.round(expected * 1e6) / 1e6, rates_checked: PRICES_CHECKED });
+    expect(estimateCost(resolveModel('gpt-image-2'), usage)).toEqual({
+      usd: Math.round(expected * 1e6) / 1e6,
+      rates_checked: PRICES_CHECKED,
+    });
     expect(estimateCost(resolveModel('gpt-image-2.5-sunburst'), usage)?.usd).toBeCloseTo(expected, 6);
     expect(estimateCost(resolveModel('gpt-image-2.6-flare'), usage)?.usd).toBeCloseTo(expected, 6);
     expect(PRICES_CHECKED).toBe('2026-12-01');
@@ -29,6 +32,9 @@ describe('estimateCost', () => {
   });
 
   it('bills undetailed usage as text in and image out', () => {
-    expect(estimateCost(resolveModel('gpt-image-2'), { input_tokens: 100, output_tokens: 1000 })?.usd).toBeCloseTo((100 * 5 + 1000 * 30) / 1e6, 9);
+    expect(estimateCost(resolveModel('gpt-image-2'), { input_tokens: 100, output_tokens: 1000 })?.usd).toBeCloseTo(
+      (100 * 5 + 1000 * 30) / 1e6,
+      9,
+    );
   });
 });

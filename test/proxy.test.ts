@@ -54,13 +54,16 @@ afterEach(() => {
   proxy.seen.length = 0;
 });
 
-const gen = (env: Record<string, string>, extra: string[] = []) => imgcli(['--base-url', mock.url, '--verbose', 'gen', 'a fox', '-o', 'f.png', ...extra], { env });
+const gen = (env: Record<string, string>, extra: string[] = []) =>
+  imgcli(['--base-url', mock.url, '--verbose', 'gen', 'a fox', '-o', 'f.png', ...extra], { env });
 
 describe('HTTP_PROXY', () => {
   it('sends API requests through the proxy and says so under --verbose', async () => {
     const r = await gen({ HTTP_PROXY: proxy.url });
     expect(r.exitCode).toBe(0);
-    expect(proxy.seen).toEqual([{ method: 'POST', url: `${mock.url}/images/generations`, proxyAuthorization: undefined }]);
+    expect(proxy.seen).toEqual([
+      { method: 'POST', url: `${mock.url}/images/generations`, proxyAuthorization: undefined },
+    ]);
     expect(mock.apiRequests()).toHaveLength(1);
     expect(r.stderr).toContain(`proxy: requests to 127.0.0.1:${mock.port} and image downloads go through ${proxy.url}`);
   });
@@ -91,7 +94,9 @@ describe('HTTP_PROXY', () => {
   });
 
   it('does not use the proxy for the in-process offline server (--mock)', async () => {
-    const r = await imgcli(['--mock', 'gen', 'x', '-o', 'x.png'], { env: { HTTP_PROXY: proxy.url, OPENAI_API_KEY: undefined } });
+    const r = await imgcli(['--mock', 'gen', 'x', '-o', 'x.png'], {
+      env: { HTTP_PROXY: proxy.url, OPENAI_API_KEY: undefined },
+    });
     expect(r.exitCode).toBe(0);
     expect(proxy.seen).toEqual([]);
   });

@@ -21,11 +21,24 @@ async function seen(source: Source, args: string[]): Promise<{ exitCode: number 
   mkdirSync(join(cwd, 'config'));
   writeFileSync(join(cwd, 'config', 'config.json'), JSON.stringify(source === 'config' ? { 'api-key': KEY } : {}));
   const env = { OPENAI_API_KEY: source === 'env' ? KEY : undefined };
-  const r = await imgcliInProcess([...(source === 'flag' ? ['--api-key', KEY] : []), '--base-url', mock.url, ...args], { cwd, env });
+  const r = await imgcliInProcess([...(source === 'flag' ? ['--api-key', KEY] : []), '--base-url', mock.url, ...args], {
+    cwd,
+    env,
+  });
   return { exitCode: r.exitCode, all: `${r.stdout}\n${r.stderr}` };
 }
 
-const echoKey = { status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+const echoKey = {
+  status: 401,
+  body: {
+    error: {
+      message: `Incorrect API key provided: ${KEY}.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_api_key',
+    },
+  },
+};
 
 describe.each<Source>(['flag', 'env', 'config'])('with the key from %s', (source) => {
   it.each([

@@ -19,21 +19,26 @@ beforeAll(async () => {
   await makeFixtures(dir);
 });
 
-const run = (args: string[], opts: { cwd?: string; input?: string } = {}) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd: opts.cwd ?? dir, input: opts.input });
+const run = (args: string[], opts: { cwd?: string; input?: string } = {}) =>
+  imgcliInProcess(['--base-url', mock.url, ...args], { cwd: opts.cwd ?? dir, input: opts.input });
 const record = (path: string) => readProvenance(readFileSync(path))!;
 const files = (folder: string) => readdirSync(folder).sort();
 
 /** A fresh folder holding the fixtures' photo, mask and drawing, for cases that change them. */
 function workspace(): string {
   const ws = tempDir('imgcli-replay-ws-');
-  for (const f of ['photo.png', 'photo.jpg', 'mask.png', 'drawing.png', 'square.png']) copyFileSync(join(dir, f), join(ws, f));
+  for (const f of ['photo.png', 'photo.jpg', 'mask.png', 'drawing.png', 'square.png'])
+    copyFileSync(join(dir, f), join(ws, f));
   return ws;
 }
 
 describe('imgcli replay: generations', () => {
   it('sends the recorded request again and writes <name>-replay-<time> beside the original, which is left alone', async () => {
     const ws = tempDir();
-    expect((await run(['gen', 'a watercolor fox', '-q', 'low', '-s', '1024x1536', '-o', 'art/fox.png'], { cwd: ws })).exitCode).toBe(0);
+    expect(
+      (await run(['gen', 'a watercolor fox', '-q', 'low', '-s', '1024x1536', '-o', 'art/fox.png'], { cwd: ws }))
+        .exitCode,
+    ).toBe(0);
     const original = readFileSync(join(ws, 'art/fox.png'));
     const r = await run(['replay', 'art/fox.png'], { cwd: ws });
     expect(r.exitCode).toBe(0);
@@ -42,13 +47,25 @@ describe('imgcli replay: generations', () => {
     const [first, again] = mock.apiRequests();
     expect(again!.path).toBe('/v1/images/generations');
     expect(again!.json).toEqual(first!.json);
-    expect(first!.json).toEqual({ model: 'gpt-image-2', prompt: 'a watercolor fox', quality: 'low', size: '1024x1536', output_format: 'png' });
+    expect(first!.json).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a watercolor fox',
+      quality: 'low',
+      size: '1024x1536',
+      output_format: 'png',
+    });
     expect(readFileSync(join(ws, 'art/fox.png')).equals(original)).toBe(true);
-    expect(record(join(ws, 'art/fox-replay-20261201-120000.png')).fingerprint).toBe(record(join(ws, 'art/fox.png')).fingerprint);
+    expect(record(join(ws, 'art/fox-replay-20261201-120000.png')).fingerprint).toBe(
+      record(join(ws, 'art/fox.png')).fingerprint,
+    );
     // Again at the same (pinned) time: a new name, never over the first replay.
     const twice = await run(['replay', 'art/fox.png'], { cwd: ws });
     expect(twice.stdout).toBe('art/fox-replay-20261201-120000_2.png');
-    expect(files(join(ws, 'art'))).toEqual(['fox-replay-20261201-120000.png', 'fox-replay-20261201-120000_2.png', 'fox.png']);
+    expect(files(join(ws, 'art'))).toEqual([
+      'fox-replay-20261201-120000.png',
+      'fox-replay-20261201-120000_2.png',
+      'fox.png',
+    ]);
   });
 
   it('flags given win: the body differs in those alone; -o writes where it says, over the original when asked', async () => {
@@ -58,7 +75,13 @@ describe('imgcli replay: generations', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('takes/bike-replay-20261201-120000-1.png\ntakes/bike-replay-20261201-120000-2.png');
     expect(r.stderr).toMatch(/; changed: --quality, --count\n/);
-    expect(mock.apiRequests().at(-1)!.json).toEqual({ model: 'gpt-image-2', prompt: 'a red bicycle', quality: 'high', n: 2, output_format: 'png' });
+    expect(mock.apiRequests().at(-1)!.json).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a red bicycle',
+      quality: 'high',
+      n: 2,
+      output_format: 'png',
+    });
     // -p is a new prompt; -o over the original is allowed because it says so; a .jpg asks for jpeg.
     const over = await run(['replay', 'bike.png', '-p', 'a blue bicycle', '-o', 'bike.png'], { cwd: ws });
     expect(over.exitCode).toBe(0);
@@ -86,14 +109,18 @@ describe('imgcli replay: generations', () => {
     const r = await run(['replay', 'l.png', '--dry-run', '-s', '1536x1024'], { cwd: ws });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/v1\/images\/generations\n/);
-    expect(r.stdout).toContain('{\n  "model": "gpt-image-2",\n  "prompt": "a lighthouse",\n  "size": "1536x1024",\n  "quality": "low",\n  "output_format": "png"\n}');
+    expect(r.stdout).toContain(
+      '{\n  "model": "gpt-image-2",\n  "prompt": "a lighthouse",\n  "size": "1536x1024",\n  "quality": "low",\n  "output_format": "png"\n}',
+    );
     expect(mock.requests).toHaveLength(0);
     expect(files(ws)).toEqual(['l.png']);
   });
 
   it('--param fields come back as --param; one given again replaces its value', async () => {
     const ws = tempDir();
-    await run(['gen', 'a fox', '-m', 'my-model', '--param', 'seed=42', '--param', 'steps=20', '-o', 'f.png'], { cwd: ws });
+    await run(['gen', 'a fox', '-m', 'my-model', '--param', 'seed=42', '--param', 'steps=20', '-o', 'f.png'], {
+      cwd: ws,
+    });
     expect((await run(['replay', 'f.png', '--param', 'seed=7'], { cwd: ws })).exitCode).toBe(0);
     const [first, again] = mock.apiRequests();
     expect(first!.json).toEqual({ model: 'my-model', prompt: 'a fox', seed: 42, steps: 20 });
@@ -106,13 +133,18 @@ describe('imgcli replay: generations', () => {
     mock.requests.length = 0;
     const r = await run(['replay', 'f.png', '-m', 'dall-e-3'], { cwd: ws });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/error: --quality low is not valid for dall-e-3[\s\S]*\nhint: .*Flags not given on the command line come from f\.png's record \(see imgcli info f\.png\)/);
+    expect(r.stderr).toMatch(
+      /error: --quality low is not valid for dall-e-3[\s\S]*\nhint: .*Flags not given on the command line come from f\.png's record \(see imgcli info f\.png\)/,
+    );
     expect(mock.requests).toHaveLength(0);
   });
 
   it('an image without provenance, a missing file, a file that is not an image: exit 2, nothing sent', async () => {
     for (const [file, message] of [
-      ['photo.png', /^error: photo\.png has no imgcli provenance, so there is no request to replay\nhint: imgcli info photo\.png shows/],
+      [
+        'photo.png',
+        /^error: photo\.png has no imgcli provenance, so there is no request to replay\nhint: imgcli info photo\.png shows/,
+      ],
       ['gone.png', /^error: cannot read gone\.png: no such file\n/],
       ['notes.png', /^error: notes\.png is not an image\n/],
     ] as const) {
@@ -128,10 +160,31 @@ describe('imgcli replay: generations', () => {
 describe('imgcli replay: edits and variations', () => {
   it('finds the inputs by their recorded paths (relative to the image, from any folder) and sends the same multipart request', async () => {
     const ws = workspace();
-    const made = await run(['edit', 'photo.png', '--mask', 'mask.png', '-p', 'a red scarf', '-s', '1024x1024', '-q', 'low', '-o', 'out/scarf.png'], { cwd: ws });
+    const made = await run(
+      [
+        'edit',
+        'photo.png',
+        '--mask',
+        'mask.png',
+        '-p',
+        'a red scarf',
+        '-s',
+        '1024x1024',
+        '-q',
+        'low',
+        '-o',
+        'out/scarf.png',
+      ],
+      { cwd: ws },
+    );
     expect(made.exitCode).toBe(0);
     expect(record(join(ws, 'out/scarf.png')).inputs).toEqual([
-      { role: 'image', path: '../photo.png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: expect.any(Number) },
+      {
+        role: 'image',
+        path: '../photo.png',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        size: expect.any(Number),
+      },
       { role: 'mask', path: '../mask.png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: expect.any(Number) },
     ]);
     const elsewhere = tempDir();
@@ -142,7 +195,9 @@ describe('imgcli replay: edits and variations', () => {
     const [first, again] = mock.apiRequests();
     expect(textFields(again)).toEqual(textFields(first));
     expect(fileParts(again)).toEqual(fileParts(first));
-    expect(record(join(ws, 'out/scarf-replay-20261201-120000.png')).fingerprint).toBe(record(join(ws, 'out/scarf.png')).fingerprint);
+    expect(record(join(ws, 'out/scarf-replay-20261201-120000.png')).fingerprint).toBe(
+      record(join(ws, 'out/scarf.png')).fingerprint,
+    );
   });
 
   it('a changed input is refused unless --force; a missing one must be given; one given again is checked the same way', async () => {
@@ -153,7 +208,9 @@ describe('imgcli replay: edits and variations', () => {
     mock.requests.length = 0;
     const refused = await run(['replay', 'hat.png'], { cwd: ws });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/^error: photo\.png has changed since hat\.png was made \(sha256 [0-9a-f]{12}\.\.\. then, [0-9a-f]{12}\.\.\. now\); nothing was sent\nhint: Pass --force to send the inputs as they are now, or give the original files after the image\.$/);
+    expect(refused.stderr).toMatch(
+      /^error: photo\.png has changed since hat\.png was made \(sha256 [0-9a-f]{12}\.\.\. then, [0-9a-f]{12}\.\.\. now\); nothing was sent\nhint: Pass --force to send the inputs as they are now, or give the original files after the image\.$/,
+    );
     expect(refused.stdout).toBe('');
     expect(mock.requests).toHaveLength(0);
     // The same bytes under another name are the same input.
@@ -166,12 +223,16 @@ describe('imgcli replay: edits and variations', () => {
     const forced = await run(['replay', 'hat.png', '--force'], { cwd: ws });
     expect(forced.exitCode).toBe(0);
     expect(forced.stderr).toMatch(/warning: --force: photo\.png has changed since hat\.png was made/);
-    expect(fileParts(mock.apiRequests().at(-1))).toMatchObject([{ name: 'image', filename: 'photo.png', contentType: 'image/jpeg' }]);
+    expect(fileParts(mock.apiRequests().at(-1))).toMatchObject([
+      { name: 'image', filename: 'photo.png', contentType: 'image/jpeg' },
+    ]);
     const gone = tempDir();
     copyFileSync(join(ws, 'hat.png'), join(gone, 'hat.png'));
     const missing = await run(['replay', 'hat.png'], { cwd: gone });
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/^error: cannot read photo\.png, an input of hat\.png: no such file\nhint: Give the file again: imgcli replay hat\.png <image>\.\.\./);
+    expect(missing.stderr).toMatch(
+      /^error: cannot read photo\.png, an input of hat\.png: no such file\nhint: Give the file again: imgcli replay hat\.png <image>\.\.\./,
+    );
   });
 
   it('vary stays vary: the built-in prompt and the recorded hint, through /images/edits', async () => {
@@ -193,14 +254,18 @@ describe('imgcli replay: edits and variations', () => {
     writeFileSync(join(ws, 'old.png'), embedProvenance(readFileSync(join(ws, 'hat.png')), 'png', older));
     const bare = await run(['replay', 'old.png'], { cwd: ws });
     expect(bare.exitCode).toBe(2);
-    expect(bare.stderr).toMatch(/^error: old\.png was made by an imgcli that did not record its input files, so they must be named\nhint: Give them after the image: imgcli replay old\.png <image>\.\.\./);
+    expect(bare.stderr).toMatch(
+      /^error: old\.png was made by an imgcli that did not record its input files, so they must be named\nhint: Give them after the image: imgcli replay old\.png <image>\.\.\./,
+    );
     const right = await run(['replay', 'old.png', 'photo.png'], { cwd: ws });
     expect(right.exitCode).toBe(0);
     expect(right.stderr).toMatch(/imgcli edit, gpt-image-2, first made as req_\w+, 1 input given\n/);
     mock.requests.length = 0;
     const wrong = await run(['replay', 'old.png', 'drawing.png'], { cwd: ws });
     expect(wrong.exitCode).toBe(2);
-    expect(wrong.stderr).toMatch(/the files given are not the ones it was made from \(the request fingerprint differs\); nothing was sent\nhint: Pass --force/);
+    expect(wrong.stderr).toMatch(
+      /the files given are not the ones it was made from \(the request fingerprint differs\); nothing was sent\nhint: Pass --force/,
+    );
     const changed = await run(['replay', 'old.png', 'photo.png', '-q', 'high'], { cwd: ws });
     expect(changed.exitCode).toBe(2);
     expect(changed.stderr).toMatch(/flags change the request, so its fingerprint cannot vouch for the inputs/);
@@ -211,14 +276,21 @@ describe('imgcli replay: edits and variations', () => {
   it('--mask-from is recorded as its drawing and checked like any input', async () => {
     const ws = workspace();
     mkdirSync(join(ws, 'out'));
-    await run(['edit', 'photo.png', '--mask-from', 'drawing.png', '-p', 'a window', '-q', 'low', '-o', 'out/w.png'], { cwd: ws });
-    expect(record(join(ws, 'out/w.png')).inputs?.map((i) => [i.role, i.path])).toEqual([['image', '../photo.png'], ['mask-from', '../drawing.png']]);
+    await run(['edit', 'photo.png', '--mask-from', 'drawing.png', '-p', 'a window', '-q', 'low', '-o', 'out/w.png'], {
+      cwd: ws,
+    });
+    expect(record(join(ws, 'out/w.png')).inputs?.map((i) => [i.role, i.path])).toEqual([
+      ['image', '../photo.png'],
+      ['mask-from', '../drawing.png'],
+    ]);
     const r = await run(['replay', 'out/w.png'], { cwd: ws });
     expect(r.exitCode).toBe(0);
     const [first, again] = mock.apiRequests();
     expect(fileParts(again)).toEqual(fileParts(first));
     const other = await run(['replay', 'out/w.png', '--mask', 'mask.png'], { cwd: ws });
     expect(other.exitCode).toBe(2);
-    expect(other.stderr).toMatch(/^error: mask\.png is not one of the inputs out\/w\.png was made from; nothing was sent/);
+    expect(other.stderr).toMatch(
+      /^error: mask\.png is not one of the inputs out\/w\.png was made from; nothing was sent/,
+    );
   });
 });

@@ -22,7 +22,19 @@ function refusal(model: string, fields: Record<string, unknown>): string {
 describe('model table', () => {
   it('holds every model of the reference with a family and status data', () => {
     const ids = MODELS.map((m) => m.id);
-    for (const id of ['gpt-image-2.6-flare', 'gpt-image-2.6-sunburst', 'gpt-image-2.5-flare', 'gpt-image-2.5-sunburst', 'gpt-image-2', 'gpt-image-1.5', 'gpt-image-1-mini', 'chatgpt-image-latest', 'gpt-image-1', 'dall-e-3', 'dall-e-2']) {
+    for (const id of [
+      'gpt-image-2.6-flare',
+      'gpt-image-2.6-sunburst',
+      'gpt-image-2.5-flare',
+      'gpt-image-2.5-sunburst',
+      'gpt-image-2',
+      'gpt-image-1.5',
+      'gpt-image-1-mini',
+      'chatgpt-image-latest',
+      'gpt-image-1',
+      'dall-e-3',
+      'dall-e-2',
+    ]) {
       expect(ids).toContain(id);
     }
     expect(findModel('gpt-image-2.5')?.id).toBe('gpt-image-2.5-flare');
@@ -32,13 +44,18 @@ describe('model table', () => {
     expect(findModel('gpt-image-1.5-2025-12-16')?.id).toBe('gpt-image-1.5');
     for (const m of MODELS) expect(m.checked, m.id).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     // The models shut down on 2026-12-01 name the 2.6 model OpenAI's deprecations page names.
-    for (const m of MODELS.filter((x) => x.shutdown === '2026-12-01')) expect(m.replacement, m.id).toBe('gpt-image-2.6-flare');
+    for (const m of MODELS.filter((x) => x.shutdown === '2026-12-01'))
+      expect(m.replacement, m.id).toBe('gpt-image-2.6-flare');
   });
 
   it('computes status from the shutdown date', () => {
     const now = new Date('2026-11-21T12:00:00Z');
     expect(modelStatus(findModel('gpt-image-2'), now)).toEqual({ state: 'current' });
-    expect(modelStatus(findModel('gpt-image-1.5'), now)).toEqual({ state: 'retiring', shutdown: '2026-12-01', daysLeft: 10 });
+    expect(modelStatus(findModel('gpt-image-1.5'), now)).toEqual({
+      state: 'retiring',
+      shutdown: '2026-12-01',
+      daysLeft: 10,
+    });
     expect(modelStatus(findModel('gpt-image-1'), now)).toEqual({ state: 'retired', shutdown: '2026-10-23' });
     expect(modelStatus(findModel('gpt-image-1.5'), new Date('2026-12-01T00:00:00Z')).state).toBe('retired');
   });
@@ -48,9 +65,13 @@ describe('model table', () => {
     const openai = 'https://api.openai.com/v1';
     expect(modelAdvice(resolveModel('dall-e-3'), openai, now).refuse).toMatch(/shut down on 2026-05-12.*gpt-image-2/);
     expect(modelAdvice(resolveModel('dall-e-3'), 'http://localhost:8080/v1', now)).toEqual({});
-    expect(modelAdvice(resolveModel('gpt-image-1.5'), openai, now).warn).toMatch(/2026-12-01 \(in 10 days\); use gpt-image-2\.6-flare/);
+    expect(modelAdvice(resolveModel('gpt-image-1.5'), openai, now).warn).toMatch(
+      /2026-12-01 \(in 10 days\); use gpt-image-2\.6-flare/,
+    );
     expect(modelAdvice(resolveModel('gpt-image-2'), openai, now)).toEqual({});
-    expect(modelAdvice(resolveModel('my-local-model'), openai, now).notice).toMatch(/not in imgcli's model table; sending the flags as given/);
+    expect(modelAdvice(resolveModel('my-local-model'), openai, now).notice).toMatch(
+      /not in imgcli's model table; sending the flags as given/,
+    );
   });
 
   it('guesses rules for unknown names from their prefix', () => {
@@ -73,18 +94,31 @@ describe('model table', () => {
 
 describe('generation requests', () => {
   it('accepts a plain request and keeps only what was set', () => {
-    expect(gen('gpt-image-2', { n: 2, size: '1536x1024', quality: undefined })).toEqual({ model: 'gpt-image-2', prompt: 'a fox', n: 2, size: '1536x1024' });
+    expect(gen('gpt-image-2', { n: 2, size: '1536x1024', quality: undefined })).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a fox',
+      n: 2,
+      size: '1536x1024',
+    });
   });
 
   it.each([
     ['gpt-image-2', { style: 'vivid' }, /--style is not accepted by gpt-image-2.*dall-e-3/],
     ['dall-e-3', { n: 2 }, /--count 2 is not valid for dall-e-3; it takes 1 only/],
-    ['gpt-image-1.5', { size: '1792x1024' }, /--size 1792x1024 is not valid for gpt-image-1.5; use one of auto, 1024x1024, 1536x1024, 1024x1536/],
+    [
+      'gpt-image-1.5',
+      { size: '1792x1024' },
+      /--size 1792x1024 is not valid for gpt-image-1.5; use one of auto, 1024x1024, 1536x1024, 1024x1536/,
+    ],
     ['gpt-image-2', { size: '1000x1000' }, /multiples of 16/],
     ['gpt-image-2', { size: '4000x1000' }, /aspect ratio/],
     ['gpt-image-2', { size: '640x640' }, /total pixels/],
     ['gpt-image-2', { size: 'big' }, /WIDTHxHEIGHT/],
-    ['gpt-image-2', { background: 'transparent', output_format: 'jpeg' }, /--background transparent needs --format png or webp/],
+    [
+      'gpt-image-2',
+      { background: 'transparent', output_format: 'jpeg' },
+      /--background transparent needs --format png or webp/,
+    ],
     ['gpt-image-2', { output_compression: 50 }, /--compression works only with --format jpeg or webp/],
     ['gpt-image-2', { output_compression: 101, output_format: 'jpeg' }, /--compression takes 0 to 100/],
     ['gpt-image-2', { quality: 'hd' }, /--quality hd is not valid for gpt-image-2; use one of auto, low, medium, high/],
@@ -110,8 +144,17 @@ describe('generation requests', () => {
 
   it('takes what each model allows', () => {
     expect(() => gen('gpt-image-2.5-flare', { quality: 'max', size: '3840x2160' })).not.toThrow();
-    expect(() => gen('gpt-image-2', { size: '2048x1152', background: 'transparent', output_format: 'webp', output_compression: 80 })).not.toThrow();
-    expect(() => gen('dall-e-3', { quality: 'hd', style: 'natural', size: '1792x1024', response_format: 'b64_json' })).not.toThrow();
+    expect(() =>
+      gen('gpt-image-2', {
+        size: '2048x1152',
+        background: 'transparent',
+        output_format: 'webp',
+        output_compression: 80,
+      }),
+    ).not.toThrow();
+    expect(() =>
+      gen('dall-e-3', { quality: 'hd', style: 'natural', size: '1792x1024', response_format: 'b64_json' }),
+    ).not.toThrow();
     expect(() => gen('dall-e-2', { n: 10, size: '256x256', response_format: 'url' })).not.toThrow();
     expect(() => gen('flux-dev', { size: '999x999', quality: 'ultra', whatever: 1 })).not.toThrow();
   });
@@ -126,7 +169,9 @@ describe('generation requests', () => {
     expect(refusal('', {})).toBe('--model is empty; name a model, e.g. gpt-image-2 (`imgcli models` lists them)');
     expect(refusal('gpt-image-2', { n: 2.5 })).toBe('--count 2.5 is not valid for gpt-image-2; use 1 to 10');
     expect(refusal('gpt-image-2', { n: 'two' })).toBe('--count must be a whole number; use 1 to 10');
-    expect(refusal('gpt-image-2', { style: 'vivid' })).toMatch(/^--style is not accepted by gpt-image-2 for generations; it is for dall-e-3/);
+    expect(refusal('gpt-image-2', { style: 'vivid' })).toMatch(
+      /^--style is not accepted by gpt-image-2 for generations; it is for dall-e-3/,
+    );
   });
 });
 
@@ -149,18 +194,24 @@ describe('custom sizes', () => {
 });
 
 describe('input_fidelity refusals say what the API answers', () => {
-  const edit = (model: string, fields: Record<string, unknown>) => () => validateRequest(resolveModel(model), 'edits', { model, prompt: 'a fox', ...fields });
+  const edit = (model: string, fields: Record<string, unknown>) => () =>
+    validateRequest(resolveModel(model), 'edits', { model, prompt: 'a fox', ...fields });
 
   it('refuses it for gpt-image-2, quoting the 400 the API gives', () => {
-    expect(edit('gpt-image-2', { input_fidelity: 'low' })).toThrow(/--input-fidelity is not accepted by gpt-image-2 for edits \(gpt-image-2 answers 400 invalid_input_fidelity_model\); it is for gpt-image-1\.5, gpt-image-1-mini, gpt-image-1/);
+    expect(edit('gpt-image-2', { input_fidelity: 'low' })).toThrow(
+      /--input-fidelity is not accepted by gpt-image-2 for edits \(gpt-image-2 answers 400 invalid_input_fidelity_model\); it is for gpt-image-1\.5, gpt-image-1-mini, gpt-image-1/,
+    );
   });
 
   it('refuses high for gpt-image-1-mini, and takes low', () => {
-    expect(edit('gpt-image-1-mini', { input_fidelity: 'high' })).toThrow(/^--input-fidelity high is not valid for gpt-image-1-mini; use one of low \(gpt-image-1-mini refuses high; gpt-image-1\.5 and gpt-image-1 take high\)$/);
+    expect(edit('gpt-image-1-mini', { input_fidelity: 'high' })).toThrow(
+      /^--input-fidelity high is not valid for gpt-image-1-mini; use one of low \(gpt-image-1-mini refuses high; gpt-image-1\.5 and gpt-image-1 take high\)$/,
+    );
     expect(edit('gpt-image-1-mini', { input_fidelity: 'low' })).not.toThrow();
   });
 
   it('does not offer it to the 2.5 and 2.6 families, whose docs do not list it', () => {
-    for (const id of ['gpt-image-2.5-flare', 'gpt-image-2.6-flare', 'gpt-image-2.6-sunburst']) expect(edit(id, { input_fidelity: 'low' }), id).toThrow(/--input-fidelity is not accepted/);
+    for (const id of ['gpt-image-2.5-flare', 'gpt-image-2.6-flare', 'gpt-image-2.6-sunburst'])
+      expect(edit(id, { input_fidelity: 'low' }), id).toThrow(/--input-fidelity is not accepted/);
   });
 });

@@ -56,7 +56,8 @@ describe('parseImagesResponse', () => {
     const bytes = Buffer.from(valid);
     for (let i = 0; i < 2000; i++) {
       const copy = Buffer.from(bytes.subarray(0, randomInt(rand, bytes.length + 1)));
-      for (let k = randomInt(rand, 4); k > 0; k--) copy[randomInt(rand, Math.max(copy.length, 1))] = randomInt(rand, 256);
+      for (let k = randomInt(rand, 4); k > 0; k--)
+        copy[randomInt(rand, Math.max(copy.length, 1))] = randomInt(rand, 256);
       try {
         parseImagesResponse(copy.toString('utf8'));
       } catch (err) {
@@ -69,7 +70,12 @@ describe('parseImagesResponse', () => {
 
 describe('error bodies', () => {
   it('reads the OpenAI shape and falls back to a short first line', () => {
-    expect(parseErrorBody('{"error":{"message":"m","type":"t","param":"size","code":"invalid_value"}}')).toEqual({ message: 'm', type: 't', param: 'size', code: 'invalid_value' });
+    expect(parseErrorBody('{"error":{"message":"m","type":"t","param":"size","code":"invalid_value"}}')).toEqual({
+      message: 'm',
+      type: 't',
+      param: 'size',
+      code: 'invalid_value',
+    });
     expect(parseErrorBody('<html><body><h1>502 Bad Gateway</h1></body></html>')).toEqual({ raw: '502 Bad Gateway' });
     expect(firstLine('x'.repeat(500))).toHaveLength(200);
     expect(firstLine('')).toBe('(empty body)');
@@ -84,13 +90,18 @@ describe('readText', () => {
     },
     text: async () => `text(): ${Buffer.concat(chunks).toString('utf8')}`,
   });
-  const head = (length?: string) => ({ status: 200, headers: length === undefined ? {} : { 'content-length': length } });
+  const head = (length?: string) => ({
+    status: 200,
+    headers: length === undefined ? {} : { 'content-length': length },
+  });
   const bytes = Buffer.from(`\ufeff{"prompt":"über 🦊","data":[]}`, 'utf8');
   const split = (b: Buffer, at: number[]) => [0, ...at].map((from, i) => b.subarray(from, at[i] ?? b.length));
 
   it('decodes UTF-8 split anywhere, without the byte order mark, when the length is declared', async () => {
     for (let cut = 1; cut < bytes.length; cut++) {
-      expect(await readText(bodyOf(split(bytes, [cut])), head(String(bytes.length)))).toBe('{"prompt":"über 🦊","data":[]}');
+      expect(await readText(bodyOf(split(bytes, [cut])), head(String(bytes.length)))).toBe(
+        '{"prompt":"über 🦊","data":[]}',
+      );
     }
   });
 
@@ -101,7 +112,9 @@ describe('readText', () => {
   });
 
   it('stops at its limit, whether the length is announced or not', async () => {
-    await expect(readText(bodyOf([bytes]), head(String(2 ** 40)))).rejects.toThrow(/passed 256 MB, more than imgcli reads/);
+    await expect(readText(bodyOf([bytes]), head(String(2 ** 40)))).rejects.toThrow(
+      /passed 256 MB, more than imgcli reads/,
+    );
     await expect(readText(bodyOf([Buffer.alloc(600), Buffer.alloc(600)]), head(), 1000)).rejects.toThrow(/passed 1 KB/);
     await expect(readText(bodyOf([Buffer.alloc(2000)]), head('2000'), 1000)).rejects.toThrow(/passed 1 KB/);
   });

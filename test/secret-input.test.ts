@@ -13,7 +13,10 @@ describe('a secret typed at a terminal', () => {
   it.skipIf(!hasScript)('is read without echo', async () => {
     const home = tempDir();
     const config = join(home, 'config');
-    const child = execa('script', ['-qec', `node ${BIN} config set api-key -`, '/dev/null'], { env: { IMGCLI_CONFIG_DIR: config, NO_COLOR: '1' }, reject: false });
+    const child = execa('script', ['-qec', `node ${BIN} config set api-key -`, '/dev/null'], {
+      env: { IMGCLI_CONFIG_DIR: config, NO_COLOR: '1' },
+      reject: false,
+    });
     let seen = '';
     await new Promise<void>((resolve) => {
       child.stdout!.on('data', (d: Buffer) => {

@@ -49,7 +49,11 @@ function fakeStream(isTTY: boolean, columns = 100, rows = 40) {
   return { stream, text: () => chunks.join('') };
 }
 
-async function show(paths: string[], env: Record<string, string>, tty: { stdout: boolean; columns?: number; rows?: number }) {
+async function show(
+  paths: string[],
+  env: Record<string, string>,
+  tty: { stdout: boolean; columns?: number; rows?: number },
+) {
   const stdout = fakeStream(tty.stdout, tty.columns, tty.rows);
   const stderr = fakeStream(true);
   const rt = {
@@ -84,7 +88,10 @@ const widthOf = async (png: Buffer) => (await sharp(png).metadata()).width;
 
 beforeAll(async () => {
   dir = tempDir('imgcli-show-');
-  const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#3060a0' } }).png().toBuffer();
+  const solid = (width: number, height: number) =>
+    sharp({ create: { width, height, channels: 3, background: '#3060a0' } })
+      .png()
+      .toBuffer();
   writeFileSync(join(dir, 'square.png'), embedProvenance(await solid(1024, 1024), 'png', RECORD));
   writeFileSync(join(dir, 'wide.png'), await solid(1536, 1024));
   writeFileSync(join(dir, 'icon.png'), await solid(64, 64));
@@ -93,7 +100,7 @@ beforeAll(async () => {
 afterAll(() => cleanupTemps());
 
 describe('imgcli show on a terminal that draws images', () => {
-  it('kitty: a heading, then the image scaled by rows when the width would be too tall; the prompt\'s escapes are defused', async () => {
+  it("kitty: a heading, then the image scaled by rows when the width would be too tall; the prompt's escapes are defused", async () => {
     const r = await show(['square.png'], KITTY, { stdout: true, columns: 100, rows: 40 });
     expect(r.exitCode).toBe(0);
     const [heading, ...rest] = r.stdout.split('\n');
@@ -110,7 +117,7 @@ describe('imgcli show on a terminal that draws images', () => {
     expect(cut.endsWith('...')).toBe(true);
   });
 
-  it('kitty: a wide image takes the terminal\'s width; a small icon keeps its own size', async () => {
+  it("kitty: a wide image takes the terminal's width; a small icon keeps its own size", async () => {
     const r = await show(['wide.png', 'icon.png'], KITTY, { stdout: true, columns: 100, rows: 40 });
     expect(r.exitCode).toBe(0);
     const images = kittyImages(r.stdout);
@@ -120,17 +127,27 @@ describe('imgcli show on a terminal that draws images', () => {
   });
 
   it('iTerm2: OSC 1337 with the width (or height) in cells; inside tmux each sequence is wrapped for pass-through', async () => {
-    const iterm = await show(['wide.png', 'square.png'], { TERM_PROGRAM: 'iTerm.app' }, { stdout: true, columns: 120, rows: 50 });
-    const headers = [...iterm.stdout.matchAll(new RegExp(`${ESC}\\]1337;File=([^:]*):[A-Za-z0-9+/=]+\x07\n`, 'g'))].map((m) => m[1]!.replace(/size=\d+/, 'size=N'));
+    const iterm = await show(
+      ['wide.png', 'square.png'],
+      { TERM_PROGRAM: 'iTerm.app' },
+      { stdout: true, columns: 120, rows: 50 },
+    );
+    const headers = [...iterm.stdout.matchAll(new RegExp(`${ESC}\\]1337;File=([^:]*):[A-Za-z0-9+/=]+\x07\n`, 'g'))].map(
+      (m) => m[1]!.replace(/size=\d+/, 'size=N'),
+    );
     // 120 columns of the 3:2 image are 40 rows, which fit in 48; the square one would need 60.
     expect(headers).toEqual(['inline=1;size=N;width=120', 'inline=1;size=N;height=48']);
-    const tmux = await show(['icon.png'], { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' }, { stdout: true });
+    const tmux = await show(
+      ['icon.png'],
+      { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' },
+      { stdout: true },
+    );
     expect(tmux.stdout).toContain(`${ESC}Ptmux;${ESC}${ESC}_Ga=T,f=100,q=2,c=8,`);
   });
 });
 
 describe('imgcli show where images cannot be drawn', () => {
-  it('stdout not a terminal (kitty env or not): exactly imgcli info\'s text, no escape code', async () => {
+  it("stdout not a terminal (kitty env or not): exactly imgcli info's text, no escape code", async () => {
     const info = await imgcliInProcess(['info', join(dir, 'square.png'), join(dir, 'icon.png')]);
     for (const env of [KITTY, { TERM_PROGRAM: 'iTerm.app' }, {}]) {
       const r = await show(['square.png', 'icon.png'], env, { stdout: false });
@@ -155,6 +172,8 @@ describe('imgcli show where images cannot be drawn', () => {
     const r = await show(['square.png', 'missing.png', 'notes.txt'], KITTY, { stdout: true });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/error: cannot read 2 of 3 files: .*missing\.png \(no such file\); .*notes\.txt \(not an image\)\nhint: Check the paths: imgcli show reads/);
+    expect(r.stderr).toMatch(
+      /error: cannot read 2 of 3 files: .*missing\.png \(no such file\); .*notes\.txt \(not an image\)\nhint: Check the paths: imgcli show reads/,
+    );
   });
 });

@@ -39,14 +39,24 @@ function fakeTerminal() {
 const SGR = /\x1b\[[\d;]*m/;
 const CYAN = '\x1b[36m';
 
-async function genOnTerminal(env: Record<string, string | undefined>, args: string[] = []): Promise<{ code: number; stderr: string }> {
+async function genOnTerminal(
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): Promise<{ code: number; stderr: string }> {
   const cwd = tempDir();
   const all: Record<string, string | undefined> = { ...baseEnv(cwd), CI: undefined, NO_COLOR: undefined, ...env };
   for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
   const stderr = fakeTerminal();
   const stdout = fakeTerminal();
   const stdin = Readable.from([]) as unknown as NodeJS.ReadStream;
-  const rt: Runtime = { signal: new AbortController().signal, env: all, stdin, stdout: stdout.stream, stderr: stderr.stream, now: () => new Date(0) };
+  const rt: Runtime = {
+    signal: new AbortController().signal,
+    env: all,
+    stdin,
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    now: () => new Date(0),
+  };
   const before = process.cwd();
   process.chdir(cwd);
   try {
@@ -71,7 +81,11 @@ describe('the spinner', () => {
     const level = chalk.level;
     chalk.level = 1;
     try {
-      for (const [env, args] of [[{ NO_COLOR: '1' }, []], [{ NO_COLOR: '' }, []], [{}, ['--no-color']]] as const) {
+      for (const [env, args] of [
+        [{ NO_COLOR: '1' }, []],
+        [{ NO_COLOR: '' }, []],
+        [{}, ['--no-color']],
+      ] as const) {
         const r = await genOnTerminal(env, [...args]);
         expect(r.code).toBe(0);
         // The spinner did draw...

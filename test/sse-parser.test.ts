@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readSse, SseParser, type SseEvent } from '../src/api/sse.js';
-import { asyncBody, mulberry32, randomChunks, randomInt, randomStringChunks, splitAt, streamFixture, withLineEnds } from './helpers/chunks.js';
+import {
+  asyncBody,
+  mulberry32,
+  randomChunks,
+  randomInt,
+  randomStringChunks,
+  splitAt,
+  streamFixture,
+  withLineEnds,
+} from './helpers/chunks.js';
 
 function parseChunks(chunks: readonly (Uint8Array | string)[]): SseEvent[] {
   const parser = new SseParser();
@@ -16,7 +25,14 @@ async function collect(body: AsyncIterable<Uint8Array | string>): Promise<SseEve
   return events;
 }
 
-const FIXTURES = ['generation.txt', 'edit.txt', 'generation-n2.txt', 'error-event.txt', 'error-key.txt', 'truncated.txt'];
+const FIXTURES = [
+  'generation.txt',
+  'edit.txt',
+  'generation-n2.txt',
+  'error-event.txt',
+  'error-key.txt',
+  'truncated.txt',
+];
 
 describe('SseParser on recorded-style streams', () => {
   it('reads the generation stream: event names, JSON data, comment skipped', () => {
@@ -69,7 +85,10 @@ describe('SseParser field rules', () => {
   });
 
   it('does not dispatch events without data, and resets the event type after each event', () => {
-    expect(parse('event: ping\n\nevent: a\ndata: 1\n\ndata: 2\n\n')).toEqual([{ event: 'a', data: '1' }, { data: '2' }]);
+    expect(parse('event: ping\n\nevent: a\ndata: 1\n\ndata: 2\n\n')).toEqual([
+      { event: 'a', data: '1' },
+      { data: '2' },
+    ]);
   });
 
   it('dispatches `data:` with an empty value as an empty string', () => {
@@ -82,12 +101,7 @@ describe('SseParser field rules', () => {
 
   it('keeps the last id across events, ignores ids with NUL and resets on an empty id', () => {
     const got = parse('id: 1\ndata: a\n\ndata: b\n\nid: x\0y\ndata: c\n\nid\ndata: d\n\n');
-    expect(got).toEqual([
-      { data: 'a', id: '1' },
-      { data: 'b', id: '1' },
-      { data: 'c', id: '1' },
-      { data: 'd' },
-    ]);
+    expect(got).toEqual([{ data: 'a', id: '1' }, { data: 'b', id: '1' }, { data: 'c', id: '1' }, { data: 'd' }]);
   });
 
   it('accepts \\r\\n, \\n and \\r, mixed in one stream', () => {
@@ -174,9 +188,12 @@ describe('property: any bytes, any chunking', () => {
         // Broken versions of real streams: cut short, bytes flipped, bytes dropped.
         bytes = Buffer.from(streamFixture(FIXTURES[randomInt(rand, FIXTURES.length)]!));
         bytes = bytes.subarray(0, randomInt(rand, bytes.length + 1));
-        for (let k = randomInt(rand, 6); k > 0 && bytes.length > 0; k--) bytes[randomInt(rand, bytes.length)] = randomInt(rand, 256);
+        for (let k = randomInt(rand, 6); k > 0 && bytes.length > 0; k--)
+          bytes[randomInt(rand, bytes.length)] = randomInt(rand, 256);
       } else {
-        bytes = Buffer.from(Array.from({ length: randomInt(rand, 300) }, () => alphabet[randomInt(rand, alphabet.length)]!));
+        bytes = Buffer.from(
+          Array.from({ length: randomInt(rand, 300) }, () => alphabet[randomInt(rand, alphabet.length)]!),
+        );
       }
       const whole = parseChunks([bytes]);
       expect(parseChunks(randomChunks(bytes, rand, 1 + randomInt(rand, 40))), `round ${round}`).toEqual(whole);

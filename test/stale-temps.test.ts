@@ -22,15 +22,25 @@ function deadPid(): number {
 describe('stale temp files', () => {
   it('after kill -9 of a batch, the rerun resumes and leaves no temp file', async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'jobs.jsonl'), ['{"prompt": "one", "out": "out/1.png"}', '{"prompt": "two", "out": "out/2.png"}'].join('\n'));
+    writeFileSync(
+      join(cwd, 'jobs.jsonl'),
+      ['{"prompt": "one", "out": "out/1.png"}', '{"prompt": "two", "out": "out/2.png"}'].join('\n'),
+    );
     mkdirSync(join(cwd, 'out'));
     // Both answers stop half-way, inside the image: without a length they are decoded into
     // temp files as they arrive (output/spill.ts), and each leaves its file open.
     mock.enqueueFault({ hang: 4000, chunked: true }, 2);
-    const child = spawn('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl'], { cwd, env: baseEnv(cwd), stdio: 'ignore' });
+    const child = spawn('node', [BIN, '--base-url', mock.url, 'batch', 'jobs.jsonl'], {
+      cwd,
+      env: baseEnv(cwd),
+      stdio: 'ignore',
+    });
     // Both requests sent first: before sending, each job also proves the folder writable with a
     // short-lived temp file of the same name shape, and those two must not be taken for these.
-    await until(() => mock.apiRequests().length === 2 && temps(join(cwd, 'out')).length === 2, 'two requests and two temp files');
+    await until(
+      () => mock.apiRequests().length === 2 && temps(join(cwd, 'out')).length === 2,
+      'two requests and two temp files',
+    );
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     expect(temps(join(cwd, 'out'))).toHaveLength(2);
@@ -57,6 +67,13 @@ describe('stale temp files', () => {
     const r = await imgcli(['--base-url', mock.url, 'gen', 'x', '-o', 'out.png'], { cwd });
     expect(r.exitCode).toBe(0);
     expect(existsSync(join(cwd, names.deadRun))).toBe(false);
-    for (const kept of [names.liveRun, names.otherMachine, names.notOurs, names.oldStyle, `.imgcli-${host}-${dead}-ba9876543210.tmp`]) expect(existsSync(join(cwd, kept))).toBe(true);
+    for (const kept of [
+      names.liveRun,
+      names.otherMachine,
+      names.notOurs,
+      names.oldStyle,
+      `.imgcli-${host}-${dead}-ba9876543210.tmp`,
+    ])
+      expect(existsSync(join(cwd, kept))).toBe(true);
   });
 });

@@ -28,18 +28,26 @@ afterEach(() => {
 
 async function gen(args: string[]) {
   const cwd = tempDir();
-  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '--stream', '-o', 'fox.png', ...args], { cwd });
+  const r = await imgcliInProcess(['--base-url', mock.url, 'gen', 'a fox', '--stream', '-o', 'fox.png', ...args], {
+    cwd,
+  });
   return { ...r, files: readdirSync(cwd).sort() };
 }
 
-const moderation = { message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', code: 'moderation_blocked' };
+const moderation = {
+  message: 'Your request was rejected by the safety system.',
+  type: 'image_generation_user_error',
+  code: 'moderation_blocked',
+};
 
 describe('errors inside the stream', () => {
   it('an error event after a partial: exit 3 for a refusal, the partial removed, not retried', async () => {
     mock.enqueueFault({ streamError: moderation, afterEvents: 1 });
     const r = await gen([]);
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toMatch(/error: The server reported an error during the stream \(moderation_blocked\): Your request was rejected/);
+    expect(r.stderr).toMatch(
+      /error: The server reported an error during the stream \(moderation_blocked\): Your request was rejected/,
+    );
     expect(r.stderr).toMatch(/request id: req_/);
     expect(r.stdout).toBe('');
     expect(r.files).toEqual([]);
@@ -47,11 +55,21 @@ describe('errors inside the stream', () => {
   });
 
   it('a server_error event is the server in trouble: exit 6; quota: exit 5', async () => {
-    mock.enqueueFault({ streamError: { message: 'The server had an error while processing your request.', code: 'server_error' }, afterEvents: 2 });
+    mock.enqueueFault({
+      streamError: { message: 'The server had an error while processing your request.', code: 'server_error' },
+      afterEvents: 2,
+    });
     const trouble = await gen([]);
     expect(trouble.exitCode).toBe(6);
     expect(trouble.files).toEqual([]);
-    mock.enqueueFault({ streamError: { message: 'You exceeded your current quota.', type: 'insufficient_quota', code: 'insufficient_quota' }, afterEvents: 0 });
+    mock.enqueueFault({
+      streamError: {
+        message: 'You exceeded your current quota.',
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+      },
+      afterEvents: 0,
+    });
     const quota = await gen([]);
     expect(quota.exitCode).toBe(5);
     expect(mock.apiRequests()).toHaveLength(2);
@@ -68,7 +86,10 @@ describe('errors inside the stream', () => {
   });
 
   it('a stream that closes cleanly before any completed event: exit 6', async () => {
-    mock.enqueueFault({ body: 'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","b64_json":"iVBORw0KGgo=","partial_image_index":0}\n\n', contentType: 'text/event-stream' });
+    mock.enqueueFault({
+      body: 'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","b64_json":"iVBORw0KGgo=","partial_image_index":0}\n\n',
+      contentType: 'text/event-stream',
+    });
     const r = await gen([]);
     expect(r.exitCode).toBe(6);
     expect(r.stderr).toMatch(/The stream ended before any completed image/);
@@ -86,7 +107,11 @@ describe('errors inside the stream', () => {
   });
 
   it('an error before the stream starts is retried like any other', async () => {
-    mock.enqueueFault({ status: 503, headers: { 'retry-after-ms': '10' }, body: { error: { message: 'busy', type: 'server_error', param: null, code: null } } });
+    mock.enqueueFault({
+      status: 503,
+      headers: { 'retry-after-ms': '10' },
+      body: { error: { message: 'busy', type: 'server_error', param: null, code: null } },
+    });
     const r = await gen([]);
     expect(r.exitCode).toBe(0);
     expect(mock.apiRequests()).toHaveLength(2);
@@ -96,13 +121,22 @@ describe('errors inside the stream', () => {
 
 describe('odd events', () => {
   it('a partial that is not an image is skipped with a warning; the final still lands', async () => {
-    const png = await (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = await (await import('sharp'))
+      .default({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     const event = (type: string, extra: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...extra })}\n\n`;
-    const body = event('image_generation.partial_image', { b64_json: Buffer.from('hello').toString('base64'), partial_image_index: 0 }) + event('image_generation.completed', { b64_json: png.toString('base64') });
+    const body =
+      event('image_generation.partial_image', {
+        b64_json: Buffer.from('hello').toString('base64'),
+        partial_image_index: 0,
+      }) + event('image_generation.completed', { b64_json: png.toString('base64') });
     mock.enqueueFault({ body, contentType: 'text/event-stream' });
     const r = await gen([]);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/warning: Image 1 \(partial 1\) in the stream is not an image \(it starts: hello\)\. It was skipped\./);
+    expect(r.stderr).toMatch(
+      /warning: Image 1 \(partial 1\) in the stream is not an image \(it starts: hello\)\. It was skipped\./,
+    );
     expect(r.stdout).toBe('fox.png');
     expect(r.files).toEqual(['fox.png']);
   });
@@ -110,7 +144,10 @@ describe('odd events', () => {
 
 describe('a server that does not stream', () => {
   it('answers plain JSON to stream: true: its image is saved as usual', async () => {
-    const png = (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = (await import('sharp'))
+      .default({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     mock.enqueueFault({ status: 200, body: { created: 1, data: [{ b64_json: (await png).toString('base64') }] } });
     const r = await gen(['--verbose']);
     expect(r.exitCode).toBe(0);
@@ -140,14 +177,22 @@ describe('Ctrl-C during a stream', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}/v1`, closed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return {
+      url: `http://127.0.0.1:${port}/v1`,
+      closed,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
   }
 
   it('exits 130 and leaves nothing: no final, no partials, no temp files', async () => {
     const stalled = await stallingStream();
     try {
       const cwd = tempDir();
-      const child = execa('node', [BIN, '--base-url', stalled.url, 'gen', 'a fox', '--stream', '--partial-images', '3', '-o', 'fox.png'], { cwd, env: baseEnv(cwd), extendEnv: false, reject: false, stdin: 'ignore' });
+      const child = execa(
+        'node',
+        [BIN, '--base-url', stalled.url, 'gen', 'a fox', '--stream', '--partial-images', '3', '-o', 'fox.png'],
+        { cwd, env: baseEnv(cwd), extendEnv: false, reject: false, stdin: 'ignore' },
+      );
       await until(() => readdirSync(cwd).includes('fox.partial-0.png'), 'the first partial');
       expect(readdirSync(cwd)).toContain('fox.partial-0.png');
       child.kill('SIGINT');

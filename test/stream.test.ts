@@ -37,7 +37,14 @@ describe('gen --stream', () => {
   it('sends stream and partial_images 2 by default; writes the partials beside the final; lists finals then partials', async () => {
     const r = await run(['gen', 'a fox', '--stream', '-q', 'low', '-o', 'fox.png']);
     expect(r.exitCode).toBe(0);
-    expect(lastBody()).toEqual({ model: 'gpt-image-2', prompt: 'a fox', quality: 'low', output_format: 'png', stream: true, partial_images: 2 });
+    expect(lastBody()).toEqual({
+      model: 'gpt-image-2',
+      prompt: 'a fox',
+      quality: 'low',
+      output_format: 'png',
+      stream: true,
+      partial_images: 2,
+    });
     expect(mock.apiRequests()[0]!.headers.accept).toBe('text/event-stream');
     expect(r.stdout.split('\n')).toEqual(['fox.png', 'fox.partial-0.png', 'fox.partial-1.png']);
     expect(r.files).toEqual(['fox.partial-0.png', 'fox.partial-1.png', 'fox.png']);
@@ -84,9 +91,19 @@ describe('gen --stream', () => {
     const doc = JSON.parse(r.stdout);
     const stem = doc.files[0].path.replace(/-1\.png$/, '');
     expect(doc.files.map((f: { path: string }) => f.path)).toEqual([`${stem}-1.png`, `${stem}-2.png`]);
-    expect(doc.partials).toEqual([0, 1].flatMap((image) =>
-      [0, 1].map((k) => ({ path: `${stem}-${image + 1}.partial-${k}.png`, bytes: expect.any(Number), width: 1024, height: 1024, format: 'png', image_index: image, partial_image_index: k })),
-    ));
+    expect(doc.partials).toEqual(
+      [0, 1].flatMap((image) =>
+        [0, 1].map((k) => ({
+          path: `${stem}-${image + 1}.partial-${k}.png`,
+          bytes: expect.any(Number),
+          width: 1024,
+          height: 1024,
+          format: 'png',
+          image_index: image,
+          partial_image_index: k,
+        })),
+      ),
+    );
     expect(readdirSync(join(r.cwd, 'out'))).toHaveLength(6);
     // every completed event carries the request's usage: it is taken once, not summed
     expect(doc.usage.output_tokens).toBe(544);
@@ -110,14 +127,21 @@ describe('gen --stream', () => {
   it('-o - puts the final on stdout and writes no partials', async () => {
     const r = await run(['gen', 'a fox', '--stream', '-o', '-'], { binary: true });
     expect(r.exitCode).toBe(0);
-    expect(Buffer.from(r.stdout as unknown as Uint8Array).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(r.stdout as unknown as Uint8Array)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     expect(r.files).toEqual([]);
   });
 
   it('--verbose off a TTY: one line per event', async () => {
     const r = await run(['gen', 'a fox', '--stream', '--verbose', '-n', '2', '-o', 'fox.png']);
     expect(r.exitCode).toBe(0);
-    const events = r.stderr.split('\n').filter((l) => /^\[imgcli\] (partial|image)/.test(l)).map((l) => l.replace(/ after [\d.]+ s/, ''));
+    const events = r.stderr
+      .split('\n')
+      .filter((l) => /^\[imgcli\] (partial|image)/.test(l))
+      .map((l) => l.replace(/ after [\d.]+ s/, ''));
     expect(events).toEqual([
       '[imgcli] partial 1/2 of image 1/2: fox-1.partial-0.png',
       '[imgcli] partial 2/2 of image 1/2: fox-1.partial-1.png',
@@ -130,7 +154,9 @@ describe('gen --stream', () => {
 
   it('--preview when stderr is not a TTY: no escape sequences anywhere, even in kitty', async () => {
     for (const args of [['--stream'], []]) {
-      const r = await run(['gen', 'a fox', ...args, '--preview', '-o', 'fox.png'], { env: { TERM: 'xterm-kitty', KITTY_WINDOW_ID: '1', TERM_PROGRAM: 'WezTerm' } });
+      const r = await run(['gen', 'a fox', ...args, '--preview', '-o', 'fox.png'], {
+        env: { TERM: 'xterm-kitty', KITTY_WINDOW_ID: '1', TERM_PROGRAM: 'WezTerm' },
+      });
       expect(r.exitCode).toBe(0);
       expect(r.stderr).not.toContain(ESC);
       expect(r.stdout).not.toContain(ESC);
@@ -153,10 +179,15 @@ describe('--dry-run --stream', () => {
 
 describe('refused before sending', () => {
   it('dall-e models cannot stream: exit 2, nothing sent', async () => {
-    for (const args of [['-m', 'dall-e-3', '--stream'], ['-m', 'dall-e-2', '--partial-images', '1']]) {
+    for (const args of [
+      ['-m', 'dall-e-3', '--stream'],
+      ['-m', 'dall-e-2', '--partial-images', '1'],
+    ]) {
       const r = await run(['gen', 'a fox', ...args]);
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toMatch(/--(stream|partial-images) is not accepted by dall-e-[23] for generations; it is for gpt-image/);
+      expect(r.stderr).toMatch(
+        /--(stream|partial-images) is not accepted by dall-e-[23] for generations; it is for gpt-image/,
+      );
     }
     expect(mock.apiRequests()).toHaveLength(0);
   });
@@ -175,7 +206,19 @@ describe('refused before sending', () => {
 describe('edit --stream', () => {
   it('sends stream=true and partial_images in the form; image_edit events become files', async () => {
     const out = tempDir();
-    const r = await run(['edit', join(fxDir, fx.photo), '-p', 'a red scarf', '--stream', '--partial-images', '1', '-s', '1024x1024', '-o', join(out, 'scarf.png')]);
+    const r = await run([
+      'edit',
+      join(fxDir, fx.photo),
+      '-p',
+      'a red scarf',
+      '--stream',
+      '--partial-images',
+      '1',
+      '-s',
+      '1024x1024',
+      '-o',
+      join(out, 'scarf.png'),
+    ]);
     expect(r.stderr).toMatch(/usage: /);
     expect(r.exitCode).toBe(0);
     expect(textFields(mock.apiRequests()[0])).toMatchObject({ stream: 'true', partial_images: '1' });

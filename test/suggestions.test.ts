@@ -52,7 +52,11 @@ describe('model names', () => {
   });
 
   it('refuses a slip for api.openai.com before sending (shown with --dry-run, which would otherwise print the request)', async () => {
-    for (const command of [['gen', 'a fox'], ['edit', 'in.png', '-p', 'x'], ['vary', 'in.png']]) {
+    for (const command of [
+      ['gen', 'a fox'],
+      ['edit', 'in.png', '-p', 'x'],
+      ['vary', 'in.png'],
+    ]) {
       const r = await imgcliInProcess([...command, '-m', 'dalle-2', '--dry-run']);
       expect(r.exitCode, command[0]).toBe(2);
       expect(r.stdout).toBe('');
@@ -64,18 +68,26 @@ describe('model names', () => {
     const r = await imgcliInProcess(['gen', 'a fox', '-m', 'gpt-image-3', '--dry-run', '--json']);
     expect(r.exitCode).toBe(0);
     expect((JSON.parse(r.stdout) as { body: { model: string } }).body.model).toBe('gpt-image-3');
-    expect(r.stderr).toMatch(/gpt-image-3 is not in imgcli's model table; checking flags by the gpt-image-2\.6 rules\./);
+    expect(r.stderr).toMatch(
+      /gpt-image-3 is not in imgcli's model table; checking flags by the gpt-image-2\.6 rules\./,
+    );
     expect(r.stderr).not.toMatch(/did you mean/i);
   });
 
   it('sends far names to a compatible server as today, and asks about near ones there without refusing', async () => {
-    const far = await imgcliInProcess(['gen', 'a fox', '-m', 'flux-dev', '-o', 'a.png'], { env: { OPENAI_BASE_URL: mock.url } });
+    const far = await imgcliInProcess(['gen', 'a fox', '-m', 'flux-dev', '-o', 'a.png'], {
+      env: { OPENAI_BASE_URL: mock.url },
+    });
     expect(far.exitCode, far.stderr).toBe(0);
     expect(far.stderr.split('\n')[0]).toBe("flux-dev is not in imgcli's model table; sending the flags as given.");
     expect(far.stderr).not.toMatch(/did you mean/i);
-    const near = await imgcliInProcess(['gen', 'a fox', '-m', 'gpt-imag-2', '-o', 'b.png'], { env: { OPENAI_BASE_URL: mock.url } });
+    const near = await imgcliInProcess(['gen', 'a fox', '-m', 'gpt-imag-2', '-o', 'b.png'], {
+      env: { OPENAI_BASE_URL: mock.url },
+    });
     expect(near.exitCode, near.stderr).toBe(0);
-    expect(near.stderr).toMatch(/gpt-imag-2 is not in imgcli's model table; sending the flags as given\. Did you mean gpt-image-2\?/);
+    expect(near.stderr).toMatch(
+      /gpt-imag-2 is not in imgcli's model table; sending the flags as given\. Did you mean gpt-image-2\?/,
+    );
     expect(mock.apiRequests().map((q) => (q.json as { model: string }).model)).toEqual(['flux-dev', 'gpt-imag-2']);
   });
 
@@ -89,7 +101,10 @@ describe('model names', () => {
 describe('batch job keys', () => {
   it('suggests the key meant, in the way it was written; nothing is sent', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'jobs.jsonl'), '{"prompt": "a fox", "sise": "1024x1024"}\n{"prompt": "a cat", "response_fromat": "url", "model": "dall-e-2"}\n{"prompt": "a dog", "zzz": 1}\n');
+    writeFileSync(
+      join(dir, 'jobs.jsonl'),
+      '{"prompt": "a fox", "sise": "1024x1024"}\n{"prompt": "a cat", "response_fromat": "url", "model": "dall-e-2"}\n{"prompt": "a dog", "zzz": 1}\n',
+    );
     const r = await imgcliInProcess(['batch', 'jobs.jsonl'], { cwd: dir, env: { OPENAI_BASE_URL: mock.url } });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
@@ -107,17 +122,32 @@ describe('commands and flags', () => {
     expect(r.stdout).toBe('');
     // Every command the program has, in its order.
     const { buildProgram } = await import('../src/cli.js');
-    const names = (await buildProgram({ signal: new AbortController().signal, env: {}, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now: () => new Date(0) })).commands.map((c) => c.name()).filter((n) => n !== 'help');
-    expect(r.stderr).toMatch(new RegExp(`^error: unknown command 'nosuch'\\nhint: The commands of imgcli: ${names.join(', ')}; see`));
+    const names = (
+      await buildProgram({
+        signal: new AbortController().signal,
+        env: {},
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        now: () => new Date(0),
+      })
+    ).commands
+      .map((c) => c.name())
+      .filter((n) => n !== 'help');
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: unknown command 'nosuch'\\nhint: The commands of imgcli: ${names.join(', ')}; see`),
+    );
     expect(r.stderr).not.toContain('Usage:');
     const near = await imgcliInProcess(['help', 'confg']);
     expect(near.exitCode).toBe(2);
     expect(near.stderr).toMatch(/^error: unknown command 'confg'; did you mean config\?/);
     const sub = await imgcliInProcess(['help', 'config', 'st']);
-    expect(sub.stderr).toMatch(/^error: unknown command 'st'; did you mean set\?\nhint: The commands of imgcli config: set, get, unset, list, path;/);
+    expect(sub.stderr).toMatch(
+      /^error: unknown command 'st'; did you mean set\?\nhint: The commands of imgcli config: set, get, unset, list, path;/,
+    );
   });
 
-  it('`imgcli help <command>` prints that command\'s help on stdout, exit 0', async () => {
+  it("`imgcli help <command>` prints that command's help on stdout, exit 0", async () => {
     for (const path of [['gen'], ['config', 'set'], []]) {
       const r = await imgcliInProcess(['help', ...path]);
       expect(r.exitCode, path.join(' ')).toBe(0);
@@ -143,7 +173,9 @@ describe('commands and flags', () => {
     expect(key.exitCode).toBe(2);
     expect(key.stderr).toMatch(/unknown config key "sise"; did you mean size\?/);
     const dir = tempDir();
-    expect((await imgcliInProcess(['config', 'set', '--profile', 'azure', 'model', 'gpt-image-2'], { cwd: dir })).exitCode).toBe(0);
+    expect(
+      (await imgcliInProcess(['config', 'set', '--profile', 'azure', 'model', 'gpt-image-2'], { cwd: dir })).exitCode,
+    ).toBe(0);
     const profile = await imgcliInProcess(['--profile', 'azur', 'config', 'list'], { cwd: dir });
     expect(profile.exitCode).toBe(2);
     expect(profile.stderr).toMatch(/--profile azur: no such profile in .*; did you mean azure\?/);

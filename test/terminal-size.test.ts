@@ -17,7 +17,15 @@ async function inZeroColumnTerminal(command: string) {
   // Not CI, so the spinner runs, as in a user's terminal.
   const env = { ...baseEnv(cwd), CI: undefined, TERM: 'xterm' };
   delete env.CI;
-  const r = await execa('script', ['-q', '-c', command, '/dev/null'], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 30_000, stripFinalNewline: false });
+  const r = await execa('script', ['-q', '-c', command, '/dev/null'], {
+    cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: 30_000,
+    stripFinalNewline: false,
+  });
   return { ...r, files: readdirSync(cwd).filter((f) => f !== 'config') };
 }
 
@@ -33,7 +41,9 @@ describe('a terminal of 0 columns', () => {
 
   it('SIGINT stops a run whose spinner is drawing: exit 130, no file, no temp file', async () => {
     mock.setLatency(20_000);
-    const r = await inZeroColumnTerminal(`timeout --preserve-status -s INT 2 node "${BIN}" --base-url "${mock.url}" gen x -o a.png; echo "exit=$?"`);
+    const r = await inZeroColumnTerminal(
+      `timeout --preserve-status -s INT 2 node "${BIN}" --base-url "${mock.url}" gen x -o a.png; echo "exit=$?"`,
+    );
     expect(r.stdout).toMatch(/exit=130/);
     expect(r.stdout).toContain('Interrupted (SIGINT)');
     expect(r.files).toEqual([]);
@@ -41,7 +51,9 @@ describe('a terminal of 0 columns', () => {
 
   it('SIGTERM likewise: exit 143', async () => {
     mock.setLatency(20_000);
-    const r = await inZeroColumnTerminal(`timeout --preserve-status -s TERM 2 node "${BIN}" --base-url "${mock.url}" gen x -o a.png; echo "exit=$?"`);
+    const r = await inZeroColumnTerminal(
+      `timeout --preserve-status -s TERM 2 node "${BIN}" --base-url "${mock.url}" gen x -o a.png; echo "exit=$?"`,
+    );
     expect(r.stdout).toMatch(/exit=143/);
     expect(r.files).toEqual([]);
   });
@@ -49,12 +61,15 @@ describe('a terminal of 0 columns', () => {
 
 describe('widths', () => {
   it('usableColumns falls back to 80 for 0, negative, fractional or missing widths', () => {
-    expect([0, -3, undefined, NaN, 0.5, 1, 132].map((columns) => usableColumns({ columns }))).toEqual([80, 80, 80, 80, 80, 1, 132]);
+    expect([0, -3, undefined, NaN, 0.5, 1, 132].map((columns) => usableColumns({ columns }))).toEqual([
+      80, 80, 80, 80, 80, 1, 132,
+    ]);
   });
 
   it('the batch progress line never wraps, at any width', () => {
     const line = renderProgress({ total: 10, done: 3, failed: 1, skipped: 0, running: 2 }, 65_000);
-    for (const columns of [0, 1, 2, 10, 40]) expect(fitLine(line, columns).length).toBeLessThanOrEqual(Math.max(1, (columns || 80) - 1));
+    for (const columns of [0, 1, 2, 10, 40])
+      expect(fitLine(line, columns).length).toBeLessThanOrEqual(Math.max(1, (columns || 80) - 1));
     expect(fitLine(line, 200)).toBe(line);
   });
 });

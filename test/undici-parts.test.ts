@@ -13,7 +13,7 @@ import { Agent, request } from '../src/api/undici.js';
 import { ROOT } from './helpers/cli.js';
 
 describe('the undici pieces imgcli loads', () => {
-  it('are the index\'s own classes and prototype methods, in a process that never loads the index', () => {
+  it("are the index's own classes and prototype methods, in a process that never loads the index", () => {
     const script = `
       import { createRequire } from 'node:module';
       const { Agent, EnvHttpProxyAgent } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/api/undici.js')).href)});
@@ -30,10 +30,18 @@ describe('the undici pieces imgcli loads', () => {
         sameClasses: Agent === undici.Agent && EnvHttpProxyAgent === undici.EnvHttpProxyAgent && Dispatcher === undici.Dispatcher,
         sameMethods: Object.entries(ours).every(([m, f]) => undici.Dispatcher.prototype[m] === f),
       }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, unknown>;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    ) as Record<string, unknown>;
     expect(out).toEqual({
       before: false,
-      methods: { request: 'function', stream: 'function', pipeline: 'function', upgrade: 'function', connect: 'function' },
+      methods: {
+        request: 'function',
+        stream: 'function',
+        pipeline: 'function',
+        upgrade: 'function',
+        connect: 'function',
+      },
       sameClasses: true,
       sameMethods: true,
     });
@@ -56,7 +64,12 @@ describe('the undici pieces imgcli loads', () => {
     try {
       let dispatched = 0;
       const counting = dispatcher.compose((dispatch) => (opts, handler) => (dispatched++, dispatch(opts, handler)));
-      const res = await request(`${base}/v1/images/generations?api-version=2025-04-01`, { method: 'POST', headers: { 'x-test': 'a' }, body: '{"p":1}', dispatcher: counting });
+      const res = await request(`${base}/v1/images/generations?api-version=2025-04-01`, {
+        method: 'POST',
+        headers: { 'x-test': 'a' },
+        body: '{"p":1}',
+        dispatcher: counting,
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers['x-answer']).toBe('yes');
       expect(await res.body.json()).toEqual({ ok: true });

@@ -10,7 +10,8 @@ import { useMockServer } from './helpers/mock.js';
 
 const mock = useMockServer();
 
-const run = (cwd: string, args: string[], env: Record<string, string> = {}) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd, env });
+const run = (cwd: string, args: string[], env: Record<string, string> = {}) =>
+  imgcliInProcess(['--base-url', mock.url, ...args], { cwd, env });
 
 describe('provenance', () => {
   it.each(['png', 'jpg', 'webp'])('round-trips through a .%s file and imgcli info', async (ext) => {
@@ -20,7 +21,12 @@ describe('provenance', () => {
     const info = await run(cwd, ['info', `desk.${ext}`, '--json']);
     expect(info.exitCode).toBe(0);
     const [entry] = JSON.parse(info.stdout);
-    expect(entry.provenance).toMatchObject({ prompt: 'a tidy desk', model: 'gpt-image-2', endpoint: 'generations', parameters: { quality: 'low' } });
+    expect(entry.provenance).toMatchObject({
+      prompt: 'a tidy desk',
+      model: 'gpt-image-2',
+      endpoint: 'generations',
+      parameters: { quality: 'low' },
+    });
     expect(entry.provenance.request_id).toMatch(/^req_/);
     expect(entry.provenance.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(entry.provenance.usage.total_tokens).toBeGreaterThan(0);
@@ -62,12 +68,16 @@ describe('--if-changed and --check', () => {
 
   it('remakes an edit when an input byte changes', async () => {
     const cwd = tempDir();
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } }).png().toFile(join(cwd, 'in.png'));
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } })
+      .png()
+      .toFile(join(cwd, 'in.png'));
     const edit = () => run(cwd, ['edit', 'in.png', '-p', 'add a hat', '-o', 'out.png', '--if-changed']);
     expect((await edit()).exitCode).toBe(0);
     expect((await edit()).exitCode).toBe(0);
     expect(mock.apiRequests()).toHaveLength(1);
-    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123457' } }).png().toFile(join(cwd, 'in.png'));
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123457' } })
+      .png()
+      .toFile(join(cwd, 'in.png'));
     expect((await edit()).exitCode).toBe(0);
     expect(mock.apiRequests()).toHaveLength(2);
   });
@@ -110,7 +120,10 @@ describe('--summary on failure', () => {
   it('still writes a row and an annotation when the run fails', async () => {
     const cwd = tempDir();
     const summary = join(cwd, 'summary.md');
-    const r = await run(cwd, ['gen', 'something forbidden', '-o', 'f.png', '--summary'], { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: 'true' });
+    const r = await run(cwd, ['gen', 'something forbidden', '-o', 'f.png', '--summary'], {
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_ACTIONS: 'true',
+    });
     expect(r.exitCode).toBe(3);
     expect(readFileSync(summary, 'utf8')).toMatch(/\| image 1 \| gpt-image-2 \|  \|  \| failed: .*safety system/);
     expect(r.stderr).toMatch(/^::error title=imgcli::/m);
@@ -124,6 +137,8 @@ describe('a key from the environment going to a profile server', () => {
     expect(set.exitCode).toBe(0);
     const r = await imgcliInProcess(['--profile', 'local', 'gen', 'x', '-o', 'x.png'], { cwd });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/the API key from OPENAI_API_KEY is sent to 127\.0\.0\.1:\d+ \(the base URL of your profile local\)/);
+    expect(r.stderr).toMatch(
+      /the API key from OPENAI_API_KEY is sent to 127\.0\.0\.1:\d+ \(the base URL of your profile local\)/,
+    );
   });
 });

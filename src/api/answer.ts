@@ -24,12 +24,20 @@ export async function readAnswer<T>(
   try {
     json = JSON.parse(text);
   } catch {
-    throw answerError('not-json', `The server's answer to ${what} was not JSON (it starts: ${firstLine(text)}).`, head.requestId);
+    throw answerError(
+      'not-json',
+      `The server's answer to ${what} was not JSON (it starts: ${firstLine(text)}).`,
+      head.requestId,
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw answerError(kind.problem, `The server's answer to ${what} is not what the ${kind.api} answers (${issue?.path.join('.') || 'body'}: ${issue?.message}).`, head.requestId);
+    throw answerError(
+      kind.problem,
+      `The server's answer to ${what} is not what the ${kind.api} answers (${issue?.path.join('.') || 'body'}: ${issue?.message}).`,
+      head.requestId,
+    );
   }
   return parsed.data;
 }

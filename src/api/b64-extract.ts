@@ -76,7 +76,11 @@ export class B64Extractor {
     // Everything kept so far, images aside, counts against the JSON limit.
     for (let i = before; i < this.kept.length; i++) this.keptChars += this.kept[i]!.length;
     if (this.keptChars > this.limits.keptChars) {
-      throw answerError('too-large', `The server's answer passed ${Math.round(this.limits.keptChars / MB)} MB of JSON besides its images; stopped.`, this.limits.requestId);
+      throw answerError(
+        'too-large',
+        `The server's answer passed ${Math.round(this.limits.keptChars / MB)} MB of JSON besides its images; stopped.`,
+        this.limits.requestId,
+      );
     }
   }
 
@@ -164,7 +168,8 @@ export class B64Extractor {
         return out;
       }
       const escape = run.slice(i, i + len);
-      const value = escape.length === len && (len === 2 || /^\\u[0-9a-fA-F]{4}$/.test(escape)) ? unescape(escape) : undefined;
+      const value =
+        escape.length === len && (len === 2 || /^\\u[0-9a-fA-F]{4}$/.test(escape)) ? unescape(escape) : undefined;
       if (value === undefined) this.broken ??= `an unexpected escape ${escape}`;
       out += value ?? '';
       from = i + len;
@@ -195,11 +200,20 @@ export class B64Extractor {
     this.slotBytes += bytes.length;
     this.totalBytes += bytes.length;
     const { imageBytes, totalBytes, requestId } = this.limits;
-    if (this.slotBytes > imageBytes) throw answerError('too-large', `Image ${this.slot + 1} in the answer passed ${Math.round(imageBytes / MB)} MB, more than imgcli accepts; stopped.`, requestId);
-    if (this.totalBytes > totalBytes) throw answerError('too-large', `The images in the answer passed ${Math.round(totalBytes / MB)} MB together, more than imgcli accepts; stopped.`, requestId);
+    if (this.slotBytes > imageBytes)
+      throw answerError(
+        'too-large',
+        `Image ${this.slot + 1} in the answer passed ${Math.round(imageBytes / MB)} MB, more than imgcli accepts; stopped.`,
+        requestId,
+      );
+    if (this.totalBytes > totalBytes)
+      throw answerError(
+        'too-large',
+        `The images in the answer passed ${Math.round(totalBytes / MB)} MB together, more than imgcli accepts; stopped.`,
+        requestId,
+      );
     this.sink.write(this.slot, bytes);
   }
-
 
   private startCapture(): void {
     this.capturing = true;
@@ -213,7 +227,8 @@ export class B64Extractor {
 
   private finishCapture(): void {
     this.capturing = false;
-    if ((this.pending.length + this.padding) % 4 !== 0 || this.padding > 2) this.broken ??= 'a length that is not a multiple of 4';
+    if ((this.pending.length + this.padding) % 4 !== 0 || this.padding > 2)
+      this.broken ??= 'a length that is not a multiple of 4';
     if (this.escape) this.broken ??= `an unfinished escape ${this.escape}`;
     this.escape = '';
     if (this.pending) this.write(Buffer.from(this.pending, 'base64'));

@@ -11,12 +11,22 @@ import { fileContent } from './files.js';
 import type { Connection } from './http.js';
 import { LIMITS } from './limits.js';
 
-export const ResultLine = z.object({
-  id: z.string().nullish(),
-  custom_id: z.string(),
-  response: z.object({ status_code: z.number().finite(), request_id: z.string().nullish(), body: z.unknown() }).passthrough().nullish().catch(undefined),
-  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).passthrough().nullish().catch(undefined),
-}).passthrough();
+export const ResultLine = z
+  .object({
+    id: z.string().nullish(),
+    custom_id: z.string(),
+    response: z
+      .object({ status_code: z.number().finite(), request_id: z.string().nullish(), body: z.unknown() })
+      .passthrough()
+      .nullish()
+      .catch(undefined),
+    error: z
+      .object({ code: z.string().nullish(), message: z.string().nullish() })
+      .passthrough()
+      .nullish()
+      .catch(undefined),
+  })
+  .passthrough();
 export type ResultLine = z.infer<typeof ResultLine>;
 
 export type ReadLine =
@@ -104,7 +114,11 @@ class LineReader {
       return;
     }
     this.sink = this.opts.sink(this.customId);
-    this.extractor = new B64Extractor(this.sink, { imageBytes: LIMITS.imageBytes, totalBytes: LIMITS.answerImageBytes, keptChars: LIMITS.jsonBytes });
+    this.extractor = new B64Extractor(this.sink, {
+      imageBytes: LIMITS.imageBytes,
+      totalBytes: LIMITS.answerImageBytes,
+      keptChars: LIMITS.jsonBytes,
+    });
     this.feed(head);
   }
 
@@ -147,12 +161,28 @@ class LineReader {
         this.cut = true;
         return;
       }
-      return this.opts.onLine({ kind: 'broken', customId, lineNo, error: answerError('not-json', `Line ${lineNo} of the batch's results is not JSON.`) }, sink!);
+      return this.opts.onLine(
+        {
+          kind: 'broken',
+          customId,
+          lineNo,
+          error: answerError('not-json', `Line ${lineNo} of the batch's results is not JSON.`),
+        },
+        sink!,
+      );
     }
     const parsed = ResultLine.safeParse(json);
     if (!parsed.success) {
       const why = `${parsed.error.issues[0]?.path.join('.') || 'line'}: ${parsed.error.issues[0]?.message}`;
-      return this.opts.onLine({ kind: 'broken', customId, lineNo, error: answerError('not-a-batch', `Line ${lineNo} of the batch's results is not a batch result (${why}).`) }, sink!);
+      return this.opts.onLine(
+        {
+          kind: 'broken',
+          customId,
+          lineNo,
+          error: answerError('not-a-batch', `Line ${lineNo} of the batch's results is not a batch result (${why}).`),
+        },
+        sink!,
+      );
     }
     await this.opts.onLine({ kind: 'result', line: parsed.data, lineNo }, sink!);
   }
@@ -174,10 +204,15 @@ class LineReader {
  * read once the whole body has arrived; a body cut by the network, or one that ends inside a line,
  * throws (the lines before the cut were handed over already, so a second read can skip them).
  */
-export async function readResultFile(conn: Connection, fileId: string, opts: ReadResultsOptions): Promise<{ bytes: number; lines: number }> {
+export async function readResultFile(
+  conn: Connection,
+  fileId: string,
+  opts: ReadResultsOptions,
+): Promise<{ bytes: number; lines: number }> {
   const reader = new LineReader(opts);
   const { bytes } = await fileContent(conn, fileId, (chunk) => reader.push(chunk));
   const { lines } = await reader.finish();
-  if (reader.cut) throw answerError('download-cut', `The download of ${fileId} stopped inside line ${lines} (after ${bytes} bytes).`);
+  if (reader.cut)
+    throw answerError('download-cut', `The download of ${fileId} stopped inside line ${lines} (after ${bytes} bytes).`);
   return { bytes, lines };
 }

@@ -10,40 +10,58 @@ const BATCH_ANSWER: AnswerKind = { api: 'Batch API', problem: 'not-a-batch' };
 
 const time = z.number().finite().nullish().catch(undefined);
 
-const BatchError = z.object({
-  code: z.string().nullish(),
-  message: z.string().nullish(),
-  param: z.string().nullish(),
-  line: z.number().finite().nullish(),
-}).passthrough();
+const BatchError = z
+  .object({
+    code: z.string().nullish(),
+    message: z.string().nullish(),
+    param: z.string().nullish(),
+    line: z.number().finite().nullish(),
+  })
+  .passthrough();
 
-const Batch = z.object({
-  id: z.string(),
-  object: z.string().nullish(),
-  endpoint: z.string().nullish(),
-  model: z.string().nullish(),
-  status: z.string(),
-  errors: z.object({ data: z.array(BatchError).nullish().catch(undefined) }).passthrough().nullish().catch(undefined),
-  input_file_id: z.string().nullish(),
-  output_file_id: z.string().nullish(),
-  error_file_id: z.string().nullish(),
-  completion_window: z.string().nullish(),
-  created_at: time,
-  in_progress_at: time,
-  expires_at: time,
-  finalizing_at: time,
-  completed_at: time,
-  failed_at: time,
-  expired_at: time,
-  cancelling_at: time,
-  cancelled_at: time,
-  request_counts: z.object({ total: z.number().finite().nullish(), completed: z.number().finite().nullish(), failed: z.number().finite().nullish() }).passthrough().nullish().catch(undefined),
-  metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
-}).passthrough();
+const Batch = z
+  .object({
+    id: z.string(),
+    object: z.string().nullish(),
+    endpoint: z.string().nullish(),
+    model: z.string().nullish(),
+    status: z.string(),
+    errors: z
+      .object({ data: z.array(BatchError).nullish().catch(undefined) })
+      .passthrough()
+      .nullish()
+      .catch(undefined),
+    input_file_id: z.string().nullish(),
+    output_file_id: z.string().nullish(),
+    error_file_id: z.string().nullish(),
+    completion_window: z.string().nullish(),
+    created_at: time,
+    in_progress_at: time,
+    expires_at: time,
+    finalizing_at: time,
+    completed_at: time,
+    failed_at: time,
+    expired_at: time,
+    cancelling_at: time,
+    cancelled_at: time,
+    request_counts: z
+      .object({
+        total: z.number().finite().nullish(),
+        completed: z.number().finite().nullish(),
+        failed: z.number().finite().nullish(),
+      })
+      .passthrough()
+      .nullish()
+      .catch(undefined),
+    metadata: z.record(z.string(), z.unknown()).nullish().catch(undefined),
+  })
+  .passthrough();
 export type Batch = z.infer<typeof Batch>;
 export type BatchError = z.infer<typeof BatchError>;
 
-const BatchList = z.object({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: z.string().nullish() }).passthrough();
+const BatchList = z
+  .object({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: z.string().nullish() })
+  .passthrough();
 
 /** The statuses after which a batch changes no more. */
 export const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
@@ -64,34 +82,59 @@ export interface CreateBatch {
 
 /** POST /batches, sent once: never retried (see the top of this file). */
 export async function createBatch(conn: Connection, req: CreateBatch): Promise<{ batch: Batch; requestId?: string }> {
-  const json = { input_file_id: req.inputFileId, endpoint: req.endpoint, completion_window: '24h', ...(req.metadata ? { metadata: req.metadata } : {}) };
-  const answer = await send({ ...conn, maxRetries: 0 }, { method: 'POST', path: '/batches', json }, async (body, head) => readAnswer(Batch, body, head, 'POST /batches', BATCH_ANSWER));
+  const json = {
+    input_file_id: req.inputFileId,
+    endpoint: req.endpoint,
+    completion_window: '24h',
+    ...(req.metadata ? { metadata: req.metadata } : {}),
+  };
+  const answer = await send(
+    { ...conn, maxRetries: 0 },
+    { method: 'POST', path: '/batches', json },
+    async (body, head) => readAnswer(Batch, body, head, 'POST /batches', BATCH_ANSWER),
+  );
   return { batch: answer.value, requestId: answer.requestId };
 }
 
 /** GET /batches/{id}. */
 export async function retrieveBatch(conn: Connection, id: string): Promise<Batch> {
-  const answer = await send(conn, { method: 'GET', path: batchPath(id) }, async (body, head) => readAnswer(Batch, body, head, `GET /batches/${id}`, BATCH_ANSWER));
+  const answer = await send(conn, { method: 'GET', path: batchPath(id) }, async (body, head) =>
+    readAnswer(Batch, body, head, `GET /batches/${id}`, BATCH_ANSWER),
+  );
   return answer.value;
 }
 
 /** POST /batches/{id}/cancel: the batch goes to cancelling, then cancelled (with what was done). Safe to repeat. */
 export async function cancelBatch(conn: Connection, id: string): Promise<Batch> {
-  const answer = await send(conn, { method: 'POST', path: `${batchPath(id)}/cancel` }, async (body, head) => readAnswer(Batch, body, head, `POST /batches/${id}/cancel`, BATCH_ANSWER));
+  const answer = await send(conn, { method: 'POST', path: `${batchPath(id)}/cancel` }, async (body, head) =>
+    readAnswer(Batch, body, head, `POST /batches/${id}/cancel`, BATCH_ANSWER),
+  );
   return answer.value;
 }
 
 /** GET /batches: one page, newest first (the API takes a limit of 1 to 100). */
-export async function listBatches(conn: Connection, query: { limit?: number; after?: string } = {}): Promise<{ batches: Batch[]; hasMore: boolean; lastId?: string }> {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+export async function listBatches(
+  conn: Connection,
+  query: { limit?: number; after?: string } = {},
+): Promise<{ batches: Batch[]; hasMore: boolean; lastId?: string }> {
+  const params = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): [string, string] => [k, String(v)]),
+  );
   const path = `/batches${params.size ? `?${params}` : ''}`;
-  const answer = await send(conn, { method: 'GET', path }, async (body, head) => readAnswer(BatchList, body, head, 'GET /batches', BATCH_ANSWER));
+  const answer = await send(conn, { method: 'GET', path }, async (body, head) =>
+    readAnswer(BatchList, body, head, 'GET /batches', BATCH_ANSWER),
+  );
   const { data, has_more, last_id } = answer.value;
   return { batches: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
 }
 
 /** Every batch of the list, newest first, page after page, until `stop` says enough or `max` are seen. */
-export async function* eachBatch(conn: Connection, opts: { max?: number; stop?: (b: Batch) => boolean } = {}): AsyncGenerator<Batch> {
+export async function* eachBatch(
+  conn: Connection,
+  opts: { max?: number; stop?: (b: Batch) => boolean } = {},
+): AsyncGenerator<Batch> {
   const max = opts.max ?? Infinity;
   let after: string | undefined;
   let seen = 0;

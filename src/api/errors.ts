@@ -182,7 +182,8 @@ export function classify(err: ApiError): ApiTrouble {
   if (status === 403) return /verif/i.test(err.detail ?? '') ? 'unverified' : 'forbidden';
   if (status >= 500) return 'server';
   if (SAFETY_CODES.has(code)) return 'safety';
-  if (status === 404) return code === 'model_not_found' || /model/i.test(err.detail ?? '') ? 'unknown-model' : 'not-found';
+  if (status === 404)
+    return code === 'model_not_found' || /model/i.test(err.detail ?? '') ? 'unknown-model' : 'not-found';
   return 'refused';
 }
 
@@ -228,7 +229,12 @@ export function isRetryableStatus(status: number, code: string | undefined): boo
 }
 
 /** Builds the error for a non-2xx answer. */
-export function httpError(status: number, bodyText: string, requestId: string | undefined, headers: ResponseHeaders = {}): ApiError {
+export function httpError(
+  status: number,
+  bodyText: string,
+  requestId: string | undefined,
+  headers: ResponseHeaders = {},
+): ApiError {
   const body = parseErrorBody(bodyText);
   const what = body.message ?? body.raw;
   const tags = [body.code, body.param && `param ${body.param}`].filter(Boolean).join(', ');

@@ -9,19 +9,23 @@ import { readAnswer, type AnswerKind } from './answer.js';
 
 const FILE_ANSWER: AnswerKind = { api: 'Files API', problem: 'not-a-file' };
 
-const FileObject = z.object({
-  id: z.string(),
-  object: z.string().nullish(),
-  bytes: z.number().finite().nullish(),
-  created_at: z.number().finite().nullish(),
-  expires_at: z.number().finite().nullish(),
-  filename: z.string().nullish(),
-  purpose: z.string().nullish(),
-  status: z.string().nullish(),
-}).passthrough();
+const FileObject = z
+  .object({
+    id: z.string(),
+    object: z.string().nullish(),
+    bytes: z.number().finite().nullish(),
+    created_at: z.number().finite().nullish(),
+    expires_at: z.number().finite().nullish(),
+    filename: z.string().nullish(),
+    purpose: z.string().nullish(),
+    status: z.string().nullish(),
+  })
+  .passthrough();
 export type FileObject = z.infer<typeof FileObject>;
 
-const FileList = z.object({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: z.string().nullish() }).passthrough();
+const FileList = z
+  .object({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: z.string().nullish() })
+  .passthrough();
 const Deleted = z.object({ id: z.string(), deleted: z.boolean() }).passthrough();
 
 /** What to upload: a file streamed from disk, or bytes already in memory. */
@@ -34,14 +38,32 @@ export interface UploadFile {
 const filePath = (id: string) => `/files/${encodeURIComponent(id)}`;
 
 /** POST /files: uploads one file for `purpose` (vision for images an edit refers to). The form is rebuilt per attempt. */
-export async function uploadFile(conn: Connection, file: UploadFile, purpose: string): Promise<{ file: FileObject; requestId?: string }> {
+export async function uploadFile(
+  conn: Connection,
+  file: UploadFile,
+  purpose: string,
+): Promise<{ file: FileObject; requestId?: string }> {
   const form = async () => {
-    const part = 'blob' in file.source
-      ? { name: 'file', filename: file.filename, contentType: file.contentType, bytes: new Uint8Array(await file.source.blob.arrayBuffer()) }
-      : { name: 'file', filename: file.filename, contentType: file.contentType, path: file.source.path, size: (await stat(file.source.path)).size };
+    const part =
+      'blob' in file.source
+        ? {
+            name: 'file',
+            filename: file.filename,
+            contentType: file.contentType,
+            bytes: new Uint8Array(await file.source.blob.arrayBuffer()),
+          }
+        : {
+            name: 'file',
+            filename: file.filename,
+            contentType: file.contentType,
+            path: file.source.path,
+            size: (await stat(file.source.path)).size,
+          };
     return multipartBody([{ name: 'purpose', value: purpose }, part]);
   };
-  const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) => readAnswer(FileObject, body, head, 'POST /files', FILE_ANSWER));
+  const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) =>
+    readAnswer(FileObject, body, head, 'POST /files', FILE_ANSWER),
+  );
   return { file: answer.value, requestId: answer.requestId };
 }
 
@@ -54,16 +76,28 @@ export interface ListQuery {
 }
 
 /** GET /files: one page of the list. */
-export async function listFiles(conn: Connection, query: ListQuery = {}): Promise<{ files: FileObject[]; hasMore: boolean; lastId?: string }> {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+export async function listFiles(
+  conn: Connection,
+  query: ListQuery = {},
+): Promise<{ files: FileObject[]; hasMore: boolean; lastId?: string }> {
+  const params = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): [string, string] => [k, String(v)]),
+  );
   const path = `/files${params.size ? `?${params}` : ''}`;
-  const answer = await send(conn, { method: 'GET', path }, async (body, head) => readAnswer(FileList, body, head, 'GET /files', FILE_ANSWER));
+  const answer = await send(conn, { method: 'GET', path }, async (body, head) =>
+    readAnswer(FileList, body, head, 'GET /files', FILE_ANSWER),
+  );
   const { data, has_more, last_id } = answer.value;
   return { files: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
 }
 
 /** Every file of the list, page after page, at most `max`. */
-export async function* eachFile(conn: Connection, query: Omit<ListQuery, 'after'> & { max?: number } = {}): AsyncGenerator<FileObject> {
+export async function* eachFile(
+  conn: Connection,
+  query: Omit<ListQuery, 'after'> & { max?: number } = {},
+): AsyncGenerator<FileObject> {
   const { max = Infinity, ...rest } = query;
   let after: string | undefined;
   let seen = 0;
@@ -80,26 +114,38 @@ export async function* eachFile(conn: Connection, query: Omit<ListQuery, 'after'
 
 /** GET /files/{id}. */
 export async function retrieveFile(conn: Connection, id: string): Promise<FileObject> {
-  const answer = await send(conn, { method: 'GET', path: filePath(id) }, async (body, head) => readAnswer(FileObject, body, head, `GET /files/${id}`, FILE_ANSWER));
+  const answer = await send(conn, { method: 'GET', path: filePath(id) }, async (body, head) =>
+    readAnswer(FileObject, body, head, `GET /files/${id}`, FILE_ANSWER),
+  );
   return answer.value;
 }
 
 /** DELETE /files/{id}. */
 export async function deleteFile(conn: Connection, id: string): Promise<{ id: string; deleted: boolean }> {
-  const answer = await send(conn, { method: 'DELETE', path: filePath(id) }, async (body, head) => readAnswer(Deleted, body, head, `DELETE /files/${id}`, FILE_ANSWER));
+  const answer = await send(conn, { method: 'DELETE', path: filePath(id) }, async (body, head) =>
+    readAnswer(Deleted, body, head, `DELETE /files/${id}`, FILE_ANSWER),
+  );
   return answer.value;
 }
 
 /** GET /files/{id}/content: the bytes, handed to `write` as they arrive (a batch's output can be large). */
-export async function fileContent(conn: Connection, id: string, write: (chunk: Uint8Array) => void | Promise<void>): Promise<{ bytes: number; contentType?: string }> {
-  const answer = await send(conn, { method: 'GET', path: `${filePath(id)}/content`, accept: '*/*' }, async (body, head) => {
-    let bytes = 0;
-    for await (const chunk of body) {
-      bytes += (chunk as Uint8Array).length;
-      await write(chunk as Uint8Array);
-    }
-    const type = head.headers['content-type'];
-    return { bytes, contentType: Array.isArray(type) ? type[0] : type };
-  });
+export async function fileContent(
+  conn: Connection,
+  id: string,
+  write: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<{ bytes: number; contentType?: string }> {
+  const answer = await send(
+    conn,
+    { method: 'GET', path: `${filePath(id)}/content`, accept: '*/*' },
+    async (body, head) => {
+      let bytes = 0;
+      for await (const chunk of body) {
+        bytes += (chunk as Uint8Array).length;
+        await write(chunk as Uint8Array);
+      }
+      const type = head.headers['content-type'];
+      return { bytes, contentType: Array.isArray(type) ? type[0] : type };
+    },
+  );
   return answer.value;
 }

@@ -78,7 +78,10 @@ export function dispatcherFor(timeoutMs: number, proxy?: ProxyOptions): Dispatch
   const key = JSON.stringify([timeoutMs, proxy ?? null]);
   let d = dispatchers.get(key);
   if (!d) {
-    d = makeDispatcher({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) }, proxy);
+    d = makeDispatcher(
+      { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) },
+      proxy,
+    );
     dispatchers.set(key, d);
   }
   return d;
@@ -133,7 +136,11 @@ function header(headers: ResponseHead['headers'], name: string): string | undefi
 }
 
 /** Sends the request, retrying what can succeed on a second try. Non-2xx answers throw ApiError. */
-export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyReader<T>): Promise<ResponseHead & { value: T }> {
+export async function send<T>(
+  conn: Connection,
+  spec: RequestSpec,
+  read: BodyReader<T>,
+): Promise<ResponseHead & { value: T }> {
   const maxAttempts = conn.maxRetries + 1;
   for (let attempt = 1; ; attempt++) {
     let failure: ApiError;
@@ -156,7 +163,9 @@ export async function send<T>(conn: Connection, spec: RequestSpec, read: BodyRea
     const forced = header(headers, 'x-should-retry');
     const retry = forced === 'true' || (forced !== 'false' && failure.retryable);
     if (!retry || attempt >= maxAttempts || conn.signal.aborted) throw failure;
-    const reason = failure.status ? `${failure.status}${failure.code ? ` ${failure.code}` : ''}` : `${failure.kind} error${failure.code ? ` (${failure.code})` : ''}`;
+    const reason = failure.status
+      ? `${failure.status}${failure.code ? ` ${failure.code}` : ''}`
+      : `${failure.kind} error${failure.code ? ` (${failure.code})` : ''}`;
     conn.onRetry?.({ attempt: attempt + 1, maxAttempts, delayMs, reason });
     conn.log?.(`retry: ${reason}; waiting ${delayMs} ms before attempt ${attempt + 1} of ${maxAttempts}`);
     try {
@@ -185,7 +194,11 @@ function abortedError(signal: AbortSignal): ApiError {
   return new ApiError({ kind: 'aborted', message: 'The request was interrupted.', cause: signal.reason });
 }
 
-async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyReader<T>): Promise<ResponseHead & { value: T }> {
+async function attemptOnce<T>(
+  conn: Connection,
+  spec: RequestSpec,
+  read: BodyReader<T>,
+): Promise<ResponseHead & { value: T }> {
   const url = buildUrl(conn, spec.path);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), conn.timeoutMs);
@@ -205,7 +218,10 @@ async function attemptOnce<T>(conn: Connection, spec: RequestSpec, read: BodyRea
         method: spec.method,
         headers,
         // A byte stream, not objects: undici writes each chunk as it comes, under the Content-Length.
-        body: spec.json !== undefined ? JSON.stringify(spec.json) : form && Readable.from(form.stream(), { objectMode: false }),
+        body:
+          spec.json !== undefined
+            ? JSON.stringify(spec.json)
+            : form && Readable.from(form.stream(), { objectMode: false }),
         dispatcher: conn.dispatcher ?? dispatcherFor(conn.timeoutMs),
         signal,
       });
@@ -252,13 +268,26 @@ function isTransportFailure(err: unknown): boolean {
 }
 
 /** Failures while connecting: the request never left, so sending it again cannot bill twice. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** undici's words when a proxy answers CONNECT with anything but 200. */
 const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200/;
 
 /** Classifies a failure below HTTP: interrupted, timed out, or the network itself. */
-export function transportError(err: unknown, conn: Connection, timeoutSignal: AbortSignal, url: string, reading = false): ApiError {
+export function transportError(
+  err: unknown,
+  conn: Connection,
+  timeoutSignal: AbortSignal,
+  url: string,
+  reading = false,
+): ApiError {
   if (err instanceof ApiError) return err;
   if (conn.signal.aborted) return abortedError(conn.signal);
   const code = (err as { code?: string })?.code ?? '';
@@ -305,7 +334,9 @@ export function transportError(err: unknown, conn: Connection, timeoutSignal: Ab
   return new ApiError({
     kind: 'network',
     code: code || undefined,
-    message: reading ? `The connection to ${host}${via} broke while reading the answer: ${detail}` : `The connection to ${host}${via} closed before any answer: ${detail}`,
+    message: reading
+      ? `The connection to ${host}${via} broke while reading the answer: ${detail}`
+      : `The connection to ${host}${via} closed before any answer: ${detail}`,
     maybeReceived: true,
     proxy,
     cause: err,

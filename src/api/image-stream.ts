@@ -9,15 +9,23 @@ export type ImageStreamFamily = 'image_generation' | 'image_edit';
 
 export type ImageStreamEvent =
   | { type: 'partial'; family: ImageStreamFamily; b64: string; partialIndex: number; raw: Record<string, unknown> }
-  | { type: 'completed'; family: ImageStreamFamily; b64: string; usage?: Record<string, unknown>; raw: Record<string, unknown> };
+  | {
+      type: 'completed';
+      family: ImageStreamFamily;
+      b64: string;
+      usage?: Record<string, unknown>;
+      raw: Record<string, unknown>;
+    };
 
 // Lenient on purpose: a field of the wrong shape is dropped rather than failing the whole image.
-const StreamPayload = z.object({
-  type: z.string().optional().catch(undefined),
-  b64_json: z.string().nullish().catch(undefined),
-  partial_image_index: z.number().finite().int().nonnegative().optional().catch(undefined),
-  usage: z.object({}).passthrough().nullish().catch(undefined),
-}).passthrough();
+const StreamPayload = z
+  .object({
+    type: z.string().optional().catch(undefined),
+    b64_json: z.string().nullish().catch(undefined),
+    partial_image_index: z.number().finite().int().nonnegative().optional().catch(undefined),
+    usage: z.object({}).passthrough().nullish().catch(undefined),
+  })
+  .passthrough();
 
 const EVENT_TYPE = /^(image_generation|image_edit)\.(partial_image|completed)$/;
 
@@ -57,12 +65,19 @@ export async function* readImageStream(
 }
 
 /** The stream's events, each at most LIMITS.sseEventChars: an endless line fails instead of filling memory. */
-async function* boundedEvents(body: AsyncIterable<Uint8Array | string>, requestId: string | undefined): AsyncGenerator<SseEvent> {
+async function* boundedEvents(
+  body: AsyncIterable<Uint8Array | string>,
+  requestId: string | undefined,
+): AsyncGenerator<SseEvent> {
   try {
     yield* readSse(body, LIMITS.sseEventChars);
   } catch (err) {
     if (!(err instanceof SseTooLargeError)) throw err;
-    throw answerError('too-large', `An event in the stream passed ${sizeText(err.limit)}, more than imgcli reads; stopped.`, requestId);
+    throw answerError(
+      'too-large',
+      `An event in the stream passed ${sizeText(err.limit)}, more than imgcli reads; stopped.`,
+      requestId,
+    );
   }
 }
 
@@ -78,7 +93,11 @@ function parsePayload(sse: SseEvent, requestId: string | undefined): Record<stri
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     if (sse.event === 'error') throw streamError({ message: firstLine(sse.data) }, requestId);
-    throw answerError('not-json', `An event in the stream is not a JSON object (it starts: ${firstLine(sse.data)}).`, requestId);
+    throw answerError(
+      'not-json',
+      `An event in the stream is not a JSON object (it starts: ${firstLine(sse.data)}).`,
+      requestId,
+    );
   }
   return json as Record<string, unknown>;
 }

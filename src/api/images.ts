@@ -11,30 +11,36 @@ import { readImageStream, type ImageStreamEvent } from './image-stream.js';
 // through Connection.warn), never the images. normalize() fixes what it can before the schema.
 const text = z.string().nullish().catch(undefined);
 
-const Usage = z.object({
-  total_tokens: z.number().finite().optional(),
-  input_tokens: z.number().finite().optional(),
-  output_tokens: z.number().finite().optional(),
-  input_tokens_details: z.object({}).passthrough().optional().catch(undefined),
-  output_tokens_details: z.object({}).passthrough().optional().catch(undefined),
-}).passthrough();
+const Usage = z
+  .object({
+    total_tokens: z.number().finite().optional(),
+    input_tokens: z.number().finite().optional(),
+    output_tokens: z.number().finite().optional(),
+    input_tokens_details: z.object({}).passthrough().optional().catch(undefined),
+    output_tokens_details: z.object({}).passthrough().optional().catch(undefined),
+  })
+  .passthrough();
 
-const ImageItem = z.object({
-  b64_json: z.string().nullish(),
-  url: z.string().nullish(),
-  revised_prompt: text,
-}).passthrough();
+const ImageItem = z
+  .object({
+    b64_json: z.string().nullish(),
+    url: z.string().nullish(),
+    revised_prompt: text,
+  })
+  .passthrough();
 
-export const ImagesResponse = z.object({
-  /** Absent when the server sent none usable; the caller uses the run's clock. */
-  created: z.number().finite().optional(),
-  data: z.array(ImageItem).optional(),
-  background: text,
-  output_format: text,
-  size: text,
-  quality: text,
-  usage: Usage.nullish().catch(undefined),
-}).passthrough();
+export const ImagesResponse = z
+  .object({
+    /** Absent when the server sent none usable; the caller uses the run's clock. */
+    created: z.number().finite().optional(),
+    data: z.array(ImageItem).optional(),
+    background: text,
+    output_format: text,
+    size: text,
+    quality: text,
+    usage: Usage.nullish().catch(undefined),
+  })
+  .passthrough();
 
 export type ImagesResponse = z.infer<typeof ImagesResponse>;
 export type ImageItem = z.infer<typeof ImageItem>;
@@ -42,14 +48,23 @@ export type Usage = z.infer<typeof Usage>;
 
 /** A value as the answer wrote it, for a warning (JSON.stringify would print 1e999 as null). */
 const shown = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v)).slice(0, 40);
-const asNumber = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? v : undefined) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const asNumber = (v: unknown) =>
+  typeof v === 'number'
+    ? Number.isFinite(v)
+      ? v
+      : undefined
+    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+      ? Number(v)
+      : undefined;
 
 /** Fixes numbers sent as strings and drops unusable fields, saying so; the images are never touched. */
 function normalize(body: Record<string, unknown>, warn: (line: string) => void): void {
   const created = asNumber(body.created);
   if (body.created === undefined) warn('the answer has no "created" time; the run\'s time is used instead.');
-  else if (created === undefined) warn(`the answer's "created" is ${shown(body.created)}, not a time; the run's time is used instead.`);
-  else if (typeof body.created !== 'number') warn(`the answer's "created" is a string (${JSON.stringify(body.created).slice(0, 40)}); read as ${created}.`);
+  else if (created === undefined)
+    warn(`the answer's "created" is ${shown(body.created)}, not a time; the run's time is used instead.`);
+  else if (typeof body.created !== 'number')
+    warn(`the answer's "created" is a string (${JSON.stringify(body.created).slice(0, 40)}); read as ${created}.`);
   if (created === undefined) delete body.created;
   else body.created = created;
   const usage = body.usage;
@@ -63,7 +78,11 @@ function normalize(body: Record<string, unknown>, warn: (line: string) => void):
   for (const key of ['total_tokens', 'input_tokens', 'output_tokens']) {
     if (u[key] === undefined || (typeof u[key] === 'number' && Number.isFinite(u[key]))) continue;
     const n = asNumber(u[key]);
-    warn(n === undefined ? `the answer's usage.${key} is ${shown(u[key])}, not a number; it is left out.` : `the answer's usage.${key} is a string; read as ${n}.`);
+    warn(
+      n === undefined
+        ? `the answer's usage.${key} is ${shown(u[key])}, not a number; it is left out.`
+        : `the answer's usage.${key} is a string; read as ${n}.`,
+    );
     if (n === undefined) delete u[key];
     else u[key] = n;
   }
@@ -85,8 +104,17 @@ export interface ImagesRequest {
 export { readText };
 
 /** Sends an Images API request and returns the parsed body with its request id. */
-export async function createImages(conn: Connection, req: ImagesRequest, sink?: Sink): Promise<ResponseHead & { value: ImagesResponse }> {
-  const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form };
+export async function createImages(
+  conn: Connection,
+  req: ImagesRequest,
+  sink?: Sink,
+): Promise<ResponseHead & { value: ImagesResponse }> {
+  const spec: RequestSpec = {
+    method: 'POST',
+    path: req.path ?? ENDPOINT_PATHS[req.endpoint],
+    json: req.json,
+    form: req.form,
+  };
   return send(conn, spec, (body, head) => readImagesAnswer(conn, body, head, sink));
 }
 
@@ -98,7 +126,12 @@ export async function createImages(conn: Connection, req: ImagesRequest, sink?: 
  */
 export const SPILL_ABOVE_BYTES = 16 * 1024 * 1024;
 
-async function readImagesAnswer(conn: Connection, body: AsyncIterable<Uint8Array>, head: ResponseHead, sink?: Sink): Promise<ImagesResponse> {
+async function readImagesAnswer(
+  conn: Connection,
+  body: AsyncIterable<Uint8Array>,
+  head: ResponseHead,
+  sink?: Sink,
+): Promise<ImagesResponse> {
   const raw = head.headers['content-length'];
   const declared = Number(Array.isArray(raw) ? raw[0] : raw);
   const small = Number.isSafeInteger(declared) && declared > 0 && declared <= SPILL_ABOVE_BYTES;
@@ -108,7 +141,12 @@ async function readImagesAnswer(conn: Connection, body: AsyncIterable<Uint8Array
 
 /** Reads the body with every b64_json decoded into the sink as it arrives; returns the rest. */
 async function extractImages(body: AsyncIterable<Uint8Array>, sink: Sink, requestId?: string): Promise<string> {
-  const extractor = new B64Extractor(sink, { imageBytes: LIMITS.imageBytes, totalBytes: LIMITS.answerImageBytes, keptChars: LIMITS.jsonBytes, requestId });
+  const extractor = new B64Extractor(sink, {
+    imageBytes: LIMITS.imageBytes,
+    totalBytes: LIMITS.answerImageBytes,
+    keptChars: LIMITS.jsonBytes,
+    requestId,
+  });
   for await (const chunk of body) extractor.push(chunk);
   return extractor.end();
 }
@@ -125,7 +163,13 @@ export async function streamImages(
   onEvent: (event: ImageStreamEvent, head: ResponseHead) => Promise<void>,
   sink?: Sink,
 ): Promise<ResponseHead & { value: { fallback?: ImagesResponse } }> {
-  const spec: RequestSpec = { method: 'POST', path: req.path ?? ENDPOINT_PATHS[req.endpoint], json: req.json, form: req.form, accept: 'text/event-stream' };
+  const spec: RequestSpec = {
+    method: 'POST',
+    path: req.path ?? ENDPOINT_PATHS[req.endpoint],
+    json: req.json,
+    form: req.form,
+    accept: 'text/event-stream',
+  };
   return send(conn, spec, async (body, head) => {
     const type = String(head.headers['content-type'] ?? '');
     if (/\bjson\b/i.test(type)) return { fallback: await readImagesAnswer(conn, body, head, sink) };
@@ -138,7 +182,11 @@ export async function streamImages(
  * Parses a 2xx body into an ImagesResponse, or throws an ApiError that says what was wrong: kind
  * http for a 2xx whose body is `{"error": {...}}` (classified like any error), kind answer otherwise.
  */
-export function parseImagesResponse(text: string, requestId?: string, opts: { status?: number; warn?: (line: string) => void } = {}): ImagesResponse {
+export function parseImagesResponse(
+  text: string,
+  requestId?: string,
+  opts: { status?: number; warn?: (line: string) => void } = {},
+): ImagesResponse {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -147,7 +195,8 @@ export function parseImagesResponse(text: string, requestId?: string, opts: { st
     throw answerError('not-json', `The server's answer was ${what}.`, requestId);
   }
   const body = json as Record<string, unknown>;
-  if (body && typeof body === 'object' && body.error && typeof body.error === 'object' && !Array.isArray(body.data)) throw httpError(opts.status ?? 200, text, requestId);
+  if (body && typeof body === 'object' && body.error && typeof body.error === 'object' && !Array.isArray(body.data))
+    throw httpError(opts.status ?? 200, text, requestId);
   return parseImagesBody(json, requestId, opts);
 }
 
@@ -155,9 +204,17 @@ export function parseImagesResponse(text: string, requestId?: string, opts: { st
  * An Images API response already parsed from JSON (a batch result line's `body`), checked the
  * same way: the shape, numbers sent as strings, and at least one image with data.
  */
-export function parseImagesBody(json: unknown, requestId?: string, opts: { warn?: (line: string) => void } = {}): ImagesResponse {
+export function parseImagesBody(
+  json: unknown,
+  requestId?: string,
+  opts: { warn?: (line: string) => void } = {},
+): ImagesResponse {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw answerError('not-images-response', `The server's answer is not an Images API response (it is ${Array.isArray(json) ? 'a list' : JSON.stringify(json)?.slice(0, 40)}).`, requestId);
+    throw answerError(
+      'not-images-response',
+      `The server's answer is not an Images API response (it is ${Array.isArray(json) ? 'a list' : JSON.stringify(json)?.slice(0, 40)}).`,
+      requestId,
+    );
   }
   const body = json as Record<string, unknown>;
   normalize(body, opts.warn ?? (() => {}));
@@ -170,8 +227,10 @@ export function parseImagesBody(json: unknown, requestId?: string, opts: { warn?
     );
   }
   const images = parsed.data.data ?? [];
-  if (images.length === 0) throw answerError('no-images', 'The server answered without any image (data is missing or empty).', requestId);
+  if (images.length === 0)
+    throw answerError('no-images', 'The server answered without any image (data is missing or empty).', requestId);
   const bad = images.findIndex((d) => !d.b64_json && !d.url);
-  if (bad >= 0) throw answerError('image-without-data', `Image ${bad + 1} in the answer has neither b64_json nor url.`, requestId);
+  if (bad >= 0)
+    throw answerError('image-without-data', `Image ${bad + 1} in the answer has neither b64_json nor url.`, requestId);
   return parsed.data;
 }

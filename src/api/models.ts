@@ -6,12 +6,14 @@ import { readText } from './body.js';
 import { send, type Connection } from './http.js';
 import { LIMITS } from './limits.js';
 
-const RemoteModel = z.object({
-  id: z.string(),
-  created: z.number().finite().nullish(),
-  owned_by: z.string().nullish(),
-  shutdown_date: z.union([z.number().finite(), z.string()]).nullish(),
-}).passthrough();
+const RemoteModel = z
+  .object({
+    id: z.string(),
+    created: z.number().finite().nullish(),
+    owned_by: z.string().nullish(),
+    shutdown_date: z.union([z.number().finite(), z.string()]).nullish(),
+  })
+  .passthrough();
 
 const ModelList = z.object({ data: z.array(RemoteModel) }).passthrough();
 
@@ -36,15 +38,30 @@ export function parseModelList(text: string, requestId?: string): RemoteModelInf
   try {
     json = JSON.parse(text);
   } catch {
-    throw answerError('model-list-not-json', `The server's model list is not JSON (it starts: ${firstLine(text)}).`, requestId);
+    throw answerError(
+      'model-list-not-json',
+      `The server's model list is not JSON (it starts: ${firstLine(text)}).`,
+      requestId,
+    );
   }
   const parsed = ModelList.safeParse(json);
-  if (!parsed.success) throw answerError('not-a-model-list', 'The server\'s answer to GET /models has no "data" list of models.', requestId);
-  return parsed.data.data.map((m) => ({ id: m.id, ownedBy: m.owned_by ?? undefined, shutdownDate: normalizeDate(m.shutdown_date) }));
+  if (!parsed.success)
+    throw answerError(
+      'not-a-model-list',
+      'The server\'s answer to GET /models has no "data" list of models.',
+      requestId,
+    );
+  return parsed.data.data.map((m) => ({
+    id: m.id,
+    ownedBy: m.owned_by ?? undefined,
+    shutdownDate: normalizeDate(m.shutdown_date),
+  }));
 }
 
 /** Lists the server's models. */
 export async function listModels(conn: Connection): Promise<{ models: RemoteModelInfo[]; requestId?: string }> {
-  const answer = await send(conn, { method: 'GET', path: '/models' }, async (body, head) => parseModelList(await readText(body, head, LIMITS.jsonBytes), head.requestId));
+  const answer = await send(conn, { method: 'GET', path: '/models' }, async (body, head) =>
+    parseModelList(await readText(body, head, LIMITS.jsonBytes), head.requestId),
+  );
   return { models: answer.value, requestId: answer.requestId };
 }

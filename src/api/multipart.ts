@@ -31,7 +31,8 @@ function headOf(boundary: string, part: MultipartPart): Buffer {
   return Buffer.from(`--${boundary}${CRLF}${disposition}${type}${CRLF}${CRLF}`);
 }
 
-const sizeOf = (part: MultipartPart) => ('value' in part ? Buffer.byteLength(part.value) : 'bytes' in part ? part.bytes.length : part.size);
+const sizeOf = (part: MultipartPart) =>
+  'value' in part ? Buffer.byteLength(part.value) : 'bytes' in part ? part.bytes.length : part.size;
 
 /** The body of `parts`, in order; file sizes must be those on disk when it is sent. */
 export function multipartBody(parts: readonly MultipartPart[]): MultipartBody {
@@ -55,7 +56,8 @@ export function multipartBody(parts: readonly MultipartPart[]): MultipartBody {
             yield chunk as Buffer;
           }
           // The Content-Length promised these bytes: a file that changed size would corrupt the body.
-          if (sent !== part.size) throw new Error(`${part.path} changed size while it was sent (${part.size} -> ${sent} bytes)`);
+          if (sent !== part.size)
+            throw new Error(`${part.path} changed size while it was sent (${part.size} -> ${sent} bytes)`);
         }
         yield Buffer.from(CRLF);
       }

@@ -44,7 +44,8 @@ export function redactUrlCredentials(url: string): string {
 // Patterns for credentials whose value imgcli may not know: a token after Bearer/Basic, an
 // api-key header or parameter, the userinfo of any URL (proxies included), an OpenAI-style key.
 const SCHEME = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]{12,})/gi;
-const KEY_FIELD = /\b((?:x-)?api[-_]?key|api[-_]?token|access[-_]?token|password|secret)(["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi;
+const KEY_FIELD =
+  /\b((?:x-)?api[-_]?key|api[-_]?token|access[-_]?token|password|secret)(["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})/gi;
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>]+)@/gi;
 const OPENAI_KEY = /\bsk-[A-Za-z0-9_-]{16,}/g;
 

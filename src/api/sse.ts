@@ -175,7 +175,10 @@ function nextLineEnd(text: string, from: number): number {
  * Yields the events of a body. Returns at `data: [DONE]` without reading further, and
  * returning early closes the body (for await calls its return()).
  */
-export async function* readSse(body: AsyncIterable<Uint8Array | string>, maxEventChars = Infinity): AsyncGenerator<SseEvent> {
+export async function* readSse(
+  body: AsyncIterable<Uint8Array | string>,
+  maxEventChars = Infinity,
+): AsyncGenerator<SseEvent> {
   const parser = new SseParser(maxEventChars);
   for await (const chunk of body) {
     yield* parser.push(chunk);

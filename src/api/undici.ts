@@ -20,7 +20,10 @@ export type { Dispatcher };
 export const Agent = AgentClass as typeof Undici.Agent;
 export const EnvHttpProxyAgent = EnvHttpProxyAgentClass as typeof Undici.EnvHttpProxyAgent;
 
-type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method: Dispatcher.HttpMethod; dispatcher: Dispatcher };
+type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  method: Dispatcher.HttpMethod;
+  dispatcher: Dispatcher;
+};
 
 /** undici's `request(url, options)`, always through the dispatcher given (never the global one). */
 export function request(url: string | URL, options: RequestOptions): Promise<Dispatcher.ResponseData> {

@@ -21,7 +21,11 @@ export interface DryRunJob {
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 
-export async function dryRunBatch(rt: Runtime, jobs: DryRunJob[], opts: { settings: Settings; say: Messenger; maxCostUsd?: number }): Promise<void> {
+export async function dryRunBatch(
+  rt: Runtime,
+  jobs: DryRunJob[],
+  opts: { settings: Settings; say: Messenger; maxCostUsd?: number },
+): Promise<void> {
   const conn = dryRunConnection(rt, opts.settings, opts.say);
   let total = 0;
   let sent = 0;
@@ -33,14 +37,18 @@ export async function dryRunBatch(rt: Runtime, jobs: DryRunJob[], opts: { settin
       const upToDate = await upToDateResult(job, SILENT);
       if (upToDate) {
         fresh++;
-        rt.stdout.write(`${JSON.stringify({ ...head, dry_run: true, status: 'up-to-date', files: upToDate.files.map(fileEntry) })}\n`);
+        rt.stdout.write(
+          `${JSON.stringify({ ...head, dry_run: true, status: 'up-to-date', files: upToDate.files.map(fileEntry) })}\n`,
+        );
         continue;
       }
       const cost = estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock);
       if (cost.usd === null) unpriced.push(`line ${raw.line} (${job.model.name})`);
       else total += cost.usd;
       sent++;
-      rt.stdout.write(`${JSON.stringify({ ...head, ...previewDocument(await previewRequest(conn, requestSpec(settings, job)), cost) })}\n`);
+      rt.stdout.write(
+        `${JSON.stringify({ ...head, ...previewDocument(await previewRequest(conn, requestSpec(settings, job)), cost) })}\n`,
+      );
     }
   } finally {
     await closeDispatchers();
@@ -51,9 +59,12 @@ export async function dryRunBatch(rt: Runtime, jobs: DryRunJob[], opts: { settin
   if (opts.settings.mock) cost = OFFLINE_COST;
   else {
     const priced = sent - unpriced.length;
-    cost = priced ? `about $${total.toFixed(4)} estimated at the rates of ${PRICES_CHECKED}${unpriced.length ? ` for ${priced} of them` : ''}` : 'no estimate';
+    cost = priced
+      ? `about $${total.toFixed(4)} estimated at the rates of ${PRICES_CHECKED}${unpriced.length ? ` for ${priced} of them` : ''}`
+      : 'no estimate';
     if (unpriced.length) cost += ` (no rate for ${orList(unpriced)})`;
-    if (opts.maxCostUsd !== undefined && total > opts.maxCostUsd) cost += `, more than --max-cost ${opts.maxCostUsd}: a real run would stop starting jobs before the end`;
+    if (opts.maxCostUsd !== undefined && total > opts.maxCostUsd)
+      cost += `, more than --max-cost ${opts.maxCostUsd}: a real run would stop starting jobs before the end`;
   }
   opts.say.info(`dry run: ${requests}; ${cost}; nothing was sent.`);
 }

@@ -15,7 +15,11 @@ import { loadState, OFFLINE, STATE_SUFFIX, statePathFor, type BatchState, type P
 export type Target = { ids: string[] } | { statePath: string; state: BatchState };
 
 const BATCH_ID = /^batch_[A-Za-z0-9_-]+$/;
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Reads the target: a batch id (batch_...), a jobs file (its state beside it), a state file, or none (this folder's). */
 export async function resolveTarget(target: string | undefined, command: string): Promise<Target> {
@@ -25,7 +29,9 @@ export async function resolveTarget(target: string | undefined, command: string)
     const found = readdirSync('.').filter((n) => n.endsWith(STATE_SUFFIX));
     if (found.length !== 1) {
       throw new UsageError(
-        found.length ? `this folder has ${found.length} batch state files (${found.join(', ')}); name one` : 'no batch state file in this folder',
+        found.length
+          ? `this folder has ${found.length} batch state files (${found.join(', ')}); name one`
+          : 'no batch state file in this folder',
         `Give a jobs file (imgcli batch ${command} jobs.jsonl) or a batch id (imgcli batch ${command} batch_abc123; \`imgcli batch list\` shows them).`,
       );
     }
@@ -33,8 +39,13 @@ export async function resolveTarget(target: string | undefined, command: string)
   } else statePath = target.endsWith(STATE_SUFFIX) ? target : statePathFor(target);
   const state = await loadState(statePath);
   if (!state) {
-    const what = (await exists(target ?? statePath)) ? `${target} has no remote batch yet (no ${statePath})` : `no such jobs file, state file or batch: ${target}`;
-    throw new UsageError(what, `Submit it with \`imgcli batch ${target ?? 'jobs.jsonl'} --remote\`, or give a batch id (\`imgcli batch list\` shows them).`);
+    const what = (await exists(target ?? statePath))
+      ? `${target} has no remote batch yet (no ${statePath})`
+      : `no such jobs file, state file or batch: ${target}`;
+    throw new UsageError(
+      what,
+      `Submit it with \`imgcli batch ${target ?? 'jobs.jsonl'} --remote\`, or give a batch id (\`imgcli batch list\` shows them).`,
+    );
   }
   return { statePath, state };
 }
@@ -42,7 +53,10 @@ export async function resolveTarget(target: string | undefined, command: string)
 /** A 404 for a batch id says where the ids are, not to check --base-url. */
 export function notFound(err: unknown, id: string): unknown {
   if (!(err instanceof ApiError) || err.status !== 404) return err;
-  return new HintedError(err, `The server has no batch ${id}: \`imgcli batch list\` shows the batches it has (those of another key, project or server are not there).`);
+  return new HintedError(
+    err,
+    `The server has no batch ${id}: \`imgcli batch list\` shows the batches it has (those of another key, project or server are not there).`,
+  );
 }
 
 /**
@@ -54,9 +68,15 @@ function sameServer(conn: Connection, target: { statePath: string; state: BatchS
   const server = conn.baseUrl.replace(/\/+$/, '');
   if (recorded === server) return;
   if (recorded === OFFLINE) {
-    throw new UsageError(`${target.statePath} holds an offline rehearsal: its batches were on the offline server of a --mock run, which ended with it`, `Run \`imgcli batch ${target.state.jobs_file} --remote --mock\` to rehearse it again, or submit it for real without --mock.`);
+    throw new UsageError(
+      `${target.statePath} holds an offline rehearsal: its batches were on the offline server of a --mock run, which ended with it`,
+      `Run \`imgcli batch ${target.state.jobs_file} --remote --mock\` to rehearse it again, or submit it for real without --mock.`,
+    );
   }
-  throw new UsageError(`${target.statePath} records batches on ${recorded}, and this command talks to ${server}`, `Add --base-url ${recorded} (or the --profile the batches were submitted with).`);
+  throw new UsageError(
+    `${target.statePath} records batches on ${recorded}, and this command talks to ${server}`,
+    `Add --base-url ${recorded} (or the --profile the batches were submitted with).`,
+  );
 }
 
 export interface Looked {
@@ -77,12 +97,14 @@ export async function lookUp(conn: Connection, target: Target): Promise<Looked[]
   if ('ids' in target) return Promise.all(target.ids.map(async (id) => ({ batch: await get(id) })));
   sameServer(conn, target);
   const looked: Looked[] = [];
-  for (const part of target.state.parts) looked.push({ part, batch: part.batch_id ? await get(part.batch_id) : undefined });
+  for (const part of target.state.parts)
+    looked.push({ part, batch: part.batch_id ? await get(part.batch_id) : undefined });
   return looked;
 }
 
 /** The server's answer to cancelling a batch that ended meanwhile (OpenAI: "Cannot cancel a batch with status 'completed'"). */
-const endedMeanwhile = (err: unknown) => err instanceof ApiError && (err.status === 409 || err.status === 400) && /cannot cancel/i.test(err.detail ?? '');
+const endedMeanwhile = (err: unknown) =>
+  err instanceof ApiError && (err.status === 409 || err.status === 400) && /cannot cancel/i.test(err.detail ?? '');
 
 /** Cancels what has not ended; returns each batch as the cancel left it (ended ones, even just now, as they are). */
 export async function cancelAll(conn: Connection, looked: Looked[]): Promise<Looked[]> {
@@ -118,14 +140,25 @@ const short = (endpoint: string | null | undefined) => (endpoint ?? '-').replace
 export function batchRow(b: Batch, jobs?: number): string[] {
   const c = b.request_counts;
   const total = c?.total || jobs || 0;
-  return [b.id, b.status, short(b.endpoint), `${(c?.completed ?? 0) + (c?.failed ?? 0)}/${total}`, `${c?.completed ?? 0} done, ${c?.failed ?? 0} failed`, isoSeconds(b.created_at)];
+  return [
+    b.id,
+    b.status,
+    short(b.endpoint),
+    `${(c?.completed ?? 0) + (c?.failed ?? 0)}/${total}`,
+    `${c?.completed ?? 0} done, ${c?.failed ?? 0} failed`,
+    isoSeconds(b.created_at),
+  ];
 }
 
 /** Why a batch ended without doing everything: OpenAI's `errors`, or what expiring and cancelling mean. */
 export function whyEnded(b: Batch): string | undefined {
-  const errors = (b.errors?.data ?? []).map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.code ? `${e.code}: ` : ''}${e.message ?? ''}`.trim());
-  if (b.status === 'failed') return `OpenAI failed it${errors.length ? `: ${errors.join('; ')}` : ' without saying why'}`;
-  if (b.status === 'expired') return `it expired: the 24-hour window closed with ${(b.request_counts?.total ?? 0) - (b.request_counts?.completed ?? 0) - (b.request_counts?.failed ?? 0)} requests not run${errors.length ? ` (${errors.join('; ')})` : ''}; the results that were done can still be written`;
+  const errors = (b.errors?.data ?? []).map((e) =>
+    `${e.line ? `line ${e.line}: ` : ''}${e.code ? `${e.code}: ` : ''}${e.message ?? ''}`.trim(),
+  );
+  if (b.status === 'failed')
+    return `OpenAI failed it${errors.length ? `: ${errors.join('; ')}` : ' without saying why'}`;
+  if (b.status === 'expired')
+    return `it expired: the 24-hour window closed with ${(b.request_counts?.total ?? 0) - (b.request_counts?.completed ?? 0) - (b.request_counts?.failed ?? 0)} requests not run${errors.length ? ` (${errors.join('; ')})` : ''}; the results that were done can still be written`;
   if (b.status === 'cancelled') return 'cancelled: the requests done before the cancel keep their results';
   if (b.status === 'cancelling') return 'being cancelled: the requests done before the cancel keep their results';
   return errors.length ? errors.join('; ') : undefined;

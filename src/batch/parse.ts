@@ -25,8 +25,15 @@ const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
  * The keys a job may set, per command, in the flags' camelCase names: its own keys and every field
  * of the field table its command's models take; anything else is a typo worth reporting.
  */
-const keysOf = (c: BatchCommand): readonly string[] => [...OWN_KEYS[c], ...IMAGE_FIELDS.filter((f) => offeredBy(f, c)).map((f) => f.name)];
-export const JOB_KEYS: Record<BatchCommand, readonly string[]> = { gen: keysOf('gen'), edit: keysOf('edit'), vary: keysOf('vary') };
+const keysOf = (c: BatchCommand): readonly string[] => [
+  ...OWN_KEYS[c],
+  ...IMAGE_FIELDS.filter((f) => offeredBy(f, c)).map((f) => f.name),
+];
+export const JOB_KEYS: Record<BatchCommand, readonly string[]> = {
+  gen: keysOf('gen'),
+  edit: keysOf('edit'),
+  vary: keysOf('vary'),
+};
 
 /** `response_format`, `response-format` and `responseFormat` all name the same flag; `n` is --count. */
 export function flagName(key: string): string {
@@ -57,9 +64,11 @@ export function parseJobLine(text: string, line: number): RawJob | undefined {
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
   if (typeof value === 'string') return { line, command: 'gen', flags: { prompt: value } };
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('a job is a JSON string (a prompt) or an object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new Error('a job is a JSON string (a prompt) or an object');
   const { command = 'gen', ...rest } = value as Record<string, unknown>;
-  if (command !== 'gen' && command !== 'edit' && command !== 'vary') throw new Error(`"command" must be gen, edit or vary, not ${JSON.stringify(command)}`);
+  if (command !== 'gen' && command !== 'edit' && command !== 'vary')
+    throw new Error(`"command" must be gen, edit or vary, not ${JSON.stringify(command)}`);
   const flags: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(rest)) {
     const name = flagName(key);
@@ -86,13 +95,22 @@ export function parseJobs(text: string): { jobs: RawJob[]; problems: Problem[] }
       problems.push({ line: i + 1, message: (err as Error).message });
     }
   });
-  if (!jobs.length && !problems.length) throw new UsageError('the jobs file has no jobs', 'Write one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.');
+  if (!jobs.length && !problems.length)
+    throw new UsageError(
+      'the jobs file has no jobs',
+      'Write one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.',
+    );
   return { jobs, problems };
 }
 
 /** One error for every bad line of the file, in line order; nothing was sent. */
 export function badLinesError(problems: Problem[], total: number): UsageError {
   // A job with several problems gets its line number on each of them.
-  const list = [...problems].sort((a, b) => a.line - b.line).flatMap((p) => p.message.split('\n').map((m) => `line ${p.line}: ${m}`));
-  return new UsageError(`${problems.length} of ${total} jobs are not valid; nothing was sent:\n${list.join('\n')}`, 'Fix the lines named above; the whole file is checked before any job runs.');
+  const list = [...problems]
+    .sort((a, b) => a.line - b.line)
+    .flatMap((p) => p.message.split('\n').map((m) => `line ${p.line}: ${m}`));
+  return new UsageError(
+    `${problems.length} of ${total} jobs are not valid; nothing was sent:\n${list.join('\n')}`,
+    'Fix the lines named above; the whole file is checked before any job runs.',
+  );
 }

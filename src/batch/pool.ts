@@ -1,7 +1,10 @@
 // Runs items with at most `concurrency` at once. A hook decides before each start whether to
 // go on (fail-fast, budget); a skipped item is reported, never silently dropped.
 
-export type Outcome<R> = { kind: 'ok'; value: R } | { kind: 'failed'; error: Error } | { kind: 'skipped'; reason: string };
+export type Outcome<R> =
+  | { kind: 'ok'; value: R }
+  | { kind: 'failed'; error: Error }
+  | { kind: 'skipped'; reason: string };
 
 export interface PoolOptions<T, R> {
   concurrency: number;

@@ -49,7 +49,13 @@ export interface CollectContext {
 
 /** A job's failure as the result keeps it, so a later run can rebuild the error (and its exit code). */
 export function failureOf(err: Error): JobResult['failure'] {
-  if (err instanceof ApiError) return { status_code: err.status, code: err.code, type: err.type, ...(err.kind === 'answer' ? { kind: 'answer' as const } : {}) };
+  if (err instanceof ApiError)
+    return {
+      status_code: err.status,
+      code: err.code,
+      type: err.type,
+      ...(err.kind === 'answer' ? { kind: 'answer' as const } : {}),
+    };
   if (err instanceof BatchEndedError) return { kind: err.reason };
   if (err instanceof LocalFileError) return { kind: 'local', path: err.path, recovered: err.recovered };
   return undefined;
@@ -59,15 +65,34 @@ export function failureOf(err: Error): JobResult['failure'] {
 export function errorOf(result: JobResult): Error {
   const f = result.failure ?? {};
   const message = result.error ?? 'failed';
-  if (f.kind === 'failed' || f.kind === 'expired' || f.kind === 'cancelled') return new BatchEndedError(f.kind, message);
+  if (f.kind === 'failed' || f.kind === 'expired' || f.kind === 'cancelled')
+    return new BatchEndedError(f.kind, message);
   if (f.kind === 'local') return new LocalFileError(f.path ?? '', undefined, message, f.recovered);
   if (f.kind === 'answer') return answerError('cut-short', message, result.request_id ?? undefined);
-  return new ApiError({ kind: 'http', status: f.status_code, code: f.code, type: f.type, message, requestId: result.request_id ?? undefined });
+  return new ApiError({
+    kind: 'http',
+    status: f.status_code,
+    code: f.code,
+    type: f.type,
+    message,
+    requestId: result.request_id ?? undefined,
+  });
 }
 
 function failed(part: Part, err: Error, requestId: string | null = null): JobResult {
   const recovered = err instanceof LocalFileError ? recoveredPath(err) : undefined;
-  return { status: 'failed', part: part.n, batch_id: part.batch_id!, files: [], request_id: requestId, usage: null, cost_usd: null, error: err.message, failure: failureOf(err), ...(recovered ? { recovered_path: recovered } : {}) };
+  return {
+    status: 'failed',
+    part: part.n,
+    batch_id: part.batch_id!,
+    files: [],
+    request_id: requestId,
+    usage: null,
+    cost_usd: null,
+    error: err.message,
+    failure: failureOf(err),
+    ...(recovered ? { recovered_path: recovered } : {}),
+  };
 }
 
 /** The error of a line that is not a success: the API's own error body, or the batch's error object. */
@@ -79,8 +104,10 @@ function lineError(line: ResultLine): Error {
   }
   const code = line.error?.code ?? undefined;
   const message = line.error?.message ?? 'the batch gave no result for this request';
-  if (code === 'batch_expired') return new BatchEndedError('expired', `the batch expired before this request ran (${message})`);
-  if (code === 'batch_cancelled') return new BatchEndedError('cancelled', `the batch was cancelled before this request ran (${message})`);
+  if (code === 'batch_expired')
+    return new BatchEndedError('expired', `the batch expired before this request ran (${message})`);
+  if (code === 'batch_cancelled')
+    return new BatchEndedError('cancelled', `the batch was cancelled before this request ran (${message})`);
   return new ApiError({ kind: 'http', code, message: `The batch answered${code ? ` (${code})` : ''}: ${message}` });
 }
 
@@ -91,14 +118,21 @@ function lineError(line: ResultLine): Error {
  * generated name carries the time of the run that chose it, so it is looked for by its prompt
  * part). All of the answer's images must be there; otherwise they are written (again).
  */
-async function writtenBefore(job: RemoteJob, batchId: string, count: number, listing: (dir: string) => Promise<string[]>): Promise<SavedFile[] | undefined> {
+async function writtenBefore(
+  job: RemoteJob,
+  batchId: string,
+  count: number,
+  listing: (dir: string) => Promise<string[]>,
+): Promise<SavedFile[] | undefined> {
   const { plan, metadata } = job.prepared.job;
   if (plan.kind === 'stdout' || metadata === false) return undefined;
   let candidates: string[];
   if (plan.kind === 'files') candidates = plan.paths.slice(0, count);
   else {
     const prefix = plan.stem.replace(/-\d{8}-\d{6}$/, '-');
-    candidates = (await listing(plan.dir)).filter((name) => name.startsWith(prefix)).map((name) => join(plan.dir, name));
+    candidates = (await listing(plan.dir))
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => join(plan.dir, name));
   }
   const files: SavedFile[] = [];
   for (const path of candidates.sort()) {
@@ -106,7 +140,15 @@ async function writtenBefore(job: RemoteJob, batchId: string, count: number, lis
     const record = bytes && readProvenance(bytes);
     const info = bytes && sniffImage(bytes);
     if (!bytes || !info || record?.batch_id !== batchId || record.custom_id !== job.customId) continue;
-    files.push({ index: files.length, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) });
+    files.push({
+      index: files.length,
+      path,
+      bytes: bytes.length,
+      width: info.width,
+      height: info.height,
+      format: info.format,
+      ...framesOf(bytes, info.format),
+    });
   }
   return files.length === count ? files : undefined;
 }
@@ -114,7 +156,13 @@ async function writtenBefore(job: RemoteJob, batchId: string, count: number, lis
 /** The folders made (if missing) once this run. */
 const ready = new Set<string>();
 
-async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, sink: SpillFiles, part: Part): Promise<JobResult> {
+async function saveLine(
+  ctx: CollectContext,
+  job: RemoteJob,
+  line: ResultLine,
+  sink: SpillFiles,
+  part: Part,
+): Promise<JobResult> {
   const r = line.response;
   if (!r || r.status_code < 200 || r.status_code >= 300) return failed(part, lineError(line), r?.request_id ?? null);
   const { prepared } = job;
@@ -132,10 +180,33 @@ async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, s
     }
     const meta = { created: answer.created, usage: answer.usage ?? undefined };
     const { job: j } = prepared;
-    const stamp = j.record && j.metadata !== false
-      ? stamper({ endpoint: j.endpoint, model: j.model.name, record: j.record, fingerprint: await fingerprintFor(j), digests: j.digests, outDir: dir, meta, warn, now: ctx.rt.now, batch: { id: part.batch_id!, customId: job.customId } })
-      : undefined;
-    const save: SaveContext = { plan, stdout: ctx.rt.stdout, signal: ctx.rt.signal, timeoutMs: ctx.settings.timeoutMs, dispatcher: ctx.conn.dispatcher, warn, stamp, recovery: recoveryDirs(ctx.settings.configPath), spill: sink, requestId };
+    const stamp =
+      j.record && j.metadata !== false
+        ? stamper({
+            endpoint: j.endpoint,
+            model: j.model.name,
+            record: j.record,
+            fingerprint: await fingerprintFor(j),
+            digests: j.digests,
+            outDir: dir,
+            meta,
+            warn,
+            now: ctx.rt.now,
+            batch: { id: part.batch_id!, customId: job.customId },
+          })
+        : undefined;
+    const save: SaveContext = {
+      plan,
+      stdout: ctx.rt.stdout,
+      signal: ctx.rt.signal,
+      timeoutMs: ctx.settings.timeoutMs,
+      dispatcher: ctx.conn.dispatcher,
+      warn,
+      stamp,
+      recovery: recoveryDirs(ctx.settings.configPath),
+      spill: sink,
+      requestId,
+    };
     const count = Math.min(answer.data?.length ?? 0, plannedCount(plan));
     const before = ctx.listing ? await writtenBefore(job, part.batch_id!, count, ctx.listing) : undefined;
     const saved = before ? { files: before, failed: [] } : await saveImages(answer.data ?? [], save);
@@ -157,7 +228,8 @@ async function saveLine(ctx: CollectContext, job: RemoteJob, line: ResultLine, s
       ...(first && recoveredPath(first) ? { recovered_path: recoveredPath(first) } : {}),
     };
   } catch (err) {
-    if (ctx.rt.signal.aborted || !(err instanceof Error) || !(err instanceof ApiError || err instanceof LocalFileError)) throw err;
+    if (ctx.rt.signal.aborted || !(err instanceof Error) || !(err instanceof ApiError || err instanceof LocalFileError))
+      throw err;
     return failed(part, err, requestId ?? null);
   }
 }
@@ -205,7 +277,10 @@ async function readFully(ctx: CollectContext, run: Collecting, fileId: string): 
         onLine: async (read: ReadLine, sink) => {
           try {
             await handleLine(ctx, run, read, sink as SpillFiles, () => {
-              if (!warnedUnknown) ctx.say.warn(`batch ${part.batch_id}: its results name requests that are not jobs of this file (line ${read.lineNo}); they are left out.`);
+              if (!warnedUnknown)
+                ctx.say.warn(
+                  `batch ${part.batch_id}: its results name requests that are not jobs of this file (line ${read.lineNo}); they are left out.`,
+                );
               warnedUnknown = true;
             });
           } finally {
@@ -214,23 +289,39 @@ async function readFully(ctx: CollectContext, run: Collecting, fileId: string): 
           }
         },
       });
-      if (expected !== undefined && bytes < expected) throw answerError('download-cut', `The download of ${fileId} ended after ${bytes} of its ${expected} bytes.`);
+      if (expected !== undefined && bytes < expected)
+        throw answerError('download-cut', `The download of ${fileId} ended after ${bytes} of its ${expected} bytes.`);
       return;
     } catch (err) {
-      if (!(err instanceof ApiError) || ctx.rt.signal.aborted || attempt > ctx.conn.maxRetries || !(err.kind === 'network' || err.kind === 'timeout' || err.problem === 'download-cut')) throw err;
-      ctx.say.info(`batch: the download of ${fileId} broke off (${err.message}); reading it again, past the ${Object.values(results).filter((r) => r.part === part.n).length} results already saved`);
+      if (
+        !(err instanceof ApiError) ||
+        ctx.rt.signal.aborted ||
+        attempt > ctx.conn.maxRetries ||
+        !(err.kind === 'network' || err.kind === 'timeout' || err.problem === 'download-cut')
+      )
+        throw err;
+      ctx.say.info(
+        `batch: the download of ${fileId} broke off (${err.message}); reading it again, past the ${Object.values(results).filter((r) => r.part === part.n).length} results already saved`,
+      );
     } finally {
       for (const sink of sinks) await sink.cleanup();
     }
   }
 }
 
-async function handleLine(ctx: CollectContext, run: Collecting, read: ReadLine, sink: SpillFiles | undefined, unknown: () => void): Promise<void> {
+async function handleLine(
+  ctx: CollectContext,
+  run: Collecting,
+  read: ReadLine,
+  sink: SpillFiles | undefined,
+  unknown: () => void,
+): Promise<void> {
   const { part } = run;
   const customId = read.kind === 'result' ? read.line.custom_id : read.customId;
   const job = customId === undefined ? undefined : ctx.jobs.get(customId);
   if (!job || !run.ids.has(customId!)) {
-    if (read.kind === 'broken' && customId === undefined) ctx.say.warn(`batch ${part.batch_id}: line ${read.lineNo} of its results cannot be read: ${read.error.message}`);
+    if (read.kind === 'broken' && customId === undefined)
+      ctx.say.warn(`batch ${part.batch_id}: line ${read.lineNo} of its results cannot be read: ${read.error.message}`);
     else unknown();
     return;
   }
@@ -248,11 +339,18 @@ function missingResult(part: Part, lineNo: number): Error {
   if (part.status === 'failed') {
     const errors = part.errors ?? [];
     const mine = errors.filter((e) => e.line === lineNo);
-    const why = (mine.length ? mine : errors).map((e) => `${e.code ? `${e.code}: ` : ''}${e.message ?? ''}${e.line && !mine.length ? ` (line ${e.line} of the request file)` : ''}`).join('; ');
+    const why = (mine.length ? mine : errors)
+      .map(
+        (e) =>
+          `${e.code ? `${e.code}: ` : ''}${e.message ?? ''}${e.line && !mine.length ? ` (line ${e.line} of the request file)` : ''}`,
+      )
+      .join('; ');
     return new BatchEndedError('failed', `OpenAI failed the batch${why ? `: ${why}` : ' without saying why'}`);
   }
-  if (part.status === 'expired') return new BatchEndedError('expired', 'the batch expired (its 24-hour window closed) before this request ran');
-  if (part.status === 'cancelled') return new BatchEndedError('cancelled', 'the batch was cancelled before this request ran');
+  if (part.status === 'expired')
+    return new BatchEndedError('expired', 'the batch expired (its 24-hour window closed) before this request ran');
+  if (part.status === 'cancelled')
+    return new BatchEndedError('cancelled', 'the batch was cancelled before this request ran');
   return answerError('missing-images', `batch ${part.batch_id} ended ${part.status} without a result for this request`);
 }
 
@@ -261,7 +359,14 @@ export async function collectPart(ctx: CollectContext, part: Part): Promise<void
   const results = ctx.sf.state.results;
   // A collection that started before and did not finish may have left images it had no time to journal.
   const listings = new Map<string, Promise<string[]>>();
-  const listing = (dir: string) => listings.get(dir) ?? listings.set(dir, readdir(dir).catch(() => [])).get(dir)!;
+  const listing = (dir: string) =>
+    listings.get(dir) ??
+    listings
+      .set(
+        dir,
+        readdir(dir).catch(() => []),
+      )
+      .get(dir)!;
   if (part.collecting) ctx = { ...ctx, listing };
   else {
     part.collecting = true;
@@ -283,11 +388,12 @@ export async function collectPart(ctx: CollectContext, part: Part): Promise<void
     ctx.onResult(job, result);
   }
   if (run.unwritten) {
-    ctx.say.warn(`batch ${part.batch_id}: ${run.unwritten} job${run.unwritten === 1 ? '' : 's'} could not be written where asked (see ${run.unwritten === 1 ? 'its line' : 'their lines'}); run the same command again once the destination is fixed: it writes them from the batch's results, paying nothing more.`);
+    ctx.say.warn(
+      `batch ${part.batch_id}: ${run.unwritten} job${run.unwritten === 1 ? '' : 's'} could not be written where asked (see ${run.unwritten === 1 ? 'its line' : 'their lines'}); run the same command again once the destination is fixed: it writes them from the batch's results, paying nothing more.`,
+    );
     return ctx.sf.fold();
   }
   part.collected = true;
   delete part.collecting;
   await ctx.sf.fold();
 }
-

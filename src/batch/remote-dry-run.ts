@@ -10,12 +10,24 @@ import { fileEntry } from '../output/report.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { RemoteJob } from './remote-collect.js';
-import { BATCH_LIMITS, batchBody, endpointOf, jobsText, requestLine, splitParts, type BatchLimits } from './remote-requests.js';
+import {
+  BATCH_LIMITS,
+  batchBody,
+  endpointOf,
+  jobsText,
+  requestLine,
+  splitParts,
+  type BatchLimits,
+} from './remote-requests.js';
 import type { Settings } from '../config/settings.js';
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 
-export async function dryRunRemote(rt: Runtime, jobs: RemoteJob[], opts: { settings: Settings; say: Messenger; maxCostUsd?: number; limits?: BatchLimits }): Promise<void> {
+export async function dryRunRemote(
+  rt: Runtime,
+  jobs: RemoteJob[],
+  opts: { settings: Settings; say: Messenger; maxCostUsd?: number; limits?: BatchLimits },
+): Promise<void> {
   const sizes = [];
   const uploads = new Set<string>();
   let batch = 0;
@@ -30,7 +42,9 @@ export async function dryRunRemote(rt: Runtime, jobs: RemoteJob[], opts: { setti
       rt.stdout.write(`${JSON.stringify({ ...head, status: 'up-to-date', files: upToDate.files.map(fileEntry) })}\n`);
       continue;
     }
-    for (const p of job.edit ? [...job.edit.prepared.images, ...(job.edit.prepared.mask ? [job.edit.prepared.mask] : [])] : []) {
+    for (const p of job.edit
+      ? [...job.edit.prepared.images, ...(job.edit.prepared.mask ? [job.edit.prepared.mask] : [])]
+      : []) {
       if ('field' in p) uploads.add('path' in p.source ? p.source.path : `${p.filename} (made by imgcli)`);
     }
     const usd = estimateRequestCost(job.model, jobParams(job));
@@ -40,14 +54,36 @@ export async function dryRunRemote(rt: Runtime, jobs: RemoteJob[], opts: { setti
     }
     const endpoint = endpointOf(job);
     sizes.push({ customId, endpoint, line: raw.line, bytes: Buffer.byteLength(requestLine(customId, job, undefined)) });
-    const request = { custom_id: customId, method: 'POST', url: BATCH_ENDPOINTS[endpoint], body: batchBody(job, undefined) };
-    const cost = usd === undefined ? { estimated_cost_usd: null } : { estimated_cost_usd: opts.settings.mock ? 0 : atBatchPrice(usd), estimated_direct_usd: opts.settings.mock ? 0 : Math.round(usd * 1e6) / 1e6 };
+    const request = {
+      custom_id: customId,
+      method: 'POST',
+      url: BATCH_ENDPOINTS[endpoint],
+      body: batchBody(job, undefined),
+    };
+    const cost =
+      usd === undefined
+        ? { estimated_cost_usd: null }
+        : {
+            estimated_cost_usd: opts.settings.mock ? 0 : atBatchPrice(usd),
+            estimated_direct_usd: opts.settings.mock ? 0 : Math.round(usd * 1e6) / 1e6,
+          };
     rt.stdout.write(`${JSON.stringify({ ...head, request, ...cost })}\n`);
   }
   const parts = splitParts(sizes, opts.limits ?? BATCH_LIMITS);
-  const split = parts.length ? `in ${parts.length} batch${parts.length === 1 ? '' : 'es'} (${parts.map((p) => jobsText(p.customIds.length, p.endpoint)).join(', ')})` : '';
-  const images = uploads.size ? `, after uploading ${uploads.size} input image${uploads.size === 1 ? '' : 's'} once each` : '';
-  const cost = opts.settings.mock ? OFFLINE_COST : `about $${batch.toFixed(4)} at the batch price, against about $${direct.toFixed(4)} as direct calls (rates of ${PRICES_CHECKED})`;
-  const over = opts.maxCostUsd !== undefined && batch > opts.maxCostUsd ? `, more than --max-cost ${opts.maxCostUsd}: a real run would hold some jobs back` : '';
-  opts.say.info(`dry run: ${sizes.length} request${sizes.length === 1 ? '' : 's'} would be submitted ${split}${images}${fresh ? ` (${fresh} more up to date)` : ''}; ${cost}${over}; nothing was sent.`);
+  const split = parts.length
+    ? `in ${parts.length} batch${parts.length === 1 ? '' : 'es'} (${parts.map((p) => jobsText(p.customIds.length, p.endpoint)).join(', ')})`
+    : '';
+  const images = uploads.size
+    ? `, after uploading ${uploads.size} input image${uploads.size === 1 ? '' : 's'} once each`
+    : '';
+  const cost = opts.settings.mock
+    ? OFFLINE_COST
+    : `about $${batch.toFixed(4)} at the batch price, against about $${direct.toFixed(4)} as direct calls (rates of ${PRICES_CHECKED})`;
+  const over =
+    opts.maxCostUsd !== undefined && batch > opts.maxCostUsd
+      ? `, more than --max-cost ${opts.maxCostUsd}: a real run would hold some jobs back`
+      : '';
+  opts.say.info(
+    `dry run: ${sizes.length} request${sizes.length === 1 ? '' : 's'} would be submitted ${split}${images}${fresh ? ` (${fresh} more up to date)` : ''}; ${cost}${over}; nothing was sent.`,
+  );
 }

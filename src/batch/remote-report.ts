@@ -18,7 +18,13 @@ export interface FinishInfo {
 }
 
 /** The summary (with the saving against direct calls), the step summary, the gallery, and the exit code. */
-export async function finish(rt: Runtime, jobs: RemoteJob[], lines: Map<string, Record<string, unknown>>, outcomes: Map<string, JobResult>, info: FinishInfo): Promise<void> {
+export async function finish(
+  rt: Runtime,
+  jobs: RemoteJob[],
+  lines: Map<string, Record<string, unknown>>,
+  outcomes: Map<string, JobResult>,
+  info: FinishInfo,
+): Promise<void> {
   const { opts, state } = info;
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];
@@ -34,11 +40,20 @@ export async function finish(rt: Runtime, jobs: RemoteJob[], lines: Map<string, 
     if (paths.length) made.push({ line: job.prepared.raw.line, paths });
     if (line.status === 'ok' || line.status === 'up-to-date') ok++;
     else if (line.status !== 'skipped' && result) errors.push(errorOf(result));
-    if ((line.status === 'ok' || line.status === 'partial') && result) spent += (opts.settings.mock ? result.at_rates_usd : result.cost_usd) ?? 0;
+    if ((line.status === 'ok' || line.status === 'partial') && result)
+      spent += (opts.settings.mock ? result.at_rates_usd : result.cost_usd) ?? 0;
   }
   const gallery = opts.gallery && (await writeBatchGallery(rt, opts.gallery, made, opts.say));
-  const galleryLine = gallery && !(gallery instanceof Error) ? galleryMarkdown(opts.gallery!.path, gallery.images, rt.env) : '';
-  appendStepSummary(rt.env, summaryMarkdown('imgcli batch --remote', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), opts.settings.mock ? 'offline server (--mock): nothing was billed.' : undefined) + galleryLine);
+  const galleryLine =
+    gallery && !(gallery instanceof Error) ? galleryMarkdown(opts.gallery!.path, gallery.images, rt.env) : '';
+  appendStepSummary(
+    rt.env,
+    summaryMarkdown(
+      'imgcli batch --remote',
+      rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+      opts.settings.mock ? 'offline server (--mock): nothing was billed.' : undefined,
+    ) + galleryLine,
+  );
   const total = jobs.length;
   const failed = total - ok - info.skipped;
   const fresh = info.upToDate ? ` (${info.upToDate} already up to date)` : '';
@@ -48,12 +63,18 @@ export async function finish(rt: Runtime, jobs: RemoteJob[], lines: Map<string, 
     ? `${OFFLINE_COST} (at the batch price about $${spent.toFixed(4)}; direct calls about $${direct.toFixed(4)})`
     : `about $${spent.toFixed(4)} at the batch price (direct calls: about $${direct.toFixed(4)}; saved about $${(direct - spent).toFixed(4)})`;
   const batches = state.parts.length;
-  opts.say.info(`batch: ${ok} of ${total} jobs done${fresh}, ${failed} failed, ${info.skipped} not submitted; ${batches} batch${batches === 1 ? '' : 'es'}; ${cost}; ${((performance.now() - info.started) / 1000).toFixed(1)} s`);
+  opts.say.info(
+    `batch: ${ok} of ${total} jobs done${fresh}, ${failed} failed, ${info.skipped} not submitted; ${batches} batch${batches === 1 ? '' : 'es'}; ${cost}; ${((performance.now() - info.started) / 1000).toFixed(1)} s`,
+  );
   if (failed || info.skipped) {
     if (gallery instanceof Error) opts.say.warn(gallery.message);
-    const again = failed ? 'run the same command with --resubmit to send the failed jobs again as a new batch (the others are not sent, or paid for, again)' : 'run again to submit the jobs --max-cost held back';
-    throw new HintedError(new BatchFailedError(ok, total, errors), `Each job has a JSON line on stdout with its status and error; ${again}.`);
+    const again = failed
+      ? 'run the same command with --resubmit to send the failed jobs again as a new batch (the others are not sent, or paid for, again)'
+      : 'run again to submit the jobs --max-cost held back';
+    throw new HintedError(
+      new BatchFailedError(ok, total, errors),
+      `Each job has a JSON line on stdout with its status and error; ${again}.`,
+    );
   }
   if (gallery instanceof Error) throw gallery;
 }
-

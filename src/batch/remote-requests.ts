@@ -35,11 +35,13 @@ export async function customIdOf(line: number, job: ImagesJob): Promise<string> 
 }
 
 /** The jobs' fingerprint: it changes when any job changes, moves, or a default given to batch does. */
-export const jobsFingerprint = (customIds: string[]) => `sha256:${createHash('sha256').update(customIds.join('\n')).digest('hex')}`;
+export const jobsFingerprint = (customIds: string[]) =>
+  `sha256:${createHash('sha256').update(customIds.join('\n')).digest('hex')}`;
 
 export const endpointOf = (job: ImagesJob): BatchEndpoint => (job.endpoint === 'generations' ? 'generations' : 'edits');
 /** "1 generation", "300 edits": a part's jobs in words. */
-export const jobsText = (n: number, endpoint: BatchEndpoint) => `${n} ${endpoint === 'generations' ? 'generation' : 'edit'}${n === 1 ? '' : 's'}`;
+export const jobsText = (n: number, endpoint: BatchEndpoint) =>
+  `${n} ${endpoint === 'generations' ? 'generation' : 'edit'}${n === 1 ? '' : 's'}`;
 
 /** A job's local inputs, images then mask: what must be uploaded before its request can name them. */
 function localParts(job: ImagesJob): UploadPart[] {
@@ -49,7 +51,10 @@ function localParts(job: ImagesJob): UploadPart[] {
 }
 
 /** The bytes a part sends, hashed: a file streamed from disk (once per path), or a Blob (a fitted image, a mask). */
-async function digestOf(part: UploadPart, byPath: Map<string, Promise<{ sha256: string; size: number }>>): Promise<{ sha256: string; size: number }> {
+async function digestOf(
+  part: UploadPart,
+  byPath: Map<string, Promise<{ sha256: string; size: number }>>,
+): Promise<{ sha256: string; size: number }> {
   if ('path' in part.source) {
     const path = part.source.path;
     let digest = byPath.get(path);
@@ -67,7 +72,12 @@ export type InputIds = Map<UploadPart, string>;
  * Uploads every distinct local input once (the state remembers what an earlier run uploaded),
  * recording each file id in the state as it comes.
  */
-export async function uploadInputs(conn: Connection, jobs: ImagesJob[], sf: StateFile, say: Messenger): Promise<InputIds> {
+export async function uploadInputs(
+  conn: Connection,
+  jobs: ImagesJob[],
+  sf: StateFile,
+  say: Messenger,
+): Promise<InputIds> {
   const byPath = new Map<string, Promise<{ sha256: string; size: number }>>();
   const ids: InputIds = new Map();
   let uploaded = 0;
@@ -76,7 +86,11 @@ export async function uploadInputs(conn: Connection, jobs: ImagesJob[], sf: Stat
       const { sha256, size } = await digestOf(part, byPath);
       let known = sf.state.inputs[sha256];
       if (!known) {
-        const { file } = await uploadFile(conn, { source: part.source, filename: part.filename, contentType: part.contentType }, IMAGE_PURPOSE);
+        const { file } = await uploadFile(
+          conn,
+          { source: part.source, filename: part.filename, contentType: part.contentType },
+          IMAGE_PURPOSE,
+        );
         known = { file_id: file.id, name: 'path' in part.source ? part.source.path : part.filename, bytes: size };
         sf.state.inputs[sha256] = known;
         await sf.saveSoon();
@@ -86,13 +100,15 @@ export async function uploadInputs(conn: Connection, jobs: ImagesJob[], sf: Stat
     }
   }
   if (uploaded) await sf.save();
-  if (uploaded) say.info(`batch: uploaded ${uploaded} input image${uploaded === 1 ? '' : 's'} (each distinct image once)`);
+  if (uploaded)
+    say.info(`batch: uploaded ${uploaded} input image${uploaded === 1 ? '' : 's'} (each distinct image once)`);
   return ids;
 }
 
 /** Fields a batch request cannot carry: the Batch API answers once, it does not stream. */
 const NOT_IN_BATCH = ['stream', 'partial_images'];
-const withoutStream = (body: Record<string, unknown>) => Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_IN_BATCH.includes(k)));
+const withoutStream = (body: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_IN_BATCH.includes(k)));
 
 /** The request body as a batch carries it: the direct body, edits as JSON with every local input as a file id. */
 export function batchBody(job: ImagesJob, ids: InputIds | undefined): Record<string, unknown> {
@@ -109,7 +125,12 @@ export function batchBody(job: ImagesJob, ids: InputIds | undefined): Record<str
 
 /** One line of a request file. */
 export function requestLine(customId: string, job: ImagesJob, ids: InputIds | undefined): string {
-  return JSON.stringify({ custom_id: customId, method: 'POST', url: BATCH_ENDPOINTS[endpointOf(job)], body: batchBody(job, ids) });
+  return JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: BATCH_ENDPOINTS[endpointOf(job)],
+    body: batchBody(job, ids),
+  });
 }
 
 export interface PlannedPart {
@@ -123,14 +144,20 @@ export interface PlannedPart {
  * `limits.bytes` bytes (newlines included) each, in job order. A single line over the byte limit
  * cannot be sent at all.
  */
-export function splitParts(lines: Array<{ customId: string; endpoint: BatchEndpoint; bytes: number; line: number }>, limits: BatchLimits): PlannedPart[] {
+export function splitParts(
+  lines: Array<{ customId: string; endpoint: BatchEndpoint; bytes: number; line: number }>,
+  limits: BatchLimits,
+): PlannedPart[] {
   const parts: PlannedPart[] = [];
   for (const endpoint of ['generations', 'edits'] as const) {
     let current: PlannedPart | undefined;
     for (const l of lines.filter((x) => x.endpoint === endpoint)) {
       const size = l.bytes + 1;
       if (size > limits.bytes) {
-        throw new UsageError(`line ${l.line}'s request is ${size.toLocaleString('en')} bytes, more than a batch request file takes (${limits.bytes.toLocaleString('en')}); nothing was sent`, 'Upload its images once with `imgcli files upload` and give the file ids, or run that job in a local batch.');
+        throw new UsageError(
+          `line ${l.line}'s request is ${size.toLocaleString('en')} bytes, more than a batch request file takes (${limits.bytes.toLocaleString('en')}); nothing was sent`,
+          'Upload its images once with `imgcli files upload` and give the file ids, or run that job in a local batch.',
+        );
       }
       if (!current || current.customIds.length >= limits.requests || current.bytes + size > limits.bytes) {
         current = { endpoint, customIds: [], bytes: 0 };
@@ -175,7 +202,11 @@ export async function uploadRequests(
     }).catch((err: unknown) => {
       throw localError(err, temp, `the batch request file beside ${sf.path}`);
     });
-    const { file } = await uploadFile(conn, { source: { path: temp }, filename: name, contentType: 'application/jsonl' }, 'batch');
+    const { file } = await uploadFile(
+      conn,
+      { source: { path: temp }, filename: name, contentType: 'application/jsonl' },
+      'batch',
+    );
     return { fileId: file.id, sha256: `sha256:${hash.digest('hex')}`, bytes };
   } finally {
     await discardStaged(temp);

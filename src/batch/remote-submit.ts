@@ -5,7 +5,15 @@
 // in a way the server may not have seen (a 5xx, a cut connection) is looked up the same way
 // before it is tried again: a retried create could otherwise start, and bill, a second batch.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cancelBatch, createBatch, eachBatch, hasEnded, retrieveBatch, BATCH_ENDPOINTS, type Batch } from '../api/batches.js';
+import {
+  cancelBatch,
+  createBatch,
+  eachBatch,
+  hasEnded,
+  retrieveBatch,
+  BATCH_ENDPOINTS,
+  type Batch,
+} from '../api/batches.js';
 import { ApiError } from '../api/errors.js';
 import { retryDelayMs, type Connection } from '../api/http.js';
 import type { Runtime } from '../runtime.js';
@@ -23,9 +31,16 @@ const LOOKBACK_MAX = 1000;
 /** The batch a create for this part made, found among the recent batches; undefined when there is none. */
 export async function findCreated(conn: Connection, part: Part): Promise<Batch | undefined> {
   let newest: number | undefined;
-  for await (const batch of eachBatch(conn, { max: LOOKBACK_MAX, stop: (b) => typeof b.created_at === 'number' && newest !== undefined && b.created_at < newest - LOOKBACK_S })) {
+  for await (const batch of eachBatch(conn, {
+    max: LOOKBACK_MAX,
+    stop: (b) => typeof b.created_at === 'number' && newest !== undefined && b.created_at < newest - LOOKBACK_S,
+  })) {
     if (newest === undefined && typeof batch.created_at === 'number') newest = batch.created_at;
-    if (batch.metadata?.[TOKEN_KEY] === part.token || (part.input_file_id && batch.input_file_id === part.input_file_id)) return batch;
+    if (
+      batch.metadata?.[TOKEN_KEY] === part.token ||
+      (part.input_file_id && batch.input_file_id === part.input_file_id)
+    )
+      return batch;
   }
   return undefined;
 }
@@ -36,36 +51,63 @@ export function note(part: Part, batch: Batch): boolean {
   part.batch_id = batch.id;
   part.status = batch.status;
   const c = batch.request_counts;
-  if (c) part.counts = { total: c.total ?? undefined, completed: c.completed ?? undefined, failed: c.failed ?? undefined };
+  if (c)
+    part.counts = { total: c.total ?? undefined, completed: c.completed ?? undefined, failed: c.failed ?? undefined };
   if (batch.output_file_id) part.output_file_id = batch.output_file_id;
   if (batch.error_file_id) part.error_file_id = batch.error_file_id;
   const errors = batch.errors?.data;
-  if (errors?.length) part.errors = errors.map((e) => ({ code: e.code ?? undefined, message: e.message ?? undefined, line: e.line ?? undefined, param: e.param ?? undefined }));
+  if (errors?.length)
+    part.errors = errors.map((e) => ({
+      code: e.code ?? undefined,
+      message: e.message ?? undefined,
+      line: e.line ?? undefined,
+      param: e.param ?? undefined,
+    }));
   return changed;
 }
 
 /** Whether a failed create may still have made the batch (the server may have seen it). */
-const mayHaveCreated = (err: ApiError) => err.kind === 'timeout' || (err.kind === 'network' && err.maybeReceived) || (err.kind === 'http' && (err.status ?? 0) >= 500);
+const mayHaveCreated = (err: ApiError) =>
+  err.kind === 'timeout' ||
+  (err.kind === 'network' && err.maybeReceived) ||
+  (err.kind === 'http' && (err.status ?? 0) >= 500);
 /** Whether trying the create again could succeed. */
-const worthRetrying = (err: ApiError) => err.retryable || err.kind === 'timeout' || (err.kind === 'network' && err.maybeReceived === true);
+const worthRetrying = (err: ApiError) =>
+  err.retryable || err.kind === 'timeout' || (err.kind === 'network' && err.maybeReceived === true);
 
 /** The part's batch: the recorded one, one found by its token, or a new one (created once). */
-export async function ensureBatch(conn: Connection, sf: StateFile, part: Part, total: number, say: Messenger): Promise<void> {
+export async function ensureBatch(
+  conn: Connection,
+  sf: StateFile,
+  part: Part,
+  total: number,
+  say: Messenger,
+): Promise<void> {
   if (part.batch_id) return;
   if (part.create_sent) {
     const found = await findCreated(conn, part);
     if (found) {
-      say.info(`batch: part ${part.n}: found ${found.id}, created by an earlier run that stopped before it could record it`);
+      say.info(
+        `batch: part ${part.n}: found ${found.id}, created by an earlier run that stopped before it could record it`,
+      );
       note(part, found);
       return sf.save();
     }
   }
-  const metadata = { [TOKEN_KEY]: part.token, imgcli_jobs: sf.state.jobs_file.slice(0, 500), imgcli_part: `${part.n} of ${total}` };
+  const metadata = {
+    [TOKEN_KEY]: part.token,
+    imgcli_jobs: sf.state.jobs_file.slice(0, 500),
+    imgcli_part: `${part.n} of ${total}`,
+  };
   for (let attempt = 1; ; attempt++) {
     part.create_sent = true;
     await sf.save();
     try {
-      const { batch } = await createBatch(conn, { inputFileId: part.input_file_id!, endpoint: BATCH_ENDPOINTS[part.endpoint], metadata });
+      const { batch } = await createBatch(conn, {
+        inputFileId: part.input_file_id!,
+        endpoint: BATCH_ENDPOINTS[part.endpoint],
+        metadata,
+      });
       note(part, batch);
       return sf.save();
     } catch (err) {
@@ -78,7 +120,9 @@ export async function ensureBatch(conn: Connection, sf: StateFile, part: Part, t
       }
       if (!worthRetrying(err) || attempt > conn.maxRetries) throw err;
       const delayMs = retryDelayMs(err.headers, attempt);
-      say.info(`batch: creating part ${part.n} failed (${err.status ?? err.kind}); ${unsure ? 'looking for the batch it may have made' : 'retrying'} in ${(delayMs / 1000).toFixed(1)} s`);
+      say.info(
+        `batch: creating part ${part.n} failed (${err.status ?? err.kind}); ${unsure ? 'looking for the batch it may have made' : 'retrying'} in ${(delayMs / 1000).toFixed(1)} s`,
+      );
       await sleep(delayMs, undefined, { signal: conn.signal });
       // The server may have made it after all: look before sending the create again.
       const found = unsure ? await findCreated(conn, part) : undefined;
@@ -102,12 +146,20 @@ export interface WaitOptions {
 const STEP_START_MS = 500;
 
 /** Polls every unended part until all have ended: polls come quickly at first, then every pollMs. */
-export async function waitForBatches(rt: Runtime, conn: Connection, sf: StateFile, parts: Part[], opts: WaitOptions): Promise<void> {
+export async function waitForBatches(
+  rt: Runtime,
+  conn: Connection,
+  sf: StateFile,
+  parts: Part[],
+  opts: WaitOptions,
+): Promise<void> {
   const started = performance.now();
   let delay = Math.min(opts.pollMs, STEP_START_MS);
   // Parts are numbered across the whole state (a --resubmit adds parts 3 and 4 to 1 and 2).
   const total = sf.state.parts.length;
-  const draw = () => opts.bar && rt.stderr.write(`\r\x1b[K${fitLine(progressLine(parts, performance.now() - started), rt.stderr.columns)}`);
+  const draw = () =>
+    opts.bar &&
+    rt.stderr.write(`\r\x1b[K${fitLine(progressLine(parts, performance.now() - started), rt.stderr.columns)}`);
   const clear = () => opts.bar && rt.stderr.write('\r\x1b[K');
   const timer = opts.bar ? setInterval(draw, 1000) : undefined;
   timer?.unref();

@@ -14,7 +14,13 @@ import { executeJob, jobParams, upToDateResult, type ImagesJob, type ImagesResul
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { OFFLINE_COST, estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
 import { fileEntry, recoveredPath } from '../output/report.js';
-import { appendStepSummary, errorAnnotation, galleryMarkdown, summaryMarkdown, type SummaryRow } from '../output/summary.js';
+import {
+  appendStepSummary,
+  errorAnnotation,
+  galleryMarkdown,
+  summaryMarkdown,
+  type SummaryRow,
+} from '../output/summary.js';
 import type { Runtime } from '../runtime.js';
 import { createMessenger, type Messenger } from '../terminal/messenger.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
@@ -50,7 +56,7 @@ class JobLog {
   lines: string[] = [];
   forward?: (line: string) => void;
   write(text: string): void {
-    for (const line of text.split('\n')) if (line.trim()) (this.forward ? this.forward(line) : this.lines.push(line));
+    for (const line of text.split('\n')) if (line.trim()) this.forward ? this.forward(line) : this.lines.push(line);
   }
 }
 
@@ -58,7 +64,10 @@ const FITS = ['contain', 'cover'];
 const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** A job's keys as typed flags, read by the same readers as the command line; throws with the key named. */
-function typedFlags(raw: RawJob, defaults: Record<string, unknown>): { flags: JobFlags; words?: string[]; images: string[]; model?: string } {
+function typedFlags(
+  raw: RawJob,
+  defaults: Record<string, unknown>,
+): { flags: JobFlags; words?: string[]; images: string[]; model?: string } {
   // A default only reaches the commands that have that option (vary has no --quality).
   const applicable = Object.fromEntries(Object.entries(defaults).filter(([k]) => JOB_KEYS[raw.command].includes(k)));
   const { prompt, image, images, model, ...rest } = { ...applicable, ...raw.flags };
@@ -69,17 +78,26 @@ function typedFlags(raw: RawJob, defaults: Record<string, unknown>): { flags: Jo
     if (field) (flags as Record<string, unknown>)[key] = readField(field, value);
     else if (key === 'param') flags.param = readParams(value);
     else if (key === 'fit') {
-      if (!FITS.includes(String(value))) throw new UsageError(`"fit" is ${JSON.stringify(value)}; use contain or cover`);
+      if (!FITS.includes(String(value)))
+        throw new UsageError(`"fit" is ${JSON.stringify(value)}; use contain or cover`);
       flags.fit = value as JobFlags['fit'];
     } else if (key === 'metadata') flags.metadata = value !== false;
-    else if (typeof value !== 'string') throw new UsageError(`"${key}" takes text (a path), not ${JSON.stringify(value)}`);
+    else if (typeof value !== 'string')
+      throw new UsageError(`"${key}" takes text (a path), not ${JSON.stringify(value)}`);
     else (flags as Record<string, unknown>)[key] = value;
   }
   const files = [...asList(image), ...asList(images)].map(String);
-  if (raw.command === 'gen') return { flags, words: prompt === undefined ? [] : [String(prompt)], images: [], model: model as string | undefined };
+  if (raw.command === 'gen')
+    return {
+      flags,
+      words: prompt === undefined ? [] : [String(prompt)],
+      images: [],
+      model: model as string | undefined,
+    };
   if (prompt !== undefined) flags.prompt = String(prompt);
   if (files.length === 0) throw new UsageError(`"images" is missing: an ${raw.command} job needs an image`);
-  if (raw.command === 'vary' && files.length > 1) throw new UsageError(`a vary job takes one image, not ${files.length}`);
+  if (raw.command === 'vary' && files.length > 1)
+    throw new UsageError(`a vary job takes one image, not ${files.length}`);
   return { flags, images: files, model: model as string | undefined };
 }
 
@@ -98,7 +116,13 @@ export interface JobShaping {
 }
 
 /** Pass 1: every line through its command's builder; nothing is sent. */
-export async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], opts: Pick<BatchOptions, 'defaults' | 'settings' | 'color'>, shaping?: JobShaping): Promise<Prepared[]> {
+export async function prepare(
+  rt: Runtime,
+  jobs: RawJob[],
+  problems: Problem[],
+  opts: Pick<BatchOptions, 'defaults' | 'settings' | 'color'>,
+  shaping?: JobShaping,
+): Promise<Prepared[]> {
   const prepared: Prepared[] = [];
   const total = jobs.length + problems.length;
   const outputs = new Map<string, { line: number; path: string }>();
@@ -116,13 +140,19 @@ export async function prepare(rt: Runtime, jobs: RawJob[], problems: Problem[], 
       if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
       const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
       const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
-      const job = await buildJob({ command: raw.command, words, images, flags }, { rt, settings, say, stdin: false, ...shaping?.context });
+      const job = await buildJob(
+        { command: raw.command, words, images, flags },
+        { rt, settings, say, stdin: false, ...shaping?.context },
+      );
       const plan = job.plan;
       for (const path of plan.kind === 'files' ? plan.paths : []) {
         // Compared by where they land: a.png, ./a.png, sub/../a.png and /abs/a.png are one file.
         const key = landingKey(path);
         const other = outputs.get(key);
-        if (other) throw new UsageError(`${path} is also written by line ${other.line}${other.path !== path ? ` (as ${other.path})` : ''}`);
+        if (other)
+          throw new UsageError(
+            `${path} is also written by line ${other.line}${other.path !== path ? ` (as ${other.path})` : ''}`,
+          );
         outputs.set(key, { line: raw.line, path });
       }
       prepared.push({ raw, job, settings, log });
@@ -163,7 +193,14 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
   if (outcome.kind === 'skipped') return { ...base, status: 'skipped', ...none, error: outcome.reason };
   if (outcome.kind === 'failed') {
     const recovered = recoveredPath(outcome.error);
-    return { ...base, status: 'failed', ...none, request_id: (outcome.error as { requestId?: string }).requestId ?? null, error: outcome.error.message, ...(recovered ? { recovered_path: recovered } : {}) };
+    return {
+      ...base,
+      status: 'failed',
+      ...none,
+      request_id: (outcome.error as { requestId?: string }).requestId ?? null,
+      error: outcome.error.message,
+      ...(recovered ? { recovered_path: recovered } : {}),
+    };
   }
   const r = outcome.value;
   const failed = r.failed.length ? r.failed.map((f) => f.error.message).join('; ') : null;
@@ -180,13 +217,20 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
 }
 
 /** Pass 2: run the prepared jobs; resolves when all are done, throws BatchFailedError when any failed. */
-export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: Problem[] }, opts: BatchOptions): Promise<void> {
+export async function runBatch(
+  rt: Runtime,
+  parsed: { jobs: RawJob[]; problems: Problem[] },
+  opts: BatchOptions,
+): Promise<void> {
   const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts);
   if (opts.maxCostUsd !== undefined) {
     const unpriced = prepared.filter((p) => estimateRequestCost(p.job.model, {}) === undefined);
     if (unpriced.length) {
       const lines = unpriced.map((p) => `line ${p.raw.line} (${p.job.model.name})`).join(', ');
-      throw new UsageError(`--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`, `Drop --max-cost, or use models with a known rate (${PRICED_FAMILIES.join(', ')}).`);
+      throw new UsageError(
+        `--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`,
+        `Drop --max-cost, or use models with a known rate (${PRICED_FAMILIES.join(', ')}).`,
+      );
     }
   }
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
@@ -199,7 +243,9 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
   conn.governor = new RateGovernor(opts.concurrency);
   const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
   const started = performance.now();
-  const drawBar = () => opts.showProgress && rt.stderr.write(`\r\x1b[K${fitLine(renderProgress(tally, performance.now() - started), rt.stderr.columns)}`);
+  const drawBar = () =>
+    opts.showProgress &&
+    rt.stderr.write(`\r\x1b[K${fitLine(renderProgress(tally, performance.now() - started), rt.stderr.columns)}`);
   const clearBar = () => opts.showProgress && rt.stderr.write('\r\x1b[K');
   const errors: Error[] = [];
   const rows: SummaryRow[] = [];
@@ -220,7 +266,9 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         if (opts.maxCostUsd === undefined) return undefined;
         const estimate = estimateRequestCost(p.job.model, jobParams(p.job)) ?? 0;
         if (spent + reserved + estimate > opts.maxCostUsd) {
-          const so = offline ? `about $${spent.toFixed(4)} at the real rates so far; ${OFFLINE_COST}` : `spent about $${spent.toFixed(4)}`;
+          const so = offline
+            ? `about $${spent.toFixed(4)} at the real rates so far; ${OFFLINE_COST}`
+            : `spent about $${spent.toFixed(4)}`;
           return `not started: it would pass --max-cost ${opts.maxCostUsd} (${so})`;
         }
         estimates.set(p, estimate);
@@ -246,7 +294,12 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         const line = resultLine(p.raw, outcome);
         // Offline, the budget counts what the real rates would have made of the answers: a rehearsal.
         if (outcome.kind === 'ok') spent += outcome.value.cost?.offline?.at_rates_usd ?? outcome.value.cost?.usd ?? 0;
-        const failure = outcome.kind === 'failed' ? outcome.error : outcome.kind === 'ok' && outcome.value.failed.length ? outcome.value.failed[0]!.error : undefined;
+        const failure =
+          outcome.kind === 'failed'
+            ? outcome.error
+            : outcome.kind === 'ok' && outcome.value.failed.length
+              ? outcome.value.failed[0]!.error
+              : undefined;
         if (failure) errors.push(failure);
         if (outcome.kind === 'skipped') tally.skipped++;
         else if (failure) tally.failed++;
@@ -255,7 +308,8 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
         if (outcome.kind === 'ok') made.push({ line: p.raw.line, paths: outcome.value.files.map((f) => f.path) });
         clearBar();
         rt.stdout.write(`${JSON.stringify(line)}\n`);
-        if (failure && rt.env.GITHUB_ACTIONS === 'true') rt.stderr.write(errorAnnotation(`line ${p.raw.line}: ${failure.message}`));
+        if (failure && rt.env.GITHUB_ACTIONS === 'true')
+          rt.stderr.write(errorAnnotation(`line ${p.raw.line}: ${failure.message}`));
         rows.push(...summaryRows(p, line));
         drawBar();
       },
@@ -266,12 +320,22 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
     await close();
   }
   const gallery = opts.gallery && (await writeBatchGallery(rt, opts.gallery, made, opts.say));
-  const galleryLine = gallery && !(gallery instanceof Error) ? galleryMarkdown(opts.gallery!.path, gallery.images, rt.env) : '';
-  appendStepSummary(rt.env, summaryMarkdown('imgcli batch', rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), offline ? 'offline server (--mock): nothing was billed.' : undefined) + galleryLine);
+  const galleryLine =
+    gallery && !(gallery instanceof Error) ? galleryMarkdown(opts.gallery!.path, gallery.images, rt.env) : '';
+  appendStepSummary(
+    rt.env,
+    summaryMarkdown(
+      'imgcli batch',
+      rows.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+      offline ? 'offline server (--mock): nothing was billed.' : undefined,
+    ) + galleryLine,
+  );
   const ok = tally.done;
   const fresh = upToDate ? ` (${upToDate} already up to date)` : '';
   const cost = offline ? OFFLINE_COST : `about $${spent.toFixed(4)} spent`;
-  opts.say.info(`batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((performance.now() - started) / 1000).toFixed(1)} s; ${cost}`);
+  opts.say.info(
+    `batch: ${ok} of ${tally.total} jobs done${fresh}, ${tally.failed} failed, ${tally.skipped} not started in ${((performance.now() - started) / 1000).toFixed(1)} s; ${cost}`,
+  );
   if (tally.failed || tally.skipped) {
     if (gallery instanceof Error) opts.say.warn(gallery.message);
     throw new BatchFailedError(ok, tally.total, errors);
@@ -280,7 +344,12 @@ export async function runBatch(rt: Runtime, parsed: { jobs: RawJob[]; problems: 
 }
 
 /** --gallery: the images made, in job order; an Error (reported after the run's own outcome) when it cannot be written. */
-export async function writeBatchGallery(rt: Runtime, target: { path: string; title: string }, made: Array<{ line: number; paths: string[] }>, say: Messenger): Promise<{ images: number } | Error | undefined> {
+export async function writeBatchGallery(
+  rt: Runtime,
+  target: { path: string; title: string },
+  made: Array<{ line: number; paths: string[] }>,
+  say: Messenger,
+): Promise<{ images: number } | Error | undefined> {
   if (rt.signal.aborted) return undefined;
   const paths = made.sort((a, b) => a.line - b.line).flatMap((m) => m.paths);
   const { buildGallery, describeGallery, writeGallery, DEFAULT_THUMB_SIZE } = await import('../gallery/build.js');
@@ -288,7 +357,14 @@ export async function writeBatchGallery(rt: Runtime, target: { path: string; tit
     const { VERSION } = await import('../version.js');
     const page = await buildGallery(
       paths.map((path) => ({ path, explicit: false })),
-      { out: target.path, title: target.title, thumbSize: DEFAULT_THUMB_SIZE, now: rt.now(), tool: `imgcli ${VERSION}`, signal: rt.signal },
+      {
+        out: target.path,
+        title: target.title,
+        thumbSize: DEFAULT_THUMB_SIZE,
+        now: rt.now(),
+        tool: `imgcli ${VERSION}`,
+        signal: rt.signal,
+      },
     );
     const bytes = await writeGallery(page, target.path, rt.signal);
     say.info(`gallery: ${target.path}: ${describeGallery(page, bytes)}`);
@@ -303,7 +379,15 @@ export function summaryRows(p: Prepared, line: Record<string, unknown>): Summary
   const files = (line.files as Array<{ path: string; width?: number; height?: number }>) ?? [];
   const model = p.job.model.name;
   const status = String(line.status) + (line.error ? `: ${String(line.error)}` : '');
-  const cost = typeof line.cost_usd === 'number' && !line.cost_note && files.length ? line.cost_usd / files.length : undefined;
+  const cost =
+    typeof line.cost_usd === 'number' && !line.cost_note && files.length ? line.cost_usd / files.length : undefined;
   if (!files.length) return [{ line: p.raw.line, path: `line ${p.raw.line}`, model, size: '', status }];
-  return files.map((f) => ({ line: p.raw.line, path: f.path, model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: cost, status }));
+  return files.map((f) => ({
+    line: p.raw.line,
+    path: f.path,
+    model,
+    size: f.width && f.height ? `${f.width}x${f.height}` : '',
+    costUsd: cost,
+    status,
+  }));
 }

@@ -99,9 +99,27 @@ export const OFFLINE = 'offline (--mock)';
 
 export const statePathFor = (jobsFile: string) => `${jobsFile}${STATE_SUFFIX}`;
 
-export function newState(init: { jobsFile: string; fingerprint: string; server: string; tool: string; now: Date }): BatchState {
+export function newState(init: {
+  jobsFile: string;
+  fingerprint: string;
+  server: string;
+  tool: string;
+  now: Date;
+}): BatchState {
   const at = init.now.toISOString();
-  return { version: 1, tool: init.tool, jobs_file: basename(init.jobsFile), jobs_fingerprint: init.fingerprint, server: init.server, created: at, updated: at, inputs: {}, jobs: {}, parts: [], results: {} };
+  return {
+    version: 1,
+    tool: init.tool,
+    jobs_file: basename(init.jobsFile),
+    jobs_fingerprint: init.fingerprint,
+    server: init.server,
+    created: at,
+    updated: at,
+    inputs: {},
+    jobs: {},
+    parts: [],
+    results: {},
+  };
 }
 
 /** Whether every part has ended and been read: nothing of this state is still on its way. */
@@ -119,7 +137,8 @@ export async function loadState(path: string): Promise<BatchState | undefined> {
   let state: BatchState;
   try {
     state = JSON.parse(text) as BatchState;
-    if (state.version !== 1 || !Array.isArray(state.parts) || typeof state.jobs !== 'object') throw new Error('not a state file of this imgcli');
+    if (state.version !== 1 || !Array.isArray(state.parts) || typeof state.jobs !== 'object')
+      throw new Error('not a state file of this imgcli');
   } catch (err) {
     throw new UsageError(
       `${path} is not a batch state imgcli can read (${(err as Error).message})`,
@@ -131,7 +150,8 @@ export async function loadState(path: string): Promise<BatchState | undefined> {
   return state;
 }
 
-const journalPath = (statePath: string) => statePath.replace(new RegExp(`${STATE_SUFFIX.replace(/\./g, '\\.')}$`), JOURNAL_SUFFIX);
+const journalPath = (statePath: string) =>
+  statePath.replace(new RegExp(`${STATE_SUFFIX.replace(/\./g, '\\.')}$`), JOURNAL_SUFFIX);
 
 /** The journal's lines; a last line cut by a kill is left out (its job is read again). */
 async function readJournal(path: string): Promise<Array<[string, JobResult]>> {

@@ -10,7 +10,8 @@ import { parseWhole } from './options.js';
 
 export function parseSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError('--poll-interval takes seconds, more than 0 and at most 3600, e.g. 5 or 0.5.');
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new InvalidArgumentError('--poll-interval takes seconds, more than 0 and at most 3600, e.g. 5 or 0.5.');
   return n;
 }
 
@@ -28,21 +29,48 @@ export async function checkRemoteFlags(flags: RemoteFlags, source: string, self:
   const { UsageError } = await import('../errors.js');
   const given = (name: string) => self.getOptionValueSource(name) === 'cli';
   if (!flags.remote) {
-    const remoteOnly = [given('resubmit') && '--resubmit', given('wait') && '--no-wait', given('pollInterval') && '--poll-interval'].filter(Boolean);
-    if (remoteOnly.length) throw new UsageError(`${remoteOnly.join(' and ')} ${remoteOnly.length > 1 ? 'are' : 'is'} for remote batches`, 'Add --remote to send the jobs through the Batch API.');
+    const remoteOnly = [
+      given('resubmit') && '--resubmit',
+      given('wait') && '--no-wait',
+      given('pollInterval') && '--poll-interval',
+    ].filter(Boolean);
+    if (remoteOnly.length)
+      throw new UsageError(
+        `${remoteOnly.join(' and ')} ${remoteOnly.length > 1 ? 'are' : 'is'} for remote batches`,
+        'Add --remote to send the jobs through the Batch API.',
+      );
     return;
   }
   const localOnly = [given('concurrency') && '--concurrency', flags.failFast && '--fail-fast'].filter(Boolean);
-  if (localOnly.length) throw new UsageError(`${localOnly.join(' and ')} ${localOnly.length > 1 ? 'have' : 'has'} no meaning with --remote: OpenAI runs the batch`, 'Drop it, or run the batch locally (without --remote).');
-  if (source === '-') throw new UsageError('--remote needs a jobs file, not stdin: its state file goes beside it, so that a later run comes back to the same batches', 'Save the jobs to a file first, e.g. jobs.jsonl.');
+  if (localOnly.length)
+    throw new UsageError(
+      `${localOnly.join(' and ')} ${localOnly.length > 1 ? 'have' : 'has'} no meaning with --remote: OpenAI runs the batch`,
+      'Drop it, or run the batch locally (without --remote).',
+    );
+  if (source === '-')
+    throw new UsageError(
+      '--remote needs a jobs file, not stdin: its state file goes beside it, so that a later run comes back to the same batches',
+      'Save the jobs to a file first, e.g. jobs.jsonl.',
+    );
 }
 
 /** Runs `fn` on a connection to the configured server (as gen connects: key, profile, proxy, --mock). */
-async function connected<T>(rt: Runtime, flags: GlobalFlags, fn: (conn: Connection, say: Messenger) => Promise<T>): Promise<T> {
-  const [{ resolveSettings }, { createMessenger, useColor }, { openConnection }] = await Promise.all([import('../config/settings.js'), import('../terminal/messenger.js'), import('../jobs/connect.js')]);
+async function connected<T>(
+  rt: Runtime,
+  flags: GlobalFlags,
+  fn: (conn: Connection, say: Messenger) => Promise<T>,
+): Promise<T> {
+  const [{ resolveSettings }, { createMessenger, useColor }, { openConnection }] = await Promise.all([
+    import('../config/settings.js'),
+    import('../terminal/messenger.js'),
+    import('../jobs/connect.js'),
+  ]);
   const settings = await resolveSettings(flags, rt);
   const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
-  if (settings.mock) say.warn('--mock: the offline server started for this command has no batches (those of a --mock run end with it); run `imgcli mock-server` and point --base-url at it to keep them.');
+  if (settings.mock)
+    say.warn(
+      '--mock: the offline server started for this command has no batches (those of a --mock run end with it); run `imgcli mock-server` and point --base-url at it to keep them.',
+    );
   const { conn, close } = await openConnection(rt, settings, say);
   try {
     return await fn(conn, say);
@@ -86,7 +114,10 @@ class BatchSubcommand extends Command {
   override copyInheritedSettings(source: Command): this {
     super.copyInheritedSettings(source);
     const root = (cmd: Command): Command => (cmd.parent ? root(cmd.parent) : cmd);
-    return this.configureHelp({ ...this.configureHelp(), visibleGlobalOptions: (cmd: Command) => root(cmd).options.filter((o) => !o.hidden) });
+    return this.configureHelp({
+      ...this.configureHelp(),
+      visibleGlobalOptions: (cmd: Command) => root(cmd).options.filter((o) => !o.hidden),
+    });
   }
 }
 
@@ -94,7 +125,10 @@ export function remoteCommands(rt: Runtime): Command[] {
   const status = new BatchSubcommand('status')
     .summary('show the batches of a jobs file (or a batch id) as the server sees them')
     .description('Show a remote batch, or every batch of a jobs file, as the server sees them now.')
-    .argument('[id|jobs]', 'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder')
+    .argument(
+      '[id|jobs]',
+      'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder',
+    )
     .option('--json', 'print one JSON document: the batch objects')
     .addHelpText('after', STATUS_EXAMPLES)
     .action(async (target: string | undefined, _opts: unknown, self: Command) => {
@@ -107,14 +141,19 @@ export function remoteCommands(rt: Runtime): Command[] {
   const cancel = new BatchSubcommand('cancel')
     .summary('cancel the batches of a jobs file (or a batch id) that have not ended')
     .description('Cancel a remote batch, or every batch of a jobs file that has not ended.')
-    .argument('[id|jobs]', 'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder')
+    .argument(
+      '[id|jobs]',
+      'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder',
+    )
     .option('--json', 'print one JSON document: the batch objects after the cancel')
     .addHelpText('after', CANCEL_EXAMPLES)
     .action(async (target: string | undefined, _opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<JsonFlag>();
       const inspect = await import('../batch/inspect.js');
       const resolved = await inspect.resolveTarget(target, 'cancel');
-      const looked = await connected(rt, flags, async (conn) => inspect.cancelAll(conn, await inspect.lookUp(conn, resolved)));
+      const looked = await connected(rt, flags, async (conn) =>
+        inspect.cancelAll(conn, await inspect.lookUp(conn, resolved)),
+      );
       printBatches(rt, inspect, looked, flags.json, 'state' in resolved ? resolved.state.jobs_file : undefined);
     });
   const list = new BatchSubcommand('list')
@@ -125,7 +164,8 @@ export function remoteCommands(rt: Runtime): Command[] {
     .addHelpText('after', LIST_EXAMPLES)
     .action(async (_opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<JsonFlag & { limit: number }>();
-      if (flags.limit < 1) throw new (await import('../errors.js')).UsageError(`--limit ${flags.limit} lists nothing; give 1 or more`);
+      if (flags.limit < 1)
+        throw new (await import('../errors.js')).UsageError(`--limit ${flags.limit} lists nothing; give 1 or more`);
       const inspect = await import('../batch/inspect.js');
       const batches = await connected(rt, flags, async (conn, say) => {
         const found = await inspect.recentBatches(conn, flags.limit);
@@ -134,7 +174,10 @@ export function remoteCommands(rt: Runtime): Command[] {
       });
       if (flags.json) return void rt.stdout.write(`${JSON.stringify({ batches }, null, 2)}\n`);
       if (!batches.length) return;
-      const rows = [['ID', 'STATUS', 'ENDPOINT', 'REQUESTS', 'RESULTS', 'CREATED', 'JOBS'], ...batches.map((b) => [...inspect.batchRow(b), String(b.metadata?.imgcli_jobs ?? '-')])];
+      const rows = [
+        ['ID', 'STATUS', 'ENDPOINT', 'REQUESTS', 'RESULTS', 'CREATED', 'JOBS'],
+        ...batches.map((b) => [...inspect.batchRow(b), String(b.metadata?.imgcli_jobs ?? '-')]),
+      ];
       rt.stdout.write(inspect.table(rows));
     });
   return [status, cancel, list];
@@ -143,9 +186,27 @@ export function remoteCommands(rt: Runtime): Command[] {
 type Inspect = typeof import('../batch/inspect.js');
 
 /** stdout: one row per batch (and why each that did not finish ended), or the --json document. */
-function printBatches(rt: Runtime, inspect: Inspect, looked: Awaited<ReturnType<Inspect['lookUp']>>, json: boolean | undefined, jobsFile: string | undefined): void {
+function printBatches(
+  rt: Runtime,
+  inspect: Inspect,
+  looked: Awaited<ReturnType<Inspect['lookUp']>>,
+  json: boolean | undefined,
+  jobsFile: string | undefined,
+): void {
   if (json) {
-    const batches = looked.map((l) => ({ ...(l.batch ?? { id: null, status: 'not submitted' }), ...(l.part ? { imgcli: { part: l.part.n, jobs: l.part.custom_ids.length, collected: Boolean(l.part.collected), ...(jobsFile ? { jobs_file: jobsFile } : {}) } } : {}) }));
+    const batches = looked.map((l) => ({
+      ...(l.batch ?? { id: null, status: 'not submitted' }),
+      ...(l.part
+        ? {
+            imgcli: {
+              part: l.part.n,
+              jobs: l.part.custom_ids.length,
+              collected: Boolean(l.part.collected),
+              ...(jobsFile ? { jobs_file: jobsFile } : {}),
+            },
+          }
+        : {}),
+    }));
     rt.stdout.write(`${JSON.stringify({ batches }, null, 2)}\n`);
     return;
   }
@@ -162,8 +223,13 @@ function printBatches(rt: Runtime, inspect: Inspect, looked: Awaited<ReturnType<
   }
   // A job sent again (--resubmit) is in two batches and counts once.
   const jobs = new Set(looked.flatMap((l) => l.part?.custom_ids ?? [])).size;
-  const head = jobsFile ? `${jobsFile}: ${looked.length} batch${looked.length === 1 ? '' : 'es'}, ${jobs} job${jobs === 1 ? '' : 's'}\n` : '';
+  const head = jobsFile
+    ? `${jobsFile}: ${looked.length} batch${looked.length === 1 ? '' : 'es'}, ${jobs} job${jobs === 1 ? '' : 's'}\n`
+    : '';
   rt.stdout.write(head + inspect.table(rows) + notes.map((n) => `${n}\n`).join(''));
   const uncollected = looked.filter((l) => l.part && !l.part.collected && l.batch && inspect.ENDED.has(l.batch.status));
-  if (uncollected.length && jobsFile) rt.stderr.write(`run \`imgcli batch ${jobsFile} --remote\` to write the results of ${uncollected.map((l) => l.batch!.id).join(', ')}\n`);
+  if (uncollected.length && jobsFile)
+    rt.stderr.write(
+      `run \`imgcli batch ${jobsFile} --remote\` to write the results of ${uncollected.map((l) => l.batch!.id).join(', ')}\n`,
+    );
 }

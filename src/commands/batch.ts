@@ -70,7 +70,8 @@ interface BatchFlags extends GlobalFlags {
 
 function parseUsd(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--max-cost takes an amount in US dollars greater than 0, e.g. 2.50.');
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('--max-cost takes an amount in US dollars greater than 0, e.g. 2.50.');
   return n;
 }
 
@@ -79,16 +80,30 @@ const DEFAULT_KEYS = ['model', ...IMAGE_FIELDS.map((f) => f.name), 'fit', 'out',
 
 export function batchCommand(rt: Runtime): Command {
   const cmd = new Command('batch')
-    .description("Run many image jobs from a JSONL file (or - for stdin): validated first, then run concurrently here, or with --remote through OpenAI's Batch API at half the price.")
+    .description(
+      "Run many image jobs from a JSONL file (or - for stdin): validated first, then run concurrently here, or with --remote through OpenAI's Batch API at half the price.",
+    )
     .argument('<jobs>', 'the jobs file, one JSON job per line; - reads stdin')
-    .addOption(new Option('--concurrency <n>', 'jobs running at once').default(4).argParser(parseWhole('--concurrency')))
+    .addOption(
+      new Option('--concurrency <n>', 'jobs running at once').default(4).argParser(parseWhole('--concurrency')),
+    )
     .option('--fail-fast', 'start no new job after the first failure')
     .option('--max-cost <usd>', 'start no new job once the estimated spend would pass this many US dollars', parseUsd)
-    .option('--dry-run', 'check every job, then print each request (a JSON line, with its estimated cost) instead of sending it')
+    .option(
+      '--dry-run',
+      'check every job, then print each request (a JSON line, with its estimated cost) instead of sending it',
+    )
     .option('--remote', "send the jobs through OpenAI's Batch API: half the price, results within 24 hours; resumable")
     .option('--resubmit', 'with --remote: send the jobs whose batch line failed or expired again, as a new batch')
-    .option('--no-wait', 'with --remote: submit (or attach), print the batch ids and exit; run again later to write the images')
-    .option('--poll-interval <seconds>', `with --remote: the longest wait between two looks at a batch (default ${POLL_SECONDS.real}, ${POLL_SECONDS.offline} with --mock)`, parseSeconds)
+    .option(
+      '--no-wait',
+      'with --remote: submit (or attach), print the batch ids and exit; run again later to write the images',
+    )
+    .option(
+      '--poll-interval <seconds>',
+      `with --remote: the longest wait between two looks at a batch (default ${POLL_SECONDS.real}, ${POLL_SECONDS.offline} with --mock)`,
+      parseSeconds,
+    )
     // The Batch API's limits per request file, made small by the tests that split at them.
     .addOption(new Option('--batch-max-requests <n>').hideHelp().argParser(parseWhole('--batch-max-requests')))
     .addOption(new Option('--batch-max-bytes <n>').hideHelp().argParser(parseWhole('--batch-max-bytes')))
@@ -102,11 +117,25 @@ export function batchCommand(rt: Runtime): Command {
     .addOption(fitOption())
     .option('-o, --out <dir>', 'output folder for jobs without "out"')
     .option('--no-metadata', 'write every file bare (jobs are then never skipped as up to date)')
-    .option('--gallery [file]', 'afterwards, write an HTML gallery of the images made (default <-o folder>/gallery.html, else gallery.html)')
+    .option(
+      '--gallery [file]',
+      'afterwards, write an HTML gallery of the images made (default <-o folder>/gallery.html, else gallery.html)',
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, _opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<BatchFlags>();
-      const [{ readFile }, { UsageError }, { parseJobs }, { runBatch }, { resolveSettings }, { createMessenger, useColor }, { isCI }, { readStdin }, { join }, { checkGalleryTarget, DEFAULT_GALLERY }] = await Promise.all([
+      const [
+        { readFile },
+        { UsageError },
+        { parseJobs },
+        { runBatch },
+        { resolveSettings },
+        { createMessenger, useColor },
+        { isCI },
+        { readStdin },
+        { join },
+        { checkGalleryTarget, DEFAULT_GALLERY },
+      ] = await Promise.all([
         import('node:fs/promises'),
         import('../errors.js'),
         import('../batch/parse.js'),
@@ -118,7 +147,8 @@ export function batchCommand(rt: Runtime): Command {
         import('node:path'),
         import('../gallery/build.js'),
       ]);
-      if (flags.concurrency < 1 || flags.concurrency > 64) throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
+      if (flags.concurrency < 1 || flags.concurrency > 64)
+        throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
       await checkRemoteFlags(flags, source, self);
       let text: string;
       try {
@@ -129,7 +159,16 @@ export function batchCommand(rt: Runtime): Command {
       }
       const parsed = parseJobs(text);
       // The gallery's place is checked before anything is sent, as an output file is.
-      const gallery = flags.gallery === undefined ? undefined : { path: flags.gallery === true ? join(typeof flags.out === 'string' ? flags.out : '.', DEFAULT_GALLERY) : flags.gallery, title: `imgcli batch: ${source === '-' ? 'stdin' : source}` };
+      const gallery =
+        flags.gallery === undefined
+          ? undefined
+          : {
+              path:
+                flags.gallery === true
+                  ? join(typeof flags.out === 'string' ? flags.out : '.', DEFAULT_GALLERY)
+                  : flags.gallery,
+              title: `imgcli batch: ${source === '-' ? 'stdin' : source}`,
+            };
       if (gallery) await checkGalleryTarget(gallery.path, flags.gallery !== true);
       const settings = await resolveSettings(flags, rt);
       const color = useColor(flags.color, rt);
@@ -137,13 +176,32 @@ export function batchCommand(rt: Runtime): Command {
       // -o is always a folder for batch: every job writes its own files there.
       if (typeof flags.out === 'string' && !/[/\\]$/.test(flags.out)) flags.out = `${flags.out}/`;
       // The job's own -m is read by runBatch from the settings; the rest are defaults for every job.
-      const defaults = Object.fromEntries(DEFAULT_KEYS.filter((k) => k !== 'model' && flags[k] !== undefined && !(k === 'metadata' && flags[k] === true)).map((k) => [k, flags[k]]));
+      const defaults = Object.fromEntries(
+        DEFAULT_KEYS.filter(
+          (k) => k !== 'model' && flags[k] !== undefined && !(k === 'metadata' && flags[k] === true),
+        ).map((k) => [k, flags[k]]),
+      );
       if (flags.remote) {
         const { runRemoteBatch } = await import('../batch/remote.js');
-        if (flags.batchMaxRequests === 0 || flags.batchMaxBytes === 0) throw new UsageError('--batch-max-requests and --batch-max-bytes take 1 or more');
+        if (flags.batchMaxRequests === 0 || flags.batchMaxBytes === 0)
+          throw new UsageError('--batch-max-requests and --batch-max-bytes take 1 or more');
         const limits = { requests: flags.batchMaxRequests ?? 50_000, bytes: flags.batchMaxBytes ?? 200 * 1024 * 1024 };
         const pollMs = (flags.pollInterval ?? (settings.mock ? POLL_SECONDS.offline : POLL_SECONDS.real)) * 1000;
-        return runRemoteBatch(rt, parsed, { jobsFile: source, defaults, settings, say, color, maxCostUsd: flags.maxCost, gallery, dryRun: Boolean(flags.dryRun), showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet, resubmit: Boolean(flags.resubmit), wait: flags.wait, pollMs, limits });
+        return runRemoteBatch(rt, parsed, {
+          jobsFile: source,
+          defaults,
+          settings,
+          say,
+          color,
+          maxCostUsd: flags.maxCost,
+          gallery,
+          dryRun: Boolean(flags.dryRun),
+          showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
+          resubmit: Boolean(flags.resubmit),
+          wait: flags.wait,
+          pollMs,
+          limits,
+        });
       }
       await runBatch(rt, parsed, {
         concurrency: flags.concurrency,

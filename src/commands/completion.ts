@@ -5,7 +5,15 @@ import { Command, Option, type Argument } from 'commander';
 import { AUTH_HEADERS, KEY_NAMES } from '../config/keys.js';
 import { fieldByName, tableValues } from '../models/fields.js';
 import { MODEL_NAMES } from '../models/table.js';
-import { SHELLS, optionValues, shortDescription, type CommandSpec, type OptionSpec, type Spec, type Values } from '../completion/spec.js';
+import {
+  SHELLS,
+  optionValues,
+  shortDescription,
+  type CommandSpec,
+  type OptionSpec,
+  type Spec,
+  type Values,
+} from '../completion/spec.js';
 import type { Runtime } from '../runtime.js';
 import { VERSION } from '../version.js';
 
@@ -48,7 +56,8 @@ function settingValues(): Record<string, Values> {
 
 /** What a command's positional arguments complete to. */
 function argValues(path: string, args: readonly Argument[], root: Command): Values {
-  if (path === 'config set' || path === 'config get' || path === 'config unset') return { kind: 'list', words: KEY_NAMES };
+  if (path === 'config set' || path === 'config get' || path === 'config unset')
+    return { kind: 'list', words: KEY_NAMES };
   if (path === 'completion') return { kind: 'list', words: [...SHELLS] };
   if (path === 'help') return { kind: 'list', words: root.commands.map((c) => c.name()).filter((n) => n !== 'help') };
   // The prompt is words, not a file (an @file is typed by hand); images, drawings and jobs files are files.
@@ -83,12 +92,18 @@ export function completionCommand(rt: Runtime): Command {
   const cmd = new Command('completion')
     .description('Print the completion script for a shell: commands, flags, and their values from the model table.')
     .argument('[shell]', `one of ${SHELLS.join(', ')}`)
-    .addOption(new Option('--list <what>', 'print completion words, one per line (profiles)').choices(['profiles']).hideHelp())
+    .addOption(
+      new Option('--list <what>', 'print completion words, one per line (profiles)').choices(['profiles']).hideHelp(),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (shell: string | undefined, opts: { list?: string }, self: Command) => {
       const { UsageError } = await import('../errors.js');
       if (opts.list) return listWords(rt);
-      if (!shell) throw new UsageError('completion needs a shell: bash, zsh or fish', 'For example: source <(imgcli completion bash); see `imgcli completion --help` for each shell.');
+      if (!shell)
+        throw new UsageError(
+          'completion needs a shell: bash, zsh or fish',
+          'For example: source <(imgcli completion bash); see `imgcli completion --help` for each shell.',
+        );
       if (!(SHELLS as readonly string[]).includes(shell)) {
         const { didYouMean } = await import('../suggest.js');
         throw new UsageError(`no completion for ${shell}${didYouMean(shell, SHELLS)}`, `Shells: ${SHELLS.join(', ')}.`);
@@ -101,7 +116,10 @@ export function completionCommand(rt: Runtime): Command {
 
 /** The words the scripts ask for at completion time: the config's profiles. Silent when there are none. */
 async function listWords(rt: Runtime): Promise<void> {
-  const [{ readEnv, configDir }, { readConfigFile }] = await Promise.all([import('../config/settings.js'), import('../config/file.js')]);
+  const [{ readEnv, configDir }, { readConfigFile }] = await Promise.all([
+    import('../config/settings.js'),
+    import('../config/file.js'),
+  ]);
   try {
     const file = await readConfigFile(configDir(readEnv(rt.env)));
     const names = Object.keys(file.profiles);

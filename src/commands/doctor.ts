@@ -25,18 +25,28 @@ export function doctorCommand(rt: Runtime): Command {
     .option('--json', 'print one JSON document (ok, checks, models) instead of the screen')
     .addHelpText('after', EXAMPLES)
     .action(async (opts: { json?: boolean }, self: Command) => {
-      const [{ runChecks }, { createMessenger, useColor }, { ProblemsFoundError }] = await Promise.all([import('../doctor/checks.js'), import('../terminal/messenger.js'), import('../errors.js')]);
+      const [{ runChecks }, { createMessenger, useColor }, { ProblemsFoundError }] = await Promise.all([
+        import('../doctor/checks.js'),
+        import('../terminal/messenger.js'),
+        import('../errors.js'),
+      ]);
       const flags = self.optsWithGlobals<GlobalFlags>();
       // The offline server's own notices would only clutter the screen.
-      const say = await createMessenger(rt.stderr, { quiet: true, verbose: flags.verbose, color: useColor(flags.color, rt) });
+      const say = await createMessenger(rt.stderr, {
+        quiet: true,
+        verbose: flags.verbose,
+        color: useColor(flags.color, rt),
+      });
       const report = await runChecks(rt, flags, say);
-      if (opts.json) rt.stdout.write(`${JSON.stringify({ version: VERSION, date: rt.now().toISOString(), ...report }, null, 2)}\n`);
+      if (opts.json)
+        rt.stdout.write(`${JSON.stringify({ version: VERSION, date: rt.now().toISOString(), ...report }, null, 2)}\n`);
       else {
         const width = Math.max(...report.checks.map((c) => c.name.length));
         const lines = [`imgcli ${VERSION} doctor, ${rt.now().toISOString().slice(0, 10)}`];
         for (const c of report.checks) {
           lines.push(`  ${LABEL[c.status].padEnd(5)} ${c.name.padEnd(width)}  ${c.detail}`);
-          if (c.hint && (c.status === 'fail' || c.status === 'warn')) lines.push(`  ${''.padEnd(5)} ${''.padEnd(width)}  -> ${c.hint}`);
+          if (c.hint && (c.status === 'fail' || c.status === 'warn'))
+            lines.push(`  ${''.padEnd(5)} ${''.padEnd(width)}  -> ${c.hint}`);
         }
         rt.stdout.write(`${lines.join('\n')}\n`);
       }

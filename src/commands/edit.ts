@@ -43,13 +43,18 @@ The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json
 
 export function editCommand(rt: Runtime): Command {
   const cmd = new Command('edit')
-    .description('Edit one or more images with a text prompt (POST /images/edits: a multipart upload, or JSON referring to image URLs and file ids).')
+    .description(
+      'Edit one or more images with a text prompt (POST /images/edits: a multipart upload, or JSON referring to image URLs and file ids).',
+    )
     .argument('<image...>', 'images to edit: paths, https:// URLs or file ids (the first is the one a mask applies to)')
     .option('-p, --prompt <text>', 'what to change; - reads stdin, @file reads a file');
   addImageOptions(cmd, 'edit')
     .addOption(fitOption())
     .addOption(bodyOption())
-    .option('--mask <png>', 'PNG with transparency where the first image may change (same size); a path, URL or file id')
+    .option(
+      '--mask <png>',
+      'PNG with transparency where the first image may change (same size); a path, URL or file id',
+    )
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
     .addHelpText('after', EXAMPLES);
   cmd.action(async (images: string[], _opts: unknown, self: Command) => {

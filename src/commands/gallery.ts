@@ -33,23 +33,31 @@ interface GalleryFlags {
 
 export function galleryCommand(rt: Runtime): Command {
   return new Command('gallery')
-    .description('Write one self-contained HTML page of thumbnails with the provenance of each image (prompt, model, size, quality, cost, date, request id).')
+    .description(
+      'Write one self-contained HTML page of thumbnails with the provenance of each image (prompt, model, size, quality, cost, date, request id).',
+    )
     .argument('<paths...>', 'image files, or folders to look in (walked recursively)')
     .option('-o, --out <file>', 'where to write the page, or - for stdout (default gallery.html)')
-    .option('--title <text>', 'the page\'s title (default: imgcli gallery and the paths)')
-    .addOption(new Option('--thumb-size <px>', 'longest side of the thumbnails, 64 to 1024').default(320).argParser(parseWhole('--thumb-size')))
+    .option('--title <text>', "the page's title (default: imgcli gallery and the paths)")
+    .addOption(
+      new Option('--thumb-size <px>', 'longest side of the thumbnails, 64 to 1024')
+        .default(320)
+        .argParser(parseWhole('--thumb-size')),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {
       const flags = self.optsWithGlobals<GalleryFlags>();
-      const [{ UsageError }, { collectImages }, gallery, { createMessenger, useColor }, { startSpinner }, { VERSION }] = await Promise.all([
-        import('../errors.js'),
-        import('../gallery/collect.js'),
-        import('../gallery/build.js'),
-        import('../terminal/messenger.js'),
-        import('../terminal/spinner.js'),
-        import('../version.js'),
-      ]);
-      if (flags.thumbSize < 64 || flags.thumbSize > 1024) throw new UsageError(`--thumb-size ${flags.thumbSize} is out of range; use 64 to 1024`);
+      const [{ UsageError }, { collectImages }, gallery, { createMessenger, useColor }, { startSpinner }, { VERSION }] =
+        await Promise.all([
+          import('../errors.js'),
+          import('../gallery/collect.js'),
+          import('../gallery/build.js'),
+          import('../terminal/messenger.js'),
+          import('../terminal/spinner.js'),
+          import('../version.js'),
+        ]);
+      if (flags.thumbSize < 64 || flags.thumbSize > 1024)
+        throw new UsageError(`--thumb-size ${flags.thumbSize} is out of range; use 64 to 1024`);
       const out = flags.out ?? gallery.DEFAULT_GALLERY;
       await gallery.checkGalleryTarget(out, flags.out !== undefined);
       const inputs = await collectImages(paths);

@@ -35,7 +35,7 @@ export function modelsCommand(rt: Runtime): Command {
     .option('--remote', 'also ask the configured server (GET /models) and flag differences')
     .option('--dry-run', 'with --remote: print the request instead of sending it')
     .option('--json', 'print one JSON document on stdout')
-    .option('--markdown', 'print the table as markdown (the README\'s table is made with it)')
+    .option('--markdown', "print the table as markdown (the README's table is made with it)")
     .option('--wide', 'every column and alias even on a narrow terminal (always so when stdout is not a terminal)')
     .addHelpText('after', EXAMPLES);
   cmd.action(async (_opts: unknown, self: Command) => {
@@ -47,7 +47,14 @@ export function modelsCommand(rt: Runtime): Command {
     let rows = catalogRows(now);
     const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED, status_date: date };
     if (flags.remote) {
-      const [{ resolveSettings }, { openConnection }, { dryRun }, { listModels }, { createMessenger, useColor }, { closeDispatchers }] = await Promise.all([
+      const [
+        { resolveSettings },
+        { openConnection },
+        { dryRun },
+        { listModels },
+        { createMessenger, useColor },
+        { closeDispatchers },
+      ] = await Promise.all([
         import('../config/settings.js'),
         import('../jobs/connect.js'),
         import('../jobs/dry-run.js'),
@@ -65,7 +72,10 @@ export function modelsCommand(rt: Runtime): Command {
         rows = merged.rows;
         doc.base_url = settings.mock ? 'offline server (--mock)' : settings.baseUrl;
         doc.other_models = merged.others;
-        if (merged.others.length && !flags.json) say.info(`the server also lists ${merged.others.length} other models (not image models imgcli knows); --json lists them.`);
+        if (merged.others.length && !flags.json)
+          say.info(
+            `the server also lists ${merged.others.length} other models (not image models imgcli knows); --json lists them.`,
+          );
       } finally {
         await close();
         await closeDispatchers();

@@ -3,7 +3,16 @@
 // results go, reuse, streaming, preview) are listed here. Commander parses; the schema decides.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseParam } from '../jobs/params.js';
-import { FlagValueError, IMAGE_FIELDS, fieldHelp, offeredBy, readField, readWhole, type ImageCommand, type ImageField } from '../models/fields.js';
+import {
+  FlagValueError,
+  IMAGE_FIELDS,
+  fieldHelp,
+  offeredBy,
+  readField,
+  readWhole,
+  type ImageCommand,
+  type ImageField,
+} from '../models/fields.js';
 import { DEFAULT_MODEL } from '../models/table.js';
 
 /** A commander argParser from a reader that throws FlagValueError (the message names the flag). */
@@ -34,28 +43,61 @@ export function fieldOption(field: ImageField, command: ImageCommand): Option {
 
 /** The options of an image command that are not request fields: how the job runs, where results go. */
 const JOB_OPTIONS = {
-  out: () => new Option('-o, --out <path>', 'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout'),
+  out: () =>
+    new Option(
+      '-o, --out <path>',
+      'file to write (-1, -2... added with --count), a folder ending in /, or - for stdout',
+    ),
   noClobber: () => new Option('--no-clobber', 'refuse to overwrite an existing -o file (checked before the request)'),
-  param: () => new Option('--param <key=value>', 'a request field sent as given, unchecked: one the model table does not know, or one whose check you override (repeatable; JSON values allowed)').argParser(argParser(parseParam)),
-  dryRun: () => new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
+  param: () =>
+    new Option(
+      '--param <key=value>',
+      'a request field sent as given, unchecked: one the model table does not know, or one whose check you override (repeatable; JSON values allowed)',
+    ).argParser(argParser(parseParam)),
+  dryRun: () =>
+    new Option('--dry-run', 'print the request (and a curl command) instead of sending it; the key is redacted'),
   json: () => new Option('--json', 'print one JSON document describing the result on stdout'),
-  noPartials: () => new Option('--no-partials', 'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)'),
-  preview: () => new Option('--preview', 'show the images (and streamed partials) in the terminal: kitty, Ghostty, WezTerm, iTerm2'),
-  ifChanged: () => new Option('--if-changed', 'skip the request when -o already holds the result of this exact request (prompt, flags, input bytes)').conflicts('check'),
+  noPartials: () =>
+    new Option(
+      '--no-partials',
+      'with --stream, do not write <name>.partial-<n>.<ext> files (they are still previewed)',
+    ),
+  preview: () =>
+    new Option('--preview', 'show the images (and streamed partials) in the terminal: kitty, Ghostty, WezTerm, iTerm2'),
+  ifChanged: () =>
+    new Option(
+      '--if-changed',
+      'skip the request when -o already holds the result of this exact request (prompt, flags, input bytes)',
+    ).conflicts('check'),
   check: () => new Option('--check', 'send nothing: exit 0 when -o is up to date, 1 when it would be regenerated'),
-  noMetadata: () => new Option('--no-metadata', 'write files bare: no prompt, model, parameters or fingerprint inside (and --if-changed cannot see them)'),
-  summary: () => new Option('--summary', 'append a markdown table of the outputs to $GITHUB_STEP_SUMMARY when it is set'),
+  noMetadata: () =>
+    new Option(
+      '--no-metadata',
+      'write files bare: no prompt, model, parameters or fingerprint inside (and --if-changed cannot see them)',
+    ),
+  summary: () =>
+    new Option('--summary', 'append a markdown table of the outputs to $GITHUB_STEP_SUMMARY when it is set'),
 };
 
-export const modelOption = () => new Option('-m, --model <name>', `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL, or \`imgcli config set model\`)`);
+export const modelOption = () =>
+  new Option(
+    '-m, --model <name>',
+    `model to use (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL, or \`imgcli config set model\`)`,
+  );
 
 /** --fit for the upload commands (edit, vary): gen has no files to fit. */
 export const fitOption = () =>
-  new Option('--fit <how>', 'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops').choices(['contain', 'cover']);
+  new Option(
+    '--fit <how>',
+    'send an input the model cannot take (not square, not PNG, too large) as a square PNG: contain pads, cover crops',
+  ).choices(['contain', 'cover']);
 
 /** --body for the upload commands (edit, vary): multipart uploads, or JSON with the images as references. */
 export const bodyOption = () =>
-  new Option('--body <form>', 'how the request travels: multipart (uploads; the default with local files) or json (images as references: the default when an input is a URL or file id; local files go as data URLs)').choices(['multipart', 'json']);
+  new Option(
+    '--body <form>',
+    'how the request travels: multipart (uploads; the default with local files) or json (images as references: the default when an input is a URL or file id; local files go as data URLs)',
+  ).choices(['multipart', 'json']);
 
 /**
  * Adds -m, every request field and every job option to an image command. A command that may
@@ -64,7 +106,8 @@ export const bodyOption = () =>
 export function addImageOptions(cmd: Command, command: ImageCommand | readonly ImageCommand[]): Command {
   const commands = typeof command === 'string' ? [command] : command;
   cmd.addOption(modelOption());
-  for (const field of IMAGE_FIELDS) cmd.addOption(fieldOption(field, commands.find((c) => offeredBy(field, c)) ?? commands[0]!));
+  for (const field of IMAGE_FIELDS)
+    cmd.addOption(fieldOption(field, commands.find((c) => offeredBy(field, c)) ?? commands[0]!));
   for (const make of Object.values(JOB_OPTIONS)) cmd.addOption(make());
   return cmd;
 }

@@ -34,10 +34,18 @@ existing file; -o writes exactly where it says (even over the original). Paths g
 
 export function replayCommand(rt: Runtime): Command {
   const cmd = new Command('replay')
-    .description('Re-run the request recorded in an image imgcli wrote: same command, endpoint, model, prompt and parameters, unless flags say otherwise.')
+    .description(
+      'Re-run the request recorded in an image imgcli wrote: same command, endpoint, model, prompt and parameters, unless flags say otherwise.',
+    )
     .argument('<image>', 'an image imgcli wrote (its provenance holds the request)')
-    .argument('[inputs...]', 'edit and vary: input images to use instead of the recorded paths (checked against the recorded bytes)')
-    .option('-p, --prompt <text>', 'a new prompt (vary: a new hint) instead of the recorded one; - reads stdin, @file a file');
+    .argument(
+      '[inputs...]',
+      'edit and vary: input images to use instead of the recorded paths (checked against the recorded bytes)',
+    )
+    .option(
+      '-p, --prompt <text>',
+      'a new prompt (vary: a new hint) instead of the recorded one; - reads stdin, @file a file',
+    );
   addImageOptions(cmd, ['gen', 'edit', 'vary'])
     .addOption(fitOption())
     .option('--mask <png>', 'edit: this mask instead of the recorded one (checked against it)')
@@ -46,23 +54,30 @@ export function replayCommand(rt: Runtime): Command {
     .addHelpText('after', EXAMPLES);
   cmd.options.find((o) => o.long === '--model')!.description = 'model to send to instead of the recorded one';
   cmd.action(async (image: string, inputs: string[], _opts: unknown, self: Command) => {
-    const [{ planReplay, buildReplayJob }, { resolveSettings }, { createMessenger, useColor }, { runAndReport }] = await Promise.all([
-      import('../jobs/replay.js'),
-      import('../config/settings.js'),
-      import('../terminal/messenger.js'),
-      import('../jobs/run.js'),
-    ]);
+    const [{ planReplay, buildReplayJob }, { resolveSettings }, { createMessenger, useColor }, { runAndReport }] =
+      await Promise.all([
+        import('../jobs/replay.js'),
+        import('../config/settings.js'),
+        import('../terminal/messenger.js'),
+        import('../jobs/run.js'),
+      ]);
     const own = self.opts<JobFlags & { model?: string; force?: boolean }>();
     // Only what was typed overrides the record; defaults (--no-clobber's true ...) are not choices.
-    const given = Object.fromEntries(Object.entries(own).filter(([key]) => key !== 'force' && self.getOptionValueSource(key) === 'cli')) as JobFlags & { model?: string };
+    const given = Object.fromEntries(
+      Object.entries(own).filter(([key]) => key !== 'force' && self.getOptionValueSource(key) === 'cli'),
+    ) as JobFlags & { model?: string };
     const req = { image, images: inputs, given, force: Boolean(own.force) };
     const plan = await planReplay(req);
     const flags = { ...self.optsWithGlobals<GlobalFlags & JobFlags>(), model: plan.model };
     const settings = { ...(await resolveSettings(flags, rt)), defaults: {} };
     const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
     const p = plan.source;
-    const checked = plan.inputs.length ? `, ${plan.inputs.length} input${plan.inputs.length > 1 ? 's' : ''} ${plan.unchecked ? 'given' : 'checked'}` : '';
-    say.info(`replaying ${image}: imgcli ${plan.command}, ${plan.model}${p.request_id ? `, first made as ${p.request_id}` : ''}${checked}${plan.overrides.length ? `; changed: ${plan.overrides.join(', ')}` : ''}`);
+    const checked = plan.inputs.length
+      ? `, ${plan.inputs.length} input${plan.inputs.length > 1 ? 's' : ''} ${plan.unchecked ? 'given' : 'checked'}`
+      : '';
+    say.info(
+      `replaying ${image}: imgcli ${plan.command}, ${plan.model}${p.request_id ? `, first made as ${p.request_id}` : ''}${checked}${plan.overrides.length ? `; changed: ${plan.overrides.join(', ')}` : ''}`,
+    );
     for (const line of plan.forced) say.warn(`--force: ${line}`);
     const job = await buildReplayJob(req, plan, { rt, settings, say });
     await runAndReport(rt, settings, job, { json: given.json, summary: given.summary }, say);

@@ -19,7 +19,9 @@ that cannot be read or is not an image is an error (exit 2) and nothing is shown
 
 export function showCommand(rt: Runtime): Command {
   return new Command('show')
-    .description('Show images inline in the terminal, scaled to fit; elsewhere print their provenance as imgcli info does.')
+    .description(
+      'Show images inline in the terminal, scaled to fit; elsewhere print their provenance as imgcli info does.',
+    )
     .argument('<image...>', 'images to show (PNG, JPEG, WebP, GIF)')
     .addHelpText('after', EXAMPLES)
     .action(async (paths: string[], _opts: unknown, self: Command) => {
@@ -33,6 +35,9 @@ export function showCommand(rt: Runtime): Command {
       const say = await createMessenger(rt.stderr, { quiet: flags.quiet, color: useColor(flags.color, rt) });
       const how = await showImages(entries, rt.stdout, rt.env, say.warn);
       // On a terminal the summary is a fallback worth a word; in a pipe it is what was asked for.
-      if (how === 'described' && rt.stdout.isTTY) say.info('this terminal cannot draw images (kitty, Ghostty, WezTerm and iTerm2 can); shown: what the files hold');
+      if (how === 'described' && rt.stdout.isTTY)
+        say.info(
+          'this terminal cannot draw images (kitty, Ghostty, WezTerm and iTerm2 can); shown: what the files hold',
+        );
     });
 }

@@ -9,7 +9,10 @@ import { addImageOptions, bodyOption, fitOption } from './options.js';
 
 /** The models whose family varies this way, as wrapped help lines. */
 function modelsVia(via: 'variations' | 'edits' | undefined, extra = ''): string {
-  const words = [...MODELS.filter((m) => FAMILIES[m.family].vary === via).map((m) => m.id), ...(extra ? [extra] : [])].map((w, i, all) => (i < all.length - 1 ? `${w},` : w));
+  const words = [
+    ...MODELS.filter((m) => FAMILIES[m.family].vary === via).map((m) => m.id),
+    ...(extra ? [extra] : []),
+  ].map((w, i, all) => (i < all.length - 1 ? `${w},` : w));
   const lines: string[] = [];
   for (const w of words) {
     if (lines.length && `${lines.at(-1)} ${w}`.length <= 92) lines[lines.length - 1] += ` ${w}`;
@@ -43,9 +46,14 @@ of imgcli gen.`;
 
 export function varyCommand(rt: Runtime): Command {
   const cmd = new Command('vary')
-    .description('Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).')
+    .description(
+      'Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).',
+    )
     .argument('<image>', 'the image to vary: a path (or, for GPT models, an https:// URL or a file id)')
-    .option('-p, --prompt <hint>', 'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file');
+    .option(
+      '-p, --prompt <hint>',
+      'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file',
+    );
   addImageOptions(cmd, 'vary').addOption(fitOption()).addOption(bodyOption()).addHelpText('after', EXAMPLES);
   cmd.action(async (image: string, _opts: unknown, self: Command) => {
     const { runImageCommand } = await import('../jobs/command.js');

@@ -21,23 +21,50 @@ function valueWords(v: Values): string {
 function shLookups(spec: Spec, fn: string): string {
   const lines: string[] = [];
   lines.push(`${fn}_subcommands() {`, '  case "$1" in');
-  for (const c of spec.commands) if (c.subcommands.length) lines.push(`    ${sq(c.path)}) echo ${sq(c.subcommands.map((s) => s.name).join(' '))} ;;`);
+  for (const c of spec.commands)
+    if (c.subcommands.length)
+      lines.push(`    ${sq(c.path)}) echo ${sq(c.subcommands.map((s) => s.name).join(' '))} ;;`);
   lines.push('  esac', '}', '');
   const global = spec.global.flatMap((o) => o.names).join(' ');
   lines.push(`${fn}_options() {`, `  local global=${sq(global)}`, '  case "$1" in');
-  for (const c of spec.commands) if (c.options.length) lines.push(`    ${sq(c.path)}) echo "$global "${sq(c.options.flatMap((o) => o.names).join(' '))} ;;`);
+  for (const c of spec.commands)
+    if (c.options.length)
+      lines.push(`    ${sq(c.path)}) echo "$global "${sq(c.options.flatMap((o) => o.names).join(' '))} ;;`);
   lines.push('    *) echo "$global" ;;', '  esac', '}', '');
   // Status 0: the option takes a value (its completions printed); 1: it does not.
   const valueCase = (options: OptionSpec[], key: (name: string) => string) =>
-    options.filter((o) => o.value).map((o) => `    ${o.names.map((n) => sq(key(n))).join('|')}) echo ${sq(valueWords(o.value!))} ;;`);
-  lines.push(`${fn}_values() {`, '  case "$2" in', ...valueCase(spec.global, (n) => n).map((l) => `${l.slice(0, -3)}; return 0 ;;`), '  esac');
-  lines.push('  case "$1 $2" in', ...spec.commands.flatMap((c) => valueCase(c.options, (n) => `${c.path} ${n}`)), '    *) return 1 ;;', '  esac', '}', '');
+    options
+      .filter((o) => o.value)
+      .map((o) => `    ${o.names.map((n) => sq(key(n))).join('|')}) echo ${sq(valueWords(o.value!))} ;;`);
+  lines.push(
+    `${fn}_values() {`,
+    '  case "$2" in',
+    ...valueCase(spec.global, (n) => n).map((l) => `${l.slice(0, -3)}; return 0 ;;`),
+    '  esac',
+  );
+  lines.push(
+    '  case "$1 $2" in',
+    ...spec.commands.flatMap((c) => valueCase(c.options, (n) => `${c.path} ${n}`)),
+    '    *) return 1 ;;',
+    '  esac',
+    '}',
+    '',
+  );
   // $1 the command path, $2 how many positional words come before the cursor, $3 the first of them.
   lines.push(`${fn}_args() {`, '  case "$1" in');
   for (const c of spec.commands) {
     if (c.byFirstArg) {
-      const second = Object.entries(c.byFirstArg).map(([first, v]) => `        ${sq(first)}) echo ${sq(valueWords(v))} ;;`);
-      lines.push(`    ${sq(c.path)})`, `      if (( $2 == 0 )); then echo ${sq(valueWords(c.args))}; elif (( $2 == 1 )); then`, '        case "$3" in', ...second, '        esac', '      fi ;;');
+      const second = Object.entries(c.byFirstArg).map(
+        ([first, v]) => `        ${sq(first)}) echo ${sq(valueWords(v))} ;;`,
+      );
+      lines.push(
+        `    ${sq(c.path)})`,
+        `      if (( $2 == 0 )); then echo ${sq(valueWords(c.args))}; elif (( $2 == 1 )); then`,
+        '        case "$3" in',
+        ...second,
+        '        esac',
+        '      fi ;;',
+      );
     } else if (c.args.kind !== 'none') lines.push(`    ${sq(c.path)}) echo ${sq(valueWords(c.args))} ;;`);
   }
   lines.push('  esac', '}', '');
@@ -120,9 +147,24 @@ complete -F ${fn} ${spec.name}
 function zshDescriptions(spec: Spec, fn: string): string {
   const item = (name: string, description: string) => sq(`${name.replaceAll(':', '\\:')}:${description}`);
   const lines = [`${fn}_command_items() {`, '  case "$1" in'];
-  for (const c of spec.commands) if (c.subcommands.length) lines.push(`    ${sq(c.path)}) print -l -- ${c.subcommands.map((s) => item(s.name, s.description)).join(' ')} ;;`);
-  lines.push('  esac', '}', '', `${fn}_option_items() {`, `  print -l -- ${spec.global.flatMap((o) => o.names.map((n) => item(n, o.description))).join(' ')}`, '  case "$1" in');
-  for (const c of spec.commands) if (c.options.length) lines.push(`    ${sq(c.path)}) print -l -- ${c.options.flatMap((o) => o.names.map((n) => item(n, o.description))).join(' ')} ;;`);
+  for (const c of spec.commands)
+    if (c.subcommands.length)
+      lines.push(
+        `    ${sq(c.path)}) print -l -- ${c.subcommands.map((s) => item(s.name, s.description)).join(' ')} ;;`,
+      );
+  lines.push(
+    '  esac',
+    '}',
+    '',
+    `${fn}_option_items() {`,
+    `  print -l -- ${spec.global.flatMap((o) => o.names.map((n) => item(n, o.description))).join(' ')}`,
+    '  case "$1" in',
+  );
+  for (const c of spec.commands)
+    if (c.options.length)
+      lines.push(
+        `    ${sq(c.path)}) print -l -- ${c.options.flatMap((o) => o.names.map((n) => item(n, o.description))).join(' ')} ;;`,
+      );
   lines.push('  esac', '}');
   return lines.join('\n');
 }
@@ -179,12 +221,25 @@ fi
 function fish(spec: Spec): string {
   const fn = `__${spec.name}`;
   const c = `complete -c ${spec.name}`;
-  const takes = [...spec.global.filter((o) => o.value).flatMap((o) => o.names.map((n) => `'* ${n}'`)), ...spec.commands.flatMap((cmd) => cmd.options.filter((o) => o.value).flatMap((o) => o.names.map((n) => fq(`${cmd.path} ${n}`))))];
+  const takes = [
+    ...spec.global.filter((o) => o.value).flatMap((o) => o.names.map((n) => `'* ${n}'`)),
+    ...spec.commands.flatMap((cmd) =>
+      cmd.options.filter((o) => o.value).flatMap((o) => o.names.map((n) => fq(`${cmd.path} ${n}`))),
+    ),
+  ];
   const subs = spec.commands.filter((cmd) => cmd.subcommands.length);
   const option = (o: OptionSpec, condition: string) => {
     const names = o.names.map((n) => (n.startsWith('--') ? `-l ${n.slice(2)}` : `-s ${n.slice(1)}`)).join(' ');
     const v = o.value;
-    const value = !v ? '' : v.kind === 'files' ? ' -r -F' : v.kind === 'profiles' ? ` -x -a ${fq(`(${fn}_profiles)`)}` : v.kind === 'list' ? ` -x -a ${fq(v.words.join(' '))}` : ' -x';
+    const value = !v
+      ? ''
+      : v.kind === 'files'
+        ? ' -r -F'
+        : v.kind === 'profiles'
+          ? ` -x -a ${fq(`(${fn}_profiles)`)}`
+          : v.kind === 'list'
+            ? ` -x -a ${fq(v.words.join(' '))}`
+            : ' -x';
     return `${c}${condition} ${names}${value} -d ${fq(o.description)}`;
   };
   const at = (cmd: CommandSpec) => ` -n ${fq(`${fn}_at ${fq(cmd.path)}`)}`;
@@ -194,7 +249,9 @@ function fish(spec: Spec): string {
     '',
     `function ${fn}_subcommands`,
     '    switch "$argv[1]"',
-    ...subs.map((cmd) => `        case ${fq(cmd.path)}\n            echo ${cmd.subcommands.map((s) => s.name).join(' ')}`),
+    ...subs.map(
+      (cmd) => `        case ${fq(cmd.path)}\n            echo ${cmd.subcommands.map((s) => s.name).join(' ')}`,
+    ),
     '    end',
     'end',
     '',

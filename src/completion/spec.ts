@@ -42,7 +42,11 @@ export type Shell = (typeof SHELLS)[number];
 const list = (words: readonly string[]): Values => ({ kind: 'list', words: [...words] });
 
 /** The values of an option that takes one: the model names, a field's values from the table, its choices, files, or nothing. */
-export function optionValues(long: string | undefined, placeholder: string, choices: readonly string[] | undefined): Values {
+export function optionValues(
+  long: string | undefined,
+  placeholder: string,
+  choices: readonly string[] | undefined,
+): Values {
   if (choices?.length) return list(choices);
   if (long === '--model') return list(MODEL_NAMES);
   if (long === '--profile') return { kind: 'profiles' };

@@ -5,7 +5,16 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Conf from 'conf';
-import { CONFIG_KEYS, KEY_NAMES, ValueError, isConfigKey, isProfileName, type ConfigKey, type ConfigValue, type ConfigValues } from './keys.js';
+import {
+  CONFIG_KEYS,
+  KEY_NAMES,
+  ValueError,
+  isConfigKey,
+  isProfileName,
+  type ConfigKey,
+  type ConfigValue,
+  type ConfigValues,
+} from './keys.js';
 import { UsageError } from '../errors.js';
 import { redactKey } from '../api/redact.js';
 import { didYouMean } from '../suggest.js';
@@ -33,7 +42,11 @@ interface Store {
  * The platform's config folder, as conf (env-paths) names it, computed here so that reading a
  * missing file neither loads conf nor creates folders (conf creates its folder on first read).
  */
-export function defaultConfigDir(env: { XDG_CONFIG_HOME?: string; APPDATA?: string }, platform = process.platform, home = homedir()): string {
+export function defaultConfigDir(
+  env: { XDG_CONFIG_HOME?: string; APPDATA?: string },
+  platform = process.platform,
+  home = homedir(),
+): string {
   if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'imgcli');
   if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'imgcli', 'Config');
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'imgcli');
@@ -48,14 +61,20 @@ export function configExposure(path: string, platform = process.platform): strin
   const warnings: string[] = [];
   if (!existsSync(path)) return warnings;
   const dir = dirname(path);
-  for (const [what, target, fix] of [['config folder', dir, '700'], ['config file', path, '600']] as const) {
+  for (const [what, target, fix] of [
+    ['config folder', dir, '700'],
+    ['config file', path, '600'],
+  ] as const) {
     let mode: number;
     try {
       mode = statSync(target).mode & 0o777;
     } catch {
       continue;
     }
-    if (mode & 0o077) warnings.push(`the ${what} ${target} can be read by others (mode ${mode.toString(8).padStart(3, '0')}); it may hold your API key: chmod ${fix} "${target}"`);
+    if (mode & 0o077)
+      warnings.push(
+        `the ${what} ${target} can be read by others (mode ${mode.toString(8).padStart(3, '0')}); it may hold your API key: chmod ${fix} "${target}"`,
+      );
   }
   return warnings;
 }
@@ -101,7 +120,10 @@ async function openStore(dir: string): Promise<Store> {
 function fileError(err: unknown, path: string): Error {
   if (err instanceof UsageError) return err;
   const e = err as NodeJS.ErrnoException;
-  return new UsageError(`cannot use the config file ${path}: ${e.code ?? e.message}`, 'Check its permissions, or set IMGCLI_CONFIG_DIR to another folder.');
+  return new UsageError(
+    `cannot use the config file ${path}: ${e.code ?? e.message}`,
+    'Check its permissions, or set IMGCLI_CONFIG_DIR to another folder.',
+  );
 }
 
 /** The raw object of the file (as conf holds it, or as read from disk); a missing file is an empty config. */
@@ -120,18 +142,25 @@ function readRaw(store: { path: string; conf?: Conf<Raw>; data?: unknown }): Raw
     throw new UsageError(`the config file ${store.path} does not hold a JSON object`, moveAway);
   }
   const { __internal__: _conf, [BROKEN]: broken, ...rest } = data as Raw;
-  if (typeof broken === 'string') throw new UsageError(`the config file ${store.path} is not valid JSON (${broken})`, moveAway);
+  if (typeof broken === 'string')
+    throw new UsageError(`the config file ${store.path} is not valid JSON (${broken})`, moveAway);
   return rest;
 }
 
 function profilesOf(raw: Raw, path: string): Record<string, Raw> {
   const profiles = raw.profiles ?? {};
   if (typeof profiles !== 'object' || Array.isArray(profiles) || profiles === null) {
-    throw new UsageError(`the config file ${path}: "profiles" must be an object of profiles`, `Fix it by hand: ${path}`);
+    throw new UsageError(
+      `the config file ${path}: "profiles" must be an object of profiles`,
+      `Fix it by hand: ${path}`,
+    );
   }
   for (const [name, p] of Object.entries(profiles)) {
     if (typeof p !== 'object' || Array.isArray(p) || p === null) {
-      throw new UsageError(`the config file ${path}: profile "${name}" must be an object`, `Remove it with \`imgcli config unset --profile ${name} --all\`, or fix it by hand.`);
+      throw new UsageError(
+        `the config file ${path}: profile "${name}" must be an object`,
+        `Remove it with \`imgcli config unset --profile ${name} --all\`, or fix it by hand.`,
+      );
     }
   }
   return profiles as Record<string, Raw>;
@@ -150,16 +179,25 @@ async function checkSection(raw: Raw, path: string, profile?: string): Promise<C
   for (const [key, value] of Object.entries(raw)) {
     if (!profile && key === 'profiles') continue;
     if (!isConfigKey(key)) {
-      throw new UsageError(`the config file ${path}: ${where}unknown key "${key}"`, `Known keys: ${KEY_NAMES.join(', ')}. Remove it with \`${fix(key)}\`.`);
+      throw new UsageError(
+        `the config file ${path}: ${where}unknown key "${key}"`,
+        `Known keys: ${KEY_NAMES.join(', ')}. Remove it with \`${fix(key)}\`.`,
+      );
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
-      throw new UsageError(`the config file ${path}: ${where}${key} must be a string or a number, not ${JSON.stringify(value)}`, `Fix it with \`${fix(key)}\`, then set it again.`);
+      throw new UsageError(
+        `the config file ${path}: ${where}${key} must be a string or a number, not ${JSON.stringify(value)}`,
+        `Fix it with \`${fix(key)}\`, then set it again.`,
+      );
     }
     try {
       values[key] = await CONFIG_KEYS[key].parse(String(value));
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
-      throw new UsageError(`the config file ${path}: ${where}${key} ${show(key, value)} is not valid: ${err.message}`, `Fix it with \`imgcli config set${profile ? ` --profile ${profile}` : ''} ${key} <value>\`, or remove it with \`${fix(key)}\`.`);
+      throw new UsageError(
+        `the config file ${path}: ${where}${key} ${show(key, value)} is not valid: ${err.message}`,
+        `Fix it with \`imgcli config set${profile ? ` --profile ${profile}` : ''} ${key} <value>\`, or remove it with \`${fix(key)}\`.`,
+      );
     }
   }
   return values;
@@ -193,7 +231,8 @@ export async function readConfigFile(dir: string): Promise<ConfigFile> {
   const raw = readForReading(store.path);
   const values = await checkSection(raw, store.path);
   const profiles: Record<string, ConfigValues> = {};
-  for (const [name, section] of Object.entries(profilesOf(raw, store.path))) profiles[name] = await checkSection(section, store.path, name);
+  for (const [name, section] of Object.entries(profilesOf(raw, store.path)))
+    profiles[name] = await checkSection(section, store.path, name);
   return { path: store.path, values, profiles };
 }
 
@@ -204,9 +243,16 @@ export type Change = { set: ConfigKey; value: ConfigValue } | { unset: string } 
  * Other keys are left as they are, even invalid ones, so a broken value can be fixed with set.
  * Returns whether anything changed.
  */
-export async function updateConfigFile(dir: string, profile: string | undefined, change: Change): Promise<{ path: string; changed: boolean }> {
+export async function updateConfigFile(
+  dir: string,
+  profile: string | undefined,
+  change: Change,
+): Promise<{ path: string; changed: boolean }> {
   if (profile !== undefined && !isProfileName(profile)) {
-    throw new UsageError(`--profile ${JSON.stringify(profile)} is not a valid profile name`, 'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.');
+    throw new UsageError(
+      `--profile ${JSON.stringify(profile)} is not a valid profile name`,
+      'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.',
+    );
   }
   const store = await openStore(dir);
   const raw = readRaw(store);
@@ -260,21 +306,33 @@ export function profileOf(file: ConfigFile, name: string, from: string): ConfigV
   const known = Object.keys(file.profiles);
   throw new UsageError(
     `${from} ${name}: no such profile in ${file.path}${didYouMean(name, known)}`,
-    known.length ? `Known profiles: ${known.join(', ')}.` : `Create it with \`imgcli config set --profile ${name} <key> <value>\`.`,
+    known.length
+      ? `Known profiles: ${known.join(', ')}.`
+      : `Create it with \`imgcli config set --profile ${name} <key> <value>\`.`,
   );
 }
 
-const redacted = (values: ConfigValues) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? v : displayValue(k, v)]));
+const redacted = (values: ConfigValues) =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? v : displayValue(k, v)]));
 
 /** `config list --json`: the whole file, or one profile, the key redacted. */
-export function listDocument(file: ConfigFile, profile?: { name: string; values: ConfigValues }): Record<string, unknown> {
+export function listDocument(
+  file: ConfigFile,
+  profile?: { name: string; values: ConfigValues },
+): Record<string, unknown> {
   if (profile) return { path: file.path, profile: profile.name, values: redacted(profile.values) };
-  return { path: file.path, values: redacted(file.values), profiles: Object.fromEntries(Object.entries(file.profiles).map(([n, v]) => [n, redacted(v)])) };
+  return {
+    path: file.path,
+    values: redacted(file.values),
+    profiles: Object.fromEntries(Object.entries(file.profiles).map(([n, v]) => [n, redacted(v)])),
+  };
 }
 
 /** `config list`: `key = value` lines, each profile under a `[profile name]` heading. */
 export function listLines(file: ConfigFile, profile?: { name: string; values: ConfigValues }): string[] {
-  const sections: Array<[string | undefined, ConfigValues]> = profile ? [[profile.name, profile.values]] : [[undefined, file.values], ...Object.entries(file.profiles)];
+  const sections: Array<[string | undefined, ConfigValues]> = profile
+    ? [[profile.name, profile.values]]
+    : [[undefined, file.values], ...Object.entries(file.profiles)];
   const lines: string[] = [];
   for (const [name, values] of sections) {
     if (name !== undefined) lines.push(`${lines.length ? '\n' : ''}[profile ${name}]`);

@@ -51,7 +51,8 @@ export function parseBaseUrl(value: string): string {
   } catch {
     throw new ValueError('use a full URL such as https://api.openai.com/v1');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValueError('must start with http:// or https://');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ValueError('must start with http:// or https://');
   return value.replace(/\/+$/, '');
 }
 
@@ -85,7 +86,12 @@ function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
       const v = String(readField(field, value.trim().toLowerCase()));
       const listed = tableValues(field);
       if (listed.includes(v)) return v;
-      const custom = field.kind === 'size' ? Object.values(FAMILIES).flatMap((f) => Object.values(f.endpoints)).find((r) => r.customSize)?.customSize : undefined;
+      const custom =
+        field.kind === 'size'
+          ? Object.values(FAMILIES)
+              .flatMap((f) => Object.values(f.endpoints))
+              .find((r) => r.customSize)?.customSize
+          : undefined;
       if (!custom) throw new ValueError(`use one of ${listed.join(', ')}`);
       const { customSizeProblem } = await import('../models/sizes.js');
       const problem = customSizeProblem(v, custom);
@@ -108,7 +114,8 @@ export function parseHeader(text: string): Header {
   const colon = text.indexOf(':');
   const name = (colon < 0 ? text : text.slice(0, colon)).trim();
   if (colon < 0 || !name) throw new ValueError(`write it as "Name: value", e.g. "X-Gateway-Team: images"`);
-  if (!HEADER_NAME.test(name)) throw new ValueError(`"${name}" is not a header name (letters, digits and - only, no spaces)`);
+  if (!HEADER_NAME.test(name))
+    throw new ValueError(`"${name}" is not a header name (letters, digits and - only, no spaces)`);
   const value = text.slice(colon + 1).trim();
   if (/[\r\n\0]/.test(value)) throw new ValueError('a header value is one line');
   if (OWN_HEADERS.includes(name.toLowerCase())) throw new ValueError(`imgcli sets ${name} itself, from the request`);
@@ -117,7 +124,10 @@ export function parseHeader(text: string): Header {
 
 /** The `headers` key: one `Name: value` per line (`config set headers -` reads several from stdin). */
 export function parseHeaderLines(text: string): Header[] {
-  return text.split(/\r?\n/).filter((line) => line.trim()).map(parseHeader);
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .map(parseHeader);
 }
 
 const SPECS = {
@@ -135,14 +145,20 @@ const SPECS = {
   project: { summary: 'OpenAI project id (OpenAI-Project header)', parse: nonEmpty('the project id') },
   auth: { summary: 'how the key is sent: bearer (Authorization header) or api-key (Azure)', parse: parseAuthHeader },
   'azure-deployment': { summary: 'Azure dated API: the deployment name', parse: urlToken('the deployment name') },
-  'azure-api-version': { summary: 'Azure dated API: the api-version, e.g. 2025-04-01-preview', parse: urlToken('the api-version') },
+  'azure-api-version': {
+    summary: 'Azure dated API: the api-version, e.g. 2025-04-01-preview',
+    parse: urlToken('the api-version'),
+  },
   model: { summary: 'default model for gen and edit', parse: nonEmpty('the model name') },
   size: fieldDefault('size'),
   quality: fieldDefault('quality'),
   format: fieldDefault('format'),
   'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },
   timeout: { summary: 'seconds before a request is given up (default 600)', parse: parseTimeoutSeconds },
-  'max-retries': { summary: 'retries for rate limits, server errors, dropped connections (default 2)', parse: parseMaxRetries },
+  'max-retries': {
+    summary: 'retries for rate limits, server errors, dropped connections (default 2)',
+    parse: parseMaxRetries,
+  },
   headers: {
     summary: 'extra request headers, one "Name: value" per line (as --header)',
     parse: (value: string) => {
@@ -150,7 +166,10 @@ const SPECS = {
       if (!headers.length) throw new ValueError('give at least one "Name: value"');
       return headers.map(([name, v]) => `${name}: ${v}`).join('\n');
     },
-    display: (value: string) => parseHeaderLines(value).map(([name, v]) => `${name}: ${shownHeaderValue(name, v)}`).join('; '),
+    display: (value: string) =>
+      parseHeaderLines(value)
+        .map(([name, v]) => `${name}: ${shownHeaderValue(name, v)}`)
+        .join('; '),
   },
 } satisfies Record<string, KeySpec>;
 

@@ -1,7 +1,16 @@
 // Settings from flags, the environment and the config file, with one precedence rule:
 // flag > environment > active profile > config defaults > built-in default.
 // The environment is read once (by hand: see readEnv); the config file as plain JSON.
-import { parseBaseUrl, parseHeaderLines, ValueError, type AuthHeader, type ConfigKey, type ConfigValue, type ConfigValues, type Header } from './keys.js';
+import {
+  parseBaseUrl,
+  parseHeaderLines,
+  ValueError,
+  type AuthHeader,
+  type ConfigKey,
+  type ConfigValue,
+  type ConfigValues,
+  type Header,
+} from './keys.js';
 import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MODEL } from '../models/table.js';
@@ -108,7 +117,9 @@ const SWITCH_VARIABLES = ['IMGCLI_MOCK'] as const;
 const ON = ['1', 'true', 'yes', 'on'];
 const OFF = ['0', 'false', 'no', 'off'];
 
-export type EnvSettings = { [K in (typeof TEXT_VARIABLES)[number]]?: string } & { [K in (typeof SWITCH_VARIABLES)[number]]?: boolean };
+export type EnvSettings = { [K in (typeof TEXT_VARIABLES)[number]]?: string } & {
+  [K in (typeof SWITCH_VARIABLES)[number]]?: boolean;
+};
 
 export function readEnv(env: Runtime['env']): EnvSettings {
   const out: Record<string, string | boolean> = {};
@@ -142,8 +153,12 @@ function proxyFrom(env: EnvSettings): ProxySettings | undefined {
     noProxy: env.no_proxy ?? env.NO_PROXY,
   };
   if (!proxy.httpsProxy && !proxy.httpProxy) return undefined;
-  for (const [name, url] of [['HTTPS_PROXY', proxy.httpsProxy], ['HTTP_PROXY', proxy.httpProxy]] as const) {
-    if (url && !URL.canParse(url)) throw new UsageError(`${name} is not a URL`, 'Use a proxy URL such as http://proxy.example:3128, or unset it.');
+  for (const [name, url] of [
+    ['HTTPS_PROXY', proxy.httpsProxy],
+    ['HTTP_PROXY', proxy.httpProxy],
+  ] as const) {
+    if (url && !URL.canParse(url))
+      throw new UsageError(`${name} is not a URL`, 'Use a proxy URL such as http://proxy.example:3128, or unset it.');
   }
   return proxy;
 }
@@ -157,11 +172,19 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
   const env = readEnv(rt.env);
   const file = await readConfigFile(configDir(env));
   // Every key the file holds is hidden from the output, whichever one this run uses.
-  for (const values of [file.values, ...Object.values(file.profiles)]) rt.secrets?.add(values['api-key'] as string | undefined);
+  for (const values of [file.values, ...Object.values(file.profiles)])
+    rt.secrets?.add(values['api-key'] as string | undefined);
   const profileName = flags.profile ?? env.IMGCLI_PROFILE;
-  const profile: ConfigValues = profileName === undefined ? {} : profileOf(file, profileName, flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE');
+  const profile: ConfigValues =
+    profileName === undefined
+      ? {}
+      : profileOf(file, profileName, flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE');
   /** The first value set, in precedence order, and where it came from. */
-  function pick<T extends ConfigValue>(flag: T | undefined, envValue: T | undefined, key: ConfigKey): [T | undefined, Source] {
+  function pick<T extends ConfigValue>(
+    flag: T | undefined,
+    envValue: T | undefined,
+    key: ConfigKey,
+  ): [T | undefined, Source] {
     if (flag !== undefined) return [flag, 'flag'];
     if (envValue !== undefined) return [envValue, 'env'];
     if (profile[key] !== undefined) return [profile[key] as T, 'profile'];
@@ -179,7 +202,10 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
   const [azureApiVersion] = pick(flags.azureApiVersion, undefined, 'azure-api-version');
   const [auth, authFrom] = pick(flags.authHeader, undefined, 'auth');
   if (azureDeployment && !azureApiVersion) {
-    throw new UsageError('--azure-deployment needs --azure-api-version', 'Azure\'s dated API takes both, e.g. --azure-api-version 2025-04-01-preview (or `imgcli config set azure-api-version ...`).');
+    throw new UsageError(
+      '--azure-deployment needs --azure-api-version',
+      "Azure's dated API takes both, e.g. --azure-api-version 2025-04-01-preview (or `imgcli config set azure-api-version ...`).",
+    );
   }
   const sourced: Array<[Header[], string]> = [
     [parseHeaderLines(String(file.values.headers ?? '')), 'the config (headers)'],
@@ -203,7 +229,12 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     timeoutMs: Math.round((timeout ?? DEFAULT_TIMEOUT_S) * 1000),
     maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
     model: model ?? DEFAULT_MODEL,
-    defaults: { size: defaults('size'), quality: defaults('quality'), format: defaults('format'), outDir: defaults('out-dir') },
+    defaults: {
+      size: defaults('size'),
+      quality: defaults('quality'),
+      format: defaults('format'),
+      outDir: defaults('out-dir'),
+    },
     proxy: proxyFrom(env),
     profile: profileName,
     configPath: file.path,
@@ -219,7 +250,13 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
   return settings;
 }
 
-const FROM: Record<Source, string> = { flag: '--api-key', env: 'OPENAI_API_KEY', profile: 'the profile', config: 'the config', default: 'the default' };
+const FROM: Record<Source, string> = {
+  flag: '--api-key',
+  env: 'OPENAI_API_KEY',
+  profile: 'the profile',
+  config: 'the config',
+  default: 'the default',
+};
 
 /**
  * An extra header never replaces by surprise what imgcli sends from a setting: the key's header
@@ -229,12 +266,28 @@ const FROM: Record<Source, string> = { flag: '--api-key', env: 'OPENAI_API_KEY',
 function checkHeaders(settings: Settings, apiKeyFrom: Source): void {
   const keyHeader = settings.authHeader === 'api-key' ? 'api-key' : 'authorization';
   const taken: Record<string, [boolean, string, string]> = {
-    [keyHeader]: [settings.apiKey !== undefined, `the API key (from ${FROM[apiKeyFrom]})`, 'Drop the header, or unset the key to send this header as the credential; --auth-header api-key sends the key in an api-key header instead.'],
-    'openai-organization': [settings.org !== undefined, 'the organization (--org, OPENAI_ORG_ID or org)', 'Set the organization with --org alone.'],
-    'openai-project': [settings.project !== undefined, 'the project (--project, OPENAI_PROJECT_ID or project)', 'Set the project with --project alone.'],
+    [keyHeader]: [
+      settings.apiKey !== undefined,
+      `the API key (from ${FROM[apiKeyFrom]})`,
+      'Drop the header, or unset the key to send this header as the credential; --auth-header api-key sends the key in an api-key header instead.',
+    ],
+    'openai-organization': [
+      settings.org !== undefined,
+      'the organization (--org, OPENAI_ORG_ID or org)',
+      'Set the organization with --org alone.',
+    ],
+    'openai-project': [
+      settings.project !== undefined,
+      'the project (--project, OPENAI_PROJECT_ID or project)',
+      'Set the project with --project alone.',
+    ],
   };
   for (const [name] of settings.headers) {
     const [set, what, hint] = taken[name] ?? [false, '', ''];
-    if (set) throw new UsageError(`${settings.headerSources[name]} sets ${name}, which imgcli already sends for ${what}; it would be replaced`, hint);
+    if (set)
+      throw new UsageError(
+        `${settings.headerSources[name]} sets ${name}, which imgcli already sends for ${what}; it would be replaced`,
+        hint,
+      );
   }
 }

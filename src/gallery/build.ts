@@ -40,11 +40,18 @@ export async function checkGalleryTarget(path: string, named: boolean): Promise<
   if (path === '-') return;
   const info = await stat(path).catch(() => undefined);
   if (!info) return;
-  if (info.isDirectory()) throw new UsageError(`${path} is a folder; the gallery is one HTML file`, `Name the file, e.g. -o ${path.replace(/[/\\]+$/, '')}/${DEFAULT_GALLERY}.`);
+  if (info.isDirectory())
+    throw new UsageError(
+      `${path} is a folder; the gallery is one HTML file`,
+      `Name the file, e.g. -o ${path.replace(/[/\\]+$/, '')}/${DEFAULT_GALLERY}.`,
+    );
   if (named) return;
   const head = await readHead(path, 4096).catch(() => Buffer.alloc(0));
   if (!head.toString('utf8').includes(`<meta name="generator" content="${GENERATOR}`)) {
-    throw new UsageError(`${path} exists and is not a gallery imgcli wrote; it is left alone`, 'Name another file with -o, or -o that file to replace it.');
+    throw new UsageError(
+      `${path} exists and is not a gallery imgcli wrote; it is left alone`,
+      'Name another file with -o, or -o that file to replace it.',
+    );
   }
 }
 
@@ -58,7 +65,8 @@ async function checkNamed(inputs: Collected[]): Promise<void> {
       problems.push(`${c.path} (${describeFsError(err)})`);
     }
   }
-  if (problems.length) throw new UsageError(`cannot show ${problems.join('; ')}`, 'A gallery shows PNG, JPEG, WebP and GIF files.');
+  if (problems.length)
+    throw new UsageError(`cannot show ${problems.join('; ')}`, 'A gallery shows PNG, JPEG, WebP and GIF files.');
 }
 
 /** Reads every image into a card and renders the page; cards keep the order of `inputs`. */
@@ -72,7 +80,11 @@ export async function buildGallery(inputs: Collected[], opts: GalleryOptions): P
       if (opts.signal.aborted) throw opts.signal.reason;
       const i = next++;
       const path = inputs[i]!.path;
-      items[i] = await readItem(path, opts.thumbSize).catch((err: unknown) => ({ path, bytes: 0, problem: `cannot be read (${describeFsError(err)})` }));
+      items[i] = await readItem(path, opts.thumbSize).catch((err: unknown) => ({
+        path,
+        bytes: 0,
+        problem: `cannot be read (${describeFsError(err)})`,
+      }));
       opts.onProgress?.(++done, inputs.length);
     }
   };
@@ -100,6 +112,7 @@ export function describeGallery(gallery: Gallery, bytes: number): string {
   const n = gallery.items.length;
   const made = gallery.items.filter((i) => i.about).length;
   const broken = gallery.items.filter((i) => i.problem).length;
-  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  const size =
+    bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
   return `${n} image${n === 1 ? '' : 's'} (${made} with provenance${broken ? `, ${broken} without a thumbnail` : ''}), ${size}`;
 }

@@ -25,7 +25,12 @@ async function walk(dir: string, into: Collected[]): Promise<void> {
     const path = join(dir, entry.name);
     // Links to folders are not followed (they can loop); links to files are read like files.
     if (entry.isDirectory()) await walk(path, into);
-    else if ((entry.isFile() || entry.isSymbolicLink()) && IMAGE_NAME.test(entry.name) && !PARTIAL_NAME.test(entry.name)) into.push({ path, explicit: false });
+    else if (
+      (entry.isFile() || entry.isSymbolicLink()) &&
+      IMAGE_NAME.test(entry.name) &&
+      !PARTIAL_NAME.test(entry.name)
+    )
+      into.push({ path, explicit: false });
   }
 }
 
@@ -42,10 +47,17 @@ export async function collectImages(args: string[]): Promise<Collected[]> {
     }
   }
   if (problems.length) {
-    throw new UsageError(`cannot read ${problems.length === 1 ? problems[0]!.replace(/ \((.*)\)$/, ': $1') : problems.join('; ')}`, 'Name image files or folders that hold them.');
+    throw new UsageError(
+      `cannot read ${problems.length === 1 ? problems[0]!.replace(/ \((.*)\)$/, ': $1') : problems.join('; ')}`,
+      'Name image files or folders that hold them.',
+    );
   }
   const seen = new Set<string>();
   const unique = found.filter((c) => !seen.has(resolve(c.path)) && seen.add(resolve(c.path)));
-  if (unique.length === 0) throw new UsageError(`no images in ${args.join(', ')}`, 'A gallery shows PNG, JPEG, WebP and GIF files; name them, or folders that hold them.');
+  if (unique.length === 0)
+    throw new UsageError(
+      `no images in ${args.join(', ')}`,
+      'A gallery shows PNG, JPEG, WebP and GIF files; name them, or folders that hold them.',
+    );
   return unique;
 }

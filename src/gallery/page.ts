@@ -172,7 +172,8 @@ const iso = (created: number) => {
 /** Dates in UTC, so a gallery reads the same wherever it is opened. */
 const shown = (isoTime: string) => `${isoTime.slice(0, 10)} ${isoTime.slice(11, 16)} UTC`;
 const dollars = (usd: number) => `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3)}`;
-const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+const kb = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
 function row(label: string, value: string | undefined): string {
   return value === undefined ? '' : `<dt>${label}</dt><dd>${value}</dd>`;
@@ -184,7 +185,10 @@ function card(item: GalleryItem, galleryDir: string): string {
   const path = escapeHtml(item.path);
   const dims = item.width !== undefined && item.height !== undefined ? `${item.width}x${item.height}` : undefined;
   const created = a ? iso(a.created) : undefined;
-  const search = [item.path, a?.prompt, a?.revisedPrompt, a?.model, a?.requestId, a ? '' : 'no provenance'].filter(Boolean).join(' ').toLowerCase();
+  const search = [item.path, a?.prompt, a?.revisedPrompt, a?.model, a?.requestId, a ? '' : 'no provenance']
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
   const data = [
     `data-path="${path}"`,
     `data-model="${escapeHtml(a?.model ?? NO_PROVENANCE)}"`,
@@ -207,7 +211,9 @@ function card(item: GalleryItem, galleryDir: string): string {
         row('Request', a.requestId && `<code>${escapeHtml(a.requestId)}</code>`),
       ].join('')
     : [row('Size', dims), row('Format', item.format), row('File size', kb(item.bytes))].join('');
-  const prompt = a ? `<p class="prompt" title="${escapeHtml(a.revisedPrompt ?? a.prompt ?? '')}">${escapeHtml(a.prompt ?? '(no prompt)')}</p>` : '<p class="prompt missing">no provenance</p>';
+  const prompt = a
+    ? `<p class="prompt" title="${escapeHtml(a.revisedPrompt ?? a.prompt ?? '')}">${escapeHtml(a.prompt ?? '(no prompt)')}</p>`
+    : '<p class="prompt missing">no provenance</p>';
   return [
     `<li class="card" ${data}>`,
     `<a class="thumb" href="${href}" title="Open ${path}">${picture}</a>`,
@@ -232,7 +238,9 @@ export function renderGallery(items: GalleryItem[], opts: PageOptions): string {
   const models = [...new Set(withProvenance.map((i) => i.about!.model))].sort();
   const parts = [`${items.length} image${items.length === 1 ? '' : 's'}`, `${withProvenance.length} with provenance`];
   if (total > 0) parts.push(`about ${dollars(total)} estimated`);
-  parts.push(`made ${shown(iso(Math.floor(opts.now.getTime() / 1000)) ?? opts.now.toISOString())} by ${escapeHtml(opts.tool)}`);
+  parts.push(
+    `made ${shown(iso(Math.floor(opts.now.getTime() / 1000)) ?? opts.now.toISOString())} by ${escapeHtml(opts.tool)}`,
+  );
   const modelOptions = [
     '<option value="">all models</option>',
     ...models.map((m) => `<option value="${escapeHtml(m)}">${escapeHtml(m)}</option>`),

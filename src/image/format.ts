@@ -11,7 +11,13 @@ export interface ImageInfo {
   height?: number;
 }
 
-export const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', svg: 'svg' };
+export const EXTENSIONS: Record<ImageFormat, string> = {
+  png: 'png',
+  jpeg: 'jpg',
+  webp: 'webp',
+  gif: 'gif',
+  svg: 'svg',
+};
 export const CONTENT_TYPES: Record<ImageFormat, string> = {
   png: 'image/png',
   jpeg: 'image/jpeg',
@@ -123,18 +129,25 @@ const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength
  */
 const COMPLETE: Record<ImageFormat, (img: ImageEnds) => boolean> = {
   // The last chunk is IEND: length 0, type "IEND", then its 4-byte CRC.
-  png: ({ tail }) => tail.length >= 12 && ascii(tail, tail.length - 8, tail.length - 4) === 'IEND' && tail.subarray(tail.length - 12, tail.length - 8).every((b) => b === 0),
+  png: ({ tail }) =>
+    tail.length >= 12 &&
+    ascii(tail, tail.length - 8, tail.length - 4) === 'IEND' &&
+    tail.subarray(tail.length - 12, tail.length - 8).every((b) => b === 0),
   // The EOI marker (FF D9), possibly followed by a little padding.
   jpeg: ({ tail }) => {
-    for (let i = tail.length - 2; i >= Math.max(0, tail.length - 64); i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+    for (let i = tail.length - 2; i >= Math.max(0, tail.length - 64); i--)
+      if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
     return false;
   },
   // RIFF declares its size after the first 8 bytes.
-  webp: ({ head, size }) => head.length >= 8 && size >= new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(4, true) + 8,
+  webp: ({ head, size }) =>
+    head.length >= 8 && size >= new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(4, true) + 8,
   // Every block up to the trailer ";" when the bytes are in memory; the trailer byte otherwise.
-  gif: ({ tail, whole }) => (whole ? walkGif(whole)?.trailer !== undefined : tail.length > 0 && tail[tail.length - 1] === 0x3b),
+  gif: ({ tail, whole }) =>
+    whole ? walkGif(whole)?.trailer !== undefined : tail.length > 0 && tail[tail.length - 1] === 0x3b,
   // The root element's end tag (after it, only whitespace and comments).
-  svg: ({ head, tail, size, whole }) => svgComplete(whole ? text(whole) : size <= head.length ? text(head) : text(head) + text(tail)),
+  svg: ({ head, tail, size, whole }) =>
+    svgComplete(whole ? text(whole) : size <= head.length ? text(head) : text(head) + text(tail)),
 };
 
 /** Whether an image is whole, judged by its format's end marker or declared length. */
@@ -144,7 +157,12 @@ export function isComplete(format: ImageFormat, img: ImageEnds): boolean {
 
 /** isComplete() for bytes in memory. Catches base64 and downloads that were cut short. */
 export function looksComplete(bytes: Uint8Array, format: ImageFormat): boolean {
-  return isComplete(format, { head: bytes.subarray(0, SNIFF_BYTES), tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)), size: bytes.length, whole: bytes });
+  return isComplete(format, {
+    head: bytes.subarray(0, SNIFF_BYTES),
+    tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)),
+    size: bytes.length,
+    whole: bytes,
+  });
 }
 
 /** `{ frames }` for a whole GIF (how many frames it animates), nothing for other formats. */

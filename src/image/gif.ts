@@ -20,7 +20,8 @@ export interface GifLayout {
   trailer?: number;
 }
 
-export const isGif = (bytes: Uint8Array) => bytes.length >= 13 && String.fromCharCode(...bytes.subarray(0, 4)) === 'GIF8';
+export const isGif = (bytes: Uint8Array) =>
+  bytes.length >= 13 && String.fromCharCode(...bytes.subarray(0, 4)) === 'GIF8';
 
 /** The end of the data sub-blocks starting at `i` (after their 0 terminator), or -1 past the end. */
 function subBlocksEnd(bytes: Uint8Array, i: number): number {
@@ -49,7 +50,8 @@ export function walkGif(bytes: Uint8Array): GifLayout | undefined {
       const end = subBlocksEnd(bytes, i + 2);
       if (end < 0) break;
       const block: GifBlock = { kind: 'extension', label, start: i, end };
-      if (label === 0xff && bytes[i + 2] === 11 && i + 14 <= end) block.application = String.fromCharCode(...bytes.subarray(i + 3, i + 14));
+      if (label === 0xff && bytes[i + 2] === 11 && i + 14 <= end)
+        block.application = String.fromCharCode(...bytes.subarray(i + 3, i + 14));
       layout.blocks.push(block);
       i = end;
     } else if (introducer === 0x2c) {

@@ -37,8 +37,12 @@ const userUnits = (value: string | undefined) => {
 export function svgSize(root: SvgRoot): { width?: number; height?: number } {
   const width = userUnits(root.attributes.width);
   const height = userUnits(root.attributes.height);
-  const box = (root.attributes.viewBox ?? '').trim().split(/[\s,]+/).map(Number);
-  const fromBox = box.length === 4 && box.every(Number.isFinite) ? { width: Math.round(box[2]!), height: Math.round(box[3]!) } : {};
+  const box = (root.attributes.viewBox ?? '')
+    .trim()
+    .split(/[\s,]+/)
+    .map(Number);
+  const fromBox =
+    box.length === 4 && box.every(Number.isFinite) ? { width: Math.round(box[2]!), height: Math.round(box[3]!) } : {};
   return { width: width ?? fromBox.width, height: height ?? fromBox.height };
 }
 

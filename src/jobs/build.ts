@@ -5,9 +5,25 @@
 import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_PARTIAL_IMAGES, IMAGE_FIELDS, endpointFor, modelsTaking, takersText, type FieldValues, type ImageCommand } from '../models/fields.js';
+import {
+  DEFAULT_PARTIAL_IMAGES,
+  IMAGE_FIELDS,
+  endpointFor,
+  modelsTaking,
+  takersText,
+  type FieldValues,
+  type ImageCommand,
+} from '../models/fields.js';
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
-import { DEFAULT_MODEL, MODEL_NAMES, endpointRules, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import {
+  DEFAULT_MODEL,
+  MODEL_NAMES,
+  endpointRules,
+  resolveModel,
+  type Endpoint,
+  type EndpointRules,
+  type ResolvedModel,
+} from '../models/table.js';
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/files.js';
 import type { Runtime } from '../runtime.js';
@@ -78,9 +94,16 @@ function chooseEndpoint(command: ImageCommand, model: ResolvedModel) {
   const endpoint = endpointFor(command, model.family);
   const rules = endpoint && endpointRules(model, endpoint);
   if (endpoint && rules) return { endpoint, rules };
-  if (command === 'edit') throw new UsageError(`${model.name} cannot edit images`, `Use a GPT image model (-m ${DEFAULT_MODEL}), or dall-e-2 where a server still has it.`);
+  if (command === 'edit')
+    throw new UsageError(
+      `${model.name} cannot edit images`,
+      `Use a GPT image model (-m ${DEFAULT_MODEL}), or dall-e-2 where a server still has it.`,
+    );
   if (command === 'vary') {
-    throw new UsageError(`${model.name} has no variations or edits, so it cannot vary an image`, `Use -m ${DEFAULT_MODEL} (through /images/edits) or -m dall-e-2 (/images/variations, where a server still has it).`);
+    throw new UsageError(
+      `${model.name} has no variations or edits, so it cannot vary an image`,
+      `Use -m ${DEFAULT_MODEL} (through /images/edits) or -m dall-e-2 (/images/variations, where a server still has it).`,
+    );
   }
   throw new UsageError(`${model.name} does not support generations`);
 }
@@ -89,10 +112,19 @@ function chooseEndpoint(command: ImageCommand, model: ResolvedModel) {
  * The output_format to request, reconciling --format with the -o extension: an explicit -o
  * extension sets the format when --format is absent; a disagreement is a usage error.
  */
-export function chooseFormat(flag: string | undefined, out: string | undefined, model: ResolvedModel, rules: EndpointRules, command: ImageCommand): string | undefined {
+export function chooseFormat(
+  flag: string | undefined,
+  out: string | undefined,
+  model: ResolvedModel,
+  rules: EndpointRules,
+  command: ImageCommand,
+): string | undefined {
   const outFormat = formatFromOut(out);
   if (flag && outFormat && flag !== outFormat) {
-    throw new UsageError(`--format ${flag} conflicts with -o ${out}`, `Drop --format, or name the file .${flag === 'jpeg' ? 'jpg' : flag}.`);
+    throw new UsageError(
+      `--format ${flag} conflicts with -o ${out}`,
+      `Drop --format, or name the file .${flag === 'jpeg' ? 'jpg' : flag}.`,
+    );
   }
   if (!flag && outFormat && rules.formats && !rules.formats.includes(outFormat)) {
     const format = IMAGE_FIELDS.find((f) => f.name === 'format')!;
@@ -106,7 +138,10 @@ export function chooseFormat(flag: string | undefined, out: string | undefined, 
   if (rules.formats || model.family === 'other') return flag ?? (rules.formats ? outFormat : undefined);
   // Models without output_format (dall-e) always send PNG.
   if (!flag && outFormat && outFormat !== 'png') {
-    throw new UsageError(`-o ${out} asks for ${outFormat}, but ${model.name} only returns png`, 'Name the file .png, or pick a GPT image model with -m.');
+    throw new UsageError(
+      `-o ${out} asks for ${outFormat}, but ${model.name} only returns png`,
+      'Name the file .png, or pick a GPT image model with -m.',
+    );
   }
   return flag;
 }
@@ -115,7 +150,10 @@ export function chooseFormat(flag: string | undefined, out: string | undefined, 
  * The request fields from the flags, by the field table; undefined ones are not sent. --stream
  * and --partial-images go together: either asks for a stream, with 2 partials unless told.
  */
-function bodyFields(flags: JobFlags, format: string | undefined): { fields: Record<string, unknown>; derived: string[] } {
+function bodyFields(
+  flags: JobFlags,
+  format: string | undefined,
+): { fields: Record<string, unknown>; derived: string[] } {
   const streaming = Boolean(flags.stream) || flags.partialImages !== undefined;
   const fields: Record<string, unknown> = {};
   for (const f of IMAGE_FIELDS) fields[f.api] = flags[f.name];
@@ -126,17 +164,29 @@ function bodyFields(flags: JobFlags, format: string | undefined): { fields: Reco
 }
 
 /** The prompt each command sends: gen's words, edit's -p, vary's built-in prompt with -p as a hint. */
-async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolean): Promise<{ prompt?: string; hint?: string }> {
+async function promptFor(
+  req: JobRequest,
+  ctx: JobContext,
+  viaVariations: boolean,
+): Promise<{ prompt?: string; hint?: string }> {
   const opts = { stdin: ctx.stdin !== false };
-  const read = async (words: string[], what: string) => (req.literal ? words.join(' ') : readPrompt(words, ctx.rt, what, opts));
+  const read = async (words: string[], what: string) =>
+    req.literal ? words.join(' ') : readPrompt(words, ctx.rt, what, opts);
   if (req.command === 'gen') return { prompt: await read(req.words ?? [], 'the prompt') };
   if (req.command === 'edit') {
-    if (req.flags.prompt === undefined) throw new UsageError('edit needs a prompt: -p "what to change"', 'Give it with -p "...", -p - to read stdin, or -p @file.');
+    if (req.flags.prompt === undefined)
+      throw new UsageError(
+        'edit needs a prompt: -p "what to change"',
+        'Give it with -p "...", -p - to read stdin, or -p @file.',
+      );
     return { prompt: await read([req.flags.prompt], 'the prompt') };
   }
   const hint = req.flags.prompt === undefined ? undefined : await read([req.flags.prompt], 'the hint');
   if (viaVariations) return { hint };
-  return { hint, prompt: hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT };
+  return {
+    hint,
+    prompt: hint?.trim() ? `${VARIATION_PROMPT} Direction for this variation: ${hint.trim()}` : VARIATION_PROMPT,
+  };
 }
 
 /**
@@ -147,17 +197,28 @@ async function promptFor(req: JobRequest, ctx: JobContext, viaVariations: boolea
 function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
   const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
   if (!slips.length) return [];
-  const official = ctx.settings.mock || URL.canParse(ctx.settings.baseUrl) && new URL(ctx.settings.baseUrl).hostname === OPENAI_HOST;
+  const official =
+    ctx.settings.mock || (URL.canParse(ctx.settings.baseUrl) && new URL(ctx.settings.baseUrl).hostname === OPENAI_HOST);
   if (official) {
-    throw new UsageError(`unknown model ${model.name}; did you mean ${orList(slips)}?`, `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`);
+    throw new UsageError(
+      `unknown model ${model.name}; did you mean ${orList(slips)}?`,
+      `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`,
+    );
   }
   return slips;
 }
 
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
-function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>, slips: string[]): void {
+function adviseOnModel(
+  ctx: JobContext,
+  model: ResolvedModel,
+  endpoint: Endpoint,
+  body: Record<string, unknown>,
+  slips: string[],
+): void {
   const advice = modelAdvice(model, ctx.settings.mock ? 'http://127.0.0.1' : ctx.settings.baseUrl, ctx.rt.now());
-  if (advice.refuse) throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
+  if (advice.refuse)
+    throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
   if (advice.notice) ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
   const experimental = experimentalSize(model, endpoint, body.size);
@@ -167,10 +228,19 @@ function adviseOnModel(ctx: JobContext, model: ResolvedModel, endpoint: Endpoint
 }
 
 /** Where the images go: -o as given, or generated names from the prompt (vary: the image's name). */
-async function outputPlan(req: JobRequest, flags: JobFlags, out: string | undefined, sent: Record<string, unknown>, prompt: string | undefined, rt: Runtime) {
+async function outputPlan(
+  req: JobRequest,
+  flags: JobFlags,
+  out: string | undefined,
+  sent: Record<string, unknown>,
+  prompt: string | undefined,
+  rt: Runtime,
+) {
   const images = req.images ?? [];
   const outIsDir = out !== undefined && (await isDirectory(out));
-  const stem = req.stem ?? (req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!);
+  const stem =
+    req.stem ??
+    (req.command === 'vary' ? `${basename(images[0] ?? 'image', extname(images[0] ?? ''))} variation` : prompt!);
   // --param n=... decides the count as much as -n does.
   const count = Number.isInteger(Number(sent.n)) && Number(sent.n) > 0 ? Number(sent.n) : 1;
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
@@ -185,11 +255,16 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const { endpoint, rules } = chooseEndpoint(req.command, model);
   const images = req.images ?? [];
   if (req.command === 'vary' && endpoint === 'variations' && flags.prompt !== undefined) {
-    throw new UsageError(`${model.name} variations take no prompt, so -p has nowhere to go`, `Drop -p, or use a GPT image model (-m ${DEFAULT_MODEL}) to steer the variation.`);
+    throw new UsageError(
+      `${model.name} variations take no prompt, so -p has nowhere to go`,
+      `Drop -p, or use a GPT image model (-m ${DEFAULT_MODEL}) to steer the variation.`,
+    );
   }
-  if (flags.mask !== undefined && flags.maskFrom !== undefined) throw new UsageError('--mask and --mask-from are two masks; use one');
+  if (flags.mask !== undefined && flags.maskFrom !== undefined)
+    throw new UsageError('--mask and --mask-from are two masks; use one');
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
-  if (req.command === 'gen' && flags.body !== undefined) throw new UsageError('--body is for edit and vary: gen always sends JSON');
+  if (req.command === 'gen' && flags.body !== undefined)
+    throw new UsageError('--body is for edit and vary: gen always sends JSON');
   const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
   const form = inputs ? chooseBody(flags.body, inputs, model, rules, endpoint) : 'json';
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
@@ -197,7 +272,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
   const overrides = overriddenFields(flags.param);
   for (const o of overrides) {
-    const replaced = fields[o.key] === undefined ? `(${o.flag} would be checked)` : `in place of ${o.flag} ${String(fields[o.key])}`;
+    const replaced =
+      fields[o.key] === undefined ? `(${o.flag} would be checked)` : `in place of ${o.flag} ${String(fields[o.key])}`;
     say.info(`--param ${o.key}=${JSON.stringify(o.value)} is sent as given, unchecked, ${replaced}`);
   }
   const given = Object.fromEntries(overrides.map((o) => [o.key, o.value]));
@@ -208,11 +284,30 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   let digests: InputDigest[] | undefined;
   if ((flags.check || flags.ifChanged) && !flags.dryRun) {
     const defined = Object.fromEntries(Object.entries(asked).filter(([, v]) => v !== undefined));
-    const candidate = form === 'json' ? applyParams(defined, flags.param) : { ...defined, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
-    const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: inputs ? { ...candidate, fit: flags.fit } : candidate, ...(inputs ? { inputs: countedInputs(inputs, flags.maskFrom) } : {}) };
+    const candidate =
+      form === 'json'
+        ? applyParams(defined, flags.param)
+        : { ...defined, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
+    const record = {
+      command: req.command,
+      prompt: req.command === 'vary' ? hint : prompt,
+      params: inputs ? { ...candidate, fit: flags.fit } : candidate,
+      ...(inputs ? { inputs: countedInputs(inputs, flags.maskFrom) } : {}),
+    };
     const plan = await outputPlan(req, flags, opts.out, candidate, prompt, rt);
     const fresh = plan.kind === 'files' ? await freshOutputs(endpoint, model.name, record, plan) : undefined;
-    if (fresh?.files) return { endpoint, model, plan, record, metadata: flags.metadata !== false, freshness: flags.check ? 'check' : 'if-changed', fingerprint: fresh.fingerprint, digests: fresh.digests, fresh: fresh.files };
+    if (fresh?.files)
+      return {
+        endpoint,
+        model,
+        plan,
+        record,
+        metadata: flags.metadata !== false,
+        freshness: flags.check ? 'check' : 'if-changed',
+        fingerprint: fresh.fingerprint,
+        digests: fresh.digests,
+        fresh: fresh.files,
+      };
     // Stale: the inputs were hashed for nothing else, so the job keeps their digests.
     digests = fresh?.digests;
   }
@@ -220,10 +315,17 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   const body = validateRequest(model, endpoint, asked, { derived, unchecked: overrides.map((o) => o.key), form });
   adviseOnModel(ctx, model, endpoint, body, slips);
   // The fields sent, --param included: JSON values as they are, or as form text.
-  const sent = form === 'json' ? applyParams(body, flags.param) : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
-  if (flags.json && opts.out === '-' && !flags.dryRun) throw new UsageError('--json and -o - both want stdout; pick one');
+  const sent =
+    form === 'json'
+      ? applyParams(body, flags.param)
+      : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
+  if (flags.json && opts.out === '-' && !flags.dryRun)
+    throw new UsageError('--json and -o - both want stdout; pick one');
   const plan = await outputPlan(req, flags, opts.out, sent, prompt, rt);
-  const stream = sent.stream === true || sent.stream === 'true' ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false } : undefined;
+  const stream =
+    sent.stream === true || sent.stream === 'true'
+      ? { partialImages: Number(sent.partial_images ?? 0), writePartials: flags.partials !== false }
+      : undefined;
   const common = {
     endpoint,
     model,
@@ -240,8 +342,20 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     const { checkCount } = await import('../upload/inputs.js');
     checkCount(images.length, rules.files, model, 'edits');
   }
-  const request = await editRequest(form, sent, inputs, { model, rules, fit: flags.fit, maskFrom: flags.maskFrom, say, deferRefs: ctx.deferInputs && form === 'json' });
-  const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params: { ...sent, fit: flags.fit }, inputs: request.inputs };
+  const request = await editRequest(form, sent, inputs, {
+    model,
+    rules,
+    fit: flags.fit,
+    maskFrom: flags.maskFrom,
+    say,
+    deferRefs: ctx.deferInputs && form === 'json',
+  });
+  const record = {
+    command: req.command,
+    prompt: req.command === 'vary' ? hint : prompt,
+    params: { ...sent, fit: flags.fit },
+    inputs: request.inputs,
+  };
   const edit = request.prepared && { fields: sent, prepared: request.prepared };
   return { ...common, json: request.json, form: request.form, edit, record };
 }

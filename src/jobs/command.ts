@@ -6,7 +6,11 @@ import { createMessenger, useColor } from '../terminal/messenger.js';
 import { buildJob, type JobFlags, type JobRequest } from './build.js';
 import { runAndReport } from './run.js';
 
-export async function runImageCommand(rt: Runtime, flags: GlobalFlags & JobFlags, req: Omit<JobRequest, 'flags'>): Promise<void> {
+export async function runImageCommand(
+  rt: Runtime,
+  flags: GlobalFlags & JobFlags,
+  req: Omit<JobRequest, 'flags'>,
+): Promise<void> {
   const settings = await resolveSettings(flags, rt);
   const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
   const job = await buildJob({ ...req, flags }, { rt, settings, say });

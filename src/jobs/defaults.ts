@@ -17,18 +17,27 @@ function suits(field: ImageField, value: string, model: ResolvedModel, endpoint:
   const allowed = rules && field.rule ? rules[field.rule] : undefined;
   if (!rules || !Array.isArray(allowed)) return false;
   if ((allowed as readonly string[]).includes(value)) return true;
-  return field.kind === 'size' && rules.customSize !== undefined && customSizeProblem(value, rules.customSize) === undefined;
+  return (
+    field.kind === 'size' && rules.customSize !== undefined && customSizeProblem(value, rules.customSize) === undefined
+  );
 }
 
 /** The flag values with unset ones filled from the config (profile first, then top level). */
-export function withImageDefaults<F extends FieldValues & { out?: string }>(flags: F, defaults: ImageDefaults, model: ResolvedModel, endpoint: Endpoint, say: Pick<Messenger, 'verbose'>): F {
+export function withImageDefaults<F extends FieldValues & { out?: string }>(
+  flags: F,
+  defaults: ImageDefaults,
+  model: ResolvedModel,
+  endpoint: Endpoint,
+  say: Pick<Messenger, 'verbose'>,
+): F {
   const filled: F = { ...flags };
   // An -o with an image extension names the format itself; the config default gives way.
   const outNamesFormat = flags.out !== undefined && formatFromOut(flags.out) !== undefined;
   for (const field of IMAGE_FIELDS) {
     const key = 'config' in field ? field.config : undefined;
     const value = key && defaults[key];
-    if (!key || value === undefined || flags[field.name] !== undefined || (key === 'format' && outNamesFormat)) continue;
+    if (!key || value === undefined || flags[field.name] !== undefined || (key === 'format' && outNamesFormat))
+      continue;
     if (suits(field, value, model, endpoint)) {
       say.verbose(`${key} ${value} from the config`);
       (filled as Record<string, unknown>)[field.name] = value;

@@ -23,7 +23,16 @@ export async function readInputs(images: string[], mask: string | undefined, say
   const inputs = { sources, mask: mask === undefined ? undefined : readSource(mask, '--mask') };
   for (const s of [...sources, ...(inputs.mask ? [inputs.mask] : [])]) {
     // file-abc names a file id; a local file of that name needs ./ in front.
-    if (s.kind === 'file' && (await stat(s.id).then(() => true, () => false))) say.warn(`${s.id} is read as a Files API id; a local file of that name exists: write ./${s.id} to send the file.`);
+    if (
+      s.kind === 'file' &&
+      (await stat(s.id).then(
+        () => true,
+        () => false,
+      ))
+    )
+      say.warn(
+        `${s.id} is read as a Files API id; a local file of that name exists: write ./${s.id} to send the file.`,
+      );
   }
   return inputs;
 }
@@ -31,18 +40,30 @@ export async function readInputs(images: string[], mask: string | undefined, say
 const isRef = (s: ImageSource | undefined) => s !== undefined && s.kind !== 'path';
 
 /** The body form of an edit or variation, or the reason it cannot travel as asked. */
-export function chooseBody(requested: BodyForm | undefined, inputs: EditInputs, model: ResolvedModel, rules: EndpointRules, endpoint: Endpoint): BodyForm {
-  if (requested !== undefined && requested !== 'json' && requested !== 'multipart') throw new UsageError(`body is ${JSON.stringify(requested)}; use multipart or json`);
+export function chooseBody(
+  requested: BodyForm | undefined,
+  inputs: EditInputs,
+  model: ResolvedModel,
+  rules: EndpointRules,
+  endpoint: Endpoint,
+): BodyForm {
+  if (requested !== undefined && requested !== 'json' && requested !== 'multipart')
+    throw new UsageError(`body is ${JSON.stringify(requested)}; use multipart or json`);
   const refs = [...inputs.sources, inputs.mask].filter(isRef) as ImageSource[];
   if (refs.length && requested === 'multipart') {
-    throw new UsageError(`--body multipart uploads files, but ${describeSource(refs[0]!)} is a reference`, 'Drop --body multipart: references go as JSON; or give local files.');
+    throw new UsageError(
+      `--body multipart uploads files, but ${describeSource(refs[0]!)} is a reference`,
+      'Drop --body multipart: references go as JSON; or give local files.',
+    );
   }
   const form = refs.length ? 'json' : (requested ?? 'multipart');
   if (form === 'json' && !rules.jsonBody && model.family !== 'other') {
     const what = refs.length ? `${describeSource(refs[0]!)} is not a local file` : '--body json asks for a JSON body';
     throw new UsageError(
       `${model.name} ${endpoint} take uploaded files only (multipart), and ${what}`,
-      refs.length ? `Download the image and give the file, or use a GPT image model (-m ${DEFAULT_MODEL}), which takes URLs and file ids.` : 'Drop --body json.',
+      refs.length
+        ? `Download the image and give the file, or use a GPT image model (-m ${DEFAULT_MODEL}), which takes URLs and file ids.`
+        : 'Drop --body json.',
     );
   }
   return form;
@@ -62,7 +83,11 @@ export function countedInputs(inputs: EditInputs, maskFrom: string | undefined):
   const roles = [
     ...inputs.sources.map((s) => ({ role: 'image', source: s })),
     ...(inputs.mask ? [{ role: 'mask', source: inputs.mask }] : []),
-  ].map(({ role, source }) => (source.kind === 'path' ? { role, path: source.path } : { role, ref: source.kind === 'file' ? source.id : source.url }));
+  ].map(({ role, source }) =>
+    source.kind === 'path'
+      ? { role, path: source.path }
+      : { role, ref: source.kind === 'file' ? source.id : source.url },
+  );
   return [...roles, ...(maskFrom !== undefined ? [{ role: 'mask-from', path: maskFrom }] : [])];
 }
 
@@ -74,7 +99,14 @@ export async function editRequest(
   form: BodyForm,
   fields: Record<string, unknown>,
   inputs: EditInputs,
-  opts: { model: ResolvedModel; rules: EndpointRules; fit?: ImageFit; maskFrom?: string; say: Messenger; deferRefs?: boolean },
+  opts: {
+    model: ResolvedModel;
+    rules: EndpointRules;
+    fit?: ImageFit;
+    maskFrom?: string;
+    say: Messenger;
+    deferRefs?: boolean;
+  },
 ): Promise<EditRequest> {
   const upload = await import('../upload/form.js');
   const prepared = await upload.prepareInputs({ ...opts, sources: inputs.sources, mask: inputs.mask });

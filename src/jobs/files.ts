@@ -30,7 +30,10 @@ export async function filesRun(rt: Runtime, flags: GlobalFlags): Promise<FilesRu
     settings,
     say,
     async connected(fn) {
-      if (settings.mock) say.warn('--mock: the offline server started for this run forgets its files when imgcli exits; run `imgcli mock-server` and point --base-url at it to keep them.');
+      if (settings.mock)
+        say.warn(
+          '--mock: the offline server started for this run forgets its files when imgcli exits; run `imgcli mock-server` and point --base-url at it to keep them.',
+        );
       const { conn, close } = await openConnection(rt, settings, say);
       try {
         return await fn(conn);
@@ -48,7 +51,11 @@ export async function checkImages(paths: string[]): Promise<InputImage[]> {
   for (const path of paths) {
     const image = await inspectImage(path);
     const problems = ruleProblems(image, rule);
-    if (problems.length) throw new UsageError(`${path} is ${problems.join(', ')}; edits take ${ruleText(rule)}`, 'Convert it first (a PNG is always taken); nothing was uploaded.');
+    if (problems.length)
+      throw new UsageError(
+        `${path} is ${problems.join(', ')}; edits take ${ruleText(rule)}`,
+        'Convert it first (a PNG is always taken); nothing was uploaded.',
+      );
     images.push(image);
   }
   return images;
@@ -63,17 +70,28 @@ export interface Uploaded {
  * Uploads the images one by one, calling `onUploaded` after each (so ids reach a pipe as they
  * come). When one fails, the error names the files already uploaded, which are not removed.
  */
-export async function uploadImages(conn: Connection, images: InputImage[], onUploaded: (u: Uploaded) => void): Promise<Uploaded[]> {
+export async function uploadImages(
+  conn: Connection,
+  images: InputImage[],
+  onUploaded: (u: Uploaded) => void,
+): Promise<Uploaded[]> {
   const done: Uploaded[] = [];
   for (const image of images) {
     try {
-      const { file } = await uploadFile(conn, { source: { path: image.path }, filename: image.filename, contentType: contentTypeOf(image.format) }, IMAGE_PURPOSE);
+      const { file } = await uploadFile(
+        conn,
+        { source: { path: image.path }, filename: image.filename, contentType: contentTypeOf(image.format) },
+        IMAGE_PURPOSE,
+      );
       done.push({ path: image.path, file });
       onUploaded({ path: image.path, file });
     } catch (err) {
       if (!(err instanceof ApiError) || done.length === 0) throw err;
       const ids = done.map((d) => d.file.id).join(' ');
-      throw new HintedError(err, `${done.length} of ${images.length} uploaded before this failed (their ids are on stdout); remove them with \`imgcli files rm ${ids}\`, or keep them and upload the rest.`);
+      throw new HintedError(
+        err,
+        `${done.length} of ${images.length} uploaded before this failed (their ids are on stdout); remove them with \`imgcli files rm ${ids}\`, or keep them and upload the rest.`,
+      );
     }
   }
   return done;
@@ -89,11 +107,19 @@ export async function listAll(conn: Connection, query: { purpose?: string; max?:
 /** A file id as the API writes them; anything with a slash or a space cannot be one. */
 export function checkFileIds(ids: string[]): void {
   const bad = ids.filter((id) => !/^[\w.-]+$/.test(id));
-  if (bad.length) throw new UsageError(`not a file id: ${bad.join(', ')}`, 'File ids look like file-abc123; `imgcli files list` shows them.');
+  if (bad.length)
+    throw new UsageError(
+      `not a file id: ${bad.join(', ')}`,
+      'File ids look like file-abc123; `imgcli files list` shows them.',
+    );
 }
 
 /** Deletes each file; goes on past a failure and reports every one at the end. */
-export async function removeFiles(conn: Connection, ids: string[], onDeleted: (id: string) => void): Promise<{ deleted: string[]; failed: Array<{ id: string; error: Error }> }> {
+export async function removeFiles(
+  conn: Connection,
+  ids: string[],
+  onDeleted: (id: string) => void,
+): Promise<{ deleted: string[]; failed: Array<{ id: string; error: Error }> }> {
   const deleted: string[] = [];
   const failed: Array<{ id: string; error: Error }> = [];
   for (const id of ids) {
@@ -111,5 +137,8 @@ export async function removeFiles(conn: Connection, ids: string[], onDeleted: (i
 
 /** A 404 for a file id: the hint says where the ids are, not to check --base-url. */
 export function fileNotFound(err: ApiError, id: string): HintedError {
-  return new HintedError(err, `The server has no file ${id}: \`imgcli files list\` shows the ids it has (files uploaded elsewhere, or deleted, are not there).`);
+  return new HintedError(
+    err,
+    `The server has no file ${id}: \`imgcli files list\` shows the ids it has (files uploaded elsewhere, or deleted, are not there).`,
+  );
 }

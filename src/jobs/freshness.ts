@@ -12,22 +12,35 @@ import type { RequestRecord } from '../provenance/stamp.js';
 const TRANSPORT_ONLY = new Set<string>(IMAGE_FIELDS.filter((f) => 'transportOnly' in f).map((f) => f.api));
 
 /** A local input's digest, or a reference (URL, file id) as sent. */
-export type InputDigest = { role: string; path: string; sha256: string; size: number; ref?: undefined } | { role: string; ref: string; path?: undefined };
+export type InputDigest =
+  | { role: string; path: string; sha256: string; size: number; ref?: undefined }
+  | { role: string; ref: string; path?: undefined };
 
 /** The sha256 and size of each input file, in the order sent (streamed: inputs can be large). */
 export async function digestInputs(record: RequestRecord): Promise<InputDigest[]> {
   const digests: InputDigest[] = [];
   for (const input of record.inputs ?? []) {
     if (input.ref !== undefined) digests.push({ role: input.role, ref: input.ref });
-    else if (input.path !== undefined) digests.push({ role: input.role, path: input.path, ...(await fileDigest(input)) });
+    else if (input.path !== undefined)
+      digests.push({ role: input.role, path: input.path, ...(await fileDigest(input)) });
   }
   return digests;
 }
 
 /** The request's fingerprint; `digests` (from digestInputs) saves hashing the inputs again. */
-export function fingerprintOf(endpoint: string, model: string, record: RequestRecord, digests?: InputDigest[]): Promise<string> {
+export function fingerprintOf(
+  endpoint: string,
+  model: string,
+  record: RequestRecord,
+  digests?: InputDigest[],
+): Promise<string> {
   const params = Object.fromEntries(Object.entries(record.params).filter(([k]) => !TRANSPORT_ONLY.has(k)));
-  return requestFingerprint({ endpoint, model, params, files: digests ?? record.inputs?.map((i) => ({ role: i.role, path: i.path, ref: i.ref })) });
+  return requestFingerprint({
+    endpoint,
+    model,
+    params,
+    files: digests ?? record.inputs?.map((i) => ({ role: i.role, path: i.path, ref: i.ref })),
+  });
 }
 
 export type Freshness = { fresh: true; files: SavedFile[] } | { fresh: false; reason: string };
@@ -45,20 +58,36 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
     }
     const stored = readProvenance(bytes)?.fingerprint;
     if (!stored) return { fresh: false, reason: `${path} has no imgcli fingerprint` };
-    if (stored !== fingerprint) return { fresh: false, reason: `${path} was made from a different request (prompt, flags or input files changed)` };
+    if (stored !== fingerprint)
+      return {
+        fresh: false,
+        reason: `${path} was made from a different request (prompt, flags or input files changed)`,
+      };
     const info = sniffImage(bytes);
     if (!info) return { fresh: false, reason: `${path} is not an image` };
-    files.push({ index, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) });
+    files.push({
+      index,
+      path,
+      bytes: bytes.length,
+      width: info.width,
+      height: info.height,
+      format: info.format,
+      ...framesOf(bytes, info.format),
+    });
   }
   return { fresh: true, files };
 }
-
 
 /**
  * The fingerprint of a request and whether the plan's files already carry it (their entries
  * then), with the input digests made on the way, for the job to reuse.
  */
-export async function freshOutputs(endpoint: string, model: string, record: RequestRecord, plan: OutputPlan): Promise<{ fingerprint: string; digests: InputDigest[]; files?: SavedFile[] }> {
+export async function freshOutputs(
+  endpoint: string,
+  model: string,
+  record: RequestRecord,
+  plan: OutputPlan,
+): Promise<{ fingerprint: string; digests: InputDigest[]; files?: SavedFile[] }> {
   const digests = await digestInputs(record);
   const fingerprint = await fingerprintOf(endpoint, model, record, digests);
   const fresh = await checkFreshness(plan, fingerprint);

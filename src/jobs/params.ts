@@ -14,7 +14,8 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_.[\]-]*$/;
 export function parseParam(raw: string, previous: Param[] = []): Param[] {
   const eq = raw.indexOf('=');
   const key = eq > 0 ? raw.slice(0, eq).trim() : '';
-  if (!KEY.test(key)) throw new FlagValueError(`--param takes key=value, e.g. --param seed=42 or --param 'extra={"a":1}'; got "${raw}".`);
+  if (!KEY.test(key))
+    throw new FlagValueError(`--param takes key=value, e.g. --param seed=42 or --param 'extra={"a":1}'; got "${raw}".`);
   const text = raw.slice(eq + 1);
   let value: unknown = text;
   try {
@@ -39,7 +40,11 @@ const OWN_INPUTS: Record<string, string> = {
 export function checkParams(params: Param[] | undefined): Param[] {
   for (const [key] of params ?? []) {
     const instead = OWN_INPUTS[key];
-    if (instead) throw new UsageError(`--param ${key}=... would replace the command's own input; use ${instead} instead`, 'Keep --param for request fields: those the model table does not know, or ones whose check you want to override.');
+    if (instead)
+      throw new UsageError(
+        `--param ${key}=... would replace the command's own input; use ${instead} instead`,
+        'Keep --param for request fields: those the model table does not know, or ones whose check you want to override.',
+      );
   }
   return params ?? [];
 }

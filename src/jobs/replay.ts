@@ -43,7 +43,14 @@ export interface ReplayPlan {
 }
 
 /** Flags that change what is asked for, besides the fields; the other job flags (-o, --json ...) only change where it goes. */
-const REQUEST_FLAGS: Record<string, string> = { model: '-m', prompt: '-p', fit: '--fit', param: '--param', mask: '--mask', maskFrom: '--mask-from' };
+const REQUEST_FLAGS: Record<string, string> = {
+  model: '-m',
+  prompt: '-p',
+  fit: '--fit',
+  param: '--param',
+  mask: '--mask',
+  maskFrom: '--mask-from',
+};
 
 /** The command a record came from; files from before `command` was recorded go by their endpoint. */
 export function commandOf(p: Provenance): ImageCommand {
@@ -70,7 +77,10 @@ export function recordedFlags(p: Provenance, image: string): JobFlags {
       (flags as Record<string, unknown>)[field.name] = readField(field, value);
     } catch (err) {
       if (!(err instanceof FlagValueError)) throw err;
-      throw new UsageError(`${image}'s record cannot be replayed: ${err.message}`, `Give the value on the command line, e.g. imgcli replay ${image} ${field.flags.split(/[ ,]+/).at(-2)} <value>.`);
+      throw new UsageError(
+        `${image}'s record cannot be replayed: ${err.message}`,
+        `Give the value on the command line, e.g. imgcli replay ${image} ${field.flags.split(/[ ,]+/).at(-2)} <value>.`,
+      );
     }
   }
   if (params.length) flags.param = params;
@@ -84,10 +94,14 @@ async function readRecord(image: string): Promise<Provenance> {
   } catch (err) {
     throw new UsageError(`cannot read ${image}: ${describeFsError(err)}`, 'Give the path of an image imgcli wrote.');
   }
-  if (!sniffImage(bytes)) throw new UsageError(`${image} is not an image`, 'Give the path of a PNG, JPEG or WebP file imgcli wrote.');
+  if (!sniffImage(bytes))
+    throw new UsageError(`${image} is not an image`, 'Give the path of a PNG, JPEG or WebP file imgcli wrote.');
   const p = readProvenance(bytes);
   if (!p) {
-    throw new UsageError(`${image} has no imgcli provenance, so there is no request to replay`, `imgcli info ${image} shows what it holds; files written with --no-metadata, or by other tools, cannot be replayed.`);
+    throw new UsageError(
+      `${image} has no imgcli provenance, so there is no request to replay`,
+      `imgcli info ${image} shows what it holds; files written with --no-metadata, or by other tools, cannot be replayed.`,
+    );
   }
   return p;
 }
@@ -105,49 +119,84 @@ function inputSlots(req: ReplayRequest, p: Provenance): Slot[] {
   const base = dirname(req.image);
   const recorded = p.inputs ?? [];
   // Absolute when the input sat on another drive than the image (Windows).
-  const where = (r: ProvenanceInput) => (r.path === undefined ? undefined : isAbsolute(r.path) ? r.path : join(base, r.path));
-  const label = (path: string | undefined, r?: ProvenanceInput) => (path ?? `the ${r?.role ?? 'input'} file`) + (r?.path !== undefined && path !== where(r) ? ` (recorded as ${r.path})` : '');
+  const where = (r: ProvenanceInput) =>
+    r.path === undefined ? undefined : isAbsolute(r.path) ? r.path : join(base, r.path);
+  const label = (path: string | undefined, r?: ProvenanceInput) =>
+    (path ?? `the ${r?.role ?? 'input'} file`) +
+    (r?.path !== undefined && path !== where(r) ? ` (recorded as ${r.path})` : '');
   const images = recorded.filter((r) => r.role === 'image');
   const slots: Slot[] = req.images.length
     ? req.images.map((path, i) => ({ role: 'image', path, recorded: images[i], label: label(path, images[i]) }))
     : images.map((r) => ({ role: 'image', path: where(r), recorded: r, label: label(where(r), r) }));
-  const givenMask = req.given.mask !== undefined ? { role: 'mask', path: req.given.mask } : req.given.maskFrom !== undefined ? { role: 'mask-from', path: req.given.maskFrom } : undefined;
+  const givenMask =
+    req.given.mask !== undefined
+      ? { role: 'mask', path: req.given.mask }
+      : req.given.maskFrom !== undefined
+        ? { role: 'mask-from', path: req.given.maskFrom }
+        : undefined;
   const recordedMask = recorded.find((r) => r.role === 'mask' || r.role === 'mask-from');
   if (givenMask) {
     const same = recordedMask?.role === givenMask.role ? recordedMask : undefined;
     slots.push({ ...givenMask, recorded: same, label: givenMask.path });
-  } else if (recordedMask) slots.push({ role: recordedMask.role, path: where(recordedMask), recorded: recordedMask, label: label(where(recordedMask), recordedMask) });
+  } else if (recordedMask)
+    slots.push({
+      role: recordedMask.role,
+      path: where(recordedMask),
+      recorded: recordedMask,
+      label: label(where(recordedMask), recordedMask),
+    });
   return slots;
 }
 
 /** Hashes every input and compares it with the record; refuses what differs unless --force. */
-async function checkInputs(req: ReplayRequest, p: Provenance, command: ImageCommand): Promise<{ inputs: InputDigest[]; forced: string[]; unchecked: boolean }> {
+async function checkInputs(
+  req: ReplayRequest,
+  p: Provenance,
+  command: ImageCommand,
+): Promise<{ inputs: InputDigest[]; forced: string[]; unchecked: boolean }> {
   if (command === 'gen') return { inputs: [], forced: [], unchecked: false };
   const unchecked = p.inputs === undefined;
   const slots = inputSlots(req, p);
   if (slots.filter((s) => s.role === 'image').length === 0) {
-    throw new UsageError(`${req.image} was made by an imgcli that did not record its input files, so they must be named`, `Give them after the image: imgcli replay ${req.image} <image>...`);
+    throw new UsageError(
+      `${req.image} was made by an imgcli that did not record its input files, so they must be named`,
+      `Give them after the image: imgcli replay ${req.image} <image>...`,
+    );
   }
   const inputs: InputDigest[] = [];
   const differ: string[] = [];
   for (const slot of slots) {
-    if (slot.path === undefined) throw new UsageError(`${req.image} records no path for its ${slot.role} file`, `Give it on the command line: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask).`);
+    if (slot.path === undefined)
+      throw new UsageError(
+        `${req.image} records no path for its ${slot.role} file`,
+        `Give it on the command line: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask).`,
+      );
     let digest: { sha256: string; size: number };
     try {
       digest = await fileDigest({ role: slot.role, path: slot.path });
     } catch (err) {
-      throw new UsageError(`cannot read ${slot.label}, an input of ${req.image}: ${describeFsError(err)}`, `Give the file again: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask).`);
+      throw new UsageError(
+        `cannot read ${slot.label}, an input of ${req.image}: ${describeFsError(err)}`,
+        `Give the file again: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask).`,
+      );
     }
     inputs.push({ role: slot.role, path: slot.path, ...digest });
     if (unchecked) continue;
     if (!slot.recorded) differ.push(`${slot.label} is not one of the inputs ${req.image} was made from`);
-    else if (slot.recorded.sha256 !== digest.sha256) differ.push(`${slot.label} has changed since ${req.image} was made (sha256 ${slot.recorded.sha256.slice(0, 12)}... then, ${digest.sha256.slice(0, 12)}... now)`);
+    else if (slot.recorded.sha256 !== digest.sha256)
+      differ.push(
+        `${slot.label} has changed since ${req.image} was made (sha256 ${slot.recorded.sha256.slice(0, 12)}... then, ${digest.sha256.slice(0, 12)}... now)`,
+      );
   }
   const recordedImages = (p.inputs ?? []).filter((r) => r.role === 'image').length;
   const givenImages = slots.filter((s) => s.role === 'image').length;
-  if (!unchecked && givenImages < recordedImages) differ.push(`${req.image} was made from ${recordedImages} images; ${givenImages} given`);
+  if (!unchecked && givenImages < recordedImages)
+    differ.push(`${req.image} was made from ${recordedImages} images; ${givenImages} given`);
   if (differ.length && !req.force) {
-    throw new UsageError(`${differ.join('; ')}; nothing was sent`, 'Pass --force to send the inputs as they are now, or give the original files after the image.');
+    throw new UsageError(
+      `${differ.join('; ')}; nothing was sent`,
+      'Pass --force to send the inputs as they are now, or give the original files after the image.',
+    );
   }
   return { inputs, forced: differ, unchecked };
 }
@@ -200,7 +249,10 @@ export async function buildReplayJob(req: ReplayRequest, plan: ReplayPlan, ctx: 
     job = await buildJob(plan.request, ctx);
   } catch (err) {
     if (!(err instanceof UsageError) || plan.overrides.length === 0) throw err;
-    throw new UsageError(err.message, `${err.hint ? `${err.hint} ` : ''}Flags not given on the command line come from ${req.image}'s record (see imgcli info ${req.image}); override them with their own flags.`);
+    throw new UsageError(
+      err.message,
+      `${err.hint ? `${err.hint} ` : ''}Flags not given on the command line come from ${req.image}'s record (see imgcli info ${req.image}); override them with their own flags.`,
+    );
   }
   if (job.record) job.digests = plan.inputs;
   const recorded = plan.source.fingerprint;
@@ -210,9 +262,21 @@ export async function buildReplayJob(req: ReplayRequest, plan: ReplayPlan, ctx: 
       : recorded && job.record && (await fingerprintFor(job)) === recorded
         ? undefined
         : `the files given are not the ones it was made from (the request fingerprint differs)`;
-    if (why) throw new UsageError(`${req.image} was made by an imgcli that did not record its input files, and ${why}; nothing was sent`, 'Pass --force to send them anyway.');
-  } else if (!plan.overrides.length && !plan.forced.length && recorded && job.record && (await fingerprintFor(job)) !== recorded) {
-    ctx.say.warn(`the rebuilt request differs from the one recorded in ${req.image} (its fingerprint); it was made by another version of imgcli`);
+    if (why)
+      throw new UsageError(
+        `${req.image} was made by an imgcli that did not record its input files, and ${why}; nothing was sent`,
+        'Pass --force to send them anyway.',
+      );
+  } else if (
+    !plan.overrides.length &&
+    !plan.forced.length &&
+    recorded &&
+    job.record &&
+    (await fingerprintFor(job)) !== recorded
+  ) {
+    ctx.say.warn(
+      `the rebuilt request differs from the one recorded in ${req.image} (its fingerprint); it was made by another version of imgcli`,
+    );
   }
   return job;
 }

@@ -18,7 +18,10 @@ export function isAzure(settings: Pick<Settings, 'baseUrl' | 'azureDeployment' |
 }
 
 /** The request path for an endpoint; throws for what the server cannot do. */
-export function imagesPath(settings: Pick<Settings, 'baseUrl' | 'azureDeployment' | 'mock'>, endpoint: ImagesEndpoint): string {
+export function imagesPath(
+  settings: Pick<Settings, 'baseUrl' | 'azureDeployment' | 'mock'>,
+  endpoint: ImagesEndpoint,
+): string {
   if (endpoint === 'variations' && isAzure(settings)) {
     throw new UsageError(
       'Azure OpenAI has no image variations endpoint; nothing was sent',

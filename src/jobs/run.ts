@@ -74,10 +74,22 @@ export interface ImagesResult {
 }
 
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
-export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
+export async function runImages(
+  rt: Runtime,
+  settings: Settings,
+  job: ImagesJob,
+  say: Messenger,
+): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
     const { dryRun, estimateRequest } = await import('./dry-run.js');
-    await dryRun(rt, settings, requestSpec(settings, job), say, job.dryRun.json, estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock));
+    await dryRun(
+      rt,
+      settings,
+      requestSpec(settings, job),
+      say,
+      job.dryRun.json,
+      estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock),
+    );
     return undefined;
   }
   const fresh = await upToDateResult(job, say);
@@ -93,7 +105,13 @@ export async function runImages(rt: Runtime, settings: Settings, job: ImagesJob,
 
 /** The HTTP request a job sends (what --dry-run describes). */
 export function requestSpec(settings: Settings, job: ImagesJob): RequestSpec {
-  return { method: 'POST', path: imagesPath(settings, job.endpoint), json: job.json, form: job.form, accept: job.stream ? 'text/event-stream' : undefined };
+  return {
+    method: 'POST',
+    path: imagesPath(settings, job.endpoint),
+    json: job.json,
+    form: job.form,
+    accept: job.stream ? 'text/event-stream' : undefined,
+  };
 }
 
 /** The request's parameters, JSON or multipart alike: what a cost estimate reads. */
@@ -108,12 +126,25 @@ export function jobParams(job: ImagesJob): Record<string, unknown> {
 export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
   if (!job.freshness) return undefined;
   const flag = job.freshness === 'check' ? '--check' : '--if-changed';
-  if (job.plan.kind !== 'files') throw new UsageError(`${flag} needs -o <file>: generated names cannot be checked`, `Name the output, e.g. -o out.png.`);
+  if (job.plan.kind !== 'files')
+    throw new UsageError(
+      `${flag} needs -o <file>: generated names cannot be checked`,
+      `Name the output, e.g. -o out.png.`,
+    );
   if (!job.record) throw new UsageError(`${flag} is not available here`);
-  const fresh = job.fresh ? { fresh: true as const, files: job.fresh } : await checkFreshness(job.plan, await fingerprintFor(job));
+  const fresh = job.fresh
+    ? { fresh: true as const, files: job.fresh }
+    : await checkFreshness(job.plan, await fingerprintFor(job));
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
-    return { model: job.model.name, endpoint: job.endpoint, created: 0, files: fresh.files, failed: [], upToDate: true };
+    return {
+      model: job.model.name,
+      endpoint: job.endpoint,
+      created: 0,
+      files: fresh.files,
+      failed: [],
+      upToDate: true,
+    };
   }
   if (job.freshness === 'check') throw new OutOfDateError(`${fresh.reason}; it would be regenerated`);
   say.verbose(`regenerating: ${fresh.reason}`);
@@ -127,10 +158,17 @@ export async function fingerprintFor(job: ImagesJob): Promise<string> {
 }
 
 /** The folder a plan writes to; input paths in the provenance are relative to it. */
-const outDirOf = (plan: OutputPlan) => (plan.kind === 'generated' ? plan.dir : plan.kind === 'files' ? dirname(plan.paths[0]!) : '.');
+const outDirOf = (plan: OutputPlan) =>
+  plan.kind === 'generated' ? plan.dir : plan.kind === 'files' ? dirname(plan.paths[0]!) : '.';
 
 /** Sends one job on an open connection and saves what comes back. */
-export async function executeJob(rt: Runtime, settings: Settings, shared: Connection, job: ImagesJob, say: Messenger): Promise<ImagesResult> {
+export async function executeJob(
+  rt: Runtime,
+  settings: Settings,
+  shared: Connection,
+  job: ImagesJob,
+  say: Messenger,
+): Promise<ImagesResult> {
   await prepareDestination(job.plan);
   // Flaws of this job's answer are this job's warnings (a batch prefixes them with its line).
   const conn: Connection = { ...shared, warn: say.warn };
@@ -138,27 +176,75 @@ export async function executeJob(rt: Runtime, settings: Settings, shared: Connec
     return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
-      throw new HintedError(err, `${hintFor(err) ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim());
+      throw new HintedError(
+        err,
+        `${hintFor(err) ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim(),
+      );
     }
     throw err;
   }
 }
 
-async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, job: ImagesJob, say: Messenger, path: string): Promise<ImagesResult> {
+async function sendAndSave(
+  rt: Runtime,
+  settings: Settings,
+  conn: Connection,
+  job: ImagesJob,
+  say: Messenger,
+  path: string,
+): Promise<ImagesResult> {
   const request = { endpoint: job.endpoint, json: job.json, form: job.form, path };
   const meta: StampContext['meta'] = {};
-  const stamp = job.record && job.metadata !== false
-    ? stamper({ endpoint: job.endpoint, model: job.model.name, record: job.record, fingerprint: await fingerprintFor(job), digests: job.digests, outDir: outDirOf(job.plan), meta, warn: say.warn, now: rt.now })
-    : undefined;
+  const stamp =
+    job.record && job.metadata !== false
+      ? stamper({
+          endpoint: job.endpoint,
+          model: job.model.name,
+          record: job.record,
+          fingerprint: await fingerprintFor(job),
+          digests: job.digests,
+          outDir: outDirOf(job.plan),
+          meta,
+          warn: say.warn,
+          now: rt.now,
+        })
+      : undefined;
   const recovery = recoveryDirs(settings.configPath);
-  const ctx: SaveContext = { plan: job.plan, stdout: rt.stdout, signal: rt.signal, timeoutMs: settings.timeoutMs, dispatcher: conn.dispatcher, warn: say.warn, stamp, recovery };
+  const ctx: SaveContext = {
+    plan: job.plan,
+    stdout: rt.stdout,
+    signal: rt.signal,
+    timeoutMs: settings.timeoutMs,
+    dispatcher: conn.dispatcher,
+    warn: say.warn,
+    stamp,
+    recovery,
+  };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {
     const { runStream } = await import('./stream.js');
-    const outcome = await runStream(rt, settings, conn, { model: job.model.name, request, plan: job.plan, stream: job.stream }, ctx, say, preview);
-    return { model: job.model.name, endpoint: job.endpoint, requestBody: job.json ? 'json' : 'multipart', ...outcome, cost: costOf(settings, job.model, outcome.usage) };
+    const outcome = await runStream(
+      rt,
+      settings,
+      conn,
+      { model: job.model.name, request, plan: job.plan, stream: job.stream },
+      ctx,
+      say,
+      preview,
+    );
+    return {
+      model: job.model.name,
+      endpoint: job.endpoint,
+      requestBody: job.json ? 'json' : 'multipart',
+      ...outcome,
+      cost: costOf(settings, job.model, outcome.usage),
+    };
   }
-  const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([import('../api/images.js'), import('../output/spill.js'), import('../output/save.js')]);
+  const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([
+    import('../api/images.js'),
+    import('../output/spill.js'),
+    import('../output/save.js'),
+  ]);
   const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
   const spill = SpillFiles.for(job.plan, [tmpdir(), ...recovery]);
   try {
@@ -178,7 +264,10 @@ async function sendAndSave(rt: Runtime, settings: Settings, conn: Connection, jo
       spill,
       requestId: answer.requestId,
       // Files downloaded from URLs are not in memory: the preview reads them back.
-      onSaved: preview && (async (file, bytes) => (bytes ? preview.show(bytes, 'final') : file.path !== '-' ? preview.showFile(file.path, 'final') : undefined)),
+      onSaved:
+        preview &&
+        (async (file, bytes) =>
+          bytes ? preview.show(bytes, 'final') : file.path !== '-' ? preview.showFile(file.path, 'final') : undefined),
     });
     return {
       model: job.model.name,
@@ -208,16 +297,27 @@ async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewe
 }
 
 /** runImages, then reportRun; with --summary a failed run still gets its row in the CI summary. */
-export async function runAndReport(rt: Runtime, settings: Settings, job: ImagesJob, opts: { json?: boolean; summary?: boolean }, say: Messenger): Promise<void> {
+export async function runAndReport(
+  rt: Runtime,
+  settings: Settings,
+  job: ImagesJob,
+  opts: { json?: boolean; summary?: boolean },
+  say: Messenger,
+): Promise<void> {
   let result: ImagesResult | undefined;
   try {
     result = await runImages(rt, settings, job, say);
   } catch (err) {
     if (opts.summary && !rt.signal.aborted) {
-      writeSummary(rt, { model: job.model.name, endpoint: job.endpoint, created: 0, files: [], failed: [{ index: 0, error: err as Error }] });
+      writeSummary(rt, {
+        model: job.model.name,
+        endpoint: job.endpoint,
+        created: 0,
+        files: [],
+        failed: [{ index: 0, error: err as Error }],
+      });
     }
     throw err;
   }
   reportRun(rt, result, opts, say);
 }
-

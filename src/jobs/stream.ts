@@ -14,7 +14,16 @@ import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { Previewer } from '../terminal/previewer.js';
-import { decodeBase64, saveBytes, saveImages, savePartial, type FailedImage, type SaveContext, type SavedFile, type SavedPartial } from '../output/save.js';
+import {
+  decodeBase64,
+  saveBytes,
+  saveImages,
+  savePartial,
+  type FailedImage,
+  type SaveContext,
+  type SavedFile,
+  type SavedPartial,
+} from '../output/save.js';
 
 export interface StreamOptions {
   /** The request's partial_images: how many partials to expect per image. */
@@ -39,7 +48,8 @@ export interface StreamOutcome {
   usage?: Usage;
 }
 
-export const imageCount = (plan: OutputPlan) => (plan.kind === 'files' ? plan.paths.length : plan.kind === 'generated' ? plan.count : 1);
+export const imageCount = (plan: OutputPlan) =>
+  plan.kind === 'files' ? plan.paths.length : plan.kind === 'generated' ? plan.count : 1;
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
@@ -62,10 +72,22 @@ function progress(spinner: Spinner, say: Messenger, run: StreamRun, count: numbe
   };
 }
 
-export async function runStream(rt: Runtime, settings: { quiet?: boolean; color?: boolean }, conn: Connection, run: StreamRun, base: SaveContext, say: Messenger, preview?: Previewer): Promise<StreamOutcome> {
+export async function runStream(
+  rt: Runtime,
+  settings: { quiet?: boolean; color?: boolean },
+  conn: Connection,
+  run: StreamRun,
+  base: SaveContext,
+  say: Messenger,
+  preview?: Previewer,
+): Promise<StreamOutcome> {
   const count = imageCount(run.plan);
   const ctx: SaveContext = { ...base };
-  const spinner = await startSpinner(rt, `${run.model}: ${run.stream.partialImages ? 'waiting for the first partial image' : 'waiting for the image'}`, settings);
+  const spinner = await startSpinner(
+    rt,
+    `${run.model}: ${run.stream.partialImages ? 'waiting for the first partial image' : 'waiting for the image'}`,
+    settings,
+  );
   const warn = (line: string) => spinner.interrupt(() => say.warn(line));
   const show = (bytes: Buffer, kind: 'partial' | 'final') => preview?.show(bytes, kind, spinner.interrupt);
   const report = progress(spinner, say, run, count);
@@ -107,7 +129,8 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean; color?
     const index = completed++;
     if (event.usage) usage = event.usage; // each completed event carries the whole request's usage
     created ??= typeof event.raw.created_at === 'number' ? event.raw.created_at : undefined;
-    if (index >= count) return warn(`the server sent more images than the ${count} asked for; image ${index + 1} was not saved.`);
+    if (index >= count)
+      return warn(`the server sent more images than the ${count} asked for; image ${index + 1} was not saved.`);
     try {
       const bytes = decodeBase64(event.b64, index, ctx.requestId);
       const saved = await saveBytes(bytes, index, ctx);
@@ -136,7 +159,11 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean; color?
     if (fallback) {
       // A server that does not stream answered with plain JSON: save it the ordinary way.
       spinner.interrupt(() => say.verbose('the server answered without streaming; saving its images as usual'));
-      const saved = await saveImages(fallback.data ?? [], { ...ctx, spill, onSaved: async (file, bytes) => (bytes ? show(bytes, 'final') : preview?.showFile(file.path, 'final')) });
+      const saved = await saveImages(fallback.data ?? [], {
+        ...ctx,
+        spill,
+        onSaved: async (file, bytes) => (bytes ? show(bytes, 'final') : preview?.showFile(file.path, 'final')),
+      });
       files.push(...saved.files);
       failed.push(...saved.failed);
       completed = count; // a plain answer is judged like any non-streamed one
@@ -144,9 +171,13 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean; color?
       usage = fallback.usage ?? undefined;
     }
   } catch (err) {
-    error = err instanceof ApiError && err.maybeReceived
-      ? new HintedError(err, 'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.')
-      : err;
+    error =
+      err instanceof ApiError && err.maybeReceived
+        ? new HintedError(
+            err,
+            'The stream was cut after it started. imgcli does not resend it by itself (its images may already be billed): run the command again, or without --stream.',
+          )
+        : err;
   } finally {
     spinner.stop();
     await spill.cleanup();
@@ -157,10 +188,21 @@ export async function runStream(rt: Runtime, settings: { quiet?: boolean; color?
     if (rt.signal.aborted || files.length + failed.length === 0) throw error;
     for (let i = completed; i < count; i++) failed.push({ index: i, error: error as Error });
   } else if (completed < count) {
-    const short = answerError('missing-images', `The stream ended after ${completed} of ${count} images.`, ctx.requestId);
+    const short = answerError(
+      'missing-images',
+      `The stream ended after ${completed} of ${count} images.`,
+      ctx.requestId,
+    );
     for (let i = completed; i < count; i++) failed.push({ index: i, error: short });
   }
-  return { created: created ?? Math.floor(rt.now().getTime() / 1000), requestId: ctx.requestId, files, failed, partials, usage };
+  return {
+    created: created ?? Math.floor(rt.now().getTime() / 1000),
+    requestId: ctx.requestId,
+    files,
+    failed,
+    partials,
+    usage,
+  };
 }
 
 /** Deletes the partials of images that did not end up saved, and drops them from the list. */

@@ -6,12 +6,31 @@
 // file look right in a viewer (black = edit). That is the classic Pillow recipe
 // (L = img.convert("L"); rgba = L.convert("RGBA"); rgba.putalpha(L)) generalised.
 import sharp, { type Matrix3x3 } from 'sharp';
-import { countValue, decoding, fromPlane, MaskError, raw1, readAlpha, readMetadata, toPlane, zeroPercent, type Plane, type Size } from './plane.js';
+import {
+  countValue,
+  decoding,
+  fromPlane,
+  MaskError,
+  raw1,
+  readAlpha,
+  readMetadata,
+  toPlane,
+  zeroPercent,
+  type Plane,
+  type Size,
+} from './plane.js';
 import { drawShapes, type Ellipse, type Rect } from './shapes.js';
 
 export { MaskError, readMetadata, type MaskErrorCode, type Plane, type Size } from './plane.js';
 export { formatEllipse, formatRect, type Ellipse, type Rect } from './shapes.js';
-export { checkMask, MAX_MASK_BYTES, previewMask, type MaskProblem, type MaskProblemCode, type MaskVerdict } from './check.js';
+export {
+  checkMask,
+  MAX_MASK_BYTES,
+  previewMask,
+  type MaskProblem,
+  type MaskProblemCode,
+  type MaskVerdict,
+} from './check.js';
 
 export type Fit = 'stretch' | 'contain' | 'cover';
 
@@ -77,7 +96,17 @@ async function luminancePlane(image: Uint8Array): Promise<{ plane: Plane; flatte
   }
   if (!meta.hasAlpha) {
     // recomb converts to 8-bit sRGB first: palette, grey, CMYK and 16-bit (high byte) included.
-    return { plane: await decoding(() => toPlane(sharp(image).recomb(LUMA).linear(1 / 65536, 0.5), 'srgb')), flattened: false };
+    return {
+      plane: await decoding(() =>
+        toPlane(
+          sharp(image)
+            .recomb(LUMA)
+            .linear(1 / 65536, 0.5),
+          'srgb',
+        ),
+      ),
+      flattened: false,
+    };
   }
   // Transparent means "not drawn on", so it counts as white (keep), as the image looks on a page.
   const alpha = await readAlpha(image);
@@ -85,7 +114,9 @@ async function luminancePlane(image: Uint8Array): Promise<{ plane: Plane; flatte
   let input = sharp(image);
   if (flattened && meta.depth !== 'uchar') {
     // Down to 8-bit before flattening: sharp's 16-bit flatten takes white as 65280, not 65535.
-    const { data, info } = await decoding(() => sharp(image).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }));
+    const { data, info } = await decoding(() =>
+      sharp(image).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
+    );
     input = sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } });
   }
   if (flattened) input = input.flatten({ background: '#ffffff' });
@@ -94,7 +125,10 @@ async function luminancePlane(image: Uint8Array): Promise<{ plane: Plane; flatte
 
 /** Same shape within a pixel: 1000x667 fits 1536x1024, 1024x768 does not fit 1024x1024. */
 export function sameAspect(from: Size, to: Size): boolean {
-  return Math.abs(Math.round((from.width * to.height) / from.height) - to.width) <= 1 || Math.abs(Math.round((from.height * to.width) / from.width) - to.height) <= 1;
+  return (
+    Math.abs(Math.round((from.width * to.height) / from.height) - to.width) <= 1 ||
+    Math.abs(Math.round((from.height * to.width) / from.width) - to.height) <= 1
+  );
 }
 
 const SHARP_FIT = { stretch: 'fill', contain: 'contain', cover: 'cover' } as const;
@@ -102,11 +136,20 @@ const SHARP_FIT = { stretch: 'fill', contain: 'contain', cover: 'cover' } as con
 async function resizePlane(p: Plane, size: Size, fit?: Fit): Promise<Plane> {
   if (p.width === size.width && p.height === size.height) return p;
   if (!fit && !sameAspect(p, size)) {
-    throw new MaskError('aspect-mismatch', `is ${p.width}x${p.height} but the target is ${size.width}x${size.height}, a different aspect ratio`);
+    throw new MaskError(
+      'aspect-mismatch',
+      `is ${p.width}x${p.height} but the target is ${size.width}x${size.height}, a different aspect ratio`,
+    );
   }
   // Linear, not lanczos: no ringing, so solid edit and keep areas stay exactly 0 and 255.
   // contain pads with keep: nothing outside the drawn mask is handed to the model.
-  return toPlane(fromPlane(p).resize(size.width, size.height, { fit: SHARP_FIT[fit ?? 'stretch'], kernel: 'linear', background: '#ffffff' }));
+  return toPlane(
+    fromPlane(p).resize(size.width, size.height, {
+      fit: SHARP_FIT[fit ?? 'stretch'],
+      kernel: 'linear',
+      background: '#ffffff',
+    }),
+  );
 }
 
 function thresholdPlane(p: Plane, level: number): Promise<Plane> | Plane {
@@ -125,7 +168,11 @@ async function blurPlane(p: Plane, sigma: number): Promise<Plane> {
   const options = { sigma, minAmplitude: 0.01 }; // keep the tails: grow/shrink reads them
   const [white] = (await toPlane(fromPlane({ data: Buffer.from([255]), width: 1, height: 1 }).blur(options))).data;
   // +0.5: linear() truncates to uchar; this rounds, so 247 * (255 / 247) lands on 255.
-  return toPlane(fromPlane(p).blur(options).linear(255 / Math.max(1, white!), 0.5));
+  return toPlane(
+    fromPlane(p)
+      .blur(options)
+      .linear(255 / Math.max(1, white!), 0.5),
+  );
 }
 
 /** Radius per grow/shrink step: past ~32 px the 8-bit tail is too flat to cut at the right pixel. */
@@ -147,7 +194,12 @@ async function morph(k: Plane, radius: number, grow: boolean): Promise<Plane> {
     const blurred = await blurPlane(p, r / 2);
     const last = i === steps - 1;
     // negate runs last in a sharp pipeline, so turning "editable" back into K costs no pass.
-    p = await toPlane(fromPlane(blurred).threshold(6).boolean(p.data, 'or', raw1(p)).negate(last && grow));
+    p = await toPlane(
+      fromPlane(blurred)
+        .threshold(6)
+        .boolean(p.data, 'or', raw1(p))
+        .negate(last && grow),
+    );
   }
   return p;
 }
@@ -157,16 +209,27 @@ function check(ok: boolean, what: string): void {
 }
 
 export function validateOptions(o: MaskOptions): void {
-  const inRange = (v: number | undefined, lo: number, hi: number, integer: boolean) => v === undefined || (v >= lo && v <= hi && (!integer || Number.isInteger(v)));
+  const inRange = (v: number | undefined, lo: number, hi: number, integer: boolean) =>
+    v === undefined || (v >= lo && v <= hi && (!integer || Number.isInteger(v)));
   check(inRange(o.threshold, 0, 255, true), 'threshold must be a whole number from 0 to 255');
-  check(inRange(o.grow, 1, 1000, true) && inRange(o.shrink, 1, 1000, true), 'grow and shrink take a whole number of pixels from 1 to 1000');
+  check(
+    inRange(o.grow, 1, 1000, true) && inRange(o.shrink, 1, 1000, true),
+    'grow and shrink take a whole number of pixels from 1 to 1000',
+  );
   check(o.grow === undefined || o.shrink === undefined, 'grow and shrink cannot be combined');
   check(inRange(o.feather, 1, 1000, false), 'feather takes a number of pixels from 1 to 1000');
-  if (o.resize) check(inRange(o.resize.size.width, 1, 100_000, true) && inRange(o.resize.size.height, 1, 100_000, true), 'size must be whole pixels');
+  if (o.resize)
+    check(
+      inRange(o.resize.size.width, 1, 100_000, true) && inRange(o.resize.size.height, 1, 100_000, true),
+      'size must be whole pixels',
+    );
 }
 
 /** Builds the K plane (0 = edit, 255 = keep) from a source and options, before encoding. */
-export async function buildPlane(source: MaskSource, options: MaskOptions = {}): Promise<{ plane: Plane; flattened: boolean }> {
+export async function buildPlane(
+  source: MaskSource,
+  options: MaskOptions = {},
+): Promise<{ plane: Plane; flattened: boolean }> {
   validateOptions(options);
   let flattened = false;
   let k: Plane;
@@ -196,5 +259,11 @@ export function encodeMask(k: Plane): Promise<Buffer> {
 export async function buildMask(source: MaskSource, options: MaskOptions = {}): Promise<MaskResult> {
   const { plane, flattened } = await buildPlane(source, options);
   const png = await encodeMask(plane);
-  return { png, width: plane.width, height: plane.height, editablePercent: zeroPercent(plane), flattenedTransparency: flattened };
+  return {
+    png,
+    width: plane.width,
+    height: plane.height,
+    editablePercent: zeroPercent(plane),
+    flattenedTransparency: flattened,
+  };
 }

@@ -18,7 +18,14 @@ export interface Plane {
   height: number;
 }
 
-export type MaskErrorCode = 'not-image' | 'no-alpha' | 'aspect-mismatch' | 'rect-outside' | 'ellipse-outside' | 'size-mismatch' | 'bad-value';
+export type MaskErrorCode =
+  | 'not-image'
+  | 'no-alpha'
+  | 'aspect-mismatch'
+  | 'rect-outside'
+  | 'ellipse-outside'
+  | 'size-mismatch'
+  | 'bad-value';
 
 export class MaskError extends Error {
   override name = 'MaskError';

@@ -32,17 +32,21 @@ function checkRect(r: Rect, size: Size, index: number): void {
   };
   if (!whole || r.x < 0 || r.y < 0) fail('needs whole, non-negative numbers');
   if (r.width < 1 || r.height < 1) fail('is empty (width and height must be at least 1)');
-  if (r.x + r.width > size.width) fail(`reaches past the ${size.width}x${size.height} canvas: x + width = ${r.x + r.width} > ${size.width}`);
-  if (r.y + r.height > size.height) fail(`reaches past the ${size.width}x${size.height} canvas: y + height = ${r.y + r.height} > ${size.height}`);
+  if (r.x + r.width > size.width)
+    fail(`reaches past the ${size.width}x${size.height} canvas: x + width = ${r.x + r.width} > ${size.width}`);
+  if (r.y + r.height > size.height)
+    fail(`reaches past the ${size.width}x${size.height} canvas: y + height = ${r.y + r.height} > ${size.height}`);
 }
 
 function checkEllipse(e: Ellipse, size: Size, index: number): void {
   const fail = (why: string) => {
     throw new MaskError('ellipse-outside', `ellipse ${formatEllipse(e)} ${why}`, index);
   };
-  if (![e.cx, e.cy, e.rx, e.ry].every(Number.isFinite) || e.rx <= 0 || e.ry <= 0) fail('needs a centre and two radii greater than 0');
+  if (![e.cx, e.cy, e.rx, e.ry].every(Number.isFinite) || e.rx <= 0 || e.ry <= 0)
+    fail('needs a centre and two radii greater than 0');
   // An ellipse may run off an edge (a corner vignette), but its centre must be on the canvas.
-  if (e.cx < 0 || e.cy < 0 || e.cx > size.width || e.cy > size.height) fail(`has its centre outside the ${size.width}x${size.height} canvas`);
+  if (e.cx < 0 || e.cy < 0 || e.cx > size.width || e.cy > size.height)
+    fail(`has its centre outside the ${size.width}x${size.height} canvas`);
 }
 
 /** Whether pixel (x, y)'s centre lies inside the ellipse. */

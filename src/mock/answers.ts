@@ -3,7 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
 import { fontsAvailable, labelLines } from './labels.js';
-import { MOCK_GIF, autoFrameSide, parseSize, synthesizeImage, type SynthFormat, type SynthImage, type SynthOptions, type SynthPayload } from './synth.js';
+import {
+  MOCK_GIF,
+  autoFrameSide,
+  parseSize,
+  synthesizeImage,
+  type SynthFormat,
+  type SynthImage,
+  type SynthOptions,
+  type SynthPayload,
+} from './synth.js';
 
 export interface StoredFile {
   bytes: Buffer;
@@ -81,14 +90,24 @@ function synthesizeCached(opts: SynthOptions): Promise<SynthImage> {
 }
 
 /** The size of the images to make: the one asked for, else 1024x1024 (an animation's frames: smaller). */
-export function sizeFor(size: string | undefined, format: SynthFormat | undefined, frames: number = MOCK_GIF.frames): { width: number; height: number } {
-  if (format === 'gif' && !/^\d+x\d+$/.test(size ?? '')) return { width: autoFrameSide(frames), height: autoFrameSide(frames) };
+export function sizeFor(
+  size: string | undefined,
+  format: SynthFormat | undefined,
+  frames: number = MOCK_GIF.frames,
+): { width: number; height: number } {
+  if (format === 'gif' && !/^\d+x\d+$/.test(size ?? ''))
+    return { width: autoFrameSide(frames), height: autoFrameSide(frames) };
   return parseSize(size);
 }
 
-export async function renderImages(input: ImagesAnswerInput, payload?: SynthPayload, labels?: boolean): Promise<SynthImage[]> {
+export async function renderImages(
+  input: ImagesAnswerInput,
+  payload?: SynthPayload,
+  labels?: boolean,
+): Promise<SynthImage[]> {
   const { width, height } = sizeFor(input.size, input.format, input.frames);
-  const label = labels !== false && (await fontsAvailable()) ? labelLines(input.prompt, input.size, width, height) : undefined;
+  const label =
+    labels !== false && (await fontsAvailable()) ? labelLines(input.prompt, input.size, width, height) : undefined;
   return Promise.all(
     Array.from({ length: input.n }, (_, index) =>
       synthesizeCached({

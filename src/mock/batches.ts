@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { handleAnyEdit } from './edits-json.js';
 import { handleGenerations } from './generations.js';
 import { nextSeq } from './files.js';
-import { errorAnswer, type BatchRoutes, type RecordedRequest, type Route, type RouteAnswer, type RouteContext } from './route.js';
+import {
+  errorAnswer,
+  type BatchRoutes,
+  type RecordedRequest,
+  type Route,
+  type RouteAnswer,
+  type RouteContext,
+} from './route.js';
 import { quoteList, type ApiErrorBody } from './validate.js';
 import { readRequestFile, type BatchError, type RequestLine as Line } from './batch-requests.js';
 
@@ -39,7 +46,10 @@ export interface BatchFault {
   failValidation?: Array<{ code: string; message: string; line?: number | null; param?: string | null }>;
 }
 
-const ENDPOINTS: Record<string, Route> = { '/v1/images/generations': handleGenerations, '/v1/images/edits': handleAnyEdit };
+const ENDPOINTS: Record<string, Route> = {
+  '/v1/images/generations': handleGenerations,
+  '/v1/images/edits': handleAnyEdit,
+};
 const WINDOW_S = 86_400;
 /** Requests of a batch answered at once. */
 const RUN_AT_ONCE = 4;
@@ -70,7 +80,13 @@ interface MockBatch {
   model?: string;
 }
 
-const bad = (param: string | null, message: string, status = 400, code: string | null = null): ApiErrorBody => ({ status, message, type: 'invalid_request_error', param, code });
+const bad = (param: string | null, message: string, status = 400, code: string | null = null): ApiErrorBody => ({
+  status,
+  message,
+  type: 'invalid_request_error',
+  param,
+  code,
+});
 const hash = (text: string) => createHash('sha256').update(text).digest().readUInt32BE(0);
 
 export class BatchStore implements BatchRoutes {
@@ -103,21 +119,75 @@ export class BatchStore implements BatchRoutes {
 
   async create(req: RecordedRequest, ctx: RouteContext): Promise<RouteAnswer> {
     const body = req.json as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return errorAnswer(bad(null, 'We could not parse the JSON body of your request.'));
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      return errorAnswer(bad(null, 'We could not parse the JSON body of your request.'));
     for (const key of ['input_file_id', 'endpoint', 'completion_window']) {
-      if (body[key] === undefined) return errorAnswer(bad(key, `Missing required parameter: '${key}'.`, 400, 'missing_required_parameter'));
+      if (body[key] === undefined)
+        return errorAnswer(bad(key, `Missing required parameter: '${key}'.`, 400, 'missing_required_parameter'));
     }
-    const endpoints = Object.keys(ENDPOINTS).concat(['/v1/responses', '/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/moderations', '/v1/videos']);
-    if (!endpoints.includes(String(body.endpoint))) return errorAnswer(bad('endpoint', `Invalid value: '${String(body.endpoint)}'. Supported values are: ${quoteList(endpoints)}.`, 400, 'invalid_value'));
-    if (!ENDPOINTS[String(body.endpoint)]) return errorAnswer(bad('endpoint', `The offline server runs batches of ${Object.keys(ENDPOINTS).join(' and ')} only.`, 400, 'invalid_value'));
-    if (body.completion_window !== '24h') return errorAnswer(bad('completion_window', `Invalid value: '${String(body.completion_window)}'. Supported values are: '24h'.`, 400, 'invalid_value'));
+    const endpoints = Object.keys(ENDPOINTS).concat([
+      '/v1/responses',
+      '/v1/chat/completions',
+      '/v1/embeddings',
+      '/v1/completions',
+      '/v1/moderations',
+      '/v1/videos',
+    ]);
+    if (!endpoints.includes(String(body.endpoint)))
+      return errorAnswer(
+        bad(
+          'endpoint',
+          `Invalid value: '${String(body.endpoint)}'. Supported values are: ${quoteList(endpoints)}.`,
+          400,
+          'invalid_value',
+        ),
+      );
+    if (!ENDPOINTS[String(body.endpoint)])
+      return errorAnswer(
+        bad(
+          'endpoint',
+          `The offline server runs batches of ${Object.keys(ENDPOINTS).join(' and ')} only.`,
+          400,
+          'invalid_value',
+        ),
+      );
+    if (body.completion_window !== '24h')
+      return errorAnswer(
+        bad(
+          'completion_window',
+          `Invalid value: '${String(body.completion_window)}'. Supported values are: '24h'.`,
+          400,
+          'invalid_value',
+        ),
+      );
     const metadata = body.metadata ?? null;
-    if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata) || Object.entries(metadata).some(([k, v]) => k.length > 64 || typeof v !== 'string' || v.length > 512) || Object.keys(metadata).length > 16)) {
-      return errorAnswer(bad('metadata', "Invalid 'metadata': at most 16 pairs of strings, keys up to 64 characters and values up to 512.", 400, 'invalid_value'));
+    if (
+      metadata !== null &&
+      (typeof metadata !== 'object' ||
+        Array.isArray(metadata) ||
+        Object.entries(metadata).some(([k, v]) => k.length > 64 || typeof v !== 'string' || v.length > 512) ||
+        Object.keys(metadata).length > 16)
+    ) {
+      return errorAnswer(
+        bad(
+          'metadata',
+          "Invalid 'metadata': at most 16 pairs of strings, keys up to 64 characters and values up to 512.",
+          400,
+          'invalid_value',
+        ),
+      );
     }
     const file = ctx.uploads.get(String(body.input_file_id));
     if (!file) return errorAnswer(bad('input_file_id', `No such File object: ${String(body.input_file_id)}`, 404));
-    if (file.purpose !== 'batch') return errorAnswer(bad('input_file_id', `The file ${file.id} was uploaded with purpose '${file.purpose}'; a batch's input file needs purpose 'batch'.`, 400, 'invalid_value'));
+    if (file.purpose !== 'batch')
+      return errorAnswer(
+        bad(
+          'input_file_id',
+          `The file ${file.id} was uploaded with purpose '${file.purpose}'; a batch's input file needs purpose 'batch'.`,
+          400,
+          'invalid_value',
+        ),
+      );
     const id = `batch_${randomBytes(12).toString('hex')}`;
     const dir = await this.folder();
     const createdAt = Math.floor(ctx.nowMs() / 1000);
@@ -133,9 +203,22 @@ export class BatchStore implements BatchRoutes {
       processed: 0,
       completed: 0,
       failed: 0,
-      files: { output: join(dir, `${id}_output.jsonl`), error: join(dir, `${id}_error.jsonl`), outputBytes: 0, errorBytes: 0 },
+      files: {
+        output: join(dir, `${id}_output.jsonl`),
+        error: join(dir, `${id}_error.jsonl`),
+        outputBytes: 0,
+        errorBytes: 0,
+      },
       status: 'validating',
-      times: { in_progress_at: null, finalizing_at: null, completed_at: null, failed_at: null, expired_at: null, cancelling_at: null, cancelled_at: null },
+      times: {
+        in_progress_at: null,
+        finalizing_at: null,
+        completed_at: null,
+        failed_at: null,
+        expired_at: null,
+        cancelling_at: null,
+        cancelled_at: null,
+      },
       busy: Promise.resolve(),
     };
     this.batches.set(id, batch);
@@ -151,19 +234,37 @@ export class BatchStore implements BatchRoutes {
 
   async list(req: RecordedRequest, ctx: RouteContext): Promise<RouteAnswer> {
     const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return errorAnswer(bad('limit', `Invalid 'limit': expected an integer from 1 to 100, but got ${req.query.limit} instead.`, 400, 'invalid_value'));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return errorAnswer(
+        bad(
+          'limit',
+          `Invalid 'limit': expected an integer from 1 to 100, but got ${req.query.limit} instead.`,
+          400,
+          'invalid_value',
+        ),
+      );
     const all = [...this.batches.values()].reverse();
     const start = req.query.after === undefined ? 0 : all.findIndex((b) => b.id === req.query.after) + 1;
     const page = all.slice(start, start + limit);
     for (const b of page) await this.advance(b, ctx);
-    return { status: 200, json: { object: 'list', data: page.map((b) => this.view(b)), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length } };
+    return {
+      status: 200,
+      json: {
+        object: 'list',
+        data: page.map((b) => this.view(b)),
+        first_id: page[0]?.id ?? null,
+        last_id: page.at(-1)?.id ?? null,
+        has_more: start + limit < all.length,
+      },
+    };
   }
 
   async cancel(id: string, ctx: RouteContext): Promise<RouteAnswer> {
     const batch = this.batches.get(id);
     if (!batch) return errorAnswer(bad('batch_id', `No batch found with id '${id}'.`, 404));
     await this.advance(batch, ctx);
-    if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status)) return errorAnswer(bad(null, `Cannot cancel a batch with status '${batch.status}'.`, 409));
+    if (['completed', 'failed', 'expired', 'cancelled'].includes(batch.status))
+      return errorAnswer(bad(null, `Cannot cancel a batch with status '${batch.status}'.`, 409));
     if (batch.cancelAt === undefined) {
       batch.cancelAt = this.clock();
       batch.status = 'cancelling';
@@ -199,13 +300,31 @@ export class BatchStore implements BatchRoutes {
     const lines = b.lines ?? [];
     if (b.cancelAt !== undefined) {
       if (now - b.cancelAt < finalizingMs) return;
-      return this.end(b, 'cancelled', 'batch_cancelled', 'This request was not executed because the batch was cancelled.', ctx, b.cancelAt + finalizingMs);
+      return this.end(
+        b,
+        'cancelled',
+        'batch_cancelled',
+        'This request was not executed because the batch was cancelled.',
+        ctx,
+        b.cancelAt + finalizingMs,
+      );
     }
     const stop = b.fault?.expireAfter;
-    const due = Math.min(lines.length, stop ?? Infinity, perRequestMs > 0 ? Math.floor((now - startedAt) / perRequestMs) : Infinity);
+    const due = Math.min(
+      lines.length,
+      stop ?? Infinity,
+      perRequestMs > 0 ? Math.floor((now - startedAt) / perRequestMs) : Infinity,
+    );
     while (b.processed < due) await this.run(b, due, ctx);
     if (stop !== undefined && b.processed >= stop && stop < lines.length) {
-      return this.end(b, 'expired', 'batch_expired', 'This request could not be executed before the completion window expired.', ctx, startedAt + stop * perRequestMs);
+      return this.end(
+        b,
+        'expired',
+        'batch_expired',
+        'This request could not be executed before the completion window expired.',
+        ctx,
+        startedAt + stop * perRequestMs,
+      );
     }
     if (b.processed < lines.length) return;
     const lastAt = startedAt + lines.length * perRequestMs;
@@ -218,7 +337,8 @@ export class BatchStore implements BatchRoutes {
   private validate(b: MockBatch, ctx: RouteContext): void {
     const file = ctx.uploads.get(b.inputFileId);
     const { lines, errors } = readRequestFile(file?.bytes, b.inputFileId, b.endpoint);
-    for (const e of b.fault?.failValidation ?? []) errors.push({ code: e.code, message: e.message, line: e.line ?? null, param: e.param ?? null });
+    for (const e of b.fault?.failValidation ?? [])
+      errors.push({ code: e.code, message: e.message, line: e.line ?? null, param: e.param ?? null });
     if (errors.length) {
       b.errors = errors;
       b.status = 'failed';
@@ -235,10 +355,23 @@ export class BatchStore implements BatchRoutes {
   private async answer(b: MockBatch, index: number, ctx: RouteContext): Promise<RouteAnswer> {
     const line = b.lines![index]!;
     if (b.fault?.failLines?.includes(index + 1)) {
-      const f = b.fault.failWith ?? { status: 500, message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null };
+      const f = b.fault.failWith ?? {
+        status: 500,
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        code: null,
+      };
       return errorAnswer({ status: f.status, message: f.message, type: f.type, param: null, code: f.code });
     }
-    const record: RecordedRequest = { method: 'POST', path: line.url, query: {}, headers: { 'content-type': 'application/json' }, json: line.body, rawBodyBytes: 0, at: Date.now() };
+    const record: RecordedRequest = {
+      method: 'POST',
+      path: line.url,
+      query: {},
+      headers: { 'content-type': 'application/json' },
+      json: line.body,
+      rawBodyBytes: 0,
+      at: Date.now(),
+    };
     return ENDPOINTS[line.url]!(record, Buffer.alloc(0), ctx);
   }
 
@@ -267,22 +400,43 @@ export class BatchStore implements BatchRoutes {
   }
 
   /** Ends a batch: requests not run go to the error file with `code`, and the result files become Files API files. */
-  private async end(b: MockBatch, status: string, code: string, message: string, ctx: RouteContext, atClock: number): Promise<void> {
+  private async end(
+    b: MockBatch,
+    status: string,
+    code: string,
+    message: string,
+    ctx: RouteContext,
+    atClock: number,
+  ): Promise<void> {
     const lines = b.lines ?? [];
     for (let i = b.processed; i < lines.length; i++) {
       const line = lines[b.order[i]!]!;
-      await this.write(b, 'error', `${JSON.stringify({ id: `batch_req_${randomBytes(12).toString('hex')}`, custom_id: line.customId, response: null, error: { code, message } })}\n`);
+      await this.write(
+        b,
+        'error',
+        `${JSON.stringify({ id: `batch_req_${randomBytes(12).toString('hex')}`, custom_id: line.customId, response: null, error: { code, message } })}\n`,
+      );
       b.failed++;
     }
     b.status = status;
     b.times[`${status}_at`] = this.at(b, atClock);
-    if (status === 'cancelled' && b.times.cancelling_at === null) b.times.cancelling_at = this.at(b, b.cancelAt ?? atClock);
+    if (status === 'cancelled' && b.times.cancelling_at === null)
+      b.times.cancelling_at = this.at(b, b.cancelAt ?? atClock);
     for (const which of ['output', 'error'] as const) {
       const size = which === 'output' ? b.files.outputBytes : b.files.errorBytes;
       if (!size) continue;
       const path = b.files[which];
       const fileId = `file-${randomBytes(12).toString('hex')}`;
-      ctx.uploads.set(fileId, { id: fileId, bytes: Buffer.alloc(0), disk: { path, size: (await stat(path)).size }, filename: `${b.id}_${which}.jsonl`, purpose: 'batch_output', contentType: 'application/jsonl', createdAt: this.at(b, atClock), seq: nextSeq() });
+      ctx.uploads.set(fileId, {
+        id: fileId,
+        bytes: Buffer.alloc(0),
+        disk: { path, size: (await stat(path)).size },
+        filename: `${b.id}_${which}.jsonl`,
+        purpose: 'batch_output',
+        contentType: 'application/jsonl',
+        createdAt: this.at(b, atClock),
+        seq: nextSeq(),
+      });
       if (which === 'output') b.outputFileId = fileId;
       else b.errorFileId = fileId;
     }
@@ -319,7 +473,12 @@ export class BatchStore implements BatchRoutes {
 /** The route of a Batch API path, or undefined when it is not one. */
 export function batchesRoute(path: string): Route | undefined {
   if (path === '/v1/batches') {
-    return async (req, _raw, ctx) => (req.method === 'POST' ? ctx.batches.create(req, ctx) : req.method === 'GET' ? ctx.batches.list(req, ctx) : errorAnswer(bad(null, `Invalid URL (${req.method} ${req.path})`, 404)));
+    return async (req, _raw, ctx) =>
+      req.method === 'POST'
+        ? ctx.batches.create(req, ctx)
+        : req.method === 'GET'
+          ? ctx.batches.list(req, ctx)
+          : errorAnswer(bad(null, `Invalid URL (${req.method} ${req.path})`, 404));
   }
   const m = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
   if (!m) return undefined;
@@ -330,4 +489,3 @@ export function batchesRoute(path: string): Route | undefined {
     return errorAnswer(bad(null, `Invalid URL (${req.method} ${req.path})`, 404));
   };
 }
-

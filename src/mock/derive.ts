@@ -31,11 +31,19 @@ export interface DeriveOptions {
 }
 
 /** The output size: a WxH asked for, else (auto) the GPT size closest to the input's shape. */
-export function answerSize(size: unknown, input: { width: number; height: number }, gpt: boolean): { width: number; height: number } {
+export function answerSize(
+  size: unknown,
+  input: { width: number; height: number },
+  gpt: boolean,
+): { width: number; height: number } {
   if (typeof size === 'string' && /^\d+x\d+$/.test(size)) return parseSize(size);
   if (!gpt) return { width: 1024, height: 1024 };
   const ratio = input.width / input.height;
-  return ratio > 1.2 ? { width: 1536, height: 1024 } : ratio < 1 / 1.2 ? { width: 1024, height: 1536 } : { width: 1024, height: 1024 };
+  return ratio > 1.2
+    ? { width: 1536, height: 1024 }
+    : ratio < 1 / 1.2
+      ? { width: 1024, height: 1536 }
+      : { width: 1024, height: 1024 };
 }
 
 function tint(seed: string, index: number): { r: number; g: number; b: number } {
@@ -49,7 +57,9 @@ async function deriveGif(input: Buffer, o: DeriveOptions, index: number): Promis
   const count = o.frames ?? MOCK_GIF.frames;
   const frames = await Promise.all(
     Array.from({ length: count }, async (_, frame) => {
-      const img = sharp(input).resize(o.width, o.height, { fit: 'cover' }).tint(tint(o.seed, index * 1000 + frame));
+      const img = sharp(input)
+        .resize(o.width, o.height, { fit: 'cover' })
+        .tint(tint(o.seed, index * 1000 + frame));
       const withAlpha = o.background === 'transparent';
       const data = await (withAlpha ? img.ensureAlpha() : img.removeAlpha()).raw().toBuffer();
       return { data, channels: (withAlpha ? 4 : 3) as 3 | 4 };
@@ -61,7 +71,11 @@ async function deriveGif(input: Buffer, o: DeriveOptions, index: number): Promis
 
 /** RGBA pixels of an image fitted to the answer's size (the mask with the image's own geometry, unblended). */
 function fitted(image: Buffer, width: number, height: number, opts: { nearest?: boolean } = {}) {
-  return sharp(image).resize(width, height, { fit: 'cover', kernel: opts.nearest ? 'nearest' : undefined }).ensureAlpha().raw().toBuffer();
+  return sharp(image)
+    .resize(width, height, { fit: 'cover', kernel: opts.nearest ? 'nearest' : undefined })
+    .ensureAlpha()
+    .raw()
+    .toBuffer();
 }
 
 /** Whether every pixel of RGBA data is fully opaque (then the answer needs no alpha channel). */
@@ -76,7 +90,13 @@ export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<Syn
   if (o.flat && (o.format === 'png' || o.format === undefined)) {
     return Array.from({ length: o.n }, (_, index) => {
       const { r, g, b } = tint(o.seed, index);
-      return { bytes: flatPng(width, height, [r, g, b]), width, height, format: 'png' as const, contentType: CONTENT_TYPES.png };
+      return {
+        bytes: flatPng(width, height, [r, g, b]),
+        width,
+        height,
+        format: 'png' as const,
+        contentType: CONTENT_TYPES.png,
+      };
     });
   }
   const original = await fitted(input, width, height);
@@ -86,7 +106,10 @@ export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<Syn
   return Promise.all(
     Array.from({ length: o.n }, async (_, index) => {
       if (o.format === 'gif') return deriveGif(input, o, index);
-      const tinted = await sharp(original, { raw: { width, height, channels: 4 } }).tint(tint(o.seed, index)).raw().toBuffer();
+      const tinted = await sharp(original, { raw: { width, height, channels: 4 } })
+        .tint(tint(o.seed, index))
+        .raw()
+        .toBuffer();
       const painted = o.label?.length ? await drawLabel(tinted, width, height, 4, o.label) : tinted;
       const out = Buffer.from(original);
       for (let i = 0; i < width * height; i++) {
@@ -101,7 +124,12 @@ export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<Syn
       // Low effort: these are test images, speed matters more than size.
       // Edits make no SVG (the table's edits formats have none): a PNG stands in for any other format.
       const format = o.format === 'jpeg' || o.format === 'webp' ? o.format : 'png';
-      const encoded = format === 'png' ? img.png({ compressionLevel: 2, adaptiveFiltering: false }) : format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality, effort: 0 });
+      const encoded =
+        format === 'png'
+          ? img.png({ compressionLevel: 2, adaptiveFiltering: false })
+          : format === 'jpeg'
+            ? img.jpeg({ quality })
+            : img.webp({ quality, effort: 0 });
       const bytes = await encoded.toBuffer();
       return { bytes, width, height, format, contentType: CONTENT_TYPES[format] };
     }),

@@ -7,12 +7,25 @@ import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js'
 import { imagesAnswer } from './answers.js';
 import { answerSize, deriveImages, inputImageTokens } from './derive.js';
 import { fontsAvailable, labelLines } from './labels.js';
-import { boundaryOf, MultipartError, parseMultipart, recordParts, type FormPart, type RecordedPart } from './multipart.js';
+import {
+  boundaryOf,
+  MultipartError,
+  parseMultipart,
+  recordParts,
+  type FormPart,
+  type RecordedPart,
+} from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import { autoFrameSide, MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
 import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody, type Judged } from './validate.js';
 
-const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({ status: 400, message, type: 'invalid_request_error', param, code });
+const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({
+  status: 400,
+  message,
+  type: 'invalid_request_error',
+  param,
+  code,
+});
 const MB = 1024 * 1024;
 
 export interface Upload {
@@ -24,7 +37,10 @@ export interface Upload {
 }
 
 /** Splits the form into text fields and files, refusing what the endpoint has no field for. */
-function sortParts(parts: FormPart[], endpoint: Endpoint): { fields: Record<string, unknown>; images: FormPart[]; masks: FormPart[] } | ApiErrorBody {
+function sortParts(
+  parts: FormPart[],
+  endpoint: Endpoint,
+): { fields: Record<string, unknown>; images: FormPart[]; masks: FormPart[] } | ApiErrorBody {
   const fields: Record<string, unknown> = {};
   const images: FormPart[] = [];
   const masks: FormPart[] = [];
@@ -32,7 +48,12 @@ function sortParts(parts: FormPart[], endpoint: Endpoint): { fields: Record<stri
   for (const part of parts) {
     const isFileField = fileFields.includes(part.name);
     if (part.filename === undefined) {
-      if (isFileField) return bad(part.name, 'invalid_type', `Invalid type for '${part.name}': expected a file, but got a string instead.`);
+      if (isFileField)
+        return bad(
+          part.name,
+          'invalid_type',
+          `Invalid type for '${part.name}': expected a file, but got a string instead.`,
+        );
       fields[part.name] = part.data.toString('utf8');
     } else if (!isFileField) {
       return bad(part.name, 'unknown_parameter', `Unknown parameter: '${part.name}'.`);
@@ -42,21 +63,42 @@ function sortParts(parts: FormPart[], endpoint: Endpoint): { fields: Record<stri
 }
 
 /** Checks one uploaded file: declared type, real content, byte size; returns its dimensions. */
-export async function checkFile(part: FormPart, param: string, formats: readonly string[], maxBytes: number, dalle: boolean): Promise<Upload | ApiErrorBody> {
+export async function checkFile(
+  part: FormPart,
+  param: string,
+  formats: readonly string[],
+  maxBytes: number,
+  dalle: boolean,
+): Promise<Upload | ApiErrorBody> {
   const allowed = formats.map((f) => CONTENT_TYPES[f as ImageFormat]);
   const declared = (part.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!allowed.includes(declared)) {
-    return bad(param, 'unsupported_file_mimetype', `Invalid file '${param}': unsupported mimetype ('${declared || 'none'}'). Supported file formats are ${quoteList([...allowed].sort())}.`);
+    return bad(
+      param,
+      'unsupported_file_mimetype',
+      `Invalid file '${param}': unsupported mimetype ('${declared || 'none'}'). Supported file formats are ${quoteList([...allowed].sort())}.`,
+    );
   }
   const sniffed = sniffImage(part.data);
-  const meta = sniffed && (await sharp(part.data).metadata().catch(() => undefined));
-  if (!sniffed || !meta?.width || !meta.height) return bad(param, 'invalid_image_file', `Invalid image file or mode for '${param}', please check your image file.`);
+  const meta =
+    sniffed &&
+    (await sharp(part.data)
+      .metadata()
+      .catch(() => undefined));
+  if (!sniffed || !meta?.width || !meta.height)
+    return bad(param, 'invalid_image_file', `Invalid image file or mode for '${param}', please check your image file.`);
   // Stricter than the API: a part labelled by its file name instead of its bytes is a client bug.
   if (CONTENT_TYPES[sniffed.format] !== declared) {
-    return bad(param, 'invalid_image_file', `Invalid file '${param}': it was sent as '${declared}' but its content is ${sniffed.format}.`);
+    return bad(
+      param,
+      'invalid_image_file',
+      `Invalid file '${param}': it was sent as '${declared}' but its content is ${sniffed.format}.`,
+    );
   }
   if (part.data.length >= maxBytes) {
-    const message = dalle ? `Uploaded ${param === 'mask' ? 'mask' : 'image'} must be a PNG and less than 4 MB.` : `Invalid file '${param}': file too large (${(part.data.length / MB).toFixed(1)} MB); the limit is ${maxBytes / MB} MB.`;
+    const message = dalle
+      ? `Uploaded ${param === 'mask' ? 'mask' : 'image'} must be a PNG and less than 4 MB.`
+      : `Invalid file '${param}': file too large (${(part.data.length / MB).toFixed(1)} MB); the limit is ${maxBytes / MB} MB.`;
     return bad(param, 'file_too_large', message);
   }
   return { param, part, width: meta.width, height: meta.height, hasAlpha: Boolean(meta.hasAlpha) };
@@ -69,20 +111,41 @@ export interface PartNames {
 const FORM_NAMES: PartNames = { image: (i, part) => (part.name === 'image[]' ? `image[${i}]` : 'image') };
 
 /** The file rules of the endpoint: count, each image, the mask. Returns the images' dimensions, or the API's error. */
-export async function checkUploads(images: FormPart[], masks: FormPart[], rules: EndpointRules | undefined, model: ResolvedModel, names: PartNames = FORM_NAMES): Promise<Upload[] | ApiErrorBody> {
+export async function checkUploads(
+  images: FormPart[],
+  masks: FormPart[],
+  rules: EndpointRules | undefined,
+  model: ResolvedModel,
+  names: PartNames = FORM_NAMES,
+): Promise<Upload[] | ApiErrorBody> {
   if (images.length === 0) return bad('image', 'missing_required_parameter', "Missing required parameter: 'image'.");
   const files = rules?.files;
   if (files && images.length > files.maxImages) {
-    return bad('image', 'invalid_value', `Invalid 'image': too many images. Expected at most ${files.maxImages}, but got ${images.length}.`);
+    return bad(
+      'image',
+      'invalid_value',
+      `Invalid 'image': too many images. Expected at most ${files.maxImages}, but got ${images.length}.`,
+    );
   }
   if (masks.length > 1) return bad('mask', 'invalid_value', "Invalid 'mask': expected one file, but got several.");
   const dalle = model.family.startsWith('dall-e');
   const checked: Upload[] = [];
   for (const [i, part] of images.entries()) {
     const param = names.image(i, part);
-    const upload = await checkFile(part, param, files?.formats ?? ['png', 'jpeg', 'webp'], files?.maxBytes ?? Infinity, dalle);
+    const upload = await checkFile(
+      part,
+      param,
+      files?.formats ?? ['png', 'jpeg', 'webp'],
+      files?.maxBytes ?? Infinity,
+      dalle,
+    );
     if ('status' in upload) return upload;
-    if (files?.square && upload.width !== upload.height) return bad(param, 'invalid_value', `Invalid input image - image must be square, got ${upload.width}x${upload.height}.`);
+    if (files?.square && upload.width !== upload.height)
+      return bad(
+        param,
+        'invalid_value',
+        `Invalid input image - image must be square, got ${upload.width}x${upload.height}.`,
+      );
     checked.push(upload);
   }
   const first = checked[0]!;
@@ -90,9 +153,14 @@ export async function checkUploads(images: FormPart[], masks: FormPart[], rules:
   if (maskPart && rules?.mask) {
     const mask = await checkFile(maskPart, 'mask', rules.mask.formats, rules.mask.maxBytes, dalle);
     if ('status' in mask) return mask;
-    if (!mask.hasAlpha) return bad('mask', 'invalid_value', "Invalid mask image - format must be in ['RGBA', 'LA'], got RGB.");
+    if (!mask.hasAlpha)
+      return bad('mask', 'invalid_value', "Invalid mask image - format must be in ['RGBA', 'LA'], got RGB.");
     if (mask.width !== first.width || mask.height !== first.height) {
-      return bad('mask', 'invalid_value', `Invalid mask image - mask size (${mask.width}x${mask.height}) does not match image size (${first.width}x${first.height}).`);
+      return bad(
+        'mask',
+        'invalid_value',
+        `Invalid mask image - mask size (${mask.width}x${mask.height}) does not match image size (${first.width}x${first.height}).`,
+      );
     }
   }
   if (!maskPart && files?.alphaWithoutMask && !first.hasAlpha) {
@@ -101,7 +169,12 @@ export async function checkUploads(images: FormPart[], masks: FormPart[], rules:
   return checked;
 }
 
-async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
+async function handleUpload(
+  endpoint: Endpoint,
+  req: RecordedRequest,
+  raw: Buffer,
+  ctx: RouteContext,
+): Promise<RouteAnswer> {
   const contentType = String(req.headers['content-type'] ?? '');
   const boundary = boundaryOf(contentType);
   if (!boundary) {
@@ -130,17 +203,32 @@ async function handleUpload(endpoint: Endpoint, req: RecordedRequest, raw: Buffe
 }
 
 /** The answer to an edit or variation whose inputs passed: pictures derived from the first image. */
-export async function editAnswer(fields: Record<string, unknown>, uploads: Upload[], judged: Judged, ctx: RouteContext, how: { endpoint: Endpoint; mask?: Buffer }): Promise<RouteAnswer> {
+export async function editAnswer(
+  fields: Record<string, unknown>,
+  uploads: Upload[],
+  judged: Judged,
+  ctx: RouteContext,
+  how: { endpoint: Endpoint; mask?: Buffer },
+): Promise<RouteAnswer> {
   const { endpoint } = how;
   const gpt = !judged.model.family.startsWith('dall-e');
-  const format: SynthFormat = SYNTH_FORMATS.includes(String(fields.output_format)) ? (fields.output_format as SynthFormat) : 'png';
+  const format: SynthFormat = SYNTH_FORMATS.includes(String(fields.output_format))
+    ? (fields.output_format as SynthFormat)
+    : 'png';
   const first = uploads[0]!;
   const n = Number(fields.n ?? 1);
   const compression = fields.output_compression === undefined ? undefined : Number(fields.output_compression);
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
-  const frames = format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
-  const size = frames !== undefined && !/^\d+x\d+$/.test(String(fields.size ?? '')) ? { width: autoFrameSide(frames), height: autoFrameSide(frames) } : answerSize(fields.size, first, gpt);
-  const label = ctx.labels !== false && prompt && (await fontsAvailable()) ? labelLines(prompt, typeof fields.size === 'string' ? fields.size : undefined, size.width, size.height) : undefined;
+  const frames =
+    format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined;
+  const size =
+    frames !== undefined && !/^\d+x\d+$/.test(String(fields.size ?? ''))
+      ? { width: autoFrameSide(frames), height: autoFrameSide(frames) }
+      : answerSize(fields.size, first, gpt);
+  const label =
+    ctx.labels !== false && prompt && (await fontsAvailable())
+      ? labelLines(prompt, typeof fields.size === 'string' ? fields.size : undefined, size.width, size.height)
+      : undefined;
   const images = await deriveImages(first.part.data, {
     n,
     ...size,
@@ -187,5 +275,7 @@ export function recordUploadParts(raw: Buffer, contentType: string): RecordedPar
   }
 }
 
-export const handleEdits = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => handleUpload('edits', req, raw, ctx);
-export const handleVariations = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) => handleUpload('variations', req, raw, ctx);
+export const handleEdits = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) =>
+  handleUpload('edits', req, raw, ctx);
+export const handleVariations = (req: RecordedRequest, raw: Buffer, ctx: RouteContext) =>
+  handleUpload('variations', req, raw, ctx);

@@ -4,15 +4,27 @@
 import { randomBytes } from 'node:crypto';
 import { sniffImage } from '../image/format.js';
 import { boundaryOf, MultipartError, parseMultipart } from './multipart.js';
-import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext, type UploadedFile } from './route.js';
+import {
+  errorAnswer,
+  type RecordedRequest,
+  type Route,
+  type RouteAnswer,
+  type RouteContext,
+  type UploadedFile,
+} from './route.js';
 import { quoteList, type ApiErrorBody } from './validate.js';
-
 
 const PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 /** What purpose `vision` takes: images. */
 const VISION_FORMATS = ['png', 'jpeg', 'webp', 'gif'];
 
-const bad = (param: string | null, code: string | null, message: string, status = 400): ApiErrorBody => ({ status, message, type: 'invalid_request_error', param, code });
+const bad = (param: string | null, code: string | null, message: string, status = 400): ApiErrorBody => ({
+  status,
+  message,
+  type: 'invalid_request_error',
+  param,
+  code,
+});
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const newId = () => `file-${[...randomBytes(22)].map((b) => BASE62[b % 62]).join('')}`;
 
@@ -21,14 +33,26 @@ let seq = 0;
 export const nextSeq = () => seq++;
 
 /** The file object as the API shows it. */
-export const fileObject = (f: UploadedFile) => ({ id: f.id, object: 'file', bytes: f.disk?.size ?? f.bytes.length, created_at: f.createdAt, filename: f.filename, purpose: f.purpose, status: 'processed', expires_at: null });
+export const fileObject = (f: UploadedFile) => ({
+  id: f.id,
+  object: 'file',
+  bytes: f.disk?.size ?? f.bytes.length,
+  created_at: f.createdAt,
+  filename: f.filename,
+  purpose: f.purpose,
+  status: 'processed',
+  expires_at: null,
+});
 
 const notFound = (id: string) => errorAnswer(bad('id', null, `No such File object: ${id}`, 404));
 
 async function upload(req: RecordedRequest, raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const contentType = String(req.headers['content-type'] ?? '');
   const boundary = boundaryOf(contentType);
-  if (!boundary) return errorAnswer(bad(null, null, `Invalid Content-Type header (${contentType || 'none'}), expected multipart/form-data.`));
+  if (!boundary)
+    return errorAnswer(
+      bad(null, null, `Invalid Content-Type header (${contentType || 'none'}), expected multipart/form-data.`),
+    );
   let parts;
   try {
     parts = parseMultipart(raw, boundary);
@@ -39,11 +63,21 @@ async function upload(req: RecordedRequest, raw: Buffer, ctx: RouteContext): Pro
   const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
   const purpose = parts.find((p) => p.name === 'purpose' && p.filename === undefined)?.data.toString('utf8');
   if (!file) return errorAnswer(bad('file', 'missing_required_parameter', "Missing required parameter: 'file'."));
-  if (purpose === undefined) return errorAnswer(bad('purpose', 'missing_required_parameter', "Missing required parameter: 'purpose'."));
-  if (!PURPOSES.includes(purpose)) return errorAnswer(bad('purpose', 'invalid_value', `Invalid value: '${purpose}'. Supported values are: ${quoteList(PURPOSES)}.`));
+  if (purpose === undefined)
+    return errorAnswer(bad('purpose', 'missing_required_parameter', "Missing required parameter: 'purpose'."));
+  if (!PURPOSES.includes(purpose))
+    return errorAnswer(
+      bad('purpose', 'invalid_value', `Invalid value: '${purpose}'. Supported values are: ${quoteList(PURPOSES)}.`),
+    );
   const sniffed = sniffImage(file.data);
   if (purpose === 'vision' && (!sniffed || !VISION_FORMATS.includes(sniffed.format))) {
-    return errorAnswer(bad('file', 'invalid_file_format', `Invalid file format for purpose 'vision': ${file.filename}. Supported formats: ${VISION_FORMATS.join(', ')}.`));
+    return errorAnswer(
+      bad(
+        'file',
+        'invalid_file_format',
+        `Invalid file format for purpose 'vision': ${file.filename}. Supported formats: ${VISION_FORMATS.join(', ')}.`,
+      ),
+    );
   }
   const stored: UploadedFile = {
     id: newId(),
@@ -62,7 +96,13 @@ function list(req: RecordedRequest, ctx: RouteContext): RouteAnswer {
   const { purpose, after, order = 'desc' } = req.query;
   const limit = req.query.limit === undefined ? 10_000 : Number(req.query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-    return errorAnswer(bad('limit', 'invalid_value', `Invalid 'limit': expected an integer from 1 to 10000, but got ${req.query.limit} instead.`));
+    return errorAnswer(
+      bad(
+        'limit',
+        'invalid_value',
+        `Invalid 'limit': expected an integer from 1 to 10000, but got ${req.query.limit} instead.`,
+      ),
+    );
   }
   const sorted = [...ctx.uploads.values()]
     .filter((f) => purpose === undefined || f.purpose === purpose)
@@ -71,14 +111,25 @@ function list(req: RecordedRequest, ctx: RouteContext): RouteAnswer {
   const page = sorted.slice(start, start + limit);
   return {
     status: 200,
-    json: { object: 'list', data: page.map(fileObject), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < sorted.length },
+    json: {
+      object: 'list',
+      data: page.map(fileObject),
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: start + limit < sorted.length,
+    },
   };
 }
 
 /** The route of a Files API path (without /v1), or undefined when it is not one. */
 export function filesRoute(path: string): Route | undefined {
   if (path === '/v1/files') {
-    return async (req, raw, ctx) => (req.method === 'POST' ? upload(req, raw, ctx) : req.method === 'GET' ? list(req, ctx) : errorAnswer(bad(null, null, `Invalid URL (${req.method} ${req.path})`, 404)));
+    return async (req, raw, ctx) =>
+      req.method === 'POST'
+        ? upload(req, raw, ctx)
+        : req.method === 'GET'
+          ? list(req, ctx)
+          : errorAnswer(bad(null, null, `Invalid URL (${req.method} ${req.path})`, 404));
   }
   const m = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path);
   if (!m) return undefined;
@@ -88,7 +139,13 @@ export function filesRoute(path: string): Route | undefined {
     const file = ctx.uploads.get(id);
     if (req.method === 'GET' && content) {
       if (!file) return notFound(id);
-      return { status: 200, json: undefined, raw: file.disk ? { ...file.disk, contentType: file.contentType } : { body: file.bytes, contentType: file.contentType } };
+      return {
+        status: 200,
+        json: undefined,
+        raw: file.disk
+          ? { ...file.disk, contentType: file.contentType }
+          : { body: file.bytes, contentType: file.contentType },
+      };
     }
     if (req.method === 'GET') return file ? { status: 200, json: fileObject(file) } : notFound(id);
     if (req.method === 'DELETE' && !content) {

@@ -8,7 +8,14 @@ import { judgeModel, moderate, validateParams } from './validate.js';
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const body = req.json;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    return errorAnswer({ status: 400, message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", type: 'invalid_request_error', param: null, code: null });
+    return errorAnswer({
+      status: 400,
+      message:
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    });
   }
   const fields = body as Record<string, unknown>;
   const judged = judgeModel(fields, 'generations', ctx.extraModels);
@@ -31,8 +38,12 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
       compression: typeof fields.output_compression === 'number' ? fields.output_compression : undefined,
       background: typeof fields.background === 'string' ? fields.background : undefined,
       responseFormat: typeof fields.response_format === 'string' ? fields.response_format : undefined,
-      frames: format === 'gif' ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames) : undefined,
-      frameDurationMs: format === 'gif' && fields.frame_duration_ms !== undefined ? Number(fields.frame_duration_ms) : undefined,
+      frames:
+        format === 'gif'
+          ? Number(fields.frame_count ?? judged.rules?.frameCount?.default ?? MOCK_GIF.frames)
+          : undefined,
+      frameDurationMs:
+        format === 'gif' && fields.frame_duration_ms !== undefined ? Number(fields.frame_duration_ms) : undefined,
     },
     ctx,
   );

@@ -10,7 +10,13 @@ import sharp from 'sharp';
 export function labelLines(prompt: string, size: string | undefined, width: number, height: number): string[] {
   const words = prompt.replace(/\s+/g, ' ').trim();
   const max = Math.max(8, Math.floor(width / (fontSize(width, height) * 0.56)));
-  const shown = [...words].length > max ? `${[...words].slice(0, max - 1).join('').trimEnd()}…` : words;
+  const shown =
+    [...words].length > max
+      ? `${[...words]
+          .slice(0, max - 1)
+          .join('')
+          .trimEnd()}…`
+      : words;
   const asked = size && size !== `${width}x${height}` ? `${size} (${width}x${height})` : `${width}x${height}`;
   return [shown || '(no prompt)', `${asked} · imgcli offline`];
 }
@@ -26,7 +32,10 @@ export function labelSvg(lines: string[], width: number, height: number): Buffer
   const band = lineHeight * lines.length + size;
   const top = height - band;
   const text = lines
-    .map((line, i) => `<text x="${Math.round(size * 0.8)}" y="${top + Math.round(size * 0.5) + lineHeight * (i + 1) - Math.round(size * 0.3)}" font-size="${i === 0 ? size : Math.round(size * 0.8)}">${escape(line)}</text>`)
+    .map(
+      (line, i) =>
+        `<text x="${Math.round(size * 0.8)}" y="${top + Math.round(size * 0.5) + lineHeight * (i + 1) - Math.round(size * 0.3)}" font-size="${i === 0 ? size : Math.round(size * 0.8)}">${escape(line)}</text>`,
+    )
     .join('');
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +

@@ -16,21 +16,31 @@ interface ModelObject {
 
 function modelObjects(ctx: RouteContext): ModelObject[] {
   const table = MODELS.flatMap((m) =>
-    [m.id, ...(m.aliases ?? [])].map((id): ModelObject => ({
-      id,
-      object: 'model',
-      created: CREATED,
-      owned_by: 'system',
-      ...(m.shutdown ? { shutdown_date: Date.parse(`${m.shutdown}T00:00:00Z`) / 1000 } : {}),
-    })),
+    [m.id, ...(m.aliases ?? [])].map(
+      (id): ModelObject => ({
+        id,
+        object: 'model',
+        created: CREATED,
+        owned_by: 'system',
+        ...(m.shutdown ? { shutdown_date: Date.parse(`${m.shutdown}T00:00:00Z`) / 1000 } : {}),
+      }),
+    ),
   );
-  const extra = ctx.extraModels.map((id): ModelObject => ({ id, object: 'model', created: CREATED, owned_by: 'imgcli-mock' }));
+  const extra = ctx.extraModels.map(
+    (id): ModelObject => ({ id, object: 'model', created: CREATED, owned_by: 'imgcli-mock' }),
+  );
   return [...table, ...extra];
 }
 
 function notGet(req: RecordedRequest): RouteAnswer | undefined {
   if (req.method === 'GET') return undefined;
-  return errorAnswer({ status: 405, message: `Method ${req.method} is not allowed on ${req.path}; use GET.`, type: 'invalid_request_error', param: null, code: null });
+  return errorAnswer({
+    status: 405,
+    message: `Method ${req.method} is not allowed on ${req.path}; use GET.`,
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+  });
 }
 
 export async function handleModelList(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
@@ -43,6 +53,12 @@ export function modelGetRoute(id: string) {
     if (refused) return refused;
     const found = modelObjects(ctx).find((m) => m.id === id);
     if (found) return { status: 200, json: found };
-    return errorAnswer({ status: 404, message: `The model '${id}' does not exist`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
+    return errorAnswer({
+      status: 404,
+      message: `The model '${id}' does not exist`,
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'model_not_found',
+    });
   };
 }

@@ -35,7 +35,9 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
 const unescape = (s: string) => s.replace(/%22/g, '"').replace(/%0D/gi, '\r').replace(/%0A/gi, '\n');
 
 function param(disposition: string, key: string): string | undefined {
-  const m = new RegExp(`(?:^|;)\\s*${key}="([^"]*)"`, 'i').exec(disposition) ?? new RegExp(`(?:^|;)\\s*${key}=([^;\\s]+)`, 'i').exec(disposition);
+  const m =
+    new RegExp(`(?:^|;)\\s*${key}="([^"]*)"`, 'i').exec(disposition) ??
+    new RegExp(`(?:^|;)\\s*${key}=([^;\\s]+)`, 'i').exec(disposition);
   return m ? unescape(m[1]!) : undefined;
 }
 
@@ -48,11 +50,15 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
   for (;;) {
     at += delimiter.length;
     if (body.subarray(at, at + 2).toString('latin1') === '--') return parts;
-    if (body.subarray(at, at + 2).toString('latin1') !== '\r\n') throw new MultipartError('a boundary is not followed by a line break');
+    if (body.subarray(at, at + 2).toString('latin1') !== '\r\n')
+      throw new MultipartError('a boundary is not followed by a line break');
     const headerEnd = body.indexOf('\r\n\r\n', at);
     if (headerEnd < 0) throw new MultipartError('a part has no end of headers');
     const headers = new Map<string, string>();
-    for (const line of body.subarray(at + 2, headerEnd).toString('utf8').split('\r\n')) {
+    for (const line of body
+      .subarray(at + 2, headerEnd)
+      .toString('utf8')
+      .split('\r\n')) {
       const colon = line.indexOf(':');
       if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
     }
@@ -60,8 +66,14 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
     if (next < 0) throw new MultipartError('the body ends inside a part (no closing boundary)');
     const disposition = headers.get('content-disposition') ?? '';
     const name = param(disposition, 'name');
-    if (!/^form-data/i.test(disposition) || name === undefined) throw new MultipartError('a part has no Content-Disposition: form-data name');
-    parts.push({ name, filename: param(disposition, 'filename'), contentType: headers.get('content-type'), data: body.subarray(headerEnd + 4, next) });
+    if (!/^form-data/i.test(disposition) || name === undefined)
+      throw new MultipartError('a part has no Content-Disposition: form-data name');
+    parts.push({
+      name,
+      filename: param(disposition, 'filename'),
+      contentType: headers.get('content-type'),
+      data: body.subarray(headerEnd + 4, next),
+    });
     at = next + 2;
   }
 }
@@ -69,6 +81,12 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
 export function recordParts(parts: FormPart[]): RecordedPart[] {
   return parts.map((p) => {
     const file = p.filename !== undefined;
-    return { name: p.name, filename: p.filename, contentType: p.contentType, bytes: p.data.length, ...(file ? {} : { value: p.data.toString('utf8') }) };
+    return {
+      name: p.name,
+      filename: p.filename,
+      contentType: p.contentType,
+      bytes: p.data.length,
+      ...(file ? {} : { value: p.data.toString('utf8') }),
+    };
   });
 }

@@ -13,14 +13,21 @@ function azureNotFound(): Route {
 /** The deployment is the model on Azure: a body without one gets the deployment's name. */
 function withDeployment(route: Route, deployment: string): Route {
   return async (req, raw, ctx) => {
-    const body = req.json && typeof req.json === 'object' && !Array.isArray(req.json) ? (req.json as Record<string, unknown>) : undefined;
+    const body =
+      req.json && typeof req.json === 'object' && !Array.isArray(req.json)
+        ? (req.json as Record<string, unknown>)
+        : undefined;
     const json = body && body.model === undefined ? { ...body, model: deployment } : req.json;
     return route({ ...req, json } satisfies RecordedRequest, raw, ctx);
   };
 }
 
 /** A route for a path the exact table does not list, or undefined. */
-export function resolveRoute(path: string, query: Record<string, string>, routes: Readonly<Record<string, Route>>): Route | undefined {
+export function resolveRoute(
+  path: string,
+  query: Record<string, string>,
+  routes: Readonly<Record<string, Route>>,
+): Route | undefined {
   if (path === '/v1/models' || path === '/openai/models' || path === '/openai/v1/models') return handleModelList;
   const model = /^(?:\/openai)?\/v1\/models\/([^/]+)$/.exec(path);
   if (model) return modelGetRoute(decodeURIComponent(model[1]!));

@@ -17,7 +17,14 @@ import type { StoredFile } from './answers.js';
 import { BatchStore, DEFAULT_BATCH_TIMING, batchesRoute, type BatchFault, type BatchTiming } from './batches.js';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { errorAnswer, type RecordedRequest, type Route, type RouteAnswer, type RouteContext, type UploadedFile } from './route.js';
+import {
+  errorAnswer,
+  type RecordedRequest,
+  type Route,
+  type RouteAnswer,
+  type RouteContext,
+  type UploadedFile,
+} from './route.js';
 
 export interface MockOptions {
   port?: number;
@@ -68,7 +75,6 @@ export type Fault =
   | { answerAfterMs: number }
   | StreamFault;
 
-
 export interface MockServer {
   url: string;
   port: number;
@@ -87,26 +93,32 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-
-
-
 const ENDLESS_STARTS = {
   b64_json: { status: 200, type: 'application/json', start: '{"created":1700000000,"data":[{"b64_json":"' },
   'error-body': { status: 500, type: 'text/plain', start: 'Internal error: ' },
-  'sse-line': { status: 200, type: 'text/event-stream', start: 'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","b64_json":"' },
+  'sse-line': {
+    status: 200,
+    type: 'text/event-stream',
+    start: 'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","b64_json":"',
+  },
 } as const;
 
 /** Writes base64-looking text for ever (minding backpressure) until the client goes away. */
-async function writeEndless(res: ServerResponse, kind: keyof typeof ENDLESS_STARTS, closed: AbortSignal): Promise<void> {
+async function writeEndless(
+  res: ServerResponse,
+  kind: keyof typeof ENDLESS_STARTS,
+  closed: AbortSignal,
+): Promise<void> {
   const { status, type, start } = ENDLESS_STARTS[kind];
   res.writeHead(status, { 'content-type': type });
   res.write(start);
   const block = Buffer.alloc(256 * 1024, 'QUFB');
   while (!closed.aborted && !res.destroyed) {
-    if (!res.write(block)) await new Promise<void>((resolve) => {
-      res.once('drain', resolve);
-      res.once('close', resolve);
-    });
+    if (!res.write(block))
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
   }
 }
 
@@ -117,8 +129,13 @@ const ROUTES: Record<string, Route> = {
   '/v1/images/variations': handleVariations,
 };
 
-
-function send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  contentType: string,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
@@ -155,14 +172,30 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   let streamDelayMs = options.streamDelayMs ?? 150;
   const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
   const batches = new BatchStore({ ...DEFAULT_BATCH_TIMING, ...options.batchTiming }, options.batchClock);
-  const ctx: RouteContext = { origin: '', nowMs, files, uploads, urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000, extraModels: options.extraModels ?? [], payload: options.payload, labels: options.labels, batches };
+  const ctx: RouteContext = {
+    origin: '',
+    nowMs,
+    files,
+    uploads,
+    urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000,
+    extraModels: options.extraModels ?? [],
+    payload: options.payload,
+    labels: options.labels,
+    batches,
+  };
   /** The next queued fault meant for this path (or for any). */
   const takeFault = (path: string): Fault | undefined => {
     const i = faults.findIndex((f) => !f.path || f.path.test(path));
     return i === -1 ? undefined : faults.splice(i, 1)[0]!.fault;
   };
 
-  async function applyFault(fault: Exclude<Fault, StreamFault>, req: IncomingMessage, res: ServerResponse, answer: () => Promise<{ status: number; body: string | Buffer; type: string }>, closed: AbortSignal) {
+  async function applyFault(
+    fault: Exclude<Fault, StreamFault>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: () => Promise<{ status: number; body: string | Buffer; type: string }>,
+    closed: AbortSignal,
+  ) {
     if ('drop' in fault) {
       res.socket?.destroy();
       return;
@@ -185,13 +218,18 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     if ('hang' in fault) {
       const full = await answer();
       const body = Buffer.from(full.body);
-      res.writeHead(full.status, { 'content-type': full.type, ...(fault.chunked ? {} : { 'content-length': body.length }) });
+      res.writeHead(full.status, {
+        'content-type': full.type,
+        ...(fault.chunked ? {} : { 'content-length': body.length }),
+      });
       res.write(body.subarray(0, fault.hang));
       return;
     }
     if ('endless' in fault) return writeEndless(res, fault.endless, closed);
     if ('echoHeaders' in fault) {
-      const text = Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n');
+      const text = Object.entries(req.headers)
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join('\n');
       send(res, fault.status ?? 200, text, 'text/plain');
       return;
     }
@@ -215,7 +253,16 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       return;
     }
     const body = typeof fault.body === 'object' ? JSON.stringify(fault.body) : (fault.body ?? '');
-    const type = 'contentType' in fault && fault.contentType ? fault.contentType : typeof fault.body === 'object' ? 'application/json' : body.trimStart().startsWith('<') ? 'text/html' : body.trimStart().startsWith('{') ? 'application/json' : 'text/plain';
+    const type =
+      'contentType' in fault && fault.contentType
+        ? fault.contentType
+        : typeof fault.body === 'object'
+          ? 'application/json'
+          : body.trimStart().startsWith('<')
+            ? 'text/html'
+            : body.trimStart().startsWith('{')
+              ? 'application/json'
+              : 'text/plain';
     send(res, fault.status ?? 200, body, type, 'headers' in fault ? fault.headers : {});
   }
 
@@ -233,7 +280,15 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
         json = undefined;
       }
     }
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, json, rawBodyBytes: raw.length, at: Date.now() };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      json,
+      rawBodyBytes: raw.length,
+      at: Date.now(),
+    };
     record.parts = recordUploadParts(raw, contentType);
     requests.push(record);
     options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
@@ -246,7 +301,11 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
         const file = files.get(id);
         if (!file) return { status: 404, body: 'BlobNotFound: The specified blob does not exist.', type: 'text/plain' };
         if (nowMs() > file.expiresAt) {
-          return { status: 403, body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>', type: 'application/xml' };
+          return {
+            status: 403,
+            body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>',
+            type: 'application/xml',
+          };
         }
         return { status: 200, body: file.bytes, type: file.contentType };
       };
@@ -256,7 +315,10 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       return send(res, answer.status, answer.body, answer.type);
     }
 
-    const route = ROUTES[url.pathname] ?? batchesRoute(url.pathname.replace(/^\/openai(?=\/v1\/)/, '')) ?? resolveRoute(url.pathname, record.query, ROUTES);
+    const route =
+      ROUTES[url.pathname] ??
+      batchesRoute(url.pathname.replace(/^\/openai(?=\/v1\/)/, '')) ??
+      resolveRoute(url.pathname, record.query, ROUTES);
     // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
     const events = (result: RouteAnswer) => {
       const streaming = result.status === 200 ? streamingOf(record) : undefined;
@@ -268,7 +330,12 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       const stream = events(result);
       if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
       // A fault needs the whole body: a file on disk is read (tests keep those small).
-      if (result.raw) return { status: result.status, body: 'path' in result.raw ? await readFile(result.raw.path) : result.raw.body, type: result.raw.contentType };
+      if (result.raw)
+        return {
+          status: result.status,
+          body: 'path' in result.raw ? await readFile(result.raw.path) : result.raw.body,
+          type: result.raw.contentType,
+        };
       return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
     };
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
@@ -284,7 +351,12 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     send(res, result.status, JSON.stringify(result.json), 'application/json');
   }
 
-  async function respond(route: Route | undefined, record: RecordedRequest, raw: Buffer, req: IncomingMessage): Promise<RouteAnswer> {
+  async function respond(
+    route: Route | undefined,
+    record: RecordedRequest,
+    raw: Buffer,
+    req: IncomingMessage,
+  ): Promise<RouteAnswer> {
     const key = bearerKey(req.headers);
     if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
       return errorAnswer({
@@ -299,14 +371,33 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       });
     }
     if (!route) {
-      return errorAnswer({ status: 404, message: `Invalid URL (${record.method} ${record.path})`, type: 'invalid_request_error', param: null, code: null });
+      return errorAnswer({
+        status: 404,
+        message: `Invalid URL (${record.method} ${record.path})`,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      });
     }
     return route(record, raw, ctx);
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, JSON.stringify({ error: { message: `mock server error: ${(err as Error).message}`, type: 'server_error', param: null, code: null } }), 'application/json');
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          JSON.stringify({
+            error: {
+              message: `mock server error: ${(err as Error).message}`,
+              type: 'server_error',
+              param: null,
+              code: null,
+            },
+          }),
+          'application/json',
+        );
       else res.destroy();
     });
   });
@@ -318,9 +409,11 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   const host = address.includes(':') ? `[${address}]` : address;
   ctx.origin = `http://${host}:${port}`;
 
-  const enqueue = (queue: Fault[]) => (fault: Fault, times = 1) => {
-    for (let i = 0; i < times; i++) queue.push(fault);
-  };
+  const enqueue =
+    (queue: Fault[]) =>
+    (fault: Fault, times = 1) => {
+      for (let i = 0; i < times; i++) queue.push(fault);
+    };
   return {
     url: `${ctx.origin}/v1`,
     port,

@@ -19,7 +19,10 @@ export type StreamFault =
   /** Close the connection after this many events (0: right after the headers). */
   | { streamCut: number }
   /** Send `event: error` with this error after `afterEvents` events (default 1), then end. */
-  | { streamError: { message: string; type?: string; code?: string | null; param?: string | null }; afterEvents?: number };
+  | {
+      streamError: { message: string; type?: string; code?: string | null; param?: string | null };
+      afterEvents?: number;
+    };
 
 export function isStreamFault(fault: object): fault is StreamFault {
   return 'streamCut' in fault || 'streamError' in fault;
@@ -28,7 +31,10 @@ export function isStreamFault(fault: object): fault is StreamFault {
 /** Whether a request asked to stream, and for how many partial images: JSON `true` or multipart `"true"`. */
 export function streamingOf(req: RecordedRequest): { partials: number } | undefined {
   const json = req.json as Record<string, unknown> | undefined;
-  const field = (name: string) => (json && typeof json === 'object' ? json[name] : req.parts?.find((p) => p.name === name && p.filename === undefined)?.value);
+  const field = (name: string) =>
+    json && typeof json === 'object'
+      ? json[name]
+      : req.parts?.find((p) => p.name === name && p.filename === undefined)?.value;
   const stream = field('stream');
   if (stream !== true && stream !== 'true') return undefined;
   const partials = Number(field('partial_images') ?? 0);
@@ -42,9 +48,16 @@ async function partialRender(final: Buffer, step: number, steps: number, format:
   const height = meta.height ?? 1024;
   // The last partial has a quarter of the detail, each earlier one a quarter of the next's.
   const factor = 4 ** (steps - step);
-  const small = await sharp(final).resize(Math.max(2, Math.round(width / factor))).toBuffer();
+  const small = await sharp(final)
+    .resize(Math.max(2, Math.round(width / factor)))
+    .toBuffer();
   const img = sharp(small).resize(width, height, { kernel: 'nearest' });
-  const encoded = format === 'jpeg' ? img.jpeg() : format === 'webp' ? img.webp({ effort: 0 }) : img.png({ compressionLevel: 2, adaptiveFiltering: false });
+  const encoded =
+    format === 'jpeg'
+      ? img.jpeg()
+      : format === 'webp'
+        ? img.webp({ effort: 0 })
+        : img.png({ compressionLevel: 2, adaptiveFiltering: false });
   return encoded.toBuffer();
 }
 
@@ -52,10 +65,20 @@ async function partialRender(final: Buffer, step: number, steps: number, format:
  * The events for a successful JSON answer: per image, its partials then its completed event.
  * Every completed event carries the request's whole usage, as the API's do.
  */
-export async function* imageEvents(answer: Record<string, unknown>, family: StreamFamily, partials: number): AsyncGenerator<SseOut> {
+export async function* imageEvents(
+  answer: Record<string, unknown>,
+  family: StreamFamily,
+  partials: number,
+): AsyncGenerator<SseOut> {
   // Answers from imagesAnswer always carry `created`.
   const created = Number(answer.created);
-  const meta = { created_at: created, size: answer.size, quality: answer.quality, background: answer.background, output_format: answer.output_format };
+  const meta = {
+    created_at: created,
+    size: answer.size,
+    quality: answer.quality,
+    background: answer.background,
+    output_format: answer.output_format,
+  };
   const data = (answer.data as Array<{ b64_json?: string }> | undefined) ?? [];
   // The offline server streams partial renders of still raster images only; a GIF or SVG comes whole.
   const still = ['png', 'jpeg', 'webp'].includes(String(answer.output_format ?? 'png'));
@@ -81,9 +104,17 @@ export async function sseText(events: AsyncIterable<SseOut>): Promise<string> {
 }
 
 /** Writes the events `delayMs` apart; stops when the client goes away or a fault says so. */
-export async function writeSse(res: ServerResponse, events: AsyncIterable<SseOut>, opts: { delayMs: number; signal: AbortSignal; fault?: StreamFault }): Promise<void> {
+export async function writeSse(
+  res: ServerResponse,
+  events: AsyncIterable<SseOut>,
+  opts: { delayMs: number; signal: AbortSignal; fault?: StreamFault },
+): Promise<void> {
   const { fault, signal } = opts;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   res.flushHeaders();
   let sent = 0;
   const cutAt = fault && 'streamCut' in fault ? fault.streamCut : undefined;

@@ -20,7 +20,8 @@ export const SYNTH_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif', '
 export const MOCK_GIF = { frames: 9, frameDurationMs: 100, autoSide: 384, autoStrip: 3456 } as const;
 
 /** The side of an auto-sized square frame when `frames` share the strip. */
-export const autoFrameSide = (frames: number) => Math.min(MOCK_GIF.autoSide, Math.floor(MOCK_GIF.autoStrip / frames / 16) * 16);
+export const autoFrameSide = (frames: number) =>
+  Math.min(MOCK_GIF.autoSide, Math.floor(MOCK_GIF.autoStrip / frames / 16) * 16);
 /**
  * gradient: smooth, compresses to a few hundred KB; noise: pixel noise on top, sized like a real
  * photo; flat: one colour (seeded like the gradient), a PNG of a few hundred bytes at any size, for
@@ -96,7 +97,7 @@ export function synthPixels(opts: SynthOptions): { data: Buffer; width: number; 
   const cx = (0.25 + (s[8]! / 255) * 0.5 + 0.3 * ((opts.phase ?? 0.5) - 0.5)) * width;
   const cy = (0.25 + (s[9]! / 255) * 0.5) * height;
   const radius = (0.15 + (s[10]! / 255) * 0.2) * Math.min(width, height);
-  const ripple = (2 + (s[11]! % 6)) * Math.PI * 2 / Math.max(width, height);
+  const ripple = ((2 + (s[11]! % 6)) * Math.PI * 2) / Math.max(width, height);
   const fade = Math.max(1, Math.round(0.12 * Math.min(width, height)));
 
   const data = Buffer.allocUnsafe(width * height * channels);
@@ -164,7 +165,12 @@ function palette(opts: SynthOptions): string[] {
   ];
 }
 
-const escapeText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+const escapeText = (t: string) =>
+  t
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
 
 /** The picture as an SVG document: the gradient (left out when transparent) and the circle. */
 function svgImage(opts: SynthOptions, width: number, height: number): Buffer {
@@ -187,7 +193,12 @@ function svgImage(opts: SynthOptions, width: number, height: number): Buffer {
 }
 
 /** An animated GIF: the picture with its circle drifting over the frames, looping forever. */
-export async function animate(frames: Array<{ data: Buffer; channels: 3 | 4 }>, width: number, height: number, frameDurationMs: number): Promise<Buffer> {
+export async function animate(
+  frames: Array<{ data: Buffer; channels: 3 | 4 }>,
+  width: number,
+  height: number,
+  frameDurationMs: number,
+): Promise<Buffer> {
   const channels = frames.some((f) => f.channels === 4) ? 4 : 3;
   const sheet = Buffer.concat(frames.map((f) => (f.channels === channels ? f.data : addAlpha(f.data))));
   return sharp(sheet, { raw: { width, height: height * frames.length, channels, pageHeight: height } })
@@ -202,10 +213,24 @@ function addAlpha(rgb: Buffer): Buffer {
 }
 
 /** The pixels with the label drawn on; as many channels as they came with. */
-export async function drawLabel(data: Buffer, width: number, height: number, channels: 3 | 4, lines: string[]): Promise<Buffer> {
-  const drawn = await sharp(data, { raw: { width, height, channels } }).composite([{ input: labelSvg(lines, width, height) }]).raw().toBuffer();
+export async function drawLabel(
+  data: Buffer,
+  width: number,
+  height: number,
+  channels: 3 | 4,
+  lines: string[],
+): Promise<Buffer> {
+  const drawn = await sharp(data, { raw: { width, height, channels } })
+    .composite([{ input: labelSvg(lines, width, height) }])
+    .raw()
+    .toBuffer();
   // sharp's composite adds an alpha channel: an opaque picture stays without one.
-  return channels === 4 ? drawn : sharp(drawn, { raw: { width, height, channels: 4 } }).removeAlpha().raw().toBuffer();
+  return channels === 4
+    ? drawn
+    : sharp(drawn, { raw: { width, height, channels: 4 } })
+        .removeAlpha()
+        .raw()
+        .toBuffer();
 }
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -225,7 +250,13 @@ export function flatPng(width: number, height: number, rgb: readonly [number, nu
   ihdr.set([1, 3, 0, 0, 0], 8);
   const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('PLTE', Buffer.from(rgb)), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('PLTE', Buffer.from(rgb)),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** The flat payload's colour for a request: the gradient's first colour. */
@@ -251,7 +282,13 @@ export async function synthesizeImage(opts: SynthOptions): Promise<SynthImage> {
     const count = opts.frames ?? MOCK_GIF.frames;
     const frames = Array.from({ length: count }, (_, i) => synthPixels({ ...opts, phase: i / count }));
     const { width, height } = frames[0]!;
-    return { bytes: await animate(frames, width, height, opts.frameDurationMs ?? MOCK_GIF.frameDurationMs), width, height, format, contentType: CONTENT_TYPES.gif };
+    return {
+      bytes: await animate(frames, width, height, opts.frameDurationMs ?? MOCK_GIF.frameDurationMs),
+      width,
+      height,
+      format,
+      contentType: CONTENT_TYPES.gif,
+    };
   }
   const { data, width, height, channels } = synthPixels(opts);
   const quality = Math.max(1, Math.min(100, Math.round(opts.compression ?? 100)));

@@ -4,7 +4,14 @@
 import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
 import { fits } from '../models/frame-sheet.js';
 import { customSizeProblem } from '../models/sizes.js';
-import { endpointRules, findModel, resolveModel, type Endpoint, type EndpointRules, type ResolvedModel } from '../models/table.js';
+import {
+  endpointRules,
+  findModel,
+  resolveModel,
+  type Endpoint,
+  type EndpointRules,
+  type ResolvedModel,
+} from '../models/table.js';
 
 export interface ApiErrorBody {
   status: number;
@@ -35,14 +42,26 @@ export const quoteList = (values: readonly string[]) => {
   const quoted = apiOrder(values).map((v) => `'${v}'`);
   return quoted.length < 3 ? quoted.join(' and ') : `${quoted.slice(0, -1).join(', ')}, and ${quoted.at(-1)}`;
 };
-const typeName = (v: unknown) => (typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a decimal number' : Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`);
+const typeName = (v: unknown) =>
+  typeof v === 'string'
+    ? 'a string'
+    : typeof v === 'number'
+      ? 'a decimal number'
+      : Array.isArray(v)
+        ? 'an array'
+        : v === null
+          ? 'null'
+          : `a ${typeof v}`;
 const bound = (param: string, v: number, min: number, max: number) =>
-  v > max ? `Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${v} instead.` : `Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${v} instead.`;
+  v > max
+    ? `Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${v} instead.`
+    : `Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${v} instead.`;
 const boundCode = (v: number, max: number) => (v > max ? 'integer_above_max_value' : 'integer_below_min_value');
 /** The API's sentence for a custom size it refuses; the first problem only. */
 const sizeSentence = (size: string, problem: string) => {
   const first = problem.split(', and ')[0]!;
-  if (first.startsWith('sizes are written')) return `Invalid size '${size}'. Expected WIDTHxHEIGHT, for example '1824x1024'.`;
+  if (first.startsWith('sizes are written'))
+    return `Invalid size '${size}'. Expected WIDTHxHEIGHT, for example '1824x1024'.`;
   const multiple = /multiples of (\d+)/.exec(first);
   if (multiple) return `Invalid size '${size}'. Width and height must both be divisible by ${multiple[1]}.`;
   return `Invalid size '${size}'. The ${first.replace(/^the /, '')}.`;
@@ -62,7 +81,9 @@ function admits(key: string, r: EndpointRules): boolean {
 const INTS = IMAGE_FIELDS.filter((f) => f.kind === 'int');
 
 /** The fields whose values come from a list in the rules, with that list. */
-const LISTS = IMAGE_FIELDS.filter((f) => f.kind === 'list').map((f) => [f.api, (r: EndpointRules) => r[f.rule] as readonly string[] | undefined] as const);
+const LISTS = IMAGE_FIELDS.filter((f) => f.kind === 'list').map(
+  (f) => [f.api, (r: EndpointRules) => r[f.rule] as readonly string[] | undefined] as const,
+);
 
 export interface Judged {
   model: ResolvedModel;
@@ -72,18 +93,32 @@ export interface Judged {
 }
 
 /** Finds the model a request names, or the error the API would give. */
-export function judgeModel(body: Record<string, unknown>, endpoint: Endpoint, extraModels: readonly string[]): Judged | ApiErrorBody {
+export function judgeModel(
+  body: Record<string, unknown>,
+  endpoint: Endpoint,
+  extraModels: readonly string[],
+): Judged | ApiErrorBody {
   const name = body.model;
   if (typeof name !== 'string' || !name) {
-    return invalid('model', 'missing_required_parameter', "Missing required parameter: 'model'. (This server has no default model; send one explicitly.)");
+    return invalid(
+      'model',
+      'missing_required_parameter',
+      "Missing required parameter: 'model'. (This server has no default model; send one explicitly.)",
+    );
   }
   if (extraModels.includes(name)) return { model: resolveModel(name), open: true };
   if (!findModel(name)) {
-    return invalid(null, 'model_not_found', `The model \`${name}\` does not exist or you do not have access to it.`, 404);
+    return invalid(
+      null,
+      'model_not_found',
+      `The model \`${name}\` does not exist or you do not have access to it.`,
+      404,
+    );
   }
   const model = resolveModel(name);
   const rules = endpointRules(model, endpoint);
-  if (!rules) return invalid('model', 'invalid_value', `Invalid value: '${name}'. This model does not support ${endpoint}.`);
+  if (!rules)
+    return invalid('model', 'invalid_value', `Invalid value: '${name}'. This model does not support ${endpoint}.`);
   return { model, rules, open: false };
 }
 
@@ -94,39 +129,84 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
   }
   if (rules.prompt) {
     const prompt = body.prompt;
-    if (typeof prompt !== 'string' || !prompt.trim()) return invalid('prompt', 'missing_required_parameter', "Missing required parameter: 'prompt'.");
+    if (typeof prompt !== 'string' || !prompt.trim())
+      return invalid('prompt', 'missing_required_parameter', "Missing required parameter: 'prompt'.");
     if ([...prompt].length > rules.prompt.max) {
-      return invalid('prompt', 'string_above_max_length', `Invalid 'prompt': string too long. Expected a string with maximum length ${rules.prompt.max}, but got a string with length ${[...prompt].length} instead.`);
+      return invalid(
+        'prompt',
+        'string_above_max_length',
+        `Invalid 'prompt': string too long. Expected a string with maximum length ${rules.prompt.max}, but got a string with length ${[...prompt].length} instead.`,
+      );
     }
   }
   if (body.n !== undefined) {
     const n = Number(body.n);
-    if (!Number.isInteger(n)) return invalid('n', 'invalid_type', `Invalid type for 'n': expected an integer, but got ${typeName(body.n)} instead.`);
-    if (n < rules.n.min) return invalid('n', 'integer_below_min_value', `Invalid 'n': integer below minimum value. Expected a value >= ${rules.n.min}, but got ${n} instead.`);
-    if (n > rules.n.max) return invalid('n', 'integer_above_max_value', `Invalid 'n': integer above maximum value. Expected a value <= ${rules.n.max}, but got ${n} instead.`);
+    if (!Number.isInteger(n))
+      return invalid(
+        'n',
+        'invalid_type',
+        `Invalid type for 'n': expected an integer, but got ${typeName(body.n)} instead.`,
+      );
+    if (n < rules.n.min)
+      return invalid(
+        'n',
+        'integer_below_min_value',
+        `Invalid 'n': integer below minimum value. Expected a value >= ${rules.n.min}, but got ${n} instead.`,
+      );
+    if (n > rules.n.max)
+      return invalid(
+        'n',
+        'integer_above_max_value',
+        `Invalid 'n': integer above maximum value. Expected a value <= ${rules.n.max}, but got ${n} instead.`,
+      );
   }
   for (const [key, list] of LISTS) {
     const allowed = list(rules);
     if (body[key] !== undefined && allowed && !allowed.includes(String(body[key]))) {
-      return invalid(key, 'invalid_value', `Invalid value: '${String(body[key])}'. Supported values are: ${quoteList(allowed)}.`);
+      return invalid(
+        key,
+        'invalid_value',
+        `Invalid value: '${String(body[key])}'. Supported values are: ${quoteList(allowed)}.`,
+      );
     }
   }
   if (body.size !== undefined && !rules.sizes.includes(String(body.size))) {
     const problem = rules.customSize ? customSizeProblem(String(body.size), rules.customSize) : 'not a supported size';
-    if (problem) return invalid('size', 'invalid_value', rules.customSize ? sizeSentence(String(body.size), problem) : `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}.`);
+    if (problem)
+      return invalid(
+        'size',
+        'invalid_value',
+        rules.customSize
+          ? sizeSentence(String(body.size), problem)
+          : `Invalid value: '${String(body.size)}'. Supported values are: ${quoteList(rules.sizes)}.`,
+      );
   }
   const format = body.output_format ?? 'png';
   const maxCount = rules.formatRules?.[String(format)]?.maxCount;
   if (maxCount !== undefined && Number(body.n ?? 1) > maxCount) {
-    return invalid('n', 'integer_above_max_value', `Invalid 'n': output_format '${String(format)}' returns at most ${maxCount} image per request. Expected a value <= ${maxCount}, but got ${Number(body.n)} instead.`);
+    return invalid(
+      'n',
+      'integer_above_max_value',
+      `Invalid 'n': output_format '${String(format)}' returns at most ${maxCount} image per request. Expected a value <= ${maxCount}, but got ${Number(body.n)} instead.`,
+    );
   }
   if (body.background === 'transparent' && format === 'jpeg') {
-    return invalid('background', 'invalid_value', 'Transparent background is not supported with output_format jpeg; use png or webp.');
+    return invalid(
+      'background',
+      'invalid_value',
+      'Transparent background is not supported with output_format jpeg; use png or webp.',
+    );
   }
   if (body.output_compression !== undefined && format === 'png') {
-    return invalid('output_compression', 'invalid_value', 'output_compression is only supported for jpeg and webp output formats.');
+    return invalid(
+      'output_compression',
+      'invalid_value',
+      'output_compression is only supported for jpeg and webp output formats.',
+    );
   }
-  const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
+  const animated = Object.entries(rules.formatRules ?? {})
+    .filter(([, r]) => r?.animated)
+    .map(([f]) => f);
   for (const f of IMAGE_FIELDS as readonly ImageField[]) {
     if (f.needs === 'animation' && body[f.api] !== undefined && !rules.formatRules?.[String(format)]?.animated) {
       return invalid(f.api, 'invalid_value', `${f.api} is only supported for ${animated.join(' and ')} output.`);
@@ -143,17 +223,36 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
   const frames = Number(body.frame_count ?? rules.frameCount?.default);
   const dims = /^(\d+)x(\d+)$/.exec(String(body.size ?? ''));
   if (sheet && dims && Number.isInteger(frames) && !fits(Number(dims[1]), Number(dims[2]), frames, sheet)) {
-    return invalid('frame_count', 'invalid_value', `Invalid 'frame_count': ${frames} frames of ${String(body.size)} do not fit in one frame sheet (at most ${sheet.maxEdge} pixels long and ${sheet.maxPixels} pixels in all).`);
+    return invalid(
+      'frame_count',
+      'invalid_value',
+      `Invalid 'frame_count': ${frames} frames of ${String(body.size)} do not fit in one frame sheet (at most ${sheet.maxEdge} pixels long and ${sheet.maxPixels} pixels in all).`,
+    );
   }
   return undefined;
 }
 
 /** A whole number out of its range, in the API's words; the step's wording is the offline server's own. */
-function intProblem(param: string, value: unknown, range: { min: number; max: number; step?: number }): ApiErrorBody | undefined {
+function intProblem(
+  param: string,
+  value: unknown,
+  range: { min: number; max: number; step?: number },
+): ApiErrorBody | undefined {
   const v = Number(value);
-  if (!Number.isInteger(v)) return invalid(param, 'invalid_type', `Invalid type for '${param}': expected an integer, but got ${typeName(value)} instead.`);
-  if (v < range.min || v > range.max) return invalid(param, boundCode(v, range.max), bound(param, v, range.min, range.max));
-  if (range.step && (v - range.min) % range.step !== 0) return invalid(param, 'invalid_value', `Invalid '${param}': expected a multiple of ${range.step}, but got ${v} instead.`);
+  if (!Number.isInteger(v))
+    return invalid(
+      param,
+      'invalid_type',
+      `Invalid type for '${param}': expected an integer, but got ${typeName(value)} instead.`,
+    );
+  if (v < range.min || v > range.max)
+    return invalid(param, boundCode(v, range.max), bound(param, v, range.min, range.max));
+  if (range.step && (v - range.min) % range.step !== 0)
+    return invalid(
+      param,
+      'invalid_value',
+      `Invalid '${param}': expected a multiple of ${range.step}, but got ${v} instead.`,
+    );
   return undefined;
 }
 
@@ -161,7 +260,17 @@ function intProblem(param: string, value: unknown, range: { min: number; max: nu
 export function moderate(prompt: unknown, model: ResolvedModel): ApiErrorBody | undefined {
   if (typeof prompt !== 'string' || !/\bforbidden\b/i.test(prompt)) return undefined;
   if (model.family.startsWith('dall-e')) {
-    return invalid(null, 'content_policy_violation', 'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.');
+    return invalid(
+      null,
+      'content_policy_violation',
+      'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.',
+    );
   }
-  return { status: 400, message: 'Your request was rejected by the safety system.', type: 'image_generation_user_error', param: null, code: 'moderation_blocked' };
+  return {
+    status: 400,
+    message: 'Your request was rejected by the safety system.',
+    type: 'image_generation_user_error',
+    param: null,
+    code: 'moderation_blocked',
+  };
 }

@@ -25,9 +25,13 @@ export function modelAdvice(model: ResolvedModel, baseUrl: string, now: Date): M
   }
   if (host !== OPENAI_HOST) return {};
   const status = modelStatus(model.info, now);
-  const instead = model.info?.replacement ? `; use ${model.info.replacement} instead (-m ${model.info.replacement})` : '';
+  const instead = model.info?.replacement
+    ? `; use ${model.info.replacement} instead (-m ${model.info.replacement})`
+    : '';
   if (status.state === 'retired') {
-    return { refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${OPENAI_HOST}${instead}` };
+    return {
+      refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${OPENAI_HOST}${instead}`,
+    };
   }
   if (status.state === 'retiring' && status.daysLeft <= 30) {
     const days = status.daysLeft === 1 ? '1 day' : `${status.daysLeft} days`;
@@ -45,7 +49,11 @@ export function experimentalSize(model: ResolvedModel, endpoint: Endpoint, size:
 }
 
 /** A warning for what a format will do to the request: transparency that is all or nothing (gif). */
-export function formatAdvice(model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>): string | undefined {
+export function formatAdvice(
+  model: ResolvedModel,
+  endpoint: Endpoint,
+  body: Record<string, unknown>,
+): string | undefined {
   const format = typeof body.output_format === 'string' ? body.output_format : undefined;
   const rule = format ? endpointRules(model, endpoint)?.formatRules?.[format] : undefined;
   if (!rule?.binaryAlpha || body.background !== 'transparent') return undefined;

@@ -1,6 +1,16 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
-import { DEFAULT_MODEL, FACTS_CHECKED, MODELS, endpointRules, endpointsOf, modelStatus, resolveModel, type Endpoint, type ModelInfo } from './table.js';
+import {
+  DEFAULT_MODEL,
+  FACTS_CHECKED,
+  MODELS,
+  endpointRules,
+  endpointsOf,
+  modelStatus,
+  resolveModel,
+  type Endpoint,
+  type ModelInfo,
+} from './table.js';
 
 export interface CatalogRow {
   name: string;
@@ -32,12 +42,18 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
   const limits: string[] = [];
   if (gen?.prompt) limits.push(`prompt up to ${gen.prompt.max} characters`);
   if (gen) limits.push(gen.n.min === gen.n.max ? `n = ${gen.n.max}` : `n ${gen.n.min}-${gen.n.max}`);
-  if (edit?.files) limits.push(`edit: ${edit.files.maxImages === 1 ? '1 image' : `up to ${edit.files.maxImages} images`} (${edit.files.formats.join('/')}, under ${edit.files.maxBytes / 1024 / 1024} MB${edit.files.square ? ', square' : ''})`);
+  if (edit?.files)
+    limits.push(
+      `edit: ${edit.files.maxImages === 1 ? '1 image' : `up to ${edit.files.maxImages} images`} (${edit.files.formats.join('/')}, under ${edit.files.maxBytes / 1024 / 1024} MB${edit.files.square ? ', square' : ''})`,
+    );
   if (gen?.backgrounds) limits.push('transparent background needs png or webp');
   if (gen?.responseFormats) limits.push('may answer with URLs (valid 60 minutes)');
   if (edit?.inputFidelity) limits.push('edit takes --input-fidelity');
   const extra = gen?.formats?.filter((f) => !['png', 'jpeg', 'webp'].includes(f)) ?? [];
-  if (extra.length) limits.push(`also writes ${extra.join(' and ')} (${extra.map((f) => `${f}: ${edit?.formats?.includes(f) ? 'gen and edit' : 'gen only'}`).join(', ')})`);
+  if (extra.length)
+    limits.push(
+      `also writes ${extra.join(' and ')} (${extra.map((f) => `${f}: ${edit?.formats?.includes(f) ? 'gen and edit' : 'gen only'}`).join(', ')})`,
+    );
   if (gen?.complexities) limits.push('takes --complexity');
   const c = gen?.customSize;
   const custom = c
@@ -96,12 +112,16 @@ export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: 
     if (!hit) {
       if (row.status !== 'retired') differences.push('not listed by the server');
     } else {
-      if (row.status === 'retired') differences.push(`listed by the server, though the table says it shut down on ${row.shutdown_date}`);
+      if (row.status === 'retired')
+        differences.push(`listed by the server, though the table says it shut down on ${row.shutdown_date}`);
       if (hit.shutdownDate && hit.shutdownDate !== row.shutdown_date) {
         differences.push(`server shutdown date ${hit.shutdownDate}; the table says ${row.shutdown_date ?? 'none'}`);
       }
     }
-    return { ...row, remote: { listed: Boolean(hit), ...(hit?.shutdownDate ? { shutdown_date: hit.shutdownDate } : {}), differences } };
+    return {
+      ...row,
+      remote: { listed: Boolean(hit), ...(hit?.shutdownDate ? { shutdown_date: hit.shutdownDate } : {}), differences },
+    };
   });
   const others: string[] = [];
   for (const m of remote) {
@@ -121,7 +141,11 @@ export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: 
       qualities: [],
       limits: [],
       in_table: false,
-      remote: { listed: true, ...(m.shutdownDate ? { shutdown_date: m.shutdownDate } : {}), differences: ["not in imgcli's table; flags are checked by its name's family, if any"] },
+      remote: {
+        listed: true,
+        ...(m.shutdownDate ? { shutdown_date: m.shutdownDate } : {}),
+        differences: ["not in imgcli's table; flags are checked by its name's family, if any"],
+      },
     });
   }
   return { rows: merged, others };
@@ -178,7 +202,8 @@ function formatTable(rows: CatalogRow[], opts: { remote: boolean; date: string; 
       r.qualities.join(' ') || '-',
       r.limits.slice(0, 2).join('; ') || '-',
     ];
-    if (opts.remote) cells.push(`${r.remote?.listed ? 'listed' : 'not listed'}${r.remote?.differences.length ? ' (!)' : ''}`);
+    if (opts.remote)
+      cells.push(`${r.remote?.listed ? 'listed' : 'not listed'}${r.remote?.differences.length ? ' (!)' : ''}`);
     return cells;
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
@@ -191,17 +216,35 @@ function formatTable(rows: CatalogRow[], opts: { remote: boolean; date: string; 
     shown = shown.filter((i) => head[i] !== name);
     hidden.unshift(name);
   }
-  const line = (cells: string[]) => shown.map((i, k) => (k === shown.length - 1 ? cells[i]! : cells[i]!.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    shown.map((i, k) => (k === shown.length - 1 ? cells[i]! : cells[i]!.padEnd(widths[i]!))).join('  ');
   const out = [line(head), ...body.map(line)];
   const notes: string[] = [];
   const custom = rows.find((r) => r.custom_sizes)?.custom_sizes;
-  if (custom && shown.includes(head.indexOf('SIZES'))) notes.push('', ...wrap(`+WxH (gpt-image-2 and later): ${custom}.`, opts.width));
+  if (custom && shown.includes(head.indexOf('SIZES')))
+    notes.push('', ...wrap(`+WxH (gpt-image-2 and later): ${custom}.`, opts.width));
   const diffs = rows.filter((r) => r.remote?.differences.length);
-  if (diffs.length) notes.push('', 'Differences between the server and the table (!):', ...diffs.flatMap((r) => wrap(`  ${r.name}: ${r.remote!.differences.join('; ')}`, opts.width, '    ')));
-  notes.push('', ...wrap(`Status on api.openai.com as of ${opts.date}; facts checked ${FACTS_CHECKED}. \`imgcli models --json\` has every limit.`, opts.width));
+  if (diffs.length)
+    notes.push(
+      '',
+      'Differences between the server and the table (!):',
+      ...diffs.flatMap((r) => wrap(`  ${r.name}: ${r.remote!.differences.join('; ')}`, opts.width, '    ')),
+    );
+  notes.push(
+    '',
+    ...wrap(
+      `Status on api.openai.com as of ${opts.date}; facts checked ${FACTS_CHECKED}. \`imgcli models --json\` has every limit.`,
+      opts.width,
+    ),
+  );
   if (compact) {
     const left = ['aliases', ...hidden.map((h) => h.toLowerCase())];
-    notes.push(...wrap(`Fitted to ${opts.width} columns; \`--wide\` adds ${left.length > 1 ? `${left.slice(0, -1).join(', ')} and ${left.at(-1)}` : left[0]}.`, opts.width));
+    notes.push(
+      ...wrap(
+        `Fitted to ${opts.width} columns; \`--wide\` adds ${left.length > 1 ? `${left.slice(0, -1).join(', ')} and ${left.at(-1)}` : left[0]}.`,
+        opts.width,
+      ),
+    );
   }
   return `${[...out, ...notes].join('\n')}\n`;
 }

@@ -4,7 +4,16 @@
 // the request body (jobs/build.ts), the zod schema (schema.ts), the flag names in errors, batch job
 // keys and defaults, the config defaults, and the offline server's checks (mock/validate.ts).
 // Adding a parameter is one entry here plus its rule data in table.ts.
-import { FAMILIES, MODELS, endpointRules, resolveModel, type Endpoint, type EndpointRules, type Family, type IntRange } from './table.js';
+import {
+  FAMILIES,
+  MODELS,
+  endpointRules,
+  resolveModel,
+  type Endpoint,
+  type EndpointRules,
+  type Family,
+  type IntRange,
+} from './table.js';
 
 export type { IntRange };
 
@@ -48,21 +57,135 @@ export const DEFAULT_PARTIAL_IMAGES = 2;
 
 export const IMAGE_FIELDS = [
   { name: 'count', flags: '-n, --count <n>', api: 'n', kind: 'count', rule: 'n', purpose: 'how many images' },
-  { name: 'size', flags: '-s, --size <WxH>', api: 'size', kind: 'size', rule: 'sizes', config: 'size', purpose: 'image size' },
-  { name: 'quality', flags: '-q, --quality <q>', api: 'quality', kind: 'list', rule: 'qualities', config: 'quality', purpose: 'image quality' },
+  {
+    name: 'size',
+    flags: '-s, --size <WxH>',
+    api: 'size',
+    kind: 'size',
+    rule: 'sizes',
+    config: 'size',
+    purpose: 'image size',
+  },
+  {
+    name: 'quality',
+    flags: '-q, --quality <q>',
+    api: 'quality',
+    kind: 'list',
+    rule: 'qualities',
+    config: 'quality',
+    purpose: 'image quality',
+  },
   { name: 'style', flags: '--style <style>', api: 'style', kind: 'list', rule: 'styles', purpose: 'style' },
-  { name: 'background', flags: '--background <bg>', api: 'background', kind: 'list', rule: 'backgrounds', purpose: 'background', note: 'transparent needs png or webp' },
-  { name: 'format', flags: '-f, --format <fmt>', api: 'output_format', kind: 'list', rule: 'formats', config: 'format', purpose: 'output format', note: 'default: from -o, else png' },
-  { name: 'compression', flags: '--compression <0-100>', api: 'output_compression', kind: 'int', rule: 'compression', range: { min: 0, max: 100 }, purpose: 'jpeg/webp compression level, 0-100' },
-  { name: 'moderation', flags: '--moderation <level>', api: 'moderation', kind: 'list', rule: 'moderation', purpose: 'content filtering' },
-  { name: 'responseFormat', flags: '--response-format <fmt>', api: 'response_format', kind: 'list', rule: 'responseFormats', purpose: 'how the image travels', note: 'imgcli saves the image either way', transportOnly: true },
-  { name: 'frames', flags: '--frames <n>', api: 'frame_count', kind: 'int', rule: 'frameCount', needs: 'animation', purpose: 'frames in the animation', note: 'with -f gif' },
-  { name: 'frameDuration', flags: '--frame-duration <ms>', api: 'frame_duration_ms', kind: 'int', rule: 'frameDurationMs', needs: 'animation', purpose: 'how long each frame shows, in milliseconds', note: 'with -f gif' },
-  { name: 'complexity', flags: '--complexity <level>', api: 'complexity', kind: 'list', rule: 'complexities', purpose: 'how much detail and how many elements the picture holds', note: 'default high' },
-  { name: 'inputFidelity', flags: '--input-fidelity <level>', api: 'input_fidelity', kind: 'list', rule: 'inputFidelity', purpose: 'how closely faces and details of the inputs are kept', note: 'on servers that still have these models' },
-  { name: 'stream', flags: '--stream', api: 'stream', kind: 'switch', rule: 'stream', purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn', transportOnly: true },
-  { name: 'partialImages', flags: '--partial-images <n>', api: 'partial_images', kind: 'int', rule: 'stream', purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`, transportOnly: true },
-  { name: 'user', flags: '--user <id>', api: 'user', kind: 'text', purpose: 'an end-user id passed to the API for abuse monitoring', transportOnly: true },
+  {
+    name: 'background',
+    flags: '--background <bg>',
+    api: 'background',
+    kind: 'list',
+    rule: 'backgrounds',
+    purpose: 'background',
+    note: 'transparent needs png or webp',
+  },
+  {
+    name: 'format',
+    flags: '-f, --format <fmt>',
+    api: 'output_format',
+    kind: 'list',
+    rule: 'formats',
+    config: 'format',
+    purpose: 'output format',
+    note: 'default: from -o, else png',
+  },
+  {
+    name: 'compression',
+    flags: '--compression <0-100>',
+    api: 'output_compression',
+    kind: 'int',
+    rule: 'compression',
+    range: { min: 0, max: 100 },
+    purpose: 'jpeg/webp compression level, 0-100',
+  },
+  {
+    name: 'moderation',
+    flags: '--moderation <level>',
+    api: 'moderation',
+    kind: 'list',
+    rule: 'moderation',
+    purpose: 'content filtering',
+  },
+  {
+    name: 'responseFormat',
+    flags: '--response-format <fmt>',
+    api: 'response_format',
+    kind: 'list',
+    rule: 'responseFormats',
+    purpose: 'how the image travels',
+    note: 'imgcli saves the image either way',
+    transportOnly: true,
+  },
+  {
+    name: 'frames',
+    flags: '--frames <n>',
+    api: 'frame_count',
+    kind: 'int',
+    rule: 'frameCount',
+    needs: 'animation',
+    purpose: 'frames in the animation',
+    note: 'with -f gif',
+  },
+  {
+    name: 'frameDuration',
+    flags: '--frame-duration <ms>',
+    api: 'frame_duration_ms',
+    kind: 'int',
+    rule: 'frameDurationMs',
+    needs: 'animation',
+    purpose: 'how long each frame shows, in milliseconds',
+    note: 'with -f gif',
+  },
+  {
+    name: 'complexity',
+    flags: '--complexity <level>',
+    api: 'complexity',
+    kind: 'list',
+    rule: 'complexities',
+    purpose: 'how much detail and how many elements the picture holds',
+    note: 'default high',
+  },
+  {
+    name: 'inputFidelity',
+    flags: '--input-fidelity <level>',
+    api: 'input_fidelity',
+    kind: 'list',
+    rule: 'inputFidelity',
+    purpose: 'how closely faces and details of the inputs are kept',
+    note: 'on servers that still have these models',
+  },
+  {
+    name: 'stream',
+    flags: '--stream',
+    api: 'stream',
+    kind: 'switch',
+    rule: 'stream',
+    purpose: 'stream the answer: partial images arrive (and are written) while the image is drawn',
+    transportOnly: true,
+  },
+  {
+    name: 'partialImages',
+    flags: '--partial-images <n>',
+    api: 'partial_images',
+    kind: 'int',
+    rule: 'stream',
+    purpose: `partial images to stream per image (default ${DEFAULT_PARTIAL_IMAGES}; implies --stream)`,
+    transportOnly: true,
+  },
+  {
+    name: 'user',
+    flags: '--user <id>',
+    api: 'user',
+    kind: 'text',
+    purpose: 'an end-user id passed to the API for abuse monitoring',
+    transportOnly: true,
+  },
 ] as const satisfies readonly ImageField[];
 
 type KindValue = { list: string; size: string; count: number; int: number; switch: boolean; text: string };
@@ -106,7 +229,8 @@ export function readField(field: ImageField, value: unknown): string | number | 
     if (typeof value === 'boolean') return value;
     throw new FlagValueError(`${flag} is on or off: true or false, not ${JSON.stringify(value)}.`);
   }
-  if (typeof value !== 'string' && typeof value !== 'number') throw new FlagValueError(`${flag} takes a word, not ${JSON.stringify(value)}.`);
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new FlagValueError(`${flag} takes a word, not ${JSON.stringify(value)}.`);
   const text = String(value);
   if (field.name === 'format') {
     const lower = text.toLowerCase();
@@ -115,7 +239,8 @@ export function readField(field: ImageField, value: unknown): string | number | 
   return text;
 }
 
-const isRange = (rule: unknown): rule is IntRange => typeof rule === 'object' && rule !== null && 'min' in rule && 'max' in rule;
+const isRange = (rule: unknown): rule is IntRange =>
+  typeof rule === 'object' && rule !== null && 'min' in rule && 'max' in rule;
 
 /**
  * The bounds of a whole-number field for a model's rules; undefined when the model does not take
@@ -155,7 +280,10 @@ export function endpointFor(command: ImageCommand, family: Family): Endpoint | u
  * The models of the table with the rules each has for a command's endpoint; by default those of
  * the JSON form where there is one (JSON edits take a few more fields than multipart ones).
  */
-function commandRules(command: ImageCommand, form: 'json' | 'multipart' = 'json'): Array<{ id: string; family: Family; rules: EndpointRules }> {
+function commandRules(
+  command: ImageCommand,
+  form: 'json' | 'multipart' = 'json',
+): Array<{ id: string; family: Family; rules: EndpointRules }> {
   // Asked for every flag of every command while the program is built: made once per pair.
   const key = `${command} ${form}`;
   let rules = RULES_BY_COMMAND.get(key);
@@ -184,7 +312,9 @@ function label(ids: string[], all: ReturnType<typeof commandRules>): string {
   const families = [...new Set(all.filter((m) => ids.includes(m.id)).map((m) => m.family))];
   const whole = families.filter((f) => all.filter((m) => m.family === f).every((m) => ids.includes(m.id)));
   const loose = ids.filter((id) => !whole.includes(all.find((m) => m.id === id)!.family));
-  const names = GPT.every((f) => whole.includes(f)) ? ['GPT image models', ...whole.filter((f) => !GPT.includes(f))] : whole;
+  const names = GPT.every((f) => whole.includes(f))
+    ? ['GPT image models', ...whole.filter((f) => !GPT.includes(f))]
+    : whole;
   const list = [...names, ...loose];
   return list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1)}` : (list[0] ?? '');
 }
@@ -211,7 +341,9 @@ function valueList(field: ImageField, rules: EndpointRules): string[] | undefine
   if (field.kind === 'int') {
     const range = intRange(field, rules);
     if (!range?.perModel) return field.rule === 'stream' ? [`0-${range!.max}`] : [];
-    return [`${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}${range.default !== undefined ? `, default ${range.default}` : ''}`];
+    return [
+      `${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}${range.default !== undefined ? `, default ${range.default}` : ''}`,
+    ];
   }
   if (Array.isArray(rule)) return [...(rule as readonly string[])];
   return [];
@@ -244,10 +376,18 @@ export function allowedText(field: ImageField, command: ImageCommand): string {
   const others = sorted.slice(1).map((g) => {
     const extra = g.values.filter((v) => !base.values.includes(v));
     const superset = base.values.every((v) => g.values.includes(v));
-    return superset && extra.length ? `${label(g.ids, models)} add ${extra.join(', ')}` : `${label(g.ids, models)}: ${g.values.join(', ')}`;
+    return superset && extra.length
+      ? `${label(g.ids, models)} add ${extra.join(', ')}`
+      : `${label(g.ids, models)}: ${g.values.join(', ')}`;
   });
   const custom = field.kind === 'size' ? models.filter((m) => m.rules.customSize) : [];
-  if (custom.length) others.push(`${label(custom.map((m) => m.id), models)} also any WxH in multiples of ${custom[0]!.rules.customSize!.multiple}`);
+  if (custom.length)
+    others.push(
+      `${label(
+        custom.map((m) => m.id),
+        models,
+      )} also any WxH in multiples of ${custom[0]!.rules.customSize!.multiple}`,
+    );
   if (partial && others.length) others.unshift(label(base.ids, models));
   return `${base.values.join(', ')}${only}${others.length ? ` (${others.join('; ')})` : ''}`;
 }
@@ -258,6 +398,9 @@ export function fieldHelp(field: ImageField, command: ImageCommand): string {
   // "(GPT image models only)" follows the purpose; a list of values follows a colon.
   const text = values ? `${field.purpose}${values.startsWith('(') ? ' ' : ': '}${values}` : field.purpose;
   // Taken only by the JSON form (--moderation on edit): say when that is.
-  const json = offeredBy(field, command) && !offeredBy(field, command, 'multipart') ? ' (sent as JSON only: an input given as a URL or file id, or --body json)' : '';
+  const json =
+    offeredBy(field, command) && !offeredBy(field, command, 'multipart')
+      ? ' (sent as JSON only: an input given as a URL or file id, or --body json)'
+      : '';
   return `${text}${json}${field.note ? ` (${field.note})` : ''}`;
 }

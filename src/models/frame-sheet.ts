@@ -29,7 +29,11 @@ export function maxFrames(w: number, h: number, sheet: SheetRule, range: IntRang
 
 /** A custom size near the asked one's shape that fits `frames` frames, or undefined. */
 function customExample(frames: number, landscape: boolean, sheet: SheetRule, rule: CustomSizeRule): string | undefined {
-  for (let short = Math.floor(sheet.maxEdge / frames / rule.multiple) * rule.multiple; short >= rule.multiple; short -= rule.multiple) {
+  for (
+    let short = Math.floor(sheet.maxEdge / frames / rule.multiple) * rule.multiple;
+    short >= rule.multiple;
+    short -= rule.multiple
+  ) {
     const long = Math.ceil(rule.minPixels / short / rule.multiple) * rule.multiple;
     const size = Math.max(long, short);
     if (size > rule.maxAspect * short || !fits(size, short, frames, sheet) || size * short > rule.maxPixels) continue;
@@ -42,22 +46,35 @@ function customExample(frames: number, landscape: boolean, sheet: SheetRule, rul
  * Why `frames` frames of `size` cannot share one sheet, with the sizes and frame counts that
  * would, or undefined when they fit (or the size is auto: the model picks one that fits).
  */
-export function sheetProblem(size: unknown, frames: number, isDefault: boolean, sheet: SheetRule, rules: EndpointRules, model: string): string | undefined {
+export function sheetProblem(
+  size: unknown,
+  frames: number,
+  isDefault: boolean,
+  sheet: SheetRule,
+  rules: EndpointRules,
+  model: string,
+): string | undefined {
   const dims = typeof size === 'string' ? parse(size) : undefined;
   if (!dims || fits(dims.w, dims.h, frames, sheet)) return undefined;
   const range = rules.frameCount ?? { min: 1, max: frames };
   const { length, pixels } = sheetOf(dims.w, dims.h, frames);
   const over = [
-    length > sheet.maxEdge || Math.max(dims.w, dims.h) > sheet.maxEdge ? `${Math.max(length, dims.w, dims.h)} px long (at most ${sheet.maxEdge})` : '',
-    pixels > sheet.maxPixels ? `of ${pixels.toLocaleString('en')} pixels (at most ${sheet.maxPixels.toLocaleString('en')})` : '',
+    length > sheet.maxEdge || Math.max(dims.w, dims.h) > sheet.maxEdge
+      ? `${Math.max(length, dims.w, dims.h)} px long (at most ${sheet.maxEdge})`
+      : '',
+    pixels > sheet.maxPixels
+      ? `of ${pixels.toLocaleString('en')} pixels (at most ${sheet.maxPixels.toLocaleString('en')})`
+      : '',
   ].filter(Boolean);
   const count = `${frames} frames${isDefault ? ' (the default)' : ''}`;
   const ways: string[] = [];
   const most = maxFrames(dims.w, dims.h, sheet, range);
-  if (most >= range.min) ways.push(`at ${size} use --frames ${most === range.min ? range.min : `${range.min} to ${most}`}`);
+  if (most >= range.min)
+    ways.push(`at ${size} use --frames ${most === range.min ? range.min : `${range.min} to ${most}`}`);
   const sizes = rules.sizes.filter((s) => parse(s) && fits(parse(s)!.w, parse(s)!.h, frames, sheet));
   const example = rules.customSize ? customExample(frames, dims.w >= dims.h, sheet, rules.customSize) : undefined;
-  if (sizes.length || example) ways.push(`for ${frames} frames use -s ${[...sizes, ...(example ? [example] : [])].join(' or ')}`);
+  if (sizes.length || example)
+    ways.push(`for ${frames} frames use -s ${[...sizes, ...(example ? [example] : [])].join(' or ')}`);
   ways.push('or -s auto to let the model choose');
   return `${count} of ${size} do not fit ${model}'s frame sheet: the frames of a GIF share one sheet, and these make one ${over.join(' and ')}; ${ways.join('; ')}`;
 }

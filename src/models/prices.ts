@@ -13,7 +13,13 @@ export interface TokenRates {
   imageOutput: number;
 }
 
-const GPT_IMAGE_2_RATES: TokenRates = { textInput: 5, cachedTextInput: 1.25, imageInput: 8, cachedImageInput: 2, imageOutput: 30 };
+const GPT_IMAGE_2_RATES: TokenRates = {
+  textInput: 5,
+  cachedTextInput: 1.25,
+  imageInput: 8,
+  cachedImageInput: 2,
+  imageOutput: 30,
+};
 
 // gpt-image-2.6 is billed at the 2.5 token rates (reference section 10).
 export const RATES: Partial<Record<Family, TokenRates>> = {
@@ -56,7 +62,10 @@ export function offlineCost(estimate: CostEstimate | undefined): CostEstimate {
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /** Turns an answer's `usage` into dollars, or undefined when the model or the usage is unknown. */
-export function estimateCost(model: ResolvedModel, usage: Record<string, unknown> | undefined): CostEstimate | undefined {
+export function estimateCost(
+  model: ResolvedModel,
+  usage: Record<string, unknown> | undefined,
+): CostEstimate | undefined {
   const rates = model.guessed ? undefined : RATES[model.family];
   if (!rates || !usage) return undefined;
   const input = (usage.input_tokens_details ?? {}) as Record<string, unknown>;
@@ -80,10 +89,20 @@ export function estimateCost(model: ResolvedModel, usage: Record<string, unknown
 }
 
 /** Image output tokens per 1024x1024 image by quality (OpenAI's published counts for GPT image models). */
-const OUTPUT_TOKENS_1M: Record<string, number> = { low: 272, medium: 1056, auto: 1056, high: 4160, xhigh: 4160, max: 4160 };
+const OUTPUT_TOKENS_1M: Record<string, number> = {
+  low: 272,
+  medium: 1056,
+  auto: 1056,
+  high: 4160,
+  xhigh: 4160,
+  max: 4160,
+};
 
 /** A cost estimate before sending, from size, quality and count; undefined without a known rate. */
-export function estimateRequestCost(model: ResolvedModel, req: { size?: unknown; quality?: unknown; n?: unknown; prompt?: unknown }): number | undefined {
+export function estimateRequestCost(
+  model: ResolvedModel,
+  req: { size?: unknown; quality?: unknown; n?: unknown; prompt?: unknown },
+): number | undefined {
   const rates = model.guessed ? undefined : RATES[model.family];
   if (!rates) return undefined;
   const m = /^(\d+)x(\d+)$/.exec(String(req.size ?? ''));

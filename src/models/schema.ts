@@ -7,7 +7,14 @@
 import { z } from 'zod/v3';
 import { UsageError } from '../errors.js';
 import { customSizeProblem } from './sizes.js';
-import { IMAGE_FIELDS, flagForApi as flag, intRange, takersText, type ImageCommand, type ImageField } from './fields.js';
+import {
+  IMAGE_FIELDS,
+  flagForApi as flag,
+  intRange,
+  takersText,
+  type ImageCommand,
+  type ImageField,
+} from './fields.js';
 import { sheetProblem } from './frame-sheet.js';
 import {
   FAMILIES,
@@ -29,9 +36,12 @@ function noteFor(model: ResolvedModel, rulesKey: keyof EndpointRules): string {
 }
 
 function oneOf(field: string, values: readonly string[], model: string, note: (value: string) => string = () => '') {
-  return z.string().refine((v) => values.includes(v), (v) => ({
-    message: `${flag(field)} ${v} is not valid for ${model}; use one of ${values.join(', ')}${note(v)}`,
-  }));
+  return z.string().refine(
+    (v) => values.includes(v),
+    (v) => ({
+      message: `${flag(field)} ${v} is not valid for ${model}; use one of ${values.join(', ')}${note(v)}`,
+    }),
+  );
 }
 
 const COMMAND: Record<Endpoint, ImageCommand> = { generations: 'gen', edits: 'edit', variations: 'vary' };
@@ -43,8 +53,12 @@ const COMMAND: Record<Endpoint, ImageCommand> = { generations: 'gen', edits: 'ed
 function whereTaken(f: ImageField, model: ResolvedModel, endpoint: Endpoint) {
   return (value: string): string => {
     const note = model.info?.notes?.[f.rule!];
-    const others = (['generations', 'edits'] as const).filter((e) => e !== endpoint && (endpointRules(model, e)?.[f.rule!] as readonly string[] | undefined)?.includes(value));
-    const where = others.length ? `${value} is for ${others.join(' and ')} only` : takersText(f, value, COMMAND[endpoint]);
+    const others = (['generations', 'edits'] as const).filter(
+      (e) => e !== endpoint && (endpointRules(model, e)?.[f.rule!] as readonly string[] | undefined)?.includes(value),
+    );
+    const where = others.length
+      ? `${value} is for ${others.join(' and ')} only`
+      : takersText(f, value, COMMAND[endpoint]);
     const parts = [note, where].filter(Boolean);
     return parts.length ? ` (${parts.join('; ')})` : '';
   };
@@ -62,17 +76,31 @@ function familiesTaking(field: keyof EndpointRules, endpoint: Endpoint): string[
   return [...families, ...models];
 }
 
-function notAccepted(field: string, rulesKey: keyof EndpointRules, resolved: ResolvedModel, endpoint: Endpoint, rules: EndpointRules) {
+function notAccepted(
+  field: string,
+  rulesKey: keyof EndpointRules,
+  resolved: ResolvedModel,
+  endpoint: Endpoint,
+  rules: EndpointRules,
+) {
   const model = resolved.name;
   const takers = familiesTaking(rulesKey, endpoint);
   // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
-  const elsewhere = (['generations', 'edits', 'variations'] as const).filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length);
-  const json = rules.jsonBody?.adds?.[rulesKey] !== undefined ? ` and ${endpoint} sent as JSON (an image URL or file id, or --body json)` : '';
-  const where = takers.length ? `; it is for ${takers.join(', ')}` : elsewhere.length ? `; it is for ${elsewhere.join(' and ')}${json || ' only'}` : '';
+  const elsewhere = (['generations', 'edits', 'variations'] as const).filter(
+    (e) => e !== endpoint && familiesTaking(rulesKey, e).length,
+  );
+  const json =
+    rules.jsonBody?.adds?.[rulesKey] !== undefined
+      ? ` and ${endpoint} sent as JSON (an image URL or file id, or --body json)`
+      : '';
+  const where = takers.length
+    ? `; it is for ${takers.join(', ')}`
+    : elsewhere.length
+      ? `; it is for ${elsewhere.join(' and ')}${json || ' only'}`
+      : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : noteFor(resolved, rulesKey);
   return z.never({ message: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
 }
-
 
 function sizeSchema(rules: EndpointRules, model: string) {
   const { customSize } = rules;
@@ -80,24 +108,33 @@ function sizeSchema(rules: EndpointRules, model: string) {
   return z.string().superRefine((v, ctx) => {
     if (rules.sizes.includes(v)) return;
     const problem = customSizeProblem(v, customSize);
-    if (problem) ctx.addIssue({ code: 'custom', message: `--size ${v} is not valid for ${model}: ${problem}; or use one of ${rules.sizes.join(', ')}` });
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        message: `--size ${v} is not valid for ${model}: ${problem}; or use one of ${rules.sizes.join(', ')}`,
+      });
   });
 }
 
 function countSchema(rules: EndpointRules, model: string) {
   const { min, max } = rules.n;
   const allowed = min === max ? `it takes ${min} only` : `use ${min} to ${max}`;
-  return z.number({ message: `--count must be a whole number; ${allowed}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, (n) => ({
-    message: `--count ${n} is not valid for ${model}; ${allowed}`,
-  }));
+  return z.number({ message: `--count must be a whole number; ${allowed}` }).refine(
+    (n) => Number.isInteger(n) && n >= min && n <= max,
+    (n) => ({
+      message: `--count ${n} is not valid for ${model}; ${allowed}`,
+    }),
+  );
 }
 
 function promptSchema(rules: EndpointRules, model: string) {
   const max = rules.prompt?.max ?? Infinity;
   return z.string().superRefine((v, ctx) => {
-    if (!v.trim()) ctx.addIssue({ code: 'custom', message: 'the prompt is empty; give it as words, `-` to read stdin, or @file' });
+    if (!v.trim())
+      ctx.addIssue({ code: 'custom', message: 'the prompt is empty; give it as words, `-` to read stdin, or @file' });
     const length = [...v].length;
-    if (length > max) ctx.addIssue({ code: 'custom', message: `the prompt is ${length} characters; ${model} takes at most ${max}` });
+    if (length > max)
+      ctx.addIssue({ code: 'custom', message: `the prompt is ${length} characters; ${model} takes at most ${max}` });
   });
 }
 
@@ -106,8 +143,14 @@ function intSchema(f: ImageField, rules: EndpointRules, model: string) {
   const { min, max, step, perModel } = intRange(f, rules)!;
   const steps = step ? ` in steps of ${step}` : '';
   // Bounds that differ between models name the model, as --count does.
-  const message = (v: number) => (perModel ? `${flag(f.api)} ${v} is not valid for ${model}; use ${min} to ${max}${steps}` : `${flag(f.api)} takes ${min} to ${max}`);
-  return z.number().refine((v) => Number.isInteger(v) && v >= min && v <= max && (!step || (v - min) % step === 0), (v) => ({ message: message(v) }));
+  const message = (v: number) =>
+    perModel
+      ? `${flag(f.api)} ${v} is not valid for ${model}; use ${min} to ${max}${steps}`
+      : `${flag(f.api)} takes ${min} to ${max}`;
+  return z.number().refine(
+    (v) => Number.isInteger(v) && v >= min && v <= max && (!step || (v - min) % step === 0),
+    (v) => ({ message: message(v) }),
+  );
 }
 
 /** The schema of one field for a model whose rules take it. */
@@ -134,38 +177,92 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
   const rules = endpointRules(model, endpoint, form);
   if (!rules) throw new UsageError(`${model.name} does not support ${endpoint}`);
   const open = model.family === 'other';
-  const takes = (f: ImageField) => !f.rule || (rules[f.rule] !== undefined && !(f.kind === 'size' && rules.sizes.length === 0));
+  const takes = (f: ImageField) =>
+    !f.rule || (rules[f.rule] !== undefined && !(f.kind === 'size' && rules.sizes.length === 0));
   const fields = Object.fromEntries(
-    IMAGE_FIELDS.map((f: ImageField) => [f.api, takes(f) ? acceptedSchema(f, rules, model, endpoint).optional() : open ? z.unknown().optional() : notAccepted(f.api, f.rule!, model, endpoint, rules)]),
+    IMAGE_FIELDS.map((f: ImageField) => [
+      f.api,
+      takes(f)
+        ? acceptedSchema(f, rules, model, endpoint).optional()
+        : open
+          ? z.unknown().optional()
+          : notAccepted(f.api, f.rule!, model, endpoint, rules),
+    ]),
   );
-  const promptField = rules.prompt ? promptSchema(rules, model.name) : notAccepted('prompt', 'prompt', model, endpoint, rules);
-  const shape = { model: z.string().min(1, { message: '--model is empty; name a model, e.g. gpt-image-2 (`imgcli models` lists them)' }), prompt: rules.prompt?.required ? promptField : promptField.optional(), ...fields };
-  return z.object(shape).passthrough().superRefine((body, ctx) => {
-    const format = body.output_format ?? (rules.formats ? 'png' : undefined);
-    if (body.background === 'transparent' && format === 'jpeg') {
-      ctx.addIssue({ code: 'custom', path: ['background'], message: '--background transparent needs --format png or webp (jpeg has no alpha channel)', params: { fields: ['output_format'] } });
-    }
-    if (body.output_compression !== undefined && rules.compression && format === 'png') {
-      ctx.addIssue({ code: 'custom', path: ['output_compression'], message: '--compression works only with --format jpeg or webp; png is lossless', params: { fields: ['output_format'] } });
-    }
-    const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
-    const animated = Object.entries(rules.formatRules ?? {}).filter(([, r]) => r?.animated).map(([f]) => f);
-    for (const f of IMAGE_FIELDS as readonly ImageField[]) {
-      if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
-        ctx.addIssue({ code: 'custom', path: [f.api], message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}`, params: { fields: ['output_format'] } });
+  const promptField = rules.prompt
+    ? promptSchema(rules, model.name)
+    : notAccepted('prompt', 'prompt', model, endpoint, rules);
+  const shape = {
+    model: z
+      .string()
+      .min(1, { message: '--model is empty; name a model, e.g. gpt-image-2 (`imgcli models` lists them)' }),
+    prompt: rules.prompt?.required ? promptField : promptField.optional(),
+    ...fields,
+  };
+  return z
+    .object(shape)
+    .passthrough()
+    .superRefine((body, ctx) => {
+      const format = body.output_format ?? (rules.formats ? 'png' : undefined);
+      if (body.background === 'transparent' && format === 'jpeg') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['background'],
+          message: '--background transparent needs --format png or webp (jpeg has no alpha channel)',
+          params: { fields: ['output_format'] },
+        });
       }
-    }
-    if (rule?.sheet && rules.frameCount) {
-      const given = typeof body.frame_count === 'number' ? body.frame_count : undefined;
-      const problem = sheetProblem(body.size, given ?? rules.frameCount.default ?? rules.frameCount.min, given === undefined, rule.sheet, rules, model.name);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['frame_count'], message: problem, params: { fields: ['size', 'output_format'] } });
-    }
-    const n = typeof body.n === 'number' ? body.n : 1;
-    if (rule?.maxCount !== undefined && n > rule.maxCount) {
-      const one = rule.maxCount === 1 ? 'one image' : `${rule.maxCount} images`;
-      ctx.addIssue({ code: 'custom', path: ['n'], message: `--count ${n} with --format ${format}: ${model.name} makes ${one} per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)`, params: { fields: ['output_format'] } });
-    }
-  });
+      if (body.output_compression !== undefined && rules.compression && format === 'png') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['output_compression'],
+          message: '--compression works only with --format jpeg or webp; png is lossless',
+          params: { fields: ['output_format'] },
+        });
+      }
+      const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+      const animated = Object.entries(rules.formatRules ?? {})
+        .filter(([, r]) => r?.animated)
+        .map(([f]) => f);
+      for (const f of IMAGE_FIELDS as readonly ImageField[]) {
+        if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [f.api],
+            message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}`,
+            params: { fields: ['output_format'] },
+          });
+        }
+      }
+      if (rule?.sheet && rules.frameCount) {
+        const given = typeof body.frame_count === 'number' ? body.frame_count : undefined;
+        const problem = sheetProblem(
+          body.size,
+          given ?? rules.frameCount.default ?? rules.frameCount.min,
+          given === undefined,
+          rule.sheet,
+          rules,
+          model.name,
+        );
+        if (problem)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['frame_count'],
+            message: problem,
+            params: { fields: ['size', 'output_format'] },
+          });
+      }
+      const n = typeof body.n === 'number' ? body.n : 1;
+      if (rule?.maxCount !== undefined && n > rule.maxCount) {
+        const one = rule.maxCount === 1 ? 'one image' : `${rule.maxCount} images`;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['n'],
+          message: `--count ${n} with --format ${format}: ${model.name} makes ${one} per request in ${format}; use -n ${rule.maxCount} (imgcli batch runs several requests)`,
+          params: { fields: ['output_format'] },
+        });
+      }
+    });
 }
 
 export interface ValidateOptions {
@@ -178,13 +275,21 @@ export interface ValidateOptions {
 }
 
 /** Validates a request body; throws one UsageError naming every problem found. */
-export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: RequestFields, opts: ValidateOptions = {}): RequestFields {
+export function validateRequest(
+  model: ResolvedModel,
+  endpoint: Endpoint,
+  body: RequestFields,
+  opts: ValidateOptions = {},
+): RequestFields {
   const { derived = [], unchecked = [] } = opts;
   const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
   const result = requestSchema(model, endpoint, opts.form).safeParse(defined);
   if (result.success) return result.data;
   // Fields sent unchecked (--param) take every problem that involves them out of the judgement.
-  const involved = (i: z.ZodIssue) => [String(i.path[0] ?? ''), ...(((i as { params?: { fields?: string[] } }).params?.fields) ?? [])];
+  const involved = (i: z.ZodIssue) => [
+    String(i.path[0] ?? ''),
+    ...((i as { params?: { fields?: string[] } }).params?.fields ?? []),
+  ];
   const judged = result.error.issues.filter((i) => !involved(i).some((f) => unchecked.includes(f)));
   if (judged.length === 0) return defined;
   const own = judged.filter((i) => !derived.includes(String(i.path[0] ?? '')));
@@ -196,6 +301,7 @@ export function validateRequest(model: ResolvedModel, endpoint: Endpoint, body: 
 function describeIssue(issue: z.ZodIssue): string {
   const key = String(issue.path[0] ?? '');
   // zod's own messages (e.g. "Too big") get the flag in front of them.
-  if (issue.code === 'custom' || issue.message.startsWith('--') || issue.message.startsWith('the ')) return issue.message;
+  if (issue.code === 'custom' || issue.message.startsWith('--') || issue.message.startsWith('the '))
+    return issue.message;
   return `${flag(key)}: ${issue.message}`;
 }

@@ -11,9 +11,12 @@ export function customSizeProblem(size: string, rule: CustomSizeRule): string | 
   const problems: string[] = [];
   if (w % rule.multiple || h % rule.multiple) problems.push(`both edges must be multiples of ${rule.multiple}`);
   if (Math.max(w, h) > rule.maxEdge) problems.push(`the long edge can be at most ${rule.maxEdge}`);
-  if (Math.max(w, h) > rule.maxAspect * Math.min(w, h)) problems.push(`the aspect ratio must be between 1:${rule.maxAspect} and ${rule.maxAspect}:1`);
+  if (Math.max(w, h) > rule.maxAspect * Math.min(w, h))
+    problems.push(`the aspect ratio must be between 1:${rule.maxAspect} and ${rule.maxAspect}:1`);
   if (w * h < rule.minPixels || w * h > rule.maxPixels) {
-    problems.push(`the total pixels must be between ${rule.minPixels.toLocaleString('en')} and ${rule.maxPixels.toLocaleString('en')}`);
+    problems.push(
+      `the total pixels must be between ${rule.minPixels.toLocaleString('en')} and ${rule.maxPixels.toLocaleString('en')}`,
+    );
   }
   return problems.length ? problems.join(', and ') : undefined;
 }

@@ -6,7 +6,14 @@ export const FACTS_CHECKED = '2026-12-01';
 export const DEFAULT_MODEL = 'gpt-image-2';
 
 export type Endpoint = 'generations' | 'edits' | 'variations';
-export type Family = 'gpt-image-2.6' | 'gpt-image-2.5' | 'gpt-image-2' | 'gpt-image-1' | 'dall-e-3' | 'dall-e-2' | 'other';
+export type Family =
+  | 'gpt-image-2.6'
+  | 'gpt-image-2.5'
+  | 'gpt-image-2'
+  | 'gpt-image-1'
+  | 'dall-e-3'
+  | 'dall-e-2'
+  | 'other';
 
 /** Free-form WIDTHxHEIGHT sizes (gpt-image-2 and later). */
 export interface CustomSizeRule {
@@ -148,11 +155,22 @@ const GPT_GENERATIONS: EndpointRules = {
 };
 const { moderation: _generationsOnly, ...GPT_SHARED } = GPT_GENERATIONS;
 // JSON edits (spec EditImageBodyJsonParam) also take moderation, which the multipart form lacks.
-const GPT_EDITS: EndpointRules = { ...GPT_SHARED, files: GPT_FILES, mask: MASK, jsonBody: { adds: { moderation: GPT_GENERATIONS.moderation } } };
+const GPT_EDITS: EndpointRules = {
+  ...GPT_SHARED,
+  files: GPT_FILES,
+  mask: MASK,
+  jsonBody: { adds: { moderation: GPT_GENERATIONS.moderation } },
+};
 
-function gptFamily(extra: Partial<EndpointRules>, only: { generations?: Partial<EndpointRules>; edits?: Partial<EndpointRules> } = {}): FamilyInfo {
+function gptFamily(
+  extra: Partial<EndpointRules>,
+  only: { generations?: Partial<EndpointRules>; edits?: Partial<EndpointRules> } = {},
+): FamilyInfo {
   return {
-    endpoints: { generations: { ...GPT_GENERATIONS, ...extra, ...only.generations }, edits: { ...GPT_EDITS, ...extra, ...only.edits } },
+    endpoints: {
+      generations: { ...GPT_GENERATIONS, ...extra, ...only.generations },
+      edits: { ...GPT_EDITS, ...extra, ...only.edits },
+    },
     defaultFormat: 'png',
     vary: 'edits',
   };
@@ -161,13 +179,25 @@ function gptFamily(extra: Partial<EndpointRules>, only: { generations?: Partial<
 const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'] as const;
 const URL_OR_B64 = ['url', 'b64_json'] as const;
 
-const GPT_2_5_RULES: Partial<EndpointRules> = { customSize: CUSTOM_SIZE, qualities: [...GPT_QUALITIES, 'xhigh', 'max'] };
+const GPT_2_5_RULES: Partial<EndpointRules> = {
+  customSize: CUSTOM_SIZE,
+  qualities: [...GPT_QUALITIES, 'xhigh', 'max'],
+};
 // gpt-image-2.6's own parameters come from third-party guides written from OpenAI's docs, not
 // from the published spec (reference section 3): data to correct here when the spec says otherwise.
-const GPT_2_6_RULES: Partial<EndpointRules> = { ...GPT_2_5_RULES, complexities: ['low', 'medium', 'high'], frameCount: { min: 2, max: 16, default: 9 }, frameDurationMs: { min: 20, max: 2000, step: 10 } };
+const GPT_2_6_RULES: Partial<EndpointRules> = {
+  ...GPT_2_5_RULES,
+  complexities: ['low', 'medium', 'high'],
+  frameCount: { min: 2, max: 16, default: 9 },
+  frameDurationMs: { min: 20, max: 2000, step: 10 },
+};
 // gif (animated) for generations and edits; svg for generations only, one image per request.
 // The frames of one GIF share a sheet within the size budget of one image (3840 edge, 8,294,400 pixels).
-const GIF: FormatRule = { animated: true, sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels }, binaryAlpha: true };
+const GIF: FormatRule = {
+  animated: true,
+  sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels },
+  binaryAlpha: true,
+};
 const GPT_2_6_OUTPUTS = {
   generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { gif: GIF, svg: { maxCount: 1 } } },
   edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
@@ -194,7 +224,13 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   'dall-e-2': {
     endpoints: {
       // The spec: "standard is the only option for dall-e-2".
-      generations: { prompt: { max: 1000, required: true }, n: { min: 1, max: 10 }, sizes: DALLE2_SIZES, qualities: ['standard'], responseFormats: URL_OR_B64 },
+      generations: {
+        prompt: { max: 1000, required: true },
+        n: { min: 1, max: 10 },
+        sizes: DALLE2_SIZES,
+        qualities: ['standard'],
+        responseFormats: URL_OR_B64,
+      },
       edits: {
         prompt: { max: 1000, required: true },
         n: { min: 1, max: 10 },
@@ -235,7 +271,13 @@ export const MODELS: readonly ModelInfo[] = [
     note: "named by OpenAI's deprecations page as the replacement for the models shut down on 2026-12-01",
     checked: DEC_1,
   },
-  { id: 'gpt-image-2.6-sunburst', family: 'gpt-image-2.6', released: '2026-11-04', note: 'quality-optimised, slower', checked: DEC_1 },
+  {
+    id: 'gpt-image-2.6-sunburst',
+    family: 'gpt-image-2.6',
+    released: '2026-11-04',
+    note: 'quality-optimised, slower',
+    checked: DEC_1,
+  },
   {
     id: 'gpt-image-2.5-flare',
     aliases: ['gpt-image-2.5-flare-2026-09-08', 'gpt-image-2.5'],
@@ -243,7 +285,14 @@ export const MODELS: readonly ModelInfo[] = [
     released: '2026-09-08',
     checked: DEC_1,
   },
-  { id: 'gpt-image-2.5-sunburst', aliases: ['gpt-image-2.5-sunburst-2026-09-08'], family: 'gpt-image-2.5', released: '2026-09-08', note: 'quality-optimised, slower', checked: DEC_1 },
+  {
+    id: 'gpt-image-2.5-sunburst',
+    aliases: ['gpt-image-2.5-sunburst-2026-09-08'],
+    family: 'gpt-image-2.5',
+    released: '2026-09-08',
+    note: 'quality-optimised, slower',
+    checked: DEC_1,
+  },
   {
     id: 'gpt-image-2',
     aliases: ['gpt-image-2-2026-04-21'],
@@ -251,7 +300,15 @@ export const MODELS: readonly ModelInfo[] = [
     notes: { inputFidelity: 'gpt-image-2 answers 400 invalid_input_fidelity_model' },
     checked: DEC_1,
   },
-  { id: 'gpt-image-1.5', aliases: ['gpt-image-1.5-2025-12-16'], family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2.6-flare', overrides: INPUT_FIDELITY, checked: DEC_1 },
+  {
+    id: 'gpt-image-1.5',
+    aliases: ['gpt-image-1.5-2025-12-16'],
+    family: 'gpt-image-1',
+    shutdown: '2026-12-01',
+    replacement: 'gpt-image-2.6-flare',
+    overrides: INPUT_FIDELITY,
+    checked: DEC_1,
+  },
   {
     id: 'gpt-image-1-mini',
     family: 'gpt-image-1',
@@ -261,8 +318,21 @@ export const MODELS: readonly ModelInfo[] = [
     notes: { inputFidelity: 'gpt-image-1-mini refuses high' },
     checked: DEC_1,
   },
-  { id: 'chatgpt-image-latest', family: 'gpt-image-1', shutdown: '2026-12-01', replacement: 'gpt-image-2.6-flare', checked: DEC_1 },
-  { id: 'gpt-image-1', family: 'gpt-image-1', shutdown: '2026-10-23', replacement: 'gpt-image-2', overrides: INPUT_FIDELITY, checked: DEC_1 },
+  {
+    id: 'chatgpt-image-latest',
+    family: 'gpt-image-1',
+    shutdown: '2026-12-01',
+    replacement: 'gpt-image-2.6-flare',
+    checked: DEC_1,
+  },
+  {
+    id: 'gpt-image-1',
+    family: 'gpt-image-1',
+    shutdown: '2026-10-23',
+    replacement: 'gpt-image-2',
+    overrides: INPUT_FIDELITY,
+    checked: DEC_1,
+  },
   { id: 'dall-e-3', family: 'dall-e-3', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
   { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
 ];
@@ -301,7 +371,11 @@ export function resolveModel(name: string): ResolvedModel {
  * The rules for one endpoint of a model, or undefined when the model does not offer it; with
  * `json`, those of its JSON form (what it adds), when it has one.
  */
-export function endpointRules(model: ResolvedModel, endpoint: Endpoint, form: 'json' | 'multipart' = 'multipart'): EndpointRules | undefined {
+export function endpointRules(
+  model: ResolvedModel,
+  endpoint: Endpoint,
+  form: 'json' | 'multipart' = 'multipart',
+): EndpointRules | undefined {
   const base = FAMILIES[model.family].endpoints[endpoint];
   if (!base) return undefined;
   const rules = { ...base, ...model.info?.overrides?.[endpoint] };

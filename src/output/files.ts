@@ -35,7 +35,10 @@ process.once('exit', () => {
 });
 
 export async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /**
@@ -82,8 +85,16 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
   }
   if (plan.kind === 'files' && plan.noClobber) {
     for (const p of plan.paths) {
-      if (await stat(p).then(() => true, () => false)) {
-        throw new UsageError(`${p} already exists and --no-clobber is set; nothing was sent`, 'Remove the file, pick another -o, or drop --no-clobber.');
+      if (
+        await stat(p).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw new UsageError(
+          `${p} already exists and --no-clobber is set; nothing was sent`,
+          'Remove the file, pick another -o, or drop --no-clobber.',
+        );
       }
     }
   }
@@ -211,7 +222,13 @@ async function moveInto(temp: string, path: string, replace: boolean): Promise<s
       if (code === 'EEXIST') continue;
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
       // Filesystems without hard links: check, then rename.
-      if (await stat(candidate).then(() => true, () => false)) continue;
+      if (
+        await stat(candidate).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue;
       await rename(temp, candidate);
       return candidate;
     }
@@ -219,7 +236,11 @@ async function moveInto(temp: string, path: string, replace: boolean): Promise<s
 }
 
 /** Writes bytes atomically; returns the path actually written. */
-export async function writeAtomic(path: string, bytes: Uint8Array, opts: { replace: boolean; signal?: AbortSignal }): Promise<string> {
+export async function writeAtomic(
+  path: string,
+  bytes: Uint8Array,
+  opts: { replace: boolean; signal?: AbortSignal },
+): Promise<string> {
   try {
     const temp = await stageBytes(dirname(path), bytes, opts.signal);
     return await commitStaged(temp, path, opts.replace);
@@ -228,4 +249,3 @@ export async function writeAtomic(path: string, bytes: Uint8Array, opts: { repla
     throw err instanceof LocalFileError && err.path !== path ? localError(err.cause, path) : err;
   }
 }
-

@@ -33,24 +33,40 @@ export async function readInfoEntries(paths: string[], command: string): Promise
       }
       const bytes = await readFile(path);
       const provenance = readProvenance(bytes);
-      entries.push({ path, format: info.format, width: info.width ?? null, height: info.height ?? null, ...framesOf(bytes, info.format), provenance: provenance ?? null });
+      entries.push({
+        path,
+        format: info.format,
+        width: info.width ?? null,
+        height: info.height ?? null,
+        ...framesOf(bytes, info.format),
+        provenance: provenance ?? null,
+      });
     } catch (err) {
       problems.push(`${path} (${describeFsError(err)})`);
     }
   }
   if (problems.length > 0) {
-    const what = problems.length === 1 ? problems[0]!.replace(/ \((.*)\)$/, ': $1') : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
-    throw new UsageError(`cannot read ${what}`, `Check the paths: imgcli ${command} reads PNG, JPEG, WebP, GIF and SVG files.`);
+    const what =
+      problems.length === 1
+        ? problems[0]!.replace(/ \((.*)\)$/, ': $1')
+        : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
+    throw new UsageError(
+      `cannot read ${what}`,
+      `Check the paths: imgcli ${command} reads PNG, JPEG, WebP, GIF and SVG files.`,
+    );
   }
   return entries;
 }
 
 /** Every entry's block; a blank line around each multi-line block, images without metadata stay a plain list. */
 export function describeEntries(entries: InfoEntry[]): string {
-  return entries.map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describeEntry(e)}`).join('');
+  return entries
+    .map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describeEntry(e)}`)
+    .join('');
 }
 
-const size = (e: InfoEntry) => `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}${e.frames !== undefined ? `, ${e.frames} frame${e.frames === 1 ? '' : 's'}` : ''}`;
+const size = (e: InfoEntry) =>
+  `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}${e.frames !== undefined ? `, ${e.frames} frame${e.frames === 1 ? '' : 's'}` : ''}`;
 
 /** One block per image: a heading, then label-value lines; continuation lines line up. */
 export function describeEntry(e: InfoEntry): string {
@@ -58,7 +74,11 @@ export function describeEntry(e: InfoEntry): string {
   const path = printable(e.path);
   if (!p) return `${path}: no imgcli metadata (${size(e)})\n`;
   // The prompt and model have lines of their own; the parameters need not repeat them.
-  const params = Object.fromEntries(Object.entries(p.parameters).filter(([k, v]) => !(k === 'prompt' && v === p.prompt) && !(k === 'model' && v === p.model)));
+  const params = Object.fromEntries(
+    Object.entries(p.parameters).filter(
+      ([k, v]) => !(k === 'prompt' && v === p.prompt) && !(k === 'model' && v === p.model),
+    ),
+  );
   const rows: Array<[string, string | undefined]> = [
     ['prompt', p.prompt],
     ['revised prompt', p.revised_prompt],
@@ -66,7 +86,12 @@ export function describeEntry(e: InfoEntry): string {
     ['endpoint', p.endpoint],
     ['command', p.command && `imgcli ${p.command}`],
     ['parameters', pairs(params)],
-    ['inputs', p.inputs?.map((i) => `${i.role} ${i.path ?? '(no path)'} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`).join('\n')],
+    [
+      'inputs',
+      p.inputs
+        ?.map((i) => `${i.role} ${i.path ?? '(no path)'} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`)
+        .join('\n'),
+    ],
     ['request id', p.request_id],
     ['created', isoTime(p.created)],
     ['usage', p.usage && pairs(p.usage)],
@@ -76,7 +101,12 @@ export function describeEntry(e: InfoEntry): string {
   const width = 'revised prompt'.length + 2;
   const lines = rows
     .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
-    .map(([label, value]) => `  ${`${label}:`.padEnd(width)} ${printable(value).split('\n').join(`\n  ${' '.repeat(width)} `)}`);
+    .map(
+      ([label, value]) =>
+        `  ${`${label}:`.padEnd(width)} ${printable(value)
+          .split('\n')
+          .join(`\n  ${' '.repeat(width)} `)}`,
+    );
   return `${path} (${size(e)})\n${lines.join('\n')}\n`;
 }
 
@@ -84,12 +114,21 @@ export function describeEntry(e: InfoEntry): string {
 function pairs(obj: Record<string, unknown>, prefix = ''): string {
   return Object.entries(obj)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? pairs(v as Record<string, unknown>, `${prefix}${k}.`) : `${prefix}${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
+    .map(([k, v]) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? pairs(v as Record<string, unknown>, `${prefix}${k}.`)
+        : `${prefix}${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+    )
     .filter(Boolean)
     .join(', ');
 }
 
 /** A file's text must not drive the terminal: control characters are shown as \u escapes. */
 export function printable(text: string): string {
-  return text.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
 }

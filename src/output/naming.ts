@@ -39,7 +39,11 @@ export function numbered(path: string, count: number): string[] {
 export async function planOutputs(input: PlanInput): Promise<OutputPlan> {
   const { out, count } = input;
   if (out === '-') {
-    if (count > 1) throw new UsageError('-o - writes one image to stdout, but --count is ' + count, 'Use -o <folder>/ or -o name.png to write several images.');
+    if (count > 1)
+      throw new UsageError(
+        '-o - writes one image to stdout, but --count is ' + count,
+        'Use -o <folder>/ or -o name.png to write several images.',
+      );
     return { kind: 'stdout' };
   }
   const inFolder = out === undefined || out.endsWith('/') || out.endsWith('\\') || input.outIsDir;
@@ -56,7 +60,10 @@ export function formatFromOut(out: string | undefined): ImageFormat | undefined 
   if (!ext) return undefined;
   const format = formatFromExtension(ext);
   if (!format && /^\.(tiff?|bmp|avif|heic)$/i.test(ext)) {
-    throw new UsageError(`-o ${out}: imgcli writes png, jpeg, webp, gif or svg, not ${ext.slice(1)}`, 'Name the file .png, .jpg or .webp (.gif and .svg where the model makes them).');
+    throw new UsageError(
+      `-o ${out}: imgcli writes png, jpeg, webp, gif or svg, not ${ext.slice(1)}`,
+      'Name the file .png, .jpg or .webp (.gif and .svg where the model makes them).',
+    );
   }
   return format;
 }
@@ -78,4 +85,3 @@ export function partialPath(finalPath: string, partialIndex: number): string {
   const ext = extname(finalPath);
   return `${finalPath.slice(0, finalPath.length - ext.length)}.partial-${partialIndex}${ext}`;
 }
-

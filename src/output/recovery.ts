@@ -19,7 +19,11 @@ export function recoveryDirs(configPath: string | undefined): string[] {
  * Writes an image that could not go where it was meant to into the first recovery folder that
  * takes it, under the name it was meant to have (`_2`... when taken); undefined when none could.
  */
-export async function recoverImage(bytes: Uint8Array, intended: string, dirs: readonly string[]): Promise<string | undefined> {
+export async function recoverImage(
+  bytes: Uint8Array,
+  intended: string,
+  dirs: readonly string[],
+): Promise<string | undefined> {
   for (const dir of dirs) {
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });

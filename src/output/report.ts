@@ -10,14 +10,31 @@ export interface ReportedRun {
   endpoint: string;
   created: number;
   requestId?: string;
-  files: Array<{ index: number; path: string; bytes: number; width?: number; height?: number; format: string; frames?: number; revised_prompt?: string }>;
+  files: Array<{
+    index: number;
+    path: string;
+    bytes: number;
+    width?: number;
+    height?: number;
+    format: string;
+    frames?: number;
+    revised_prompt?: string;
+  }>;
   failed: Array<{ index: number; error: Error }>;
   /** True when --if-changed found the outputs up to date and nothing was sent. */
   upToDate?: boolean;
   /** How the request travelled: json or multipart. */
   requestBody?: string;
   /** Streamed runs only: the partial images written (none with --no-partials). */
-  partials?: Array<{ index: number; partialIndex: number; path: string; bytes: number; width?: number; height?: number; format: string }>;
+  partials?: Array<{
+    index: number;
+    partialIndex: number;
+    path: string;
+    bytes: number;
+    width?: number;
+    height?: number;
+    format: string;
+  }>;
   usage?: Record<string, unknown>;
   cost?: { usd: number; rates_checked: string; offline?: object };
 }
@@ -47,7 +64,11 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
     files: run.files.map(fileEntry),
   };
   if (run.partials) {
-    doc.partials = run.partials.map(({ index, partialIndex, ...p }) => ({ ...p, image_index: index, partial_image_index: partialIndex }));
+    doc.partials = run.partials.map(({ index, partialIndex, ...p }) => ({
+      ...p,
+      image_index: index,
+      partial_image_index: partialIndex,
+    }));
   }
   if (revised) doc.revised_prompt = revised;
   if (run.usage) doc.usage = run.usage;
@@ -60,7 +81,11 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   }
   if (run.failed.length) {
     // A paid image that could not be written where asked is named where it was kept instead.
-    doc.failed = run.failed.map((f) => ({ index: f.index, error: f.error.message, ...(recoveredPath(f.error) ? { recovered_path: recoveredPath(f.error) } : {}) }));
+    doc.failed = run.failed.map((f) => ({
+      index: f.index,
+      error: f.error.message,
+      ...(recoveredPath(f.error) ? { recovered_path: recoveredPath(f.error) } : {}),
+    }));
   }
   return doc;
 }
@@ -81,8 +106,13 @@ export function printResult(
   }
   for (const f of run.files) if (f.revised_prompt) info(`revised prompt: ${f.revised_prompt}`);
   const u = run.usage as { input_tokens?: number; output_tokens?: number; total_tokens?: number } | undefined;
-  const cost = run.cost?.offline ? '; offline: no cost' : run.cost ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})` : '';
-  if (u?.total_tokens !== undefined) info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
+  const cost = run.cost?.offline
+    ? '; offline: no cost'
+    : run.cost
+      ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})`
+      : '';
+  if (u?.total_tokens !== undefined)
+    info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
 }
 
 /**
@@ -90,26 +120,52 @@ export function printResult(
  * empty and the first failure decides the exit code; with some saved, they are listed first.
  * After a dry run (no result) there is nothing to report.
  */
-export function reportRun(rt: Runtime, result: ReportedRun | undefined, opts: { json?: boolean; summary?: boolean }, say: Messenger): void {
+export function reportRun(
+  rt: Runtime,
+  result: ReportedRun | undefined,
+  opts: { json?: boolean; summary?: boolean },
+  say: Messenger,
+): void {
   // A dry run has printed its own document.
   if (!result) return;
   if (opts.summary) writeSummary(rt, result);
   if (result.files.length === 0 && result.failed.length) {
     // Nothing written where asked, but paid images kept elsewhere: --json still says where.
-    if (opts.json && result.failed.some((f) => recoveredPath(f.error))) rt.stdout.write(`${JSON.stringify(resultDocument(result), null, 2)}\n`);
+    if (opts.json && result.failed.some((f) => recoveredPath(f.error)))
+      rt.stdout.write(`${JSON.stringify(resultDocument(result), null, 2)}\n`);
     throw result.failed[0]!.error;
   }
   printResult(rt.stdout, result, opts, say.info);
-  if (result.failed.length) throw new PartialFailureError(result.files.length, result.failed.map((f) => f.error));
+  if (result.failed.length)
+    throw new PartialFailureError(
+      result.files.length,
+      result.failed.map((f) => f.error),
+    );
 }
 
 /** --summary: the run's outputs as rows of the GitHub step summary (a no-op outside Actions). */
 export function writeSummary(rt: Runtime, result: ReportedRun): void {
-  const share = result.cost && !result.cost.offline && result.files.length ? result.cost.usd / result.files.length : undefined;
+  const share =
+    result.cost && !result.cost.offline && result.files.length ? result.cost.usd / result.files.length : undefined;
   const rows: SummaryRow[] = [
-    ...result.files.map((f) => ({ path: f.path, model: result.model, size: f.width && f.height ? `${f.width}x${f.height}` : '', costUsd: share, status: result.upToDate ? 'up to date' : 'ok' })),
-    ...result.failed.map((f) => ({ path: `image ${f.index + 1}`, model: result.model, size: '', status: `failed: ${f.error.message}` })),
+    ...result.files.map((f) => ({
+      path: f.path,
+      model: result.model,
+      size: f.width && f.height ? `${f.width}x${f.height}` : '',
+      costUsd: share,
+      status: result.upToDate ? 'up to date' : 'ok',
+    })),
+    ...result.failed.map((f) => ({
+      path: `image ${f.index + 1}`,
+      model: result.model,
+      size: '',
+      status: `failed: ${f.error.message}`,
+    })),
   ];
-  appendStepSummary(rt.env, summaryMarkdown(`imgcli ${result.endpoint}`, rows, result.cost?.offline ? `${OFFLINE_NOTE}.` : undefined));
-  if (rt.env.GITHUB_ACTIONS === 'true') for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
+  appendStepSummary(
+    rt.env,
+    summaryMarkdown(`imgcli ${result.endpoint}`, rows, result.cost?.offline ? `${OFFLINE_NOTE}.` : undefined),
+  );
+  if (rt.env.GITHUB_ACTIONS === 'true')
+    for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
 }

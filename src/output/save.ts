@@ -9,7 +9,17 @@ import type { ImageItem } from '../api/images.js';
 import { LIMITS, sizeText } from '../api/limits.js';
 import { LocalFileError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
-import { formatFromExtension, framesOf, isComplete, sniffImage, SNIFF_BYTES, TAIL_BYTES, type ImageEnds, type ImageFormat, type ImageInfo } from '../image/format.js';
+import {
+  formatFromExtension,
+  framesOf,
+  isComplete,
+  sniffImage,
+  SNIFF_BYTES,
+  TAIL_BYTES,
+  type ImageEnds,
+  type ImageFormat,
+  type ImageInfo,
+} from '../image/format.js';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { plannedCount, partialPath, targetPath, type OutputPlan } from './naming.js';
@@ -73,33 +83,67 @@ export function decodeBase64(b64: string, index: number, requestId?: string): Bu
   // No regex and no re-encoding: about 0.4 ms for a 3 MB image, where decoding and encoding back took 3-5 ms.
   const fast = Buffer.from(b64, 'base64');
   const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-  if (b64.length % 4 === 0 && fast.length === (b64.length / 4) * 3 - padding && !b64.includes('-') && !b64.includes('_')) return fast;
+  if (
+    b64.length % 4 === 0 &&
+    fast.length === (b64.length / 4) * 3 - padding &&
+    !b64.includes('-') &&
+    !b64.includes('_')
+  )
+    return fast;
   // Line breaks, non-canonical padding bits or bad characters: the strict check decides.
   const clean = b64.replace(/\s+/g, '');
   if (clean.length % 4 !== 0 || !BASE64.test(clean)) {
-    throw answerError('bad-base64', `Image ${index + 1} in the answer is not valid base64 (the body may have been cut or altered on the way).`, requestId);
+    throw answerError(
+      'bad-base64',
+      `Image ${index + 1} in the answer is not valid base64 (the body may have been cut or altered on the way).`,
+      requestId,
+    );
   }
   return Buffer.from(clean, 'base64');
 }
 
-const endsOf = (bytes: Uint8Array): ImageEnds => ({ head: bytes.subarray(0, SNIFF_BYTES), tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)), size: bytes.length });
+const endsOf = (bytes: Uint8Array): ImageEnds => ({
+  head: bytes.subarray(0, SNIFF_BYTES),
+  tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)),
+  size: bytes.length,
+});
 
 /**
  * The one gate every image passes before it becomes a file or goes to stdout (b64, URL, stream
  * partials and finals): it is an image, as long as its Content-Length said when one was given,
  * and whole by its format's own end (see isComplete in image/format.ts).
  */
-export function proveImage(ends: ImageEnds, index: number, requestId: string | undefined, where: string, declared?: number): ImageInfo {
+export function proveImage(
+  ends: ImageEnds,
+  index: number,
+  requestId: string | undefined,
+  where: string,
+  declared?: number,
+): ImageInfo {
   const info = sniffImage(ends.head);
   if (!info) {
-    const start = Buffer.from(ends.head.subarray(0, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-    throw answerError('not-an-image', `Image ${index + 1} ${where} is not an image (it starts: ${start || '(nothing)'}).`, requestId);
+    const start = Buffer.from(ends.head.subarray(0, 16))
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '.');
+    throw answerError(
+      'not-an-image',
+      `Image ${index + 1} ${where} is not an image (it starts: ${start || '(nothing)'}).`,
+      requestId,
+    );
   }
   if (declared !== undefined && ends.size !== declared) {
-    throw answerError('cut-short', `Image ${index + 1} ${where} is cut short: ${ends.size} of the ${declared} bytes announced arrived.`, requestId);
+    throw answerError(
+      'cut-short',
+      `Image ${index + 1} ${where} is cut short: ${ends.size} of the ${declared} bytes announced arrived.`,
+      requestId,
+    );
   }
   if (!isComplete(info.format, ends)) {
-    throw answerError('cut-short', `Image ${index + 1} ${where} is cut short (an incomplete ${info.format}: its end is missing).`, requestId);
+    throw answerError(
+      'cut-short',
+      `Image ${index + 1} ${where} is cut short (an incomplete ${info.format}: its end is missing).`,
+      requestId,
+    );
   }
   return info;
 }
@@ -128,10 +172,26 @@ function replaces(plan: OutputPlan): boolean {
 }
 
 /** Proves and writes one image held in memory (to stdout with -o -); returns what was written. */
-export async function saveBytes(received: Buffer, index: number, ctx: SaveContext, revisedPrompt?: string, where = 'in the answer', declared?: number): Promise<SavedFile> {
+export async function saveBytes(
+  received: Buffer,
+  index: number,
+  ctx: SaveContext,
+  revisedPrompt?: string,
+  where = 'in the answer',
+  declared?: number,
+): Promise<SavedFile> {
   const info = proveImage(endsOf(received), index, ctx.requestId, where, declared);
-  const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
-  const base = { index, bytes: bytes.length, width: info.width, height: info.height, format: info.format, ...framesOf(bytes, info.format) };
+  const bytes = ctx.stamp
+    ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
+    : received;
+  const base = {
+    index,
+    bytes: bytes.length,
+    width: info.width,
+    height: info.height,
+    format: info.format,
+    ...framesOf(bytes, info.format),
+  };
   if (ctx.plan.kind === 'stdout') {
     await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
     return { ...base, path: '-' };
@@ -147,13 +207,26 @@ export async function saveBytes(received: Buffer, index: number, ctx: SaveContex
 }
 
 /** Writes a streamed partial image next to the final path of image `index`; never to stdout. */
-export async function savePartial(bytes: Buffer, index: number, partialIndex: number, ctx: SaveContext): Promise<SavedPartial> {
+export async function savePartial(
+  bytes: Buffer,
+  index: number,
+  partialIndex: number,
+  ctx: SaveContext,
+): Promise<SavedPartial> {
   const info = proveImage(endsOf(bytes), index, ctx.requestId, `(partial ${partialIndex + 1}) in the stream`);
   if (ctx.plan.kind === 'stdout') throw new Error('partial images are not written with -o -');
   const target = partialPath(targetPath(ctx.plan, index, info.format), partialIndex);
   // Only the finals were checked before sending, so --no-clobber guards partials here.
   const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
-  return { index, partialIndex, path, bytes: bytes.length, width: info.width, height: info.height, format: info.format };
+  return {
+    index,
+    partialIndex,
+    path,
+    bytes: bytes.length,
+    width: info.width,
+    height: info.height,
+    format: info.format,
+  };
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -164,10 +237,18 @@ function downloadUrl(url: string, index: number, ctx: SaveContext, hop: number):
   try {
     parsed = new URL(url);
   } catch {
-    throw answerError('bad-url', `Image ${index + 1}'s ${hop ? 'redirect target' : 'URL'} is not a valid URL.`, ctx.requestId);
+    throw answerError(
+      'bad-url',
+      `Image ${index + 1}'s ${hop ? 'redirect target' : 'URL'} is not a valid URL.`,
+      ctx.requestId,
+    );
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw answerError('bad-url', `Image ${index + 1}'s ${hop ? 'download redirects to' : 'URL uses'} ${parsed.protocol}, not http(s); imgcli will not fetch it.`, ctx.requestId);
+    throw answerError(
+      'bad-url',
+      `Image ${index + 1}'s ${hop ? 'download redirects to' : 'URL uses'} ${parsed.protocol}, not http(s); imgcli will not fetch it.`,
+      ctx.requestId,
+    );
   }
   // A download never carries credentials, whoever put them in the URL.
   parsed.username = '';
@@ -180,22 +261,45 @@ function downloadUrl(url: string, index: number, ctx: SaveContext, hop: number):
  * credentials, its body discarded unread); one timeout covers every hop. Returns the body and
  * the Content-Length it announced.
  */
-async function download(url: string, index: number, ctx: SaveContext): Promise<{ body: Dispatcher.ResponseData['body']; declared?: number }> {
+async function download(
+  url: string,
+  index: number,
+  ctx: SaveContext,
+): Promise<{ body: Dispatcher.ResponseData['body']; declared?: number }> {
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
   let current = downloadUrl(url, index, ctx, 0);
   for (let hop = 0; ; hop++) {
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(current, { method: 'GET', signal, dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs) });
+      res = await request(current, {
+        method: 'GET',
+        signal,
+        dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs),
+      });
     } catch (err) {
       if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
-      throw answerError('download-unreachable', `Could not download image ${index + 1} from ${current.host}: ${(err as Error).message}`, undefined, err);
+      throw answerError(
+        'download-unreachable',
+        `Could not download image ${index + 1} from ${current.host}: ${(err as Error).message}`,
+        undefined,
+        err,
+      );
     }
     if (REDIRECTS.has(res.statusCode)) {
       discardBody(res.body);
       const location = res.headers.location;
-      if (hop >= LIMITS.redirects) throw answerError('download-failed', `Downloading image ${index + 1} failed: more than ${LIMITS.redirects} redirects.`, ctx.requestId);
-      if (typeof location !== 'string' || !location) throw answerError('download-failed', `Downloading image ${index + 1} failed: a ${res.statusCode} redirect without a Location.`, ctx.requestId);
+      if (hop >= LIMITS.redirects)
+        throw answerError(
+          'download-failed',
+          `Downloading image ${index + 1} failed: more than ${LIMITS.redirects} redirects.`,
+          ctx.requestId,
+        );
+      if (typeof location !== 'string' || !location)
+        throw answerError(
+          'download-failed',
+          `Downloading image ${index + 1} failed: a ${res.statusCode} redirect without a Location.`,
+          ctx.requestId,
+        );
       current = downloadUrl(new URL(location, current).toString(), index, ctx, hop + 1);
       continue;
     }
@@ -212,7 +316,11 @@ async function download(url: string, index: number, ctx: SaveContext): Promise<{
     const length = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
     if (length !== undefined && length > LIMITS.imageBytes) {
       discardBody(res.body);
-      throw answerError('too-large', `Image ${index + 1} is ${length} bytes, more than the ${sizeText(LIMITS.imageBytes)} imgcli accepts.`, ctx.requestId);
+      throw answerError(
+        'too-large',
+        `Image ${index + 1} is ${length} bytes, more than the ${sizeText(LIMITS.imageBytes)} imgcli accepts.`,
+        ctx.requestId,
+      );
     }
     return { body: res.body, declared: length };
   }
@@ -223,7 +331,8 @@ async function* capped(source: AsyncIterable<Uint8Array>, max: number, index: nu
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
-    if (total > max) throw answerError('too-large', `Image ${index + 1}'s download passed ${sizeText(max)}; stopped.`, requestId);
+    if (total > max)
+      throw answerError('too-large', `Image ${index + 1}'s download passed ${sizeText(max)}; stopped.`, requestId);
     yield chunk;
   }
 }
@@ -239,7 +348,8 @@ const FROM_URL = 'downloaded from its URL';
 async function saveUrl(url: string, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
   const { body, declared } = await download(url, index, ctx);
   const source = capped(body, LIMITS.imageBytes, index, ctx.requestId);
-  if (ctx.plan.kind === 'stdout') return saveBytes(await collect(source), index, ctx, revisedPrompt, FROM_URL, declared);
+  if (ctx.plan.kind === 'stdout')
+    return saveBytes(await collect(source), index, ctx, revisedPrompt, FROM_URL, declared);
   // Stream to a temp file first: the final name needs the format, known only from the bytes.
   let staged: string;
   try {
@@ -248,16 +358,25 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     if (err instanceof ApiError) throw err;
     if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
     if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);
-    throw answerError('download-cut', `The download of image ${index + 1} broke off: ${(err as Error).message}`, undefined, err);
+    throw answerError(
+      'download-cut',
+      `The download of image ${index + 1} broke off: ${(err as Error).message}`,
+      undefined,
+      err,
+    );
   }
   try {
     const info = proveImage(await readEnds(staged), index, ctx.requestId, FROM_URL, declared);
     const target = targetPath(ctx.plan, index, info.format);
     noteMismatch(ctx, target, info.format);
     // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
-    if (ctx.stamp) await writeFile(staged, ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })).catch((err: unknown) => {
-      throw localError(err, target);
-    });
+    if (ctx.stamp)
+      await writeFile(
+        staged,
+        ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }),
+      ).catch((err: unknown) => {
+        throw localError(err, target);
+      });
     const frames = info.format === 'gif' ? framesOf(await readFile(staged), 'gif') : {};
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, replaces(ctx.plan));
@@ -273,13 +392,21 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
  * The destination failed while a URL image was being saved: fetch it once more (a GET is free
  * and the URL lives an hour) into memory, and put it in the recovery folder.
  */
-async function recoverDownload(url: string, index: number, ctx: SaveContext, err: LocalFileError, revisedPrompt?: string): Promise<unknown> {
+async function recoverDownload(
+  url: string,
+  index: number,
+  ctx: SaveContext,
+  err: LocalFileError,
+  revisedPrompt?: string,
+): Promise<unknown> {
   if (ctx.plan.kind === 'stdout' || ctx.signal.aborted) return err;
   try {
     const { body, declared } = await download(url, index, ctx);
     const received = await collect(capped(body, LIMITS.imageBytes, index, ctx.requestId));
     const info = proveImage(endsOf(received), index, ctx.requestId, FROM_URL, declared);
-    const bytes = ctx.stamp ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }) : received;
+    const bytes = ctx.stamp
+      ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
+      : received;
     // The temp file failed before the format (and so the name) was known: name the file now.
     const target = targetPath(ctx.plan, index, info.format);
     const named = err.path === target ? err : localError(err.cause, target);
@@ -293,17 +420,26 @@ async function recoverDownload(url: string, index: number, ctx: SaveContext, err
  * Saves every image of an answer. One failed image does not lose the others: each failure is
  * reported in `failed`, and the caller decides the exit code.
  */
-export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<{ files: SavedFile[]; failed: FailedImage[] }> {
+export async function saveImages(
+  items: ImageItem[],
+  ctx: SaveContext,
+): Promise<{ files: SavedFile[]; failed: FailedImage[] }> {
   const files: SavedFile[] = [];
   const failed: FailedImage[] = [];
   const wanted = plannedCount(ctx.plan);
   if (items.length > wanted) {
-    ctx.warn(`the server sent ${items.length} images where ${wanted} were asked for; the extra ${items.length - wanted} were not saved.`);
+    ctx.warn(
+      `the server sent ${items.length} images where ${wanted} were asked for; the extra ${items.length - wanted} were not saved.`,
+    );
   }
   for (const [index, item] of items.slice(0, wanted).entries()) {
     try {
       const b64 = item.b64_json;
-      const bytes = !b64 ? undefined : ctx.spill?.owns(b64) ? await ctx.spill.take(b64, index, ctx.requestId) : decodeBase64(b64, index, ctx.requestId);
+      const bytes = !b64
+        ? undefined
+        : ctx.spill?.owns(b64)
+          ? await ctx.spill.take(b64, index, ctx.requestId)
+          : decodeBase64(b64, index, ctx.requestId);
       const revised = item.revised_prompt ?? undefined;
       const saved = bytes ? await saveBytes(bytes, index, ctx, revised) : await saveUrl(item.url!, index, ctx, revised);
       files.push(item.revised_prompt ? { ...saved, revised_prompt: item.revised_prompt } : saved);
@@ -316,7 +452,14 @@ export async function saveImages(items: ImageItem[], ctx: SaveContext): Promise<
     item.b64_json = undefined;
   }
   for (let index = items.length; index < wanted; index++) {
-    failed.push({ index, error: answerError('missing-images', `The server returned ${items.length} of the ${wanted} images asked for; image ${index + 1} never came.`, ctx.requestId) });
+    failed.push({
+      index,
+      error: answerError(
+        'missing-images',
+        `The server returned ${items.length} of the ${wanted} images asked for; image ${index + 1} never came.`,
+        ctx.requestId,
+      ),
+    });
   }
   return { files, failed };
 }

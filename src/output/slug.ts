@@ -12,7 +12,9 @@ import transliterate from '@sindresorhus/slugify';
  */
 export function slugify(text: string, max = 48): string {
   // decamelize off: `barBaz` stays one word, as before.
-  const words = transliterate(text, { decamelize: false }).split(/[^a-z0-9]+/).filter(Boolean);
+  const words = transliterate(text, { decamelize: false })
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   let slug = '';
   for (const w of words) {
     const next = slug ? `${slug}-${w}` : w;

@@ -28,7 +28,9 @@ export class SpillFiles implements Sink {
 
   /** Spill next to the outputs, so the disk that must hold them is the one that is used. */
   static for(plan: OutputPlan, fallbackDirs: readonly string[]): SpillFiles {
-    return new SpillFiles(plan.kind === 'stdout' ? fallbackDirs : [dirname(targetPath(plan, 0, 'png')), ...fallbackDirs]);
+    return new SpillFiles(
+      plan.kind === 'stdout' ? fallbackDirs : [dirname(targetPath(plan, 0, 'png')), ...fallbackDirs],
+    );
   }
 
   open(slot: number): void {
@@ -96,7 +98,11 @@ export class SpillFiles implements Sink {
     try {
       const why = this.broken.get(slot);
       if (why) {
-        throw answerError('bad-base64', `Image ${index + 1} in the answer is not valid base64 (${why}); the body may have been cut or altered on the way.`, requestId);
+        throw answerError(
+          'bad-base64',
+          `Image ${index + 1} in the answer is not valid base64 (${why}); the body may have been cut or altered on the way.`,
+          requestId,
+        );
       }
       try {
         return readFileSync(file.path);

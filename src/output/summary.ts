@@ -20,7 +20,10 @@ export function summaryMarkdown(title: string, rows: SummaryRow[], note?: string
     '',
     '| path | model | size | cost | status |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${cell(r.path)} | ${cell(r.model)} | ${cell(r.size)} | ${r.costUsd === undefined ? '' : `$${r.costUsd.toFixed(4)}`} | ${cell(r.status)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${cell(r.path)} | ${cell(r.model)} | ${cell(r.size)} | ${r.costUsd === undefined ? '' : `$${r.costUsd.toFixed(4)}`} | ${cell(r.status)} |`,
+    ),
     '',
   ];
   if (total > 0) lines.push(`Estimated cost: $${total.toFixed(4)}`, '');
@@ -35,7 +38,10 @@ export function summaryMarkdown(title: string, rows: SummaryRow[], note?: string
 export function galleryMarkdown(path: string, images: number, env: Record<string, string | undefined>): string {
   const line = `**Gallery:** \`${path.replace(/`/g, "'")}\`, ${images} image${images === 1 ? '' : 's'}.`;
   const { GITHUB_SERVER_URL: server = 'https://github.com', GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
-  const where = repo && run ? ` Uploaded with actions/upload-artifact, it is listed with [this run's artifacts](${server}/${repo}/actions/runs/${run}#artifacts).` : '';
+  const where =
+    repo && run
+      ? ` Uploaded with actions/upload-artifact, it is listed with [this run's artifacts](${server}/${repo}/actions/runs/${run}#artifacts).`
+      : '';
   return `${line}${where}\n\n`;
 }
 

@@ -52,11 +52,18 @@ function serialize(value: unknown): string | undefined {
 }
 
 /** The sha256 (hex) and size of a file's bytes, in memory or streamed from its path. */
-export async function fileDigest(file: { role: string; bytes?: Buffer; path?: string; sha256?: string; size?: number }): Promise<{ sha256: string; size: number }> {
+export async function fileDigest(file: {
+  role: string;
+  bytes?: Buffer;
+  path?: string;
+  sha256?: string;
+  size?: number;
+}): Promise<{ sha256: string; size: number }> {
   if (file.sha256 !== undefined && file.size !== undefined) return { sha256: file.sha256, size: file.size };
   const hash = createHash('sha256');
   if (file.bytes) return { sha256: hash.update(file.bytes).digest('hex'), size: file.bytes.length };
-  if (file.path === undefined) throw new TypeError(`requestFingerprint: the ${file.role} file has neither bytes nor a path`);
+  if (file.path === undefined)
+    throw new TypeError(`requestFingerprint: the ${file.role} file has neither bytes nor a path`);
   let size = 0;
   // Streamed: input images can be large and only their hash is needed.
   for await (const chunk of createReadStream(file.path)) {
@@ -69,7 +76,10 @@ export async function fileDigest(file: { role: string; bytes?: Buffer; path?: st
 /** "sha256:<hex>" of a request; see the top of this file for what goes in. */
 export async function requestFingerprint(input: FingerprintInput): Promise<string> {
   const files: Array<{ role: string; sha256: string; size: number } | { role: string; ref: string }> = [];
-  for (const file of input.files ?? []) files.push(file.ref !== undefined ? { role: file.role, ref: file.ref } : { role: file.role, ...(await fileDigest(file)) });
+  for (const file of input.files ?? [])
+    files.push(
+      file.ref !== undefined ? { role: file.role, ref: file.ref } : { role: file.role, ...(await fileDigest(file)) },
+    );
   const doc = { v: 1, endpoint: input.endpoint, model: input.model, params: input.params, files };
   return `sha256:${createHash('sha256').update(canonicalJson(doc)).digest('hex')}`;
 }

@@ -23,7 +23,8 @@ function subBlocks(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-const commentText = (p: Provenance) => [p.tool, ...fieldTexts(p).map(([field, text]) => `${field}: ${text}`)].join('\n');
+const commentText = (p: Provenance) =>
+  [p.tool, ...fieldTexts(p).map(([field, text]) => `${field}: ${text}`)].join('\n');
 
 function isOurs(bytes: Buffer, b: GifBlock): boolean {
   if (b.kind !== 'extension') return false;
@@ -34,7 +35,8 @@ function isOurs(bytes: Buffer, b: GifBlock): boolean {
 export function embedGif(bytes: Buffer, p: Provenance): Buffer {
   if (!isGif(bytes)) throw new ProvenanceError('not a GIF file (bad signature)');
   const layout = walkGif(bytes)!;
-  if (layout.trailer === undefined || !layout.blocks.some((b) => b.kind === 'image')) throw new ProvenanceError('not a complete GIF file (no frame or no trailer)');
+  if (layout.trailer === undefined || !layout.blocks.some((b) => b.kind === 'image'))
+    throw new ProvenanceError('not a complete GIF file (no frame or no trailer)');
   const ours = Buffer.concat([
     Buffer.from([0x21, APPLICATION, 11]),
     Buffer.from(APPLICATION_ID, 'latin1'),
@@ -47,7 +49,11 @@ export function embedGif(bytes: Buffer, p: Provenance): Buffer {
   const at = kept.findIndex((b) => b.kind === 'image' || b.label === 0xf9);
   const slices = kept.map((b) => bytes.subarray(b.start, b.end));
   slices.splice(at, 0, ours);
-  return Buffer.concat([bytes.subarray(0, layout.headerEnd), ...slices, bytes.subarray(layout.trailer, layout.trailer + 1)]);
+  return Buffer.concat([
+    bytes.subarray(0, layout.headerEnd),
+    ...slices,
+    bytes.subarray(layout.trailer, layout.trailer + 1),
+  ]);
 }
 
 export function readGif(bytes: Buffer): Provenance | undefined {

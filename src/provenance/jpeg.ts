@@ -23,7 +23,8 @@ interface Segment {
   payload: Buffer;
 }
 
-export const isJpeg = (bytes: Buffer) => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+export const isJpeg = (bytes: Buffer) =>
+  bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
 /** The marker segments before the first scan, and where the scan starts (-1 if none is found). */
 function walk(bytes: Buffer): { segments: Segment[]; scan: number } {
@@ -46,9 +47,11 @@ function walk(bytes: Buffer): { segments: Segment[]; scan: number } {
   return { segments, scan: -1 };
 }
 
-const startsWith = (payload: Buffer, header: Buffer) => payload.length >= header.length && payload.subarray(0, header.length).equals(header);
+const startsWith = (payload: Buffer, header: Buffer) =>
+  payload.length >= header.length && payload.subarray(0, header.length).equals(header);
 const isXmp = (s: Segment) => s.marker === APP1 && startsWith(s.payload, XMP_HEADER);
-const isExtension = (s: Segment) => s.marker === APP1 && startsWith(s.payload, EXT_HEADER) && s.payload.length >= EXT_HEADER.length + 40;
+const isExtension = (s: Segment) =>
+  s.marker === APP1 && startsWith(s.payload, EXT_HEADER) && s.payload.length >= EXT_HEADER.length + 40;
 const xmpText = (s: Segment) => s.payload.toString('utf8', XMP_HEADER.length);
 const guidOf = (s: Segment) => s.payload.toString('latin1', EXT_HEADER.length, EXT_HEADER.length + 32);
 
@@ -68,7 +71,9 @@ function xmpSegments(p: Provenance): Buffer[] {
     const numbers = Buffer.alloc(8);
     numbers.writeUInt32BE(extended.length, 0);
     numbers.writeUInt32BE(offset, 4);
-    parts.push(segment([EXT_HEADER, Buffer.from(guid, 'latin1'), numbers, extended.subarray(offset, offset + EXT_PART)]));
+    parts.push(
+      segment([EXT_HEADER, Buffer.from(guid, 'latin1'), numbers, extended.subarray(offset, offset + EXT_PART)]),
+    );
   }
   return parts;
 }
@@ -82,7 +87,11 @@ export function embedJpeg(bytes: Buffer, p: Provenance): Buffer {
   const ourGuids = new Set(ourPackets.map((s) => extendedGuidOf(xmpText(s))).filter(Boolean));
   const kept = segments.filter((s) => !ourPackets.includes(s) && !(isExtension(s) && ourGuids.has(guidOf(s))));
   let at = 0;
-  while (at < kept.length && (kept[at]!.marker === APP0 || (kept[at]!.marker === APP1 && startsWith(kept[at]!.payload, EXIF_HEADER)))) at++;
+  while (
+    at < kept.length &&
+    (kept[at]!.marker === APP0 || (kept[at]!.marker === APP1 && startsWith(kept[at]!.payload, EXIF_HEADER)))
+  )
+    at++;
   const slice = (s: Segment) => bytes.subarray(s.start, s.end);
   return Buffer.concat([
     bytes.subarray(0, 2),

@@ -34,7 +34,7 @@ function walk(bytes: Buffer): { chunks: Chunk[]; complete: boolean } {
 }
 
 function crcOk(bytes: Buffer, c: Chunk): boolean {
-  return (crc32(bytes.subarray(c.start + 4, c.end - 4)) >>> 0) === bytes.readUInt32BE(c.end - 4);
+  return crc32(bytes.subarray(c.start + 4, c.end - 4)) >>> 0 === bytes.readUInt32BE(c.end - 4);
 }
 
 function makeChunk(type: string, data: Buffer): Buffer {
@@ -48,7 +48,10 @@ function makeChunk(type: string, data: Buffer): Buffer {
 
 /** iTXt: keyword, NUL, compression flag 0, method 0, empty language, NUL, empty translation, NUL, UTF-8 text. */
 const itxt = (keyword: string, text: string) =>
-  makeChunk('iTXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]));
+  makeChunk(
+    'iTXt',
+    Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]),
+  );
 
 /** The keyword and text of a tEXt or iTXt chunk (zTXt and compressed iTXt only when asked). */
 function readText(c: Chunk, inflate = false): { keyword: string; text?: string } | undefined {

@@ -39,7 +39,20 @@ export function stamper(ctx: StampContext) {
   const { prompt, model: _model, ...parameters } = ctx.record.params;
   // Relative to the image, so the record still finds its inputs when the folders move together.
   // References (URLs, file ids) count in the fingerprint; the record keeps the local files.
-  const inputs = ctx.digests?.flatMap((d) => (d.path === undefined || d.sha256 === undefined || d.size === undefined ? [] : [{ role: d.role, path: relative(resolve(ctx.outDir ?? '.'), resolve(d.path)).split(sep).join('/'), sha256: d.sha256, size: d.size }]));
+  const inputs = ctx.digests?.flatMap((d) =>
+    d.path === undefined || d.sha256 === undefined || d.size === undefined
+      ? []
+      : [
+          {
+            role: d.role,
+            path: relative(resolve(ctx.outDir ?? '.'), resolve(d.path))
+              .split(sep)
+              .join('/'),
+            sha256: d.sha256,
+            size: d.size,
+          },
+        ],
+  );
   let warned = false;
   return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
     const record: Provenance = {

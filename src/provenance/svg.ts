@@ -9,15 +9,20 @@ import { findRecordText, hasOurNamespace, xmpMeta } from './xmp.js';
 export const METADATA_ID = 'imgcli-provenance';
 const OURS = new RegExp(`\\s*<metadata\\b[^>]*\\bid=["']${METADATA_ID}["'][^>]*>[\\s\\S]*?</metadata>`, 'g');
 
-export const isSvg = (bytes: Buffer) => svgRoot(bytes.toString('utf8', 0, Math.min(bytes.length, 64 * 1024))) !== undefined;
+export const isSvg = (bytes: Buffer) =>
+  svgRoot(bytes.toString('utf8', 0, Math.min(bytes.length, 64 * 1024))) !== undefined;
 
 export function embedSvg(bytes: Buffer, p: Provenance): Buffer {
   const text = bytes.toString('utf8');
   const root = svgRoot(text);
   if (!root) throw new ProvenanceError('not an SVG document (no <svg> root element)');
-  if (root.empty || !svgComplete(text)) throw new ProvenanceError('not a complete SVG document (the root element does not end)');
+  if (root.empty || !svgComplete(text))
+    throw new ProvenanceError('not a complete SVG document (the root element does not end)');
   const body = text.slice(root.end).replace(OURS, '');
-  return Buffer.from(`${text.slice(0, root.end)}\n<metadata id="${METADATA_ID}">\n${xmpMeta(p)}\n</metadata>${body}`, 'utf8');
+  return Buffer.from(
+    `${text.slice(0, root.end)}\n<metadata id="${METADATA_ID}">\n${xmpMeta(p)}\n</metadata>${body}`,
+    'utf8',
+  );
 }
 
 export function readSvg(bytes: Buffer): Provenance | undefined {

@@ -15,7 +15,8 @@ interface Chunk {
   data: Buffer;
 }
 
-export const isWebp = (bytes: Buffer) => bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP';
+export const isWebp = (bytes: Buffer) =>
+  bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP';
 
 /** The chunks inside the RIFF container; `complete`: all there, image data included. */
 function walk(bytes: Buffer): { chunks: Chunk[]; complete: boolean } {
@@ -86,7 +87,11 @@ export function embedWebp(bytes: Buffer, p: Provenance): Buffer {
   // Ours goes before any other XMP chunk: readers that take only one take the first.
   const at = kept.findIndex((c) => c.fourcc === 'XMP ');
   // A last chunk may lack its pad byte; once something follows it, it needs one.
-  const slices = kept.map((c) => ((c.end - c.start) & 1 ? Buffer.concat([bytes.subarray(c.start, c.end), Buffer.alloc(1)]) : bytes.subarray(c.start, c.end)));
+  const slices = kept.map((c) =>
+    (c.end - c.start) & 1
+      ? Buffer.concat([bytes.subarray(c.start, c.end), Buffer.alloc(1)])
+      : bytes.subarray(c.start, c.end),
+  );
   slices.splice(at < 0 ? slices.length : at, 0, makeChunk('XMP ', Buffer.from(xmpPacket(p), 'utf8')));
   const body = Buffer.concat([header, ...slices]);
   const head = Buffer.alloc(12);

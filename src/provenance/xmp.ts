@@ -82,7 +82,11 @@ export function xmpMeta(p: Provenance): string {
 
 /** The long fields alone, for JPEG's ExtendedXMP (which has no <?xpacket?> wrapper). */
 export function extendedXmp(p: Provenance): string {
-  return xmpmeta(properties(p).filter((x) => LONG_FIELDS.has(x.field)).map((x) => x.xml));
+  return xmpmeta(
+    properties(p)
+      .filter((x) => LONG_FIELDS.has(x.field))
+      .map((x) => x.xml),
+  );
 }
 
 /** Whether an XMP text declares the imgcli namespace: then imgcli wrote it. */

@@ -28,10 +28,18 @@ export async function readStdin(stdin: NodeJS.ReadStream, signal: AbortSignal): 
  * The prompt from positional words: joined by spaces; `-` (or no words with stdin piped) reads
  * stdin; a single `@path` reads that file. Trailing newlines from files and pipes are dropped.
  */
-export async function readPrompt(words: string[], rt: Runtime, flagName = 'the prompt', opts: { stdin?: boolean } = {}): Promise<string> {
+export async function readPrompt(
+  words: string[],
+  rt: Runtime,
+  flagName = 'the prompt',
+  opts: { stdin?: boolean } = {},
+): Promise<string> {
   // A batch job's stdin is the jobs file (or nothing): a prompt cannot come from there.
   if (opts.stdin === false && (words.length === 0 || (words.length === 1 && words[0] === '-'))) {
-    throw new UsageError(words.length ? `${flagName} cannot be read from stdin here` : `${flagName} is missing`, 'Give the text itself, or @file to read it from a file.');
+    throw new UsageError(
+      words.length ? `${flagName} cannot be read from stdin here` : `${flagName} is missing`,
+      'Give the text itself, or @file to read it from a file.',
+    );
   }
   if (words.length === 1 && words[0] === '-') return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
   if (words.length === 1 && words[0]!.startsWith('@') && words[0]!.length > 1) {
@@ -39,12 +47,18 @@ export async function readPrompt(words: string[], rt: Runtime, flagName = 'the p
     try {
       return (await readFile(path, 'utf8')).replace(/\s+$/, '');
     } catch (err) {
-      throw new UsageError(`cannot read ${flagName} from ${path}: ${describeFsError(err)}`, 'Give an existing text file after @, or the prompt itself as words.');
+      throw new UsageError(
+        `cannot read ${flagName} from ${path}: ${describeFsError(err)}`,
+        'Give an existing text file after @, or the prompt itself as words.',
+      );
     }
   }
   if (words.length === 0) {
     if (rt.stdin.isTTY) {
-      throw new UsageError('no prompt given', 'Write the prompt after the command, e.g. imgcli gen "a lighthouse at dusk", or pipe it in.');
+      throw new UsageError(
+        'no prompt given',
+        'Write the prompt after the command, e.g. imgcli gen "a lighthouse at dusk", or pipe it in.',
+      );
     }
     return (await readStdin(rt.stdin, rt.signal)).replace(/\s+$/, '');
   }

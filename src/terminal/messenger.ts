@@ -10,7 +10,9 @@ export function useColor(flagColor: boolean | undefined, rt: Pick<Runtime, 'env'
 }
 
 /** The three colours imgcli's stderr uses; all plain without colour. */
-export async function painter(color: boolean): Promise<{ red(text: string): string; yellow(text: string): string; dim(text: string): string }> {
+export async function painter(
+  color: boolean,
+): Promise<{ red(text: string): string; yellow(text: string): string; dim(text: string): string }> {
   const { Chalk } = await import('chalk');
   return new Chalk({ level: color ? 1 : 0 });
 }
@@ -23,7 +25,10 @@ export interface Messenger {
 }
 
 /** A messenger writing to `out` (stderr, or a batch job's own line sink). */
-export async function createMessenger(out: { write(text: string): unknown }, opts: { quiet?: boolean; verbose?: boolean; color: boolean }): Promise<Messenger> {
+export async function createMessenger(
+  out: { write(text: string): unknown },
+  opts: { quiet?: boolean; verbose?: boolean; color: boolean },
+): Promise<Messenger> {
   const { Chalk } = await import('chalk');
   const paint = new Chalk({ level: opts.color ? 1 : 0 });
   return {
@@ -36,4 +41,3 @@ export async function createMessenger(out: { write(text: string): unknown }, opt
     },
   };
 }
-

@@ -17,7 +17,10 @@ const PX_PER_COLUMN = 8;
  * Direct signals (TERM_PROGRAM, TERM) come first; inside tmux those name tmux, so the variables
  * the outer terminal exported and tmux inherited (KITTY_WINDOW_ID, LC_TERMINAL, ...) decide.
  */
-export function detectInlineProtocol(env: Record<string, string | undefined>, isTTY: boolean): InlineProtocol | undefined {
+export function detectInlineProtocol(
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+): InlineProtocol | undefined {
   if (!isTTY || env.TERM === 'dumb') return undefined;
   // Under GNU screen (anywhere in the chain) the sequences would not get through.
   if (env.STY) return undefined;
@@ -44,7 +47,11 @@ export type CellBox = { columns: number; rows?: undefined } | { rows: number; co
  * it. `columns` is the width in cells for iTerm2; kitty shows the PNG at its own pixel size,
  * unless `box` asks both terminals to scale it to a number of columns or rows.
  */
-export function encodeInline(png: Buffer, protocol: InlineProtocol, opts: { tmux?: boolean; columns?: number; box?: CellBox }): string {
+export function encodeInline(
+  png: Buffer,
+  protocol: InlineProtocol,
+  opts: { tmux?: boolean; columns?: number; box?: CellBox },
+): string {
   const b64 = png.toString('base64');
   const sequences: string[] = [];
   const box = opts.box;
@@ -60,7 +67,8 @@ export function encodeInline(png: Buffer, protocol: InlineProtocol, opts: { tmux
     }
   } else {
     const columns = box ? box.columns : opts.columns;
-    const width = columns !== undefined && columns > 0 ? `;width=${Math.round(columns)}` : box?.rows ? `;height=${box.rows}` : '';
+    const width =
+      columns !== undefined && columns > 0 ? `;width=${Math.round(columns)}` : box?.rows ? `;height=${box.rows}` : '';
     sequences.push(`${ESC}]1337;File=inline=1;size=${png.length}${width}:${b64}${BEL}`);
   }
   // tmux forwards each wrapped sequence whole, so kitty's chunks are wrapped one by one.
@@ -71,7 +79,10 @@ export function encodeInline(png: Buffer, protocol: InlineProtocol, opts: { tmux
  * Shrinks an image (any format sharp reads) to about `columns` cells wide, never enlarging it,
  * and encodes it as PNG for the protocol. Rejects if sharp cannot read the bytes.
  */
-export async function renderPreview(image: Buffer, opts: { protocol: InlineProtocol; columns: number; tmux?: boolean }): Promise<string> {
+export async function renderPreview(
+  image: Buffer,
+  opts: { protocol: InlineProtocol; columns: number; tmux?: boolean },
+): Promise<string> {
   // sharp is heavy: load it only when a preview is actually drawn.
   const { default: sharp } = await import('sharp');
   const maxWidth = Math.max(1, Math.floor(opts.columns * PX_PER_COLUMN));
@@ -105,11 +116,17 @@ export function fitCells(width: number, height: number, columns: number, rows: n
  * An image (any format sharp reads) scaled to fit a terminal of `columns` x `rows` cells, as
  * the protocol's escape sequences. Rejects if sharp cannot read the bytes.
  */
-export async function renderFitted(image: Buffer, opts: { protocol: InlineProtocol; columns: number; rows: number; tmux?: boolean }): Promise<string> {
+export async function renderFitted(
+  image: Buffer,
+  opts: { protocol: InlineProtocol; columns: number; rows: number; tmux?: boolean },
+): Promise<string> {
   const { default: sharp } = await import('sharp');
   const meta = await sharp(image).metadata();
   const box = fitCells(meta.width ?? 1, meta.height ?? 1, opts.columns, opts.rows);
   const columns = box.columns ?? Math.ceil((box.rows * CELL_ASPECT * (meta.width ?? 1)) / (meta.height ?? 1));
-  const png = await sharp(image).resize({ width: Math.max(1, columns * FIT_PX_PER_COLUMN), withoutEnlargement: true }).png().toBuffer();
+  const png = await sharp(image)
+    .resize({ width: Math.max(1, columns * FIT_PX_PER_COLUMN), withoutEnlargement: true })
+    .png()
+    .toBuffer();
   return encodeInline(png, opts.protocol, { tmux: opts.tmux, box });
 }

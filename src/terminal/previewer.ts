@@ -27,7 +27,11 @@ export interface Previewer {
 const MAX_COLUMNS: Record<PreviewKind, number> = { partial: 40, final: 80 };
 
 /** A previewer for this terminal, or undefined when it cannot show images (not a TTY, unknown terminal). */
-export function createPreviewer(out: PreviewTarget, env: Record<string, string | undefined>, warn: (line: string) => void): Previewer | undefined {
+export function createPreviewer(
+  out: PreviewTarget,
+  env: Record<string, string | undefined>,
+  warn: (line: string) => void,
+): Previewer | undefined {
   const protocol = detectInlineProtocol(env, Boolean(out.isTTY));
   if (!protocol) return undefined;
   // Inside tmux the sequences need its pass-through wrapping (preview.ts does it).

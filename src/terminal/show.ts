@@ -19,7 +19,9 @@ const TEXT_ROWS = 2;
 /** The line above an image: path, format and size, then the model and prompt, cut to the terminal. */
 export function heading(e: InfoEntry, columns: number): string {
   const size = e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown';
-  const about = e.provenance ? `${e.provenance.model}: ${(e.provenance.prompt ?? '(no prompt)').replace(/\s+/g, ' ')}` : 'no imgcli metadata';
+  const about = e.provenance
+    ? `${e.provenance.model}: ${(e.provenance.prompt ?? '(no prompt)').replace(/\s+/g, ' ')}`
+    : 'no imgcli metadata';
   const line = printable(`${e.path} (${e.format} ${size}) ${about}`);
   const chars = Array.from(line);
   return chars.length > columns ? `${chars.slice(0, Math.max(1, columns - 3)).join('')}...` : line;
@@ -29,7 +31,12 @@ export function heading(e: InfoEntry, columns: number): string {
  * Draws each image, or writes the info summary when the target cannot show images; returns
  * which it did. An image sharp cannot decode gets its summary and one warning; the rest go on.
  */
-export async function showImages(entries: InfoEntry[], out: ShowTarget, env: Record<string, string | undefined>, warn: (line: string) => void): Promise<'drawn' | 'described'> {
+export async function showImages(
+  entries: InfoEntry[],
+  out: ShowTarget,
+  env: Record<string, string | undefined>,
+  warn: (line: string) => void,
+): Promise<'drawn' | 'described'> {
   const protocol = detectInlineProtocol(env, Boolean(out.isTTY));
   if (!protocol) {
     out.write(describeEntries(entries));
@@ -40,7 +47,9 @@ export async function showImages(entries: InfoEntry[], out: ShowTarget, env: Rec
   for (const e of entries) {
     out.write(`${heading(e, columns)}\n`);
     try {
-      out.write(`${await renderFitted(await readFile(e.path), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`);
+      out.write(
+        `${await renderFitted(await readFile(e.path), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`,
+      );
     } catch (err) {
       warn(`cannot draw ${e.path}: ${(err as Error).message}`);
       out.write(describeEntry(e));

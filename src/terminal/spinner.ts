@@ -44,7 +44,11 @@ function fit(text: string, columns: number): string {
  * A spinner on stderr with elapsed seconds; only on a TTY, never under CI or --quiet. `color` is
  * the --no-color flag as commander gives it (false when given).
  */
-export async function startSpinner(rt: Pick<Runtime, 'env' | 'stderr'>, text: string, opts: { quiet?: boolean; color?: boolean }): Promise<Spinner> {
+export async function startSpinner(
+  rt: Pick<Runtime, 'env' | 'stderr'>,
+  text: string,
+  opts: { quiet?: boolean; color?: boolean },
+): Promise<Spinner> {
   if (opts.quiet || isCI(rt.env) || !rt.stderr.isTTY) return NO_SPINNER;
   const [{ default: ora }, { Chalk }] = await Promise.all([import('ora'), import('chalk')]);
   const started = Date.now();
@@ -53,7 +57,13 @@ export async function startSpinner(rt: Pick<Runtime, 'env' | 'stderr'>, text: st
   // ora paints frames with chalk's global level, blind to NO_COLOR: it gets them painted (or not) here.
   const cyan = new Chalk({ level: useColor(opts.color, rt) ? 1 : 0 }).cyan;
   // Enabled: whether to show one was decided above (ora's own check reads process.env.CI).
-  const spinner = ora({ text: render(), stream: withSaneColumns(rt.stderr), discardStdin: false, color: false, isEnabled: true });
+  const spinner = ora({
+    text: render(),
+    stream: withSaneColumns(rt.stderr),
+    discardStdin: false,
+    color: false,
+    isEnabled: true,
+  });
   const { frames, interval } = spinner.spinner;
   spinner.spinner = { interval, frames: frames.map((frame) => cyan(frame)) };
   spinner.start();
@@ -79,4 +89,3 @@ export async function startSpinner(rt: Pick<Runtime, 'env' | 'stderr'>, text: st
     },
   };
 }
-

@@ -40,7 +40,10 @@ export const imageField = (count: number) => (count === 1 ? 'image' : 'image[]')
 
 /** The largest square output size the endpoint offers: what --fit scales down to. */
 function fitSide(rules: EndpointRules): number {
-  const squares = rules.sizes.map((s) => /^(\d+)x\1$/.exec(s)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const squares = rules.sizes
+    .map((s) => /^(\d+)x\1$/.exec(s))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
   return squares.length ? Math.max(...squares) : 1024;
 }
 
@@ -64,14 +67,21 @@ async function prepareImage(path: string, field: string, input: UploadInput): Pr
   const info = await inspectImage(path);
   const problems = rules.files ? ruleProblems(info, rules.files) : [];
   if (problems.length === 0) {
-    return { info, part: { field, filename: info.filename, contentType: contentTypeOf(info.format), source: { path } } };
+    return {
+      info,
+      part: { field, filename: info.filename, contentType: contentTypeOf(info.format), source: { path } },
+    };
   }
   if (!fit) refuseImage(info, problems, rules.files!, model);
   const { png, side } = await fitSquare(info, fit, fitSide(rules), rules.files!.maxBytes);
   say.info(`${path}: ${problems.join(', ')}; sending a ${side}x${side} PNG made from it (--fit ${fit})`);
   const filename = `${basename(path, extname(path))}.png`;
   // fitSquare keeps alpha when the image has it, so info.hasAlpha still holds.
-  return { info, fitted: { fit, side }, part: { field, filename, contentType: 'image/png', source: { blob: new Blob([png], { type: 'image/png' }) } } };
+  return {
+    info,
+    fitted: { fit, side },
+    part: { field, filename, contentType: 'image/png', source: { blob: new Blob([png], { type: 'image/png' }) } },
+  };
 }
 
 /**
@@ -83,7 +93,8 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
   const { sources, rules, model, say } = input;
   const field = imageField(sources.length);
   const images: Array<PreparedImage | Reference> = [];
-  for (const source of sources) images.push(source.kind === 'path' ? await prepareImage(source.path, field, input) : source);
+  for (const source of sources)
+    images.push(source.kind === 'path' ? await prepareImage(source.path, field, input) : source);
   const first = 'part' in images[0]! ? (images[0] as PreparedImage) : undefined;
   if (!first && input.maskFrom !== undefined) {
     throw new UsageError(
@@ -93,7 +104,10 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
   }
   let mask: Buffer | undefined;
   if (input.mask?.kind === 'path') {
-    if (!first) say.info(`--mask ${input.mask.path}: its size cannot be checked against ${describeSource(sources[0]!)}; the server checks it`);
+    if (!first)
+      say.info(
+        `--mask ${input.mask.path}: its size cannot be checked against ${describeSource(sources[0]!)}; the server checks it`,
+      );
     mask = await maskFromFile(input.mask.path, first?.info, say, Boolean(rules.mask));
   }
   if (input.maskFrom !== undefined) mask = await maskFromDrawing(input.maskFrom, first!.info, say);
@@ -108,7 +122,10 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
   if (mask) {
     const name = input.mask?.kind === 'path' && !first?.fitted ? basename(input.mask.path) : 'mask.png';
     const contentType = contentTypeOf(sniffImage(mask)?.format ?? 'png');
-    return { images: parts, mask: { field: 'mask', filename: name, contentType, source: { blob: new Blob([mask], { type: contentType }) } } };
+    return {
+      images: parts,
+      mask: { field: 'mask', filename: name, contentType, source: { blob: new Blob([mask], { type: contentType }) } },
+    };
   }
   return { images: parts, mask: input.mask && input.mask.kind !== 'path' ? input.mask : undefined };
 }
@@ -120,7 +137,8 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
 export async function inputRefs(prepared: PreparedInputs): Promise<{ images: ImageRef[]; mask?: ImageRef }> {
   const asRef = async (p: UploadPart | Reference): Promise<ImageRef> => {
     if (!('field' in p)) return refOf(p);
-    const bytes = 'blob' in p.source ? new Uint8Array(await p.source.blob.arrayBuffer()) : await readFile(p.source.path);
+    const bytes =
+      'blob' in p.source ? new Uint8Array(await p.source.blob.arrayBuffer()) : await readFile(p.source.path);
     return { image_url: dataUrlOf(bytes, p.contentType, 'path' in p.source ? p.source.path : p.filename) };
   };
   const images = [];
@@ -141,9 +159,12 @@ export function uploadParts(prepared: PreparedInputs): UploadPart[] {
  */
 export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]): () => Promise<MultipartBody> {
   return async () => {
-    const body: MultipartPart[] = Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [{ name, value: String(value) }]));
+    const body: MultipartPart[] = Object.entries(fields).flatMap(([name, value]) =>
+      value === undefined ? [] : [{ name, value: String(value) }],
+    );
     for (const { field, filename, contentType, source } of parts) {
-      if ('blob' in source) body.push({ name: field, filename, contentType, bytes: new Uint8Array(await source.blob.arrayBuffer()) });
+      if ('blob' in source)
+        body.push({ name: field, filename, contentType, bytes: new Uint8Array(await source.blob.arrayBuffer()) });
       else body.push({ name: field, filename, contentType, path: source.path, size: (await stat(source.path)).size });
     }
     return multipartBody(body);

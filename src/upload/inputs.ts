@@ -27,7 +27,6 @@ export interface InputImage {
   hasAlpha: boolean;
 }
 
-
 /** A missing, unreadable or folder path as a usage error that names it. */
 export function unreadable(path: string, role: string, err: unknown): UsageError {
   return new UsageError(`cannot read ${role} ${path}: ${describeFsError(err)}`, 'Check the path.');
@@ -35,7 +34,10 @@ export function unreadable(path: string, role: string, err: unknown): UsageError
 
 /** Refuses an image in a format imgcli can check that is not whole (a truncated download, a cut copy). */
 function refuseIncomplete(path: string, role: string, format: ImageFormat): never {
-  throw new UsageError(`${role} ${path} is cut short: an incomplete ${FORMAT_NAMES[format]} (its end is missing); nothing was sent`, 'The file was probably not copied or downloaded whole: get it again.');
+  throw new UsageError(
+    `${role} ${path} is cut short: an incomplete ${FORMAT_NAMES[format]} (its end is missing); nothing was sent`,
+    'The file was probably not copied or downloaded whole: get it again.',
+  );
 }
 
 /** A whole input file in memory (masks, mask drawings), after the same checks as inspectImage. */
@@ -63,7 +65,11 @@ async function readHeadOf(path: string, role: string): Promise<{ head: Buffer; s
   }
 }
 
-const printable = (b: Buffer) => b.subarray(0, 16).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+const printable = (b: Buffer) =>
+  b
+    .subarray(0, 16)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
 
 /** Reads what a file is; a missing, empty, damaged or non-image file is a usage error naming it. */
 export async function inspectImage(path: string, role = 'image'): Promise<InputImage> {
@@ -72,15 +78,35 @@ export async function inspectImage(path: string, role = 'image'): Promise<InputI
   const sniffed = sniffImage(head);
   if (sniffed && complete === false) refuseIncomplete(path, role, sniffed.format);
   // sharp parses the header from disk (no decode): it confirms the file and reports alpha.
-  const meta = await sharp(path).metadata().catch(() => undefined);
+  const meta = await sharp(path)
+    .metadata()
+    .catch(() => undefined);
   if (!meta?.width || !meta.height) {
-    const what = sniffed ? `a damaged ${sniffed.format.toUpperCase()} file` : `not an image (it starts: ${printable(head)})`;
+    const what = sniffed
+      ? `a damaged ${sniffed.format.toUpperCase()} file`
+      : `not an image (it starts: ${printable(head)})`;
     throw new UsageError(`${role} ${path} is ${what}`, 'Give a PNG, JPEG or WebP image file.');
   }
-  return { path, filename: basename(path), bytes: size, format: sniffed?.format ?? meta.format, width: meta.width, height: meta.height, hasAlpha: Boolean(meta.hasAlpha) };
+  return {
+    path,
+    filename: basename(path),
+    bytes: size,
+    format: sniffed?.format ?? meta.format,
+    width: meta.width,
+    height: meta.height,
+    hasAlpha: Boolean(meta.hasAlpha),
+  };
 }
 
-const FORMAT_NAMES: Record<string, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF', svg: 'SVG' };
+const FORMAT_NAMES: Record<string, string> = {
+  png: 'PNG',
+  jpeg: 'JPEG',
+  webp: 'WebP',
+  gif: 'GIF',
+  tiff: 'TIFF',
+  heif: 'HEIF',
+  svg: 'SVG',
+};
 export const formatName = (f: string) => FORMAT_NAMES[f] ?? f.toUpperCase();
 
 function describeFormat(img: InputImage): string {
@@ -116,8 +142,12 @@ export function refuseImage(img: InputImage, problems: string[], rule: FileRule,
 /** Refuses too few or too many images for the model, before any file is read. */
 export function checkCount(count: number, rule: FileRule | undefined, model: ResolvedModel, command: string): void {
   if (!rule || (count >= rule.minImages && count <= rule.maxImages)) return;
-  const takes = rule.minImages === rule.maxImages ? `exactly ${rule.maxImages}` : `${rule.minImages} to ${rule.maxImages}`;
-  const hint = rule.maxImages === 1 ? `Give one image, or use a GPT image model (-m gpt-image-2), which takes up to 16.` : `Give at most ${rule.maxImages} images.`;
+  const takes =
+    rule.minImages === rule.maxImages ? `exactly ${rule.maxImages}` : `${rule.minImages} to ${rule.maxImages}`;
+  const hint =
+    rule.maxImages === 1
+      ? `Give one image, or use a GPT image model (-m gpt-image-2), which takes up to 16.`
+      : `Give at most ${rule.maxImages} images.`;
   throw new UsageError(`${count} images given; ${model.name} ${command} takes ${takes}`, hint);
 }
 
@@ -132,7 +162,12 @@ export interface FittedImage {
  * cover) but at most `maxSide`, halved until the PNG is under the byte limit. The stored
  * orientation is kept (no EXIF rotation) so a mask drawn on the file still lines up.
  */
-export async function fitSquare(img: InputImage, fit: ImageFit, maxSide: number, maxBytes: number): Promise<FittedImage> {
+export async function fitSquare(
+  img: InputImage,
+  fit: ImageFit,
+  maxSide: number,
+  maxBytes: number,
+): Promise<FittedImage> {
   let side = Math.min(maxSide, fit === 'contain' ? Math.max(img.width, img.height) : Math.min(img.width, img.height));
   const background = img.hasAlpha ? { r: 0, g: 0, b: 0, alpha: 0 } : { r: 255, g: 255, b: 255, alpha: 1 };
   for (;;) {

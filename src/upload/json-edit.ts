@@ -23,8 +23,15 @@ export function readSource(arg: string, role: string): ImageSource {
   if (FILE_ID.test(arg)) return { kind: 'file', id: arg };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(arg)?.[1]?.toLowerCase();
   if (scheme === 'data') {
-    if (arg.length > MAX_IMAGE_URL) throw new UsageError(`${role} is a data URL of ${arg.length.toLocaleString('en')} characters; the API takes at most ${MAX_IMAGE_URL.toLocaleString('en')}`, 'Save it to a file and upload it once: imgcli files upload <file>, then pass the file id.');
-    if (!DATA_URL.test(arg)) throw new UsageError(`${role} is a data URL, but not a base64 PNG, JPEG or WebP image (data:image/png;base64,...)`);
+    if (arg.length > MAX_IMAGE_URL)
+      throw new UsageError(
+        `${role} is a data URL of ${arg.length.toLocaleString('en')} characters; the API takes at most ${MAX_IMAGE_URL.toLocaleString('en')}`,
+        'Save it to a file and upload it once: imgcli files upload <file>, then pass the file id.',
+      );
+    if (!DATA_URL.test(arg))
+      throw new UsageError(
+        `${role} is a data URL, but not a base64 PNG, JPEG or WebP image (data:image/png;base64,...)`,
+      );
     return { kind: 'url', url: arg };
   }
   if (scheme === 'http' || scheme === 'https') {
@@ -35,12 +42,18 @@ export function readSource(arg: string, role: string): ImageSource {
       throw new UsageError(`${role} ${arg} is not a valid URL`);
     }
     if (!url.hostname) throw new UsageError(`${role} ${arg} has no host`);
-    if (arg.length > MAX_IMAGE_URL) throw new UsageError(`${role} is a URL of ${arg.length.toLocaleString('en')} characters; the API takes at most ${MAX_IMAGE_URL.toLocaleString('en')}`);
+    if (arg.length > MAX_IMAGE_URL)
+      throw new UsageError(
+        `${role} is a URL of ${arg.length.toLocaleString('en')} characters; the API takes at most ${MAX_IMAGE_URL.toLocaleString('en')}`,
+      );
     return { kind: 'url', url: arg };
   }
   // A Windows drive letter (C:\...) is a path, as is anything without a scheme.
   if (scheme && scheme.length > 1 && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(arg)) {
-    throw new UsageError(`${role} ${arg} is a ${scheme}: URL; the API fetches http(s) URLs only`, 'Download it and give the file, or give an https:// URL or a file id.');
+    throw new UsageError(
+      `${role} ${arg} is a ${scheme}: URL; the API fetches http(s) URLs only`,
+      'Download it and give the file, or give an https:// URL or a file id.',
+    );
   }
   return { kind: 'path', path: arg };
 }
@@ -49,10 +62,13 @@ export function readSource(arg: string, role: string): ImageSource {
 export function describeSource(s: ImageSource): string {
   if (s.kind === 'path') return s.path;
   if (s.kind === 'file') return s.id;
-  return s.url.startsWith('data:') ? `${s.url.slice(0, s.url.indexOf(',') + 1)}... (${s.url.length.toLocaleString('en')} characters)` : s.url;
+  return s.url.startsWith('data:')
+    ? `${s.url.slice(0, s.url.indexOf(',') + 1)}... (${s.url.length.toLocaleString('en')} characters)`
+    : s.url;
 }
 
-export const refOf = (s: Exclude<ImageSource, { kind: 'path' }>): ImageRef => (s.kind === 'file' ? { file_id: s.id } : { image_url: s.url });
+export const refOf = (s: Exclude<ImageSource, { kind: 'path' }>): ImageRef =>
+  s.kind === 'file' ? { file_id: s.id } : { image_url: s.url };
 
 /** A local file's bytes as a data URL; refused past the API's length, with the way around it. */
 export function dataUrlOf(bytes: Uint8Array, contentType: string, name: string): string {
@@ -70,7 +86,11 @@ export function dataUrlOf(bytes: Uint8Array, contentType: string, name: string):
  * The JSON body of an edit: the (validated) request fields, then `images` and `mask` as
  * references. Fields left undefined are not sent.
  */
-export function jsonEditBody(fields: Record<string, unknown>, images: ImageRef[], mask?: ImageRef): Record<string, unknown> {
+export function jsonEditBody(
+  fields: Record<string, unknown>,
+  images: ImageRef[],
+  mask?: ImageRef,
+): Record<string, unknown> {
   const body: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   body.images = images;
   if (mask) body.mask = mask;

@@ -32,7 +32,12 @@ function hintFor(code: MaskProblemCode, file: string, image: string): string {
  * URL or a file id, which imgcli cannot see). `strict` is false for models outside the table,
  * whose servers may have their own rules: problems then only warn.
  */
-export async function maskFromFile(file: string, first: InputImage | undefined, say: Messenger, strict: boolean): Promise<Buffer> {
+export async function maskFromFile(
+  file: string,
+  first: InputImage | undefined,
+  say: Messenger,
+  strict: boolean,
+): Promise<Buffer> {
   const image = first?.path ?? 'image.png';
   const size = await stat(file).then(
     (s) => s.size,
@@ -42,13 +47,19 @@ export async function maskFromFile(file: string, first: InputImage | undefined, 
   );
   // Refused before reading: a mask this big is wrong whatever it holds.
   if (strict && size >= MAX_MASK_BYTES) {
-    throw new UsageError(`--mask ${file} is ${megabytes(size)}; the API takes masks under 4 MB`, hintFor('too-large', file, image));
+    throw new UsageError(
+      `--mask ${file} is ${megabytes(size)}; the API takes masks under 4 MB`,
+      hintFor('too-large', file, image),
+    );
   }
   const bytes = await readInput(file, '--mask');
   const verdict = await checkMask(bytes, first ? { like: { width: first.width, height: first.height } } : {});
   const problems = verdict.problems.map((p) => p.message).join('; ');
   if (!verdict.valid && strict) {
-    throw new UsageError(`--mask ${file} is not a valid mask: ${problems}`, hintFor(verdict.problems[0]!.code, file, image));
+    throw new UsageError(
+      `--mask ${file} is not a valid mask: ${problems}`,
+      hintFor(verdict.problems[0]!.code, file, image),
+    );
   }
   if (!verdict.valid) say.warn(`--mask ${file}: ${problems}; sending it anyway`);
   for (const w of verdict.warnings) say.warn(`--mask ${file}: ${w}`);
@@ -68,8 +79,10 @@ export async function maskFromDrawing(file: string, first: InputImage, say: Mess
     throw new UsageError(`--mask-from ${file} ${err.message}`, hint);
   });
   if (result.flattenedTransparency) say.warn(`--mask-from ${file} has transparent pixels; they count as white (keep).`);
-  if (result.editablePercent === 0) say.warn(`--mask-from ${file}: no pixel came out fully transparent, so nothing will be edited (black = edit).`);
-  if (result.png.length >= MAX_MASK_BYTES) say.warn(`--mask-from ${file}: the mask is ${megabytes(result.png.length)}; the API takes masks under 4 MB.`);
+  if (result.editablePercent === 0)
+    say.warn(`--mask-from ${file}: no pixel came out fully transparent, so nothing will be edited (black = edit).`);
+  if (result.png.length >= MAX_MASK_BYTES)
+    say.warn(`--mask-from ${file}: the mask is ${megabytes(result.png.length)}; the API takes masks under 4 MB.`);
   say.info(`mask from ${file}: ${result.width}x${result.height}, ${pct(result.editablePercent)} editable`);
   return result.png;
 }
@@ -79,5 +92,6 @@ export async function maskFromDrawing(file: string, first: InputImage, say: Mess
  * contain pads with keep (the padding is not for the model to paint), cover crops the middle.
  */
 export async function fitMask(mask: Buffer, fit: ImageFit, side: number): Promise<Buffer> {
-  return (await buildMask({ kind: 'alpha', image: mask }, { resize: { size: { width: side, height: side }, fit } })).png;
+  return (await buildMask({ kind: 'alpha', image: mask }, { resize: { size: { width: side, height: side }, fit } }))
+    .png;
 }

@@ -52,9 +52,15 @@ export async function maskDrawing() {
       const x = (i * 1543) % size;
       const y = (i * 2971) % size;
       const r = 80 + ((i * 337) % 420);
-      shapes.push(i % 3 === 0 ? `<rect x="${x}" y="${y}" width="${r * 2}" height="${r}" />` : `<circle cx="${x}" cy="${y}" r="${r}" />`);
+      shapes.push(
+        i % 3 === 0
+          ? `<rect x="${x}" y="${y}" width="${r * 2}" height="${r}" />`
+          : `<circle cx="${x}" cy="${y}" r="${r}" />`,
+      );
     }
-    shapes.push(`<path d="M 200 3800 C 1200 2600, 2600 4000, 3900 2400" stroke="black" stroke-width="140" fill="none" />`);
+    shapes.push(
+      `<path d="M 200 3800 C 1200 2600, 2600 4000, 3900 2400" stroke="black" stroke-width="140" fill="none" />`,
+    );
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="white"/><g fill="black">${shapes.join('')}</g></svg>`;
     await sharp(Buffer.from(svg)).removeAlpha().greyscale().threshold(128).toColourspace('b-w').png().toFile(part);
   });
@@ -68,10 +74,19 @@ export async function galleryImages(ctx, url, count = 1000) {
   const dir = join(CACHE, `gallery-v1-${count}`);
   await once(dir, async (part) => {
     mkdirSync(part, { recursive: true });
-    const jobs = Array.from({ length: count }, (_, i) => JSON.stringify({ prompt: `bench gallery picture ${i + 1}`, out: join(part, `img-${String(i + 1).padStart(4, '0')}.png`) }));
+    const jobs = Array.from({ length: count }, (_, i) =>
+      JSON.stringify({
+        prompt: `bench gallery picture ${i + 1}`,
+        out: join(part, `img-${String(i + 1).padStart(4, '0')}.png`),
+      }),
+    );
     const jobsFile = join(part, '..', `jobs-${process.pid}.jsonl`);
     writeFileSync(jobsFile, `${jobs.join('\n')}\n`);
-    const r = spawnSync(ctx.imgcli[0], [...ctx.imgcli.slice(1), 'batch', jobsFile, '-q', 'low', '-s', '1024x1024', '--concurrency', '8'], { env: ctx.env(url), stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(
+      ctx.imgcli[0],
+      [...ctx.imgcli.slice(1), 'batch', jobsFile, '-q', 'low', '-s', '1024x1024', '--concurrency', '8'],
+      { env: ctx.env(url), stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+    );
     rmSync(jobsFile, { force: true });
     if (r.status !== 0) throw new Error(`making the gallery fixtures failed: ${r.stderr.slice(-500)}`);
   });

@@ -33,7 +33,9 @@ function parseArgs(argv) {
     else if (a === '--keep') args.keep = true;
     else if (a === '--only') args.only = new Set(argv[++i].split(',').map(Number));
     else {
-      process.stderr.write(`bench: unknown argument ${a}\nusage: npm run bench [-- --quick] [--only 1,3] [--strict] [--keep]\n`);
+      process.stderr.write(
+        `bench: unknown argument ${a}\nusage: npm run bench [-- --quick] [--only 1,3] [--strict] [--keep]\n`,
+      );
       process.exit(2);
     }
   }
@@ -45,7 +47,9 @@ const log = (line) => process.stderr.write(`${line}\n`);
 // --- the offline server, one process per (latency, payload) ---------------------------------
 
 function startServer(node, bin, { latency, payload }) {
-  const child = spawn(node, [bin, 'mock-server', '--latency', String(latency), '--payload', payload], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(node, [bin, 'mock-server', '--latency', String(latency), '--payload', payload], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const url = new Promise((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (d) => {
@@ -76,7 +80,10 @@ function createContext(args) {
     has: (cmd) => remember(found, cmd, () => hasCommand(cmd)),
     /** Whether this build of imgcli has a subcommand (edit, batch... land over time). */
     // An unknown command with --help prints the main help, so look for the command's own usage line.
-    imgcliHas: (sub) => remember(found, `imgcli ${sub}`, () => spawnSync(node, [bin, sub, '--help'], { encoding: 'utf8' }).stdout.startsWith(`Usage: imgcli ${sub} `)),
+    imgcliHas: (sub) =>
+      remember(found, `imgcli ${sub}`, () =>
+        spawnSync(node, [bin, sub, '--help'], { encoding: 'utf8' }).stdout.startsWith(`Usage: imgcli ${sub} `),
+      ),
     server: (opts) => remember(servers, JSON.stringify(opts), () => startServer(node, bin, opts)).url,
     /** A clean environment: the offline server, a fake key, no colour, and no real config. */
     env: (url) => ({
@@ -121,16 +128,27 @@ async function samePixels(paths) {
   const decoded = [];
   for (const p of paths) {
     if (!readIfThere(p)) continue;
-    const { data, info } = await sharp(p).toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(p)
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     decoded.push({ name: p.split('/').pop(), data, info });
   }
   if (decoded.length < 2) return undefined;
   const [first] = decoded;
   const verdicts = decoded.slice(1).map((d) => {
-    if (d.info.width !== first.info.width || d.info.height !== first.info.height) return `${d.name} is ${d.info.width}x${d.info.height}`;
+    if (d.info.width !== first.info.width || d.info.height !== first.info.height)
+      return `${d.name} is ${d.info.width}x${d.info.height}`;
     let diff = 0;
     for (let i = 0; i < d.data.length; i += 4) {
-      if (d.data[i] !== first.data[i] || d.data[i + 1] !== first.data[i + 1] || d.data[i + 2] !== first.data[i + 2] || d.data[i + 3] !== first.data[i + 3]) diff++;
+      if (
+        d.data[i] !== first.data[i] ||
+        d.data[i + 1] !== first.data[i + 1] ||
+        d.data[i + 2] !== first.data[i + 2] ||
+        d.data[i + 3] !== first.data[i + 3]
+      )
+        diff++;
     }
     return diff ? `${d.name}: ${diff} pixels differ` : '';
   });
@@ -154,7 +172,8 @@ async function runCase(mod, ctx, method) {
   const failed = new Map();
   const once = async (c) => {
     const r = await measure(c.cmd, { cwd: ctx.outDir, env: plan.env ?? ctx.env(''), method });
-    if (r.code !== 0 && !failed.has(c.tool)) failed.set(c.tool, `exit ${r.code}: ${r.stderr.split('\n').slice(-3).join(' ').slice(0, 300)}`);
+    if (r.code !== 0 && !failed.has(c.tool))
+      failed.set(c.tool, `exit ${r.code}: ${r.stderr.split('\n').slice(-3).join(' ').slice(0, 300)}`);
     return r;
   };
   for (const c of live) {
@@ -166,7 +185,9 @@ async function runCase(mod, ctx, method) {
       if (failed.has(c.tool) || i >= (c.runs ?? plan.runs)) continue;
       const r = await once(c);
       if (r.code === 0) samples.get(c.tool).push(r);
-      log(`  run ${i + 1}/${c.runs ?? plan.runs}: ${c.tool}: ${fmtMs(r.wallMs * (c.scale ?? 1))} (cpu ${fmtMs(r.cpuMs * (c.scale ?? 1))}), ${fmtRss(r.rssKb)}${r.code ? ` (exit ${r.code})` : ''}`);
+      log(
+        `  run ${i + 1}/${c.runs ?? plan.runs}: ${c.tool}: ${fmtMs(r.wallMs * (c.scale ?? 1))} (cpu ${fmtMs(r.cpuMs * (c.scale ?? 1))}), ${fmtRss(r.rssKb)}${r.code ? ` (exit ${r.code})` : ''}`,
+      );
     }
   }
 
@@ -177,7 +198,14 @@ async function runCase(mod, ctx, method) {
     if (!s.length) continue;
     const walls = s.map((r) => r.wallMs * (c.scale ?? 1));
     const cpu = median(s.map((r) => r.cpuMs * (c.scale ?? 1)));
-    results.set(c.tool, { wall: median(walls), min: Math.min(...walls), max: Math.max(...walls), cpu, rss: median(s.map((r) => r.rssKb)), n: s.length });
+    results.set(c.tool, {
+      wall: median(walls),
+      min: Math.min(...walls),
+      max: Math.max(...walls),
+      cpu,
+      rss: median(s.map((r) => r.rssKb)),
+      n: s.length,
+    });
   }
   const ref = live.find((c) => c.reference && results.has(c.tool));
   for (const r of results.values()) r.ratio = ref ? r.wall / results.get(ref.tool).wall : NaN;
@@ -208,17 +236,23 @@ function fmtRss(kb) {
 const cell = (text) => String(text).replace(/\|/g, '\\|');
 
 function table(cases) {
-  const lines = ['| Case | Tool | Wall (median) | Spread (min–max) | CPU (median) | Peak RSS (median) | Wall vs ref | Bar | Result |', '|---|---|---:|---:|---:|---:|---:|---|---|'];
+  const lines = [
+    '| Case | Tool | Wall (median) | Spread (min–max) | CPU (median) | Peak RSS (median) | Wall vs ref | Bar | Result |',
+    '|---|---|---:|---:|---:|---:|---:|---|---|',
+  ];
   for (const c of cases) {
     for (const [i, r] of c.rows.entries()) {
       const name = i === 0 ? c.title : '';
       const tool = cell(r.tool);
       if (r.skip) lines.push(`| ${name} | ${tool} | skipped: ${cell(r.skip)} | | | | | | skipped |`);
-      else if (r.failed) lines.push(`| ${name} | ${tool} | failed (${cell(r.failed)}) | | | | | | ${r.ours ? 'MISS' : 'error'} |`);
+      else if (r.failed)
+        lines.push(`| ${name} | ${tool} | failed (${cell(r.failed)}) | | | | | | ${r.ours ? 'MISS' : 'error'} |`);
       else {
         const ratio = r.isRef ? '1.00 (ref)' : Number.isNaN(r.ratio) ? '—' : `${r.ratio.toFixed(2)}×`;
         const result = r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS';
-        lines.push(`| ${name} | ${tool} | ${fmtMs(r.wall)} | ${fmtMs(r.min)}–${fmtMs(r.max)} | ${fmtMs(r.cpu)} | ${fmtRss(r.rss)} | ${ratio} | ${r.bar} | ${result} |`);
+        lines.push(
+          `| ${name} | ${tool} | ${fmtMs(r.wall)} | ${fmtMs(r.min)}–${fmtMs(r.max)} | ${fmtMs(r.cpu)} | ${fmtRss(r.rss)} | ${ratio} | ${r.bar} | ${result} |`,
+        );
       }
     }
   }
@@ -248,7 +282,11 @@ try {
       done.push(await runCase(mod, ctx, method));
     } catch (err) {
       log(`  ${mod.title} broke: ${err.stack ?? err}`);
-      done.push({ title: mod.title, rows: [{ tool: '—', failed: `the harness broke: ${err.message}`, ours: false }], notes: [] });
+      done.push({
+        title: mod.title,
+        rows: [{ tool: '—', failed: `the harness broke: ${err.message}`, ours: false }],
+        notes: [],
+      });
     }
   }
 } finally {

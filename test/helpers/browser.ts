@@ -4,14 +4,24 @@
 import { existsSync } from 'node:fs';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
 
 /** PUPPETEER_EXECUTABLE_PATH, else the usual places; throws a message that says what to install. */
-export function findChromium(env: Record<string, string | undefined> = process.env, candidates: readonly string[] = CANDIDATES): string {
+export function findChromium(
+  env: Record<string, string | undefined> = process.env,
+  candidates: readonly string[] = CANDIDATES,
+): string {
   const named = env.PUPPETEER_EXECUTABLE_PATH;
   if (named) {
     if (existsSync(named)) return named;
-    throw new Error(`PUPPETEER_EXECUTABLE_PATH=${named} does not exist; point it at a Chromium or Chrome binary, or unset it to use /usr/bin/chromium.`);
+    throw new Error(
+      `PUPPETEER_EXECUTABLE_PATH=${named} does not exist; point it at a Chromium or Chrome binary, or unset it to use /usr/bin/chromium.`,
+    );
   }
   const found = candidates.find((path) => existsSync(path));
   if (found) return found;
@@ -32,6 +42,14 @@ export function launchChromium(profileDir: string): Promise<Browser> {
     // headless: true passes --headless itself.
     headless: true,
     userDataDir: profileDir,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

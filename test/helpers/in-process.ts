@@ -70,7 +70,14 @@ async function runNow(args: string[], opts: InProcessOptions): Promise<InProcess
   const stdout = captured(opts.columns);
   const stderr = captured();
   const controller = new AbortController();
-  const rt: Runtime = { signal: controller.signal, env, stdin: stdinOf(opts.input), stdout: stdout.stream, stderr: stderr.stream, now: () => new Date(0) };
+  const rt: Runtime = {
+    signal: controller.signal,
+    env,
+    stdin: stdinOf(opts.input),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    now: () => new Date(0),
+  };
   const before = process.cwd();
   const zone = process.env.TZ;
   process.chdir(cwd);
@@ -97,6 +104,11 @@ const stripFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
  */
 export async function imgcliInProcess(args: string[], opts: RunOptions = {}) {
   const r = await runInProcess(args, { cwd: opts.cwd, env: opts.env, input: opts.input });
-  if (opts.binary) return { exitCode: r.exitCode, stdout: r.stdoutBytes as unknown as string, stderr: Buffer.from(r.stderr) as unknown as string };
+  if (opts.binary)
+    return {
+      exitCode: r.exitCode,
+      stdout: r.stdoutBytes as unknown as string,
+      stderr: Buffer.from(r.stderr) as unknown as string,
+    };
   return { exitCode: r.exitCode, stdout: stripFinalNewline(r.stdout), stderr: stripFinalNewline(r.stderr) };
 }

@@ -18,7 +18,13 @@ const solid = (width: number, height: number, colour: { r: number; g: number; b:
 /** A black shape on white: what --mask-from and `imgcli mask` read as "edit here". */
 const drawing = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite([
-    { input: { create: { width: Math.round(width / 3), height: Math.round(height / 3), channels: 3, background: '#000000' } }, left: Math.round(width / 3), top: Math.round(height / 3) },
+    {
+      input: {
+        create: { width: Math.round(width / 3), height: Math.round(height / 3), channels: 3, background: '#000000' },
+      },
+      left: Math.round(width / 3),
+      top: Math.round(height / 3),
+    },
   ]);
 
 /** RGBA, transparent in the middle third: a mask (or a cutout) the edits endpoint takes. */
@@ -27,7 +33,9 @@ async function withHole(width: number, height: number): Promise<Buffer> {
   for (let y = Math.round(height / 3); y < (2 * height) / 3; y++) {
     for (let x = Math.round(width / 3); x < (2 * width) / 3; x++) pixels[(y * width + x) * 4 + 3] = 0;
   }
-  return sharp(pixels, { raw: { width, height, channels: 4 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 function executable(path: string, text: string): void {
@@ -45,12 +53,29 @@ export function makePlayground(opts: { azureOrigin: string; jobs: string }): Pro
   // macOS's clipboard, as the examples use it: prints a (fake) key.
   executable(join(bin, 'pbpaste'), '#!/bin/sh\necho sk-example-0000000000000000abcd\n');
   // The README's catalogue: 1,000 medium 1024x1024 jobs for the batch price example (a dry run).
-  const catalogue = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ prompt: `studio photo of product ${i + 1}, white background`, out: `catalogue/${i + 1}.png`, size: '1024x1024', quality: 'medium' })).join('\n');
-  for (const [name, text] of Object.entries({ 'prompt.txt': 'a lighthouse at dusk\n', 'brief.txt': 'add a red scarf\n', 'icon.txt': 'app icon, flat\n', 'jobs.jsonl': opts.jobs, 'catalogue.jsonl': `${catalogue}\n` })) {
+  const catalogue = Array.from({ length: 1000 }, (_, i) =>
+    JSON.stringify({
+      prompt: `studio photo of product ${i + 1}, white background`,
+      out: `catalogue/${i + 1}.png`,
+      size: '1024x1024',
+      quality: 'medium',
+    }),
+  ).join('\n');
+  for (const [name, text] of Object.entries({
+    'prompt.txt': 'a lighthouse at dusk\n',
+    'brief.txt': 'add a red scarf\n',
+    'icon.txt': 'app icon, flat\n',
+    'jobs.jsonl': opts.jobs,
+    'catalogue.jsonl': `${catalogue}\n`,
+  })) {
     writeFileSync(join(dir, name), text);
   }
   mkdirSync(join(dir, 'config'));
-  writeFileSync(join(dir, 'config', 'config.json'), JSON.stringify({ profiles: { azure: { 'base-url': `${opts.azureOrigin}/openai/v1`, auth: 'api-key' } } }), { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'config', 'config.json'),
+    JSON.stringify({ profiles: { azure: { 'base-url': `${opts.azureOrigin}/openai/v1`, auth: 'api-key' } } }),
+    { mode: 0o600 },
+  );
   const files: Array<[string, () => Promise<Buffer>]> = [
     ['photo.png', () => solid(1024, 1024, { r: 90, g: 140, b: 200 }).png().toBuffer()],
     ['room.png', () => solid(1024, 1024, { r: 200, g: 180, b: 150 }).png().toBuffer()],
@@ -71,5 +96,8 @@ export function makePlayground(opts: { azureOrigin: string; jobs: string }): Pro
     ['out/a.png', () => solid(256, 256, { r: 10, g: 10, b: 10 }).png().toBuffer()],
     ['out/b.jpg', () => solid(256, 256, { r: 10, g: 10, b: 10 }).jpeg().toBuffer()],
   ];
-  return Promise.all(files.map(async ([name, make]) => writeFileSync(join(dir, name), await make()))).then(() => ({ dir, bin }));
+  return Promise.all(files.map(async ([name, make]) => writeFileSync(join(dir, name), await make()))).then(() => ({
+    dir,
+    bin,
+  }));
 }

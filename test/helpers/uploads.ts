@@ -5,13 +5,17 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { RecordedRequest } from '../../src/mock/route.js';
 
-const solid = (width: number, height: number, channels: 3 | 4, background: sharp.Color) => sharp({ create: { width, height, channels, background } });
+const solid = (width: number, height: number, channels: 3 | 4, background: sharp.Color) =>
+  sharp({ create: { width, height, channels, background } });
 
 /** A 64x48 RGBA mask whose left half is transparent (edit) and right half opaque (keep). */
 function halfMask(width: number, height: number): Promise<Buffer> {
   const data = Buffer.alloc(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(x < width / 2 ? 0 : 255, (y * width + x) * 4, (y * width + x + 1) * 4);
-  return sharp(data, { raw: { width, height, channels: 4 } }).png().toBuffer();
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.fill(x < width / 2 ? 0 : 255, (y * width + x) * 4, (y * width + x + 1) * 4);
+  return sharp(data, { raw: { width, height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 export async function makeFixtures(dir: string) {
@@ -30,9 +34,19 @@ export async function makeFixtures(dir: string) {
   const writes: Array<Promise<unknown>> = [
     solid(64, 48, 3, '#3366cc').png().toFile(join(dir, files.photo)),
     solid(64, 48, 3, '#22aa55').jpeg().toFile(join(dir, files.photoJpg)),
-    solid(64, 48, 3, '#aa2255').jpeg().toBuffer().then((b) => writeFileSync(join(dir, files.jpegNamedPng), b)),
+    solid(64, 48, 3, '#aa2255')
+      .jpeg()
+      .toBuffer()
+      .then((b) => writeFileSync(join(dir, files.jpegNamedPng), b)),
     solid(64, 64, 4, { r: 200, g: 120, b: 40, alpha: 1 })
-      .composite([{ input: { create: { width: 16, height: 16, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } }, left: 24, top: 24, blend: 'dest-out' }])
+      .composite([
+        {
+          input: { create: { width: 16, height: 16, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } } },
+          left: 24,
+          top: 24,
+          blend: 'dest-out',
+        },
+      ])
       .png()
       .toFile(join(dir, files.square)),
     halfMask(64, 48).then((b) => writeFileSync(join(dir, files.mask), b)),
@@ -40,20 +54,30 @@ export async function makeFixtures(dir: string) {
     solid(64, 48, 3, '#ffffff').png().toFile(join(dir, files.maskRgb)),
     solid(64, 48, 4, { r: 255, g: 255, b: 255, alpha: 1 }).png().toFile(join(dir, files.maskOpaque)),
     solid(64, 48, 3, '#ffffff')
-      .composite([{ input: { create: { width: 32, height: 48, channels: 3, background: '#000000' } }, left: 0, top: 0 }])
+      .composite([
+        { input: { create: { width: 32, height: 48, channels: 3, background: '#000000' } }, left: 0, top: 0 },
+      ])
       .png()
       .toFile(join(dir, files.drawing)),
   ];
   writeFileSync(join(dir, files.notes), 'shopping list: eggs, flour, a new camera\n');
   // Seventeen tiny images, one more than GPT models take.
   const many = Array.from({ length: 17 }, (_, i) => `many-${i + 1}.png`);
-  writes.push(...many.map((name, i) => solid(16, 16, 3, { r: i * 15, g: 100, b: 200 }).png().toFile(join(dir, name))));
+  writes.push(
+    ...many.map((name, i) =>
+      solid(16, 16, 3, { r: i * 15, g: 100, b: 200 })
+        .png()
+        .toFile(join(dir, name)),
+    ),
+  );
   await Promise.all(writes);
   return { ...files, many, size: (name: string) => statSync(join(dir, name)).size };
 }
 
 /** The file parts a request carried, without the text fields. */
-export const fileParts = (req: RecordedRequest | undefined) => (req?.parts ?? []).filter((p) => p.filename !== undefined);
+export const fileParts = (req: RecordedRequest | undefined) =>
+  (req?.parts ?? []).filter((p) => p.filename !== undefined);
 
 /** The text fields a request carried, as an object. */
-export const textFields = (req: RecordedRequest | undefined) => Object.fromEntries((req?.parts ?? []).filter((p) => p.filename === undefined).map((p) => [p.name, p.value]));
+export const textFields = (req: RecordedRequest | undefined) =>
+  Object.fromEntries((req?.parts ?? []).filter((p) => p.filename === undefined).map((p) => [p.name, p.value]));

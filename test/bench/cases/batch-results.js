@@ -24,9 +24,17 @@ const SMALL = 19;
 async function finishedBatch(ctx, env, url, jobs) {
   const template = join(ctx.outDir, `batch-template-${jobs}`);
   mkdirSync(template, { recursive: true });
-  const lines = Array.from({ length: jobs }, (_, i) => JSON.stringify({ prompt: `bench batch ${i % PROMPTS}`, out: `out/${i + 1}.png` }));
+  const lines = Array.from({ length: jobs }, (_, i) =>
+    JSON.stringify({ prompt: `bench batch ${i % PROMPTS}`, out: `out/${i + 1}.png` }),
+  );
   writeFileSync(join(template, 'jobs.jsonl'), `${lines.join('\n')}\n`);
-  const imgcli = (args) => spawnSync(ctx.imgcli[0], [...ctx.imgcli.slice(1), ...args], { cwd: template, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const imgcli = (args) =>
+    spawnSync(ctx.imgcli[0], [...ctx.imgcli.slice(1), ...args], {
+      cwd: template,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
   const submitted = imgcli(['batch', 'jobs.jsonl', '--remote', '--no-wait']);
   if (submitted.status !== 0) throw new Error(`case 9: submitting the batch failed: ${submitted.stderr}`);
   let batch;
@@ -36,7 +44,9 @@ async function finishedBatch(ctx, env, url, jobs) {
     await sleep(1000);
   }
   if (batch?.status !== 'completed') throw new Error(`case 9: the batch did not complete (${batch?.status})`);
-  const file = await (await fetch(`${url}/files/${batch.output_file_id}`, { headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` } })).json();
+  const file = await (
+    await fetch(`${url}/files/${batch.output_file_id}`, { headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` } })
+  ).json();
   return { template, fileId: batch.output_file_id, mib: file.bytes / 1048576 };
 }
 
@@ -49,16 +59,31 @@ export async function plan(ctx) {
   const small = await finishedBatch(ctx, env, url, SMALL);
   const gen = ctx.imgcli.map((a) => `'${a}'`).join(' ');
   // A fresh folder per run: the state as --no-wait left it (nothing written yet), then the run collects.
-  const collect = (b) => `rm -rf run && mkdir run && cp '${b.template}/jobs.jsonl' '${b.template}/jobs.jsonl.imgcli-batch.json' run/ && cd run && exec ${gen} batch jobs.jsonl --remote --poll-interval 1 > results.jsonl`;
+  const collect = (b) =>
+    `rm -rf run && mkdir run && cp '${b.template}/jobs.jsonl' '${b.template}/jobs.jsonl.imgcli-batch.json' run/ && cd run && exec ${gen} batch jobs.jsonl --remote --poll-interval 1 > results.jsonl`;
   const tool = `imgcli batch --remote (collect ${JOBS})`;
   const smallTool = `imgcli batch --remote (collect ${SMALL})`;
   return {
     env,
     runs: ctx.quick ? 1 : 3,
-    notes: [`case 9: output files of ${big.mib.toFixed(0)} MiB (${JOBS} lines, each a 1024x1024 noise PNG of about 2 MB as base64) and ${small.mib.toFixed(0)} MiB (${SMALL} lines); each run writes the images with provenance`],
+    notes: [
+      `case 9: output files of ${big.mib.toFixed(0)} MiB (${JOBS} lines, each a 1024x1024 noise PNG of about 2 MB as base64) and ${small.mib.toFixed(0)} MiB (${SMALL} lines); each run writes the images with provenance`,
+    ],
     commands: [
       ctx.has('curl')
-        ? { tool: 'curl (download only)', cmd: ['curl', '-sf', '-o', '/dev/null', '-H', `authorization: Bearer ${env.OPENAI_API_KEY}`, `${url}/files/${big.fileId}/content`], reference: true }
+        ? {
+            tool: 'curl (download only)',
+            cmd: [
+              'curl',
+              '-sf',
+              '-o',
+              '/dev/null',
+              '-H',
+              `authorization: Bearer ${env.OPENAI_API_KEY}`,
+              `${url}/files/${big.fileId}/content`,
+            ],
+            reference: true,
+          }
         : { tool: 'curl (download only)', skip: 'curl is not installed (Debian package curl)' },
       { tool: smallTool, cmd: collect(small) },
       {

@@ -23,10 +23,27 @@ export async function plan(ctx) {
     notes: [`case 3: the response body is ${(responseKb / 1024).toFixed(1)} MB of JSON (10 PNGs of ~2.9 MB as base64)`],
     check: () => ctx.sameFiles([out('big-sdk-1.png'), out('big-imgcli-1.png')]),
     commands: [
-      { tool: 'openai SDK script', cmd: [ctx.node, join(ctx.benchDir, 'sdk-generate.js'), REQUEST.prompt, REQUEST.size, '10', out('big-sdk')], reference: true },
+      {
+        tool: 'openai SDK script',
+        cmd: [ctx.node, join(ctx.benchDir, 'sdk-generate.js'), REQUEST.prompt, REQUEST.size, '10', out('big-sdk')],
+        reference: true,
+      },
       {
         tool: 'imgcli gen -n 10',
-        cmd: [...ctx.imgcli, 'gen', REQUEST.prompt, '-m', REQUEST.model, '-s', REQUEST.size, '-n', '10', '--no-metadata', '-o', out('big-imgcli.png')],
+        cmd: [
+          ...ctx.imgcli,
+          'gen',
+          REQUEST.prompt,
+          '-m',
+          REQUEST.model,
+          '-s',
+          REQUEST.size,
+          '-n',
+          '10',
+          '--no-metadata',
+          '-o',
+          out('big-imgcli.png'),
+        ],
         bar: (r) => {
           const me = r.get('imgcli gen -n 10');
           const sdk = r.get('openai SDK script');

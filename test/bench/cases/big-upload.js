@@ -23,14 +23,28 @@ export async function plan(ctx) {
   }
   commands.push({
     tool: 'imgcli edit (16 files)',
-    cmd: [...ctx.imgcli, 'edit', ...paths, '-p', 'bench edit', '-m', 'gpt-image-2', '--no-metadata', '-o', join(ctx.outDir, 'edit.png')],
+    cmd: [
+      ...ctx.imgcli,
+      'edit',
+      ...paths,
+      '-p',
+      'bench edit',
+      '-m',
+      'gpt-image-2',
+      '--no-metadata',
+      '-o',
+      join(ctx.outDir, 'edit.png'),
+    ],
     bar: (r) => {
       const me = r.get('imgcli edit (16 files)');
       const curl = r.get('curl -F (same files)');
       const parts = [`RSS < 150 MB (${(me.rss / 1024).toFixed(0)} MB)`];
       let pass = me.rss < 150 * 1024;
       if (curl?.wall) {
-        parts.push(`wall ≤ 1.5× curl (${(me.wall / curl.wall).toFixed(2)}×)`, `CPU ≤ 3× curl (${(me.cpu / curl.cpu).toFixed(2)}×)`);
+        parts.push(
+          `wall ≤ 1.5× curl (${(me.wall / curl.wall).toFixed(2)}×)`,
+          `CPU ≤ 3× curl (${(me.cpu / curl.cpu).toFixed(2)}×)`,
+        );
         pass &&= me.wall <= 1.5 * curl.wall && me.cpu <= 3 * curl.cpu;
       }
       return { text: parts.join(', '), pass };
@@ -40,6 +54,8 @@ export async function plan(ctx) {
     env: ctx.env(url),
     commands,
     runs: ctx.quick ? 1 : 5,
-    notes: [`case 4: 16 noise PNGs of ${(totalBytes / 16 / 1048576).toFixed(1)} MB, ${(totalBytes / 1048576).toFixed(0)} MB in all, made once in ${join(paths[0], '..')}`],
+    notes: [
+      `case 4: 16 noise PNGs of ${(totalBytes / 16 / 1048576).toFixed(1)} MB, ${(totalBytes / 1048576).toFixed(0)} MB in all, made once in ${join(paths[0], '..')}`,
+    ],
   };
 }

@@ -31,7 +31,9 @@ if (!bytes) process.exit(1);
 `;
 
 async function inChromium(ctx, page) {
-  const candidates = [process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  const candidates = [process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  );
   const executablePath = candidates.find((p) => existsSync(p));
   if (!executablePath) return 'page in Chromium: skipped (needs the Debian package chromium: apt-get install chromium)';
   const { default: puppeteer } = await import('puppeteer-core');
@@ -39,7 +41,15 @@ async function inChromium(ctx, page) {
     executablePath,
     headless: true,
     userDataDir: join(ctx.outDir, 'chromium-profile'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const tab = await browser.newPage();
@@ -72,20 +82,31 @@ export async function plan(ctx) {
   return {
     env: ctx.env(url),
     runs: ctx.quick ? 1 : 3,
-    notes: [`case 7: ${COUNT} PNGs of 1024x1024 made by imgcli batch, ${(bytes / 1048576).toFixed(0)} MB in all, made once in ${dir}`],
+    notes: [
+      `case 7: ${COUNT} PNGs of 1024x1024 made by imgcli batch, ${(bytes / 1048576).toFixed(0)} MB in all, made once in ${dir}`,
+    ],
     commands: [
       // The script runs in the output folder: it is handed the sharp this repo installed.
-      { tool: 'sharp thumbnails alone (node)', cmd: [ctx.node, '--input-type=module', '-e', SHARP_ONLY, dir, import.meta.resolve('sharp')], reference: true },
+      {
+        tool: 'sharp thumbnails alone (node)',
+        cmd: [ctx.node, '--input-type=module', '-e', SHARP_ONLY, dir, import.meta.resolve('sharp')],
+        reference: true,
+      },
       {
         tool: 'imgcli gallery',
         cmd: [...ctx.imgcli, 'gallery', dir, '-o', page],
         bar: (r) => {
           const me = r.get('imgcli gallery').wall;
           const floor = r.get('sharp thumbnails alone (node)')?.wall;
-          return { text: `≤ 1.25× the thumbnails alone (${floor ? (me / floor).toFixed(2) : '—'}×), under 60 s (${(me / 1000).toFixed(1)} s)`, pass: me <= 60_000 && (!floor || me <= 1.25 * floor) };
+          return {
+            text: `≤ 1.25× the thumbnails alone (${floor ? (me / floor).toFixed(2) : '—'}×), under 60 s (${(me / 1000).toFixed(1)} s)`,
+            pass: me <= 60_000 && (!floor || me <= 1.25 * floor),
+          };
         },
       },
     ],
-    check: async () => ({ note: `page ${(statSync(page).size / 1048576).toFixed(1)} MB; ${await inChromium(ctx, page)}` }),
+    check: async () => ({
+      note: `page ${(statSync(page).size / 1048576).toFixed(1)} MB; ${await inChromium(ctx, page)}`,
+    }),
   };
 }

@@ -15,7 +15,9 @@ export async function plan(ctx) {
   // One prompt for every job: the server renders it once, so the figure is the client's.
   const url = await ctx.server({ latency: LATENCY_MS, payload: 'gradient' });
   const jobsFile = join(ctx.outDir, 'jobs.jsonl');
-  const lines = Array.from({ length: JOBS }, (_, i) => JSON.stringify({ prompt: 'bench batch', out: join(ctx.outDir, 'batch', `job-${i + 1}.png`) }));
+  const lines = Array.from({ length: JOBS }, (_, i) =>
+    JSON.stringify({ prompt: 'bench batch', out: join(ctx.outDir, 'batch', `job-${i + 1}.png`) }),
+  );
   writeFileSync(jobsFile, `${lines.join('\n')}\n`);
   const loopJobs = ctx.quick ? 10 : 40;
   const scale = JOBS / loopJobs;
@@ -24,7 +26,9 @@ export async function plan(ctx) {
   return {
     env: ctx.env(url),
     runs: ctx.quick ? 1 : 3,
-    notes: [`case 5: ideal = ${JOBS} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${(idealMs / 1000).toFixed(2)} s; the shell loop ran ${loopJobs} jobs, its time is scaled ×${scale} (RSS is per process)`],
+    notes: [
+      `case 5: ideal = ${JOBS} × ${LATENCY_MS} ms / ${CONCURRENCY} = ${(idealMs / 1000).toFixed(2)} s; the shell loop ran ${loopJobs} jobs, its time is scaled ×${scale} (RSS is per process)`,
+    ],
     commands: [
       {
         tool: `shell loop of imgcli gen (×${scale})`,
@@ -40,7 +44,10 @@ export async function plan(ctx) {
           const me = r.get(`imgcli batch -c ${CONCURRENCY}`).wall;
           const loop = r.get(`shell loop of imgcli gen (×${scale})`)?.wall;
           const speedup = loop ? `, ${(loop / me).toFixed(1)}× faster than the loop` : '';
-          return { text: `≤ 1.15× ideal ${(idealMs / 1000).toFixed(2)} s (${(me / idealMs).toFixed(2)}×)${speedup}`, pass: me <= 1.15 * idealMs };
+          return {
+            text: `≤ 1.15× ideal ${(idealMs / 1000).toFixed(2)} s (${(me / idealMs).toFixed(2)}×)${speedup}`,
+            pass: me <= 1.15 * idealMs,
+          };
         },
       },
     ],

@@ -18,12 +18,17 @@ rgba.save(sys.argv[2])`;
 
 /** The first python3 that can import PIL (pyenv's python3 may shadow Debian's). */
 function findPillowPython(ctx) {
-  return ['python3', '/usr/bin/python3'].find((py) => ctx.has(py) && spawnSync(py, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0);
+  return ['python3', '/usr/bin/python3'].find(
+    (py) => ctx.has(py) && spawnSync(py, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0,
+  );
 }
 
 /** Real ImageMagick, not a stand-in of the same name: IM7's magick, or IM6's convert. */
 function findImageMagick(ctx) {
-  return ['magick', 'convert', '/usr/bin/convert'].find((cmd) => ctx.has(cmd) && /^Version: ImageMagick/m.test(spawnSync(cmd, ['-version'], { encoding: 'utf8' }).stdout ?? ''));
+  return ['magick', 'convert', '/usr/bin/convert'].find(
+    (cmd) =>
+      ctx.has(cmd) && /^Version: ImageMagick/m.test(spawnSync(cmd, ['-version'], { encoding: 'utf8' }).stdout ?? ''),
+  );
 }
 
 export async function plan(ctx) {
@@ -36,10 +41,20 @@ export async function plan(ctx) {
   const magick = findImageMagick(ctx);
   const commands = inputs.flatMap(([kind, input]) => [
     python
-      ? { tool: `Pillow recipe (${kind})`, cmd: [python, '-c', PILLOW, input, out(`mask-${kind}-pillow.png`)], reference: kind === 'drawing' }
-      : { tool: `Pillow recipe (${kind})`, skip: 'needs python3 with Pillow: apt-get install python3-pil (or pip install pillow)' },
+      ? {
+          tool: `Pillow recipe (${kind})`,
+          cmd: [python, '-c', PILLOW, input, out(`mask-${kind}-pillow.png`)],
+          reference: kind === 'drawing',
+        }
+      : {
+          tool: `Pillow recipe (${kind})`,
+          skip: 'needs python3 with Pillow: apt-get install python3-pil (or pip install pillow)',
+        },
     magick
-      ? { tool: `ImageMagick (${kind})`, cmd: [magick, input, '-colorspace', 'Gray', '-alpha', 'copy', `PNG32:${out(`mask-${kind}-magick.png`)}`] }
+      ? {
+          tool: `ImageMagick (${kind})`,
+          cmd: [magick, input, '-colorspace', 'Gray', '-alpha', 'copy', `PNG32:${out(`mask-${kind}-magick.png`)}`],
+        }
       : { tool: `ImageMagick (${kind})`, skip: 'needs ImageMagick: apt-get install imagemagick' },
     {
       tool: `imgcli mask (${kind})`,
@@ -48,7 +63,10 @@ export async function plan(ctx) {
         const pillow = r.get(`Pillow recipe (${kind})`);
         if (!pillow?.wall) return { text: '≥ 2× faster than Pillow (not installed)', pass: undefined };
         const speedup = pillow.wall / r.get(`imgcli mask (${kind})`).wall;
-        return { text: `≥ 2× faster than Pillow (${speedup.toFixed(2)}×), same pixels`, pass: speedup >= 2 && checked?.[kind]?.identical !== false };
+        return {
+          text: `≥ 2× faster than Pillow (${speedup.toFixed(2)}×), same pixels`,
+          pass: speedup >= 2 && checked?.[kind]?.identical !== false,
+        };
       },
     },
   ]);
@@ -57,7 +75,12 @@ export async function plan(ctx) {
     runs: ctx.quick ? 3 : 10,
     check: async () => {
       const verdicts = {};
-      for (const [kind] of inputs) verdicts[kind] = await ctx.samePixels([out(`mask-${kind}-pillow.png`), out(`mask-${kind}-magick.png`), out(`mask-${kind}-imgcli.png`)]);
+      for (const [kind] of inputs)
+        verdicts[kind] = await ctx.samePixels([
+          out(`mask-${kind}-pillow.png`),
+          out(`mask-${kind}-magick.png`),
+          out(`mask-${kind}-imgcli.png`),
+        ]);
       const note = inputs.map(([kind]) => `${kind}: ${verdicts[kind]?.note ?? 'nothing to compare'}`).join('; ');
       return { ...verdicts, note };
     },

@@ -32,18 +32,43 @@ export async function plan(ctx) {
     rules.push(`out/t${i}.png`);
   }
   const imgcli = ctx.imgcli.map((a) => `'${a}'`).join(' ');
-  writeFileSync(join(dir, 'Makefile'), `ALL := ${rules.join(' ')}\n\nall: $(ALL)\n\nout/%.png: prompts/%.txt\n\t${imgcli} gen @$< -s 1024x1024 -q low -o $@ --if-changed\n`);
+  writeFileSync(
+    join(dir, 'Makefile'),
+    `ALL := ${rules.join(' ')}\n\nall: $(ALL)\n\nout/%.png: prompts/%.txt\n\t${imgcli} gen @$< -s 1024x1024 -q low -o $@ --if-changed\n`,
+  );
   execFileSync('make', ['-j2'], { cwd: dir, env, stdio: 'ignore' });
   const node = (r) => r.get('node -e 0');
-  const bar = (tool) => (r) => ({ text: `≤ 1.5× node (${(r.get(tool).wall / node(r).wall).toFixed(2)}×)`, pass: r.get(tool).wall <= 1.5 * node(r).wall });
+  const bar = (tool) => (r) => ({
+    text: `≤ 1.5× node (${(r.get(tool).wall / node(r).wall).toFixed(2)}×)`,
+    pass: r.get(tool).wall <= 1.5 * node(r).wall,
+  });
   return {
     env,
     runs: ctx.quick ? 5 : 20,
     notes: [`case 8: make -B -j2 runs all ${TARGETS} recipes; each finds its output up to date and sends nothing`],
     commands: [
       { tool: 'node -e 0', cmd: [ctx.node, '-e', '0'], reference: true },
-      { tool: 'gen --if-changed', cmd: [...ctx.imgcli, 'gen', 'bench check', '-s', '1024x1024', '-q', 'low', '-o', join(dir, 'f.png'), '--if-changed'], bar: bar('gen --if-changed') },
-      { tool: 'gen --check', cmd: [...ctx.imgcli, 'gen', 'bench check', '-s', '1024x1024', '-q', 'low', '-o', join(dir, 'f.png'), '--check'], bar: bar('gen --check') },
+      {
+        tool: 'gen --if-changed',
+        cmd: [
+          ...ctx.imgcli,
+          'gen',
+          'bench check',
+          '-s',
+          '1024x1024',
+          '-q',
+          'low',
+          '-o',
+          join(dir, 'f.png'),
+          '--if-changed',
+        ],
+        bar: bar('gen --if-changed'),
+      },
+      {
+        tool: 'gen --check',
+        cmd: [...ctx.imgcli, 'gen', 'bench check', '-s', '1024x1024', '-q', 'low', '-o', join(dir, 'f.png'), '--check'],
+        bar: bar('gen --check'),
+      },
       { tool: 'hash the 16 files (node)', cmd: [ctx.node, '-e', HASH, ...paths] },
       {
         tool: 'edit --check (16 files)',
@@ -51,10 +76,17 @@ export async function plan(ctx) {
         bar: (r) => {
           // The hash script is node's start-up plus the hashing: the bar is hashing + 1.5x node.
           const limit = r.get('hash the 16 files (node)').wall + 0.5 * node(r).wall;
-          return { text: `≤ hash + 1.5× node (${(r.get('edit --check (16 files)').wall / limit).toFixed(2)}× of it)`, pass: r.get('edit --check (16 files)').wall <= limit };
+          return {
+            text: `≤ hash + 1.5× node (${(r.get('edit --check (16 files)').wall / limit).toFixed(2)}× of it)`,
+            pass: r.get('edit --check (16 files)').wall <= limit,
+          };
         },
       },
-      { tool: `make -B -j2 (${TARGETS} up-to-date targets)`, cmd: `make -B -j2 -s -C '${dir}' > /dev/null`, runs: ctx.quick ? 1 : 3 },
+      {
+        tool: `make -B -j2 (${TARGETS} up-to-date targets)`,
+        cmd: `make -B -j2 -s -C '${dir}' > /dev/null`,
+        runs: ctx.quick ? 1 : 3,
+      },
     ],
   };
 }

@@ -20,10 +20,24 @@ export async function plan(ctx) {
   } else {
     commands.push({ tool: 'curl | jq | base64 -d', skip: 'needs curl and jq: apt-get install curl jq' });
   }
-  commands.push({ tool: 'openai SDK script', cmd: [ctx.node, join(ctx.benchDir, 'sdk-generate.js'), 'bench one', '1024x1024', '1', out('sdk')] });
+  commands.push({
+    tool: 'openai SDK script',
+    cmd: [ctx.node, join(ctx.benchDir, 'sdk-generate.js'), 'bench one', '1024x1024', '1', out('sdk')],
+  });
   commands.push({
     tool: 'imgcli gen',
-    cmd: [...ctx.imgcli, 'gen', 'bench one', '-m', 'gpt-image-2', '-s', '1024x1024', '--no-metadata', '-o', out('imgcli.png')],
+    cmd: [
+      ...ctx.imgcli,
+      'gen',
+      'bench one',
+      '-m',
+      'gpt-image-2',
+      '-s',
+      '1024x1024',
+      '--no-metadata',
+      '-o',
+      out('imgcli.png'),
+    ],
     bar: (r) => {
       const me = r.get('imgcli gen').wall;
       const sdk = r.get('openai SDK script');

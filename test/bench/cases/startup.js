@@ -5,7 +5,10 @@
 export const title = '1. Start-up';
 
 export function plan(ctx) {
-  const bar = (tool) => (r) => ({ text: `≤ 1.3× node (${r.get(tool).ratio.toFixed(2)}×)`, pass: r.get(tool).ratio <= 1.3 });
+  const bar = (tool) => (r) => ({
+    text: `≤ 1.3× node (${r.get(tool).ratio.toFixed(2)}×)`,
+    pass: r.get(tool).ratio <= 1.3,
+  });
   return {
     runs: ctx.quick ? 8 : 30,
     commands: [
