@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { imagesPath, isAzure, queryFor } from '../src/jobs/route.js';
+import { imagesPath, isAzure, queryFor } from '../src/connection/route.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';

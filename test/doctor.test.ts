@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIN_NODE, VERIFY_URL } from '../src/doctor/checks.js';
+import { MIN_NODE, VERIFY_URL } from '../src/commands/doctor/checks.js';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { FAKE_KEY, ROOT, tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';

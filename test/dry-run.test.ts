@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../src/api/http.js';
-import { formatPreview, previewRequest, shellQuote } from '../src/jobs/dry-run.js';
+import { formatPreview, previewRequest, shellQuote } from '../src/pipeline/dry-run.js';
 import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readInput } from '../src/commands/mask-flags.js';
+import { readInput } from '../src/commands/mask/flags.js';
 import { describeFsError } from '../src/fs-errors.js';
 import type { Runtime } from '../src/runtime.js';
 import { readPrompt } from '../src/terminal/input.js';

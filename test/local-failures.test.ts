@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalFileError } from '../src/errors.js';
 import { exitCodeFor } from '../src/exit-codes.js';
 import { describeWriteError } from '../src/fs-errors.js';
-import { localError } from '../src/output/files.js';
+import { localError } from '../src/output/disk.js';
 import { SpillFiles } from '../src/output/spill.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';

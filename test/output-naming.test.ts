@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { commitStaged, stageBytes, writeAtomic } from '../src/output/files.js';
+import { commitStaged, stageBytes, writeAtomic } from '../src/output/disk.js';
 import { formatFromOut, numbered, planOutputs, targetPath, timestamp } from '../src/output/naming.js';
 import { slugify } from '../src/output/slug.js';
 import { cleanupTemps, tempDir } from './helpers/cli.js';

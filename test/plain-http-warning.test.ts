@@ -2,7 +2,7 @@
 // not loopback, with a key, prints one warning line; 127.0.0.0/8, ::1 and localhost do not.
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { isLoopback } from '../src/jobs/connect.js';
+import { isLoopback } from '../src/connection/connect.js';
 import { imgcli } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VARIATION_PROMPT } from '../src/jobs/build.js';
+import { VARIATION_PROMPT } from '../src/pipeline/build.js';
 import { embedProvenance, readProvenance } from '../src/provenance/index.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VARIATION_PROMPT } from '../src/jobs/build.js';
+import { VARIATION_PROMPT } from '../src/pipeline/build.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';

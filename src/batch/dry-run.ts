@@ -4,8 +4,8 @@
 // such: a real run would skip them.
 import { closeDispatchers } from '../api/http.js';
 import type { Settings } from '../config/settings.js';
-import { dryRunConnection, estimateRequest, previewDocument, previewRequest } from '../jobs/dry-run.js';
-import { jobParams, requestSpec, upToDateResult, type ImagesJob } from '../jobs/run.js';
+import { dryRunConnection, estimateRequest, previewDocument, previewRequest } from '../pipeline/dry-run.js';
+import { jobParams, requestSpec, upToDateResult, type ImagesJob } from '../pipeline/run.js';
 import { OFFLINE_COST, PRICES_CHECKED } from '../models/prices.js';
 import { fileEntry } from '../output/report.js';
 import type { Runtime } from '../runtime.js';

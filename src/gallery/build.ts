@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { readHead } from '../image/head.js';
 import { sniffImage } from '../image/format.js';
-import { writeAtomic } from '../output/files.js';
+import { writeAtomic } from '../output/disk.js';
 import type { Collected } from './collect.js';
 import { GENERATOR, renderGallery } from './page.js';
 import { readItem, type GalleryItem } from './read.js';

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { commitStaged, stageBytes } from './files.js';
+import { commitStaged, stageBytes } from './disk.js';
 
 export const RECOVERY_FOLDER = 'recovered';
 

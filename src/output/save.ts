@@ -23,7 +23,7 @@ import {
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { plannedCount, partialPath, targetPath, type OutputPlan } from './naming.js';
-import { commitStaged, discardStaged, localError, stageStream, writeAtomic } from './files.js';
+import { commitStaged, discardStaged, localError, stageStream, writeAtomic } from './disk.js';
 import { readEnds } from '../image/head.js';
 import { recoverImage } from './recovery.js';
 

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { Sink } from '../api/b64-extract.js';
 import { PLACEHOLDER } from '../api/b64-extract.js';
 import { answerError } from '../api/errors.js';
-import { claimTemp, discardStaged, localError } from './files.js';
+import { claimTemp, discardStaged, localError } from './disk.js';
 import { targetPath, type OutputPlan } from './naming.js';
 
 interface SpillFile {

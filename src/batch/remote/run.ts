@@ -1,0 +1,423 @@
+// `imgcli batch jobs.jsonl --remote`: the same jobs as the local batch (validated by the same
+// first pass, so a job means what it means locally), sent through OpenAI's Batch API at half the
+// price. The state file beside the jobs file (state.ts) makes it resumable and makes paying twice
+// impossible: a run attaches to the batches it finds recorded, collects what ended, and submits
+// only jobs that were never submitted (or, with --resubmit, those that failed or expired).
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { MissingKeyError, UsageError } from '../../errors.js';
+import { needsKey, openConnection } from '../../connection/connect.js';
+import { jobParams, upToDateResult } from '../../pipeline/run.js';
+import { endpointFor } from '../../models/fields.js';
+import { PRICED_FAMILIES, atBatchPrice, estimateRequestCost } from '../../models/prices.js';
+import { endpointRules, resolveModel } from '../../models/table.js';
+import { prepareDestination } from '../../output/disk.js';
+import { fileEntry } from '../../output/report.js';
+import { errorAnnotation } from '../../output/summary.js';
+import type { Runtime } from '../../runtime.js';
+import type { Messenger } from '../../terminal/messenger.js';
+import { VERSION } from '../../version.js';
+import type { Problem, RawJob } from '../parse.js';
+import { collectPart, type RemoteJob } from './collect.js';
+import { finish } from './report.js';
+import {
+  BATCH_LIMITS,
+  customIdOf,
+  endpointOf,
+  jobsFingerprint,
+  jobsText,
+  requestFileName,
+  requestLine,
+  splitParts,
+  uploadInputs,
+  uploadRequests,
+  type BatchLimits,
+} from './requests.js';
+import { ensureBatch, waitForBatches } from './submit.js';
+import { prepare, type BatchOptions, type JobShaping } from '../run.js';
+import {
+  loadState,
+  newState,
+  OFFLINE,
+  settled,
+  statePathFor,
+  StateFile,
+  type BatchState,
+  type JobResult,
+  type Part,
+} from './state.js';
+
+export interface RemoteOptions
+  extends Pick<BatchOptions, 'defaults' | 'settings' | 'say' | 'color' | 'maxCostUsd' | 'gallery' | 'dryRun'> {
+  /** The jobs file: the state file goes beside it. */
+  jobsFile: string;
+  /** A progress bar on stderr while waiting (a terminal, not CI, not --quiet). */
+  showProgress: boolean;
+  resubmit: boolean;
+  /** False with --no-wait: submit (or attach), print the batch ids, exit. */
+  wait: boolean;
+  pollMs: number;
+  limits?: BatchLimits;
+}
+
+const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
+const LOCAL = 'run it in a local batch (the same command without --remote)';
+
+/** How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams. */
+function remoteShaping(notes: Set<string>): JobShaping {
+  return {
+    context: { deferInputs: true },
+    shape(raw, flags, modelName) {
+      const model = resolveModel(modelName);
+      const endpoint = endpointFor(raw.command, model.family);
+      if (endpoint === 'variations')
+        return `${raw.command} with ${model.name} goes to /images/variations, which the Batch API does not take; ${LOCAL}`;
+      if (endpoint === 'edits') {
+        if (!endpointRules(model, 'edits', 'json')?.jsonBody && model.family !== 'other')
+          return `${model.name} edits are multipart uploads only, and a batch carries JSON requests; ${LOCAL}, or use a GPT image model`;
+        if (flags.body === 'multipart')
+          return '"body": "multipart" cannot go in a batch, which carries JSON requests; drop it';
+        flags.body = 'json';
+      }
+      if (flags.stream || flags.partialImages !== undefined) {
+        notes.add(
+          'batch --remote: "stream" and "partial_images" are left out of the requests (a batch answers once, with the final images)',
+        );
+        delete flags.stream;
+        delete flags.partialImages;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The JSON line of a job: the local batch's fields, with the batch and custom_id it went by. */
+function jobLine(job: RemoteJob, fields: Record<string, unknown>): Record<string, unknown> {
+  const { raw } = job.prepared;
+  return { line: raw.line, command: raw.command, ...fields, custom_id: job.customId };
+}
+
+const resultFields = (r: JobResult) => ({
+  status: r.status,
+  files: r.files,
+  request_id: r.request_id,
+  usage: r.usage,
+  cost_usd: r.cost_usd,
+  ...(r.cost_note ? { cost_note: r.cost_note } : {}),
+  error: r.error,
+  ...(r.recovered_path ? { recovered_path: r.recovered_path } : {}),
+  batch_id: r.batch_id,
+});
+
+const none = { files: [], request_id: null, usage: null, cost_usd: null };
+
+/** Picks up the state found beside the jobs file, or starts one; refuses what would mix two sets of batches. */
+function reconcile(
+  found: BatchState | undefined,
+  init: Parameters<typeof newState>[0],
+  statePath: string,
+  say: Messenger,
+): BatchState {
+  if (!found) return newState(init);
+  const jobs = init.jobsFile;
+  if (found.server !== init.server) {
+    if (found.server !== OFFLINE && !settled(found)) {
+      throw new UsageError(
+        `${statePath} records batches on ${found.server} that have not ended and been collected, and this run talks to ${init.server}`,
+        `Run with that server (its --base-url or --profile) to attach to them; to give them up, cancel them there (imgcli batch cancel ${jobs}) and move the state file aside.`,
+      );
+    }
+    const held =
+      found.server === OFFLINE
+        ? 'an offline rehearsal (--mock: nothing was billed)'
+        : found.parts.length
+          ? `finished batches on ${found.server}`
+          : `no submitted batch (an earlier run for ${found.server} stopped before submitting)`;
+    say.info(`batch: ${statePath} held ${held}; starting afresh for ${init.server}`);
+    return newState(init);
+  }
+  if (found.server === OFFLINE && !settled(found)) {
+    // The offline server of that run ended with it, and its batches too: nothing was billed.
+    say.info(
+      'batch: the offline server of an earlier --mock run ended with it, and its unfinished batches too; sending those jobs again (offline: no cost)',
+    );
+    found.parts = found.parts.filter((p) => p.collected);
+    // Its files went with it: the input images are uploaded again.
+    found.inputs = {};
+  }
+  if (found.jobs_fingerprint !== init.fingerprint) {
+    if (!settled(found)) {
+      throw new UsageError(
+        `${jobs} (or a default given to batch, such as -m or -q) changed since its batches were submitted, and they have not all ended and been collected`,
+        `Restore the jobs file and the flags to attach to them. To start afresh instead, cancel them (imgcli batch cancel ${jobs}) and move ${statePath} aside; jobs already done keep their files.`,
+      );
+    }
+    say.info(
+      `batch: ${jobs} changed since its last batch: unchanged jobs keep their results, new or changed jobs are sent`,
+    );
+    found.jobs_fingerprint = init.fingerprint;
+  }
+  return found;
+}
+
+/** --max-cost needs a price for every job, as in the local batch. */
+function checkPriced(jobs: RemoteJob[], maxCostUsd: number | undefined): void {
+  if (maxCostUsd === undefined) return;
+  const unpriced = jobs.filter((j) => estimateRequestCost(j.prepared.job.model, {}) === undefined);
+  if (!unpriced.length) return;
+  const lines = unpriced.map((j) => `line ${j.prepared.raw.line} (${j.prepared.job.model.name})`).join(', ');
+  throw new UsageError(
+    `--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`,
+    `Drop --max-cost, or use models with a known rate (${PRICED_FAMILIES.join(', ')}).`,
+  );
+}
+
+/** A job's estimate at the batch price (what --max-cost counts), and at the direct price. */
+function estimateOf(job: RemoteJob): { batch: number; direct: number } {
+  const direct = estimateRequestCost(job.prepared.job.model, jobParams(job.prepared.job)) ?? 0;
+  return { batch: atBatchPrice(direct), direct };
+}
+
+export async function runRemoteBatch(
+  rt: Runtime,
+  parsed: { jobs: RawJob[]; problems: Problem[] },
+  opts: RemoteOptions,
+): Promise<void> {
+  if (opts.settings.azureDeployment && !opts.settings.mock) {
+    throw new UsageError(
+      "--remote cannot go through Azure's dated API (--azure-deployment): it has no Batch API route imgcli knows",
+      "Use Azure's v1 API instead (--base-url https://<resource>.openai.azure.com/openai/v1), or run the batch locally (without --remote).",
+    );
+  }
+  // Before the state file is written: a run that cannot connect leaves nothing behind.
+  if (!opts.dryRun && !opts.settings.apiKey && needsKey(opts.settings)) throw new MissingKeyError();
+  if (!opts.wait && opts.settings.mock && !opts.dryRun) {
+    throw new UsageError(
+      '--no-wait with --mock would leave the batch on an offline server that ends with this run',
+      'Rehearse it against `imgcli mock-server` (point --base-url at it), or drop --no-wait.',
+    );
+  }
+  const notes = new Set<string>();
+  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, remoteShaping(notes));
+  for (const note of new Set([...prepared.flatMap((p) => p.log.lines), ...notes])) opts.say.info(note);
+  const jobs: RemoteJob[] = [];
+  for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
+  checkPriced(jobs, opts.maxCostUsd);
+  if (opts.dryRun) {
+    const { dryRunRemote } = await import('./dry-run.js');
+    return dryRunRemote(rt, jobs, opts);
+  }
+  const statePath = statePathFor(opts.jobsFile);
+  const sf = new StateFile(statePath, rt.now);
+  await sf.acquire();
+  try {
+    const server = opts.settings.mock ? OFFLINE : opts.settings.baseUrl.replace(/\/+$/, '');
+    const init = {
+      jobsFile: opts.jobsFile,
+      fingerprint: jobsFingerprint(jobs.map((j) => j.customId)),
+      server,
+      tool: `imgcli ${VERSION}`,
+      now: rt.now(),
+    };
+    sf.state = reconcile(await loadState(statePath), init, statePath, opts.say);
+    sf.state.jobs = Object.fromEntries(jobs.map((j) => [j.customId, { line: j.prepared.raw.line }]));
+    // Written before anything is uploaded: a run that stops from here on can be picked up.
+    await sf.save();
+    await runWithState(rt, sf, jobs, opts);
+  } finally {
+    await sf.release();
+  }
+}
+
+async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts: RemoteOptions): Promise<void> {
+  const { state } = sf;
+  const byId = new Map(jobs.map((j) => [j.customId, j]));
+  const latest = new Map<string, Part>();
+  for (const part of state.parts) for (const id of part.custom_ids) latest.set(id, part);
+  const lines = new Map<string, Record<string, unknown>>();
+  const outcomes = new Map<string, JobResult>();
+  const say = opts.say;
+  const print = (job: RemoteJob, fields: Record<string, unknown>, result?: JobResult) => {
+    const line = jobLine(job, fields);
+    lines.set(job.customId, line);
+    if (result) outcomes.set(job.customId, result);
+    if (opts.wait) rt.stdout.write(`${JSON.stringify(line)}\n`);
+    if (line.error && rt.env.GITHUB_ACTIONS === 'true')
+      rt.stderr.write(errorAnnotation(`line ${job.prepared.raw.line}: ${String(line.error)}`));
+  };
+  const send: RemoteJob[] = [];
+  let upToDate = 0;
+  for (const job of jobs) {
+    const part = latest.get(job.customId);
+    const result = state.results[job.customId];
+    // In a batch that has not been collected: its line comes when that batch is read.
+    if (part && !part.collected) continue;
+    if (result && (result.status !== 'failed' || !opts.resubmit)) {
+      if (opts.wait) print(job, resultFields(result), result);
+      continue;
+    }
+    // Not submitted yet, or failed and resubmitted: a file already up to date needs neither.
+    const fresh = await upToDateResult(job.prepared.job, SILENT);
+    if (fresh) {
+      upToDate++;
+      if (opts.wait)
+        print(job, { status: 'up-to-date', ...none, files: fresh.files.map(fileEntry), error: null, batch_id: null });
+      continue;
+    }
+    send.push(job);
+  }
+  const skipped = budgetCut(send, opts);
+  for (const { job, reason } of skipped) print(job, { status: 'skipped', ...none, error: reason, batch_id: null });
+  const held = new Set(skipped.map((s) => s.job));
+  const toSend = send.filter((j) => !held.has(j));
+  // Every destination is checked before anything is paid for, as for a direct call.
+  const checked = new Set<string>();
+  for (const job of toSend) {
+    const plan = job.prepared.job.plan;
+    const key = plan.kind === 'files' ? plan.paths.map(dirname).join('\n') : plan.kind === 'generated' ? plan.dir : '';
+    if (checked.has(key)) continue;
+    checked.add(key);
+    await prepareDestination(plan);
+  }
+  const started = performance.now();
+  if (toSend.length || state.parts.some((p) => !p.collected)) {
+    const { conn, close } = await openConnection(rt, opts.settings, say);
+    try {
+      if (toSend.length) await planParts(conn, sf, toSend, opts, say);
+      const pending = state.parts.filter((p) => !p.collected);
+      for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say);
+      for (const part of pending) await ensureBatch(conn, sf, part, state.parts.length, say);
+      if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
+      if (pending.length)
+        say.info(
+          `batch: waiting for ${pending.map((p) => p.batch_id).join(', ')} (Ctrl-C stops waiting; run the same command again to come back to ${pending.length === 1 ? 'it' : 'them'})`,
+        );
+      await waitForBatches(rt, conn, sf, pending, {
+        pollMs: opts.pollMs,
+        bar: opts.showProgress,
+        quiet: opts.settings.quiet,
+        say,
+      });
+      const ctx = {
+        rt,
+        conn,
+        sf,
+        settings: opts.settings,
+        jobs: byId,
+        say,
+        onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r), r),
+      };
+      for (const part of pending) await collectPart(ctx, part);
+    } finally {
+      await close();
+    }
+  } else if (!opts.wait) {
+    return noWait(rt, [], opts.jobsFile, say);
+  }
+  await finish(rt, jobs, lines, outcomes, { upToDate, skipped: skipped.length, started, opts, state });
+}
+
+/** --max-cost: jobs are taken in file order while the estimate at the batch price stays within it; the rest are not submitted. */
+function budgetCut(send: RemoteJob[], opts: RemoteOptions): Array<{ job: RemoteJob; reason: string }> {
+  if (opts.maxCostUsd === undefined) return [];
+  let total = 0;
+  const cut: Array<{ job: RemoteJob; reason: string }> = [];
+  for (const job of send) {
+    const { batch } = estimateOf(job);
+    if (total + batch > opts.maxCostUsd)
+      cut.push({
+        job,
+        reason: `not submitted: it would pass --max-cost ${opts.maxCostUsd} (the jobs submitted before it come to about $${total.toFixed(4)} at the batch price)`,
+      });
+    else total += batch;
+  }
+  return cut;
+}
+
+/** Uploads the inputs of the jobs to send and records their parts (one endpoint each, within the limits). */
+async function planParts(
+  conn: Parameters<typeof uploadInputs>[0],
+  sf: StateFile,
+  jobs: RemoteJob[],
+  opts: RemoteOptions,
+  say: Messenger,
+): Promise<void> {
+  const ids = await uploadInputs(
+    conn,
+    jobs.map((j) => j.prepared.job),
+    sf,
+    say,
+  );
+  const sizes = jobs.map((j) => ({
+    customId: j.customId,
+    endpoint: endpointOf(j.prepared.job),
+    line: j.prepared.raw.line,
+    bytes: Buffer.byteLength(requestLine(j.customId, j.prepared.job, ids)),
+  }));
+  const planned = splitParts(sizes, opts.limits ?? BATCH_LIMITS);
+  const previous = new Map(
+    Object.entries(sf.state.results)
+      .filter(([, r]) => r.status === 'failed')
+      .map(([id, r]) => [id, r.part]),
+  );
+  for (const p of planned) {
+    const resubmits = [
+      ...new Set(p.customIds.map((id) => previous.get(id)).filter((n): n is number => n !== undefined)),
+    ];
+    sf.state.parts.push({
+      n: sf.state.parts.length + 1,
+      endpoint: p.endpoint,
+      token: `imgcli-${randomBytes(12).toString('hex')}`,
+      custom_ids: p.customIds,
+      bytes: p.bytes,
+      sha256: '',
+      ...(resubmits.length ? { resubmits } : {}),
+    });
+  }
+  await sf.save();
+  const what = planned.map((p) => jobsText(p.customIds.length, p.endpoint)).join(', ');
+  say.info(
+    `batch: ${jobs.length} job${jobs.length === 1 ? '' : 's'} to submit in ${planned.length} batch${planned.length === 1 ? '' : 'es'} (${what})`,
+  );
+}
+
+/** Writes and uploads a part's request file, recording its id. */
+async function uploadPart(
+  conn: Parameters<typeof uploadInputs>[0],
+  sf: StateFile,
+  part: Part,
+  byId: Map<string, RemoteJob>,
+  say: Messenger,
+): Promise<void> {
+  const jobs = part.custom_ids.map((id) => byId.get(id)!);
+  const ids = await uploadInputs(
+    conn,
+    jobs.map((j) => j.prepared.job),
+    sf,
+    say,
+  );
+  function* lines() {
+    for (const job of jobs) yield requestLine(job.customId, job.prepared.job, ids);
+  }
+  const { fileId, sha256, bytes } = await uploadRequests(
+    conn,
+    sf,
+    lines(),
+    requestFileName(sf.state.jobs_file, part.n),
+  );
+  Object.assign(part, { input_file_id: fileId, sha256, bytes });
+  await sf.save();
+}
+
+/** --no-wait: the batch ids on stdout, one per line. */
+function noWait(rt: Runtime, pending: Part[], jobsFile: string, say: Messenger): void {
+  for (const part of pending) rt.stdout.write(`${part.batch_id}\n`);
+  if (pending.length)
+    say.info(
+      `batch: submitted; \`imgcli batch status ${jobsFile}\` shows how far ${pending.length === 1 ? 'it is' : 'they are'}, and the same command without --no-wait writes the images once ${pending.length === 1 ? 'it has' : 'they have'} ended`,
+    );
+  else
+    say.info(
+      'batch: nothing is pending: every batch of this jobs file has ended and been collected (run without --no-wait to see the results)',
+    );
+}

@@ -1,0 +1,109 @@
+// `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
+// pipelines and for trying imgcli (or any OpenAI client) without a key.
+import { Command, Option } from 'commander';
+import type { Runtime } from '../../runtime.js';
+import { parseWhole } from '../shared/image-options.js';
+
+const EXAMPLES = `
+Examples:
+  $ imgcli mock-server --port 8080
+  $ OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=sk-test imgcli gen "a fox"
+  $ imgcli mock-server --latency 2000          # answer every request after 2 s
+  $ imgcli mock-server --stream-delay 1000     # stream: true answers send an event a second
+  $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
+  $ imgcli mock-server --batch-pace 200        # batches run a request every 200 ms: watch the progress bar
+
+It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
+It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
+api.openai.com: the same validation, error shapes and x-request-id headers, with stand-in
+images: a gradient seeded by the prompt with the prompt (shortened) and the size written along
+the bottom where the machine has fonts (--no-labels: never), pixel noise under --payload noise;
+animated GIFs and SVG documents for gpt-image-2.6. Edits and variations answer with a tinted
+copy of the upload; an edit changes only the pixels its mask marks editable (alpha 0), so a mask
+can be checked offline. It has the Files API (/v1/files, in memory until it stops) and takes JSON
+edits whose images are data URLs, its own file ids, or URLs on 127.0.0.1: it never goes to the
+internet. It has the Batch API (/v1/batches: create, list, retrieve, cancel) with OpenAI's
+statuses (validating, in_progress, finalizing, completed...): each request of a batch is answered
+as a direct call would be, one every --batch-pace milliseconds (default 5: a few hundred requests
+finish in seconds), and the results come in any order. It bills nothing: imgcli says "offline: no
+cost" with --mock.`;
+
+export function mockServerCommand(rt: Runtime): Command {
+  const cmd = new Command('mock-server')
+    .description('Run the offline OpenAI-compatible Images API server in the foreground.')
+    .option('--port <n>', 'port to listen on (default: a free one)', parseWhole('--port'))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--latency <ms>', 'delay every answer by this many milliseconds', parseWhole('--latency'))
+    .option('--stream-delay <ms>', 'time between streamed events (default 150)', parseWhole('--stream-delay'))
+    .option('--key <key>', 'accept only this API key')
+    .addOption(
+      new Option('--no-auth', 'accept requests without a key, as a local server that needs none does').conflicts('key'),
+    )
+    .addOption(
+      new Option('--payload <kind>', 'what the images look like (flat: one colour, a few hundred bytes)')
+        .choices(['gradient', 'noise', 'flat'])
+        .default('gradient'),
+    )
+    .option('--batch-pace <ms>', 'time a batch spends on each request (default 5)', parseWhole('--batch-pace'))
+    .option('--no-labels', 'do not write the prompt and size on the images')
+    .addHelpText('after', EXAMPLES)
+    .action(
+      async (opts: {
+        port?: number;
+        host: string;
+        latency?: number;
+        streamDelay?: number;
+        key?: string;
+        auth: boolean;
+        payload: 'gradient' | 'noise' | 'flat';
+        labels: boolean;
+        batchPace?: number;
+      }) => {
+        const { UsageError } = await import('../../errors.js');
+        if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535))
+          throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
+        for (const [flag, value] of [
+          ['--latency', opts.latency],
+          ['--stream-delay', opts.streamDelay],
+        ] as const) {
+          if (value !== undefined && value < 0)
+            throw new UsageError(`${flag} ${value} is negative; give milliseconds, 0 or more`);
+        }
+        const { startMockServer } = await import('../../mock/server.js');
+        const server = await startMockServer({
+          now: rt.now,
+          port: opts.port ?? 0,
+          host: opts.host,
+          latencyMs: opts.latency,
+          streamDelayMs: opts.streamDelay,
+          apiKey: opts.key,
+          keyless: !opts.auth,
+          payload: opts.payload,
+          labels: opts.labels,
+          batchTiming: opts.batchPace === undefined ? undefined : { perRequestMs: opts.batchPace },
+          log: (line) => rt.stderr.write(`${line}\n`),
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE')
+            throw new UsageError(
+              `port ${opts.port} on ${opts.host} is already in use`,
+              'Pick another with --port, or leave --port out to get a free one.',
+            );
+          if (err.code === 'EACCES')
+            throw new UsageError(
+              `not allowed to listen on port ${opts.port}`,
+              'Ports below 1024 need privileges: pick one above 1024.',
+            );
+          if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+            throw new UsageError(`--host ${opts.host} is not an address of this machine`);
+          throw err;
+        });
+        rt.stdout.write(`${server.url}\n`);
+        rt.stderr.write(`imgcli mock-server listening at ${server.url} (Ctrl-C to stop)\n`);
+        // Runs until interrupted; cli.ts turns the abort into exit 130.
+        await new Promise<void>((resolve) => rt.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await server.close();
+        throw rt.signal.reason;
+      },
+    );
+  return cmd;
+}

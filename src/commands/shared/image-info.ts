@@ -1,0 +1,134 @@
+// What `imgcli info` reports about an image file, and `imgcli show` too where the terminal cannot
+// draw it: the format, the dimensions and the provenance imgcli embedded, as an entry and as text.
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../../errors.js';
+import { describeFsError } from '../../fs-errors.js';
+import { readHead } from '../../image/head.js';
+import { framesOf, sniffImage } from '../../image/format.js';
+import { isoTime, readProvenance, type Provenance } from '../../provenance/index.js';
+
+export interface InfoEntry {
+  path: string;
+  format: string;
+  width: number | null;
+  height: number | null;
+  /** GIF only: how many frames it animates. */
+  frames?: number;
+  provenance: Provenance | null;
+}
+
+/**
+ * Reads every file before anything is printed, so a bad path fails the run with stdout empty:
+ * an unreadable path or a file that is not an image is a UsageError naming each one.
+ */
+export async function readInfoEntries(paths: string[], command: string): Promise<InfoEntry[]> {
+  const entries: InfoEntry[] = [];
+  const problems: string[] = [];
+  for (const path of paths) {
+    try {
+      const info = sniffImage(await readHead(path));
+      if (!info) {
+        problems.push(`${path} (not an image)`);
+        continue;
+      }
+      const bytes = await readFile(path);
+      const provenance = readProvenance(bytes);
+      entries.push({
+        path,
+        format: info.format,
+        width: info.width ?? null,
+        height: info.height ?? null,
+        ...framesOf(bytes, info.format),
+        provenance: provenance ?? null,
+      });
+    } catch (err) {
+      problems.push(`${path} (${describeFsError(err)})`);
+    }
+  }
+  if (problems.length > 0) {
+    const what =
+      problems.length === 1
+        ? problems[0]!.replace(/ \((.*)\)$/, ': $1')
+        : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
+    throw new UsageError(
+      `cannot read ${what}`,
+      `Check the paths: imgcli ${command} reads PNG, JPEG, WebP, GIF and SVG files.`,
+    );
+  }
+  return entries;
+}
+
+/** Every entry's block; a blank line around each multi-line block, images without metadata stay a plain list. */
+export function describeEntries(entries: InfoEntry[]): string {
+  return entries
+    .map((e, i) => `${i > 0 && (e.provenance || entries[i - 1]!.provenance) ? '\n' : ''}${describeEntry(e)}`)
+    .join('');
+}
+
+const size = (e: InfoEntry) =>
+  `${e.format} ${e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown'}${e.frames !== undefined ? `, ${e.frames} frame${e.frames === 1 ? '' : 's'}` : ''}`;
+
+/** One block per image: a heading, then label-value lines; continuation lines line up. */
+export function describeEntry(e: InfoEntry): string {
+  const p = e.provenance;
+  const path = printable(e.path);
+  if (!p) return `${path}: no imgcli metadata (${size(e)})\n`;
+  // The prompt and model have lines of their own; the parameters need not repeat them.
+  const params = Object.fromEntries(
+    Object.entries(p.parameters).filter(
+      ([k, v]) => !(k === 'prompt' && v === p.prompt) && !(k === 'model' && v === p.model),
+    ),
+  );
+  const rows: Array<[string, string | undefined]> = [
+    ['prompt', p.prompt],
+    ['revised prompt', p.revised_prompt],
+    ['model', p.model],
+    ['endpoint', p.endpoint],
+    ['command', p.command && `imgcli ${p.command}`],
+    ['parameters', pairs(params)],
+    [
+      'inputs',
+      p.inputs
+        ?.map((i) => `${i.role} ${i.path ?? '(no path)'} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`)
+        .join('\n'),
+    ],
+    ['request id', p.request_id],
+    ['created', isoTime(p.created)],
+    ['usage', p.usage && pairs(p.usage)],
+    ['fingerprint', p.fingerprint],
+    ['tool', p.tool],
+  ];
+  const width = 'revised prompt'.length + 2;
+  const lines = rows
+    .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
+    .map(
+      ([label, value]) =>
+        `  ${`${label}:`.padEnd(width)} ${printable(value)
+          .split('\n')
+          .join(`\n  ${' '.repeat(width)} `)}`,
+    );
+  return `${path} (${size(e)})\n${lines.join('\n')}\n`;
+}
+
+/** key=value, comma-separated; nested objects flatten to dotted keys. */
+function pairs(obj: Record<string, unknown>, prefix = ''): string {
+  return Object.entries(obj)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? pairs(v as Record<string, unknown>, `${prefix}${k}.`)
+        : `${prefix}${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+    )
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** A file's text must not drive the terminal: control characters are shown as \u escapes. */
+export function printable(text: string): string {
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+}

@@ -1,0 +1,59 @@
+// `imgcli show`: images drawn inline on stdout, scaled to the terminal, each under a line that
+// says what it is; where stdout is not a terminal that can draw them, the `info` summary instead.
+// No escape code is ever written to anything but a terminal that speaks an image protocol.
+import { readFile } from 'node:fs/promises';
+import { describeEntries, describeEntry, printable, type InfoEntry } from '../shared/image-info.js';
+import { detectInlineProtocol, renderFitted } from '../../terminal/preview.js';
+
+/** stdout, or a stand-in with the same shape in tests. */
+export interface ShowTarget {
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+  write(chunk: string): unknown;
+}
+
+/** Lines a drawn image leaves for its heading and the prompt after it. */
+const TEXT_ROWS = 2;
+
+/** The line above an image: path, format and size, then the model and prompt, cut to the terminal. */
+export function heading(e: InfoEntry, columns: number): string {
+  const size = e.width !== null && e.height !== null ? `${e.width}x${e.height}` : 'size unknown';
+  const about = e.provenance
+    ? `${e.provenance.model}: ${(e.provenance.prompt ?? '(no prompt)').replace(/\s+/g, ' ')}`
+    : 'no imgcli metadata';
+  const line = printable(`${e.path} (${e.format} ${size}) ${about}`);
+  const chars = Array.from(line);
+  return chars.length > columns ? `${chars.slice(0, Math.max(1, columns - 3)).join('')}...` : line;
+}
+
+/**
+ * Draws each image, or writes the info summary when the target cannot show images; returns
+ * which it did. An image sharp cannot decode gets its summary and one warning; the rest go on.
+ */
+export async function showImages(
+  entries: InfoEntry[],
+  out: ShowTarget,
+  env: Record<string, string | undefined>,
+  warn: (line: string) => void,
+): Promise<'drawn' | 'described'> {
+  const protocol = detectInlineProtocol(env, Boolean(out.isTTY));
+  if (!protocol) {
+    out.write(describeEntries(entries));
+    return 'described';
+  }
+  const columns = Math.max(1, out.columns || 80);
+  const rows = Math.max(1, (out.rows || 24) - TEXT_ROWS);
+  for (const e of entries) {
+    out.write(`${heading(e, columns)}\n`);
+    try {
+      out.write(
+        `${await renderFitted(await readFile(e.path), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`,
+      );
+    } catch (err) {
+      warn(`cannot draw ${e.path}: ${(err as Error).message}`);
+      out.write(describeEntry(e));
+    }
+  }
+  return 'drawn';
+}

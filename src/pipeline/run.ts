@@ -1,0 +1,323 @@
+// The one runner: an ImageJob (jobs/build.ts) to saved files, for gen, edit, vary and batch alike.
+// Dry run, up-to-date checks, the destination, connecting (to the offline server with --mock),
+// sending, saving; the report is output/report.ts's. What only a real request needs (undici, the
+// HTTP core, the savers) is imported when a request is sent, so an up-to-date check stays cheap.
+import { tmpdir } from 'node:os';
+import { ApiError } from '../api/errors.js';
+import type { Connection, RequestSpec } from '../api/http.js';
+import type { ImagesEndpoint, Usage } from '../api/images.js';
+import type { Settings } from '../config/settings.js';
+import { HintedError, OutOfDateError, UsageError } from '../errors.js';
+import { hintFor } from '../exit-codes.js';
+import { startSpinner } from '../terminal/spinner.js';
+import type { Messenger } from '../terminal/messenger.js';
+import type { Runtime } from '../runtime.js';
+import type { ResolvedModel } from '../models/table.js';
+import { estimateCost, offlineCost, type CostEstimate } from '../models/prices.js';
+import { imagesPath } from '../connection/route.js';
+import { recoveryDirs } from '../output/recovery.js';
+import { prepareDestination } from '../output/disk.js';
+import { reportRun, writeSummary } from '../output/report.js';
+import type { OutputPlan } from '../output/naming.js';
+import type { Previewer } from '../terminal/previewer.js';
+import type { FailedImage, SaveContext, SavedFile, SavedPartial } from '../output/save.js';
+import type { StreamOptions } from './stream.js';
+import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
+import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
+import { dirname } from 'node:path';
+import type { PreparedInputs } from '../upload/form.js';
+
+export interface ImagesJob {
+  endpoint: ImagesEndpoint;
+  model: ResolvedModel;
+  /** The validated JSON body (generations, JSON edits) or a multipart builder (edits, variations). */
+  json?: Record<string, unknown>;
+  form?: RequestSpec['form'];
+  /** batch --remote: a JSON edit's fields and checked inputs, its body built once the inputs are uploaded. */
+  edit?: { fields: Record<string, unknown>; prepared: PreparedInputs };
+  plan: OutputPlan;
+  /** --dry-run: describe the request on stdout (as JSON with --json) instead of sending it. */
+  dryRun?: { json: boolean };
+  /** --stream: the answer comes as events, partial images first (see stream-images.ts). */
+  stream?: StreamOptions;
+  /** --preview: draw the images on stderr when it is a terminal that can show them. */
+  preview?: boolean;
+  /** What the request is made of: its fingerprint and the provenance written into each file. */
+  record?: RequestRecord;
+  /** False with --no-metadata: files are written bare. */
+  metadata?: boolean;
+  /** --if-changed (skip when the outputs carry this request's fingerprint) or --check (only tell). */
+  freshness?: 'if-changed' | 'check';
+  /** Computed once from `record`. */
+  fingerprint?: string;
+  /** The input files' digests, made once for the fingerprint and the provenance record. */
+  digests?: InputDigest[];
+  /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
+  fresh?: SavedFile[];
+}
+
+export interface ImagesResult {
+  model: string;
+  endpoint: ImagesEndpoint;
+  created: number;
+  requestId?: string;
+  files: SavedFile[];
+  failed: FailedImage[];
+  /** Streamed runs only. */
+  partials?: SavedPartial[];
+  usage?: Usage;
+  cost?: CostEstimate;
+  /** True when --if-changed found the outputs up to date and nothing was sent. */
+  upToDate?: boolean;
+  /** How the request travelled: a JSON body, or a multipart upload. */
+  requestBody?: 'json' | 'multipart';
+}
+
+/** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
+export async function runImages(
+  rt: Runtime,
+  settings: Settings,
+  job: ImagesJob,
+  say: Messenger,
+): Promise<ImagesResult | undefined> {
+  if (job.dryRun) {
+    const { dryRun, estimateRequest } = await import('./dry-run.js');
+    await dryRun(
+      rt,
+      settings,
+      requestSpec(settings, job),
+      say,
+      job.dryRun.json,
+      estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock),
+    );
+    return undefined;
+  }
+  const fresh = await upToDateResult(job, say);
+  if (fresh) return fresh;
+  const { openConnection } = await import('../connection/connect.js');
+  const { conn, close } = await openConnection(rt, settings, say);
+  try {
+    return await executeJob(rt, settings, conn, job, say);
+  } finally {
+    await close();
+  }
+}
+
+/** The HTTP request a job sends (what --dry-run describes). */
+export function requestSpec(settings: Settings, job: ImagesJob): RequestSpec {
+  return {
+    method: 'POST',
+    path: imagesPath(settings, job.endpoint),
+    json: job.json,
+    form: job.form,
+    accept: job.stream ? 'text/event-stream' : undefined,
+  };
+}
+
+/** The request's parameters, JSON or multipart alike: what a cost estimate reads. */
+export function jobParams(job: ImagesJob): Record<string, unknown> {
+  return { ...(job.json ?? {}), ...(job.record?.params ?? {}) };
+}
+
+/**
+ * --if-changed and --check: the result from the files already on disk when they carry this
+ * request's fingerprint; undefined when the request must be sent. --check never sends.
+ */
+export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
+  if (!job.freshness) return undefined;
+  const flag = job.freshness === 'check' ? '--check' : '--if-changed';
+  if (job.plan.kind !== 'files')
+    throw new UsageError(
+      `${flag} needs -o <file>: generated names cannot be checked`,
+      `Name the output, e.g. -o out.png.`,
+    );
+  if (!job.record) throw new UsageError(`${flag} is not available here`);
+  const fresh = job.fresh
+    ? { fresh: true as const, files: job.fresh }
+    : await checkFreshness(job.plan, await fingerprintFor(job));
+  if (fresh.fresh) {
+    say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
+    return {
+      model: job.model.name,
+      endpoint: job.endpoint,
+      created: 0,
+      files: fresh.files,
+      failed: [],
+      upToDate: true,
+    };
+  }
+  if (job.freshness === 'check') throw new OutOfDateError(`${fresh.reason}; it would be regenerated`);
+  say.verbose(`regenerating: ${fresh.reason}`);
+  return undefined;
+}
+
+export async function fingerprintFor(job: ImagesJob): Promise<string> {
+  job.digests ??= await digestInputs(job.record!);
+  job.fingerprint ??= await fingerprintOf(job.endpoint, job.model.name, job.record!, job.digests);
+  return job.fingerprint;
+}
+
+/** The folder a plan writes to; input paths in the provenance are relative to it. */
+const outDirOf = (plan: OutputPlan) =>
+  plan.kind === 'generated' ? plan.dir : plan.kind === 'files' ? dirname(plan.paths[0]!) : '.';
+
+/** Sends one job on an open connection and saves what comes back. */
+export async function executeJob(
+  rt: Runtime,
+  settings: Settings,
+  shared: Connection,
+  job: ImagesJob,
+  say: Messenger,
+): Promise<ImagesResult> {
+  await prepareDestination(job.plan);
+  // Flaws of this job's answer are this job's warnings (a batch prefixes them with its line).
+  const conn: Connection = { ...shared, warn: say.warn };
+  try {
+    return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
+      throw new HintedError(
+        err,
+        `${hintFor(err) ?? ''} ${job.model.name}'s replacement is ${job.model.info.replacement}.`.trim(),
+      );
+    }
+    throw err;
+  }
+}
+
+async function sendAndSave(
+  rt: Runtime,
+  settings: Settings,
+  conn: Connection,
+  job: ImagesJob,
+  say: Messenger,
+  path: string,
+): Promise<ImagesResult> {
+  const request = { endpoint: job.endpoint, json: job.json, form: job.form, path };
+  const meta: StampContext['meta'] = {};
+  const stamp =
+    job.record && job.metadata !== false
+      ? stamper({
+          endpoint: job.endpoint,
+          model: job.model.name,
+          record: job.record,
+          fingerprint: await fingerprintFor(job),
+          digests: job.digests,
+          outDir: outDirOf(job.plan),
+          meta,
+          warn: say.warn,
+          now: rt.now,
+        })
+      : undefined;
+  const recovery = recoveryDirs(settings.configPath);
+  const ctx: SaveContext = {
+    plan: job.plan,
+    stdout: rt.stdout,
+    signal: rt.signal,
+    timeoutMs: settings.timeoutMs,
+    dispatcher: conn.dispatcher,
+    warn: say.warn,
+    stamp,
+    recovery,
+  };
+  const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
+  if (job.stream) {
+    const { runStream } = await import('./stream.js');
+    const outcome = await runStream(
+      rt,
+      settings,
+      conn,
+      { model: job.model.name, request, plan: job.plan, stream: job.stream },
+      ctx,
+      say,
+      preview,
+    );
+    return {
+      model: job.model.name,
+      endpoint: job.endpoint,
+      requestBody: job.json ? 'json' : 'multipart',
+      ...outcome,
+      cost: costOf(settings, job.model, outcome.usage),
+    };
+  }
+  const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([
+    import('../api/images.js'),
+    import('../output/spill.js'),
+    import('../output/save.js'),
+  ]);
+  const spinner = await startSpinner(rt, `${job.model.name}: waiting for the image`, settings);
+  const spill = SpillFiles.for(job.plan, [tmpdir(), ...recovery]);
+  try {
+    let answer;
+    try {
+      answer = await createImages(conn, request, spill);
+    } finally {
+      spinner.stop();
+    }
+    const response = answer.value;
+    // A billed answer without a usable `created` keeps its images (normalize() warned): the run's time stands in.
+    const created = response.created ?? Math.floor(rt.now().getTime() / 1000);
+    meta.created = created;
+    meta.usage = response.usage ?? undefined;
+    const saved = await saveImages(response.data ?? [], {
+      ...ctx,
+      spill,
+      requestId: answer.requestId,
+      // Files downloaded from URLs are not in memory: the preview reads them back.
+      onSaved:
+        preview &&
+        (async (file, bytes) =>
+          bytes ? preview.show(bytes, 'final') : file.path !== '-' ? preview.showFile(file.path, 'final') : undefined),
+    });
+    return {
+      model: job.model.name,
+      endpoint: job.endpoint,
+      requestBody: job.json ? 'json' : 'multipart',
+      created,
+      requestId: answer.requestId,
+      ...saved,
+      usage: response.usage ?? undefined,
+      cost: costOf(settings, job.model, response.usage ?? undefined),
+    };
+  } finally {
+    await spill.cleanup();
+  }
+}
+
+/** The estimated cost of an answer; none at all from the offline server (--mock), which bills nothing. */
+function costOf(settings: Settings, model: ResolvedModel, usage: Usage | undefined): CostEstimate | undefined {
+  const estimate = estimateCost(model, usage);
+  return settings.mock ? offlineCost(estimate) : estimate;
+}
+
+/** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */
+async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
+  const { createPreviewer } = await import('../terminal/previewer.js');
+  return createPreviewer(rt.stderr, rt.env, say.warn);
+}
+
+/** runImages, then reportRun; with --summary a failed run still gets its row in the CI summary. */
+export async function runAndReport(
+  rt: Runtime,
+  settings: Settings,
+  job: ImagesJob,
+  opts: { json?: boolean; summary?: boolean },
+  say: Messenger,
+): Promise<void> {
+  let result: ImagesResult | undefined;
+  try {
+    result = await runImages(rt, settings, job, say);
+  } catch (err) {
+    if (opts.summary && !rt.signal.aborted) {
+      writeSummary(rt, {
+        model: job.model.name,
+        endpoint: job.endpoint,
+        created: 0,
+        files: [],
+        failed: [{ index: 0, error: err as Error }],
+      });
+    }
+    throw err;
+  }
+  reportRun(rt, result, opts, say);
+}
