@@ -18,110 +18,131 @@ import { clockFrom } from './runtime.js';
 import { closest, didYouMean, orList } from './suggest.js';
 import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
+import { Context, type RunModule } from './commands/shared/context.js';
 import { VERSION } from './version.js';
 
 /**
- * The commands, in the order help lists them, each with its one-line summary and, for the main
- * help's list, its usage (test/lazy-commands.test.ts holds it to the command's own). A command's file is
- * loaded only when that command runs (or its help is asked for): printing the version, the main
- * help or checking one output need not load the other commands and what they import.
+ * The command table: each command in the order help lists them, with its usage and one-line summary
+ * for the main help (test/lazy-commands.test.ts holds them to the command's own), its declaration
+ * (flags, help, examples) and its run module. Both load only when needed: the declaration when the
+ * command runs or its help is asked for, the run module when it runs. Printing the version or the
+ * main help, or checking one output, loads no other command. A new command is one folder under
+ * commands/ and one row here.
  */
-const COMMANDS: ReadonlyArray<{
+interface CommandRow {
   name: string;
   usage: string;
   summary: string;
-  load: () => Promise<(rt: Runtime) => Command>;
-}> = [
+  declaration: () => Promise<{ command(): Command }>;
+  run: () => Promise<RunModule>;
+}
+
+const COMMANDS: readonly CommandRow[] = [
   {
     name: 'gen',
     usage: '[options] [prompt...]',
     summary: 'generate images from a text prompt',
-    load: async () => (await import('./commands/gen/command.js')).genCommand,
+    declaration: () => import('./commands/gen/command.js'),
+    run: () => import('./commands/gen/run.js'),
   },
   {
     name: 'edit',
     usage: '[options] <image...>',
     summary: 'edit images with a prompt, optionally inside a mask',
-    load: async () => (await import('./commands/edit/command.js')).editCommand,
+    declaration: () => import('./commands/edit/command.js'),
+    run: () => import('./commands/edit/run.js'),
   },
   {
     name: 'vary',
     usage: '[options] <image>',
     summary: 'make variations of an image',
-    load: async () => (await import('./commands/vary/command.js')).varyCommand,
+    declaration: () => import('./commands/vary/command.js'),
+    run: () => import('./commands/vary/run.js'),
   },
   {
     name: 'replay',
     usage: '[options] <image> [inputs...]',
     summary: 'send the request recorded in an image again (flags given here win)',
-    load: async () => (await import('./commands/replay/command.js')).replayCommand,
+    declaration: () => import('./commands/replay/command.js'),
+    run: () => import('./commands/replay/run.js'),
   },
   {
     name: 'batch',
     usage: '[options] <jobs>',
     summary:
       'generate, edit or vary many images from a JSONL file, here or through the Batch API at half price (--remote)',
-    load: async () => (await import('./commands/batch/command.js')).batchCommand,
+    declaration: () => import('./commands/batch/command.js'),
+    run: () => import('./commands/batch/run.js'),
   },
   {
     name: 'mask',
     usage: '[options] [input]',
     summary: 'build an edit mask from a drawing, shapes or transparency, or check one',
-    load: async () => (await import('./commands/mask/command.js')).maskCommand,
+    declaration: () => import('./commands/mask/command.js'),
+    run: () => import('./commands/mask/run.js'),
   },
   {
     name: 'info',
     usage: '[options] <image...>',
     summary: 'show the prompt, model and parameters saved in images imgcli wrote',
-    load: async () => (await import('./commands/info/command.js')).infoCommand,
+    declaration: () => import('./commands/info/command.js'),
+    run: () => import('./commands/info/run.js'),
   },
   {
     name: 'show',
     usage: '<image...>',
     summary: 'show images in the terminal (kitty, Ghostty, WezTerm, iTerm2), or what they hold',
-    load: async () => (await import('./commands/show/command.js')).showCommand,
+    declaration: () => import('./commands/show/command.js'),
+    run: () => import('./commands/show/run.js'),
   },
   {
     name: 'gallery',
     usage: '[options] <paths...>',
     summary: 'write an HTML contact sheet of images, with their prompts and costs',
-    load: async () => (await import('./commands/gallery/command.js')).galleryCommand,
+    declaration: () => import('./commands/gallery/command.js'),
+    run: () => import('./commands/gallery/run.js'),
   },
   {
     name: 'files',
     usage: '',
     summary: 'upload images once and edit them by id (the Files API)',
-    load: async () => (await import('./commands/files/command.js')).filesCommand,
+    declaration: () => import('./commands/files/command.js'),
+    run: () => import('./commands/files/run.js'),
   },
   {
     name: 'config',
     usage: '',
     summary: 'read and write settings and profiles',
-    load: async () => (await import('./commands/config/command.js')).configCommand,
+    declaration: () => import('./commands/config/command.js'),
+    run: () => import('./commands/config/run.js'),
   },
   {
     name: 'models',
     usage: '[options]',
     summary: 'list the image models, their status and limits',
-    load: async () => (await import('./commands/models/command.js')).modelsCommand,
+    declaration: () => import('./commands/models/command.js'),
+    run: () => import('./commands/models/run.js'),
   },
   {
     name: 'mock-server',
     usage: '[options]',
     summary: 'run the offline OpenAI-compatible Images server',
-    load: async () => (await import('./commands/mock-server/command.js')).mockServerCommand,
+    declaration: () => import('./commands/mock-server/command.js'),
+    run: () => import('./commands/mock-server/run.js'),
   },
   {
     name: 'doctor',
     usage: '[options]',
     summary: 'check the setup: Node, config, key, server, models',
-    load: async () => (await import('./commands/doctor/command.js')).doctorCommand,
+    declaration: () => import('./commands/doctor/command.js'),
+    run: () => import('./commands/doctor/run.js'),
   },
   {
     name: 'completion',
     usage: '[options] [shell]',
     summary: 'print a shell completion script (bash, zsh or fish)',
-    load: async () => (await import('./commands/completion/command.js')).completionCommand,
+    declaration: () => import('./commands/completion/command.js'),
+    run: () => import('./commands/completion/run.js'),
   },
 ];
 
@@ -167,7 +188,7 @@ function operandsOf(program: Command, args: string[]): string[] {
   return operands;
 }
 
-export async function buildProgram(rt: Runtime, argv?: string[]): Promise<Command> {
+export async function buildProgram(rt: Runtime, argv?: string[], ctx = new Context(rt)): Promise<Command> {
   const program = new Command('imgcli')
     .description('Generate and edit images with the OpenAI Images API and any server that speaks it.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -241,7 +262,7 @@ ${exitCodesHelp()}`,
     );
   const wanted = commandsFor(program, argv);
   const made = await Promise.all(
-    COMMANDS.map(async (c) => (wanted.has(c.name) ? (await c.load())(rt) : new Command(c.name))),
+    COMMANDS.map(async (row) => (wanted.has(row.name) ? declared(row, ctx) : new Command(row.name))),
   );
   for (const [i, cmd] of made.entries()) {
     // A command not loaded stands in by name and summary: enough for the main help and suggestions.
@@ -258,6 +279,29 @@ ${exitCodesHelp()}`,
   program.addCommand(help);
   suggestOptions(program);
   return program;
+}
+
+/**
+ * A command as its declaration builds it, with an action on each part that runs (a command without
+ * subcommands, or one that takes arguments besides them, as `batch <jobs>`): the action loads the
+ * run module and calls its handler for that command's path with the run's context.
+ */
+async function declared(row: CommandRow, ctx: Context): Promise<Command> {
+  const cmd = (await row.declaration()).command();
+  const attach = (node: Command, path: string): void => {
+    if (node.commands.length === 0 || node.registeredArguments.length > 0) {
+      node.action(async (...params: unknown[]) => {
+        const command = params.at(-1) as Command;
+        const handler = (await row.run()).handlers[path];
+        if (!handler) throw new Error(`no handler for imgcli ${path}`);
+        ctx.enter(command);
+        await handler(ctx, { args: params.slice(0, -2), command });
+      });
+    }
+    for (const sub of node.commands) attach(sub, `${path} ${sub.name()}`);
+  };
+  attach(cmd, row.name);
+  return cmd;
 }
 
 /** Subcommands (config set, ...) were made before their parent joined the program: pass the settings down. */
@@ -433,11 +477,15 @@ async function runGuarded(rt: Runtime, argv: string[]): Promise<number> {
     await report(err, rt, useColor(undefined, rt));
     return exitCodeFor(err);
   }
-  const program = await buildProgram(rt, argv);
+  const ctx = new Context(rt);
+  const program = await buildProgram(rt, argv, ctx);
   try {
     await program.parseAsync(argv);
+    await ctx.close();
     return EXIT.ok;
   } catch (err) {
+    // The connection closes (and the offline server stops) before the error is told.
+    await ctx.close().catch(() => undefined);
     // commander printed its own usage errors (and --help, --version, which end with code 0).
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const code = exitCodeFor(err, rt.signal);

@@ -8,6 +8,14 @@ import { readAnswer, type AnswerKind } from './answer.js';
 
 const BATCH_ANSWER: AnswerKind = { api: 'Batch API', problem: 'not-a-batch' };
 
+/**
+ * The Batch API's limits per request file (reference section 9), for the requests imgcli writes and
+ * the offline server's checks alike. Tests make them small with batch's hidden options
+ * --batch-max-requests and --batch-max-bytes.
+ */
+export const BATCH_LIMITS = { requests: 50_000, bytes: 200 * 1024 * 1024 };
+export type BatchLimits = typeof BATCH_LIMITS;
+
 const time = z.number().finite().nullish().catch(undefined);
 
 const BatchError = z

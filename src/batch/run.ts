@@ -8,9 +8,15 @@ import { RateGovernor } from '../api/governor.js';
 import type { Settings } from '../config/settings.js';
 import { BatchFailedError, UsageError } from '../errors.js';
 import { buildJob, type JobContext, type JobFlags } from '../pipeline/build.js';
-import { openConnection } from '../connection/connect.js';
 import { parseParam, type Param } from '../pipeline/params.js';
-import { executeJob, jobParams, upToDateResult, type ImagesJob, type ImagesResult } from '../pipeline/run.js';
+import {
+  executeJob,
+  jobParams,
+  upToDateResult,
+  type ImagesJob,
+  type ImagesResult,
+  type Connect,
+} from '../pipeline/run.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { OFFLINE_COST, estimateRequestCost, PRICED_FAMILIES } from '../models/prices.js';
 import { fileEntry, recoveredPath } from '../output/report.js';
@@ -35,6 +41,8 @@ export interface BatchOptions {
   defaults: Record<string, unknown>;
   settings: Settings;
   say: Messenger;
+  /** The connection, opened on first use: a run that sends nothing connects to nothing. */
+  connect: Connect;
   color: boolean;
   showProgress: boolean;
   /** --gallery: a page of every image made, written after the run (even when some jobs failed). */
@@ -239,7 +247,7 @@ export async function runBatch(
     const { dryRunBatch } = await import('./dry-run.js');
     return dryRunBatch(rt, prepared, opts);
   }
-  const { conn, close } = await openConnection(rt, opts.settings, opts.say);
+  const conn = await opts.connect();
   conn.governor = new RateGovernor(opts.concurrency);
   const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
   const started = performance.now();
@@ -317,7 +325,6 @@ export async function runBatch(
   } finally {
     if (timer) clearInterval(timer);
     clearBar();
-    await close();
   }
   const gallery = opts.gallery && (await writeBatchGallery(rt, opts.gallery, made, opts.say));
   const galleryLine =

@@ -3,8 +3,9 @@
 // endpoint, a body; at most 50,000 requests and 200 MB. Any problem fails the whole batch, each
 // error naming its line.
 
-const MAX_REQUESTS = 50_000;
-const MAX_BYTES = 200 * 1024 * 1024;
+import { BATCH_LIMITS } from '../api/batches.js';
+
+const { requests: MAX_REQUESTS, bytes: MAX_BYTES } = BATCH_LIMITS;
 
 export interface RequestLine {
   customId: string;

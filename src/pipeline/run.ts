@@ -73,12 +73,16 @@ export interface ImagesResult {
   requestBody?: 'json' | 'multipart';
 }
 
+/** The connection a run sends on, opened on first use (the run's context holds it, and closes it). */
+export type Connect = () => Promise<Connection>;
+
 /** Sends the job and saves the images; with job.dryRun, prints the request instead and returns undefined. */
 export async function runImages(
   rt: Runtime,
   settings: Settings,
   job: ImagesJob,
   say: Messenger,
+  connect: Connect,
 ): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
     const { dryRun, estimateRequest } = await import('./dry-run.js');
@@ -94,13 +98,7 @@ export async function runImages(
   }
   const fresh = await upToDateResult(job, say);
   if (fresh) return fresh;
-  const { openConnection } = await import('../connection/connect.js');
-  const { conn, close } = await openConnection(rt, settings, say);
-  try {
-    return await executeJob(rt, settings, conn, job, say);
-  } finally {
-    await close();
-  }
+  return executeJob(rt, settings, await connect(), job, say);
 }
 
 /** The HTTP request a job sends (what --dry-run describes). */
@@ -303,10 +301,11 @@ export async function runAndReport(
   job: ImagesJob,
   opts: { json?: boolean; summary?: boolean },
   say: Messenger,
+  connect: Connect,
 ): Promise<void> {
   let result: ImagesResult | undefined;
   try {
-    result = await runImages(rt, settings, job, say);
+    result = await runImages(rt, settings, job, say, connect);
   } catch (err) {
     if (opts.summary && !rt.signal.aborted) {
       writeSummary(rt, {

@@ -3,6 +3,7 @@
 // would be), one JSON line per job on stdout with its estimate at the batch price; on stderr how
 // the jobs would split into batches, the images to upload, and the total against direct calls.
 // Nothing is sent, uploaded or written (no state file either).
+import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { BATCH_ENDPOINTS } from '../../api/batches.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
 import { OFFLINE_COST, PRICES_CHECKED, atBatchPrice, estimateRequestCost } from '../../models/prices.js';
@@ -10,15 +11,7 @@ import { fileEntry } from '../../output/report.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
 import type { RemoteJob } from './collect.js';
-import {
-  BATCH_LIMITS,
-  batchBody,
-  endpointOf,
-  jobsText,
-  requestLine,
-  splitParts,
-  type BatchLimits,
-} from './requests.js';
+import { batchBody, endpointOf, jobsText, requestLine, splitParts } from './requests.js';
 import type { Settings } from '../../config/settings.js';
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };

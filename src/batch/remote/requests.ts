@@ -3,6 +3,7 @@
 // once through the Files API (by the hash of the bytes sent), each job's request line with its
 // images as file ids, the lines split into request files of one endpoint within the Batch API's
 // limits, and those files written to disk and uploaded (purpose batch) without holding them whole.
+import type { BatchLimits } from '../../api/batches.js';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -17,13 +18,6 @@ import type { Messenger } from '../../terminal/messenger.js';
 import type { UploadPart } from '../../upload/form.js';
 import { jsonEditBody, refOf, type ImageRef } from '../../upload/json-edit.js';
 import type { StateFile } from './state.js';
-
-/**
- * The Batch API's limits per request file (reference section 9). Tests make them small with the
- * hidden options --batch-max-requests and --batch-max-bytes (commands/batch.ts).
- */
-export const BATCH_LIMITS = { requests: 50_000, bytes: 200 * 1024 * 1024 };
-export type BatchLimits = typeof BATCH_LIMITS;
 
 /** The purpose input images are uploaded with, as `imgcli files upload` does. */
 const IMAGE_PURPOSE = 'vision';

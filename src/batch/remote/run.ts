@@ -3,10 +3,11 @@
 // price. The state file beside the jobs file (state.ts) makes it resumable and makes paying twice
 // impossible: a run attaches to the batches it finds recorded, collects what ended, and submits
 // only jobs that were never submitted (or, with --resubmit, those that failed or expired).
+import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
-import { needsKey, openConnection } from '../../connection/connect.js';
+import { needsKey } from '../../connection/connect.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
 import { endpointFor } from '../../models/fields.js';
 import { PRICED_FAMILIES, atBatchPrice, estimateRequestCost } from '../../models/prices.js';
@@ -21,7 +22,6 @@ import type { Problem, RawJob } from '../parse.js';
 import { collectPart, type RemoteJob } from './collect.js';
 import { finish } from './report.js';
 import {
-  BATCH_LIMITS,
   customIdOf,
   endpointOf,
   jobsFingerprint,
@@ -31,7 +31,6 @@ import {
   splitParts,
   uploadInputs,
   uploadRequests,
-  type BatchLimits,
 } from './requests.js';
 import { ensureBatch, waitForBatches } from './submit.js';
 import { prepare, type BatchOptions, type JobShaping } from '../run.js';
@@ -48,7 +47,10 @@ import {
 } from './state.js';
 
 export interface RemoteOptions
-  extends Pick<BatchOptions, 'defaults' | 'settings' | 'say' | 'color' | 'maxCostUsd' | 'gallery' | 'dryRun'> {
+  extends Pick<
+    BatchOptions,
+    'defaults' | 'settings' | 'say' | 'connect' | 'color' | 'maxCostUsd' | 'gallery' | 'dryRun'
+  > {
   /** The jobs file: the state file goes beside it. */
   jobsFile: string;
   /** A progress bar on stderr while waiting (a terminal, not CI, not --quiet). */
@@ -281,36 +283,32 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   }
   const started = performance.now();
   if (toSend.length || state.parts.some((p) => !p.collected)) {
-    const { conn, close } = await openConnection(rt, opts.settings, say);
-    try {
-      if (toSend.length) await planParts(conn, sf, toSend, opts, say);
-      const pending = state.parts.filter((p) => !p.collected);
-      for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say);
-      for (const part of pending) await ensureBatch(conn, sf, part, state.parts.length, say);
-      if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
-      if (pending.length)
-        say.info(
-          `batch: waiting for ${pending.map((p) => p.batch_id).join(', ')} (Ctrl-C stops waiting; run the same command again to come back to ${pending.length === 1 ? 'it' : 'them'})`,
-        );
-      await waitForBatches(rt, conn, sf, pending, {
-        pollMs: opts.pollMs,
-        bar: opts.showProgress,
-        quiet: opts.settings.quiet,
-        say,
-      });
-      const ctx = {
-        rt,
-        conn,
-        sf,
-        settings: opts.settings,
-        jobs: byId,
-        say,
-        onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r), r),
-      };
-      for (const part of pending) await collectPart(ctx, part);
-    } finally {
-      await close();
-    }
+    const conn = await opts.connect();
+    if (toSend.length) await planParts(conn, sf, toSend, opts, say);
+    const pending = state.parts.filter((p) => !p.collected);
+    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say);
+    for (const part of pending) await ensureBatch(conn, sf, part, state.parts.length, say);
+    if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
+    if (pending.length)
+      say.info(
+        `batch: waiting for ${pending.map((p) => p.batch_id).join(', ')} (Ctrl-C stops waiting; run the same command again to come back to ${pending.length === 1 ? 'it' : 'them'})`,
+      );
+    await waitForBatches(rt, conn, sf, pending, {
+      pollMs: opts.pollMs,
+      bar: opts.showProgress,
+      quiet: opts.settings.quiet,
+      say,
+    });
+    const ctx = {
+      rt,
+      conn,
+      sf,
+      settings: opts.settings,
+      jobs: byId,
+      say,
+      onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r), r),
+    };
+    for (const part of pending) await collectPart(ctx, part);
   } else if (!opts.wait) {
     return noWait(rt, [], opts.jobsFile, say);
   }

@@ -1,11 +1,8 @@
 // `imgcli batch`: many images from a JSONL file, validated first, run concurrently.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { GlobalFlags } from '../../config/settings.js';
 import { IMAGE_FIELDS, readField } from '../../models/fields.js';
-import type { Runtime } from '../../runtime.js';
 import { argParser, fitOption, parseWhole } from '../shared/image-options.js';
-import { describeFsError } from '../../fs-errors.js';
-import { POLL_SECONDS, checkRemoteFlags, parseSeconds, remoteCommands } from './remote-commands.js';
+import { POLL_SECONDS, parseSeconds, remoteCommands } from './remote-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -52,22 +49,6 @@ A jobs file named like a subcommand (status, cancel, list) is written ./status.
 models and costs (see imgcli gallery --help), even when some jobs failed; in GitHub Actions the
 step summary names it and links to the run's artifacts, where actions/upload-artifact puts it.`;
 
-interface BatchFlags extends GlobalFlags {
-  concurrency: number;
-  remote?: boolean;
-  resubmit?: boolean;
-  /** False with --no-wait. */
-  wait: boolean;
-  pollInterval?: number;
-  batchMaxRequests?: number;
-  batchMaxBytes?: number;
-  gallery?: string | true;
-  failFast?: boolean;
-  maxCost?: number;
-  dryRun?: boolean;
-  [key: string]: unknown;
-}
-
 function parseUsd(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
@@ -75,10 +56,7 @@ function parseUsd(value: string): number {
   return n;
 }
 
-/** The batch flags that are defaults for every job: -m, every request field, --fit, -o and --no-metadata. */
-const DEFAULT_KEYS = ['model', ...IMAGE_FIELDS.map((f) => f.name), 'fit', 'out', 'metadata'];
-
-export function batchCommand(rt: Runtime): Command {
+export function command(): Command {
   const cmd = new Command('batch')
     .description(
       "Run many image jobs from a JSONL file (or - for stdin): validated first, then run concurrently here, or with --remote through OpenAI's Batch API at half the price.",
@@ -121,101 +99,7 @@ export function batchCommand(rt: Runtime): Command {
       '--gallery [file]',
       'afterwards, write an HTML gallery of the images made (default <-o folder>/gallery.html, else gallery.html)',
     )
-    .addHelpText('after', EXAMPLES)
-    .action(async (source: string, _opts: unknown, self: Command) => {
-      const flags = self.optsWithGlobals<BatchFlags>();
-      const [
-        { readFile },
-        { UsageError },
-        { parseJobs },
-        { runBatch },
-        { resolveSettings },
-        { createMessenger, useColor },
-        { isCI },
-        { readStdin },
-        { join },
-        { checkGalleryTarget, DEFAULT_GALLERY },
-      ] = await Promise.all([
-        import('node:fs/promises'),
-        import('../../errors.js'),
-        import('../../batch/parse.js'),
-        import('../../batch/run.js'),
-        import('../../config/settings.js'),
-        import('../../terminal/messenger.js'),
-        import('../../runtime.js'),
-        import('../../terminal/input.js'),
-        import('node:path'),
-        import('../../gallery/build.js'),
-      ]);
-      if (flags.concurrency < 1 || flags.concurrency > 64)
-        throw new UsageError(`--concurrency ${flags.concurrency} is out of range; use 1 to 64`);
-      await checkRemoteFlags(flags, source, self);
-      let text: string;
-      try {
-        text = source === '-' ? await readStdin(rt.stdin, rt.signal) : await readFile(source, 'utf8');
-      } catch (err) {
-        if (rt.signal.aborted) throw err;
-        throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);
-      }
-      const parsed = parseJobs(text);
-      // The gallery's place is checked before anything is sent, as an output file is.
-      const gallery =
-        flags.gallery === undefined
-          ? undefined
-          : {
-              path:
-                flags.gallery === true
-                  ? join(typeof flags.out === 'string' ? flags.out : '.', DEFAULT_GALLERY)
-                  : flags.gallery,
-              title: `imgcli batch: ${source === '-' ? 'stdin' : source}`,
-            };
-      if (gallery) await checkGalleryTarget(gallery.path, flags.gallery !== true);
-      const settings = await resolveSettings(flags, rt);
-      const color = useColor(flags.color, rt);
-      const say = await createMessenger(rt.stderr, { ...settings, color });
-      // -o is always a folder for batch: every job writes its own files there.
-      if (typeof flags.out === 'string' && !/[/\\]$/.test(flags.out)) flags.out = `${flags.out}/`;
-      // The job's own -m is read by runBatch from the settings; the rest are defaults for every job.
-      const defaults = Object.fromEntries(
-        DEFAULT_KEYS.filter(
-          (k) => k !== 'model' && flags[k] !== undefined && !(k === 'metadata' && flags[k] === true),
-        ).map((k) => [k, flags[k]]),
-      );
-      if (flags.remote) {
-        const { runRemoteBatch } = await import('../../batch/remote/run.js');
-        if (flags.batchMaxRequests === 0 || flags.batchMaxBytes === 0)
-          throw new UsageError('--batch-max-requests and --batch-max-bytes take 1 or more');
-        const limits = { requests: flags.batchMaxRequests ?? 50_000, bytes: flags.batchMaxBytes ?? 200 * 1024 * 1024 };
-        const pollMs = (flags.pollInterval ?? (settings.mock ? POLL_SECONDS.offline : POLL_SECONDS.real)) * 1000;
-        return runRemoteBatch(rt, parsed, {
-          jobsFile: source,
-          defaults,
-          settings,
-          say,
-          color,
-          maxCostUsd: flags.maxCost,
-          gallery,
-          dryRun: Boolean(flags.dryRun),
-          showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
-          resubmit: Boolean(flags.resubmit),
-          wait: flags.wait,
-          pollMs,
-          limits,
-        });
-      }
-      await runBatch(rt, parsed, {
-        concurrency: flags.concurrency,
-        failFast: Boolean(flags.failFast),
-        maxCostUsd: flags.maxCost,
-        defaults,
-        settings,
-        say,
-        color,
-        showProgress: Boolean(rt.stderr.isTTY) && !isCI(rt.env) && !settings.quiet,
-        gallery,
-        dryRun: Boolean(flags.dryRun),
-      });
-    });
-  for (const sub of remoteCommands(rt)) cmd.addCommand(sub);
+    .addHelpText('after', EXAMPLES);
+  for (const sub of remoteCommands()) cmd.addCommand(sub);
   return cmd;
 }

@@ -1,10 +1,7 @@
 // `imgcli edit`: images (and an optional mask) plus a prompt to new images. Parse -> validate ->
 // build the job -> run -> print; the files are checked by upload/, the run and its output are gen's.
 import { Command } from 'commander';
-import type { GlobalFlags } from '../../config/settings.js';
-import type { JobFlags } from '../../pipeline/build.js';
 import { DEFAULT_MODEL } from '../../models/table.js';
-import type { Runtime } from '../../runtime.js';
 import { addImageOptions, bodyOption, fitOption } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -41,7 +38,7 @@ the first. See imgcli mask --help to build and preview masks.
 The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json, --stream,
 --preview and exit codes are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
 
-export function editCommand(rt: Runtime): Command {
+export function command(): Command {
   const cmd = new Command('edit')
     .description(
       'Edit one or more images with a text prompt (POST /images/edits: a multipart upload, or JSON referring to image URLs and file ids).',
@@ -57,9 +54,5 @@ export function editCommand(rt: Runtime): Command {
     )
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
     .addHelpText('after', EXAMPLES);
-  cmd.action(async (images: string[], _opts: unknown, self: Command) => {
-    const { runImageCommand } = await import('../shared/image-run.js');
-    await runImageCommand(rt, self.optsWithGlobals<GlobalFlags & JobFlags>(), { command: 'edit', images });
-  });
   return cmd;
 }

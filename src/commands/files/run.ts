@@ -1,144 +1,71 @@
-// What `imgcli files` does once commander has parsed it: connect (as gen does: base URL, key,
-// profile, proxy, --mock), check every image before the first upload, then upload, list or
-// delete through src/api/files.ts. Printing is the command's.
-import { deleteFile, eachFile, uploadFile, type FileObject } from '../../api/files.js';
+// `imgcli files upload|list|rm`, run: the work (work.ts) on the run's connection, and what each
+// prints: ids one per line as they come (for a pipe), a table, or one --json document.
 import { ApiError } from '../../api/errors.js';
-import type { Connection } from '../../api/http.js';
-import { resolveSettings, type GlobalFlags, type Settings } from '../../config/settings.js';
-import { HintedError, UsageError } from '../../errors.js';
-import { DEFAULT_MODEL, endpointRules, resolveModel } from '../../models/table.js';
-import type { Runtime } from '../../runtime.js';
-import { createMessenger, useColor, type Messenger } from '../../terminal/messenger.js';
-import { contentTypeOf } from '../../upload/form.js';
-import { inspectImage, ruleProblems, ruleText, type InputImage } from '../../upload/inputs.js';
-import { openConnection } from '../../connection/connect.js';
+import { UsageError } from '../../errors.js';
+import { isoSeconds } from '../../output/times.js';
+import type { Handler } from '../shared/context.js';
+import { checkFileIds, checkImages, connected, fileNotFound, listAll, removeFiles, uploadImages } from './work.js';
 
-/** The purpose images for edits are uploaded with. */
-export const IMAGE_PURPOSE = 'vision';
-
-export interface FilesRun {
-  settings: Settings;
-  say: Messenger;
-  /** Runs `fn` on an open connection, closed afterwards. */
-  connected<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
+interface JsonFlag {
+  json?: boolean;
 }
 
-export async function filesRun(rt: Runtime, flags: GlobalFlags): Promise<FilesRun> {
-  const settings = await resolveSettings(flags, rt);
-  const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
-  return {
-    settings,
-    say,
-    async connected(fn) {
-      if (settings.mock)
-        say.warn(
-          '--mock: the offline server started for this run forgets its files when imgcli exits; run `imgcli mock-server` and point --base-url at it to keep them.',
-        );
-      const { conn, close } = await openConnection(rt, settings, say);
-      try {
-        return await fn(conn);
-      } finally {
-        await close();
-      }
-    },
-  };
-}
-
-/** Reads and checks every image before any is uploaded: what edits take (PNG, JPEG or WebP under 50 MB). */
-export async function checkImages(paths: string[]): Promise<InputImage[]> {
-  const rule = endpointRules(resolveModel(DEFAULT_MODEL), 'edits')!.files!;
-  const images: InputImage[] = [];
-  for (const path of paths) {
-    const image = await inspectImage(path);
-    const problems = ruleProblems(image, rule);
-    if (problems.length)
-      throw new UsageError(
-        `${path} is ${problems.join(', ')}; edits take ${ruleText(rule)}`,
-        'Convert it first (a PNG is always taken); nothing was uploaded.',
-      );
-    images.push(image);
-  }
-  return images;
-}
-
-export interface Uploaded {
-  path: string;
-  file: FileObject;
-}
-
-/**
- * Uploads the images one by one, calling `onUploaded` after each (so ids reach a pipe as they
- * come). When one fails, the error names the files already uploaded, which are not removed.
- */
-export async function uploadImages(
-  conn: Connection,
-  images: InputImage[],
-  onUploaded: (u: Uploaded) => void,
-): Promise<Uploaded[]> {
-  const done: Uploaded[] = [];
-  for (const image of images) {
-    try {
-      const { file } = await uploadFile(
-        conn,
-        { source: { path: image.path }, filename: image.filename, contentType: contentTypeOf(image.format) },
-        IMAGE_PURPOSE,
-      );
-      done.push({ path: image.path, file });
-      onUploaded({ path: image.path, file });
-    } catch (err) {
-      if (!(err instanceof ApiError) || done.length === 0) throw err;
-      const ids = done.map((d) => d.file.id).join(' ');
-      throw new HintedError(
-        err,
-        `${done.length} of ${images.length} uploaded before this failed (their ids are on stdout); remove them with \`imgcli files rm ${ids}\`, or keep them and upload the rest.`,
-      );
-    }
-  }
-  return done;
-}
-
-/** Every file the server lists, at most `max`, optionally of one purpose. */
-export async function listAll(conn: Connection, query: { purpose?: string; max?: number }): Promise<FileObject[]> {
-  const files: FileObject[] = [];
-  for await (const file of eachFile(conn, query)) files.push(file);
-  return files;
-}
-
-/** A file id as the API writes them; anything with a slash or a space cannot be one. */
-export function checkFileIds(ids: string[]): void {
-  const bad = ids.filter((id) => !/^[\w.-]+$/.test(id));
-  if (bad.length)
-    throw new UsageError(
-      `not a file id: ${bad.join(', ')}`,
-      'File ids look like file-abc123; `imgcli files list` shows them.',
-    );
-}
-
-/** Deletes each file; goes on past a failure and reports every one at the end. */
-export async function removeFiles(
-  conn: Connection,
-  ids: string[],
-  onDeleted: (id: string) => void,
-): Promise<{ deleted: string[]; failed: Array<{ id: string; error: Error }> }> {
-  const deleted: string[] = [];
-  const failed: Array<{ id: string; error: Error }> = [];
-  for (const id of ids) {
-    try {
-      await deleteFile(conn, id);
-      deleted.push(id);
-      onDeleted(id);
-    } catch (err) {
-      if (!(err instanceof ApiError) || conn.signal.aborted) throw err;
-      failed.push({ id, error: err });
-    }
-  }
-  return { deleted, failed };
-}
-
-/** A 404 for a file id: the hint says where the ids are, not to check --base-url. */
-export function fileNotFound(err: ApiError, id: string): HintedError {
-  return new HintedError(
-    err,
-    `The server has no file ${id}: \`imgcli files list\` shows the ids it has (files uploaded elsewhere, or deleted, are not there).`,
+const upload: Handler = async (ctx, { args }) => {
+  const [paths] = args as [string[]];
+  const { rt } = ctx;
+  const flags = ctx.flags<JsonFlag>();
+  const images = await checkImages(paths);
+  const uploaded = await uploadImages(
+    await connected(ctx),
+    images,
+    (u) => !flags.json && rt.stdout.write(`${u.file.id}\n`),
   );
-}
+  if (flags.json)
+    rt.stdout.write(`${JSON.stringify({ files: uploaded.map((u) => ({ path: u.path, ...u.file })) }, null, 2)}\n`);
+};
+
+const list: Handler = async (ctx) => {
+  const { rt } = ctx;
+  const flags = ctx.flags<JsonFlag & { purpose?: string; limit?: number }>();
+  if (flags.limit !== undefined && flags.limit < 1)
+    throw new UsageError(`--limit ${flags.limit} lists nothing; give 1 or more`);
+  const files = await listAll(await connected(ctx), { purpose: flags.purpose, max: flags.limit });
+  if (flags.json) return void rt.stdout.write(`${JSON.stringify({ files }, null, 2)}\n`);
+  if (files.length === 0)
+    return (await ctx.messenger()).info(
+      `no files${flags.purpose ? ` with purpose ${flags.purpose}` : ''} on the server`,
+    );
+  const rows = [
+    ['ID', 'BYTES', 'CREATED', 'PURPOSE', 'FILENAME'],
+    ...files.map((f) => [f.id, String(f.bytes ?? '-'), isoSeconds(f.created_at), f.purpose ?? '-', f.filename ?? '-']),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  rt.stdout.write(
+    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n',
+  );
+};
+
+const rm: Handler = async (ctx, { args }) => {
+  const [ids] = args as [string[]];
+  const { rt } = ctx;
+  const flags = ctx.flags<JsonFlag>();
+  checkFileIds(ids);
+  const { deleted, failed } = await removeFiles(
+    await connected(ctx),
+    ids,
+    (id) => !flags.json && rt.stdout.write(`${id}\n`),
+  );
+  if (flags.json)
+    rt.stdout.write(
+      `${JSON.stringify({ deleted, failed: failed.map((f) => ({ id: f.id, error: f.error.message })) }, null, 2)}\n`,
+    );
+  if (!failed.length) return;
+  const say = await ctx.messenger();
+  for (const f of failed.slice(1)) say.warn(`${f.id}: ${f.error.message}`);
+  const first = failed[0]!;
+  throw first.error instanceof ApiError && first.error.status === 404
+    ? fileNotFound(first.error, first.id)
+    : first.error;
+};
+
+export const handlers: Record<string, Handler> = { 'files upload': upload, 'files list': list, 'files rm': rm };

@@ -1,9 +1,6 @@
 // `imgcli gen`: text to image. Parse -> build the job -> run -> print (jobs/command.ts).
 import { Command } from 'commander';
-import type { GlobalFlags } from '../../config/settings.js';
-import type { JobFlags } from '../../pipeline/build.js';
 import { MODELS, DEFAULT_MODEL } from '../../models/table.js';
-import type { Runtime } from '../../runtime.js';
 import { addImageOptions } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -49,14 +46,10 @@ Unset flags take their values from the config (\`imgcli config set size 1536x102
 
 Models: ${MODELS.map((m) => m.id).join(', ')}; default ${DEFAULT_MODEL}.`;
 
-export function genCommand(rt: Runtime): Command {
+export function command(): Command {
   const cmd = new Command('gen')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
   addImageOptions(cmd, 'gen').addHelpText('after', EXAMPLES);
-  cmd.action(async (words: string[], _opts: unknown, self: Command) => {
-    const { runImageCommand } = await import('../shared/image-run.js');
-    await runImageCommand(rt, self.optsWithGlobals<GlobalFlags & JobFlags>(), { command: 'gen', words });
-  });
   return cmd;
 }

@@ -1,6 +1,5 @@
 // `imgcli info`: show the provenance imgcli embedded in images. Parse -> read -> print.
 import { Command } from 'commander';
-import type { Runtime } from '../../runtime.js';
 
 const EXAMPLES = `
 Examples:
@@ -15,17 +14,10 @@ extension and a comment in GIF, a <metadata> element in SVG. Other images are li
 no imgcli metadata. An unreadable path or a file that is not an image is an error (exit 2), and
 then nothing is printed on stdout.`;
 
-export function infoCommand(rt: Runtime): Command {
+export function command(): Command {
   return new Command('info')
     .description('Show the provenance imgcli embedded in images: prompt, model, parameters, request id, time, usage.')
     .argument('<image...>', 'images to read (PNG, JPEG, WebP, GIF, SVG; other files are refused)')
     .option('--json', 'print a JSON array, one entry per image, instead of text')
-    .addHelpText('after', EXAMPLES)
-    .action(async (paths: string[], _opts: unknown, self: Command) => {
-      const { json } = self.opts<{ json?: boolean }>();
-      const { readInfoEntries, describeEntries } = await import('../shared/image-info.js');
-      const entries = await readInfoEntries(paths, 'info');
-      if (json) rt.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      else rt.stdout.write(describeEntries(entries));
-    });
+    .addHelpText('after', EXAMPLES);
 }

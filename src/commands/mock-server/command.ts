@@ -1,7 +1,6 @@
 // `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
 // pipelines and for trying imgcli (or any OpenAI client) without a key.
 import { Command, Option } from 'commander';
-import type { Runtime } from '../../runtime.js';
 import { parseWhole } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -28,7 +27,7 @@ as a direct call would be, one every --batch-pace milliseconds (default 5: a few
 finish in seconds), and the results come in any order. It bills nothing: imgcli says "offline: no
 cost" with --mock.`;
 
-export function mockServerCommand(rt: Runtime): Command {
+export function command(): Command {
   const cmd = new Command('mock-server')
     .description('Run the offline OpenAI-compatible Images API server in the foreground.')
     .option('--port <n>', 'port to listen on (default: a free one)', parseWhole('--port'))
@@ -46,64 +45,6 @@ export function mockServerCommand(rt: Runtime): Command {
     )
     .option('--batch-pace <ms>', 'time a batch spends on each request (default 5)', parseWhole('--batch-pace'))
     .option('--no-labels', 'do not write the prompt and size on the images')
-    .addHelpText('after', EXAMPLES)
-    .action(
-      async (opts: {
-        port?: number;
-        host: string;
-        latency?: number;
-        streamDelay?: number;
-        key?: string;
-        auth: boolean;
-        payload: 'gradient' | 'noise' | 'flat';
-        labels: boolean;
-        batchPace?: number;
-      }) => {
-        const { UsageError } = await import('../../errors.js');
-        if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535))
-          throw new UsageError(`--port ${opts.port} is not a port; use 0 to 65535`);
-        for (const [flag, value] of [
-          ['--latency', opts.latency],
-          ['--stream-delay', opts.streamDelay],
-        ] as const) {
-          if (value !== undefined && value < 0)
-            throw new UsageError(`${flag} ${value} is negative; give milliseconds, 0 or more`);
-        }
-        const { startMockServer } = await import('../../mock/server.js');
-        const server = await startMockServer({
-          now: rt.now,
-          port: opts.port ?? 0,
-          host: opts.host,
-          latencyMs: opts.latency,
-          streamDelayMs: opts.streamDelay,
-          apiKey: opts.key,
-          keyless: !opts.auth,
-          payload: opts.payload,
-          labels: opts.labels,
-          batchTiming: opts.batchPace === undefined ? undefined : { perRequestMs: opts.batchPace },
-          log: (line) => rt.stderr.write(`${line}\n`),
-        }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'EADDRINUSE')
-            throw new UsageError(
-              `port ${opts.port} on ${opts.host} is already in use`,
-              'Pick another with --port, or leave --port out to get a free one.',
-            );
-          if (err.code === 'EACCES')
-            throw new UsageError(
-              `not allowed to listen on port ${opts.port}`,
-              'Ports below 1024 need privileges: pick one above 1024.',
-            );
-          if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
-            throw new UsageError(`--host ${opts.host} is not an address of this machine`);
-          throw err;
-        });
-        rt.stdout.write(`${server.url}\n`);
-        rt.stderr.write(`imgcli mock-server listening at ${server.url} (Ctrl-C to stop)\n`);
-        // Runs until interrupted; cli.ts turns the abort into exit 130.
-        await new Promise<void>((resolve) => rt.signal.addEventListener('abort', () => resolve(), { once: true }));
-        await server.close();
-        throw rt.signal.reason;
-      },
-    );
+    .addHelpText('after', EXAMPLES);
   return cmd;
 }

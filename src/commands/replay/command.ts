@@ -1,9 +1,6 @@
 // `imgcli replay`: send the request recorded in an image's provenance again. Parse -> plan from
-// the record (jobs/replay.ts) -> build the same typed job as gen, edit or vary -> run -> print.
+// the record (plan.ts) -> build the same typed job as gen, edit or vary -> run -> print.
 import { Command, Option } from 'commander';
-import type { GlobalFlags } from '../../config/settings.js';
-import type { JobFlags } from '../../pipeline/build.js';
-import type { Runtime } from '../../runtime.js';
 import { addImageOptions, fitOption } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -32,7 +29,7 @@ Output: a new file next to the original, <name>-replay-<YYYYMMDD-HHMMSS>.<ext>, 
 existing file; -o writes exactly where it says (even over the original). Paths go to stdout;
 --json, --dry-run, --stream, --preview and the exit codes are gen's.`;
 
-export function replayCommand(rt: Runtime): Command {
+export function command(): Command {
   const cmd = new Command('replay')
     .description(
       'Re-run the request recorded in an image imgcli wrote: same command, endpoint, model, prompt and parameters, unless flags say otherwise.',
@@ -53,34 +50,5 @@ export function replayCommand(rt: Runtime): Command {
     .addOption(new Option('--force', 'send inputs whose bytes differ from the record (changed, or other files given)'))
     .addHelpText('after', EXAMPLES);
   cmd.options.find((o) => o.long === '--model')!.description = 'model to send to instead of the recorded one';
-  cmd.action(async (image: string, inputs: string[], _opts: unknown, self: Command) => {
-    const [{ planReplay, buildReplayJob }, { resolveSettings }, { createMessenger, useColor }, { runAndReport }] =
-      await Promise.all([
-        import('./plan.js'),
-        import('../../config/settings.js'),
-        import('../../terminal/messenger.js'),
-        import('../../pipeline/run.js'),
-      ]);
-    const own = self.opts<JobFlags & { model?: string; force?: boolean }>();
-    // Only what was typed overrides the record; defaults (--no-clobber's true ...) are not choices.
-    const given = Object.fromEntries(
-      Object.entries(own).filter(([key]) => key !== 'force' && self.getOptionValueSource(key) === 'cli'),
-    ) as JobFlags & { model?: string };
-    const req = { image, images: inputs, given, force: Boolean(own.force) };
-    const plan = await planReplay(req);
-    const flags = { ...self.optsWithGlobals<GlobalFlags & JobFlags>(), model: plan.model };
-    const settings = { ...(await resolveSettings(flags, rt)), defaults: {} };
-    const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
-    const p = plan.source;
-    const checked = plan.inputs.length
-      ? `, ${plan.inputs.length} input${plan.inputs.length > 1 ? 's' : ''} ${plan.unchecked ? 'given' : 'checked'}`
-      : '';
-    say.info(
-      `replaying ${image}: imgcli ${plan.command}, ${plan.model}${p.request_id ? `, first made as ${p.request_id}` : ''}${checked}${plan.overrides.length ? `; changed: ${plan.overrides.join(', ')}` : ''}`,
-    );
-    for (const line of plan.forced) say.warn(`--force: ${line}`);
-    const job = await buildReplayJob(req, plan, { rt, settings, say });
-    await runAndReport(rt, settings, job, { json: given.json, summary: given.summary }, say);
-  });
   return cmd;
 }

@@ -1,18 +1,12 @@
-// What gen, edit and vary do once commander has parsed them: settings and messenger, the typed
-// job (build.ts), then the run and its report (run.ts). Loaded only when an image command runs.
-import { resolveSettings, type GlobalFlags } from '../../config/settings.js';
-import type { Runtime } from '../../runtime.js';
-import { createMessenger, useColor } from '../../terminal/messenger.js';
+// What gen, edit and vary do once commander has parsed them: the typed job (pipeline/build.ts) from
+// the flags and the run's settings, then the run and its report (pipeline/run.ts).
 import { buildJob, type JobFlags, type JobRequest } from '../../pipeline/build.js';
 import { runAndReport } from '../../pipeline/run.js';
+import type { Context } from './context.js';
 
-export async function runImageCommand(
-  rt: Runtime,
-  flags: GlobalFlags & JobFlags,
-  req: Omit<JobRequest, 'flags'>,
-): Promise<void> {
-  const settings = await resolveSettings(flags, rt);
-  const say = await createMessenger(rt.stderr, { ...settings, color: useColor(flags.color, rt) });
-  const job = await buildJob({ ...req, flags }, { rt, settings, say });
-  await runAndReport(rt, settings, job, { json: flags.json, summary: flags.summary }, say);
+export async function runImageCommand(ctx: Context, req: Omit<JobRequest, 'flags'>): Promise<void> {
+  const flags = ctx.flags<JobFlags>();
+  const [settings, say] = [await ctx.settings(), await ctx.messenger()];
+  const job = await buildJob({ ...req, flags }, { rt: ctx.rt, settings, say });
+  await runAndReport(ctx.rt, settings, job, { json: flags.json, summary: flags.summary }, say, () => ctx.connection());
 }

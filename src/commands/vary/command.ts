@@ -1,10 +1,7 @@
 // `imgcli vary`: variations of one image. dall-e-2 has the variations endpoint; GPT image models
 // do not, so they are asked through edits with a built-in prompt. Which one comes from the table.
 import { Command } from 'commander';
-import type { GlobalFlags } from '../../config/settings.js';
-import type { JobFlags } from '../../pipeline/build.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../../models/table.js';
-import type { Runtime } from '../../runtime.js';
 import { addImageOptions, bodyOption, fitOption } from '../shared/image-options.js';
 
 /** The models whose family varies this way, as wrapped help lines. */
@@ -44,7 +41,7 @@ ${modelsVia(undefined)}
 Files are named <image>-variation-<YYYYMMDD-HHMMSS>.<ext>; -o, --json and exit codes are those
 of imgcli gen.`;
 
-export function varyCommand(rt: Runtime): Command {
+export function command(): Command {
   const cmd = new Command('vary')
     .description(
       'Make variations of one image (dall-e-2: POST /images/variations; GPT image models: POST /images/edits).',
@@ -55,9 +52,5 @@ export function varyCommand(rt: Runtime): Command {
       'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file',
     );
   addImageOptions(cmd, 'vary').addOption(fitOption()).addOption(bodyOption()).addHelpText('after', EXAMPLES);
-  cmd.action(async (image: string, _opts: unknown, self: Command) => {
-    const { runImageCommand } = await import('../shared/image-run.js');
-    await runImageCommand(rt, self.optsWithGlobals<GlobalFlags & JobFlags>(), { command: 'vary', images: [image] });
-  });
   return cmd;
 }

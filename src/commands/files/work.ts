@@ -1,0 +1,122 @@
+// The work of `imgcli files`: connect (as gen does: base URL, key, profile, proxy, --mock), check
+// every image before the first upload, then upload, list or delete through src/api/files.ts.
+// Printing is run.ts's.
+import { deleteFile, eachFile, uploadFile, type FileObject } from '../../api/files.js';
+import { ApiError } from '../../api/errors.js';
+import type { Connection } from '../../api/http.js';
+import { HintedError, UsageError } from '../../errors.js';
+import { DEFAULT_MODEL, endpointRules, resolveModel } from '../../models/table.js';
+import { contentTypeOf } from '../../upload/form.js';
+import { inspectImage, ruleProblems, ruleText, type InputImage } from '../../upload/inputs.js';
+import type { Context } from '../shared/context.js';
+
+/** The purpose images for edits are uploaded with. */
+export const IMAGE_PURPOSE = 'vision';
+
+/** The connection for a files command, with a word when --mock starts a server that forgets its files. */
+export async function connected(ctx: Context): Promise<Connection> {
+  if ((await ctx.settings()).mock)
+    (await ctx.messenger()).warn(
+      '--mock: the offline server started for this run forgets its files when imgcli exits; run `imgcli mock-server` and point --base-url at it to keep them.',
+    );
+  return ctx.connection();
+}
+
+/** Reads and checks every image before any is uploaded: what edits take (PNG, JPEG or WebP under 50 MB). */
+export async function checkImages(paths: string[]): Promise<InputImage[]> {
+  const rule = endpointRules(resolveModel(DEFAULT_MODEL), 'edits')!.files!;
+  const images: InputImage[] = [];
+  for (const path of paths) {
+    const image = await inspectImage(path);
+    const problems = ruleProblems(image, rule);
+    if (problems.length)
+      throw new UsageError(
+        `${path} is ${problems.join(', ')}; edits take ${ruleText(rule)}`,
+        'Convert it first (a PNG is always taken); nothing was uploaded.',
+      );
+    images.push(image);
+  }
+  return images;
+}
+
+export interface Uploaded {
+  path: string;
+  file: FileObject;
+}
+
+/**
+ * Uploads the images one by one, calling `onUploaded` after each (so ids reach a pipe as they
+ * come). When one fails, the error names the files already uploaded, which are not removed.
+ */
+export async function uploadImages(
+  conn: Connection,
+  images: InputImage[],
+  onUploaded: (u: Uploaded) => void,
+): Promise<Uploaded[]> {
+  const done: Uploaded[] = [];
+  for (const image of images) {
+    try {
+      const { file } = await uploadFile(
+        conn,
+        { source: { path: image.path }, filename: image.filename, contentType: contentTypeOf(image.format) },
+        IMAGE_PURPOSE,
+      );
+      done.push({ path: image.path, file });
+      onUploaded({ path: image.path, file });
+    } catch (err) {
+      if (!(err instanceof ApiError) || done.length === 0) throw err;
+      const ids = done.map((d) => d.file.id).join(' ');
+      throw new HintedError(
+        err,
+        `${done.length} of ${images.length} uploaded before this failed (their ids are on stdout); remove them with \`imgcli files rm ${ids}\`, or keep them and upload the rest.`,
+      );
+    }
+  }
+  return done;
+}
+
+/** Every file the server lists, at most `max`, optionally of one purpose. */
+export async function listAll(conn: Connection, query: { purpose?: string; max?: number }): Promise<FileObject[]> {
+  const files: FileObject[] = [];
+  for await (const file of eachFile(conn, query)) files.push(file);
+  return files;
+}
+
+/** A file id as the API writes them; anything with a slash or a space cannot be one. */
+export function checkFileIds(ids: string[]): void {
+  const bad = ids.filter((id) => !/^[\w.-]+$/.test(id));
+  if (bad.length)
+    throw new UsageError(
+      `not a file id: ${bad.join(', ')}`,
+      'File ids look like file-abc123; `imgcli files list` shows them.',
+    );
+}
+
+/** Deletes each file; goes on past a failure and reports every one at the end. */
+export async function removeFiles(
+  conn: Connection,
+  ids: string[],
+  onDeleted: (id: string) => void,
+): Promise<{ deleted: string[]; failed: Array<{ id: string; error: Error }> }> {
+  const deleted: string[] = [];
+  const failed: Array<{ id: string; error: Error }> = [];
+  for (const id of ids) {
+    try {
+      await deleteFile(conn, id);
+      deleted.push(id);
+      onDeleted(id);
+    } catch (err) {
+      if (!(err instanceof ApiError) || conn.signal.aborted) throw err;
+      failed.push({ id, error: err });
+    }
+  }
+  return { deleted, failed };
+}
+
+/** A 404 for a file id: the hint says where the ids are, not to check --base-url. */
+export function fileNotFound(err: ApiError, id: string): HintedError {
+  return new HintedError(
+    err,
+    `The server has no file ${id}: \`imgcli files list\` shows the ids it has (files uploaded elsewhere, or deleted, are not there).`,
+  );
+}
