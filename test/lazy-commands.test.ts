@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
 import type { Runtime } from '../src/runtime.js';
+import type { Command } from 'commander';
 
 const rt = {
   env: {},
@@ -39,5 +40,17 @@ describe('commands load when they run', () => {
     const whole = (await buildProgram(rt)).helpInformation();
     expect(lazy).toBe(whole);
     expect(lazy).toMatch(/gen \[options\] \[prompt\.\.\.\] +generate images from a text prompt/);
+  });
+
+  it("each command's run module has a handler for every part of it that runs, and no other", async () => {
+    const program = await buildProgram(rt);
+    const runnable = (cmd: Command, path: string): string[] => [
+      ...(cmd.commands.length === 0 || cmd.registeredArguments.length > 0 ? [path] : []),
+      ...cmd.commands.flatMap((sub) => runnable(sub, `${path} ${sub.name()}`)),
+    ];
+    for (const cmd of program.commands.filter((c) => c.name() !== 'help')) {
+      const { handlers } = await import(/* @vite-ignore */ `../src/commands/${cmd.name()}/run.js`);
+      expect(Object.keys(handlers).sort(), cmd.name()).toEqual(runnable(cmd, cmd.name()).sort());
+    }
   });
 });

@@ -4,6 +4,9 @@
 // one JSON line per finished job.
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { DEFAULT_THUMB_SIZE, buildGallery, describeGallery, writeGallery } from '../gallery/build.js';
+import { VERSION } from '../version.js';
+import { dryRunBatch } from './dry-run.js';
 import { RateGovernor } from '../api/governor.js';
 import type { Settings } from '../config/settings.js';
 import { BatchFailedError, UsageError } from '../errors.js';
@@ -244,7 +247,6 @@ export async function runBatch(
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
   if (opts.dryRun) {
-    const { dryRunBatch } = await import('./dry-run.js');
     return dryRunBatch(rt, prepared, opts);
   }
   const conn = await opts.connect();
@@ -359,9 +361,7 @@ export async function writeBatchGallery(
 ): Promise<{ images: number } | Error | undefined> {
   if (rt.signal.aborted) return undefined;
   const paths = made.sort((a, b) => a.line - b.line).flatMap((m) => m.paths);
-  const { buildGallery, describeGallery, writeGallery, DEFAULT_THUMB_SIZE } = await import('../gallery/build.js');
   try {
-    const { VERSION } = await import('../version.js');
     const page = await buildGallery(
       paths.map((path) => ({ path, explicit: false })),
       {

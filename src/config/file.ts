@@ -94,6 +94,7 @@ async function openStore(dir: string): Promise<Store> {
       throw fileError(err, path);
     }
   }
+  // conf (and ajv under it) loads only to write: every run reads the file, few change it.
   const { default: ConfClass } = await import('conf');
   try {
     const conf = new ConfClass<Raw>({

@@ -4,6 +4,7 @@
 import { shownHeaderValue } from '../api/redact.js';
 import { fieldByName, longFlag, readField, tableValues } from '../models/fields.js';
 import { FAMILIES } from '../models/table.js';
+import { customSizeProblem } from '../models/sizes.js';
 
 export type ConfigValue = string | number;
 
@@ -93,7 +94,6 @@ function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
               .find((r) => r.customSize)?.customSize
           : undefined;
       if (!custom) throw new ValueError(`use one of ${listed.join(', ')}`);
-      const { customSizeProblem } = await import('../models/sizes.js');
       const problem = customSizeProblem(v, custom);
       if (problem) throw new ValueError(`${problem}; or use one of ${listed.join(', ')}`);
       return v;

@@ -82,6 +82,7 @@ export function logSettings(settings: Settings, say: Messenger, baseUrl: string)
 export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
   keepWasmBaseline();
   if (settings.mock) {
+    // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
     const server = await startMockServer({ now: rt.now });
     say.verbose(`offline server listening at ${server.url}`);

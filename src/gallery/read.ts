@@ -59,6 +59,7 @@ export async function readItem(path: string, thumbSize: number): Promise<Gallery
     };
   }
   try {
+    // sharp (libvips) loads when the first thumbnail is made, not when batch imports the gallery.
     const { default: sharp } = await import('sharp');
     const { data, info: out } = await sharp(bytes, { failOn: 'none' })
       .rotate()

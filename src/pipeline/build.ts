@@ -311,6 +311,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
     // Stale: the inputs were hashed for nothing else, so the job keeps their digests.
     digests = fresh?.digests;
   }
+  // zod (the schema) loads after the up-to-date check: a fresh output is answered without it.
   const { validateRequest } = await import('../models/schema.js');
   const body = validateRequest(model, endpoint, asked, { derived, unchecked: overrides.map((o) => o.key), form });
   adviseOnModel(ctx, model, endpoint, body, slips);
@@ -339,6 +340,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<Images
   };
   if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
   if (req.command === 'edit') {
+    // The input sniffers load only for edits that are to be sent.
     const { checkCount } = await import('../upload/inputs.js');
     checkCount(images.length, rules.files, model, 'edits');
   }

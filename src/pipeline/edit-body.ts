@@ -108,12 +108,14 @@ export async function editRequest(
     deferRefs?: boolean;
   },
 ): Promise<EditRequest> {
+  // The upload modules load once the inputs are to be sent: an up-to-date --check reads them no further.
   const upload = await import('../upload/form.js');
   const prepared = await upload.prepareInputs({ ...opts, sources: inputs.sources, mask: inputs.mask });
   const counted = countedInputs(inputs, opts.maskFrom);
   if (form === 'multipart') return { form: upload.formBuilder(fields, upload.uploadParts(prepared)), inputs: counted };
   // batch --remote uploads each local input once and refers to it by id: no data URLs here.
   if (opts.deferRefs) return { inputs: counted, prepared };
+  // Only a JSON edit needs its body builder (and the data URL encoder).
   const { jsonEditBody } = await import('../upload/json-edit.js');
   const refs = await upload.inputRefs(prepared);
   return { json: jsonEditBody(fields, refs.images, refs.mask), inputs: counted };

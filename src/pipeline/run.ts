@@ -85,6 +85,7 @@ export async function runImages(
   connect: Connect,
 ): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
+    // What only a dry run, a stream or a real request needs loads on that path (see the top of this file).
     const { dryRun, estimateRequest } = await import('./dry-run.js');
     await dryRun(
       rt,
@@ -290,6 +291,7 @@ function costOf(settings: Settings, model: ResolvedModel, usage: Usage | undefin
 
 /** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */
 async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
+  // The previewer (and sharp under it) loads only for --preview.
   const { createPreviewer } = await import('../terminal/previewer.js');
   return createPreviewer(rt.stderr, rt.env, say.warn);
 }

@@ -13,6 +13,7 @@ export function useColor(flagColor: boolean | undefined, rt: Pick<Runtime, 'env'
 export async function painter(
   color: boolean,
 ): Promise<{ red(text: string): string; yellow(text: string): string; dim(text: string): string }> {
+  // chalk loads when a line is first painted: --version and the main help print none.
   const { Chalk } = await import('chalk');
   return new Chalk({ level: color ? 1 : 0 });
 }
@@ -29,8 +30,7 @@ export async function createMessenger(
   out: { write(text: string): unknown },
   opts: { quiet?: boolean; verbose?: boolean; color: boolean },
 ): Promise<Messenger> {
-  const { Chalk } = await import('chalk');
-  const paint = new Chalk({ level: opts.color ? 1 : 0 });
+  const paint = await painter(opts.color);
   return {
     info: (line) => {
       if (!opts.quiet) out.write(`${line}\n`);

@@ -120,6 +120,7 @@ export async function renderFitted(
   image: Buffer,
   opts: { protocol: InlineProtocol; columns: number; rows: number; tmux?: boolean },
 ): Promise<string> {
+  // sharp is heavy: load it only when a preview is actually drawn.
   const { default: sharp } = await import('sharp');
   const meta = await sharp(image).metadata();
   const box = fitCells(meta.width ?? 1, meta.height ?? 1, opts.columns, opts.rows);

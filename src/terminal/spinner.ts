@@ -50,6 +50,7 @@ export async function startSpinner(
   opts: { quiet?: boolean; color?: boolean },
 ): Promise<Spinner> {
   if (opts.quiet || isCI(rt.env) || !rt.stderr.isTTY) return NO_SPINNER;
+  // ora loads only when a spinner is really shown: never in CI, in a pipe or under --quiet.
   const [{ default: ora }, { Chalk }] = await Promise.all([import('ora'), import('chalk')]);
   const started = Date.now();
   let label = text;

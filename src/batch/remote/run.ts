@@ -4,6 +4,7 @@
 // impossible: a run attaches to the batches it finds recorded, collects what ended, and submits
 // only jobs that were never submitted (or, with --resubmit, those that failed or expired).
 import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
+import { dryRunRemote } from './dry-run.js';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
@@ -206,7 +207,6 @@ export async function runRemoteBatch(
   for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
   checkPriced(jobs, opts.maxCostUsd);
   if (opts.dryRun) {
-    const { dryRunRemote } = await import('./dry-run.js');
     return dryRunRemote(rt, jobs, opts);
   }
   const statePath = statePathFor(opts.jobsFile);

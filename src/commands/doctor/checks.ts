@@ -112,6 +112,7 @@ const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).hostname : '')
 
 async function sharpCheck(): Promise<Check> {
   try {
+    // Loaded inside the check: a broken sharp install is a finding, not a crash.
     const { default: sharp } = await import('sharp');
     return { name: 'sharp', status: 'ok', detail: `${sharp.versions.sharp} (libvips ${sharp.versions.vips})` };
   } catch (err) {
