@@ -26,7 +26,7 @@ import { SpillFiles } from '../../output/spill.js';
 import { stamper } from '../../provenance/stamp.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
-import type { Prepared } from '../run.js';
+import type { Prepared } from '../prepare.js';
 import type { JobResult, Part, StateFile } from './state.js';
 
 export interface RemoteJob {

@@ -11,16 +11,16 @@ import { MissingKeyError, UsageError } from '../../errors.js';
 import { needsKey } from '../../connection/connect.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
 import { endpointFor } from '../../models/fields.js';
-import { PRICED_FAMILIES, atBatchPrice, estimateRequestCost } from '../../models/prices.js';
+import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
 import { endpointRules, resolveModel } from '../../models/table.js';
 import { prepareDestination } from '../../output/disk.js';
 import { fileEntry } from '../../output/report.js';
-import { errorAnnotation } from '../../output/summary.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
 import { VERSION } from '../../version.js';
 import type { Problem, RawJob } from '../parse.js';
-import { collectPart, type RemoteJob } from './collect.js';
+import { BatchReport, NO_ANSWER, checkPriced } from '../report.js';
+import { collectPart, errorOf, type RemoteJob } from './collect.js';
 import { finish } from './report.js';
 import {
   customIdOf,
@@ -34,7 +34,8 @@ import {
   uploadRequests,
 } from './requests.js';
 import { ensureBatch, waitForBatches } from './submit.js';
-import { prepare, type BatchOptions, type JobShaping } from '../run.js';
+import { prepare, type JobShaping } from '../prepare.js';
+import type { BatchOptions } from '../run.js';
 import {
   loadState,
   newState,
@@ -112,8 +113,6 @@ const resultFields = (r: JobResult) => ({
   batch_id: r.batch_id,
 });
 
-const none = { files: [], request_id: null, usage: null, cost_usd: null };
-
 /** Picks up the state found beside the jobs file, or starts one; refuses what would mix two sets of batches. */
 function reconcile(
   found: BatchState | undefined,
@@ -163,18 +162,6 @@ function reconcile(
   return found;
 }
 
-/** --max-cost needs a price for every job, as in the local batch. */
-function checkPriced(jobs: RemoteJob[], maxCostUsd: number | undefined): void {
-  if (maxCostUsd === undefined) return;
-  const unpriced = jobs.filter((j) => estimateRequestCost(j.prepared.job.model, {}) === undefined);
-  if (!unpriced.length) return;
-  const lines = unpriced.map((j) => `line ${j.prepared.raw.line} (${j.prepared.job.model.name})`).join(', ');
-  throw new UsageError(
-    `--max-cost cannot be kept: imgcli knows no price for ${lines}; nothing was sent`,
-    `Drop --max-cost, or use models with a known rate (${PRICED_FAMILIES.join(', ')}).`,
-  );
-}
-
 /** A job's estimate at the batch price (what --max-cost counts), and at the direct price. */
 function estimateOf(job: RemoteJob): { batch: number; direct: number } {
   const direct = estimateRequestCost(job.prepared.job.model, jobParams(job.prepared.job)) ?? 0;
@@ -205,7 +192,7 @@ export async function runRemoteBatch(
   for (const note of new Set([...prepared.flatMap((p) => p.log.lines), ...notes])) opts.say.info(note);
   const jobs: RemoteJob[] = [];
   for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
-  checkPriced(jobs, opts.maxCostUsd);
+  checkPriced(prepared, opts.maxCostUsd);
   if (opts.dryRun) {
     return dryRunRemote(rt, jobs, opts);
   }
@@ -236,16 +223,14 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   const byId = new Map(jobs.map((j) => [j.customId, j]));
   const latest = new Map<string, Part>();
   for (const part of state.parts) for (const id of part.custom_ids) latest.set(id, part);
-  const lines = new Map<string, Record<string, unknown>>();
-  const outcomes = new Map<string, JobResult>();
+  const report = new BatchReport(rt, opts.wait);
+  /** Each job's result as told: what the summary's cost adds up. */
+  const told = new Map<string, JobResult | undefined>();
   const say = opts.say;
   const print = (job: RemoteJob, fields: Record<string, unknown>, result?: JobResult) => {
-    const line = jobLine(job, fields);
-    lines.set(job.customId, line);
-    if (result) outcomes.set(job.customId, result);
-    if (opts.wait) rt.stdout.write(`${JSON.stringify(line)}\n`);
-    if (line.error && rt.env.GITHUB_ACTIONS === 'true')
-      rt.stderr.write(errorAnnotation(`line ${job.prepared.raw.line}: ${String(line.error)}`));
+    told.set(job.customId, result);
+    const failed = result && fields.status !== 'ok' && fields.status !== 'up-to-date' && fields.status !== 'skipped';
+    report.job(job.prepared, jobLine(job, fields), failed ? errorOf(result) : undefined);
   };
   const send: RemoteJob[] = [];
   let upToDate = 0;
@@ -263,13 +248,19 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     if (fresh) {
       upToDate++;
       if (opts.wait)
-        print(job, { status: 'up-to-date', ...none, files: fresh.files.map(fileEntry), error: null, batch_id: null });
+        print(job, {
+          status: 'up-to-date',
+          ...NO_ANSWER,
+          files: fresh.files.map(fileEntry),
+          error: null,
+          batch_id: null,
+        });
       continue;
     }
     send.push(job);
   }
   const skipped = budgetCut(send, opts);
-  for (const { job, reason } of skipped) print(job, { status: 'skipped', ...none, error: reason, batch_id: null });
+  for (const { job, reason } of skipped) print(job, { status: 'skipped', ...NO_ANSWER, error: reason, batch_id: null });
   const held = new Set(skipped.map((s) => s.job));
   const toSend = send.filter((j) => !held.has(j));
   // Every destination is checked before anything is paid for, as for a direct call.
@@ -312,7 +303,7 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   } else if (!opts.wait) {
     return noWait(rt, [], opts.jobsFile, say);
   }
-  await finish(rt, jobs, lines, outcomes, { upToDate, skipped: skipped.length, started, opts, state });
+  await finish(report, jobs, told, { upToDate, started, opts, state });
 }
 
 /** --max-cost: jobs are taken in file order while the estimate at the batch price stays within it; the rest are not submitted. */

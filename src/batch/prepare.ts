@@ -1,0 +1,167 @@
+// A batch's first pass, for the local and the remote run alike: every line of the jobs file turned
+// into the typed flags of the command it names and built by the same builder (pipeline/build.ts),
+// so a job means exactly what those flags mean typed by hand; nothing is sent. Outputs that two
+// jobs would write are refused here.
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Settings } from '../config/settings.js';
+import { UsageError } from '../errors.js';
+import { FlagValueError, fieldByName, readField } from '../models/fields.js';
+import { buildJob, type JobContext, type JobFlags } from '../pipeline/build.js';
+import { parseParam, type Param } from '../pipeline/params.js';
+import type { ImagesJob } from '../pipeline/run.js';
+import type { Runtime } from '../runtime.js';
+import { createMessenger } from '../terminal/messenger.js';
+import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
+
+/** What preparing reads of the batch's options. */
+export interface PrepareOptions {
+  /** The batch command's own flags that are defaults for every job (camelCase names). */
+  defaults: Record<string, unknown>;
+  settings: Settings;
+  color: boolean;
+}
+
+export interface Prepared {
+  raw: RawJob;
+  job: ImagesJob;
+  settings: Settings;
+  /** The job's stderr lines: held while every job is validated, then passed on with its line number. */
+  log: JobLog;
+}
+
+/** A job's stderr, one line at a time: kept until the run starts, then forwarded. */
+export class JobLog {
+  lines: string[] = [];
+  forward?: (line: string) => void;
+  write(text: string): void {
+    for (const line of text.split('\n')) if (line.trim()) this.forward ? this.forward(line) : this.lines.push(line);
+  }
+}
+
+const FITS = ['contain', 'cover'];
+const asList = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** A job's keys as typed flags, read by the same readers as the command line; throws with the key named. */
+function typedFlags(
+  raw: RawJob,
+  defaults: Record<string, unknown>,
+): { flags: JobFlags; words?: string[]; images: string[]; model?: string } {
+  // A default only reaches the commands that have that option (vary has no --quality).
+  const applicable = Object.fromEntries(Object.entries(defaults).filter(([k]) => JOB_KEYS[raw.command].includes(k)));
+  const { prompt, image, images, model, ...rest } = { ...applicable, ...raw.flags };
+  const flags: JobFlags = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || value === null) continue;
+    const field = fieldByName(key);
+    if (field) (flags as Record<string, unknown>)[key] = readField(field, value);
+    else if (key === 'param') flags.param = readParams(value);
+    else if (key === 'fit') {
+      if (!FITS.includes(String(value)))
+        throw new UsageError(`"fit" is ${JSON.stringify(value)}; use contain or cover`);
+      flags.fit = value as JobFlags['fit'];
+    } else if (key === 'metadata') flags.metadata = value !== false;
+    else if (typeof value !== 'string')
+      throw new UsageError(`"${key}" takes text (a path), not ${JSON.stringify(value)}`);
+    else (flags as Record<string, unknown>)[key] = value;
+  }
+  const files = [...asList(image), ...asList(images)].map(String);
+  if (raw.command === 'gen')
+    return {
+      flags,
+      words: prompt === undefined ? [] : [String(prompt)],
+      images: [],
+      model: model as string | undefined,
+    };
+  if (prompt !== undefined) flags.prompt = String(prompt);
+  if (files.length === 0) throw new UsageError(`"images" is missing: an ${raw.command} job needs an image`);
+  if (raw.command === 'vary' && files.length > 1)
+    throw new UsageError(`a vary job takes one image, not ${files.length}`);
+  return { flags, images: files, model: model as string | undefined };
+}
+
+/** "param": {"seed": 42} or ["seed=42"]: the same pairs --param makes; object values are sent as given. */
+function readParams(value: unknown): Param[] {
+  if (Array.isArray(value)) return value.reduce<Param[]>((all, v) => parseParam(String(v), all), []);
+  if (value && typeof value === 'object') return Object.entries(value as Record<string, unknown>);
+  return parseParam(String(value));
+}
+
+/** How batch --remote shapes each job before it is built (batch/remote.ts); the local batch has none. */
+export interface JobShaping {
+  /** Adjusts the job's typed flags, or returns why it cannot go this way (reported with its line). */
+  shape(raw: RawJob, flags: JobFlags, model: string): string | undefined;
+  context?: Pick<JobContext, 'deferInputs'>;
+}
+
+/** Pass 1: every line through its command's builder; nothing is sent. */
+export async function prepare(
+  rt: Runtime,
+  jobs: RawJob[],
+  problems: Problem[],
+  opts: PrepareOptions,
+  shaping?: JobShaping,
+): Promise<Prepared[]> {
+  const prepared: Prepared[] = [];
+  const total = jobs.length + problems.length;
+  const outputs = new Map<string, { line: number; path: string }>();
+  for (const raw of jobs) {
+    const log = new JobLog();
+    try {
+      if (raw.flags.out === '-') throw new UsageError('"out": "-" would mix image bytes into the JSON lines on stdout');
+      const { flags, words, images, model } = typedFlags(raw, opts.defaults);
+      const refused = shaping?.shape(raw, flags, model ?? opts.settings.model);
+      if (refused) {
+        problems.push({ line: raw.line, message: refused });
+        continue;
+      }
+      // A job with a fixed output is resumable: an up-to-date file is not made again.
+      if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
+      const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
+      const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
+      const job = await buildJob(
+        { command: raw.command, words, images, flags },
+        { rt, settings, say, stdin: false, ...shaping?.context },
+      );
+      const plan = job.plan;
+      for (const path of plan.kind === 'files' ? plan.paths : []) {
+        // Compared by where they land: a.png, ./a.png, sub/../a.png and /abs/a.png are one file.
+        const key = landingKey(path);
+        const other = outputs.get(key);
+        if (other)
+          throw new UsageError(
+            `${path} is also written by line ${other.line}${other.path !== path ? ` (as ${other.path})` : ''}`,
+          );
+        outputs.set(key, { line: raw.line, path });
+      }
+      prepared.push({ raw, job, settings, log });
+    } catch (err) {
+      if (rt.signal.aborted) throw err;
+      if (!(err instanceof UsageError) && !(err instanceof FlagValueError)) throw err;
+      problems.push({ line: raw.line, message: err.message });
+    }
+  }
+  if (problems.length) throw badLinesError(problems, total);
+  return prepared;
+}
+
+/**
+ * Where a path lands, for comparing outputs: absolute, normalised, through the links of the
+ * folders that exist, and in one case on file systems that ignore case (macOS, Windows).
+ */
+export function landingKey(path: string, platform = process.platform): string {
+  const full = resolve(path);
+  let dir = dirname(full);
+  let rest = basename(full);
+  // The nearest folder that exists, resolved through its links; the rest as written.
+  for (;;) {
+    try {
+      const real = join(realpathSync(dir), rest);
+      return platform === 'darwin' || platform === 'win32' ? real.toLowerCase() : real;
+    } catch {
+      if (dirname(dir) === dir) return full;
+      rest = join(basename(dir), rest);
+      dir = dirname(dir);
+    }
+  }
+}
