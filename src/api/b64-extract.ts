@@ -4,6 +4,7 @@
 // its string and the decoded images all at once. Bounded: an endless image string or JSON stops
 // at the limits it is given.
 import { answerError } from './errors.js';
+import { sizeText } from './limits.js';
 
 /** Where decoded image bytes go, one slot per image, in the order they appear. */
 export interface Sink {
@@ -28,7 +29,6 @@ export interface ExtractLimits {
 }
 
 const UNLIMITED: ExtractLimits = { imageBytes: Infinity, totalBytes: Infinity, keptChars: Infinity };
-const MB = 1024 * 1024;
 
 /** What a JSON escape inside a base64 string stands for: a character to decode, '' to skip, undefined when it cannot belong. */
 function unescape(escape: string): string | undefined {
@@ -78,7 +78,7 @@ export class B64Extractor {
     if (this.keptChars > this.limits.keptChars) {
       throw answerError(
         'too-large',
-        `The server's answer passed ${Math.round(this.limits.keptChars / MB)} MB of JSON besides its images; stopped.`,
+        `The server's answer passed ${sizeText(this.limits.keptChars)} of JSON besides its images; stopped.`,
         this.limits.requestId,
       );
     }
@@ -203,13 +203,13 @@ export class B64Extractor {
     if (this.slotBytes > imageBytes)
       throw answerError(
         'too-large',
-        `Image ${this.slot + 1} in the answer passed ${Math.round(imageBytes / MB)} MB, more than imgcli accepts; stopped.`,
+        `Image ${this.slot + 1} in the answer passed ${sizeText(imageBytes)}, more than imgcli accepts; stopped.`,
         requestId,
       );
     if (this.totalBytes > totalBytes)
       throw answerError(
         'too-large',
-        `The images in the answer passed ${Math.round(totalBytes / MB)} MB together, more than imgcli accepts; stopped.`,
+        `The images in the answer passed ${sizeText(totalBytes)} together, more than imgcli accepts; stopped.`,
         requestId,
       );
     this.sink.write(this.slot, bytes);

@@ -21,7 +21,13 @@ export const LIMITS = {
   redirects: 5,
 } as const;
 
-/** `100 MB`, `256 KB`: a limit as the messages say it. */
-export function sizeText(bytes: number): string {
+/**
+ * How every message writes a byte count (the one formatter; here, the lowest layer that needs it):
+ * a limit whole (`100 MB`, `256 KB`), a measured size to a tenth of a megabyte (`16.3 MB`) or in
+ * whole kilobytes below one (`45 KB`).
+ */
+export function sizeText(bytes: number, kind: 'limit' | 'measured' = 'limit'): string {
+  if (kind === 'measured')
+    return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
   return bytes >= MiB ? `${Math.round(bytes / MiB)} MB` : `${Math.round(bytes / 1024)} KB`;
 }

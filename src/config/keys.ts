@@ -2,7 +2,14 @@
 // check `config set`, the config file when it is read, and (timeout, max-retries) the flags.
 // Light at import time: cli.ts uses the number rules for its argParsers.
 import { shownHeaderValue } from '../api/redact.js';
-import { fieldByName, longFlag, readField, tableValues } from '../models/fields.js';
+import {
+  CONFIG_FIELDS,
+  longFlag,
+  readField,
+  tableValues,
+  type ConfigField,
+  type ImageField,
+} from '../models/fields.js';
 import { FAMILIES } from '../models/table.js';
 import { customSizeProblem } from '../models/sizes.js';
 
@@ -79,8 +86,7 @@ function urlToken(what: string) {
  * The config default of a field (size, quality, format): the field's own reader, and a value at
  * least one model in the table takes; gen, edit and vary apply it where the model takes it.
  */
-function fieldDefault(name: 'size' | 'quality' | 'format'): KeySpec {
-  const field = fieldByName(name)!;
+function fieldDefault(field: ImageField): KeySpec {
   return {
     summary: `default ${longFlag(field)}, used where the model takes it`,
     parse: async (value: string) => {
@@ -150,9 +156,8 @@ const SPECS = {
     parse: urlToken('the api-version'),
   },
   model: { summary: 'default model for gen and edit', parse: nonEmpty('the model name') },
-  size: fieldDefault('size'),
-  quality: fieldDefault('quality'),
-  format: fieldDefault('format'),
+  // size, quality and format: one key per field of the field table that takes a config default.
+  ...(Object.fromEntries(CONFIG_FIELDS.map((f) => [f.config, fieldDefault(f)])) as Record<ConfigField, KeySpec>),
   'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },
   timeout: { summary: 'seconds before a request is given up (default 600)', parse: parseTimeoutSeconds },
   'max-retries': {

@@ -13,6 +13,7 @@ import {
 } from './keys.js';
 import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
+import { CONFIG_FIELDS, type ConfigField } from '../models/fields.js';
 import { DEFAULT_MODEL } from '../models/table.js';
 import type { Runtime } from '../runtime.js';
 
@@ -50,13 +51,8 @@ export interface ProxySettings {
   noProxy?: string;
 }
 
-/** Config-file defaults for the image flags; applied by image-defaults.ts where the model takes them. */
-export interface ImageDefaults {
-  size?: string;
-  quality?: string;
-  format?: string;
-  outDir?: string;
-}
+/** Config-file defaults for the image flags (one per CONFIG_FIELDS entry); pipeline/defaults.ts applies them where the model takes them. */
+export type ImageDefaults = Partial<Record<ConfigField, string>> & { outDir?: string };
 
 /** Where a setting came from, for --verbose and for error hints. */
 export type Source = 'flag' | 'env' | 'profile' | 'config' | 'default';
@@ -230,9 +226,7 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
     model: model ?? DEFAULT_MODEL,
     defaults: {
-      size: defaults('size'),
-      quality: defaults('quality'),
-      format: defaults('format'),
+      ...Object.fromEntries(CONFIG_FIELDS.map((f) => [f.config, defaults(f.config)])),
       outDir: defaults('out-dir'),
     },
     proxy: proxyFrom(env),

@@ -1,6 +1,7 @@
 // `imgcli gallery` and `batch --gallery`: collect the images, read them into cards (a bounded
 // number at once: each holds its file in memory while sharp makes the thumbnail), render the
 // page and write it atomically. Links in the page are relative to where it is written.
+import { sizeText } from '../api/limits.js';
 import { availableParallelism } from 'node:os';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -112,7 +113,6 @@ export function describeGallery(gallery: Gallery, bytes: number): string {
   const n = gallery.items.length;
   const made = gallery.items.filter((i) => i.about).length;
   const broken = gallery.items.filter((i) => i.problem).length;
-  const size =
-    bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  const size = sizeText(bytes, 'measured');
   return `${n} image${n === 1 ? '' : 's'} (${made} with provenance${broken ? `, ${broken} without a thumbnail` : ''}), ${size}`;
 }

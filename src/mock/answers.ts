@@ -1,5 +1,6 @@
 // Builds successful Images API answers from synthesized pictures: b64_json for GPT models, URLs
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
+import { imageOutputTokens } from '../models/prices.js';
 import { randomBytes } from 'node:crypto';
 import type { ResolvedModel } from '../models/table.js';
 import { fontsAvailable, labelLines } from './labels.js';
@@ -53,11 +54,9 @@ export interface ImagesAnswerInput {
 
 const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
 
-/** Image output tokens, roughly as OpenAI bills them: by quality, scaled by area. */
-function outputTokens(width: number, height: number, quality: string | undefined): number {
-  const base = quality === 'low' ? 272 : quality === 'high' || quality === 'xhigh' || quality === 'max' ? 4160 : 1056;
-  return Math.round((base * width * height) / (1024 * 1024));
-}
+/** Image output tokens, as the price table counts them: by quality, scaled by area. */
+const outputTokens = (width: number, height: number, quality: string | undefined) =>
+  Math.round(imageOutputTokens(width, height, quality));
 
 export function usageFor(prompt: string, images: SynthImage[], quality: string | undefined, inputImageTokens = 0) {
   const text = Math.ceil(prompt.length / 4);

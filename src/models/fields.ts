@@ -39,7 +39,7 @@ export interface ImageField {
   /** The rule of EndpointRules that says whether (and with which values) a model takes it; none: every model. */
   readonly rule?: keyof EndpointRules;
   /** The config key that gives it a default where the model takes it. */
-  readonly config?: 'size' | 'quality' | 'format';
+  readonly config?: string;
   /** What it does; the allowed values are added from the model table. */
   readonly purpose: string;
   /** Extra words after the allowed values. */
@@ -194,6 +194,10 @@ type Fields = (typeof IMAGE_FIELDS)[number];
 /** The typed values of the image fields, by flag name: what commander and batch jobs hand over. */
 export type FieldValues = { -readonly [F in Fields as F['name']]?: KindValue[F['kind']] };
 export type FieldName = Fields['name'];
+
+/** The fields a config key gives a default (size, quality, format), each key named as its field. */
+export type ConfigField = Extract<Fields, { config: string }>['config'];
+export const CONFIG_FIELDS = IMAGE_FIELDS.filter((f): f is Extract<Fields, { config: string }> => 'config' in f);
 
 const BY_API = new Map<string, ImageField>(IMAGE_FIELDS.map((f) => [f.api, f]));
 const BY_NAME = new Map<string, ImageField>(IMAGE_FIELDS.map((f) => [f.name, f]));

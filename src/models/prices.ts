@@ -88,7 +88,10 @@ export function estimateCost(
   return { usd: Math.round(usd * 1e6) / 1e6, rates_checked: PRICES_CHECKED };
 }
 
-/** Image output tokens per 1024x1024 image by quality (OpenAI's published counts for GPT image models). */
+/**
+ * Image output tokens per 1024x1024 image by quality (OpenAI's published counts for GPT image
+ * models); the estimate before sending and the offline server's usage both read it.
+ */
 const OUTPUT_TOKENS_1M: Record<string, number> = {
   low: 272,
   medium: 1056,
@@ -98,6 +101,12 @@ const OUTPUT_TOKENS_1M: Record<string, number> = {
   max: 4160,
 };
 
+/** Image output tokens for one image of this size and quality (area-scaled from the 1024x1024 count). */
+export function imageOutputTokens(width: number, height: number, quality: unknown): number {
+  const base = (Object.hasOwn(OUTPUT_TOKENS_1M, String(quality)) && OUTPUT_TOKENS_1M[String(quality)]) || 1056;
+  return (base * width * height) / (1024 * 1024);
+}
+
 /** A cost estimate before sending, from size, quality and count; undefined without a known rate. */
 export function estimateRequestCost(
   model: ResolvedModel,
@@ -106,8 +115,9 @@ export function estimateRequestCost(
   const rates = model.guessed ? undefined : RATES[model.family];
   if (!rates) return undefined;
   const m = /^(\d+)x(\d+)$/.exec(String(req.size ?? ''));
-  const pixels = m ? Number(m[1]) * Number(m[2]) : 1024 * 1024;
-  const perImage = (OUTPUT_TOKENS_1M[String(req.quality ?? 'auto')] ?? 1056) * (pixels / (1024 * 1024));
+  const perImage = m
+    ? imageOutputTokens(Number(m[1]), Number(m[2]), req.quality ?? 'auto')
+    : imageOutputTokens(1024, 1024, req.quality ?? 'auto');
   const n = typeof req.n === 'number' ? req.n : 1;
   const text = typeof req.prompt === 'string' ? Math.ceil(req.prompt.length / 4) : 0;
   return (perImage * n * rates.imageOutput + text * rates.textInput) / 1_000_000;

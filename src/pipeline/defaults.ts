@@ -3,7 +3,7 @@
 // take is left out (said under --verbose) instead of failing the run: defaults are preferences,
 // flags are orders.
 import type { ImageDefaults } from '../config/settings.js';
-import { IMAGE_FIELDS, type FieldValues, type ImageField } from '../models/fields.js';
+import { CONFIG_FIELDS, type FieldValues, type ImageField } from '../models/fields.js';
 import { customSizeProblem } from '../models/sizes.js';
 import { endpointRules, type Endpoint, type ResolvedModel } from '../models/table.js';
 import { formatFromOut } from '../output/naming.js';
@@ -33,11 +33,10 @@ export function withImageDefaults<F extends FieldValues & { out?: string }>(
   const filled: F = { ...flags };
   // An -o with an image extension names the format itself; the config default gives way.
   const outNamesFormat = flags.out !== undefined && formatFromOut(flags.out) !== undefined;
-  for (const field of IMAGE_FIELDS) {
-    const key = 'config' in field ? field.config : undefined;
-    const value = key && defaults[key];
-    if (!key || value === undefined || flags[field.name] !== undefined || (key === 'format' && outNamesFormat))
-      continue;
+  for (const field of CONFIG_FIELDS) {
+    const key = field.config;
+    const value = defaults[key];
+    if (value === undefined || flags[field.name] !== undefined || (key === 'format' && outNamesFormat)) continue;
     if (suits(field, value, model, endpoint)) {
       say.verbose(`${key} ${value} from the config`);
       (filled as Record<string, unknown>)[field.name] = value;

@@ -2,7 +2,7 @@
 // sharp's header parse; never the extension), judged against the model's file rules, and, with
 // --fit, turned into a square PNG the model takes. Only the head of a file is read here; the
 // pixels are decoded only for --fit.
-import { megabytes } from '../image/sizes.js';
+import { sizeText } from '../api/limits.js';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
@@ -119,7 +119,7 @@ function describeFormat(img: InputImage): string {
 export function ruleText(rule: FileRule): string {
   const formats = rule.formats.map(formatName);
   const list = formats.length > 1 ? `${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}` : formats[0];
-  return `${rule.square ? 'square ' : ''}${list} images under ${megabytes(rule.maxBytes).replace('.0', '')}`;
+  return `${rule.square ? 'square ' : ''}${list} images under ${sizeText(rule.maxBytes)}`;
 }
 
 /** Why a file cannot be sent as it is under a rule; empty when it can. */
@@ -127,7 +127,7 @@ export function ruleProblems(img: InputImage, rule: FileRule): string[] {
   const problems: string[] = [];
   if (!rule.formats.includes(img.format)) problems.push(describeFormat(img));
   if (rule.square && img.width !== img.height) problems.push(`${img.width}x${img.height}, not square`);
-  if (img.bytes >= rule.maxBytes) problems.push(megabytes(img.bytes));
+  if (img.bytes >= rule.maxBytes) problems.push(sizeText(img.bytes, 'measured'));
   return problems;
 }
 

@@ -4,7 +4,7 @@
 // checked about a reference before sending, data URLs for local files, and the body itself.
 // The body builder takes plain references, so the Batch API work can build bodies from uploads.
 import { UsageError } from '../errors.js';
-import { megabytes } from '../image/sizes.js';
+import { sizeText } from '../api/limits.js';
 
 /** An input image as given on the command line: a local file, an http(s) or data: URL, or a Files API id. */
 export type ImageSource = { kind: 'path'; path: string } | { kind: 'url'; url: string } | { kind: 'file'; id: string };
@@ -75,7 +75,7 @@ export function dataUrlOf(bytes: Uint8Array, contentType: string, name: string):
   const length = `data:${contentType};base64,`.length + Math.ceil(bytes.length / 3) * 4;
   if (length > MAX_IMAGE_URL) {
     throw new UsageError(
-      `${name} is ${megabytes(bytes.length)}: as a data URL it would be ${length.toLocaleString('en')} characters, and a JSON edit takes at most ${MAX_IMAGE_URL.toLocaleString('en')} per image (about 15 MB of image)`,
+      `${name} is ${sizeText(bytes.length, 'measured')}: as a data URL it would be ${length.toLocaleString('en')} characters, and a JSON edit takes at most ${MAX_IMAGE_URL.toLocaleString('en')} per image (about 15 MB of image)`,
       `Upload it once and refer to it by id: imgcli files upload ${name}, then pass the file id it prints in place of the path.`,
     );
   }

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { buildMask, checkMask, MaskError, MAX_MASK_BYTES, type MaskProblemCode } from '../mask/build.js';
-import { megabytes } from '../image/sizes.js';
+import { sizeText } from '../api/limits.js';
 import { readInputFile, unreadable, type ImageFit, type InputImage } from './inputs.js';
 
 const pct = (n: number) => `${Math.round(n * 100) / 100}%`;
@@ -48,7 +48,7 @@ export async function maskFromFile(
   // Refused before reading: a mask this big is wrong whatever it holds.
   if (strict && size >= MAX_MASK_BYTES) {
     throw new UsageError(
-      `--mask ${file} is ${megabytes(size)}; the API takes masks under 4 MB`,
+      `--mask ${file} is ${sizeText(size, 'measured')}; the API takes masks under 4 MB`,
       hintFor('too-large', file, image),
     );
   }
@@ -82,7 +82,9 @@ export async function maskFromDrawing(file: string, first: InputImage, say: Mess
   if (result.editablePercent === 0)
     say.warn(`--mask-from ${file}: no pixel came out fully transparent, so nothing will be edited (black = edit).`);
   if (result.png.length >= MAX_MASK_BYTES)
-    say.warn(`--mask-from ${file}: the mask is ${megabytes(result.png.length)}; the API takes masks under 4 MB.`);
+    say.warn(
+      `--mask-from ${file}: the mask is ${sizeText(result.png.length, 'measured')}; the API takes masks under 4 MB.`,
+    );
   say.info(`mask from ${file}: ${result.width}x${result.height}, ${pct(result.editablePercent)} editable`);
   return result.png;
 }

@@ -1,6 +1,7 @@
 // `imgcli mask`, run: the plan from the flags (flags.ts), then build or check the mask with sharp
 // (src/mask/) and print the path, the --json document or the bytes.
 import { availableParallelism } from 'node:os';
+import { sizeText } from '../../api/limits.js';
 import { UsageError } from '../../errors.js';
 import * as masks from '../../mask/build.js';
 import { prepareDestination, writeAtomic } from '../../output/disk.js';
@@ -69,7 +70,7 @@ const mask: Handler = async (ctx, { args }) => {
     say.warn('nothing is editable: no pixel came out fully transparent (black = edit; see --invert, --threshold)');
   if (result.png.length >= masks.MAX_MASK_BYTES)
     say.warn(
-      `the mask is ${(result.png.length / 1048576).toFixed(1)} MB; the API takes masks under 4 MB (a hard edge compresses better: --threshold 128)`,
+      `the mask is ${sizeText(result.png.length, 'measured')}; the API takes masks under 4 MB (a hard edge compresses better: --threshold 128)`,
     );
   const path = flags.out === '-' ? '-' : await write(flags.out!, result.png);
   const preview =
