@@ -2,11 +2,10 @@
 // expire after 60 minutes), prove what the bytes are and that they are whole (proveImage, the one
 // gate every image passes), and write each image atomically; a paid image that cannot be written
 // where it should goes to the recovery folder (recovery.ts).
-import { request, type Dispatcher } from '../api/undici.js';
+import type { Dispatcher } from '../api/undici.js';
+import { downloadImage, interrupted, type DownloadOptions } from '../api/download.js';
 import { ApiError, answerError } from '../api/errors.js';
-import { discardBody, dispatcherFor } from '../api/http.js';
 import type { ImageItem } from '../api/images.js';
-import { LIMITS, sizeText } from '../api/limits.js';
 import { LocalFileError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
 import {
@@ -229,114 +228,6 @@ export async function savePartial(
   };
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-/** An image URL (or a redirect's target) imgcli will fetch: http(s) only, credentials stripped. */
-function downloadUrl(url: string, index: number, ctx: SaveContext, hop: number): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw answerError(
-      'bad-url',
-      `Image ${index + 1}'s ${hop ? 'redirect target' : 'URL'} is not a valid URL.`,
-      ctx.requestId,
-    );
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw answerError(
-      'bad-url',
-      `Image ${index + 1}'s ${hop ? 'download redirects to' : 'URL uses'} ${parsed.protocol}, not http(s); imgcli will not fetch it.`,
-      ctx.requestId,
-    );
-  }
-  // A download never carries credentials, whoever put them in the URL.
-  parsed.username = '';
-  parsed.password = '';
-  return parsed;
-}
-
-/**
- * GETs an image URL, following up to LIMITS.redirects redirects (each hop http(s), without
- * credentials, its body discarded unread); one timeout covers every hop. Returns the body and
- * the Content-Length it announced.
- */
-async function download(
-  url: string,
-  index: number,
-  ctx: SaveContext,
-): Promise<{ body: Dispatcher.ResponseData['body']; declared?: number }> {
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
-  let current = downloadUrl(url, index, ctx, 0);
-  for (let hop = 0; ; hop++) {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(current, {
-        method: 'GET',
-        signal,
-        dispatcher: ctx.dispatcher ?? dispatcherFor(ctx.timeoutMs),
-      });
-    } catch (err) {
-      if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
-      throw answerError(
-        'download-unreachable',
-        `Could not download image ${index + 1} from ${current.host}: ${(err as Error).message}`,
-        undefined,
-        err,
-      );
-    }
-    if (REDIRECTS.has(res.statusCode)) {
-      discardBody(res.body);
-      const location = res.headers.location;
-      if (hop >= LIMITS.redirects)
-        throw answerError(
-          'download-failed',
-          `Downloading image ${index + 1} failed: more than ${LIMITS.redirects} redirects.`,
-          ctx.requestId,
-        );
-      if (typeof location !== 'string' || !location)
-        throw answerError(
-          'download-failed',
-          `Downloading image ${index + 1} failed: a ${res.statusCode} redirect without a Location.`,
-          ctx.requestId,
-        );
-      current = downloadUrl(new URL(location, current).toString(), index, ctx, hop + 1);
-      continue;
-    }
-    if (res.statusCode !== 200) {
-      discardBody(res.body);
-      const expired = res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410;
-      throw answerError(
-        expired ? 'url-expired' : 'download-failed',
-        `Downloading image ${index + 1} failed: the URL answered ${res.statusCode}${expired ? '; it has probably expired (image URLs live 60 minutes)' : ''}.`,
-        ctx.requestId,
-      );
-    }
-    const raw = res.headers['content-length'];
-    const length = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
-    if (length !== undefined && length > LIMITS.imageBytes) {
-      discardBody(res.body);
-      throw answerError(
-        'too-large',
-        `Image ${index + 1} is ${length} bytes, more than the ${sizeText(LIMITS.imageBytes)} imgcli accepts.`,
-        ctx.requestId,
-      );
-    }
-    return { body: res.body, declared: length };
-  }
-}
-
-/** Passes chunks through, failing once more than `max` bytes went by. */
-async function* capped(source: AsyncIterable<Uint8Array>, max: number, index: number, requestId?: string) {
-  let total = 0;
-  for await (const chunk of source) {
-    total += chunk.length;
-    if (total > max)
-      throw answerError('too-large', `Image ${index + 1}'s download passed ${sizeText(max)}; stopped.`, requestId);
-    yield chunk;
-  }
-}
-
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of source) chunks.push(chunk);
@@ -345,9 +236,16 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
 
 const FROM_URL = 'downloaded from its URL';
 
+/** What a download needs of the save context. */
+const downloadOptions = (ctx: SaveContext): DownloadOptions => ({
+  signal: ctx.signal,
+  timeoutMs: ctx.timeoutMs,
+  dispatcher: ctx.dispatcher,
+  requestId: ctx.requestId,
+});
+
 async function saveUrl(url: string, index: number, ctx: SaveContext, revisedPrompt?: string): Promise<SavedFile> {
-  const { body, declared } = await download(url, index, ctx);
-  const source = capped(body, LIMITS.imageBytes, index, ctx.requestId);
+  const { body: source, declared } = await downloadImage(url, index, downloadOptions(ctx));
   if (ctx.plan.kind === 'stdout')
     return saveBytes(await collect(source), index, ctx, revisedPrompt, FROM_URL, declared);
   // Stream to a temp file first: the final name needs the format, known only from the bytes.
@@ -356,14 +254,9 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     staged = await stageStream(dirname(targetPath(ctx.plan, index, 'png')), source, ctx.signal);
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    if (ctx.signal.aborted) throw new ApiError({ kind: 'aborted', message: 'The download was interrupted.' });
+    if (ctx.signal.aborted) throw interrupted();
     if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);
-    throw answerError(
-      'download-cut',
-      `The download of image ${index + 1} broke off: ${(err as Error).message}`,
-      undefined,
-      err,
-    );
+    throw err;
   }
   try {
     const info = proveImage(await readEnds(staged), index, ctx.requestId, FROM_URL, declared);
@@ -401,8 +294,8 @@ async function recoverDownload(
 ): Promise<unknown> {
   if (ctx.plan.kind === 'stdout' || ctx.signal.aborted) return err;
   try {
-    const { body, declared } = await download(url, index, ctx);
-    const received = await collect(capped(body, LIMITS.imageBytes, index, ctx.requestId));
+    const { body, declared } = await downloadImage(url, index, downloadOptions(ctx));
+    const received = await collect(body);
     const info = proveImage(endsOf(received), index, ctx.requestId, FROM_URL, declared);
     const bytes = ctx.stamp
       ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
