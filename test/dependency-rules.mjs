@@ -8,11 +8,15 @@
 // Packages are matched by their folder under node_modules/, so deep imports (`zod/v4`) count
 // as the package. Node builtins are matched by kind ('core'), as `node:fs` and `fs` alike.
 //
-// Known violations: test/dependency-baseline.json (written by `depcruise-baseline`) lists the
-// violations the tree had when these rules came in; `npm run deps` tolerates exactly those
-// (`--ignore-known`) and fails on any other. test/dependency-rules.test.ts fails when an entry
-// no longer occurs, so fixing a violation means deleting its entry. Once the list is `[]`,
-// delete the file and the `--ignore-known` option of the "deps" script in package.json.
+// The layers, top to bottom: cli.ts and commands/ (one folder per command) -> batch/ -> pipeline/ ->
+// the services (connection/, upload/, output/, gallery/, provenance/, terminal/, config/, mask/,
+// mock/, image/) -> api/, with models/ and the plain modules at src/'s top (errors, exit codes,
+// runtime, suggestions, version) below them all. An import may only point down (or sideways
+// among the services, without cycles); the "layers-*" rules say so one layer at a time.
+//
+// The tree breaks no rule. Should one ever have to be tolerated for a while, `depcruise-baseline`
+// writes the known violations to a file that `--ignore-known <file>` in package.json's "deps"
+// script then accepts; test/dependency-rules.test.ts checks that file against the tree.
 
 const pkg = (...names) => `(^|/)node_modules/(${names.join('|')})/`;
 
@@ -27,6 +31,40 @@ export default {
         'apart, and which one finishes loading first decides what is undefined.',
       from: { path: '^src/' },
       to: { circular: true },
+    },
+    {
+      name: 'layers-commands-only-from-cli',
+      severity: 'error',
+      comment:
+        'commands/ is the top layer: only cli.ts (its command table) and commands/ itself import it. ' +
+        'What two commands share lives in commands/shared/, or in a layer below.',
+      from: { path: '^src/', pathNot: ['^src/commands/', '^src/cli\\.ts$'] },
+      to: { path: '^src/commands/' },
+    },
+    {
+      name: 'layers-batch-below-commands',
+      severity: 'error',
+      comment: 'batch/ is used by commands/ (and itself); the pipeline and the services below know nothing of batches.',
+      from: { path: '^src/', pathNot: ['^src/commands/', '^src/cli\\.ts$', '^src/batch/'] },
+      to: { path: '^src/batch/' },
+    },
+    {
+      name: 'layers-pipeline-below-batch',
+      severity: 'error',
+      comment:
+        'pipeline/ (flags to an ImageJob, run, stream, dry run, freshness) is used by commands/ and batch/; ' +
+        'the services below it (connection, upload, output, ...) do not reach back up into it.',
+      from: { path: '^src/', pathNot: ['^src/commands/', '^src/cli\\.ts$', '^src/batch/', '^src/pipeline/'] },
+      to: { path: '^src/pipeline/' },
+    },
+    {
+      name: 'layers-plain-modules-at-the-bottom',
+      severity: 'error',
+      comment:
+        "The plain modules at src/'s top (errors, exit codes, runtime, suggestions, version, fs errors) " +
+        "are below every layer: they import only each other, models/ and the HTTP core's errors.",
+      from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/cli\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/[^/]+\\.ts$', '^src/models/', '^src/api/errors\\.ts$'] },
     },
     {
       name: 'api-imports-only-node-undici-zod',

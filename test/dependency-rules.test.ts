@@ -85,7 +85,7 @@ describe('dependency rules (npm run deps)', () => {
     write(dir, 'src/output/ring-b.ts', "import { a } from './ring-a.js';\nexport const b = () => a();\n");
     write(
       dir,
-      'src/jobs/flag-parse.ts',
+      'src/pipeline/flag-parse.ts',
       "import { InvalidArgumentError } from 'commander';\nexport const bad = new InvalidArgumentError('x');\n",
     );
     write(
@@ -93,13 +93,19 @@ describe('dependency rules (npm run deps)', () => {
       'src/models/cache.ts',
       "import { readFileSync } from 'node:fs';\nexport const cached = () => readFileSync('models.json');\n",
     );
-    write(dir, 'src/jobs/lost.ts', "export { gone } from './no-such-file.js';\n");
+    write(dir, 'src/pipeline/lost.ts', "export { gone } from './no-such-file.js';\n");
     write(dir, 'src/models/v4.ts', "import { z } from 'zod';\nexport const name = z.string();\n");
     write(
       dir,
       'src/output/fetch.ts',
       "import { request } from 'undici';\nexport const get = (u: string) => request(u);\n",
     );
+
+    // Layers pointing up: each layer importing one above it.
+    write(dir, 'src/batch/back-up.ts', "export { handlers } from '../commands/gen/run.js';\n");
+    write(dir, 'src/pipeline/back-up.ts', "export { runBatch } from '../batch/run.js';\n");
+    write(dir, 'src/output/back-up.ts', "export { runImages } from '../pipeline/run.js';\n");
+    write(dir, 'src/plain.ts', "export { writeAtomic } from './output/disk.js';\n");
 
     const r = await runDeps(dir, DEPS_ARGS);
     const reported = [...r.stdout.matchAll(/^\s*error (\S+): (\S+) → ?(\S*)/gm)].map(
@@ -111,19 +117,23 @@ describe('dependency rules (npm run deps)', () => {
         'ora-chalk-only-in-terminal: src/api/colour.ts → node_modules/chalk/source/index.js',
         // A cycle is reported once, from one of its modules, with the path on the lines below.
         'no-cycles: src/output/ring-a.ts → ',
-        'commander-only-in-cli-and-commands: src/jobs/flag-parse.ts → node_modules/commander/typings/esm.d.mts',
+        'commander-only-in-cli-and-commands: src/pipeline/flag-parse.ts → node_modules/commander/typings/esm.d.mts',
         'models-pure: src/models/cache.ts → fs',
-        'imports-resolve: src/jobs/lost.ts → ./no-such-file.js',
+        'imports-resolve: src/pipeline/lost.ts → ./no-such-file.js',
         'zod-through-its-v3-api: src/models/v4.ts → node_modules/zod/index.d.cts',
         'undici-by-its-own-modules: src/output/fetch.ts → node_modules/undici/index.d.ts',
+        'layers-commands-only-from-cli: src/batch/back-up.ts → src/commands/gen/run.ts',
+        'layers-batch-below-commands: src/pipeline/back-up.ts → src/batch/run.ts',
+        'layers-pipeline-below-batch: src/output/back-up.ts → src/pipeline/run.ts',
+        'layers-plain-modules-at-the-bottom: src/plain.ts → src/output/disk.ts',
       ].sort(),
     );
     expect(r.stdout).toMatch(
       /no-cycles: src\/output\/ring-a\.ts → \n\s+src\/output\/ring-b\.ts →\n\s+src\/output\/ring-a\.ts\n/,
     );
     // The exit code counts the errors, so each broken rule alone fails the run.
-    expect(r.exitCode).toBe(8);
-    expect(r.stdout).toMatch(/^x 8 dependency violations \(8 errors, 0 warnings\)/m);
+    expect(r.exitCode).toBe(12);
+    expect(r.stdout).toMatch(/^x 12 dependency violations \(12 errors, 0 warnings\)/m);
   });
 
   it.concurrent('pass a tree that keeps every rule, and see its imports resolved', async ({ expect }) => {

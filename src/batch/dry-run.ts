@@ -5,7 +5,7 @@
 import { closeDispatchers } from '../api/http.js';
 import type { Settings } from '../config/settings.js';
 import { dryRunConnection, estimateRequest, previewDocument, previewRequest } from '../pipeline/dry-run.js';
-import { jobParams, requestSpec, upToDateResult, type ImagesJob } from '../pipeline/run.js';
+import { jobParams, requestSpec, upToDateResult, type ImageJob } from '../pipeline/run.js';
 import { OFFLINE_COST, PRICES_CHECKED } from '../models/prices.js';
 import { fileEntry } from '../output/report.js';
 import type { Runtime } from '../runtime.js';
@@ -15,7 +15,7 @@ import type { RawJob } from './parse.js';
 
 export interface DryRunJob {
   raw: RawJob;
-  job: ImagesJob;
+  job: ImageJob;
   settings: Settings;
 }
 

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { buildJob, type JobContext, type JobFlags } from '../pipeline/build.js';
 import { parseParam, type Param } from '../pipeline/params.js';
-import type { ImagesJob } from '../pipeline/run.js';
+import type { ImageJob } from '../pipeline/run.js';
 import type { Runtime } from '../runtime.js';
 import { createMessenger } from '../terminal/messenger.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
@@ -24,7 +24,7 @@ export interface PrepareOptions {
 
 export interface Prepared {
   raw: RawJob;
-  job: ImagesJob;
+  job: ImageJob;
   settings: Settings;
   /** The job's stderr lines: held while every job is validated, then passed on with its line number. */
   log: JobLog;

@@ -35,7 +35,7 @@ import { withImageDefaults } from './defaults.js';
 import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
 import { chooseBody, countedInputs, editRequest, readInputs, type BodyForm } from './edit-body.js';
 import { freshOutputs, type InputDigest } from './freshness.js';
-import type { ImagesJob } from './run.js';
+import type { ImageJob } from './run.js';
 
 /** Every flag an image job can have, typed: the request fields plus how the job runs. */
 export interface JobFlags extends FieldValues {
@@ -247,7 +247,7 @@ async function outputPlan(
 }
 
 /** Builds the job for one request; throws a UsageError (exit 2, nothing sent) for anything wrong. */
-export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImagesJob> {
+export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJob> {
   const { settings, say, rt } = ctx;
   const flags = req.flags;
   const model = resolveModel(settings.model);

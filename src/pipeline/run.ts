@@ -27,7 +27,7 @@ import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from '.
 import { dirname } from 'node:path';
 import type { PreparedInputs } from '../upload/form.js';
 
-export interface ImagesJob {
+export interface ImageJob {
   endpoint: ImagesEndpoint;
   model: ResolvedModel;
   /** The validated JSON body (generations, JSON edits) or a multipart builder (edits, variations). */
@@ -80,7 +80,7 @@ export type Connect = () => Promise<Connection>;
 export async function runImages(
   rt: Runtime,
   settings: Settings,
-  job: ImagesJob,
+  job: ImageJob,
   say: Messenger,
   connect: Connect,
 ): Promise<ImagesResult | undefined> {
@@ -103,7 +103,7 @@ export async function runImages(
 }
 
 /** The HTTP request a job sends (what --dry-run describes). */
-export function requestSpec(settings: Settings, job: ImagesJob): RequestSpec {
+export function requestSpec(settings: Settings, job: ImageJob): RequestSpec {
   return {
     method: 'POST',
     path: imagesPath(settings, job.endpoint),
@@ -114,7 +114,7 @@ export function requestSpec(settings: Settings, job: ImagesJob): RequestSpec {
 }
 
 /** The request's parameters, JSON or multipart alike: what a cost estimate reads. */
-export function jobParams(job: ImagesJob): Record<string, unknown> {
+export function jobParams(job: ImageJob): Record<string, unknown> {
   return { ...(job.json ?? {}), ...(job.record?.params ?? {}) };
 }
 
@@ -122,7 +122,7 @@ export function jobParams(job: ImagesJob): Record<string, unknown> {
  * --if-changed and --check: the result from the files already on disk when they carry this
  * request's fingerprint; undefined when the request must be sent. --check never sends.
  */
-export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<ImagesResult | undefined> {
+export async function upToDateResult(job: ImageJob, say: Messenger): Promise<ImagesResult | undefined> {
   if (!job.freshness) return undefined;
   const flag = job.freshness === 'check' ? '--check' : '--if-changed';
   if (job.plan.kind !== 'files')
@@ -150,7 +150,7 @@ export async function upToDateResult(job: ImagesJob, say: Messenger): Promise<Im
   return undefined;
 }
 
-export async function fingerprintFor(job: ImagesJob): Promise<string> {
+export async function fingerprintFor(job: ImageJob): Promise<string> {
   job.digests ??= await digestInputs(job.record!);
   job.fingerprint ??= await fingerprintOf(job.endpoint, job.model.name, job.record!, job.digests);
   return job.fingerprint;
@@ -165,7 +165,7 @@ export async function executeJob(
   rt: Runtime,
   settings: Settings,
   shared: Connection,
-  job: ImagesJob,
+  job: ImageJob,
   say: Messenger,
 ): Promise<ImagesResult> {
   await prepareDestination(job.plan);
@@ -188,7 +188,7 @@ async function sendAndSave(
   rt: Runtime,
   settings: Settings,
   conn: Connection,
-  job: ImagesJob,
+  job: ImageJob,
   say: Messenger,
   path: string,
 ): Promise<ImagesResult> {
@@ -300,7 +300,7 @@ async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewe
 export async function runAndReport(
   rt: Runtime,
   settings: Settings,
-  job: ImagesJob,
+  job: ImageJob,
   opts: { json?: boolean; summary?: boolean },
   say: Messenger,
   connect: Connect,

@@ -11,7 +11,7 @@ import { BATCH_ENDPOINTS, type BatchEndpoint } from '../../api/batches.js';
 import { uploadFile } from '../../api/files.js';
 import type { Connection } from '../../api/http.js';
 import { UsageError } from '../../errors.js';
-import { fingerprintFor, type ImagesJob } from '../../pipeline/run.js';
+import { fingerprintFor, type ImageJob } from '../../pipeline/run.js';
 import { claimTemp, discardStaged, localError } from '../../output/disk.js';
 import { fileDigest } from '../../provenance/fingerprint.js';
 import type { Messenger } from '../../terminal/messenger.js';
@@ -23,7 +23,7 @@ import type { StateFile } from './state.js';
 const IMAGE_PURPOSE = 'vision';
 
 /** `line-12-3f9a1c2b7d0e`: the job's line, then 12 hex digits of its request fingerprint. */
-export async function customIdOf(line: number, job: ImagesJob): Promise<string> {
+export async function customIdOf(line: number, job: ImageJob): Promise<string> {
   const fingerprint = await fingerprintFor(job);
   return `line-${line}-${fingerprint.replace(/^sha256:/, '').slice(0, 12)}`;
 }
@@ -32,13 +32,13 @@ export async function customIdOf(line: number, job: ImagesJob): Promise<string> 
 export const jobsFingerprint = (customIds: string[]) =>
   `sha256:${createHash('sha256').update(customIds.join('\n')).digest('hex')}`;
 
-export const endpointOf = (job: ImagesJob): BatchEndpoint => (job.endpoint === 'generations' ? 'generations' : 'edits');
+export const endpointOf = (job: ImageJob): BatchEndpoint => (job.endpoint === 'generations' ? 'generations' : 'edits');
 /** "1 generation", "300 edits": a part's jobs in words. */
 export const jobsText = (n: number, endpoint: BatchEndpoint) =>
   `${n} ${endpoint === 'generations' ? 'generation' : 'edit'}${n === 1 ? '' : 's'}`;
 
 /** A job's local inputs, images then mask: what must be uploaded before its request can name them. */
-function localParts(job: ImagesJob): UploadPart[] {
+function localParts(job: ImageJob): UploadPart[] {
   if (!job.edit) return [];
   const { images, mask } = job.edit.prepared;
   return [...images, ...(mask ? [mask] : [])].filter((p): p is UploadPart => 'field' in p);
@@ -68,7 +68,7 @@ export type InputIds = Map<UploadPart, string>;
  */
 export async function uploadInputs(
   conn: Connection,
-  jobs: ImagesJob[],
+  jobs: ImageJob[],
   sf: StateFile,
   say: Messenger,
 ): Promise<InputIds> {
@@ -105,7 +105,7 @@ const withoutStream = (body: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_IN_BATCH.includes(k)));
 
 /** The request body as a batch carries it: the direct body, edits as JSON with every local input as a file id. */
-export function batchBody(job: ImagesJob, ids: InputIds | undefined): Record<string, unknown> {
+export function batchBody(job: ImageJob, ids: InputIds | undefined): Record<string, unknown> {
   if (!job.edit) return withoutStream(job.json ?? {});
   const ref = (p: UploadPart | Parameters<typeof refOf>[0]): ImageRef => {
     if (!('field' in p)) return refOf(p);
@@ -118,7 +118,7 @@ export function batchBody(job: ImagesJob, ids: InputIds | undefined): Record<str
 }
 
 /** One line of a request file. */
-export function requestLine(customId: string, job: ImagesJob, ids: InputIds | undefined): string {
+export function requestLine(customId: string, job: ImageJob, ids: InputIds | undefined): string {
   return JSON.stringify({
     custom_id: customId,
     method: 'POST',

@@ -21,7 +21,7 @@ import { fileDigest, readProvenance, type Provenance, type ProvenanceInput } fro
 import { buildJob, type JobContext, type JobFlags, type JobRequest } from '../../pipeline/build.js';
 import type { InputDigest } from '../../pipeline/freshness.js';
 import type { Param } from '../../pipeline/params.js';
-import { fingerprintFor, type ImagesJob } from '../../pipeline/run.js';
+import { fingerprintFor, type ImageJob } from '../../pipeline/run.js';
 
 export interface ReplayRequest {
   /** The image whose provenance holds the request. */
@@ -250,8 +250,8 @@ export async function planReplay(req: ReplayRequest): Promise<ReplayPlan> {
  * its order), and checks what the record can vouch for: with nothing overridden, the rebuilt
  * request has the recorded fingerprint. A record without input files relies on that alone.
  */
-export async function buildReplayJob(req: ReplayRequest, plan: ReplayPlan, ctx: JobContext): Promise<ImagesJob> {
-  let job: ImagesJob;
+export async function buildReplayJob(req: ReplayRequest, plan: ReplayPlan, ctx: JobContext): Promise<ImageJob> {
+  let job: ImageJob;
   try {
     job = await buildJob(plan.request, ctx);
   } catch (err) {
