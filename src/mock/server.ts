@@ -11,7 +11,10 @@ import { handleVariations, recordUploadParts } from './edits.js';
 import { handleAnyEdit } from './edits-json.js';
 import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
-import { imageEvents, isStreamFault, sseText, streamingOf, writeSse, type StreamFault } from './stream.js';
+import { imageEvents, isStreamFault, sseText, streamingOf, writeSse } from './stream.js';
+import { applyFault, send, type Fault } from './faults.js';
+
+export type { Fault } from './faults.js';
 import type { SynthPayload } from './synth.js';
 import type { StoredFile } from './answers.js';
 import { BatchStore, DEFAULT_BATCH_TIMING, batchesRoute, type BatchFault, type BatchTiming } from './batches.js';
@@ -55,26 +58,6 @@ export interface MockOptions {
   batchClock?: () => number;
 }
 
-export type Fault =
-  | { status: number; body?: string | object; headers?: Record<string, string> }
-  | { drop: 'before-response' }
-  | { truncate: number }
-  | { stallMs: number }
-  | { body: string; status?: number; contentType?: string }
-  /** The answer's first `cleanCut` bytes, chunked (no Content-Length), then a clean end: a cut no transport error reveals. */
-  | { cleanCut: number }
-  /** The answer's first `hang` bytes (with its full Content-Length, or none with `chunked`), then silence until the client goes away. */
-  | { hang: number; chunked?: boolean }
-  /** A body that never ends: a b64_json string, a 500 text, one SSE line, until the client goes away. */
-  | { endless: 'b64_json' | 'error-body' | 'sse-line' }
-  /** Answers with the request's own headers as text (a server that echoes Authorization). */
-  | { echoHeaders: true; status?: number }
-  /** A redirect (302 unless `status`) to this address. */
-  | { redirect: string; status?: number }
-  /** The request is handled at once (a batch is created, a file stored), but the answer leaves only after this long, if ever. */
-  | { answerAfterMs: number }
-  | StreamFault;
-
 export interface MockServer {
   url: string;
   port: number;
@@ -93,52 +76,12 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-const ENDLESS_STARTS = {
-  b64_json: { status: 200, type: 'application/json', start: '{"created":1700000000,"data":[{"b64_json":"' },
-  'error-body': { status: 500, type: 'text/plain', start: 'Internal error: ' },
-  'sse-line': {
-    status: 200,
-    type: 'text/event-stream',
-    start: 'event: image_generation.partial_image\ndata: {"type":"image_generation.partial_image","b64_json":"',
-  },
-} as const;
-
-/** Writes base64-looking text for ever (minding backpressure) until the client goes away. */
-async function writeEndless(
-  res: ServerResponse,
-  kind: keyof typeof ENDLESS_STARTS,
-  closed: AbortSignal,
-): Promise<void> {
-  const { status, type, start } = ENDLESS_STARTS[kind];
-  res.writeHead(status, { 'content-type': type });
-  res.write(start);
-  const block = Buffer.alloc(256 * 1024, 'QUFB');
-  while (!closed.aborted && !res.destroyed) {
-    if (!res.write(block))
-      await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
-      });
-  }
-}
-
 /** Routes by path; later features (edits, variations, models) add entries here. */
 const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
   '/v1/images/edits': handleAnyEdit,
   '/v1/images/variations': handleVariations,
 };
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: string | Buffer,
-  contentType: string,
-  headers: Record<string, string> = {},
-) {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
-}
 
 /** A file the server wrote (a batch's results), streamed from disk: it can be hundreds of megabytes. */
 function sendFile(res: ServerResponse, file: { path: string; size: number; contentType: string }) {
@@ -162,228 +105,174 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startMockServer(options: MockOptions = {}): Promise<MockServer> {
-  const requests: RecordedRequest[] = [];
-  const faults: Array<{ fault: Fault; path?: RegExp }> = [];
-  const downloadFaults: Fault[] = [];
-  const files = new Map<string, StoredFile>();
-  const uploads = new Map<string, UploadedFile>();
-  let latencyMs = options.latencyMs ?? 0;
-  let streamDelayMs = options.streamDelayMs ?? 150;
-  const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
-  const batches = new BatchStore({ ...DEFAULT_BATCH_TIMING, ...options.batchTiming }, options.batchClock);
-  const ctx: RouteContext = {
-    origin: '',
-    nowMs,
-    files,
-    uploads,
-    urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000,
-    extraModels: options.extraModels ?? [],
-    payload: options.payload,
-    labels: options.labels,
-    batches,
-  };
-  /** The next queued fault meant for this path (or for any). */
-  const takeFault = (path: string): Fault | undefined => {
-    const i = faults.findIndex((f) => !f.path || f.path.test(path));
-    return i === -1 ? undefined : faults.splice(i, 1)[0]!.fault;
-  };
+/** An image URL the server handed out, answered as a blob store does: the bytes, 404, or 403 once expired. */
+function imageDownload(file: StoredFile | undefined, nowMs: number) {
+  if (!file) return { status: 404, body: 'BlobNotFound: The specified blob does not exist.', type: 'text/plain' };
+  if (nowMs > file.expiresAt) {
+    return {
+      status: 403,
+      body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>',
+      type: 'application/xml',
+    };
+  }
+  return { status: 200, body: file.bytes as string | Buffer, type: file.contentType };
+}
 
-  async function applyFault(
-    fault: Exclude<Fault, StreamFault>,
-    req: IncomingMessage,
-    res: ServerResponse,
-    answer: () => Promise<{ status: number; body: string | Buffer; type: string }>,
-    closed: AbortSignal,
-  ) {
-    if ('drop' in fault) {
-      res.socket?.destroy();
-      return;
+/** The route's answer, or the API's 401 for a missing or wrong key and its 404 for an unknown path. */
+async function respond(
+  route: Route | undefined,
+  record: RecordedRequest,
+  raw: Buffer,
+  req: IncomingMessage,
+  options: MockOptions,
+  ctx: RouteContext,
+): Promise<RouteAnswer> {
+  const key = bearerKey(req.headers);
+  if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
+    return errorAnswer({
+      status: 401,
+      // The API echoes a wrong key with all but its first 8 and last 4 characters starred.
+      message: key
+        ? `Incorrect API key provided: ${key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : key}. You can find your API key at https://platform.openai.com/account/api-keys.`
+        : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+      type: 'invalid_request_error',
+      param: null,
+      code: key ? 'invalid_api_key' : null,
+    });
+  }
+  if (!route) {
+    return errorAnswer({
+      status: 404,
+      message: `Invalid URL (${record.method} ${record.path})`,
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    });
+  }
+  return route(record, raw, ctx);
+}
+
+/** What one offline server holds while it runs: its options, what it was sent, its queued faults and its files. */
+interface ServerState {
+  options: MockOptions;
+  requests: RecordedRequest[];
+  faults: Array<{ fault: Fault; path?: RegExp }>;
+  downloadFaults: Fault[];
+  files: Map<string, StoredFile>;
+  latencyMs: number;
+  streamDelayMs: number;
+  ctx: RouteContext;
+}
+
+/** The next queued fault meant for this path (or for any). */
+function takeFault(state: ServerState, path: string): Fault | undefined {
+  const i = state.faults.findIndex((f) => !f.path || f.path.test(path));
+  return i === -1 ? undefined : state.faults.splice(i, 1)[0]!.fault;
+}
+
+/** One request: recorded, then answered by its route (or a queued fault), streamed when it asked to be. */
+async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse) {
+  const { options, ctx, files, downloadFaults } = state;
+  const requestId = `req_${randomBytes(12).toString('hex')}`;
+  res.setHeader('x-request-id', requestId);
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const raw = await readBody(req);
+  const contentType = String(req.headers['content-type'] ?? '');
+  let json: unknown;
+  if (contentType.includes('json')) {
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      json = undefined;
     }
-    if ('truncate' in fault) {
-      const full = await answer();
-      const body = Buffer.from(full.body);
-      res.writeHead(full.status, { 'content-type': full.type, 'content-length': body.length });
-      res.write(body.subarray(0, fault.truncate));
-      // Let the partial body reach the client before the connection dies.
-      setTimeout(() => res.socket?.destroy(), 50);
-      return;
-    }
-    if ('cleanCut' in fault) {
-      const full = await answer();
-      res.writeHead(full.status, { 'content-type': full.type });
-      res.end(Buffer.from(full.body).subarray(0, fault.cleanCut));
-      return;
-    }
-    if ('hang' in fault) {
-      const full = await answer();
-      const body = Buffer.from(full.body);
-      res.writeHead(full.status, {
-        'content-type': full.type,
-        ...(fault.chunked ? {} : { 'content-length': body.length }),
-      });
-      res.write(body.subarray(0, fault.hang));
-      return;
-    }
-    if ('endless' in fault) return writeEndless(res, fault.endless, closed);
-    if ('echoHeaders' in fault) {
-      const text = Object.entries(req.headers)
-        .map(([k, v]) => `${k}: ${String(v)}`)
-        .join('\n');
-      send(res, fault.status ?? 200, text, 'text/plain');
-      return;
-    }
-    if ('redirect' in fault) {
-      res.writeHead(fault.status ?? 302, { location: fault.redirect, 'content-length': 0 });
-      res.end();
-      return;
-    }
-    if ('answerAfterMs' in fault) {
-      const full = await answer();
-      await sleep(fault.answerAfterMs, undefined, { signal: closed }).catch(() => {});
-      if (closed.aborted) return;
-      send(res, full.status, full.body, full.type);
-      return;
-    }
-    if ('stallMs' in fault) {
-      await sleep(fault.stallMs, undefined, { signal: closed }).catch(() => {});
-      if (closed.aborted) return;
-      const full = await answer();
-      send(res, full.status, full.body, full.type);
-      return;
-    }
-    const body = typeof fault.body === 'object' ? JSON.stringify(fault.body) : (fault.body ?? '');
-    const type =
-      'contentType' in fault && fault.contentType
-        ? fault.contentType
-        : typeof fault.body === 'object'
-          ? 'application/json'
-          : body.trimStart().startsWith('<')
-            ? 'text/html'
-            : body.trimStart().startsWith('{')
-              ? 'application/json'
-              : 'text/plain';
-    send(res, fault.status ?? 200, body, type, 'headers' in fault ? fault.headers : {});
+  }
+  const record: RecordedRequest = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: req.headers,
+    json,
+    rawBodyBytes: raw.length,
+    at: Date.now(),
+  };
+  record.parts = recordUploadParts(raw, contentType);
+  state.requests.push(record);
+  options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
+  const closed = new AbortController();
+  res.on('close', () => closed.abort());
+
+  if (url.pathname.startsWith('/files/')) {
+    const serve = async () =>
+      imageDownload(files.get(url.pathname.slice('/files/'.length).replace(/\.\w+$/, '')), ctx.nowMs());
+    const fault = downloadFaults.shift();
+    if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, serve, closed.signal);
+    const answer = await serve();
+    return send(res, answer.status, answer.body, answer.type);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const requestId = `req_${randomBytes(12).toString('hex')}`;
-    res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const raw = await readBody(req);
-    const contentType = String(req.headers['content-type'] ?? '');
-    let json: unknown;
-    if (contentType.includes('json')) {
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        json = undefined;
-      }
-    }
-    const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      json,
-      rawBodyBytes: raw.length,
-      at: Date.now(),
-    };
-    record.parts = recordUploadParts(raw, contentType);
-    requests.push(record);
-    options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
-    const closed = new AbortController();
-    res.on('close', () => closed.abort());
-
-    if (url.pathname.startsWith('/files/')) {
-      const serve = async () => {
-        const id = url.pathname.slice('/files/'.length).replace(/\.\w+$/, '');
-        const file = files.get(id);
-        if (!file) return { status: 404, body: 'BlobNotFound: The specified blob does not exist.', type: 'text/plain' };
-        if (nowMs() > file.expiresAt) {
-          return {
-            status: 403,
-            body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed.</Message></Error>',
-            type: 'application/xml',
-          };
-        }
-        return { status: 200, body: file.bytes, type: file.contentType };
-      };
-      const fault = downloadFaults.shift();
-      if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, serve, closed.signal);
-      const answer = await serve();
-      return send(res, answer.status, answer.body, answer.type);
-    }
-
-    const route =
-      ROUTES[url.pathname] ??
-      batchesRoute(url.pathname.replace(/^\/openai(?=\/v1\/)/, '')) ??
-      resolveRoute(url.pathname, record.query, ROUTES);
-    // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
-    const events = (result: RouteAnswer) => {
-      const streaming = result.status === 200 ? streamingOf(record) : undefined;
-      const family = route === ROUTES['/v1/images/edits'] ? 'image_edit' : 'image_generation';
-      return streaming && imageEvents(result.json as Record<string, unknown>, family, streaming.partials);
-    };
-    const answer = async () => {
-      const result = await respond(route, record, raw, req);
-      const stream = events(result);
-      if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
-      // A fault needs the whole body: a file on disk is read (tests keep those small).
-      if (result.raw)
-        return {
-          status: result.status,
-          body: 'path' in result.raw ? await readFile(result.raw.path) : result.raw.body,
-          type: result.raw.contentType,
-        };
-      return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
-    };
-    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closed.signal }).catch(() => {});
-    if (closed.signal.aborted) return;
-    const fault = takeFault(url.pathname);
-    if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, answer, closed.signal);
-    const result = await respond(route, record, raw, req);
+  const route =
+    ROUTES[url.pathname] ??
+    batchesRoute(url.pathname.replace(/^\/openai(?=\/v1\/)/, '')) ??
+    resolveRoute(url.pathname, record.query, ROUTES);
+  // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
+  const events = (result: RouteAnswer) => {
+    const streaming = result.status === 200 ? streamingOf(record) : undefined;
+    const family = route === ROUTES['/v1/images/edits'] ? 'image_edit' : 'image_generation';
+    return streaming && imageEvents(result.json as Record<string, unknown>, family, streaming.partials);
+  };
+  const answer = async () => {
+    const result = await respond(route, record, raw, req, options, ctx);
     const stream = events(result);
-    // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.
-    if (stream) return writeSse(res, stream, { delayMs: streamDelayMs, signal: closed.signal, fault });
-    if (result.raw && 'path' in result.raw) return sendFile(res, result.raw);
-    if (result.raw) return send(res, result.status, result.raw.body, result.raw.contentType);
-    send(res, result.status, JSON.stringify(result.json), 'application/json');
-  }
+    if (stream) return { status: 200, body: await sseText(stream), type: 'text/event-stream' };
+    // A fault needs the whole body: a file on disk is read (tests keep those small).
+    if (result.raw)
+      return {
+        status: result.status,
+        body: 'path' in result.raw ? await readFile(result.raw.path) : result.raw.body,
+        type: result.raw.contentType,
+      };
+    return { status: result.status, body: JSON.stringify(result.json), type: 'application/json' };
+  };
+  if (state.latencyMs > 0) await sleep(state.latencyMs, undefined, { signal: closed.signal }).catch(() => {});
+  if (closed.signal.aborted) return;
+  const fault = takeFault(state, url.pathname);
+  if (fault && !isStreamFault(fault)) return applyFault(fault, req, res, answer, closed.signal);
+  const result = await respond(route, record, raw, req, options, ctx);
+  const stream = events(result);
+  // A stream fault meets a request that does not stream (or fails): it is used up, doing nothing.
+  if (stream) return writeSse(res, stream, { delayMs: state.streamDelayMs, signal: closed.signal, fault });
+  if (result.raw && 'path' in result.raw) return sendFile(res, result.raw);
+  if (result.raw) return send(res, result.status, result.raw.body, result.raw.contentType);
+  send(res, result.status, JSON.stringify(result.json), 'application/json');
+}
 
-  async function respond(
-    route: Route | undefined,
-    record: RecordedRequest,
-    raw: Buffer,
-    req: IncomingMessage,
-  ): Promise<RouteAnswer> {
-    const key = bearerKey(req.headers);
-    if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
-      return errorAnswer({
-        status: 401,
-        // The API echoes a wrong key with all but its first 8 and last 4 characters starred.
-        message: key
-          ? `Incorrect API key provided: ${key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : key}. You can find your API key at https://platform.openai.com/account/api-keys.`
-          : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
-        type: 'invalid_request_error',
-        param: null,
-        code: key ? 'invalid_api_key' : null,
-      });
-    }
-    if (!route) {
-      return errorAnswer({
-        status: 404,
-        message: `Invalid URL (${record.method} ${record.path})`,
-        type: 'invalid_request_error',
-        param: null,
-        code: null,
-      });
-    }
-    return route(record, raw, ctx);
-  }
+export async function startMockServer(options: MockOptions = {}): Promise<MockServer> {
+  const files = new Map<string, StoredFile>();
+  const batches = new BatchStore({ ...DEFAULT_BATCH_TIMING, ...options.batchTiming }, options.batchClock);
+  const state: ServerState = {
+    options,
+    requests: [],
+    faults: [],
+    downloadFaults: [],
+    files,
+    latencyMs: options.latencyMs ?? 0,
+    streamDelayMs: options.streamDelayMs ?? 150,
+    ctx: {
+      origin: '',
+      nowMs: options.now ? () => options.now!().getTime() : () => Date.now(),
+      files,
+      uploads: new Map<string, UploadedFile>(),
+      urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000,
+      extraModels: options.extraModels ?? [],
+      payload: options.payload,
+      labels: options.labels,
+      batches,
+    },
+  };
+  const { ctx, requests, faults, downloadFaults } = state;
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    handle(state, req, res).catch((err: unknown) => {
       if (!res.headersSent)
         send(
           res,
@@ -427,10 +316,10 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     },
     enqueueDownloadFault: enqueue(downloadFaults),
     setLatency: (ms) => {
-      latencyMs = ms;
+      state.latencyMs = ms;
     },
     setStreamDelay: (ms) => {
-      streamDelayMs = ms;
+      state.streamDelayMs = ms;
     },
     clearFaults: () => {
       faults.length = 0;
