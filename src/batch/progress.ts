@@ -1,4 +1,4 @@
-// The batch progress line for a TTY: done, failed, running, elapsed and an ETA.
+// The batch progress line for a TTY: done, failed, running, elapsed and an ETA, and the bar that draws it.
 
 export interface Tally {
   total: number;
@@ -33,4 +33,44 @@ export function renderProgress(t: Tally, elapsedMs: number, width = 20): string 
   const eta = finished > 0 && finished < t.total ? `, ETA ${clock((elapsedMs / finished) * (t.total - finished))}` : '';
   const skipped = t.skipped ? `, ${t.skipped} skipped` : '';
   return `[${bar}] ${finished}/${t.total}: ${t.done} done, ${t.failed} failed${skipped}, ${t.running} running, ${clock(elapsedMs)} elapsed${eta}`;
+}
+
+/** The progress line on a terminal's stderr, redrawn twice a second and around every line printed. */
+export class ProgressBar {
+  readonly tally: Tally;
+  readonly #started = performance.now();
+  readonly #timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly stderr: { write(text: string): unknown; columns?: number },
+    total: number,
+    private readonly shown: boolean,
+  ) {
+    this.tally = { total, done: 0, failed: 0, skipped: 0, running: 0 };
+    this.#timer = shown ? setInterval(() => this.draw(), 500) : undefined;
+    this.#timer?.unref();
+  }
+
+  draw(): void {
+    if (this.shown)
+      this.stderr.write(
+        `\r\x1b[K${fitLine(renderProgress(this.tally, performance.now() - this.#started), this.stderr.columns)}`,
+      );
+  }
+
+  clear(): void {
+    if (this.shown) this.stderr.write('\r\x1b[K');
+  }
+
+  /** Writes a line above the bar. */
+  above(line: string): void {
+    this.clear();
+    this.stderr.write(line);
+    this.draw();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.clear();
+  }
 }

@@ -11,7 +11,7 @@ import { dryRunBatch } from './dry-run.js';
 import type { Problem, RawJob } from './parse.js';
 import { runPool, type Outcome } from './pool.js';
 import { prepare, type PrepareOptions, type Prepared } from './prepare.js';
-import { fitLine, renderProgress, type Tally } from './progress.js';
+import { ProgressBar } from './progress.js';
 import { BatchReport, NO_ANSWER, checkPriced } from './report.js';
 
 export interface BatchOptions extends PrepareOptions {
@@ -56,6 +56,48 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
   };
 }
 
+/**
+ * --max-cost while jobs run: a job starts only if what was spent, what the running jobs are
+ * expected to cost and its own estimate stay within the budget. Offline, the answers count at the
+ * real rates: a rehearsal.
+ */
+class Budget {
+  spent = 0;
+  #reserved = 0;
+  readonly #estimates = new Map<Prepared, number>();
+
+  constructor(
+    private readonly maxUsd: number | undefined,
+    private readonly offline: boolean,
+  ) {}
+
+  /** Why the job may not start, or undefined (its estimate then held until it ends). */
+  refuse(p: Prepared): string | undefined {
+    if (this.maxUsd === undefined) return undefined;
+    const estimate = estimateRequestCost(p.job.model, jobParams(p.job)) ?? 0;
+    if (this.spent + this.#reserved + estimate > this.maxUsd) {
+      const so = this.offline
+        ? `about $${this.spent.toFixed(4)} at the real rates so far; ${OFFLINE_COST}`
+        : `spent about $${this.spent.toFixed(4)}`;
+      return `not started: it would pass --max-cost ${this.maxUsd} (${so})`;
+    }
+    this.#estimates.set(p, estimate);
+    this.#reserved += estimate;
+    return undefined;
+  }
+
+  settle(p: Prepared, outcome: Outcome<ImagesResult>): void {
+    this.#reserved -= this.#estimates.get(p) ?? 0;
+    if (outcome.kind === 'ok') this.spent += outcome.value.cost?.offline?.at_rates_usd ?? outcome.value.cost?.usd ?? 0;
+  }
+}
+
+/** The first error of a job's outcome: its own, or its first image's that failed. */
+function failureOf(outcome: Outcome<ImagesResult>): Error | undefined {
+  if (outcome.kind === 'failed') return outcome.error;
+  return outcome.kind === 'ok' ? outcome.value.failed[0]?.error : undefined;
+}
+
 /** Pass 2: run the prepared jobs; resolves when all are done, throws BatchFailedError when any failed. */
 export async function runBatch(
   rt: Runtime,
@@ -66,85 +108,49 @@ export async function runBatch(
   checkPriced(prepared, opts.maxCostUsd);
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
-  if (opts.dryRun) {
-    return dryRunBatch(rt, prepared, opts);
-  }
+  if (opts.dryRun) return dryRunBatch(rt, prepared, opts);
   const conn = await opts.connect();
   conn.governor = new RateGovernor(opts.concurrency);
-  const tally: Tally = { total: prepared.length, done: 0, failed: 0, skipped: 0, running: 0 };
   const started = performance.now();
-  const drawBar = () =>
-    opts.showProgress &&
-    rt.stderr.write(`\r\x1b[K${fitLine(renderProgress(tally, performance.now() - started), rt.stderr.columns)}`);
-  const clearBar = () => opts.showProgress && rt.stderr.write('\r\x1b[K');
+  const bar = new ProgressBar(rt.stderr, prepared.length, opts.showProgress);
+  const { tally } = bar;
   const report = new BatchReport(rt);
-  let failures = 0;
   const offline = opts.settings.mock;
-  let spent = 0;
-  let reserved = 0;
+  const budget = new Budget(opts.maxCostUsd, offline);
   let upToDate = 0;
-  const estimates = new Map<Prepared, number>();
-  const timer = opts.showProgress ? setInterval(drawBar, 500) : undefined;
-  timer?.unref();
   try {
     await runPool(prepared, {
       concurrency: opts.concurrency,
       signal: rt.signal,
-      skipReason: (p) => {
-        if (opts.failFast && failures) return 'not started: an earlier job failed (--fail-fast)';
-        if (opts.maxCostUsd === undefined) return undefined;
-        const estimate = estimateRequestCost(p.job.model, jobParams(p.job)) ?? 0;
-        if (spent + reserved + estimate > opts.maxCostUsd) {
-          const so = offline
-            ? `about $${spent.toFixed(4)} at the real rates so far; ${OFFLINE_COST}`
-            : `spent about $${spent.toFixed(4)}`;
-          return `not started: it would pass --max-cost ${opts.maxCostUsd} (${so})`;
-        }
-        estimates.set(p, estimate);
-        reserved += estimate;
-        return undefined;
-      },
+      skipReason: (p) =>
+        opts.failFast && tally.failed ? 'not started: an earlier job failed (--fail-fast)' : budget.refuse(p),
       onStart: () => {
         tally.running++;
-        drawBar();
+        bar.draw();
       },
       run: async (p) => {
-        p.log.forward = (line) => {
-          clearBar();
-          rt.stderr.write(`line ${p.raw.line}: ${line}\n`);
-          drawBar();
-        };
+        p.log.forward = (line) => bar.above(`line ${p.raw.line}: ${line}\n`);
         const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: opts.color });
         return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, conn, p.job, say));
       },
       onDone: (p, outcome) => {
+        budget.settle(p, outcome);
+        const failure = failureOf(outcome);
         if (outcome.kind !== 'skipped') tally.running--;
-        reserved -= estimates.get(p) ?? 0;
-        const line = resultLine(p.raw, outcome);
-        // Offline, the budget counts what the real rates would have made of the answers: a rehearsal.
-        if (outcome.kind === 'ok') spent += outcome.value.cost?.offline?.at_rates_usd ?? outcome.value.cost?.usd ?? 0;
-        const failure =
-          outcome.kind === 'failed'
-            ? outcome.error
-            : outcome.kind === 'ok' && outcome.value.failed.length
-              ? outcome.value.failed[0]!.error
-              : undefined;
-        if (failure) failures++;
         if (outcome.kind === 'skipped') tally.skipped++;
         else if (failure) tally.failed++;
         else tally.done++;
         if (outcome.kind === 'ok' && outcome.value.upToDate) upToDate++;
-        clearBar();
-        report.job(p, line, failure);
-        drawBar();
+        bar.clear();
+        report.job(p, resultLine(p.raw, outcome), failure);
+        bar.draw();
       },
     });
   } finally {
-    if (timer) clearInterval(timer);
-    clearBar();
+    bar.stop();
   }
   const fresh = upToDate ? ` (${upToDate} already up to date)` : '';
-  const cost = offline ? OFFLINE_COST : `about $${spent.toFixed(4)} spent`;
+  const cost = offline ? OFFLINE_COST : `about $${budget.spent.toFixed(4)} spent`;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   await report.finish(prepared.length, {
     title: 'imgcli batch',

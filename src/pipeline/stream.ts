@@ -7,7 +7,7 @@ import { SpillFiles } from '../output/spill.js';
 import { ApiError, answerError } from '../api/errors.js';
 import type { ImageStreamEvent } from '../api/image-stream.js';
 import type { Connection, ResponseHead } from '../api/http.js';
-import { streamImages, type ImagesRequest, type Usage } from '../api/images.js';
+import { streamImages, type ImagesRequest, type ImagesResponse, type Usage } from '../api/images.js';
 import { HintedError } from '../errors.js';
 import { startSpinner, type Spinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
@@ -72,6 +72,114 @@ function progress(spinner: Spinner, say: Messenger, run: StreamRun, count: numbe
   };
 }
 
+/**
+ * What a streamed answer has given so far: partials written (and previewed), finals saved or
+ * failed, and the usage and time the completed events carried. The events arrive one at a time.
+ */
+class Collected {
+  readonly files: SavedFile[] = [];
+  readonly failed: FailedImage[] = [];
+  readonly partials: SavedPartial[] = [];
+  completed = 0;
+  created?: number;
+  usage?: Usage;
+  /** -o - has no path to put partials beside; a disk error stops partials, not the run. */
+  #writePartials: boolean;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly ctx: SaveContext,
+    private readonly count: number,
+    private readonly out: {
+      warn: (line: string) => void;
+      show: (bytes: Buffer, kind: 'partial' | 'final') => Promise<void> | undefined;
+      report: ReturnType<typeof progress>;
+    },
+    run: StreamRun,
+  ) {
+    this.#writePartials = run.stream.writePartials && run.plan.kind !== 'stdout';
+  }
+
+  async event(event: ImageStreamEvent, head: ResponseHead): Promise<void> {
+    this.ctx.requestId = head.requestId;
+    if (event.type === 'partial') await this.#partial(event.b64, event.partialIndex);
+    else await this.#completed(event);
+  }
+
+  async #partial(b64: string, k: number): Promise<void> {
+    const index = this.completed;
+    let bytes: Buffer;
+    try {
+      bytes = decodeBase64(b64, index, this.ctx.requestId);
+    } catch (err) {
+      return this.out.warn(`partial image ${k + 1} is unusable and was skipped: ${(err as Error).message}`);
+    }
+    let saved: SavedPartial | undefined;
+    if (this.#writePartials && index < this.count) {
+      try {
+        saved = await savePartial(bytes, index, k, this.ctx);
+        this.partials.push(saved);
+      } catch (err) {
+        if (this.rt.signal.aborted) throw err;
+        // Bytes that are not an image cost this partial; a disk that fails costs the rest.
+        if (err instanceof ApiError && err.kind === 'answer')
+          return this.out.warn(`${(err as Error).message} It was skipped.`);
+        this.#writePartials = false;
+        this.out.warn(`partial images are no longer written: ${(err as Error).message}`);
+      }
+    }
+    this.out.report.partial(index, k, saved?.path);
+    await this.out.show(bytes, 'partial');
+  }
+
+  async #completed(event: Extract<ImageStreamEvent, { type: 'completed' }>): Promise<void> {
+    const index = this.completed++;
+    if (event.usage) this.usage = event.usage; // each completed event carries the whole request's usage
+    this.created ??= typeof event.raw.created_at === 'number' ? event.raw.created_at : undefined;
+    if (index >= this.count)
+      return this.out.warn(
+        `the server sent more images than the ${this.count} asked for; image ${index + 1} was not saved.`,
+      );
+    try {
+      const bytes = decodeBase64(event.b64, index, this.ctx.requestId);
+      const saved = await saveBytes(bytes, index, this.ctx);
+      this.files.push(saved);
+      this.out.report.completed(index, saved.path);
+      await this.out.show(bytes, 'final');
+    } catch (err) {
+      if (this.rt.signal.aborted) throw err;
+      this.failed.push({ index, error: err as Error });
+    }
+  }
+
+  /** A server that ignores `stream` answered plain JSON: its images are saved the ordinary way. */
+  async fallback(answer: ImagesResponse, spill: SpillFiles, preview?: Previewer): Promise<void> {
+    const saved = await saveImages(answer.data ?? [], {
+      ...this.ctx,
+      spill,
+      onSaved: async (file, bytes) => (bytes ? this.out.show(bytes, 'final') : preview?.showFile(file.path, 'final')),
+    });
+    this.files.push(...saved.files);
+    this.failed.push(...saved.failed);
+    this.completed = this.count; // a plain answer is judged like any non-streamed one
+    this.created = answer.created ?? this.created;
+    this.usage = answer.usage ?? undefined;
+  }
+
+  /** The images the stream never delivered, each failed with the stream's error (or "ended after n of m"). */
+  missing(error: unknown): void {
+    const why =
+      error !== undefined
+        ? (error as Error)
+        : answerError(
+            'missing-images',
+            `The stream ended after ${this.completed} of ${this.count} images.`,
+            this.ctx.requestId,
+          );
+    for (let i = this.completed; i < this.count; i++) this.failed.push({ index: i, error: why });
+  }
+}
+
 export async function runStream(
   rt: Runtime,
   settings: { quiet?: boolean; color?: boolean },
@@ -88,87 +196,26 @@ export async function runStream(
     `${run.model}: ${run.stream.partialImages ? 'waiting for the first partial image' : 'waiting for the image'}`,
     settings,
   );
-  const warn = (line: string) => spinner.interrupt(() => say.warn(line));
-  const show = (bytes: Buffer, kind: 'partial' | 'final') => preview?.show(bytes, kind, spinner.interrupt);
-  const report = progress(spinner, say, run, count);
-  const files: SavedFile[] = [];
-  const failed: FailedImage[] = [];
-  const partials: SavedPartial[] = [];
-  let completed = 0;
-  let created: number | undefined;
-  let usage: Usage | undefined;
-  // -o - has no path to put partials beside; a disk error stops partials, not the run.
-  let writePartials = run.stream.writePartials && run.plan.kind !== 'stdout';
-
-  const onPartial = async (b64: string, k: number) => {
-    const index = completed;
-    let bytes: Buffer;
-    try {
-      bytes = decodeBase64(b64, index, ctx.requestId);
-    } catch (err) {
-      return warn(`partial image ${k + 1} is unusable and was skipped: ${(err as Error).message}`);
-    }
-    let saved: SavedPartial | undefined;
-    if (writePartials && index < count) {
-      try {
-        saved = await savePartial(bytes, index, k, ctx);
-        partials.push(saved);
-      } catch (err) {
-        if (rt.signal.aborted) throw err;
-        // Bytes that are not an image cost this partial; a disk that fails costs the rest.
-        if (err instanceof ApiError && err.kind === 'answer') return warn(`${(err as Error).message} It was skipped.`);
-        writePartials = false;
-        warn(`partial images are no longer written: ${(err as Error).message}`);
-      }
-    }
-    report.partial(index, k, saved?.path);
-    await show(bytes, 'partial');
-  };
-
-  const onCompleted = async (event: Extract<ImageStreamEvent, { type: 'completed' }>) => {
-    const index = completed++;
-    if (event.usage) usage = event.usage; // each completed event carries the whole request's usage
-    created ??= typeof event.raw.created_at === 'number' ? event.raw.created_at : undefined;
-    if (index >= count)
-      return warn(`the server sent more images than the ${count} asked for; image ${index + 1} was not saved.`);
-    try {
-      const bytes = decodeBase64(event.b64, index, ctx.requestId);
-      const saved = await saveBytes(bytes, index, ctx);
-      files.push(saved);
-      report.completed(index, saved.path);
-      await show(bytes, 'final');
-    } catch (err) {
-      if (rt.signal.aborted) throw err;
-      failed.push({ index, error: err as Error });
-    }
-  };
-
-  const onEvent = async (event: ImageStreamEvent, head: ResponseHead) => {
-    ctx.requestId = head.requestId;
-    if (event.type === 'partial') await onPartial(event.b64, event.partialIndex);
-    else await onCompleted(event);
-  };
-
+  const got = new Collected(
+    rt,
+    ctx,
+    count,
+    {
+      warn: (line) => spinner.interrupt(() => say.warn(line)),
+      show: (bytes, kind) => preview?.show(bytes, kind, spinner.interrupt),
+      report: progress(spinner, say, run, count),
+    },
+    run,
+  );
   let error: unknown;
   // A server that ignores `stream` answers plain JSON: its images are spilled like any other answer's.
   const spill = SpillFiles.for(run.plan, [tmpdir(), ...(base.recovery ?? [])]);
   try {
-    const answer = await streamImages(conn, run.request, onEvent, spill);
+    const answer = await streamImages(conn, run.request, (event, head) => got.event(event, head), spill);
     ctx.requestId = answer.requestId;
-    const fallback = answer.value.fallback;
-    if (fallback) {
-      // A server that does not stream answered with plain JSON: save it the ordinary way.
+    if (answer.value.fallback) {
       spinner.interrupt(() => say.verbose('the server answered without streaming; saving its images as usual'));
-      const saved = await saveImages(fallback.data ?? [], {
-        ...ctx,
-        spill,
-        onSaved: async (file, bytes) => (bytes ? show(bytes, 'final') : preview?.showFile(file.path, 'final')),
-      });
-      files.push(...saved.files);
-      failed.push(...saved.failed);
-      completed = count; // a plain answer is judged like any non-streamed one
-      created = fallback.created ?? created;
-      usage = fallback.usage ?? undefined;
+      await got.fallback(answer.value.fallback, spill, preview);
     }
   } catch (err) {
     error =
@@ -182,26 +229,17 @@ export async function runStream(
     spinner.stop();
     await spill.cleanup();
   }
-  await removeUnfinished(partials, files);
-  if (error !== undefined) {
-    // Nothing kept to report (or Ctrl-C): the error decides alone.
-    if (rt.signal.aborted || files.length + failed.length === 0) throw error;
-    for (let i = completed; i < count; i++) failed.push({ index: i, error: error as Error });
-  } else if (completed < count) {
-    const short = answerError(
-      'missing-images',
-      `The stream ended after ${completed} of ${count} images.`,
-      ctx.requestId,
-    );
-    for (let i = completed; i < count; i++) failed.push({ index: i, error: short });
-  }
+  await removeUnfinished(got.partials, got.files);
+  // Nothing kept to report (or Ctrl-C): the error decides alone.
+  if (error !== undefined && (rt.signal.aborted || got.files.length + got.failed.length === 0)) throw error;
+  if (got.completed < count) got.missing(error);
   return {
-    created: created ?? Math.floor(rt.now().getTime() / 1000),
+    created: got.created ?? Math.floor(rt.now().getTime() / 1000),
     requestId: ctx.requestId,
-    files,
-    failed,
-    partials,
-    usage,
+    files: got.files,
+    failed: got.failed,
+    partials: got.partials,
+    usage: got.usage,
   };
 }
 
