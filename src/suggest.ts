@@ -1,5 +1,5 @@
 // "Did you mean ...?" for every name a user types: commands and flags (cli.ts), model names
-// (jobs/build.ts, config set model), batch job keys, config keys and profiles. One rule
+// (pipeline/build.ts, config set model), batch job keys, config keys and profiles. One rule
 // everywhere, the one commander uses for its own suggestions: at most 2 edits (insert, delete,
 // replace, swap two neighbours) and more than 40% of the letters kept. Pure; imports nothing.
 

@@ -1,3 +1,6 @@
+// src/api/: the HTTP core: requests, retries, SSE, downloads, the Images, Files and Batch APIs, ApiError.
+// It knows no flag, command or terminal.
+//
 // The JSON answers of the Files and Batch APIs: read within LIMITS.jsonBytes (a server that sends
 // more is refused, never buffered whole) and parsed leniently with zod; a body that is not JSON,
 // or not the shape the API answers, is an ApiError of kind answer that says which.

@@ -1,7 +1,7 @@
 // The Batch API (reference section 9): create a batch from an uploaded JSONL file, look it up,
 // list, cancel. Answers are parsed leniently like every other (unknown keys kept, statuses and
 // endpoints as open strings). A create is never retried here: a second POST could start (and
-// bill) a second batch, so the caller decides, after looking for the first one (see batch/submit.ts).
+// bill) a second batch, so the caller decides, after looking for the first one (see batch/remote/submit.ts).
 import { z } from 'zod/v3';
 import { send, type Connection } from './http.js';
 import { readAnswer, type AnswerKind } from './answer.js';

@@ -1,3 +1,5 @@
+// src/batch/: many jobs from a JSONL file, prepared, run here or on the Batch API (remote/), told in one report.
+//
 // `imgcli batch --dry-run`: every job is validated as for a real run, then described instead of
 // sent: one JSON line per job on stdout (the request as `gen --dry-run --json` shows it, with its
 // estimated cost), and the total on stderr. Jobs whose fixed output is up to date are listed as

@@ -87,7 +87,7 @@ function readParams(value: unknown): Param[] {
   return parseParam(String(value));
 }
 
-/** How batch --remote shapes each job before it is built (batch/remote.ts); the local batch has none. */
+/** How batch --remote shapes each job before it is built (batch/remote/run.ts); the local batch has none. */
 export interface JobShaping {
   /** Adjusts the job's typed flags, or returns why it cannot go this way (reported with its line). */
   shape(raw: RawJob, flags: JobFlags, model: string): string | undefined;

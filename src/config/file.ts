@@ -1,3 +1,5 @@
+// src/config/: settings: the config keys and their rules, the config file, and their precedence.
+//
 // The config file: read as plain JSON, written through conf (atomic writes, mode 0600).
 // Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
 // A broken file is reported with its path and the bad key, never as a stack trace.

@@ -1,3 +1,5 @@
+// src/connection/: settings to an API connection: auth, headers, proxy, Azure paths, the offline server for --mock.
+//
 // Connecting to the API: the Connection for the configured server (auth header, Azure query,
 // proxy, timeouts, retries), and the offline server for --mock.
 import { closeDispatchers, dispatcherFor, keepWasmBaseline, type Connection } from '../api/http.js';

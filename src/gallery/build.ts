@@ -1,3 +1,5 @@
+// src/gallery/: the HTML contact sheet of `imgcli gallery` and `batch --gallery`.
+//
 // `imgcli gallery` and `batch --gallery`: collect the images, read them into cards (a bounded
 // number at once: each holds its file in memory while sharp makes the thumbnail), render the
 // page and write it atomically. Links in the page are relative to where it is written.

@@ -1,3 +1,5 @@
+// src/image/: what bytes are: format sniffing, completeness per format, GIF and SVG structure, the input-file check.
+//
 // What an image really is, read from its first bytes: format, width, height. Pure and cheap,
 // so writing a result never has to load sharp. SVG is an image here too (gpt-image-2.6 writes it).
 import { gifFrameCount, walkGif } from './gif.js';

@@ -1,3 +1,5 @@
+// src/mask/: edit masks from drawings, shapes and transparency, and mask checks; pure apart from sharp.
+//
 // Mask building for the edits endpoint: bytes in, an 8-bit RGBA PNG out, sharp (libvips) doing
 // the pixel work. No CLI knowledge: errors are MaskErrors with a code the command translates.
 //

@@ -1,3 +1,5 @@
+// src/mock/: the offline OpenAI-compatible server (--mock, imgcli mock-server, the tests).
+//
 // Builds successful Images API answers from synthesized pictures: b64_json for GPT models, URLs
 // the server itself serves (and expires) for dall-e, usage and revised prompts where the API has them.
 import { imageOutputTokens } from '../models/prices.js';

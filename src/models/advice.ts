@@ -1,3 +1,5 @@
+// src/models/: the model, field and price tables as dated data, and the rules and schema read from them; pure.
+//
 // What to tell the user about a model before anything is sent: not in the table, retiring soon,
 // retired on api.openai.com, or a size the model marks experimental. Pure: the date comes in.
 import { endpointRules, modelStatus, type Endpoint, type ResolvedModel } from './table.js';

@@ -1,7 +1,7 @@
 // The request parameters imgcli sends, one entry each: the flag that sets it, the API field it
 // fills, the model rule it is checked against, how a typed value is read, and its help. Everything
-// that lists parameters derives from IMAGE_FIELDS: the commander options (commands/options.ts),
-// the request body (jobs/build.ts), the zod schema (schema.ts), the flag names in errors, batch job
+// that lists parameters derives from IMAGE_FIELDS: the commander options (commands/shared/image-options.ts),
+// the request body (pipeline/build.ts), the zod schema (schema.ts), the flag names in errors, batch job
 // keys and defaults, the config defaults, and the offline server's checks (mock/validate.ts).
 // Adding a parameter is one entry here plus its rule data in table.ts.
 import {

@@ -1,3 +1,5 @@
+// src/output/: answers to files: output plans and names, atomic writes and temp files, saving, recovery, reports.
+//
 // How images get onto disk: the destination checked before the paid request, atomic writes
 // (a temp file in the same folder, then a rename or a link), and the temp files' registry.
 // Every failure to write is a LocalFileError naming the path (exit 74), never a network error.
@@ -19,7 +21,7 @@ export function localError(err: unknown, path: string, what = path): unknown {
 
 /**
  * Files removed at exit as a last resort: temp files still on disk (also removed on error and on
- * Ctrl-C) and batch locks an error path did not release (batch/state.ts).
+ * Ctrl-C) and batch locks an error path did not release (batch/remote/state.ts).
  */
 const liveTemps = new Set<string>();
 export const removeAtExit = (path: string): void => void liveTemps.add(path);

@@ -4,7 +4,7 @@ import { LocalFileError, PartialFailureError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './summary.js';
-/** The parts of a finished run that get reported; see run-images.ts. */
+/** The parts of a finished run that get reported; see pipeline/run.ts. */
 export interface ReportedRun {
   model: string;
   endpoint: string;

@@ -1,7 +1,9 @@
+// src/pipeline/: flags to a typed ImageJob and its run: build, send, save, stream, dry run, up-to-date checks.
+//
 // From typed flags to an ImageJob: the one pipeline behind gen, edit, vary and every batch job.
 // It picks the endpoint, reads the prompt, applies config defaults, turns the fields into the
 // request body (from the field table), validates it against the model, plans the outputs and
-// checks the input files. Nothing is sent here: jobs/run.ts does that.
+// checks the input files. Nothing is sent here: run.ts does that.
 import { basename, extname } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';

@@ -1,4 +1,4 @@
-// The one runner: an ImageJob (jobs/build.ts) to saved files, for gen, edit, vary and batch alike.
+// The one runner: an ImageJob (build.ts) to saved files, for gen, edit, vary and batch alike.
 // Dry run, up-to-date checks, the destination, connecting (to the offline server with --mock),
 // sending, saving; the report is output/report.ts's. What only a real request needs (undici, the
 // HTTP core, the savers) is imported when a request is sent, so an up-to-date check stays cheap.
@@ -38,7 +38,7 @@ export interface ImageJob {
   plan: OutputPlan;
   /** --dry-run: describe the request on stdout (as JSON with --json) instead of sending it. */
   dryRun?: { json: boolean };
-  /** --stream: the answer comes as events, partial images first (see stream-images.ts). */
+  /** --stream: the answer comes as events, partial images first (see stream.ts). */
   stream?: StreamOptions;
   /** --preview: draw the images on stderr when it is a terminal that can show them. */
   preview?: boolean;

@@ -1,3 +1,5 @@
+// src/provenance/: the record imgcli writes into every image (per format) and the request fingerprint.
+//
 // The request fingerprint: one hash that changes exactly when a request would ask the API for
 // something different, so `--if-changed` can skip a request whose output already carries it.
 //

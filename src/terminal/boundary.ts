@@ -1,3 +1,5 @@
+// src/terminal/: the terminal: the output boundary, colour and messages, the spinner, what the user types, previews.
+//
 // The output boundary: stdout and stderr as every command sees them (Runtime.stdout/stderr).
 // Every text written passes through the one Redactor, so no message, log line or JSON document
 // can forget it; image bytes (-o -) pass untouched. A reader that closes stdout early

@@ -1,3 +1,5 @@
+// src/upload/: what edits and variations send: inputs checked and fitted, masks, multipart and JSON bodies.
+//
 // What `edit` and `vary` share between a validated request and runImages: every file read and
 // checked before any byte is sent, --fit applied, the mask prepared, and a multipart builder
 // that makes a fresh form for each attempt (a sent body cannot be sent again).

@@ -1,3 +1,5 @@
+// src/batch/remote/: batch --remote on OpenAI's Batch API: state file, request files, submit, wait, collect.
+//
 // Reading an ended batch's results: its output and error files streamed line by line
 // (api/batch-output.ts), each image decoded straight to a temp file and saved where its job asked,
 // through the same gate as a direct answer (saveImages: complete, stamped with provenance, the

@@ -1,5 +1,5 @@
 // What shell completion knows, as plain data: the commands, their options and arguments (read
-// from the commander program by commands/completion.ts, so completion cannot drift from the CLI),
+// from the commander program by program-spec.ts, so completion cannot drift from the CLI),
 // and the values an option or argument completes to, from the model and field tables. The
 // scripts for bash, zsh and fish are rendered from this (scripts.ts).
 import { IMAGE_FIELDS, longFlag, tableValues } from '../../models/fields.js';

@@ -1,5 +1,5 @@
 // `imgcli doctor`: one screen that answers "why doesn't it work?" (the checks are in
-// doctor/checks.ts); --json for scripts; exit 1 when something is wrong.
+// checks.ts, the run in run.ts); --json for scripts; exit 1 when something is wrong.
 import { Command } from 'commander';
 
 const EXAMPLES = `

@@ -1,4 +1,4 @@
-// `imgcli gen`: text to image. Parse -> build the job -> run -> print (jobs/command.ts).
+// `imgcli gen`: text to image. Parse -> build the job -> run -> print (commands/shared/image-run.ts).
 import { Command } from 'commander';
 import { MODELS, DEFAULT_MODEL } from '../../models/table.js';
 import { addImageOptions } from '../shared/image-options.js';

@@ -1,3 +1,6 @@
+// src/commands/shared/: what commands share: the run's context, the image commands' flags and run,
+// what info and show read.
+//
 // What every command's run receives: the run's context, as the GitHub CLI's Factory. cli.ts makes
 // one per command line and hands it to the command that runs. The settings, the message writer and
 // the connection are made on first use, at most once, and cli.ts closes the connection at the end:
