@@ -1,6 +1,6 @@
 // Reads a jobs file: one job per line, either a bare JSON string (a prompt for gen) or an object
 // with "command" and any flag of that command. Every problem is reported with its line number.
-import { UsageError } from '../errors.js';
+import { UsageError, linesOf } from '../errors.js';
 import { IMAGE_FIELDS, offeredBy, type ImageCommand } from '../models/fields.js';
 import { closest, orList } from '../suggest.js';
 
@@ -80,7 +80,8 @@ export function parseJobLine(text: string, line: number): RawJob | undefined {
 
 export interface Problem {
   line: number;
-  message: string;
+  /** What is wrong with it, one line each (the first, then any details). */
+  message: string | readonly string[];
 }
 
 /** Parses the whole file; bad lines come back as problems, so they can be reported with the rest. */
@@ -92,7 +93,7 @@ export function parseJobs(text: string): { jobs: RawJob[]; problems: Problem[] }
       const job = parseJobLine(raw, i + 1);
       if (job) jobs.push(job);
     } catch (err) {
-      problems.push({ line: i + 1, message: (err as Error).message });
+      problems.push({ line: i + 1, message: linesOf(err as Error) });
     }
   });
   if (!jobs.length && !problems.length)
@@ -108,9 +109,10 @@ export function badLinesError(problems: Problem[], total: number): UsageError {
   // A job with several problems gets its line number on each of them.
   const list = [...problems]
     .sort((a, b) => a.line - b.line)
-    .flatMap((p) => p.message.split('\n').map((m) => `line ${p.line}: ${m}`));
+    .flatMap((p) => (typeof p.message === 'string' ? [p.message] : p.message).map((m) => `line ${p.line}: ${m}`));
   return new UsageError(
-    `${problems.length} of ${total} jobs are not valid; nothing was sent:\n${list.join('\n')}`,
+    `${problems.length} of ${total} jobs are not valid; nothing was sent:`,
     'Fix the lines named above; the whole file is checked before any job runs.',
+    list,
   );
 }

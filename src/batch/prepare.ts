@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { UsageError } from '../errors.js';
+import { UsageError, linesOf } from '../errors.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { buildJob, type JobContext, type JobFlags } from '../pipeline/build.js';
 import { parseParam, type Param } from '../pipeline/params.js';
@@ -118,7 +118,8 @@ export async function prepare(
       // A job with a fixed output is resumable: an up-to-date file is not made again.
       if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
       const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
-      const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
+      // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
+      const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: false });
       const job = await buildJob(
         { command: raw.command, words, images, flags },
         { rt, settings, say, stdin: false, ...shaping?.context },
@@ -138,7 +139,7 @@ export async function prepare(
     } catch (err) {
       if (rt.signal.aborted) throw err;
       if (!(err instanceof UsageError) && !(err instanceof FlagValueError)) throw err;
-      problems.push({ line: raw.line, message: err.message });
+      problems.push({ line: raw.line, message: linesOf(err) });
     }
   }
   if (problems.length) throw badLinesError(problems, total);

@@ -130,7 +130,8 @@ export async function runBatch(
       },
       run: async (p) => {
         p.log.forward = (line) => bar.above(`line ${p.raw.line}: ${line}\n`);
-        const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: opts.color });
+        // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
+        const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: false });
         return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, conn, p.job, say));
       },
       onDone: (p, outcome) => {

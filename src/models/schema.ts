@@ -295,7 +295,7 @@ export function validateRequest(
   const own = judged.filter((i) => !derived.includes(String(i.path[0] ?? '')));
   const issues = own.length ? own : judged;
   const messages = [...new Set(issues.map((i) => describeIssue(i)))];
-  throw new UsageError(messages.join('\n'));
+  throw new UsageError(messages[0]!, undefined, messages.slice(1));
 }
 
 function describeIssue(issue: z.ZodIssue): string {

@@ -163,9 +163,3 @@ export function whyEnded(b: Batch): string | undefined {
   if (b.status === 'cancelling') return 'being cancelled: the requests done before the cancel keep their results';
   return errors.length ? errors.join('; ') : undefined;
 }
-
-/** Rows padded into columns, the last one left ragged. */
-export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;
-}

@@ -18,7 +18,8 @@ import { ApiError } from '../../api/errors.js';
 import { retryDelayMs, type Connection } from '../../api/http.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
-import { clock, fitLine } from '../progress.js';
+import { eraseLine, redrawLine } from '../../terminal/line.js';
+import { clock } from '../progress.js';
 import type { Part, StateFile } from './state.js';
 
 /** The metadata key of the token; OpenAI allows 16 pairs of at most 64/512 characters. */
@@ -157,10 +158,8 @@ export async function waitForBatches(
   let delay = Math.min(opts.pollMs, STEP_START_MS);
   // Parts are numbered across the whole state (a --resubmit adds parts 3 and 4 to 1 and 2).
   const total = sf.state.parts.length;
-  const draw = () =>
-    opts.bar &&
-    rt.stderr.write(`\r\x1b[K${fitLine(progressLine(parts, performance.now() - started), rt.stderr.columns)}`);
-  const clear = () => opts.bar && rt.stderr.write('\r\x1b[K');
+  const draw = () => opts.bar && redrawLine(rt.stderr, progressLine(parts, performance.now() - started));
+  const clear = () => opts.bar && eraseLine(rt.stderr);
   const timer = opts.bar ? setInterval(draw, 1000) : undefined;
   timer?.unref();
   // Where each batch stands now (as the create, or an earlier run, left it); then a line per change.

@@ -6,6 +6,7 @@ import { describeFsError } from '../../fs-errors.js';
 import { readHead } from '../../image/head.js';
 import { framesOf, sniffImage } from '../../image/format.js';
 import { isoTime, readProvenance, type Provenance } from '../../provenance/index.js';
+import { printable } from '../../terminal/printable.js';
 
 export interface InfoEntry {
   path: string;
@@ -89,7 +90,10 @@ export function describeEntry(e: InfoEntry): string {
     [
       'inputs',
       p.inputs
-        ?.map((i) => `${i.role} ${i.path ?? '(no path)'} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`)
+        ?.map(
+          (i) =>
+            `${i.role} ${i.path === undefined ? '(no path)' : printable(i.path)} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`,
+        )
         .join('\n'),
     ],
     ['request id', p.request_id],
@@ -103,7 +107,7 @@ export function describeEntry(e: InfoEntry): string {
     .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
     .map(
       ([label, value]) =>
-        `  ${`${label}:`.padEnd(width)} ${printable(value)
+        `  ${`${label}:`.padEnd(width)} ${printable(value, { lines: true })
           .split('\n')
           .join(`\n  ${' '.repeat(width)} `)}`,
     );
@@ -121,14 +125,4 @@ function pairs(obj: Record<string, unknown>, prefix = ''): string {
     )
     .filter(Boolean)
     .join(', ');
-}
-
-/** A file's text must not drive the terminal: control characters are shown as \u escapes. */
-export function printable(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(
-      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
 }
