@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { appendFile, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
 import { UsageError } from '../../errors.js';
 import { alive, claimTemp, discardStaged, keepAtExit, localError, removeAtExit } from '../../output/disk.js';
 
@@ -30,15 +31,15 @@ export interface Part {
   /** The request file (JSONL): its size and hash, and its id once uploaded. */
   bytes: number;
   sha256: string;
-  input_file_id?: string;
+  input_file_id?: ApiId;
   /** Set just before POST /batches goes out; the batch id follows once the answer is in. */
   create_sent?: boolean;
-  batch_id?: string;
+  batch_id?: ApiId;
   /** The last status seen, and what came with it. */
   status?: string;
   counts?: { total?: number; completed?: number; failed?: number };
-  output_file_id?: string;
-  error_file_id?: string;
+  output_file_id?: ApiId;
+  error_file_id?: ApiId;
   /** Why OpenAI failed, expired or cancelled it (the batch's `errors`). */
   errors?: Array<{ code?: string; message?: string; line?: number; param?: string }>;
   /** Set when reading its result files starts: a run that finds it set resumes a collection a kill cut short. */
@@ -88,7 +89,7 @@ export interface BatchState {
   created: string;
   updated: string;
   /** Local input images uploaded once each, by the sha256 of what was sent. */
-  inputs: Record<string, { file_id: string; name: string; bytes: number }>;
+  inputs: Record<string, { file_id: ApiId; name: string; bytes: number }>;
   /** Every job: its custom_id and line. */
   jobs: Record<string, { line: number }>;
   parts: Part[];
@@ -139,6 +140,7 @@ export async function loadState(path: string): Promise<BatchState | undefined> {
     state = JSON.parse(text) as BatchState;
     if (state.version !== 1 || !Array.isArray(state.parts) || typeof state.jobs !== 'object')
       throw new Error('not a state file of this imgcli');
+    checkIds(state);
   } catch (err) {
     throw new UsageError(
       `${path} is not a batch state imgcli can read (${(err as Error).message})`,
@@ -148,6 +150,25 @@ export async function loadState(path: string): Promise<BatchState | undefined> {
   state.results ??= {};
   for (const [id, result] of await readJournal(journalPath(path))) state.results[id] = result;
   return state;
+}
+
+/**
+ * The ids a state file records go into URLs (a batch's, its result files'): each must have an
+ * id's shape, as a server's answer must (api/ids.ts); a file edited by hand cannot aim a request
+ * anywhere else.
+ */
+function checkIds(state: BatchState): void {
+  const ids: Array<[string, unknown]> = [
+    ...state.parts.flatMap((p, i) =>
+      (['input_file_id', 'batch_id', 'output_file_id', 'error_file_id'] as const).map((k): [string, unknown] => [
+        `part ${i + 1}'s ${k}`,
+        p?.[k],
+      ]),
+    ),
+    ...Object.values(state.inputs ?? {}).map((input): [string, unknown] => ["an input's file_id", input?.file_id]),
+  ];
+  for (const [where, id] of ids)
+    if (id !== undefined && !isApiId(id)) throw new Error(`${where} ${JSON.stringify(id)} is not an id (${ID_SHAPE})`);
 }
 
 const journalPath = (statePath: string) =>

@@ -47,10 +47,9 @@ const rm: Handler = async (ctx, { args }) => {
   const [ids] = args as [string[]];
   const { rt } = ctx;
   const flags = ctx.flags<JsonFlag>();
-  checkFileIds(ids);
   const { deleted, failed } = await removeFiles(
     await connected(ctx),
-    ids,
+    checkFileIds(ids),
     (id) => !flags.json && rt.stdout.write(`${id}\n`),
   );
   if (flags.json)
