@@ -19,6 +19,7 @@ import {
 } from './keys.js';
 import { UsageError } from '../errors.js';
 import { redactKey } from '../api/redact.js';
+import { own } from '../own.js';
 import { didYouMean } from '../suggest.js';
 
 export interface ConfigFile {
@@ -233,9 +234,14 @@ export async function readConfigFile(dir: string): Promise<ConfigFile> {
   const store = { path: configFilePath(dir) };
   const raw = readForReading(store.path);
   const values = await checkSection(raw, store.path);
-  const profiles: Record<string, ConfigValues> = {};
-  for (const [name, section] of Object.entries(profilesOf(raw, store.path)))
-    profiles[name] = await checkSection(section, store.path, name);
+  // Own entries only, whatever their names (a profile named __proto__ stays a profile).
+  const profiles: Record<string, ConfigValues> = Object.fromEntries(
+    await Promise.all(
+      Object.entries(profilesOf(raw, store.path)).map(
+        async ([name, section]) => [name, await checkSection(section, store.path, name)] as const,
+      ),
+    ),
+  );
   return { path: store.path, values, profiles };
 }
 
@@ -260,7 +266,7 @@ export async function updateConfigFile(
   const store = await openStore(dir);
   const raw = readRaw(store);
   const profiles = profilesOf(raw, store.path);
-  const section: Raw = profile === undefined ? raw : { ...(profiles[profile] ?? {}) };
+  const section: Raw = profile === undefined ? raw : { ...(own(profiles, profile) ?? {}) };
   let changed: boolean;
   if ('set' in change) {
     changed = section[change.set] !== change.value;
@@ -304,7 +310,7 @@ export function displayValue(key: string, value: ConfigValue | undefined): strin
 
 /** The named profile's values; an unknown name is a usage error naming the known ones. */
 export function profileOf(file: ConfigFile, name: string, from: string): ConfigValues {
-  const found = file.profiles[name];
+  const found = own(file.profiles, name);
   if (found) return found;
   const known = Object.keys(file.profiles);
   throw new UsageError(

@@ -3,6 +3,7 @@
 // Recorded parameters are API field names, mapped back to flags through the field table; flags
 // given on the command line win. Input files are found by their recorded paths (relative to the
 // image) or given again, and must still hold the recorded bytes unless --force.
+import { own } from '../../own.js';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { UsageError } from '../../errors.js';
@@ -240,7 +241,7 @@ export async function planReplay(req: ReplayRequest): Promise<ReplayPlan> {
   };
   const overrides = Object.keys(req.given).flatMap((k) => {
     const field = fieldByName(k);
-    return field ? [longFlag(field)] : REQUEST_FLAGS[k] ? [REQUEST_FLAGS[k]] : [];
+    return field ? [longFlag(field)] : own(REQUEST_FLAGS, k) !== undefined ? [own(REQUEST_FLAGS, k)!] : [];
   });
   return { source: p, command, model: model ?? p.model, request, overrides, inputs, forced, unchecked };
 }
