@@ -76,6 +76,10 @@ const BatchList = z
 /** The statuses after which a batch changes no more. */
 export const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 export const hasEnded = (b: Pick<Batch, 'status'>) => ENDED.has(b.status);
+/** Every status the Batch API documents (reference section 9); another is a server's own. */
+export const DOCUMENTED = new Set([...ENDED, 'validating', 'in_progress', 'finalizing', 'cancelling']);
+/** A batch's window: 24 hours from its creation (its `expires_at` says when, where the server gives it). */
+export const WINDOW_S = 86_400;
 
 /** The endpoints the Batch API takes for images (variations are not among them). */
 export const BATCH_ENDPOINTS = { generations: '/v1/images/generations', edits: '/v1/images/edits' } as const;

@@ -30,6 +30,8 @@ export type AnswerProblem =
   | 'bad-id'
   /** A list that says there is more for ever: a cursor given twice, or past the page cap (pages.ts). */
   | 'endless-list'
+  /** A batch that had not ended an hour after its 24-hour window closed: imgcli stopped waiting. */
+  | 'batch-never-ended'
   | 'model-list-not-json'
   | 'not-a-model-list'
   | 'bad-base64'

@@ -37,6 +37,8 @@ export interface Part {
   batch_id?: ApiId;
   /** The last status seen, and what came with it. */
   status?: string;
+  /** When the batch's window closes (Unix seconds): the server's expires_at, else 24 hours after it was created. */
+  expires_at?: number;
   counts?: { total?: number; completed?: number; failed?: number };
   output_file_id?: ApiId;
   error_file_id?: ApiId;
