@@ -3,7 +3,7 @@
 // The config file: read as plain JSON, written through conf (atomic writes, mode 0600).
 // Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
 // A broken file is reported with its path and the bad key, never as a stack trace.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Conf from 'conf';
@@ -18,6 +18,7 @@ import {
   type ConfigValues,
 } from './keys.js';
 import { UsageError } from '../errors.js';
+import { readRegularFileSync } from '../image/input-file.js';
 import { redactKey } from '../api/redact.js';
 import { own } from '../own.js';
 import { didYouMean } from '../suggest.js';
@@ -97,6 +98,8 @@ async function openStore(dir: string): Promise<Store> {
       throw fileError(err, path);
     }
   }
+  // conf reads the file itself: it is checked first, as every read of it is.
+  readRegularFileSync(path, 'config', 'the config file', { missing: undefined });
   // conf (and ajv under it) loads only to write: every run reads the file, few change it.
   const { default: ConfClass } = await import('conf');
   try {
@@ -213,13 +216,10 @@ async function checkSection(raw: Raw, path: string, profile?: string): Promise<C
  * file is an empty config; conf is loaded only to write.
  */
 function readForReading(path: string): Raw {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw fileError(err, path);
-  }
+  // A regular file of at most 1 MB: a link to /dev/zero or a FIFO is refused, never read or waited on.
+  const bytes = readRegularFileSync(path, 'config', 'the config file', { missing: undefined });
+  if (bytes === undefined) return {};
+  const text = bytes.toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);

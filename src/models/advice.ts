@@ -2,8 +2,7 @@
 //
 // What to tell the user about a model before anything is sent: not in the table, retiring soon,
 // retired on api.openai.com, or a size the model marks experimental. Pure: the date comes in.
-import { own } from '../own.js';
-import { endpointRules, modelStatus, type Endpoint, type ResolvedModel } from './table.js';
+import { endpointRules, modelStatus, ownRule, type Endpoint, type ResolvedModel } from './table.js';
 
 export const OPENAI_HOST = 'api.openai.com';
 
@@ -58,7 +57,7 @@ export function formatAdvice(
   body: Record<string, unknown>,
 ): string | undefined {
   const format = typeof body.output_format === 'string' ? body.output_format : undefined;
-  const rule = format ? own(endpointRules(model, endpoint)?.formatRules, format) : undefined;
+  const rule = format ? ownRule(endpointRules(model, endpoint)?.formatRules, format) : undefined;
   if (!rule?.binaryAlpha || body.background !== 'transparent') return undefined;
   return `${format} transparency is 1-bit: each pixel is opaque or fully clear, so soft edges and shadows come out hard (png or webp keep them smooth).`;
 }

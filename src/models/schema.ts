@@ -4,7 +4,6 @@
 // zod's v3 API (`zod/v3`, shipped and kept by zod 4) because it loads in a quarter of the time
 // (test/dependency-rules.mjs has the figures). The refusals are worded here; zod's own texts are
 // left only for values of the wrong type, which the flag and job readers refuse before this.
-import { own } from '../own.js';
 import { z } from 'zod/v3';
 import { UsageError } from '../errors.js';
 import { customSizeProblem } from './sizes.js';
@@ -21,6 +20,7 @@ import {
   FAMILIES,
   MODELS,
   endpointRules,
+  ownRule,
   type Endpoint,
   type EndpointRules,
   type Family,
@@ -221,7 +221,7 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
           params: { fields: ['output_format'] },
         });
       }
-      const rule = typeof format === 'string' ? own(rules.formatRules, format) : undefined;
+      const rule = typeof format === 'string' ? ownRule(rules.formatRules, format) : undefined;
       const animated = Object.entries(rules.formatRules ?? {})
         .filter(([, r]) => r?.animated)
         .map(([f]) => f);

@@ -9,10 +9,11 @@
 // into the state when the file is done, so a kill -9 mid-download loses nothing that was written.
 // A lock file (`.imgcli-batch.lock`, the owner's pid) keeps two runs off the same state.
 import { readFileSync } from 'node:fs';
-import { appendFile, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
+import { FileReadError, readRegularFile } from '../../image/input-file.js';
 import { UsageError } from '../../errors.js';
 import { alive, claimTemp, discardStaged, keepAtExit, localError, removeAtExit } from '../../output/disk.js';
 
@@ -132,9 +133,11 @@ export const settled = (state: BatchState) => state.parts.every((p) => p.collect
 export async function loadState(path: string): Promise<BatchState | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const bytes = await readRegularFile(path, 'state', 'the batch state', { missing: undefined });
+    if (bytes === undefined) return undefined;
+    text = bytes.toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read the batch state ${path}: ${(err as Error).message}`);
   }
   let state: BatchState;
@@ -180,9 +183,10 @@ const journalPath = (statePath: string) =>
 async function readJournal(path: string): Promise<Array<[string, JobResult]>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
+    text = (await readRegularFile(path, 'state', 'the batch journal')).toString('utf8');
+  } catch (err) {
+    if (err instanceof FileReadError && /^no such/.test(err.reason)) return [];
+    throw err;
   }
   const entries: Array<[string, JobResult]> = [];
   for (const line of text.split('\n')) {

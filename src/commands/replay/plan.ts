@@ -3,8 +3,8 @@
 // Recorded parameters are API field names, mapped back to flags through the field table; flags
 // given on the command line win. Input files are found by their recorded paths (relative to the
 // image) or given again, and must still hold the recorded bytes unless --force.
+import { FileReadError, readRegularFile } from '../../image/input-file.js';
 import { own } from '../../own.js';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
@@ -98,9 +98,10 @@ export function recordedFlags(p: Provenance, image: string): JobFlags {
 async function readRecord(image: string): Promise<Provenance> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(image);
+    bytes = await readRegularFile(image, 'image');
   } catch (err) {
-    throw new UsageError(`cannot read ${image}: ${describeFsError(err)}`, 'Give the path of an image imgcli wrote.');
+    const reason = err instanceof FileReadError ? err.reason : describeFsError(err);
+    throw new UsageError(`cannot read ${image}: ${reason}`, 'Give the path of an image imgcli wrote.');
   }
   if (!sniffImage(bytes))
     throw new UsageError(`${image} is not an image`, 'Give the path of a PNG, JPEG or WebP file imgcli wrote.');

@@ -1,9 +1,8 @@
 // What `imgcli info` reports about an image file, and `imgcli show` too where the terminal cannot
 // draw it: the format, the dimensions and the provenance imgcli embedded, as an entry and as text.
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
-import { readHead } from '../../image/head.js';
+import { FileReadError, readRegularFile } from '../../image/input-file.js';
 import { framesOf, sniffImage } from '../../image/format.js';
 import { isoTime, readProvenance, type Provenance } from '../../provenance/index.js';
 import { printable } from '../../terminal/printable.js';
@@ -27,12 +26,12 @@ export async function readInfoEntries(paths: string[], command: string): Promise
   const problems: string[] = [];
   for (const path of paths) {
     try {
-      const info = sniffImage(await readHead(path));
+      const bytes = await readRegularFile(path, 'image');
+      const info = sniffImage(bytes);
       if (!info) {
         problems.push(`${path} (not an image)`);
         continue;
       }
-      const bytes = await readFile(path);
       const provenance = readProvenance(bytes);
       entries.push({
         path,
@@ -43,7 +42,7 @@ export async function readInfoEntries(paths: string[], command: string): Promise
         provenance: provenance ?? null,
       });
     } catch (err) {
-      problems.push(`${path} (${describeFsError(err)})`);
+      problems.push(`${path} (${err instanceof FileReadError ? err.reason : describeFsError(err)})`);
     }
   }
   if (problems.length > 0) {

@@ -1,8 +1,8 @@
 // `imgcli show`: images drawn inline on stdout, scaled to the terminal, each under a line that
 // says what it is; where stdout is not a terminal that can draw them, the `info` summary instead.
 // No escape code is ever written to anything but a terminal that speaks an image protocol.
-import { readFile } from 'node:fs/promises';
 import { describeEntries, describeEntry, type InfoEntry } from '../shared/image-info.js';
+import { readRegularFile } from '../../image/input-file.js';
 import { terminalWrite } from '../../terminal/boundary.js';
 import { detectInlineProtocol, renderFitted } from '../../terminal/preview.js';
 import { printable } from '../../terminal/printable.js';
@@ -52,7 +52,7 @@ export async function showImages(
       // The image protocol's own escapes: through the boundary's door for imgcli's sequences.
       terminalWrite(
         out,
-        `${await renderFitted(await readFile(e.path), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`,
+        `${await renderFitted(await readRegularFile(e.path, 'image'), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`,
       );
     } catch (err) {
       warn(`cannot draw ${e.path}: ${(err as Error).message}`);
