@@ -61,7 +61,10 @@ function typedFlags(
         throw new UsageError(`"fit" is ${JSON.stringify(value)}; use contain or cover`);
       flags.fit = value as JobFlags['fit'];
     } else if (key === 'metadata') flags.metadata = value !== false;
-    else if (typeof value !== 'string')
+    else if (key === 'rawSvg') {
+      if (typeof value !== 'boolean') throw new UsageError(`"raw_svg" is ${JSON.stringify(value)}; use true or false`);
+      flags.rawSvg = value;
+    } else if (typeof value !== 'string')
       throw new UsageError(`"${key}" takes text (a path), not ${JSON.stringify(value)}`);
     else (flags as Record<string, unknown>)[key] = value;
   }

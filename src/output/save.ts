@@ -36,6 +36,8 @@ export interface SavedFile {
   /** GIF only: how many frames the animation has. */
   frames?: number;
   revised_prompt?: string;
+  /** SVG only: the active content and external references removed from the server's document. */
+  svg_removed?: string[];
 }
 
 /** A streamed partial image on disk; `index` is its image's, `partialIndex` the API's (0-based). */
@@ -70,6 +72,40 @@ export interface SaveContext {
   stamp?: (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }) => Buffer;
   /** Where a paid image goes when its destination cannot be written (see recovery.ts). */
   recovery?: readonly string[];
+  /** --raw-svg: an SVG answer is saved as the server sent it, active content and all. */
+  rawSvg?: boolean;
+}
+
+/**
+ * An SVG answer with its active content and external references removed (svg-clean.ts), unless
+ * --raw-svg; what was removed is told on stderr and kept for --json. Other formats pass as they are.
+ */
+async function withoutActiveContent(
+  received: Buffer,
+  info: ImageInfo,
+  index: number,
+  ctx: SaveContext,
+): Promise<{ bytes: Buffer; removed?: string[] }> {
+  if (info.format !== 'svg' || ctx.rawSvg) return { bytes: received };
+  // Loaded on the SVG path only: the sanitizer and its DOM take a second or more to load.
+  const { cleanSvg } = await import('./svg-clean.js');
+  try {
+    const { bytes, removed } = await cleanSvg(received);
+    return removed.length ? { bytes, removed } : { bytes };
+  } catch (err) {
+    throw answerError(
+      'not-an-image',
+      `Image ${index + 1} is an SVG document that is not well-formed XML (${(err as Error).message.split('\n')[0]}), so its active content cannot be removed; it was not saved (--raw-svg saves it as sent).`,
+      ctx.requestId,
+    );
+  }
+}
+
+function tellRemoved(ctx: SaveContext, path: string, removed: string[] | undefined): void {
+  if (removed?.length)
+    ctx.warn(
+      `${path}: removed from the server's SVG before saving: ${removed.join(', ')} (--raw-svg keeps its exact bytes).`,
+    );
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -180,9 +216,10 @@ export async function saveBytes(
   declared?: number,
 ): Promise<SavedFile> {
   const info = proveImage(endsOf(received), index, ctx.requestId, where, declared);
+  const clean = await withoutActiveContent(received, info, index, ctx);
   const bytes = ctx.stamp
-    ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
-    : received;
+    ? ctx.stamp(clean.bytes, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
+    : clean.bytes;
   const base = {
     index,
     bytes: bytes.length,
@@ -190,13 +227,16 @@ export async function saveBytes(
     height: info.height,
     format: info.format,
     ...framesOf(bytes, info.format),
+    ...(clean.removed ? { svg_removed: clean.removed } : {}),
   };
   if (ctx.plan.kind === 'stdout') {
+    tellRemoved(ctx, '-', clean.removed);
     await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
     return { ...base, path: '-' };
   }
   const target = targetPath(ctx.plan, index, info.format);
   noteMismatch(ctx, target, info.format);
+  tellRemoved(ctx, target, clean.removed);
   try {
     const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
     return { ...base, path };
@@ -262,18 +302,36 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     const info = proveImage(await readEnds(staged), index, ctx.requestId, FROM_URL, declared);
     const target = targetPath(ctx.plan, index, info.format);
     noteMismatch(ctx, target, info.format);
+    // An SVG is cleaned in memory (a document, never large), as it is stamped.
+    const clean =
+      info.format === 'svg' ? await withoutActiveContent(await readFile(staged), info, index, ctx) : undefined;
+    tellRemoved(ctx, target, clean?.removed);
     // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
-    if (ctx.stamp)
+    if (ctx.stamp || clean?.removed)
       await writeFile(
         staged,
-        ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }),
+        ctx.stamp
+          ? ctx.stamp(clean?.bytes ?? (await readFile(staged)), info.format, {
+              revised_prompt: revisedPrompt,
+              request_id: ctx.requestId,
+            })
+          : clean!.bytes,
       ).catch((err: unknown) => {
         throw localError(err, target);
       });
     const frames = info.format === 'gif' ? framesOf(await readFile(staged), 'gif') : {};
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, replaces(ctx.plan));
-    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format, ...frames };
+    return {
+      index,
+      path,
+      bytes: size,
+      width: info.width,
+      height: info.height,
+      format: info.format,
+      ...frames,
+      ...(clean?.removed ? { svg_removed: clean.removed } : {}),
+    };
   } catch (err) {
     await discardStaged(staged);
     if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);
@@ -297,9 +355,10 @@ async function recoverDownload(
     const { body, declared } = await downloadImage(url, index, downloadOptions(ctx));
     const received = await collect(body);
     const info = proveImage(endsOf(received), index, ctx.requestId, FROM_URL, declared);
+    const clean = (await withoutActiveContent(received, info, index, ctx)).bytes;
     const bytes = ctx.stamp
-      ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
-      : received;
+      ? ctx.stamp(clean, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
+      : clean;
     // The temp file failed before the format (and so the name) was known: name the file now.
     const target = targetPath(ctx.plan, index, info.format);
     const named = err.path === target ? err : localError(err.cause, target);

@@ -46,6 +46,8 @@ export interface ImageJob {
   record?: RequestRecord;
   /** False with --no-metadata: files are written bare. */
   metadata?: boolean;
+  /** --raw-svg: an SVG answer is saved as the server sent it (see output/svg-clean.ts). */
+  rawSvg?: boolean;
   /** --if-changed (skip when the outputs carry this request's fingerprint) or --check (only tell). */
   freshness?: 'if-changed' | 'check';
   /** Computed once from `record`. */
@@ -218,6 +220,7 @@ async function sendAndSave(
     warn: say.warn,
     stamp,
     recovery,
+    rawSvg: job.rawSvg,
   };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {

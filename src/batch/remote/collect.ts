@@ -207,6 +207,7 @@ async function saveLine(
       warn,
       stamp,
       recovery: recoveryDirs(ctx.settings.configPath),
+      rawSvg: j.rawSvg,
       spill: sink,
       requestId,
     };
