@@ -9,7 +9,6 @@ import { MissingKeyError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import { redactKey, redactUrlCredentials, shownHeaderValue } from '../api/redact.js';
-import { OPENAI_HOST } from '../models/advice.js';
 import { isAzure, queryFor } from './route.js';
 import { configExposure } from '../config/file.js';
 import { USER_AGENT } from '../version.js';
@@ -151,8 +150,7 @@ function ownCredential(settings: Settings): boolean {
  */
 export function needsKey(settings: Settings): boolean {
   if (settings.mock || ownCredential(settings)) return false;
-  const host = URL.canParse(settings.baseUrl) ? new URL(settings.baseUrl).hostname : '';
-  return host === OPENAI_HOST || host.endsWith('.openai.com') || isAzure(settings);
+  return settings.provider.keyRequired || isAzure(settings);
 }
 
 /**

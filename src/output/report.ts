@@ -37,6 +37,8 @@ export interface ReportedRun {
   }>;
   usage?: Record<string, unknown>;
   cost?: { usd: number; rates_checked: string; offline?: object };
+  /** How the answer differed from the request (output/save.ts's ServerNote). */
+  serverNotes?: object[];
 }
 
 /** Where a paid image went when its destination failed (see output/recovery.ts). */
@@ -71,6 +73,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
     }));
   }
   if (revised) doc.revised_prompt = revised;
+  if (run.serverNotes?.length) doc.server_notes = run.serverNotes;
   if (run.usage) doc.usage = run.usage;
   if (run.cost?.offline) {
     doc.cost_usd = 0;

@@ -20,7 +20,14 @@ import { prepareDestination } from '../output/disk.js';
 import { reportRun, writeSummary } from '../output/report.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { Previewer } from '../terminal/previewer.js';
-import type { FailedImage, SaveContext, SavedFile, SavedPartial } from '../output/save.js';
+import type {
+  AnswerExpectation,
+  FailedImage,
+  SaveContext,
+  SavedFile,
+  SavedPartial,
+  ServerNote,
+} from '../output/save.js';
 import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
 import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
@@ -50,6 +57,8 @@ export interface ImageJob {
   freshness?: 'if-changed' | 'check';
   /** Computed once from `record`. */
   fingerprint?: string;
+  /** What the answer is checked against: the format and size asked for (rule 22). */
+  expect?: AnswerExpectation;
   /** The input files' digests, made once for the fingerprint and the provenance record. */
   digests?: InputDigest[];
   /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
@@ -71,6 +80,8 @@ export interface ImagesResult {
   upToDate?: boolean;
   /** How the request travelled: a JSON body, or a multipart upload. */
   requestBody?: 'json' | 'multipart';
+  /** How the answer differed from the request (format, size, count): told on stderr, kept here for --json. */
+  serverNotes?: ServerNote[];
 }
 
 /** The connection a run sends on, opened on first use (the run's context holds it, and closes it). */
@@ -218,7 +229,10 @@ async function sendAndSave(
     warn: say.warn,
     stamp,
     recovery,
+    expect: job.expect,
+    notes: [],
   };
+  const serverNotes = () => (ctx.notes!.length ? { serverNotes: ctx.notes } : {});
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {
     const { runStream } = await import('./stream.js');
@@ -237,6 +251,7 @@ async function sendAndSave(
       requestBody: job.json ? 'json' : 'multipart',
       ...outcome,
       cost: costOf(settings, job.model, outcome.usage),
+      ...serverNotes(),
     };
   }
   const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([
@@ -277,6 +292,7 @@ async function sendAndSave(
       ...saved,
       usage: response.usage ?? undefined,
       cost: costOf(settings, job.model, response.usage ?? undefined),
+      ...serverNotes(),
     };
   } finally {
     await spill.cleanup();
