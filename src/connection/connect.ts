@@ -31,6 +31,7 @@ export function connectionFor(
     ...target,
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
     headers: settings.headers,
+    noCreated: settings.provider.answers?.noCreated,
     proxy: via && redactUrlCredentials(via),
     query: queryFor(settings),
     org: settings.org,
@@ -85,7 +86,8 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
-    const server = await startMockServer({ now: rt.now });
+    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise).
+    const server = await startMockServer({ now: rt.now, provider: settings.provider.id });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {

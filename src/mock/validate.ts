@@ -97,6 +97,8 @@ export function judgeModel(
   body: Record<string, unknown>,
   endpoint: Endpoint,
   extraModels: readonly string[],
+  /** A server with its own model names (not api.openai.com's): any name is served, unchecked. */
+  anyModel = false,
 ): Judged | ApiErrorBody {
   const name = body.model;
   if (typeof name !== 'string' || !name) {
@@ -106,7 +108,7 @@ export function judgeModel(
       "Missing required parameter: 'model'. (This server has no default model; send one explicitly.)",
     );
   }
-  if (extraModels.includes(name)) return { model: resolveModel(name), open: true };
+  if (anyModel || extraModels.includes(name)) return { model: resolveModel(name), open: true };
   if (!findModel(name)) {
     return invalid(
       null,

@@ -71,6 +71,8 @@ export interface ProviderInfo {
     usageWithoutDetails?: boolean;
     /** No usage at all: no dollar figure. */
     noUsage?: boolean;
+    /** Its answers carry no `created` time. */
+    noCreated?: boolean;
     /** GET /models answers something other than OpenAI's list. */
     modelsNotOpenai?: boolean;
     sources: string;
@@ -162,6 +164,7 @@ export const PROVIDERS: readonly ProviderInfo[] = [
       format: 'jpeg',
       defaultResponse: 'url',
       noUsage: true,
+      noCreated: true,
       sources: `${XAI_DOCS}; imagine/files/outputs; vercel/ai#12828 (b64_json with a data: prefix)`,
     },
   },

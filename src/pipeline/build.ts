@@ -37,6 +37,7 @@ import { withImageDefaults } from './defaults.js';
 import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
 import { chooseBody, countedInputs, editRequest, readInputs, type BodyForm } from './edit-body.js';
 import { freshOutputs, type InputDigest } from './freshness.js';
+import { fieldRule } from '../models/providers.js';
 import {
   checkEndpoint,
   checkFields,
@@ -346,12 +347,15 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     new Set(Object.keys(fields).filter((k) => fields[k] !== undefined && !derived.includes(k))),
   );
   const body = providerBody(settings.provider, valid);
-  // What the answer is checked against: the format asked (converted to when the user named it), the size.
-  const askedFormat = typeof valid.output_format === 'string' ? valid.output_format : undefined;
+  // What the answer is checked against: the format asked (converted to when the user named it by
+  // -f or -o, even where the model takes no output_format), and the size where the server takes one.
+  const named = flags.format ?? formatFromOut(opts.out);
+  const askedFormat = typeof valid.output_format === 'string' ? valid.output_format : named;
+  const exactSize = fieldRule(settings.provider, 'size', valid.size)?.does !== 'renames';
   const expect = {
     format: askedFormat,
-    size: typeof valid.size === 'string' && /^\d+x\d+$/.test(valid.size) ? valid.size : undefined,
-    convert: askedFormat !== undefined && (flags.format !== undefined || formatFromOut(opts.out) !== undefined),
+    size: exactSize && typeof valid.size === 'string' && /^\d+x\d+$/.test(valid.size) ? valid.size : undefined,
+    convert: named !== undefined,
   };
   // The fields sent, --param included: JSON values as they are, or as form text.
   const sent =

@@ -13,7 +13,7 @@ export interface ProviderCheck {
   provider: ProviderInfo;
   strict: boolean;
   warnings: boolean;
-  say: Pick<Messenger, 'warn'>;
+  say: Pick<Messenger, 'warn' | 'info'>;
 }
 
 /** How a field is named in messages: its flag where it has one (--quality), else its API name. */
@@ -106,7 +106,12 @@ export function checkFields(check: ProviderCheck, body: Record<string, unknown>,
         `${flagOf(key)} ${String(body[key])} is not taken by ${check.provider.title}: ${rule.why}`,
         `Drop ${flagOf(key)}${key === 'output_format' ? ' (and name the file .png or .jpg)' : ''}.`,
       );
-    else if (rule.does === 'ignores' && check.warnings)
+    else if (rule.does === 'renames') {
+      const sent = Object.entries(providerBody(check.provider, { [key]: body[key] }))
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(', ');
+      check.say.info(`${flagOf(key)} ${String(body[key])} is sent as ${sent}: ${rule.why}.`);
+    } else if (rule.does === 'ignores' && check.warnings)
       check.say.warn(
         `${flagOf(key)} ${String(body[key])} has no effect on ${check.provider.title}: ${rule.why} (${sourceText(rule)})${rule.confidence === 'confirmed' ? '; not sent' : ''}.`,
       );
