@@ -4,7 +4,8 @@
 // it makes, answers URLs where it does by default, and shapes usage and models as it does. Canned
 // error bodies, with their sources, are in fixtures/providers/.
 import { fieldRule, providerById, type ProviderInfo } from '../models/providers.js';
-import type { RecordedRequest, RouteAnswer } from './route.js';
+import { randomBytes } from 'node:crypto';
+import type { RecordedRequest, RouteAnswer, RouteContext } from './route.js';
 
 export const DEFAULT_PROVIDER = providerById('openai')!;
 
@@ -74,13 +75,12 @@ const RESOLUTION_EDGE: Record<string, number> = { '1k': 1024, '2k': 2048 };
 
 /**
  * The request as the picture maker reads it: the provider's own format (xAI makes JPEG, Gemini and
- * vLLM-Omni PNG), its default answer form (URLs for xAI and relays), xAI's aspect ratio as a size.
+ * vLLM-Omni PNG), xAI's aspect ratio as a size.
  */
 export function providerRequest(p: ProviderInfo, fields: Record<string, unknown>): Record<string, unknown> {
   const out = { ...fields };
   for (const key of Object.keys(out)) if (fieldRule(p, key, out[key])?.does === 'ignores') delete out[key];
   if (p.answers?.format) out.output_format = p.answers.format;
-  if (p.answers?.defaultResponse && out.response_format === undefined) out.response_format = p.answers.defaultResponse;
   const ratio =
     typeof out.aspect_ratio === 'string' ? /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(out.aspect_ratio) : null;
   if (ratio) {
@@ -92,24 +92,52 @@ export function providerRequest(p: ProviderInfo, fields: Record<string, unknown>
   }
   delete out.aspect_ratio;
   delete out.resolution;
-  // A relay's silent downscale: past 2560x1440 the long edge is cut to 1672 (a 3840x2160 request came back 1672x941).
-  if (p.id === 'new-api' && typeof out.size === 'string') {
-    const m = /^(\d+)x(\d+)$/.exec(out.size);
-    if (m && Number(m[1]) * Number(m[2]) > 2560 * 1440) {
-      const scale = 1672 / Math.max(Number(m[1]), Number(m[2]));
-      out.size = `${Math.round(Number(m[1]) * scale)}x${Math.round(Number(m[2]) * scale)}`;
-    }
-  }
   return out;
 }
 
-/** The answer as the provider words it: usage without details or none, b64 as data URLs, no `created`. */
-export function providerAnswer(
+/**
+ * The answer as the provider words it: URLs by default where it answers so (unless b64_json was
+ * asked for), usage without details or none, b64 as data URLs, no `created`.
+ */
+export async function providerAnswer(
   p: ProviderInfo,
   json: Record<string, unknown>,
-  format: string,
-): Record<string, unknown> {
+  request: { format: string; responseFormat?: unknown; size?: unknown },
+  ctx: RouteContext,
+): Promise<Record<string, unknown>> {
   const out = { ...json };
+  const { format } = request;
+  // A relay's silent downscale: past 2560x1440 the long edge is cut to 1672 (a 3840x2160 request came back 1672x941).
+  const m = p.id === 'new-api' && typeof request.size === 'string' ? /^(\d+)x(\d+)$/.exec(request.size) : null;
+  if (m && Number(m[1]) * Number(m[2]) > 2560 * 1440) {
+    const { default: sharp } = await import('sharp');
+    const width = Math.round((Number(m[1]) * 1672) / Math.max(Number(m[1]), Number(m[2])));
+    const height = Math.round((Number(m[2]) * 1672) / Math.max(Number(m[1]), Number(m[2])));
+    out.data = await Promise.all(
+      (out.data as Array<Record<string, unknown>>).map(async (item) =>
+        typeof item.b64_json === 'string'
+          ? {
+              ...item,
+              b64_json: (await sharp(Buffer.from(item.b64_json, 'base64')).resize(width, height).toBuffer()).toString(
+                'base64',
+              ),
+            }
+          : item,
+      ),
+    );
+  }
+  if (p.answers?.defaultResponse === 'url' && request.responseFormat !== 'b64_json')
+    out.data = (out.data as Array<Record<string, unknown>>).map((item) => {
+      if (typeof item.b64_json !== 'string') return item;
+      const { b64_json, ...rest } = item;
+      const id = randomBytes(8).toString('hex');
+      ctx.files.set(id, {
+        bytes: Buffer.from(b64_json, 'base64'),
+        contentType: `image/${format}`,
+        expiresAt: ctx.nowMs() + ctx.urlTtlMs,
+      });
+      return { ...rest, url: `${ctx.origin}/files/${id}.${format === 'jpeg' ? 'jpg' : format}` };
+    });
   if (p.answers?.noUsage) delete out.usage;
   else if (p.answers?.usageWithoutDetails && out.usage && typeof out.usage === 'object') {
     const { output_tokens_details: _details, ...usage } = out.usage as Record<string, unknown>;

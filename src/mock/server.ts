@@ -161,8 +161,13 @@ async function respond(
   const seen = isObject(record.json) ? { ...record, json: providerRequest(ctx.provider, record.json) } : record;
   const answer = await route(seen, raw, ctx);
   if (answer.status !== 200 || !isObject(answer.json) || !Array.isArray(answer.json.data)) return answer;
-  const format = String((seen.json as Record<string, unknown> | undefined)?.output_format ?? 'png');
-  return { ...answer, json: providerAnswer(ctx.provider, answer.json, format) };
+  const fields = (seen.json ?? {}) as Record<string, unknown>;
+  const request = {
+    format: String(fields.output_format ?? 'png'),
+    responseFormat: fields.response_format,
+    size: fields.size,
+  };
+  return { ...answer, json: await providerAnswer(ctx.provider, answer.json, request, ctx) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
