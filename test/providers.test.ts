@@ -218,3 +218,43 @@ describe('local servers and relays', () => {
     expect(Object.keys(usage).sort()).toEqual(Object.keys(fixture('litellm-usage.json').usage as object).sort());
   });
 });
+
+describe('a body too large for the server or its gateway', () => {
+  let plain: MockServer;
+  let big: string;
+  beforeAll(async () => {
+    plain = await startMockServer({ labels: false });
+    big = join(tempDir(), 'big.png');
+    // Noise does not compress: about 3 MB of PNG, over a gateway's 1-2 MB limit.
+    const noise = Buffer.alloc(1024 * 1024 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await sharp(noise, { raw: { width: 1024, height: 1024, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toFile(big);
+  });
+  afterAll(() => plain.close());
+
+  it('a 413 is explained as a body limit, with the size sent and what to do', async () => {
+    plain.enqueueFault({ status: 413, body: '<html><body><h1>413 Request Entity Too Large</h1></body></html>' });
+    const r = await imgcliInProcess(['--base-url', plain.url, 'edit', big, '-p', 'a hat', '-o', 'e.png']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/hint: The server \(or a gateway in front of it\) takes no request body of 3\.\d MB\./);
+    expect(r.stderr).toMatch(/file id \(imgcli files upload\)/);
+  });
+
+  it('a 404 to a large body, where the same address answers a small one, is a body limit too; a real 404 is not', async () => {
+    plain.requests.length = 0;
+    plain.enqueueFault({ status: 404, body: { error: { message: 'Not Found' } } }, 1, /images\/edits/);
+    const r = await imgcliInProcess(['--base-url', plain.url, 'edit', big, '-p', 'a hat', '-o', 'e.png']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/this 404 to a body of 3\.\d MB is most likely a body limit/);
+    // The probe: an empty JSON body to the same path, which the server refuses without billing.
+    expect(plain.requests.map((q) => [q.path, q.rawBodyBytes < 10])).toEqual([
+      ['/v1/images/edits', false],
+      ['/v1/images/edits', true],
+    ]);
+    const wrong = await imgcliInProcess(['--base-url', `${plain.url}/nope`, 'edit', big, '-p', 'a hat', '-o', 'e.png']);
+    expect(wrong.exitCode).toBe(3);
+    expect(wrong.stderr).not.toMatch(/body limit/);
+  });
+});

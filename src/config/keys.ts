@@ -173,6 +173,14 @@ const SPECS = {
     },
   },
   model: { summary: 'default model for gen and edit', parse: nonEmpty('the model name') },
+  'price-per-image': {
+    summary: "a server's flat price per image in US dollars (a relay's), for cost figures instead of token rates",
+    parse: (value: string) => {
+      const n = Number(value.trim());
+      if (!Number.isFinite(n) || n < 0) throw new ValueError('give an amount in US dollars, e.g. 0.04');
+      return n;
+    },
+  },
   // size, quality and format: one key per field of the field table that takes a config default.
   ...(Object.fromEntries(CONFIG_FIELDS.map((f) => [f.config, fieldDefault(f)])) as Record<ConfigField, KeySpec>),
   'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },

@@ -74,6 +74,8 @@ export interface Settings {
   providerFrom: ProviderSource;
   /** Reported rules refused too (--strict). */
   strict: boolean;
+  /** A flat price per image (config price-per-image): costs are images times it, not token rates. */
+  pricePerImage?: number;
   /** Reported rules warned about (false with --no-warnings or `config set warnings off`). */
   warnings: boolean;
   apiKey?: string;
@@ -278,6 +280,7 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     provider,
     providerFrom,
     strict: flags.strict ?? pick(undefined, undefined, 'strict')[0] === 'on',
+    pricePerImage: pick(undefined, undefined, 'price-per-image')[0] as number | undefined,
     warnings: flags.warnings !== false && pick(undefined, undefined, 'warnings')[0] !== 'off',
     apiKey,
     org: pick(flags.org, env.OPENAI_ORG_ID, 'org')[0],

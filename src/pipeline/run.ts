@@ -13,8 +13,9 @@ import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import type { ResolvedModel } from '../models/table.js';
-import { estimateCost, offlineCost, type CostEstimate } from '../models/prices.js';
+import { estimateCost, flatCost, offlineCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from '../connection/route.js';
+import { bodyBytes, explainBodyLimit } from './body-limit.js';
 import { recoveryDirs } from '../output/recovery.js';
 import { prepareDestination } from '../output/disk.js';
 import { reportRun, writeSummary } from '../output/report.js';
@@ -182,9 +183,15 @@ export async function executeJob(
   await prepareDestination(job.plan);
   // Flaws of this job's answer are this job's warnings (a batch prefixes them with its line).
   const conn: Connection = { ...shared, warn: say.warn };
+  const path = imagesPath(settings, job.endpoint);
   try {
-    return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
-  } catch (err) {
+    return await sendAndSave(rt, settings, conn, job, say, path);
+  } catch (caught) {
+    const err =
+      caught instanceof ApiError && (caught.status === 413 || caught.status === 404) && !rt.signal.aborted
+        ? await explainBodyLimit(caught, conn, path, await bodyBytes(job))
+        : caught;
+    if (err instanceof HintedError) throw err;
     if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
       throw new HintedError(
         err,
@@ -250,7 +257,7 @@ async function sendAndSave(
       endpoint: job.endpoint,
       requestBody: job.json ? 'json' : 'multipart',
       ...outcome,
-      cost: costOf(settings, job.model, outcome.usage),
+      cost: costOf(settings, job.model, outcome.usage, outcome.files.length),
       ...serverNotes(),
     };
   }
@@ -291,7 +298,7 @@ async function sendAndSave(
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
-      cost: costOf(settings, job.model, response.usage ?? undefined),
+      cost: costOf(settings, job.model, response.usage ?? undefined, saved.files.length),
       ...serverNotes(),
     };
   } finally {
@@ -300,8 +307,21 @@ async function sendAndSave(
 }
 
 /** The estimated cost of an answer; none at all from the offline server (--mock), which bills nothing. */
-function costOf(settings: Settings, model: ResolvedModel, usage: Usage | undefined): CostEstimate | undefined {
-  const estimate = estimateCost(model, usage);
+/**
+ * The cost of an answer: by the configured flat price per image where one is set (a relay's),
+ * else from its usage at the token rates; none without usage (a dollar figure never guessed), and
+ * nothing at all from the offline server (--mock), which bills nothing.
+ */
+function costOf(
+  settings: Settings,
+  model: ResolvedModel,
+  usage: Usage | undefined,
+  images: number,
+): CostEstimate | undefined {
+  const estimate =
+    settings.pricePerImage !== undefined
+      ? flatCost(settings.pricePerImage, images, 'price-per-image (config)')
+      : estimateCost(model, usage);
   return settings.mock ? offlineCost(estimate) : estimate;
 }
 
