@@ -258,3 +258,39 @@ describe('a body too large for the server or its gateway', () => {
     expect(wrong.stderr).not.toMatch(/body limit/);
   });
 });
+
+describe('--capabilities-from', () => {
+  it("checks a model id no table knows by a known model's rules, not by its dates", async () => {
+    const refused = await imgcliInProcess(
+      ['gen', 'a fox', '-m', 'my-alias', '--capabilities-from', 'gpt-image-2', '-s', '999x999', '--dry-run'],
+      { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } },
+    );
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^error: --size 999x999 is not valid for my-alias: both edges must be multiples of 16/m,
+    );
+    const borrowed = await imgcliInProcess(
+      [
+        'gen',
+        'a fox',
+        '-m',
+        'gateway-img',
+        '--capabilities-from',
+        'gpt-image-1.5',
+        '-s',
+        '1536x1024',
+        '--dry-run',
+        '--json',
+      ],
+      { env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } },
+    );
+    // gpt-image-1.5 is retired on api.openai.com; a model borrowing its rules is not.
+    expect(borrowed.exitCode, borrowed.stderr).toBe(0);
+    expect(JSON.parse(borrowed.stdout).body).toMatchObject({ model: 'gateway-img', size: '1536x1024' });
+    const unknown = await imgcliInProcess(['gen', 'a fox', '-m', 'x', '--capabilities-from', 'gpt-imag-2']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /--capabilities-from gpt-imag-2 is not a model imgcli knows; did you mean gpt-image-2\?/,
+    );
+  });
+});

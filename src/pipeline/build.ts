@@ -20,7 +20,9 @@ import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../mod
 import {
   DEFAULT_MODEL,
   MODEL_NAMES,
+  borrowRules,
   endpointRules,
+  findModel,
   resolveModel,
   type Endpoint,
   type EndpointRules,
@@ -29,7 +31,7 @@ import {
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/disk.js';
 import type { Runtime } from '../runtime.js';
-import { modelSlipOf, orList } from '../suggest.js';
+import { didYouMean, modelSlipOf, orList } from '../suggest.js';
 import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
@@ -71,6 +73,8 @@ export interface JobFlags extends FieldValues {
   fit?: ImageFit;
   /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
   body?: BodyForm;
+  /** --capabilities-from: a known model whose rules an unknown model id borrows. */
+  capabilitiesFrom?: string;
 }
 
 /** What to make: a command, its prompt words (gen), its input images (edit, vary) and flags. */
@@ -258,12 +262,24 @@ async function outputPlan(
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
 }
 
+/** The model to check the request by: the table's, or an unknown id with a known model's rules. */
+function modelOf(name: string, from: string | undefined): ResolvedModel {
+  if (from === undefined) return resolveModel(name);
+  const known = findModel(from);
+  if (!known)
+    throw new UsageError(
+      `--capabilities-from ${from} is not a model imgcli knows${didYouMean(from, MODEL_NAMES)}`,
+      'Name a model of the table (imgcli models lists them), whose rules the new one shares.',
+    );
+  return borrowRules(name, known);
+}
+
 /** Builds the job for one request; throws a UsageError (exit 2, nothing sent) for anything wrong. */
 export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJob> {
   const { settings, say, rt } = ctx;
   const flags = req.flags;
-  const model = resolveModel(settings.model);
-  const slips = checkModelName(ctx, model);
+  const model = modelOf(settings.model, flags.capabilitiesFrom);
+  const slips = flags.capabilitiesFrom ? [] : checkModelName(ctx, model);
   const { endpoint, rules } = chooseEndpoint(req.command, model);
   const check: ProviderCheck = {
     provider: settings.provider,
