@@ -5,6 +5,8 @@
 // (format, size, count as server_notes). The offline server stands in for each provider; the
 // bodies it is held to are in fixtures/providers/.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -292,5 +294,39 @@ describe('--capabilities-from', () => {
     expect(unknown.stderr).toMatch(
       /--capabilities-from gpt-imag-2 is not a model imgcli knows; did you mean gpt-image-2\?/,
     );
+  });
+});
+
+describe('doctor', () => {
+  it('names the provider and why, and takes a model list of its own shape as an answer', async () => {
+    const sglang = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ model_path: 'Qwen/Qwen-Image', task_type: 'text_to_image' }));
+    });
+    await new Promise<void>((resolve) => sglang.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(sglang.address() as AddressInfo).port}/v1`;
+    try {
+      const r = await imgcliInProcess(['--base-url', url, 'doctor', '--json'], { env: { OPENAI_API_KEY: undefined } });
+      const checks = JSON.parse(r.stdout).checks as Array<{ name: string; status: string; detail: string }>;
+      const by = (name: string) => checks.find((c) => c.name === name)!;
+      expect(by('provider').detail).toMatch(
+        /^compatible \(an OpenAI-compatible server\), from the base URL's host, 127\.0\.0\.1/,
+      );
+      expect(by('server')).toMatchObject({ status: 'ok' });
+      expect(by('server').detail).toMatch(/in a shape of its own \(not OpenAI's model list\)/);
+      expect(r.exitCode, r.stderr).toBe(0);
+    } finally {
+      sglang.close();
+    }
+    const xai = await imgcliInProcess(['--provider', 'xai', 'doctor', '--json'], {
+      env: { OPENAI_API_KEY: undefined },
+    });
+    const checks = JSON.parse(xai.stdout).checks as Array<{ name: string; status: string; detail: string }>;
+    expect(checks.find((c) => c.name === 'provider')!.detail).toBe('xai (xAI), from --provider');
+    expect(checks.find((c) => c.name === 'key')).toMatchObject({
+      status: 'fail',
+      detail: 'none: xAI needs one, sent as Authorization: Bearer',
+    });
+    expect(xai.exitCode).toBe(1);
   });
 });
