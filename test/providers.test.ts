@@ -330,3 +330,24 @@ describe('doctor', () => {
     expect(xai.exitCode).toBe(1);
   });
 });
+
+describe('imgcli models --provider', () => {
+  it("shows each model's status by the provider's own dates where it has them", async () => {
+    const status = async (args: string[]) => {
+      const r = await imgcliInProcess([...args, 'models', '--json']);
+      const doc = JSON.parse(r.stdout) as {
+        provider?: string;
+        models: Array<{ name: string; status: string; shutdown_date?: string }>;
+      };
+      return [doc.provider, doc.models.find((m) => m.name === 'gpt-image-1.5')];
+    };
+    expect(await status(['--provider', 'azure'])).toEqual([
+      'azure',
+      expect.objectContaining({ status: 'retiring', shutdown_date: '2026-12-16' }),
+    ]);
+    expect(await status([])).toEqual([
+      'openai',
+      expect.objectContaining({ status: 'retired', shutdown_date: '2026-12-01' }),
+    ]);
+  });
+});
