@@ -1,10 +1,15 @@
 // src/markup in-process: the flag and file parsers, the coordinate rule, and (below) the pixels of
 // every shape, previews and the verdicts on existing markup files.
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseColor } from '../src/markup/color.js';
 import { parseMarkupFile } from '../src/markup/file.js';
-import { parseDefaults, parseFlags, parseShapeFlag, type ShapeFlag } from '../src/markup/flags.js';
+import { parseDefaults, parseFlags, parseShapeFlag, type DefaultFlags, type ShapeFlag } from '../src/markup/flags.js';
+import { autoFontSize, layoutMarkup, type Drawable } from '../src/markup/layout.js';
+import { previewFormat, previewMarkup, readImageSize, renderMarkup } from '../src/markup/render.js';
 import { MarkupError, type MarkupErrorCode } from '../src/markup/spec.js';
+import { buildSvg, escapeXml } from '../src/markup/svg.js';
+import { rgbaPixels } from './helpers/images.js';
 
 function thrown(fn: () => unknown): MarkupError {
   try {
@@ -295,5 +300,373 @@ describe('markup files', () => {
       /^marks.json is not valid JSON \(.+\); fix it/,
     );
     expect(parseMarkupFile('\uFEFF{"shapes":[{"type":"line","at":[0,0,1,1]}]}').shapes).toHaveLength(1);
+  });
+});
+
+// ---- Layout and pixels ---------------------------------------------------------------------
+
+const SIZE = { width: 200, height: 100 };
+const RED = [255, 0, 0, 255];
+
+async function layer(flags: ShapeFlag[], size = SIZE, defaults: DefaultFlags = {}) {
+  const result = await renderMarkup(parseFlags(flags, defaults), size);
+  const { data, width, height } = await rgbaPixels(result.png);
+  const at = (x: number, y: number) => [...data.subarray((y * width + x) * 4, (y * width + x) * 4 + 4)];
+  const alpha = (x: number, y: number) => data[(y * width + x) * 4 + 3]!;
+  /** Pixels with any opacity in the rectangle [x0, x1) x [y0, y1). */
+  const inked = (x0: number, y0: number, x1: number, y1: number) => {
+    let n = 0;
+    for (let y = Math.max(0, y0); y < Math.min(height, y1); y++)
+      for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) if (alpha(x, y) > 0) n++;
+    return n;
+  };
+  return { ...result, data, at, alpha, inked };
+}
+
+const corners = (l: { alpha: (x: number, y: number) => number }, size = SIZE) => [
+  l.alpha(0, 0),
+  l.alpha(size.width - 1, 0),
+  l.alpha(0, size.height - 1),
+  l.alpha(size.width - 1, size.height - 1),
+];
+
+describe('layout', () => {
+  const spec = (flags: ShapeFlag[]) => parseFlags(flags);
+
+  it('puts an attached label on top of its box, or below it when there is no room above', () => {
+    const [box, label] = layoutMarkup(
+      spec([
+        { type: 'box', value: '0.1,0.2,0.4,0.5' },
+        { type: 'label', value: 'shelf' },
+      ]),
+      { width: 1000, height: 1000 },
+    );
+    expect(box).toMatchObject({ kind: 'box' });
+    expect(label).toMatchObject({ kind: 'label', x: 100 });
+    const l = label as Extract<Drawable, { kind: 'label' }>;
+    expect(l.y + l.height).toBe(200);
+    const [, below] = layoutMarkup(
+      spec([
+        { type: 'box', value: '0.1,0,0.4,0.5' },
+        { type: 'label', value: 'shelf' },
+      ]),
+      { width: 1000, height: 1000 },
+    );
+    expect(below).toMatchObject({ kind: 'label', x: 100, y: 500 });
+  });
+
+  it('puts a label attached to an arrow beyond its tail, away from the head', () => {
+    const size = { width: 1000, height: 1000 };
+    const [, label] = layoutMarkup(
+      spec([
+        { type: 'arrow', value: '0.5,0.6,0.3,0.2' },
+        { type: 'label', value: 'move this' },
+      ]),
+      size,
+    );
+    const l = label as Extract<Drawable, { kind: 'label' }>;
+    const [cx, cy] = [l.x + l.width / 2, l.y + l.height / 2];
+    const [tail, head] = [
+      [500, 600],
+      [300, 200],
+    ] as const;
+    expect(Math.hypot(cx - head[0], cy - head[1])).toBeGreaterThan(Math.hypot(tail[0] - head[0], tail[1] - head[1]));
+    // The plate leaves the tail itself uncovered.
+    expect(tail[0] >= l.x && tail[0] <= l.x + l.width && tail[1] >= l.y && tail[1] <= l.y + l.height).toBe(false);
+  });
+
+  it('keeps labels whole on the image, and shrinks one too wide for it', () => {
+    const [label] = layoutMarkup(spec([{ type: 'label', value: 'corner', at: '1,0' }]), SIZE);
+    const l = label as Extract<Drawable, { kind: 'label' }>;
+    expect([l.x + l.width, l.y]).toEqual([SIZE.width, 0]);
+    const [wide] = layoutMarkup(spec([{ type: 'label', value: 'a very long label that cannot fit', at: '0,1' }]), SIZE);
+    const w = wide as Extract<Drawable, { kind: 'label' }>;
+    expect(w.width).toBeLessThanOrEqual(SIZE.width);
+    expect(w.fontSize).toBeLessThan(autoFontSize(SIZE));
+  });
+
+  it('takes a label colour from the shape it is attached to, else the default', () => {
+    const [, attached, free] = layoutMarkup(
+      parseFlags(
+        [
+          { type: 'line', value: '0.1,0.1,0.5,0.5', style: 'color=blue' },
+          { type: 'label', value: 'a' },
+          { type: 'label', value: 'b', at: '0.5,0.5' },
+        ],
+        { color: 'green' },
+      ),
+      SIZE,
+    );
+    expect(attached).toMatchObject({ color: { r: 0, g: 0, b: 255 }, contrast: { r: 255, g: 255, b: 255 } });
+    expect(free).toMatchObject({ color: { r: 0, g: 255, b: 0 }, contrast: { r: 0, g: 0, b: 0 } });
+  });
+
+  it('refuses a label with nothing to attach to, and pixels past the edge', () => {
+    refuses(
+      () => layoutMarkup(spec([{ type: 'label', value: 'lost' }]), SIZE),
+      'no-anchor',
+      /shape 1 \(label\) "lost" has no position and no shape before it/,
+    );
+    const err = refuses(
+      () =>
+        layoutMarkup(
+          spec([
+            { type: 'line', value: '0.1,0.1,0.5,0.5' },
+            { type: 'box', value: '10,10,250,50' },
+          ]),
+          SIZE,
+        ),
+      'outside',
+      /^shape 2 \(box\): the image is 200x100 and x 250 is past its right edge; use pixels inside it, or fractions/,
+    );
+    expect(err.index).toBe(1);
+  });
+});
+
+describe('svg', () => {
+  it('escapes text for XML', () => {
+    expect(escapeXml(`<a href="x">Tom & Jerry's</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&apos;s&lt;/a&gt;',
+    );
+    const svg = buildSvg(
+      layoutMarkup(parseFlags([{ type: 'label', value: '</text><script>alert(1)</script>', at: '0,1' }]), SIZE),
+      SIZE,
+    );
+    expect(svg).not.toContain('<script>');
+    expect(svg).toContain('&lt;/text&gt;&lt;script&gt;');
+    expect(svg).toContain('font-family="sans-serif"');
+  });
+});
+
+describe('shape pixels', () => {
+  it('draws a box outline inside its corners, in its colour, and nothing else', async () => {
+    const l = await layer([{ type: 'box', value: '20,10,120,80', style: 'color=red width=6' }]);
+    expect([l.width, l.height]).toEqual([200, 100]);
+    expect(l.at(21, 40)).toEqual(RED); // left edge
+    expect(l.at(118, 40)).toEqual(RED); // right edge
+    expect(l.at(70, 11)).toEqual(RED); // top edge
+    expect(l.alpha(19, 40)).toBe(0); // the outline never spills past the corners
+    expect(l.alpha(70, 45)).toBe(0); // an unfilled inside is see-through
+    expect(corners(l)).toEqual([0, 0, 0, 0]);
+    expect(l.inked(0, 0, 200, 100)).toBe(l.inked(20, 10, 120, 80));
+    // Every untouched pixel is fully transparent, colour included.
+    expect(l.at(150, 90)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('draws the same box from fractions as from the pixels they name', async () => {
+    const px = await layer([{ type: 'box', value: '20,10,120,80' }]);
+    const fr = await layer([{ type: 'box', value: '0.1,0.1,0.6,0.8' }]);
+    expect(fr.data.equals(px.data)).toBe(true);
+  });
+
+  it('fills a box with a translucent colour', async () => {
+    const l = await layer([{ type: 'box', value: '20,10,120,80', style: 'width=4 color=blue fill=#ff000080' }]);
+    expect(l.at(70, 45)).toEqual([255, 0, 0, 128]);
+    expect(l.at(21, 45)).toEqual([0, 0, 255, 255]);
+  });
+
+  it('draws an ellipse inside its box', async () => {
+    const l = await layer([{ type: 'ellipse', value: '20,10,120,80', style: 'width=6' }]);
+    expect(l.at(22, 45)).toEqual(RED); // leftmost point of the outline
+    expect(l.at(70, 12)).toEqual(RED); // top
+    expect(l.alpha(70, 45)).toBe(0); // centre
+    expect(l.alpha(21, 11)).toBe(0); // the box's corner lies outside the ellipse
+    expect(l.alpha(18, 45)).toBe(0);
+  });
+
+  it('draws an arrow with its head at the end point', async () => {
+    const l = await layer([{ type: 'arrow', value: '20,50,180,50', style: 'width=4' }]);
+    expect(l.at(100, 50)).toEqual(RED); // the shaft
+    expect(l.at(177, 50)).toEqual(RED); // just short of the tip
+    expect(l.alpha(183, 50)).toBe(0); // nothing past it
+    // The head is wider than the shaft: 5.5 px off the axis is inked near the tip, not mid-shaft.
+    expect(l.at(166, 55)).toEqual(RED);
+    expect(l.at(166, 44)).toEqual(RED);
+    expect(l.alpha(100, 55)).toBe(0);
+    expect(l.alpha(14, 50)).toBe(0);
+  });
+
+  it('draws lines and freehand paths through their points', async () => {
+    const line = await layer([{ type: 'line', value: '20,20,180,80', style: 'width=4 color=#00ff00' }]);
+    expect(line.at(100, 50)).toEqual([0, 255, 0, 255]);
+    expect(line.alpha(100, 20)).toBe(0);
+    const path = await layer([{ type: 'path', value: '20,80 60,20 100,80 140,20', style: 'width=5' }]);
+    for (const [x, y] of [
+      [60, 21],
+      [100, 79],
+      [40, 50],
+      [120, 50],
+    ] as const)
+      expect(path.at(x, y)).toEqual(RED);
+    expect(path.alpha(60, 60)).toBe(0);
+    expect(path.alpha(170, 50)).toBe(0);
+  });
+
+  it('draws a translucent arrow evenly where its shaft and head overlap', async () => {
+    const l = await layer([{ type: 'arrow', value: '20,50,180,50', style: 'width=4 color=#0000ff80' }]);
+    expect(l.alpha(100, 50)).toBe(128);
+    expect(l.alpha(160, 50)).toBe(128);
+  });
+
+  it('draws a label on a plate of its colour, with its text in the contrasting one', async () => {
+    const l = await layer(
+      [
+        { type: 'box', value: '20,40,120,90', style: 'width=4' },
+        { type: 'label', value: 'shelf' },
+      ],
+      SIZE,
+      { size: 20 },
+    );
+    const plate = l.drawables[1] as Extract<Drawable, { kind: 'label' }>;
+    expect(plate.y + plate.height).toBe(40);
+    expect(l.at(plate.x + 2, plate.y + Math.round(plate.height / 2))).toEqual(RED);
+    let textPixels = 0;
+    for (let y = plate.y; y < plate.y + plate.height; y++)
+      for (let x = plate.x; x < plate.x + plate.width; x++)
+        if (l.at(x, y)[0]! < 100 && l.alpha(x, y) === 255) textPixels++;
+    expect(textPixels).toBeGreaterThan(30);
+    expect(l.alpha(plate.x + plate.width + 2, plate.y + 5)).toBe(0);
+  });
+
+  it('draws a halo label as opaque ink near its position and nowhere else', async () => {
+    const l = await layer([{ type: 'label', value: 'Here', at: '40,70', style: 'style=halo size=24 color=yellow' }]);
+    expect(l.inked(40, 40, 120, 72)).toBeGreaterThan(200);
+    let opaque = 0;
+    let yellow = 0;
+    for (let y = 40; y < 72; y++)
+      for (let x = 40; x < 120; x++) {
+        const [r, g, b, a] = l.at(x, y);
+        if (a === 255) opaque++;
+        if (r === 255 && g === 255 && b === 0 && a === 255) yellow++;
+      }
+    expect(opaque).toBeGreaterThan(100);
+    expect(yellow).toBeGreaterThan(20);
+    expect(l.inked(0, 0, 200, 100)).toBe(l.inked(30, 35, 130, 80));
+    // Different words, different pixels: the text is really drawn, not only a plate.
+    const other = await layer([
+      { type: 'label', value: 'Hare', at: '40,70', style: 'style=halo size=24 color=yellow' },
+    ]);
+    expect(other.data.equals(l.data)).toBe(false);
+  });
+
+  it('makes the layer the size of the target image, whatever its shape', async () => {
+    for (const size of [
+      { width: 1, height: 1 },
+      { width: 37, height: 301 },
+      { width: 1536, height: 1024 },
+    ]) {
+      const l = await renderMarkup(parseFlags([{ type: 'box', value: '0,0,1,1' }]), size);
+      const meta = await sharp(l.png).metadata();
+      expect([meta.width, meta.height, meta.channels, meta.format]).toEqual([size.width, size.height, 4, 'png']);
+    }
+  });
+});
+
+/** A noisy RGB picture (a fixed sequence, not random): any mix-up of pixels shows. */
+function noisyPhoto(width: number, height: number): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  let seed = 12345;
+  for (let i = 0; i < raw.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    raw[i] = seed >> 23;
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+describe('previews', () => {
+  it('equals the photo where the layer is transparent and the layer where it is opaque', async () => {
+    const size = { width: 96, height: 64 };
+    const photo = await noisyPhoto(size.width, size.height);
+    const l = await renderMarkup(
+      parseFlags([
+        { type: 'box', value: '0.1,0.3,0.6,0.9', style: 'width=3 fill=#0000ff40' },
+        { type: 'label', value: 'x' },
+      ]),
+      size,
+    );
+    const preview = await sharp(await previewMarkup(photo, l.png))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([preview.info.width, preview.info.height, preview.info.channels]).toEqual([96, 64, 3]);
+    const under = await sharp(photo).raw().toBuffer();
+    const { data: over } = await rgbaPixels(l.png);
+    let [clear, solid, mixed] = [0, 0, 0];
+    for (let p = 0; p < size.width * size.height; p++) {
+      const a = over[p * 4 + 3]!;
+      const got = [...preview.data.subarray(p * 3, p * 3 + 3)];
+      if (a === 0) {
+        expect(got).toEqual([...under.subarray(p * 3, p * 3 + 3)]);
+        clear++;
+      } else if (a === 255) {
+        expect(got).toEqual([...over.subarray(p * 4, p * 4 + 3)]);
+        solid++;
+      } else {
+        // A translucent fill mixes the two: (fill * a + photo * (255 - a)) / 255, within rounding.
+        for (let c = 0; c < 3; c++) {
+          const expected = (over[p * 4 + c]! * a + under[p * 3 + c]! * (255 - a)) / 255;
+          expect(Math.abs(got[c]! - expected)).toBeLessThanOrEqual(1.5);
+        }
+        mixed++;
+      }
+    }
+    expect(clear).toBeGreaterThan(1000);
+    expect(solid).toBeGreaterThan(100);
+    expect(mixed).toBeGreaterThan(500);
+  });
+
+  it('writes a JPEG when the name says so, and refuses other names', async () => {
+    expect(previewFormat('look.JPG')).toBe('jpeg');
+    expect(previewFormat('look.png')).toBe('png');
+    refuses(() => previewFormat('look.webp'), 'bad-file', /name it \.png, \.jpg or \.jpeg \(not "\.webp"\)/);
+    const photo = await noisyPhoto(32, 32);
+    const l = await renderMarkup(parseFlags([{ type: 'box', value: '0,0,1,1' }]), { width: 32, height: 32 });
+    const jpeg = await previewMarkup(photo, l.png, 'jpeg');
+    expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+  });
+
+  it('refuses a layer of another size, saying what to do', async () => {
+    const photo = await noisyPhoto(32, 32);
+    const l = await renderMarkup(parseFlags([{ type: 'box', value: '0,0,1,1' }]), { width: 32, height: 16 });
+    await expect(previewMarkup(photo, l.png)).rejects.toThrow(
+      /^the markup is 32x16 but the image is 32x32; draw it again for this image$/,
+    );
+    await expect(previewMarkup(Buffer.from('not an image'), l.png)).rejects.toMatchObject({ code: 'not-image' });
+  });
+});
+
+describe('image sizes and EXIF orientation', () => {
+  // Stored 40x20, shown (and so sent to the model) upright as 20x40.
+  const sideways = () =>
+    sharp({ create: { width: 40, height: 20, channels: 3, background: '#336699' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+
+  it('reads the upright size, keeping the stored one and the orientation', async () => {
+    expect(await readImageSize(await sideways())).toEqual({
+      width: 20,
+      height: 40,
+      orientation: 6,
+      stored: { width: 40, height: 20 },
+    });
+    expect(await readImageSize(await noisyPhoto(8, 4))).toEqual({
+      width: 8,
+      height: 4,
+      orientation: 1,
+      stored: { width: 8, height: 4 },
+    });
+  });
+
+  it('previews a layer drawn on the upright picture', async () => {
+    const photo = await sideways();
+    const size = await readImageSize(photo);
+    const l = await renderMarkup(parseFlags([{ type: 'box', value: '0,0,1,0.5', style: 'width=2' }]), size);
+    const out = await sharp(await previewMarkup(photo, l.png))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([out.info.width, out.info.height]).toEqual([20, 40]);
+    expect([...out.data.subarray(0, 3)]).toEqual([255, 0, 0]);
   });
 });

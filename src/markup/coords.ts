@@ -44,13 +44,22 @@ export function decideUnits(numbers: number[], where: string): Units {
  * Pixel x and y of a point. Pixels past the edge are refused here, when the size is known
  * (fractions cannot be past it): a typo of 10240 for 1024 should not draw nothing silently.
  */
-export function toPixels(units: Units, x: number, y: number, size: Size, where: string): [number, number] {
+export function toPixels(
+  units: Units,
+  x: number,
+  y: number,
+  size: Size,
+  where: string,
+  index?: number,
+): [number, number] {
   if (units === 'fraction') return [x * size.width, y * size.height];
   const past = x > size.width ? `x ${x} is past its right edge` : y > size.height ? `y ${y} is past its bottom` : '';
   if (past) {
     throw new MarkupError(
       'outside',
       `${where}: the image is ${size.width}x${size.height} and ${past}; use pixels inside it, or fractions (0 to 1)`,
+      index,
+      'at',
     );
   }
   return [x, y];

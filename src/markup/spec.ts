@@ -41,9 +41,14 @@ interface Stroked {
   width?: number;
 }
 
+type Outline = { units: Units; at: Corners; fill?: Rgba } & Stroked;
+type Segment = { units: Units; at: Corners } & Stroked;
+
 export type ShapeSpec =
-  | ({ type: 'box' | 'ellipse'; units: Units; at: Corners; fill?: Rgba } & Stroked)
-  | ({ type: 'arrow' | 'line'; units: Units; at: Corners } & Stroked)
+  | ({ type: 'box' } & Outline)
+  | ({ type: 'ellipse' } & Outline)
+  | ({ type: 'arrow' } & Segment)
+  | ({ type: 'line' } & Segment)
   | ({ type: 'path'; units: Units; points: Point[] } & Stroked)
   | {
       type: 'label';
