@@ -2,6 +2,7 @@
 // every shape, previews and the verdicts on existing markup files.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { checkMarkup, type MarkupVerdict } from '../src/markup/check.js';
 import { parseColor } from '../src/markup/color.js';
 import { parseMarkupFile } from '../src/markup/file.js';
 import { parseDefaults, parseFlags, parseShapeFlag, type DefaultFlags, type ShapeFlag } from '../src/markup/flags.js';
@@ -668,5 +669,75 @@ describe('image sizes and EXIF orientation', () => {
       .toBuffer({ resolveWithObject: true });
     expect([out.info.width, out.info.height]).toEqual([20, 40]);
     expect([...out.data.subarray(0, 3)]).toEqual([255, 0, 0]);
+  });
+});
+
+describe('checking a markup file', () => {
+  const rgba = (width: number, height: number, alphaAt: (x: number, y: number) => number) => {
+    const raw = Buffer.alloc(width * height * 4);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) raw.set([255, 0, 0, alphaAt(x, y)], (y * width + x) * 4);
+    return sharp(raw, { raw: { width, height, channels: 4 } })
+      .png()
+      .toBuffer();
+  };
+  const codes = (v: MarkupVerdict) => v.problems.map((p) => p.code);
+
+  it('accepts a drawn layer of the right size', async () => {
+    const l = await renderMarkup(parseFlags([{ type: 'box', value: '0.1,0.1,0.9,0.9' }]), SIZE);
+    const v = await checkMarkup(l.png, { like: SIZE });
+    expect(v).toMatchObject({
+      valid: true,
+      format: 'png',
+      width: 200,
+      height: 100,
+      hasAlpha: true,
+      problems: [],
+      warnings: [],
+    });
+    expect(v.drawnPercent).toBeGreaterThan(3);
+    expect(v.drawnPercent).toBeLessThan(20);
+    expect(v.opaquePercent).toBeLessThanOrEqual(v.drawnPercent!);
+  });
+
+  it('refuses an empty layer and an opaque one', async () => {
+    const empty = await checkMarkup(await rgba(10, 10, () => 0));
+    expect([empty.valid, codes(empty), empty.drawnPercent]).toEqual([false, ['empty'], 0]);
+    expect(empty.problems[0]!.message).toBe('every pixel is transparent: nothing is drawn on it');
+    const opaque = await checkMarkup(await rgba(10, 10, () => 255));
+    expect([opaque.valid, codes(opaque), opaque.opaquePercent]).toEqual([false, ['opaque'], 100]);
+    expect(opaque.problems[0]!.message).toBe('every pixel is opaque: it would hide the whole photo');
+  });
+
+  it('warns when most of the photo is hidden', async () => {
+    const v = await checkMarkup(await rgba(10, 10, (x) => (x < 6 ? 255 : 0)));
+    expect([v.valid, v.opaquePercent]).toEqual([true, 60]);
+    expect(v.warnings).toEqual(['it hides 60% of the photo; the model may not see what is under it']);
+  });
+
+  it('refuses files that are not PNG, have no alpha, or are not images', async () => {
+    const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#f00' } })
+      .jpeg()
+      .toBuffer();
+    expect(codes(await checkMarkup(jpeg))).toEqual(['not-png', 'no-alpha']);
+    const rgb = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer();
+    const v = await checkMarkup(rgb);
+    expect(codes(v)).toEqual(['no-alpha']);
+    expect(v.problems[0]!.message).toMatch(/it would hide the whole photo; draw on a transparent layer/);
+    expect(codes(await checkMarkup(Buffer.from('hello')))).toEqual(['not-image']);
+  });
+
+  it('refuses a size other than the image, and explains one drawn on the file before its EXIF rotation', async () => {
+    const layer = await rgba(40, 20, (x) => (x < 3 ? 255 : 0));
+    const plain = await checkMarkup(layer, { like: { width: 40, height: 30 } });
+    expect(plain.problems).toEqual([{ code: 'size-mismatch', message: 'it is 40x20 but the image is 40x30' }]);
+    const turned = await checkMarkup(layer, {
+      like: { width: 20, height: 40, orientation: 6, stored: { width: 40, height: 20 } },
+    });
+    expect(turned.problems[0]!.message).toBe(
+      'it is 40x20 but the image is 20x40 (the size of the file before its EXIF rotation, orientation 6; draw on the upright image)',
+    );
   });
 });
