@@ -1,15 +1,21 @@
 // src/markup in-process: the flag and file parsers, the coordinate rule, and (below) the pixels of
 // every shape, previews and the verdicts on existing markup files.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMarkup, type MarkupVerdict } from '../src/markup/check.js';
 import { parseColor } from '../src/markup/color.js';
 import { parseMarkupFile } from '../src/markup/file.js';
+import { fontconfigXml, quietFontconfig, SYSTEM_FONTCONFIG } from '../src/markup/fonts.js';
 import { parseDefaults, parseFlags, parseShapeFlag, type DefaultFlags, type ShapeFlag } from '../src/markup/flags.js';
 import { autoFontSize, layoutMarkup, type Drawable } from '../src/markup/layout.js';
 import { previewFormat, previewMarkup, readImageSize, renderMarkup } from '../src/markup/render.js';
 import { MarkupError, type MarkupErrorCode } from '../src/markup/spec.js';
 import { buildSvg, escapeXml } from '../src/markup/svg.js';
+import { cleanupTemps, ROOT, tempDir } from './helpers/cli.js';
 import { rgbaPixels } from './helpers/images.js';
 
 function thrown(fn: () => unknown): MarkupError {
@@ -739,5 +745,103 @@ describe('checking a markup file', () => {
     expect(turned.problems[0]!.message).toBe(
       'it is 40x20 but the image is 20x40 (the size of the file before its EXIF rotation, orientation 6; draw on the upright image)',
     );
+  });
+});
+
+// ---- Quiet text rendering ------------------------------------------------------------------
+// fontconfig writes its complaints straight to the process's stderr, so only a child process can
+// show them. The child renders an SVG made here by the real layout and SVG code; it loads sharp
+// and renders something first, as a command does, so setting FONTCONFIG_FILE afterwards is
+// proven to be early enough.
+
+const CHILD = `
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')).png().toBuffer();
+if (process.env.MARKUP_FONTCONFIG) process.env.FONTCONFIG_FILE = process.env.MARKUP_FONTCONFIG;
+const { data } = await sharp(readFileSync(process.env.MARKUP_SVG), { density: 72 }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+let ink = 0;
+for (let i = 3; i < data.length; i += 4) if (data[i] === 255) ink++;
+process.stdout.write(String(ink));
+`;
+
+describe('label text and stderr', () => {
+  let dir: string;
+  let svgPath: string;
+  beforeAll(() => {
+    dir = tempDir('imgcli-markup-');
+    const spec = parseFlags([
+      { type: 'label', value: 'a bookshelf here', at: '0.05,0.9', style: 'style=halo size=28' },
+    ]);
+    svgPath = join(dir, 'label.svg');
+    writeFileSync(svgPath, buildSvg(layoutMarkup(spec, SIZE), SIZE));
+  });
+  afterAll(cleanupTemps);
+
+  const child = (env: Record<string, string>, wrap: string[] = []) =>
+    execa(
+      wrap[0] ?? process.execPath,
+      [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), '--input-type=module', '-e', CHILD],
+      {
+        cwd: ROOT,
+        // A writable HOME, as a user has: fontconfig may keep its cache there.
+        env: { PATH: process.env.PATH ?? '', HOME: dir, MARKUP_SVG: svgPath, ...env },
+        extendEnv: false,
+        reject: false,
+      },
+    );
+
+  it('prints nothing to stderr when it draws a label', async () => {
+    const r = await child({});
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(Number(r.stdout)).toBeGreaterThan(100);
+  });
+
+  it('draws the same label, as quietly, through the private fontconfig file', async () => {
+    const env: Record<string, string | undefined> = {};
+    const file = await quietFontconfig(env, join(dir, 'fc'), { platform: 'linux', home: dir, pid: 1 });
+    expect(file).toBe(join(dir, 'fc', 'fonts.conf'));
+    expect(env.FONTCONFIG_FILE).toBe(file);
+    const text = readFileSync(file!, 'utf8');
+    expect(text).toContain(`<cachedir>${join(dir, 'fc', 'cache')}</cachedir>`);
+    expect(text).toContain(`<include ignore_missing="yes">${SYSTEM_FONTCONFIG}</include>`);
+    const [plain, quiet] = await Promise.all([child({}), child({ MARKUP_FONTCONFIG: file! })]);
+    expect(quiet.stderr).toBe('');
+    // The system's configuration is included, so where it works the pixels are the same.
+    expect(quiet.stdout).toBe(plain.stdout);
+  });
+
+  it('leaves a configuration the user chose, other systems and unwritable folders alone', async () => {
+    const opts = { platform: 'linux', home: dir };
+    for (const env of [{ FONTCONFIG_FILE: '/mine.conf' }, { FONTCONFIG_PATH: '/etc/mine' }]) {
+      const copy: Record<string, string | undefined> = { ...env };
+      expect(await quietFontconfig(copy, join(dir, 'fc2'), opts)).toBeUndefined();
+      expect(copy).toEqual(env);
+    }
+    const env: Record<string, string | undefined> = {};
+    expect(await quietFontconfig(env, join(dir, 'fc3'), { ...opts, platform: 'darwin' })).toBeUndefined();
+    expect(await quietFontconfig(env, join(svgPath, 'under-a-file'), opts)).toBeUndefined();
+    expect(env).toEqual({});
+    expect(fontconfigXml({ cacheDir: '/a&b', fontDirs: ['/f<1>'] })).toContain('<cachedir>/a&amp;b</cachedir>');
+  });
+
+  // The failure itself, made on purpose: /etc/fonts hidden by an empty folder in a private mount
+  // namespace (root and unshare needed; the rest of the machine never sees it).
+  const canHide =
+    process.platform === 'linux' &&
+    process.getuid?.() === 0 &&
+    existsSync(SYSTEM_FONTCONFIG) &&
+    spawnSync('unshare', ['-m', 'true']).status === 0;
+  it.runIf(canHide)('without /etc/fonts: fontconfig complains, and the private file silences it', async () => {
+    const empty = join(dir, 'no-fonts-conf');
+    mkdirSync(empty, { recursive: true });
+    const hide = ['unshare', '-m', 'sh', '-c', `mount --bind "$0" /etc/fonts && exec "$@"`, empty];
+    const env: Record<string, string | undefined> = {};
+    const file = await quietFontconfig(env, join(dir, 'fc4'), { platform: 'linux', home: dir });
+    const [bare, quiet] = await Promise.all([child({}, hide), child({ MARKUP_FONTCONFIG: file! }, hide)]);
+    expect(bare.stderr).toMatch(/Fontconfig error: Cannot load default config file/);
+    expect(quiet.stderr).toBe('');
+    expect(Number(quiet.stdout)).toBeGreaterThan(100);
   });
 });
