@@ -293,6 +293,12 @@ describe('markup files', () => {
       [{}, /^marks.json: shapes is missing$/, undefined, undefined],
       [{ shapes: [{ type: 'box' }] }, /^marks.json: shape 1 \(box\): a box needs its position, x1,y1,x2,y2/, 0, 'at'],
     );
+    cases.push([
+      { shapes: [{ type: 'path', at: [[0.1, 0.1], 0.5] }] },
+      /shape 1 \(path\): a path point is x,y; got a bare number \(0.5\)$/,
+      0,
+      'at',
+    ]);
     for (const [data, message, index, field] of cases) {
       const err = thrown(() => file(data));
       expect(err.message).toMatch(message);

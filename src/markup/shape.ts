@@ -103,8 +103,12 @@ function corners(at: number[], type: ShapeType, where: string, index: number): C
 }
 
 function points(at: number[][], where: string, index: number): Point[] {
-  const bad = at.find((p) => p.length !== 2);
-  if (bad) fail(where, index, 'at', `a path point is x,y; got ${bad.length} numbers (${bad.join(',')})`);
+  // A file may mix pairs and bare numbers ([[0, 0], 5]): every point must be a pair.
+  const bad = at.find((p) => !Array.isArray(p) || p.length !== 2);
+  if (bad !== undefined) {
+    const got = Array.isArray(bad) ? `${bad.length} numbers (${bad.join(',')})` : `a bare number (${bad})`;
+    fail(where, index, 'at', `a path point is x,y; got ${got}`);
+  }
   if (at.length < 2) fail(where, index, 'at', `a path needs at least 2 points, ${AT_FORMS.path}`);
   return at as Point[];
 }
