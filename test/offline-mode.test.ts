@@ -202,7 +202,22 @@ describe('edits respect the mask', () => {
     const dir = tempDir();
     const { holed } = await files(dir);
     const r = await imgcli(
-      ['edit', holed, '-m', 'dall-e-2', '-p', 'a cat', '-s', '512x512', '--mock', '-o', 'out.png'],
+      // dall-e-2 is retired on api.openai.com (which --mock impersonates by default): as a server that still has it.
+      [
+        'edit',
+        holed,
+        '-m',
+        'dall-e-2',
+        '-p',
+        'a cat',
+        '-s',
+        '512x512',
+        '--mock',
+        '--provider',
+        'compatible',
+        '-o',
+        'out.png',
+      ],
       { cwd: dir },
     );
     expect(r.exitCode, r.stderr).toBe(0);

@@ -16,9 +16,23 @@ export interface RawJob {
 
 /** The keys of a job that are not request fields, per command. */
 const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
-  gen: ['prompt', 'model', 'out', 'param', 'metadata', 'rawSvg'],
-  edit: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'rawSvg', 'mask', 'maskFrom', 'fit', 'body'],
-  vary: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'rawSvg', 'fit', 'body'],
+  gen: ['prompt', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata', 'rawSvg'],
+  edit: [
+    'prompt',
+    'image',
+    'images',
+    'model',
+    'capabilitiesFrom',
+    'out',
+    'param',
+    'metadata',
+    'rawSvg',
+    'mask',
+    'maskFrom',
+    'fit',
+    'body',
+  ],
+  vary: ['prompt', 'image', 'images', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata', 'rawSvg', 'fit', 'body'],
 };
 
 /**

@@ -9,7 +9,6 @@ import { MissingKeyError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import { redactKey, redactUrlCredentials, shownHeaderValue } from '../api/redact.js';
-import { OPENAI_HOST } from '../models/advice.js';
 import { isAzure, queryFor } from './route.js';
 import { configExposure } from '../config/file.js';
 import { USER_AGENT } from '../version.js';
@@ -32,6 +31,7 @@ export function connectionFor(
     ...target,
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
     headers: settings.headers,
+    noCreated: settings.provider.answers?.noCreated,
     proxy: via && redactUrlCredentials(via),
     query: queryFor(settings),
     org: settings.org,
@@ -86,7 +86,8 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
-    const server = await startMockServer({ now: rt.now });
+    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise).
+    const server = await startMockServer({ now: rt.now, provider: settings.provider.id });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {
@@ -151,8 +152,7 @@ function ownCredential(settings: Settings): boolean {
  */
 export function needsKey(settings: Settings): boolean {
   if (settings.mock || ownCredential(settings)) return false;
-  const host = URL.canParse(settings.baseUrl) ? new URL(settings.baseUrl).hostname : '';
-  return host === OPENAI_HOST || host.endsWith('.openai.com') || isAzure(settings);
+  return settings.provider.keyRequired || isAzure(settings);
 }
 
 /**

@@ -1,4 +1,5 @@
 // POST /v1/images/generations on the offline server.
+import { judgesModels } from './providers.js';
 import { imagesAnswer } from './answers.js';
 import type { RouteAnswer, RouteContext, RecordedRequest } from './route.js';
 import { errorAnswer } from './route.js';
@@ -18,7 +19,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
     });
   }
   const fields = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'generations', ctx.extraModels);
+  const judged = judgeModel(fields, 'generations', ctx.extraModels, !judgesModels(ctx.provider));
   if ('status' in judged) return errorAnswer(judged);
   if (judged.rules) {
     const problem = validateParams(fields, judged.rules);

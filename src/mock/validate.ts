@@ -98,6 +98,8 @@ export function judgeModel(
   body: Record<string, unknown>,
   endpoint: Endpoint,
   extraModels: readonly string[],
+  /** A server with its own model names (not api.openai.com's): a name the table lacks is served, unchecked. */
+  anyModel = false,
 ): Judged | ApiErrorBody {
   const name = body.model;
   if (typeof name !== 'string' || !name) {
@@ -107,7 +109,7 @@ export function judgeModel(
       "Missing required parameter: 'model'. (This server has no default model; send one explicitly.)",
     );
   }
-  if (extraModels.includes(name)) return { model: resolveModel(name), open: true };
+  if (extraModels.includes(name) || (anyModel && !findModel(name))) return { model: resolveModel(name), open: true };
   if (!findModel(name)) {
     return invalid(
       null,

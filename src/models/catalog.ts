@@ -1,5 +1,6 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
+import type { ProviderInfo } from './providers.js';
 import {
   DEFAULT_MODEL,
   FACTS_CHECKED,
@@ -62,11 +63,17 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
   return { limits, custom };
 }
 
-export function catalogRows(now: Date): CatalogRow[] {
+/**
+ * The table as rows: each model's status by OpenAI's dates, or by the provider's own where it has
+ * one (Azure's gpt-image-1.5).
+ */
+export function catalogRows(now: Date, provider?: ProviderInfo): CatalogRow[] {
   return MODELS.map((info) => {
     const model = resolveModel(info.id);
     const gen = endpointRules(model, 'generations');
-    const status = modelStatus(info, now);
+    const own =
+      provider?.modelDates && Object.hasOwn(provider.modelDates, info.id) ? provider.modelDates[info.id] : undefined;
+    const status = modelStatus({ ...info, shutdown: own?.shutdown ?? info.shutdown }, now);
     const { limits, custom } = limitsOf(info);
     const row: CatalogRow = {
       name: info.id,
@@ -95,14 +102,21 @@ export function looksLikeImageModel(id: string): boolean {
   return /^(gpt-image-|chatgpt-image-|dall-e-)/.test(id) || /image/i.test(id);
 }
 
-/** Merges a server's model list into the rows; returns the rows and how many other models it listed. */
 /** A model as a server's GET /models lists it (api/models.ts reads the answer into this shape). */
 export interface ListedModel {
   id: string;
   shutdownDate?: string;
 }
 
-export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: CatalogRow[]; others: string[] } {
+/**
+ * Merges a server's model list into the rows; a model the table lacks is shown with the endpoints
+ * its name's family has, less those the provider lacks (Gemini's layer makes no edits or variations).
+ */
+export function mergeRemote(
+  rows: CatalogRow[],
+  remote: ListedModel[],
+  provider?: ProviderInfo,
+): { rows: CatalogRow[]; others: string[] } {
   const byId = new Map(remote.map((m) => [m.id, m]));
   const seen = new Set<string>();
   const merged = rows.map((row) => {
@@ -135,7 +149,7 @@ export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: 
       name: m.id,
       aliases: [],
       family: guess.family,
-      endpoints: endpointsOf(guess),
+      endpoints: endpointsOf(guess).filter((e) => !provider?.lacks?.[e]),
       status: 'unknown',
       sizes: [],
       qualities: [],

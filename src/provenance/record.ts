@@ -32,6 +32,14 @@ export interface Provenance {
   fingerprint?: string;
   /** The input files in the order sent (edits and variations), so `imgcli replay` can find and check them. */
   inputs?: ProvenanceInput[];
+  /** How the answer differed from the request (another format, size or count), as --json told it. */
+  server_notes?: Array<{
+    kind: string;
+    asked: string | number;
+    got: string | number;
+    image?: number;
+    converted?: boolean;
+  }>;
   /** "imgcli <version>". */
   tool: string;
 }
@@ -59,6 +67,7 @@ function isRecord(v: unknown): v is Provenance {
     typeof v.created === 'number' &&
     optional(v.usage, isObject) &&
     optional(v.inputs, (a) => Array.isArray(a) && a.every(isInput)) &&
+    optional(v.server_notes, (a) => Array.isArray(a) && a.every((n) => isObject(n) && isText(n.kind))) &&
     isText(v.tool)
   );
 }

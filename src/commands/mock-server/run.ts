@@ -2,6 +2,7 @@
 // or SIGTERM; its URL on stdout, its request log on stderr.
 import { UsageError } from '../../errors.js';
 import { startMockServer } from '../../mock/server.js';
+import type { ProviderId } from '../../models/providers.js';
 import type { Handler } from '../shared/context.js';
 
 interface MockServerFlags {
@@ -30,6 +31,7 @@ const mockServer: Handler = async (ctx) => {
   }
   const server = await startMockServer({
     now: rt.now,
+    provider: (ctx.flags().provider ?? (rt.env.IMGCLI_PROVIDER || undefined)) as ProviderId | undefined,
     port: opts.port ?? 0,
     host: opts.host,
     latencyMs: opts.latency,
@@ -56,7 +58,8 @@ const mockServer: Handler = async (ctx) => {
     throw err;
   });
   rt.stdout.write(`${server.url}\n`);
-  rt.stderr.write(`imgcli mock-server listening at ${server.url} (Ctrl-C to stop)\n`);
+  const as = ctx.flags().provider ? ` as ${ctx.flags().provider}` : '';
+  rt.stderr.write(`imgcli mock-server listening at ${server.url}${as} (Ctrl-C to stop)\n`);
   // Runs until interrupted; cli.ts turns the abort into exit 130.
   await new Promise<void>((resolve) => rt.signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();

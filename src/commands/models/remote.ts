@@ -23,7 +23,7 @@ export async function remoteRows(
   const models = flags.json
     ? listed
     : listed.map((m) => ({ ...m, id: printable(m.id), shutdownDate: m.shutdownDate && printable(m.shutdownDate) }));
-  const merged = mergeRemote(rows, models);
+  const merged = mergeRemote(rows, models, settings.provider);
   if (merged.others.length && !flags.json)
     say.info(
       `the server also lists ${merged.others.length} other models (not image models imgcli knows); --json lists them.`,

@@ -80,6 +80,11 @@ const JOB_OPTIONS = {
       '--raw-svg',
       'save an SVG answer as the server sent it: by default its scripts, event handlers, foreignObject and external references are removed (and told), so opening it runs and fetches nothing',
     ),
+  capabilitiesFrom: () =>
+    new Option(
+      '--capabilities-from <model>',
+      "check the request by a known model's rules: for a model id imgcli's table lacks (a gateway's alias, a new model)",
+    ),
   summary: () =>
     new Option('--summary', 'append a markdown table of the outputs to $GITHUB_STEP_SUMMARY when it is set'),
 };
