@@ -22,7 +22,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
 
 /** The oldest Node imgcli runs on: package.json's engines (a test keeps the two equal). */
-export const MIN_NODE = '20.19.0';
+export const MIN_NODE = '20.18.1';
 
 export const VERIFY_URL = 'https://platform.openai.com/settings/organization/general';
 
