@@ -4,7 +4,7 @@
 // inside its npm package (so `npm ci && npm test` passes on a machine that has only Node). Where
 // none can be had, the tests fail with a message saying what to install, rather than skipping.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,7 +63,7 @@ async function bundledChromium(): Promise<Found | undefined> {
   const dir = join(ROOT, 'node_modules', '.cache', 'imgcli-test-chromium', version);
   if (!existsSync(join(dir, 'chromium'))) {
     const staging = `${dir}.${process.pid}.tmp`;
-    rmSync(staging, { recursive: true, force: true });
+    removeStaleStaging(dirname(dir));
     mkdirSync(staging, { recursive: true });
     try {
       const unpack = `const { default: c } = await import(${JSON.stringify(entry)}); await c.executablePath();`;
@@ -84,6 +84,22 @@ async function bundledChromium(): Promise<Found | undefined> {
   }
   const libs = join(dir, 'al2023', 'lib');
   return { path: join(dir, 'chromium'), env: { ...process.env, LD_LIBRARY_PATH: [libs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_FILE: join(dir, 'fonts.conf') } };
+}
+
+/** Staging folders (about 200 MB each) left by runs killed while unpacking: their pid is gone. */
+function removeStaleStaging(parent: string): void {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return pid !== process.pid;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (const name of existsSync(parent) ? readdirSync(parent) : []) {
+    const pid = Number(/\.(\d+)\.tmp$/.exec(name)?.[1]);
+    if (pid && !alive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
 }
 
 /** The browser to drive, in the order above; throws findChromium's message where there is none. */
