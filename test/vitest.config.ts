@@ -23,7 +23,9 @@ export default defineConfig({
   test: {
     root,
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Several files run at once on few cores, so a test that computes (b64-extract's thousands of
+    // splits) gets a fraction of a core: 30 s ran out on Node 24 with the machine busy.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     // Many tests wait on the processes they start (the CLI, npm, a browser): with vitest's default,
     // one worker less than the cores, a 2-core machine ran the suite at about 115% CPU.
