@@ -145,7 +145,9 @@ async function runExamples(lines: string[], label: string, server: MockServer): 
       expect((await child).exitCode, `${label}: ${example}`).toBe(130);
       continue;
     }
-    const r = await execa('bash', ['-o', 'pipefail', '-c', line], { cwd: pg.dir, env, extendEnv: false, reject: false, input: 'sk-example-0000000000000000abcd\n', timeout: 30_000 });
+    // 60 s: the examples share the cores with the rest of the suite (the 1,000-job --dry-run once
+    // took over 30 s on Node 22 with the machine also busy with other work).
+    const r = await execa('bash', ['-o', 'pipefail', '-c', line], { cwd: pg.dir, env, extendEnv: false, reject: false, input: 'sk-example-0000000000000000abcd\n', timeout: 60_000 });
     expect(r.exitCode, `${label}: ${example}\n${r.stderr}`).toBe(0);
     expect(r.stderr, `${label}: ${example}`).not.toMatch(/bug in imgcli/);
   }
