@@ -9,10 +9,12 @@ import { ROOT, cleanupTemps, tempDir } from './helpers/cli.js';
 
 afterAll(cleanupTemps);
 
-describe('npm package', () => {
+// The two tests share nothing but npm's cache, and mostly wait on npm: they run side by side.
+describe.concurrent('npm package', () => {
   it('packs only what ships, installs, and runs `imgcli gen --mock`', async () => {
     const dest = tempDir('imgcli-pack-');
-    const packed = await execa('npm', ['pack', '--json', '--pack-destination', dest], {
+    // --ignore-scripts: prepack would build dist/ again, which `npm test` has just built.
+    const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], {
       cwd: ROOT,
       env: { npm_config_loglevel: 'error' },
     });
