@@ -258,6 +258,9 @@ describe('help', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/\$ pbpaste \| imgcli config set api-key -/);
     expect(r.stdout).not.toMatch(/config set api-key sk-/);
-    expect(r.stdout).toMatch(/config get model \|\| echo unset\s+# exit 1 when not set/);
+    // Beside its command, or above it when the page is too narrow for both.
+    expect(r.stdout).toMatch(
+      /config get model \|\| echo unset\s+# exit 1 when not set|# exit 1 when not set, as git config\n\s+\$ imgcli config get model \|\| echo unset/,
+    );
   });
 });

@@ -2,6 +2,7 @@
 // itself (program-spec.ts), so it cannot drift from the CLI; `--list profiles` is what the scripts
 // call for --profile's values. The run is run.ts's.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { SHELLS } from './spec.js';
 
 const EXAMPLES = `
@@ -23,6 +24,6 @@ export function command(): Command {
     .addOption(
       new Option('--list <what>', 'print completion words, one per line (profiles)').choices(['profiles']).hideHelp(),
     )
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -1,5 +1,6 @@
 // `imgcli gen`: text to image. Parse -> build the job -> run -> print (commands/shared/image-run.ts).
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { MODELS, DEFAULT_MODEL } from '../../models/table.js';
 import { addImageOptions } from '../shared/image-options.js';
 
@@ -20,8 +21,8 @@ Examples:
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
   $ imgcli gen @icon.txt -o icon.png --if-changed        # in a Makefile: no request when nothing changed
   $ imgcli gen @icon.txt -o icon.png --check             # exit 0 up to date, 1 would be regenerated
-  $ imgcli gen "a koi pond, looping" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
-  $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
+  $ imgcli gen "a koi pond" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
+  $ imgcli gen "a paper boat" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -50,6 +51,6 @@ export function command(): Command {
   const cmd = new Command('gen')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addImageOptions(cmd, 'gen').addHelpText('after', EXAMPLES);
+  addImageOptions(cmd, 'gen').addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -1,5 +1,6 @@
 // `imgcli info`: show the provenance imgcli embedded in images. Parse -> read -> print.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 
 const EXAMPLES = `
 Examples:
@@ -19,5 +20,5 @@ export function command(): Command {
     .description('Show the provenance imgcli embedded in images: prompt, model, parameters, request id, time, usage.')
     .argument('<image...>', 'images to read (PNG, JPEG, WebP, GIF, SVG; other files are refused)')
     .option('--json', 'print a JSON array, one entry per image, instead of text')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 }

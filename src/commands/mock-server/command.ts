@@ -1,6 +1,7 @@
 // `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
 // pipelines and for trying imgcli (or any OpenAI client) without a key.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { parseWhole } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -45,6 +46,6 @@ export function command(): Command {
     )
     .option('--batch-pace <ms>', 'time a batch spends on each request (default 5)', parseWhole('--batch-pace'))
     .option('--no-labels', 'do not write the prompt and size on the images')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

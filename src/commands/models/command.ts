@@ -1,6 +1,7 @@
 // `imgcli models`: the model table (status, endpoints, sizes, qualities, limits), optionally
 // merged with what the configured server lists at GET /models.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 
 /** The flags of `imgcli models`, as its run reads them. */
 export interface ModelsFlags {
@@ -15,7 +16,7 @@ const EXAMPLES = `
 Examples:
   $ imgcli models                                  # the table imgcli checks requests against
   $ imgcli models --wide                           # every column, however narrow the terminal
-  $ imgcli models --json | jq -r '.models[] | select(.status == "current") | .name'
+  $ imgcli models --json | jq -r '.models[] | select(.status=="current") | .name'
   $ imgcli models --remote                         # ask the server (GET /models) and compare
   $ imgcli --profile azure models --remote --json
   $ imgcli models --remote --dry-run               # print the request instead of sending it
@@ -36,6 +37,6 @@ export function command(): Command {
     .option('--json', 'print one JSON document on stdout')
     .option('--markdown', "print the table as markdown (the README's table is made with it)")
     .option('--wide', 'every column and alias even on a narrow terminal (always so when stdout is not a terminal)')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

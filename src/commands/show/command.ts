@@ -1,6 +1,7 @@
 // `imgcli show`: images inline in the terminal (kitty, iTerm2; tmux pass-through), or what the
 // files hold (`imgcli info`) where the terminal cannot draw them. Parse -> read -> show.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 
 const EXAMPLES = `
 Examples:
@@ -22,5 +23,5 @@ export function command(): Command {
       'Show images inline in the terminal, scaled to fit; elsewhere print their provenance as imgcli info does.',
     )
     .argument('<image...>', 'images to show (PNG, JPEG, WebP, GIF)')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 }
