@@ -35,7 +35,7 @@ overwrite anything. -o file.png writes exactly there (overwriting, like curl -o;
 --partial-images says 0-3). Each is written as it arrives beside the final, as
 <name>.partial-<n>.<ext> (--no-partials: not written); stdout lists the finals, then the
 partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
-allow-passthrough on); anywhere else it does nothing.
+allow-passthrough on); anywhere else it says once why it draws nothing.
 
 gpt-image-2.6 also makes animated GIFs (-f gif: --frames, 9 when not given; --frame-duration;
 frames reportedly share one sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
 import { readHead } from '../../image/head.js';
-import { framesOf, sniffImage } from '../../image/format.js';
+import { IMAGE_FORMATS_TEXT, framesOf, sniffImage } from '../../image/format.js';
+import { usageText } from '../../models/prices.js';
 import { isoTime, readProvenance, type Provenance } from '../../provenance/index.js';
 
 export interface InfoEntry {
@@ -19,16 +20,19 @@ export interface InfoEntry {
 
 /**
  * Reads every file before anything is printed, so a bad path fails the run with stdout empty:
- * an unreadable path or a file that is not an image is a UsageError naming each one.
+ * an unreadable path is a UsageError naming each one. A file that is not an image among images
+ * (`info out/*` where out/ holds gallery.html) is left out and its path added to `skipped`;
+ * with no image at all, it is an error too.
  */
-export async function readInfoEntries(paths: string[], command: string): Promise<InfoEntry[]> {
+export async function readInfoEntries(paths: string[], command: string, skipped: string[] = []): Promise<InfoEntry[]> {
   const entries: InfoEntry[] = [];
   const problems: string[] = [];
+  const notImages: string[] = [];
   for (const path of paths) {
     try {
       const info = sniffImage(await readHead(path));
       if (!info) {
-        problems.push(`${path} (not an image)`);
+        notImages.push(path);
         continue;
       }
       const bytes = await readFile(path);
@@ -42,9 +46,18 @@ export async function readInfoEntries(paths: string[], command: string): Promise
         provenance: provenance ?? null,
       });
     } catch (err) {
-      problems.push(`${path} (${describeFsError(err)})`);
+      // A folder among the files of a glob (out/* holding out/nested) is not an image either.
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') notImages.push(`${path}/`);
+      else problems.push(`${path} (${describeFsError(err)})`);
     }
   }
+  if (entries.length > 0) skipped.push(...notImages);
+  else
+    problems.push(
+      ...notImages.map((path) =>
+        path.endsWith('/') ? `${path.slice(0, -1)} (it is a folder)` : `${path} (not an image)`,
+      ),
+    );
   if (problems.length > 0) {
     const what =
       problems.length === 1
@@ -52,7 +65,7 @@ export async function readInfoEntries(paths: string[], command: string): Promise
         : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
     throw new UsageError(
       `cannot read ${what}`,
-      `Check the paths: imgcli ${command} reads PNG, JPEG, WebP, GIF and SVG files.`,
+      `Check the paths: imgcli ${command} reads ${IMAGE_FORMATS_TEXT} files.`,
     );
   }
   return entries;
@@ -94,7 +107,7 @@ export function describeEntry(e: InfoEntry): string {
     ],
     ['request id', p.request_id],
     ['created', isoTime(p.created)],
-    ['usage', p.usage && pairs(p.usage)],
+    ['usage', usageText(p.usage)],
     ['fingerprint', p.fingerprint],
     ['tool', p.tool],
   ];
@@ -131,4 +144,13 @@ export function printable(text: string): string {
       /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
     );
+}
+
+/** The stderr note for paths left out as not images (a folder's gallery.html, a subfolder). */
+export function skippedNote(skipped: string[]): string {
+  const list =
+    skipped.length > 3
+      ? `${skipped.slice(0, 3).map(printable).join(', ')} and ${skipped.length - 3} more`
+      : skipped.map(printable).join(', ');
+  return `skipped what is not an image (${skipped.length}): ${list}`;
 }
