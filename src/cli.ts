@@ -105,7 +105,7 @@ const COMMANDS: readonly CommandRow[] = [
   },
   {
     name: 'models',
-    usage: '[options]',
+    usage: '[options] [model]',
     summary: 'list the image models, their status and limits',
   },
   {

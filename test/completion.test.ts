@@ -401,6 +401,7 @@ describe('without a shell: the words and the scripts as text', () => {
     const command = (path: string) => spec.commands.find((c) => c.path === path)!;
     const option = (path: string, flag: string) => command(path).options.find((o) => o.names.includes(flag))!.value!;
     expect(command('gallery').args).toEqual({ kind: 'files' });
+    expect(command('models').args).toMatchObject({ kind: 'list', words: [...MODEL_NAMES] });
     expect(command('gen').args).toEqual({ kind: 'prompt' });
     expect(option('edit', '--prompt')).toEqual({ kind: 'prompt' });
     expect(option('mask', '--size')).toEqual({ kind: 'none' });

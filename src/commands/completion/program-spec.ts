@@ -124,7 +124,8 @@ function settingValues(now: Date): Record<string, Values> {
 }
 
 /** What a command's positional arguments complete to. */
-function argValues(path: string, args: readonly Argument[], root: Command): Values {
+function argValues(path: string, args: readonly Argument[], root: Command, now: Date): Values {
+  if (path === 'models') return modelList(now);
   if (path === 'config set' || path === 'config get' || path === 'config unset')
     return { kind: 'list', words: KEY_NAMES };
   if (path === 'completion') return { kind: 'list', words: [...SHELLS] };
@@ -143,7 +144,7 @@ function walk(cmd: Command, path: string, root: Command, now: Date, out: Command
     description: shortDescription(cmd.summary() || cmd.description()),
     subcommands: subs.map((c) => ({ name: c.name(), description: shortDescription(c.summary() || c.description()) })),
     options: [...cmd.options.filter((o) => !o.hidden).map((o) => optionSpec(o, path, now)), ...(path ? [HELP] : [])],
-    args: path ? argValues(path, cmd.registeredArguments, root) : { kind: 'none' },
+    args: path ? argValues(path, cmd.registeredArguments, root, now) : { kind: 'none' },
     ...(path === 'config set' ? { byFirstArg: settingValues(now) } : {}),
   });
   for (const sub of subs) walk(sub, path ? `${path} ${sub.name()}` : sub.name(), root, now, out);
