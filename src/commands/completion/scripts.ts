@@ -128,7 +128,7 @@ function shLookups(spec: Spec, fn: string, shell: 'bash' | 'zsh'): string {
 function bash(spec: Spec): string {
   const fn = `_${spec.name}`;
   return `# bash completion for ${spec.name} ${spec.version}, made by \`${spec.name} completion bash\`.
-# Write it to a file once and source that from ~/.bashrc (see \`${spec.name} completion --help\`).
+# Write it to a file once and source that file from ~/.bashrc (see \`${spec.name} completion --help\`).
 
 ${shLookups(spec, fn, 'bash')}
 
