@@ -399,7 +399,13 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   if (err instanceof BrokenPipeError) return;
   const paint = await painter(color);
   if (rt.signal.aborted || err instanceof InterruptedError) {
-    const reason = rt.signal.reason instanceof InterruptedError ? rt.signal.reason : new InterruptedError();
+    // The command's own word for its stop (mock-server: "stopped"), else the signal's.
+    const reason =
+      err instanceof InterruptedError
+        ? err
+        : rt.signal.reason instanceof InterruptedError
+          ? rt.signal.reason
+          : new InterruptedError();
     rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }

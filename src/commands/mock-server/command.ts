@@ -13,7 +13,7 @@ Examples:
   $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
   $ imgcli mock-server --batch-pace 200        # batches run a request every 200 ms: watch the progress bar
 
-It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
+It prints its base URL on stdout, logs one line per request on stderr once answered (method, path, bytes received, status, milliseconds, request id), and runs until Ctrl-C or SIGTERM, which it reports as "stopped".
 It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
 api.openai.com: the same validation, error shapes and x-request-id headers, with stand-in
 images: a gradient seeded by the prompt with the prompt (shortened) and the size written along
