@@ -80,3 +80,40 @@ describe('--mock --dry-run', () => {
     expect(JSON.parse(sent.stdout).data).toHaveLength(1);
   });
 });
+
+describe('a compatible server rehearsed offline', () => {
+  it("gen's help example runs with --provider compatible --mock; plain --mock (api.openai.com's stand-in) says how", async () => {
+    const cwd = tempDir();
+    const refused = await imgcli(['gen', 'a fox', '-m', 'my-model', '--param', 'seed=42', '--mock', '-o', 'a.png'], {
+      cwd,
+    });
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toContain(
+      "my-model is not in imgcli's model table; sending the flags as given. --mock answers as api.openai.com, which has no such model: add --provider compatible to rehearse a compatible server that serves it.",
+    );
+    const help = await imgcli(['gen', '--help']);
+    // (Continued with a backslash where 80 columns are too few.)
+    expect(help.stdout.replace(/ \\\n\s*/g, ' ')).toContain(
+      '$ imgcli gen "a fox" -m my-model --param seed=42 --provider compatible --mock',
+    );
+    const rehearsed = await imgcli(
+      [
+        'gen',
+        'a fox',
+        '-m',
+        'my-model',
+        '--param',
+        'seed=42',
+        '--provider',
+        'compatible',
+        '--mock',
+        '--json',
+        '-o',
+        'a.png',
+      ],
+      { cwd },
+    );
+    expect(rehearsed.exitCode, rehearsed.stderr).toBe(0);
+    expect(JSON.parse(rehearsed.stdout)).toMatchObject({ model: 'my-model', files: [{ path: 'a.png' }] });
+  });
+});

@@ -16,6 +16,7 @@ Examples:
   $ imgcli gen "a banner" -o - > banner.png              # image bytes on stdout
   $ imgcli gen "a fox" --dry-run                         # print the request and a curl command
   $ imgcli gen "a fox" -m my-model --param seed=42       # an extra field for a compatible server
+  $ imgcli gen "a fox" -m my-model --param seed=42 --provider compatible --mock   # rehearsed offline
   $ imgcli --profile azure gen "a fox"                   # settings from a config profile
   $ imgcli gen "a koi pond" --stream --preview           # partial images drawn in the terminal
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
