@@ -10,7 +10,17 @@ import {
   parseTimeoutSeconds,
   type Header,
 } from './config/keys.js';
-import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, requestIdOf } from './errors.js';
+import {
+  BatchFailedError,
+  BrokenPipeError,
+  CliError,
+  HintedError,
+  InterruptedError,
+  NoAnswer,
+  UsageError,
+  requestIdOf,
+} from './errors.js';
+import { errorAnnotation } from './output/summary.js';
 import { Redactor } from './api/redact.js';
 import { guardStream, type BoundaryState } from './terminal/boundary.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
@@ -424,6 +434,12 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
   const requestId = requestIdOf(err);
   if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);
+  // In GitHub Actions every failure is also an annotation, usage and validation errors (exit 2)
+  // as much as the API's; a batch has annotated each failed job already, and a "no" is no failure.
+  const batch =
+    err instanceof BatchFailedError || (err instanceof HintedError && err.cause instanceof BatchFailedError);
+  if (rt.env.GITHUB_ACTIONS === 'true' && !(err instanceof NoAnswer) && !batch)
+    rt.stderr.write(errorAnnotation(hint ? `${message}\n${hint}` : message));
   if (!known) {
     lines.push(
       `${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`,
@@ -513,7 +529,11 @@ async function runGuarded(rt: Runtime, argv: string[]): Promise<number> {
     // The connection closes (and the offline server stops) before the error is told.
     await ctx.close().catch(() => undefined);
     // commander printed its own usage errors (and --help, --version, which end with code 0).
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok;
+      if (rt.env.GITHUB_ACTIONS === 'true') rt.stderr.write(errorAnnotation(err.message.replace(/^error: /, '')));
+      return EXIT.usage;
+    }
     const code = exitCodeFor(err, rt.signal);
     await report(err, rt, useColor(program.opts().color, rt));
     return code;

@@ -4,7 +4,7 @@ import { LocalFileError, PartialFailureError } from '../errors.js';
 import { usageText } from '../models/prices.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './summary.js';
+import { appendStepSummary, summaryMarkdown, type SummaryRow } from './summary.js';
 /** The parts of a finished run that get reported; see pipeline/run.ts. */
 export interface ReportedRun {
   model: string;
@@ -172,6 +172,5 @@ export function writeSummary(rt: Runtime, result: ReportedRun): void {
     rt.env,
     summaryMarkdown(`imgcli ${result.endpoint}`, rows, result.cost?.offline ? `${OFFLINE_NOTE}.` : undefined),
   );
-  if (rt.env.GITHUB_ACTIONS === 'true')
-    for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
+  // The run's error gets its ::error annotation where every error does: cli.ts's report().
 }
