@@ -130,6 +130,10 @@ describe('layoutHelp', () => {
       '       many more than one line holds',
       '  {"prompt": "a line of JSON stays as it is, however long it is, since it is code"}',
     ]);
+    // A command that fits the line exactly is not continued.
+    expect(layoutHelp('  $ imgcli gen "a fox" --mock  # a long comment that cannot fit beside it', 29)).toBe(
+      '  # a long comment that\n  # cannot fit beside it\n  $ imgcli gen "a fox" --mock',
+    );
     // Wide enough: the examples as written, comments lined up.
     expect(layoutHelp(text, 200).split('\n').slice(0, 3)).toEqual(text.split('\n').slice(0, 3));
     expect(wrapWords('a b c supercalifragilistic d', 6)).toEqual(['a b c', 'supercalifragilistic', 'd']);

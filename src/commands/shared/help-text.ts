@@ -61,6 +61,7 @@ function splitExample(line: string): { indent: string; command: string; comment:
 
 /** A command too long for a line, continued on the next ones with a backslash, so it can be copied as it is. */
 function breakCommand(indent: string, command: string, width: number): string[] {
+  if (indent.length + command.length <= width) return [indent + command];
   const pad = `${indent.slice(0, -2)}    `;
   const lines: string[] = [];
   let current = indent;
