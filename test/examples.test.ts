@@ -46,7 +46,9 @@ const readmeExamples = () => readmeBlocks().flat();
 async function helpExamples(path: string[] = []): Promise<Array<{ path: string[]; lines: string[] }>> {
   const r = await imgcli([...path, '--help']);
   expect(r.exitCode, path.join(' ')).toBe(0);
+  // An example too long for the page continues on the next lines after a backslash, as in a shell.
   const lines = r.stdout
+    .replace(/ \\\n\s*/g, ' ')
     .split('\n')
     .filter((l) => /^\s+\$ /.test(l))
     .map((l) => l.replace(/^\s+\$ /, ''));

@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -39,7 +40,12 @@ export default defineConfig({
     // module (proven folders, connection pools) is keyed by paths and servers no two files share.
     isolate: false,
     sequence: { sequencer: LongestFirst },
-    // Node 22+'s compile cache for every process the tests start, in one place (helpers/cli.ts).
-    env: { NODE_COMPILE_CACHE: `${root}node_modules/.cache/imgcli-test-compile-cache` },
+    env: {
+      // Node 22+'s compile cache for every process the tests start, in one place (helpers/cli.ts).
+      NODE_COMPILE_CACHE: `${root}node_modules/.cache/imgcli-test-compile-cache`,
+      // The offline server running inside the test process keeps its Fontconfig file under the
+      // user's cache folder (src/image/fonts.ts): a temp one here, never the real ~/.cache.
+      XDG_CACHE_HOME: join(tmpdir(), 'imgcli-test-cache'),
+    },
   },
 });

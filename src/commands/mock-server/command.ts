@@ -1,6 +1,7 @@
 // `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
 // pipelines and for trying imgcli (or any OpenAI client) without a key.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { parseWhole } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -12,7 +13,7 @@ Examples:
   $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
   $ imgcli mock-server --batch-pace 200        # batches run a request every 200 ms: watch the progress bar
 
-It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
+It prints its base URL on stdout, logs one line per request on stderr once answered (method, path, bytes received, status, milliseconds, request id), and runs until Ctrl-C or SIGTERM, which it reports as "stopped".
 It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
 api.openai.com: the same validation, error shapes and x-request-id headers, with stand-in
 images: a gradient seeded by the prompt with the prompt (shortened) and the size written along
@@ -45,6 +46,6 @@ export function command(): Command {
     )
     .option('--batch-pace <ms>', 'time a batch spends on each request (default 5)', parseWhole('--batch-pace'))
     .option('--no-labels', 'do not write the prompt and size on the images')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }
