@@ -121,6 +121,16 @@ const COMMANDS: readonly CommandRow[] = [
     summary: 'list the image models, their status and limits',
   },
   {
+    name: 'mcp',
+    usage: '[options]',
+    summary: 'serve imgcli to coding agents over the Model Context Protocol (stdio)',
+  },
+  {
+    name: 'skill',
+    usage: '[options]',
+    summary: 'print the agent skill (SKILL.md) for imgcli, or install it where agents read skills',
+  },
+  {
     name: 'mock-server',
     usage: '[options]',
     summary: 'run the offline OpenAI-compatible Images server',

@@ -123,6 +123,15 @@ export default {
       to: { path: `${pkg('undici')}index`, dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'mcp-sdk-only-in-the-mcp-server',
+      severity: 'error',
+      comment:
+        'The MCP SDK (and the zod v4 it loads) is for `imgcli mcp` alone: only its protocol module, ' +
+        'src/commands/mcp/server.ts, imports it, so no other command loads it (test/startup.test.ts).',
+      from: { path: '^src/', pathNot: '^src/commands/mcp/server\\.ts$' },
+      to: { path: pkg('@modelcontextprotocol/sdk') },
+    },
+    {
       // Not an architecture rule: it keeps the rules above honest. An import that does not
       // resolve has no path under node_modules/ or src/, so no rule could ever match it.
       name: 'imports-resolve',

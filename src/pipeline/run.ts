@@ -50,6 +50,8 @@ export interface ImageJob {
   stream?: StreamOptions;
   /** --preview: draw the images on stderr when it is a terminal that can show them. */
   preview?: boolean;
+  /** Told of each image as it arrives, streamed partials first, in place of --preview (the MCP server's progress). */
+  watch?: Previewer;
   /** What the request is made of: its fingerprint and the provenance written into each file. */
   record?: RequestRecord;
   /** False with --no-metadata: files are written bare. */
@@ -243,7 +245,7 @@ async function sendAndSave(
     notes: [],
   };
   const serverNotes = () => (ctx.notes!.length ? { serverNotes: ctx.notes } : {});
-  const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
+  const preview = job.watch ?? (job.preview ? await createPreviewerFor(rt, say) : undefined);
   if (job.stream) {
     const { runStream } = await import('./stream.js');
     const outcome = await runStream(

@@ -49,6 +49,9 @@ export function makePlayground(opts: { azureOrigin: string; jobs: string }): Pro
   const bin = join(dir, '.bin');
   mkdirSync(bin);
   mkdirSync(join(dir, 'out'));
+  // What `imgcli mcp` examples name: a project to be the root, a folder of pictures to read from.
+  mkdirSync(join(dir, 'project'));
+  mkdirSync(join(dir, 'Pictures'));
   executable(join(bin, 'imgcli'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`);
   // macOS's clipboard, as the examples use it: prints a (fake) key.
   executable(join(bin, 'pbpaste'), '#!/bin/sh\necho sk-example-0000000000000000abcd\n');
