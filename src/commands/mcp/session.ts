@@ -2,7 +2,9 @@
 // for the whole session), the root, the budget, and the calls: each runs as its command would (a
 // context of its own, call.ts) with its own abort signal, which the client's cancel notification
 // trips as Ctrl-C trips the CLI's. A call with wait: false runs on as a job that `status` answers.
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { STATE_SUFFIX } from '../../batch/remote/state.js';
 import type { GlobalFlags, Settings } from '../../config/settings.js';
 import { InterruptedError, UsageError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
@@ -224,7 +226,10 @@ export class Session {
     }
     await this.#checkPaths(row, cliArgs);
     if (collect === true) return this.#collect(row, cliArgs, scope);
-    const line = [...(row.path ?? []), ...(row.fixed ?? []), ...argv];
+    // Offline, a batch lives on the session's offline server, which --no-wait could outlive in the
+    // state file: batch_submit waits for it there (offline batches end in a second or two).
+    const fixed = (row.fixed ?? []).filter((f) => !(f === '--no-wait' && scope.settings.mock));
+    const line = [...(row.path ?? []), ...fixed, ...argv];
     if (dryRun === true && !ownDryRun) {
       await parse(row.command, line);
       return { dry_run: true, command: `imgcli ${[row.command().name(), ...line].join(' ')}`, estimated_cost_usd: 0 };
@@ -271,8 +276,11 @@ export class Session {
     if (budget.maxUsd !== undefined || maxCost !== undefined) {
       const rehearsal = await this.#scope(scope.rt.signal);
       const dry = line.filter((a) => a !== '--remote' && a !== '--no-wait');
-      await runHandler(row.handlers!, await parse(row.command, [...dry, '--dry-run']), rehearsal);
-      const estimates = jsonLines(rehearsal.output()).map((l) => l.estimated_cost_usd);
+      await runHandler(row.handlers!, await parse(row.command, ['--dry-run', ...dry]), rehearsal);
+      // A job whose output is up to date is not sent: it costs nothing.
+      const estimates = jsonLines(rehearsal.output())
+        .filter((l) => l.status !== 'up-to-date')
+        .map((l) => l.estimated_cost_usd);
       const known = estimates.every((e) => typeof e === 'number');
       const total = known ? estimates.reduce((a: number, e) => a + (e as number), 0) / 2 : undefined;
       hold = budget.reserve(total, maxCost, 'this batch (at the batch price, half the direct one)');
@@ -283,15 +291,25 @@ export class Session {
       budget.settle(hold, 0);
       throw err;
     }
-    // A submitted batch is billed as it runs: its estimate counts as spent.
-    budget.settle(hold, hold.held);
-    return { ...outputDocument(scope.output()), ...scope.say.said(), budget: budget.state() };
+    // A submitted batch is billed as it runs: what its collected lines cost (at the real rates
+    // offline), else its estimate, counts as spent.
+    const doc = outputDocument(scope.output());
+    const lines = Array.isArray(doc.lines) ? (doc.lines as Array<Record<string, unknown>>) : [];
+    const costs = lines.map((l) => l.at_rates_usd ?? l.cost_usd).filter((c): c is number => typeof c === 'number');
+    budget.settle(hold, costs.length ? costs.reduce((a, c) => a + c, 0) : hold.held);
+    return { ...doc, ...scope.say.said(), budget: budget.state() };
   }
 
   /** batch_status with collect: attach to the jobs file's batches and write their images. */
   async #collect(row: ToolRow, args: Record<string, unknown>, scope: CallScope): Promise<Record<string, unknown>> {
     if (typeof args.jobs !== 'string' || /^batch_/.test(args.jobs))
       throw new UsageError('collect needs jobs: the jobs file the batches were submitted for');
+    // Attaching to a jobs file with no batch would submit one: that is batch_submit's, with its budget.
+    if (!(await stat(`${args.jobs}${STATE_SUFFIX}`).catch(() => undefined)))
+      throw new UsageError(
+        `${args.jobs} has no remote batch yet (no ${args.jobs}${STATE_SUFFIX})`,
+        'Submit it with the batch_submit tool first.',
+      );
     const parsed = await parse(row.command, ['--remote', '--', args.jobs]);
     await runHandler(row.handlers!, parsed, scope);
     return { ...outputDocument(scope.output()), ...scope.say.said() };
