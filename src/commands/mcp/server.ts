@@ -5,7 +5,12 @@
 // protocol's alone: every message of the server's own goes to stderr.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolRequest,
+  type ServerNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { UsageError } from '../../errors.js';
 import { terminalWrite } from '../../terminal/boundary.js';
 import { VERSION } from '../../version.js';
@@ -68,7 +73,19 @@ export async function serve(session: Session, heartbeatMs: number): Promise<void
     ...OWN_TOOLS,
   ];
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<ToolResult> => {
+  // The calls under way: when the client closes stdin, they finish (a request sent may be billed:
+  // its images are written) before the server stops; SIGINT or SIGTERM stops them at once.
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work)).catch(() => undefined);
+    return work;
+  };
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => track(answer(request, extra)));
+  const answer = async (
+    request: CallToolRequest,
+    extra: { signal: AbortSignal; sendNotification: (n: ServerNotification) => Promise<void> },
+  ): Promise<ToolResult> => {
     const { name, arguments: args = {} } = request.params;
     const token = request.params._meta?.progressToken;
     let step = 0;
@@ -105,7 +122,7 @@ export async function serve(session: Session, heartbeatMs: number): Promise<void
     } catch (err) {
       return failure(err);
     }
-  });
+  };
   // The protocol's bytes pass the output boundary's redactor (no key can leave), not its escaping:
   // JSON-RPC escapes its own text.
   const out = { write: (text: string) => (terminalWrite(session.rt.stdout, text), true), once: () => undefined };
@@ -118,8 +135,17 @@ export async function serve(session: Session, heartbeatMs: number): Promise<void
   });
   await server.connect(transport);
   await ended;
+  // Calls that arrived with the last bytes start on the next turn: let them, then wait for all.
+  await new Promise((resolve) => setImmediate(resolve));
+  while (inflight.size && !session.rt.signal.aborted)
+    await Promise.race([Promise.allSettled([...inflight]), aborted(session.rt.signal)]);
+  await session.drain();
   await session.close();
   await server.close();
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 function optionalString(value: unknown, name: string): string | undefined {

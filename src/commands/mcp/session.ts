@@ -363,7 +363,17 @@ export class Session {
     return job;
   }
 
-  /** Stops every call and job (the client went away, or SIGINT): each cleans up as Ctrl-C makes it. */
+  /** Waits for the jobs under way to end, unless the run is interrupted. */
+  async drain(): Promise<void> {
+    const running = [...this.#jobs.values()].map((j) => j.done);
+    if (running.length && !this.rt.signal.aborted)
+      await Promise.race([
+        Promise.all(running),
+        new Promise((resolve) => this.rt.signal.addEventListener('abort', resolve, { once: true })),
+      ]);
+  }
+
+  /** Stops every call and job (SIGINT, SIGTERM): each cleans up as Ctrl-C makes it. */
   async close(): Promise<void> {
     this.#closing.abort();
     for (const job of this.#jobs.values())

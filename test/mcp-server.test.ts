@@ -1,0 +1,333 @@
+// `imgcli mcp` end to end, through the MCP SDK's own client over stdio: the tools and their schemas
+// (read from the field and model tables), a call of each tool, refusals (nothing sent), the budget,
+// progress while a slow answer is awaited, cancellation, jobs (wait: false). The server is the built
+// CLI; the API behind it is the offline server, in this process (so the requests it received can be
+// asserted) or in-process with --mock.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IMAGE_FIELDS, commandValues, offeredBy, longFlag } from '../src/models/fields.js';
+import { connectMcp, structured, type McpSession } from './helpers/mcp.js';
+import { useMockServer } from './helpers/mock.js';
+
+const mock = useMockServer({ streamDelayMs: 300 });
+const sessions: McpSession[] = [];
+afterAll(async () => {
+  await Promise.all(sessions.map((s) => s.close()));
+});
+
+async function open(args: string[], opts: Parameters<typeof connectMcp>[1] = {}): Promise<McpSession> {
+  const s = await connectMcp(args, opts);
+  sessions.push(s);
+  return s;
+}
+
+/** A server in front of this file's offline server (its requests are this file's to read). */
+const served = (args: string[] = []) => open(['--base-url', mock.url, ...args]);
+
+const images = (r: unknown) => (r as { content: Array<{ type: string; data?: string; mimeType?: string }> }).content;
+
+describe('tools/list', () => {
+  it('lists every tool, each schema read from its command and the tables', async () => {
+    const s = await open(['--mock']);
+    const { tools } = await s.client.listTools();
+    expect(tools.map((t) => t.name)).toEqual([
+      'generate',
+      'edit',
+      'vary',
+      'mask',
+      'models',
+      'info',
+      'batch_submit',
+      'batch_status',
+      'status',
+      'cancel',
+    ]);
+    const gen = tools.find((t) => t.name === 'generate')!;
+    const props = gen.inputSchema.properties as Record<string, Record<string, unknown>>;
+    // Every request field a gen model takes, under its flag's name, with the table's values and bounds.
+    for (const field of IMAGE_FIELDS.filter((f) => offeredBy(f, 'gen'))) {
+      const name = longFlag(field).slice(2).replaceAll('-', '_');
+      expect(props[name], name).toBeDefined();
+      if (field.kind === 'list') {
+        const values = commandValues(field, ['gen']);
+        expect(props[name]!.enum).toEqual(field.name === 'format' ? [...values, 'jpg'] : values);
+      }
+    }
+    expect(props.count).toMatchObject({ type: 'integer', minimum: 1, maximum: 10 });
+    expect(props.quality!.enum).toEqual(commandValues(IMAGE_FIELDS.find((f) => f.name === 'quality')!, ['gen']));
+    expect(props.size!.examples).toContain('1024x1024');
+    expect(props.no_clobber).toMatchObject({ type: 'boolean' });
+    expect(props.param).toMatchObject({ type: 'array' });
+    // What means nothing over the protocol is not offered; what the server adds is.
+    for (const absent of ['json', 'preview', 'summary']) expect(props[absent]).toBeUndefined();
+    for (const added of ['dry_run', 'wait', 'max_cost', 'thumbnails']) expect(props[added], added).toBeDefined();
+    expect(gen.inputSchema.required).toEqual(['prompt']);
+    expect(gen.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: true });
+    const edit = tools.find((t) => t.name === 'edit')!;
+    expect(edit.inputSchema.required).toEqual(expect.arrayContaining(['images', 'prompt']));
+    expect((edit.inputSchema.properties as Record<string, unknown>).mask_from).toBeDefined();
+    // A field no edit model takes is not offered on edit (the CLI hides its flag there too).
+    for (const field of IMAGE_FIELDS.filter((f) => !offeredBy(f, 'edit')))
+      expect(
+        (edit.inputSchema.properties as Record<string, unknown>)[longFlag(field).slice(2).replaceAll('-', '_')],
+      ).toBeUndefined();
+    for (const tool of tools) expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+  });
+});
+
+describe('calls', () => {
+  it('generate: files under the root, their sizes and formats, usage, cost, and a thumbnail of at most 256 px', async () => {
+    const s = await served();
+    const r = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a watercolor fox', out: 'art/fox.png' },
+    });
+    expect(r.isError).toBeFalsy();
+    const doc = structured(r);
+    expect(doc.files).toEqual([
+      expect.objectContaining({ path: join('art', 'fox.png'), format: 'png', width: 1024, height: 1024 }),
+    ]);
+    expect(existsSync(join(s.dir, 'art', 'fox.png'))).toBe(true);
+    expect(doc.usage.total_tokens).toBeGreaterThan(0);
+    expect(doc.cost_usd).toBeGreaterThan(0);
+    expect(doc.budget).toMatchObject({ max_cost_usd: null });
+    const [text, thumb] = images(r);
+    expect(JSON.parse(text!.type === 'text' ? (text as unknown as { text: string }).text : '{}')).toEqual(doc);
+    expect(thumb).toMatchObject({ type: 'image', mimeType: 'image/jpeg' });
+    const meta = await sharp(Buffer.from(thumb!.data!, 'base64')).metadata();
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(256);
+    // Never the image itself: the thumbnail is a small part of the file's bytes.
+    expect(Buffer.from(thumb!.data!, 'base64').length).toBeLessThan(doc.files[0].bytes / 4);
+    expect(mock.requests.filter((q) => q.path === '/v1/images/generations')).toHaveLength(1);
+    expect(mock.requests[0]!.json).toMatchObject({ model: 'gpt-image-2', prompt: 'a watercolor fox' });
+  });
+
+  it('edit, vary, mask, info and models, each as its command would', async () => {
+    const s = await open(['--mock']);
+    const made = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a room', out: 'room.png' } });
+    expect(made.isError).toBeFalsy();
+    const mask = await s.client.callTool({
+      name: 'mask',
+      arguments: { like: 'room.png', rect: ['0,512,1024,512'], out: 'mask.png' },
+    });
+    expect(structured(mask).files[0]).toMatchObject({ path: 'mask.png', format: 'png', editable_percent: 50 });
+    const check = await s.client.callTool({ name: 'mask', arguments: { check: 'mask.png', like: 'room.png' } });
+    expect(structured(check)).toMatchObject({ valid: true, editable_percent: 50 });
+    const edit = await s.client.callTool({
+      name: 'edit',
+      arguments: { images: ['room.png'], prompt: 'a bookshelf here', mask: 'mask.png', out: 'edited.png' },
+    });
+    expect(structured(edit)).toMatchObject({
+      endpoint: 'edits',
+      files: [expect.objectContaining({ path: 'edited.png' })],
+    });
+    const vary = await s.client.callTool({ name: 'vary', arguments: { image: 'room.png', count: 2, out: 'takes/' } });
+    expect(structured(vary).files).toHaveLength(2);
+    expect(images(vary).filter((c) => c.type === 'image')).toHaveLength(2);
+    const info = await s.client.callTool({ name: 'info', arguments: { images: ['edited.png'] } });
+    expect(structured(info).entries[0].provenance).toMatchObject({ command: 'edit', prompt: 'a bookshelf here' });
+    const models = await s.client.callTool({ name: 'models', arguments: { model: 'gpt-image-2' } });
+    expect(structured(models)).toMatchObject({ name: 'gpt-image-2', status: 'current' });
+    const all = await s.client.callTool({ name: 'models', arguments: {} });
+    expect(structured(all).models.length).toBeGreaterThan(5);
+  });
+
+  it('dry_run on every tool: the request and its estimate, nothing sent or written', async () => {
+    const s = await served();
+    const r = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a fox', size: '1536x1024', quality: 'high', out: 'fox.png', dry_run: true },
+    });
+    expect(structured(r)).toMatchObject({
+      dry_run: true,
+      method: 'POST',
+      body: { model: 'gpt-image-2', prompt: 'a fox', size: '1536x1024', quality: 'high' },
+    });
+    expect(structured(r).estimated_cost_usd).toBeGreaterThan(0.1);
+    expect(structured(r).headers.authorization).not.toContain('abcdefghijklmnop');
+    const mask = await s.client.callTool({
+      name: 'mask',
+      arguments: { size: '64x64', rect: ['0,0,32,32'], out: 'm.png', dry_run: true },
+    });
+    expect(structured(mask)).toMatchObject({ dry_run: true, estimated_cost_usd: 0 });
+    expect(structured(mask).command).toMatch(/^imgcli mask /);
+    expect(mock.requests).toHaveLength(0);
+    expect(readdirSync(s.dir).filter((f) => f.endsWith('.png'))).toEqual([]);
+  });
+});
+
+describe('refusals are tool errors with the CLI words, and nothing is sent', () => {
+  it('a value the model does not take: exit 2, the flag, the values allowed', async () => {
+    const s = await served();
+    const r = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', quality: 'hd' } });
+    expect(r.isError).toBe(true);
+    expect(structured(r).error).toMatchObject({ exit_code: 2, nothing_sent: true });
+    expect(structured(r).error.message).toBe(
+      '--quality hd is not valid for gpt-image-2; use one of auto, low, medium, high (dall-e-3 takes hd)',
+    );
+    const unknown = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', qualty: 'low' } });
+    expect(structured(unknown).error.message).toMatch(/has no argument "qualty"; did you mean quality\?/);
+    const badType = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', count: 'many' } });
+    expect(structured(badType).error.message).toMatch(/--count takes a whole number, not "many"/);
+    expect(mock.requests).toHaveLength(0);
+    // The server goes on: a good call after the refusals works.
+    expect((await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox' } })).isError).toBeFalsy();
+  });
+
+  it('an API error carries its exit code and next step', async () => {
+    const s = await served();
+    mock.enqueueFault({
+      status: 400,
+      body: { error: { message: 'Your request was rejected by the safety system.', code: 'moderation_blocked' } },
+    });
+    const r = await s.client.callTool({ name: 'generate', arguments: { prompt: 'something' } });
+    expect(r.isError).toBe(true);
+    expect(structured(r).error).toMatchObject({ exit_code: 3, nothing_sent: false });
+    expect(structured(r).error.next_step).toMatch(/safety system/);
+    expect(mock.requests).toHaveLength(1);
+  });
+});
+
+describe('money', () => {
+  it('--max-cost stops a request that would pass it, before anything is sent; max_cost does for one call', async () => {
+    const s = await served(['--max-cost', '0.05']);
+    const cheap = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', quality: 'low' } });
+    expect(cheap.isError).toBeFalsy();
+    expect(structured(cheap).budget.spent_usd).toBeGreaterThan(0);
+    const dear = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a fox', quality: 'high', size: '1536x1024' },
+    });
+    expect(dear.isError).toBe(true);
+    expect(structured(dear).error).toMatchObject({ exit_code: 2, nothing_sent: true });
+    expect(structured(dear).error.message).toMatch(/would pass the session's --max-cost 0.05/);
+    const capped = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a fox', quality: 'medium', max_cost: 0.01 },
+    });
+    expect(structured(capped).error.message).toMatch(/over max_cost 0.01/);
+    expect(mock.requests.filter((q) => q.path === '/v1/images/generations')).toHaveLength(1);
+    const status = await s.client.callTool({ name: 'status', arguments: {} });
+    expect(structured(status).budget).toMatchObject({ max_cost_usd: 0.05, reserved_usd: 0 });
+  });
+
+  it('the same call under way is never sent a second time', async () => {
+    const s = await served();
+    mock.setLatency(1500);
+    const args = { prompt: 'a slow fox', out: 'slow.png' };
+    const first = s.client.callTool({ name: 'generate', arguments: args });
+    await new Promise((r) => setTimeout(r, 400));
+    const second = await s.client.callTool({ name: 'generate', arguments: args });
+    expect(structured(second).error.message).toMatch(/already running; it was not sent again/);
+    expect((await first).isError).toBeFalsy();
+    expect(mock.requests).toHaveLength(1);
+  });
+});
+
+describe('long work', () => {
+  it('progress notifications while a slow answer is awaited, and one per streamed partial image', async () => {
+    const s = await served(['--heartbeat', '0.2']);
+    mock.setLatency(1200);
+    const seen: Array<{ progress: number; message?: string }> = [];
+    const r = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox' } }, undefined, {
+      onprogress: (p) => seen.push(p),
+    });
+    expect(r.isError).toBeFalsy();
+    expect(seen.filter((p) => /working/.test(p.message ?? '')).length).toBeGreaterThanOrEqual(3);
+    expect(seen.map((p) => p.progress)).toEqual([...seen.map((p) => p.progress)].sort((a, b) => a - b));
+    mock.setLatency(0);
+    const partials: string[] = [];
+    const streamed = await s.client.callTool(
+      { name: 'generate', arguments: { prompt: 'a koi pond', stream: true, partial_images: 2, out: 'koi.png' } },
+      undefined,
+      { onprogress: (p) => partials.push(p.message ?? '') },
+    );
+    expect(structured(streamed).partials).toHaveLength(2);
+    expect(partials.filter((m) => /partial image \d received/.test(m))).toHaveLength(2);
+  });
+
+  it("the client's cancellation aborts the request as Ctrl-C does: nothing written, the server goes on", async () => {
+    const s = await served(['--heartbeat', '0.2']);
+    mock.setLatency(10_000);
+    const controller = new AbortController();
+    const call = s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', out: 'fox.png' } }, undefined, {
+      signal: controller.signal,
+      onprogress: () => controller.abort(),
+    });
+    await expect(call).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mock.requests.length).toBeLessThanOrEqual(1);
+    expect(existsSync(join(s.dir, 'fox.png'))).toBe(false);
+    expect(readdirSync(s.dir).filter((f) => f.startsWith('.') && f.includes('tmp'))).toEqual([]);
+    mock.setLatency(0);
+    const after = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', out: 'fox.png' } });
+    expect(after.isError).toBeFalsy();
+    expect(s.stderr()).not.toMatch(/bug in imgcli/);
+  });
+
+  it('wait: false answers a job id at once; status answers the result, cancel stops a job', async () => {
+    const s = await served();
+    mock.setLatency(800);
+    const started = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a fox', out: 'j.png', wait: false },
+    });
+    expect(structured(started)).toMatchObject({ job_id: 'job-1', status: 'running' });
+    const done = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-1', wait_seconds: 20 } });
+    expect(structured(done)).toMatchObject({ job_id: 'job-1', status: 'done', tool: 'generate' });
+    expect(structured(done).result.files[0].path).toBe('j.png');
+    expect(images(done).some((c) => c.type === 'image')).toBe(true);
+    mock.setLatency(10_000);
+    await s.client.callTool({ name: 'generate', arguments: { prompt: 'a whale', out: 'w.png', wait: false } });
+    const cancelled = await s.client.callTool({ name: 'cancel', arguments: { job_id: 'job-2' } });
+    expect(structured(cancelled).status).toBe('cancelling');
+    const end = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-2', wait_seconds: 10 } });
+    expect(structured(end).status).toBe('cancelled');
+    expect(existsSync(join(s.dir, 'w.png'))).toBe(false);
+    const unknown = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-9' } });
+    expect(structured(unknown).error.message).toMatch(/no job "job-9"/);
+  });
+});
+
+describe('stdout is the protocol', () => {
+  it('holds nothing but JSON-RPC, with --verbose and a call that warns', async () => {
+    const dir = (await open(['--mock', '--verbose'])).dir;
+    writeFileSync(join(dir, 'x.txt'), 'not an image');
+    const { execa } = await import('execa');
+    const { BIN, baseEnv } = await import('./helpers/cli.js');
+    const lines = [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'generate', arguments: { prompt: 'a fox', format: 'jpeg', out: 'a.png' } },
+      },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'info', arguments: { images: ['x.txt'] } } },
+    ];
+    const r = await execa('node', [BIN, 'mcp', '--mock', '--verbose'], {
+      cwd: dir,
+      env: baseEnv(dir),
+      extendEnv: false,
+      input: `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`,
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(r.exitCode).toBe(0);
+    const out = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { jsonrpc: string; id?: number });
+    expect(out.every((m) => m.jsonrpc === '2.0')).toBe(true);
+    expect(out.map((m) => m.id).filter(Boolean)).toEqual([1, 2, 3]);
+    expect(r.stderr).toMatch(/\[imgcli\] mcp: serving on stdio/);
+  });
+});
