@@ -104,8 +104,25 @@ export function keepWasmBaseline(): void {
   }
 }
 
+/** Set while a long-lived process serves many runs with one pool (see holdDispatchers). */
+let held = false;
+
+/**
+ * For a process that serves many runs at once (imgcli mcp): the end of one run (a dry run closes the
+ * pool when it is done) must not destroy the connections of the others, in flight or to come. Until
+ * the function it gives is called, closeDispatchers() keeps the pool; that function closes it.
+ */
+export function holdDispatchers(): () => Promise<void> {
+  held = true;
+  return async () => {
+    held = false;
+    await closeDispatchers();
+  };
+}
+
 /** Closes pooled keep-alive connections so the process can exit at once. */
 export async function closeDispatchers(): Promise<void> {
+  if (held) return;
   const all = [...dispatchers.values()];
   dispatchers.clear();
   await Promise.all(all.map((d) => d.destroy().catch(() => {})));

@@ -11,6 +11,7 @@ import {
   type CallToolRequest,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
+import { holdDispatchers } from '../../api/http.js';
 import { UsageError } from '../../errors.js';
 import { terminalWrite } from '../../terminal/boundary.js';
 import { VERSION } from '../../version.js';
@@ -133,15 +134,21 @@ export async function serve(session: Session, heartbeatMs: number): Promise<void
     session.rt.stdin.once('close', resolve);
     session.rt.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  await server.connect(transport);
-  await ended;
-  // Calls that arrived with the last bytes start on the next turn: let them, then wait for all.
-  await new Promise((resolve) => setImmediate(resolve));
-  while (inflight.size && !session.rt.signal.aborted)
-    await Promise.race([Promise.allSettled([...inflight]), aborted(session.rt.signal)]);
-  await session.drain();
-  await session.close();
-  await server.close();
+  // One connection pool for every call: a dry run's end does not close it under another call.
+  const release = holdDispatchers();
+  try {
+    await server.connect(transport);
+    await ended;
+    // Calls that arrived with the last bytes start on the next turn: let them, then wait for all.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (inflight.size && !session.rt.signal.aborted)
+      await Promise.race([Promise.allSettled([...inflight]), aborted(session.rt.signal)]);
+    await session.drain();
+    await session.close();
+  } finally {
+    await release();
+    await server.close();
+  }
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
