@@ -96,6 +96,11 @@ export interface Settings {
   configPath?: string;
   sources: Partial<Record<'baseUrl' | 'apiKey' | 'model' | 'authHeader', Source>>;
   mock: boolean;
+  /**
+   * With mock: the offline server outlives the command (an `imgcli mcp` session keeps one for all its
+   * calls), so the batches a --mock run left on it are still there to look up.
+   */
+  offlineKept?: boolean;
   quiet: boolean;
   verbose: boolean;
   /** False with --no-color; the rest of the colour rule (NO_COLOR, TTY) is terminal/'s. */

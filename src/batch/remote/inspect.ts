@@ -65,10 +65,10 @@ export function notFound(err: unknown, id: string): unknown {
  * A state file's batches are on the server they were submitted to. This command asks the server
  * configured now, never the one the file names: a file in a folder must not decide where the key goes.
  */
-function sameServer(conn: Connection, target: { statePath: string; state: BatchState }): void {
+function sameServer(conn: Connection, target: { statePath: string; state: BatchState }, offlineKept: boolean): void {
   const recorded = target.state.server;
   const server = conn.baseUrl.replace(/\/+$/, '');
-  if (recorded === server) return;
+  if (recorded === server || (recorded === OFFLINE && offlineKept)) return;
   if (recorded === OFFLINE) {
     throw new UsageError(
       `${target.statePath} holds an offline rehearsal: its batches were on the offline server of a --mock run, which ended with it`,
@@ -87,8 +87,11 @@ export interface Looked {
   part?: Part;
 }
 
-/** The batches of a target as the server sees them now; a part not submitted yet comes back without a batch. */
-export async function lookUp(conn: Connection, target: Target): Promise<Looked[]> {
+/**
+ * The batches of a target as the server sees them now; a part not submitted yet comes back without a
+ * batch. offlineKept: conn is the offline server that --mock runs submitted to, still up (imgcli mcp's).
+ */
+export async function lookUp(conn: Connection, target: Target, offlineKept = false): Promise<Looked[]> {
   const get = async (id: ApiId) => {
     try {
       return await retrieveBatch(conn, id);
@@ -97,7 +100,7 @@ export async function lookUp(conn: Connection, target: Target): Promise<Looked[]
     }
   };
   if ('ids' in target) return Promise.all(target.ids.map(async (id) => ({ batch: await get(id) })));
-  sameServer(conn, target);
+  sameServer(conn, target, offlineKept);
   const looked: Looked[] = [];
   for (const part of target.state.parts)
     looked.push({ part, batch: part.batch_id ? await get(part.batch_id) : undefined });

@@ -23,7 +23,7 @@ type JsonFlag = GlobalFlags & { json?: boolean };
 /** The server's connection, with a word when --mock starts an offline server that has no batches to show. */
 async function connected(ctx: Context) {
   const [settings, say] = [await ctx.settings(), await ctx.messenger()];
-  if (settings.mock)
+  if (settings.mock && !settings.offlineKept)
     say.warn(
       '--mock: the offline server started for this command has no batches (those of a --mock run end with it); run `imgcli mock-server` and point --base-url at it to keep them.',
     );
@@ -34,14 +34,14 @@ const jobsFileOf = (target: Target) => ('state' in target ? target.state.jobs_fi
 
 export const batchStatus: Handler = async (ctx, { args }) => {
   const target = await resolveTarget(args[0] as string | undefined, 'status');
-  const looked = await lookUp(await connected(ctx), target);
+  const looked = await lookUp(await connected(ctx), target, (await ctx.settings()).offlineKept);
   printBatches(ctx.rt, looked, ctx.flags<JsonFlag>().json, jobsFileOf(target));
 };
 
 export const batchCancel: Handler = async (ctx, { args }) => {
   const target = await resolveTarget(args[0] as string | undefined, 'cancel');
   const conn = await connected(ctx);
-  const looked = await cancelAll(conn, await lookUp(conn, target));
+  const looked = await cancelAll(conn, await lookUp(conn, target, (await ctx.settings()).offlineKept));
   printBatches(ctx.rt, looked, ctx.flags<JsonFlag>().json, jobsFileOf(target));
 };
 

@@ -48,7 +48,9 @@ export async function thumbnail(path: string): Promise<Content | undefined> {
 
 /** The paths of the images a result names: its files (and a mask's preview), in order. */
 export function imagePaths(doc: Record<string, unknown>): string[] {
-  const files = Array.isArray(doc.files) ? (doc.files as Array<{ path?: unknown }>) : [];
+  // A batch answers one line per job, each with its files.
+  const lines = Array.isArray(doc.lines) ? (doc.lines as Array<{ files?: unknown }>) : [];
+  const files = [doc, ...lines].flatMap((d) => (Array.isArray(d.files) ? (d.files as Array<{ path?: unknown }>) : []));
   const paths = files.map((f) => f.path).filter((p): p is string => typeof p === 'string' && p !== '-');
   if (typeof doc.preview === 'string') paths.push(doc.preview);
   return paths;

@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { STATE_SUFFIX } from '../../batch/remote/state.js';
 import type { GlobalFlags, Settings } from '../../config/settings.js';
 import { InterruptedError, UsageError } from '../../errors.js';
+import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
+import { resolveModel } from '../../models/table.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
 import type { Context } from '../shared/context.js';
@@ -263,7 +265,10 @@ export class Session {
       await root.check(outDir, { name: 'the config out-dir', kind: 'write' });
   }
 
-  /** batch_submit: the estimate first (the jobs' dry run at the batch price), held against the budget. */
+  /**
+   * batch_submit: the estimate first (the jobs' dry run, at the batch price), held against the
+   * budget; offline, at the real rates, so that a budget is rehearsed as it would be kept.
+   */
   async #submit(
     row: ToolRow,
     parsed: Awaited<ReturnType<typeof parse>>,
@@ -272,17 +277,19 @@ export class Session {
     maxCost: number | undefined,
   ): Promise<Record<string, unknown>> {
     const { budget } = this.opts;
+    const offline = scope.settings.mock;
     let hold = { held: 0 };
-    if (budget.maxUsd !== undefined || maxCost !== undefined) {
+    if (budget.maxUsd !== undefined || maxCost !== undefined || offline) {
       const rehearsal = await this.#scope(scope.rt.signal);
       const dry = line.filter((a) => a !== '--remote' && a !== '--no-wait');
       await runHandler(row.handlers!, await parse(row.command, ['--dry-run', ...dry]), rehearsal);
       // A job whose output is up to date is not sent: it costs nothing.
       const estimates = jsonLines(rehearsal.output())
         .filter((l) => l.status !== 'up-to-date')
-        .map((l) => l.estimated_cost_usd);
+        .map((l) => (offline ? atRealRates(l.body) : l.estimated_cost_usd));
       const known = estimates.every((e) => typeof e === 'number');
-      const total = known ? estimates.reduce((a: number, e) => a + (e as number), 0) / 2 : undefined;
+      // The jobs' dry run prices direct calls: a batch costs half.
+      const total = known ? atBatchPrice(estimates.reduce((a: number, e) => a + (e as number), 0)) : undefined;
       hold = budget.reserve(total, maxCost, 'this batch (at the batch price, half the direct one)');
     }
     try {
@@ -291,13 +298,23 @@ export class Session {
       budget.settle(hold, 0);
       throw err;
     }
-    // A submitted batch is billed as it runs: what its collected lines cost (at the real rates
-    // offline), else its estimate, counts as spent.
+    // A submitted batch is billed as it runs: what its collected lines cost counts as spent (offline,
+    // where nothing is billed, its estimate at the real rates), else its estimate.
     const doc = outputDocument(scope.output());
     const lines = Array.isArray(doc.lines) ? (doc.lines as Array<Record<string, unknown>>) : [];
-    const costs = lines.map((l) => l.at_rates_usd ?? l.cost_usd).filter((c): c is number => typeof c === 'number');
-    budget.settle(hold, costs.length ? costs.reduce((a, c) => a + c, 0) : hold.held);
-    return { ...doc, ...scope.say.said(), budget: budget.state() };
+    const costs = lines.map((l) => l.cost_usd).filter((c): c is number => typeof c === 'number');
+    budget.settle(hold, costs.length && !offline ? costs.reduce((a, c) => a + c, 0) : hold.held);
+    // --no-wait prints the batch ids, one a line.
+    const { output, ...rest } = doc;
+    const ids = typeof output === 'string' ? output.split('\n').filter((l) => /^batch_\w+$/.test(l)) : [];
+    const answer = ids.length
+      ? {
+          ...rest,
+          batch_ids: ids,
+          next_step: `batch_status with jobs ${JSON.stringify(parsed.params[0])} tells how far they are; with collect: true it writes the images once they end.`,
+        }
+      : doc;
+    return { ...answer, ...scope.say.said(), budget: budget.state() };
   }
 
   /** batch_status with collect: attach to the jobs file's batches and write their images. */
@@ -317,7 +334,9 @@ export class Session {
 
   async #scope(signal: AbortSignal): Promise<CallScope> {
     const { rt, output } = callRuntime(this.rt, signal);
-    const settings = { ...(await this.ctx.settings()), quiet: true };
+    const base = await this.ctx.settings();
+    // The session's one offline server keeps the batches of its --mock calls for batch_status.
+    const settings = { ...base, quiet: true, offlineKept: base.mock };
     const connect = async () => ({ ...(await this.ctx.connection()), signal });
     return { rt, globals: this.opts.globals, settings, say: new CallMessenger(this.opts.log), connect, output };
   }
@@ -391,6 +410,13 @@ function describe(job: Job): Record<string, unknown> {
     elapsed_s: Math.round(seconds * 10) / 10,
     ...(job.last ? { progress: job.last } : {}),
   };
+}
+
+/** A request body's cost as a direct call at the real rates (the offline dry run says 0). */
+function atRealRates(body: unknown): number | undefined {
+  const fields = body as Record<string, unknown> | undefined;
+  if (!fields || typeof fields.model !== 'string') return undefined;
+  return estimateRequestCost(resolveModel(fields.model), fields);
 }
 
 /** A command's stdout as the answer: its JSON document, its JSON lines, or its text. */
