@@ -23,13 +23,16 @@ function flagLines(): string[] {
   });
 }
 
-/** SKILL.md, with the model statuses as of `now`. */
+/**
+ * SKILL.md, with the model statuses as of `now`. The description is a double-quoted YAML scalar
+ * (JSON's quoting is YAML's): as plain text its ": " would start a mapping and break the front matter.
+ */
 export function skillText(now: Date): string {
   const date = now.toISOString().slice(0, 10);
   const exits = EXIT_CODES.map((row) => `- \`${row.code}\` ${row.meaning}`);
   return `---
 name: ${SKILL_NAME}
-description: ${DESCRIPTION}
+description: ${JSON.stringify(DESCRIPTION)}
 ---
 
 # imgcli
