@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IMAGE_FIELDS, commandValues, offeredBy, longFlag } from '../src/models/fields.js';
+import { tempDir } from './helpers/cli.js';
 import { connectMcp, structured, type McpSession } from './helpers/mcp.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -17,14 +18,26 @@ afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
 });
 
-async function open(args: string[], opts: Parameters<typeof connectMcp>[1] = {}): Promise<McpSession> {
-  const s = await connectMcp(args, opts);
-  sessions.push(s);
+/** The servers started, one per command line: the tests that give the same flags share one. */
+const servers = new Map<string, Promise<McpSession>>();
+function open(args: string[]): Promise<McpSession> {
+  const key = JSON.stringify(args);
+  let s = servers.get(key);
+  if (!s) {
+    s = connectMcp(args).then((session) => (sessions.push(session), session));
+    servers.set(key, s);
+  }
   return s;
 }
 
-/** A server in front of this file's offline server (its requests are this file's to read). */
-const served = (args: string[] = []) => open(['--base-url', mock.url, ...args]);
+/**
+ * A server in front of this file's offline server (its requests are this file's to read), with a
+ * progress notification every 0.2 s while a call waits.
+ */
+const served = (args: string[] = ['--heartbeat', '0.2']) => open(['--base-url', mock.url, ...args]);
+
+/** The files in a folder, sorted. */
+const listing = (dir: string) => readdirSync(dir).sort();
 
 const images = (r: unknown) => (r as { content: Array<{ type: string; data?: string; mimeType?: string }> }).content;
 
@@ -65,6 +78,19 @@ describe('tools/list', () => {
     for (const added of ['dry_run', 'wait', 'max_cost', 'thumbnails']) expect(props[added], added).toBeDefined();
     expect(gen.inputSchema.required).toEqual(['prompt']);
     expect(gen.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: true });
+    // edit and vary: the same, by their own commands' models.
+    for (const [tool, command] of [
+      ['edit', 'edit'],
+      ['vary', 'vary'],
+    ] as const) {
+      const own = tools.find((t) => t.name === tool)!.inputSchema.properties as Record<string, Record<string, unknown>>;
+      for (const field of IMAGE_FIELDS.filter((f) => offeredBy(f, command))) {
+        const name = longFlag(field).slice(2).replaceAll('-', '_');
+        expect(own[name], `${tool} ${name}`).toBeDefined();
+        if (field.kind === 'list' && field.name !== 'format')
+          expect(own[name]!.enum, `${tool} ${name}`).toEqual(commandValues(field, [command]));
+      }
+    }
     const edit = tools.find((t) => t.name === 'edit')!;
     expect(edit.inputSchema.required).toEqual(expect.arrayContaining(['images', 'prompt']));
     expect((edit.inputSchema.properties as Record<string, unknown>).mask_from).toBeDefined();
@@ -136,9 +162,10 @@ describe('calls', () => {
 
   it('dry_run on every tool: the request and its estimate, nothing sent or written', async () => {
     const s = await served();
+    const before = listing(s.dir);
     const r = await s.client.callTool({
       name: 'generate',
-      arguments: { prompt: 'a fox', size: '1536x1024', quality: 'high', out: 'fox.png', dry_run: true },
+      arguments: { prompt: 'a fox', size: '1536x1024', quality: 'high', out: 'dry-fox.png', dry_run: true },
     });
     expect(structured(r)).toMatchObject({
       dry_run: true,
@@ -154,7 +181,42 @@ describe('calls', () => {
     expect(structured(mask)).toMatchObject({ dry_run: true, estimated_cost_usd: 0 });
     expect(structured(mask).command).toMatch(/^imgcli mask /);
     expect(mock.requests).toHaveLength(0);
-    expect(readdirSync(s.dir).filter((f) => f.endsWith('.png'))).toEqual([]);
+    expect(listing(s.dir)).toEqual(before);
+  });
+});
+
+describe('dry_run on every tool', () => {
+  it('answers what would run; nothing is sent, nothing written', async () => {
+    const s = await open(['--base-url', mock.url]);
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#48c' } })
+      .png()
+      .toFile(join(s.dir, 'in.png'));
+    writeFileSync(join(s.dir, 'jobs.jsonl'), `${JSON.stringify({ prompt: 'a fox', out: 'b.png' })}\n`);
+    const minimal: Record<string, Record<string, unknown>> = {
+      generate: { prompt: 'a fox', out: 'a.png' },
+      edit: { images: ['in.png'], prompt: 'a hat', out: 'a.png' },
+      vary: { image: 'in.png', out: 'a.png' },
+      mask: { like: 'in.png', rect: ['0,0,8,8'], out: 'm.png' },
+      models: { remote: true },
+      info: { images: ['in.png'] },
+      batch_submit: { jobs: 'jobs.jsonl' },
+      batch_status: { jobs: 'jobs.jsonl' },
+    };
+    const { tools } = await s.client.listTools();
+    const own = ['status', 'cancel'];
+    expect(tools.map((t) => t.name).filter((n) => !own.includes(n))).toEqual(Object.keys(minimal));
+    for (const tool of tools.filter((t) => !own.includes(t.name))) {
+      expect((tool.inputSchema.properties as Record<string, unknown>).dry_run, tool.name).toMatchObject({
+        type: 'boolean',
+      });
+      const r = await s.client.callTool({ name: tool.name, arguments: { ...minimal[tool.name], dry_run: true } });
+      expect(r.isError, `${tool.name}: ${JSON.stringify(structured(r))}`).toBeFalsy();
+      const doc = structured(r);
+      const lines = (doc.lines ?? []) as Array<{ dry_run?: boolean }>;
+      expect(doc.dry_run === true || (lines.length > 0 && lines.every((l) => l.dry_run)), tool.name).toBe(true);
+    }
+    expect(mock.requests).toHaveLength(0);
+    expect(listing(s.dir)).toEqual(['config', 'in.png', 'jobs.jsonl']);
   });
 });
 
@@ -228,7 +290,7 @@ describe('money', () => {
 
 describe('long work', () => {
   it('progress notifications while a slow answer is awaited, and one per streamed partial image', async () => {
-    const s = await served(['--heartbeat', '0.2']);
+    const s = await served();
     mock.setLatency(1200);
     const seen: Array<{ progress: number; message?: string }> = [];
     const r = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox' } }, undefined, {
@@ -249,20 +311,24 @@ describe('long work', () => {
   });
 
   it("the client's cancellation aborts the request as Ctrl-C does: nothing written, the server goes on", async () => {
-    const s = await served(['--heartbeat', '0.2']);
+    const s = await served();
     mock.setLatency(10_000);
     const controller = new AbortController();
-    const call = s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', out: 'fox.png' } }, undefined, {
-      signal: controller.signal,
-      onprogress: () => controller.abort(),
-    });
+    const call = s.client.callTool(
+      { name: 'generate', arguments: { prompt: 'a fox', out: 'cancelled.png' } },
+      undefined,
+      {
+        signal: controller.signal,
+        onprogress: () => controller.abort(),
+      },
+    );
     await expect(call).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 500));
     expect(mock.requests.length).toBeLessThanOrEqual(1);
-    expect(existsSync(join(s.dir, 'fox.png'))).toBe(false);
+    expect(existsSync(join(s.dir, 'cancelled.png'))).toBe(false);
     expect(readdirSync(s.dir).filter((f) => f.startsWith('.') && f.includes('tmp'))).toEqual([]);
     mock.setLatency(0);
-    const after = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', out: 'fox.png' } });
+    const after = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', out: 'cancelled.png' } });
     expect(after.isError).toBeFalsy();
     expect(s.stderr()).not.toMatch(/bug in imgcli/);
   });
@@ -274,16 +340,22 @@ describe('long work', () => {
       name: 'generate',
       arguments: { prompt: 'a fox', out: 'j.png', wait: false },
     });
-    expect(structured(started)).toMatchObject({ job_id: 'job-1', status: 'running' });
-    const done = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-1', wait_seconds: 20 } });
-    expect(structured(done)).toMatchObject({ job_id: 'job-1', status: 'done', tool: 'generate' });
+    expect(structured(started)).toMatchObject({ job_id: expect.stringMatching(/^job-\d+$/), status: 'running' });
+    const first = structured(started).job_id as string;
+    const done = await s.client.callTool({ name: 'status', arguments: { job_id: first, wait_seconds: 20 } });
+    expect(structured(done)).toMatchObject({ job_id: first, status: 'done', tool: 'generate' });
     expect(structured(done).result.files[0].path).toBe('j.png');
     expect(images(done).some((c) => c.type === 'image')).toBe(true);
     mock.setLatency(10_000);
-    await s.client.callTool({ name: 'generate', arguments: { prompt: 'a whale', out: 'w.png', wait: false } });
-    const cancelled = await s.client.callTool({ name: 'cancel', arguments: { job_id: 'job-2' } });
+    const whale = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a whale', out: 'w.png', wait: false },
+    });
+    const second = structured(whale).job_id as string;
+    expect(second).not.toBe(first);
+    const cancelled = await s.client.callTool({ name: 'cancel', arguments: { job_id: second } });
     expect(structured(cancelled).status).toBe('cancelling');
-    const end = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-2', wait_seconds: 10 } });
+    const end = await s.client.callTool({ name: 'status', arguments: { job_id: second, wait_seconds: 10 } });
     expect(structured(end).status).toBe('cancelled');
     expect(existsSync(join(s.dir, 'w.png'))).toBe(false);
     const unknown = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-9' } });
@@ -293,7 +365,7 @@ describe('long work', () => {
 
 describe('stdout is the protocol', () => {
   it('holds nothing but JSON-RPC, with --verbose and a call that warns', async () => {
-    const dir = (await open(['--mock', '--verbose'])).dir;
+    const dir = tempDir('imgcli-mcp-raw-');
     writeFileSync(join(dir, 'x.txt'), 'not an image');
     const { execa } = await import('execa');
     const { BIN, baseEnv } = await import('./helpers/cli.js');

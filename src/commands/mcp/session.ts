@@ -227,7 +227,7 @@ export class Session {
       });
     }
     await this.#checkPaths(row, cliArgs);
-    if (collect === true) return this.#collect(row, cliArgs, scope);
+    if (collect === true) return this.#collect(row, rest, scope, dryRun === true);
     // Offline, a batch lives on the session's offline server, which --no-wait could outlive in the
     // state file: batch_submit waits for it there (offline batches end in a second or two).
     const fixed = (row.fixed ?? []).filter((f) => !(f === '--no-wait' && scope.settings.mock));
@@ -318,7 +318,12 @@ export class Session {
   }
 
   /** batch_status with collect: attach to the jobs file's batches and write their images. */
-  async #collect(row: ToolRow, args: Record<string, unknown>, scope: CallScope): Promise<Record<string, unknown>> {
+  async #collect(
+    row: ToolRow,
+    args: Record<string, unknown>,
+    scope: CallScope,
+    dryRun: boolean,
+  ): Promise<Record<string, unknown>> {
     if (typeof args.jobs !== 'string' || /^batch_/.test(args.jobs))
       throw new UsageError('collect needs jobs: the jobs file the batches were submitted for');
     // Attaching to a jobs file with no batch would submit one: that is batch_submit's, with its budget.
@@ -327,7 +332,9 @@ export class Session {
         `${args.jobs} has no remote batch yet (no ${args.jobs}${STATE_SUFFIX})`,
         'Submit it with the batch_submit tool first.',
       );
-    const parsed = await parse(row.command, ['--remote', '--', args.jobs]);
+    const line = ['--remote', '--', args.jobs];
+    const parsed = await parse(row.command, line);
+    if (dryRun) return { dry_run: true, command: `imgcli batch ${line.join(' ')}`, estimated_cost_usd: 0 };
     await runHandler(row.handlers!, parsed, scope);
     return { ...outputDocument(scope.output()), ...scope.say.said() };
   }
