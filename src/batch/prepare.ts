@@ -12,6 +12,8 @@ import { parseParam, type Param } from '../pipeline/params.js';
 import type { ImageJob } from '../pipeline/run.js';
 import type { Runtime } from '../runtime.js';
 import { createMessenger } from '../terminal/messenger.js';
+import { isDirectory } from '../output/disk.js';
+import { endsInSeparator } from '../output/naming.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
 
 /** What preparing reads of the batch's options. */
@@ -87,6 +89,11 @@ function readParams(value: unknown): Param[] {
   return parseParam(String(value));
 }
 
+/** Whether a job's "out" is a folder, as the output plan decides it (output/naming.ts). */
+async function namesFolder(out: string): Promise<boolean> {
+  return endsInSeparator(out) || (await isDirectory(out));
+}
+
 /** How batch --remote shapes each job before it is built (batch/remote/run.ts); the local batch has none. */
 export interface JobShaping {
   /** Adjusts the job's typed flags, or returns why it cannot go this way (reported with its line). */
@@ -115,8 +122,10 @@ export async function prepare(
         problems.push({ line: raw.line, message: refused });
         continue;
       }
-      // A job with a fixed output is resumable: an up-to-date file is not made again.
-      if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
+      // A job with a fixed output is resumable: an up-to-date file is not made again. A folder
+      // (`out/`, `out\\`, or one that exists) gets generated names, which cannot be checked.
+      if (typeof flags.out === 'string' && flags.metadata !== false && !(await namesFolder(flags.out)))
+        flags.ifChanged = true;
       const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
       const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
       const job = await buildJob(

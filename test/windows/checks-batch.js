@@ -1,5 +1,5 @@
 // batch under Windows Node: a jobs file with Windows paths, the up-to-date skip on a rerun, and
-// three ways of naming an output folder that fail today (known bugs).
+// three ways of naming an output folder (a trailing backslash, an existing folder without one).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORK, ensure, imgcli, listing } from './harness.js';
@@ -55,16 +55,12 @@ export function batchChecks() {
     },
     {
       name: 'batch: a job with "out": "takes\\\\" (a folder, trailing backslash) writes into takes\\',
-      known: 'batch takes a trailing backslash for a file name: "--if-changed needs -o <file>"',
       run() {
         oneFileIn('takes', batch('jobs-takes.jsonl', [{ prompt: 'a whale', out: 'takes\\' }]));
       },
     },
     {
       name: 'batch: a job with "out": "existing" (an existing folder, no slash) writes into it',
-      // Not Windows-only: the Linux build fails the same way.
-      known:
-        'batch takes an existing folder without a slash for a file name (Linux too): "--if-changed needs -o <file>"',
       run() {
         mkdirSync(join(WORK, 'existing'), { recursive: true });
         oneFileIn('existing', batch('jobs-existing.jsonl', [{ prompt: 'an owl', out: 'existing' }]));
@@ -72,7 +68,6 @@ export function batchChecks() {
     },
     {
       name: 'batch -o plain\\ (the default folder, trailing backslash) for a job without "out"',
-      known: 'batch takes a trailing backslash for a file name: "--if-changed needs -o <file>"',
       run() {
         oneFileIn('plain', batch('jobs-plain.jsonl', ['a plain prompt'], ['-o', 'plain\\']));
       },
