@@ -218,6 +218,7 @@ async function sendAndSave(
     warn: say.warn,
     stamp,
     recovery,
+    billed: !settings.mock,
   };
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {

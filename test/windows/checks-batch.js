@@ -15,7 +15,7 @@ function batch(name, jobs, extra = []) {
   return { run, lines };
 }
 
-// One job that should write one PNG into `folder`: the check of the known folder bugs.
+// One job that should write one PNG into `folder`.
 function oneFileIn(folder, { run, lines }) {
   const job = lines[0];
   ensure(run.code === 0 && job?.status === 'ok', `the job ${job ? `failed: ${job.error}` : 'printed no line'}`, run);

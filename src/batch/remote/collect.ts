@@ -206,6 +206,7 @@ async function saveLine(
       warn,
       stamp,
       recovery: recoveryDirs(ctx.settings.configPath),
+      billed: !ctx.settings.mock,
       spill: sink,
       requestId,
     };
