@@ -109,8 +109,14 @@ export async function runBatch(
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
   if (opts.dryRun) return dryRunBatch(rt, prepared, opts);
-  const conn = await opts.connect();
-  conn.governor = new RateGovernor(opts.concurrency);
+  // Opened when the first job must be sent: a batch whose every output is up to date needs no
+  // connection, and so no key (a fork's pull request in CI has none).
+  let opened: ReturnType<Connect> | undefined;
+  const connection = () =>
+    (opened ??= opts.connect().then((conn) => {
+      conn.governor = new RateGovernor(opts.concurrency);
+      return conn;
+    }));
   const started = performance.now();
   const bar = new ProgressBar(rt.stderr, prepared.length, opts.showProgress);
   const { tally } = bar;
@@ -131,7 +137,7 @@ export async function runBatch(
       run: async (p) => {
         p.log.forward = (line) => bar.above(`line ${p.raw.line}: ${line}\n`);
         const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: opts.color });
-        return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, conn, p.job, say));
+        return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, await connection(), p.job, say));
       },
       onDone: (p, outcome) => {
         budget.settle(p, outcome);

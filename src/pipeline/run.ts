@@ -24,6 +24,7 @@ import type { FailedImage, SaveContext, SavedFile, SavedPartial } from '../outpu
 import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
 import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
+import { utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { PreparedInputs } from '../upload/form.js';
 
@@ -136,6 +137,7 @@ export async function upToDateResult(job: ImageJob, say: Messenger): Promise<Ima
     : await checkFreshness(job.plan, await fingerprintFor(job));
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
+    if (job.freshness === 'if-changed') await touchFiles(fresh.files, say);
     return {
       model: job.model.name,
       endpoint: job.endpoint,
@@ -148,6 +150,21 @@ export async function upToDateResult(job: ImageJob, say: Messenger): Promise<Ima
   if (job.freshness === 'check') throw new OutOfDateError(`${fresh.reason}; it would be regenerated`);
   say.verbose(`regenerating: ${fresh.reason}`);
   return undefined;
+}
+
+/**
+ * --if-changed found the outputs up to date: they are touched, as a make rule's target is once its
+ * recipe ran, so that make stops running imgcli after a `touch` or a fresh checkout (sources newer
+ * than images). The file system's own clock sets the time (utimes to now), not the run's pinned
+ * one: make compares it with times the file system wrote. --check only tells, and touches nothing.
+ */
+async function touchFiles(files: SavedFile[], say: Messenger): Promise<void> {
+  for (const file of files) {
+    const now = new Date();
+    await utimes(file.path, now, now).catch((err: unknown) =>
+      say.verbose(`could not update the modification time of ${file.path}: ${(err as Error).message}`),
+    );
+  }
 }
 
 export async function fingerprintFor(job: ImageJob): Promise<string> {

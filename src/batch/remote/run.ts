@@ -179,8 +179,6 @@ export async function runRemoteBatch(
       "Use Azure's v1 API instead (--base-url https://<resource>.openai.azure.com/openai/v1), or run the batch locally (without --remote).",
     );
   }
-  // Before the state file is written: a run that cannot connect leaves nothing behind.
-  if (!opts.dryRun && !opts.settings.apiKey && needsKey(opts.settings)) throw new MissingKeyError();
   if (!opts.wait && opts.settings.mock && !opts.dryRun) {
     throw new UsageError(
       '--no-wait with --mock would leave the batch on an offline server that ends with this run',
@@ -196,6 +194,9 @@ export async function runRemoteBatch(
   if (opts.dryRun) {
     return dryRunRemote(rt, jobs, opts);
   }
+  // Before the state file is written: a run that cannot connect leaves nothing behind. No key is
+  // needed until something must be sent: a batch whose every output is up to date runs without one.
+  if (!opts.settings.apiKey && needsKey(opts.settings) && !(await everyOutputFresh(jobs))) throw new MissingKeyError();
   const statePath = statePathFor(opts.jobsFile);
   const sf = new StateFile(statePath, rt.now);
   await sf.acquire();
@@ -216,6 +217,12 @@ export async function runRemoteBatch(
   } finally {
     await sf.release();
   }
+}
+
+/** Whether every job's files already carry its request's fingerprint: then nothing is sent. */
+async function everyOutputFresh(jobs: RemoteJob[]): Promise<boolean> {
+  for (const job of jobs) if (!(await upToDateResult(job.prepared.job, SILENT))) return false;
+  return true;
 }
 
 async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts: RemoteOptions): Promise<void> {
