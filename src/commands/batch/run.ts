@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BATCH_LIMITS } from '../../api/batches.js';
-import { parseJobs } from '../../batch/parse.js';
+import { jobsText, parseJobs } from '../../batch/parse.js';
 import { runRemoteBatch } from '../../batch/remote/run.js';
 import { runBatch } from '../../batch/run.js';
 import type { GlobalFlags } from '../../config/settings.js';
@@ -76,9 +76,9 @@ const batch: Handler = async (ctx, { args, command }) => {
   checkRemoteFlags(flags, source, command);
   let text: string;
   try {
-    text = source === '-' ? await readStdin(rt.stdin, rt.signal) : await readFile(source, 'utf8');
+    text = source === '-' ? await readStdin(rt.stdin, rt.signal) : jobsText(await readFile(source), source);
   } catch (err) {
-    if (rt.signal.aborted) throw err;
+    if (rt.signal.aborted || err instanceof UsageError) throw err;
     throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);
   }
   const parsed = parseJobs(text);
