@@ -20,6 +20,7 @@ import {
 import { UsageError } from '../errors.js';
 import { redactKey } from '../api/redact.js';
 import { didYouMean } from '../suggest.js';
+import { LockFile } from '../output/lock-file.js';
 
 export interface ConfigFile {
   path: string;
@@ -257,7 +258,43 @@ export async function updateConfigFile(
       'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.',
     );
   }
-  const store = await openStore(dir);
+  // Read, change, write under a lock: two runs at once (`config set` in parallel jobs) would
+  // otherwise each write what they read, and one change would be lost.
+  const lock = await lockConfig(dir);
+  try {
+    return await changeConfig(await openStore(dir), profile, change);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** How long a change waits for another run's change to the same file (each takes milliseconds). */
+const CONFIG_LOCK_WAIT_MS = 10_000;
+
+async function lockConfig(dir: string): Promise<LockFile> {
+  const path = configFilePath(dir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw fileError(err, path);
+  }
+  const lock = new LockFile(`${path}.lock`, 'the config lock');
+  await lock.acquire({
+    waitMs: CONFIG_LOCK_WAIT_MS,
+    busy: ({ pid }) =>
+      new UsageError(
+        `another imgcli${pid ? ` (pid ${pid})` : ''} has been changing ${path} for ${CONFIG_LOCK_WAIT_MS / 1000} s; nothing was changed`,
+        `Run the command again once it is done; if no imgcli is running, remove ${path}.lock.`,
+      ),
+  });
+  return lock;
+}
+
+async function changeConfig(
+  store: Store,
+  profile: string | undefined,
+  change: Change,
+): Promise<{ path: string; changed: boolean }> {
   const raw = readRaw(store);
   const profiles = profilesOf(raw, store.path);
   const section: Raw = profile === undefined ? raw : { ...(profiles[profile] ?? {}) };
