@@ -31,6 +31,7 @@ export function connectionFor(
   return {
     ...target,
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
+    offline: settings.mock || undefined,
     headers: settings.headers,
     proxy: via && redactUrlCredentials(via),
     query: queryFor(settings),
@@ -86,7 +87,7 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
-    const server = await startMockServer({ now: rt.now });
+    const server = await startMockServer({ now: rt.now, retiredAsOf: rt.now });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {

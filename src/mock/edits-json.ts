@@ -149,7 +149,7 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
     );
   }
   const { images, mask, ...fields } = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'edits', ctx.extraModels);
+  const judged = judgeModel(fields, 'edits', ctx);
   if ('status' in judged) return errorAnswer(judged);
   const rules = judged.open ? undefined : endpointRules(judged.model, 'edits', 'json');
   if (rules && !rules.jsonBody)

@@ -191,7 +191,7 @@ async function handleUpload(
   const sorted = sortParts(parts, endpoint);
   if ('status' in sorted) return errorAnswer(sorted);
   const { fields } = sorted;
-  const judged = judgeModel(fields, endpoint, ctx.extraModels);
+  const judged = judgeModel(fields, endpoint, ctx);
   if ('status' in judged) return errorAnswer(judged);
   const problem = judged.rules && validateParams(fields, judged.rules);
   if (problem) return errorAnswer(problem);

@@ -18,7 +18,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
     });
   }
   const fields = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'generations', ctx.extraModels);
+  const judged = judgeModel(fields, 'generations', ctx);
   if ('status' in judged) return errorAnswer(judged);
   if (judged.rules) {
     const problem = validateParams(fields, judged.rules);

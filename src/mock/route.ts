@@ -50,6 +50,8 @@ export interface RouteContext {
   uploads: Map<string, UploadedFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
+  /** Stands in for api.openai.com on this date: models shut down by then are refused (see judgeModel). */
+  retiredAsOf?: () => Date;
   payload?: SynthPayload;
   /** False: plain pictures, no prompt and size written on them. */
   labels?: boolean;

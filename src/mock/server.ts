@@ -13,6 +13,7 @@ import { handleGenerations } from './generations.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse } from './stream.js';
 import { applyFault, send, type Fault } from './faults.js';
+import { OFFLINE_HEADER } from '../api/offline.js';
 
 export type { Fault } from './faults.js';
 import type { SynthPayload } from './synth.js';
@@ -44,6 +45,17 @@ export interface MockOptions {
   streamDelayMs?: number;
   /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
   extraModels?: string[];
+  /**
+   * Answer as the server of models/offline.ts (api.openai.com) does on the date this returns: a
+   * model shut down by then does not exist. `--mock` and `imgcli mock-server` give the run's
+   * clock; unset (tests of other servers, `mock-server --serve-retired`), every model is served.
+   */
+  retiredAsOf?: () => Date;
+  /**
+   * Mark every answer with x-imgcli-offline: 1 (api/offline.ts), so imgcli records its images as
+   * offline stand-ins (default true). The test suite turns it off where the server plays a real one.
+   */
+  markOffline?: boolean;
   /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
   payload?: SynthPayload;
   /** False: no prompt and size written on the pictures (default: written where fonts are available). */
@@ -175,6 +187,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   const { options, ctx, files, downloadFaults } = state;
   const requestId = `req_${randomBytes(12).toString('hex')}`;
   res.setHeader('x-request-id', requestId);
+  // Every answer says it is a stand-in: imgcli records the images as offline (provenance origin).
+  if (options.markOffline !== false) res.setHeader(OFFLINE_HEADER, '1');
   const url = new URL(req.url ?? '/', 'http://localhost');
   const raw = await readBody(req);
   const contentType = String(req.headers['content-type'] ?? '');
@@ -264,6 +278,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       uploads: new Map<string, UploadedFile>(),
       urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000,
       extraModels: options.extraModels ?? [],
+      retiredAsOf: options.retiredAsOf,
       payload: options.payload,
       labels: options.labels,
       batches,

@@ -7,6 +7,7 @@ import { customSizeProblem } from '../models/sizes.js';
 import {
   endpointRules,
   findModel,
+  modelStatus,
   resolveModel,
   type Endpoint,
   type EndpointRules,
@@ -92,11 +93,15 @@ export interface Judged {
   open: boolean;
 }
 
-/** Finds the model a request names, or the error the API would give. */
+/**
+ * Finds the model a request names, or the error the API would give. With `retiredAsOf`, the server
+ * stands in for api.openai.com on that date (models/offline.ts): a model shut down by then is
+ * answered as that server answers a name it does not have.
+ */
 export function judgeModel(
   body: Record<string, unknown>,
   endpoint: Endpoint,
-  extraModels: readonly string[],
+  { extraModels, retiredAsOf }: { extraModels: readonly string[]; retiredAsOf?: () => Date },
 ): Judged | ApiErrorBody {
   const name = body.model;
   if (typeof name !== 'string' || !name) {
@@ -107,7 +112,8 @@ export function judgeModel(
     );
   }
   if (extraModels.includes(name)) return { model: resolveModel(name), open: true };
-  if (!findModel(name)) {
+  const known = findModel(name);
+  if (!known || (retiredAsOf && modelStatus(known, retiredAsOf()).state === 'retired')) {
     return invalid(
       null,
       'model_not_found',

@@ -17,6 +17,7 @@ import {
   type ImageCommand,
 } from '../models/fields.js';
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
+import { OFFLINE_AS_BASE_URL, offlineStandIn } from '../models/offline.js';
 import {
   DEFAULT_MODEL,
   MODEL_NAMES,
@@ -199,8 +200,7 @@ async function promptFor(
 function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
   const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
   if (!slips.length) return [];
-  const official =
-    ctx.settings.mock || (URL.canParse(ctx.settings.baseUrl) && new URL(ctx.settings.baseUrl).hostname === OPENAI_HOST);
+  const official = new URL(serverOf(ctx)).hostname === OPENAI_HOST;
   if (official) {
     throw new UsageError(
       `unknown model ${model.name}; did you mean ${orList(slips)}?`,
@@ -208,6 +208,15 @@ function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
     );
   }
   return slips;
+}
+
+/**
+ * The base URL the checks before sending judge by: the configured server, or for --mock the one
+ * the offline server stands in for (models/offline.ts), so --mock refuses what that server does.
+ */
+function serverOf(ctx: JobContext): string {
+  if (ctx.settings.mock) return OFFLINE_AS_BASE_URL;
+  return URL.canParse(ctx.settings.baseUrl) ? ctx.settings.baseUrl : 'http://invalid';
 }
 
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
@@ -218,7 +227,13 @@ function adviseOnModel(
   body: Record<string, unknown>,
   slips: string[],
 ): void {
-  const advice = modelAdvice(model, ctx.settings.mock ? 'http://127.0.0.1' : ctx.settings.baseUrl, ctx.rt.now());
+  const now = ctx.rt.now();
+  const advice = modelAdvice(model, serverOf(ctx), now);
+  if (advice.refuse && ctx.settings.mock)
+    throw new UsageError(
+      `${advice.refuse}; with --mock too: ${offlineStandIn(now)}`,
+      `To rehearse a run from before the shutdown, pin the run's clock: IMGCLI_NOW=${dayBefore(model)}; against a server that still has the model, set --base-url instead of --mock.`,
+    );
   if (advice.refuse)
     throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
@@ -227,6 +242,12 @@ function adviseOnModel(
   if (experimental) ctx.say.info(experimental);
   const format = formatAdvice(model, endpoint, body);
   if (format) ctx.say.warn(format);
+}
+
+/** The day before a model's shutdown, as IMGCLI_NOW takes it. */
+function dayBefore(model: ResolvedModel): string {
+  const shutdown = Date.parse(`${model.info?.shutdown}T00:00:00Z`);
+  return Number.isFinite(shutdown) ? new Date(shutdown - 86_400_000).toISOString().slice(0, 10) : '<date>';
 }
 
 /** Where the images go: -o as given, or generated names from the prompt (vary: the image's name). */
@@ -297,7 +318,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
       ...(inputs ? { inputs: countedInputs(inputs, flags.maskFrom) } : {}),
     };
     const plan = await outputPlan(req, flags, opts.out, candidate, prompt, rt);
-    const fresh = plan.kind === 'files' ? await freshOutputs(endpoint, model.name, record, plan) : undefined;
+    const fresh =
+      plan.kind === 'files' ? await freshOutputs(endpoint, model.name, record, plan, settings.mock) : undefined;
     if (fresh?.files)
       return {
         endpoint,
@@ -309,6 +331,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
         fingerprint: fresh.fingerprint,
         digests: fresh.digests,
         fresh: fresh.files,
+        offline: settings.mock,
       };
     // Stale: the inputs were hashed for nothing else, so the job keeps their digests.
     digests = fresh?.digests;
@@ -339,6 +362,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     metadata: flags.metadata !== false,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
     digests,
+    offline: settings.mock,
   };
   if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
   if (req.command === 'edit') {

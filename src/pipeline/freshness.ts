@@ -5,7 +5,7 @@ import { framesOf, sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
-import { fileDigest, readProvenance, requestFingerprint } from '../provenance/index.js';
+import { fileDigest, OFFLINE_ORIGIN, readProvenance, requestFingerprint } from '../provenance/index.js';
 import type { RequestRecord } from '../provenance/stamp.js';
 
 /** Fields that change how an answer travels, not the image: they do not make a file stale. */
@@ -45,8 +45,11 @@ export function fingerprintOf(
 
 export type Freshness = { fresh: true; files: SavedFile[] } | { fresh: false; reason: string };
 
-/** Whether every output of an -o plan exists and carries this fingerprint. */
-export async function checkFreshness(plan: OutputPlan, fingerprint: string): Promise<Freshness> {
+/**
+ * Whether every output of an -o plan exists and carries this fingerprint. An image the offline
+ * server made (origin "offline") is a stand-in: up to date only for a run that is offline too.
+ */
+export async function checkFreshness(plan: OutputPlan, fingerprint: string, offline = false): Promise<Freshness> {
   if (plan.kind !== 'files') return { fresh: false, reason: 'no fixed output path' };
   const files: SavedFile[] = [];
   for (const [index, path] of plan.paths.entries()) {
@@ -56,8 +59,11 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
     } catch {
       return { fresh: false, reason: `${path} does not exist` };
     }
-    const stored = readProvenance(bytes)?.fingerprint;
+    const record = readProvenance(bytes);
+    const stored = record?.fingerprint;
     if (!stored) return { fresh: false, reason: `${path} has no imgcli fingerprint` };
+    if (record.origin === OFFLINE_ORIGIN && !offline)
+      return { fresh: false, reason: `${path} was made offline (a stand-in from the offline server)` };
     if (stored !== fingerprint)
       return {
         fresh: false,
@@ -87,9 +93,10 @@ export async function freshOutputs(
   model: string,
   record: RequestRecord,
   plan: OutputPlan,
+  offline = false,
 ): Promise<{ fingerprint: string; digests: InputDigest[]; files?: SavedFile[] }> {
   const digests = await digestInputs(record);
   const fingerprint = await fingerprintOf(endpoint, model, record, digests);
-  const fresh = await checkFreshness(plan, fingerprint);
+  const fresh = await checkFreshness(plan, fingerprint, offline);
   return { fingerprint, digests, files: fresh.fresh ? fresh.files : undefined };
 }

@@ -55,6 +55,8 @@ export interface ImageJob {
   digests?: InputDigest[];
   /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
   fresh?: SavedFile[];
+  /** The run goes to the offline server (--mock): its own stand-ins count as up to date. */
+  offline?: boolean;
 }
 
 export interface ImagesResult {
@@ -134,7 +136,7 @@ export async function upToDateResult(job: ImageJob, say: Messenger): Promise<Ima
   if (!job.record) throw new UsageError(`${flag} is not available here`);
   const fresh = job.fresh
     ? { fresh: true as const, files: job.fresh }
-    : await checkFreshness(job.plan, await fingerprintFor(job));
+    : await checkFreshness(job.plan, await fingerprintFor(job), job.offline);
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
     if (job.freshness === 'if-changed') await touchFiles(fresh.files, say);
@@ -221,6 +223,7 @@ async function sendAndSave(
           digests: job.digests,
           outDir: outDirOf(job.plan),
           meta,
+          offline: () => conn.offline,
           warn: say.warn,
           now: rt.now,
         })

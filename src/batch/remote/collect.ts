@@ -192,6 +192,7 @@ async function saveLine(
             digests: j.digests,
             outDir: dir,
             meta,
+            offline: () => ctx.conn.offline,
             warn,
             now: ctx.rt.now,
             batch: { id: part.batch_id!, customId: job.customId },

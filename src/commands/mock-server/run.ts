@@ -14,6 +14,7 @@ interface MockServerFlags {
   payload: 'gradient' | 'noise' | 'flat';
   labels: boolean;
   batchPace?: number;
+  serveRetired?: boolean;
 }
 
 const mockServer: Handler = async (ctx) => {
@@ -30,6 +31,8 @@ const mockServer: Handler = async (ctx) => {
   }
   const server = await startMockServer({
     now: rt.now,
+    // As api.openai.com on the run's date (models/offline.ts), unless told to keep every model.
+    retiredAsOf: opts.serveRetired ? undefined : rt.now,
     port: opts.port ?? 0,
     host: opts.host,
     latencyMs: opts.latency,
