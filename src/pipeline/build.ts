@@ -85,6 +85,12 @@ export interface JobContext {
   stdin?: boolean;
   /** batch --remote: a JSON edit's local inputs are uploaded later, so the job keeps them (job.edit) instead of a body. */
   deferInputs?: boolean;
+  /**
+   * batch: the input files are another job's outputs, made later in the run. Everything but the
+   * files is checked now, and the job comes back provisional (no request yet, no up-to-date
+   * check): it is built again once they exist.
+   */
+  inputsLater?: boolean;
 }
 
 /** What a GPT model is asked for when it stands in for the variations endpoint. */
@@ -305,7 +311,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   // it, so it was accepted and answered before: the answer comes without the schema (zod is the
   // largest part of a no-op check's start-up) or reading the inputs more than once for the hash.
   let digests: InputDigest[] | undefined;
-  if ((flags.check || flags.ifChanged) && !flags.dryRun) {
+  if ((flags.check || flags.ifChanged) && !flags.dryRun && !ctx.inputsLater) {
     const defined = Object.fromEntries(Object.entries(asked).filter(([, v]) => v !== undefined));
     const candidate =
       form === 'json'
@@ -365,6 +371,11 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     offline: settings.mock,
   };
   if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
+  if (ctx.inputsLater) {
+    const params = { ...sent, fit: flags.fit };
+    const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params };
+    return { ...common, record: { ...record, inputs: countedInputs(inputs, flags.maskFrom) }, provisional: true };
+  }
   if (req.command === 'edit') {
     // The input sniffers load only for edits that are to be sent.
     const { checkCount } = await import('../upload/inputs.js');

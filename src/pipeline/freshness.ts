@@ -2,6 +2,7 @@
 // with unchanged inputs can see that its outputs are up to date and send nothing.
 import { readFile } from 'node:fs/promises';
 import { framesOf, sniffImage } from '../image/format.js';
+import { regularFile } from '../image/input-file.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
@@ -16,10 +17,21 @@ export type InputDigest =
   | { role: string; path: string; sha256: string; size: number; ref?: undefined }
   | { role: string; ref: string; path?: undefined };
 
-/** The sha256 and size of each input file, in the order sent (streamed: inputs can be large). */
+/** How an input's role is named in the usual "cannot read" refusal (the flag for masks). */
+const ROLE_WORDS: Record<string, string> = { image: 'image', mask: '--mask', 'mask-from': '--mask-from' };
+
+/**
+ * The sha256 and size of each input file, in the order sent (streamed: inputs can be large).
+ * Every input is checked first, as a request's would be: a missing file, a folder or a pipe is
+ * the usual usage error (exit 2) naming it, never a raw ENOENT.
+ */
 export async function digestInputs(record: RequestRecord): Promise<InputDigest[]> {
+  const inputs = record.inputs ?? [];
+  for (const input of inputs)
+    if (input.ref === undefined && input.path !== undefined)
+      await regularFile(input.path, ROLE_WORDS[input.role] ?? input.role);
   const digests: InputDigest[] = [];
-  for (const input of record.inputs ?? []) {
+  for (const input of inputs) {
     if (input.ref !== undefined) digests.push({ role: input.role, ref: input.ref });
     else if (input.path !== undefined)
       digests.push({ role: input.role, path: input.path, ...(await fileDigest(input)) });

@@ -57,6 +57,8 @@ export interface ImageJob {
   fresh?: SavedFile[];
   /** The run goes to the offline server (--mock): its own stand-ins count as up to date. */
   offline?: boolean;
+  /** Built before its input files exist (a batch job reading another's output): checked, never sent. */
+  provisional?: boolean;
 }
 
 export interface ImagesResult {
@@ -125,8 +127,12 @@ export function jobParams(job: ImageJob): Record<string, unknown> {
  * --if-changed and --check: the result from the files already on disk when they carry this
  * request's fingerprint; undefined when the request must be sent. --check never sends.
  */
-export async function upToDateResult(job: ImageJob, say: Messenger): Promise<ImagesResult | undefined> {
-  if (!job.freshness) return undefined;
+export async function upToDateResult(
+  job: ImageJob,
+  say: Messenger,
+  opts: { touch?: boolean } = {},
+): Promise<ImagesResult | undefined> {
+  if (!job.freshness || job.provisional) return undefined;
   const flag = job.freshness === 'check' ? '--check' : '--if-changed';
   if (job.plan.kind !== 'files')
     throw new UsageError(
@@ -139,7 +145,7 @@ export async function upToDateResult(job: ImageJob, say: Messenger): Promise<Ima
     : await checkFreshness(job.plan, await fingerprintFor(job), job.offline);
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
-    if (job.freshness === 'if-changed') await touchFiles(fresh.files, say);
+    if (job.freshness === 'if-changed' && opts.touch !== false) await touchFiles(fresh.files, say);
     return {
       model: job.model.name,
       endpoint: job.endpoint,

@@ -34,8 +34,8 @@ import {
   uploadRequests,
 } from './requests.js';
 import { ensureBatch, waitForBatches } from './submit.js';
-import { prepare, type JobShaping } from '../prepare.js';
-import type { BatchOptions } from '../run.js';
+import { prepare, type JobShaping, type Prepared } from '../prepare.js';
+import { producersFresh, type BatchOptions } from '../run.js';
 import {
   loadState,
   newState,
@@ -187,6 +187,7 @@ export async function runRemoteBatch(
   }
   const notes = new Set<string>();
   const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, remoteShaping(notes));
+  await settleChains(prepared);
   for (const note of new Set([...prepared.flatMap((p) => p.log.lines), ...notes])) opts.say.info(note);
   const jobs: RemoteJob[] = [];
   for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
@@ -219,9 +220,30 @@ export async function runRemoteBatch(
   }
 }
 
+/**
+ * A remote batch sends all its jobs at once, so a job cannot wait for another's output (chain.ts):
+ * it may read one only when that output is already up to date, and is then built from it.
+ */
+async function settleChains(prepared: Prepared[]): Promise<void> {
+  const waiting: string[] = [];
+  for (const p of prepared) {
+    if (!p.rebuild) continue;
+    if (await producersFresh(p)) p.job = await p.rebuild();
+    else
+      waiting.push(
+        `line ${p.raw.line} reads the output of line ${p.after.map((a) => a.raw.line).join(', ')}, which is not made yet`,
+      );
+  }
+  if (waiting.length)
+    throw new UsageError(
+      `a remote batch sends all its jobs at once, so a job cannot wait for another's output; nothing was sent:\n${waiting.join('\n')}`,
+      'Run the batch without --remote (a local batch runs such jobs in order), or make those outputs first (a batch of their lines alone), then run this one again.',
+    );
+}
+
 /** Whether every job's files already carry its request's fingerprint: then nothing is sent. */
 async function everyOutputFresh(jobs: RemoteJob[]): Promise<boolean> {
-  for (const job of jobs) if (!(await upToDateResult(job.prepared.job, SILENT))) return false;
+  for (const job of jobs) if (!(await upToDateResult(job.prepared.job, SILENT, { touch: false }))) return false;
   return true;
 }
 

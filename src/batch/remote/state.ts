@@ -99,6 +99,15 @@ export const OFFLINE = 'offline (--mock)';
 
 export const statePathFor = (jobsFile: string) => `${jobsFile}${STATE_SUFFIX}`;
 
+/** The files a remote batch keeps beside its jobs file (state, journal, lock): no job may write over them. */
+export function batchFilesOf(jobsFile: string): Array<{ path: string; what: string }> {
+  return [
+    { path: `${jobsFile}${STATE_SUFFIX}`, what: "the batch's state file" },
+    { path: `${jobsFile}${JOURNAL_SUFFIX}`, what: "the batch's journal" },
+    { path: `${jobsFile}${LOCK_SUFFIX}`, what: "the batch's lock" },
+  ];
+}
+
 export function newState(init: {
   jobsFile: string;
   fingerprint: string;

@@ -131,7 +131,12 @@ const batch: Handler = async (ctx, { args, command }) => {
       limits,
     });
   }
-  await runBatch(rt, parsed, { ...common, concurrency: flags.concurrency, failFast: Boolean(flags.failFast) });
+  await runBatch(rt, parsed, {
+    ...common,
+    jobsFile: source === '-' ? undefined : source,
+    concurrency: flags.concurrency,
+    failFast: Boolean(flags.failFast),
+  });
 };
 
 export const handlers: Record<string, Handler> = {
