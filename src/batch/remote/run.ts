@@ -6,6 +6,7 @@
 import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { dryRunRemote } from './dry-run.js';
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
 import { needsKey } from '../../connection/connect.js';
@@ -20,7 +21,7 @@ import type { Messenger } from '../../terminal/messenger.js';
 import { VERSION } from '../../version.js';
 import type { Problem, RawJob } from '../parse.js';
 import { BatchReport, NO_ANSWER, checkPriced } from '../report.js';
-import { collectPart, errorOf, type RemoteJob } from './collect.js';
+import { collectPart, errorOf, regather, type CollectContext, type RemoteJob } from './collect.js';
 import { finish } from './report.js';
 import {
   customIdOf,
@@ -112,6 +113,61 @@ const resultFields = (r: JobResult) => ({
   ...(r.recovered_path ? { recovered_path: r.recovered_path } : {}),
   batch_id: r.batch_id,
 });
+
+/** The files a job's result names that are no longer there. */
+async function missingFiles(result: JobResult): Promise<string[]> {
+  const paths = result.files.map((f) => f.path).filter((p): p is string => typeof p === 'string' && p !== '-');
+  const gone: string[] = [];
+  for (const path of paths)
+    if (
+      !(await stat(path).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      gone.push(path);
+  return gone;
+}
+
+/**
+ * Jobs whose files were deleted after the batch wrote them: written again from the batch's output
+ * file, part by part, while the server keeps it (regather); returns those it could not bring back.
+ */
+async function bringBack(ctx: CollectContext, gone: RemoteJob[], latest: Map<string, Part>): Promise<RemoteJob[]> {
+  const byPart = new Map<Part, RemoteJob[]>();
+  for (const job of gone) {
+    const part = latest.get(job.customId)!;
+    byPart.set(part, [...(byPart.get(part) ?? []), job]);
+  }
+  const lost: RemoteJob[] = [];
+  for (const [part, jobs] of byPart) {
+    ctx.say.info(
+      `batch: ${jobs.length} file${jobs.length === 1 ? '' : 's'} of batch ${part.batch_id} no longer there; writing ${jobs.length === 1 ? 'it' : 'them'} again from its results`,
+    );
+    const ids = new Set(
+      await regather(
+        ctx,
+        part,
+        jobs.map((j) => j.customId),
+      ),
+    );
+    lost.push(...jobs.filter((j) => ids.has(j.customId)));
+  }
+  return lost;
+}
+
+/** The line of a job whose files are gone for good: its own status, and the error that says what to do. */
+function missingLine(result: JobResult, paths: string[]): [Record<string, unknown>, JobResult] {
+  const error = `${paths.join(', ')} ${paths.length === 1 ? 'is' : 'are'} no longer there, and batch ${result.batch_id}'s results are no longer on the server to write ${paths.length === 1 ? 'it' : 'them'} again: restore ${paths.length === 1 ? 'it' : 'them'}, or run with --resubmit to make ${paths.length === 1 ? 'it' : 'them'} again (billed)`;
+  const told: JobResult = {
+    ...result,
+    status: 'failed',
+    files: [],
+    error,
+    failure: { kind: 'missing', path: paths[0] },
+  };
+  return [{ ...resultFields(told), status: 'missing' }, told];
+}
 
 /** Picks up the state found beside the jobs file, or starts one; refuses what would mix two sets of batches. */
 function reconcile(
@@ -262,6 +318,8 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     report.job(job.prepared, jobLine(job, fields), failed ? errorOf(result) : undefined);
   };
   const send: RemoteJob[] = [];
+  /** Jobs whose result names files that are no longer there. */
+  const gone: RemoteJob[] = [];
   let upToDate = 0;
   for (const job of jobs) {
     const part = latest.get(job.customId);
@@ -269,7 +327,8 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     // In a batch that has not been collected: its line comes when that batch is read.
     if (part && !part.collected) continue;
     if (result && (result.status !== 'failed' || !opts.resubmit)) {
-      if (opts.wait) print(job, resultFields(result), result);
+      if (opts.wait && result.status !== 'failed' && (await missingFiles(result)).length) gone.push(job);
+      else if (opts.wait) print(job, resultFields(result), result);
       continue;
     }
     // Not submitted yet, or failed and resubmitted: a file already up to date needs neither.
@@ -287,6 +346,22 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
       continue;
     }
     send.push(job);
+  }
+  if (gone.length) {
+    const ctx = {
+      rt,
+      conn: await opts.connect(),
+      sf,
+      settings: opts.settings,
+      jobs: byId,
+      say,
+      onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r), r),
+    };
+    for (const job of await bringBack(ctx, gone, latest)) {
+      const result = state.results[job.customId]!;
+      if (opts.resubmit) send.push(job);
+      else print(job, ...missingLine(result, await missingFiles(result)));
+    }
   }
   const skipped = budgetCut(send, opts);
   for (const { job, reason } of skipped) print(job, { status: 'skipped', ...NO_ANSWER, error: reason, batch_id: null });

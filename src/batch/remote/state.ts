@@ -69,8 +69,11 @@ export interface JobResult {
     status_code?: number;
     code?: string;
     type?: string;
-    /** answer: unusable; failed, expired, cancelled: the batch ended first; local: a write failed. */
-    kind?: 'answer' | 'failed' | 'expired' | 'cancelled' | 'local';
+    /**
+     * answer: unusable; failed, expired, cancelled: the batch ended first; local: a write failed;
+     * missing: its files were deleted and the batch's output file is gone too (told, never kept).
+     */
+    kind?: 'answer' | 'failed' | 'expired' | 'cancelled' | 'local' | 'missing';
     path?: string;
     recovered?: string;
   };
