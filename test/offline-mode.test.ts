@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fontsAvailable, labelLines } from '../src/mock/labels.js';
 import { drawLabel, synthPixels } from '../src/mock/synth.js';
 import { imgcli, tempDir } from './helpers/cli.js';
+import { at as clockAt } from './helpers/clock.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -203,7 +204,8 @@ describe('edits respect the mask', () => {
     const { holed } = await files(dir);
     const r = await imgcli(
       ['edit', holed, '-m', 'dall-e-2', '-p', 'a cat', '-s', '512x512', '--mock', '-o', 'out.png'],
-      { cwd: dir },
+      // --mock answers as api.openai.com on the run's date: dall-e-2 is served before its shutdown.
+      { cwd: dir, env: clockAt('2026-05-01') },
     );
     expect(r.exitCode, r.stderr).toBe(0);
     const { data, info } = await sharp(join(dir, 'out.png')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
