@@ -19,6 +19,7 @@ import { closest, didYouMean, orList } from './suggest.js';
 import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { Context, type RunModule } from './commands/shared/context.js';
+import { PROVIDER_IDS } from './models/providers.js';
 import { VERSION } from './version.js';
 
 /**
@@ -207,6 +208,14 @@ export async function buildProgram(rt: Runtime, argv?: string[], ctx = new Conte
       rule('--max-retries', parseMaxRetries),
     )
     .option('--mock', 'use the built-in offline server: no key, no network (env IMGCLI_MOCK=1)')
+    .addOption(
+      new Option(
+        '--provider <name>',
+        "the kind of server, for its own rules (env IMGCLI_PROVIDER; default: from the base URL's host, else compatible)",
+      ).choices(PROVIDER_IDS),
+    )
+    .option('--strict', 'refuse requests that break a rule imgcli only has second-hand (reported) too')
+    .option('--no-warnings', 'no warnings about reported rules (they are still checked with --strict)')
     .option('--quiet', 'print only results: no spinner, notices or summaries')
     .option('--verbose', 'log requests, timings and retry decisions to stderr')
     .addOption(new Option('--no-color', 'no colour on stderr (also NO_COLOR)'))

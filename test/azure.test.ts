@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imagesPath, isAzure, queryFor } from '../src/connection/route.js';
+import { providerForHost } from '../src/models/providers.js';
 import { tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
@@ -132,11 +133,17 @@ describe('Azure dated API', () => {
 
 describe('variations on Azure', () => {
   const base = { mock: false, azureDeployment: undefined as string | undefined };
+  // The provider as settings detect it from the base URL's host (models/providers.ts).
+  const at = <T extends { baseUrl: string }>(s: T) => ({
+    ...s,
+    provider: providerForHost(new URL(s.baseUrl).hostname),
+  });
   it.each([
     ['the dated API', { ...base, baseUrl: 'https://res.openai.azure.com/openai', azureDeployment: 'd' }],
     ['the v1 API', { ...base, baseUrl: 'https://res.openai.azure.com/openai/v1' }],
     ['an AI Foundry host', { ...base, baseUrl: 'https://x.services.ai.azure.com/openai/v1' }],
-  ])('are refused with a clear message on %s', (_name, settings) => {
+  ])('are refused with a clear message on %s', (_name, given) => {
+    const settings = at(given);
     expect(isAzure(settings)).toBe(true);
     expect(() => imagesPath(settings, 'variations')).toThrow(
       /Azure OpenAI has no image variations endpoint; nothing was sent/,
@@ -145,13 +152,16 @@ describe('variations on Azure', () => {
   });
 
   it('are sent elsewhere, and --mock ignores Azure settings', () => {
-    expect(imagesPath({ ...base, baseUrl: 'https://api.openai.com/v1' }, 'variations')).toBe('/images/variations');
+    expect(imagesPath(at({ ...base, baseUrl: 'https://api.openai.com/v1' }), 'variations')).toBe('/images/variations');
     expect(
-      imagesPath({ baseUrl: 'https://res.openai.azure.com/openai', azureDeployment: 'd', mock: true }, 'variations'),
+      imagesPath(
+        at({ baseUrl: 'https://res.openai.azure.com/openai', azureDeployment: 'd', mock: true }),
+        'variations',
+      ),
     ).toBe('/images/variations');
-    expect(imagesPath({ ...base, baseUrl: 'https://r.openai.azure.com/openai', azureDeployment: 'a b' }, 'edits')).toBe(
-      '/deployments/a%20b/images/edits',
-    );
+    expect(
+      imagesPath(at({ ...base, baseUrl: 'https://r.openai.azure.com/openai', azureDeployment: 'a b' }), 'edits'),
+    ).toBe('/deployments/a%20b/images/edits');
     expect(queryFor({ azureApiVersion: 'v', mock: false })).toEqual({ 'api-version': 'v' });
     expect(queryFor({ azureApiVersion: 'v', mock: true })).toBeUndefined();
   });

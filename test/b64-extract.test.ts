@@ -85,3 +85,28 @@ describe('B64Extractor', () => {
     expect(() => JSON.parse(r.json)).toThrow();
   });
 });
+
+describe('b64_json as a data URL (data:image/jpeg;base64,..., as xAI sends it)', () => {
+  const prefixed = JSON.stringify({
+    data: pics.map((p) => ({ b64_json: `data:image/jpeg;base64,${p.toString('base64')}` })),
+  });
+
+  it('is its payload, at every chunk split, escaped slashes included', () => {
+    for (const text of [prefixed, prefixed.replace(/image\/jpeg/g, 'image\\/jpeg')]) {
+      const random = mulberry32(7);
+      for (let run = 0; run < 50; run++) {
+        const r = extract(randomChunks(Buffer.from(text), random));
+        expect(r.images).toEqual(pics);
+        expect(r.broken.size).toBe(0);
+      }
+    }
+  });
+
+  it('refuses a data: prefix that is not base64, and passes plain values shorter than the prefix', () => {
+    const bad = extract([Buffer.from(JSON.stringify({ data: [{ b64_json: 'data:text/plain,aGVsbG8=' }] }))]);
+    expect([...bad.broken.values()]).toEqual(['a data: prefix that is not base64']);
+    const tiny = extract([Buffer.from(JSON.stringify({ data: [{ b64_json: 'AQI=' }] }))]);
+    expect(tiny.images).toEqual([Buffer.from([1, 2])]);
+    expect(tiny.broken.size).toBe(0);
+  });
+});

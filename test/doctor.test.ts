@@ -80,6 +80,7 @@ describe('imgcli doctor', () => {
       'node',
       'sharp',
       'config',
+      'provider',
       'key',
       'base URL',
       'proxy',
@@ -128,7 +129,9 @@ describe('imgcli doctor', () => {
   it('api.openai.com with no key: FAIL key; the proxy in effect named; the verification note and its link', async () => {
     const r = await imgcliInProcess(['doctor'], { env: { OPENAI_API_KEY: undefined, HTTPS_PROXY: refusingUrl } });
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/^  FAIL\s+key\s+none: api\.openai\.com needs one\n\s+-> Set OPENAI_API_KEY/m);
+    expect(r.stdout).toMatch(
+      /^  FAIL\s+key\s+none: api\.openai\.com needs one, sent as Authorization: Bearer\n\s+-> Set OPENAI_API_KEY/m,
+    );
     expect(r.stdout).toMatch(
       new RegExp(`^  ok\\s+proxy\\s+${refusingUrl.replaceAll('.', '\\.')} for api\\.openai\\.com`, 'm'),
     );

@@ -1,4 +1,4 @@
-// Item 4: the offline server stands in for api.openai.com as of the run's date (models/offline.ts),
+// Item 4: the offline server stands in for api.openai.com (the default provider) as of the run's date,
 // so --mock refuses what that server refuses: a model shut down by then exits 2 before anything is
 // sent, as without --mock, and `imgcli mock-server` answers it as api.openai.com answers a model it
 // does not have, unless --serve-retired. A date before the shutdown (IMGCLI_NOW) rehearses it.
@@ -18,7 +18,7 @@ describe("--mock refuses what api.openai.com refuses on the run's date", () => {
     expect(offline.exitCode).toBe(2);
     expect(offline.stdout).toBe('');
     expect(offline.stderr).toContain(
-      'error: dall-e-3 was shut down on 2026-05-12 and is no longer served by api.openai.com; use gpt-image-2 instead (-m gpt-image-2); with --mock too: the offline server answers as api.openai.com on 2026-12-01',
+      'error: dall-e-3 was shut down on 2026-05-12 and is no longer served by OpenAI; use gpt-image-2 instead (-m gpt-image-2); with --mock too: the offline server answers as OpenAI on 2026-12-01',
     );
     expect(offline.stderr).toContain(
       "hint: To rehearse a run from before the shutdown, pin the run's clock: IMGCLI_NOW=2026-05-11",

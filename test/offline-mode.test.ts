@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { fontsAvailable, labelLines } from '../src/mock/labels.js';
 import { drawLabel, synthPixels } from '../src/mock/synth.js';
 import { imgcli, tempDir } from './helpers/cli.js';
-import { at as clockAt } from './helpers/clock.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -203,9 +202,23 @@ describe('edits respect the mask', () => {
     const dir = tempDir();
     const { holed } = await files(dir);
     const r = await imgcli(
-      ['edit', holed, '-m', 'dall-e-2', '-p', 'a cat', '-s', '512x512', '--mock', '-o', 'out.png'],
-      // --mock answers as api.openai.com on the run's date: dall-e-2 is served before its shutdown.
-      { cwd: dir, env: clockAt('2026-05-01') },
+      // dall-e-2 is retired on api.openai.com (which --mock impersonates by default): as a server that still has it.
+      [
+        'edit',
+        holed,
+        '-m',
+        'dall-e-2',
+        '-p',
+        'a cat',
+        '-s',
+        '512x512',
+        '--mock',
+        '--provider',
+        'compatible',
+        '-o',
+        'out.png',
+      ],
+      { cwd: dir },
     );
     expect(r.exitCode, r.stderr).toBe(0);
     const { data, info } = await sharp(join(dir, 'out.png')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });

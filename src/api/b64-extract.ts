@@ -28,6 +28,23 @@ export interface ExtractLimits {
   requestId?: string;
 }
 
+/**
+ * A b64_json value that is a data URL (`data:image/png;base64,...`, as one provider sends it) is its
+ * payload; anything else is itself. Given the value's start: undefined while `more` text may still
+ * decide it (fewer than 5 characters, or a data: prefix whose comma has not come yet).
+ */
+export function dataUrlPayload(start: string, more: boolean): { base64: string; broken?: string } | undefined {
+  const PREFIX = 'data:';
+  if (start.length < PREFIX.length) return more && PREFIX.startsWith(start) ? undefined : { base64: start };
+  if (!start.startsWith(PREFIX)) return { base64: start };
+  const comma = start.indexOf(',');
+  if (comma === -1)
+    return more && start.length < 256 ? undefined : { base64: start, broken: 'a data: prefix without its comma' };
+  const type = start.slice(0, comma);
+  const broken = /^data:[\w.+-]+\/[\w.+-]+;base64$/.test(type) ? undefined : `a data: prefix that is not base64`;
+  return { base64: start.slice(comma + 1), broken };
+}
+
 const UNLIMITED: ExtractLimits = { imageBytes: Infinity, totalBytes: Infinity, keptChars: Infinity };
 
 /** What a JSON escape inside a base64 string stands for: a character to decode, '' to skip, undefined when it cannot belong. */
@@ -61,6 +78,8 @@ export class B64Extractor {
   private broken?: string;
   /** An escape (`\/`, `\u002F`) cut by a chunk boundary: its first characters. */
   private escape = '';
+  /** The first characters of a value, held until they show whether it starts `data:<type>;base64,`. */
+  private head: string | undefined;
   private slotBytes = 0;
   private totalBytes = 0;
   private keptChars = 0;
@@ -143,6 +162,16 @@ export class B64Extractor {
     let run = this.escape + text.slice(start, end);
     this.escape = '';
     if (run.includes('\\')) run = this.unescapeRun(run, end === text.length);
+    if (this.head !== undefined) {
+      const value = dataUrlPayload(this.head + run, end === text.length);
+      if (value === undefined) {
+        this.head += run;
+        return end;
+      }
+      if (value.broken) this.broken ??= value.broken;
+      this.head = undefined;
+      run = value.base64;
+    }
     const pad = run.indexOf('=');
     if (pad !== -1) {
       if (!/^=+$/.test(run.slice(pad))) this.broken ??= 'data after its = padding';
@@ -222,11 +251,15 @@ export class B64Extractor {
     this.padding = 0;
     this.slotBytes = 0;
     this.escape = '';
+    this.head = '';
     this.sink.open(this.slot);
   }
 
   private finishCapture(): void {
     this.capturing = false;
+    // A value too short to have shown a prefix: what was held is the value.
+    if (this.head !== undefined) this.feed(dataUrlPayload(this.head, false)?.base64 ?? this.head);
+    this.head = undefined;
     if ((this.pending.length + this.padding) % 4 !== 0 || this.padding > 2)
       this.broken ??= 'a length that is not a multiple of 4';
     if (this.escape) this.broken ??= `an unfinished escape ${this.escape}`;

@@ -34,6 +34,8 @@ export interface Connection {
   log?: (line: string) => void;
   /** A flaw in an answer that was used anyway (a field of the wrong type), for a warning line. */
   warn?: (line: string) => void;
+  /** The server's answers carry no `created` time (xAI's do not): its absence is no flaw to warn about. */
+  noCreated?: boolean;
   /** Called before each retry wait, so the CLI can say why it waits. */
   onRetry?: (info: RetryInfo) => void;
   /**

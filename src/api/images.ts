@@ -58,10 +58,11 @@ const asNumber = (v: unknown) =>
       : undefined;
 
 /** Fixes numbers sent as strings and drops unusable fields, saying so; the images are never touched. */
-function normalize(body: Record<string, unknown>, warn: (line: string) => void): void {
+function normalize(body: Record<string, unknown>, warn: (line: string) => void, noCreated = false): void {
   const created = asNumber(body.created);
-  if (body.created === undefined) warn('the answer has no "created" time; the run\'s time is used instead.');
-  else if (created === undefined)
+  if (body.created === undefined) {
+    if (!noCreated) warn('the answer has no "created" time; the run\'s time is used instead.');
+  } else if (created === undefined)
     warn(`the answer's "created" is ${shown(body.created)}, not a time; the run's time is used instead.`);
   else if (typeof body.created !== 'number')
     warn(`the answer's "created" is a string (${JSON.stringify(body.created).slice(0, 40)}); read as ${created}.`);
@@ -136,7 +137,7 @@ async function readImagesAnswer(
   const declared = Number(Array.isArray(raw) ? raw[0] : raw);
   const small = Number.isSafeInteger(declared) && declared > 0 && declared <= SPILL_ABOVE_BYTES;
   const text = sink && !small ? await extractImages(body, sink, head.requestId) : await readText(body, head);
-  return parseImagesResponse(text, head.requestId, { status: head.status, warn: conn.warn });
+  return parseImagesResponse(text, head.requestId, { status: head.status, warn: conn.warn, noCreated: conn.noCreated });
 }
 
 /** Reads the body with every b64_json decoded into the sink as it arrives; returns the rest. */
@@ -185,7 +186,7 @@ export async function streamImages(
 export function parseImagesResponse(
   text: string,
   requestId?: string,
-  opts: { status?: number; warn?: (line: string) => void } = {},
+  opts: { status?: number; warn?: (line: string) => void; noCreated?: boolean } = {},
 ): ImagesResponse {
   let json: unknown;
   try {
@@ -207,7 +208,7 @@ export function parseImagesResponse(
 export function parseImagesBody(
   json: unknown,
   requestId?: string,
-  opts: { warn?: (line: string) => void } = {},
+  opts: { warn?: (line: string) => void; noCreated?: boolean } = {},
 ): ImagesResponse {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw answerError(
@@ -217,7 +218,7 @@ export function parseImagesBody(
     );
   }
   const body = json as Record<string, unknown>;
-  normalize(body, opts.warn ?? (() => {}));
+  normalize(body, opts.warn ?? (() => {}), opts.noCreated);
   const parsed = ImagesResponse.safeParse(body);
   if (!parsed.success) {
     throw answerError(

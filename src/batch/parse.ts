@@ -18,9 +18,22 @@ export interface RawJob {
 
 /** The keys of a job that are not request fields, per command. */
 const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
-  gen: ['prompt', 'model', 'out', 'param', 'metadata'],
-  edit: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'mask', 'maskFrom', 'fit', 'body'],
-  vary: ['prompt', 'image', 'images', 'model', 'out', 'param', 'metadata', 'fit', 'body'],
+  gen: ['prompt', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata'],
+  edit: [
+    'prompt',
+    'image',
+    'images',
+    'model',
+    'capabilitiesFrom',
+    'out',
+    'param',
+    'metadata',
+    'mask',
+    'maskFrom',
+    'fit',
+    'body',
+  ],
+  vary: ['prompt', 'image', 'images', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata', 'fit', 'body'],
 };
 
 /**

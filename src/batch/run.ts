@@ -52,6 +52,7 @@ function resultLine(raw: RawJob, outcome: Outcome<ImagesResult>): Record<string,
     usage: r.usage ?? null,
     cost_usd: r.cost?.usd ?? null,
     ...(r.cost?.offline ? { cost_note: 'offline server (--mock): nothing was billed' } : {}),
+    ...(r.serverNotes?.length ? { server_notes: r.serverNotes } : {}),
     error: failed,
   };
 }

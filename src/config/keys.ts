@@ -11,6 +11,7 @@ import {
   type ImageField,
 } from '../models/fields.js';
 import { FAMILIES } from '../models/table.js';
+import { PROVIDER_IDS, providerById } from '../models/providers.js';
 import { customSizeProblem } from '../models/sizes.js';
 
 export type ConfigValue = string | number;
@@ -136,6 +137,14 @@ export function parseHeaderLines(text: string): Header[] {
     .map(parseHeader);
 }
 
+/** on/off switches, kept as `on` or `off`: on, true, yes, 1 or off, false, no, 0. */
+function onOff(value: string): 'on' | 'off' {
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', 'yes', '1'].includes(v)) return 'on';
+  if (['off', 'false', 'no', '0'].includes(v)) return 'off';
+  throw new ValueError('use on or off');
+}
+
 const SPECS = {
   'api-key': {
     summary: 'API key (prefer this over --api-key: flags land in shell history)',
@@ -155,7 +164,23 @@ const SPECS = {
     summary: 'Azure dated API: the api-version, e.g. 2025-04-01-preview',
     parse: urlToken('the api-version'),
   },
+  provider: {
+    summary: `the kind of server: ${PROVIDER_IDS.join(', ')} (default: from the base URL's host)`,
+    parse: (value: string) => {
+      const v = value.trim().toLowerCase();
+      if (!providerById(v)) throw new ValueError(`use one of ${PROVIDER_IDS.join(', ')}`);
+      return v;
+    },
+  },
   model: { summary: 'default model for gen and edit', parse: nonEmpty('the model name') },
+  'price-per-image': {
+    summary: "a server's flat price per image in US dollars (a relay's), for cost figures instead of token rates",
+    parse: (value: string) => {
+      const n = Number(value.trim());
+      if (!Number.isFinite(n) || n < 0) throw new ValueError('give an amount in US dollars, e.g. 0.04');
+      return n;
+    },
+  },
   // size, quality and format: one key per field of the field table that takes a config default.
   ...(Object.fromEntries(CONFIG_FIELDS.map((f) => [f.config, fieldDefault(f)])) as Record<ConfigField, KeySpec>),
   'out-dir': { summary: 'folder for generated file names when -o is not given', parse: nonEmpty('the folder') },
@@ -163,6 +188,14 @@ const SPECS = {
   'max-retries': {
     summary: 'retries for rate limits, server errors, dropped connections (default 2)',
     parse: parseMaxRetries,
+  },
+  strict: {
+    summary: 'on: refuse requests that break a reported rule too (as --strict)',
+    parse: (value: string) => onOff(value),
+  },
+  warnings: {
+    summary: 'off: no warnings about reported rules (as --no-warnings)',
+    parse: (value: string) => onOff(value),
   },
   headers: {
     summary: 'extra request headers, one "Name: value" per line (as --header)',

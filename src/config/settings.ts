@@ -15,6 +15,8 @@ import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
 import { CONFIG_FIELDS, type ConfigField } from '../models/fields.js';
 import { DEFAULT_MODEL } from '../models/table.js';
+import { PROVIDER_IDS, providerById, providerForHost, type ProviderInfo } from '../models/providers.js';
+import { didYouMean } from '../suggest.js';
 import type { Runtime } from '../runtime.js';
 
 export { redactKey } from '../api/redact.js';
@@ -40,6 +42,11 @@ export interface GlobalFlags {
   verbose?: boolean;
   color?: boolean;
   model?: string;
+  provider?: string;
+  /** --strict: refuse what breaks a reported rule too. */
+  strict?: boolean;
+  /** False with --no-warnings: reported rules are not warned about. */
+  warnings?: boolean;
   /** --header, repeatable: [lowercased name, value] pairs. */
   header?: Header[];
 }
@@ -57,8 +64,20 @@ export type ImageDefaults = Partial<Record<ConfigField, string>> & { outDir?: st
 /** Where a setting came from, for --verbose and for error hints. */
 export type Source = 'flag' | 'env' | 'profile' | 'config' | 'default';
 
+/** Where the provider came from: a setting, the base URL's host, or the default (OpenAI). */
+export type ProviderSource = Source | 'host';
+
 export interface Settings {
   baseUrl: string;
+  /** The kind of server (models/providers.ts): chosen, or detected from the base URL's host. */
+  provider: ProviderInfo;
+  providerFrom: ProviderSource;
+  /** Reported rules refused too (--strict). */
+  strict: boolean;
+  /** A flat price per image (config price-per-image): costs are images times it, not token rates. */
+  pricePerImage?: number;
+  /** Reported rules warned about (false with --no-warnings or `config set warnings off`). */
+  warnings: boolean;
   apiKey?: string;
   org?: string;
   project?: string;
@@ -95,6 +114,7 @@ const TEXT_VARIABLES = [
   'OPENAI_ORG_ID',
   'OPENAI_PROJECT_ID',
   'IMGCLI_MODEL',
+  'IMGCLI_PROVIDER',
   'IMGCLI_PROFILE',
   'IMGCLI_CONFIG_DIR',
   // Where the platform keeps config folders (conf's env-paths reads the same).
@@ -164,6 +184,40 @@ export function configDir(env: EnvSettings): string {
   return env.IMGCLI_CONFIG_DIR ?? defaultConfigDir(env);
 }
 
+function checkProvider(name: string, source: string): string {
+  if (providerById(name)) return name;
+  throw new UsageError(
+    `${source}=${name} is not a provider${didYouMean(name, PROVIDER_IDS)}`,
+    `Providers: ${PROVIDER_IDS.join(', ')} (see \`imgcli models --help\`).`,
+  );
+}
+
+/**
+ * The provider in effect and the base URL: a provider chosen by a setting keeps the base URL given
+ * (or takes its own, where it has one); otherwise the base URL's host names it, and compatible
+ * is what no host names.
+ */
+function providerOf(
+  chosen: ProviderInfo | undefined,
+  chosenFrom: Source,
+  baseUrl: string | undefined,
+  mock: boolean,
+): { provider: ProviderInfo; providerFrom: ProviderSource; url: string } {
+  if (chosen) {
+    // The offline server stands in for any provider: it needs no address of theirs.
+    const url = baseUrl ?? chosen.baseUrl ?? (mock ? DEFAULT_BASE_URL : undefined);
+    if (!url)
+      throw new UsageError(
+        `the provider ${chosen.id} has no address of its own: give its base URL`,
+        `Set --base-url (or OPENAI_BASE_URL, or \`imgcli config set base-url ...\`), e.g. http://localhost:8000/v1.`,
+      );
+    return { provider: chosen, providerFrom: chosenFrom, url };
+  }
+  const url = baseUrl ?? DEFAULT_BASE_URL;
+  const host = URL.canParse(url) ? new URL(url).hostname : '';
+  return { provider: providerForHost(host), providerFrom: baseUrl === undefined ? 'default' : 'host', url };
+}
+
 export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env' | 'secrets'>): Promise<Settings> {
   const env = readEnv(rt.env);
   const file = await readConfigFile(configDir(env));
@@ -193,6 +247,14 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     'base-url',
   );
   const [apiKey, apiKeyFrom] = pick(flags.apiKey, env.OPENAI_API_KEY, 'api-key');
+  const [providerName, providerNameFrom] = pick(
+    flags.provider ?? undefined,
+    env.IMGCLI_PROVIDER ? checkProvider(env.IMGCLI_PROVIDER, 'IMGCLI_PROVIDER') : undefined,
+    'provider',
+  );
+  const chosen = providerName === undefined ? undefined : providerById(String(providerName));
+  const mock = flags.mock ?? env.IMGCLI_MOCK ?? false;
+  const { provider, providerFrom, url } = providerOf(chosen, providerNameFrom, baseUrl, mock);
   const [model, modelFrom] = pick(flags.model, env.IMGCLI_MODEL, 'model');
   const [azureDeployment] = pick(flags.azureDeployment, undefined, 'azure-deployment');
   const [azureApiVersion] = pick(flags.azureApiVersion, undefined, 'azure-api-version');
@@ -214,17 +276,23 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
   const maxRetries = pick(flags.maxRetries, undefined, 'max-retries')[0] as number | undefined;
   const defaults = (key: ConfigKey) => pick(undefined, undefined, key)[0] as string | undefined;
   const settings: Settings = {
-    baseUrl: baseUrl ?? DEFAULT_BASE_URL,
+    baseUrl: url,
+    provider,
+    providerFrom,
+    strict: flags.strict ?? pick(undefined, undefined, 'strict')[0] === 'on',
+    pricePerImage: pick(undefined, undefined, 'price-per-image')[0] as number | undefined,
+    warnings: flags.warnings !== false && pick(undefined, undefined, 'warnings')[0] !== 'off',
     apiKey,
     org: pick(flags.org, env.OPENAI_ORG_ID, 'org')[0],
     project: pick(flags.project, env.OPENAI_PROJECT_ID, 'project')[0],
     // Azure's dated API takes the key in an api-key header; Bearer stays available for Entra tokens.
-    authHeader: (auth as AuthHeader | undefined) ?? (azureDeployment ? 'api-key' : 'bearer'),
+    authHeader: (auth as AuthHeader | undefined) ?? (azureDeployment ? 'api-key' : provider.auth),
     azureDeployment,
     azureApiVersion,
     timeoutMs: Math.round((timeout ?? DEFAULT_TIMEOUT_S) * 1000),
     maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
-    model: model ?? DEFAULT_MODEL,
+    model:
+      model ?? (provider.defaultModel && provider.defaultModel !== 'listed' ? provider.defaultModel : DEFAULT_MODEL),
     defaults: {
       ...Object.fromEntries(CONFIG_FIELDS.map((f) => [f.config, defaults(f.config)])),
       outDir: defaults('out-dir'),
@@ -233,7 +301,7 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     profile: profileName,
     configPath: file.path,
     sources: { baseUrl: baseUrlFrom, apiKey: apiKeyFrom, model: modelFrom, authHeader: authFrom },
-    mock: flags.mock ?? env.IMGCLI_MOCK ?? false,
+    mock,
     quiet: Boolean(flags.quiet),
     verbose: Boolean(flags.verbose),
     color: flags.color,

@@ -9,7 +9,6 @@ import { MissingKeyError } from '../errors.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import { redactKey, redactUrlCredentials, shownHeaderValue } from '../api/redact.js';
-import { OPENAI_HOST } from '../models/advice.js';
 import { isAzure, queryFor } from './route.js';
 import { configExposure } from '../config/file.js';
 import { USER_AGENT } from '../version.js';
@@ -33,6 +32,7 @@ export function connectionFor(
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
     offline: settings.mock || undefined,
     headers: settings.headers,
+    noCreated: settings.provider.answers?.noCreated,
     proxy: via && redactUrlCredentials(via),
     query: queryFor(settings),
     org: settings.org,
@@ -87,7 +87,9 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
-    const server = await startMockServer({ now: rt.now, retiredAsOf: rt.now });
+    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise),
+    // as of the run's date: a model it has shut down by then is refused.
+    const server = await startMockServer({ now: rt.now, provider: settings.provider.id, retiredAsOf: rt.now });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {
@@ -152,8 +154,7 @@ function ownCredential(settings: Settings): boolean {
  */
 export function needsKey(settings: Settings): boolean {
   if (settings.mock || ownCredential(settings)) return false;
-  const host = URL.canParse(settings.baseUrl) ? new URL(settings.baseUrl).hostname : '';
-  return host === OPENAI_HOST || host.endsWith('.openai.com') || isAzure(settings);
+  return settings.provider.keyRequired || isAzure(settings);
 }
 
 /**

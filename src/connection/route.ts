@@ -5,21 +5,15 @@ import { ENDPOINT_PATHS, type ImagesEndpoint } from '../api/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 
-const AZURE_HOSTS = /\.(openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)$/i;
-
-export function isAzure(settings: Pick<Settings, 'baseUrl' | 'azureDeployment' | 'mock'>): boolean {
+/** Azure's API: the provider (chosen, or named by the host: models/providers.ts), or its dated paths. */
+export function isAzure(settings: Pick<Settings, 'provider' | 'azureDeployment' | 'mock'>): boolean {
   if (settings.mock) return false;
-  if (settings.azureDeployment) return true;
-  try {
-    return AZURE_HOSTS.test(new URL(settings.baseUrl).hostname);
-  } catch {
-    return false;
-  }
+  return Boolean(settings.azureDeployment) || settings.provider.id === 'azure';
 }
 
 /** The request path for an endpoint; throws for what the server cannot do. */
 export function imagesPath(
-  settings: Pick<Settings, 'baseUrl' | 'azureDeployment' | 'mock'>,
+  settings: Pick<Settings, 'provider' | 'azureDeployment' | 'mock'>,
   endpoint: ImagesEndpoint,
 ): string {
   if (endpoint === 'variations' && isAzure(settings)) {

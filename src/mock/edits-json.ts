@@ -3,13 +3,14 @@
 // It fetches nothing from the internet: it decodes data URLs, looks its own file ids up, and
 // downloads URLs on 127.0.0.1 only (a test's own server). The images are then judged and
 // answered like uploaded ones (edits.ts).
+import { judgesModels } from './providers.js';
 import { request } from 'undici';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import { endpointRules } from '../models/table.js';
 import { checkUploads, editAnswer, handleEdits } from './edits.js';
 import type { FormPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
-import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
+import { judgeModel, standIn, moderate, validateParams, type ApiErrorBody } from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({
   status: 400,
@@ -149,7 +150,7 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
     );
   }
   const { images, mask, ...fields } = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'edits', ctx);
+  const judged = judgeModel(fields, 'edits', ctx.extraModels, !judgesModels(ctx.provider), standIn(ctx));
   if ('status' in judged) return errorAnswer(judged);
   const rules = judged.open ? undefined : endpointRules(judged.model, 'edits', 'json');
   if (rules && !rules.jsonBody)

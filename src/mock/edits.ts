@@ -1,6 +1,7 @@
 // POST /v1/images/edits and /v1/images/variations on the offline server: the multipart body is
 // parsed and judged like api.openai.com does (field names incl. image[], content types, counts,
 // sizes, masks, the dall-e-2 rules), then answered with pictures derived from the first image.
+import { judgesModels } from './providers.js';
 import sharp from 'sharp';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import type { Endpoint, EndpointRules, ResolvedModel } from '../models/table.js';
@@ -17,7 +18,15 @@ import {
 } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import { autoFrameSide, MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
-import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody, type Judged } from './validate.js';
+import {
+  judgeModel,
+  standIn,
+  moderate,
+  quoteList,
+  validateParams,
+  type ApiErrorBody,
+  type Judged,
+} from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({
   status: 400,
@@ -191,7 +200,7 @@ async function handleUpload(
   const sorted = sortParts(parts, endpoint);
   if ('status' in sorted) return errorAnswer(sorted);
   const { fields } = sorted;
-  const judged = judgeModel(fields, endpoint, ctx);
+  const judged = judgeModel(fields, endpoint, ctx.extraModels, !judgesModels(ctx.provider), standIn(ctx));
   if ('status' in judged) return errorAnswer(judged);
   const problem = judged.rules && validateParams(fields, judged.rules);
   if (problem) return errorAnswer(problem);

@@ -1,9 +1,10 @@
 // POST /v1/images/generations on the offline server.
+import { judgesModels } from './providers.js';
 import { imagesAnswer } from './answers.js';
 import type { RouteAnswer, RouteContext, RecordedRequest } from './route.js';
 import { errorAnswer } from './route.js';
 import { MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
-import { judgeModel, moderate, validateParams } from './validate.js';
+import { judgeModel, standIn, moderate, validateParams } from './validate.js';
 
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const body = req.json;
@@ -18,7 +19,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
     });
   }
   const fields = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'generations', ctx);
+  const judged = judgeModel(fields, 'generations', ctx.extraModels, !judgesModels(ctx.provider), standIn(ctx));
   if ('status' in judged) return errorAnswer(judged);
   if (judged.rules) {
     const problem = validateParams(fields, judged.rules);

@@ -1,6 +1,7 @@
 // GET /v1/models and GET /v1/models/{id} on the offline server: the model table as api.openai.com
 // lists it (`shutdown_date` as a Unix time where known), plus the server's extra models.
 import { MODELS } from '../models/table.js';
+import { judgesModels } from './providers.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 
 // A fixed creation time keeps answers stable between runs.
@@ -15,7 +16,9 @@ interface ModelObject {
 }
 
 function modelObjects(ctx: RouteContext): ModelObject[] {
-  const table = MODELS.flatMap((m) =>
+  // A server with its own model names lists those alone; OpenAI (and Azure's deployments of its models) the table.
+  const listsTable = judgesModels(ctx.provider) || ctx.provider.id === 'azure';
+  const table = (listsTable ? MODELS : []).flatMap((m) =>
     [m.id, ...(m.aliases ?? [])].map(
       (id): ModelObject => ({
         id,

@@ -1,6 +1,7 @@
 // What a route of the offline server is: the request it gets (as recorded for the tests), the
 // answer it hands back, and what it may use. Kept apart from server.ts so routes need not import
 // the server that imports them.
+import type { ProviderInfo } from '../models/providers.js';
 import type { StoredFile } from './answers.js';
 import type { RecordedPart } from './multipart.js';
 import type { SynthPayload } from './synth.js';
@@ -50,13 +51,15 @@ export interface RouteContext {
   uploads: Map<string, UploadedFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
-  /** Stands in for api.openai.com on this date: models shut down by then are refused (see judgeModel). */
+  /** The date the server stands in for its provider on: models shut down by then are refused (see judgeModel). */
   retiredAsOf?: () => Date;
   payload?: SynthPayload;
   /** False: plain pictures, no prompt and size written on them. */
   labels?: boolean;
   /** The Batch API's batches (batches.ts). */
   batches: BatchRoutes;
+  /** The provider the server stands in for (api.openai.com unless told otherwise; providers.ts). */
+  provider: ProviderInfo;
 }
 
 /** What the Batch API's routes ask of the batch store (batches.ts). */

@@ -14,6 +14,8 @@ import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse } from './stream.js';
 import { applyFault, send, type Fault } from './faults.js';
 import { OFFLINE_HEADER } from '../api/offline.js';
+import { DEFAULT_PROVIDER, providerAnswer, providerModels, providerRefusal, providerRequest } from './providers.js';
+import { providerById, type ProviderId } from '../models/providers.js';
 
 export type { Fault } from './faults.js';
 import type { SynthPayload } from './synth.js';
@@ -46,8 +48,8 @@ export interface MockOptions {
   /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
   extraModels?: string[];
   /**
-   * Answer as the server of models/offline.ts (api.openai.com) does on the date this returns: a
-   * model shut down by then does not exist. `--mock` and `imgcli mock-server` give the run's
+   * Answer as the provider stood in for (api.openai.com unless `provider`) does on the date this
+   * returns: a model it has shut down by then does not exist. `--mock` and `imgcli mock-server` give the run's
    * clock; unset (tests of other servers, `mock-server --serve-retired`), every model is served.
    */
   retiredAsOf?: () => Date;
@@ -60,6 +62,8 @@ export interface MockOptions {
   payload?: SynthPayload;
   /** False: no prompt and size written on the pictures (default: written where fonts are available). */
   labels?: boolean;
+  /** The provider to stand in for (models/providers.ts): its refusals, answer shapes and models; default openai. */
+  provider?: ProviderId;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
@@ -140,7 +144,9 @@ async function respond(
   ctx: RouteContext,
 ): Promise<RouteAnswer> {
   const key = bearerKey(req.headers);
-  if (!options.keyless && (!key || (options.apiKey && key !== options.apiKey))) {
+  // A server run without keys (vLLM-Omni's normal way) takes requests without one.
+  const keyless = options.keyless ?? !ctx.provider.keyRequired;
+  if (!keyless && (!key || (options.apiKey && key !== options.apiKey))) {
     return errorAnswer({
       status: 401,
       // The API echoes a wrong key with all but its first 8 and last 4 characters starred.
@@ -161,8 +167,22 @@ async function respond(
       code: null,
     });
   }
-  return route(record, raw, ctx);
+  const refused = providerRefusal(ctx.provider, record);
+  if (refused) return refused;
+  // The route reads the request as the provider would (its format, its size words); what was sent stays recorded.
+  const seen = isObject(record.json) ? { ...record, json: providerRequest(ctx.provider, record.json) } : record;
+  const answer = await route(seen, raw, ctx);
+  if (answer.status !== 200 || !isObject(answer.json) || !Array.isArray(answer.json.data)) return answer;
+  const fields = (seen.json ?? {}) as Record<string, unknown>;
+  const request = {
+    format: String(fields.output_format ?? 'png'),
+    responseFormat: fields.response_format,
+    size: fields.size,
+  };
+  return { ...answer, json: await providerAnswer(ctx.provider, answer.json, request, ctx) };
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What one offline server holds while it runs: its options, what it was sent, its queued faults and its files. */
 interface ServerState {
@@ -262,6 +282,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
 export async function startMockServer(options: MockOptions = {}): Promise<MockServer> {
   const files = new Map<string, StoredFile>();
+  const provider = (options.provider && providerById(options.provider)) || DEFAULT_PROVIDER;
   const batches = new BatchStore({ ...DEFAULT_BATCH_TIMING, ...options.batchTiming }, options.batchClock);
   const state: ServerState = {
     options,
@@ -277,11 +298,12 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       files,
       uploads: new Map<string, UploadedFile>(),
       urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000,
-      extraModels: options.extraModels ?? [],
+      extraModels: [...(options.extraModels ?? []), ...providerModels(provider)],
       retiredAsOf: options.retiredAsOf,
       payload: options.payload,
       labels: options.labels,
       batches,
+      provider,
     },
   };
   const { ctx, requests, faults, downloadFaults } = state;

@@ -13,6 +13,7 @@ import {
   type EndpointRules,
   type ResolvedModel,
 } from '../models/table.js';
+import { shutdownOn, type ProviderInfo } from '../models/providers.js';
 
 export interface ApiErrorBody {
   status: number;
@@ -94,14 +95,19 @@ export interface Judged {
 }
 
 /**
- * Finds the model a request names, or the error the API would give. With `retiredAsOf`, the server
- * stands in for api.openai.com on that date (models/offline.ts): a model shut down by then is
- * answered as that server answers a name it does not have.
+ * Finds the model a request names, or the error the API would give. With `asOf`, the server stands
+ * in for a provider on that date (--mock, `imgcli mock-server`: the run's date): a model that
+ * provider has shut down by then (by its own dates, or OpenAI's where they hold) is answered as it
+ * answers a name it does not have.
  */
 export function judgeModel(
   body: Record<string, unknown>,
   endpoint: Endpoint,
-  { extraModels, retiredAsOf }: { extraModels: readonly string[]; retiredAsOf?: () => Date },
+  extraModels: readonly string[],
+  /** A server with its own model names (not api.openai.com's): a name the table lacks is served, unchecked. */
+  anyModel = false,
+  /** The server stood in for, on a date (the run's): a model it has shut down by then does not exist. */
+  asOf?: { provider: ProviderInfo; now: () => Date },
 ): Judged | ApiErrorBody {
   const name = body.model;
   if (typeof name !== 'string' || !name) {
@@ -111,9 +117,10 @@ export function judgeModel(
       "Missing required parameter: 'model'. (This server has no default model; send one explicitly.)",
     );
   }
-  if (extraModels.includes(name)) return { model: resolveModel(name), open: true };
+  if (extraModels.includes(name) || (anyModel && !findModel(name))) return { model: resolveModel(name), open: true };
   const known = findModel(name);
-  if (!known || (retiredAsOf && modelStatus(known, retiredAsOf()).state === 'retired')) {
+  const shutdown = known && asOf && shutdownOn(asOf.provider, known, name)?.shutdown;
+  if (!known || (shutdown && modelStatus({ ...known, shutdown }, asOf!.now()).state === 'retired')) {
     return invalid(
       null,
       'model_not_found',
@@ -126,6 +133,14 @@ export function judgeModel(
   if (!rules)
     return invalid('model', 'invalid_value', `Invalid value: '${name}'. This model does not support ${endpoint}.`);
   return { model, rules, open: false };
+}
+
+/** The date-bound stand-in judgeModel checks retirements by, when the server was given one (retiredAsOf). */
+export function standIn(ctx: {
+  provider: ProviderInfo;
+  retiredAsOf?: () => Date;
+}): { provider: ProviderInfo; now: () => Date } | undefined {
+  return ctx.retiredAsOf && { provider: ctx.provider, now: ctx.retiredAsOf };
 }
 
 /** Checks the parameters against the model's rules, as the real API does; undefined when fine. */

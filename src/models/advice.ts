@@ -1,7 +1,9 @@
 // src/models/: the model, field and price tables as dated data, and the rules and schema read from them; pure.
 //
 // What to tell the user about a model before anything is sent: not in the table, retiring soon,
-// retired on api.openai.com, or a size the model marks experimental. Pure: the date comes in.
+// retired on the provider in use (by its own dates: Azure's are not OpenAI's), or a size the model
+// marks experimental. Pure: the date and the provider come in.
+import { shutdownOn, type ProviderInfo } from './providers.js';
 import { endpointRules, modelStatus, type Endpoint, type ResolvedModel } from './table.js';
 
 export const OPENAI_HOST = 'api.openai.com';
@@ -14,25 +16,20 @@ export interface ModelAdvice {
 }
 
 /** What to tell the user about a model before sending: unknown, retiring soon, or retired. */
-export function modelAdvice(model: ResolvedModel, baseUrl: string, now: Date): ModelAdvice {
+export function modelAdvice(model: ResolvedModel, provider: ProviderInfo, now: Date): ModelAdvice {
   if (model.guessed) {
     const how = model.family === 'other' ? 'sending the flags as given' : `checking flags by the ${model.family} rules`;
     return { notice: `${model.name} is not in imgcli's model table; ${how}.` };
   }
-  let host = '';
-  try {
-    host = new URL(baseUrl).hostname;
-  } catch {
-    // an invalid base URL is reported elsewhere
-  }
-  if (host !== OPENAI_HOST) return {};
-  const status = modelStatus(model.info, now);
+  const dates = model.info && shutdownOn(provider, model.info, model.name);
+  if (!dates) return {};
+  const status = modelStatus({ ...model.info!, shutdown: dates.shutdown }, now);
   const instead = model.info?.replacement
     ? `; use ${model.info.replacement} instead (-m ${model.info.replacement})`
     : '';
   if (status.state === 'retired') {
     return {
-      refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${OPENAI_HOST}${instead}`,
+      refuse: `${model.name} was shut down on ${status.shutdown} and is no longer served by ${provider.title}${instead}`,
     };
   }
   if (status.state === 'retiring' && status.daysLeft <= 30) {

@@ -1,5 +1,6 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
+import type { ProviderInfo } from './providers.js';
 import {
   DEFAULT_MODEL,
   FACTS_CHECKED,
@@ -62,11 +63,17 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
   return { limits, custom };
 }
 
-export function catalogRows(now: Date): CatalogRow[] {
+/**
+ * The table as rows: each model's status by OpenAI's dates, or by the provider's own where it has
+ * one (Azure's gpt-image-1.5).
+ */
+export function catalogRows(now: Date, provider?: ProviderInfo): CatalogRow[] {
   return MODELS.map((info) => {
     const model = resolveModel(info.id);
     const gen = endpointRules(model, 'generations');
-    const status = modelStatus(info, now);
+    const own =
+      provider?.modelDates && Object.hasOwn(provider.modelDates, info.id) ? provider.modelDates[info.id] : undefined;
+    const status = modelStatus({ ...info, shutdown: own?.shutdown ?? info.shutdown }, now);
     const { limits, custom } = limitsOf(info);
     const row: CatalogRow = {
       name: info.id,

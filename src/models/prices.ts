@@ -49,7 +49,12 @@ export interface CostEstimate {
    * what the same usage would cost (where the model has a rate), so --max-cost can be rehearsed.
    */
   offline?: { at_rates_usd?: number };
+  /** How the figure was made when not from a full usage breakdown (said on stderr and in --json). */
+  basis?: string;
 }
+
+/** What a cost without output_tokens_details counts (LiteLLM and relays answer so). */
+export const NO_BREAKDOWN = 'no output_tokens_details in the answer: every output token counted as an image token';
 
 /** What an offline run says instead of a dollar figure. */
 export const OFFLINE_COST = 'offline: no cost';
@@ -85,7 +90,17 @@ export function estimateCost(
       outputImage * rates.imageOutput +
       outputText * rates.textInput) /
     1_000_000;
-  return { usd: Math.round(usd * 1e6) / 1e6, rates_checked: PRICES_CHECKED };
+  const basis = usage.output_tokens_details === undefined && num(usage.output_tokens) ? NO_BREAKDOWN : undefined;
+  return { usd: Math.round(usd * 1e6) / 1e6, rates_checked: PRICES_CHECKED, ...(basis ? { basis } : {}) };
+}
+
+/** A relay's flat price (config price-per-image), for the images that came. */
+export function flatCost(pricePerImage: number, images: number, checked: string): CostEstimate {
+  return {
+    usd: Math.round(pricePerImage * images * 1e6) / 1e6,
+    rates_checked: checked,
+    basis: `${images} image${images === 1 ? '' : 's'} at the configured price of $${pricePerImage} per image`,
+  };
 }
 
 /**

@@ -360,6 +360,20 @@ export function findModel(name: string): ModelInfo | undefined {
   return MODELS.find((m) => m.id === name || m.aliases?.includes(name));
 }
 
+/**
+ * A model id no table knows (a gateway's alias, a model released yesterday) with the rules of a
+ * known one (--capabilities-from): its family and per-model overrides, not its dates or names.
+ */
+export function borrowRules(name: string, from: ModelInfo): ResolvedModel {
+  const { shutdown: _shutdown, replacement: _replacement, aliases: _aliases, ...rules } = from;
+  return {
+    name,
+    family: from.family,
+    info: { ...rules, id: name, note: `rules borrowed from ${from.id}` },
+    guessed: false,
+  };
+}
+
 export function resolveModel(name: string): ResolvedModel {
   const info = findModel(name);
   if (info) return { name, family: info.family, info, guessed: false };

@@ -36,7 +36,9 @@ export interface ReportedRun {
     format: string;
   }>;
   usage?: Record<string, unknown>;
-  cost?: { usd: number; rates_checked: string; offline?: object };
+  cost?: { usd: number; rates_checked: string; offline?: object; basis?: string };
+  /** How the answer differed from the request (output/save.ts's ServerNote). */
+  serverNotes?: object[];
 }
 
 /** Where a paid image went when its destination failed (see output/recovery.ts). */
@@ -71,6 +73,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
     }));
   }
   if (revised) doc.revised_prompt = revised;
+  if (run.serverNotes?.length) doc.server_notes = run.serverNotes;
   if (run.usage) doc.usage = run.usage;
   if (run.cost?.offline) {
     doc.cost_usd = 0;
@@ -78,6 +81,7 @@ export function resultDocument(run: ReportedRun): Record<string, unknown> {
   } else if (run.cost) {
     doc.cost_usd = run.cost.usd;
     doc.cost_rates_checked = run.cost.rates_checked;
+    if (run.cost.basis) doc.cost_basis = run.cost.basis;
   }
   if (run.failed.length) {
     // A paid image that could not be written where asked is named where it was kept instead.
@@ -109,10 +113,12 @@ export function printResult(
   const cost = run.cost?.offline
     ? '; offline: no cost'
     : run.cost
-      ? `, about $${run.cost.usd.toFixed(4)} (rates of ${run.cost.rates_checked})`
+      ? `, about $${run.cost.usd.toFixed(4)} (${run.cost.basis ?? `rates of ${run.cost.rates_checked}`})`
       : '';
   if (u?.total_tokens !== undefined)
     info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
+  else if (run.cost && !run.cost.offline)
+    info(`cost: about $${run.cost.usd.toFixed(4)} (${run.cost.basis ?? 'estimate'})`);
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { Dispatcher } from '../api/undici.js';
 import { downloadImage, interrupted, type DownloadOptions } from '../api/download.js';
 import { ApiError, answerError } from '../api/errors.js';
+import { dataUrlPayload } from '../api/b64-extract.js';
 import type { ImageItem } from '../api/images.js';
 import { LocalFileError } from '../errors.js';
 import type { SpillFiles } from './spill.js';
@@ -72,12 +73,86 @@ export interface SaveContext {
   recovery?: readonly string[];
   /** False for the offline server's answers (--mock): nothing was billed, so nothing "already paid for". */
   billed?: boolean;
+  /** What the request asked for, to check each image against (rule 22); absent: nothing to check. */
+  expect?: AnswerExpectation;
+  /** Where what differed goes: stderr has said it, --json, batch lines and provenance carry it. */
+  notes?: ServerNote[];
+}
+
+/** What a request asked of its answer: the format and size of each image, and how many. */
+export interface AnswerExpectation {
+  format?: string;
+  /** WIDTHxHEIGHT, when one was asked for (not auto). */
+  size?: string;
+  /** The user named the format (-o's extension, -f): an image in another format is converted to it. */
+  convert: boolean;
+}
+
+/** A way the answer differed from the request, as --json and the provenance tell it. */
+export interface ServerNote {
+  kind: 'format' | 'size' | 'count';
+  asked: string | number;
+  got: string | number;
+  /** 1-based; absent for the count. */
+  image?: number;
+  /** format: the bytes were converted to what was asked (sharp). */
+  converted?: boolean;
+}
+
+/** Raster formats sharp converts between; an answer in another (gif, svg) is kept as it came. */
+const CONVERTIBLE = new Set(['png', 'jpeg', 'webp']);
+
+/**
+ * Checks one image against the request: another format is converted to the one the user named (or
+ * kept and told), another pixel size is told. Returns the bytes to write and what they are.
+ */
+async function checkAnswer(
+  bytes: Buffer,
+  info: ImageInfo,
+  index: number,
+  ctx: SaveContext,
+): Promise<{ bytes: Buffer; info: ImageInfo; notes: ServerNote[] }> {
+  const expect = ctx.expect;
+  const notes: ServerNote[] = [];
+  if (!expect) return { bytes, info, notes };
+  const image = index + 1;
+  if (expect.size && info.width && info.height && `${info.width}x${info.height}` !== expect.size) {
+    const got = `${info.width}x${info.height}`;
+    notes.push({ kind: 'size', image, asked: expect.size, got });
+    ctx.warn(`image ${image} is ${got}, not the ${expect.size} asked for: the server made it another size.`);
+  }
+  if (expect.format && expect.format !== info.format) {
+    const convert = expect.convert && CONVERTIBLE.has(expect.format) && CONVERTIBLE.has(info.format);
+    notes.push({
+      kind: 'format',
+      image,
+      asked: expect.format,
+      got: info.format,
+      ...(convert ? { converted: true } : {}),
+    });
+    if (convert) {
+      // sharp loads only when an answer has to be converted.
+      const { default: sharp } = await import('sharp');
+      const converted = await sharp(bytes)
+        .toFormat(expect.format as 'png' | 'jpeg' | 'webp')
+        .toBuffer();
+      ctx.warn(`image ${image}: the server sent ${info.format}, not ${expect.format}; converted to ${expect.format}.`);
+      return { bytes: converted, info: { ...info, format: expect.format as ImageFormat }, notes };
+    }
+    ctx.warn(`image ${image}: the server sent ${info.format}, not ${expect.format}; written as ${info.format}.`);
+  }
+  return { bytes, info, notes };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes one b64_json value strictly: Node's decoder would silently skip bad characters. */
 export function decodeBase64(b64: string, index: number, requestId?: string): Buffer {
+  // One provider sends b64_json as a data URL (`data:image/png;base64,...`): its payload is the image.
+  const payload = dataUrlPayload(b64, false)!;
+  if (payload.broken)
+    throw answerError('bad-base64', `Image ${index + 1} in the answer is ${payload.broken}.`, requestId);
+  b64 = payload.base64;
   // What servers send is plain base64: Node's decoder skips any character outside its two
   // alphabets, so a decoded length of exactly 3/4 of the text (less the padding) proves every
   // character was decoded; only base64url's - and _ would pass unseen, so they are looked for.
@@ -183,10 +258,18 @@ export async function saveBytes(
   where = 'in the answer',
   declared?: number,
 ): Promise<SavedFile> {
-  const info = proveImage(endsOf(received), index, ctx.requestId, where, declared);
+  const checked = await checkAnswer(
+    received,
+    proveImage(endsOf(received), index, ctx.requestId, where, declared),
+    index,
+    ctx,
+  );
+  const info = checked.info;
+  ctx.notes?.push(...checked.notes);
+  const notes = checked.notes.length ? { server_notes: checked.notes } : {};
   const bytes = ctx.stamp
-    ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
-    : received;
+    ? ctx.stamp(checked.bytes, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId, ...notes })
+    : checked.bytes;
   const base = {
     index,
     bytes: bytes.length,
@@ -200,7 +283,7 @@ export async function saveBytes(
     return { ...base, path: '-' };
   }
   const target = targetPath(ctx.plan, index, info.format);
-  noteMismatch(ctx, target, info.format);
+  if (!ctx.expect?.format) noteMismatch(ctx, target, info.format);
   try {
     const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
     return { ...base, path };
@@ -263,14 +346,26 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
     throw err;
   }
   try {
-    const info = proveImage(await readEnds(staged), index, ctx.requestId, FROM_URL, declared);
-    const target = targetPath(ctx.plan, index, info.format);
-    noteMismatch(ctx, target, info.format);
-    // Metadata means one read and rewrite of the temp file; downloads are a few MB at most.
+    let info = proveImage(await readEnds(staged), index, ctx.requestId, FROM_URL, declared);
+    // Checking (and converting) and metadata mean one read and rewrite of the temp file; downloads are a few MB at most.
+    const checked = ctx.expect ? await checkAnswer(await readFile(staged), info, index, ctx) : undefined;
+    const notes = checked?.notes.length ? { server_notes: checked.notes } : {};
+    ctx.notes?.push(...(checked?.notes ?? []));
+    const target = targetPath(ctx.plan, index, checked?.info.format ?? info.format);
+    if (!ctx.expect?.format) noteMismatch(ctx, target, info.format);
+    if (checked && checked.info.format !== info.format)
+      await writeFile(staged, checked.bytes).catch((err: unknown) => {
+        throw localError(err, target);
+      });
+    info = checked?.info ?? info;
     if (ctx.stamp)
       await writeFile(
         staged,
-        ctx.stamp(await readFile(staged), info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId }),
+        ctx.stamp(await readFile(staged), info.format, {
+          revised_prompt: revisedPrompt,
+          request_id: ctx.requestId,
+          ...notes,
+        }),
       ).catch((err: unknown) => {
         throw localError(err, target);
       });
@@ -324,6 +419,7 @@ export async function saveImages(
   const files: SavedFile[] = [];
   const failed: FailedImage[] = [];
   const wanted = plannedCount(ctx.plan);
+  if (items.length !== wanted) ctx.notes?.push({ kind: 'count', asked: wanted, got: items.length });
   if (items.length > wanted) {
     ctx.warn(
       `the server sent ${items.length} images where ${wanted} were asked for; the extra ${items.length - wanted} were not saved.`,

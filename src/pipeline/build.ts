@@ -17,11 +17,12 @@ import {
   type ImageCommand,
 } from '../models/fields.js';
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
-import { OFFLINE_AS_BASE_URL, offlineStandIn } from '../models/offline.js';
 import {
   DEFAULT_MODEL,
   MODEL_NAMES,
+  borrowRules,
   endpointRules,
+  findModel,
   resolveModel,
   type Endpoint,
   type EndpointRules,
@@ -30,7 +31,7 @@ import {
 import { formatFromOut, planOutputs } from '../output/naming.js';
 import { isDirectory } from '../output/disk.js';
 import type { Runtime } from '../runtime.js';
-import { modelSlipOf, orList } from '../suggest.js';
+import { didYouMean, modelSlipOf, orList } from '../suggest.js';
 import { readPrompt } from '../terminal/input.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { ImageFit } from '../upload/inputs.js';
@@ -38,6 +39,15 @@ import { withImageDefaults } from './defaults.js';
 import { applyParams, overriddenFields, paramsAsFormFields, type Param } from './params.js';
 import { chooseBody, countedInputs, editRequest, readInputs, type BodyForm } from './edit-body.js';
 import { freshOutputs, type InputDigest } from './freshness.js';
+import { fieldRule } from '../models/providers.js';
+import {
+  checkEndpoint,
+  checkFields,
+  checkMask,
+  providerBody,
+  providerBodyForm,
+  type ProviderCheck,
+} from './provider-rules.js';
 import type { ImageJob } from './run.js';
 
 /** Every flag an image job can have, typed: the request fields plus how the job runs. */
@@ -63,6 +73,8 @@ export interface JobFlags extends FieldValues {
   fit?: ImageFit;
   /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
   body?: BodyForm;
+  /** --capabilities-from: a known model whose rules an unknown model id borrows. */
+  capabilitiesFrom?: string;
 }
 
 /** What to make: a command, its prompt words (gen), its input images (edit, vary) and flags. */
@@ -206,23 +218,14 @@ async function promptFor(
 function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
   const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
   if (!slips.length) return [];
-  const official = new URL(serverOf(ctx)).hostname === OPENAI_HOST;
-  if (official) {
+  // The model table is the list of what OpenAI serves: a near miss there is a typo, not a model.
+  if (ctx.settings.provider.id === 'openai') {
     throw new UsageError(
       `unknown model ${model.name}; did you mean ${orList(slips)}?`,
-      `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`,
+      `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server (as api.openai.com)' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`,
     );
   }
   return slips;
-}
-
-/**
- * The base URL the checks before sending judge by: the configured server, or for --mock the one
- * the offline server stands in for (models/offline.ts), so --mock refuses what that server does.
- */
-function serverOf(ctx: JobContext): string {
-  if (ctx.settings.mock) return OFFLINE_AS_BASE_URL;
-  return URL.canParse(ctx.settings.baseUrl) ? ctx.settings.baseUrl : 'http://invalid';
 }
 
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
@@ -234,16 +237,18 @@ function adviseOnModel(
   slips: string[],
 ): void {
   const now = ctx.rt.now();
-  const advice = modelAdvice(model, serverOf(ctx), now);
+  const advice = modelAdvice(model, ctx.settings.provider, now);
   if (advice.refuse && ctx.settings.mock)
     throw new UsageError(
-      `${advice.refuse}; with --mock too: ${offlineStandIn(now)}`,
+      `${advice.refuse}; with --mock too: the offline server answers as ${ctx.settings.provider.title} on ${now.toISOString().slice(0, 10)}`,
       `To rehearse a run from before the shutdown, pin the run's clock: IMGCLI_NOW=${dayBefore(model)}; against a server that still has the model, set --base-url instead of --mock.`,
     );
   if (advice.refuse)
     throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
-  if (advice.notice) ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
+  // A provider's own default model (grok-imagine-image on xAI) is no surprise worth a notice.
+  if (advice.notice && model.name !== ctx.settings.provider.defaultModel)
+    ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
   const experimental = experimentalSize(model, endpoint, body.size);
   if (experimental) ctx.say.info(experimental);
   const format = formatAdvice(model, endpoint, body);
@@ -275,13 +280,32 @@ async function outputPlan(
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
 }
 
+/** The model to check the request by: the table's, or an unknown id with a known model's rules. */
+function modelOf(name: string, from: string | undefined): ResolvedModel {
+  if (from === undefined) return resolveModel(name);
+  const known = findModel(from);
+  if (!known)
+    throw new UsageError(
+      `--capabilities-from ${from} is not a model imgcli knows${didYouMean(from, MODEL_NAMES)}`,
+      'Name a model of the table (imgcli models lists them), whose rules the new one shares.',
+    );
+  return borrowRules(name, known);
+}
+
 /** Builds the job for one request; throws a UsageError (exit 2, nothing sent) for anything wrong. */
 export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJob> {
   const { settings, say, rt } = ctx;
   const flags = req.flags;
-  const model = resolveModel(settings.model);
-  const slips = checkModelName(ctx, model);
+  const model = modelOf(settings.model, flags.capabilitiesFrom);
+  const slips = flags.capabilitiesFrom ? [] : checkModelName(ctx, model);
   const { endpoint, rules } = chooseEndpoint(req.command, model);
+  const check: ProviderCheck = {
+    provider: settings.provider,
+    strict: settings.strict,
+    warnings: settings.warnings,
+    say,
+  };
+  checkEndpoint(check, endpoint);
   const images = req.images ?? [];
   if (req.command === 'vary' && endpoint === 'variations' && flags.prompt !== undefined) {
     throw new UsageError(
@@ -295,7 +319,10 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   if (req.command === 'gen' && flags.body !== undefined)
     throw new UsageError('--body is for edit and vary: gen always sends JSON');
   const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
-  const form = inputs ? chooseBody(flags.body, inputs, model, rules, endpoint) : 'json';
+  const form = inputs
+    ? providerBodyForm(check, chooseBody(flags.body, inputs, model, rules, endpoint), flags.body)
+    : 'json';
+  checkMask(check, flags.mask !== undefined || flags.maskFrom !== undefined);
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
@@ -312,7 +339,10 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   // largest part of a no-op check's start-up) or reading the inputs more than once for the hash.
   let digests: InputDigest[] | undefined;
   if ((flags.check || flags.ifChanged) && !flags.dryRun && !ctx.inputsLater) {
-    const defined = Object.fromEntries(Object.entries(asked).filter(([, v]) => v !== undefined));
+    const defined = providerBody(
+      settings.provider,
+      Object.fromEntries(Object.entries(asked).filter(([, v]) => v !== undefined)),
+    );
     const candidate =
       form === 'json'
         ? applyParams(defined, flags.param)
@@ -344,8 +374,25 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   }
   // zod (the schema) loads after the up-to-date check: a fresh output is answered without it.
   const { validateRequest } = await import('../models/schema.js');
-  const body = validateRequest(model, endpoint, asked, { derived, unchecked: overrides.map((o) => o.key), form });
-  adviseOnModel(ctx, model, endpoint, body, slips);
+  const valid = validateRequest(model, endpoint, asked, { derived, unchecked: overrides.map((o) => o.key), form });
+  adviseOnModel(ctx, model, endpoint, valid, slips);
+  // What the user set (a flag, -o's extension, a config default) faces the provider's rules.
+  checkFields(
+    check,
+    valid,
+    new Set(Object.keys(fields).filter((k) => fields[k] !== undefined && !derived.includes(k))),
+  );
+  const body = providerBody(settings.provider, valid);
+  // What the answer is checked against: the format asked (converted to when the user named it by
+  // -f or -o, even where the model takes no output_format), and the size where the server takes one.
+  const named = flags.format ?? formatFromOut(opts.out);
+  const askedFormat = typeof valid.output_format === 'string' ? valid.output_format : named;
+  const exactSize = fieldRule(settings.provider, 'size', valid.size)?.does !== 'renames';
+  const expect = {
+    format: askedFormat,
+    size: exactSize && typeof valid.size === 'string' && /^\d+x\d+$/.test(valid.size) ? valid.size : undefined,
+    convert: named !== undefined,
+  };
   // The fields sent, --param included: JSON values as they are, or as form text.
   const sent =
     form === 'json'
@@ -369,6 +416,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
     digests,
     offline: settings.mock,
+    expect,
   };
   if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
   if (ctx.inputsLater) {

@@ -13,14 +13,22 @@ import { startSpinner } from '../terminal/spinner.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { Runtime } from '../runtime.js';
 import type { ResolvedModel } from '../models/table.js';
-import { estimateCost, offlineCost, type CostEstimate } from '../models/prices.js';
+import { estimateCost, flatCost, offlineCost, type CostEstimate } from '../models/prices.js';
 import { imagesPath } from '../connection/route.js';
+import { bodyBytes, explainBodyLimit } from './body-limit.js';
 import { recoveryDirs } from '../output/recovery.js';
 import { prepareDestination } from '../output/disk.js';
 import { reportRun, writeSummary } from '../output/report.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { Previewer } from '../terminal/previewer.js';
-import type { FailedImage, SaveContext, SavedFile, SavedPartial } from '../output/save.js';
+import type {
+  AnswerExpectation,
+  FailedImage,
+  SaveContext,
+  SavedFile,
+  SavedPartial,
+  ServerNote,
+} from '../output/save.js';
 import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
 import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
@@ -51,6 +59,8 @@ export interface ImageJob {
   freshness?: 'if-changed' | 'check';
   /** Computed once from `record`. */
   fingerprint?: string;
+  /** What the answer is checked against: the format and size asked for (rule 22). */
+  expect?: AnswerExpectation;
   /** The input files' digests, made once for the fingerprint and the provenance record. */
   digests?: InputDigest[];
   /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
@@ -76,6 +86,8 @@ export interface ImagesResult {
   upToDate?: boolean;
   /** How the request travelled: a JSON body, or a multipart upload. */
   requestBody?: 'json' | 'multipart';
+  /** How the answer differed from the request (format, size, count): told on stderr, kept here for --json. */
+  serverNotes?: ServerNote[];
 }
 
 /** The connection a run sends on, opened on first use (the run's context holds it, and closes it). */
@@ -196,9 +208,15 @@ export async function executeJob(
   await prepareDestination(job.plan);
   // Flaws of this job's answer are this job's warnings (a batch prefixes them with its line).
   const conn: Connection = { ...shared, warn: say.warn };
+  const path = imagesPath(settings, job.endpoint);
   try {
-    return await sendAndSave(rt, settings, conn, job, say, imagesPath(settings, job.endpoint));
-  } catch (err) {
+    return await sendAndSave(rt, settings, conn, job, say, path);
+  } catch (caught) {
+    const err =
+      caught instanceof ApiError && (caught.status === 413 || caught.status === 404) && !rt.signal.aborted
+        ? await explainBodyLimit(caught, conn, path, await bodyBytes(job))
+        : caught;
+    if (err instanceof HintedError) throw err;
     if (err instanceof ApiError && err.status === 404 && job.model.info?.replacement) {
       throw new HintedError(
         err,
@@ -245,7 +263,10 @@ async function sendAndSave(
     stamp,
     recovery,
     billed: !settings.mock,
+    expect: job.expect,
+    notes: [],
   };
+  const serverNotes = () => (ctx.notes!.length ? { serverNotes: ctx.notes } : {});
   const preview = job.preview ? await createPreviewerFor(rt, say) : undefined;
   if (job.stream) {
     const { runStream } = await import('./stream.js');
@@ -263,7 +284,8 @@ async function sendAndSave(
       endpoint: job.endpoint,
       requestBody: job.json ? 'json' : 'multipart',
       ...outcome,
-      cost: costOf(settings, job.model, outcome.usage),
+      cost: costOf(settings, job.model, outcome.usage, outcome.files.length),
+      ...serverNotes(),
     };
   }
   const [{ createImages }, { SpillFiles }, { saveImages }] = await Promise.all([
@@ -303,7 +325,8 @@ async function sendAndSave(
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
-      cost: costOf(settings, job.model, response.usage ?? undefined),
+      cost: costOf(settings, job.model, response.usage ?? undefined, saved.files.length),
+      ...serverNotes(),
     };
   } finally {
     await spill.cleanup();
@@ -311,8 +334,21 @@ async function sendAndSave(
 }
 
 /** The estimated cost of an answer; none at all from the offline server (--mock), which bills nothing. */
-function costOf(settings: Settings, model: ResolvedModel, usage: Usage | undefined): CostEstimate | undefined {
-  const estimate = estimateCost(model, usage);
+/**
+ * The cost of an answer: by the configured flat price per image where one is set (a relay's),
+ * else from its usage at the token rates; none without usage (a dollar figure never guessed), and
+ * nothing at all from the offline server (--mock), which bills nothing.
+ */
+function costOf(
+  settings: Settings,
+  model: ResolvedModel,
+  usage: Usage | undefined,
+  images: number,
+): CostEstimate | undefined {
+  const estimate =
+    settings.pricePerImage !== undefined
+      ? flatCost(settings.pricePerImage, images, 'price-per-image (config)')
+      : estimateCost(model, usage);
   return settings.mock ? offlineCost(estimate) : estimate;
 }
 

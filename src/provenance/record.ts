@@ -37,6 +37,14 @@ export interface Provenance {
    * whose images are stand-ins; absent for a real server (and in files from before it was recorded).
    */
   origin?: string;
+  /** How the answer differed from the request (another format, size or count), as --json told it. */
+  server_notes?: Array<{
+    kind: string;
+    asked: string | number;
+    got: string | number;
+    image?: number;
+    converted?: boolean;
+  }>;
   /** "imgcli <version>". */
   tool: string;
 }
@@ -76,6 +84,7 @@ function isRecord(v: unknown): v is Provenance {
     typeof v.created === 'number' &&
     optional(v.usage, isObject) &&
     optional(v.inputs, (a) => Array.isArray(a) && a.every(isInput)) &&
+    optional(v.server_notes, (a) => Array.isArray(a) && a.every((n) => isObject(n) && isText(n.kind))) &&
     isText(v.tool)
   );
 }

@@ -56,7 +56,11 @@ export function stamper(ctx: StampContext) {
         ],
   );
   let warned = false;
-  return (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }): Buffer => {
+  return (
+    bytes: Buffer,
+    format: ImageFormat,
+    extra: { revised_prompt?: string; request_id?: string; server_notes?: Provenance['server_notes'] },
+  ): Buffer => {
     const record: Provenance = {
       command: ctx.record.command,
       prompt: ctx.record.prompt ?? (typeof prompt === 'string' ? prompt : undefined),
@@ -71,6 +75,7 @@ export function stamper(ctx: StampContext) {
       fingerprint: ctx.fingerprint,
       inputs: inputs?.length ? inputs : undefined,
       ...(ctx.offline?.() ? { origin: OFFLINE_ORIGIN } : {}),
+      server_notes: extra.server_notes,
       tool: `imgcli ${VERSION}`,
     };
     try {

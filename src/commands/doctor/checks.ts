@@ -85,12 +85,13 @@ export async function runChecks(rt: Runtime, flags: GlobalFlags, say: Messenger)
       status: 'ok',
       detail: `${settings.profile} (from ${flags.profile !== undefined ? '--profile' : 'IMGCLI_PROFILE'})`,
     });
+  add(providerCheck(settings));
   add(keyCheck(settings));
   const where = settings.mock ? 'the offline server (--mock)' : settings.baseUrl;
   add({
     name: 'base URL',
     status: 'ok',
-    detail: `${where}${settings.mock ? '' : ` (${settings.sources.baseUrl === 'default' ? 'the default' : `from ${settings.sources.baseUrl === 'flag' ? '--base-url' : settings.sources.baseUrl === 'env' ? 'OPENAI_BASE_URL' : `the ${settings.sources.baseUrl}`}`})`}`,
+    detail: `${where}${settings.mock ? '' : ` (${settings.sources.baseUrl === 'default' ? (settings.providerFrom !== 'default' && settings.providerFrom !== 'host' ? `the provider ${settings.provider.id}'s address` : 'the default') : `from ${settings.sources.baseUrl === 'flag' ? '--base-url' : settings.sources.baseUrl === 'env' ? 'OPENAI_BASE_URL' : `the ${settings.sources.baseUrl}`}`})`}`,
   });
   if (!settings.mock) add(proxyCheck(settings));
   const models = await serverChecks(rt, settings, say, add);
@@ -197,7 +198,7 @@ function keyCheck(settings: Settings): Check {
     return {
       name: 'key',
       status: 'fail',
-      detail: `none: ${isAzure(settings) ? 'Azure' : OPENAI_HOST} needs one`,
+      detail: `none: ${isAzure(settings) ? 'Azure' : settings.provider.id === 'openai' || settings.provider.id === 'compatible' ? OPENAI_HOST : settings.provider.title} needs one, sent as ${settings.authHeader === 'api-key' ? 'an api-key header' : 'Authorization: Bearer'}`,
       hint: 'Set OPENAI_API_KEY, or store one with `imgcli config set api-key -` (it reads stdin).',
     };
   }
@@ -205,6 +206,24 @@ function keyCheck(settings: Settings): Check {
     name: 'key',
     status: 'ok',
     detail: `none (${hostOf(settings.baseUrl)} is not OpenAI or Azure: requests go without one)`,
+  };
+}
+
+/** The provider in effect and why: chosen (flag, env, profile, config), the host's, or the default. */
+function providerCheck(settings: Settings): Check {
+  const from: Record<typeof settings.providerFrom, string> = {
+    flag: '--provider',
+    env: 'IMGCLI_PROVIDER',
+    profile: `the profile ${settings.profile}`,
+    config: 'the config',
+    host: `the base URL's host, ${hostOf(settings.baseUrl)}`,
+    default: 'the default base URL',
+  };
+  const compatible = settings.provider.id === 'compatible' && settings.providerFrom === 'host';
+  return {
+    name: 'provider',
+    status: 'ok',
+    detail: `${settings.provider.id} (${settings.provider.title}), from ${from[settings.providerFrom]}${compatible ? ': no known host; --provider names the kind of server for its own rules' : ''}`,
   };
 }
 
@@ -258,6 +277,20 @@ async function serverChecks(
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const trouble = classify(err);
+    // A server that answers GET /models in its own shape (SGLang's) is up and took the key.
+    if (err.kind === 'answer' && err.problem === 'not-a-model-list') {
+      add({
+        name: 'server',
+        status: 'ok',
+        detail: `answered GET /models in ${Math.round(performance.now() - started)} ms, in a shape of its own (not OpenAI's model list): imgcli does not read its models`,
+      });
+      add({
+        name: 'key valid',
+        status: 'ok',
+        detail: settings.apiKey ? 'accepted' : 'the server took a request without one',
+      });
+      return undefined;
+    }
     if (err.kind === 'network' || err.kind === 'timeout') {
       add({
         name: 'server',

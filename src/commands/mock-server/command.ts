@@ -15,8 +15,9 @@ Examples:
 
 It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
 It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
-api.openai.com on the run's date (IMGCLI_NOW pins it): the same models (one shut down by then is
-refused as that server refuses it, unless --serve-retired), validation, error shapes and
+api.openai.com (or the provider given with --provider) on the run's date (IMGCLI_NOW pins it): the
+same models (one shut down by then is refused as that server refuses it, unless --serve-retired),
+validation, error shapes and
 x-request-id headers. Every answer carries x-imgcli-offline: 1, so imgcli records the images it
 makes as offline stand-ins (never up to date for a real server). It answers with stand-in
 images: a gradient seeded by the prompt with the prompt (shortened) and the size written along

@@ -2,6 +2,7 @@
 // or SIGTERM; its URL on stdout, its request log on stderr.
 import { UsageError } from '../../errors.js';
 import { startMockServer } from '../../mock/server.js';
+import type { ProviderId } from '../../models/providers.js';
 import type { Handler } from '../shared/context.js';
 
 interface MockServerFlags {
@@ -31,7 +32,8 @@ const mockServer: Handler = async (ctx) => {
   }
   const server = await startMockServer({
     now: rt.now,
-    // As api.openai.com on the run's date (models/offline.ts), unless told to keep every model.
+    provider: (ctx.flags().provider ?? (rt.env.IMGCLI_PROVIDER || undefined)) as ProviderId | undefined,
+    // As the provider on the run's date (a model it has shut down is refused), unless told to keep every model.
     retiredAsOf: opts.serveRetired ? undefined : rt.now,
     port: opts.port ?? 0,
     host: opts.host,
@@ -59,7 +61,8 @@ const mockServer: Handler = async (ctx) => {
     throw err;
   });
   rt.stdout.write(`${server.url}\n`);
-  rt.stderr.write(`imgcli mock-server listening at ${server.url} (Ctrl-C to stop)\n`);
+  const as = ctx.flags().provider ? ` as ${ctx.flags().provider}` : '';
+  rt.stderr.write(`imgcli mock-server listening at ${server.url}${as} (Ctrl-C to stop)\n`);
   // Runs until interrupted; cli.ts turns the abort into exit 130.
   await new Promise<void>((resolve) => rt.signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();

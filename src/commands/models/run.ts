@@ -3,6 +3,7 @@
 import { UsageError } from '../../errors.js';
 import { catalogRows, formatCatalog, formatMarkdown } from '../../models/catalog.js';
 import { FACTS_CHECKED } from '../../models/table.js';
+import { providerById } from '../../models/providers.js';
 import type { Handler } from '../shared/context.js';
 import type { ModelsFlags } from './command.js';
 
@@ -11,8 +12,18 @@ const models: Handler = async (ctx) => {
   const flags = ctx.flags<ModelsFlags>();
   const now = rt.now();
   const date = now.toISOString().slice(0, 10);
-  let rows = catalogRows(now);
-  const doc: Record<string, unknown> = { facts_checked: FACTS_CHECKED, status_date: date };
+  // The status of each model by the dates of the provider in effect (--provider, the config, the host).
+  const named = ctx.flags().provider ?? (rt.env.IMGCLI_PROVIDER || undefined);
+  const provider = await ctx.settings().then(
+    (s) => s.provider,
+    () => (named ? providerById(named) : undefined),
+  );
+  let rows = catalogRows(now, provider);
+  const doc: Record<string, unknown> = {
+    facts_checked: FACTS_CHECKED,
+    status_date: date,
+    ...(provider ? { provider: provider.id } : {}),
+  };
   if (flags.remote) {
     // Loaded only with --remote: the table alone needs no HTTP core, zod or settings.
     const { remoteRows } = await import('./remote.js');

@@ -75,6 +75,11 @@ const JOB_OPTIONS = {
       '--no-metadata',
       'write files bare: no prompt, model, parameters or fingerprint inside (and --if-changed cannot see them)',
     ),
+  capabilitiesFrom: () =>
+    new Option(
+      '--capabilities-from <model>',
+      "check the request by a known model's rules: for a model id imgcli's table lacks (a gateway's alias, a new model)",
+    ),
   summary: () =>
     new Option('--summary', 'append a markdown table of the outputs to $GITHUB_STEP_SUMMARY when it is set'),
 };
