@@ -351,3 +351,27 @@ describe('imgcli models --provider', () => {
     ]);
   });
 });
+
+describe('models --remote on a provider that makes no edits', () => {
+  it('shows a listed image model the table lacks with only the endpoints the provider has', async () => {
+    const gemini = await startMockServer({ provider: 'gemini', labels: false });
+    try {
+      const r = await imgcliInProcess([
+        '--base-url',
+        gemini.url,
+        '--provider',
+        'gemini',
+        'models',
+        '--remote',
+        '--json',
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const row = (JSON.parse(r.stdout).models as Array<{ name: string; endpoints: string[] }>).find(
+        (m) => m.name === 'gemini-2.5-flash-image',
+      );
+      expect(row?.endpoints).toEqual(['generations']);
+    } finally {
+      await gemini.close();
+    }
+  });
+});

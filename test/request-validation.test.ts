@@ -1,4 +1,5 @@
 // The per-model request schemas, in-process: every rule of the reference's section 3.
+import { providerById } from '../src/models/providers.js';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { modelAdvice } from '../src/models/advice.js';
@@ -62,9 +63,9 @@ describe('model table', () => {
 
   it('refuses retired models and warns about retiring ones only against api.openai.com', () => {
     const now = new Date('2026-11-21T12:00:00Z');
-    const openai = 'https://api.openai.com/v1';
+    const openai = providerById('openai')!;
     expect(modelAdvice(resolveModel('dall-e-3'), openai, now).refuse).toMatch(/shut down on 2026-05-12.*gpt-image-2/);
-    expect(modelAdvice(resolveModel('dall-e-3'), 'http://localhost:8080/v1', now)).toEqual({});
+    expect(modelAdvice(resolveModel('dall-e-3'), providerById('compatible')!, now)).toEqual({});
     expect(modelAdvice(resolveModel('gpt-image-1.5'), openai, now).warn).toMatch(
       /2026-12-01 \(in 10 days\); use gpt-image-2\.6-flare/,
     );

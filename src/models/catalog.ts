@@ -102,14 +102,21 @@ export function looksLikeImageModel(id: string): boolean {
   return /^(gpt-image-|chatgpt-image-|dall-e-)/.test(id) || /image/i.test(id);
 }
 
-/** Merges a server's model list into the rows; returns the rows and how many other models it listed. */
 /** A model as a server's GET /models lists it (api/models.ts reads the answer into this shape). */
 export interface ListedModel {
   id: string;
   shutdownDate?: string;
 }
 
-export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: CatalogRow[]; others: string[] } {
+/**
+ * Merges a server's model list into the rows; a model the table lacks is shown with the endpoints
+ * its name's family has, less those the provider lacks (Gemini's layer makes no edits or variations).
+ */
+export function mergeRemote(
+  rows: CatalogRow[],
+  remote: ListedModel[],
+  provider?: ProviderInfo,
+): { rows: CatalogRow[]; others: string[] } {
   const byId = new Map(remote.map((m) => [m.id, m]));
   const seen = new Set<string>();
   const merged = rows.map((row) => {
@@ -142,7 +149,7 @@ export function mergeRemote(rows: CatalogRow[], remote: ListedModel[]): { rows: 
       name: m.id,
       aliases: [],
       family: guess.family,
-      endpoints: endpointsOf(guess),
+      endpoints: endpointsOf(guess).filter((e) => !provider?.lacks?.[e]),
       status: 'unknown',
       sizes: [],
       qualities: [],

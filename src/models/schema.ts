@@ -16,6 +16,8 @@ import {
   type ImageField,
 } from './fields.js';
 import { sheetProblem } from './frame-sheet.js';
+import type { Sourced } from './providers.js';
+import { RULE_SOURCES } from './rule-sources.js';
 import {
   FAMILIES,
   MODELS,
@@ -244,12 +246,13 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
           rules,
           model.name,
         );
+        // How frames share the sheet is not documented by OpenAI: a reported rule, warned about (--strict refuses).
         if (problem)
           ctx.addIssue({
             code: 'custom',
             path: ['frame_count'],
             message: problem,
-            params: { fields: ['size', 'output_format'] },
+            params: { fields: ['size', 'output_format'], reported: RULE_SOURCES.frameSheet },
           });
       }
       const n = typeof body.n === 'number' ? body.n : 1;
@@ -272,6 +275,11 @@ export interface ValidateOptions {
   unchecked?: readonly string[];
   /** The body form: JSON edits take a few more fields. */
   form?: 'json' | 'multipart';
+  /**
+   * Where a problem with a rule only secondary sources report goes (with its source): a warning or,
+   * under --strict, a refusal is the caller's to decide. Without it, such problems refuse too.
+   */
+  onReported?: (message: string, source: Sourced) => void;
 }
 
 /** Validates a request body; throws one UsageError naming every problem found. */
@@ -292,8 +300,12 @@ export function validateRequest(
   ];
   const judged = result.error.issues.filter((i) => !involved(i).some((f) => unchecked.includes(f)));
   if (judged.length === 0) return defined;
-  const own = judged.filter((i) => !derived.includes(String(i.path[0] ?? '')));
-  const issues = own.length ? own : judged;
+  const reportedOf = (i: z.ZodIssue) => (i as { params?: { reported?: Sourced } }).params?.reported;
+  const certain = opts.onReported ? judged.filter((i) => !reportedOf(i)) : judged;
+  for (const i of judged) if (opts.onReported && reportedOf(i)) opts.onReported(describeIssue(i), reportedOf(i)!);
+  if (certain.length === 0) return defined;
+  const own = certain.filter((i) => !derived.includes(String(i.path[0] ?? '')));
+  const issues = own.length ? own : certain;
   const messages = [...new Set(issues.map((i) => describeIssue(i)))];
   throw new UsageError(messages.join('\n'));
 }

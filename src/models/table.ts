@@ -189,7 +189,9 @@ const GPT_2_6_RULES: Partial<EndpointRules> = {
   ...GPT_2_5_RULES,
   complexities: ['low', 'medium', 'high'],
   frameCount: { min: 2, max: 16, default: 9 },
-  frameDurationMs: { min: 20, max: 2000, step: 10 },
+  // At least 20 ms, rounded by the encoder to 10 ms (confirmed); OpenAI states no maximum: 655,350 ms is
+  // the longest delay a GIF can hold (a 16-bit count of hundredths of a second).
+  frameDurationMs: { min: 20, max: 655_350, step: 10 },
 };
 // gif (animated) for generations and edits; svg for generations only, one image per request.
 // The frames of one GIF share a sheet within the size budget of one image (3840 edge, 8,294,400 pixels).

@@ -41,6 +41,7 @@ import { chooseBody, countedInputs, editRequest, readInputs, type BodyForm } fro
 import { freshOutputs, type InputDigest } from './freshness.js';
 import { fieldRule } from '../models/providers.js';
 import {
+  breach,
   checkEndpoint,
   checkFields,
   checkMask,
@@ -374,7 +375,14 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   }
   // zod (the schema) loads after the up-to-date check: a fresh output is answered without it.
   const { validateRequest } = await import('../models/schema.js');
-  const valid = validateRequest(model, endpoint, asked, { derived, unchecked: overrides.map((o) => o.key), form });
+  const valid = validateRequest(model, endpoint, asked, {
+    derived,
+    unchecked: overrides.map((o) => o.key),
+    form,
+    // A rule of the table only secondary sources report (the GIF frame sheet): warned about, or refused with --strict.
+    onReported: (message, source) =>
+      breach(check, source, message, 'Choose a size and frame count that fit; the hint in the message names some.'),
+  });
   adviseOnModel(ctx, model, endpoint, valid, slips);
   // What the user set (a flag, -o's extension, a config default) faces the provider's rules.
   checkFields(

@@ -36,10 +36,10 @@ overwrite anything. -o file.png writes exactly there (overwriting, like curl -o;
 partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
 allow-passthrough on); anywhere else it does nothing.
 
-gpt-image-2.6 also makes animated GIFs (-f gif: --frames, --frame-duration; all frames share one
-sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of 1024x1024 are refused before
-sending, with sizes and frame counts that fit) and SVG documents (-f svg, one per request), and
-takes --complexity. These come from third-party guides; --param sends any field as given.
+gpt-image-2.6 also makes animated GIFs (-f gif: --frames, 9 when not given; --frame-duration;
+frames reportedly share one sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of
+1024x1024 get a warning naming sizes and frame counts that fit, and --strict refuses them) and SVG
+documents (-f svg, one per request), and takes --complexity. --param sends any field as given.
 
 Unset flags take their values from the config (\`imgcli config set size 1536x1024\`; see
 \`imgcli config --help\`) where the model accepts them.

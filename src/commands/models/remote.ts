@@ -18,7 +18,7 @@ export async function remoteRows(
     return undefined;
   }
   const { models } = await listModels(await ctx.connection());
-  const merged = mergeRemote(rows, models);
+  const merged = mergeRemote(rows, models, settings.provider);
   if (merged.others.length && !flags.json)
     say.info(
       `the server also lists ${merged.others.length} other models (not image models imgcli knows); --json lists them.`,
