@@ -191,6 +191,19 @@ export class LocalFileError extends CliError {
       this.held,
     );
   }
+
+  /** The same failure, once no recovery folder took a whole copy either: the image is lost, and says so. */
+  withLoss(bytes: number, folders: readonly string[], billed = true): LocalFileError {
+    const where = folders.length ? ` in ${folders.join(' or ')}` : '';
+    return new LocalFileError(
+      this.path,
+      this.errno,
+      `${this.message}; the image${billed ? ' (already paid for)' : ''}, ${bytes.toLocaleString('en')} bytes, could not be kept${where} either: it is lost`,
+      undefined,
+      this.cause,
+      this.held,
+    );
+  }
 }
 
 /** The next step for a failed write: what to fix (by the system's code), then where a recovered image goes. */

@@ -33,6 +33,17 @@ describe('batch on a file that is not a jobs file', () => {
     expect(r.stderr).not.toMatch(RAW_CONTROLS);
   });
 
+  it('binary bytes piped to batch - are named as binary too', async () => {
+    const cwd = tempDir();
+    const r = await imgcli(['batch', '-', '--mock'], {
+      cwd,
+      input: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x1b, 0x0a]),
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error: stdin looks like a binary file (it holds NUL bytes), not a JSONL jobs file');
+    expect(r.stderr).not.toMatch(RAW_CONTROLS);
+  });
+
   it('3,000 bad lines with ESC and BEL in them: ten listed, the rest counted, every control escaped', async () => {
     const cwd = tempDir();
     const bad = Array.from({ length: 3000 }, (_, i) => `\u001b]0;owned\u0007 line ${i} \u001b[2J`).join('\n');

@@ -3,7 +3,7 @@
 // next write fails: the bytes that moved to the next folder must be exactly the ones that arrived.
 // The copy in recovered/ is proven byte for byte before the message calls it safe.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { looksComplete } from '../src/image/format.js';
 import { SpillFiles, spillIo } from '../src/output/spill.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
+import { until } from './helpers/wait.js';
 
 const mock = useMockServer({ payload: 'noise' });
 
@@ -63,6 +64,29 @@ describe('the whole-file check sees a piece missing in the middle', () => {
     expect(looksComplete(png, 'png')).toBe(true);
     const gap = Buffer.concat([png.subarray(0, 5000), png.subarray(6000)]);
     expect(looksComplete(gap, 'png')).toBe(false);
+  });
+});
+
+describe('when no recovery folder takes the copy either', () => {
+  it('says the image is lost, with its size, and never that it was saved', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'sub'));
+    // A file where each recovery folder would go: neither can be made.
+    mkdirSync(join(cwd, 'config'));
+    mkdirSync(join(cwd, 'tmp'));
+    writeFileSync(join(cwd, 'config', 'recovered'), 'a file, not a folder');
+    writeFileSync(join(cwd, 'tmp', 'imgcli-recovered'), 'a file, not a folder');
+    mock.setLatency(800);
+    const env = { TMPDIR: join(cwd, 'tmp') };
+    const running = imgcli(['--base-url', mock.url, 'gen', 'x', '-o', 'sub/out.png'], { cwd, env });
+    await until(() => mock.apiRequests().length === 1, 'the request');
+    rmSync(join(cwd, 'sub'), { recursive: true });
+    const r = await running;
+    expect(r.exitCode).toBe(74);
+    expect(r.stderr).toMatch(
+      /^error: cannot write sub\/out\.png: its folder no longer exists \(ENOENT\); the image \(already paid for\), [\d,]+ bytes, could not be kept in \S+ or \S+ either: it is lost$/m,
+    );
+    expect(r.stderr).not.toMatch(/saved to/);
   });
 });
 

@@ -230,7 +230,9 @@ export function proveImage(
 async function recovering(err: unknown, bytes: Uint8Array, intended: string, ctx: SaveContext): Promise<unknown> {
   if (!(err instanceof LocalFileError) || ctx.signal.aborted) return err;
   const at = await recoverImage(bytes, intended, ctx.recovery ?? []);
-  return at ? err.withRecovery(at, ctx.billed !== false) : err;
+  return at
+    ? err.withRecovery(at, ctx.billed !== false)
+    : err.withLoss(bytes.length, ctx.recovery ?? [], ctx.billed !== false);
 }
 
 function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {

@@ -76,7 +76,11 @@ const batch: Handler = async (ctx, { args, command }) => {
   checkRemoteFlags(flags, source, command);
   let text: string;
   try {
-    text = source === '-' ? await readStdin(rt.stdin, rt.signal) : jobsText(await readFile(source), source);
+    // stdin comes as text: a binary file piped in still shows its NUL bytes.
+    text =
+      source === '-'
+        ? jobsText(Buffer.from(await readStdin(rt.stdin, rt.signal), 'utf8'), 'stdin')
+        : jobsText(await readFile(source), source);
   } catch (err) {
     if (rt.signal.aborted || err instanceof UsageError) throw err;
     throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);
