@@ -6,7 +6,6 @@
 import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { dryRunRemote } from './dry-run.js';
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
 import { needsKey } from '../../connection/connect.js';
@@ -21,7 +20,8 @@ import type { Messenger } from '../../terminal/messenger.js';
 import { VERSION } from '../../version.js';
 import type { Problem, RawJob } from '../parse.js';
 import { BatchReport, NO_ANSWER, checkPriced } from '../report.js';
-import { collectPart, errorOf, regather, type CollectContext, type RemoteJob } from './collect.js';
+import { collectPart, errorOf, type RemoteJob } from './collect.js';
+import { bringBack, missingFiles, missingResult } from './missing.js';
 import { finish } from './report.js';
 import {
   customIdOf,
@@ -113,61 +113,6 @@ const resultFields = (r: JobResult) => ({
   ...(r.recovered_path ? { recovered_path: r.recovered_path } : {}),
   batch_id: r.batch_id,
 });
-
-/** The files a job's result names that are no longer there. */
-async function missingFiles(result: JobResult): Promise<string[]> {
-  const paths = result.files.map((f) => f.path).filter((p): p is string => typeof p === 'string' && p !== '-');
-  const gone: string[] = [];
-  for (const path of paths)
-    if (
-      !(await stat(path).then(
-        (s) => s.isFile(),
-        () => false,
-      ))
-    )
-      gone.push(path);
-  return gone;
-}
-
-/**
- * Jobs whose files were deleted after the batch wrote them: written again from the batch's output
- * file, part by part, while the server keeps it (regather); returns those it could not bring back.
- */
-async function bringBack(ctx: CollectContext, gone: RemoteJob[], latest: Map<string, Part>): Promise<RemoteJob[]> {
-  const byPart = new Map<Part, RemoteJob[]>();
-  for (const job of gone) {
-    const part = latest.get(job.customId)!;
-    byPart.set(part, [...(byPart.get(part) ?? []), job]);
-  }
-  const lost: RemoteJob[] = [];
-  for (const [part, jobs] of byPart) {
-    ctx.say.info(
-      `batch: ${jobs.length} file${jobs.length === 1 ? '' : 's'} of batch ${part.batch_id} no longer there; writing ${jobs.length === 1 ? 'it' : 'them'} again from its results`,
-    );
-    const ids = new Set(
-      await regather(
-        ctx,
-        part,
-        jobs.map((j) => j.customId),
-      ),
-    );
-    lost.push(...jobs.filter((j) => ids.has(j.customId)));
-  }
-  return lost;
-}
-
-/** The line of a job whose files are gone for good: its own status, and the error that says what to do. */
-function missingLine(result: JobResult, paths: string[]): [Record<string, unknown>, JobResult] {
-  const error = `${paths.join(', ')} ${paths.length === 1 ? 'is' : 'are'} no longer there, and batch ${result.batch_id}'s results are no longer on the server to write ${paths.length === 1 ? 'it' : 'them'} again: restore ${paths.length === 1 ? 'it' : 'them'}, or run with --resubmit to make ${paths.length === 1 ? 'it' : 'them'} again (billed)`;
-  const told: JobResult = {
-    ...result,
-    status: 'failed',
-    files: [],
-    error,
-    failure: { kind: 'missing', path: paths[0] },
-  };
-  return [{ ...resultFields(told), status: 'missing' }, told];
-}
 
 /** Picks up the state found beside the jobs file, or starts one; refuses what would mix two sets of batches. */
 function reconcile(
@@ -360,7 +305,10 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     for (const job of await bringBack(ctx, gone, latest)) {
       const result = state.results[job.customId]!;
       if (opts.resubmit) send.push(job);
-      else print(job, ...missingLine(result, await missingFiles(result)));
+      else {
+        const told = missingResult(result, await missingFiles(result));
+        print(job, { ...resultFields(told), status: 'missing' }, told);
+      }
     }
   }
   const skipped = budgetCut(send, opts);
