@@ -10,9 +10,10 @@ import {
   parseTimeoutSeconds,
   type Header,
 } from './config/keys.js';
-import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, requestIdOf } from './errors.js';
+import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, linesOf, requestIdOf } from './errors.js';
 import { Redactor } from './api/redact.js';
-import { guardStream, type BoundaryState } from './terminal/boundary.js';
+import { guardStream, terminalWrite, type BoundaryState } from './terminal/boundary.js';
+import { printable } from './terminal/printable.js';
 import { EXIT, exitCodeFor, exitCodesHelp, nextStep } from './exit-codes.js';
 import { clockFrom } from './runtime.js';
 import { closest, didYouMean, orList } from './suggest.js';
@@ -366,31 +367,34 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   const paint = await painter(color);
   if (rt.signal.aborted || err instanceof InterruptedError) {
     const reason = rt.signal.reason instanceof InterruptedError ? rt.signal.reason : new InterruptedError();
-    rt.stderr.write(`${paint.yellow('imgcli:')} ${reason.message}\n`);
+    terminalWrite(rt.stderr, `${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }
   // Ours, thrown on purpose; anything else is a bug.
   const known = err instanceof CliError || err instanceof ApiError;
-  const message = err instanceof Error ? err.message : String(err);
+  // The message, hint and request id carry outside text (a server's message, code and param, a
+  // file name): each is made printable here, the one place every error is told, before it is painted.
+  const [headline, ...details] = (err instanceof Error ? linesOf(err) : [String(err)]).map((line) => printable(line));
   // A "no" (--check's verdict, an unset config key) is an answer, not a failure: no "error:" in front of it.
   const lines = [
     err instanceof NoAnswer
       ? err.label
-        ? `${paint.yellow(err.label)} ${message}`
-        : message
-      : `${paint.red('error:')} ${message}`,
+        ? `${paint.yellow(err.label)} ${headline}`
+        : headline!
+      : `${paint.red('error:')} ${headline}`,
+    ...details,
   ];
   const hint = known ? nextStep(err) : undefined;
-  if (hint) lines.push(`${paint.dim('hint:')} ${hint}`);
+  if (hint) lines.push(`${paint.dim('hint:')} ${printable(hint)}`);
   const requestId = requestIdOf(err);
-  if (requestId) lines.push(`${paint.dim('request id:')} ${requestId}`);
+  if (requestId) lines.push(`${paint.dim('request id:')} ${printable(requestId)}`);
   if (!known) {
     lines.push(
       `${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`,
     );
-    if (err instanceof Error && err.stack) lines.push(paint.dim(err.stack));
+    if (err instanceof Error && err.stack) lines.push(paint.dim(printable(err.stack, { lines: true })));
   }
-  rt.stderr.write(`${lines.join('\n')}\n`);
+  terminalWrite(rt.stderr, `${lines.join('\n')}\n`);
 }
 
 /** Runs the CLI; returns the exit code instead of exiting, so piped stdout is never cut. */

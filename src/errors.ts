@@ -6,6 +6,11 @@ export interface CliErrorOptions {
   hint?: string;
   requestId?: string;
   cause?: unknown;
+  /**
+   * Lines told under the message, one each (every bad line of a jobs file, every problem of a
+   * request): a line break inside one (outside text's) is shown, never followed.
+   */
+  details?: readonly string[];
 }
 
 /** The base of every error imgcli throws on purpose; anything else that reaches cli.ts is a bug. */
@@ -13,12 +18,22 @@ export class CliError extends Error {
   override readonly name: string = 'CliError';
   readonly hint?: string;
   readonly requestId?: string;
+  /** The first line of the message; `details` follow it (the message holds all, one per line). */
+  readonly headline: string;
+  readonly details: readonly string[];
 
   constructor(message: string, options: CliErrorOptions = {}) {
-    super(message, { cause: options.cause });
+    super([message, ...(options.details ?? [])].join('\n'), { cause: options.cause });
+    this.headline = message;
+    this.details = options.details ?? [];
     this.hint = options.hint;
     this.requestId = options.requestId;
   }
+}
+
+/** An error's lines as imgcli laid them out: a CliError's headline and details, else its message. */
+export function linesOf(err: Error): string[] {
+  return err instanceof CliError ? [err.headline, ...err.details] : [err.message];
 }
 
 /** The request id an error carries, if it is one of ours. */
@@ -35,15 +50,16 @@ export class HintedError extends CliError {
   declare readonly cause: Error;
 
   constructor(cause: Error, hint: string) {
-    super(cause.message, { hint, requestId: requestIdOf(cause), cause });
+    const [headline, ...details] = linesOf(cause);
+    super(headline!, { hint, requestId: requestIdOf(cause), cause, details });
   }
 }
 
 /** The command line or its inputs are wrong; nothing was sent. Exit 2. */
 export class UsageError extends CliError {
   override readonly name = 'UsageError';
-  constructor(message: string, hint?: string) {
-    super(message, { hint });
+  constructor(message: string, hint?: string, details?: readonly string[]) {
+    super(message, { hint, details });
   }
 }
 

@@ -120,6 +120,11 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'not-a-file': 'The server may not have the Files API: check --base-url (compatible servers often lack it).',
   'not-a-batch':
     'The server may not have the Batch API: check --base-url (compatible servers often lack it), or run the batch locally (without --remote).',
+  'bad-id': 'The server is not speaking the API as it should: check --base-url. Nothing was sent with that id.',
+  'endless-list':
+    'The server may not honour the list\'s "after" cursor: check --base-url; `--limit` reads fewer (files list, batch list).',
+  'batch-never-ended':
+    'Its state is kept: `imgcli batch status <jobs>` shows it, the same command attaches to it again, and `imgcli batch cancel <jobs>` gives it up.',
   'model-list-not-json': 'Check --base-url: it should point at an OpenAI-compatible API (usually ending in /v1).',
   'not-a-model-list': 'Check --base-url: it should point at an OpenAI-compatible API.',
   'bad-base64': 'Run the command again; if it keeps happening, check any proxy between you and the server.',

@@ -27,7 +27,7 @@ describe('parseJobs', () => {
   });
 
   it('puts the line number on every problem of a line that has several', () => {
-    const message = badLinesError([{ line: 3, message: '--model is empty\nthe prompt is empty' }], 4).message;
+    const message = badLinesError([{ line: 3, message: ['--model is empty', 'the prompt is empty'] }], 4).message;
     expect(message.split('\n').slice(1)).toEqual(['line 3: --model is empty', 'line 3: the prompt is empty']);
   });
 });

@@ -150,7 +150,7 @@ describe('imgcli files list and rm', () => {
     const bad = await run('rm', '../models');
     expect([bad.exitCode, bad.stderr]).toEqual([
       2,
-      'error: not a file id: ../models\nhint: File ids look like file-abc123; `imgcli files list` shows them.',
+      'error: not a file id: "../models" (an id is letters, digits, "-" and "_"); nothing was deleted\nhint: File ids look like file-abc123; `imgcli files list` shows them.',
     ]);
   });
 });

@@ -173,30 +173,32 @@ describe('imgcli replay: edits and variations', () => {
         '-q',
         'low',
         '-o',
-        'out/scarf.png',
+        'scarf.png',
       ],
       { cwd: ws },
     );
     expect(made.exitCode).toBe(0);
-    expect(record(join(ws, 'out/scarf.png')).inputs).toEqual([
+    expect(record(join(ws, 'scarf.png')).inputs).toEqual([
       {
         role: 'image',
-        path: '../photo.png',
+        path: 'photo.png',
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         size: expect.any(Number),
       },
-      { role: 'mask', path: '../mask.png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: expect.any(Number) },
+      { role: 'mask', path: 'mask.png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: expect.any(Number) },
     ]);
     const elsewhere = tempDir();
-    const r = await run(['replay', join(ws, 'out/scarf.png')], { cwd: elsewhere });
+    const r = await run(['replay', join(ws, 'scarf.png')], { cwd: elsewhere });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(join(ws, 'out/scarf-replay-20261201-120000.png'));
-    expect(r.stderr).toMatch(/imgcli edit, gpt-image-2, first made as req_\w+, 2 inputs checked\n/);
+    expect(r.stdout).toBe(join(ws, 'scarf-replay-20261201-120000.png'));
+    expect(r.stderr).toContain(
+      `, first made as ${record(join(ws, 'scarf.png')).request_id}, 2 inputs checked (uploading ${join(ws, 'photo.png')}, ${join(ws, 'mask.png')})\n`,
+    );
     const [first, again] = mock.apiRequests();
     expect(textFields(again)).toEqual(textFields(first));
     expect(fileParts(again)).toEqual(fileParts(first));
-    expect(record(join(ws, 'out/scarf-replay-20261201-120000.png')).fingerprint).toBe(
-      record(join(ws, 'out/scarf.png')).fingerprint,
+    expect(record(join(ws, 'scarf-replay-20261201-120000.png')).fingerprint).toBe(
+      record(join(ws, 'scarf.png')).fingerprint,
     );
   });
 
@@ -259,7 +261,9 @@ describe('imgcli replay: edits and variations', () => {
     );
     const right = await run(['replay', 'old.png', 'photo.png'], { cwd: ws });
     expect(right.exitCode).toBe(0);
-    expect(right.stderr).toMatch(/imgcli edit, gpt-image-2, first made as req_\w+, 1 input given\n/);
+    expect(right.stderr).toMatch(
+      /imgcli edit, gpt-image-2, first made as req_\w+, 1 input given \(uploading photo\.png\)\n/,
+    );
     mock.requests.length = 0;
     const wrong = await run(['replay', 'old.png', 'drawing.png'], { cwd: ws });
     expect(wrong.exitCode).toBe(2);
@@ -283,11 +287,13 @@ describe('imgcli replay: edits and variations', () => {
       ['image', '../photo.png'],
       ['mask-from', '../drawing.png'],
     ]);
-    const r = await run(['replay', 'out/w.png'], { cwd: ws });
+    // Outside the image's folder: refused until named (test/replay-inputs.test.ts), then checked.
+    expect((await run(['replay', 'out/w.png'], { cwd: ws })).exitCode).toBe(2);
+    const r = await run(['replay', 'out/w.png', 'photo.png', '--mask-from', 'drawing.png'], { cwd: ws });
     expect(r.exitCode).toBe(0);
     const [first, again] = mock.apiRequests();
     expect(fileParts(again)).toEqual(fileParts(first));
-    const other = await run(['replay', 'out/w.png', '--mask', 'mask.png'], { cwd: ws });
+    const other = await run(['replay', 'out/w.png', 'photo.png', '--mask', 'mask.png'], { cwd: ws });
     expect(other.exitCode).toBe(2);
     expect(other.stderr).toMatch(
       /^error: mask\.png is not one of the inputs out\/w\.png was made from; nothing was sent/,

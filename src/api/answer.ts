@@ -7,6 +7,7 @@
 import type { z } from 'zod/v3';
 import { readText } from './body.js';
 import { answerError, firstLine, type AnswerProblem, type ResponseHeaders } from './errors.js';
+import { BAD_ID } from './ids.js';
 import { LIMITS } from './limits.js';
 
 /** Which API answered, for the message: "not what the Batch API answers". */
@@ -36,6 +37,13 @@ export async function readAnswer<T>(
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'body';
+    if (issue?.code === 'custom' && issue.params?.problem === BAD_ID)
+      throw answerError(
+        'bad-id',
+        `The server's answer to ${what} gives ${where} ${issue.message}; imgcli uses no such id in a request or prints it.`,
+        head.requestId,
+      );
     throw answerError(
       kind.problem,
       `The server's answer to ${what} is not what the ${kind.api} answers (${issue?.path.join('.') || 'body'}: ${issue?.message}).`,

@@ -9,6 +9,7 @@ import { B64Extractor, type Sink } from './b64-extract.js';
 import { ApiError, answerError } from './errors.js';
 import { fileContent } from './files.js';
 import type { Connection } from './http.js';
+import type { ApiId } from './ids.js';
 import { LIMITS } from './limits.js';
 
 export const ResultLine = z
@@ -206,7 +207,7 @@ class LineReader {
  */
 export async function readResultFile(
   conn: Connection,
-  fileId: string,
+  fileId: ApiId,
   opts: ReadResultsOptions,
 ): Promise<{ bytes: number; lines: number }> {
   const reader = new LineReader(opts);

@@ -5,6 +5,8 @@
 import { z } from 'zod/v3';
 import { send, type Connection } from './http.js';
 import { readAnswer, type AnswerKind } from './answer.js';
+import { apiIdSchema, idSegment, type ApiId } from './ids.js';
+import { eachPage } from './pages.js';
 
 const BATCH_ANSWER: AnswerKind = { api: 'Batch API', problem: 'not-a-batch' };
 
@@ -29,7 +31,7 @@ const BatchError = z
 
 const Batch = z
   .object({
-    id: z.string(),
+    id: apiIdSchema,
     object: z.string().nullish(),
     endpoint: z.string().nullish(),
     model: z.string().nullish(),
@@ -39,9 +41,9 @@ const Batch = z
       .passthrough()
       .nullish()
       .catch(undefined),
-    input_file_id: z.string().nullish(),
-    output_file_id: z.string().nullish(),
-    error_file_id: z.string().nullish(),
+    input_file_id: apiIdSchema.nullish(),
+    output_file_id: apiIdSchema.nullish(),
+    error_file_id: apiIdSchema.nullish(),
     completion_window: z.string().nullish(),
     created_at: time,
     in_progress_at: time,
@@ -68,21 +70,25 @@ export type Batch = z.infer<typeof Batch>;
 export type BatchError = z.infer<typeof BatchError>;
 
 const BatchList = z
-  .object({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: z.string().nullish() })
+  .object({ data: z.array(Batch), has_more: z.boolean().nullish(), last_id: apiIdSchema.nullish() })
   .passthrough();
 
 /** The statuses after which a batch changes no more. */
 export const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 export const hasEnded = (b: Pick<Batch, 'status'>) => ENDED.has(b.status);
+/** Every status the Batch API documents (reference section 9); another is a server's own. */
+export const DOCUMENTED = new Set([...ENDED, 'validating', 'in_progress', 'finalizing', 'cancelling']);
+/** A batch's window: 24 hours from its creation (its `expires_at` says when, where the server gives it). */
+export const WINDOW_S = 86_400;
 
 /** The endpoints the Batch API takes for images (variations are not among them). */
 export const BATCH_ENDPOINTS = { generations: '/v1/images/generations', edits: '/v1/images/edits' } as const;
 export type BatchEndpoint = keyof typeof BATCH_ENDPOINTS;
 
-const batchPath = (id: string) => `/batches/${encodeURIComponent(id)}`;
+const batchPath = (id: ApiId) => `/batches/${idSegment(id)}`;
 
 export interface CreateBatch {
-  inputFileId: string;
+  inputFileId: ApiId;
   endpoint: string;
   /** At most 16 pairs, keys up to 64 characters, values up to 512. */
   metadata?: Record<string, string>;
@@ -105,7 +111,7 @@ export async function createBatch(conn: Connection, req: CreateBatch): Promise<{
 }
 
 /** GET /batches/{id}. */
-export async function retrieveBatch(conn: Connection, id: string): Promise<Batch> {
+export async function retrieveBatch(conn: Connection, id: ApiId): Promise<Batch> {
   const answer = await send(conn, { method: 'GET', path: batchPath(id) }, async (body, head) =>
     readAnswer(Batch, body, head, `GET /batches/${id}`, BATCH_ANSWER),
   );
@@ -113,7 +119,7 @@ export async function retrieveBatch(conn: Connection, id: string): Promise<Batch
 }
 
 /** POST /batches/{id}/cancel: the batch goes to cancelling, then cancelled (with what was done). Safe to repeat. */
-export async function cancelBatch(conn: Connection, id: string): Promise<Batch> {
+export async function cancelBatch(conn: Connection, id: ApiId): Promise<Batch> {
   const answer = await send(conn, { method: 'POST', path: `${batchPath(id)}/cancel` }, async (body, head) =>
     readAnswer(Batch, body, head, `POST /batches/${id}/cancel`, BATCH_ANSWER),
   );
@@ -123,8 +129,8 @@ export async function cancelBatch(conn: Connection, id: string): Promise<Batch> 
 /** GET /batches: one page, newest first (the API takes a limit of 1 to 100). */
 export async function listBatches(
   conn: Connection,
-  query: { limit?: number; after?: string } = {},
-): Promise<{ batches: Batch[]; hasMore: boolean; lastId?: string }> {
+  query: { limit?: number; after?: ApiId } = {},
+): Promise<{ batches: Batch[]; hasMore: boolean; lastId?: ApiId }> {
   const params = new URLSearchParams(
     Object.entries(query)
       .filter(([, v]) => v !== undefined)
@@ -138,21 +144,25 @@ export async function listBatches(
   return { batches: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
 }
 
-/** Every batch of the list, newest first, page after page, until `stop` says enough or `max` are seen. */
+/**
+ * Every batch of the list, newest first, page after page (bounded: see pages.ts), until `stop`
+ * says enough or `max` are seen.
+ */
 export async function* eachBatch(
   conn: Connection,
   opts: { max?: number; stop?: (b: Batch) => boolean } = {},
 ): AsyncGenerator<Batch> {
   const max = opts.max ?? Infinity;
-  let after: string | undefined;
   let seen = 0;
-  for (;;) {
+  const pages = eachPage('batch list (GET /batches)', async (after) => {
     const page = await listBatches(conn, { limit: Math.max(1, Math.min(100, max - seen)), after });
-    for (const batch of page.batches) {
+    return { items: page.batches, hasMore: page.hasMore, lastId: page.lastId };
+  });
+  for await (const batches of pages) {
+    for (const batch of batches) {
       if (seen++ >= max || opts.stop?.(batch)) return;
       yield batch;
     }
-    if (!page.hasMore || seen >= max) return;
-    after = page.lastId;
+    if (seen >= max) return;
   }
 }

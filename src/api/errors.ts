@@ -26,6 +26,12 @@ export type AnswerProblem =
   | 'not-a-file'
   /** An answer of the Batch API that is not a batch or a list of them, or a result line that is not a batch result. */
   | 'not-a-batch'
+  /** An id in an answer (a file's, a batch's, a list's cursor) that is not an id's shape: never used in a URL or printed. */
+  | 'bad-id'
+  /** A list that says there is more for ever: a cursor given twice, or past the page cap (pages.ts). */
+  | 'endless-list'
+  /** A batch that had not ended an hour after its 24-hour window closed: imgcli stopped waiting. */
+  | 'batch-never-ended'
   | 'model-list-not-json'
   | 'not-a-model-list'
   | 'bad-base64'

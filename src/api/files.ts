@@ -6,12 +6,14 @@ import { multipartBody } from './multipart.js';
 import { z } from 'zod/v3';
 import { send, type Connection } from './http.js';
 import { readAnswer, type AnswerKind } from './answer.js';
+import { apiIdSchema, idSegment, type ApiId } from './ids.js';
+import { eachPage } from './pages.js';
 
 const FILE_ANSWER: AnswerKind = { api: 'Files API', problem: 'not-a-file' };
 
 const FileObject = z
   .object({
-    id: z.string(),
+    id: apiIdSchema,
     object: z.string().nullish(),
     bytes: z.number().finite().nullish(),
     created_at: z.number().finite().nullish(),
@@ -24,9 +26,9 @@ const FileObject = z
 export type FileObject = z.infer<typeof FileObject>;
 
 const FileList = z
-  .object({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: z.string().nullish() })
+  .object({ data: z.array(FileObject), has_more: z.boolean().nullish(), last_id: apiIdSchema.nullish() })
   .passthrough();
-const Deleted = z.object({ id: z.string(), deleted: z.boolean() }).passthrough();
+const Deleted = z.object({ id: apiIdSchema, deleted: z.boolean() }).passthrough();
 
 /** What to upload: a file streamed from disk, or bytes already in memory. */
 export interface UploadFile {
@@ -35,7 +37,7 @@ export interface UploadFile {
   contentType: string;
 }
 
-const filePath = (id: string) => `/files/${encodeURIComponent(id)}`;
+const filePath = (id: ApiId) => `/files/${idSegment(id)}`;
 
 /** POST /files: uploads one file for `purpose` (vision for images an edit refers to). The form is rebuilt per attempt. */
 export async function uploadFile(
@@ -71,7 +73,7 @@ export interface ListQuery {
   purpose?: string;
   /** Files per page (the API allows 1 to 10,000). */
   limit?: number;
-  after?: string;
+  after?: ApiId;
   order?: 'asc' | 'desc';
 }
 
@@ -79,7 +81,7 @@ export interface ListQuery {
 export async function listFiles(
   conn: Connection,
   query: ListQuery = {},
-): Promise<{ files: FileObject[]; hasMore: boolean; lastId?: string }> {
+): Promise<{ files: FileObject[]; hasMore: boolean; lastId?: ApiId }> {
   const params = new URLSearchParams(
     Object.entries(query)
       .filter(([, v]) => v !== undefined)
@@ -93,27 +95,28 @@ export async function listFiles(
   return { files: data, hasMore: Boolean(has_more) && data.length > 0, lastId: last_id ?? data.at(-1)?.id };
 }
 
-/** Every file of the list, page after page, at most `max`. */
+/** Every file of the list, page after page (bounded: see pages.ts), at most `max`. */
 export async function* eachFile(
   conn: Connection,
   query: Omit<ListQuery, 'after'> & { max?: number } = {},
 ): AsyncGenerator<FileObject> {
   const { max = Infinity, ...rest } = query;
-  let after: string | undefined;
   let seen = 0;
-  for (;;) {
+  const pages = eachPage('file list (GET /files)', async (after) => {
     const page = await listFiles(conn, { ...rest, limit: Math.min(rest.limit ?? 100, max - seen), after });
-    for (const file of page.files) {
+    return { items: page.files, hasMore: page.hasMore, lastId: page.lastId };
+  });
+  for await (const files of pages) {
+    for (const file of files) {
       if (seen++ >= max) return;
       yield file;
     }
-    if (!page.hasMore || seen >= max) return;
-    after = page.lastId;
+    if (seen >= max) return;
   }
 }
 
 /** GET /files/{id}. */
-export async function retrieveFile(conn: Connection, id: string): Promise<FileObject> {
+export async function retrieveFile(conn: Connection, id: ApiId): Promise<FileObject> {
   const answer = await send(conn, { method: 'GET', path: filePath(id) }, async (body, head) =>
     readAnswer(FileObject, body, head, `GET /files/${id}`, FILE_ANSWER),
   );
@@ -121,7 +124,7 @@ export async function retrieveFile(conn: Connection, id: string): Promise<FileOb
 }
 
 /** DELETE /files/{id}. */
-export async function deleteFile(conn: Connection, id: string): Promise<{ id: string; deleted: boolean }> {
+export async function deleteFile(conn: Connection, id: ApiId): Promise<{ id: ApiId; deleted: boolean }> {
   const answer = await send(conn, { method: 'DELETE', path: filePath(id) }, async (body, head) =>
     readAnswer(Deleted, body, head, `DELETE /files/${id}`, FILE_ANSWER),
   );
@@ -131,7 +134,7 @@ export async function deleteFile(conn: Connection, id: string): Promise<{ id: st
 /** GET /files/{id}/content: the bytes, handed to `write` as they arrive (a batch's output can be large). */
 export async function fileContent(
   conn: Connection,
-  id: string,
+  id: ApiId,
   write: (chunk: Uint8Array) => void | Promise<void>,
 ): Promise<{ bytes: number; contentType?: string }> {
   const answer = await send(

@@ -125,7 +125,11 @@ export function buildUrl(conn: Connection, path: string): string {
 
 /** The request headers, key included: callers that print them must redact it. */
 export function headersFor(conn: Connection, spec: RequestSpec): Record<string, string> {
-  const headers: Record<string, string> = { 'user-agent': conn.userAgent, accept: spec.accept ?? 'application/json' };
+  // No prototype: a header of the user's named __proto__ is a header like any other.
+  const headers: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+    'user-agent': conn.userAgent,
+    accept: spec.accept ?? 'application/json',
+  });
   if (conn.apiKey !== undefined) {
     if (conn.authHeader === 'api-key') headers['api-key'] = conn.apiKey;
     else headers.authorization = `Bearer ${conn.apiKey}`;

@@ -45,7 +45,10 @@ export function proxyFor(url: string, proxy: ProxyOptions | undefined): string |
   const noProxy = (proxy.noProxy ?? '').trim();
   if (noProxy === '*') return undefined;
   const host = target.host.replace(/:\d*$/, '').toLowerCase();
-  const port = Number.parseInt(target.port, 10) || DEFAULT_PORTS[target.protocol] || 0;
+  const port =
+    Number.parseInt(target.port, 10) ||
+    (Object.hasOwn(DEFAULT_PORTS, target.protocol) ? DEFAULT_PORTS[target.protocol] : 0) ||
+    0;
   for (const raw of noProxy.split(/[,\s]/)) {
     if (!raw) continue;
     const m = /^(.+):(\d+)$/.exec(raw);

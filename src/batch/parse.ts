@@ -1,8 +1,7 @@
 // Reads a jobs file: one job per line, either a bare JSON string (a prompt for gen) or an object
 // with "command" and any flag of that command. Every problem is reported with its line number.
-import { UsageError } from '../errors.js';
+import { UsageError, linesOf } from '../errors.js';
 import { sniffImage } from '../image/format.js';
-import { visibleText } from '../visible.js';
 import { IMAGE_FIELDS, offeredBy, type ImageCommand } from '../models/fields.js';
 import { closest, orList } from '../suggest.js';
 
@@ -18,7 +17,7 @@ export interface RawJob {
 
 /** The keys of a job that are not request fields, per command. */
 const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
-  gen: ['prompt', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata'],
+  gen: ['prompt', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata', 'rawSvg'],
   edit: [
     'prompt',
     'image',
@@ -28,12 +27,13 @@ const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
     'out',
     'param',
     'metadata',
+    'rawSvg',
     'mask',
     'maskFrom',
     'fit',
     'body',
   ],
-  vary: ['prompt', 'image', 'images', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata', 'fit', 'body'],
+  vary: ['prompt', 'image', 'images', 'model', 'capabilitiesFrom', 'out', 'param', 'metadata', 'rawSvg', 'fit', 'body'],
 };
 
 /**
@@ -95,7 +95,8 @@ export function parseJobLine(text: string, line: number): RawJob | undefined {
 
 export interface Problem {
   line: number;
-  message: string;
+  /** What is wrong with it, one line each (the first, then any details). */
+  message: string | readonly string[];
 }
 
 /** Parses the whole file; bad lines come back as problems, so they can be reported with the rest. */
@@ -107,7 +108,7 @@ export function parseJobs(text: string): { jobs: RawJob[]; problems: Problem[] }
       const job = parseJobLine(raw, i + 1);
       if (job) jobs.push(job);
     } catch (err) {
-      problems.push({ line: i + 1, message: (err as Error).message });
+      problems.push({ line: i + 1, message: linesOf(err as Error) });
     }
   });
   if (!jobs.length && !problems.length)
@@ -124,18 +125,19 @@ export const SHOWN_BAD_LINES = 10;
 /** One error for the bad lines of the file, in line order, the first few listed; nothing was sent. */
 export function badLinesError(problems: Problem[], total: number): UsageError {
   // A job with several problems gets its line number on each of them. Messages quote the file's
-  // own text (a key, a JSON excerpt): shown with its control characters escaped.
+  // own text (a key, a JSON excerpt): the message writers show its control characters escaped.
   const list = [...problems]
     .sort((a, b) => a.line - b.line)
-    .flatMap((p) => p.message.split('\n').map((m) => `line ${p.line}: ${visibleText(m)}`));
+    .flatMap((p) => (typeof p.message === 'string' ? [p.message] : p.message).map((m) => `line ${p.line}: ${m}`));
   const shown = list.slice(0, SHOWN_BAD_LINES);
   const more = list.length - shown.length;
   if (more > 0) shown.push(`... and ${more} more (${problems.length} bad lines in all)`);
   return new UsageError(
-    `${problems.length} of ${total} jobs are not valid; nothing was sent:\n${shown.join('\n')}`,
+    `${problems.length} of ${total} jobs are not valid; nothing was sent:`,
     more > 0
       ? 'Fix the lines named above and run again to see the rest; the whole file is checked before any job runs.'
       : 'Fix the lines named above; the whole file is checked before any job runs.',
+    shown,
   );
 }
 
@@ -152,7 +154,7 @@ const FORMAT_NAMES = {
  * or a binary file (a NUL byte, or text that is not UTF-8). `name` is how the user wrote it.
  */
 export function jobsText(bytes: Buffer, name: string): string {
-  const shown = visibleText(name);
+  const shown = name;
   const hint = 'A jobs file is text, one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.';
   const image = sniffImage(bytes.subarray(0, 64 * 1024));
   if (image) throw new UsageError(`${shown} looks like ${FORMAT_NAMES[image.format]}, not a JSONL jobs file`, hint);

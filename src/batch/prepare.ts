@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { UsageError } from '../errors.js';
+import { UsageError, linesOf } from '../errors.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
 import { buildJob, type JobContext, type JobFlags } from '../pipeline/build.js';
 import { parseParam, type Param } from '../pipeline/params.js';
@@ -72,7 +72,10 @@ function typedFlags(
         throw new UsageError(`"fit" is ${JSON.stringify(value)}; use contain or cover`);
       flags.fit = value as JobFlags['fit'];
     } else if (key === 'metadata') flags.metadata = value !== false;
-    else if (typeof value !== 'string')
+    else if (key === 'rawSvg') {
+      if (typeof value !== 'boolean') throw new UsageError(`"raw_svg" is ${JSON.stringify(value)}; use true or false`);
+      flags.rawSvg = value;
+    } else if (typeof value !== 'string')
       throw new UsageError(`"${key}" takes text (a path), not ${JSON.stringify(value)}`);
     else (flags as Record<string, unknown>)[key] = value;
   }
@@ -146,7 +149,7 @@ export async function prepare(
   const refuse = (line: number, err: unknown) => {
     if (rt.signal.aborted) throw err;
     if (!(err instanceof UsageError) && !(err instanceof FlagValueError)) throw err;
-    problems.push({ line, message: err.message });
+    problems.push({ line, message: linesOf(err) });
   };
   for (const raw of jobs) {
     try {
@@ -215,7 +218,8 @@ async function shape(raw: RawJob, opts: PrepareOptions, shaping?: JobShaping): P
   if (typeof flags.out === 'string' && flags.metadata !== false && !isFolder) flags.ifChanged = true;
   const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
   const log = new JobLog();
-  const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: opts.color });
+  // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
+  const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: false });
   return { raw, log, flags, words, images, settings, say, isFolder };
 }
 

@@ -1,4 +1,7 @@
 // The batch progress line for a TTY: done, failed, running, elapsed and an ETA, and the bar that draws it.
+import { eraseLine, fitLine, redrawLine } from '../terminal/line.js';
+
+export { fitLine };
 
 export interface Tally {
   total: number;
@@ -14,16 +17,6 @@ export function clock(ms: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
-
-/**
- * The progress line cut to fit the terminal (one column spare, so it never wraps: `\r` can only
- * redraw a line that did not wrap). `columns` is the terminal's; 0 or unknown means 80.
- */
-export function fitLine(line: string, columns: number | undefined): string {
-  const width = typeof columns === 'number' && columns >= 1 ? Math.floor(columns) : 80;
-  const room = Math.max(1, width - 1);
-  return line.length > room ? line.slice(0, room) : line;
 }
 
 export function renderProgress(t: Tally, elapsedMs: number, width = 20): string {
@@ -52,14 +45,11 @@ export class ProgressBar {
   }
 
   draw(): void {
-    if (this.shown)
-      this.stderr.write(
-        `\r\x1b[K${fitLine(renderProgress(this.tally, performance.now() - this.#started), this.stderr.columns)}`,
-      );
+    if (this.shown) redrawLine(this.stderr, renderProgress(this.tally, performance.now() - this.#started));
   }
 
   clear(): void {
-    if (this.shown) this.stderr.write('\r\x1b[K');
+    if (this.shown) eraseLine(this.stderr);
   }
 
   /** Writes a line above the bar. */

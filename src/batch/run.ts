@@ -167,7 +167,8 @@ export async function runBatch(
       },
       run: async (p) => {
         p.log.forward = (line) => bar.above(`line ${p.raw.line}: ${line}\n`);
-        const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: opts.color });
+        // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
+        const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: false });
         // Its inputs are now the finished outputs of the jobs before it: built for real.
         if (p.rebuild) p.job = await p.rebuild();
         return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, await connection(), p.job, say));

@@ -3,7 +3,7 @@
 // The config file: read as plain JSON, written through conf (atomic writes, mode 0600).
 // Shape: top-level keys are the config defaults; `profiles.<name>` holds the same keys per profile.
 // A broken file is reported with its path and the bad key, never as a stack trace.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Conf from 'conf';
@@ -18,7 +18,9 @@ import {
   type ConfigValues,
 } from './keys.js';
 import { UsageError } from '../errors.js';
+import { readRegularFileSync } from '../image/input-file.js';
 import { redactKey } from '../api/redact.js';
+import { own } from '../own.js';
 import { didYouMean } from '../suggest.js';
 import { LockFile } from '../output/lock-file.js';
 
@@ -97,6 +99,8 @@ async function openStore(dir: string): Promise<Store> {
       throw fileError(err, path);
     }
   }
+  // conf reads the file itself: it is checked first, as every read of it is.
+  readRegularFileSync(path, 'config', 'the config file', { missing: undefined });
   // conf (and ajv under it) loads only to write: every run reads the file, few change it.
   const { default: ConfClass } = await import('conf');
   try {
@@ -213,13 +217,10 @@ async function checkSection(raw: Raw, path: string, profile?: string): Promise<C
  * file is an empty config; conf is loaded only to write.
  */
 function readForReading(path: string): Raw {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw fileError(err, path);
-  }
+  // A regular file of at most 1 MB: a link to /dev/zero or a FIFO is refused, never read or waited on.
+  const bytes = readRegularFileSync(path, 'config', 'the config file', { missing: undefined });
+  if (bytes === undefined) return {};
+  const text = bytes.toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -234,9 +235,14 @@ export async function readConfigFile(dir: string): Promise<ConfigFile> {
   const store = { path: configFilePath(dir) };
   const raw = readForReading(store.path);
   const values = await checkSection(raw, store.path);
-  const profiles: Record<string, ConfigValues> = {};
-  for (const [name, section] of Object.entries(profilesOf(raw, store.path)))
-    profiles[name] = await checkSection(section, store.path, name);
+  // Own entries only, whatever their names (a profile named __proto__ stays a profile).
+  const profiles: Record<string, ConfigValues> = Object.fromEntries(
+    await Promise.all(
+      Object.entries(profilesOf(raw, store.path)).map(
+        async ([name, section]) => [name, await checkSection(section, store.path, name)] as const,
+      ),
+    ),
+  );
   return { path: store.path, values, profiles };
 }
 
@@ -297,7 +303,7 @@ async function changeConfig(
 ): Promise<{ path: string; changed: boolean }> {
   const raw = readRaw(store);
   const profiles = profilesOf(raw, store.path);
-  const section: Raw = profile === undefined ? raw : { ...(profiles[profile] ?? {}) };
+  const section: Raw = profile === undefined ? raw : { ...(own(profiles, profile) ?? {}) };
   let changed: boolean;
   if ('set' in change) {
     changed = section[change.set] !== change.value;
@@ -341,7 +347,7 @@ export function displayValue(key: string, value: ConfigValue | undefined): strin
 
 /** The named profile's values; an unknown name is a usage error naming the known ones. */
 export function profileOf(file: ConfigFile, name: string, from: string): ConfigValues {
-  const found = file.profiles[name];
+  const found = own(file.profiles, name);
   if (found) return found;
   const known = Object.keys(file.profiles);
   throw new UsageError(

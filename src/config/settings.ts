@@ -13,6 +13,7 @@ import {
 } from './keys.js';
 import { defaultConfigDir, profileOf, readConfigFile } from './file.js';
 import { UsageError } from '../errors.js';
+import { own } from '../own.js';
 import { CONFIG_FIELDS, type ConfigField } from '../models/fields.js';
 import { DEFAULT_MODEL } from '../models/table.js';
 import { PROVIDER_IDS, providerById, providerForHost, type ProviderInfo } from '../models/providers.js';
@@ -345,7 +346,7 @@ function checkHeaders(settings: Settings, apiKeyFrom: Source): void {
     ],
   };
   for (const [name] of settings.headers) {
-    const [set, what, hint] = taken[name] ?? [false, '', ''];
+    const [set, what, hint] = own(taken, name) ?? [false, '', ''];
     if (set)
       throw new UsageError(
         `${settings.headerSources[name]} sets ${name}, which imgcli already sends for ${what}; it would be replaced`,

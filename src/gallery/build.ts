@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { readHead } from '../image/head.js';
 import { sniffImage } from '../image/format.js';
+import { FileReadError } from '../image/input-file.js';
 import { writeAtomic } from '../output/disk.js';
 import type { Collected } from './collect.js';
 import { GENERATOR, renderGallery } from './page.js';
@@ -86,7 +87,8 @@ export async function buildGallery(inputs: Collected[], opts: GalleryOptions): P
       items[i] = await readItem(path, opts.thumbSize).catch((err: unknown) => ({
         path,
         bytes: 0,
-        problem: `cannot be read (${describeFsError(err)})`,
+        // Not a regular file of an image's size (a link to /dev/zero, a FIFO): a card that says why.
+        problem: `cannot be read (${err instanceof FileReadError ? err.reason : describeFsError(err)})`,
       }));
       opts.onProgress?.(++done, inputs.length);
     }

@@ -115,7 +115,7 @@ const SCRIPT = String.raw`
     var key = pair.slice(0, i), value = decodeURIComponent(pair.slice(i + 1));
     if (key === 'q') q.value = value;
     if (key === 'model' && Array.prototype.some.call(model.options, function (o) { return o.value === value; })) model.value = value;
-    if (key === 'sort' && ORDERS[value]) sort.value = value;
+    if (key === 'sort' && Object.prototype.hasOwnProperty.call(ORDERS, value)) sort.value = value;
   });
   q.addEventListener('input', function () { apply(); remember(); });
   model.addEventListener('change', function () { apply(); remember(); });

@@ -1,8 +1,8 @@
 // One card of a gallery: what an image file is (format, size, bytes), what its provenance says
 // (prompt, model, size and quality asked, cost, date, request id), and a small thumbnail made
 // with sharp to embed in the page. An image that cannot be decoded still gets a card, saying so.
-import { readFile } from 'node:fs/promises';
 import { sniffImage } from '../image/format.js';
+import { readRegularFile } from '../image/input-file.js';
 import { estimateCost } from '../models/prices.js';
 import { resolveModel } from '../models/table.js';
 import { readProvenance } from '../provenance/index.js';
@@ -37,7 +37,7 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
 
 /** Reads a file into a card; `thumbSize` is the longest side of the thumbnail in pixels. */
 export async function readItem(path: string, thumbSize: number): Promise<GalleryItem> {
-  const bytes = await readFile(path);
+  const bytes = await readRegularFile(path, 'image');
   const info = sniffImage(bytes);
   if (!info) return { path, bytes: bytes.length, problem: 'not an image' };
   const item: GalleryItem = { path, format: info.format, width: info.width, height: info.height, bytes: bytes.length };

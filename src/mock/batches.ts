@@ -44,6 +44,15 @@ export interface BatchFault {
   expireAfter?: number;
   /** The request file "fails validation": the batch goes to failed with these errors. */
   failValidation?: Array<{ code: string; message: string; line?: number | null; param?: string | null }>;
+  /**
+   * A server that misbehaves in what it says: the batch is shown with this status (one the API
+   * never documented, or a hostile text) for its next `showTimes` looks (default: every look),
+   * whatever it really is.
+   */
+  showStatus?: string;
+  showTimes?: number;
+  /** Fields shown over the batch's own on every look (metadata, errors, an output_file_id such as ".."). */
+  showFields?: Record<string, unknown>;
 }
 
 const ENDPOINTS: Record<string, Route> = {
@@ -443,6 +452,13 @@ export class BatchStore implements BatchRoutes {
   }
 
   private view(b: MockBatch): Record<string, unknown> {
+    const shown = this.realView(b);
+    const f = b.fault;
+    if (f?.showStatus !== undefined && (f.showTimes === undefined || f.showTimes-- > 0)) shown.status = f.showStatus;
+    return { ...shown, ...f?.showFields };
+  }
+
+  private realView(b: MockBatch): Record<string, unknown> {
     const total = b.lines?.length ?? 0;
     return {
       id: b.id,

@@ -50,7 +50,7 @@ function sortParts(
   parts: FormPart[],
   endpoint: Endpoint,
 ): { fields: Record<string, unknown>; images: FormPart[]; masks: FormPart[] } | ApiErrorBody {
-  const fields: Record<string, unknown> = {};
+  const fields = Object.create(null) as Record<string, unknown>;
   const images: FormPart[] = [];
   const masks: FormPart[] = [];
   const fileFields = endpoint === 'edits' ? ['image', 'image[]', 'mask'] : ['image'];

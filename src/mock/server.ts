@@ -78,7 +78,10 @@ export interface MockServer {
   url: string;
   port: number;
   requests: RecordedRequest[];
-  /** Queues a fault for the next request(s); with `path`, only for requests whose path matches it. */
+  /**
+   * Queues a fault for the next `times` request(s) (Infinity: every one, a server that always
+   * answers so); with `path`, only for requests whose path matches it.
+   */
   enqueueFault(fault: Fault, times?: number, path?: RegExp): void;
   /** What goes wrong with the next batch created (see BatchFault). */
   enqueueBatchFault(fault: BatchFault): void;
@@ -188,7 +191,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 interface ServerState {
   options: MockOptions;
   requests: RecordedRequest[];
-  faults: Array<{ fault: Fault; path?: RegExp }>;
+  faults: Array<{ fault: Fault; path?: RegExp; left: number }>;
   downloadFaults: Fault[];
   files: Map<string, StoredFile>;
   latencyMs: number;
@@ -199,7 +202,10 @@ interface ServerState {
 /** The next queued fault meant for this path (or for any). */
 function takeFault(state: ServerState, path: string): Fault | undefined {
   const i = state.faults.findIndex((f) => !f.path || f.path.test(path));
-  return i === -1 ? undefined : state.faults.splice(i, 1)[0]!.fault;
+  if (i === -1) return undefined;
+  const queued = state.faults[i]!;
+  if (--queued.left <= 0) state.faults.splice(i, 1);
+  return queued.fault;
 }
 
 /** One request: recorded, then answered by its route (or a queued fault), streamed when it asked to be. */
@@ -345,7 +351,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
     port,
     requests,
     enqueueFault: (fault, times = 1, path) => {
-      for (let i = 0; i < times; i++) faults.push({ fault, path });
+      if (times > 0) faults.push({ fault, path, left: times });
     },
     enqueueBatchFault: (fault) => batches.enqueueFault(fault),
     setBatchTiming: (timing) => {

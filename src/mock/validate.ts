@@ -1,6 +1,7 @@
 // How api.openai.com judges a request body, answered in its own error shape. The parameters and
 // the rule each is judged by come from the same field and model tables as the CLI's; the wording
 // of the answers is the API's own (pinned by fixtures/api-errors in the tests).
+import { own } from '../own.js';
 import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
 import { fits } from '../models/frame-sheet.js';
 import { customSizeProblem } from '../models/sizes.js';
@@ -203,7 +204,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
       );
   }
   const format = body.output_format ?? 'png';
-  const maxCount = rules.formatRules?.[String(format)]?.maxCount;
+  const maxCount = own(rules.formatRules, String(format))?.maxCount;
   if (maxCount !== undefined && Number(body.n ?? 1) > maxCount) {
     return invalid(
       'n',
@@ -229,7 +230,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
     .filter(([, r]) => r?.animated)
     .map(([f]) => f);
   for (const f of IMAGE_FIELDS as readonly ImageField[]) {
-    if (f.needs === 'animation' && body[f.api] !== undefined && !rules.formatRules?.[String(format)]?.animated) {
+    if (f.needs === 'animation' && body[f.api] !== undefined && !own(rules.formatRules, String(format))?.animated) {
       return invalid(f.api, 'invalid_value', `${f.api} is only supported for ${animated.join(' and ')} output.`);
     }
   }
@@ -240,7 +241,7 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
       if (problem) return problem;
     }
   }
-  const sheet = rules.formatRules?.[String(format)]?.sheet;
+  const sheet = own(rules.formatRules, String(format))?.sheet;
   const frames = Number(body.frame_count ?? rules.frameCount?.default);
   const dims = /^(\d+)x(\d+)$/.exec(String(body.size ?? ''));
   if (sheet && dims && Number.isInteger(frames) && !fits(Number(dims[1]), Number(dims[2]), frames, sheet)) {

@@ -4,7 +4,7 @@
 // retired on the provider in use (by its own dates: Azure's are not OpenAI's), or a size the model
 // marks experimental. Pure: the date and the provider come in.
 import { shutdownOn, type ProviderInfo } from './providers.js';
-import { endpointRules, modelStatus, type Endpoint, type ResolvedModel } from './table.js';
+import { endpointRules, modelStatus, ownRule, type Endpoint, type ResolvedModel } from './table.js';
 
 export const OPENAI_HOST = 'api.openai.com';
 
@@ -54,7 +54,7 @@ export function formatAdvice(
   body: Record<string, unknown>,
 ): string | undefined {
   const format = typeof body.output_format === 'string' ? body.output_format : undefined;
-  const rule = format ? endpointRules(model, endpoint)?.formatRules?.[format] : undefined;
+  const rule = format ? ownRule(endpointRules(model, endpoint)?.formatRules, format) : undefined;
   if (!rule?.binaryAlpha || body.background !== 'transparent') return undefined;
   return `${format} transparency is 1-bit: each pixel is opaque or fully clear, so soft edges and shadows come out hard (png or webp keep them smooth).`;
 }

@@ -22,6 +22,7 @@ import {
   FAMILIES,
   MODELS,
   endpointRules,
+  ownRule,
   type Endpoint,
   type EndpointRules,
   type Family,
@@ -222,7 +223,7 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
           params: { fields: ['output_format'] },
         });
       }
-      const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+      const rule = typeof format === 'string' ? ownRule(rules.formatRules, format) : undefined;
       const animated = Object.entries(rules.formatRules ?? {})
         .filter(([, r]) => r?.animated)
         .map(([f]) => f);
@@ -307,7 +308,7 @@ export function validateRequest(
   const own = certain.filter((i) => !derived.includes(String(i.path[0] ?? '')));
   const issues = own.length ? own : certain;
   const messages = [...new Set(issues.map((i) => describeIssue(i)))];
-  throw new UsageError(messages.join('\n'));
+  throw new UsageError(messages[0]!, undefined, messages.slice(1));
 }
 
 function describeIssue(issue: z.ZodIssue): string {

@@ -358,6 +358,11 @@ const NAME_RULES: ReadonlyArray<{ test: RegExp; family: Family }> = [
   { test: /^dall-e-/, family: 'dall-e-2' },
 ];
 
+/** A format's rules, looked up by a name the user gave (own entries only: src/own.ts says why; models/ stays pure). */
+export function ownRule(rules: EndpointRules['formatRules'], format: string): FormatRule | undefined {
+  return rules !== undefined && Object.hasOwn(rules, format) ? rules[format] : undefined;
+}
+
 export function findModel(name: string): ModelInfo | undefined {
   return MODELS.find((m) => m.id === name || m.aliases?.includes(name));
 }

@@ -19,6 +19,7 @@ export interface ReportedRun {
     format: string;
     frames?: number;
     revised_prompt?: string;
+    svg_removed?: string[];
   }>;
   failed: Array<{ index: number; error: Error }>;
   /** True when --if-changed found the outputs up to date and nothing was sent. */

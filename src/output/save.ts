@@ -37,6 +37,8 @@ export interface SavedFile {
   /** GIF only: how many frames the animation has. */
   frames?: number;
   revised_prompt?: string;
+  /** SVG only: the active content and external references removed from the server's document. */
+  svg_removed?: string[];
 }
 
 /** A streamed partial image on disk; `index` is its image's, `partialIndex` the API's (0-based). */
@@ -73,6 +75,8 @@ export interface SaveContext {
   recovery?: readonly string[];
   /** False for the offline server's answers (--mock): nothing was billed, so nothing "already paid for". */
   billed?: boolean;
+  /** --raw-svg: an SVG answer is saved as the server sent it, active content and all. */
+  rawSvg?: boolean;
   /** What the request asked for, to check each image against (rule 22); absent: nothing to check. */
   expect?: AnswerExpectation;
   /** Where what differed goes: stderr has said it, --json, batch lines and provenance carry it. */
@@ -142,6 +146,38 @@ async function checkAnswer(
     ctx.warn(`image ${image}: the server sent ${info.format}, not ${expect.format}; written as ${info.format}.`);
   }
   return { bytes, info, notes };
+}
+
+/**
+ * An SVG answer with its active content and external references removed (svg-clean.ts), unless
+ * --raw-svg; what was removed is told on stderr and kept for --json. Other formats pass as they are.
+ */
+async function withoutActiveContent(
+  received: Buffer,
+  info: ImageInfo,
+  index: number,
+  ctx: SaveContext,
+): Promise<{ bytes: Buffer; removed?: string[] }> {
+  if (info.format !== 'svg' || ctx.rawSvg) return { bytes: received };
+  // Loaded on the SVG path only: the sanitizer and its DOM take a second or more to load.
+  const { cleanSvg } = await import('./svg-clean.js');
+  try {
+    const { bytes, removed } = await cleanSvg(received);
+    return removed.length ? { bytes, removed } : { bytes };
+  } catch (err) {
+    throw answerError(
+      'not-an-image',
+      `Image ${index + 1} is an SVG document that is not well-formed XML (${(err as Error).message.split('\n')[0]}), so its active content cannot be removed; it was not saved (--raw-svg saves it as sent).`,
+      ctx.requestId,
+    );
+  }
+}
+
+function tellRemoved(ctx: SaveContext, path: string, removed: string[] | undefined): void {
+  if (removed?.length)
+    ctx.warn(
+      `${path}: removed from the server's SVG before saving: ${removed.join(', ')} (--raw-svg keeps its exact bytes).`,
+    );
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -269,9 +305,10 @@ export async function saveBytes(
   const info = checked.info;
   ctx.notes?.push(...checked.notes);
   const notes = checked.notes.length ? { server_notes: checked.notes } : {};
+  const clean = await withoutActiveContent(checked.bytes, info, index, ctx);
   const bytes = ctx.stamp
-    ? ctx.stamp(checked.bytes, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId, ...notes })
-    : checked.bytes;
+    ? ctx.stamp(clean.bytes, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId, ...notes })
+    : clean.bytes;
   const base = {
     index,
     bytes: bytes.length,
@@ -279,13 +316,16 @@ export async function saveBytes(
     height: info.height,
     format: info.format,
     ...framesOf(bytes, info.format),
+    ...(clean.removed ? { svg_removed: clean.removed } : {}),
   };
   if (ctx.plan.kind === 'stdout') {
+    tellRemoved(ctx, '-', clean.removed);
     await new Promise<void>((resolve, reject) => ctx.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
     return { ...base, path: '-' };
   }
   const target = targetPath(ctx.plan, index, info.format);
   if (!ctx.expect?.format) noteMismatch(ctx, target, info.format);
+  tellRemoved(ctx, target, clean.removed);
   try {
     const path = await writeAtomic(target, bytes, { replace: replaces(ctx.plan), signal: ctx.signal });
     return { ...base, path };
@@ -360,21 +400,36 @@ async function saveUrl(url: string, index: number, ctx: SaveContext, revisedProm
         throw localError(err, target);
       });
     info = checked?.info ?? info;
-    if (ctx.stamp)
+    // An SVG is cleaned in memory (a document, never large), as it is stamped.
+    const clean =
+      info.format === 'svg' ? await withoutActiveContent(await readFile(staged), info, index, ctx) : undefined;
+    tellRemoved(ctx, target, clean?.removed);
+    if (ctx.stamp || clean?.removed)
       await writeFile(
         staged,
-        ctx.stamp(await readFile(staged), info.format, {
-          revised_prompt: revisedPrompt,
-          request_id: ctx.requestId,
-          ...notes,
-        }),
+        ctx.stamp
+          ? ctx.stamp(clean?.bytes ?? (await readFile(staged)), info.format, {
+              revised_prompt: revisedPrompt,
+              request_id: ctx.requestId,
+              ...notes,
+            })
+          : clean!.bytes,
       ).catch((err: unknown) => {
         throw localError(err, target);
       });
     const frames = info.format === 'gif' ? framesOf(await readFile(staged), 'gif') : {};
     const { size } = await stat(staged);
     const path = await commitStaged(staged, target, replaces(ctx.plan));
-    return { index, path, bytes: size, width: info.width, height: info.height, format: info.format, ...frames };
+    return {
+      index,
+      path,
+      bytes: size,
+      width: info.width,
+      height: info.height,
+      format: info.format,
+      ...frames,
+      ...(clean?.removed ? { svg_removed: clean.removed } : {}),
+    };
   } catch (err) {
     await discardStaged(staged);
     if (err instanceof LocalFileError) throw await recoverDownload(url, index, ctx, err, revisedPrompt);
@@ -398,9 +453,10 @@ async function recoverDownload(
     const { body, declared } = await downloadImage(url, index, downloadOptions(ctx));
     const received = await collect(body);
     const info = proveImage(endsOf(received), index, ctx.requestId, FROM_URL, declared);
+    const clean = (await withoutActiveContent(received, info, index, ctx)).bytes;
     const bytes = ctx.stamp
-      ? ctx.stamp(received, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
-      : received;
+      ? ctx.stamp(clean, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId })
+      : clean;
     // The temp file failed before the format (and so the name) was known: name the file now.
     const target = targetPath(ctx.plan, index, info.format);
     const named = err.path === target ? err : localError(err.cause, target);

@@ -66,6 +66,8 @@ export interface JobFlags extends FieldValues {
   check?: boolean;
   /** False with --no-metadata. */
   metadata?: boolean;
+  /** --raw-svg: an SVG answer is saved as sent. */
+  rawSvg?: boolean;
   summary?: boolean;
   /** edit and vary: -p (the prompt, or vary's hint). */
   prompt?: string;
@@ -364,6 +366,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
         plan,
         record,
         metadata: flags.metadata !== false,
+        rawSvg: flags.rawSvg === true,
         freshness: flags.check ? 'check' : 'if-changed',
         fingerprint: fresh.fingerprint,
         digests: fresh.digests,
@@ -421,6 +424,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     stream,
     preview: flags.preview,
     metadata: flags.metadata !== false,
+    rawSvg: flags.rawSvg === true,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
     digests,
     offline: settings.mock,

@@ -97,7 +97,7 @@ function curlFor(
 export async function previewRequest(conn: Connection, spec: RequestSpec): Promise<RequestPreview> {
   const url = buildUrl(conn, spec.path);
   const real = headersFor(conn, spec);
-  const headers: Record<string, string> = {};
+  const headers = Object.create(null) as Record<string, string>;
   const own = new Set((conn.headers ?? []).map(([name]) => name));
   for (const [name, value] of Object.entries(real)) {
     if (own.has(name)) headers[name] = shownHeaderValue(name, value);

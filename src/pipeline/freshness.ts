@@ -1,6 +1,6 @@
 // Make-friendly reruns: a request's fingerprint is stored in every file imgcli writes, so a rerun
 // with unchanged inputs can see that its outputs are up to date and send nothing.
-import { readFile } from 'node:fs/promises';
+import { FileReadError, readRegularFile } from '../image/input-file.js';
 import { framesOf, sniffImage } from '../image/format.js';
 import { regularFile } from '../image/input-file.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
@@ -67,9 +67,16 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string, offl
   for (const [index, path] of plan.paths.entries()) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
-    } catch {
-      return { fresh: false, reason: `${path} does not exist` };
+      bytes = await readRegularFile(path, 'image');
+    } catch (err) {
+      // Not a regular file of an image's size (a FIFO, a link to a device): stale, and rewritten.
+      return {
+        fresh: false,
+        reason:
+          err instanceof FileReadError && !err.reason.startsWith('no such')
+            ? `${path}: ${err.reason}`
+            : `${path} does not exist`,
+      };
     }
     const record = readProvenance(bytes);
     const stored = record?.fingerprint;

@@ -3,6 +3,7 @@
 // and are sent exactly as given. A field that has a flag may be set too: the param wins and the
 // table's checks of that field step aside (the table's facts may be wrong, or a server may know
 // more). Only the command's own inputs (model, prompt, files) are refused.
+import { own } from '../own.js';
 import { UsageError } from '../errors.js';
 import { FlagValueError, fieldByApi, longFlag } from '../models/fields.js';
 
@@ -39,7 +40,7 @@ const OWN_INPUTS: Record<string, string> = {
 /** Refuses params that would replace the command's own inputs; returns the params. */
 export function checkParams(params: Param[] | undefined): Param[] {
   for (const [key] of params ?? []) {
-    const instead = OWN_INPUTS[key];
+    const instead = own(OWN_INPUTS, key);
     if (instead)
       throw new UsageError(
         `--param ${key}=... would replace the command's own input; use ${instead} instead`,

@@ -55,6 +55,8 @@ export interface ImageJob {
   record?: RequestRecord;
   /** False with --no-metadata: files are written bare. */
   metadata?: boolean;
+  /** --raw-svg: an SVG answer is saved as the server sent it (see output/svg-clean.ts). */
+  rawSvg?: boolean;
   /** --if-changed (skip when the outputs carry this request's fingerprint) or --check (only tell). */
   freshness?: 'if-changed' | 'check';
   /** Computed once from `record`. */
@@ -263,6 +265,7 @@ async function sendAndSave(
     stamp,
     recovery,
     billed: !settings.mock,
+    rawSvg: job.rawSvg,
     expect: job.expect,
     notes: [],
   };

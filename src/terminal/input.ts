@@ -1,8 +1,8 @@
 // What a command reads from the user: the prompt (words, stdin or @file) and secrets typed at a
 // terminal. Ctrl-C stops every wait.
-import { readFile } from 'node:fs/promises';
 import { InterruptedError, UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
+import { FileReadError, readRegularFile } from '../image/input-file.js';
 import type { Runtime } from '../runtime.js';
 
 /** All of stdin as text; Ctrl-C stops the wait at once, even while nothing arrives. */
@@ -45,10 +45,11 @@ export async function readPrompt(
   if (words.length === 1 && words[0]!.startsWith('@') && words[0]!.length > 1) {
     const path = words[0]!.slice(1);
     try {
-      return (await readFile(path, 'utf8')).replace(/\s+$/, '');
+      return (await readRegularFile(path, 'prompt', `${flagName} file`)).toString('utf8').replace(/\s+$/, '');
     } catch (err) {
+      // A regular file of at most 1 MB: a FIFO, a device or a huge file is refused with why.
       throw new UsageError(
-        `cannot read ${flagName} from ${path}: ${describeFsError(err)}`,
+        `cannot read ${flagName} from ${path}: ${err instanceof FileReadError ? err.reason : describeFsError(err)}`,
         'Give an existing text file after @, or the prompt itself as words.',
       );
     }

@@ -1,6 +1,10 @@
 // Lines for stderr (notices, warnings, --verbose) and the colour rule. chalk loads only when a
-// messenger is made.
+// messenger is made. A line is imgcli's words with outside text (a server's message, a status, a
+// file name) put in: the whole line is made printable (printable.ts) before it is painted, so
+// no caller can forget it, and imgcli's own words never hold a control character to lose.
 import type { Runtime } from '../runtime.js';
+import { terminalWrite } from './boundary.js';
+import { printable } from './printable.js';
 
 /** Colour on stderr: off with --no-color, NO_COLOR (any value), TERM=dumb, or when not a TTY. */
 export function useColor(flagColor: boolean | undefined, rt: Pick<Runtime, 'env' | 'stderr'>): boolean {
@@ -18,7 +22,10 @@ export async function painter(
   return new Chalk({ level: color ? 1 : 0 });
 }
 
-/** Lines for stderr: notices, warnings and hints; silent under --quiet except warnings. */
+/**
+ * Lines for stderr: notices, warnings and hints; silent under --quiet except warnings. Each
+ * line is one line: a line break inside it (a server's) is shown as `\u000a`, as every control.
+ */
 export interface Messenger {
   info(line: string): void;
   warn(line: string): void;
@@ -31,13 +38,14 @@ export async function createMessenger(
   opts: { quiet?: boolean; verbose?: boolean; color: boolean },
 ): Promise<Messenger> {
   const paint = await painter(opts.color);
+  const write = (text: string) => terminalWrite(out, `${text}\n`);
   return {
     info: (line) => {
-      if (!opts.quiet) out.write(`${line}\n`);
+      if (!opts.quiet) write(printable(line));
     },
-    warn: (line) => out.write(`${paint.yellow('warning:')} ${line}\n`),
+    warn: (line) => write(`${paint.yellow('warning:')} ${printable(line)}`),
     verbose: (line) => {
-      if (opts.verbose) out.write(`${paint.dim(`[imgcli] ${line}`)}\n`);
+      if (opts.verbose) write(paint.dim(`[imgcli] ${printable(line)}`));
     },
   };
 }

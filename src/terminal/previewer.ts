@@ -2,6 +2,7 @@
 // TTY that speaks an inline image protocol, and does nothing at all otherwise. The escape
 // sequences themselves come from preview.ts.
 import { readFile } from 'node:fs/promises';
+import { terminalWrite } from './boundary.js';
 import { detectInlineProtocol, renderPreview } from './preview.js';
 
 /** The stream previews go to: stderr, or a stand-in with the same shape in tests. */
@@ -42,7 +43,7 @@ export function createPreviewer(
     try {
       const columns = Math.max(1, Math.min(out.columns || 80, MAX_COLUMNS[kind]));
       const sequence = await renderPreview(image, { protocol, columns, tmux });
-      around(() => out.write(`${sequence}\n`));
+      around(() => terminalWrite(out, `${sequence}\n`));
     } catch (err) {
       failed = true;
       warn(`no preview: ${(err as Error).message}`);

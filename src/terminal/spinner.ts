@@ -1,7 +1,9 @@
 // The spinner on stderr: only on a TTY, never under CI or --quiet; ora loads only when one starts.
 // Its colour follows imgcli's rule (NO_COLOR, --no-color), which ora's own chalk does not know.
 import { isCI, type Runtime } from '../runtime.js';
+import { terminalWrite } from './boundary.js';
 import { useColor } from './messenger.js';
+import { printable } from './printable.js';
 
 export interface Spinner {
   stop(): void;
@@ -23,14 +25,27 @@ export function usableColumns(stream: { columns?: number }): number {
   return typeof columns === 'number' && Number.isFinite(columns) && columns >= 1 ? Math.floor(columns) : 80;
 }
 
-/** The stream as ora sees it: the real one, with a width it can divide by. */
-function withSaneColumns(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+/**
+ * The stream as ora sees it: the real one, with a width it can divide by, written through the
+ * boundary's door for imgcli's own sequences (ora's frames and cursor moves; the text is made
+ * printable before ora gets it). ora's hook on its stream's write is not needed (imgcli clears
+ * the spinner itself, interrupt() below) and is not let through to the stream underneath.
+ */
+function forOra(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    terminalWrite(stream, String(chunk));
+    const done = typeof encoding === 'function' ? encoding : cb;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
+  };
   return new Proxy(stream, {
     get(target, key) {
       if (key === 'columns') return usableColumns(target);
+      if (key === 'write') return write;
       const value = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
+    set: (target, key, value) => key === 'write' || Reflect.set(target, key, value),
   });
 }
 
@@ -53,14 +68,14 @@ export async function startSpinner(
   // ora loads only when a spinner is really shown: never in CI, in a pipe or under --quiet.
   const [{ default: ora }, { Chalk }] = await Promise.all([import('ora'), import('chalk')]);
   const started = Date.now();
-  let label = text;
+  let label = printable(text);
   const render = () => fit(`${label} ${Math.floor((Date.now() - started) / 1000)}s`, usableColumns(rt.stderr));
   // ora paints frames with chalk's global level, blind to NO_COLOR: it gets them painted (or not) here.
   const cyan = new Chalk({ level: useColor(opts.color, rt) ? 1 : 0 }).cyan;
   // Enabled: whether to show one was decided above (ora's own check reads process.env.CI).
   const spinner = ora({
     text: render(),
-    stream: withSaneColumns(rt.stderr),
+    stream: forOra(rt.stderr),
     discardStdin: false,
     color: false,
     isEnabled: true,
@@ -79,7 +94,7 @@ export async function startSpinner(
       spinner.stop();
     },
     update(next) {
-      label = next;
+      label = printable(next);
       spinner.text = render();
     },
     interrupt(write) {

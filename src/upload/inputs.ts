@@ -3,14 +3,13 @@
 // --fit, turned into a square PNG the model takes. Only the head of a file is read here; the
 // pixels are decoded only for --fit.
 import { sizeText } from '../api/limits.js';
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { formatFromExtension, isComplete, looksComplete, sniffImage, type ImageFormat } from '../image/format.js';
 import { readEnds } from '../image/head.js';
-import { regularFile } from '../image/input-file.js';
+import { readRegularFile, regularFile } from '../image/input-file.js';
 import type { FileRule, ResolvedModel } from '../models/table.js';
 
 export type ImageFit = 'contain' | 'cover';
@@ -43,12 +42,7 @@ function refuseIncomplete(path: string, role: string, format: ImageFormat): neve
 /** A whole input file in memory (masks, mask drawings), after the same checks as inspectImage. */
 export async function readInputFile(path: string, role: string): Promise<Buffer> {
   await regularFile(path, role);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw unreadable(path, role, err);
-  }
+  const bytes = await readRegularFile(path, 'image', role);
   const sniffed = sniffImage(bytes);
   if (sniffed && !looksComplete(bytes, sniffed.format)) refuseIncomplete(path, role, sniffed.format);
   return bytes;

@@ -12,6 +12,7 @@ import { readResultFile, type ReadLine, type ResultLine } from '../../api/batch-
 import { ApiError, answerError, httpError } from '../../api/errors.js';
 import { retrieveFile } from '../../api/files.js';
 import type { Connection } from '../../api/http.js';
+import type { ApiId } from '../../api/ids.js';
 import { parseImagesBody } from '../../api/images.js';
 import type { Settings } from '../../config/settings.js';
 import { BatchEndedError, HintedError, LocalFileError } from '../../errors.js';
@@ -213,6 +214,7 @@ async function saveLine(
       stamp,
       recovery: recoveryDirs(ctx.settings.configPath),
       billed: !ctx.settings.mock,
+      rawSvg: j.rawSvg,
       spill: sink,
       requestId,
     };
@@ -266,7 +268,7 @@ interface Collecting {
 }
 
 /** Reads one result file to the end, again from the start (skipping what was saved) when the download is cut. */
-async function readFully(ctx: CollectContext, run: Collecting, fileId: string): Promise<void> {
+async function readFully(ctx: CollectContext, run: Collecting, fileId: ApiId): Promise<void> {
   const { part } = run;
   const spillDirs = [tmpdir(), ...recoveryDirs(ctx.settings.configPath)];
   const results = ctx.sf.state.results;

@@ -7,14 +7,16 @@ import { cancelBatch, eachBatch, hasEnded, retrieveBatch, type Batch } from '../
 export { ENDED } from '../../api/batches.js';
 import { ApiError } from '../../api/errors.js';
 import type { Connection } from '../../api/http.js';
+import { isApiId, type ApiId } from '../../api/ids.js';
 import { HintedError, UsageError } from '../../errors.js';
 import { isoSeconds } from '../../output/times.js';
 import { loadState, OFFLINE, STATE_SUFFIX, statePathFor, type BatchState, type Part } from './state.js';
 
 /** What a status or cancel is about: batch ids given, or the batches of a state file. */
-export type Target = { ids: string[] } | { statePath: string; state: BatchState };
+export type Target = { ids: ApiId[] } | { statePath: string; state: BatchState };
 
-const BATCH_ID = /^batch_[A-Za-z0-9_-]+$/;
+/** A batch id as the API writes them (anything else is taken as a jobs or state file). */
+const isBatchId = (text: string): text is ApiId => isApiId(text) && text.startsWith('batch_');
 const exists = (path: string) =>
   stat(path).then(
     () => true,
@@ -23,7 +25,7 @@ const exists = (path: string) =>
 
 /** Reads the target: a batch id (batch_...), a jobs file (its state beside it), a state file, or none (this folder's). */
 export async function resolveTarget(target: string | undefined, command: string): Promise<Target> {
-  if (target !== undefined && BATCH_ID.test(target) && !(await exists(target))) return { ids: [target] };
+  if (target !== undefined && isBatchId(target) && !(await exists(target))) return { ids: [target] };
   let statePath: string;
   if (target === undefined) {
     const found = readdirSync('.').filter((n) => n.endsWith(STATE_SUFFIX));
@@ -87,7 +89,7 @@ export interface Looked {
 
 /** The batches of a target as the server sees them now; a part not submitted yet comes back without a batch. */
 export async function lookUp(conn: Connection, target: Target): Promise<Looked[]> {
-  const get = async (id: string) => {
+  const get = async (id: ApiId) => {
     try {
       return await retrieveBatch(conn, id);
     } catch (err) {
@@ -162,10 +164,4 @@ export function whyEnded(b: Batch): string | undefined {
   if (b.status === 'cancelled') return 'cancelled: the requests done before the cancel keep their results';
   if (b.status === 'cancelling') return 'being cancelled: the requests done before the cancel keep their results';
   return errors.length ? errors.join('; ') : undefined;
-}
-
-/** Rows padded into columns, the last one left ragged. */
-export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n')}\n`;
 }

@@ -8,9 +8,11 @@
 // appended to a journal beside it (`.imgcli-batch.journal`, one JSON line per job) and folded
 // into the state when the file is done, so a kill -9 mid-download loses nothing that was written.
 // A lock file (`.imgcli-batch.lock`, the owner's pid) keeps two runs off the same state.
-import { appendFile, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
+import { FileReadError, readRegularFile } from '../../image/input-file.js';
 import { UsageError } from '../../errors.js';
 import { claimTemp, discardStaged, localError } from '../../output/disk.js';
 import { LockFile } from '../../output/lock-file.js';
@@ -30,15 +32,17 @@ export interface Part {
   /** The request file (JSONL): its size and hash, and its id once uploaded. */
   bytes: number;
   sha256: string;
-  input_file_id?: string;
+  input_file_id?: ApiId;
   /** Set just before POST /batches goes out; the batch id follows once the answer is in. */
   create_sent?: boolean;
-  batch_id?: string;
+  batch_id?: ApiId;
   /** The last status seen, and what came with it. */
   status?: string;
+  /** When the batch's window closes (Unix seconds): the server's expires_at, else 24 hours after it was created. */
+  expires_at?: number;
   counts?: { total?: number; completed?: number; failed?: number };
-  output_file_id?: string;
-  error_file_id?: string;
+  output_file_id?: ApiId;
+  error_file_id?: ApiId;
   /** Why OpenAI failed, expired or cancelled it (the batch's `errors`). */
   errors?: Array<{ code?: string; message?: string; line?: number; param?: string }>;
   /** Set when reading its result files starts: a run that finds it set resumes a collection a kill cut short. */
@@ -91,7 +95,7 @@ export interface BatchState {
   created: string;
   updated: string;
   /** Local input images uploaded once each, by the sha256 of what was sent. */
-  inputs: Record<string, { file_id: string; name: string; bytes: number }>;
+  inputs: Record<string, { file_id: ApiId; name: string; bytes: number }>;
   /** Every job: its custom_id and line. */
   jobs: Record<string, { line: number }>;
   parts: Part[];
@@ -141,9 +145,11 @@ export const settled = (state: BatchState) => state.parts.every((p) => p.collect
 export async function loadState(path: string): Promise<BatchState | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const bytes = await readRegularFile(path, 'state', 'the batch state', { missing: undefined });
+    if (bytes === undefined) return undefined;
+    text = bytes.toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read the batch state ${path}: ${(err as Error).message}`);
   }
   let state: BatchState;
@@ -151,6 +157,7 @@ export async function loadState(path: string): Promise<BatchState | undefined> {
     state = JSON.parse(text) as BatchState;
     if (state.version !== 1 || !Array.isArray(state.parts) || typeof state.jobs !== 'object')
       throw new Error('not a state file of this imgcli');
+    checkIds(state);
   } catch (err) {
     throw new UsageError(
       `${path} is not a batch state imgcli can read (${(err as Error).message})`,
@@ -162,6 +169,25 @@ export async function loadState(path: string): Promise<BatchState | undefined> {
   return state;
 }
 
+/**
+ * The ids a state file records go into URLs (a batch's, its result files'): each must have an
+ * id's shape, as a server's answer must (api/ids.ts); a file edited by hand cannot aim a request
+ * anywhere else.
+ */
+function checkIds(state: BatchState): void {
+  const ids: Array<[string, unknown]> = [
+    ...state.parts.flatMap((p, i) =>
+      (['input_file_id', 'batch_id', 'output_file_id', 'error_file_id'] as const).map((k): [string, unknown] => [
+        `part ${i + 1}'s ${k}`,
+        p?.[k],
+      ]),
+    ),
+    ...Object.values(state.inputs ?? {}).map((input): [string, unknown] => ["an input's file_id", input?.file_id]),
+  ];
+  for (const [where, id] of ids)
+    if (id !== undefined && !isApiId(id)) throw new Error(`${where} ${JSON.stringify(id)} is not an id (${ID_SHAPE})`);
+}
+
 const journalPath = (statePath: string) =>
   statePath.replace(new RegExp(`${STATE_SUFFIX.replace(/\./g, '\\.')}$`), JOURNAL_SUFFIX);
 
@@ -169,9 +195,10 @@ const journalPath = (statePath: string) =>
 async function readJournal(path: string): Promise<Array<[string, JobResult]>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
+    text = (await readRegularFile(path, 'state', 'the batch journal')).toString('utf8');
+  } catch (err) {
+    if (err instanceof FileReadError && /^no such/.test(err.reason)) return [];
+    throw err;
   }
   const entries: Array<[string, JobResult]> = [];
   for (const line of text.split('\n')) {

@@ -12,13 +12,16 @@ import {
   hasEnded,
   retrieveBatch,
   BATCH_ENDPOINTS,
+  DOCUMENTED,
+  WINDOW_S,
   type Batch,
 } from '../../api/batches.js';
-import { ApiError } from '../../api/errors.js';
+import { ApiError, answerError } from '../../api/errors.js';
 import { retryDelayMs, type Connection } from '../../api/http.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
-import { clock, fitLine } from '../progress.js';
+import { eraseLine, redrawLine } from '../../terminal/line.js';
+import { clock } from '../progress.js';
 import type { Part, StateFile } from './state.js';
 
 /** The metadata key of the token; OpenAI allows 16 pairs of at most 64/512 characters. */
@@ -50,6 +53,8 @@ export function note(part: Part, batch: Batch): boolean {
   const changed = part.status !== batch.status;
   part.batch_id = batch.id;
   part.status = batch.status;
+  const expires = batch.expires_at ?? (typeof batch.created_at === 'number' ? batch.created_at + WINDOW_S : undefined);
+  if (typeof expires === 'number') part.expires_at = expires;
   const c = batch.request_counts;
   if (c)
     part.counts = { total: c.total ?? undefined, completed: c.completed ?? undefined, failed: c.failed ?? undefined };
@@ -145,7 +150,38 @@ export interface WaitOptions {
 
 const STEP_START_MS = 500;
 
-/** Polls every unended part until all have ended: polls come quickly at first, then every pollMs. */
+/** How long past a batch's window imgcli still waits for it to end (OpenAI may take a while to expire it). */
+export const GRACE_S = 3600;
+
+/**
+ * Says once per batch and status that a status is not one the Batch API documents, and what
+ * imgcli does about it: it keeps waiting, as long as for any batch (see waitForBatches).
+ */
+function noteUnknown(part: Part, told: Set<string>, say: Messenger): void {
+  const status = part.status ?? '';
+  if (DOCUMENTED.has(status) || told.has(`${part.batch_id} ${status}`)) return;
+  told.add(`${part.batch_id} ${status}`);
+  const until =
+    part.expires_at === undefined ? '' : ` (until ${new Date((part.expires_at + GRACE_S) * 1000).toISOString()})`;
+  say.warn(
+    `batch ${part.batch_id} reports the status "${status}", which the Batch API does not document; imgcli keeps waiting for it to end, at most until an hour after its 24-hour window closes${until}, then stops (exit 6) and the same command attaches to it again.`,
+  );
+}
+
+/** Throws (exit 6) when a part is still not ended an hour past its window: waiting longer would be for ever. */
+function checkDeadline(part: Part, nowMs: number): void {
+  if (part.expires_at === undefined || nowMs <= (part.expires_at + GRACE_S) * 1000) return;
+  throw answerError(
+    'batch-never-ended',
+    `batch ${part.batch_id} still reports "${part.status}" more than an hour after its 24-hour window closed (${new Date(part.expires_at * 1000).toISOString()}); imgcli stopped waiting for it.`,
+  );
+}
+
+/**
+ * Polls every unended part until all have ended: polls come quickly at first, then every pollMs.
+ * Bounded: a part still not ended an hour past its window stops the wait (exit 6), whatever its
+ * status; one the API does not document is told once (noteUnknown).
+ */
 export async function waitForBatches(
   rt: Runtime,
   conn: Connection,
@@ -157,21 +193,25 @@ export async function waitForBatches(
   let delay = Math.min(opts.pollMs, STEP_START_MS);
   // Parts are numbered across the whole state (a --resubmit adds parts 3 and 4 to 1 and 2).
   const total = sf.state.parts.length;
-  const draw = () =>
-    opts.bar &&
-    rt.stderr.write(`\r\x1b[K${fitLine(progressLine(parts, performance.now() - started), rt.stderr.columns)}`);
-  const clear = () => opts.bar && rt.stderr.write('\r\x1b[K');
+  const draw = () => opts.bar && redrawLine(rt.stderr, progressLine(parts, performance.now() - started));
+  const clear = () => opts.bar && eraseLine(rt.stderr);
   const timer = opts.bar ? setInterval(draw, 1000) : undefined;
   timer?.unref();
+  // The run's clock (pinned by IMGCLI_NOW) moved on by the time waited.
+  const now = () => rt.now().getTime() + (performance.now() - started);
+  const told = new Set<string>();
   // Where each batch stands now (as the create, or an earlier run, left it); then a line per change.
   if (!opts.bar && !opts.quiet) for (const part of parts) opts.say.info(statusLine(part, total, 0));
   try {
     for (;;) {
       for (const part of parts.filter((p) => !p.status || !hasEnded({ status: p.status }))) {
         const batch = await retrieveBatch(conn, part.batch_id!);
-        if (!note(part, batch)) continue;
-        await sf.save();
-        if (!opts.bar && !opts.quiet) opts.say.info(statusLine(part, total, performance.now() - started));
+        const changed = note(part, batch);
+        if (changed) await sf.save();
+        if (changed && !opts.bar && !opts.quiet) opts.say.info(statusLine(part, total, performance.now() - started));
+        if (hasEnded(batch)) continue;
+        noteUnknown(part, told, opts.say);
+        checkDeadline(part, now());
       }
       if (parts.every((p) => p.status && hasEnded({ status: p.status }))) return;
       draw();

@@ -8,12 +8,13 @@ import {
   lookUp,
   recentBatches,
   resolveTarget,
-  table,
   whyEnded,
   type Looked,
   type Target,
 } from '../../batch/remote/inspect.js';
 import { UsageError } from '../../errors.js';
+import { printable } from '../../terminal/printable.js';
+import { table } from '../../terminal/table.js';
 import type { Runtime } from '../../runtime.js';
 import type { Context, Handler } from '../shared/context.js';
 
@@ -91,12 +92,12 @@ function printBatches(rt: Runtime, looked: Looked[], json: boolean | undefined, 
   // A job sent again (--resubmit) is in two batches and counts once.
   const jobs = new Set(looked.flatMap((l) => l.part?.custom_ids ?? [])).size;
   const head = jobsFile
-    ? `${jobsFile}: ${looked.length} batch${looked.length === 1 ? '' : 'es'}, ${jobs} job${jobs === 1 ? '' : 's'}\n`
+    ? `${printable(jobsFile)}: ${looked.length} batch${looked.length === 1 ? '' : 'es'}, ${jobs} job${jobs === 1 ? '' : 's'}\n`
     : '';
-  rt.stdout.write(head + table(rows) + notes.map((n) => `${n}\n`).join(''));
+  rt.stdout.write(head + table(rows) + notes.map((n) => `${printable(n)}\n`).join(''));
   const uncollected = looked.filter((l) => l.part && !l.part.collected && l.batch && ENDED.has(l.batch.status));
   if (uncollected.length && jobsFile)
     rt.stderr.write(
-      `run \`imgcli batch ${jobsFile} --remote\` to write the results of ${uncollected.map((l) => l.batch!.id).join(', ')}\n`,
+      `run \`imgcli batch ${printable(jobsFile)} --remote\` to write the results of ${uncollected.map((l) => l.batch!.id).join(', ')}\n`,
     );
 }

@@ -1,7 +1,7 @@
 // `imgcli batch`, run: the jobs file read and parsed, the flags that are defaults for every job, then
 // the local run (src/batch/run.ts) or, with --remote, the Batch API's (src/batch/remote/run.ts).
 // `batch status|cancel|list` are inspect.ts's.
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../../image/input-file.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BATCH_LIMITS } from '../../api/batches.js';
@@ -80,7 +80,7 @@ const batch: Handler = async (ctx, { args, command }) => {
     text =
       source === '-'
         ? jobsText(Buffer.from(await readStdin(rt.stdin, rt.signal), 'utf8'), 'stdin')
-        : jobsText(await readFile(source), source);
+        : jobsText(await readRegularFile(source, 'jobs', 'the jobs file'), source);
   } catch (err) {
     if (rt.signal.aborted || err instanceof UsageError) throw err;
     throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);

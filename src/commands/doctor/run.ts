@@ -1,6 +1,7 @@
 // `imgcli doctor`, run: the checks (checks.ts), one line each on stdout or one --json document;
 // exit 1 (the answer to "does it work?" is no) when any failed.
 import { createMessenger } from '../../terminal/messenger.js';
+import { printable } from '../../terminal/printable.js';
 import { ProblemsFoundError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import type { Handler } from '../shared/context.js';
@@ -20,9 +21,10 @@ const doctor: Handler = async (ctx) => {
     const width = Math.max(...report.checks.map((c) => c.name.length));
     const lines = [`imgcli ${VERSION} doctor, ${rt.now().toISOString().slice(0, 10)}`];
     for (const c of report.checks) {
-      lines.push(`  ${LABEL[c.status].padEnd(5)} ${c.name.padEnd(width)}  ${c.detail}`);
+      // A detail or hint may quote the server (its error, the models it lists): made printable.
+      lines.push(`  ${LABEL[c.status].padEnd(5)} ${c.name.padEnd(width)}  ${printable(c.detail)}`);
       if (c.hint && (c.status === 'fail' || c.status === 'warn'))
-        lines.push(`  ${''.padEnd(5)} ${''.padEnd(width)}  -> ${c.hint}`);
+        lines.push(`  ${''.padEnd(5)} ${''.padEnd(width)}  -> ${printable(c.hint)}`);
     }
     rt.stdout.write(`${lines.join('\n')}\n`);
   }

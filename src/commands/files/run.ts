@@ -3,6 +3,7 @@
 import { ApiError } from '../../api/errors.js';
 import { UsageError } from '../../errors.js';
 import { isoSeconds } from '../../output/times.js';
+import { table } from '../../terminal/table.js';
 import type { Handler } from '../shared/context.js';
 import { checkFileIds, checkImages, connected, fileNotFound, listAll, removeFiles, uploadImages } from './work.js';
 
@@ -39,20 +40,16 @@ const list: Handler = async (ctx) => {
     ['ID', 'BYTES', 'CREATED', 'PURPOSE', 'FILENAME'],
     ...files.map((f) => [f.id, String(f.bytes ?? '-'), isoSeconds(f.created_at), f.purpose ?? '-', f.filename ?? '-']),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  rt.stdout.write(
-    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n',
-  );
+  rt.stdout.write(table(rows));
 };
 
 const rm: Handler = async (ctx, { args }) => {
   const [ids] = args as [string[]];
   const { rt } = ctx;
   const flags = ctx.flags<JsonFlag>();
-  checkFileIds(ids);
   const { deleted, failed } = await removeFiles(
     await connected(ctx),
-    ids,
+    checkFileIds(ids),
     (id) => !flags.json && rt.stdout.write(`${id}\n`),
   );
   if (flags.json)

@@ -2,7 +2,8 @@
 // every image before the first upload, then upload, list or delete through src/api/files.ts.
 // Printing is run.ts's.
 import { deleteFile, eachFile, uploadFile, type FileObject } from '../../api/files.js';
-import { ApiError } from '../../api/errors.js';
+import { ApiError, answerError } from '../../api/errors.js';
+import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
 import type { Connection } from '../../api/http.js';
 import { HintedError, UsageError } from '../../errors.js';
 import { DEFAULT_MODEL, endpointRules, resolveModel } from '../../models/table.js';
@@ -82,27 +83,37 @@ export async function listAll(conn: Connection, query: { purpose?: string; max?:
   return files;
 }
 
-/** A file id as the API writes them; anything with a slash or a space cannot be one. */
-export function checkFileIds(ids: string[]): void {
-  const bad = ids.filter((id) => !/^[\w.-]+$/.test(id));
+/**
+ * File ids as the API writes them (api/ids.ts): `.`, `..`, a slash, a space or a line break
+ * cannot be one, and nothing is sent when any argument is not.
+ */
+export function checkFileIds(ids: string[]): ApiId[] {
+  const bad = ids.filter((id) => !isApiId(id));
   if (bad.length)
     throw new UsageError(
-      `not a file id: ${bad.join(', ')}`,
+      `not a file id: ${bad.map((id) => JSON.stringify(id)).join(', ')} (an id is ${ID_SHAPE}); nothing was deleted`,
       'File ids look like file-abc123; `imgcli files list` shows them.',
     );
+  return ids as ApiId[];
 }
 
 /** Deletes each file; goes on past a failure and reports every one at the end. */
 export async function removeFiles(
   conn: Connection,
-  ids: string[],
-  onDeleted: (id: string) => void,
-): Promise<{ deleted: string[]; failed: Array<{ id: string; error: Error }> }> {
-  const deleted: string[] = [];
-  const failed: Array<{ id: string; error: Error }> = [];
+  ids: ApiId[],
+  onDeleted: (id: ApiId) => void,
+): Promise<{ deleted: ApiId[]; failed: Array<{ id: ApiId; error: Error }> }> {
+  const deleted: ApiId[] = [];
+  const failed: Array<{ id: ApiId; error: Error }> = [];
   for (const id of ids) {
     try {
-      await deleteFile(conn, id);
+      const answer = await deleteFile(conn, id);
+      // Printed as deleted only when the server says so, for the id asked.
+      if (!answer.deleted || answer.id !== id)
+        throw answerError(
+          'not-a-file',
+          `The server's answer to DELETE /files/${id} does not say ${id} was deleted (it says ${answer.id}: deleted ${answer.deleted}).`,
+        );
       deleted.push(id);
       onDeleted(id);
     } catch (err) {

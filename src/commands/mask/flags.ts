@@ -1,13 +1,12 @@
 // The flags of `imgcli mask`: argument parsers, the rules for which flags go together, and
 // reading input files with errors that name the file. Kept apart so mask.ts stays a readable
 // parse -> validate -> call -> print. Types only from ../mask.js: sharp must not load here.
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
 import { formatFromExtension } from '../../image/format.js';
-import { regularFile } from '../../image/input-file.js';
+import { readRegularFile, regularFile } from '../../image/input-file.js';
 import type { Ellipse, Fit, Rect, Size } from '../../mask/build.js';
 
 export interface MaskFlags {
@@ -195,7 +194,7 @@ export function planMask(input: string | undefined, f: MaskFlags): MaskPlan {
 export async function readInput(path: string, flag: string): Promise<Buffer> {
   await regularFile(path, flag === '<input>' ? '' : flag);
   try {
-    return await readFile(path);
+    return await readRegularFile(path, 'image', flag === '<input>' ? '' : flag);
   } catch (err) {
     if (!(err as NodeJS.ErrnoException).code) throw err;
     throw new UsageError(

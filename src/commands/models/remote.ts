@@ -3,6 +3,7 @@
 import { listModels } from '../../api/models.js';
 import { mergeRemote, type CatalogRow } from '../../models/catalog.js';
 import { dryRun } from '../../pipeline/dry-run.js';
+import { printable } from '../../terminal/printable.js';
 import type { Context } from '../shared/context.js';
 import type { ModelsFlags } from './command.js';
 
@@ -17,7 +18,11 @@ export async function remoteRows(
     await dryRun(ctx.rt, settings, { method: 'GET', path: '/models' }, say, Boolean(flags.json));
     return undefined;
   }
-  const { models } = await listModels(await ctx.connection());
+  const listed = (await listModels(await ctx.connection())).models;
+  // The ids and dates a server lists are its text: printable in a table (--json keeps them exact).
+  const models = flags.json
+    ? listed
+    : listed.map((m) => ({ ...m, id: printable(m.id), shutdownDate: m.shutdownDate && printable(m.shutdownDate) }));
   const merged = mergeRemote(rows, models, settings.provider);
   if (merged.others.length && !flags.json)
     say.info(

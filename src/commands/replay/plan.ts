@@ -3,8 +3,10 @@
 // Recorded parameters are API field names, mapped back to flags through the field table; flags
 // given on the command line win. Input files are found by their recorded paths (relative to the
 // image) or given again, and must still hold the recorded bytes unless --force.
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join } from 'node:path';
+import { FileReadError, readRegularFile } from '../../image/input-file.js';
+import { own } from '../../own.js';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
 import { sniffImage } from '../../image/format.js';
@@ -97,9 +99,10 @@ export function recordedFlags(p: Provenance, image: string): JobFlags {
 async function readRecord(image: string): Promise<Provenance> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(image);
+    bytes = await readRegularFile(image, 'image');
   } catch (err) {
-    throw new UsageError(`cannot read ${image}: ${describeFsError(err)}`, 'Give the path of an image imgcli wrote.');
+    const reason = err instanceof FileReadError ? err.reason : describeFsError(err);
+    throw new UsageError(`cannot read ${image}: ${reason}`, 'Give the path of an image imgcli wrote.');
   }
   if (!sniffImage(bytes))
     throw new UsageError(`${image} is not an image`, 'Give the path of a PNG, JPEG or WebP file imgcli wrote.');
@@ -119,6 +122,8 @@ interface Slot {
   recorded?: ProvenanceInput;
   /** How the user can name it in messages. */
   label: string;
+  /** Found by the path the record gives, not named on the command line. */
+  fromRecord?: boolean;
 }
 
 /** The input files to send: given ones stand in for the recorded ones, slot by slot. */
@@ -134,7 +139,7 @@ function inputSlots(req: ReplayRequest, p: Provenance): Slot[] {
   const images = recorded.filter((r) => r.role === 'image');
   const slots: Slot[] = req.images.length
     ? req.images.map((path, i) => ({ role: 'image', path, recorded: images[i], label: label(path, images[i]) }))
-    : images.map((r) => ({ role: 'image', path: where(r), recorded: r, label: label(where(r), r) }));
+    : images.map((r) => ({ role: 'image', path: where(r), recorded: r, label: label(where(r), r), fromRecord: true }));
   const givenMask =
     req.given.mask !== undefined
       ? { role: 'mask', path: req.given.mask }
@@ -151,8 +156,20 @@ function inputSlots(req: ReplayRequest, p: Provenance): Slot[] {
       path: where(recordedMask),
       recorded: recordedMask,
       label: label(where(recordedMask), recordedMask),
+      fromRecord: true,
     });
   return slots;
+}
+
+/**
+ * Whether a file the record names lies in the image's folder (or below it), links resolved: the
+ * record is the image's text, and it must not choose what is uploaded from elsewhere on disk (a
+ * crafted image naming ~/.ssh/id_rsa with its sha256, or an archive whose in.png links there).
+ */
+async function besideImage(image: string, path: string): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => resolve(p));
+  const inside = relative(await real(dirname(image)), await real(path));
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 /** Hashes every input and compares it with the record; refuses what differs unless --force. */
@@ -177,6 +194,11 @@ async function checkInputs(
       throw new UsageError(
         `${req.image} records no path for its ${slot.role} file`,
         `Give it on the command line: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask).`,
+      );
+    if (slot.fromRecord && !(await besideImage(req.image, slot.path)))
+      throw new UsageError(
+        `${req.image} records its ${slot.role} file as ${slot.recorded?.path}, outside the image's folder; imgcli uploads only the files you name and those beside the image, so nothing was sent`,
+        `Name the file if it is the one to upload: imgcli replay ${req.image} ${slot.role === 'image' ? slot.path : `--${slot.role} ${slot.path}`}`,
       );
     let digest: { sha256: string; size: number };
     try {
@@ -240,7 +262,7 @@ export async function planReplay(req: ReplayRequest): Promise<ReplayPlan> {
   };
   const overrides = Object.keys(req.given).flatMap((k) => {
     const field = fieldByName(k);
-    return field ? [longFlag(field)] : REQUEST_FLAGS[k] ? [REQUEST_FLAGS[k]] : [];
+    return field ? [longFlag(field)] : own(REQUEST_FLAGS, k) !== undefined ? [own(REQUEST_FLAGS, k)!] : [];
   });
   return { source: p, command, model: model ?? p.model, request, overrides, inputs, forced, unchecked };
 }

@@ -24,8 +24,9 @@ const replay: Handler = async (ctx, { args, command }) => {
   };
   const say = await ctx.messenger();
   const p = plan.source;
+  // The local files that will be uploaded, named before anything is sent.
   const checked = plan.inputs.length
-    ? `, ${plan.inputs.length} input${plan.inputs.length > 1 ? 's' : ''} ${plan.unchecked ? 'given' : 'checked'}`
+    ? `, ${plan.inputs.length} input${plan.inputs.length > 1 ? 's' : ''} ${plan.unchecked ? 'given' : 'checked'} (uploading ${plan.inputs.map((i) => i.path).join(', ')})`
     : '';
   say.info(
     `replaying ${image}: imgcli ${plan.command}, ${plan.model}${p.request_id ? `, first made as ${p.request_id}` : ''}${checked}${plan.overrides.length ? `; changed: ${plan.overrides.join(', ')}` : ''}`,

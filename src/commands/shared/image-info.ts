@@ -1,11 +1,11 @@
 // What `imgcli info` reports about an image file, and `imgcli show` too where the terminal cannot
 // draw it: the format, the dimensions and the provenance imgcli embedded, as an entry and as text.
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
-import { readHead } from '../../image/head.js';
+import { FileReadError, readRegularFile } from '../../image/input-file.js';
 import { framesOf, sniffImage } from '../../image/format.js';
 import { isoTime, readProvenance, type Provenance } from '../../provenance/index.js';
+import { printable } from '../../terminal/printable.js';
 
 export interface InfoEntry {
   path: string;
@@ -26,12 +26,12 @@ export async function readInfoEntries(paths: string[], command: string): Promise
   const problems: string[] = [];
   for (const path of paths) {
     try {
-      const info = sniffImage(await readHead(path));
+      const bytes = await readRegularFile(path, 'image');
+      const info = sniffImage(bytes);
       if (!info) {
         problems.push(`${path} (not an image)`);
         continue;
       }
-      const bytes = await readFile(path);
       const provenance = readProvenance(bytes);
       entries.push({
         path,
@@ -42,7 +42,7 @@ export async function readInfoEntries(paths: string[], command: string): Promise
         provenance: provenance ?? null,
       });
     } catch (err) {
-      problems.push(`${path} (${describeFsError(err)})`);
+      problems.push(`${path} (${err instanceof FileReadError ? err.reason : describeFsError(err)})`);
     }
   }
   if (problems.length > 0) {
@@ -89,7 +89,10 @@ export function describeEntry(e: InfoEntry): string {
     [
       'inputs',
       p.inputs
-        ?.map((i) => `${i.role} ${i.path ?? '(no path)'} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`)
+        ?.map(
+          (i) =>
+            `${i.role} ${i.path === undefined ? '(no path)' : printable(i.path)} (${i.size} bytes, sha256 ${i.sha256.slice(0, 12)}...)`,
+        )
         .join('\n'),
     ],
     ['request id', p.request_id],
@@ -104,7 +107,7 @@ export function describeEntry(e: InfoEntry): string {
     .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
     .map(
       ([label, value]) =>
-        `  ${`${label}:`.padEnd(width)} ${printable(value)
+        `  ${`${label}:`.padEnd(width)} ${printable(value, { lines: true })
           .split('\n')
           .join(`\n  ${' '.repeat(width)} `)}`,
     );
@@ -122,14 +125,4 @@ function pairs(obj: Record<string, unknown>, prefix = ''): string {
     )
     .filter(Boolean)
     .join(', ');
-}
-
-/** A file's text must not drive the terminal: control characters are shown as \u escapes. */
-export function printable(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(
-      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
 }

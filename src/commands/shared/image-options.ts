@@ -75,6 +75,11 @@ const JOB_OPTIONS = {
       '--no-metadata',
       'write files bare: no prompt, model, parameters or fingerprint inside (and --if-changed cannot see them)',
     ),
+  rawSvg: () =>
+    new Option(
+      '--raw-svg',
+      'save an SVG answer as the server sent it: by default its scripts, event handlers, foreignObject and external references are removed (and told), so opening it runs and fetches nothing',
+    ),
   capabilitiesFrom: () =>
     new Option(
       '--capabilities-from <model>',

@@ -1,9 +1,11 @@
 // `imgcli show`: images drawn inline on stdout, scaled to the terminal, each under a line that
 // says what it is; where stdout is not a terminal that can draw them, the `info` summary instead.
 // No escape code is ever written to anything but a terminal that speaks an image protocol.
-import { readFile } from 'node:fs/promises';
-import { describeEntries, describeEntry, printable, type InfoEntry } from '../shared/image-info.js';
+import { describeEntries, describeEntry, type InfoEntry } from '../shared/image-info.js';
+import { readRegularFile } from '../../image/input-file.js';
+import { terminalWrite } from '../../terminal/boundary.js';
 import { detectInlineProtocol, renderFitted } from '../../terminal/preview.js';
+import { printable } from '../../terminal/printable.js';
 
 /** stdout, or a stand-in with the same shape in tests. */
 export interface ShowTarget {
@@ -47,8 +49,10 @@ export async function showImages(
   for (const e of entries) {
     out.write(`${heading(e, columns)}\n`);
     try {
-      out.write(
-        `${await renderFitted(await readFile(e.path), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`,
+      // The image protocol's own escapes: through the boundary's door for imgcli's sequences.
+      terminalWrite(
+        out,
+        `${await renderFitted(await readRegularFile(e.path, 'image'), { protocol, columns, rows, tmux: Boolean(env.TMUX) })}\n`,
       );
     } catch (err) {
       warn(`cannot draw ${e.path}: ${(err as Error).message}`);
