@@ -10,7 +10,18 @@ import {
   parseTimeoutSeconds,
   type Header,
 } from './config/keys.js';
-import { BrokenPipeError, CliError, InterruptedError, NoAnswer, UsageError, linesOf, requestIdOf } from './errors.js';
+import {
+  BatchFailedError,
+  BrokenPipeError,
+  CliError,
+  HintedError,
+  InterruptedError,
+  NoAnswer,
+  UsageError,
+  linesOf,
+  requestIdOf,
+} from './errors.js';
+import { errorAnnotation } from './output/summary.js';
 import { Redactor } from './api/redact.js';
 import { guardStream, terminalWrite, type BoundaryState } from './terminal/boundary.js';
 import { printable } from './terminal/printable.js';
@@ -21,6 +32,7 @@ import { painter, useColor } from './terminal/messenger.js';
 import type { Runtime } from './runtime.js';
 import { Context, type RunModule } from './commands/shared/context.js';
 import { PROVIDER_IDS } from './models/providers.js';
+import { helpText, helpWidth, wrapWords } from './commands/shared/help-text.js';
 import { VERSION } from './version.js';
 
 /**
@@ -105,7 +117,7 @@ const COMMANDS: readonly CommandRow[] = [
   },
   {
     name: 'models',
-    usage: '[options]',
+    usage: '[options] [model]',
     summary: 'list the image models, their status and limits',
   },
   {
@@ -132,6 +144,19 @@ function subcommandTerm(cmd: Command): string {
   const row = COMMANDS.find((c) => c.name === cmd.name());
   const standIn = row && cmd.options.length === 0 && cmd.registeredArguments.length === 0 && cmd.commands.length === 0;
   return standIn ? [row.name, row.usage].filter(Boolean).join(' ') : standardHelp.subcommandTerm(cmd);
+}
+
+/** An option or command of the help, with its description beside it; under it where that leaves under 20 columns. */
+function formatItem(term: string, termWidth: number, description: string, helper: Help): string {
+  const width = helper.helpWidth ?? 80;
+  if (!description || width - termWidth - 4 >= 20) return standardHelp.formatItem(term, termWidth, description, helper);
+  return [...wrapWords(term, width, '  ', '    '), ...wrapWords(description, width, '      ')].join('\n');
+}
+
+/** commander's help, with the usage line wrapped too (commander leaves it whole). */
+function formatHelp(cmd: Command, helper: Help): string {
+  const [usage = '', ...rest] = standardHelp.formatHelp(cmd, helper).split('\n');
+  return [...wrapWords(usage, helper.helpWidth ?? 80, '', '       '), ...rest].join('\n');
 }
 
 /**
@@ -168,7 +193,7 @@ function operandsOf(program: Command, args: string[]): string[] {
 }
 
 export async function buildProgram(rt: Runtime, argv?: string[], ctx = new Context(rt)): Promise<Command> {
-  const program = new Command('imgcli')
+  const program: Command = new Command('imgcli')
     .description('Generate and edit images with the OpenAI Images API and any server that speaks it.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
@@ -222,15 +247,20 @@ export async function buildProgram(rt: Runtime, argv?: string[], ctx = new Conte
     .addOption(new Option('--no-color', 'no colour on stderr (also NO_COLOR)'))
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage and examples)')
-    .configureHelp({ showGlobalOptions: true, subcommandTerm })
+    // A command's help lists its own options; the global ones are listed once, by name, at the end
+    // (globalOptionsText), and described by `imgcli --help`. Descriptions wrap down to 20 columns.
+    .configureHelp({ showGlobalOptions: false, subcommandTerm, minWidthToWrap: 20, formatItem, formatHelp })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.stdout.write(s),
       writeErr: (s) => rt.stderr.write(s),
+      // Help fits the terminal it is printed on, and 80 columns in a pipe or a file.
+      getOutHelpWidth: () => helpWidth(rt.stdout),
+      getErrHelpWidth: () => helpWidth(rt.stderr),
     })
     .addHelpText(
       'after',
-      `
+      helpText(`
 Examples:
   $ imgcli gen "a lighthouse at dusk"               # writes a-lighthouse-at-dusk-<time>.png
   $ imgcli gen "a watercolor fox" --mock            # offline: no key, no network
@@ -243,9 +273,13 @@ Examples:
   $ imgcli doctor                                   # why doesn't it work? config, key, server, models
 
 Settings: flag > environment > active profile > config defaults > built-in default.
+
 Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) apply to API calls and downloads.
 
-${exitCodesHelp()}`,
+${exitCodesHelp()}`),
+    )
+    .addHelpText('afterAll', (context): string =>
+      context.command === program ? '' : globalOptionsText(program, context),
     );
   const wanted = commandsFor(program, argv);
   const made = await Promise.all(
@@ -260,7 +294,10 @@ ${exitCodesHelp()}`,
   const help = new Command('help')
     .description('show help for a command')
     .argument('[command...]', 'a command, e.g. gen or config set')
-    .addHelpText('after', '\nExamples:\n  $ imgcli help gen\n  $ imgcli help config set')
+    .addHelpText(
+      'after',
+      helpText('\nExamples:\n  $ imgcli help gen\n  $ imgcli help config set\n  $ imgcli help help'),
+    )
     .action((path: string[]) => helpFor(program, path).outputHelp());
   inherit(help, program);
   program.addCommand(help);
@@ -297,15 +334,23 @@ function inherit(cmd: Command, parent: Command): void {
   for (const sub of cmd.commands) inherit(sub, cmd);
 }
 
+/**
+ * The global options, by name, under a command's own help: `imgcli --help` describes them, and
+ * listing them whole on every page buried each command's own options and examples.
+ */
+function globalOptionsText(program: Command, context: { error: boolean; command: Command }): string {
+  const names = program.options.filter((o) => !o.hidden && o.long !== '--version').map((o) => o.long!);
+  return helpText(`\nGlobal options (imgcli --help describes them):\n  ${names.join(' ')}`)(context);
+}
+
 /** The command `imgcli help <path...>` is about; an unknown name is a usage error with suggestions. */
 function helpFor(program: Command, path: string[]): Command {
   let cmd = program;
   for (const name of path) {
-    const subs = cmd.commands.filter((c) => c.name() !== 'help');
-    const found = subs.find((c) => c.name() === name || c.aliases().includes(name));
+    const found = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
     if (!found) {
       const where = cmd === program ? 'imgcli' : `imgcli ${cmd.name()}`;
-      const names = subs.map((c) => c.name());
+      const names = cmd.commands.map((c) => c.name()).filter((n) => n !== 'help');
       throw new UsageError(
         `unknown command '${name}'${didYouMean(name, names)}`,
         `The commands of ${where}: ${names.join(', ')}; see \`${where} --help\`.`,
@@ -366,7 +411,13 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   if (err instanceof BrokenPipeError) return;
   const paint = await painter(color);
   if (rt.signal.aborted || err instanceof InterruptedError) {
-    const reason = rt.signal.reason instanceof InterruptedError ? rt.signal.reason : new InterruptedError();
+    // The command's own word for its stop (mock-server: "stopped"), else the signal's.
+    const reason =
+      err instanceof InterruptedError
+        ? err
+        : rt.signal.reason instanceof InterruptedError
+          ? rt.signal.reason
+          : new InterruptedError();
     terminalWrite(rt.stderr, `${paint.yellow('imgcli:')} ${reason.message}\n`);
     return;
   }
@@ -388,6 +439,12 @@ async function report(err: unknown, rt: Runtime, color: boolean): Promise<void> 
   if (hint) lines.push(`${paint.dim('hint:')} ${printable(hint)}`);
   const requestId = requestIdOf(err);
   if (requestId) lines.push(`${paint.dim('request id:')} ${printable(requestId)}`);
+  // In GitHub Actions every failure is also an annotation, usage and validation errors (exit 2)
+  // as much as the API's; a batch has annotated each failed job already, and a "no" is no failure.
+  const batch =
+    err instanceof BatchFailedError || (err instanceof HintedError && err.cause instanceof BatchFailedError);
+  if (rt.env.GITHUB_ACTIONS === 'true' && !(err instanceof NoAnswer) && !batch)
+    rt.stderr.write(errorAnnotation([headline, ...details, hint].filter(Boolean).join('\n')));
   if (!known) {
     lines.push(
       `${paint.dim('hint:')} this looks like a bug in imgcli ${VERSION}; please report it with the command you ran.`,
@@ -477,7 +534,11 @@ async function runGuarded(rt: Runtime, argv: string[]): Promise<number> {
     // The connection closes (and the offline server stops) before the error is told.
     await ctx.close().catch(() => undefined);
     // commander printed its own usage errors (and --help, --version, which end with code 0).
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok;
+      if (rt.env.GITHUB_ACTIONS === 'true') rt.stderr.write(errorAnnotation(err.message.replace(/^error: /, '')));
+      return EXIT.usage;
+    }
     const code = exitCodeFor(err, rt.signal);
     await report(err, rt, useColor(program.opts().color, rt));
     return code;

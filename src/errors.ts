@@ -73,11 +73,17 @@ export class MissingKeyError extends CliError {
   }
 }
 
-/** The run was interrupted by SIGINT or SIGTERM. Exit 130 or 143. */
+/**
+ * The run was interrupted by SIGINT or SIGTERM. Exit 130 or 143. `message` replaces what a
+ * command that writes files says, for one that runs until stopped (mock-server: "stopped").
+ */
 export class InterruptedError extends CliError {
   override readonly name = 'InterruptedError';
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
-    super(`Interrupted (${signal}); nothing was left half-written.`);
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT',
+    message = `Interrupted (${signal}); nothing was left half-written.`,
+  ) {
+    super(message);
   }
 }
 

@@ -166,7 +166,7 @@ function apiHint(err: ApiError): string | undefined {
     case 'unknown-model':
       return 'The server does not know this model: run `imgcli models` to see the models and their status, or pick another with -m.';
     case 'not-found':
-      return 'Nothing at that address: check --base-url (it usually ends in /v1).';
+      return NOT_FOUND_HINT;
     case 'rate-limit':
       return 'Rate limited: wait a little, send fewer requests at once, or raise --max-retries.';
     case 'server':
@@ -194,6 +194,9 @@ function apiHint(err: ApiError): string | undefined {
       return undefined;
   }
 }
+
+/** What a 404 from the base URL means, for gen and doctor alike. */
+export const NOT_FOUND_HINT = 'Nothing at that address: check --base-url (it usually ends in /v1).';
 
 /** The next step for an error that carries no hint of its own. */
 export function hintFor(err: unknown): string | undefined {

@@ -5,10 +5,11 @@
 // is not their source, so a change to its table or wording cannot change what it is held to.
 import { readFileSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { FormData, request } from 'undici';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { useMockServer } from './helpers/mock.js';
+import { formBody } from './helpers/uploads.js';
 
 const mock = useMockServer();
 let strict: MockServer;
@@ -55,7 +56,10 @@ async function upload(path: string, fields: Field[]): Promise<Answer> {
     if (typeof value === 'string') form.append(name, value);
     else form.append(name, new Blob([value.file], { type: value.type }), value.filename);
   }
-  return answer(await request(`${mock.url}${path}`, { method: 'POST', headers: AUTH, body: form }));
+  const { body, contentType } = await formBody(form);
+  return answer(
+    await request(`${mock.url}${path}`, { method: 'POST', headers: { ...AUTH, 'content-type': contentType }, body }),
+  );
 }
 
 let img: Record<'rgb' | 'rgba' | 'wide' | 'jpeg' | 'bigPng' | 'hugePng', Buffer>;

@@ -129,6 +129,22 @@ describe('config set/get/unset', () => {
   );
 });
 
+describe('an unset key', () => {
+  it('api-key: the hint gives it on stdin (`-`), as everywhere else, never on the command line', async () => {
+    const h = home();
+    const r = await h.run(['config', 'get', 'api-key']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^api-key is not set in .*config\.json\nhint: Set it from stdin, out of shell history: `pbpaste \| imgcli config set api-key -` \(or type it after `imgcli config set api-key -`\)\.\n?$/,
+    );
+    expect(r.stderr).not.toContain('<value>');
+    h.write({ profiles: { azure: { model: 'gpt-image-2' } } });
+    const profile = await h.run(['--profile', 'azure', 'config', 'get', 'api-key']);
+    expect(profile.stderr).toContain('`pbpaste | imgcli config set --profile azure api-key -`');
+  });
+});
+
 describe('redaction', () => {
   it('shows the key as sk-...abcd in get, list, list --json and set', async () => {
     const h = home();
@@ -258,6 +274,9 @@ describe('help', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/\$ pbpaste \| imgcli config set api-key -/);
     expect(r.stdout).not.toMatch(/config set api-key sk-/);
-    expect(r.stdout).toMatch(/config get model \|\| echo unset\s+# exit 1 when not set/);
+    // Beside its command, or above it when the page is too narrow for both.
+    expect(r.stdout).toMatch(
+      /config get model \|\| echo unset\s+# exit 1 when not set|# exit 1 when not set, as git config\n\s+\$ imgcli config get model \|\| echo unset/,
+    );
   });
 });

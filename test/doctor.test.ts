@@ -106,9 +106,35 @@ describe('imgcli doctor', () => {
     expect(r.stdout).toMatch(
       /^  FAIL\s+key valid\s+The API answered 401 \(invalid_api_key\): Incorrect API key provided/m,
     );
-    expect(r.stdout).toMatch(/^\s+-> Check the key: a new one can be made at/m);
+    // Not api.openai.com: OpenAI's key page is not where this server's key comes from.
+    expect(r.stdout).toMatch(/^\s+-> Check the key: this server refused the one sent/m);
+    expect(r.stdout).not.toContain('platform.openai.com/api-keys');
     expect(r.stderr).toBe('doctor: 1 problem found (key valid); see above.');
     expect(r.stdout + r.stderr).not.toContain(FAKE_KEY);
+  });
+
+  it('a local server that wants a key, asked without one: says so, and how to give one', async () => {
+    const r = await imgcliInProcess(['doctor'], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: strict.url } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(
+      /^ {2}FAIL\s+key valid\s+this server wants a key \(it answered 401 to a request without one\)\n\s+-> Give it the server's key: OPENAI_API_KEY=<key>, or `imgcli config set api-key -`/m,
+    );
+    expect(r.stdout).not.toContain('platform.openai.com');
+    expect(r.stderr).toBe('doctor: 1 problem found (key valid); see above.');
+  });
+
+  it('a base URL without /v1: the 404 gets the hint gen gives, and the URL to try', async () => {
+    const origin = mock.url.replace(/\/v1$/, '');
+    const r = await imgcliInProcess(['doctor', '--json'], { env: { OPENAI_BASE_URL: origin } });
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout) as Doc;
+    expect(check(doc, 'server')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^The API answered 404/),
+      hint: `Nothing at that address: check --base-url (it usually ends in /v1) (try ${origin}/v1).`,
+    });
+    const gen = await imgcliInProcess(['gen', 'x', '-o', 'x.png'], { env: { OPENAI_BASE_URL: origin } });
+    expect(gen.stderr).toContain('hint: Nothing at that address: check --base-url (it usually ends in /v1).');
   });
 
   it('a server that does not answer: FAIL server, the key not checked, exit 1', async () => {

@@ -79,7 +79,7 @@ describe('gen --dry-run', () => {
     expect(nokey.stderr).toMatch(/no API key is set/);
     const offline = await imgcliInProcess(['--mock', 'gen', 'x', '--dry-run']);
     expect(offline.exitCode).toBe(0);
-    expect(offline.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1\/v1\/images\/generations$/m);
+    expect(offline.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:8080\/v1\/images\/generations$/m);
   });
 
   it('shows Azure dated URLs and the api-key header redacted', async () => {

@@ -1,26 +1,29 @@
 // Every example in the README and in every command's --help runs as printed, offline: each
 // source's examples run in order in a folder holding the files they name, against the offline
 // server (OPENAI_BASE_URL points at it, so examples without --mock need no key or network).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { baseEnv, hasTool, imgcli, ROOT } from './helpers/cli.js';
+import { baseEnv, hasTool, imgcli, ROOT, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
-import { makePlayground } from './helpers/playground.js';
+import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { makePlayground, type Playground } from './helpers/playground.js';
 
 // Model names the examples give to "a compatible server" and to Azure deployments.
-const mock = useMockServer({ extraModels: ['flux-dev', 'my-model', 'my-gpt-image-deployment'], streamDelayMs: 10 });
+const SERVER = { extraModels: ['flux-dev', 'my-model', 'my-gpt-image-deployment'], streamDelayMs: 10 };
+const mock = useMockServer(SERVER);
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const HAVE_JQ = hasTool('jq');
 const HAVE_CURL = hasTool('curl');
 
-/** The shell lines of the README's sh blocks that run imgcli (continuations joined). */
-function readmeExamples(): string[] {
-  const lines: string[] = [];
+/** The shell lines of each of the README's sh blocks that run imgcli (continuations joined). */
+function readmeBlocks(): string[][] {
+  const blocks: string[][] = [];
   for (const [, body] of README.matchAll(/```sh\n([\s\S]*?)```/g)) {
     const joined = body!.replace(/\\\n\s*/g, '');
+    const lines: string[] = [];
     for (const raw of joined.split('\n')) {
       // The first screen's command, run from a clone: `imgcli` is that bin/imgcli.js here.
       const line = raw.replace(/^npm ci && node bin\/imgcli\.js /, 'imgcli ');
@@ -29,71 +32,128 @@ function readmeExamples(): string[] {
       if (/^\s*(npm|npx)\s/.test(line) || /\bnpx imgcli\b/.test(line)) continue;
       lines.push(line);
     }
+    if (lines.length > 0) blocks.push(lines);
   }
-  return lines;
+  return blocks;
 }
 
-/** Each command path's `$ ` example lines, found by walking the help's Commands sections. */
+const readmeExamples = () => readmeBlocks().flat();
+
+/**
+ * Each command path's `$ ` example lines, found by walking the help's Commands sections (a
+ * command's subcommands are asked at once; the pages come back in the help's order).
+ */
 async function helpExamples(path: string[] = []): Promise<Array<{ path: string[]; lines: string[] }>> {
   const r = await imgcli([...path, '--help']);
   expect(r.exitCode, path.join(' ')).toBe(0);
+  // An example too long for the page continues on the next lines after a backslash, as in a shell.
   const lines = r.stdout
+    .replace(/ \\\n\s*/g, ' ')
     .split('\n')
     .filter((l) => /^\s+\$ /.test(l))
     .map((l) => l.replace(/^\s+\$ /, ''));
-  const found = [{ path, lines }];
   const commands = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(r.stdout)?.[1] ?? '';
-  for (const row of commands.split('\n')) {
-    const name = /^\s{2}([a-z][a-z-]*)/.exec(row)?.[1];
-    if (name && name !== 'help') found.push(...(await helpExamples([...path, name])));
-  }
-  return found;
+  const names = commands
+    .split('\n')
+    .flatMap((row) => /^\s{2}([a-z][a-z-]*)/.exec(row)?.[1] ?? [])
+    .filter((name) => name !== 'help');
+  const below = await Promise.all(names.map((name) => helpExamples([...path, name])));
+  return [{ path, lines }, ...below.flat()];
 }
+
+const origin = (server: MockServer) => server.url.replace(/\/v1$/, '');
 
 /**
  * The few places where an example names something a test cannot have, and what stands in:
  * the local server and Azure resource it names are the offline server; tests take free ports;
  * without jq or curl on the machine, the pipeline stops at checking imgcli's JSON.
  */
-function adapt(line: string): string {
-  const origin = mock.url.replace(/\/v1$/, '');
+function adapt(line: string, server: MockServer = mock): string {
   let out = line
-    .replaceAll('http://localhost:8080/v1', mock.url)
-    .replaceAll('http://127.0.0.1:8080/v1', mock.url)
-    .replaceAll('https://myres.openai.azure.com/openai', `${origin}/openai`)
+    .replaceAll('http://localhost:8080/v1', server.url)
+    .replaceAll('http://127.0.0.1:8080/v1', server.url)
+    .replaceAll('https://myres.openai.azure.com/openai', `${origin(server)}/openai`)
     .replace(/--port 8080\b/, '--port 0');
   if (!HAVE_CURL) out = out.replace(/\| sh\b/, '| sh -n');
   if (!HAVE_JQ) out = out.replace(/\| jq\b.*$/, `| node -e "JSON.parse(require('fs').readFileSync(0, 'utf8'))"`);
   return out;
 }
 
-/** Lines already run (README and --help share many): each runs once, in the first place it appears. */
-const ran = new Set<string>();
+/** The key a line is known by: adapted, without its comment. */
+const key = (example: string) => adapt(example).replace(/\s+#.*$/, '');
 
-async function runExamples(lines: string[], label: string): Promise<void> {
-  const jobs = /```json\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
-  const pg = await makePlayground({ azureOrigin: mock.url.replace(/\/v1$/, ''), jobs });
-  const env = {
-    ...baseEnv(pg.dir),
-    PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`,
-    OPENAI_BASE_URL: mock.url,
-    EDITOR: 'true',
+/**
+ * Lines run once, in the first place they appear among the given sources: the help pages skip
+ * what the README or an earlier page ran, a README block what it ran itself. Worked out before
+ * anything runs, so the sources can run side by side.
+ */
+function firstOccurrences(sources: string[][]): string[][] {
+  const seen = new Set<string>();
+  return sources.map((lines) =>
+    lines.filter((example) => {
+      if (seen.has(key(example))) return false;
+      seen.add(key(example));
+      return true;
+    }),
+  );
+}
+
+/**
+ * A folder holding the files the examples name, plus a lighthouse with provenance (for `imgcli
+ * info`) and an edit of photo.png (for `imgcli replay`): made once, then every source gets its own
+ * copy, its config's Azure profile pointing at the source's server.
+ */
+let template: Promise<Playground> | undefined;
+async function playground(server: MockServer): Promise<Playground> {
+  template ??= (async () => {
+    const jobs = /```json\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
+    const pg = await makePlayground({ azureOrigin: origin(mock), jobs });
+    const env = examplesEnv(pg, mock);
+    await Promise.all([
+      execa('imgcli', ['gen', 'a lighthouse at dusk', '-o', 'lighthouse.png'], { cwd: pg.dir, env, extendEnv: false }),
+      execa('imgcli', ['edit', 'photo.png', '-p', 'add a red scarf', '-o', 'scarf.png'], {
+        cwd: pg.dir,
+        env,
+        extendEnv: false,
+      }),
+    ]);
+    return pg;
+  })();
+  const dir = tempDir('imgcli-examples-');
+  cpSync((await template).dir, dir, { recursive: true });
+  const config = join(dir, 'config', 'config.json');
+  writeFileSync(config, readFileSync(config, 'utf8').replaceAll(origin(mock), origin(server)));
+  return { dir, bin: join(dir, '.bin') };
+}
+const examplesEnv = (pg: Playground, server: MockServer) => ({
+  ...baseEnv(pg.dir),
+  PATH: `${pg.bin}${delimiter}${process.env.PATH ?? ''}`,
+  OPENAI_BASE_URL: server.url,
+  EDITOR: 'true',
+});
+
+/** Runs the tasks, at most `limit` at a time; after a failure, starts no more. */
+async function inParallel(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
+  const queue = [...tasks];
+  let failed = false;
+  const lane = async () => {
+    for (let task = queue.shift(); task && !failed; task = queue.shift()) {
+      await task().catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
+    }
   };
-  // A lighthouse with provenance, for `imgcli info`, and an edit of photo.png, for `imgcli replay`.
-  await execa('imgcli', ['gen', 'a lighthouse at dusk', '-o', 'lighthouse.png'], {
-    cwd: pg.dir,
-    env,
-    extendEnv: false,
-  });
-  await execa('imgcli', ['edit', 'photo.png', '-p', 'add a red scarf', '-o', 'scarf.png'], {
-    cwd: pg.dir,
-    env,
-    extendEnv: false,
-  });
+  await Promise.all(Array.from({ length: limit }, lane));
+}
+
+/** One source's examples, in order, in a playground of their own. */
+async function runExamples(lines: string[], label: string, server: MockServer): Promise<void> {
+  if (lines.length === 0) return;
+  const pg = await playground(server);
+  const env = examplesEnv(pg, server);
   for (const example of lines) {
-    const line = adapt(example);
-    if (ran.has(line.replace(/\s+#.*$/, ''))) continue;
-    ran.add(line.replace(/\s+#.*$/, ''));
+    const line = adapt(example, server);
     if (/\bimgcli mock-server\b/.test(line)) {
       // A server runs until Ctrl-C: wait for its address, then interrupt it.
       const child = execa('bash', ['-c', `exec ${line}`], { cwd: pg.dir, env, extendEnv: false, reject: false });
@@ -104,24 +164,34 @@ async function runExamples(lines: string[], label: string): Promise<void> {
       expect((await child).exitCode, `${label}: ${example}`).toBe(130);
       continue;
     }
+    // 60 s: the examples share the cores with the rest of the suite (the 1,000-job --dry-run once
+    // took over 30 s on Node 22 with the machine also busy with other work).
     const r = await execa('bash', ['-o', 'pipefail', '-c', line], {
       cwd: pg.dir,
       env,
       extendEnv: false,
       reject: false,
       input: 'sk-example-0000000000000000abcd\n',
-      timeout: 30_000,
+      timeout: 60_000,
     });
     expect(r.exitCode, `${label}: ${example}\n${r.stderr}`).toBe(0);
     expect(r.stderr, `${label}: ${example}`).not.toMatch(/bug in imgcli/);
   }
 }
 
-describe('examples', () => {
+// The two long tests run at the same time, and each runs a few of its sources at a time. Each sh
+// block of the README runs in order in a playground of its own. The help pages of one command
+// (`files`, `files upload`, ..., `files rm`) run in order against a server of their own: the files
+// and batches one page leaves there are what a later page lists and deletes. Each page gets a
+// playground of its own.
+describe.concurrent('examples', () => {
   it('the README: every sh example runs as printed', async () => {
-    const lines = readmeExamples();
-    expect(lines.length).toBeGreaterThan(40);
-    await runExamples(lines, 'README');
+    const blocks = readmeBlocks();
+    expect(blocks.flat().length).toBeGreaterThan(40);
+    await inParallel(
+      blocks.map((block, i) => () => runExamples(firstOccurrences([block])[0]!, `README, sh block ${i + 1}`, mock)),
+      4,
+    );
   }, 300_000);
 
   it('the README: the Makefile recipe builds its targets', async () => {
@@ -168,6 +238,19 @@ describe('examples', () => {
         'mock-server',
       ]),
     );
-    for (const page of pages) await runExamples(page.lines, `imgcli ${page.path.join(' ')} --help`.replace('  ', ' '));
+    const [, ...lines] = firstOccurrences([readmeExamples(), ...pages.map((p) => p.lines)]);
+    const commands = new Map<string, Array<[number, { path: string[] }]>>();
+    for (const [i, page] of pages.entries())
+      commands.set(page.path[0] ?? '', [...(commands.get(page.path[0] ?? '') ?? []), [i, page]]);
+    const runCommand = (group: Array<[number, { path: string[] }]>) => async () => {
+      const server = await startMockServer(SERVER);
+      try {
+        for (const [i, page] of group)
+          await runExamples(lines[i]!, `imgcli ${page.path.join(' ')} --help`.replace('  ', ' '), server);
+      } finally {
+        await server.close();
+      }
+    };
+    await inParallel([...commands.values()].map(runCommand), 4);
   }, 300_000);
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError, httpError } from '../src/api/errors.js';
 import { OutOfDateError, UsageError } from '../src/errors.js';
 import { EXIT, EXIT_CODES, exitCodeFor, exitCodesHelp, exitCodesMarkdown } from '../src/exit-codes.js';
+import { layoutHelp } from '../src/commands/shared/help-text.js';
 import { cleanupTemps, imgcli } from './helpers/cli.js';
 
 afterAll(cleanupTemps);
@@ -38,7 +39,8 @@ describe('the table', () => {
   it('is the Exit codes block of imgcli --help', async () => {
     const r = await imgcli(['--help']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain(exitCodesHelp());
+    // Laid out for 80 columns, as help in a pipe is.
+    expect(r.stdout).toContain(layoutHelp(exitCodesHelp(), 80));
     expect(exitCodesHelp()).toMatch(/^ {2}70 {3}internal error \(a bug: please report it\)$/m);
     expect(exitCodesHelp()).not.toContain('`');
   });

@@ -1,4 +1,4 @@
-// The gallery page in a real browser: the system's Chromium (puppeteer-core, see helpers/browser.ts)
+// The gallery page in a real browser: a headless Chromium (puppeteer-core, see helpers/browser.ts)
 // opens a page `imgcli gallery` wrote from a batch made by the offline server, from file://, and
 // checks the cards, a card's text, filtering, sorting, keyboard moves, lazy thumbnails, the links,
 // light and dark contrast, no console errors and no request beyond the page itself. Screenshots
@@ -36,6 +36,13 @@ const JOBS = Array.from({ length: 40 }, (_, i) => {
 const TOTAL = JOBS.length + 2;
 
 beforeAll(async () => {
+  // The browser first: on a machine without one, every test fails at once, not after the batch below.
+  try {
+    browser = await launchChromium(tempDir('imgcli-chromium-profile-'));
+  } catch (err) {
+    missing = err as Error;
+    return;
+  }
   dir = tempDir('imgcli-gallery-browser-');
   writeFileSync(join(dir, 'jobs.jsonl'), JOBS.map((j) => JSON.stringify(j)).join('\n'));
   const made = await imgcliInProcess(['--base-url', mock.url, 'batch', 'jobs.jsonl', '--concurrency', '4'], {
@@ -52,18 +59,13 @@ beforeAll(async () => {
   const page = await imgcliInProcess(['gallery', 'out', '-o', 'out/gallery.html'], { cwd: dir });
   expect(page.exitCode, page.stderr).toBe(0);
   url = pathToFileURL(join(dir, 'out/gallery.html')).href;
-  try {
-    browser = await launchChromium(tempDir('imgcli-chromium-profile-'));
-  } catch (err) {
-    missing = err as Error;
-  }
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   // The temp folder goes when the file's tests end; IMGCLI_TEST_SCREENSHOTS=<dir> keeps copies.
   const keep = process.env.IMGCLI_TEST_SCREENSHOTS;
-  if (keep) {
+  if (keep && dir) {
     mkdirSync(keep, { recursive: true });
     for (const shot of ['gallery-light.png', 'gallery-dark.png'])
       if (existsSync(join(dir, shot))) copyFileSync(join(dir, shot), join(keep, shot));

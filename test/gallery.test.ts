@@ -135,6 +135,58 @@ describe('imgcli gallery: what it shows', () => {
   });
 });
 
+describe('imgcli gallery: GIF, SVG, variations and offline images', () => {
+  it('reads the provenance of a GIF and shows SVG files; titles a variation by its image; says no cost for an offline image', async () => {
+    const ws = tempDir('imgcli-gallery-kinds-');
+    const frames = await Promise.all(
+      ['#3060a0', '#a06030'].map((background) =>
+        sharp({ create: { width: 40, height: 30, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif({ delay: [100, 100] })
+      .toBuffer();
+    writeFileSync(join(ws, 'koi.gif'), embedProvenance(gif, 'gif', { ...RECORD, prompt: 'a koi pond, looping' }));
+    const svg = Buffer.from(
+      '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#3060a0"/></svg>\n',
+    );
+    writeFileSync(join(ws, 'boat.svg'), embedProvenance(svg, 'svg', { ...RECORD, prompt: 'a paper boat logo' }));
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#208040' } })
+      .png()
+      .toBuffer();
+    const variation: Provenance = {
+      ...RECORD,
+      command: 'vary',
+      endpoint: 'edits',
+      prompt: 'Make a variation of this image that keeps its subject and composition.',
+      inputs: [{ role: 'image', path: 'icons/icon.png', sha256: 'cd'.repeat(32), size: 100 }],
+    };
+    writeFileSync(join(ws, 'icon-variation.png'), embedProvenance(png, 'png', variation));
+    // What the offline server makes carries origin "offline" in its provenance: nothing was billed.
+    const offline = { ...RECORD, prompt: 'a stand-in', origin: 'offline' } as Provenance;
+    writeFileSync(join(ws, 'stand-in.png'), embedProvenance(png, 'png', offline));
+    const r = await gallery(['.'], ws);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^gallery: 4 images \(4 with provenance\), \d+ KB$/);
+    const html = page(join(ws, 'gallery.html'));
+    const byPath = Object.fromEntries(cards(html).map((c) => [c.path, c.html]));
+    expect(Object.keys(byPath).sort()).toEqual(['boat.svg', 'icon-variation.png', 'koi.gif', 'stand-in.png']);
+    expect(byPath['koi.gif']).toContain('>a koi pond, looping</p>');
+    expect(byPath['koi.gif']).not.toContain('no provenance');
+    expect(byPath['boat.svg']).toContain('>a paper boat logo</p>');
+    expect(byPath['boat.svg']).toMatch(/data-src="data:image\/webp;base64,/);
+    expect(byPath['icon-variation.png']).toContain(
+      '<p class="prompt" title="Make a variation of this image that keeps its subject and composition.">variation of icon.png</p>',
+    );
+    expect(byPath['stand-in.png']).toContain('<dt>Cost</dt><dd>offline: no cost</dd>');
+    expect(byPath['stand-in.png']).not.toMatch(/\$\d/);
+    // The total counts only what was billed: three images at $0.062, not the offline one.
+    expect(html).toContain('about $0.187 estimated · 1 made offline (no cost)');
+  });
+});
+
 describe('imgcli gallery: where it writes', () => {
   it('gallery.html is replaced when imgcli wrote it, and left alone when it did not; -o replaces anything', async () => {
     const ws = tempDir();
@@ -160,7 +212,7 @@ describe('imgcli gallery: where it writes', () => {
       [['missing.png'], /^error: cannot read missing\.png: no such file\n/],
       [
         [join(dir, 'notes.png')],
-        /^error: cannot show .*notes\.png \(not an image\)\nhint: A gallery shows PNG, JPEG, WebP and GIF files\.$/,
+        /^error: cannot show .*notes\.png \(not an image\)\nhint: A gallery shows PNG, JPEG, WebP, GIF and SVG files\.$/,
       ],
       [[ws], /^error: no images in /],
       [[join(dir, 'out/made.png'), '--thumb-size', '20'], /^error: --thumb-size 20 is out of range; use 64 to 1024$/],

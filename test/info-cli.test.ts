@@ -39,7 +39,7 @@ const BLOCK = (path: string, format: string) => `${path} (${format} 40x30)
   parameters:      size=1024x1024, quality=high, n=1
   request id:      req_0123456789abcdef
   created:         2025-06-15T15:06:40.000Z
-  usage:           input_tokens=12, output_tokens=4160, total_tokens=4172, input_tokens_details.text_tokens=12
+  usage:           12 input + 4160 output = 4172 tokens
   fingerprint:     sha256:${'ab'.repeat(32)}
   tool:            imgcli 0.1.0`;
 
@@ -82,6 +82,8 @@ beforeAll(async () => {
   await base.clone().png().toFile(join(dir, 'plain.png'));
   await base.clone().gif().toFile(join(dir, 'plain.gif'));
   writeFileSync(join(dir, 'notes.txt'), 'not an image\n');
+  // What `batch --gallery` writes beside the images.
+  writeFileSync(join(dir, 'gallery.html'), '<!doctype html><title>imgcli gallery</title>\n');
   mkdirSync(join(dir, 'folder'));
 });
 afterAll(() => cleanupTemps());
@@ -144,12 +146,23 @@ describe.concurrent('imgcli info', () => {
     );
   });
 
-  it('names every bad path: not an image, a folder; --json stays silent too', async ({ expect }) => {
-    const r = await info('notes.txt', 'made.png', 'folder', '--json');
+  it('`info out/*`: files that are not images (gallery.html, a folder) are skipped with a note; the images are read', async ({
+    expect,
+  }) => {
+    const r = await info('notes.txt', 'made.png', 'folder', 'gallery.html', '--json');
+    expect(r.exitCode).toBe(0);
+    expect((JSON.parse(r.stdout as string) as Array<{ path: string }>).map((e) => e.path)).toEqual(['made.png']);
+    expect(r.stderr).toBe('skipped what is not an image (3): notes.txt, folder/, gallery.html');
+    const text = await info('made.png', 'gallery.html');
+    expect(text.stdout).toBe(BLOCK('made.png', 'png'));
+  });
+
+  it('names every bad path when no file is an image; --json stays silent too', async ({ expect }) => {
+    const r = await info('notes.txt', 'folder', '--json');
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /^error: cannot read 2 of 3 files: notes\.txt \(not an image\); folder \(it is a folder\)\n/,
+      /^error: cannot read 2 of 2 files: notes\.txt \(not an image\); folder \(it is a folder\)\n/,
     );
   });
 

@@ -1,10 +1,11 @@
 // The offline server's streamed answers, in-process: the API's event shape for generations and
 // edits, partials that sharpen towards the final, events spaced over time, stream faults.
 import sharp from 'sharp';
-import { FormData, request } from 'undici';
+import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readSse, type SseEvent } from '../src/api/sse.js';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { formBody } from './helpers/uploads.js';
 
 let mock: MockServer;
 beforeAll(async () => {
@@ -19,11 +20,11 @@ afterEach(() => {
 const auth = { authorization: 'Bearer sk-test' };
 
 async function events(path: string, body: FormData | Record<string, unknown>, bodyTimeout?: number) {
-  const json = !(body instanceof FormData);
+  const form = body instanceof FormData ? await formBody(body) : undefined;
   const res = await request(`${mock.url}${path}`, {
     method: 'POST',
-    headers: json ? { ...auth, 'content-type': 'application/json' } : auth,
-    body: json ? JSON.stringify(body) : body,
+    headers: { ...auth, 'content-type': form ? form.contentType : 'application/json' },
+    body: form ? form.body : JSON.stringify(body),
     ...(bodyTimeout ? { bodyTimeout } : {}),
   });
   const got: Array<SseEvent & { json: Record<string, any> }> = [];

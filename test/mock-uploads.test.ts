@@ -1,10 +1,11 @@
 // The offline server's edits and variations endpoints in-process: the multipart parser, and the
 // API's refusals for what imgcli itself never sends (octet-stream parts, JSON to variations, wrong fields).
 import sharp from 'sharp';
-import { FormData, request } from 'undici';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundaryOf, MultipartError, parseMultipart } from '../src/mock/multipart.js';
 import { startMockServer, type MockServer } from '../src/mock/server.js';
+import { formBody } from './helpers/uploads.js';
 
 let mock: MockServer;
 // Made in beforeAll; the case tables below are built earlier, so they name images by key.
@@ -30,10 +31,11 @@ async function post(path: string, parts: Part[]) {
     if (typeof value === 'string') form.append(name, value);
     else form.append(name, new Blob([images[value[0]]], { type: value[2] }), value[1]);
   }
+  const { body, contentType } = await formBody(form);
   const res = await request(`${mock.url}${path}`, {
     method: 'POST',
-    body: form,
-    headers: { authorization: 'Bearer sk-test' },
+    body,
+    headers: { authorization: 'Bearer sk-test', 'content-type': contentType },
   });
   return {
     status: res.statusCode,

@@ -49,26 +49,57 @@ describe('imgcli models', () => {
     expect(mock.requests).toHaveLength(0);
   });
 
-  it('fits a terminal: compact at 80 columns, with the status date, and says what --wide adds', async () => {
+  it('fits 80 columns by family: sizes, qualities and the +WxH rule kept, the default marked', async () => {
     const r = await runInProcess(['models'], { columns: 80 });
     expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
-    expect(lines[0]).toMatch(/^MODEL\s+.*ENDPOINTS\s+STATUS\b/);
-    expect(lines[0]).not.toContain('LIMITS');
+    expect(lines[0]).toMatch(/^ {2}MODEL\s+ENDPOINTS\s+STATUS$/);
     for (const m of MODELS) {
-      const line = lines.find((l) => l.startsWith(`${m.id} `));
+      const line = lines.find((l) => l.startsWith(`  ${m.id} `));
       expect(line, m.id).toBeDefined();
       const status = modelStatus(m, PINNED);
       expect(line).toContain(status.state === 'current' ? 'current' : `${status.state} ${status.shutdown}`);
-      // Aliases are what --wide adds first.
-      for (const alias of m.aliases ?? [])
-        expect(line).not.toMatch(new RegExp(`[(,] ?${alias.replaceAll('.', '\\.')}\\b`));
-      expect(line).not.toMatch(/^\S+ \(/);
+      // Aliases are what --wide adds.
+      for (const alias of m.aliases ?? []) expect(line!.split(/\s+/)).not.toContain(alias);
     }
-    expect(r.stdout).toContain(`Status on api.openai.com as of ${PINNED.toISOString().slice(0, 10)}`);
-    expect(r.stdout).toMatch(/Fitted to 80 columns; `--wide` adds aliases, [a-z, ]*limits\./);
+    expect(lines.find((l) => l.startsWith('  gpt-image-2 '))).toMatch(/\bcurrent, default$/);
+    expect(lines.filter((l) => /\bdefault$/.test(l))).toHaveLength(1);
+    // Each family's sizes and qualities (what -s and -q take), once, above its models.
+    const heading = (family: string) => lines.findIndex((l) => l.startsWith(`${family} `));
+    expect(lines[heading('gpt-image-2.6')]).toMatch(
+      /^gpt-image-2\.6 +sizes: auto 1024x1024 1536x1024 1024x1536 \+WxH$/,
+    );
+    expect(lines[heading('gpt-image-2.6') + 1]).toMatch(/^ +qualities: auto low medium high xhigh max$/);
+    expect(lines[heading('dall-e-2')]).toMatch(/sizes: 256x256 512x512 1024x1024$/);
+    expect(lines[heading('dall-e-2') + 2]).toMatch(/^ {2}dall-e-2 +gen,edit,vary +retired 2026-05-12$/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('+WxH (gpt-image-2 and later): any WxH: edges multiples of 16');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      `Status on api.openai.com as of ${PINNED.toISOString().slice(0, 10)}`,
+    );
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      'Fitted to 80 columns: `--wide` adds aliases and limits; `imgcli models <model>` shows one model whole.',
+    );
+  });
+
+  it('fits 30 columns without a word cut; below 24 prints the whole table and says why', async () => {
+    const r = await runInProcess(['models'], { columns: 30 });
+    expect(r.exitCode).toBe(0);
+    for (const line of r.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(30);
+    // Words are moved to the next line, never cut: every model, size and quality is whole.
+    const words = new Set(r.stdout.split(/\s+/));
+    for (const m of MODELS) expect(words, m.id).toContain(m.id);
+    for (const w of ['1024x1536', '+WxH', 'xhigh', 'standard', '2026-05-12']) expect(words, w).toContain(w);
+    expect(r.stdout).toMatch(/^ {2}gpt-image-1\.5\n {4}gen,edit\n {4}retired 2026-12-01$/m);
+    expect(r.stdout).toMatch(/^ {2}gpt-image-2\n {4}gen,edit; current, default$/m);
     expect(r.stderr).toBe('');
+    const tiny = await runInProcess(['models'], { columns: 20 });
+    expect(tiny.exitCode).toBe(0);
+    expect(tiny.stdout).toBe((await runInProcess(['models'])).stdout);
+    expect(tiny.stderr).toBe(
+      '20 columns are too few for the table (it needs 24): printed whole, one model a line; `imgcli models | less -S` scrolls it sideways\n',
+    );
   });
 
   it('prints every column with --wide on a terminal, in a pipe, and on a terminal wide enough', async () => {
@@ -88,7 +119,7 @@ describe('imgcli models', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/\bSTATUS\b.*\bSERVER$/);
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(90);
-    expect(lines.find((l) => l.startsWith('gpt-image-2 '))).toMatch(/listed$/);
+    expect(lines.find((l) => l.startsWith('  gpt-image-2 '))).toMatch(/current, default +listed$/);
   });
 
   it('prints the same table as JSON, needing no key', async () => {
@@ -283,5 +314,83 @@ describe("status follows the run's clock (IMGCLI_NOW), not the day the suite run
       expect(r.stderr).toContain(`IMGCLI_NOW=${bad} is not a date`);
       expect(r.stderr).toMatch(/2026-12-01T12:00:00Z/);
     }
+  });
+});
+
+describe('imgcli models <model>', () => {
+  it('shows one model whole: status, dates, prices, and per command every flag it takes with its values', async () => {
+    const r = await runInProcess(['models', 'gpt-image-2'], { columns: 80 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const line of r.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(r.stdout.split('\n')[0]).toBe('gpt-image-2 (also gpt-image-2-2026-04-21)');
+    expect(text).toContain(
+      'status current; the default here (gen, edit and vary without -m) (on api.openai.com as of 2026-12-01)',
+    );
+    expect(text).toMatch(
+      /prices per million tokens: text input \$5 .* image output \$30; batch --remote at 50% of that/,
+    );
+    expect(r.stdout).toMatch(/^imgcli gen: POST \/images\/generations$/m);
+    expect(r.stdout).toMatch(/^ {2}-s, --size +auto, 1024x1024, 1536x1024, 1024x1536, or any WxH \(below\)$/m);
+    expect(r.stdout).toMatch(/^ {2}-q, --quality +auto, low, medium, high$/m);
+    expect(r.stdout).toMatch(/^imgcli edit: POST \/images\/edits$/m);
+    expect(text).toContain('--moderation auto, low (sent as JSON only');
+    expect(text).toMatch(/imgcli vary: POST \/images\/edits, with a built-in prompt/);
+    expect(text).toContain('--input-fidelity: gpt-image-2 answers 400 invalid_input_fidelity_model.');
+    // What it does not take is not listed: no --style (dall-e-3's), no --frames (gpt-image-2.6's).
+    expect(r.stdout).not.toMatch(/--style|--frames/);
+  });
+
+  it('reads an alias, and a retired model says so with its replacement; dall-e-2 varies through its own endpoint', async () => {
+    const alias = await runInProcess(['models', 'gpt-image-2.5']);
+    expect(alias.stdout.split('\n')[0]).toBe(
+      'gpt-image-2.5-flare (also gpt-image-2.5-flare-2026-09-08, gpt-image-2.5)',
+    );
+    const dalle = await runInProcess(['models', 'dall-e-2']);
+    const text = dalle.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('status retired 2026-05-12; use gpt-image-2');
+    expect(text).toContain('prices not in imgcli: no cost is estimated');
+    expect(dalle.stdout).toMatch(/^imgcli vary: POST \/images\/variations$/m);
+    expect(text).toContain('images 1 png, under 4 MB each, square; without --mask');
+  });
+
+  it('--json: the same as data', async () => {
+    const r = await runInProcess(['models', 'gpt-image-1-mini', '--json']);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({
+      name: 'gpt-image-1-mini',
+      family: 'gpt-image-1',
+      default: false,
+      status: 'retired',
+      shutdown_date: '2026-12-01',
+      replacement: 'gpt-image-2.6-flare',
+      status_date: '2026-12-01',
+      refusals: { '--input-fidelity': 'gpt-image-1-mini refuses high' },
+    });
+    expect(doc.commands.map((c: { command: string }) => c.command)).toEqual(['gen', 'edit', 'vary']);
+    const edit = doc.commands[1];
+    expect(edit.flags).toContainEqual({ flag: '--input-fidelity', values: ['low'] });
+    expect(edit.flags).toContainEqual({ flag: '--count', short: '-n', min: 1, max: 10 });
+    expect(edit.json_only_flags).toEqual(['--moderation']);
+    expect(doc.prices).toBeUndefined();
+    expect(
+      JSON.parse((await runInProcess(['models', '--json'])).stdout)
+        .models.filter((m: Row & { default: boolean }) => m.default)
+        .map((m: Row) => m.name),
+    ).toEqual(['gpt-image-2']);
+  });
+
+  it('an unknown name: exit 2 with a suggestion; --remote and --markdown are for the list', async () => {
+    const typo = await runInProcess(['models', 'gpt-imag-2']);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toMatch(
+      /^error: imgcli's model table has no "gpt-imag-2"; did you mean gpt-image-2\?\nhint: See `imgcli models`/,
+    );
+    const remote = await runInProcess(['models', 'gpt-image-2', '--remote']);
+    expect(remote.exitCode).toBe(2);
+    expect(remote.stderr).toMatch(/--remote, --dry-run and --markdown are for the whole list/);
   });
 });

@@ -9,15 +9,26 @@ import { ROOT, cleanupTemps, tempDir } from './helpers/cli.js';
 
 afterAll(cleanupTemps);
 
-describe('npm package', () => {
+// The two tests share nothing but npm's cache, and mostly wait on npm: they run side by side.
+describe.concurrent('npm package', () => {
   it('packs only what ships, installs, and runs `imgcli gen --mock`', async () => {
     const dest = tempDir('imgcli-pack-');
-    const packed = await execa('npm', ['pack', '--json', '--pack-destination', dest], {
+    // --ignore-scripts: prepack would build dist/ again, which `npm test` has just built.
+    const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], {
       cwd: ROOT,
       env: { npm_config_loglevel: 'error' },
     });
-    const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const [info] = JSON.parse(packed.stdout) as Array<{
+      filename: string;
+      size: number;
+      files: Array<{ path: string }>;
+    }>;
     const paths = info!.files.map((f) => f.path);
+    // A CLI, not a library: no source maps (they point at src/, which does not ship) and no type
+    // declarations, even when an older build left them in dist/.
+    expect(paths.filter((p) => /\.(map|d\.ts)$/.test(p))).toEqual([]);
+    expect(paths.filter((p) => p.startsWith('dist/') && !p.endsWith('.js'))).toEqual([]);
+    expect(info!.size).toBeLessThan(400_000);
     expect(paths).toContain('bin/imgcli.js');
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('package.json');
@@ -56,6 +67,23 @@ describe('npm package', () => {
     expect((await sharp(join(app, 'fox.png')).metadata()).format).toBe('png');
     expect(readdirSync(app).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 180_000);
+
+  it('publishing is one safe command: prepublishOnly runs the whole test suite (this tarball test with it)', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(manifest.scripts.prepublishOnly).toBe('npm test');
+    expect(manifest.scripts.test).toMatch(/vitest run/);
+    expect(manifest.scripts.prepack).toBe('npm run build');
+  });
+
+  it("ignores what imgcli writes in the repository (the README's first command), and nothing it tracks", async () => {
+    const outputs = ['a-watercolor-fox-20261201-120000.png', 'icon.webp', 'koi.gif', 'boat.svg', 'gallery.html'];
+    const ignored = await execa('git', ['check-ignore', ...outputs], { cwd: ROOT, reject: false });
+    expect(ignored.stdout.split('\n')).toEqual(outputs);
+    const tracked = (await execa('git', ['ls-files', '-i', '-c', '--exclude-standard'], { cwd: ROOT })).stdout;
+    expect(tracked).toBe('');
+  });
 
   it('`npm ci` in a fresh clone builds dist/ (no prepare script needed)', async () => {
     const clone = tempDir('imgcli-clone-');

@@ -2,7 +2,7 @@
 // real command line (buildProgram with a Runtime of fakes) and the offline server. What reaches
 // the "terminal" is checked escape by escape; stdout must never see one.
 import { PINNED } from './helpers/clock.js';
-import { readdirSync } from 'node:fs';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,22 +55,53 @@ function kittyImages(out: string): Buffer[] {
   return images;
 }
 
+/** A folder holding a `tmux` that answers `show-options -Apv allow-passthrough` (undefined: a tmux that does not know it), for PATH. */
+function fakeTmux(passthrough: 'on' | 'off' | undefined): string {
+  const bin = tempDir('imgcli-tmux-');
+  const answer = passthrough ? `echo ${passthrough}` : 'echo "invalid option: allow-passthrough" >&2; exit 1';
+  writeFileSync(join(bin, 'tmux'), `#!/bin/sh\n${answer}\n`);
+  chmodSync(join(bin, 'tmux'), 0o755);
+  return bin;
+}
+
 const tinyPng = () =>
   sharp({ create: { width: 1024, height: 512, channels: 3, background: '#4488cc' } })
     .png()
     .toBuffer();
 
 describe('createPreviewer', () => {
-  it('is undefined off a TTY and on a terminal without an image protocol', () => {
-    expect(createPreviewer(fakeTerminal(false).stream, KITTY, () => {})).toBeUndefined();
+  it('is undefined off a TTY, on a terminal without an image protocol, and in tmux without pass-through: and says why', async () => {
+    const notes: string[] = [];
+    const note = (line: string) => notes.push(line);
+    expect(await createPreviewer(fakeTerminal(false).stream, KITTY, () => {}, note)).toBeUndefined();
+    const apple = { TERM: 'xterm-256color', TERM_PROGRAM: 'Apple_Terminal' };
+    expect(await createPreviewer(fakeTerminal(true).stream, apple, () => {}, note)).toBeUndefined();
+    const inTmux = { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' };
     expect(
-      createPreviewer(fakeTerminal(true).stream, { TERM: 'xterm-256color', TERM_PROGRAM: 'Apple_Terminal' }, () => {}),
+      await createPreviewer(fakeTerminal(true).stream, { ...inTmux, PATH: fakeTmux('off') }, () => {}, note),
     ).toBeUndefined();
+    // Inside tmux with no trace of the terminal outside it.
+    const bare = { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', TERM: 'tmux-256color', PATH: fakeTmux('on') };
+    expect(await createPreviewer(fakeTerminal(true).stream, bare, () => {}, note)).toBeUndefined();
+    expect(notes).toEqual([
+      'no preview: stderr is not a terminal',
+      'no preview: this terminal cannot draw images (kitty, Ghostty, WezTerm and iTerm2 can)',
+      'no preview: tmux does not pass images through to the terminal: run `tmux set -g allow-passthrough on`',
+      'no preview: no terminal that draws images was found outside tmux (kitty, Ghostty, WezTerm and iTerm2 can: start tmux from one of them, and run `tmux set -g allow-passthrough on`)',
+    ]);
+    // tmux 3.3 and later with pass-through on, and older ones that do not know the option, draw.
+    expect(
+      await createPreviewer(fakeTerminal(true).stream, { ...inTmux, PATH: fakeTmux('on') }, () => {}, note),
+    ).toBeDefined();
+    expect(
+      await createPreviewer(fakeTerminal(true).stream, { ...inTmux, PATH: fakeTmux(undefined) }, () => {}, note),
+    ).toBeDefined();
+    expect(notes).toHaveLength(4);
   });
 
   it('kitty: draws a PNG shrunk to the terminal, partials half the width of finals, a newline after each', async () => {
     const term = fakeTerminal(true, 60);
-    const preview = createPreviewer(term.stream, KITTY, () => {})!;
+    const preview = (await createPreviewer(term.stream, KITTY, () => {}))!;
     await preview.show(await tinyPng(), 'final');
     await preview.show(await tinyPng(), 'partial');
     const out = term.text();
@@ -82,23 +113,26 @@ describe('createPreviewer', () => {
 
   it('iTerm2: OSC 1337 with the width in cells; inside tmux each sequence is wrapped for pass-through', async () => {
     const iterm = fakeTerminal(true, 200);
-    await createPreviewer(iterm.stream, { TERM_PROGRAM: 'iTerm.app' }, () => {})!.show(await tinyPng(), 'final');
+    await (await createPreviewer(iterm.stream, { TERM_PROGRAM: 'iTerm.app' }, () => {}))!.show(
+      await tinyPng(),
+      'final',
+    );
     expect(iterm.text()).toMatch(
       new RegExp(`^${ESC}\\]1337;File=inline=1;size=\\d+;width=80:[A-Za-z0-9+/=]+\\x07\\n$`),
     );
     const tmux = fakeTerminal(true, 80);
-    await createPreviewer(
+    await (await createPreviewer(
       tmux.stream,
-      { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' },
+      { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2', PATH: fakeTmux('on') },
       () => {},
-    )!.show(await tinyPng(), 'final');
+    ))!.show(await tinyPng(), 'final');
     expect(tmux.text().startsWith(`${ESC}Ptmux;${ESC}${ESC}_Ga=T`)).toBe(true);
   });
 
   it('an unreadable image warns once and never throws; later previews are skipped', async () => {
     const term = fakeTerminal(true);
     const warnings: string[] = [];
-    const preview = createPreviewer(term.stream, KITTY, (l) => warnings.push(l))!;
+    const preview = (await createPreviewer(term.stream, KITTY, (l) => warnings.push(l)))!;
     await preview.show(Buffer.from('not an image'), 'partial');
     await preview.show(await tinyPng(), 'final');
     expect(warnings).toHaveLength(1);
@@ -109,7 +143,7 @@ describe('createPreviewer', () => {
   it('writes through `around`, so a spinner can step aside', async () => {
     const term = fakeTerminal(true);
     const calls: string[] = [];
-    await createPreviewer(term.stream, KITTY, () => {})!.show(await tinyPng(), 'final', (write) => {
+    await (await createPreviewer(term.stream, KITTY, () => {}))!.show(await tinyPng(), 'final', (write) => {
       calls.push('clear');
       write();
       calls.push('redraw');
@@ -187,16 +221,19 @@ describe('imgcli gen --preview in a simulated kitty', () => {
     expect(r.stdout).not.toContain(ESC);
   });
 
-  it('is a silent no-op on an unknown terminal, off a TTY, and without --preview', async () => {
-    for (const [args, env, tty] of [
-      [['--stream', '--preview'], { TERM: 'xterm-256color', CI: '1' }, true],
-      [['--stream', '--preview'], { ...KITTY, CI: '1' }, false],
-      [['--stream'], { ...KITTY, CI: '1' }, true],
+  it('draws nothing on an unknown terminal or off a TTY, and says once why; nothing at all without --preview', async () => {
+    for (const [args, env, tty, note] of [
+      [['--stream', '--preview'], { TERM: 'xterm-256color', CI: '1' }, true, 'this terminal cannot draw images'],
+      [['--stream', '--preview'], { ...KITTY, CI: '1' }, false, 'stderr is not a terminal'],
+      [['--stream'], { ...KITTY, CI: '1' }, true, undefined],
     ] as const) {
       const r = await run([...args], env, tty);
       expect(r.files).toHaveLength(3);
       expect(r.stderr).not.toContain(`${ESC}_G`);
-      expect(r.stderr).not.toMatch(/warning|no preview/);
+      expect(r.stderr).not.toMatch(/warning/);
+      expect(r.stderr.match(/no preview: .*/g) ?? []).toEqual(
+        note ? [expect.stringContaining(`no preview: ${note}`)] : [],
+      );
     }
   });
 });

@@ -2,7 +2,7 @@
 // rows, the real command line (runCli over a Runtime of fakes). What reaches the "terminal" is
 // checked escape by escape; off a terminal, and on one that cannot draw, stdout must hold the
 // `imgcli info` text and never an escape code.
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +96,17 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'wide.png'), await solid(1536, 1024));
   writeFileSync(join(dir, 'icon.png'), await solid(64, 64));
   writeFileSync(join(dir, 'notes.txt'), 'not an image\n');
+  writeFileSync(join(dir, 'gallery.html'), '<!doctype html><title>imgcli gallery</title>\n');
+  mkdirSync(join(dir, 'sub'));
 });
+
+/** A folder holding a `tmux` whose allow-passthrough is `passthrough`, for PATH. */
+function fakeTmux(passthrough: 'on' | 'off'): string {
+  const bin = tempDir('imgcli-tmux-');
+  writeFileSync(join(bin, 'tmux'), `#!/bin/sh\necho ${passthrough}\n`);
+  chmodSync(join(bin, 'tmux'), 0o755);
+  return bin;
+}
 afterAll(() => cleanupTemps());
 
 describe('imgcli show on a terminal that draws images', () => {
@@ -158,22 +168,52 @@ describe('imgcli show where images cannot be drawn', () => {
     }
   });
 
-  it('a terminal with no image protocol (or GNU screen): the summary, and a word on stderr', async () => {
-    for (const env of [{ TERM: 'xterm-256color' }, { ...KITTY, STY: '1234.pts-0' }]) {
+  it('a terminal with no image protocol, GNU screen, or tmux without pass-through: the summary, and why on stderr', async () => {
+    const inTmux = { TMUX: '/tmp/t,1,0', TERM_PROGRAM: 'tmux', KITTY_WINDOW_ID: '2' };
+    for (const [env, why] of [
+      [{ TERM: 'xterm-256color' }, 'this terminal cannot draw images (kitty, Ghostty, WezTerm and iTerm2 can)'],
+      [{ ...KITTY, STY: '1234.pts-0' }, 'GNU screen does not pass images through to the terminal'],
+      [
+        { ...inTmux, PATH: fakeTmux('off') },
+        'tmux does not pass images through to the terminal: run `tmux set -g allow-passthrough on`',
+      ],
+      [
+        { TMUX: '/tmp/t,1,0', TERM: 'tmux-256color', PATH: fakeTmux('on') },
+        'no terminal that draws images was found outside tmux (kitty, Ghostty, WezTerm and iTerm2 can: start tmux from one of them, and run `tmux set -g allow-passthrough on`)',
+      ],
+    ] as const) {
       const r = await show(['square.png'], env, { stdout: true });
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(/^\S+square\.png \(png 1024x1024\)\n {2}prompt: {10}a lighthouse at dusk \\u001b\[2J\n/);
       expect(r.stdout).not.toContain(ESC);
-      expect(r.stderr).toMatch(/this terminal cannot draw images \(kitty, Ghostty, WezTerm and iTerm2 can\)/);
+      expect(r.stderr).toBe(`${why}; shown: what the files hold\n`);
     }
+    // With pass-through on, tmux gets the image, wrapped.
+    const drawn = await show(['square.png'], { ...inTmux, PATH: fakeTmux('on') }, { stdout: true });
+    expect(drawn.stdout).toContain(`${ESC}Ptmux;${ESC}${ESC}_G`);
+    expect(drawn.stderr).toBe('');
   });
 
-  it('a missing file or one that is not an image: exit 2, nothing shown', async () => {
+  it('a missing file: exit 2, nothing shown; only files that are not images: exit 2', async () => {
     const r = await show(['square.png', 'missing.png', 'notes.txt'], KITTY, { stdout: true });
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /error: cannot read 2 of 3 files: .*missing\.png \(no such file\); .*notes\.txt \(not an image\)\nhint: Check the paths: imgcli show reads/,
+      /^error: cannot read .*missing\.png: no such file\nhint: Check the paths: imgcli show reads PNG, JPEG, WebP, GIF and SVG files\.\n$/,
     );
+    const none = await show(['notes.txt'], KITTY, { stdout: true });
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/^error: cannot read .*notes\.txt: not an image\n/);
+  });
+
+  it('`show out/*` where out/ holds gallery.html and a folder: the images, and a note of what was skipped', async () => {
+    const r = await show(
+      ['square.png', 'gallery.html', 'icon.png', 'sub'],
+      { TERM: 'xterm-256color' },
+      { stdout: false },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/square\.png \(png 1024x1024\)[\s\S]*icon\.png: no imgcli metadata \(png 64x64\)\n$/);
+    expect(r.stderr).toBe(`skipped what is not an image (2): ${join(dir, 'gallery.html')}, ${join(dir, 'sub')}/\n`);
   });
 });

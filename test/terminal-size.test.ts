@@ -4,8 +4,8 @@
 import { readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { fitLine, renderProgress } from '../src/batch/progress.js';
-import { usableColumns } from '../src/terminal/spinner.js';
+import { fitLine, progressFor, renderProgress } from '../src/batch/progress.js';
+import { spinnerLine, usableColumns } from '../src/terminal/spinner.js';
 import { BIN, baseEnv, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -71,5 +71,37 @@ describe('widths', () => {
     for (const columns of [0, 1, 2, 10, 40])
       expect(fitLine(line, columns).length).toBeLessThanOrEqual(Math.max(1, (columns || 80) - 1));
     expect(fitLine(line, 200)).toBe(line);
+  });
+});
+
+describe('narrow terminals keep what matters most', () => {
+  const tally = { total: 120, done: 47, failed: 3, skipped: 0, running: 8 };
+
+  it('the batch progress line ends with the whole ETA at any width: the bar narrows, then goes, then the words', () => {
+    // 12:34 elapsed of 50 jobs: 70 to go at that pace.
+    const full = renderProgress(tally, 754_000);
+    expect(full).toBe('[########------------] 50/120: 47 done, 3 failed, 8 running, 12:34 elapsed, ETA 17:36');
+    expect(full.length).toBeGreaterThan(79);
+    expect(progressFor(tally, 754_000, 80)).toBe(
+      '[####------] 50/120: 47 done, 3 failed, 8 running, 12:34 elapsed, ETA 17:36',
+    );
+    expect(progressFor(tally, 754_000, 60)).toBe('50/120: 47 done, 3 failed, 8 running, ETA 17:36');
+    expect(progressFor(tally, 754_000, 40)).toBe('50/120 3 failed 12:34 ETA 17:36');
+    expect(progressFor(tally, 754_000, 30)).toBe('50/120 ETA 17:36');
+    expect(progressFor(tally, 754_000, 200)).toBe(full);
+    for (const columns of [0, 1, 5, 17, 25, 33, 79, 80, 81, 120]) {
+      const line = progressFor(tally, 754_000, columns);
+      expect(line.length, `${columns}`).toBeLessThanOrEqual(Math.max(1, (columns || 80) - 1));
+      if ((columns || 80) > 17) expect(line, `${columns}`).toMatch(/ETA 17:36$/);
+    }
+  });
+
+  it('the spinner keeps its elapsed seconds at 30 columns and cuts its text instead', () => {
+    const label = 'waiting for the image (gpt-image-2, 1024x1024, high)';
+    expect(spinnerLine(label, 42, 120)).toBe(`${label} 42s`);
+    const narrow = spinnerLine(label, 42, 30);
+    expect(narrow).toBe('waiting for the image… 42s');
+    expect(narrow.length).toBeLessThanOrEqual(27);
+    expect(spinnerLine(label, 42, 6)).toBe('42s');
   });
 });

@@ -28,6 +28,27 @@ export function renderProgress(t: Tally, elapsedMs: number, width = 20): string 
   return `[${bar}] ${finished}/${t.total}: ${t.done} done, ${t.failed} failed${skipped}, ${t.running} running, ${clock(elapsedMs)} elapsed${eta}`;
 }
 
+/**
+ * The progress line for a terminal `columns` wide (0 or unknown: 80): the first of a shorter and
+ * shorter set of forms that fits whole, so the ETA at its end is never cut (at 80 columns the
+ * full line lost its last digit): the bar narrower, then no bar, then counts and times alone.
+ */
+export function progressFor(t: Tally, elapsedMs: number, columns: number | undefined): string {
+  const room = fitLine('x'.repeat(1000), columns).length;
+  const finished = t.done + t.failed + t.skipped;
+  const eta = finished > 0 && finished < t.total ? ` ETA ${clock((elapsedMs / finished) * (t.total - finished))}` : '';
+  const full = renderProgress(t, elapsedMs);
+  const forms = [
+    full,
+    renderProgress(t, elapsedMs, 10),
+    full.slice(full.indexOf('] ') + 2),
+    `${finished}/${t.total}: ${t.done} done, ${t.failed} failed, ${t.running} running${eta ? `,${eta}` : ''}`,
+    `${finished}/${t.total} ${t.failed ? `${t.failed} failed ` : ''}${clock(elapsedMs)}${eta}`,
+    `${finished}/${t.total}${eta}`,
+  ];
+  return fitLine(forms.find((f) => f.length <= room) ?? forms.at(-1)!, columns);
+}
+
 /** The progress line on a terminal's stderr, redrawn twice a second and around every line printed. */
 export class ProgressBar {
   readonly tally: Tally;
@@ -45,7 +66,8 @@ export class ProgressBar {
   }
 
   draw(): void {
-    if (this.shown) redrawLine(this.stderr, renderProgress(this.tally, performance.now() - this.#started));
+    if (this.shown)
+      redrawLine(this.stderr, progressFor(this.tally, performance.now() - this.#started, this.stderr.columns));
   }
 
   clear(): void {

@@ -147,7 +147,7 @@ function onOff(value: string): 'on' | 'off' {
 
 const SPECS = {
   'api-key': {
-    summary: 'API key (prefer this over --api-key: flags land in shell history)',
+    summary: 'API key (prefer this to --api-key, whose value lands in shell history)',
     secret: true,
     parse: (value: string) => {
       const v = value.trim();

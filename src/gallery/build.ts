@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { readHead } from '../image/head.js';
-import { sniffImage } from '../image/format.js';
+import { IMAGE_FORMATS_TEXT, sniffImage } from '../image/format.js';
 import { FileReadError } from '../image/input-file.js';
 import { writeAtomic } from '../output/disk.js';
 import type { Collected } from './collect.js';
@@ -70,7 +70,7 @@ async function checkNamed(inputs: Collected[]): Promise<void> {
     }
   }
   if (problems.length)
-    throw new UsageError(`cannot show ${problems.join('; ')}`, 'A gallery shows PNG, JPEG, WebP and GIF files.');
+    throw new UsageError(`cannot show ${problems.join('; ')}`, `A gallery shows ${IMAGE_FORMATS_TEXT} files.`);
 }
 
 /** Reads every image into a card and renders the page; cards keep the order of `inputs`. */

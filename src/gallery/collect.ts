@@ -5,8 +5,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
+import { IMAGE_FORMATS_TEXT } from '../image/format.js';
 
-const IMAGE_NAME = /\.(png|jpe?g|webp|gif)$/i;
+const IMAGE_NAME = /\.(png|jpe?g|webp|gif|svg)$/i;
 /** `<name>.partial-<n>.<ext>`: the partial images --stream writes beside each final. */
 const PARTIAL_NAME = /\.partial-\d+\.[a-z]+$/i;
 
@@ -57,7 +58,7 @@ export async function collectImages(args: string[]): Promise<Collected[]> {
   if (unique.length === 0)
     throw new UsageError(
       `no images in ${args.join(', ')}`,
-      'A gallery shows PNG, JPEG, WebP and GIF files; name them, or folders that hold them.',
+      `A gallery shows ${IMAGE_FORMATS_TEXT} files; name them, or folders that hold them.`,
     );
   return unique;
 }

@@ -185,7 +185,7 @@ function card(item: GalleryItem, galleryDir: string): string {
   const path = escapeHtml(item.path);
   const dims = item.width !== undefined && item.height !== undefined ? `${item.width}x${item.height}` : undefined;
   const created = a ? iso(a.created) : undefined;
-  const search = [item.path, a?.prompt, a?.revisedPrompt, a?.model, a?.requestId, a ? '' : 'no provenance']
+  const search = [item.path, a?.title, a?.prompt, a?.revisedPrompt, a?.model, a?.requestId, a ? '' : 'no provenance']
     .filter(Boolean)
     .join(' ')
     .toLowerCase();
@@ -196,7 +196,7 @@ function card(item: GalleryItem, galleryDir: string): string {
     `data-cost="${a?.costUsd ?? ''}"`,
     `data-search="${escapeHtml(search)}"`,
   ].join(' ');
-  const alt = escapeHtml(a?.prompt ?? item.path);
+  const alt = escapeHtml(a?.title ?? a?.prompt ?? item.path);
   const picture = item.thumb
     ? `<img alt="${alt}" width="${item.thumb.width}" height="${item.thumb.height}" decoding="async" data-src="${item.thumb.uri}">`
     : `<span class="none">${escapeHtml(item.problem ?? 'no preview')}</span>`;
@@ -206,13 +206,13 @@ function card(item: GalleryItem, galleryDir: string): string {
         row('Model', escapeHtml(a.model)),
         row('Size', dims && `${dims}${asked}`),
         row('Quality', a.quality && escapeHtml(a.quality)),
-        row('Cost', a.costUsd !== undefined ? dollars(a.costUsd) : 'unknown'),
+        row('Cost', a.offline ? 'offline: no cost' : a.costUsd !== undefined ? dollars(a.costUsd) : 'unknown'),
         row('Date', created && `<time datetime="${created}">${shown(created)}</time>`),
         row('Request', a.requestId && `<code>${escapeHtml(a.requestId)}</code>`),
       ].join('')
     : [row('Size', dims), row('Format', item.format), row('File size', kb(item.bytes))].join('');
   const prompt = a
-    ? `<p class="prompt" title="${escapeHtml(a.revisedPrompt ?? a.prompt ?? '')}">${escapeHtml(a.prompt ?? '(no prompt)')}</p>`
+    ? `<p class="prompt" title="${escapeHtml(a.revisedPrompt ?? a.prompt ?? '')}">${escapeHtml(a.title ?? '(no prompt)')}</p>`
     : '<p class="prompt missing">no provenance</p>';
   return [
     `<li class="card" ${data}>`,
@@ -238,6 +238,8 @@ export function renderGallery(items: GalleryItem[], opts: PageOptions): string {
   const models = [...new Set(withProvenance.map((i) => i.about!.model))].sort();
   const parts = [`${items.length} image${items.length === 1 ? '' : 's'}`, `${withProvenance.length} with provenance`];
   if (total > 0) parts.push(`about ${dollars(total)} estimated`);
+  const offline = withProvenance.filter((i) => i.about!.offline).length;
+  if (offline) parts.push(`${offline} made offline (no cost)`);
   parts.push(
     `made ${shown(iso(Math.floor(opts.now.getTime() / 1000)) ?? opts.now.toISOString())} by ${escapeHtml(opts.tool)}`,
   );

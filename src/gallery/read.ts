@@ -1,6 +1,7 @@
 // One card of a gallery: what an image file is (format, size, bytes), what its provenance says
 // (prompt, model, size and quality asked, cost, date, request id), and a small thumbnail made
 // with sharp to embed in the page. An image that cannot be decoded still gets a card, saying so.
+import { basename } from 'node:path';
 import { sniffImage } from '../image/format.js';
 import { readRegularFile } from '../image/input-file.js';
 import { estimateCost } from '../models/prices.js';
@@ -18,6 +19,8 @@ export interface GalleryItem {
   /** Why the card has no thumbnail (not an image, cannot be decoded). */
   problem?: string;
   about?: {
+    /** What the card is headed with: the prompt, or for a variation "variation of <its image>". */
+    title?: string;
     prompt?: string;
     revisedPrompt?: string;
     model: string;
@@ -25,13 +28,18 @@ export interface GalleryItem {
     /** The size and quality asked for (the file's own dimensions are above). */
     size?: string;
     quality?: string;
-    /** This image's share of its request's estimated cost. */
+    /** This image's share of its request's estimated cost; none for an offline image. */
     costUsd?: number;
+    /** Made by imgcli's offline server (--mock, mock-server): nothing was billed. */
+    offline?: boolean;
     /** Unix seconds. */
     created: number;
     requestId?: string;
   };
 }
+
+/** The provenance `origin` of an image imgcli's offline server made (read as written, by later imgcli versions too). */
+const OFFLINE_ORIGIN = 'offline';
 
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -41,11 +49,15 @@ export async function readItem(path: string, thumbSize: number): Promise<Gallery
   const info = sniffImage(bytes);
   if (!info) return { path, bytes: bytes.length, problem: 'not an image' };
   const item: GalleryItem = { path, format: info.format, width: info.width, height: info.height, bytes: bytes.length };
-  const p = info.format === 'gif' ? undefined : readProvenance(bytes);
+  const p = readProvenance(bytes);
   if (p) {
-    const cost = estimateCost(resolveModel(p.model), p.usage);
+    const offline = (p as { origin?: unknown }).origin === OFFLINE_ORIGIN;
+    const cost = offline ? undefined : estimateCost(resolveModel(p.model), p.usage);
     const n = typeof p.parameters.n === 'number' && p.parameters.n > 0 ? p.parameters.n : 1;
+    // A variation's prompt is imgcli's built-in one: the card says what it is a variation of.
+    const varied = p.command === 'vary' ? p.inputs?.find((i) => i.role === 'image')?.path : undefined;
     item.about = {
+      title: p.command === 'vary' ? (varied ? `variation of ${basename(varied)}` : 'a variation') : text(p.prompt),
       prompt: text(p.prompt),
       revisedPrompt: text(p.revised_prompt),
       model: p.model,
@@ -54,6 +66,7 @@ export async function readItem(path: string, thumbSize: number): Promise<Gallery
       quality: text(p.parameters.quality),
       // usage covers the whole request: each of its n images carries its share.
       costUsd: cost ? cost.usd / n : undefined,
+      ...(offline ? { offline } : {}),
       created: p.created,
       requestId: text(p.request_id),
     };

@@ -28,6 +28,9 @@ export const CONTENT_TYPES: Record<ImageFormat, string> = {
   svg: 'image/svg+xml',
 };
 
+/** The formats sniffImage knows, as people write them: what info, show and gallery read, said one way. */
+export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, GIF and SVG';
+
 /** How many leading bytes sniffImage wants to see (JPEG dimensions can sit after large EXIF blocks). */
 export const SNIFF_BYTES = 256 * 1024;
 

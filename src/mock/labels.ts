@@ -1,10 +1,12 @@
 // The words drawn on the offline server's images, so a stand-in says what it stands in for: the
 // prompt, shortened, and the size asked for. sharp draws SVG text through librsvg and fontconfig;
 // on a machine without fonts every letter would come out as the same empty box, so the server
-// checks once that real glyphs are drawn and makes label-free images otherwise.
+// checks once that real glyphs are drawn and makes label-free images otherwise. Fontconfig gets a
+// file of imgcli's own first (image/fonts.ts), so it prints nothing on stderr.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import sharp from 'sharp';
+import { fontconfigDir, quietFontconfig } from '../image/fonts.js';
 
 /** The lines drawn on an image: the prompt (shortened) and the size asked for. */
 export function labelLines(prompt: string, size: string | undefined, width: number, height: number): string[] {
@@ -64,6 +66,13 @@ function fontconfigConfigured(env: Record<string, string | undefined> = process.
  */
 export function fontsAvailable(): Promise<boolean> {
   probe ??= (async () => {
+    // Before the first text is drawn: Fontconfig reads the file it names when it first loads.
+    const env = process.env;
+    await quietFontconfig(env, fontconfigDir(env, sharp.versions.fontconfig), {
+      platform: process.platform,
+      home: env.HOME,
+      pid: process.pid,
+    });
     if (!fontconfigConfigured()) return false;
     const draw = async (letter: string) => {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#fff"/><text x="6" y="32" font-family="sans-serif" font-size="32" fill="#000">${letter}</text></svg>`;

@@ -237,9 +237,15 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   };
   record.parts = recordUploadParts(raw, contentType);
   state.requests.push(record);
-  options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${requestId}`);
   const closed = new AbortController();
-  res.on('close', () => closed.abort());
+  // One log line per request, once it is answered: what was asked, the status, how long it took.
+  const started = performance.now();
+  res.on('close', () => {
+    closed.abort();
+    const ms = Math.round(performance.now() - started);
+    const outcome = res.writableFinished ? `${res.statusCode}` : 'closed before the answer';
+    options.log?.(`${record.method} ${record.path} (${raw.length} bytes) ${outcome} ${ms} ms ${requestId}`);
+  });
 
   if (url.pathname.startsWith('/files/')) {
     const serve = async () =>

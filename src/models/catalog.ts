@@ -1,15 +1,21 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
+import { IMAGE_FIELDS, intRange, longFlag, type ImageField } from './fields.js';
+import { BATCH_PRICE, PRICES_CHECKED, RATES, type TokenRates } from './prices.js';
 import type { ProviderInfo } from './providers.js';
 import {
   DEFAULT_MODEL,
-  FACTS_CHECKED,
+  FAMILIES,
   MODELS,
   endpointRules,
   endpointsOf,
+  findModel,
   modelStatus,
   resolveModel,
+  type CustomSizeRule,
   type Endpoint,
+  type EndpointRules,
+  type FileRule,
   type ModelInfo,
 } from './table.js';
 
@@ -17,6 +23,8 @@ export interface CatalogRow {
   name: string;
   aliases: string[];
   family: string;
+  /** The default model here: what gen, edit and vary use without -m (the config's, IMGCLI_MODEL, or imgcli's). */
+  default: boolean;
   endpoints: Endpoint[];
   status: 'current' | 'retiring' | 'retired' | 'unknown';
   shutdown_date?: string;
@@ -33,8 +41,6 @@ export interface CatalogRow {
   in_table: boolean;
   remote?: { listed: boolean; shutdown_date?: string; differences: string[] };
 }
-
-const SHORT: Record<Endpoint, string> = { generations: 'gen', edits: 'edit', variations: 'vary' };
 
 function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
   const model = resolveModel(info.id);
@@ -67,7 +73,9 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
  * The table as rows: each model's status by OpenAI's dates, or by the provider's own where it has
  * one (Azure's gpt-image-1.5).
  */
-export function catalogRows(now: Date, provider?: ProviderInfo): CatalogRow[] {
+export function catalogRows(now: Date, provider?: ProviderInfo, defaultModel = DEFAULT_MODEL): CatalogRow[] {
+  // The model gen uses without -m (the config's, IMGCLI_MODEL, the provider's or imgcli's), by its id.
+  const defaultId = findModel(defaultModel)?.id ?? defaultModel;
   return MODELS.map((info) => {
     const model = resolveModel(info.id);
     const gen = endpointRules(model, 'generations');
@@ -79,6 +87,7 @@ export function catalogRows(now: Date, provider?: ProviderInfo): CatalogRow[] {
       name: info.id,
       aliases: [...(info.aliases ?? [])],
       family: info.family,
+      default: info.id === defaultId,
       endpoints: endpointsOf(model),
       status: status.state,
       sizes: [...(gen?.sizes ?? [])],
@@ -149,6 +158,7 @@ export function mergeRemote(
       name: m.id,
       aliases: [],
       family: guess.family,
+      default: false,
       endpoints: endpointsOf(guess).filter((e) => !provider?.lacks?.[e]),
       status: 'unknown',
       sizes: [],
@@ -169,98 +179,6 @@ export function statusText(row: CatalogRow): string {
   if (row.status === 'retiring') return `retiring ${row.shutdown_date} (${row.days_left} d)`;
   if (row.status === 'retired') return `retired ${row.shutdown_date}`;
   return row.status;
-}
-
-function sizesText(row: CatalogRow): string {
-  const listed = row.sizes.join(' ');
-  return row.custom_sizes ? `${listed} +WxH` : listed || '-';
-}
-
-/** The columns a compact table may leave out, in the order it keeps them (model, endpoints, status and server stay). */
-const OPTIONAL = ['FAMILY', 'QUALITIES', 'SIZES', 'LIMITS'];
-
-/** Words wrapped to `width` columns (undefined: one line). */
-function wrap(text: string, width: number | undefined, indent = ''): string[] {
-  if (!width) return [text];
-  const lines: string[] = [];
-  for (const word of text.split(' ')) {
-    const last = lines.at(-1);
-    if (last !== undefined && `${last} ${word}`.length <= width) lines[lines.length - 1] = `${last} ${word}`;
-    else lines.push(last === undefined ? word : `${indent}${word}`);
-  }
-  return lines;
-}
-
-/**
- * The text table, one model per line, then notes (custom sizes, limits, differences). With a
- * `width` (a terminal's) that the whole table does not fit, the compact layout: names without
- * aliases, and only the columns that fit besides model, endpoints and status. Without one, every column.
- */
-export function formatCatalog(rows: CatalogRow[], opts: { remote: boolean; date: string; width?: number }): string {
-  const wide = formatTable(rows, { ...opts, width: undefined });
-  if (opts.width === undefined || Math.max(...wide.split('\n').map((l) => l.length)) <= opts.width) return wide;
-  return formatTable(rows, opts);
-}
-
-function formatTable(rows: CatalogRow[], opts: { remote: boolean; date: string; width?: number }): string {
-  const compact = opts.width !== undefined;
-  const head = ['MODEL', 'FAMILY', 'ENDPOINTS', 'STATUS', 'SIZES', 'QUALITIES', 'LIMITS'];
-  if (opts.remote) head.push('SERVER');
-  const body = rows.map((r) => {
-    const cells = [
-      r.aliases.length && !compact ? `${r.name} (${r.aliases.join(', ')})` : r.name,
-      r.family,
-      r.endpoints.map((e) => SHORT[e]).join(',') || '-',
-      statusText(r),
-      sizesText(r),
-      r.qualities.join(' ') || '-',
-      r.limits.slice(0, 2).join('; ') || '-',
-    ];
-    if (opts.remote)
-      cells.push(`${r.remote?.listed ? 'listed' : 'not listed'}${r.remote?.differences.length ? ' (!)' : ''}`);
-    return cells;
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
-  // Which columns are shown: all, or in a compact table those that fit, given up from the end of OPTIONAL.
-  let shown = head.map((_, i) => i);
-  const total = (cols: number[]) => cols.reduce((sum, i) => sum + widths[i]!, 0) + 2 * (cols.length - 1);
-  const hidden: string[] = [];
-  for (const name of [...OPTIONAL].reverse()) {
-    if (!compact || total(shown) <= opts.width!) break;
-    shown = shown.filter((i) => head[i] !== name);
-    hidden.unshift(name);
-  }
-  const line = (cells: string[]) =>
-    shown.map((i, k) => (k === shown.length - 1 ? cells[i]! : cells[i]!.padEnd(widths[i]!))).join('  ');
-  const out = [line(head), ...body.map(line)];
-  const notes: string[] = [];
-  const custom = rows.find((r) => r.custom_sizes)?.custom_sizes;
-  if (custom && shown.includes(head.indexOf('SIZES')))
-    notes.push('', ...wrap(`+WxH (gpt-image-2 and later): ${custom}.`, opts.width));
-  const diffs = rows.filter((r) => r.remote?.differences.length);
-  if (diffs.length)
-    notes.push(
-      '',
-      'Differences between the server and the table (!):',
-      ...diffs.flatMap((r) => wrap(`  ${r.name}: ${r.remote!.differences.join('; ')}`, opts.width, '    ')),
-    );
-  notes.push(
-    '',
-    ...wrap(
-      `Status on api.openai.com as of ${opts.date}; facts checked ${FACTS_CHECKED}. \`imgcli models --json\` has every limit.`,
-      opts.width,
-    ),
-  );
-  if (compact) {
-    const left = ['aliases', ...hidden.map((h) => h.toLowerCase())];
-    notes.push(
-      ...wrap(
-        `Fitted to ${opts.width} columns; \`--wide\` adds ${left.length > 1 ? `${left.slice(0, -1).join(', ')} and ${left.at(-1)}` : left[0]}.`,
-        opts.width,
-      ),
-    );
-  }
-  return `${[...out, ...notes].join('\n')}\n`;
 }
 
 /** The status cell of the README table: what a reader on `date` needs to know. */
@@ -287,4 +205,129 @@ export function formatMarkdown(rows: CatalogRow[], date: string): string {
     }),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** What a flag takes on one endpoint of a model: a list, whole numbers in a range, or any text. */
+export type FlagRule = { flag: string; short?: string } & (
+  | { values: string[]; custom_sizes?: CustomSizeRule }
+  | { min: number; max: number; step?: number; default?: number }
+  | { any: true }
+  | { switch: true }
+);
+
+/** One command of a model, as `imgcli models <name>` shows it. */
+export interface EndpointDetail {
+  command: 'gen' | 'edit' | 'vary';
+  /** The API path it sends to. */
+  path: string;
+  /** vary through edits: the built-in variation prompt goes with it. */
+  via_edits?: boolean;
+  prompt?: { max: number; required: boolean };
+  files?: FileRule;
+  mask?: { formats: readonly string[]; max_bytes: number };
+  flags: FlagRule[];
+  /** Flags taken only when the request goes as JSON (an input given as a URL or file id, or --body json). */
+  json_only_flags?: string[];
+}
+
+/** One model whole: status and dates, every rule per command, prices. */
+export interface ModelDetail extends CatalogRow {
+  commands: EndpointDetail[];
+  /** US dollars per million tokens, when imgcli knows the rates; a remote batch costs `batch_factor` of them. */
+  prices?: TokenRates & { checked: string; batch_factor: number };
+  /** What the API answers when this model refuses a parameter. */
+  refusals?: Record<string, string>;
+}
+
+/** What one field takes on an endpoint's rules; undefined when the model does not take it there. */
+function flagRule(field: ImageField, rules: EndpointRules): FlagRule | undefined {
+  const short = /^-[a-z](?=,)/.exec(field.flags)?.[0];
+  const flag = longFlag(field);
+  const named = short ? { flag, short } : { flag };
+  const rule = ruleOf(field, rules);
+  return rule && { ...named, ...rule };
+}
+
+type RuleOnly<T> = T extends unknown ? Omit<T, 'flag' | 'short'> : never;
+
+function ruleOf(field: ImageField, rules: EndpointRules): RuleOnly<FlagRule> | undefined {
+  if (field.kind === 'text') return { any: true };
+  const rule = field.rule ? rules[field.rule] : true;
+  if (rule === undefined) return undefined;
+  if (field.kind === 'switch') return { switch: true };
+  if (field.kind === 'count') return { min: rules.n.min, max: rules.n.max };
+  if (field.kind === 'int') {
+    const range = intRange(field, rules);
+    if (!range) return undefined;
+    const { perModel: _, ...bounds } = range;
+    return bounds;
+  }
+  const values = [...((Array.isArray(rule) ? rule : []) as readonly string[])];
+  return field.kind === 'size' && rules.customSize ? { values, custom_sizes: rules.customSize } : { values };
+}
+
+const PATHS: Record<Endpoint, string> = {
+  generations: 'POST /images/generations',
+  edits: 'POST /images/edits',
+  variations: 'POST /images/variations',
+};
+
+/** A model of the table (by id or alias) whole, or undefined when the table does not have it. */
+export function modelDetail(
+  name: string,
+  now: Date,
+  provider?: ProviderInfo,
+  defaultModel = DEFAULT_MODEL,
+): ModelDetail | undefined {
+  const info = findModel(name);
+  if (!info) return undefined;
+  const row = catalogRows(now, provider, defaultModel).find((r) => r.name === info.id)!;
+  const model = resolveModel(info.id);
+  const commands: EndpointDetail[] = [];
+  const vary = FAMILIES[info.family].vary;
+  for (const [command, endpoint] of [
+    ['gen', 'generations'],
+    ['edit', 'edits'],
+    ['vary', vary],
+  ] as const) {
+    const rules = endpoint && endpointRules(model, endpoint);
+    if (!endpoint || !rules) continue;
+    const json = endpointRules(model, endpoint, 'json')!;
+    const flags = IMAGE_FIELDS.map((f) => flagRule(f, rules)).filter((r): r is FlagRule => r !== undefined);
+    const jsonOnly = IMAGE_FIELDS.filter((f) => !flagRule(f, rules) && flagRule(f, json)).map(longFlag);
+    commands.push({
+      command,
+      path: PATHS[endpoint],
+      ...(command === 'vary' && endpoint === 'edits' ? { via_edits: true } : {}),
+      ...(rules.prompt && !(command === 'vary' && endpoint === 'edits') ? { prompt: { ...rules.prompt } } : {}),
+      ...(rules.files ? { files: rules.files } : {}),
+      ...(rules.mask ? { mask: { formats: rules.mask.formats, max_bytes: rules.mask.maxBytes } } : {}),
+      flags: command === 'gen' || !json.jsonBody ? flags : [...flags, ...flagsOnlyIn(json, rules)],
+      ...(jsonOnly.length ? { json_only_flags: jsonOnly } : {}),
+    });
+  }
+  const rates = RATES[info.family];
+  return {
+    ...row,
+    commands,
+    ...(rates ? { prices: { ...rates, checked: PRICES_CHECKED, batch_factor: BATCH_PRICE.factor } } : {}),
+    ...(info.notes ? { refusals: refusalsOf(info) } : {}),
+  };
+}
+
+/** The flags the JSON form of an endpoint takes beyond the multipart form's. */
+function flagsOnlyIn(json: EndpointRules, multipart: EndpointRules): FlagRule[] {
+  return IMAGE_FIELDS.filter((f) => !flagRule(f, multipart))
+    .map((f) => flagRule(f, json))
+    .filter((r): r is FlagRule => r !== undefined);
+}
+
+/** What the API answers when the model refuses a flag, by the flag (the table keeps them by rule). */
+function refusalsOf(info: ModelInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rule, said] of Object.entries(info.notes ?? {})) {
+    const field = IMAGE_FIELDS.find((f) => 'rule' in f && f.rule === rule);
+    out[field ? longFlag(field) : rule] = said as string;
+  }
+  return out;
 }

@@ -261,15 +261,23 @@ export function intRange(field: ImageField, rules: EndpointRules): (IntRange & {
 
 /** Every value some model of the table lists for a field (sizes, qualities, formats...), in table order. */
 export function tableValues(field: ImageField): string[] {
+  return commandValues(field, ['gen', 'edit', 'vary']);
+}
+
+/**
+ * The values the models of the table list for a field through any of these commands, in table
+ * order; with `model` (an id or alias), that model's own. Empty for a field without a list.
+ */
+export function commandValues(field: ImageField, commands: readonly ImageCommand[], model?: string): string[] {
+  const id = model === undefined ? undefined : MODELS.find((m) => m.id === model || m.aliases?.includes(model))?.id;
   const all = new Set<string>();
   if (!field.rule) return [];
-  for (const family of Object.keys(FAMILIES) as Family[]) {
-    if (family === 'other') continue;
-    for (const rules of Object.values(FAMILIES[family].endpoints)) {
-      const rule = rules[field.rule];
+  for (const command of commands)
+    for (const m of commandRules(command)) {
+      if (model !== undefined && m.id !== id) continue;
+      const rule = m.rules[field.rule];
       if (Array.isArray(rule)) for (const v of rule as readonly string[]) all.add(v);
     }
-  }
   return [...all];
 }
 
@@ -328,6 +336,16 @@ export function modelsTaking(field: ImageField, value: string, command: ImageCom
   return commandRules(command)
     .filter((m) => ((field.rule ? m.rules[field.rule] : undefined) as readonly string[] | undefined)?.includes?.(value))
     .map((m) => m.id);
+}
+
+/**
+ * Who takes a value of a list field through a command, for a menu: "gpt-image-2.6", "dall-e-3";
+ * empty when every model that takes the field takes the value (or none does).
+ */
+export function takersLabel(field: ImageField, value: string, command: ImageCommand): string {
+  const ids = modelsTaking(field, value, command);
+  const all = commandRules(command).filter((m) => field.rule && m.rules[field.rule] !== undefined);
+  return ids.length && ids.length < all.length ? label(ids, commandRules(command)) : '';
 }
 
 /** "gpt-image-2.6 takes gif", "GPT image models take low"; empty when no model of the command takes it. */

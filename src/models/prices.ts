@@ -64,6 +64,17 @@ export function offlineCost(estimate: CostEstimate | undefined): CostEstimate {
   return { usd: 0, rates_checked: PRICES_CHECKED, offline: estimate ? { at_rates_usd: estimate.usd } : {} };
 }
 
+/**
+ * An answer's token usage in one line, as every command prints it: "5 input + 1056 output = 1061
+ * tokens"; undefined when it has no counts.
+ */
+export function usageText(usage: Record<string, unknown> | undefined): string | undefined {
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const [input, output, total] = [count(usage?.input_tokens), count(usage?.output_tokens), count(usage?.total_tokens)];
+  if (input === undefined && output === undefined && total === undefined) return undefined;
+  return `${input ?? 0} input + ${output ?? 0} output = ${total ?? (input ?? 0) + (output ?? 0)} tokens`;
+}
+
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /** Turns an answer's `usage` into dollars, or undefined when the model or the usage is unknown. */

@@ -1,9 +1,10 @@
 // What a finished run prints: the written paths (one per line) or the --json document on stdout,
 // the revised prompt and usage on stderr, the GitHub step summary, and the error when images failed.
 import { LocalFileError, PartialFailureError } from '../errors.js';
+import { usageText } from '../models/prices.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
-import { appendStepSummary, errorAnnotation, summaryMarkdown, type SummaryRow } from './summary.js';
+import { appendStepSummary, summaryMarkdown, type SummaryRow } from './summary.js';
 /** The parts of a finished run that get reported; see pipeline/run.ts. */
 export interface ReportedRun {
   model: string;
@@ -110,14 +111,13 @@ export function printResult(
     for (const p of run.partials ?? []) out.write(`${p.path}\n`);
   }
   for (const f of run.files) if (f.revised_prompt) info(`revised prompt: ${f.revised_prompt}`);
-  const u = run.usage as { input_tokens?: number; output_tokens?: number; total_tokens?: number } | undefined;
   const cost = run.cost?.offline
     ? '; offline: no cost'
     : run.cost
       ? `, about $${run.cost.usd.toFixed(4)} (${run.cost.basis ?? `rates of ${run.cost.rates_checked}`})`
       : '';
-  if (u?.total_tokens !== undefined)
-    info(`usage: ${u.input_tokens ?? 0} input + ${u.output_tokens ?? 0} output = ${u.total_tokens} tokens${cost}`);
+  const tokens = run.usage?.total_tokens !== undefined ? usageText(run.usage) : undefined;
+  if (tokens) info(`usage: ${tokens}${cost}`);
   else if (run.cost && !run.cost.offline)
     info(`cost: about $${run.cost.usd.toFixed(4)} (${run.cost.basis ?? 'estimate'})`);
 }
@@ -173,6 +173,5 @@ export function writeSummary(rt: Runtime, result: ReportedRun): void {
     rt.env,
     summaryMarkdown(`imgcli ${result.endpoint}`, rows, result.cost?.offline ? `${OFFLINE_NOTE}.` : undefined),
   );
-  if (rt.env.GITHUB_ACTIONS === 'true')
-    for (const f of result.failed) rt.stderr.write(errorAnnotation(f.error.message));
+  // The run's error gets its ::error annotation where every error does: cli.ts's report().
 }

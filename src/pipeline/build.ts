@@ -250,8 +250,15 @@ function adviseOnModel(
     throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
   // A provider's own default model (grok-imagine-image on xAI) is no surprise worth a notice.
-  if (advice.notice && model.name !== ctx.settings.provider.defaultModel)
-    ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : advice.notice);
+  if (advice.notice && model.name !== ctx.settings.provider.defaultModel) {
+    // --mock answers as api.openai.com, which has no such model (404): a compatible server's own
+    // model is rehearsed with the offline server standing in for a compatible server.
+    const rehearse =
+      ctx.settings.mock && ctx.settings.provider.id === 'openai' && model.family === 'other' && !slips.length
+        ? ' --mock answers as api.openai.com, which has no such model: add --provider compatible to rehearse a compatible server that serves it.'
+        : '';
+    ctx.say.info(slips.length ? `${advice.notice} Did you mean ${orList(slips)}?` : `${advice.notice}${rehearse}`);
+  }
   const experimental = experimentalSize(model, endpoint, body.size);
   if (experimental) ctx.say.info(experimental);
   const format = formatAdvice(model, endpoint, body);

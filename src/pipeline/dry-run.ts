@@ -199,7 +199,7 @@ export function printPreview(
 
 /**
  * --dry-run: describes the request on stdout and sends nothing. The offline server is not
- * started, so --mock shows a placeholder address.
+ * started: --mock shows the address of `imgcli mock-server --port 8080`.
  */
 export async function dryRun(
   rt: Runtime,
@@ -217,16 +217,24 @@ export async function dryRun(
   }
 }
 
+/** The port a --mock dry run addresses (the README's and mock-server --help's example port). */
+export const MOCK_DRY_RUN_PORT = 8080;
+
 /** The Connection a dry run describes requests on, after saying once what a real run would meet. */
 export function dryRunConnection(rt: Runtime, settings: Settings, say: Messenger): Connection {
   if (!settings.apiKey && needsKey(settings))
     say.warn('no API key is set: a real run would stop here (set OPENAI_API_KEY or `imgcli config set api-key`).');
   else if (!settings.apiKey && !settings.mock)
     say.info(`no API key: a real run sends none to ${new URL(settings.baseUrl).host}.`);
-  if (settings.mock) say.info('--mock: the offline server would listen on a free port of 127.0.0.1.');
+  // --mock's server lives as long as one command, on a free port: the request is shown as it would
+  // go to the same server run on its own, so the curl command can be tried against it.
+  if (settings.mock)
+    say.info(
+      `--mock: nothing is sent; the request below is addressed to the same offline server run on its own: start it with \`imgcli mock-server --port ${MOCK_DRY_RUN_PORT} --no-auth\` to try the curl command.`,
+    );
   // A server that needs a key is shown with its header (and the curl command reads $OPENAI_API_KEY) even while none is set.
   const target = settings.mock
-    ? { baseUrl: 'http://127.0.0.1/v1', apiKey: settings.apiKey ?? 'sk-imgcli-mock' }
+    ? { baseUrl: `http://127.0.0.1:${MOCK_DRY_RUN_PORT}/v1`, apiKey: settings.apiKey ?? 'sk-imgcli-mock' }
     : { baseUrl: settings.baseUrl, apiKey: settings.apiKey ?? (needsKey(settings) ? '' : undefined) };
   logSettings(settings, say, target.baseUrl);
   return connectionFor(rt, settings, say, target);

@@ -355,11 +355,11 @@ function costOf(
   return settings.mock ? offlineCost(estimate) : estimate;
 }
 
-/** --preview: a no-op (undefined) unless stderr is a terminal that can show images. */
+/** --preview: a no-op (undefined, said once on stderr) unless stderr is a terminal that can show images. */
 async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
   // The previewer (and sharp under it) loads only for --preview.
   const { createPreviewer } = await import('../terminal/previewer.js');
-  return createPreviewer(rt.stderr, rt.env, say.warn);
+  return createPreviewer(rt.stderr, rt.env, say.warn, say.info);
 }
 
 /** runImages, then reportRun; with --summary a failed run still gets its row in the CI summary. */

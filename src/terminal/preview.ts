@@ -34,6 +34,28 @@ export function detectInlineProtocol(
   return undefined;
 }
 
+/** The tmux setting that lets image sequences through to the terminal, as a user types it. */
+export const TMUX_PASSTHROUGH = 'tmux set -g allow-passthrough on';
+
+/**
+ * Why images cannot be drawn on this stream, in words for a note ("stderr is not a terminal");
+ * undefined when detectInlineProtocol finds a protocol.
+ */
+export function noImagesReason(
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+  stream: string,
+): string | undefined {
+  if (!isTTY) return `${stream} is not a terminal`;
+  if (env.TERM === 'dumb') return 'TERM is dumb';
+  if (env.STY) return 'GNU screen does not pass images through to the terminal';
+  if (detectInlineProtocol(env, isTTY)) return undefined;
+  // Inside tmux the outer terminal is known only by the variables it exported before tmux started.
+  if (env.TMUX)
+    return `no terminal that draws images was found outside tmux (kitty, Ghostty, WezTerm and iTerm2 can: start tmux from one of them, and run \`${TMUX_PASSTHROUGH}\`)`;
+  return 'this terminal cannot draw images (kitty, Ghostty, WezTerm and iTerm2 can)';
+}
+
 /** Wraps one escape sequence for tmux's passthrough (needs `set -g allow-passthrough on`). */
 function tmuxWrap(sequence: string): string {
   return `${ESC}Ptmux;${sequence.replaceAll(ESC, ESC + ESC)}${ST}`;

@@ -1,9 +1,10 @@
 // --preview on a real terminal: draws images inline on stderr (stdout is for results) when it is a
-// TTY that speaks an inline image protocol, and does nothing at all otherwise. The escape
-// sequences themselves come from preview.ts.
+// TTY that speaks an inline image protocol, and otherwise says once why it draws nothing. The
+// escape sequences themselves come from preview.ts.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { terminalWrite } from './boundary.js';
-import { detectInlineProtocol, renderPreview } from './preview.js';
+import { TMUX_PASSTHROUGH, detectInlineProtocol, noImagesReason, renderPreview } from './preview.js';
 
 /** The stream previews go to: stderr, or a stand-in with the same shape in tests. */
 export interface PreviewTarget {
@@ -27,14 +28,48 @@ export interface Previewer {
 /** Widest preview in cells: partials stay small so a stream does not scroll the final away. */
 const MAX_COLUMNS: Record<PreviewKind, number> = { partial: 40, final: 80 };
 
-/** A previewer for this terminal, or undefined when it cannot show images (not a TTY, unknown terminal). */
-export function createPreviewer(
+/**
+ * Whether tmux (the one this process runs in) drops image sequences: its allow-passthrough is
+ * off (tmux 3.3 and later; older ones pass them through and do not know the option).
+ */
+export function tmuxDropsImages(env: Record<string, string | undefined>): Promise<boolean> {
+  if (!env.TMUX) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    execFile('tmux', ['show-options', '-Apv', 'allow-passthrough'], { env, timeout: 2000 }, (err, stdout) =>
+      resolve(!err && stdout.trim() === 'off'),
+    );
+  });
+}
+
+/** Why images will not show here, with the fix where there is one; undefined when they will. */
+export async function whyNoImages(
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+  stream: string,
+): Promise<string | undefined> {
+  const reason = noImagesReason(env, isTTY, stream);
+  if (reason) return reason;
+  if (await tmuxDropsImages(env))
+    return `tmux does not pass images through to the terminal: run \`${TMUX_PASSTHROUGH}\``;
+  return undefined;
+}
+
+/**
+ * A previewer for this terminal, or undefined when it cannot show images (not a TTY, an unknown
+ * terminal, tmux without pass-through); then `note` is told why, once.
+ */
+export async function createPreviewer(
   out: PreviewTarget,
   env: Record<string, string | undefined>,
   warn: (line: string) => void,
-): Previewer | undefined {
+  note: (line: string) => void = () => {},
+): Promise<Previewer | undefined> {
+  const why = await whyNoImages(env, Boolean(out.isTTY), 'stderr');
   const protocol = detectInlineProtocol(env, Boolean(out.isTTY));
-  if (!protocol) return undefined;
+  if (why || !protocol) {
+    note(`no preview: ${why ?? 'this terminal cannot draw images'}`);
+    return undefined;
+  }
   // Inside tmux the sequences need its pass-through wrapping (preview.ts does it).
   const tmux = Boolean(env.TMUX);
   let failed = false;

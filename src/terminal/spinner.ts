@@ -49,10 +49,16 @@ function forOra(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   });
 }
 
-/** The spinner's text cut to fit one line (the frame and a space take 2 columns). */
-function fit(text: string, columns: number): string {
+/**
+ * The spinner's text and its elapsed seconds on one line (the frame and a space take 2 columns):
+ * where they do not fit, the text is cut, never the time (at 30 columns it was the time that went).
+ */
+export function spinnerLine(label: string, seconds: number, columns: number): string {
   const room = Math.max(1, columns - 3);
-  return text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
+  const time = `${seconds}s`;
+  if (label.length + 1 + time.length <= room) return `${label} ${time}`;
+  const keep = room - time.length - 2;
+  return keep >= 1 ? `${label.slice(0, keep).trimEnd()}… ${time}` : time.slice(0, room);
 }
 
 /**
@@ -69,7 +75,7 @@ export async function startSpinner(
   const [{ default: ora }, { Chalk }] = await Promise.all([import('ora'), import('chalk')]);
   const started = Date.now();
   let label = printable(text);
-  const render = () => fit(`${label} ${Math.floor((Date.now() - started) / 1000)}s`, usableColumns(rt.stderr));
+  const render = () => spinnerLine(label, Math.floor((Date.now() - started) / 1000), usableColumns(rt.stderr));
   // ora paints frames with chalk's global level, blind to NO_COLOR: it gets them painted (or not) here.
   const cyan = new Chalk({ level: useColor(opts.color, rt) ? 1 : 0 }).cyan;
   // Enabled: whether to show one was decided above (ora's own check reads process.env.CI).

@@ -11,6 +11,12 @@ import { PINNED_NOW } from './clock.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'imgcli.js');
 export const FAKE_KEY = 'sk-test-abcdefghijklmnop1234';
+/**
+ * Node's compile cache for every run the tests start (test/vitest.config.ts sets it for the test
+ * process, whose children inherit it): on Node 22 and later bin/imgcli.js would otherwise make a
+ * cache folder in each test's temp HOME. compile-cache-folder.test.ts checks the folder it picks.
+ */
+export const COMPILE_CACHE = join(ROOT, 'node_modules', '.cache', 'imgcli-test-compile-cache');
 
 export interface RunOptions {
   cwd?: string;
@@ -45,6 +51,7 @@ export function baseEnv(home: string): Record<string, string> {
     IMGCLI_NOW: PINNED_NOW,
     TZ: 'UTC',
     OPENAI_API_KEY: FAKE_KEY,
+    NODE_COMPILE_CACHE: COMPILE_CACHE,
   };
 }
 

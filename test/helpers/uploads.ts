@@ -81,3 +81,14 @@ export const fileParts = (req: RecordedRequest | undefined) =>
 /** The text fields a request carried, as an object. */
 export const textFields = (req: RecordedRequest | undefined) =>
   Object.fromEntries((req?.parts ?? []).filter((p) => p.filename === undefined).map((p) => [p.name, p.value]));
+
+/**
+ * A form as the bytes and content type of its multipart body, encoded by Node's own Response.
+ * Tests send these with undici's request(), never the FormData itself: undici 7.20 and later can
+ * hang on a FormData body it does not take for its own (nodejs/undici#5520), which on Node 24
+ * happened to these tests once a worker had loaded other files first.
+ */
+export async function formBody(form: FormData): Promise<{ body: Buffer; contentType: string }> {
+  const encoded = new Response(form);
+  return { body: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type')! };
+}

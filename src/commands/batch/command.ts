@@ -1,5 +1,6 @@
 // `imgcli batch`: many images from a JSONL file, validated first, run concurrently.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { IMAGE_FIELDS, readField } from '../../models/fields.js';
 import { argParser, fitOption, parseWhole } from '../shared/image-options.js';
 import { POLL_SECONDS, parseSeconds, remoteCommands } from './remote-commands.js';
@@ -18,7 +19,7 @@ Examples:
 Each line of the file is one job: a JSON string (a prompt for gen), or an object with
 "command" (gen, edit or vary; default gen) and any option of that command, e.g.
   {"prompt": "app icon, flat", "out": "icons/app.png", "size": "1024x1024"}
-  {"command": "edit", "images": ["room.png"], "mask": "mask.png", "prompt": "a window", "out": "room-2.png"}
+  {"command": "edit", "images": ["room.png"], "prompt": "add a window"}
   {"command": "vary", "image": "logo.png", "count": 3, "out": "logos/"}
 Keys may be written as in the flags (response-format), in snake_case or camelCase; "n" is count.
 Flags given to batch (-m -s -q -f -n --background ...) are defaults for every job.
@@ -99,7 +100,7 @@ export function command(): Command {
       '--gallery [file]',
       'afterwards, write an HTML gallery of the images made (default <-o folder>/gallery.html, else gallery.html)',
     )
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   for (const sub of remoteCommands()) cmd.addCommand(sub);
   return cmd;
 }

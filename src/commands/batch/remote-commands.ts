@@ -2,6 +2,7 @@
 // look at batches on the server: `batch status [id|jobs.jsonl]`, `batch cancel [id|jobs.jsonl]`
 // and `batch list`, each with --json. Their runs are in run.ts, the work in src/batch/remote/inspect.ts.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { parseWhole } from '../shared/image-options.js';
 
 export function parseSeconds(value: string): number {
@@ -63,7 +64,7 @@ export function remoteCommands(): Command[] {
       'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder',
     )
     .option('--json', 'print one JSON document: the batch objects')
-    .addHelpText('after', STATUS_EXAMPLES);
+    .addHelpText('after', helpText(STATUS_EXAMPLES));
   const cancel = new BatchSubcommand('cancel')
     .summary('cancel the batches of a jobs file (or a batch id) that have not ended')
     .description('Cancel a remote batch, or every batch of a jobs file that has not ended.')
@@ -72,12 +73,12 @@ export function remoteCommands(): Command[] {
       'a batch id (batch_...), a jobs file or its state file; default: the state file in this folder',
     )
     .option('--json', 'print one JSON document: the batch objects after the cancel')
-    .addHelpText('after', CANCEL_EXAMPLES);
+    .addHelpText('after', helpText(CANCEL_EXAMPLES));
   const list = new BatchSubcommand('list')
     .summary('list the recent batches of the account')
     .description('List the batches of the account, newest first.')
     .addOption(new Option('--limit <n>', 'at most this many batches').default(20).argParser(parseWhole('--limit')))
     .option('--json', 'print one JSON document: the batch objects')
-    .addHelpText('after', LIST_EXAMPLES);
+    .addHelpText('after', helpText(LIST_EXAMPLES));
   return [status, cancel, list];
 }

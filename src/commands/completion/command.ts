@@ -2,19 +2,18 @@
 // itself (program-spec.ts), so it cannot drift from the CLI; `--list profiles` is what the scripts
 // call for --profile's values. The run is run.ts's.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { SHELLS } from './spec.js';
 
 const EXAMPLES = `
 Examples:
-  $ echo 'source <(imgcli completion bash)' >> ~/.bashrc
+  $ imgcli completion bash > ~/.imgcli.bash && echo 'source ~/.imgcli.bash' >> ~/.bashrc
   $ mkdir -p ~/.zfunc && imgcli completion zsh > ~/.zfunc/_imgcli
   $ mkdir -p ~/.config/fish/completions && imgcli completion fish > ~/.config/fish/completions/imgcli.fish
 
-bash: the line above loads it in every new shell (bash 4.1 or later; macOS's bash 3.2 needs
-a newer bash). zsh: put fpath+=(~/.zfunc) before compinit in ~/.zshrc, or source it the bash
-way: source <(imgcli completion zsh). fish loads files in ~/.config/fish/completions by itself.
-Commands, flags and their values (models, sizes, qualities, formats, config keys and their
-values, profiles) complete; a new imgcli version completes its own flags once the script is written again.`;
+bash: the first line writes the script once and has every new shell read it (bash 4.1 or later; macOS's bash 3.2 needs a newer bash); with the bash-completion package, writing it to ~/.local/share/bash-completion/completions/imgcli instead loads it at the first TAB. \`source <(imgcli completion bash)\` in ~/.bashrc works too, but starts node in every new shell (about 0.15 s). zsh: put fpath+=(~/.zfunc) before compinit in ~/.zshrc, or source it the bash way: source <(imgcli completion zsh). fish loads files in ~/.config/fish/completions by itself.
+
+Commands, flags and their values (models with their status, each model's own sizes and qualities when -m is on the line, formats, prompt files after @, folders for gallery, config keys and their values, profiles) complete. After upgrading imgcli, write the script again. No word is ever evaluated by the shell: profile names from the config are offered only when they are names \`config set --profile\` takes.`;
 
 export function command(): Command {
   const cmd = new Command('completion')
@@ -23,6 +22,6 @@ export function command(): Command {
     .addOption(
       new Option('--list <what>', 'print completion words, one per line (profiles)').choices(['profiles']).hideHelp(),
     )
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -2,11 +2,30 @@
 // from the commander program by program-spec.ts, so completion cannot drift from the CLI),
 // and the values an option or argument completes to, from the model and field tables. The
 // scripts for bash, zsh and fish are rendered from this (scripts.ts).
-import { IMAGE_FIELDS, longFlag, tableValues } from '../../models/fields.js';
-import { MODEL_NAMES } from '../../models/table.js';
 
-/** What a word completes to: words from a list, file names, the config's profiles, or nothing to offer. */
-export type Values = { kind: 'list'; words: string[] } | { kind: 'files' } | { kind: 'profiles' } | { kind: 'none' };
+/**
+ * What a word completes to: words from a list, file names, folders, the config's profiles, a
+ * prompt (files after an @), or nothing to offer. A list may say what each word is (shown by
+ * fish and zsh) and, for a field of the model table, which words each model takes (offered when
+ * -m names one on the line).
+ */
+export type Values =
+  | {
+      kind: 'list';
+      words: string[];
+      descriptions?: Record<string, string>;
+      byModel?: ModelWords[];
+    }
+  | { kind: 'files' }
+  | { kind: 'profiles' }
+  | { kind: 'prompt' }
+  | { kind: 'none' };
+
+/** The words models take for a field: the models (ids and aliases) that share one list. */
+export interface ModelWords {
+  models: string[];
+  words: string[];
+}
 
 export interface OptionSpec {
   /** `-m`, `--model`: the short one first when there is one. */
@@ -39,23 +58,13 @@ export interface Spec {
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-const list = (words: readonly string[]): Values => ({ kind: 'list', words: [...words] });
-
-/** The values of an option that takes one: the model names, a field's values from the table, its choices, files, or nothing. */
-export function optionValues(
-  long: string | undefined,
-  placeholder: string,
-  choices: readonly string[] | undefined,
-): Values {
-  if (choices?.length) return list(choices);
-  if (long === '--model') return list(MODEL_NAMES);
-  if (long === '--profile') return { kind: 'profiles' };
-  const field = IMAGE_FIELDS.find((f) => longFlag(f) === long);
-  if (field && (field.kind === 'list' || field.kind === 'size')) return list(tableValues(field));
-  // <path>, <image>, <png>, <mask>, <dir>, <file>: something on disk.
-  if (/^(path|image|png|mask|dir|file|jobs|input)s?$/.test(placeholder)) return { kind: 'files' };
-  return { kind: 'none' };
-}
+/**
+ * The words a completion script may take from outside (the config's profile names): the profile
+ * name rule of config/keys.ts as a POSIX extended regular expression, which bash's `=~`, zsh's
+ * `=~` and fish's `string match -r` all read the same way. The scripts drop any other word, so a
+ * name that `config set` would refuse never reaches the command line, whatever the file holds.
+ */
+export const SAFE_WORD = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 
 /** A one-line description for a menu: the first clause, without backticks. */
 export function shortDescription(text: string): string {

@@ -1,6 +1,7 @@
 // `imgcli config set|get|unset|list|path`, declared: the config file, its defaults and its profiles.
 // The runs are run.ts's.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { CONFIG_KEYS, KEY_NAMES } from '../../config/keys.js';
 
 const KEYS_HELP = KEY_NAMES.map((k) => `  ${k.padEnd(18)} ${CONFIG_KEYS[k].summary}`).join('\n');
@@ -23,6 +24,7 @@ ${KEYS_HELP}
 
 Precedence: flag > environment (OPENAI_API_KEY, OPENAI_BASE_URL, ...) > the active profile
 (--profile or IMGCLI_PROFILE) > the config's top-level defaults > built-in defaults.
+
 The file is JSON, written atomically with mode 0600; IMGCLI_CONFIG_DIR moves it. The key is
 shown redacted (sk-...abcd) by get and list.`;
 
@@ -39,7 +41,7 @@ export function command(): Command {
     .description(
       'Read and write imgcli settings: config defaults and named profiles (connection settings and defaults).',
     )
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 
   cmd
     .command('set')
@@ -70,7 +72,9 @@ export function command(): Command {
   for (const sub of cmd.commands) {
     sub.addHelpText(
       'after',
-      `\nExamples:\n${SUB_EXAMPLES[sub.name()] ?? ''}\n\nSee \`imgcli config --help\` for the keys and the precedence rule.`,
+      helpText(
+        `\nExamples:\n${SUB_EXAMPLES[sub.name()] ?? ''}\n\nSee \`imgcli config --help\` for the keys and the precedence rule.`,
+      ),
     );
   }
   return cmd;

@@ -88,11 +88,16 @@ const get: Handler = async (ctx, { args }) => {
   const profile = t.profile === undefined ? undefined : profileOf(file, t.profile, t.profileFrom);
   const value = profile?.[key] ?? file.values[key];
   // Exit 1 with nothing on stdout, as `git config` does, so a script can tell "unset" from "empty".
-  if (value === undefined)
+  if (value === undefined) {
+    const set = `imgcli config set${t.profile ? ` --profile ${t.profile}` : ''} ${key}`;
+    // A secret is given on stdin (\`-\`), never on the command line, where shell history keeps it.
     throw new NotSetError(
       `${key} is not set${where(t)} in ${file.path}`,
-      `Set it with \`imgcli config set${t.profile ? ` --profile ${t.profile}` : ''} ${key} <value>\`.`,
+      CONFIG_KEYS[key].secret
+        ? `Set it from stdin, out of shell history: \`pbpaste | ${set} -\` (or type it after \`${set} -\`).`
+        : `Set it with \`${set} <value>\`.`,
     );
+  }
   ctx.rt.stdout.write(`${displayValue(key, value)}\n`);
 };
 

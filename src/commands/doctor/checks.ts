@@ -18,6 +18,7 @@ import { isAzure } from '../../connection/route.js';
 import { looksLikeImageModel } from '../../models/catalog.js';
 import { OPENAI_HOST } from '../../models/advice.js';
 import { findModel, modelStatus } from '../../models/table.js';
+import { NOT_FOUND_HINT } from '../../exit-codes.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
 
@@ -227,6 +228,14 @@ function providerCheck(settings: Settings): Check {
   };
 }
 
+/** Whether requests carry a key: one of the settings, or an Authorization or api-key header of the user's. */
+function sendsKey(settings: Settings): boolean {
+  return Boolean(settings.apiKey) || settings.headers.some(([name]) => name === 'authorization' || name === 'api-key');
+}
+
+/** OpenAI itself: its keys come from its key page; another server's do not. */
+const isOpenAi = (settings: Settings) => settings.provider.id === 'openai' && hostOf(settings.baseUrl) === OPENAI_HOST;
+
 function proxyCheck(settings: Settings): Check {
   const proxy = proxyFor(settings.baseUrl, settings.proxy);
   if (proxy)
@@ -301,21 +310,37 @@ async function serverChecks(
           : 'Check the network and --base-url.',
       });
       add({ name: 'key valid', status: 'skip', detail: 'not checked: the server did not answer' });
+    } else if (trouble === 'auth' && !sendsKey(settings)) {
+      // A local server or gateway that wants a key, asked without one: OpenAI's key page is no help.
+      add({ name: 'server', status: 'ok', detail: `answered in ${Math.round(performance.now() - started)} ms` });
+      add({
+        name: 'key valid',
+        status: 'fail',
+        detail: `this server wants a key (it answered ${err.status ?? 401} to a request without one)`,
+        hint: "Give it the server's key: OPENAI_API_KEY=<key>, or `imgcli config set api-key -` (reads stdin; with --profile <name>, for this server only).",
+      });
     } else if (trouble === 'auth' || trouble === 'forbidden' || trouble === 'unverified') {
       add({ name: 'server', status: 'ok', detail: `answered in ${Math.round(performance.now() - started)} ms` });
       const hint =
         trouble === 'auth'
-          ? 'Check the key: a new one can be made at https://platform.openai.com/api-keys.'
+          ? isOpenAi(settings)
+            ? 'Check the key: a new one can be made at https://platform.openai.com/api-keys.'
+            : 'Check the key: this server refused the one sent (set OPENAI_API_KEY or `imgcli config set api-key -` to its own).'
           : trouble === 'unverified'
             ? `Verify the organization at ${VERIFY_URL}, then wait up to 15 minutes.`
             : "Check the key's permissions, --org and --project.";
       add({ name: 'key valid', status: 'fail', detail: err.message, hint });
     } else {
+      // GET /models answered 404: the base URL is wrong (a 404 here names no model, whatever its text says).
+      const notFound = trouble === 'not-found' || (trouble === 'unknown-model' && err.status === 404);
+      const withV1 = settings.baseUrl.replace(/\/+$/, '').endsWith('/v1')
+        ? ''
+        : ` (try ${settings.baseUrl.replace(/\/+$/, '')}/v1)`;
       add({
         name: 'server',
         status: 'fail',
         detail: err.message,
-        hint: trouble === 'not-found' ? 'Check --base-url: it usually ends in /v1.' : undefined,
+        hint: notFound ? `${NOT_FOUND_HINT.replace(/\.$/, '')}${withV1}.` : undefined,
       });
       add({ name: 'key valid', status: 'skip', detail: 'not checked' });
     }

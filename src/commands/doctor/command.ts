@@ -1,6 +1,7 @@
 // `imgcli doctor`: one screen that answers "why doesn't it work?" (the checks are in
 // checks.ts, the run in run.ts); --json for scripts; exit 1 when something is wrong.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 
 const EXAMPLES = `
 Examples:
@@ -18,5 +19,5 @@ export function command(): Command {
   return new Command('doctor')
     .description('Check what imgcli needs, from Node to the server and the key, and say what to fix.')
     .option('--json', 'print one JSON document (ok, checks, models) instead of the screen')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 }

@@ -1,6 +1,7 @@
 // `imgcli edit`: images (and an optional mask) plus a prompt to new images. Parse -> validate ->
 // build the job -> run -> print; the files are checked by upload/, the run and its output are gen's.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { DEFAULT_MODEL } from '../../models/table.js';
 import { addImageOptions, bodyOption, fitOption } from '../shared/image-options.js';
 
@@ -53,6 +54,6 @@ export function command(): Command {
       'PNG with transparency where the first image may change (same size); a path, URL or file id',
     )
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -1,6 +1,7 @@
 // `imgcli files upload|list|rm`: the small part of the Files API that lets one large input image
 // be uploaded once and edited many times by its id. Declared here; run.ts runs it (work.ts the work).
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { parseWhole } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -21,7 +22,7 @@ forgets its files when the command ends: run \`imgcli mock-server\` and use --ba
 export function command(): Command {
   const cmd = new Command('files')
     .description('Upload, list and delete files with the Files API, so an edit can refer to an image by its id.')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 
   cmd
     .command('upload')
@@ -31,7 +32,9 @@ export function command(): Command {
     .option('--json', 'print one JSON document with the file objects instead of the ids')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ imgcli files upload photo.png\n  $ imgcli files upload photo.png | xargs -I{} imgcli edit {} -p "add a red scarf"',
+      helpText(
+        '\nExamples:\n  $ imgcli files upload photo.png\n  $ imgcli files upload photo.png | xargs -I{} imgcli edit {} -p "add a red scarf"',
+      ),
     );
 
   cmd
@@ -43,7 +46,9 @@ export function command(): Command {
     .option('--json', 'print one JSON document with the file objects')
     .addHelpText(
       'after',
-      "\nExamples:\n  $ imgcli files list\n  $ imgcli files list --purpose vision --json | jq -r '.files[].id'",
+      helpText(
+        "\nExamples:\n  $ imgcli files list\n  $ imgcli files list --purpose vision --json | jq -r '.files[].id'",
+      ),
     );
 
   cmd
@@ -56,7 +61,9 @@ export function command(): Command {
     .option('--json', 'print one JSON document: deleted and failed ids')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ imgcli files rm "$(imgcli files upload logo.png)"\n  $ imgcli files list --purpose vision --json | jq -r \'.files[].id\' | xargs imgcli files rm',
+      helpText(
+        '\nExamples:\n  $ imgcli files rm "$(imgcli files upload logo.png)"\n  $ imgcli files list --purpose vision --json | jq -r \'.files[].id\' | xargs imgcli files rm',
+      ),
     );
   return cmd;
 }

@@ -1,6 +1,7 @@
 // `imgcli gallery`: one self-contained HTML contact sheet of images and their provenance.
 // Parse -> collect -> read into cards -> write (src/gallery/).
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { parseWhole } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -35,5 +36,5 @@ export function command(): Command {
         .default(320)
         .argParser(parseWhole('--thumb-size')),
     )
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 }

@@ -1,5 +1,6 @@
 // `imgcli gen`: text to image. Parse -> build the job -> run -> print (commands/shared/image-run.ts).
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { MODELS, DEFAULT_MODEL } from '../../models/table.js';
 import { addImageOptions } from '../shared/image-options.js';
 
@@ -15,13 +16,14 @@ Examples:
   $ imgcli gen "a banner" -o - > banner.png              # image bytes on stdout
   $ imgcli gen "a fox" --dry-run                         # print the request and a curl command
   $ imgcli gen "a fox" -m my-model --param seed=42       # an extra field for a compatible server
+  $ imgcli gen "a fox" -m my-model --param seed=42 --provider compatible --mock   # rehearsed offline
   $ imgcli --profile azure gen "a fox"                   # settings from a config profile
   $ imgcli gen "a koi pond" --stream --preview           # partial images drawn in the terminal
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
   $ imgcli gen @icon.txt -o icon.png --if-changed        # in a Makefile: no request when nothing changed
   $ imgcli gen @icon.txt -o icon.png --check             # exit 0 up to date, 1 would be regenerated
-  $ imgcli gen "a koi pond, looping" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
-  $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
+  $ imgcli gen "a koi pond" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
+  $ imgcli gen "a paper boat" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -34,7 +36,7 @@ overwrite anything. -o file.png writes exactly there (overwriting, like curl -o;
 --partial-images says 0-3). Each is written as it arrives beside the final, as
 <name>.partial-<n>.<ext> (--no-partials: not written); stdout lists the finals, then the
 partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
-allow-passthrough on); anywhere else it does nothing.
+allow-passthrough on); anywhere else it says once why it draws nothing.
 
 gpt-image-2.6 also makes animated GIFs (-f gif: --frames, 9 when not given; --frame-duration;
 frames reportedly share one sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of
@@ -50,6 +52,6 @@ export function command(): Command {
   const cmd = new Command('gen')
     .description('Generate images from a text prompt (POST /images/generations).')
     .argument('[prompt...]', 'the prompt; - for stdin, @file to read it from a file');
-  addImageOptions(cmd, 'gen').addHelpText('after', EXAMPLES);
+  addImageOptions(cmd, 'gen').addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -1,5 +1,7 @@
 // `imgcli info`: show the provenance imgcli embedded in images. Parse -> read -> print.
 import { Command } from 'commander';
+import { IMAGE_FORMATS_TEXT } from '../../image/format.js';
+import { helpText } from '../shared/help-text.js';
 
 const EXAMPLES = `
 Examples:
@@ -11,13 +13,14 @@ imgcli embeds the prompt, revised prompt, model, parameters, request id, time, t
 a request fingerprint in every image it writes (edits and variations: their input files too,
 by path and sha256): PNG text chunks (iTXt, imgcli:*), XMP in JPEG and WebP, an application
 extension and a comment in GIF, a <metadata> element in SVG. Other images are listed as having
-no imgcli metadata. An unreadable path or a file that is not an image is an error (exit 2), and
+no imgcli metadata. Files that are not images among the paths (a folder's gallery.html) are
+skipped with a note on stderr. An unreadable path, or no image at all, is an error (exit 2), and
 then nothing is printed on stdout.`;
 
 export function command(): Command {
   return new Command('info')
     .description('Show the provenance imgcli embedded in images: prompt, model, parameters, request id, time, usage.')
-    .argument('<image...>', 'images to read (PNG, JPEG, WebP, GIF, SVG; other files are refused)')
+    .argument('<image...>', `images to read: ${IMAGE_FORMATS_TEXT} (other files are skipped, with a note)`)
     .option('--json', 'print a JSON array, one entry per image, instead of text')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
 }

@@ -1,5 +1,6 @@
 // `imgcli mask`, declared: build an edit mask (or check one) with sharp. The run is run.ts's.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { collect, parseEllipse, parseFeather, parseRadius, parseRect, parseSize, parseThreshold } from './flags.js';
 
 const EXAMPLES = `
@@ -20,9 +21,11 @@ Transparent pixels in the input count as white (keep), as the picture looks on a
 an image's transparency as the mask, pass it to --from-alpha instead.
 
 Order: size (--like/--size, --fit), --threshold, --invert, --grow/--shrink, --feather.
+
 Pixel amounts are pixels of the output. --grow and --shrink harden the edge first (at 128
 unless --threshold says otherwise) and round corners; --feather makes the edge partly
 transparent, and only fully transparent pixels count as editable.
+
 The mask goes to -o (overwritten; - for stdout) and its path to stdout; notices go to stderr.`;
 
 export function command(): Command {
@@ -54,6 +57,6 @@ export function command(): Command {
     .option('--preview <path>', 'also write the --like image with the editable area tinted (PNG)')
     .option('--check <mask>', 'check a mask against the API rules instead: PNG, alpha, under 4 MB, size')
     .option('--json', 'print a JSON document on stdout (with --check: the verdict) instead of the path')
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

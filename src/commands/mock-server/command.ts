@@ -1,6 +1,7 @@
 // `imgcli mock-server`: the offline OpenAI-compatible server in the foreground, for users' own
 // pipelines and for trying imgcli (or any OpenAI client) without a key.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { parseWhole } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -13,12 +14,11 @@ Examples:
   $ imgcli mock-server --batch-pace 200        # batches run a request every 200 ms: watch the progress bar
   $ imgcli mock-server --serve-retired         # a server that still has dall-e-2 and dall-e-3
 
-It prints its base URL on stdout, logs one line per request on stderr, and runs until Ctrl-C.
+It prints its base URL on stdout, logs one line per request on stderr once answered (method, path, bytes received, status, milliseconds, request id), and runs until Ctrl-C or SIGTERM, which it reports as "stopped".
 It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
 api.openai.com (or the provider given with --provider) on the run's date (IMGCLI_NOW pins it): the
 same models (one shut down by then is refused as that server refuses it, unless --serve-retired),
-validation, error shapes and
-x-request-id headers. Every answer carries x-imgcli-offline: 1, so imgcli records the images it
+validation, error shapes and x-request-id headers. Every answer carries x-imgcli-offline: 1, so imgcli records the images it
 makes as offline stand-ins (never up to date for a real server). It answers with stand-in
 images: a gradient seeded by the prompt with the prompt (shortened) and the size written along
 the bottom where the machine has fonts (--no-labels: never), pixel noise under --payload noise;
@@ -54,6 +54,6 @@ export function command(): Command {
       '--serve-retired',
       "also serve the models api.openai.com has shut down by the run's date (dall-e-2, dall-e-3...)",
     )
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

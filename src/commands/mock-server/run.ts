@@ -1,6 +1,6 @@
 // `imgcli mock-server`, run: the offline server (src/mock/server.ts) in the foreground until Ctrl-C
 // or SIGTERM; its URL on stdout, its request log on stderr.
-import { UsageError } from '../../errors.js';
+import { InterruptedError, UsageError } from '../../errors.js';
 import { startMockServer } from '../../mock/server.js';
 import type { ProviderId } from '../../models/providers.js';
 import type { Handler } from '../shared/context.js';
@@ -66,7 +66,9 @@ const mockServer: Handler = async (ctx) => {
   // Runs until interrupted; cli.ts turns the abort into exit 130.
   await new Promise<void>((resolve) => rt.signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();
-  throw rt.signal.reason;
+  // Stopping is how a server ends: said so, with the signal's exit code (130, 143).
+  const signal = rt.signal.reason instanceof InterruptedError ? rt.signal.reason.signal : 'SIGINT';
+  throw new InterruptedError(signal, `mock-server stopped (${signal}).`);
 };
 
 export const handlers: Record<string, Handler> = { 'mock-server': mockServer };

@@ -1,6 +1,7 @@
 // `imgcli replay`: send the request recorded in an image's provenance again. Parse -> plan from
 // the record (plan.ts) -> build the same typed job as gen, edit or vary -> run -> print.
 import { Command, Option } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { addImageOptions, fitOption } from '../shared/image-options.js';
 
 const EXAMPLES = `
@@ -48,7 +49,7 @@ export function command(): Command {
     .option('--mask <png>', 'edit: this mask instead of the recorded one (checked against it)')
     .option('--mask-from <image>', 'edit: build the mask from this drawing instead (checked against the recorded one)')
     .addOption(new Option('--force', 'send inputs whose bytes differ from the record (changed, or other files given)'))
-    .addHelpText('after', EXAMPLES);
+    .addHelpText('after', helpText(EXAMPLES));
   cmd.options.find((o) => o.long === '--model')!.description = 'model to send to instead of the recorded one';
   return cmd;
 }

@@ -1,9 +1,11 @@
 // What `imgcli info` reports about an image file, and `imgcli show` too where the terminal cannot
 // draw it: the format, the dimensions and the provenance imgcli embedded, as an entry and as text.
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { describeFsError } from '../../fs-errors.js';
 import { FileReadError, readRegularFile } from '../../image/input-file.js';
-import { framesOf, sniffImage } from '../../image/format.js';
+import { IMAGE_FORMATS_TEXT, framesOf, sniffImage } from '../../image/format.js';
+import { usageText } from '../../models/prices.js';
 import { isoTime, readProvenance, type Provenance } from '../../provenance/index.js';
 import { printable } from '../../terminal/printable.js';
 
@@ -19,17 +21,25 @@ export interface InfoEntry {
 
 /**
  * Reads every file before anything is printed, so a bad path fails the run with stdout empty:
- * an unreadable path or a file that is not an image is a UsageError naming each one.
+ * an unreadable path is a UsageError naming each one. A file that is not an image among images
+ * (`info out/*` where out/ holds gallery.html) is left out and its path added to `skipped`;
+ * with no image at all, it is an error too.
  */
-export async function readInfoEntries(paths: string[], command: string): Promise<InfoEntry[]> {
+export async function readInfoEntries(paths: string[], command: string, skipped: string[] = []): Promise<InfoEntry[]> {
   const entries: InfoEntry[] = [];
   const problems: string[] = [];
+  const notImages: string[] = [];
   for (const path of paths) {
     try {
+      // A folder among the files of a glob (out/* holding out/nested) is not an image either.
+      if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+        notImages.push(`${path}/`);
+        continue;
+      }
       const bytes = await readRegularFile(path, 'image');
       const info = sniffImage(bytes);
       if (!info) {
-        problems.push(`${path} (not an image)`);
+        notImages.push(path);
         continue;
       }
       const provenance = readProvenance(bytes);
@@ -45,6 +55,13 @@ export async function readInfoEntries(paths: string[], command: string): Promise
       problems.push(`${path} (${err instanceof FileReadError ? err.reason : describeFsError(err)})`);
     }
   }
+  if (entries.length > 0) skipped.push(...notImages);
+  else
+    problems.push(
+      ...notImages.map((path) =>
+        path.endsWith('/') ? `${path.slice(0, -1)} (it is a folder)` : `${path} (not an image)`,
+      ),
+    );
   if (problems.length > 0) {
     const what =
       problems.length === 1
@@ -52,7 +69,7 @@ export async function readInfoEntries(paths: string[], command: string): Promise
         : `${problems.length} of ${paths.length} files: ${problems.join('; ')}`;
     throw new UsageError(
       `cannot read ${what}`,
-      `Check the paths: imgcli ${command} reads PNG, JPEG, WebP, GIF and SVG files.`,
+      `Check the paths: imgcli ${command} reads ${IMAGE_FORMATS_TEXT} files.`,
     );
   }
   return entries;
@@ -97,7 +114,7 @@ export function describeEntry(e: InfoEntry): string {
     ],
     ['request id', p.request_id],
     ['created', isoTime(p.created)],
-    ['usage', p.usage && pairs(p.usage)],
+    ['usage', usageText(p.usage)],
     ['fingerprint', p.fingerprint],
     ['origin', p.origin === 'offline' ? 'offline (a stand-in from the offline server, --mock)' : p.origin],
     ['tool', p.tool],
@@ -125,4 +142,16 @@ function pairs(obj: Record<string, unknown>, prefix = ''): string {
     )
     .filter(Boolean)
     .join(', ');
+}
+
+/** The stderr note for paths left out as not images (a folder's gallery.html, a subfolder). */
+export function skippedNote(skipped: string[]): string {
+  const list =
+    skipped.length > 3
+      ? `${skipped
+          .slice(0, 3)
+          .map((p) => printable(p))
+          .join(', ')} and ${skipped.length - 3} more`
+      : skipped.map((p) => printable(p)).join(', ');
+  return `skipped what is not an image (${skipped.length}): ${list}`;
 }

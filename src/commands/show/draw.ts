@@ -6,6 +6,7 @@ import { readRegularFile } from '../../image/input-file.js';
 import { terminalWrite } from '../../terminal/boundary.js';
 import { detectInlineProtocol, renderFitted } from '../../terminal/preview.js';
 import { printable } from '../../terminal/printable.js';
+import { whyNoImages } from '../../terminal/previewer.js';
 
 /** stdout, or a stand-in with the same shape in tests. */
 export interface ShowTarget {
@@ -31,18 +32,20 @@ export function heading(e: InfoEntry, columns: number): string {
 
 /**
  * Draws each image, or writes the info summary when the target cannot show images; returns
- * which it did. An image sharp cannot decode gets its summary and one warning; the rest go on.
+ * 'drawn', or why it could not draw. An image sharp cannot decode gets its summary and one
+ * warning; the rest go on.
  */
 export async function showImages(
   entries: InfoEntry[],
   out: ShowTarget,
   env: Record<string, string | undefined>,
   warn: (line: string) => void,
-): Promise<'drawn' | 'described'> {
+): Promise<'drawn' | { described: string }> {
   const protocol = detectInlineProtocol(env, Boolean(out.isTTY));
-  if (!protocol) {
+  const why = await whyNoImages(env, Boolean(out.isTTY), 'stdout');
+  if (why || !protocol) {
     out.write(describeEntries(entries));
-    return 'described';
+    return { described: why ?? 'this terminal cannot draw images' };
   }
   const columns = Math.max(1, out.columns || 80);
   const rows = Math.max(1, (out.rows || 24) - TEXT_ROWS);

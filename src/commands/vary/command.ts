@@ -1,21 +1,14 @@
 // `imgcli vary`: variations of one image. dall-e-2 has the variations endpoint; GPT image models
 // do not, so they are asked through edits with a built-in prompt. Which one comes from the table.
 import { Command } from 'commander';
+import { helpText } from '../shared/help-text.js';
 import { DEFAULT_MODEL, FAMILIES, MODELS } from '../../models/table.js';
 import { addImageOptions, bodyOption, fitOption } from '../shared/image-options.js';
 
-/** The models whose family varies this way, as wrapped help lines. */
+/** The models whose family varies this way, as one line of help (laid out for the screen when printed). */
 function modelsVia(via: 'variations' | 'edits' | undefined, extra = ''): string {
-  const words = [
-    ...MODELS.filter((m) => FAMILIES[m.family].vary === via).map((m) => m.id),
-    ...(extra ? [extra] : []),
-  ].map((w, i, all) => (i < all.length - 1 ? `${w},` : w));
-  const lines: string[] = [];
-  for (const w of words) {
-    if (lines.length && `${lines.at(-1)} ${w}`.length <= 92) lines[lines.length - 1] += ` ${w}`;
-    else lines.push(w);
-  }
-  return lines.map((l) => `  ${l}`).join('\n');
+  const ids = [...MODELS.filter((m) => FAMILIES[m.family].vary === via).map((m) => m.id), ...(extra ? [extra] : [])];
+  return `  ${ids.join(', ')}`;
 }
 
 const EXAMPLES = `
@@ -29,12 +22,9 @@ Examples:
 
 Which endpoint each model uses (--json records it as "endpoint"):
 ${modelsVia('variations')}
-      POST /images/variations: no prompt; one square PNG under 4 MB (--fit contain or cover
-      makes one); sizes 256x256, 512x512, 1024x1024.
+      POST /images/variations: no prompt; one square PNG under 4 MB (--fit contain or cover makes one); sizes 256x256, 512x512, 1024x1024.
 ${modelsVia('edits', 'and models imgcli does not know')}
-      POST /images/edits, with a built-in prompt asking for a variation that keeps the
-      subject and composition; -p adds your own direction to it. The image may also be an
-      https:// URL or a file id (imgcli files upload): then the request goes as JSON.
+      POST /images/edits, with a built-in prompt asking for a variation that keeps the subject and composition; -p adds your own direction to it. The image may also be an https:// URL or a file id (imgcli files upload): then the request goes as JSON.
 ${modelsVia(undefined)}
       neither: no variations and no edits.
 
@@ -51,6 +41,6 @@ export function command(): Command {
       '-p, --prompt <hint>',
       'GPT models: a hint added to the built-in variation prompt; - reads stdin, @file a file',
     );
-  addImageOptions(cmd, 'vary').addOption(fitOption()).addOption(bodyOption()).addHelpText('after', EXAMPLES);
+  addImageOptions(cmd, 'vary').addOption(fitOption()).addOption(bodyOption()).addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }
