@@ -88,6 +88,11 @@ function urlToken(what: string) {
  * least one model in the table takes; gen, edit and vary apply it where the model takes it.
  */
 function fieldDefault(field: ImageField): KeySpec {
+  if (field.kind === 'text')
+    return {
+      summary: `default ${longFlag(field)}, used where the model takes it`,
+      parse: nonEmpty(`the ${longFlag(field).slice(2).replaceAll('-', ' ')}`),
+    };
   return {
     summary: `default ${longFlag(field)}, used where the model takes it`,
     parse: async (value: string) => {

@@ -43,7 +43,7 @@ export async function readItem(path: string, thumbSize: number): Promise<Gallery
   const item: GalleryItem = { path, format: info.format, width: info.width, height: info.height, bytes: bytes.length };
   const p = info.format === 'gif' ? undefined : readProvenance(bytes);
   if (p) {
-    const cost = estimateCost(resolveModel(p.model), p.usage);
+    const cost = estimateCost(resolveModel(p.model), p.usage, p.parameters);
     const n = typeof p.parameters.n === 'number' && p.parameters.n > 0 ? p.parameters.n : 1;
     item.about = {
       prompt: text(p.prompt),

@@ -7,7 +7,7 @@ import { judgesModels } from './providers.js';
 import { request } from 'undici';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import { endpointRules } from '../models/table.js';
-import { checkUploads, editAnswer, handleEdits } from './edits.js';
+import { checkUploads, editAnswer, handleEdits, maskFormatRefusal } from './edits.js';
 import type { FormPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
@@ -162,7 +162,7 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
       ),
     );
   if (rules) {
-    const problem = validateParams(fields, rules);
+    const problem = validateParams(fields, rules) || maskFormatRefusal(fields, rules, mask !== undefined);
     if (problem) return errorAnswer(problem);
   }
   if (images === undefined)

@@ -170,6 +170,17 @@ export async function checkUploads(
   return checked;
 }
 
+/** A mask on an edit into a format that takes none (gif), as the API refuses it; undefined otherwise. */
+export function maskFormatRefusal(
+  fields: Record<string, unknown>,
+  rules: EndpointRules | undefined,
+  hasMask: boolean,
+): ApiErrorBody | undefined {
+  const format = String(fields.output_format ?? 'png');
+  if (!hasMask || rules?.formatRules?.[format]?.masks !== false) return undefined;
+  return bad('mask', 'invalid_value', `mask is not supported with output_format '${format}'.`);
+}
+
 async function handleUpload(
   endpoint: Endpoint,
   req: RecordedRequest,
@@ -194,7 +205,9 @@ async function handleUpload(
   const { fields } = sorted;
   const judged = judgeModel(fields, endpoint, ctx.extraModels, !judgesModels(ctx.provider));
   if ('status' in judged) return errorAnswer(judged);
-  const problem = judged.rules && validateParams(fields, judged.rules);
+  const problem =
+    (judged.rules && validateParams(fields, judged.rules)) ||
+    maskFormatRefusal(fields, judged.rules, sorted.masks.length > 0);
   if (problem) return errorAnswer(problem);
   const uploads = await checkUploads(sorted.images, sorted.masks, judged.rules, judged.model);
   if ('status' in uploads) return errorAnswer(uploads);

@@ -12,6 +12,7 @@ import {
   IMAGE_FIELDS,
   endpointFor,
   modelsTaking,
+  nestFields,
   takersText,
   type FieldValues,
   type ImageCommand,
@@ -23,6 +24,7 @@ import {
   borrowRules,
   endpointRules,
   findModel,
+  notAModel,
   resolveModel,
   type Endpoint,
   type EndpointRules,
@@ -211,6 +213,19 @@ async function promptFor(
  * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
  */
 function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+  const none = model.guessed ? notAModel(model.name) : undefined;
+  if (none) {
+    // "did you mean gpt-image-2.6-flare or -sunburst?": the second name by what differs.
+    const [first, ...rest] = none.instead;
+    const stem = first!.replace(/-[a-z]+$/, '');
+    const names = [first!, ...rest.map((n) => (n.startsWith(`${stem}-`) ? n.slice(stem.length) : n))];
+    if (ctx.settings.provider.id === 'openai')
+      throw new UsageError(
+        `unknown model ${model.name}: ${none.why}; did you mean ${orList(names)}?`,
+        `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server (as api.openai.com)' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`,
+      );
+    return none.instead;
+  }
   const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
   if (!slips.length) return [];
   // The model table is the list of what OpenAI serves: a near miss there is a typo, not a model.
@@ -263,6 +278,17 @@ async function outputPlan(
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
 }
 
+/** A mask on an edit into a format that takes none (gif: OpenAI's reference), refused before sending. */
+function refuseMaskWith(format: unknown, rules: EndpointRules, flags: JobFlags): void {
+  const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+  if (rule?.masks !== false || (flags.mask === undefined && flags.maskFrom === undefined)) return;
+  const flag = flags.mask !== undefined ? '--mask' : '--mask-from';
+  throw new UsageError(
+    `${flag} with --format ${format}: an edit into a ${format} takes no mask (OpenAI's images reference)`,
+    `Drop ${flag} and say in the prompt what to change, or edit into png or webp with the mask.`,
+  );
+}
+
 /** The model to check the request by: the table's, or an unknown id with a known model's rules. */
 function modelOf(name: string, from: string | undefined): ResolvedModel {
   if (from === undefined) return resolveModel(name);
@@ -309,6 +335,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
+  refuseMaskWith(fields.output_format, rules, flags);
   const overrides = overriddenFields(flags.param);
   for (const o of overrides) {
     const replaced =
@@ -328,7 +355,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     );
     const candidate =
       form === 'json'
-        ? applyParams(defined, flags.param)
+        ? nestFields(applyParams(defined, flags.param))
         : { ...defined, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
     const record = {
       command: req.command,
@@ -359,9 +386,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     derived,
     unchecked: overrides.map((o) => o.key),
     form,
-    // A rule of the table only secondary sources report (the GIF frame sheet): warned about, or refused with --strict.
-    onReported: (message, source) =>
-      breach(check, source, message, 'Choose a size and frame count that fit; the hint in the message names some.'),
+    // A rule of the table only secondary sources report (the GIF frame sheet, GIF edits): warned about, or refused with --strict.
+    onReported: (message, source, hint) => breach(check, source, message, hint ?? 'See imgcli models.'),
   });
   adviseOnModel(ctx, model, endpoint, valid, slips);
   // What the user set (a flag, -o's extension, a config default) faces the provider's rules.
@@ -382,9 +408,10 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     convert: named !== undefined,
   };
   // The fields sent, --param included: JSON values as they are, or as form text.
+  // A field judged by its path (svg.model) goes out nested ({"svg": {"model": ...}}), --param's too.
   const sent =
     form === 'json'
-      ? applyParams(body, flags.param)
+      ? nestFields(applyParams(body, flags.param))
       : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun)
     throw new UsageError('--json and -o - both want stdout; pick one');

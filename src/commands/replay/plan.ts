@@ -12,6 +12,7 @@ import {
   FlagValueError,
   fieldByApi,
   fieldByName,
+  flattenFields,
   longFlag,
   readField,
   type ImageCommand,
@@ -69,7 +70,8 @@ export function commandOf(p: Provenance): ImageCommand {
 export function recordedFlags(p: Provenance, image: string): JobFlags {
   const flags: JobFlags = {};
   const params: Param[] = [];
-  for (const [key, value] of Object.entries(p.parameters)) {
+  // svg: {model, reasoning: {effort}} is recorded as sent; its paths are the fields' (svg.model).
+  for (const [key, value] of Object.entries(flattenFields(p.parameters))) {
     if (value === undefined || value === null || key === 'prompt' || key === 'model') continue;
     if (key === 'fit') {
       if (value === 'contain' || value === 'cover') flags.fit = value;
