@@ -140,6 +140,25 @@ const CASES: Record<string, () => Promise<Answer>> = {
     post('/images/generations', { model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif' }, AUTH, noGif),
   'gif-edit-with-mask': () =>
     edit('gpt-image-2.6-flare', ['output_format', 'gif'], ['image', png(img.rgb)], ['mask', png(img.rgba, 'm.png')]),
+  'markup-before-2-6': () => edit('gpt-image-2.5-flare', ['image', png(img.rgb)], ['markup', png(img.rgba, 'k.png')]),
+  'markup-with-mask': () =>
+    edit(
+      'gpt-image-2.6-flare',
+      ['image', png(img.rgb)],
+      ['mask', png(img.rgba, 'm.png')],
+      ['markup', png(img.rgba, 'k.png')],
+    ),
+  'markup-without-alpha': () => edit('gpt-image-2.6-flare', ['image', png(img.rgb)], ['markup', png(img.rgb, 'k.png')]),
+  'markup-size-mismatch': () =>
+    edit('gpt-image-2.6-flare', ['image', png(img.rgb)], ['markup', png(img.wide, 'k.png')]),
+  'edit-json-markup-with-mask': () =>
+    post('/images/edits', {
+      model: 'gpt-image-2.6-flare',
+      prompt: 'x',
+      images: [{ image_url: dataUrl(img.rgb) }],
+      mask: { image_url: dataUrl(img.rgba) },
+      markup: { image_url: dataUrl(img.rgba) },
+    }),
   'edit-svg': () => edit('gpt-image-2.6-flare', ['output_format', 'svg'], ['image', png(img.rgb)]),
   'moderation-blocked': () => generate({ model: 'gpt-image-2', prompt: 'a forbidden thing' }),
   'content-policy-violation': () => generate({ model: 'dall-e-3', prompt: 'a forbidden thing' }),

@@ -28,6 +28,7 @@ const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
     'metadata',
     'mask',
     'maskFrom',
+    'markup',
     'fit',
     'body',
   ],

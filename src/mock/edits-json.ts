@@ -149,7 +149,7 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
       ),
     );
   }
-  const { images, mask, ...fields } = body as Record<string, unknown>;
+  const { images, mask, markup, ...fields } = body as Record<string, unknown>;
   const judged = judgeModel(fields, 'edits', ctx.extraModels, !judgesModels(ctx.provider));
   if ('status' in judged) return errorAnswer(judged);
   const rules = judged.open ? undefined : endpointRules(judged.model, 'edits', 'json');
@@ -201,13 +201,24 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
   }
   const maskPart = mask === undefined ? undefined : await resolveRef(mask, 'mask', ctx);
   if (maskPart && 'status' in maskPart) return errorAnswer(maskPart);
-  const uploads = await checkUploads(parts, maskPart ? [maskPart] : [], rules, judged.model, {
-    image: (i) => `images[${i}]`,
-  });
+  const markupPart = markup === undefined ? undefined : await resolveRef(markup, 'markup', ctx);
+  if (markupPart && 'status' in markupPart) return errorAnswer(markupPart);
+  const uploads = await checkUploads(
+    parts,
+    maskPart ? [maskPart] : [],
+    rules,
+    judged.model,
+    { image: (i) => `images[${i}]` },
+    markupPart ? [markupPart] : [],
+  );
   if ('status' in uploads) return errorAnswer(uploads);
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  return editAnswer(fields, uploads, judged, ctx, { endpoint: 'edits', mask: maskPart?.data });
+  return editAnswer(fields, uploads, judged, ctx, {
+    endpoint: 'edits',
+    mask: maskPart?.data,
+    markup: markupPart?.data,
+  });
 }
 
 /** POST /v1/images/edits in either form: JSON (references) or multipart (uploads). */

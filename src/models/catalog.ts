@@ -62,6 +62,7 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
     );
   if (gen?.complexities) limits.push('takes --complexity');
   if (gen?.svgAuthor) limits.push('svg written by a text model: --svg-model, --svg-effort');
+  if (edit?.markup) limits.push('edit takes --markup (reported)');
   const c = gen?.customSize;
   const custom = c
     ? `any WxH: edges multiples of ${c.multiple}, long edge up to ${c.maxEdge}, ratio 1:${c.maxAspect} to ${c.maxAspect}:1, ${c.minPixels.toLocaleString('en')} to ${c.maxPixels.toLocaleString('en')} pixels`

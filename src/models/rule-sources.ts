@@ -31,6 +31,8 @@ export const RULE_SOURCES = {
   models26: confirmed("OpenAI's GPT Image 2.6 model pages (gpt-image-2.6-flare and -sunburst only)"),
   /** GIF output of edits: OpenAI's edit reference lists frame_count; one relay says generations only. */
   gifEdits: reported(`one relay says GIF output is for generations only; ${REF_2_6} lists frame_count for edits too`),
+  /** markup on 2.6 edits: a transparent PNG over the first image, not with a mask. */
+  markup: reported('four consistent secondary sources (relay, gateway and MCP docs); in no OpenAI SDK yet'),
   /** safety_identifier: the successor of user on image requests. */
   safetyIdentifier: reported("two MCP servers' schemas"),
   /** The SVG author's tokens billed at its own rates, and those rates (prices.ts AUTHOR_RATES). */

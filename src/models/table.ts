@@ -104,6 +104,8 @@ export interface EndpointRules {
   safetyIdentifier?: true;
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
+  /** A markup layer (edits): a transparent PNG the size of the first image, drawn to show what to change. */
+  markup?: { formats: readonly string[]; maxBytes: number };
   /** Taken as JSON too (reference section 4); absent: multipart only. */
   jsonBody?: JsonBodyRule;
 }
@@ -221,6 +223,8 @@ const GIF: FormatRule = {
 };
 const SVG: FormatRule = { maxCount: 1, authored: true };
 export const SVG_EFFORTS = ['none', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+// The markup layer of an edit: a PNG (reported: four consistent secondary sources, rule-sources.ts).
+const MARKUP = { formats: ['png'], maxBytes: 50 * MB } as const;
 const GPT_2_6_OUTPUTS = {
   generations: {
     formats: [...GPT_FORMATS, 'gif', 'svg'],
@@ -228,7 +232,7 @@ const GPT_2_6_OUTPUTS = {
     svgAuthor: true,
     svgEfforts: SVG_EFFORTS,
   },
-  edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
+  edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF }, markup: MARKUP },
 } as const;
 
 export const FAMILIES: Record<Family, FamilyInfo> = {

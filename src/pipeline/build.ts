@@ -20,6 +20,7 @@ import {
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
 import {
   DEFAULT_MODEL,
+  MODELS,
   MODEL_NAMES,
   borrowRules,
   endpointRules,
@@ -73,6 +74,8 @@ export interface JobFlags extends FieldValues {
   prompt?: string;
   mask?: string;
   maskFrom?: string;
+  /** edit: a markup layer (a transparent PNG over the first image), a path, URL or file id. */
+  markup?: string;
   fit?: ImageFit;
   /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
   body?: BodyForm;
@@ -278,6 +281,25 @@ async function outputPlan(
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
 }
 
+/**
+ * --markup where it can go: on an edit of a model whose rules take it (gpt-image-2.6; a model
+ * outside the table is sent as given), and never with a mask.
+ */
+function checkMarkupFlag(model: ResolvedModel, rules: EndpointRules, flags: JobFlags): void {
+  const mask = flags.mask !== undefined ? '--mask' : flags.maskFrom !== undefined ? '--mask-from' : undefined;
+  if (mask)
+    throw new UsageError(
+      `--markup and ${mask} are two ways to show what to change; use one (the sources that describe markup say the API takes it without a mask)`,
+      'A markup layer marks what to change and the model decides the area; a mask says exactly where it may paint.',
+    );
+  if (rules.markup || model.family === 'other') return;
+  const takers = MODELS.filter((m) => endpointRules(resolveModel(m.id), 'edits')?.markup).map((m) => m.id);
+  throw new UsageError(
+    `--markup is not accepted by ${model.name} for edits; it is for ${takers.join(' and ')}`,
+    `Use -m ${takers[0]}, or draw the change as a mask (--mask-from) for ${model.name}.`,
+  );
+}
+
 /** A mask on an edit into a format that takes none (gif: OpenAI's reference), refused before sending. */
 function refuseMaskWith(format: unknown, rules: EndpointRules, flags: JobFlags): void {
   const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
@@ -324,10 +346,11 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   }
   if (flags.mask !== undefined && flags.maskFrom !== undefined)
     throw new UsageError('--mask and --mask-from are two masks; use one');
+  if (flags.markup !== undefined) checkMarkupFlag(model, rules, flags);
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
   if (req.command === 'gen' && flags.body !== undefined)
     throw new UsageError('--body is for edit and vary: gen always sends JSON');
-  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
+  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say, flags.markup);
   const form = inputs
     ? providerBodyForm(check, chooseBody(flags.body, inputs, model, rules, endpoint), flags.body)
     : 'json';

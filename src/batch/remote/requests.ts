@@ -37,11 +37,13 @@ export const endpointOf = (job: ImageJob): BatchEndpoint => (job.endpoint === 'g
 export const jobsText = (n: number, endpoint: BatchEndpoint) =>
   `${n} ${endpoint === 'generations' ? 'generation' : 'edit'}${n === 1 ? '' : 's'}`;
 
-/** A job's local inputs, images then mask: what must be uploaded before its request can name them. */
+/** A job's local inputs, images then mask or markup: what must be uploaded before its request can name them. */
 function localParts(job: ImageJob): UploadPart[] {
   if (!job.edit) return [];
-  const { images, mask } = job.edit.prepared;
-  return [...images, ...(mask ? [mask] : [])].filter((p): p is UploadPart => 'field' in p);
+  const { images, mask, markup } = job.edit.prepared;
+  return [...images, ...(mask ? [mask] : []), ...(markup ? [markup] : [])].filter(
+    (p): p is UploadPart => 'field' in p,
+  );
 }
 
 /** The bytes a part sends, hashed: a file streamed from disk (once per path), or a Blob (a fitted image, a mask). */
@@ -113,8 +115,13 @@ export function batchBody(job: ImageJob, ids: InputIds | undefined): Record<stri
     // Before the uploads (--dry-run), the file is named by what it will be.
     return { file_id: id ?? `<upload of ${'path' in p.source ? p.source.path : p.filename}>` };
   };
-  const { images, mask } = job.edit.prepared;
-  return jsonEditBody(withoutStream(job.edit.fields), images.map(ref), mask ? ref(mask) : undefined);
+  const { images, mask, markup } = job.edit.prepared;
+  return jsonEditBody(
+    withoutStream(job.edit.fields),
+    images.map(ref),
+    mask ? ref(mask) : undefined,
+    markup ? ref(markup) : undefined,
+  );
 }
 
 /** One line of a request file. */

@@ -35,6 +35,14 @@ checked like imgcli mask --check. --mask-from takes a black-and-white drawing (b
 builds that mask in memory at the first image's size. With several images the mask applies to
 the first. See imgcli mask --help to build and preview masks.
 
+--markup (gpt-image-2.6) is a transparent PNG the size of the first image with boxes, arrows and
+words drawn on it to show what to change; it applies to the first
+image, the others are references, and it takes no mask. It is checked like a mask (PNG, alpha,
+the size of the first image as it is seen), follows --fit, and goes as the part "markup" (JSON:
+"markup": {"image_url" | "file_id"}). A first image with an EXIF orientation is sent upright
+with a markup, since the layer is drawn on the picture as it is seen. The field is known from
+four consistent secondary sources, not yet from an OpenAI SDK.
+
 The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json, --stream,
 --preview and exit codes are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
 
@@ -53,6 +61,10 @@ export function command(): Command {
       'PNG with transparency where the first image may change (same size); a path, URL or file id',
     )
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
+    .option(
+      '--markup <png>',
+      'a transparent PNG drawn over the first image to show what to change (gpt-image-2.6); a path, URL or file id',
+    )
     .addHelpText('after', EXAMPLES);
   return cmd;
 }
