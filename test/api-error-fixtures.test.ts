@@ -224,6 +224,13 @@ const CASES: Record<string, () => Promise<Answer>> = {
     ]),
   'files-missing-purpose': () => upload('/files', [['file', png(img.rgb)]]),
   'files-missing-file': () => upload('/files', [['purpose', 'vision']]),
+  'files-expiry-out-of-range': () =>
+    upload('/files', [
+      ['purpose', 'vision'],
+      ['expires_after[anchor]', 'created_at'],
+      ['expires_after[seconds]', '60'],
+      ['file', png(img.rgb)],
+    ]),
   'model-get-not-found': async () => answer(await request(`${mock.url}/models/no-such-model`, { headers: AUTH })),
   'models-wrong-method': () => post('/models', {}),
 };

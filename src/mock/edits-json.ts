@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import { endpointRules } from '../models/table.js';
 import { checkUploads, editAnswer, handleEdits, maskFormatRefusal } from './edits.js';
+import { storedFile } from './files.js';
 import type { FormPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
@@ -48,7 +49,7 @@ async function resolveRef(ref: unknown, param: string, ctx: RouteContext): Promi
     return bad(param, 'invalid_value', `Invalid '${param}': provide exactly one of 'image_url' or 'file_id'.`);
   const { image_url: url, file_id: id } = ref as { image_url?: unknown; file_id?: unknown };
   if (id !== undefined) {
-    const file = typeof id === 'string' ? ctx.uploads.get(id) : undefined;
+    const file = typeof id === 'string' ? storedFile(ctx, id) : undefined;
     if (!file)
       return bad(
         `${param}.file_id`,

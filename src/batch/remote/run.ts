@@ -6,7 +6,7 @@
 import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { dryRunRemote } from './dry-run.js';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
 import { needsKey } from '../../connection/connect.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
@@ -32,7 +32,9 @@ import {
   splitParts,
   uploadInputs,
   uploadRequests,
+  type Recorder,
 } from './requests.js';
+import { ledgerFor } from '../../config/uploads.js';
 import { ensureBatch, waitForBatches } from './submit.js';
 import { prepare, type JobShaping } from '../prepare.js';
 import type { BatchOptions } from '../run.js';
@@ -275,9 +277,10 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   const started = performance.now();
   if (toSend.length || state.parts.some((p) => !p.collected)) {
     const conn = await opts.connect();
-    if (toSend.length) await planParts(conn, sf, toSend, opts, say);
+    const record = recorder(rt, sf, opts);
+    if (toSend.length) await planParts(conn, sf, toSend, opts, say, record);
     const pending = state.parts.filter((p) => !p.collected);
-    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say);
+    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say, record);
     for (const part of pending) await ensureBatch(conn, sf, part, state.parts.length, say);
     if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
     if (pending.length)
@@ -330,12 +333,14 @@ async function planParts(
   jobs: RemoteJob[],
   opts: RemoteOptions,
   say: Messenger,
+  record: Recorder,
 ): Promise<void> {
   const ids = await uploadInputs(
     conn,
     jobs.map((j) => j.prepared.job),
     sf,
     say,
+    record,
   );
   const sizes = jobs.map((j) => ({
     customId: j.customId,
@@ -370,6 +375,23 @@ async function planParts(
   );
 }
 
+/**
+ * How the batch's uploads expire (config files-expire-after, batch-files-expire-after) and are
+ * written down for `imgcli files prune`, with the state file that says whether they are still needed.
+ */
+function recorder(rt: Runtime, sf: StateFile, opts: RemoteOptions): Recorder {
+  const { settings, say } = opts;
+  return (kind) => ({
+    ...ledgerFor(settings),
+    kind,
+    expiresAfter: settings.uploadExpiry[kind],
+    by: 'batch --remote',
+    batchState: resolve(sf.path),
+    now: rt.now,
+    warn: say.warn,
+  });
+}
+
 /** Writes and uploads a part's request file, recording its id. */
 async function uploadPart(
   conn: Parameters<typeof uploadInputs>[0],
@@ -377,6 +399,7 @@ async function uploadPart(
   part: Part,
   byId: Map<string, RemoteJob>,
   say: Messenger,
+  record: Recorder,
 ): Promise<void> {
   const jobs = part.custom_ids.map((id) => byId.get(id)!);
   const ids = await uploadInputs(
@@ -384,6 +407,7 @@ async function uploadPart(
     jobs.map((j) => j.prepared.job),
     sf,
     say,
+    record,
   );
   function* lines() {
     for (const job of jobs) yield requestLine(job.customId, job.prepared.job, ids);
@@ -393,6 +417,7 @@ async function uploadPart(
     sf,
     lines(),
     requestFileName(sf.state.jobs_file, part.n),
+    record,
   );
   Object.assign(part, { input_file_id: fileId, sha256, bytes });
   await sf.save();
