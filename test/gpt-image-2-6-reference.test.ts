@@ -2,7 +2,8 @@
 // offline server: the GIF rules (refused: stream, mask, compression; warned: GIF edits; the
 // default of 9 frames said by --dry-run; the 403 of an account without GIF preview access), the
 // svg object (--svg-model, --svg-effort, nested in the body, config defaults and batch keys; what
-// the cost covers), safety_identifier, and the bare gpt-image-2.6 name. Requests the server
+// the cost covers), safety_identifier, the bare gpt-image-2.6 name, and the warning a remote batch
+// of 2.6 jobs gets (one relay says the Batch API does not take 2.6). Requests the server
 // received are asserted apart from stdout, stderr and the files.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -303,5 +304,30 @@ describe('safety_identifier and the model names of 2.6', () => {
     const gateway = await run('--provider', 'compatible', 'gen', 'a fox', '-m', 'gpt-image-2.6', '--dry-run');
     expect(gateway.exitCode).toBe(0);
     expect(gateway.stderr).toMatch(/Did you mean gpt-image-2\.6-flare or gpt-image-2\.6-sunburst\?/);
+  });
+});
+
+describe('the Batch API and 2.6', () => {
+  const inDir = (dir: string, ...args: string[]) => imgcliInProcess(['--base-url', mock.url, ...args], { cwd: dir });
+
+  it('warns when a job uses a gpt-image-2.6 model (reported), naming 2.5; --strict refuses it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'photo.png'), readFileSync(join(cwd, 'photo.png')));
+    const job = { command: 'edit', images: ['photo.png'], prompt: 'x', model: 'gpt-image-2.6-sunburst', out: 'o.png' };
+    writeFileSync(join(dir, 'jobs.jsonl'), `${JSON.stringify(job)}\n`);
+    const r = await inDir(dir, 'batch', 'jobs.jsonl', '--remote', '--dry-run');
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'warning: gpt-image-2.6-sunburst in a batch --remote: one relay says the Batch API does not take gpt-image-2.6 models; gpt-image-2.5-sunburst is the safe choice (reported: one relay: "Batch is not supported in 2.6; keep nightly batches on 2.5"; OpenAI\'s 2.6 pages do not say, read 2026-12-06); sent anyway (--strict refuses, --no-warnings quiets this)',
+    );
+    const strict = await inDir(dir, '--strict', 'batch', 'jobs.jsonl', '--remote');
+    expect(strict.exitCode).toBe(2);
+    expect(strict.stderr).toMatch(
+      /line 1: gpt-image-2\.6-sunburst in a batch --remote: .*refused because of --strict\); use "model": "gpt-image-2\.5-sunburst", or run it in a local batch/,
+    );
+    expect(mock.apiRequests()).toHaveLength(0);
+    // A local batch is not the Batch API: no warning.
+    const local = await inDir(dir, 'batch', 'jobs.jsonl', '--dry-run');
+    expect(local.stderr).not.toMatch(/relay/);
   });
 });

@@ -39,6 +39,10 @@ export const RULE_SOURCES = {
   svgAuthorRates: reported(
     "a relay's SVG notes (the author billed at its own rates); OpenAI's gpt-5 text prices of 2025-08 as quoted",
   ),
+  /** The Batch API and 2.6 models. */
+  batch26: reported(
+    'one relay: "Batch is not supported in 2.6; keep nightly batches on 2.5"; OpenAI\'s 2.6 pages do not say',
+  ),
   /** All frames of one GIF on one sheet within one image's budget. */
   frameSheet: reported(
     'one relay: "six 1024x1024 frames were refused, the sheet would be 4096 px"; layout not documented by OpenAI',

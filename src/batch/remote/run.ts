@@ -12,7 +12,10 @@ import { needsKey } from '../../connection/connect.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
 import { endpointFor } from '../../models/fields.js';
 import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
-import { endpointRules, resolveModel } from '../../models/table.js';
+import { endpointRules, findModel, resolveModel, type ResolvedModel } from '../../models/table.js';
+import { RULE_SOURCES } from '../../models/rule-sources.js';
+import { sourceText } from '../../models/providers.js';
+import { breach } from '../../pipeline/provider-rules.js';
 import { prepareDestination } from '../../output/disk.js';
 import { fileEntry } from '../../output/report.js';
 import type { Runtime } from '../../runtime.js';
@@ -69,12 +72,29 @@ export interface RemoteOptions
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 const LOCAL = 'run it in a local batch (the same command without --remote)';
 
-/** How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams. */
-function remoteShaping(notes: Set<string>): JobShaping {
+/** The 2.5 model that stands in for a 2.6 one in a batch: the same variant where the table has it. */
+const safeFor = (model: ResolvedModel) =>
+  findModel(model.name.replace('gpt-image-2.6', 'gpt-image-2.5'))?.id ?? 'gpt-image-2.5-flare';
+
+/** What one relay says of 2.6 in batches (reported): warned about once, refused per job under --strict. */
+const batch26 = (model: ResolvedModel) =>
+  `${model.name} in a batch --remote: one relay says the Batch API does not take gpt-image-2.6 models; ${safeFor(model)} is the safe choice`;
+
+/**
+ * How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams.
+ * 2.6 models are gathered in `reported` (a reported rule: warned about once, after), or refused
+ * job by job under --strict.
+ */
+function remoteShaping(notes: Set<string>, reported: Map<string, ResolvedModel>, strict: boolean): JobShaping {
   return {
     context: { deferInputs: true },
     shape(raw, flags, modelName) {
       const model = resolveModel(modelName);
+      if (model.family === 'gpt-image-2.6') {
+        if (strict)
+          return `${batch26(model)} (${sourceText(RULE_SOURCES.batch26)}; refused because of --strict); use "model": "${safeFor(model)}", or ${LOCAL}`;
+        reported.set(model.name, model);
+      }
       const endpoint = endpointFor(raw.command, model.family);
       if (endpoint === 'variations')
         return `${raw.command} with ${model.name} goes to /images/variations, which the Batch API does not take; ${LOCAL}`;
@@ -190,8 +210,19 @@ export async function runRemoteBatch(
     );
   }
   const notes = new Set<string>();
-  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, remoteShaping(notes));
+  const reported = new Map<string, ResolvedModel>();
+  const { settings } = opts;
+  const shaping = remoteShaping(notes, reported, settings.strict);
+  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, shaping);
   for (const note of new Set([...prepared.flatMap((p) => p.log.lines), ...notes])) opts.say.info(note);
+  const check = { provider: settings.provider, strict: settings.strict, warnings: settings.warnings, say: opts.say };
+  for (const model of reported.values())
+    breach(
+      check,
+      RULE_SOURCES.batch26,
+      batch26(model),
+      `Use "model": "${safeFor(model)}" in the jobs (or -m), or run the batch locally (without --remote).`,
+    );
   const jobs: RemoteJob[] = [];
   for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
   checkPriced(prepared, opts.maxCostUsd);
