@@ -30,6 +30,7 @@ const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
     'rawSvg',
     'mask',
     'maskFrom',
+    'markup',
     'fit',
     'body',
   ],

@@ -58,6 +58,21 @@ export function defaultConfigDir(
 }
 
 /**
+ * The platform's cache folder for imgcli (what can be made again: the font configuration of label
+ * text), as env-paths names it: ~/.cache/imgcli on Linux (XDG_CACHE_HOME), ~/Library/Caches/imgcli
+ * on macOS, %LOCALAPPDATA%\imgcli\Cache on Windows.
+ */
+export function defaultCacheDir(
+  env: { XDG_CACHE_HOME?: string; LOCALAPPDATA?: string; HOME?: string },
+  platform = process.platform,
+  home = env.HOME || homedir(),
+): string {
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'imgcli');
+  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'imgcli', 'Cache');
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'imgcli');
+}
+
+/**
  * Warnings for a config folder or file that others can read (the file may hold the API key);
  * empty when both are private, absent, or on Windows (no POSIX modes).
  */

@@ -6,6 +6,12 @@ import { errorAnswer } from './route.js';
 import { MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
 import { judgeModel, standIn, moderate, validateParams } from './validate.js';
 
+/** The SVG author a request names ({"svg": {"model": ...}}), if any. */
+const authorOf = (svg: unknown): string | undefined =>
+  svg && typeof svg === 'object' && typeof (svg as { model?: unknown }).model === 'string'
+    ? (svg as { model: string }).model
+    : undefined;
+
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const body = req.json;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
@@ -45,6 +51,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
           : undefined,
       frameDurationMs:
         format === 'gif' && fields.frame_duration_ms !== undefined ? Number(fields.frame_duration_ms) : undefined,
+      svgAuthor: authorOf(fields.svg),
     },
     ctx,
   );

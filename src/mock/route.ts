@@ -38,6 +38,8 @@ export interface UploadedFile {
   createdAt: number;
   /** Upload order, to keep a stable order between files of the same second. */
   seq: number;
+  /** Unix seconds when the server deletes it (expires_after; purpose batch: 30 days by default); none: kept. */
+  expiresAt?: number;
   /** A file the server wrote itself (a batch's output, which can be large): its bytes are on disk, not in `bytes`. */
   disk?: { path: string; size: number };
 }

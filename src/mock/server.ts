@@ -64,6 +64,11 @@ export interface MockOptions {
   labels?: boolean;
   /** The provider to stand in for (models/providers.ts): its refusals, answer shapes and models; default openai. */
   provider?: ProviderId;
+  /**
+   * False: the account has no GIF preview access, so a gif request is answered 403 as
+   * OpenAI's reference says (default: it has).
+   */
+  gifAccess?: boolean;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
@@ -170,7 +175,7 @@ async function respond(
       code: null,
     });
   }
-  const refused = providerRefusal(ctx.provider, record);
+  const refused = providerRefusal(ctx.provider, record) ?? gifAccessRefusal(options, record);
   if (refused) return refused;
   // The route reads the request as the provider would (its format, its size words); what was sent stays recorded.
   const seen = isObject(record.json) ? { ...record, json: providerRequest(ctx.provider, record.json) } : record;
@@ -186,6 +191,21 @@ async function respond(
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A gif request from an account without GIF preview access (--no-gif-access): OpenAI's 403. */
+function gifAccessRefusal(options: MockOptions, record: RecordedRequest): RouteAnswer | undefined {
+  if (options.gifAccess !== false || !/\/images\/(generations|edits)$/.test(record.path)) return undefined;
+  const field = (name: string) =>
+    isObject(record.json) ? record.json[name] : record.parts?.find((p) => p.name === name)?.value;
+  if (field('output_format') !== 'gif') return undefined;
+  return errorAnswer({
+    status: 403,
+    message: `output_format 'gif' requires GIF preview access for the selected model (${String(field('model'))}). Your organization does not have access to this preview.`,
+    type: 'invalid_request_error',
+    param: 'output_format',
+    code: null,
+  });
+}
 
 /** What one offline server holds while it runs: its options, what it was sent, its queued faults and its files. */
 interface ServerState {

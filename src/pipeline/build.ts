@@ -12,6 +12,7 @@ import {
   IMAGE_FIELDS,
   endpointFor,
   modelsTaking,
+  nestFields,
   takersText,
   type FieldValues,
   type ImageCommand,
@@ -19,10 +20,12 @@ import {
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
 import {
   DEFAULT_MODEL,
+  MODELS,
   MODEL_NAMES,
   borrowRules,
   endpointRules,
   findModel,
+  notAModel,
   resolveModel,
   type Endpoint,
   type EndpointRules,
@@ -73,6 +76,8 @@ export interface JobFlags extends FieldValues {
   prompt?: string;
   mask?: string;
   maskFrom?: string;
+  /** edit: a markup layer (a transparent PNG over the first image), a path, URL or file id. */
+  markup?: string;
   fit?: ImageFit;
   /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
   body?: BodyForm;
@@ -219,6 +224,19 @@ async function promptFor(
  * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
  */
 function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+  const none = model.guessed ? notAModel(model.name) : undefined;
+  if (none) {
+    // "did you mean gpt-image-2.6-flare or -sunburst?": the second name by what differs.
+    const [first, ...rest] = none.instead;
+    const stem = first!.replace(/-[a-z]+$/, '');
+    const names = [first!, ...rest.map((n) => (n.startsWith(`${stem}-`) ? n.slice(stem.length) : n))];
+    if (ctx.settings.provider.id === 'openai')
+      throw new UsageError(
+        `unknown model ${model.name}: ${none.why}; did you mean ${orList(names)}?`,
+        `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server (as api.openai.com)' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`,
+      );
+    return none.instead;
+  }
   const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
   if (!slips.length) return [];
   // The model table is the list of what OpenAI serves: a near miss there is a typo, not a model.
@@ -290,6 +308,36 @@ async function outputPlan(
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
 }
 
+/**
+ * --markup where it can go: on an edit of a model whose rules take it (gpt-image-2.6; a model
+ * outside the table is sent as given), and never with a mask.
+ */
+function checkMarkupFlag(model: ResolvedModel, rules: EndpointRules, flags: JobFlags): void {
+  const mask = flags.mask !== undefined ? '--mask' : flags.maskFrom !== undefined ? '--mask-from' : undefined;
+  if (mask)
+    throw new UsageError(
+      `--markup and ${mask} are two ways to show what to change; use one (the sources that describe markup say the API takes it without a mask)`,
+      'A markup layer marks what to change and the model decides the area; a mask says exactly where it may paint.',
+    );
+  if (rules.markup || model.family === 'other') return;
+  const takers = MODELS.filter((m) => endpointRules(resolveModel(m.id), 'edits')?.markup).map((m) => m.id);
+  throw new UsageError(
+    `--markup is not accepted by ${model.name} for edits; it is for ${takers.join(' and ')}`,
+    `Use -m ${takers[0]}, or draw the change as a mask (--mask-from) for ${model.name}.`,
+  );
+}
+
+/** A mask on an edit into a format that takes none (gif: OpenAI's reference), refused before sending. */
+function refuseMaskWith(format: unknown, rules: EndpointRules, flags: JobFlags): void {
+  const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+  if (rule?.masks !== false || (flags.mask === undefined && flags.maskFrom === undefined)) return;
+  const flag = flags.mask !== undefined ? '--mask' : '--mask-from';
+  throw new UsageError(
+    `${flag} with --format ${format}: an edit into a ${format} takes no mask (OpenAI's images reference)`,
+    `Drop ${flag} and say in the prompt what to change, or edit into png or webp with the mask.`,
+  );
+}
+
 /** The model to check the request by: the table's, or an unknown id with a known model's rules. */
 function modelOf(name: string, from: string | undefined): ResolvedModel {
   if (from === undefined) return resolveModel(name);
@@ -325,10 +373,11 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   }
   if (flags.mask !== undefined && flags.maskFrom !== undefined)
     throw new UsageError('--mask and --mask-from are two masks; use one');
+  if (flags.markup !== undefined) checkMarkupFlag(model, rules, flags);
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
   if (req.command === 'gen' && flags.body !== undefined)
     throw new UsageError('--body is for edit and vary: gen always sends JSON');
-  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
+  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say, flags.markup);
   const form = inputs
     ? providerBodyForm(check, chooseBody(flags.body, inputs, model, rules, endpoint), flags.body)
     : 'json';
@@ -336,6 +385,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
+  refuseMaskWith(fields.output_format, rules, flags);
   const overrides = overriddenFields(flags.param);
   for (const o of overrides) {
     const replaced =
@@ -355,7 +405,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     );
     const candidate =
       form === 'json'
-        ? applyParams(defined, flags.param)
+        ? nestFields(applyParams(defined, flags.param))
         : { ...defined, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
     const record = {
       command: req.command,
@@ -389,9 +439,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     derived,
     unchecked: overrides.map((o) => o.key),
     form,
-    // A rule of the table only secondary sources report (the GIF frame sheet): warned about, or refused with --strict.
-    onReported: (message, source) =>
-      breach(check, source, message, 'Choose a size and frame count that fit; the hint in the message names some.'),
+    // A rule of the table only secondary sources report (the GIF frame sheet, GIF edits): warned about, or refused with --strict.
+    onReported: (message, source, hint) => breach(check, source, message, hint ?? 'See imgcli models.'),
   });
   adviseOnModel(ctx, model, endpoint, valid, slips);
   // What the user set (a flag, -o's extension, a config default) faces the provider's rules.
@@ -412,9 +461,10 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     convert: named !== undefined,
   };
   // The fields sent, --param included: JSON values as they are, or as form text.
+  // A field judged by its path (svg.model) goes out nested ({"svg": {"model": ...}}), --param's too.
   const sent =
     form === 'json'
-      ? applyParams(body, flags.param)
+      ? nestFields(applyParams(body, flags.param))
       : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun)
     throw new UsageError('--json and -o - both want stdout; pick one');

@@ -105,7 +105,7 @@ export async function runImages(
 ): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
     // What only a dry run, a stream or a real request needs loads on that path (see the top of this file).
-    const { dryRun, estimateRequest } = await import('./dry-run.js');
+    const { dryRun, estimateRequest, unsentDefaults } = await import('./dry-run.js');
     await dryRun(
       rt,
       settings,
@@ -113,6 +113,7 @@ export async function runImages(
       say,
       job.dryRun.json,
       estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock),
+      unsentDefaults(job.model, job.endpoint, jobParams(job)),
     );
     return undefined;
   }
@@ -287,7 +288,7 @@ async function sendAndSave(
       endpoint: job.endpoint,
       requestBody: job.json ? 'json' : 'multipart',
       ...outcome,
-      cost: costOf(settings, job.model, outcome.usage, outcome.files.length),
+      cost: costOf(settings, job, outcome.usage, outcome.files.length),
       ...serverNotes(),
     };
   }
@@ -328,7 +329,7 @@ async function sendAndSave(
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
-      cost: costOf(settings, job.model, response.usage ?? undefined, saved.files.length),
+      cost: costOf(settings, job, response.usage ?? undefined, saved.files.length),
       ...serverNotes(),
     };
   } finally {
@@ -342,16 +343,11 @@ async function sendAndSave(
  * else from its usage at the token rates; none without usage (a dollar figure never guessed), and
  * nothing at all from the offline server (--mock), which bills nothing.
  */
-function costOf(
-  settings: Settings,
-  model: ResolvedModel,
-  usage: Usage | undefined,
-  images: number,
-): CostEstimate | undefined {
+function costOf(settings: Settings, job: ImageJob, usage: Usage | undefined, images: number): CostEstimate | undefined {
   const estimate =
     settings.pricePerImage !== undefined
       ? flatCost(settings.pricePerImage, images, 'price-per-image (config)')
-      : estimateCost(model, usage);
+      : estimateCost(job.model, usage, jobParams(job));
   return settings.mock ? offlineCost(estimate) : estimate;
 }
 

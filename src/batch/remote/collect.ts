@@ -221,7 +221,7 @@ async function saveLine(
     const count = Math.min(answer.data?.length ?? 0, plannedCount(plan));
     const before = ctx.listing ? await writtenBefore(job, part.batch_id!, count, ctx.listing) : undefined;
     const saved = before ? { files: before, failed: [] } : await saveImages(answer.data ?? [], save);
-    const cost = costOf(ctx.settings, j.model, answer.usage ?? undefined);
+    const cost = costOf(ctx.settings, j, answer.usage ?? undefined);
     const problem = saved.failed.length ? saved.failed.map((f) => f.error.message).join('; ') : null;
     const first = saved.failed[0]?.error;
     return {
@@ -246,8 +246,8 @@ async function saveLine(
 }
 
 /** The cost of a batch answer: the direct estimate at the batch price; offline, nothing (the batch price kept aside for --max-cost). */
-function costOf(settings: Settings, model: Prepared['job']['model'], usage: Record<string, unknown> | undefined) {
-  const direct = estimateCost(model, usage);
+function costOf(settings: Settings, job: Prepared['job'], usage: Record<string, unknown> | undefined) {
+  const direct = estimateCost(job.model, usage, job.json ?? job.edit?.fields);
   const batch = direct && { ...direct, usd: atBatchPrice(direct.usd) };
   return settings.mock ? offlineCost(batch) : batch;
 }

@@ -6,13 +6,16 @@
 import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { dryRunRemote } from './dry-run.js';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
 import { needsKey } from '../../connection/connect.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
 import { endpointFor } from '../../models/fields.js';
 import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
-import { endpointRules, resolveModel } from '../../models/table.js';
+import { endpointRules, findModel, resolveModel, type ResolvedModel } from '../../models/table.js';
+import { RULE_SOURCES } from '../../models/rule-sources.js';
+import { sourceText } from '../../models/providers.js';
+import { breach } from '../../pipeline/provider-rules.js';
 import { prepareDestination } from '../../output/disk.js';
 import { fileEntry } from '../../output/report.js';
 import type { Runtime } from '../../runtime.js';
@@ -33,7 +36,9 @@ import {
   splitParts,
   uploadInputs,
   uploadRequests,
+  type Recorder,
 } from './requests.js';
+import { ledgerFor } from '../../config/uploads.js';
 import { ensureBatch, waitForBatches } from './submit.js';
 import { prepare, type JobShaping, type Prepared } from '../prepare.js';
 import { producersFresh, type BatchOptions } from '../run.js';
@@ -68,12 +73,29 @@ export interface RemoteOptions
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 const LOCAL = 'run it in a local batch (the same command without --remote)';
 
-/** How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams. */
-function remoteShaping(notes: Set<string>): JobShaping {
+/** The 2.5 model that stands in for a 2.6 one in a batch: the same variant where the table has it. */
+const safeFor = (model: ResolvedModel) =>
+  findModel(model.name.replace('gpt-image-2.6', 'gpt-image-2.5'))?.id ?? 'gpt-image-2.5-flare';
+
+/** What one relay says of 2.6 in batches (reported): warned about once, refused per job under --strict. */
+const batch26 = (model: ResolvedModel) =>
+  `${model.name} in a batch --remote: one relay says the Batch API does not take gpt-image-2.6 models; ${safeFor(model)} is the safe choice`;
+
+/**
+ * How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams.
+ * 2.6 models are gathered in `reported` (a reported rule: warned about once, after), or refused
+ * job by job under --strict.
+ */
+function remoteShaping(notes: Set<string>, reported: Map<string, ResolvedModel>, strict: boolean): JobShaping {
   return {
     context: { deferInputs: true },
     shape(raw, flags, modelName) {
       const model = resolveModel(modelName);
+      if (model.family === 'gpt-image-2.6') {
+        if (strict)
+          return `${batch26(model)} (${sourceText(RULE_SOURCES.batch26)}; refused because of --strict); use "model": "${safeFor(model)}", or ${LOCAL}`;
+        reported.set(model.name, model);
+      }
       const endpoint = endpointFor(raw.command, model.family);
       if (endpoint === 'variations')
         return `${raw.command} with ${model.name} goes to /images/variations, which the Batch API does not take; ${LOCAL}`;
@@ -187,9 +209,20 @@ export async function runRemoteBatch(
     );
   }
   const notes = new Set<string>();
-  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, remoteShaping(notes));
+  const reported = new Map<string, ResolvedModel>();
+  const { settings } = opts;
+  const shaping = remoteShaping(notes, reported, settings.strict);
+  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, shaping);
   await settleChains(prepared);
   for (const note of new Set([...prepared.flatMap((p) => p.log.lines), ...notes])) opts.say.info(note);
+  const check = { provider: settings.provider, strict: settings.strict, warnings: settings.warnings, say: opts.say };
+  for (const model of reported.values())
+    breach(
+      check,
+      RULE_SOURCES.batch26,
+      batch26(model),
+      `Use "model": "${safeFor(model)}" in the jobs (or -m), or run the batch locally (without --remote).`,
+    );
   const jobs: RemoteJob[] = [];
   for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
   checkPriced(prepared, opts.maxCostUsd);
@@ -327,9 +360,10 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   const started = performance.now();
   if (toSend.length || state.parts.some((p) => !p.collected)) {
     const conn = await opts.connect();
-    if (toSend.length) await planParts(conn, sf, toSend, opts, say);
+    const record = recorder(rt, sf, opts);
+    if (toSend.length) await planParts(conn, sf, toSend, opts, say, record);
     const pending = state.parts.filter((p) => !p.collected);
-    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say);
+    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say, record);
     for (const part of pending) await ensureBatch(conn, sf, part, state.parts.length, say);
     if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
     if (pending.length)
@@ -382,12 +416,14 @@ async function planParts(
   jobs: RemoteJob[],
   opts: RemoteOptions,
   say: Messenger,
+  record: Recorder,
 ): Promise<void> {
   const ids = await uploadInputs(
     conn,
     jobs.map((j) => j.prepared.job),
     sf,
     say,
+    record,
   );
   const sizes = jobs.map((j) => ({
     customId: j.customId,
@@ -422,6 +458,23 @@ async function planParts(
   );
 }
 
+/**
+ * How the batch's uploads expire (config files-expire-after, batch-files-expire-after) and are
+ * written down for `imgcli files prune`, with the state file that says whether they are still needed.
+ */
+function recorder(rt: Runtime, sf: StateFile, opts: RemoteOptions): Recorder {
+  const { settings, say } = opts;
+  return (kind) => ({
+    ...ledgerFor(settings),
+    kind,
+    expiresAfter: settings.uploadExpiry[kind],
+    by: 'batch --remote',
+    batchState: resolve(sf.path),
+    now: rt.now,
+    warn: say.warn,
+  });
+}
+
 /** Writes and uploads a part's request file, recording its id. */
 async function uploadPart(
   conn: Parameters<typeof uploadInputs>[0],
@@ -429,6 +482,7 @@ async function uploadPart(
   part: Part,
   byId: Map<string, RemoteJob>,
   say: Messenger,
+  record: Recorder,
 ): Promise<void> {
   const jobs = part.custom_ids.map((id) => byId.get(id)!);
   const ids = await uploadInputs(
@@ -436,6 +490,7 @@ async function uploadPart(
     jobs.map((j) => j.prepared.job),
     sf,
     say,
+    record,
   );
   function* lines() {
     for (const job of jobs) yield requestLine(job.customId, job.prepared.job, ids);
@@ -445,6 +500,7 @@ async function uploadPart(
     sf,
     lines(),
     requestFileName(sf.state.jobs_file, part.n),
+    record,
   );
   Object.assign(part, { input_file_id: fileId, sha256, bytes });
   await sf.save();

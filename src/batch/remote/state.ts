@@ -95,7 +95,7 @@ export interface BatchState {
   created: string;
   updated: string;
   /** Local input images uploaded once each, by the sha256 of what was sent. */
-  inputs: Record<string, { file_id: ApiId; name: string; bytes: number }>;
+  inputs: Record<string, { file_id: ApiId; name: string; bytes: number; expires_at?: number | null }>;
   /** Every job: its custom_id and line. */
   jobs: Record<string, { line: number }>;
   parts: Part[];

@@ -14,6 +14,7 @@ interface MockServerFlags {
   auth: boolean;
   payload: 'gradient' | 'noise' | 'flat';
   labels: boolean;
+  gifAccess: boolean;
   batchPace?: number;
   serveRetired?: boolean;
 }
@@ -43,6 +44,7 @@ const mockServer: Handler = async (ctx) => {
     keyless: !opts.auth,
     payload: opts.payload,
     labels: opts.labels,
+    gifAccess: opts.gifAccess,
     batchTiming: opts.batchPace === undefined ? undefined : { perRequestMs: opts.batchPace },
     log: (line) => rt.stderr.write(`${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {
