@@ -30,6 +30,7 @@ export function connectionFor(
   return {
     ...target,
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
+    offline: settings.mock || undefined,
     headers: settings.headers,
     noCreated: settings.provider.answers?.noCreated,
     proxy: via && redactUrlCredentials(via),
@@ -86,8 +87,9 @@ export async function openConnection(rt: Runtime, settings: Settings, say: Messe
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
-    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise).
-    const server = await startMockServer({ now: rt.now, provider: settings.provider.id });
+    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise),
+    // as of the run's date: a model it has shut down by then is refused.
+    const server = await startMockServer({ now: rt.now, provider: settings.provider.id, retiredAsOf: rt.now });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {
