@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TOOLS } from '../src/commands/mcp/tools.js';
 import { SKILL_FRONT_MATTER } from '../src/commands/skill/text.js';
 import { EXIT_CODES } from '../src/exit-codes.js';
 import { IMAGE_FIELDS } from '../src/models/fields.js';
@@ -102,5 +103,18 @@ describe('imgcli mcp --help and the README: how to add the server to an agent', 
     expect(help).toContain('[mcp_servers.imgcli]');
     expect(agents).toContain('[mcp_servers.imgcli]\ncommand = "imgcli"\nargs = ["mcp", "--max-cost", "2"]');
     expect(agents).toContain('imgcli skill --install');
+  });
+
+  it('the help, the skill and the README name every tool the server lists', async () => {
+    const names = [...TOOLS.map((t) => t.name), 'status', 'cancel'];
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const help = flat((await runInProcess(['mcp', '--help'])).stdout);
+    const skill = flat((await runInProcess(['skill'])).stdout);
+    const readme = flat(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const inHelp = /Tools: ([a-z_, ]+), and status and cancel/.exec(help)![1]!.split(', ');
+    expect([...inHelp, 'status', 'cancel']).toEqual(names);
+    expect(/as tools \(([a-z_, ]+)\)/.exec(skill)![1]!.split(', ')).toEqual(names);
+    const inReadme = /\*\*Tools\*\*: (.*?), and `status` and `cancel`/.exec(readme)![1]!.match(/`[a-z_]+`/g)!;
+    expect([...inReadme.map((n) => n.slice(1, -1)), 'status', 'cancel']).toEqual(names);
   });
 });

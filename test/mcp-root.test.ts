@@ -58,8 +58,16 @@ describe('writes only under the root', () => {
     // The tools that send nothing keep to the root too.
     const mask = await refused('mask', { size: '64x64', rect: ['0,0,32,32'], out: join(outside, 'm.png') });
     expect(mask.message).toMatch(/^out .* is outside/);
+    const preview = await refused('markup', {
+      like: 'inside.png',
+      shapes: [{ type: 'box', at: [0, 0, 0.5, 0.5] }],
+      out: 'k.png',
+      preview: 'exit/k.jpg',
+    });
+    expect(preview.message).toMatch(/^preview "exit\/k.jpg" is outside .*\(it leads to /);
     expect(mock.requests).toHaveLength(0);
     expect(readdirSync(outside).sort()).toEqual(['photo.png']);
+    expect(existsSync(join(s.dir, 'k.png'))).toBe(false);
   });
 
   it('a path inside the root, absolute or relative, is written', async () => {
@@ -103,6 +111,15 @@ describe('reads only from under the root, unless --allow-read', () => {
     expect(edit.next_step).toMatch(/start the server with --allow-read <folder>/);
     await refused('info', { images: ['exit/photo.png'] });
     await refused('mask', { check: join(outside, 'photo.png') });
+    // A markup layer is an input of edit, and markup's own image too.
+    const layer = await refused('edit', {
+      images: ['inside.png'],
+      markup: join(outside, 'photo.png'),
+      model: 'gpt-image-2.6-flare',
+      prompt: 'do what the marks say',
+    });
+    expect(layer.message).toMatch(/^markup .* is outside .*; imgcli mcp reads only there/);
+    await refused('markup', { like: 'exit/photo.png', shapes: [{ type: 'box', at: [0, 0, 0.5, 0.5] }], out: 'k.png' });
     expect(mock.requests).toHaveLength(0);
   });
 

@@ -50,6 +50,7 @@ describe('tools/list', () => {
       'edit',
       'vary',
       'mask',
+      'markup',
       'models',
       'info',
       'batch_submit',
@@ -130,7 +131,7 @@ describe('calls', () => {
     expect(mock.requests[0]!.json).toMatchObject({ model: 'gpt-image-2', prompt: 'a watercolor fox' });
   });
 
-  it('edit, vary, mask, info and models, each as its command would', async () => {
+  it('edit, vary, mask, markup, info and models, each as its command would', async () => {
     const s = await open(['--mock']);
     const made = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a room', out: 'room.png' } });
     expect(made.isError).toBeFalsy();
@@ -152,6 +153,51 @@ describe('calls', () => {
     const vary = await s.client.callTool({ name: 'vary', arguments: { image: 'room.png', count: 2, out: 'takes/' } });
     expect(structured(vary).files).toHaveLength(2);
     expect(images(vary).filter((c) => c.type === 'image')).toHaveLength(2);
+    // A markup layer: its shapes in order (the label goes with the box before it), then a markup edit.
+    const marks = await s.client.callTool({
+      name: 'markup',
+      arguments: {
+        like: 'room.png',
+        shapes: [
+          { type: 'box', at: [0.1, 0.2, 0.4, 0.5], color: 'yellow' },
+          { type: 'label', text: 'a bookshelf here' },
+        ],
+        out: 'marks.png',
+        preview: 'marks-over.jpg',
+      },
+    });
+    expect(structured(marks)).toMatchObject({
+      files: [{ path: 'marks.png', format: 'png', width: 1024, height: 1024, shapes: 2 }],
+      preview: 'marks-over.jpg',
+    });
+    expect(
+      images(marks)
+        .filter((c) => c.type === 'image')
+        .map((c) => c.mimeType),
+    ).toEqual(['image/png', 'image/jpeg']);
+    const typo = await s.client.callTool({
+      name: 'markup',
+      arguments: { like: 'room.png', shapes: [{ type: 'box', at: [0.1, 0.2, 0.4, 0.5], colour: 'red' }], out: 'x.png' },
+    });
+    expect(structured(typo).error).toMatchObject({
+      message: 'shapes: shape 1 (box): unknown field "colour"; it takes type, at, color, width, fill',
+      exit_code: 2,
+    });
+    expect(existsSync(join(s.dir, 'x.png'))).toBe(false);
+    const verdict = await s.client.callTool({ name: 'markup', arguments: { check: 'marks.png', like: 'room.png' } });
+    expect(structured(verdict)).toMatchObject({ valid: true, width: 1024, has_alpha: true });
+    const marked = await s.client.callTool({
+      name: 'edit',
+      arguments: {
+        images: ['room.png'],
+        markup: 'marks.png',
+        model: 'gpt-image-2.6-flare',
+        prompt: 'do what the marks say',
+        out: 'marked.png',
+      },
+    });
+    expect(marked.isError, JSON.stringify(structured(marked))).toBeFalsy();
+    expect(structured(marked)).toMatchObject({ model: 'gpt-image-2.6-flare', endpoint: 'edits' });
     const info = await s.client.callTool({ name: 'info', arguments: { images: ['edited.png'] } });
     expect(structured(info).entries[0].provenance).toMatchObject({ command: 'edit', prompt: 'a bookshelf here' });
     const models = await s.client.callTool({ name: 'models', arguments: { model: 'gpt-image-2' } });
@@ -197,6 +243,7 @@ describe('dry_run on every tool', () => {
       edit: { images: ['in.png'], prompt: 'a hat', out: 'a.png' },
       vary: { image: 'in.png', out: 'a.png' },
       mask: { like: 'in.png', rect: ['0,0,8,8'], out: 'm.png' },
+      markup: { like: 'in.png', shapes: [{ type: 'box', at: [0.1, 0.1, 0.5, 0.5] }], out: 'k.png' },
       models: { remote: true },
       info: { images: ['in.png'] },
       batch_submit: { jobs: 'jobs.jsonl' },
@@ -273,6 +320,21 @@ describe('money', () => {
     expect(mock.requests.filter((q) => q.path === '/v1/images/generations')).toHaveLength(1);
     const status = await s.client.callTool({ name: 'status', arguments: {} });
     expect(structured(status).budget).toMatchObject({ max_cost_usd: 0.05, reserved_usd: 0 });
+  });
+
+  it('a request the server may have received is not sent again, and counts as spent', async () => {
+    const s = await served(['--max-cost', '0.05']);
+    const before = structured(await s.client.callTool({ name: 'status', arguments: {} })).budget.spent_usd as number;
+    mock.enqueueFault({ drop: 'before-response' });
+    const r = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a lost fox', quality: 'low' } });
+    expect(structured(r).error).toMatchObject({ exit_code: 6, nothing_sent: false });
+    expect(structured(r).error.next_step).toMatch(
+      /may have received, and billed, the request; imgcli does not resend it/,
+    );
+    expect(mock.requests).toHaveLength(1);
+    const after = structured(await s.client.callTool({ name: 'status', arguments: {} })).budget;
+    expect(after.spent_usd).toBeGreaterThan(before);
+    expect(after.reserved_usd).toBe(0);
   });
 
   it('the same call under way is never sent a second time', async () => {

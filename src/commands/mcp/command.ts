@@ -10,8 +10,8 @@ Examples:
   $ imgcli mcp --allow-read ~/Pictures --mock     # inputs may also come from ~/Pictures
 
 A client starts it and speaks JSON-RPC on its stdin and stdout; its own messages go to stderr.
-Tools: generate, edit, vary, mask, models, info, batch_submit, batch_status, and status and cancel
-for the session's jobs and budget. Their arguments are the commands' flags in snake_case
+Tools: generate, edit, vary, mask, markup, models, info, batch_submit, batch_status, and status
+and cancel for the session's jobs and budget. Their arguments are the commands' flags in snake_case
 (--no-clobber: no_clobber), with the same values and refusals; every tool takes dry_run (the
 request and its estimate; nothing sent) and wait: false (a job id at once; status answers later).
 

@@ -46,6 +46,7 @@ async function checkPaths(run: ImageToolRun, flags: JobFlags, images: string[]):
     ...images.map((p, i): [string, string] => [run.command === 'edit' ? `images[${i}]` : 'image', p]),
     ['mask', flags.mask],
     ['mask_from', flags.maskFrom],
+    ['markup', flags.markup],
   ];
   for (const [name, value] of named) {
     if (value === undefined) continue;

@@ -1,5 +1,5 @@
 // A jobs file handed to batch_submit names paths of its own: each job's "out" (written), its input
-// images and mask (read), and a prompt given as @file (read). Each is held to the root before
+// images, mask and markup layer (read), and a prompt given as @file (read). Each is held to the root before
 // anything is sent, as the tools' own paths are; the state file imgcli keeps goes beside the jobs
 // file, which the caller checked as a place to write.
 import { parseJobs } from '../../batch/parse.js';
@@ -21,7 +21,7 @@ export async function checkJobsFile(path: string, root: Root): Promise<void> {
   }
   for (const job of jobs) {
     const at = (key: string) => `${path} line ${job.line}: ${key}`;
-    const { out, image, images, mask, maskFrom, prompt } = job.flags;
+    const { out, image, images, mask, maskFrom, markup, prompt } = job.flags;
     if (typeof out === 'string') await root.check(out, { name: at('"out"'), kind: 'write' });
     const inputs = [
       ...(typeof image === 'string' ? [['"image"', image]] : []),
@@ -29,6 +29,7 @@ export async function checkJobsFile(path: string, root: Root): Promise<void> {
       ...(typeof images === 'string' ? [['"images"', images]] : []),
       ...(typeof mask === 'string' ? [['"mask"', mask]] : []),
       ...(typeof maskFrom === 'string' ? [['"mask_from"', maskFrom]] : []),
+      ...(typeof markup === 'string' ? [['"markup"', markup]] : []),
     ] as Array<[string, unknown]>;
     for (const [key, value] of inputs)
       if (typeof value === 'string' && readSource(value, key).kind === 'path')

@@ -16,6 +16,7 @@ import type { Budget } from './budget.js';
 import { CallMessenger, callRuntime, parse, runHandler, type CallScope } from './call.js';
 import { runImageTool } from './image-tool.js';
 import { checkJobsFile } from './jobs-file.js';
+import { SHAPES, shapesText, withShapesFile } from './markup-tool.js';
 import { failure, success, type ToolResult } from './results.js';
 import type { Root } from './root.js';
 import { commandLine, inputSchema, type JsonSchema } from './schema.js';
@@ -69,6 +70,7 @@ export function toolInputSchema(row: ToolRow): JsonSchema {
     ...(own.has('--dry-run') ? {} : { dry_run: DRY_RUN }),
     ...(row.paid ? { max_cost: MAX_COST } : {}),
     ...(row.name === 'batch_status' ? { collect: COLLECT } : {}),
+    ...(row.name === 'markup' ? { shapes: SHAPES } : {}),
     ...CALL_PROPERTIES,
   });
 }
@@ -210,6 +212,14 @@ export class Session {
     const cmd = target(row);
     // A command without --dry-run of its own (mask, info) takes the server's: the checks, and what would run.
     const ownDryRun = cmd.options.some((o) => o.long === '--dry-run');
+    // markup's shapes go to its command as the file --file reads (markup-tool.ts).
+    let shapes: string | undefined;
+    if (row.name === 'markup' && args.shapes !== undefined) {
+      if (args.file !== undefined)
+        throw new UsageError('the markup tool takes shapes or file, not both', 'Put every shape in one of them.');
+      shapes = shapesText(args.shapes);
+      delete args.shapes;
+    }
     const { dry_run: dryRun, ...rest } = args;
     const cliArgs = ownDryRun ? args : rest;
     const argv = commandLine(cmd, row.rules, cliArgs, row.name);
@@ -232,15 +242,20 @@ export class Session {
     // state file: batch_submit waits for it there (offline batches end in a second or two).
     const fixed = (row.fixed ?? []).filter((f) => !(f === '--no-wait' && scope.settings.mock));
     const line = [...(row.path ?? []), ...fixed, ...argv];
-    if (dryRun === true && !ownDryRun) {
-      await parse(row.command, line);
-      return { dry_run: true, command: `imgcli ${[row.command().name(), ...line].join(' ')}`, estimated_cost_usd: 0 };
-    }
-    const parsed = await parse(row.command, line);
-    if (row.name === 'batch_submit' && dryRun !== true)
-      return this.#submit(row, parsed, line, scope, maxCost as number | undefined);
-    await runHandler(row.handlers!, parsed, scope);
-    return { ...outputDocument(scope.output()), ...scope.say.said() };
+    const run = async (line: string[]) => {
+      if (dryRun === true && !ownDryRun) {
+        await parse(row.command, line);
+        return { dry_run: true, command: `imgcli ${[row.command().name(), ...line].join(' ')}`, estimated_cost_usd: 0 };
+      }
+      const parsed = await parse(row.command, line);
+      if (row.name === 'batch_submit' && dryRun !== true)
+        return this.#submit(row, parsed, line, scope, maxCost as number | undefined);
+      await runHandler(row.handlers!, parsed, scope);
+      return { ...outputDocument(scope.output()), ...scope.say.said() };
+    };
+    if (shapes === undefined) return run(line);
+    if (dryRun === true) return run([...line, '--file=<the shapes>']);
+    return withShapesFile(shapes, (path) => run([...line, `--file=${path}`]));
   }
 
   /** Every property that names a file is held to the root; a jobs file's own paths too. */

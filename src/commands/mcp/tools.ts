@@ -3,12 +3,6 @@
 // gen, edit and vary run through the pipeline here (image-tool.ts: budget, progress, thumbnails);
 // every other tool runs its command's handler with the call's context (call.ts) and answers what
 // the command prints with --json. A new tool is one row here.
-//
-// The markup command (issue #28) plugs in as one more row once src/commands/markup/ exists:
-//   { name: 'markup', title: 'Draw markup on an image', description: '...',
-//     command: markupCommand, handlers: markupHandlers, fixed: ['--json'], rules: { omit: ['--json'] },
-//     paths: { read: [<its input properties>], write: ['out'] }, annotations: WRITES_LOCAL }
-// with its two imports (`command` from '../markup/command.js', `handlers` from '../markup/run.js').
 import type { Command } from 'commander';
 import type { ImageCommand } from '../../models/fields.js';
 import type { Handler } from '../shared/context.js';
@@ -18,11 +12,14 @@ import { command as editCommand } from '../edit/command.js';
 import { command as genCommand } from '../gen/command.js';
 import { command as infoCommand } from '../info/command.js';
 import { handlers as infoHandlers } from '../info/run.js';
+import { command as markupCommand } from '../markup/command.js';
+import { handlers as markupHandlers } from '../markup/run.js';
 import { command as maskCommand } from '../mask/command.js';
 import { handlers as maskHandlers } from '../mask/run.js';
 import { command as modelsCommand } from '../models/command.js';
 import { handlers as modelsHandlers } from '../models/run.js';
 import { command as varyCommand } from '../vary/command.js';
+import { SHAPE_FLAGS } from './markup-tool.js';
 import type { ArgumentRules } from './schema.js';
 
 export interface ToolAnnotations {
@@ -118,6 +115,18 @@ export const TOOLS: readonly ToolRow[] = [
     fixed: ['--json'],
     rules: { omit: ['--json'] },
     paths: { read: ['input', 'like', 'from_alpha', 'check'], write: ['out', 'preview'] },
+    annotations: WRITES_LOCAL,
+  },
+  {
+    name: 'markup',
+    title: 'Draw or check a markup layer',
+    description:
+      'Draw the markup layer of a markup edit (gpt-image-2.6): boxes, ellipses, arrows, lines, paths and labels on a transparent PNG the size of the image (like), drawn over it to show the model what to change; then edit with markup set to it. Or check a layer (check). preview writes the image with the layer over it, to look at before paying. Nothing is sent anywhere (imgcli markup --json).',
+    command: markupCommand,
+    handlers: markupHandlers,
+    fixed: ['--json'],
+    rules: { omit: ['--json', ...SHAPE_FLAGS] },
+    paths: { read: ['like', 'file', 'check'], write: ['out', 'preview'] },
     annotations: WRITES_LOCAL,
   },
   {

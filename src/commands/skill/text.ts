@@ -90,8 +90,8 @@ Also: \`-m <model>\`, \`-o <path>\`, \`--no-clobber\`, \`--param key=value\` (a 
 
 ## As an MCP server
 
-\`imgcli mcp\` offers the same as tools (generate, edit, vary, mask, models, info, batch_submit,
-batch_status, status, cancel) with files written only under its root and a session budget
+\`imgcli mcp\` offers the same as tools (generate, edit, vary, mask, markup, models, info,
+batch_submit, batch_status, status, cancel) with files written only under its root and a session budget
 (\`--max-cost\`). When its tools are connected, prefer them: call with \`dry_run: true\` first, and
 \`wait: false\` for long work (then \`status\` with the job id).
 `;
