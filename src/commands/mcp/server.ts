@@ -16,7 +16,9 @@ import { UsageError } from '../../errors.js';
 import { terminalWrite } from '../../terminal/boundary.js';
 import { VERSION } from '../../version.js';
 import { failure, type ToolResult } from './results.js';
-import { TOOLS, toolInputSchema, type Session } from './session.js';
+import type { Session } from './session.js';
+import { toolInputSchema } from './tool-schema.js';
+import { TOOLS } from './tools.js';
 
 /** The tools the server adds to its commands': jobs (wait: false) and the session's budget. */
 const OWN_TOOLS = [

@@ -2,78 +2,25 @@
 // for the whole session), the root, the budget, and the calls: each runs as its command would (a
 // context of its own, call.ts) with its own abort signal, which the client's cancel notification
 // trips as Ctrl-C trips the CLI's. A call with wait: false runs on as a job that `status` answers.
-import { stat } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { STATE_SUFFIX } from '../../batch/remote/state.js';
 import type { GlobalFlags, Settings } from '../../config/settings.js';
 import { InterruptedError, UsageError } from '../../errors.js';
-import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
-import { resolveModel } from '../../models/table.js';
 import type { Runtime } from '../../runtime.js';
 import type { Messenger } from '../../terminal/messenger.js';
 import type { Context } from '../shared/context.js';
+import { collectBatch, outputDocument, submitBatch } from './batch-tools.js';
 import type { Budget } from './budget.js';
 import { CallMessenger, callRuntime, parse, runHandler, type CallScope } from './call.js';
 import { runImageTool } from './image-tool.js';
 import { checkJobsFile } from './jobs-file.js';
-import { SHAPES, shapesText, withShapesFile } from './markup-tool.js';
+import { shapesText, withShapesFile } from './markup-tool.js';
 import { failure, success, type ToolResult } from './results.js';
 import type { Root } from './root.js';
-import { commandLine, inputSchema, type JsonSchema } from './schema.js';
-import { TOOLS, type ToolRow } from './tools.js';
+import { commandLine } from './schema.js';
+import { target } from './tool-schema.js';
+import type { ToolRow } from './tools.js';
 
 /** What a call is told while it runs: a line of progress (the server makes it a notification). */
 export type Progress = (message: string) => void;
-
-/** The properties every tool has beyond its command's flags: how the server runs the call. */
-const CALL_PROPERTIES: Record<string, JsonSchema> = {
-  wait: {
-    type: 'boolean',
-    default: true,
-    description:
-      'false: answer at once with a job id, and run on; the status tool answers with the result later (for work that outlasts the client timeout)',
-  },
-  thumbnails: {
-    type: 'boolean',
-    default: true,
-    description: 'a thumbnail (at most 256 px) of each image written, as image content (at most 4)',
-  },
-};
-const MAX_COST: JsonSchema = {
-  type: 'number',
-  exclusiveMinimum: 0,
-  description:
-    "the most this call may cost, in US dollars: a request estimated above it is not sent (the server's --max-cost holds for the whole session)",
-};
-const DRY_RUN: JsonSchema = {
-  type: 'boolean',
-  description: 'check the arguments and paths and answer what would run; nothing runs, nothing is written',
-};
-const COLLECT: JsonSchema = {
-  type: 'boolean',
-  description:
-    'attach to the batches and write every image when they end, as `imgcli batch <jobs> --remote` does (waits: use wait: false for a job id)',
-};
-
-/** The command a row's tool runs: its declaration, down its subcommand path. */
-function target(row: ToolRow): Command {
-  let cmd = row.command();
-  for (const name of row.path ?? []) cmd = cmd.commands.find((c) => c.name() === name)!;
-  return cmd;
-}
-
-/** The input schema of a tool, as tools/list gives it. */
-export function toolInputSchema(row: ToolRow): JsonSchema {
-  const cmd = target(row);
-  const own = new Set(cmd.options.map((o) => o.long));
-  return inputSchema(cmd, row.rules, {
-    ...(own.has('--dry-run') ? {} : { dry_run: DRY_RUN }),
-    ...(row.paid ? { max_cost: MAX_COST } : {}),
-    ...(row.name === 'batch_status' ? { collect: COLLECT } : {}),
-    ...(row.name === 'markup' ? { shapes: SHAPES } : {}),
-    ...CALL_PROPERTIES,
-  });
-}
 
 interface CallOptions {
   signal: AbortSignal;
@@ -237,7 +184,7 @@ export class Session {
       });
     }
     await this.#checkPaths(row, cliArgs);
-    if (collect === true) return this.#collect(row, rest, scope, dryRun === true);
+    if (collect === true) return collectBatch(row, rest, scope, dryRun === true);
     // Offline, a batch lives on the session's offline server, which --no-wait could outlive in the
     // state file: batch_submit waits for it there (offline batches end in a second or two).
     const fixed = (row.fixed ?? []).filter((f) => !(f === '--no-wait' && scope.settings.mock));
@@ -249,7 +196,15 @@ export class Session {
       }
       const parsed = await parse(row.command, line);
       if (row.name === 'batch_submit' && dryRun !== true)
-        return this.#submit(row, parsed, line, scope, maxCost as number | undefined);
+        return submitBatch({
+          row,
+          parsed,
+          line,
+          scope,
+          budget: this.opts.budget,
+          maxCost: maxCost as number | undefined,
+          rehearsal: () => this.#scope(signal),
+        });
       await runHandler(row.handlers!, parsed, scope);
       return { ...outputDocument(scope.output()), ...scope.say.said() };
     };
@@ -278,80 +233,6 @@ export class Session {
     const outDir = (await this.settings()).defaults.outDir;
     if (args.out === undefined && outDir !== undefined)
       await root.check(outDir, { name: 'the config out-dir', kind: 'write' });
-  }
-
-  /**
-   * batch_submit: the estimate first (the jobs' dry run, at the batch price), held against the
-   * budget; offline, at the real rates, so that a budget is rehearsed as it would be kept.
-   */
-  async #submit(
-    row: ToolRow,
-    parsed: Awaited<ReturnType<typeof parse>>,
-    line: string[],
-    scope: CallScope,
-    maxCost: number | undefined,
-  ): Promise<Record<string, unknown>> {
-    const { budget } = this.opts;
-    const offline = scope.settings.mock;
-    let hold = { held: 0 };
-    if (budget.maxUsd !== undefined || maxCost !== undefined || offline) {
-      const rehearsal = await this.#scope(scope.rt.signal);
-      const dry = line.filter((a) => a !== '--remote' && a !== '--no-wait');
-      await runHandler(row.handlers!, await parse(row.command, ['--dry-run', ...dry]), rehearsal);
-      // A job whose output is up to date is not sent: it costs nothing.
-      const estimates = jsonLines(rehearsal.output())
-        .filter((l) => l.status !== 'up-to-date')
-        .map((l) => (offline ? atRealRates(l.body) : l.estimated_cost_usd));
-      const known = estimates.every((e) => typeof e === 'number');
-      // The jobs' dry run prices direct calls: a batch costs half.
-      const total = known ? atBatchPrice(estimates.reduce((a: number, e) => a + (e as number), 0)) : undefined;
-      hold = budget.reserve(total, maxCost, 'this batch (at the batch price, half the direct one)');
-    }
-    try {
-      await runHandler(row.handlers!, parsed, scope);
-    } catch (err) {
-      budget.settle(hold, 0);
-      throw err;
-    }
-    // A submitted batch is billed as it runs: what its collected lines cost counts as spent (offline,
-    // where nothing is billed, its estimate at the real rates), else its estimate.
-    const doc = outputDocument(scope.output());
-    const lines = Array.isArray(doc.lines) ? (doc.lines as Array<Record<string, unknown>>) : [];
-    const costs = lines.map((l) => l.cost_usd).filter((c): c is number => typeof c === 'number');
-    budget.settle(hold, costs.length && !offline ? costs.reduce((a, c) => a + c, 0) : hold.held);
-    // --no-wait prints the batch ids, one a line.
-    const { output, ...rest } = doc;
-    const ids = typeof output === 'string' ? output.split('\n').filter((l) => /^batch_\w+$/.test(l)) : [];
-    const answer = ids.length
-      ? {
-          ...rest,
-          batch_ids: ids,
-          next_step: `batch_status with jobs ${JSON.stringify(parsed.params[0])} tells how far they are; with collect: true it writes the images once they end.`,
-        }
-      : doc;
-    return { ...answer, ...scope.say.said(), budget: budget.state() };
-  }
-
-  /** batch_status with collect: attach to the jobs file's batches and write their images. */
-  async #collect(
-    row: ToolRow,
-    args: Record<string, unknown>,
-    scope: CallScope,
-    dryRun: boolean,
-  ): Promise<Record<string, unknown>> {
-    if (typeof args.jobs !== 'string' || /^batch_/.test(args.jobs))
-      throw new UsageError('collect needs jobs: the jobs file the batches were submitted for');
-    // Attaching to a jobs file with no batch would submit one: that is batch_submit's, with its budget.
-    if (!(await stat(`${args.jobs}${STATE_SUFFIX}`).catch(() => undefined)))
-      throw new UsageError(
-        `${args.jobs} has no remote batch yet (no ${args.jobs}${STATE_SUFFIX})`,
-        'Submit it with the batch_submit tool first.',
-      );
-    const line = ['--remote', '--', args.jobs];
-    const parsed = await parse(row.command, line);
-    if (dryRun) return { dry_run: true, command: `imgcli batch ${line.join(' ')}`, estimated_cost_usd: 0 };
-    await runHandler(row.handlers!, parsed, scope);
-    return { ...outputDocument(scope.output()), ...scope.say.said() };
   }
 
   async #scope(signal: AbortSignal): Promise<CallScope> {
@@ -434,38 +315,6 @@ function describe(job: Job): Record<string, unknown> {
   };
 }
 
-/** A request body's cost as a direct call at the real rates (the offline dry run says 0). */
-function atRealRates(body: unknown): number | undefined {
-  const fields = body as Record<string, unknown> | undefined;
-  if (!fields || typeof fields.model !== 'string') return undefined;
-  return estimateRequestCost(resolveModel(fields.model), fields);
-}
-
-/** A command's stdout as the answer: its JSON document, its JSON lines, or its text. */
-function outputDocument(text: string): Record<string, unknown> {
-  const trimmed = text.trim();
-  if (!trimmed) return {};
-  try {
-    const doc = JSON.parse(trimmed) as unknown;
-    return Array.isArray(doc) ? { entries: doc } : (doc as Record<string, unknown>);
-  } catch {
-    const lines = jsonLines(trimmed);
-    return lines.length ? { lines } : { output: trimmed };
-  }
-}
-
-function jsonLines(text: string): Array<Record<string, unknown>> {
-  const out: Array<Record<string, unknown>> = [];
-  for (const line of text.split('\n')) {
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a line that is not JSON: a batch id, a path
-    }
-  }
-  return out;
-}
-
 /** The same arguments in any key order give the same text. */
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
@@ -476,5 +325,3 @@ function stable(value: unknown): string {
       .join(',')}}`;
   return JSON.stringify(value);
 }
-
-export { TOOLS };
