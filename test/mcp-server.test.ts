@@ -11,6 +11,7 @@ import { IMAGE_FIELDS, commandValues, offeredBy, longFlag } from '../src/models/
 import { tempDir } from './helpers/cli.js';
 import { connectMcp, structured, type McpSession } from './helpers/mcp.js';
 import { useMockServer } from './helpers/mock.js';
+import { until } from './helpers/wait.js';
 
 const mock = useMockServer({ streamDelayMs: 300 });
 const sessions: McpSession[] = [];
@@ -463,5 +464,42 @@ describe('stdout is the protocol', () => {
     expect(out.every((m) => m.jsonrpc === '2.0')).toBe(true);
     expect(out.map((m) => m.id).filter(Boolean)).toEqual([1, 2, 3]);
     expect(r.stderr).toMatch(/\[imgcli\] mcp: serving on stdio/);
+  });
+});
+
+describe('stopping', () => {
+  it('SIGTERM stops a call under way as Ctrl-C stops the CLI: exit 143, nothing written, nothing left behind', async () => {
+    const dir = tempDir('imgcli-mcp-stop-');
+    const { execa } = await import('execa');
+    const { BIN, baseEnv } = await import('./helpers/cli.js');
+    mock.setLatency(10_000);
+    const child = execa('node', [BIN, '--base-url', mock.url, 'mcp'], {
+      cwd: dir,
+      env: baseEnv(dir),
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+    });
+    const send = (message: object) => child.stdin!.write(`${JSON.stringify(message)}\n`);
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'generate', arguments: { prompt: 'a fox', out: 'stopped.png' } },
+    });
+    await until(() => mock.requests.length === 1, 'the request');
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    expect(r.stderr).toContain('imgcli: mcp server stopped (SIGTERM); the calls under way were stopped');
+    expect(readdirSync(dir).filter((f) => f !== 'config')).toEqual([]);
+    expect(r.stderr).not.toMatch(/bug in imgcli/);
   });
 });

@@ -3,6 +3,7 @@
 // path a tool or a jobs file gives, and every generated file name, lands under the root.
 import { chdir } from 'node:process';
 import type { GlobalFlags } from '../../config/settings.js';
+import { InterruptedError } from '../../errors.js';
 import type { Handler } from '../shared/context.js';
 import { Budget } from './budget.js';
 import { Root } from './root.js';
@@ -31,6 +32,15 @@ const mcp: Handler = async (ctx, { command }) => {
   });
   log.verbose(`mcp: serving on stdio; root ${root.dir}${flags.maxCost ? `, --max-cost ${flags.maxCost}` : ''}`);
   await serve(session, (flags.heartbeat ?? 5) * 1000);
+  // Stopped by a signal, not by the client closing stdin: the exit code says so (130, 143).
+  const { signal } = ctx.rt;
+  if (signal.aborted) {
+    const by = signal.reason instanceof InterruptedError ? signal.reason.signal : 'SIGINT';
+    throw new InterruptedError(
+      by,
+      `mcp server stopped (${by}); the calls under way were stopped as Ctrl-C stops them.`,
+    );
+  }
 };
 
 export const handlers: Record<string, Handler> = { mcp };
