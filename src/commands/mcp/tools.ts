@@ -72,7 +72,7 @@ const WRITES_LOCAL: ToolAnnotations = {
 const READS: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 
 const IMAGE_NOTE =
-  'Files are written under the server root; the answer gives their paths, sizes and formats, the revised prompt, usage and cost, and a thumbnail of each (at most 256 px). Call with dry_run: true first to see the request and its estimated cost; nothing is sent then.';
+  'The prompt is the text given (here neither - nor @file reads anything). Files are written under the server root; the answer gives their paths, sizes and formats, the revised prompt, usage and cost, and a thumbnail of each (at most 256 px). Call with dry_run: true first to see the request and its estimated cost; nothing is sent then.';
 
 export const TOOLS: readonly ToolRow[] = [
   {
