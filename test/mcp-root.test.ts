@@ -123,6 +123,19 @@ describe('reads only from under the root, unless --allow-read', () => {
     expect(mock.requests).toHaveLength(0);
   });
 
+  it('a prompt is the text given: @file and - read nothing', async () => {
+    for (const prompt of [`@${join(outside, 'photo.png')}`, '-']) {
+      const r = await s.client.callTool({ name: 'generate', arguments: { prompt, dry_run: true } });
+      expect(structured(r).body.prompt).toBe(prompt);
+      const edit = await s.client.callTool({
+        name: 'edit',
+        arguments: { images: ['inside.png'], prompt, dry_run: true },
+      });
+      expect(edit.isError, JSON.stringify(structured(edit))).toBeFalsy();
+    }
+    expect(mock.requests).toHaveLength(0);
+  });
+
   it('--allow-read opens a folder to reads, never to writes', async () => {
     const reader = await connectMcp(['--base-url', mock.url, '--allow-read', outside], { dir: s.dir });
     try {
