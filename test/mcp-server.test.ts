@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IMAGE_FIELDS, commandValues, offeredBy, longFlag } from '../src/models/fields.js';
-import { tempDir } from './helpers/cli.js';
+import { imgcli, tempDir } from './helpers/cli.js';
 import { connectMcp, structured, type McpSession } from './helpers/mcp.js';
 import { useMockServer } from './helpers/mock.js';
 import { until } from './helpers/wait.js';
@@ -277,6 +277,19 @@ describe('refusals are tool errors with the CLI words, and nothing is sent', () 
     expect(structured(r).error.message).toBe(
       '--quality hd is not valid for gpt-image-2; use one of auto, low, medium, high (dall-e-3 takes hd)',
     );
+    // The words the CLI says for the same request, and the same for a size and an edit model's count.
+    const cli = await imgcli(['--base-url', mock.url, 'gen', 'a fox', '-q', 'hd']);
+    expect(cli.exitCode).toBe(2);
+    expect(cli.stderr.split('\n')).toContain(`error: ${structured(r).error.message}`);
+    for (const [tool, args, argv] of [
+      ['generate', { prompt: 'a fox', size: '1000x1000' }, ['gen', 'a fox', '-s', '1000x1000']],
+      ['vary', { image: 'nowhere.png', model: 'dall-e-3' }, ['vary', 'nowhere.png', '-m', 'dall-e-3']],
+    ] as const) {
+      const refused = structured(await s.client.callTool({ name: tool, arguments: args })).error;
+      const said = await imgcli(['--base-url', mock.url, ...argv], { cwd: s.dir });
+      expect(refused.exit_code, tool).toBe(said.exitCode);
+      expect(said.stderr.split('\n'), tool).toContain(`error: ${refused.message}`);
+    }
     const unknown = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', qualty: 'low' } });
     expect(structured(unknown).error.message).toMatch(/has no argument "qualty"; did you mean quality\?/);
     const badType = await s.client.callTool({ name: 'generate', arguments: { prompt: 'a fox', count: 'many' } });
