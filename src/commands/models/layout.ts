@@ -5,7 +5,7 @@ import { statusText, type CatalogRow, type FlagRule, type ModelDetail } from '..
 import { FACTS_CHECKED, type Endpoint } from '../../models/table.js';
 import { wrapWords } from '../shared/help-text.js';
 
-const SHORT: Record<Endpoint, string> = { generations: 'gen', edits: 'edit', variations: 'vary' };
+const SHORT: Record<Endpoint, string> = { generations: 'gen', edits: 'edit', variations: 'vary', responses: 'chat' };
 
 /** The status, and whether it is the default model here (what gen uses without -m): "current, default". */
 const statusCell = (r: CatalogRow) => `${statusText(r)}${r.default ? ', default' : ''}`;

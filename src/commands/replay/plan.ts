@@ -37,7 +37,7 @@ export interface ReplayRequest {
 
 export interface ReplayPlan {
   source: Provenance;
-  command: ImageCommand;
+  command: Exclude<ImageCommand, 'chat'>;
   /** The model to send to: -m, else the recorded one. */
   model: string;
   request: JobRequest;
@@ -62,7 +62,7 @@ const REQUEST_FLAGS: Record<string, string> = {
 };
 
 /** The command a record came from; files from before `command` was recorded go by their endpoint. */
-export function commandOf(p: Provenance): ImageCommand {
+export function commandOf(p: Provenance): Exclude<ImageCommand, 'chat'> {
   if (p.command === 'gen' || p.command === 'edit' || p.command === 'vary') return p.command;
   return p.endpoint === 'generations' ? 'gen' : p.endpoint === 'variations' ? 'vary' : 'edit';
 }
