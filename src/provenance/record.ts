@@ -22,6 +22,13 @@ export interface Provenance {
   /** The request parameters as sent (the JSON body, or the form fields without the files). */
   parameters: Record<string, unknown>;
   request_id?: string;
+  /** Made in a conversation (`imgcli chat`, the Responses API): the response that made it and the one it continued. */
+  response_id?: string;
+  previous_response_id?: string;
+  /** The conversation and the turn (1-based) the image is from, and the model that held it. */
+  thread?: string;
+  turn?: number;
+  mainline?: string;
   /** Made by the Batch API (`imgcli batch --remote`): the batch, and the request's id within it. */
   batch_id?: string;
   custom_id?: string;
@@ -58,13 +65,26 @@ function isInput(v: unknown): boolean {
 /** Whether a parsed value has the shape of a record: the fields typed as Provenance says. */
 function isRecord(v: unknown): v is Provenance {
   if (!isObject(v)) return false;
-  const texts = ['command', 'prompt', 'revised_prompt', 'request_id', 'batch_id', 'custom_id', 'fingerprint'] as const;
+  const texts = [
+    'command',
+    'prompt',
+    'revised_prompt',
+    'request_id',
+    'batch_id',
+    'custom_id',
+    'fingerprint',
+    'response_id',
+    'previous_response_id',
+    'thread',
+    'mainline',
+  ] as const;
   return (
     texts.every((k) => optional(v[k], isText)) &&
     isText(v.model) &&
     isText(v.endpoint) &&
     isObject(v.parameters) &&
     typeof v.created === 'number' &&
+    optional(v.turn, (t) => typeof t === 'number') &&
     optional(v.usage, isObject) &&
     optional(v.inputs, (a) => Array.isArray(a) && a.every(isInput)) &&
     optional(v.server_notes, (a) => Array.isArray(a) && a.every((n) => isObject(n) && isText(n.kind))) &&
@@ -105,6 +125,11 @@ export function fieldTexts(p: Provenance): Array<[field: string, text: string]> 
     ['endpoint', p.endpoint],
     ['parameters', JSON.stringify(p.parameters)],
     ['request_id', p.request_id],
+    ['response_id', p.response_id],
+    ['previous_response_id', p.previous_response_id],
+    ['thread', p.thread],
+    ['turn', p.turn === undefined ? undefined : String(p.turn)],
+    ['mainline', p.mainline],
     ['batch_id', p.batch_id],
     ['custom_id', p.custom_id],
     ['created', isoTime(p.created)],

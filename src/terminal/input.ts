@@ -1,5 +1,6 @@
 // What a command reads from the user: the prompt (words, stdin or @file) and secrets typed at a
 // terminal. Ctrl-C stops every wait.
+import { createInterface } from 'node:readline';
 import { InterruptedError, UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { FileReadError, readRegularFile } from '../image/input-file.js';
@@ -97,5 +98,30 @@ export async function readSecret(rt: Runtime, what: string): Promise<string> {
     rt.stdin.setRawMode(false);
     rt.stdin.pause();
     rt.stderr.write('\n');
+  }
+}
+
+/**
+ * One line typed at a terminal (imgcli chat's loop), the prompt on stderr with the earlier lines
+ * as history (up and down arrows). Undefined at the end of input (Ctrl-D); Ctrl-C throws
+ * InterruptedError, as it does anywhere else. The terminal leaves raw mode as soon as the line is
+ * in, so Ctrl-C while the turn runs reaches the process as SIGINT and stops the turn.
+ */
+export async function readLine(rt: Runtime, prompt: string, history: string[]): Promise<string | undefined> {
+  const rl = createInterface({
+    input: rt.stdin,
+    output: rt.stderr,
+    terminal: true,
+    history: [...history].reverse(),
+    historySize: 200,
+  });
+  try {
+    return await new Promise<string | undefined>((resolve, reject) => {
+      rl.once('SIGINT', () => reject(new InterruptedError('SIGINT')));
+      rl.once('close', () => resolve(undefined));
+      rl.question(prompt, (line) => resolve(line));
+    });
+  } finally {
+    rl.close();
   }
 }
