@@ -7,7 +7,8 @@
 // uncertain, never one that looks unsent. `.imgcli-chat/last` names the thread last used here.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { isApiId } from '../api/ids.js';
 import { UsageError } from '../errors.js';
 import { FileReadError, readRegularFile } from '../image/input-file.js';
@@ -143,6 +144,13 @@ export class ThreadFile {
     return found !== undefined;
   }
 
+  /** Reads the file without the lock, to show or replay it (writes are atomic renames): false when there is none. */
+  async peek(): Promise<boolean> {
+    const found = await this.read();
+    if (found) this.thread = found;
+    return found !== undefined;
+  }
+
   private async read(): Promise<Thread | undefined> {
     let bytes: Buffer | undefined;
     try {
@@ -185,6 +193,20 @@ export class ThreadFile {
 
   async close(): Promise<void> {
     await this.lock.release();
+  }
+
+  /**
+   * The image a turn of this thread wrote, by the turn's response id, when it is still here and
+   * unchanged (its sha256 as recorded): how --mock's offline server, which lives one command, takes
+   * a thread's earlier responses back.
+   */
+  async imageOf(responseId: string): Promise<Buffer | undefined> {
+    const turn = this.thread?.turns.find((t) => t.status === 'ok' && t.response_id === responseId);
+    const file = turn?.files?.[0];
+    if (!file || file.path === '-') return undefined;
+    const bytes = await readRegularFile(resolve(this.dir, file.path), 'image').catch(() => undefined);
+    if (!bytes || createHash('sha256').update(bytes).digest('hex') !== file.sha256) return undefined;
+    return bytes;
   }
 }
 
