@@ -96,6 +96,11 @@ const COMMANDS: readonly CommandRow[] = [
     summary: 'build an edit mask from a drawing, shapes or transparency, or check one',
   },
   {
+    name: 'markup',
+    usage: '[options]',
+    summary: 'draw the markup layer of a markup edit (boxes, arrows, words), or check one',
+  },
+  {
     name: 'info',
     usage: '[options] <image...>',
     summary: 'show the prompt, model and parameters saved in images imgcli wrote',

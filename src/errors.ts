@@ -193,25 +193,60 @@ export class LocalFileError extends CliError {
     message: string,
     readonly recovered?: string,
     cause?: unknown,
+    /** Another program holds `path` open (a sharing violation on Windows): waiting did not help. */
+    readonly held = false,
   ) {
-    super(message, {
-      cause,
-      hint: recovered
-        ? `Free some space or pick another -o, then move ${recovered} where it belongs; nothing needs to be generated again.`
-        : "Free some space, fix the folder's permissions, or pick another -o.",
-    });
+    super(message, { cause, hint: localHint(path, errno, held, recovered) });
   }
 
-  /** The same failure, once the image it was writing is safe at `recovered`. */
-  withRecovery(recovered: string): LocalFileError {
+  /**
+   * The same failure, once the image it was writing is safe (proven whole) at `recovered`.
+   * `billed` is false for the offline server's images: nothing was paid for them.
+   */
+  withRecovery(recovered: string, billed = true): LocalFileError {
     return new LocalFileError(
       this.path,
       this.errno,
-      `${this.message}; the image (already paid for) was saved to ${recovered} instead`,
+      `${this.message}; the image${billed ? ' (already paid for)' : ''} was saved to ${recovered} instead`,
       recovered,
       this.cause,
+      this.held,
     );
   }
+
+  /** The same failure, once no recovery folder took a whole copy either: the image is lost, and says so. */
+  withLoss(bytes: number, folders: readonly string[], billed = true): LocalFileError {
+    const where = folders.length ? ` in ${folders.join(' or ')}` : '';
+    return new LocalFileError(
+      this.path,
+      this.errno,
+      `${this.message}; the image${billed ? ' (already paid for)' : ''}, ${bytes.toLocaleString('en')} bytes, could not be kept${where} either: it is lost`,
+      undefined,
+      this.cause,
+      this.held,
+    );
+  }
+}
+
+/** The next step for a failed write: what to fix (by the system's code), then where a recovered image goes. */
+function localHint(path: string, errno: string | undefined, held: boolean, recovered: string | undefined): string {
+  if (held)
+    return recovered
+      ? `Another program holds ${path} open: close it, then move ${recovered} to ${path}; nothing needs to be generated again.`
+      : `Another program holds ${path} open: close it and run again, or pick another -o.`;
+  const fix =
+    errno === 'ENOSPC' || errno === 'EDQUOT'
+      ? 'Free some space'
+      : errno === 'EROFS' || errno === 'EACCES' || errno === 'EPERM'
+        ? 'Make the folder writable (or fix its permissions)'
+        : errno === 'ENOENT' || errno === 'ENOTDIR'
+          ? 'Make the folder again'
+          : 'Fix what the error names';
+  return recovered
+    ? `${fix} or pick another -o, then move ${recovered} where it belongs; nothing needs to be generated again.`
+    : errno === undefined
+      ? "Free some space, fix the folder's permissions, or pick another -o."
+      : `${fix}, or pick another -o.`;
 }
 
 /** stdout's reader went away (`imgcli ... -o - | head -c 10`): not a failure to report. Exit 141. */

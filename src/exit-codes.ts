@@ -15,6 +15,7 @@ import {
   PartialFailureError,
   UsageError,
 } from './errors.js';
+import { MODELS, endpointRules, resolveModel } from './models/table.js';
 
 /**
  * One row per code; meanings are markdown. 1 is a "no" to the question a command asks: `--check`
@@ -73,6 +74,7 @@ const EXIT_FOR_TROUBLE: Record<ApiTrouble, ExitName> = {
   'not-found': 'refused',
   auth: 'auth',
   unverified: 'auth',
+  'gif-preview': 'auth',
   forbidden: 'auth',
   quota: 'rateLimit',
   'rate-limit': 'rateLimit',
@@ -146,6 +148,22 @@ const SAFETY =
 const QUOTA =
   'The account is out of credits or over its spending limit: add credits or raise the limit in the billing settings, then run again.';
 
+/**
+ * What works without GIF preview access, from the model table: the models that make GIFs and
+ * their other formats, and every other model.
+ */
+export function gifPreviewHint(): string {
+  const makers = MODELS.filter((m) => endpointRules(resolveModel(m.id), 'generations')?.formats?.includes('gif'));
+  const others = [
+    ...new Set(
+      makers.flatMap((m) => endpointRules(resolveModel(m.id), 'generations')!.formats!.filter((f) => f !== 'gif')),
+    ),
+  ];
+  const names = makers.map((m) => m.id);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+  return `This account has no GIF preview access for the model. Without it, ${list} still make ${others.join(', ')} (drop -f gif and --frames), and every other model works as before; ask OpenAI for GIF preview access to make GIFs.`;
+}
+
 /** The next step for an API error, from its classification (and for answers, their problem). */
 function apiHint(err: ApiError): string | undefined {
   const trouble = classify(err);
@@ -162,6 +180,8 @@ function apiHint(err: ApiError): string | undefined {
       return 'Check the API key: set OPENAI_API_KEY (or --api-key) to a valid key for this server.';
     case 'unverified':
       return 'Your organization must be verified to use GPT image models: verify it at https://platform.openai.com/settings/organization/general, then wait up to 15 minutes.';
+    case 'gif-preview':
+      return gifPreviewHint();
     case 'forbidden':
       return 'The key is not allowed to do this: check its permissions, --org and --project.';
     case 'unknown-model':

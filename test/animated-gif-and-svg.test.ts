@@ -118,13 +118,23 @@ describe('gif', () => {
     expect(await sharp(join(cwd, 'snow.gif')).metadata()).toMatchObject({ width: 1024, height: 1024 });
   });
 
-  it('streams a GIF as one completed image: no partial files', async () => {
-    const r = await run('gen', 'a flag', '-m', FLARE, '-f', 'gif', '--stream', '-o', 'flag.gif');
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe('flag.gif');
-    expect(body()).toMatchObject({ stream: true, partial_images: 2, output_format: 'gif' });
-    expect(await framesIn(join(cwd, 'flag.gif'))).toMatchObject({ counted: 9 });
-    expect(readdirSync(cwd).filter((f) => f.startsWith('flag.partial'))).toEqual([]);
+  it('refuses to stream a GIF before sending (OpenAI: a GIF comes whole), as the offline server does', async () => {
+    for (const flags of [['--stream'], ['--partial-images', '1']]) {
+      const r = await run('gen', 'a flag', '-m', FLARE, '-f', 'gif', ...flags, '-o', 'flag.gif');
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'error: --stream and --partial-images do not work with --format gif: gpt-image-2.6-flare sends a gif whole, with no partial images',
+      );
+    }
+    expect(mock.apiRequests()).toHaveLength(0);
+    expect(readdirSync(cwd).filter((f) => f.startsWith('flag'))).toEqual([]);
+    // --param gets it past imgcli; the server refuses it in its own words.
+    const forced = await run('gen', 'a flag', '-m', FLARE, '-f', 'gif', '--param', 'stream=true', '-o', 'flag.gif');
+    expect(forced.exitCode).toBe(3);
+    expect(forced.stderr).toMatch(
+      /^--param stream=true is sent as given.*\nerror: The API answered 400 \(invalid_value, param stream\): Streaming is not supported for output_format 'gif'; omit stream and partial_images\./s,
+    );
   });
 
   it('warns (a reported rule) about a size and frame count whose frames cannot share one sheet, says what fits, and refuses it with --strict', async () => {

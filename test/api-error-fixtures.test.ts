@@ -13,10 +13,12 @@ import { formBody } from './helpers/uploads.js';
 
 const mock = useMockServer();
 let strict: MockServer;
+let noGif: MockServer;
 beforeAll(async () => {
   strict = await startMockServer({ apiKey: 'sk-right-key-000000005678' });
+  noGif = await startMockServer({ gifAccess: false });
 });
-afterAll(() => strict.close());
+afterAll(() => Promise.all([strict.close(), noGif.close()]));
 
 const FIXTURES = new URL('../fixtures/api-errors/', import.meta.url);
 const fixture = (name: string) =>
@@ -125,6 +127,42 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'gif-sheet-too-large': () =>
     generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', size: '1024x1024', frame_count: 6 }),
   'svg-n-above-one': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'svg', n: 2 }),
+  'gif-streamed': () =>
+    generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', stream: true, partial_images: 1 }),
+  'compression-with-gif': () =>
+    generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', output_compression: 50 }),
+  'svg-object-without-svg': () =>
+    generate({ model: 'gpt-image-2.6-flare', prompt: 'x', svg: { model: 'gpt-5', reasoning: { effort: 'low' } } }),
+  'svg-effort-minimal': () =>
+    generate({
+      model: 'gpt-image-2.6-flare',
+      prompt: 'x',
+      output_format: 'svg',
+      svg: { model: 'gpt-5', reasoning: { effort: 'minimal' } },
+    }),
+  'gif-without-preview-access': () =>
+    post('/images/generations', { model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif' }, AUTH, noGif),
+  'gif-edit-with-mask': () =>
+    edit('gpt-image-2.6-flare', ['output_format', 'gif'], ['image', png(img.rgb)], ['mask', png(img.rgba, 'm.png')]),
+  'markup-before-2-6': () => edit('gpt-image-2.5-flare', ['image', png(img.rgb)], ['markup', png(img.rgba, 'k.png')]),
+  'markup-with-mask': () =>
+    edit(
+      'gpt-image-2.6-flare',
+      ['image', png(img.rgb)],
+      ['mask', png(img.rgba, 'm.png')],
+      ['markup', png(img.rgba, 'k.png')],
+    ),
+  'markup-without-alpha': () => edit('gpt-image-2.6-flare', ['image', png(img.rgb)], ['markup', png(img.rgb, 'k.png')]),
+  'markup-size-mismatch': () =>
+    edit('gpt-image-2.6-flare', ['image', png(img.rgb)], ['markup', png(img.wide, 'k.png')]),
+  'edit-json-markup-with-mask': () =>
+    post('/images/edits', {
+      model: 'gpt-image-2.6-flare',
+      prompt: 'x',
+      images: [{ image_url: dataUrl(img.rgb) }],
+      mask: { image_url: dataUrl(img.rgba) },
+      markup: { image_url: dataUrl(img.rgba) },
+    }),
   'edit-svg': () => edit('gpt-image-2.6-flare', ['output_format', 'svg'], ['image', png(img.rgb)]),
   'moderation-blocked': () => generate({ model: 'gpt-image-2', prompt: 'a forbidden thing' }),
   'content-policy-violation': () => generate({ model: 'dall-e-3', prompt: 'a forbidden thing' }),
@@ -190,6 +228,13 @@ const CASES: Record<string, () => Promise<Answer>> = {
     ]),
   'files-missing-purpose': () => upload('/files', [['file', png(img.rgb)]]),
   'files-missing-file': () => upload('/files', [['purpose', 'vision']]),
+  'files-expiry-out-of-range': () =>
+    upload('/files', [
+      ['purpose', 'vision'],
+      ['expires_after[anchor]', 'created_at'],
+      ['expires_after[seconds]', '60'],
+      ['file', png(img.rgb)],
+    ]),
   'model-get-not-found': async () => answer(await request(`${mock.url}/models/no-such-model`, { headers: AUTH })),
   'models-wrong-method': () => post('/models', {}),
 };

@@ -11,7 +11,13 @@ import { startMockServer, type MockServer } from '../src/mock/server.js';
 import { makePlayground, type Playground } from './helpers/playground.js';
 
 // Model names the examples give to "a compatible server" and to Azure deployments.
-const SERVER = { extraModels: ['flux-dev', 'my-model', 'my-gpt-image-deployment'], streamDelayMs: 10 };
+// Each plays a real server (the examples reach it through OPENAI_BASE_URL): its answers are not
+// marked as the offline server's, so `--if-changed` then `--check` find the image up to date.
+const SERVER = {
+  extraModels: ['flux-dev', 'my-model', 'my-gpt-image-deployment'],
+  streamDelayMs: 10,
+  markOffline: false,
+};
 const mock = useMockServer(SERVER);
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -39,10 +39,14 @@ describe('imgcli files upload', () => {
     expect(uploads().map((q) => q.parts?.map((p) => [p.name, p.value ?? p.filename, p.contentType]))).toEqual([
       [
         ['purpose', 'vision', undefined],
+        ['expires_after[anchor]', 'created_at', undefined],
+        ['expires_after[seconds]', '604800', undefined],
         ['file', 'a.png', 'image/png'],
       ],
       [
         ['purpose', 'vision', undefined],
+        ['expires_after[anchor]', 'created_at', undefined],
+        ['expires_after[seconds]', '604800', undefined],
         ['file', 'b.jpg', 'image/jpeg'],
       ],
     ]);
@@ -59,7 +63,8 @@ describe('imgcli files upload', () => {
           object: 'file',
           bytes: expect.any(Number),
           created_at: 1796126400,
-          expires_at: null,
+          // Seven days on (files-expire-after's default): the offline server keeps the expiry sent.
+          expires_at: 1796126400 + 7 * 86_400,
           filename: 'a.png',
           purpose: 'vision',
           status: 'processed',

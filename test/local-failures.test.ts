@@ -43,7 +43,7 @@ describe('the destination fails after the answer arrived', () => {
     expect(r.stderr).toContain(
       `error: cannot write sub/out.png: its folder no longer exists (ENOENT); the image (already paid for) was saved to ${where} instead`,
     );
-    expect(r.stderr).toContain(`hint: Free some space or pick another -o, then move ${where} where it belongs`);
+    expect(r.stderr).toContain(`hint: Make the folder again or pick another -o, then move ${where} where it belongs`);
     expect(r.stderr).not.toMatch(/connection|network|bug/i);
     expect(r.recovered).toEqual(['out.png']);
     expect(isPng(readFileSync(where))).toBe(true);

@@ -118,7 +118,7 @@ describe('generation requests', () => {
     [
       'gpt-image-2',
       { background: 'transparent', output_format: 'jpeg' },
-      /--background transparent needs --format png or webp/,
+      /--background transparent needs --format png or webp \(jpeg has no alpha channel\)/,
     ],
     ['gpt-image-2', { output_compression: 50 }, /--compression works only with --format jpeg or webp/],
     ['gpt-image-2', { output_compression: 101, output_format: 'jpeg' }, /--compression takes 0 to 100/],

@@ -155,6 +155,8 @@ export type ApiTrouble =
   | 'auth'
   /** 403 because the organization is not verified for GPT image models. */
   | 'unverified'
+  /** 403 because the account lacks GIF preview access for the model (OpenAI's reference). */
+  | 'gif-preview'
   /** Any other 403: the key may not do this. */
   | 'forbidden'
   /** Out of credits or over the spending limit, at any status: waiting will not help. */
@@ -187,7 +189,12 @@ export function classify(err: ApiError): ApiTrouble {
   const status = err.status;
   if (status === 429) return 'rate-limit';
   if (status === 401) return 'auth';
-  if (status === 403) return /verif/i.test(err.detail ?? '') ? 'unverified' : 'forbidden';
+  if (status === 403)
+    return /verif/i.test(err.detail ?? '')
+      ? 'unverified'
+      : /gif preview/i.test(err.detail ?? '')
+        ? 'gif-preview'
+        : 'forbidden';
   if (status >= 500) return 'server';
   if (SAFETY_CODES.has(code)) return 'safety';
   if (status === 404)

@@ -39,11 +39,22 @@ export interface UploadFile {
 
 const filePath = (id: ApiId) => `/files/${idSegment(id)}`;
 
-/** POST /files: uploads one file for `purpose` (vision for images an edit refers to). The form is rebuilt per attempt. */
+/** When the server deletes an upload by itself: `seconds` after it was made (the Files API takes 3600 to 2592000). */
+export interface ExpiresAfter {
+  anchor: 'created_at';
+  seconds: number;
+}
+
+/**
+ * POST /files: uploads one file for `purpose` (vision for images an edit refers to), with an
+ * expiry when given (sent as the form fields expires_after[anchor] and expires_after[seconds], as
+ * the official SDKs encode objects). The form is rebuilt per attempt.
+ */
 export async function uploadFile(
   conn: Connection,
   file: UploadFile,
   purpose: string,
+  expiresAfter?: ExpiresAfter,
 ): Promise<{ file: FileObject; requestId?: string }> {
   const form = async () => {
     const part =
@@ -61,7 +72,13 @@ export async function uploadFile(
             path: file.source.path,
             size: (await stat(file.source.path)).size,
           };
-    return multipartBody([{ name: 'purpose', value: purpose }, part]);
+    const expiry = expiresAfter
+      ? [
+          { name: 'expires_after[anchor]', value: expiresAfter.anchor },
+          { name: 'expires_after[seconds]', value: String(expiresAfter.seconds) },
+        ]
+      : [];
+    return multipartBody([{ name: 'purpose', value: purpose }, ...expiry, part]);
   };
   const answer = await send(conn, { method: 'POST', path: '/files', form }, async (body, head) =>
     readAnswer(FileObject, body, head, 'POST /files', FILE_ANSWER),

@@ -9,6 +9,7 @@ import { scrubSecret } from './redact.js';
 import { ApiError, httpError, type ResponseHeaders } from './errors.js';
 import { makeDispatcher, type ProxyOptions } from './proxy.js';
 import type { MultipartBody } from './multipart.js';
+import { OFFLINE_HEADER } from './offline.js';
 
 export interface Connection {
   baseUrl: string;
@@ -37,6 +38,11 @@ export interface Connection {
   noCreated?: boolean;
   /** Called before each retry wait, so the CLI can say why it waits. */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * The server is imgcli's offline server: set for --mock, and by send() once an answer carries
+   * the offline mark (offline.ts), as `imgcli mock-server`'s do. Its images are stand-ins.
+   */
+  offline?: boolean;
   /** Shared pacing for concurrent requests (see governor.ts). */
   governor?: {
     acquire(signal: AbortSignal): Promise<void>;
@@ -235,6 +241,7 @@ async function attemptOnce<T>(
       throw transportError(err, conn, timeout.signal, url);
     }
     const requestId = header(res.headers, 'x-request-id');
+    if (header(res.headers, OFFLINE_HEADER) === '1') conn.offline = true;
     const head: ResponseHead = { status: res.statusCode, headers: res.headers, requestId };
     conn.log?.(`${res.statusCode} after ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''}`);
     if (res.statusCode < 200 || res.statusCode >= 300) {

@@ -19,6 +19,8 @@ export interface DryRunJob {
   raw: RawJob;
   job: ImageJob;
   settings: Settings;
+  /** The jobs whose outputs it reads: while they are not done, its request cannot be built. */
+  after?: Array<{ raw: RawJob }>;
 }
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
@@ -34,8 +36,20 @@ export async function dryRunBatch(
   let fresh = 0;
   const unpriced: string[] = [];
   try {
-    for (const { raw, job, settings } of jobs) {
+    for (const { raw, job, settings, after } of jobs) {
       const head = { line: raw.line, command: raw.command };
+      if (job.provisional) {
+        // Its inputs are outputs of jobs that would run first: counted, described once they exist.
+        const cost = estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock);
+        if (cost.usd === null) unpriced.push(`line ${raw.line} (${job.model.name})`);
+        else total += cost.usd;
+        sent++;
+        const lines = (after ?? []).map((p) => p.raw.line);
+        rt.stdout.write(
+          `${JSON.stringify({ ...head, dry_run: true, status: 'waits', after: lines, estimated_cost_usd: cost.usd })}\n`,
+        );
+        continue;
+      }
       const upToDate = await upToDateResult(job, SILENT);
       if (upToDate) {
         fresh++;

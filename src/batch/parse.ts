@@ -1,6 +1,7 @@
 // Reads a jobs file: one job per line, either a bare JSON string (a prompt for gen) or an object
 // with "command" and any flag of that command. Every problem is reported with its line number.
 import { UsageError, linesOf } from '../errors.js';
+import { sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS, offeredBy, type ImageCommand } from '../models/fields.js';
 import { closest, orList } from '../suggest.js';
 
@@ -30,6 +31,7 @@ const OWN_KEYS: Record<BatchCommand, readonly string[]> = {
     'rawSvg',
     'mask',
     'maskFrom',
+    'markup',
     'fit',
     'body',
   ],
@@ -119,15 +121,52 @@ export function parseJobs(text: string): { jobs: RawJob[]; problems: Problem[] }
   return { jobs, problems };
 }
 
-/** One error for every bad line of the file, in line order; nothing was sent. */
+/** How many bad lines an error lists; the rest are counted. */
+export const SHOWN_BAD_LINES = 10;
+
+/** One error for the bad lines of the file, in line order, the first few listed; nothing was sent. */
 export function badLinesError(problems: Problem[], total: number): UsageError {
-  // A job with several problems gets its line number on each of them.
+  // A job with several problems gets its line number on each of them. Messages quote the file's
+  // own text (a key, a JSON excerpt): the message writers show its control characters escaped.
   const list = [...problems]
     .sort((a, b) => a.line - b.line)
     .flatMap((p) => (typeof p.message === 'string' ? [p.message] : p.message).map((m) => `line ${p.line}: ${m}`));
+  const shown = list.slice(0, SHOWN_BAD_LINES);
+  const more = list.length - shown.length;
+  if (more > 0) shown.push(`... and ${more} more (${problems.length} bad lines in all)`);
   return new UsageError(
     `${problems.length} of ${total} jobs are not valid; nothing was sent:`,
-    'Fix the lines named above; the whole file is checked before any job runs.',
-    list,
+    more > 0
+      ? 'Fix the lines named above and run again to see the rest; the whole file is checked before any job runs.'
+      : 'Fix the lines named above; the whole file is checked before any job runs.',
+    shown,
   );
+}
+
+const FORMAT_NAMES = {
+  png: 'a PNG image',
+  jpeg: 'a JPEG image',
+  webp: 'a WebP image',
+  gif: 'a GIF image',
+  svg: 'an SVG image',
+};
+
+/**
+ * The text of a jobs file, or a usage error when the bytes are plainly something else: an image,
+ * or a binary file (a NUL byte, or text that is not UTF-8). `name` is how the user wrote it.
+ */
+export function jobsText(bytes: Buffer, name: string): string {
+  const shown = name;
+  const hint = 'A jobs file is text, one job per line: "a prompt" or {"prompt": "...", "out": "a.png"}.';
+  const image = sniffImage(bytes.subarray(0, 64 * 1024));
+  if (image) throw new UsageError(`${shown} looks like ${FORMAT_NAMES[image.format]}, not a JSONL jobs file`, hint);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${shown} looks like a binary file (it is not UTF-8 text), not a JSONL jobs file`, hint);
+  }
+  if (text.includes('\u0000'))
+    throw new UsageError(`${shown} looks like a binary file (it holds NUL bytes), not a JSONL jobs file`, hint);
+  return text.startsWith('\ufeff') ? text.slice(1) : text;
 }

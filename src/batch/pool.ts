@@ -9,6 +9,12 @@ export type Outcome<R> =
 export interface PoolOptions<T, R> {
   concurrency: number;
   signal: AbortSignal;
+  /**
+   * Waits for what the item needs first (the jobs that make its inputs); returns a reason to skip
+   * it (one of them failed), or undefined. Items are taken in order, so what an item waits for
+   * was started before it: waiting in a worker can never hold up its own prerequisites.
+   */
+  waitFor?: (item: T) => Promise<string | undefined>;
   /** Returns a reason to skip the item instead of starting it, or undefined to start it. */
   skipReason?: (item: T) => string | undefined;
   onStart?: (item: T) => void;
@@ -21,7 +27,7 @@ export async function runPool<T, R>(items: readonly T[], opts: PoolOptions<T, R>
   const worker = async () => {
     while (next < items.length && !opts.signal.aborted) {
       const item = items[next++]!;
-      const reason = opts.skipReason?.(item);
+      const reason = (await opts.waitFor?.(item)) ?? opts.skipReason?.(item);
       if (reason) {
         opts.onDone(item, { kind: 'skipped', reason });
         continue;

@@ -11,11 +11,17 @@ import { buildJob, type JobContext, type JobFlags } from '../pipeline/build.js';
 import { parseParam, type Param } from '../pipeline/params.js';
 import type { ImageJob } from '../pipeline/run.js';
 import type { Runtime } from '../runtime.js';
-import { createMessenger } from '../terminal/messenger.js';
+import { createMessenger, type Messenger } from '../terminal/messenger.js';
+import { chainOf, declaredOutputs, localInputs } from './chain.js';
+import { batchFilesOf } from './remote/state.js';
+import { isDirectory } from '../output/disk.js';
+import { endsInSeparator } from '../output/naming.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
 
 /** What preparing reads of the batch's options. */
 export interface PrepareOptions {
+  /** The jobs file (absent for stdin): no job may write over it or the files a remote batch keeps beside it. */
+  jobsFile?: string;
   /** The batch command's own flags that are defaults for every job (camelCase names). */
   defaults: Record<string, unknown>;
   settings: Settings;
@@ -24,10 +30,15 @@ export interface PrepareOptions {
 
 export interface Prepared {
   raw: RawJob;
+  /** Provisional (job.provisional) while `after` has not run: its inputs are their outputs. */
   job: ImageJob;
   settings: Settings;
   /** The job's stderr lines: held while every job is validated, then passed on with its line number. */
   log: JobLog;
+  /** The jobs whose outputs this one reads (chain.ts): it starts once they are done. */
+  after: Prepared[];
+  /** Builds the job for real, once the files `after` makes exist. */
+  rebuild?: () => Promise<ImageJob>;
 }
 
 /** A job's stderr, one line at a time: kept until the run starts, then forwarded. */
@@ -90,6 +101,11 @@ function readParams(value: unknown): Param[] {
   return parseParam(String(value));
 }
 
+/** Whether a job's "out" is a folder, as the output plan decides it (output/naming.ts). */
+async function namesFolder(out: string): Promise<boolean> {
+  return endsInSeparator(out) || (await isDirectory(out));
+}
+
 /** How batch --remote shapes each job before it is built (batch/remote/run.ts); the local batch has none. */
 export interface JobShaping {
   /** Adjusts the job's typed flags, or returns why it cannot go this way (reported with its line). */
@@ -97,7 +113,30 @@ export interface JobShaping {
   context?: Pick<JobContext, 'deferInputs'>;
 }
 
-/** Pass 1: every line through its command's builder; nothing is sent. */
+/** A line read into typed flags, before it is built. */
+interface Shaped {
+  raw: RawJob;
+  log: JobLog;
+  flags: JobFlags;
+  words?: string[];
+  images: string[];
+  settings: Settings;
+  say: Messenger;
+  isFolder: boolean;
+}
+
+/** The files no job may write over: the jobs file and what a remote batch keeps beside it, by where they land. */
+function guardedFiles(jobsFile: string | undefined): Map<string, string> {
+  if (jobsFile === undefined) return new Map();
+  const files = [{ path: jobsFile, what: 'the jobs file' }, ...batchFilesOf(jobsFile)];
+  return new Map(files.map((f) => [landingKey(f.path), `${f.what} (${f.path})`]));
+}
+
+/**
+ * Pass 1: every line through its command's builder; nothing is sent. Lines come back in the
+ * order they can run: a job that reads another's output after it (chain.ts), built provisionally
+ * (its inputs do not exist yet) with `rebuild` to build it for real once they do.
+ */
 export async function prepare(
   rt: Runtime,
   jobs: RawJob[],
@@ -105,48 +144,83 @@ export async function prepare(
   opts: PrepareOptions,
   shaping?: JobShaping,
 ): Promise<Prepared[]> {
-  const prepared: Prepared[] = [];
   const total = jobs.length + problems.length;
-  const outputs = new Map<string, { line: number; path: string }>();
+  const shaped = new Map<number, Shaped>();
+  const refuse = (line: number, err: unknown) => {
+    if (rt.signal.aborted) throw err;
+    if (!(err instanceof UsageError) && !(err instanceof FlagValueError)) throw err;
+    problems.push({ line, message: linesOf(err) });
+  };
   for (const raw of jobs) {
-    const log = new JobLog();
     try {
-      if (raw.flags.out === '-') throw new UsageError('"out": "-" would mix image bytes into the JSON lines on stdout');
-      const { flags, words, images, model } = typedFlags(raw, opts.defaults);
-      const refused = shaping?.shape(raw, flags, model ?? opts.settings.model);
-      if (refused) {
-        problems.push({ line: raw.line, message: refused });
-        continue;
-      }
-      // A job with a fixed output is resumable: an up-to-date file is not made again.
-      if (typeof flags.out === 'string' && !flags.out.endsWith('/') && flags.metadata !== false) flags.ifChanged = true;
-      const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
-      // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
-      const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: false });
-      const job = await buildJob(
-        { command: raw.command, words, images, flags },
-        { rt, settings, say, stdin: false, ...shaping?.context },
-      );
+      const line = await shape(raw, opts, shaping);
+      if (typeof line === 'string') problems.push({ line: raw.line, message: line });
+      else shaped.set(raw.line, line);
+    } catch (err) {
+      refuse(raw.line, err);
+    }
+  }
+  const chain = chainOf(
+    [...shaped.values()].map((s) => ({
+      line: s.raw.line,
+      inputs: localInputs(s.images, s.flags),
+      outputs: declaredOutputs(s.flags, s.isFolder),
+    })),
+    landingKey,
+  );
+  problems.push(...chain.problems);
+  const guarded = guardedFiles(opts.jobsFile);
+  const outputs = new Map<string, { line: number; path: string }>();
+  const built = new Map<number, Prepared>();
+  for (const n of chain.order) {
+    const s = shaped.get(n)!;
+    try {
+      const after = (chain.after.get(n) ?? []).map((line) => built.get(line)).filter((p) => p !== undefined);
+      const build = (inputsLater: boolean) =>
+        buildJob(
+          { command: s.raw.command, words: s.words, images: s.images, flags: s.flags },
+          { rt, settings: s.settings, say: s.say, stdin: false, ...shaping?.context, inputsLater },
+        );
+      const job = await build(after.length > 0);
       const plan = job.plan;
       for (const path of plan.kind === 'files' ? plan.paths : []) {
         // Compared by where they land: a.png, ./a.png, sub/../a.png and /abs/a.png are one file.
         const key = landingKey(path);
+        const own = guarded.get(key);
+        if (own) throw new UsageError(`"out" ${path} is ${own}: a job's image must not replace it`);
         const other = outputs.get(key);
         if (other)
           throw new UsageError(
             `${path} is also written by line ${other.line}${other.path !== path ? ` (as ${other.path})` : ''}`,
           );
-        outputs.set(key, { line: raw.line, path });
+        outputs.set(key, { line: n, path });
       }
-      prepared.push({ raw, job, settings, log });
+      const p: Prepared = { raw: s.raw, job, settings: s.settings, log: s.log, after };
+      if (after.length) p.rebuild = () => build(false);
+      built.set(n, p);
     } catch (err) {
-      if (rt.signal.aborted) throw err;
-      if (!(err instanceof UsageError) && !(err instanceof FlagValueError)) throw err;
-      problems.push({ line: raw.line, message: linesOf(err) });
+      refuse(n, err);
     }
   }
   if (problems.length) throw badLinesError(problems, total);
-  return prepared;
+  return chain.order.map((n) => built.get(n)!);
+}
+
+/** A line's typed flags and the settings it runs with, or why the run shapes it away (--remote). */
+async function shape(raw: RawJob, opts: PrepareOptions, shaping?: JobShaping): Promise<Shaped | string> {
+  if (raw.flags.out === '-') throw new UsageError('"out": "-" would mix image bytes into the JSON lines on stdout');
+  const { flags, words, images, model } = typedFlags(raw, opts.defaults);
+  const refused = shaping?.shape(raw, flags, model ?? opts.settings.model);
+  if (refused) return refused;
+  // A job with a fixed output is resumable: an up-to-date file is not made again. A folder
+  // (`out/`, `out\\`, or one that exists) gets generated names, which cannot be checked.
+  const isFolder = typeof flags.out === 'string' && (await namesFolder(flags.out));
+  if (typeof flags.out === 'string' && flags.metadata !== false && !isFolder) flags.ifChanged = true;
+  const settings: Settings = { ...opts.settings, model: model ?? opts.settings.model, quiet: true };
+  const log = new JobLog();
+  // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
+  const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: false });
+  return { raw, log, flags, words, images, settings, say, isFolder };
 }
 
 /**

@@ -99,6 +99,24 @@ function failureOf(outcome: Outcome<ImagesResult>): Error | undefined {
   return outcome.kind === 'ok' ? outcome.value.failed[0]?.error : undefined;
 }
 
+/** A promise and the function that resolves it (Promise.withResolvers, which Node 20 lacks). */
+function settled(): { promise: Promise<boolean>; resolve: (ok: boolean) => void } {
+  let resolve!: (ok: boolean) => void;
+  const promise = new Promise<boolean>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
+
+/** Whether every job whose output `p` reads has it already up to date (nothing touched). */
+export async function producersFresh(p: Prepared): Promise<boolean> {
+  for (const producer of p.after)
+    if (producer.job.provisional || !(await upToDateResult(producer.job, SILENT, { touch: false }))) return false;
+  return true;
+}
+
 /** Pass 2: run the prepared jobs; resolves when all are done, throws BatchFailedError when any failed. */
 export async function runBatch(
   rt: Runtime,
@@ -109,9 +127,19 @@ export async function runBatch(
   checkPriced(prepared, opts.maxCostUsd);
   // What validation said (a model not in the table, a retiring one) is said once, not per job.
   for (const note of new Set(prepared.flatMap((p) => p.log.lines))) opts.say.info(note);
-  if (opts.dryRun) return dryRunBatch(rt, prepared, opts);
-  const conn = await opts.connect();
-  conn.governor = new RateGovernor(opts.concurrency);
+  if (opts.dryRun) {
+    // A job that reads another's output is described in full when that output is already final.
+    for (const p of prepared) if (p.rebuild && (await producersFresh(p))) p.job = await p.rebuild();
+    return dryRunBatch(rt, prepared, opts);
+  }
+  // Opened when the first job must be sent: a batch whose every output is up to date needs no
+  // connection, and so no key (a fork's pull request in CI has none).
+  let opened: ReturnType<Connect> | undefined;
+  const connection = () =>
+    (opened ??= opts.connect().then((conn) => {
+      conn.governor = new RateGovernor(opts.concurrency);
+      return conn;
+    }));
   const started = performance.now();
   const bar = new ProgressBar(rt.stderr, prepared.length, opts.showProgress);
   const { tally } = bar;
@@ -119,10 +147,18 @@ export async function runBatch(
   const offline = opts.settings.mock;
   const budget = new Budget(opts.maxCostUsd, offline);
   let upToDate = 0;
+  // Each job's end, for the jobs that read its outputs (chain.ts): true when it made them all.
+  const ended = new Map(prepared.map((p) => [p, settled()]));
   try {
     await runPool(prepared, {
       concurrency: opts.concurrency,
       signal: rt.signal,
+      waitFor: async (p) => {
+        for (const producer of p.after)
+          if (!(await ended.get(producer)!.promise))
+            return `not started: line ${producer.raw.line}, whose output it reads, did not succeed`;
+        return undefined;
+      },
       skipReason: (p) =>
         opts.failFast && tally.failed ? 'not started: an earlier job failed (--fail-fast)' : budget.refuse(p),
       onStart: () => {
@@ -133,7 +169,9 @@ export async function runBatch(
         p.log.forward = (line) => bar.above(`line ${p.raw.line}: ${line}\n`);
         // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
         const say = await createMessenger(p.log, { quiet: true, verbose: p.settings.verbose, color: false });
-        return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, conn, p.job, say));
+        // Its inputs are now the finished outputs of the jobs before it: built for real.
+        if (p.rebuild) p.job = await p.rebuild();
+        return (await upToDateResult(p.job, say)) ?? (await executeJob(rt, p.settings, await connection(), p.job, say));
       },
       onDone: (p, outcome) => {
         budget.settle(p, outcome);
@@ -143,6 +181,7 @@ export async function runBatch(
         else if (failure) tally.failed++;
         else tally.done++;
         if (outcome.kind === 'ok' && outcome.value.upToDate) upToDate++;
+        ended.get(p)!.resolve(outcome.kind === 'ok' && !failure);
         bar.clear();
         report.job(p, resultLine(p.raw, outcome), failure);
         bar.draw();

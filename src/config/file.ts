@@ -22,6 +22,7 @@ import { readRegularFileSync } from '../image/input-file.js';
 import { redactKey } from '../api/redact.js';
 import { own } from '../own.js';
 import { didYouMean } from '../suggest.js';
+import { LockFile } from '../output/lock-file.js';
 
 export interface ConfigFile {
   path: string;
@@ -54,6 +55,21 @@ export function defaultConfigDir(
   if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'imgcli');
   if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'imgcli', 'Config');
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'imgcli');
+}
+
+/**
+ * The platform's cache folder for imgcli (what can be made again: the font configuration of label
+ * text), as env-paths names it: ~/.cache/imgcli on Linux (XDG_CACHE_HOME), ~/Library/Caches/imgcli
+ * on macOS, %LOCALAPPDATA%\imgcli\Cache on Windows.
+ */
+export function defaultCacheDir(
+  env: { XDG_CACHE_HOME?: string; LOCALAPPDATA?: string; HOME?: string },
+  platform = process.platform,
+  home = env.HOME || homedir(),
+): string {
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'imgcli');
+  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'imgcli', 'Cache');
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'imgcli');
 }
 
 /**
@@ -263,7 +279,43 @@ export async function updateConfigFile(
       'Use letters, digits, dots, dashes and underscores, e.g. --profile azure.',
     );
   }
-  const store = await openStore(dir);
+  // Read, change, write under a lock: two runs at once (`config set` in parallel jobs) would
+  // otherwise each write what they read, and one change would be lost.
+  const lock = await lockConfig(dir);
+  try {
+    return await changeConfig(await openStore(dir), profile, change);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** How long a change waits for another run's change to the same file (each takes milliseconds). */
+const CONFIG_LOCK_WAIT_MS = 10_000;
+
+async function lockConfig(dir: string): Promise<LockFile> {
+  const path = configFilePath(dir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw fileError(err, path);
+  }
+  const lock = new LockFile(`${path}.lock`, 'the config lock');
+  await lock.acquire({
+    waitMs: CONFIG_LOCK_WAIT_MS,
+    busy: ({ pid }) =>
+      new UsageError(
+        `another imgcli${pid ? ` (pid ${pid})` : ''} has been changing ${path} for ${CONFIG_LOCK_WAIT_MS / 1000} s; nothing was changed`,
+        `Run the command again once it is done; if no imgcli is running, remove ${path}.lock.`,
+      ),
+  });
+  return lock;
+}
+
+async function changeConfig(
+  store: Store,
+  profile: string | undefined,
+  change: Change,
+): Promise<{ path: string; changed: boolean }> {
   const raw = readRaw(store);
   const profiles = profilesOf(raw, store.path);
   const section: Raw = profile === undefined ? raw : { ...(own(profiles, profile) ?? {}) };

@@ -88,6 +88,11 @@ function urlToken(what: string) {
  * least one model in the table takes; gen, edit and vary apply it where the model takes it.
  */
 function fieldDefault(field: ImageField): KeySpec {
+  if (field.kind === 'text')
+    return {
+      summary: `default ${longFlag(field)}, used where the model takes it`,
+      parse: nonEmpty(`the ${longFlag(field).slice(2).replaceAll('-', ' ')}`),
+    };
   return {
     summary: `default ${longFlag(field)}, used where the model takes it`,
     parse: async (value: string) => {
@@ -135,6 +140,46 @@ export function parseHeaderLines(text: string): Header[] {
     .split(/\r?\n/)
     .filter((line) => line.trim())
     .map(parseHeader);
+}
+
+/** The Files API's bounds for expires_after.seconds (one hour to 30 days). */
+export const EXPIRY_RANGE = { min: 3600, max: 2_592_000 } as const;
+
+/**
+ * What an upload is for, and how long the server keeps it unless the config says otherwise: the
+ * files imgcli uploads set expires_after (config/uploads.ts), so they do not pile up.
+ */
+export const UPLOAD_KINDS = {
+  /** Edit inputs: `imgcli files upload`, and a remote batch's input images (purpose vision). */
+  inputs: { key: 'files-expire-after', defaultSeconds: 7 * 86_400 },
+  /** A remote batch's request files (purpose batch). */
+  batch: { key: 'batch-files-expire-after', defaultSeconds: 30 * 86_400 },
+} as const;
+export type UploadKind = keyof typeof UPLOAD_KINDS;
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `7d`, `36h`, `90m`, `3600s` (or a bare number of seconds) -> seconds; `never` -> null (kept until deleted). */
+export function parseExpiry(value: string): number | null {
+  const v = value.trim().toLowerCase();
+  if (v === 'never' || v === 'off') return null;
+  const m = /^(\d+)\s*([smhd]?)$/.exec(v);
+  const seconds = m ? Number(m[1]) * UNITS[m[2] || 's']! : Number.NaN;
+  if (!(seconds >= EXPIRY_RANGE.min && seconds <= EXPIRY_RANGE.max))
+    throw new ValueError('give a time from 1h to 30d (e.g. 7d, 36h, 3600s), or never');
+  return seconds;
+}
+
+/** `7d`, `36h`, `3600s`: how an expiry is told (and stored). */
+export function expiryText(seconds: number | null): string {
+  if (seconds === null) return 'never';
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
 }
 
 /** on/off switches, kept as `on` or `off`: on, true, yes, 1 or off, false, no, 0. */
@@ -188,6 +233,14 @@ const SPECS = {
   'max-retries': {
     summary: 'retries for rate limits, server errors, dropped connections (default 2)',
     parse: parseMaxRetries,
+  },
+  'files-expire-after': {
+    summary: `how long the server keeps images imgcli uploads for edits (files upload, batch --remote inputs): 1h to 30d, or never (default ${expiryText(UPLOAD_KINDS.inputs.defaultSeconds)})`,
+    parse: (value: string) => expiryText(parseExpiry(value)),
+  },
+  'batch-files-expire-after': {
+    summary: `how long the server keeps batch --remote's request files: 1h to 30d, or never (default ${expiryText(UPLOAD_KINDS.batch.defaultSeconds)})`,
+    parse: (value: string) => expiryText(parseExpiry(value)),
   },
   strict: {
     summary: 'on: refuse requests that break a reported rule too (as --strict)',

@@ -2,9 +2,12 @@
 // flag > environment > active profile > config defaults > built-in default.
 // The environment is read once (by hand: see readEnv); the config file as plain JSON.
 import {
+  UPLOAD_KINDS,
   parseBaseUrl,
+  parseExpiry,
   parseHeaderLines,
   ValueError,
+  type UploadKind,
   type AuthHeader,
   type ConfigKey,
   type ConfigValue,
@@ -100,6 +103,8 @@ export interface Settings {
   verbose: boolean;
   /** False with --no-color; the rest of the colour rule (NO_COLOR, TTY) is terminal/'s. */
   color?: boolean;
+  /** Seconds until the server deletes what imgcli uploads, by kind (config files-expire-after...); null: never. */
+  uploadExpiry: Record<UploadKind, number | null>;
   /** Extra request headers: the config's, then the profile's, then --header's, a later one replacing an earlier of the same name. */
   headers: Header[];
   /** Where each extra header came from, by name: "--header", "the profile azure", "the config". */
@@ -306,6 +311,12 @@ export async function resolveSettings(flags: GlobalFlags, rt: Pick<Runtime, 'env
     quiet: Boolean(flags.quiet),
     verbose: Boolean(flags.verbose),
     color: flags.color,
+    uploadExpiry: Object.fromEntries(
+      Object.entries(UPLOAD_KINDS).map(([kind, k]) => {
+        const set = defaults(k.key);
+        return [kind, set === undefined ? k.defaultSeconds : parseExpiry(String(set))];
+      }),
+    ) as Record<UploadKind, number | null>,
     headers: [...headers].map(([name, h]) => [name, h.value] as const),
     headerSources: Object.fromEntries([...headers].map(([name, h]) => [name, h.from])),
   };

@@ -30,6 +30,7 @@ export function connectionFor(
   return {
     ...target,
     authHeader: settings.mock ? 'bearer' : settings.authHeader,
+    offline: settings.mock || undefined,
     headers: settings.headers,
     noCreated: settings.provider.answers?.noCreated,
     proxy: via && redactUrlCredentials(via),
@@ -91,9 +92,15 @@ export async function openConnection(
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
-    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise);
-    // a conversation's earlier responses are recalled from the client's thread (imgcli chat).
-    const server = await startMockServer({ now: rt.now, provider: settings.provider.id, recall: offline.recall });
+    // The offline server stands in for the provider in effect (api.openai.com unless told otherwise),
+    // as of the run's date: a model it has shut down by then is refused. A conversation's earlier
+    // responses are recalled from the client's thread (imgcli chat).
+    const server = await startMockServer({
+      now: rt.now,
+      provider: settings.provider.id,
+      retiredAsOf: rt.now,
+      recall: offline.recall,
+    });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {

@@ -52,7 +52,7 @@ export async function readItem(path: string, thumbSize: number): Promise<Gallery
   const p = readProvenance(bytes);
   if (p) {
     const offline = (p as { origin?: unknown }).origin === OFFLINE_ORIGIN;
-    const cost = offline ? undefined : estimateCost(resolveModel(p.model), p.usage);
+    const cost = offline ? undefined : estimateCost(resolveModel(p.model), p.usage, p.parameters);
     const n = typeof p.parameters.n === 'number' && p.parameters.n > 0 ? p.parameters.n : 1;
     // A variation's prompt is imgcli's built-in one: the card says what it is a variation of.
     const varied = p.command === 'vary' ? p.inputs?.find((i) => i.role === 'image')?.path : undefined;

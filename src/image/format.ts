@@ -133,8 +133,11 @@ const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength
  * isComplete().
  */
 const COMPLETE: Record<ImageFormat, (img: ImageEnds) => boolean> = {
-  // The last chunk is IEND: length 0, type "IEND", then its 4-byte CRC.
-  png: ({ tail }) =>
+  // The last chunk is IEND: length 0, type "IEND", then its 4-byte CRC. In memory, every chunk's
+  // length leads to the next one and IEND ends the bytes: a piece missing in the middle (a write
+  // that lost part of a chunk) breaks that chain even when the end is there.
+  png: ({ tail, whole }) =>
+    (whole === undefined || pngChainEnds(whole)) &&
     tail.length >= 12 &&
     ascii(tail, tail.length - 8, tail.length - 4) === 'IEND' &&
     tail.subarray(tail.length - 12, tail.length - 8).every((b) => b === 0),
@@ -154,6 +157,20 @@ const COMPLETE: Record<ImageFormat, (img: ImageEnds) => boolean> = {
   svg: ({ head, tail, size, whole }) =>
     svgComplete(whole ? text(whole) : size <= head.length ? text(head) : text(head) + text(tail)),
 };
+
+/** Whether the PNG's chunks, each found by the length of the one before, end with IEND at the last byte. */
+function pngChainEnds(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 8;
+  while (at + 12 <= bytes.length) {
+    const length = view.getUint32(at);
+    const type = ascii(bytes, at + 4, at + 8);
+    if (!/^[A-Za-z]{4}$/.test(type)) return false;
+    at += 12 + length;
+    if (type === 'IEND') return at === bytes.length;
+  }
+  return false;
+}
 
 /** Whether an image is whole, judged by its format's end marker or declared length. */
 export function isComplete(format: ImageFormat, img: ImageEnds): boolean {

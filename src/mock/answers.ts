@@ -52,6 +52,8 @@ export interface ImagesAnswerInput {
   /** gif: frames per animation, and how long each shows. */
   frames?: number;
   frameDurationMs?: number;
+  /** svg: the author model the request named (svg.model); its tokens are given in usage. */
+  svgAuthor?: string;
 }
 
 const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
@@ -60,16 +62,26 @@ const isGpt = (model: ResolvedModel) => !model.family.startsWith('dall-e');
 const outputTokens = (width: number, height: number, quality: string | undefined) =>
   Math.round(imageOutputTokens(width, height, quality));
 
-export function usageFor(prompt: string, images: SynthImage[], quality: string | undefined, inputImageTokens = 0) {
+/**
+ * The usage of an answer; `authorTokens`: the output text tokens an SVG's author wrote (given
+ * when the request named its author, svg.model).
+ */
+export function usageFor(
+  prompt: string,
+  images: SynthImage[],
+  quality: string | undefined,
+  inputImageTokens = 0,
+  authorTokens = 0,
+) {
   const text = Math.ceil(prompt.length / 4);
   const output = images.reduce((sum, img) => sum + outputTokens(img.width, img.height, quality), 0);
   const input = text + inputImageTokens;
   return {
-    total_tokens: input + output,
+    total_tokens: input + output + authorTokens,
     input_tokens: input,
-    output_tokens: output,
+    output_tokens: output + authorTokens,
     input_tokens_details: { text_tokens: text, image_tokens: inputImageTokens },
-    output_tokens_details: { image_tokens: output, text_tokens: 0 },
+    output_tokens_details: { image_tokens: output, text_tokens: authorTokens },
   };
 }
 
@@ -152,7 +164,9 @@ export async function imagesAnswer(input: ImagesAnswerInput, ctx: AnswerContext)
     answer.output_format = first.format;
     answer.size = `${first.width}x${first.height}`;
     answer.quality = input.quality && input.quality !== 'auto' ? input.quality : 'medium';
-    answer.usage = usageFor(input.prompt, images, input.quality, input.inputImageTokens);
+    const authorTokens =
+      input.svgAuthor && first.format === 'svg' ? images.reduce((n, img) => n + Math.ceil(img.bytes.length / 4), 0) : 0;
+    answer.usage = usageFor(input.prompt, images, input.quality, input.inputImageTokens, authorTokens);
   }
   return answer;
 }

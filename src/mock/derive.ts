@@ -2,7 +2,9 @@
 // requested size, tinted with a colour seeded by the request (and labelled like generations) where
 // the edit may paint, so a person (or a test) can see the result came from the upload, and images
 // of one request differ. Where the mask keeps the image (alpha above 0), its pixels are left as
-// they were: an offline edit shows what a mask lets change before a paid one.
+// they were: an offline edit shows what a mask lets change before a paid one. A markup layer is
+// read the way a model reads it: the change happens near what is drawn (within MARKUP_REACH of
+// the image's short side), the rest is left alone, and the marks themselves are not in the answer.
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { CONTENT_TYPES } from '../image/format.js';
@@ -24,6 +26,8 @@ export interface DeriveOptions {
   mask?: Buffer;
   /** With no mask, the input's own transparent pixels are the mask (dall-e-2 edits). */
   alphaIsMask?: boolean;
+  /** A markup layer: the edit paints near its drawn pixels (alpha above 0) only. */
+  markup?: Buffer;
   /** Lines written on the painted part (labels.ts); none: no words. */
   label?: string[];
   /** The flat payload: PNGs of the tint alone (a few hundred bytes), the input left aside. */
@@ -78,6 +82,52 @@ function fitted(image: Buffer, width: number, height: number, opts: { nearest?: 
     .toBuffer();
 }
 
+/** How far from a mark the offline edit reaches: this share of the image's short side. */
+export const MARKUP_REACH = 0.04;
+
+/** 1 for each pixel within MARKUP_REACH of a drawn pixel of the markup layer, fitted to the answer's size. */
+async function nearMarks(markup: Buffer, width: number, height: number): Promise<Uint8Array> {
+  const alpha = await sharp(markup)
+    .resize(width, height, { fit: 'cover', kernel: 'nearest' })
+    .ensureAlpha()
+    .extractChannel(3)
+    .raw()
+    .toBuffer();
+  const reach = Math.max(1, Math.round(MARKUP_REACH * Math.min(width, height)));
+  // A square neighbourhood: a mark widened along the rows, then that along the columns.
+  const rows = spread(alpha, width, height, reach, 1, width);
+  return spread(rows, height, width, reach, width, 1);
+}
+
+/**
+ * 1 wherever a set value lies within `reach` along a line: `lines` lines of `length` values,
+ * `step` apart inside a line and `stride` apart between lines. Two sweeps per line: O(values).
+ */
+function spread(
+  src: Uint8Array | Buffer,
+  length: number,
+  lines: number,
+  reach: number,
+  step: number,
+  stride: number,
+): Uint8Array {
+  const out = new Uint8Array(src.length);
+  for (let line = 0; line < lines; line++) {
+    const at = (i: number) => line * stride + i * step;
+    let last = -Infinity;
+    for (let i = 0; i < length; i++) {
+      if (src[at(i)]! > 0) last = i;
+      if (i - last <= reach) out[at(i)] = 1;
+    }
+    let next = Infinity;
+    for (let i = length - 1; i >= 0; i--) {
+      if (src[at(i)]! > 0) next = i;
+      if (next - i <= reach) out[at(i)] = 1;
+    }
+  }
+  return out;
+}
+
 /** Whether every pixel of RGBA data is fully opaque (then the answer needs no alpha channel). */
 function isOpaque(rgba: Buffer): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
@@ -102,7 +152,8 @@ export async function deriveImages(input: Buffer, o: DeriveOptions): Promise<Syn
   const original = await fitted(input, width, height);
   // 1 where the edit may paint: the mask's (or, for dall-e-2, the input's own) fully transparent pixels.
   const source = o.mask ? await fitted(o.mask, width, height, { nearest: true }) : o.alphaIsMask ? original : undefined;
-  const editable = source && ((i: number) => source[i * 4 + 3] === 0);
+  const near = o.markup ? await nearMarks(o.markup, width, height) : undefined;
+  const editable = near ? (i: number) => near[i] === 1 : source && ((i: number) => source[i * 4 + 3] === 0);
   return Promise.all(
     Array.from({ length: o.n }, async (_, index) => {
       if (o.format === 'gif') return deriveGif(input, o, index);

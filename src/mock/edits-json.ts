@@ -7,10 +7,11 @@ import { judgesModels } from './providers.js';
 import { request } from 'undici';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
 import { endpointRules } from '../models/table.js';
-import { checkUploads, editAnswer, handleEdits } from './edits.js';
+import { checkUploads, editAnswer, handleEdits, maskFormatRefusal } from './edits.js';
+import { storedFile } from './files.js';
 import type { FormPart } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
-import { judgeModel, moderate, validateParams, type ApiErrorBody } from './validate.js';
+import { judgeModel, standIn, moderate, validateParams, type ApiErrorBody } from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({
   status: 400,
@@ -48,7 +49,7 @@ export async function resolveRef(ref: unknown, param: string, ctx: RouteContext)
     return bad(param, 'invalid_value', `Invalid '${param}': provide exactly one of 'image_url' or 'file_id'.`);
   const { image_url: url, file_id: id } = ref as { image_url?: unknown; file_id?: unknown };
   if (id !== undefined) {
-    const file = typeof id === 'string' ? ctx.uploads.get(id) : undefined;
+    const file = typeof id === 'string' ? storedFile(ctx, id) : undefined;
     if (!file)
       return bad(
         `${param}.file_id`,
@@ -149,8 +150,8 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
       ),
     );
   }
-  const { images, mask, ...fields } = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'edits', ctx.extraModels, !judgesModels(ctx.provider));
+  const { images, mask, markup, ...fields } = body as Record<string, unknown>;
+  const judged = judgeModel(fields, 'edits', ctx.extraModels, !judgesModels(ctx.provider), standIn(ctx));
   if ('status' in judged) return errorAnswer(judged);
   const rules = judged.open ? undefined : endpointRules(judged.model, 'edits', 'json');
   if (rules && !rules.jsonBody)
@@ -162,7 +163,7 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
       ),
     );
   if (rules) {
-    const problem = validateParams(fields, rules);
+    const problem = validateParams(fields, rules) || maskFormatRefusal(fields, rules, mask !== undefined);
     if (problem) return errorAnswer(problem);
   }
   if (images === undefined)
@@ -201,13 +202,24 @@ export async function handleJsonEdit(req: RecordedRequest, ctx: RouteContext): P
   }
   const maskPart = mask === undefined ? undefined : await resolveRef(mask, 'mask', ctx);
   if (maskPart && 'status' in maskPart) return errorAnswer(maskPart);
-  const uploads = await checkUploads(parts, maskPart ? [maskPart] : [], rules, judged.model, {
-    image: (i) => `images[${i}]`,
-  });
+  const markupPart = markup === undefined ? undefined : await resolveRef(markup, 'markup', ctx);
+  if (markupPart && 'status' in markupPart) return errorAnswer(markupPart);
+  const uploads = await checkUploads(
+    parts,
+    maskPart ? [maskPart] : [],
+    rules,
+    judged.model,
+    { image: (i) => `images[${i}]` },
+    markupPart ? [markupPart] : [],
+  );
   if ('status' in uploads) return errorAnswer(uploads);
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  return editAnswer(fields, uploads, judged, ctx, { endpoint: 'edits', mask: maskPart?.data });
+  return editAnswer(fields, uploads, judged, ctx, {
+    endpoint: 'edits',
+    mask: maskPart?.data,
+    markup: markupPart?.data,
+  });
 }
 
 /** POST /v1/images/edits in either form: JSON (references) or multipart (uploads). */

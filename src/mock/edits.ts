@@ -18,7 +18,15 @@ import {
 } from './multipart.js';
 import { errorAnswer, type RecordedRequest, type RouteAnswer, type RouteContext } from './route.js';
 import { autoFrameSide, MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
-import { judgeModel, moderate, quoteList, validateParams, type ApiErrorBody, type Judged } from './validate.js';
+import {
+  judgeModel,
+  standIn,
+  moderate,
+  quoteList,
+  validateParams,
+  type ApiErrorBody,
+  type Judged,
+} from './validate.js';
 
 const bad = (param: string | null, code: string | null, message: string): ApiErrorBody => ({
   status: 400,
@@ -41,11 +49,12 @@ export interface Upload {
 function sortParts(
   parts: FormPart[],
   endpoint: Endpoint,
-): { fields: Record<string, unknown>; images: FormPart[]; masks: FormPart[] } | ApiErrorBody {
+): { fields: Record<string, unknown>; images: FormPart[]; masks: FormPart[]; markups: FormPart[] } | ApiErrorBody {
   const fields = Object.create(null) as Record<string, unknown>;
   const images: FormPart[] = [];
   const masks: FormPart[] = [];
-  const fileFields = endpoint === 'edits' ? ['image', 'image[]', 'mask'] : ['image'];
+  const markups: FormPart[] = [];
+  const fileFields = endpoint === 'edits' ? ['image', 'image[]', 'mask', 'markup'] : ['image'];
   for (const part of parts) {
     const isFileField = fileFields.includes(part.name);
     if (part.filename === undefined) {
@@ -58,9 +67,9 @@ function sortParts(
       fields[part.name] = part.data.toString('utf8');
     } else if (!isFileField) {
       return bad(part.name, 'unknown_parameter', `Unknown parameter: '${part.name}'.`);
-    } else (part.name === 'mask' ? masks : images).push(part);
+    } else (part.name === 'mask' ? masks : part.name === 'markup' ? markups : images).push(part);
   }
-  return { fields, images, masks };
+  return { fields, images, masks, markups };
 }
 
 /** Checks one uploaded file: declared type, real content, byte size; returns its dimensions. */
@@ -118,6 +127,7 @@ export async function checkUploads(
   rules: EndpointRules | undefined,
   model: ResolvedModel,
   names: PartNames = FORM_NAMES,
+  markups: FormPart[] = [],
 ): Promise<Upload[] | ApiErrorBody> {
   if (images.length === 0) return bad('image', 'missing_required_parameter', "Missing required parameter: 'image'.");
   const files = rules?.files;
@@ -164,10 +174,54 @@ export async function checkUploads(
       );
     }
   }
+  const markup = await checkMarkup(markups, maskPart, first, rules, dalle);
+  if (markup) return markup;
   if (!maskPart && files?.alphaWithoutMask && !first.hasAlpha) {
     return bad('image', 'invalid_value', "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB.");
   }
   return checked;
+}
+
+/**
+ * The markup layer (2.6 edits): one PNG with alpha, the size of the first image, never with a
+ * mask; a model whose rules take none answers unknown parameter. Undefined when it passes.
+ */
+async function checkMarkup(
+  markups: FormPart[],
+  mask: FormPart | undefined,
+  first: Upload,
+  rules: EndpointRules | undefined,
+  dalle: boolean,
+): Promise<ApiErrorBody | undefined> {
+  const part = markups[0];
+  if (!part) return undefined;
+  if (rules && !rules.markup) return bad('markup', 'unknown_parameter', "Unknown parameter: 'markup'.");
+  if (markups.length > 1)
+    return bad('markup', 'invalid_value', "Invalid 'markup': expected one file, but got several.");
+  if (mask) return bad('markup', 'invalid_value', "Invalid 'markup': markup cannot be combined with mask; send one.");
+  const rule = rules?.markup ?? { formats: ['png'], maxBytes: 50 * MB };
+  const markup = await checkFile(part, 'markup', rule.formats, rule.maxBytes, dalle);
+  if ('status' in markup) return markup;
+  if (!markup.hasAlpha)
+    return bad('markup', 'invalid_value', "Invalid markup image - format must be in ['RGBA', 'LA'], got RGB.");
+  if (markup.width !== first.width || markup.height !== first.height)
+    return bad(
+      'markup',
+      'invalid_value',
+      `Invalid markup image - markup size (${markup.width}x${markup.height}) does not match the first image's size (${first.width}x${first.height}).`,
+    );
+  return undefined;
+}
+
+/** A mask on an edit into a format that takes none (gif), as the API refuses it; undefined otherwise. */
+export function maskFormatRefusal(
+  fields: Record<string, unknown>,
+  rules: EndpointRules | undefined,
+  hasMask: boolean,
+): ApiErrorBody | undefined {
+  const format = String(fields.output_format ?? 'png');
+  if (!hasMask || rules?.formatRules?.[format]?.masks !== false) return undefined;
+  return bad('mask', 'invalid_value', `mask is not supported with output_format '${format}'.`);
 }
 
 async function handleUpload(
@@ -192,15 +246,28 @@ async function handleUpload(
   const sorted = sortParts(parts, endpoint);
   if ('status' in sorted) return errorAnswer(sorted);
   const { fields } = sorted;
-  const judged = judgeModel(fields, endpoint, ctx.extraModels, !judgesModels(ctx.provider));
+  const judged = judgeModel(fields, endpoint, ctx.extraModels, !judgesModels(ctx.provider), standIn(ctx));
   if ('status' in judged) return errorAnswer(judged);
-  const problem = judged.rules && validateParams(fields, judged.rules);
+  const problem =
+    (judged.rules && validateParams(fields, judged.rules)) ||
+    maskFormatRefusal(fields, judged.rules, sorted.masks.length > 0);
   if (problem) return errorAnswer(problem);
-  const uploads = await checkUploads(sorted.images, sorted.masks, judged.rules, judged.model);
+  const uploads = await checkUploads(
+    sorted.images,
+    sorted.masks,
+    judged.rules,
+    judged.model,
+    FORM_NAMES,
+    sorted.markups,
+  );
   if ('status' in uploads) return errorAnswer(uploads);
   const refused = moderate(fields.prompt, judged.model);
   if (refused) return errorAnswer(refused);
-  return editAnswer(fields, uploads, judged, ctx, { endpoint, mask: sorted.masks[0]?.data });
+  return editAnswer(fields, uploads, judged, ctx, {
+    endpoint,
+    mask: sorted.masks[0]?.data,
+    markup: sorted.markups[0]?.data,
+  });
 }
 
 /** The answer to an edit or variation whose inputs passed: pictures derived from the first image. */
@@ -209,7 +276,7 @@ export async function editAnswer(
   uploads: Upload[],
   judged: Judged,
   ctx: RouteContext,
-  how: { endpoint: Endpoint; mask?: Buffer },
+  how: { endpoint: Endpoint; mask?: Buffer; markup?: Buffer },
 ): Promise<RouteAnswer> {
   const { endpoint } = how;
   const gpt = !judged.model.family.startsWith('dall-e');
@@ -241,6 +308,7 @@ export async function editAnswer(
     frameDurationMs: fields.frame_duration_ms === undefined ? undefined : Number(fields.frame_duration_ms),
     // Only edits paint inside a mask; a variation is a new take of the whole picture.
     mask: endpoint === 'edits' ? how.mask : undefined,
+    markup: endpoint === 'edits' ? how.markup : undefined,
     alphaIsMask: endpoint === 'edits' && judged.rules?.files?.alphaWithoutMask,
     label,
     flat: ctx.payload === 'flat',

@@ -1,6 +1,7 @@
-// The Files API on the offline server: POST /v1/files (multipart: file and purpose), GET /v1/files
-// (purpose, limit, after, order), GET and DELETE /v1/files/{id}, GET /v1/files/{id}/content.
-// Files live in memory for the server's life; JSON edits (edits-json.ts) resolve their file ids here.
+// The Files API on the offline server: POST /v1/files (multipart: file, purpose and an optional
+// expires_after[anchor] and expires_after[seconds]), GET /v1/files (purpose, limit, after, order),
+// GET and DELETE /v1/files/{id}, GET /v1/files/{id}/content. Files live in memory for the server's
+// life, or until they expire on its clock; JSON edits (edits-json.ts) resolve their file ids here.
 import { randomBytes } from 'node:crypto';
 import { sniffImage } from '../image/format.js';
 import { boundaryOf, MultipartError, parseMultipart } from './multipart.js';
@@ -41,8 +42,43 @@ export const fileObject = (f: UploadedFile) => ({
   filename: f.filename,
   purpose: f.purpose,
   status: 'processed',
-  expires_at: null,
+  expires_at: f.expiresAt ?? null,
 });
+
+/** Files of purpose batch expire after 30 days unless told otherwise (reference, Files API). */
+const BATCH_DEFAULT_EXPIRY_S = 30 * 86_400;
+
+/** A file by id, unless it has expired on the server's clock (then it is gone, as on the API). */
+export function storedFile(ctx: RouteContext, id: string): UploadedFile | undefined {
+  const file = ctx.uploads.get(id);
+  if (file?.expiresAt !== undefined && file.expiresAt * 1000 <= ctx.nowMs()) {
+    ctx.uploads.delete(id);
+    return undefined;
+  }
+  return file;
+}
+
+/** expires_after from the form: the seconds, undefined when absent, or the API's error. */
+function expiryOf(parts: Array<{ name: string; filename?: string; data: Buffer }>): number | undefined | ApiErrorBody {
+  const field = (name: string) => parts.find((p) => p.name === name && p.filename === undefined)?.data.toString('utf8');
+  const anchor = field('expires_after[anchor]');
+  const seconds = field('expires_after[seconds]');
+  if (anchor === undefined && seconds === undefined) return undefined;
+  if (anchor !== 'created_at')
+    return bad(
+      'expires_after.anchor',
+      'invalid_value',
+      `Invalid value: '${anchor ?? ''}'. Supported values are: 'created_at'.`,
+    );
+  const n = Number(seconds);
+  if (!Number.isInteger(n) || n < 3600 || n > 2_592_000)
+    return bad(
+      'expires_after.seconds',
+      'invalid_value',
+      `Invalid 'expires_after.seconds': expected an integer from 3600 to 2592000, but got ${seconds ?? 'nothing'} instead.`,
+    );
+  return n;
+}
 
 const notFound = (id: string) => errorAnswer(bad('id', null, `No such File object: ${id}`, 404));
 
@@ -79,14 +115,19 @@ async function upload(req: RecordedRequest, raw: Buffer, ctx: RouteContext): Pro
       ),
     );
   }
+  const expiry = expiryOf(parts);
+  if (typeof expiry === 'object') return errorAnswer(expiry);
+  const createdAt = Math.floor(ctx.nowMs() / 1000);
+  const seconds = expiry ?? (purpose === 'batch' ? BATCH_DEFAULT_EXPIRY_S : undefined);
   const stored: UploadedFile = {
     id: newId(),
     bytes: Buffer.from(file.data),
     filename: file.filename!,
     purpose,
     contentType: (file.contentType ?? 'application/octet-stream').split(';')[0]!.trim(),
-    createdAt: Math.floor(ctx.nowMs() / 1000),
+    createdAt,
     seq: nextSeq(),
+    ...(seconds === undefined ? {} : { expiresAt: createdAt + seconds }),
   };
   ctx.uploads.set(stored.id, stored);
   return { status: 200, json: fileObject(stored) };
@@ -104,8 +145,9 @@ function list(req: RecordedRequest, ctx: RouteContext): RouteAnswer {
       ),
     );
   }
-  const sorted = [...ctx.uploads.values()]
-    .filter((f) => purpose === undefined || f.purpose === purpose)
+  const sorted = [...ctx.uploads.keys()]
+    .map((id) => storedFile(ctx, id))
+    .filter((f): f is UploadedFile => f !== undefined && (purpose === undefined || f.purpose === purpose))
     .sort((a, b) => (order === 'asc' ? 1 : -1) * (a.createdAt - b.createdAt || a.seq - b.seq));
   const start = after === undefined ? 0 : sorted.findIndex((f) => f.id === after) + 1;
   const page = sorted.slice(start, start + limit);
@@ -136,7 +178,7 @@ export function filesRoute(path: string): Route | undefined {
   const id = decodeURIComponent(m[1]!);
   const content = Boolean(m[2]);
   return async (req, _raw, ctx) => {
-    const file = ctx.uploads.get(id);
+    const file = storedFile(ctx, id);
     if (req.method === 'GET' && content) {
       if (!file) return notFound(id);
       return {

@@ -4,7 +4,13 @@ import { imagesAnswer } from './answers.js';
 import type { RouteAnswer, RouteContext, RecordedRequest } from './route.js';
 import { errorAnswer } from './route.js';
 import { MOCK_GIF, SYNTH_FORMATS, type SynthFormat } from './synth.js';
-import { judgeModel, moderate, validateParams } from './validate.js';
+import { judgeModel, standIn, moderate, validateParams } from './validate.js';
+
+/** The SVG author a request names ({"svg": {"model": ...}}), if any. */
+const authorOf = (svg: unknown): string | undefined =>
+  svg && typeof svg === 'object' && typeof (svg as { model?: unknown }).model === 'string'
+    ? (svg as { model: string }).model
+    : undefined;
 
 export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {
   const body = req.json;
@@ -19,7 +25,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
     });
   }
   const fields = body as Record<string, unknown>;
-  const judged = judgeModel(fields, 'generations', ctx.extraModels, !judgesModels(ctx.provider));
+  const judged = judgeModel(fields, 'generations', ctx.extraModels, !judgesModels(ctx.provider), standIn(ctx));
   if ('status' in judged) return errorAnswer(judged);
   if (judged.rules) {
     const problem = validateParams(fields, judged.rules);
@@ -45,6 +51,7 @@ export async function handleGenerations(req: RecordedRequest, _raw: Buffer, ctx:
           : undefined,
       frameDurationMs:
         format === 'gif' && fields.frame_duration_ms !== undefined ? Number(fields.frame_duration_ms) : undefined,
+      svgAuthor: authorOf(fields.svg),
     },
     ctx,
   );

@@ -18,7 +18,14 @@ export interface RecordedPart {
   bytes: number;
   /** The text of a non-file field. */
   value?: string;
+  /**
+   * A file part's content, up to 4 MB, for tests that look inside what arrived (an image turned
+   * upright, a layer fitted); not enumerable, so it stays out of equality checks and logs.
+   */
+  readonly data?: Buffer;
 }
+
+const KEPT_FILE_BYTES = 4 * 1024 * 1024;
 
 export class MultipartError extends Error {
   override name = 'MultipartError';
@@ -81,12 +88,15 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
 export function recordParts(parts: FormPart[]): RecordedPart[] {
   return parts.map((p) => {
     const file = p.filename !== undefined;
-    return {
+    const recorded: RecordedPart = {
       name: p.name,
       filename: p.filename,
       contentType: p.contentType,
       bytes: p.data.length,
       ...(file ? {} : { value: p.data.toString('utf8') }),
     };
+    if (file && p.data.length <= KEPT_FILE_BYTES)
+      Object.defineProperty(recorded, 'data', { value: Buffer.from(p.data), enumerable: false });
+    return recorded;
   });
 }

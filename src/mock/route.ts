@@ -38,6 +38,8 @@ export interface UploadedFile {
   createdAt: number;
   /** Upload order, to keep a stable order between files of the same second. */
   seq: number;
+  /** Unix seconds when the server deletes it (expires_after; purpose batch: 30 days by default); none: kept. */
+  expiresAt?: number;
   /** A file the server wrote itself (a batch's output, which can be large): its bytes are on disk, not in `bytes`. */
   disk?: { path: string; size: number };
 }
@@ -51,6 +53,8 @@ export interface RouteContext {
   uploads: Map<string, UploadedFile>;
   urlTtlMs: number;
   extraModels: readonly string[];
+  /** The date the server stands in for its provider on: models shut down by then are refused (see judgeModel). */
+  retiredAsOf?: () => Date;
   payload?: SynthPayload;
   /** False: plain pictures, no prompt and size written on them. */
   labels?: boolean;

@@ -14,6 +14,7 @@ import { handleResponses, responseEvents } from './responses.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse } from './stream.js';
 import { applyFault, send, type Fault } from './faults.js';
+import { OFFLINE_HEADER } from '../api/offline.js';
 import { DEFAULT_PROVIDER, providerAnswer, providerModels, providerRefusal, providerRequest } from './providers.js';
 import { providerById, type ProviderId } from '../models/providers.js';
 
@@ -47,12 +48,28 @@ export interface MockOptions {
   streamDelayMs?: number;
   /** Model names served besides the table's, with no parameter checks (a compatible server's own). */
   extraModels?: string[];
+  /**
+   * Answer as the provider stood in for (api.openai.com unless `provider`) does on the date this
+   * returns: a model it has shut down by then does not exist. `--mock` and `imgcli mock-server` give the run's
+   * clock; unset (tests of other servers, `mock-server --serve-retired`), every model is served.
+   */
+  retiredAsOf?: () => Date;
+  /**
+   * Mark every answer with x-imgcli-offline: 1 (api/offline.ts), so imgcli records its images as
+   * offline stand-ins (default true). The test suite turns it off where the server plays a real one.
+   */
+  markOffline?: boolean;
   /** What the pictures look like; 'noise' gives photo-sized files (default 'gradient'). */
   payload?: SynthPayload;
   /** False: no prompt and size written on the pictures (default: written where fonts are available). */
   labels?: boolean;
   /** The provider to stand in for (models/providers.ts): its refusals, answer shapes and models; default openai. */
   provider?: ProviderId;
+  /**
+   * False: the account has no GIF preview access, so a gif request is answered 403 as
+   * OpenAI's reference says (default: it has).
+   */
+  gifAccess?: boolean;
   /** One line per request, for the foreground `imgcli mock-server`. */
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
@@ -165,7 +182,7 @@ async function respond(
       code: null,
     });
   }
-  const refused = providerRefusal(ctx.provider, record);
+  const refused = providerRefusal(ctx.provider, record) ?? gifAccessRefusal(options, record);
   if (refused) return refused;
   // The route reads the request as the provider would (its format, its size words); what was sent stays recorded.
   const seen = isObject(record.json) ? { ...record, json: providerRequest(ctx.provider, record.json) } : record;
@@ -181,6 +198,21 @@ async function respond(
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A gif request from an account without GIF preview access (--no-gif-access): OpenAI's 403. */
+function gifAccessRefusal(options: MockOptions, record: RecordedRequest): RouteAnswer | undefined {
+  if (options.gifAccess !== false || !/\/images\/(generations|edits)$/.test(record.path)) return undefined;
+  const field = (name: string) =>
+    isObject(record.json) ? record.json[name] : record.parts?.find((p) => p.name === name)?.value;
+  if (field('output_format') !== 'gif') return undefined;
+  return errorAnswer({
+    status: 403,
+    message: `output_format 'gif' requires GIF preview access for the selected model (${String(field('model'))}). Your organization does not have access to this preview.`,
+    type: 'invalid_request_error',
+    param: 'output_format',
+    code: null,
+  });
+}
 
 /** What one offline server holds while it runs: its options, what it was sent, its queued faults and its files. */
 interface ServerState {
@@ -208,6 +240,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   const { options, ctx, files, downloadFaults } = state;
   const requestId = `req_${randomBytes(12).toString('hex')}`;
   res.setHeader('x-request-id', requestId);
+  // Every answer says it is a stand-in: imgcli records the images as offline (provenance origin).
+  if (options.markOffline !== false) res.setHeader(OFFLINE_HEADER, '1');
   const url = new URL(req.url ?? '/', 'http://localhost');
   const raw = await readBody(req);
   const contentType = String(req.headers['content-type'] ?? '');
@@ -311,6 +345,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       uploads: new Map<string, UploadedFile>(),
       urlTtlMs: options.urlTtlMs ?? 60 * 60 * 1000,
       extraModels: [...(options.extraModels ?? []), ...providerModels(provider)],
+      retiredAsOf: options.retiredAsOf,
       payload: options.payload,
       labels: options.labels,
       batches,

@@ -2,17 +2,19 @@
 // the rule each is judged by come from the same field and model tables as the CLI's; the wording
 // of the answers is the API's own (pinned by fixtures/api-errors in the tests).
 import { own } from '../own.js';
-import { IMAGE_FIELDS, fieldByApi, intRange, type ImageField } from '../models/fields.js';
+import { IMAGE_FIELDS, fieldByApi, flattenFields, intRange, type ImageField } from '../models/fields.js';
 import { fits } from '../models/frame-sheet.js';
 import { customSizeProblem } from '../models/sizes.js';
 import {
   endpointRules,
   findModel,
+  modelStatus,
   resolveModel,
   type Endpoint,
   type EndpointRules,
   type ResolvedModel,
 } from '../models/table.js';
+import { shutdownOn, type ProviderInfo } from '../models/providers.js';
 
 export interface ApiErrorBody {
   status: number;
@@ -93,13 +95,20 @@ export interface Judged {
   open: boolean;
 }
 
-/** Finds the model a request names, or the error the API would give. */
+/**
+ * Finds the model a request names, or the error the API would give. With `asOf`, the server stands
+ * in for a provider on that date (--mock, `imgcli mock-server`: the run's date): a model that
+ * provider has shut down by then (by its own dates, or OpenAI's where they hold) is answered as it
+ * answers a name it does not have.
+ */
 export function judgeModel(
   body: Record<string, unknown>,
   endpoint: Endpoint,
   extraModels: readonly string[],
   /** A server with its own model names (not api.openai.com's): a name the table lacks is served, unchecked. */
   anyModel = false,
+  /** The server stood in for, on a date (the run's): a model it has shut down by then does not exist. */
+  asOf?: { provider: ProviderInfo; now: () => Date },
 ): Judged | ApiErrorBody {
   const name = body.model;
   if (typeof name !== 'string' || !name) {
@@ -110,7 +119,9 @@ export function judgeModel(
     );
   }
   if (extraModels.includes(name) || (anyModel && !findModel(name))) return { model: resolveModel(name), open: true };
-  if (!findModel(name)) {
+  const known = findModel(name);
+  const shutdown = known && asOf && shutdownOn(asOf.provider, known, name)?.shutdown;
+  if (!known || (shutdown && modelStatus({ ...known, shutdown }, asOf!.now()).state === 'retired')) {
     return invalid(
       null,
       'model_not_found',
@@ -125,8 +136,18 @@ export function judgeModel(
   return { model, rules, open: false };
 }
 
+/** The date-bound stand-in judgeModel checks retirements by, when the server was given one (retiredAsOf). */
+export function standIn(ctx: {
+  provider: ProviderInfo;
+  retiredAsOf?: () => Date;
+}): { provider: ProviderInfo; now: () => Date } | undefined {
+  return ctx.retiredAsOf && { provider: ctx.provider, now: ctx.retiredAsOf };
+}
+
 /** Checks the parameters against the model's rules, as the real API does; undefined when fine. */
-export function validateParams(body: Record<string, unknown>, rules: EndpointRules): ApiErrorBody | undefined {
+export function validateParams(sent: Record<string, unknown>, rules: EndpointRules): ApiErrorBody | undefined {
+  // Nested objects (svg: {model, reasoning: {effort}}) are judged by their paths (svg.model).
+  const body = flattenFields(sent);
   for (const key of Object.keys(body)) {
     if (!admits(key, rules)) return invalid(key, 'unknown_parameter', `Unknown parameter: '${key}'.`);
   }
@@ -200,20 +221,30 @@ export function validateParams(body: Record<string, unknown>, rules: EndpointRul
       'Transparent background is not supported with output_format jpeg; use png or webp.',
     );
   }
-  if (body.output_compression !== undefined && format === 'png') {
+  if (body.output_compression !== undefined && format !== 'jpeg' && format !== 'webp') {
     return invalid(
       'output_compression',
       'invalid_value',
       'output_compression is only supported for jpeg and webp output formats.',
     );
   }
-  const animated = Object.entries(rules.formatRules ?? {})
-    .filter(([, r]) => r?.animated)
-    .map(([f]) => f);
+  const rule = own(rules.formatRules, String(format));
   for (const f of IMAGE_FIELDS as readonly ImageField[]) {
-    if (f.needs === 'animation' && body[f.api] !== undefined && !own(rules.formatRules, String(format))?.animated) {
-      return invalid(f.api, 'invalid_value', `${f.api} is only supported for ${animated.join(' and ')} output.`);
-    }
+    if (!f.needs || body[f.api] === undefined || rule?.[f.needs]) continue;
+    const formats = Object.entries(rules.formatRules ?? {})
+      .filter(([, r]) => r?.[f.needs!])
+      .map(([name]) => name);
+    return invalid(f.api, 'invalid_value', `${f.api} is only supported for ${formats.join(' and ')} output.`);
+  }
+  if (
+    rule?.streams === false &&
+    (body.stream === true || body.stream === 'true' || body.partial_images !== undefined)
+  ) {
+    return invalid(
+      'stream',
+      'invalid_value',
+      `Streaming is not supported for output_format '${String(format)}'; omit stream and partial_images.`,
+    );
   }
   for (const f of INTS) {
     const range = body[f.api] === undefined ? undefined : intRange(f, rules);

@@ -53,7 +53,12 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
     limits.push(
       `edit: ${edit.files.maxImages === 1 ? '1 image' : `up to ${edit.files.maxImages} images`} (${edit.files.formats.join('/')}, under ${edit.files.maxBytes / 1024 / 1024} MB${edit.files.square ? ', square' : ''})`,
     );
-  if (gen?.backgrounds) limits.push('transparent background needs png or webp');
+  if (gen?.backgrounds) {
+    const alpha = (gen.formats ?? ['png']).filter((f) => ['png', 'webp', 'svg'].includes(f));
+    limits.push(
+      `transparent background needs ${alpha.slice(0, -1).join(', ')}${alpha.length > 2 ? ',' : ''} or ${alpha.at(-1)}`,
+    );
+  }
   if (gen?.responseFormats) limits.push('may answer with URLs (valid 60 minutes)');
   if (edit?.inputFidelity) limits.push('edit takes --input-fidelity');
   const extra = gen?.formats?.filter((f) => !['png', 'jpeg', 'webp'].includes(f)) ?? [];
@@ -62,6 +67,8 @@ function limitsOf(info: ModelInfo): { limits: string[]; custom?: string } {
       `also writes ${extra.join(' and ')} (${extra.map((f) => `${f}: ${edit?.formats?.includes(f) ? 'gen and edit' : 'gen only'}`).join(', ')})`,
     );
   if (gen?.complexities) limits.push('takes --complexity');
+  if (gen?.svgAuthor) limits.push('svg written by a text model: --svg-model, --svg-effort');
+  if (edit?.markup) limits.push('edit takes --markup (reported)');
   const c = gen?.customSize;
   const custom = c
     ? `any WxH: edges multiples of ${c.multiple}, long edge up to ${c.maxEdge}, ratio 1:${c.maxAspect} to ${c.maxAspect}:1, ${c.minPixels.toLocaleString('en')} to ${c.maxPixels.toLocaleString('en')} pixels`

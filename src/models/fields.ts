@@ -48,11 +48,23 @@ export interface ImageField {
   readonly transportOnly?: true;
   /** A whole number's bounds when they are the same for every model (else its rule gives them). */
   readonly range?: IntRange;
-  /** Taken only with an animated output format (the format's rule says `animated`). */
-  readonly needs?: 'animation';
+  /**
+   * Taken only with an output format whose rule says so: `animated` (gif: --frames) or `authored`
+   * (svg, written by a text model: --svg-model).
+   */
+  readonly needs?: FormatNeed;
   /** Sent only to these endpoints (absent: wherever the rule allows): the image tool makes one image and has no user field. */
   readonly endpoints?: readonly Endpoint[];
 }
+
+/** What a field needs of the output format, by the format rule's own word. */
+export type FormatNeed = 'animated' | 'authored';
+
+/** How a format need is told in messages. */
+export const NEED_WORDS: Record<FormatNeed, string> = {
+  animated: 'an animation',
+  authored: 'a document written by a text model',
+};
 
 const IMAGES_API: readonly Endpoint[] = ['generations', 'edits', 'variations'];
 
@@ -95,7 +107,7 @@ export const IMAGE_FIELDS = [
     kind: 'list',
     rule: 'backgrounds',
     purpose: 'background',
-    note: 'transparent needs png or webp',
+    note: 'transparent needs png, webp or svg (gif: 1-bit)',
   },
   {
     name: 'format',
@@ -140,7 +152,7 @@ export const IMAGE_FIELDS = [
     api: 'frame_count',
     kind: 'int',
     rule: 'frameCount',
-    needs: 'animation',
+    needs: 'animated',
     purpose: 'frames in the animation',
     note: 'with -f gif',
   },
@@ -150,7 +162,7 @@ export const IMAGE_FIELDS = [
     api: 'frame_duration_ms',
     kind: 'int',
     rule: 'frameDurationMs',
-    needs: 'animation',
+    needs: 'animated',
     purpose: 'how long each frame shows, in milliseconds',
     note: 'with -f gif',
   },
@@ -162,6 +174,28 @@ export const IMAGE_FIELDS = [
     rule: 'complexities',
     purpose: 'how much detail and how many elements the picture holds',
     note: 'default high',
+  },
+  {
+    name: 'svgModel',
+    flags: '--svg-model <model>',
+    api: 'svg.model',
+    kind: 'text',
+    rule: 'svgAuthor',
+    config: 'svg-model',
+    needs: 'authored',
+    purpose: 'the text model that writes the SVG (svg.model)',
+    note: 'with -f svg; its tokens are billed at its own rates',
+  },
+  {
+    name: 'svgEffort',
+    flags: '--svg-effort <level>',
+    api: 'svg.reasoning.effort',
+    kind: 'list',
+    rule: 'svgEfforts',
+    config: 'svg-effort',
+    needs: 'authored',
+    purpose: 'how hard the SVG author reasons (svg.reasoning.effort)',
+    note: 'with -f svg',
   },
   {
     name: 'inputFidelity',
@@ -208,6 +242,15 @@ export const IMAGE_FIELDS = [
     transportOnly: true,
     endpoints: IMAGES_API,
   },
+  {
+    name: 'safetyIdentifier',
+    flags: '--safety-identifier <id>',
+    api: 'safety_identifier',
+    kind: 'text',
+    rule: 'safetyIdentifier',
+    purpose: 'a stable id of your end user for abuse monitoring (reported as the successor of --user)',
+    transportOnly: true,
+  },
 ] as const satisfies readonly ImageField[];
 
 type KindValue = { list: string; size: string; count: number; int: number; switch: boolean; text: string };
@@ -226,6 +269,47 @@ const BY_NAME = new Map<string, ImageField>(IMAGE_FIELDS.map((f) => [f.name, f])
 
 export const fieldByApi = (api: string): ImageField | undefined => BY_API.get(api);
 export const fieldByName = (name: string): ImageField | undefined => BY_NAME.get(name);
+
+// A field whose API name is a path (svg.model, svg.reasoning.effort) is judged flat, under that
+// name, and sent nested as the API takes it ({"svg": {"model": ...}}).
+const NESTED_ROOTS = new Set(IMAGE_FIELDS.filter((f) => f.api.includes('.')).map((f) => f.api.split('.')[0]!));
+const isNestedKey = (key: string) => key.includes('.') && NESTED_ROOTS.has(key.split('.')[0]!);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A flat body's dotted fields as the nested objects the API takes: svg.model -> {svg: {model}}. */
+export function nestFields(body: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(body).some(isNestedKey)) return body;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) if (!isNestedKey(key)) out[key] = value;
+  for (const [key, value] of Object.entries(body)) {
+    if (!isNestedKey(key) || value === undefined) continue;
+    const path = key.split('.');
+    let node = out;
+    for (const step of path.slice(0, -1)) {
+      // An object given whole (--param svg={...}) is added to, never changed in place.
+      node[step] = isPlainObject(node[step]) ? { ...(node[step] as Record<string, unknown>) } : {};
+      node = node[step] as Record<string, unknown>;
+    }
+    node[path.at(-1)!] = value;
+  }
+  return out;
+}
+
+/** A body as sent, its nested fields made flat again (svg.model): how a record or a server judges them. */
+export function flattenFields(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (prefix: string, value: unknown) => {
+    if (isPlainObject(value) && Object.keys(value).length)
+      for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
+    else out[prefix] = value;
+  };
+  for (const [key, value] of Object.entries(body)) {
+    if (NESTED_ROOTS.has(key) && isPlainObject(value)) walk(key, value);
+    else out[key] = value;
+  }
+  return out;
+}
 
 /** The long flag of a field ('--quality'); for error messages. */
 export const longFlag = (f: ImageField): string => /--[a-z-]+/.exec(f.flags)![0];

@@ -38,6 +38,50 @@ export const BATCH_PRICE = { factor: 0.5, checked: '2026-12-01' } as const;
 /** A direct cost (estimate or figure) at the batch price, rounded as estimateCost rounds. */
 export const atBatchPrice = (usd: number) => Math.round(usd * BATCH_PRICE.factor * 1e6) / 1e6;
 
+/**
+ * The SVG author (svg.model) is a text model billed at its own rates (reported), per 1M tokens:
+ * OpenAI's published prices of the gpt-5 text models as secondary sources quote them (figures of
+ * 2025-08, recorded on AUTHOR_RATES_CHECKED; rule-sources.ts: svgAuthorRates). A model not
+ * listed here is not priced: the estimate then says it covers the image tokens only.
+ */
+export const AUTHOR_RATES_CHECKED = '2026-12-06';
+export const AUTHOR_RATES: Readonly<Record<string, { input: number; output: number }>> = {
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+};
+
+/** The SVG author of a request body as sent ({"output_format": "svg", "svg": {"model": ...}}); null: svg with none named. */
+export function svgAuthorOf(body: Record<string, unknown> | undefined): string | null | undefined {
+  if (body?.output_format !== 'svg') return undefined;
+  const svg = body.svg as Record<string, unknown> | undefined;
+  const model = svg && typeof svg === 'object' ? svg.model : body['svg.model'];
+  return typeof model === 'string' && model ? model : null;
+}
+
+const authorRate = (author: string | null) =>
+  author !== null && Object.hasOwn(AUTHOR_RATES, author) ? AUTHOR_RATES[author] : undefined;
+
+/** Says what an SVG's figure leaves out: the author's tokens, unless the answer gave them and they are priced. */
+function authorBasis(author: string | null, tokens: number): { usd: number; basis?: string } {
+  const who = author === null ? 'the SVG author' : `the SVG author (${author})`;
+  if (!tokens)
+    return {
+      usd: 0,
+      basis: `image tokens only: ${who} is billed at its own rates, and the answer's usage does not give its tokens`,
+    };
+  const rate = authorRate(author);
+  if (!rate)
+    return {
+      usd: 0,
+      basis: `image tokens only: ${tokens} tokens of ${who} are billed at its own rates, which imgcli does not have`,
+    };
+  return {
+    usd: (tokens * rate.output) / 1_000_000,
+    basis: `with ${tokens} tokens of ${who} at its own rate of $${rate.output} per 1M (reported, recorded ${AUTHOR_RATES_CHECKED})`,
+  };
+}
+
 /** The families with a known rate, for messages that suggest one. */
 export const PRICED_FAMILIES = Object.keys(RATES) as Family[];
 
@@ -78,10 +122,14 @@ export function usageText(usage: Record<string, unknown> | undefined): string | 
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
-/** Turns an answer's `usage` into dollars, or undefined when the model or the usage is unknown. */
+/**
+ * Turns an answer's `usage` into dollars, or undefined when the model or the usage is unknown.
+ * `request` (the body as sent) tells an SVG, whose output text tokens are its author's.
+ */
 export function estimateCost(
   model: ResolvedModel,
   usage: Record<string, unknown> | undefined,
+  request?: Record<string, unknown>,
 ): CostEstimate | undefined {
   const rates = model.guessed ? undefined : RATES[model.family];
   if (!rates || !usage) return undefined;
@@ -95,14 +143,19 @@ export function estimateCost(
   const outputImage = output.image_tokens !== undefined ? num(output.image_tokens) : num(usage.output_tokens);
   const outputText = num(output.text_tokens);
   const cachedText = Math.min(cached, textIn);
+  // An SVG's text is written by its author model, billed at that model's rates.
+  const author = svgAuthorOf(request);
+  const svg = author === undefined ? undefined : authorBasis(author, outputText);
   const usd =
     ((textIn - cachedText) * rates.textInput +
       cachedText * rates.cachedTextInput +
       imageIn * rates.imageInput +
       outputImage * rates.imageOutput +
-      outputText * rates.textInput) /
-    1_000_000;
-  const basis = usage.output_tokens_details === undefined && num(usage.output_tokens) ? NO_BREAKDOWN : undefined;
+      (svg ? 0 : outputText * rates.textInput)) /
+      1_000_000 +
+    (svg?.usd ?? 0);
+  const noBreakdown = usage.output_tokens_details === undefined && num(usage.output_tokens) ? NO_BREAKDOWN : undefined;
+  const basis = [noBreakdown, svg?.basis].filter(Boolean).join('; ');
   return { usd: Math.round(usd * 1e6) / 1e6, rates_checked: PRICES_CHECKED, ...(basis ? { basis } : {}) };
 }
 

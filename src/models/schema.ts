@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { customSizeProblem } from './sizes.js';
 import {
   IMAGE_FIELDS,
+  NEED_WORDS,
   flagForApi as flag,
   intRange,
   takersText,
@@ -234,34 +235,47 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
     .superRefine((body, ctx) => {
       const format = body.output_format ?? (rules.formats ? 'png' : undefined);
       if (body.background === 'transparent' && format === 'jpeg') {
+        // The formats of this model that keep alpha (gif's is 1-bit: warned about, not listed).
+        const alpha = (rules.formats ?? []).filter((f) => ['png', 'webp', 'svg'].includes(f));
+        const list = alpha.length > 1 ? `${alpha.slice(0, -1).join(', ')} or ${alpha.at(-1)}` : 'png';
         ctx.addIssue({
           code: 'custom',
           path: ['background'],
-          message: '--background transparent needs --format png or webp (jpeg has no alpha channel)',
+          message: `--background transparent needs --format ${list} (jpeg has no alpha channel)`,
           params: { fields: ['output_format'] },
         });
       }
-      if (body.output_compression !== undefined && rules.compression && format === 'png') {
+      // output_compression is a level of jpeg and webp alone; png and gif are lossless, svg is text.
+      if (body.output_compression !== undefined && rules.compression && format !== 'jpeg' && format !== 'webp') {
         ctx.addIssue({
           code: 'custom',
           path: ['output_compression'],
-          message: '--compression works only with --format jpeg or webp; png is lossless',
+          message: `--compression works only with --format jpeg or webp; ${String(format)} ${format === 'svg' ? 'is text' : 'is lossless'}`,
           params: { fields: ['output_format'] },
         });
       }
       const rule = typeof format === 'string' ? ownRule(rules.formatRules, format) : undefined;
-      const animated = Object.entries(rules.formatRules ?? {})
-        .filter(([, r]) => r?.animated)
-        .map(([f]) => f);
       for (const f of IMAGE_FIELDS as readonly ImageField[]) {
-        if (f.needs === 'animation' && body[f.api] !== undefined && animated.length && !rule?.animated) {
+        if (!f.needs || body[f.api] === undefined) continue;
+        const formats = Object.entries(rules.formatRules ?? {})
+          .filter(([, r]) => r?.[f.needs!])
+          .map(([name]) => name);
+        if (formats.length && !rule?.[f.needs]) {
           ctx.addIssue({
             code: 'custom',
             path: [f.api],
-            message: `${flag(f.api)} works only with --format ${animated.join(' or ')} (an animation), not ${String(format)}`,
+            message: `${flag(f.api)} works only with --format ${formats.join(' or ')} (${NEED_WORDS[f.needs]}), not ${String(format)}`,
             params: { fields: ['output_format'] },
           });
         }
+      }
+      if (rule?.streams === false && (body.stream === true || body.partial_images !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stream'],
+          message: `--stream and --partial-images do not work with --format ${String(format)}: ${model.name} sends a ${String(format)} whole, with no partial images`,
+          params: { fields: ['output_format', 'partial_images'] },
+        });
       }
       if (rule?.sheet && rules.frameCount) {
         const given = typeof body.frame_count === 'number' ? body.frame_count : undefined;
@@ -279,8 +293,25 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
             code: 'custom',
             path: ['frame_count'],
             message: problem,
-            params: { fields: ['size', 'output_format'], reported: RULE_SOURCES.frameSheet },
+            params: {
+              fields: ['size', 'output_format'],
+              reported: RULE_SOURCES.frameSheet,
+              hint: 'Choose a size and frame count that fit; the message names some.',
+            },
           });
+      }
+      // GIF edits: OpenAI's edit reference lists frame_count, one relay says generations only.
+      if (rule?.animated && endpoint === 'edits') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['output_format'],
+          message: `an edit into a ${String(format)} may be refused: one relay says ${model.name} makes ${String(format)} for generations only`,
+          params: {
+            fields: [],
+            reported: RULE_SOURCES.gifEdits,
+            hint: `Use imgcli gen for an animation, or edit into png or webp.`,
+          },
+        });
       }
       const n = typeof body.n === 'number' ? body.n : 1;
       if (rule?.maxCount !== undefined && n > rule.maxCount) {
@@ -306,7 +337,7 @@ export interface ValidateOptions {
    * Where a problem with a rule only secondary sources report goes (with its source): a warning or,
    * under --strict, a refusal is the caller's to decide. Without it, such problems refuse too.
    */
-  onReported?: (message: string, source: Sourced) => void;
+  onReported?: (message: string, source: Sourced, hint?: string) => void;
 }
 
 /** Validates a request body; throws one UsageError naming every problem found. */
@@ -327,9 +358,11 @@ export function validateRequest(
   ];
   const judged = result.error.issues.filter((i) => !involved(i).some((f) => unchecked.includes(f)));
   if (judged.length === 0) return defined;
-  const reportedOf = (i: z.ZodIssue) => (i as { params?: { reported?: Sourced } }).params?.reported;
+  const paramsOf = (i: z.ZodIssue) => (i as { params?: { reported?: Sourced; hint?: string } }).params;
+  const reportedOf = (i: z.ZodIssue) => paramsOf(i)?.reported;
   const certain = opts.onReported ? judged.filter((i) => !reportedOf(i)) : judged;
-  for (const i of judged) if (opts.onReported && reportedOf(i)) opts.onReported(describeIssue(i), reportedOf(i)!);
+  for (const i of judged)
+    if (opts.onReported && reportedOf(i)) opts.onReported(describeIssue(i), reportedOf(i)!, paramsOf(i)?.hint);
   if (certain.length === 0) return defined;
   const own = certain.filter((i) => !derived.includes(String(i.path[0] ?? '')));
   const issues = own.length ? own : certain;

@@ -48,6 +48,12 @@ export interface FormatRule {
   sheet?: SheetRule;
   /** Each pixel is either opaque or fully transparent: --background transparent gets a warning. */
   binaryAlpha?: boolean;
+  /** False: the answer comes whole, never streamed (no --stream, no --partial-images). */
+  streams?: false;
+  /** False: an edit into this format takes no mask. */
+  masks?: false;
+  /** Written by a text model (the SVG author): it takes the svg fields (--svg-model, --svg-effort). */
+  authored?: boolean;
 }
 
 /** The size budget of one frame sheet. */
@@ -94,8 +100,16 @@ export interface EndpointRules {
   stream?: { maxPartialImages: number; minPartialImages?: number };
   /** The image_generation tool's `action`: generate a new image, edit one in context, or let the model choose. */
   actions?: readonly string[];
+  /** svg.model: the text model that writes an SVG (any name the server knows). */
+  svgAuthor?: true;
+  /** svg.reasoning.effort: how hard the SVG author reasons. */
+  svgEfforts?: readonly string[];
+  /** safety_identifier: the end user's id for abuse monitoring (the successor of user). */
+  safetyIdentifier?: true;
   files?: FileRule;
   mask?: { formats: readonly string[]; maxBytes: number };
+  /** A markup layer (edits): a transparent PNG the size of the first image, drawn to show what to change. */
+  markup?: { formats: readonly string[]; maxBytes: number };
   /** Taken as JSON too (reference section 4); absent: multipart only. */
   jsonBody?: JsonBodyRule;
 }
@@ -156,6 +170,8 @@ const GPT_GENERATIONS: EndpointRules = {
   compression: true,
   moderation: ['auto', 'low'],
   stream: { maxPartialImages: 3 },
+  // Reported (two MCP schemas) as the successor of user on image requests: rule-sources.ts.
+  safetyIdentifier: true,
 };
 const { moderation: _generationsOnly, ...GPT_SHARED } = GPT_GENERATIONS;
 // JSON edits (spec EditImageBodyJsonParam) also take moderation, which the multipart form lacks.
@@ -224,17 +240,31 @@ const GPT_2_6_RULES: Partial<EndpointRules> = {
   // the longest delay a GIF can hold (a 16-bit count of hundredths of a second).
   frameDurationMs: { min: 20, max: 655_350, step: 10 },
 };
-// gif (animated) for generations and edits; svg for generations only, one image per request.
-// The frames of one GIF share a sheet within the size budget of one image (3840 edge, 8,294,400 pixels).
+// gif (animated) for generations and edits; svg for generations only, one image per request,
+// written by a text model the svg object names. The frames of one GIF share a sheet within the
+// size budget of one image (3840 edge, 8,294,400 pixels: reported). A GIF is never streamed and an
+// edit into one takes no mask (confirmed: OpenAI's reference); GIF edits are reported
+// (rule-sources.ts: one relay says GIF is for generations only).
 const GIF: FormatRule = {
   animated: true,
   sheet: { maxEdge: CUSTOM_SIZE.maxEdge, maxPixels: CUSTOM_SIZE.maxPixels },
   binaryAlpha: true,
+  streams: false,
+  masks: false,
 };
+const SVG: FormatRule = { maxCount: 1, authored: true };
+export const SVG_EFFORTS = ['none', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+// The markup layer of an edit: a PNG (reported: four consistent secondary sources, rule-sources.ts).
+const MARKUP = { formats: ['png'], maxBytes: 50 * MB } as const;
 const GPT_2_6_OUTPUTS = {
-  generations: { formats: [...GPT_FORMATS, 'gif', 'svg'], formatRules: { gif: GIF, svg: { maxCount: 1 } } },
-  edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF } },
-};
+  generations: {
+    formats: [...GPT_FORMATS, 'gif', 'svg'],
+    formatRules: { gif: GIF, svg: SVG },
+    svgAuthor: true,
+    svgEfforts: SVG_EFFORTS,
+  },
+  edits: { formats: [...GPT_FORMATS, 'gif'], formatRules: { gif: GIF }, markup: MARKUP },
+} as const;
 
 export const FAMILIES: Record<Family, FamilyInfo> = {
   'gpt-image-2.6': gptFamily(GPT_2_6_RULES, GPT_2_6_OUTPUTS),
@@ -438,6 +468,32 @@ const NAME_RULES: ReadonlyArray<{ test: RegExp; family: Family }> = [
 /** A format's rules, looked up by a name the user gave (own entries only: src/own.ts says why; models/ stays pure). */
 export function ownRule(rules: EndpointRules['formatRules'], format: string): FormatRule | undefined {
   return rules !== undefined && Object.hasOwn(rules, format) ? rules[format] : undefined;
+}
+
+/**
+ * Names that look like models of the table but name none OpenAI serves, with what to use instead:
+ * gpt-image-2.6 has no bare alias and no dated snapshot (rule-sources.ts: models26).
+ */
+export const NOT_MODELS: ReadonlyArray<{ test: RegExp; why: string; instead: (m: RegExpExecArray) => string[] }> = [
+  {
+    test: /^gpt-image-2\.6$/,
+    why: 'OpenAI has no bare gpt-image-2.6 alias',
+    instead: () => ['gpt-image-2.6-flare', 'gpt-image-2.6-sunburst'],
+  },
+  {
+    test: /^(gpt-image-2\.6(?:-flare|-sunburst)?)-\d{4}-\d{2}-\d{2}$/,
+    why: 'no dated gpt-image-2.6 snapshot exists',
+    instead: (m) => (m[1] === 'gpt-image-2.6' ? ['gpt-image-2.6-flare', 'gpt-image-2.6-sunburst'] : [m[1]!]),
+  },
+];
+
+/** Why a name is not a model OpenAI serves, and what to use, when NOT_MODELS says so. */
+export function notAModel(name: string): { why: string; instead: string[] } | undefined {
+  for (const rule of NOT_MODELS) {
+    const m = rule.test.exec(name);
+    if (m) return { why: rule.why, instead: rule.instead(m) };
+  }
+  return undefined;
 }
 
 export function findModel(name: string): ModelInfo | undefined {

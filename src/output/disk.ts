@@ -9,6 +9,7 @@ import { access, constants, link, mkdir, rename, stat, unlink, writeFile } from 
 import { hostname } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalFileError, UsageError } from '../errors.js';
 import { describeWriteError, isFsError } from '../fs-errors.js';
 import type { OutputPlan } from './naming.js';
@@ -206,9 +207,53 @@ export async function commitStaged(temp: string, path: string, replace: boolean)
   }
 }
 
+/**
+ * The file-system calls that put a file in place, as a seam: a test makes them fail the way a
+ * full disk or a file held open by another program does, without a disk or a Windows to do it.
+ */
+export const io = { rename };
+
+/**
+ * How long a rename waits for a file another program holds open (Windows refuses to replace it:
+ * EPERM, EBUSY or EACCES while a viewer, an editor or a virus scanner has it): a few tries,
+ * backing off, about 1 s in all, as graceful-fs does.
+ */
+const HELD_RETRY_MS = [20, 50, 100, 200, 300, 400];
+const HELD_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
+
+/** Whether a failed rename onto `path` means another program holds it open, not a permission. */
+function heldOpen(code: string | undefined, platform = process.platform): boolean {
+  return code === 'EBUSY' || (platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
+}
+
+/** rename(), tried again a few times while the target is held open; then a LocalFileError that says so. */
+export async function renameRetrying(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await io.rename(from, to);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code || !HELD_CODES.has(code)) throw err;
+      if (attempt < HELD_RETRY_MS.length) {
+        await sleep(HELD_RETRY_MS[attempt]);
+        continue;
+      }
+      if (!heldOpen(code)) throw err;
+      throw new LocalFileError(
+        to,
+        code,
+        `cannot replace ${to}: another program holds it open (${code})`,
+        undefined,
+        err,
+        true,
+      );
+    }
+  }
+}
+
 async function moveInto(temp: string, path: string, replace: boolean): Promise<string> {
   if (replace) {
-    await rename(temp, path);
+    await renameRetrying(temp, path);
     return path;
   }
   const ext = extname(path);
@@ -231,7 +276,7 @@ async function moveInto(temp: string, path: string, replace: boolean): Promise<s
         )
       )
         continue;
-      await rename(temp, candidate);
+      await renameRetrying(temp, candidate);
       return candidate;
     }
   }

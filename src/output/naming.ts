@@ -35,6 +35,14 @@ export function numbered(path: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${stem}-${i + 1}${ext}`);
 }
 
+/**
+ * Whether -o as written names a folder: it ends in a separator, `/` or (on every platform, as
+ * Windows users type it, and as a folder name cannot end in one) `\\`.
+ */
+export function endsInSeparator(out: string): boolean {
+  return out.endsWith('/') || out.endsWith('\\');
+}
+
 /** Where a run's images go. Async because generated names load the slug module on demand. */
 export async function planOutputs(input: PlanInput): Promise<OutputPlan> {
   const { out, count } = input;
@@ -46,7 +54,7 @@ export async function planOutputs(input: PlanInput): Promise<OutputPlan> {
       );
     return { kind: 'stdout' };
   }
-  const inFolder = out === undefined || out.endsWith('/') || out.endsWith('\\') || input.outIsDir;
+  const inFolder = out === undefined || endsInSeparator(out) || input.outIsDir;
   if (!inFolder) return { kind: 'files', paths: numbered(out, count), noClobber: Boolean(input.noClobber) };
   // Only generated names need the transliteration table: -o file.png and --check never load it.
   const { slugify } = await import('./slug.js');
@@ -55,7 +63,7 @@ export async function planOutputs(input: PlanInput): Promise<OutputPlan> {
 
 /** The format an -o path asks for, if its extension names one we write; throws for other image extensions. */
 export function formatFromOut(out: string | undefined): ImageFormat | undefined {
-  if (!out || out === '-' || out.endsWith('/')) return undefined;
+  if (!out || out === '-' || endsInSeparator(out)) return undefined;
   const ext = extname(out);
   if (!ext) return undefined;
   const format = formatFromExtension(ext);

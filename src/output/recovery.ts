@@ -2,7 +2,7 @@
 // (disk full, read-only or vanished folder), the image goes to a recovery folder instead, and the
 // error names it. First choice: `recovered/` in imgcli's config folder (private, kept across
 // reboots); if that cannot be written either, `imgcli-recovered/` in the OS temp folder.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { commitStaged, stageBytes } from './disk.js';
@@ -18,6 +18,9 @@ export function recoveryDirs(configPath: string | undefined): string[] {
 /**
  * Writes an image that could not go where it was meant to into the first recovery folder that
  * takes it, under the name it was meant to have (`_2`... when taken); undefined when none could.
+ * The bytes come from memory (already proven whole), never from a temp file the failed write
+ * left behind, and the copy is read back and compared before anyone is told it is safe: a copy
+ * that differs is removed, and the next folder tried.
  */
 export async function recoverImage(
   bytes: Uint8Array,
@@ -28,7 +31,9 @@ export async function recoverImage(
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const temp = await stageBytes(dir, bytes);
-      return await commitStaged(temp, join(dir, basename(intended)), false);
+      const at = await commitStaged(temp, join(dir, basename(intended)), false);
+      if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(await readFile(at))) return at;
+      await unlink(at).catch(() => {});
     } catch {
       // this one is unusable too: try the next
     }

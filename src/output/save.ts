@@ -79,6 +79,8 @@ export interface SaveContext {
   responseId?: string;
   /** Where a paid image goes when its destination cannot be written (see recovery.ts). */
   recovery?: readonly string[];
+  /** False for the offline server's answers (--mock): nothing was billed, so nothing "already paid for". */
+  billed?: boolean;
   /** --raw-svg: an SVG answer is saved as the server sent it, active content and all. */
   rawSvg?: boolean;
   /** What the request asked for, to check each image against (rule 22); absent: nothing to check. */
@@ -218,10 +220,12 @@ export function decodeBase64(b64: string, index: number, requestId?: string): Bu
   return Buffer.from(clean, 'base64');
 }
 
+/** What the whole-file check sees of bytes in memory: all of them, so a piece missing in the middle shows. */
 const endsOf = (bytes: Uint8Array): ImageEnds => ({
   head: bytes.subarray(0, SNIFF_BYTES),
   tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)),
   size: bytes.length,
+  whole: bytes,
 });
 
 /**
@@ -268,7 +272,9 @@ export function proveImage(
 async function recovering(err: unknown, bytes: Uint8Array, intended: string, ctx: SaveContext): Promise<unknown> {
   if (!(err instanceof LocalFileError) || ctx.signal.aborted) return err;
   const at = await recoverImage(bytes, intended, ctx.recovery ?? []);
-  return at ? err.withRecovery(at) : err;
+  return at
+    ? err.withRecovery(at, ctx.billed !== false)
+    : err.withLoss(bytes.length, ctx.recovery ?? [], ctx.billed !== false);
 }
 
 function noteMismatch(ctx: SaveContext, path: string, format: ImageFormat) {

@@ -4,6 +4,8 @@
 // move to the next folder given (the OS temp folder, the recovery folders): a paid image is
 // never lost to a full disk while it arrives.
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { LocalFileError } from '../errors.js';
+import { describeWriteError } from '../fs-errors.js';
 import { dirname } from 'node:path';
 import type { Sink } from '../api/b64-extract.js';
 import { PLACEHOLDER } from '../api/b64-extract.js';
@@ -16,12 +18,33 @@ interface SpillFile {
   fd?: number;
   /** Which of the folders holds it. */
   dir: number;
+  /** How many bytes the system said it wrote: what is read back when the file moves. */
+  size: number;
+}
+
+/** The calls that write a spill file, as a seam: a test makes them fail as a full disk does (a short write, then ENOSPC). */
+export const spillIo = { writeSync };
+
+/**
+ * Writes all of `bytes`: write(2) on a nearly full disk writes what fits and says how much (a
+ * short write), and only the next call fails. Returns how many bytes were written before a failure.
+ */
+function writeAll(fd: number, bytes: Buffer): { written: number; error?: unknown } {
+  let written = 0;
+  try {
+    while (written < bytes.length) written += spillIo.writeSync(fd, bytes, written, bytes.length - written);
+    return { written };
+  } catch (error) {
+    return { written, error };
+  }
 }
 
 export class SpillFiles implements Sink {
   private files = new Map<number, SpillFile>();
   /** Slots whose base64 was not valid, with why. */
   readonly broken = new Map<number, string>();
+  /** Slots whose bytes could not all be carried to the next folder, with what was lost. */
+  private readonly lost = new Map<number, string>();
 
   /** `dirs`: where to spill, in order of preference; a failing one hands over to the next. */
   constructor(private readonly dirs: readonly string[]) {}
@@ -50,8 +73,9 @@ export class SpillFiles implements Sink {
         if (dir > 0) mkdirSync(this.dirs[dir]!, { recursive: true, mode: 0o700 });
         // Writes are small and sequential; sync calls keep the JSON scanner simple.
         fd = openSync(path, 'w', 0o600);
-        if (bytes.length) writeSync(fd, bytes);
-        return { path, fd, dir };
+        const { error } = writeAll(fd, bytes);
+        if (error) throw error;
+        return { path, fd, dir, size: bytes.length };
       } catch (err) {
         last = err;
         if (fd !== undefined) closeSync(fd);
@@ -64,15 +88,29 @@ export class SpillFiles implements Sink {
   write(slot: number, bytes: Buffer): void {
     const file = this.files.get(slot);
     if (file?.fd === undefined) return;
+    const { written, error } = writeAll(file.fd, bytes);
+    file.size += written;
+    if (!error) return;
+    // This folder failed mid-image: carry what it holds (exactly the bytes it took, read back
+    // and counted) and the rest of this chunk to the next one.
+    closeSync(file.fd);
+    file.fd = undefined;
+    let sofar: Buffer;
     try {
-      writeSync(file.fd, bytes);
+      sofar = readFileSync(file.path).subarray(0, file.size);
     } catch {
-      // This folder failed mid-image: carry what it holds, and the rest, to the next one.
-      closeSync(file.fd);
-      const sofar = readFileSync(file.path);
-      void discardStaged(file.path);
-      this.files.set(slot, this.create(file.dir + 1, Buffer.concat([sofar, bytes])));
+      sofar = Buffer.alloc(0);
     }
+    void discardStaged(file.path);
+    if (sofar.length !== file.size) {
+      // Never carry on with a gap: the image is reported as lost, with how much.
+      this.lost.set(
+        slot,
+        `${file.size - sofar.length} of its first ${file.size} bytes could not be read back from ${file.path} after writing to ${this.dirs[file.dir]} failed (${describeWriteError(error)})`,
+      );
+      return;
+    }
+    this.files.set(slot, this.create(file.dir + 1, Buffer.concat([sofar, bytes.subarray(written)])));
   }
 
   close(slot: number): void {
@@ -96,6 +134,8 @@ export class SpillFiles implements Sink {
     const file = this.files.get(slot);
     if (!file) throw answerError('cut-short', `Image ${index + 1} in the answer was not received whole.`, requestId);
     try {
+      const lost = this.lost.get(slot);
+      if (lost) throw new LocalFileError(file.path, undefined, `image ${index + 1} was lost while it arrived: ${lost}`);
       const why = this.broken.get(slot);
       if (why) {
         throw answerError(

@@ -12,6 +12,7 @@ import {
   IMAGE_FIELDS,
   endpointFor,
   modelsTaking,
+  nestFields,
   takersText,
   type FieldValues,
   type ImageCommand,
@@ -19,10 +20,12 @@ import {
 import { OPENAI_HOST, experimentalSize, formatAdvice, modelAdvice } from '../models/advice.js';
 import {
   DEFAULT_MODEL,
+  MODELS,
   MODEL_NAMES,
   borrowRules,
   endpointRules,
   findModel,
+  notAModel,
   resolveModel,
   type Endpoint,
   type EndpointRules,
@@ -73,6 +76,8 @@ export interface JobFlags extends FieldValues {
   prompt?: string;
   mask?: string;
   maskFrom?: string;
+  /** edit: a markup layer (a transparent PNG over the first image), a path, URL or file id. */
+  markup?: string;
   fit?: ImageFit;
   /** edit and vary: how the request travels; by default JSON when an input is a URL or file id. */
   body?: BodyForm;
@@ -101,6 +106,12 @@ export interface JobContext {
   stdin?: boolean;
   /** batch --remote: a JSON edit's local inputs are uploaded later, so the job keeps them (job.edit) instead of a body. */
   deferInputs?: boolean;
+  /**
+   * batch: the input files are another job's outputs, made later in the run. Everything but the
+   * files is checked now, and the job comes back provisional (no request yet, no up-to-date
+   * check): it is built again once they exist.
+   */
+  inputsLater?: boolean;
 }
 
 /** What a GPT model is asked for when it stands in for the variations endpoint. */
@@ -214,6 +225,19 @@ async function promptFor(
  * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
  */
 export function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+  const none = model.guessed ? notAModel(model.name) : undefined;
+  if (none) {
+    // "did you mean gpt-image-2.6-flare or -sunburst?": the second name by what differs.
+    const [first, ...rest] = none.instead;
+    const stem = first!.replace(/-[a-z]+$/, '');
+    const names = [first!, ...rest.map((n) => (n.startsWith(`${stem}-`) ? n.slice(stem.length) : n))];
+    if (ctx.settings.provider.id === 'openai')
+      throw new UsageError(
+        `unknown model ${model.name}: ${none.why}; did you mean ${orList(names)}?`,
+        `Run \`imgcli models\` for the models ${ctx.settings.mock ? 'the offline server (as api.openai.com)' : OPENAI_HOST} serves; for a server with its own model names, set --base-url.`,
+      );
+    return none.instead;
+  }
   const slips = model.guessed ? modelSlipOf(model.name, MODEL_NAMES) : [];
   if (!slips.length) return [];
   // The model table is the list of what OpenAI serves: a near miss there is a typo, not a model.
@@ -234,7 +258,13 @@ export function adviseOnModel(
   body: Record<string, unknown>,
   slips: string[],
 ): void {
-  const advice = modelAdvice(model, ctx.settings.provider, ctx.rt.now());
+  const now = ctx.rt.now();
+  const advice = modelAdvice(model, ctx.settings.provider, now);
+  if (advice.refuse && ctx.settings.mock)
+    throw new UsageError(
+      `${advice.refuse}; with --mock too: the offline server answers as ${ctx.settings.provider.title} on ${now.toISOString().slice(0, 10)}`,
+      `To rehearse a run from before the shutdown, pin the run's clock: IMGCLI_NOW=${dayBefore(model)}; against a server that still has the model, set --base-url instead of --mock.`,
+    );
   if (advice.refuse)
     throw new UsageError(advice.refuse, 'Against another server that still has the model, set --base-url.');
   if (advice.warn) ctx.say.warn(advice.warn);
@@ -254,6 +284,12 @@ export function adviseOnModel(
   if (format) ctx.say.warn(format);
 }
 
+/** The day before a model's shutdown, as IMGCLI_NOW takes it. */
+function dayBefore(model: ResolvedModel): string {
+  const shutdown = Date.parse(`${model.info?.shutdown}T00:00:00Z`);
+  return Number.isFinite(shutdown) ? new Date(shutdown - 86_400_000).toISOString().slice(0, 10) : '<date>';
+}
+
 /** Where the images go: -o as given, or generated names from the prompt (vary: the image's name). */
 async function outputPlan(
   req: JobRequest,
@@ -271,6 +307,36 @@ async function outputPlan(
   // --param n=... decides the count as much as -n does.
   const count = Number.isInteger(Number(sent.n)) && Number(sent.n) > 0 ? Number(sent.n) : 1;
   return planOutputs({ out, count, prompt: stem, now: rt.now(), noClobber: flags.clobber === false, outIsDir });
+}
+
+/**
+ * --markup where it can go: on an edit of a model whose rules take it (gpt-image-2.6; a model
+ * outside the table is sent as given), and never with a mask.
+ */
+function checkMarkupFlag(model: ResolvedModel, rules: EndpointRules, flags: JobFlags): void {
+  const mask = flags.mask !== undefined ? '--mask' : flags.maskFrom !== undefined ? '--mask-from' : undefined;
+  if (mask)
+    throw new UsageError(
+      `--markup and ${mask} are two ways to show what to change; use one (the sources that describe markup say the API takes it without a mask)`,
+      'A markup layer marks what to change and the model decides the area; a mask says exactly where it may paint.',
+    );
+  if (rules.markup || model.family === 'other') return;
+  const takers = MODELS.filter((m) => endpointRules(resolveModel(m.id), 'edits')?.markup).map((m) => m.id);
+  throw new UsageError(
+    `--markup is not accepted by ${model.name} for edits; it is for ${takers.join(' and ')}`,
+    `Use -m ${takers[0]}, or draw the change as a mask (--mask-from) for ${model.name}.`,
+  );
+}
+
+/** A mask on an edit into a format that takes none (gif: OpenAI's reference), refused before sending. */
+function refuseMaskWith(format: unknown, rules: EndpointRules, flags: JobFlags): void {
+  const rule = typeof format === 'string' ? rules.formatRules?.[format] : undefined;
+  if (rule?.masks !== false || (flags.mask === undefined && flags.maskFrom === undefined)) return;
+  const flag = flags.mask !== undefined ? '--mask' : '--mask-from';
+  throw new UsageError(
+    `${flag} with --format ${format}: an edit into a ${format} takes no mask (OpenAI's images reference)`,
+    `Drop ${flag} and say in the prompt what to change, or edit into png or webp with the mask.`,
+  );
 }
 
 /** The model to check the request by: the table's, or an unknown id with a known model's rules. */
@@ -308,10 +374,11 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   }
   if (flags.mask !== undefined && flags.maskFrom !== undefined)
     throw new UsageError('--mask and --mask-from are two masks; use one');
+  if (flags.markup !== undefined) checkMarkupFlag(model, rules, flags);
   if (req.command === 'vary') say.verbose(`${model.name}: variations through POST /images/${endpoint}`);
   if (req.command === 'gen' && flags.body !== undefined)
     throw new UsageError('--body is for edit and vary: gen always sends JSON');
-  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say);
+  const inputs = req.command === 'gen' ? undefined : await readInputs(images, flags.mask, say, flags.markup);
   const form = inputs
     ? providerBodyForm(check, chooseBody(flags.body, inputs, model, rules, endpoint), flags.body)
     : 'json';
@@ -319,6 +386,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   const { prompt, hint } = await promptFor(req, ctx, endpoint === 'variations');
   const opts = withImageDefaults(flags, settings.defaults, model, endpoint, say);
   const { fields, derived } = bodyFields(opts, chooseFormat(opts.format, opts.out, model, rules, req.command));
+  refuseMaskWith(fields.output_format, rules, flags);
   const overrides = overriddenFields(flags.param);
   for (const o of overrides) {
     const replaced =
@@ -331,14 +399,14 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
   // it, so it was accepted and answered before: the answer comes without the schema (zod is the
   // largest part of a no-op check's start-up) or reading the inputs more than once for the hash.
   let digests: InputDigest[] | undefined;
-  if ((flags.check || flags.ifChanged) && !flags.dryRun) {
+  if ((flags.check || flags.ifChanged) && !flags.dryRun && !ctx.inputsLater) {
     const defined = providerBody(
       settings.provider,
       Object.fromEntries(Object.entries(asked).filter(([, v]) => v !== undefined)),
     );
     const candidate =
       form === 'json'
-        ? applyParams(defined, flags.param)
+        ? nestFields(applyParams(defined, flags.param))
         : { ...defined, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
     const record = {
       command: req.command,
@@ -347,7 +415,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
       ...(inputs ? { inputs: countedInputs(inputs, flags.maskFrom) } : {}),
     };
     const plan = await outputPlan(req, flags, opts.out, candidate, prompt, rt);
-    const fresh = plan.kind === 'files' ? await freshOutputs(endpoint, model.name, record, plan) : undefined;
+    const fresh =
+      plan.kind === 'files' ? await freshOutputs(endpoint, model.name, record, plan, settings.mock) : undefined;
     if (fresh?.files)
       return {
         endpoint,
@@ -360,6 +429,7 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
         fingerprint: fresh.fingerprint,
         digests: fresh.digests,
         fresh: fresh.files,
+        offline: settings.mock,
       };
     // Stale: the inputs were hashed for nothing else, so the job keeps their digests.
     digests = fresh?.digests;
@@ -370,9 +440,8 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     derived,
     unchecked: overrides.map((o) => o.key),
     form,
-    // A rule of the table only secondary sources report (the GIF frame sheet): warned about, or refused with --strict.
-    onReported: (message, source) =>
-      breach(check, source, message, 'Choose a size and frame count that fit; the hint in the message names some.'),
+    // A rule of the table only secondary sources report (the GIF frame sheet, GIF edits): warned about, or refused with --strict.
+    onReported: (message, source, hint) => breach(check, source, message, hint ?? 'See imgcli models.'),
   });
   adviseOnModel(ctx, model, endpoint, valid, slips);
   // What the user set (a flag, -o's extension, a config default) faces the provider's rules.
@@ -393,9 +462,10 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     convert: named !== undefined,
   };
   // The fields sent, --param included: JSON values as they are, or as form text.
+  // A field judged by its path (svg.model) goes out nested ({"svg": {"model": ...}}), --param's too.
   const sent =
     form === 'json'
-      ? applyParams(body, flags.param)
+      ? nestFields(applyParams(body, flags.param))
       : { ...body, ...Object.fromEntries(paramsAsFormFields(flags.param)) };
   if (flags.json && opts.out === '-' && !flags.dryRun)
     throw new UsageError('--json and -o - both want stdout; pick one');
@@ -415,9 +485,15 @@ export async function buildJob(req: JobRequest, ctx: JobContext): Promise<ImageJ
     rawSvg: flags.rawSvg === true,
     freshness: flags.check ? ('check' as const) : flags.ifChanged ? ('if-changed' as const) : undefined,
     digests,
+    offline: settings.mock,
     expect,
   };
   if (!inputs) return { ...common, json: sent, record: { command: req.command, prompt, params: sent } };
+  if (ctx.inputsLater) {
+    const params = { ...sent, fit: flags.fit };
+    const record = { command: req.command, prompt: req.command === 'vary' ? hint : prompt, params };
+    return { ...common, record: { ...record, inputs: countedInputs(inputs, flags.maskFrom) }, provisional: true };
+  }
   if (req.command === 'edit') {
     // The input sniffers load only for edits that are to be sent.
     const { checkCount } = await import('../upload/inputs.js');

@@ -15,6 +15,8 @@ function suits(field: ImageField, value: string, model: ResolvedModel, endpoint:
   if (model.family === 'other') return true;
   const rules = endpointRules(model, endpoint);
   const allowed = rules && field.rule ? rules[field.rule] : undefined;
+  // Free text (the SVG author's model): any value, where the model takes the field at all.
+  if (field.kind === 'text') return allowed !== undefined;
   if (!rules || !Array.isArray(allowed)) return false;
   if ((allowed as readonly string[]).includes(value)) return true;
   return (
@@ -33,10 +35,16 @@ export function withImageDefaults<F extends FieldValues & { out?: string }>(
   const filled: F = { ...flags };
   // An -o with an image extension names the format itself; the config default gives way.
   const outNamesFormat = flags.out !== undefined && formatFromOut(flags.out) !== undefined;
+  // Fields for one kind of output (svg-model: svg) are defaulted only for that output.
+  const format = (field: ImageField) => {
+    const named = filled.format ?? formatFromOut(flags.out) ?? 'png';
+    return field.needs ? endpointRules(model, endpoint)?.formatRules?.[named]?.[field.needs] === true : true;
+  };
   for (const field of CONFIG_FIELDS) {
     const key = field.config;
     const value = defaults[key];
     if (value === undefined || flags[field.name] !== undefined || (key === 'format' && outNamesFormat)) continue;
+    if (!format(field)) continue;
     if (suits(field, value, model, endpoint)) {
       say.verbose(`${key} ${value} from the config`);
       (filled as Record<string, unknown>)[field.name] = value;

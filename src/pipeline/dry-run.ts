@@ -7,8 +7,26 @@ import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { connectionFor, logSettings, needsKey } from '../connection/connect.js';
 import { redactKey, shownHeaderValue, looksSecret } from '../api/redact.js';
-import { OFFLINE_COST, PRICES_CHECKED, estimateRequestCost } from '../models/prices.js';
-import type { ResolvedModel } from '../models/table.js';
+import { OFFLINE_COST, PRICES_CHECKED, estimateRequestCost, svgAuthorOf } from '../models/prices.js';
+import { endpointRules, type Endpoint, type ResolvedModel } from '../models/table.js';
+import { IMAGE_FIELDS, flagForApi, flattenFields, type ImageField } from '../models/fields.js';
+
+/**
+ * What the server does for a field the request leaves out, where the table knows the default and
+ * it shapes the result: `frame_count: not sent, so gpt-image-2.6-flare makes 9 frames (--frames)`.
+ */
+export function unsentDefaults(model: ResolvedModel, endpoint: Endpoint, body: Record<string, unknown>): string[] {
+  const rules = endpointRules(model, endpoint);
+  const flat = flattenFields(body);
+  const format = rules?.formatRules?.[String(flat.output_format ?? '')];
+  if (!rules || !format) return [];
+  return (IMAGE_FIELDS as readonly ImageField[]).flatMap((f) => {
+    const rule = f.rule ? rules[f.rule] : undefined;
+    const fallback = rule && typeof rule === 'object' && 'default' in rule ? rule.default : undefined;
+    if (!f.needs || !format[f.needs] || flat[f.api] !== undefined || fallback === undefined) return [];
+    return [`${f.api}: not sent, so ${model.name} uses its default, ${fallback} (${flagForApi(f.api)} sets it)`];
+  });
+}
 
 export interface FormFieldPreview {
   name: string;
@@ -24,6 +42,8 @@ export interface RequestPreview {
   multipart?: FormFieldPreview[];
   curl: string;
   note?: string;
+  /** What the server will do for fields the request leaves out (frame_count: 9 frames). */
+  defaults?: string[];
 }
 
 const KEY_VAR = '$OPENAI_API_KEY';
@@ -151,9 +171,12 @@ export function estimateRequest(
       note: `no estimate: imgcli has no rate for ${model.name}${model.guessed ? ', which is not in its table' : ''}`,
     };
   const inputs = endpoint === 'generations' ? '' : '; the input images are billed on top';
+  const author = svgAuthorOf(params);
+  const svg =
+    author === undefined ? '' : `; the SVG author${author ? ` (${author})` : ''} is billed on top at its own rates`;
   return {
     usd: Math.round(usd * 1e6) / 1e6,
-    note: `image output and prompt text at the rates of ${PRICES_CHECKED}${inputs}`,
+    note: `image output and prompt text at the rates of ${PRICES_CHECKED}${inputs}${svg}`,
   };
 }
 
@@ -166,6 +189,7 @@ export function formatPreview(p: RequestPreview, cost?: CostPreview): string {
   if (p.body !== undefined) lines.push(JSON.stringify(p.body, null, 2), '');
   if (p.multipart) lines.push(...p.multipart.map(formatField), '');
   if (p.note) lines.push(`# ${p.note}`);
+  for (const d of p.defaults ?? []) lines.push(`# ${d}`);
   if (cost) lines.push(costLine(cost));
   const secret = Object.keys(p.headers).filter(
     (name) => looksSecret(name) && name !== 'authorization' && name !== 'api-key',
@@ -208,10 +232,13 @@ export async function dryRun(
   say: Messenger,
   json: boolean,
   cost?: CostPreview,
+  defaults: string[] = [],
 ): Promise<void> {
   const conn = dryRunConnection(rt, settings, say);
   try {
-    printPreview(rt.stdout, await previewRequest(conn, spec), json, cost);
+    const preview = await previewRequest(conn, spec);
+    if (defaults.length) preview.defaults = defaults;
+    printPreview(rt.stdout, preview, json, cost);
   } finally {
     await closeDispatchers();
   }

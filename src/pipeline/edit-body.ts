@@ -15,13 +15,23 @@ export type BodyForm = 'json' | 'multipart';
 export interface EditInputs {
   sources: ImageSource[];
   mask?: ImageSource;
+  markup?: ImageSource;
 }
 
 /** What each input argument is (a path, a URL, a file id), checked for what can be known. */
-export async function readInputs(images: string[], mask: string | undefined, say: Messenger): Promise<EditInputs> {
+export async function readInputs(
+  images: string[],
+  mask: string | undefined,
+  say: Messenger,
+  markup?: string,
+): Promise<EditInputs> {
   const sources = images.map((arg) => readSource(arg, 'image'));
-  const inputs = { sources, mask: mask === undefined ? undefined : readSource(mask, '--mask') };
-  for (const s of [...sources, ...(inputs.mask ? [inputs.mask] : [])]) {
+  const inputs = {
+    sources,
+    mask: mask === undefined ? undefined : readSource(mask, '--mask'),
+    markup: markup === undefined ? undefined : readSource(markup, '--markup'),
+  };
+  for (const s of [...sources, ...(inputs.mask ? [inputs.mask] : []), ...(inputs.markup ? [inputs.markup] : [])]) {
     // file-abc names a file id; a local file of that name needs ./ in front.
     if (
       s.kind === 'file' &&
@@ -49,7 +59,7 @@ export function chooseBody(
 ): BodyForm {
   if (requested !== undefined && requested !== 'json' && requested !== 'multipart')
     throw new UsageError(`body is ${JSON.stringify(requested)}; use multipart or json`);
-  const refs = [...inputs.sources, inputs.mask].filter(isRef) as ImageSource[];
+  const refs = [...inputs.sources, inputs.mask, inputs.markup].filter(isRef) as ImageSource[];
   if (refs.length && requested === 'multipart') {
     throw new UsageError(
       `--body multipart uploads files, but ${describeSource(refs[0]!)} is a reference`,
@@ -83,6 +93,7 @@ export function countedInputs(inputs: EditInputs, maskFrom: string | undefined):
   const roles = [
     ...inputs.sources.map((s) => ({ role: 'image', source: s })),
     ...(inputs.mask ? [{ role: 'mask', source: inputs.mask }] : []),
+    ...(inputs.markup ? [{ role: 'markup', source: inputs.markup }] : []),
   ].map(({ role, source }) =>
     source.kind === 'path'
       ? { role, path: source.path }
@@ -110,7 +121,12 @@ export async function editRequest(
 ): Promise<EditRequest> {
   // The upload modules load once the inputs are to be sent: an up-to-date --check reads them no further.
   const upload = await import('../upload/form.js');
-  const prepared = await upload.prepareInputs({ ...opts, sources: inputs.sources, mask: inputs.mask });
+  const prepared = await upload.prepareInputs({
+    ...opts,
+    sources: inputs.sources,
+    mask: inputs.mask,
+    markup: inputs.markup,
+  });
   const counted = countedInputs(inputs, opts.maskFrom);
   if (form === 'multipart') return { form: upload.formBuilder(fields, upload.uploadParts(prepared)), inputs: counted };
   // batch --remote uploads each local input once and refers to it by id: no data URLs here.
@@ -118,5 +134,5 @@ export async function editRequest(
   // Only a JSON edit needs its body builder (and the data URL encoder).
   const { jsonEditBody } = await import('../upload/json-edit.js');
   const refs = await upload.inputRefs(prepared);
-  return { json: jsonEditBody(fields, refs.images, refs.mask), inputs: counted };
+  return { json: jsonEditBody(fields, refs.images, refs.mask, refs.markup), inputs: counted };
 }

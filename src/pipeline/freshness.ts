@@ -2,10 +2,11 @@
 // with unchanged inputs can see that its outputs are up to date and send nothing.
 import { FileReadError, readRegularFile } from '../image/input-file.js';
 import { framesOf, sniffImage } from '../image/format.js';
+import { regularFile } from '../image/input-file.js';
 import { IMAGE_FIELDS } from '../models/fields.js';
 import type { OutputPlan } from '../output/naming.js';
 import type { SavedFile } from '../output/save.js';
-import { fileDigest, readProvenance, requestFingerprint } from '../provenance/index.js';
+import { fileDigest, OFFLINE_ORIGIN, readProvenance, requestFingerprint } from '../provenance/index.js';
 import type { RequestRecord } from '../provenance/stamp.js';
 
 /** Fields that change how an answer travels, not the image: they do not make a file stale. */
@@ -16,10 +17,21 @@ export type InputDigest =
   | { role: string; path: string; sha256: string; size: number; ref?: undefined }
   | { role: string; ref: string; path?: undefined };
 
-/** The sha256 and size of each input file, in the order sent (streamed: inputs can be large). */
+/** How an input's role is named in the usual "cannot read" refusal (the flag for masks). */
+const ROLE_WORDS: Record<string, string> = { image: 'image', mask: '--mask', 'mask-from': '--mask-from' };
+
+/**
+ * The sha256 and size of each input file, in the order sent (streamed: inputs can be large).
+ * Every input is checked first, as a request's would be: a missing file, a folder or a pipe is
+ * the usual usage error (exit 2) naming it, never a raw ENOENT.
+ */
 export async function digestInputs(record: RequestRecord): Promise<InputDigest[]> {
+  const inputs = record.inputs ?? [];
+  for (const input of inputs)
+    if (input.ref === undefined && input.path !== undefined)
+      await regularFile(input.path, ROLE_WORDS[input.role] ?? input.role);
   const digests: InputDigest[] = [];
-  for (const input of record.inputs ?? []) {
+  for (const input of inputs) {
     if (input.ref !== undefined) digests.push({ role: input.role, ref: input.ref });
     else if (input.path !== undefined)
       digests.push({ role: input.role, path: input.path, ...(await fileDigest(input)) });
@@ -45,8 +57,11 @@ export function fingerprintOf(
 
 export type Freshness = { fresh: true; files: SavedFile[] } | { fresh: false; reason: string };
 
-/** Whether every output of an -o plan exists and carries this fingerprint. */
-export async function checkFreshness(plan: OutputPlan, fingerprint: string): Promise<Freshness> {
+/**
+ * Whether every output of an -o plan exists and carries this fingerprint. An image the offline
+ * server made (origin "offline") is a stand-in: up to date only for a run that is offline too.
+ */
+export async function checkFreshness(plan: OutputPlan, fingerprint: string, offline = false): Promise<Freshness> {
   if (plan.kind !== 'files') return { fresh: false, reason: 'no fixed output path' };
   const files: SavedFile[] = [];
   for (const [index, path] of plan.paths.entries()) {
@@ -63,8 +78,11 @@ export async function checkFreshness(plan: OutputPlan, fingerprint: string): Pro
             : `${path} does not exist`,
       };
     }
-    const stored = readProvenance(bytes)?.fingerprint;
+    const record = readProvenance(bytes);
+    const stored = record?.fingerprint;
     if (!stored) return { fresh: false, reason: `${path} has no imgcli fingerprint` };
+    if (record.origin === OFFLINE_ORIGIN && !offline)
+      return { fresh: false, reason: `${path} was made offline (a stand-in from the offline server)` };
     if (stored !== fingerprint)
       return {
         fresh: false,
@@ -94,9 +112,10 @@ export async function freshOutputs(
   model: string,
   record: RequestRecord,
   plan: OutputPlan,
+  offline = false,
 ): Promise<{ fingerprint: string; digests: InputDigest[]; files?: SavedFile[] }> {
   const digests = await digestInputs(record);
   const fingerprint = await fingerprintOf(endpoint, model, record, digests);
-  const fresh = await checkFreshness(plan, fingerprint);
+  const fresh = await checkFreshness(plan, fingerprint, offline);
   return { fingerprint, digests, files: fresh.fresh ? fresh.files : undefined };
 }

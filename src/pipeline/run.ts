@@ -32,6 +32,7 @@ import type {
 import type { StreamOptions } from './stream.js';
 import { stamper, type RequestRecord, type StampContext } from '../provenance/stamp.js';
 import { checkFreshness, digestInputs, fingerprintOf, type InputDigest } from './freshness.js';
+import { utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { PreparedInputs } from '../upload/form.js';
 
@@ -66,6 +67,10 @@ export interface ImageJob {
   digests?: InputDigest[];
   /** Set by the builder when -o already holds this request's result (--if-changed, --check). */
   fresh?: SavedFile[];
+  /** The run goes to the offline server (--mock): its own stand-ins count as up to date. */
+  offline?: boolean;
+  /** Built before its input files exist (a batch job reading another's output): checked, never sent. */
+  provisional?: boolean;
 }
 
 export interface ImagesResult {
@@ -100,7 +105,7 @@ export async function runImages(
 ): Promise<ImagesResult | undefined> {
   if (job.dryRun) {
     // What only a dry run, a stream or a real request needs loads on that path (see the top of this file).
-    const { dryRun, estimateRequest } = await import('./dry-run.js');
+    const { dryRun, estimateRequest, unsentDefaults } = await import('./dry-run.js');
     await dryRun(
       rt,
       settings,
@@ -108,6 +113,7 @@ export async function runImages(
       say,
       job.dryRun.json,
       estimateRequest(job.model, job.endpoint, jobParams(job), settings.mock),
+      unsentDefaults(job.model, job.endpoint, jobParams(job)),
     );
     return undefined;
   }
@@ -136,8 +142,12 @@ export function jobParams(job: ImageJob): Record<string, unknown> {
  * --if-changed and --check: the result from the files already on disk when they carry this
  * request's fingerprint; undefined when the request must be sent. --check never sends.
  */
-export async function upToDateResult(job: ImageJob, say: Messenger): Promise<ImagesResult | undefined> {
-  if (!job.freshness) return undefined;
+export async function upToDateResult(
+  job: ImageJob,
+  say: Messenger,
+  opts: { touch?: boolean } = {},
+): Promise<ImagesResult | undefined> {
+  if (!job.freshness || job.provisional) return undefined;
   const flag = job.freshness === 'check' ? '--check' : '--if-changed';
   if (job.plan.kind !== 'files')
     throw new UsageError(
@@ -147,9 +157,10 @@ export async function upToDateResult(job: ImageJob, say: Messenger): Promise<Ima
   if (!job.record) throw new UsageError(`${flag} is not available here`);
   const fresh = job.fresh
     ? { fresh: true as const, files: job.fresh }
-    : await checkFreshness(job.plan, await fingerprintFor(job));
+    : await checkFreshness(job.plan, await fingerprintFor(job), job.offline);
   if (fresh.fresh) {
     say.info(`up to date: ${fresh.files.map((f) => f.path).join(', ')}`);
+    if (job.freshness === 'if-changed' && opts.touch !== false) await touchFiles(fresh.files, say);
     return {
       model: job.model.name,
       endpoint: job.endpoint,
@@ -162,6 +173,21 @@ export async function upToDateResult(job: ImageJob, say: Messenger): Promise<Ima
   if (job.freshness === 'check') throw new OutOfDateError(`${fresh.reason}; it would be regenerated`);
   say.verbose(`regenerating: ${fresh.reason}`);
   return undefined;
+}
+
+/**
+ * --if-changed found the outputs up to date: they are touched, as a make rule's target is once its
+ * recipe ran, so that make stops running imgcli after a `touch` or a fresh checkout (sources newer
+ * than images). The file system's own clock sets the time (utimes to now), not the run's pinned
+ * one: make compares it with times the file system wrote. --check only tells, and touches nothing.
+ */
+async function touchFiles(files: SavedFile[], say: Messenger): Promise<void> {
+  for (const file of files) {
+    const now = new Date();
+    await utimes(file.path, now, now).catch((err: unknown) =>
+      say.verbose(`could not update the modification time of ${file.path}: ${(err as Error).message}`),
+    );
+  }
 }
 
 export async function fingerprintFor(job: ImageJob): Promise<string> {
@@ -224,6 +250,7 @@ async function sendAndSave(
           digests: job.digests,
           outDir: outDirOf(job.plan),
           meta,
+          offline: () => conn.offline,
           warn: say.warn,
           now: rt.now,
         })
@@ -238,6 +265,7 @@ async function sendAndSave(
     warn: say.warn,
     stamp,
     recovery,
+    billed: !settings.mock,
     rawSvg: job.rawSvg,
     expect: job.expect,
     notes: [],
@@ -260,7 +288,7 @@ async function sendAndSave(
       endpoint: job.endpoint,
       requestBody: job.json ? 'json' : 'multipart',
       ...outcome,
-      cost: costOf(settings, job.model, outcome.usage, outcome.files.length),
+      cost: costOf(settings, job, outcome.usage, outcome.files.length),
       ...serverNotes(),
     };
   }
@@ -301,7 +329,7 @@ async function sendAndSave(
       requestId: answer.requestId,
       ...saved,
       usage: response.usage ?? undefined,
-      cost: costOf(settings, job.model, response.usage ?? undefined, saved.files.length),
+      cost: costOf(settings, job, response.usage ?? undefined, saved.files.length),
       ...serverNotes(),
     };
   } finally {
@@ -315,16 +343,11 @@ async function sendAndSave(
  * else from its usage at the token rates; none without usage (a dollar figure never guessed), and
  * nothing at all from the offline server (--mock), which bills nothing.
  */
-function costOf(
-  settings: Settings,
-  model: ResolvedModel,
-  usage: Usage | undefined,
-  images: number,
-): CostEstimate | undefined {
+function costOf(settings: Settings, job: ImageJob, usage: Usage | undefined, images: number): CostEstimate | undefined {
   const estimate =
     settings.pricePerImage !== undefined
       ? flatCost(settings.pricePerImage, images, 'price-per-image (config)')
-      : estimateCost(model, usage);
+      : estimateCost(job.model, usage, jobParams(job));
   return settings.mock ? offlineCost(estimate) : estimate;
 }
 

@@ -9,7 +9,7 @@ import { embedSvg, isSvg, readSvg } from './svg.js';
 import { embedWebp, isWebp, readWebp } from './webp.js';
 
 export { canonicalJson, fileDigest, requestFingerprint, type FingerprintInput } from './fingerprint.js';
-export { isoTime, ProvenanceError, type Provenance, type ProvenanceInput } from './record.js';
+export { isoTime, OFFLINE_ORIGIN, ProvenanceError, type Provenance, type ProvenanceInput } from './record.js';
 export { NAMESPACE as XMP_NAMESPACE } from './xmp.js';
 
 export type ProvenanceFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';

@@ -39,6 +39,11 @@ export interface Provenance {
   fingerprint?: string;
   /** The input files in the order sent (edits and variations), so `imgcli replay` can find and check them. */
   inputs?: ProvenanceInput[];
+  /**
+   * Where the image was made: "offline" for imgcli's offline server (--mock, `imgcli mock-server`),
+   * whose images are stand-ins; absent for a real server (and in files from before it was recorded).
+   */
+  origin?: string;
   /** How the answer differed from the request (another format, size or count), as --json told it. */
   server_notes?: Array<{
     kind: string;
@@ -50,6 +55,9 @@ export interface Provenance {
   /** "imgcli <version>". */
   tool: string;
 }
+
+/** The origin of an image made by imgcli's offline server. */
+export const OFFLINE_ORIGIN = 'offline';
 
 // Read by hand, leniently like the API parsing (keys a later imgcli adds are kept, not a reason
 // to reject): an up-to-date --check reads a record on every run, and zod would cost that run
@@ -77,6 +85,7 @@ function isRecord(v: unknown): v is Provenance {
     'previous_response_id',
     'thread',
     'mainline',
+    'origin',
   ] as const;
   return (
     texts.every((k) => optional(v[k], isText)) &&
@@ -135,6 +144,7 @@ export function fieldTexts(p: Provenance): Array<[field: string, text: string]> 
     ['created', isoTime(p.created)],
     ['usage', p.usage && JSON.stringify(p.usage)],
     ['fingerprint', p.fingerprint],
+    ['origin', p.origin],
   ];
   return fields.filter((f): f is [string, string] => f[1] !== undefined);
 }

@@ -3,7 +3,7 @@
 import { relative, resolve, sep } from 'node:path';
 import type { ImageFormat } from '../image/format.js';
 import { VERSION } from '../version.js';
-import { embedProvenance, ProvenanceError, type Provenance } from './index.js';
+import { embedProvenance, OFFLINE_ORIGIN, ProvenanceError, type Provenance } from './index.js';
 
 /** What a request is made of, for its fingerprint and its provenance record. */
 export interface RequestRecord {
@@ -27,6 +27,8 @@ export interface StampContext {
   outDir?: string;
   /** Filled in once the answer is known. */
   meta: { created?: number; usage?: Record<string, unknown> };
+  /** Whether the server that answered is imgcli's offline server (asked when each image is stamped). */
+  offline?: () => boolean | undefined;
   warn: (line: string) => void;
   /** The run's clock, for an answer that did not say when it was made. */
   now: () => Date;
@@ -88,6 +90,7 @@ export function stamper(ctx: StampContext) {
       usage: ctx.meta.usage,
       fingerprint: ctx.fingerprint,
       inputs: inputs?.length ? inputs : undefined,
+      ...(ctx.offline?.() ? { origin: OFFLINE_ORIGIN } : {}),
       server_notes: extra.server_notes,
       tool: `imgcli ${VERSION}`,
     };

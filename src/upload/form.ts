@@ -8,8 +8,17 @@ import { basename, extname } from 'node:path';
 import { multipartBody, type MultipartBody, type MultipartPart } from '../api/multipart.js';
 import { UsageError } from '../errors.js';
 import { fitMask, maskFromDrawing, maskFromFile } from './mask.js';
+import { fitMarkup, markupFromFile } from './markup.js';
 import { CONTENT_TYPES, sniffImage, type ImageFormat } from '../image/format.js';
-import { fitSquare, inspectImage, refuseImage, ruleProblems, type ImageFit, type InputImage } from './inputs.js';
+import {
+  fitSquare,
+  inspectImage,
+  refuseImage,
+  ruleProblems,
+  uprightCopy,
+  type ImageFit,
+  type InputImage,
+} from './inputs.js';
 import { dataUrlOf, describeSource, refOf, type ImageRef, type ImageSource } from './json-edit.js';
 import type { Messenger } from '../terminal/messenger.js';
 import type { EndpointRules, ResolvedModel } from '../models/table.js';
@@ -31,6 +40,8 @@ export interface UploadInput {
   /** --mask: a local PNG, or (in a JSON edit) a URL or file id. */
   mask?: ImageSource;
   maskFrom?: string;
+  /** --markup: a transparent PNG drawn over the first image (2.6 edits), local or a reference. */
+  markup?: ImageSource;
   say: Messenger;
 }
 
@@ -62,12 +73,31 @@ type Reference = Exclude<ImageSource, { kind: 'path' }>;
 export interface PreparedInputs {
   images: Array<UploadPart | Reference>;
   mask?: UploadPart | Reference;
+  markup?: UploadPart | Reference;
 }
 
-async function prepareImage(path: string, field: string, input: UploadInput): Promise<PreparedImage> {
+/**
+ * One input image as a part. `upright`: the first image of a markup edit, whose layer is drawn on
+ * the picture as it is seen, so an EXIF orientation is applied before sending rather than left
+ * for the server to apply or not (the model would otherwise see the marks beside what they mark).
+ */
+async function prepareImage(path: string, field: string, input: UploadInput, upright = false): Promise<PreparedImage> {
   const { rules, model, fit, say } = input;
   const info = await inspectImage(path);
   const problems = rules.files ? ruleProblems(info, rules.files) : [];
+  const turn = upright && info.orientation > 1;
+  if (problems.length === 0 && turn) {
+    const copy = await uprightCopy(info);
+    say.info(
+      `${path}: EXIF orientation ${info.orientation}; sending it upright (${copy.format === 'jpeg' ? 'a JPEG at quality 95' : `a ${copy.format.toUpperCase()}`}), as the markup is drawn on it`,
+    );
+    const contentType = contentTypeOf(copy.format);
+    const filename = `${basename(path, extname(path))}.${copy.format === 'jpeg' ? 'jpg' : copy.format}`;
+    return {
+      info,
+      part: { field, filename, contentType, source: { blob: new Blob([copy.bytes], { type: contentType }) } },
+    };
+  }
   if (problems.length === 0) {
     return {
       info,
@@ -75,8 +105,10 @@ async function prepareImage(path: string, field: string, input: UploadInput): Pr
     };
   }
   if (!fit) refuseImage(info, problems, rules.files!, model);
-  const { png, side } = await fitSquare(info, fit, fitSide(rules), rules.files!.maxBytes);
-  say.info(`${path}: ${problems.join(', ')}; sending a ${side}x${side} PNG made from it (--fit ${fit})`);
+  const { png, side } = await fitSquare(info, fit, fitSide(rules), rules.files!.maxBytes, turn);
+  say.info(
+    `${path}: ${problems.join(', ')}; sending a ${side}x${side} PNG made from it (--fit ${fit}${turn ? ', turned upright by its EXIF orientation' : ''})`,
+  );
   const filename = `${basename(path, extname(path))}.png`;
   // fitSquare keeps alpha when the image has it, so info.hasAlpha still holds.
   return {
@@ -95,8 +127,10 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
   const { sources, rules, model, say } = input;
   const field = imageField(sources.length);
   const images: Array<PreparedImage | Reference> = [];
-  for (const source of sources)
-    images.push(source.kind === 'path' ? await prepareImage(source.path, field, input) : source);
+  for (const [i, source] of sources.entries())
+    images.push(
+      source.kind === 'path' ? await prepareImage(source.path, field, input, i === 0 && Boolean(input.markup)) : source,
+    );
   const first = 'part' in images[0]! ? (images[0] as PreparedImage) : undefined;
   if (!first && input.maskFrom !== undefined) {
     throw new UsageError(
@@ -121,6 +155,8 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
     );
   }
   const parts = images.map((i) => ('part' in i ? i.part : i));
+  const markup = await prepareMarkup(input, first);
+  if (markup) return { images: parts, markup };
   if (mask) {
     const name = input.mask?.kind === 'path' && !first?.fitted ? basename(input.mask.path) : 'mask.png';
     const contentType = contentTypeOf(sniffImage(mask)?.format ?? 'png');
@@ -132,11 +168,36 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
   return { images: parts, mask: input.mask && input.mask.kind !== 'path' ? input.mask : undefined };
 }
 
+/** The markup layer as a part (checked against the first image, fitted with it) or the reference it is. */
+async function prepareMarkup(
+  input: UploadInput,
+  first: PreparedImage | undefined,
+): Promise<UploadPart | Reference | undefined> {
+  const source = input.markup;
+  if (!source) return undefined;
+  if (source.kind !== 'path') return source;
+  if (!first)
+    input.say.info(
+      `--markup ${source.path}: its size cannot be checked against ${describeSource(input.sources[0]!)}; the server checks it`,
+    );
+  let bytes = await markupFromFile(source.path, first?.info, input.say, Boolean(input.rules.markup));
+  if (first?.fitted) bytes = await fitMarkup(bytes, first.fitted.fit, first.fitted.side);
+  const name = first?.fitted ? 'markup.png' : basename(source.path);
+  return {
+    field: 'markup',
+    filename: name,
+    contentType: 'image/png',
+    source: { blob: new Blob([bytes], { type: 'image/png' }) },
+  };
+}
+
 /**
  * The references of a JSON edit: URLs and file ids as given, local files (as checked and fitted)
  * as data URLs, refused past the API's length with the way around it.
  */
-export async function inputRefs(prepared: PreparedInputs): Promise<{ images: ImageRef[]; mask?: ImageRef }> {
+export async function inputRefs(
+  prepared: PreparedInputs,
+): Promise<{ images: ImageRef[]; mask?: ImageRef; markup?: ImageRef }> {
   const asRef = async (p: UploadPart | Reference): Promise<ImageRef> => {
     if (!('field' in p)) return refOf(p);
     const bytes =
@@ -145,12 +206,20 @@ export async function inputRefs(prepared: PreparedInputs): Promise<{ images: Ima
   };
   const images = [];
   for (const p of prepared.images) images.push(await asRef(p));
-  return { images, ...(prepared.mask ? { mask: await asRef(prepared.mask) } : {}) };
+  return {
+    images,
+    ...(prepared.mask ? { mask: await asRef(prepared.mask) } : {}),
+    ...(prepared.markup ? { markup: await asRef(prepared.markup) } : {}),
+  };
 }
 
-/** The multipart parts of prepared inputs that are all local files: images, then the mask. */
+/** The multipart parts of prepared inputs that are all local files: images, then the mask or the markup. */
 export function uploadParts(prepared: PreparedInputs): UploadPart[] {
-  const parts = [...prepared.images, ...(prepared.mask ? [prepared.mask] : [])];
+  const parts = [
+    ...prepared.images,
+    ...(prepared.mask ? [prepared.mask] : []),
+    ...(prepared.markup ? [prepared.markup] : []),
+  ];
   if (parts.some((p) => !('field' in p))) throw new Error('uploadParts: a reference cannot go in a multipart form');
   return parts as UploadPart[];
 }

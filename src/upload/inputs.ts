@@ -24,7 +24,13 @@ export interface InputImage {
   width: number;
   height: number;
   hasAlpha: boolean;
+  /** EXIF orientation, 1 (as stored) to 8; width and height are the stored ones (5-8 show them swapped). */
+  orientation: number;
 }
+
+/** The size a viewer (and a markup layer drawn on the photo) sees: after the EXIF orientation. */
+export const uprightSize = (img: InputImage) =>
+  img.orientation >= 5 ? { width: img.height, height: img.width } : { width: img.width, height: img.height };
 
 /** A missing, unreadable or folder path as a usage error that names it. */
 export function unreadable(path: string, role: string, err: unknown): UsageError {
@@ -89,6 +95,7 @@ export async function inspectImage(path: string, role = 'image'): Promise<InputI
     width: meta.width,
     height: meta.height,
     hasAlpha: Boolean(meta.hasAlpha),
+    orientation: meta.orientation ?? 1,
   };
 }
 
@@ -145,6 +152,23 @@ export function checkCount(count: number, rule: FileRule | undefined, model: Res
   throw new UsageError(`${count} images given; ${model.name} ${command} takes ${takes}`, hint);
 }
 
+/**
+ * The image turned upright (its EXIF orientation applied, the tag gone), in its own format: what
+ * an edit sends with a markup layer, which is drawn on the picture as it is seen. JPEG is
+ * encoded again at quality 95 (no JPEG rotation is lossless in general); PNG and WebP losslessly.
+ */
+export async function uprightCopy(img: InputImage): Promise<{ bytes: Buffer; format: string }> {
+  const s = sharp(img.path).autoOrient();
+  const format = img.format === 'jpeg' || img.format === 'webp' ? img.format : 'png';
+  const bytes =
+    format === 'jpeg'
+      ? await s.jpeg({ quality: 95 }).toBuffer()
+      : format === 'webp'
+        ? await s.webp({ lossless: true }).toBuffer()
+        : await s.png().toBuffer();
+  return { bytes, format };
+}
+
 export interface FittedImage {
   png: Buffer;
   side: number;
@@ -154,18 +178,22 @@ export interface FittedImage {
  * A square PNG made from the image: contain pads (transparent when the image has alpha, else
  * white), cover crops the middle. The side is the image's own (long edge for contain, short for
  * cover) but at most `maxSide`, halved until the PNG is under the byte limit. The stored
- * orientation is kept (no EXIF rotation) so a mask drawn on the file still lines up.
+ * orientation is kept (no EXIF rotation) so a mask drawn on the file still lines up; `upright`
+ * turns it first, for a markup layer drawn on the picture as it is seen.
  */
 export async function fitSquare(
   img: InputImage,
   fit: ImageFit,
   maxSide: number,
   maxBytes: number,
+  upright = false,
 ): Promise<FittedImage> {
-  let side = Math.min(maxSide, fit === 'contain' ? Math.max(img.width, img.height) : Math.min(img.width, img.height));
+  const { width, height } = upright ? uprightSize(img) : img;
+  let side = Math.min(maxSide, fit === 'contain' ? Math.max(width, height) : Math.min(width, height));
   const background = img.hasAlpha ? { r: 0, g: 0, b: 0, alpha: 0 } : { r: 255, g: 255, b: 255, alpha: 1 };
   for (;;) {
-    const png = await sharp(img.path).resize(side, side, { fit, background }).png().toBuffer();
+    const source = upright ? sharp(img.path).autoOrient() : sharp(img.path);
+    const png = await source.resize(side, side, { fit, background }).png().toBuffer();
     if (png.length < maxBytes || side <= 64) return { png, side };
     side = Math.round(side / 2);
   }

@@ -83,16 +83,18 @@ export function dataUrlOf(bytes: Uint8Array, contentType: string, name: string):
 }
 
 /**
- * The JSON body of an edit: the (validated) request fields, then `images` and `mask` as
- * references. Fields left undefined are not sent.
+ * The JSON body of an edit: the (validated) request fields, then `images`, `mask` and `markup`
+ * as references. Fields left undefined are not sent.
  */
 export function jsonEditBody(
   fields: Record<string, unknown>,
   images: ImageRef[],
   mask?: ImageRef,
+  markup?: ImageRef,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   body.images = images;
   if (mask) body.mask = mask;
+  if (markup) body.markup = markup;
   return body;
 }

@@ -7,7 +7,9 @@ import { cleanupTemps } from './cli.js';
 export function useMockServer(options?: MockOptions): MockServer {
   let server: MockServer | undefined;
   beforeAll(async () => {
-    server = await startMockServer(options);
+    // It plays a real server here (tests reach it with --base-url): its answers are not marked as
+    // the offline server's, so what it makes is up to date as a real server's would be.
+    server = await startMockServer({ markOffline: false, ...options });
   });
   afterAll(async () => {
     await server?.close();

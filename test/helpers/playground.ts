@@ -66,6 +66,14 @@ export function makePlayground(opts: { azureOrigin: string; jobs: string }): Pro
     'brief.txt': 'add a red scarf\n',
     'icon.txt': 'app icon, flat\n',
     'jobs.jsonl': opts.jobs,
+    // `imgcli markup --file`: a box and the label that names it.
+    'marks.json': `${JSON.stringify({
+      shapes: [
+        { type: 'box', at: [0.1, 0.2, 0.4, 0.5], color: 'red' },
+        { type: 'label', text: 'a bookshelf here' },
+      ],
+      defaults: { width: 6 },
+    })}\n`,
     'catalogue.jsonl': `${catalogue}\n`,
   })) {
     writeFileSync(join(dir, name), text);

@@ -15,7 +15,7 @@ import type { Connection } from '../../api/http.js';
 import type { ApiId } from '../../api/ids.js';
 import { parseImagesBody } from '../../api/images.js';
 import type { Settings } from '../../config/settings.js';
-import { BatchEndedError, LocalFileError } from '../../errors.js';
+import { BatchEndedError, HintedError, LocalFileError } from '../../errors.js';
 import { fingerprintFor } from '../../pipeline/run.js';
 import { atBatchPrice, estimateCost, offlineCost } from '../../models/prices.js';
 import { plannedCount, targetPath } from '../../output/naming.js';
@@ -71,6 +71,11 @@ export function errorOf(result: JobResult): Error {
   if (f.kind === 'failed' || f.kind === 'expired' || f.kind === 'cancelled')
     return new BatchEndedError(f.kind, message);
   if (f.kind === 'local') return new LocalFileError(f.path ?? '', undefined, message, f.recovered);
+  if (f.kind === 'missing')
+    return new HintedError(
+      new LocalFileError(f.path ?? '', 'ENOENT', message),
+      'Restore the file, or run the same command with --resubmit to make it again (a new request, billed).',
+    );
   if (f.kind === 'answer') return answerError('cut-short', message, result.request_id ?? undefined);
   return new ApiError({
     kind: 'http',
@@ -193,6 +198,7 @@ async function saveLine(
             digests: j.digests,
             outDir: dir,
             meta,
+            offline: () => ctx.conn.offline,
             warn,
             now: ctx.rt.now,
             batch: { id: part.batch_id!, customId: job.customId },
@@ -207,6 +213,7 @@ async function saveLine(
       warn,
       stamp,
       recovery: recoveryDirs(ctx.settings.configPath),
+      billed: !ctx.settings.mock,
       rawSvg: j.rawSvg,
       spill: sink,
       requestId,
@@ -214,7 +221,7 @@ async function saveLine(
     const count = Math.min(answer.data?.length ?? 0, plannedCount(plan));
     const before = ctx.listing ? await writtenBefore(job, part.batch_id!, count, ctx.listing) : undefined;
     const saved = before ? { files: before, failed: [] } : await saveImages(answer.data ?? [], save);
-    const cost = costOf(ctx.settings, j.model, answer.usage ?? undefined);
+    const cost = costOf(ctx.settings, j, answer.usage ?? undefined);
     const problem = saved.failed.length ? saved.failed.map((f) => f.error.message).join('; ') : null;
     const first = saved.failed[0]?.error;
     return {
@@ -239,8 +246,8 @@ async function saveLine(
 }
 
 /** The cost of a batch answer: the direct estimate at the batch price; offline, nothing (the batch price kept aside for --max-cost). */
-function costOf(settings: Settings, model: Prepared['job']['model'], usage: Record<string, unknown> | undefined) {
-  const direct = estimateCost(model, usage);
+function costOf(settings: Settings, job: Prepared['job'], usage: Record<string, unknown> | undefined) {
+  const direct = estimateCost(job.model, usage, job.json ?? job.edit?.fields);
   const batch = direct && { ...direct, usd: atBatchPrice(direct.usd) };
   return settings.mock ? offlineCost(batch) : batch;
 }
@@ -356,6 +363,32 @@ function missingResult(part: Part, lineNo: number): Error {
   if (part.status === 'cancelled')
     return new BatchEndedError('cancelled', 'the batch was cancelled before this request ran');
   return answerError('missing-images', `batch ${part.batch_id} ended ${part.status} without a result for this request`);
+}
+
+/**
+ * Reads a collected part's output file again for jobs whose files were deleted since: their images
+ * are written again, for nothing (the answer was paid for when the batch ran), and told as usual.
+ * Returns the jobs it could not bring back: the file is no longer on the server, or has no line
+ * for them. Their old results are kept, so a later run looks again.
+ */
+export async function regather(ctx: CollectContext, part: Part, ids: string[]): Promise<string[]> {
+  const results = ctx.sf.state.results;
+  const kept = new Map(ids.map((id) => [id, results[id]!]));
+  for (const id of ids) delete results[id];
+  const run: Collecting = { part, ids: new Set(ids), handled: new Set(), unwritten: 0 };
+  try {
+    if (part.output_file_id) await readFully(ctx, run, part.output_file_id);
+  } catch (err) {
+    // A 404: the server no longer keeps the file (deleted, or past its retention).
+    if (!(err instanceof ApiError && err.status === 404)) {
+      for (const [id, result] of kept) results[id] ??= result;
+      throw err;
+    }
+  }
+  const lost = ids.filter((id) => !results[id]);
+  for (const id of lost) results[id] = kept.get(id)!;
+  await ctx.sf.fold();
+  return lost;
 }
 
 /** Collects an ended part: both result files read whole, every job given a result, then folded into the state. */

@@ -36,7 +36,11 @@ export async function dryRunRemote(
       continue;
     }
     for (const p of job.edit
-      ? [...job.edit.prepared.images, ...(job.edit.prepared.mask ? [job.edit.prepared.mask] : [])]
+      ? [
+          ...job.edit.prepared.images,
+          ...(job.edit.prepared.mask ? [job.edit.prepared.mask] : []),
+          ...(job.edit.prepared.markup ? [job.edit.prepared.markup] : []),
+        ]
       : []) {
       if ('field' in p) uploads.add('path' in p.source ? p.source.path : `${p.filename} (made by imgcli)`);
     }

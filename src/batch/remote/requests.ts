@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { BATCH_ENDPOINTS, type BatchEndpoint } from '../../api/batches.js';
-import { uploadFile } from '../../api/files.js';
+import { uploadRecorded, type RecordedUpload } from '../../config/uploads.js';
+import type { UploadKind } from '../../config/keys.js';
 import type { Connection } from '../../api/http.js';
 import { UsageError } from '../../errors.js';
 import { fingerprintFor, type ImageJob } from '../../pipeline/run.js';
@@ -37,11 +38,11 @@ export const endpointOf = (job: ImageJob): BatchEndpoint => (job.endpoint === 'g
 export const jobsText = (n: number, endpoint: BatchEndpoint) =>
   `${n} ${endpoint === 'generations' ? 'generation' : 'edit'}${n === 1 ? '' : 's'}`;
 
-/** A job's local inputs, images then mask: what must be uploaded before its request can name them. */
+/** A job's local inputs, images then mask or markup: what must be uploaded before its request can name them. */
 function localParts(job: ImageJob): UploadPart[] {
   if (!job.edit) return [];
-  const { images, mask } = job.edit.prepared;
-  return [...images, ...(mask ? [mask] : [])].filter((p): p is UploadPart => 'field' in p);
+  const { images, mask, markup } = job.edit.prepared;
+  return [...images, ...(mask ? [mask] : []), ...(markup ? [markup] : [])].filter((p): p is UploadPart => 'field' in p);
 }
 
 /** The bytes a part sends, hashed: a file streamed from disk (once per path), or a Blob (a fitted image, a mask). */
@@ -62,31 +63,55 @@ async function digestOf(
 /** Where each job's local inputs are on the server: the file id of each part, by job. */
 export type InputIds = Map<UploadPart, string>;
 
+/** How an upload of each kind expires and is written down (config/uploads.ts). */
+export type Recorder = (kind: UploadKind) => RecordedUpload;
+
+/** An input is uploaded again when it expires within this long: a batch may take a day to run. */
+const EXPIRY_MARGIN_MS = 25 * 3_600_000;
+
+/** The inputs each run uploaded (by state file): never uploaded twice in one run, whatever their expiry. */
+const uploadedThisRun = new WeakMap<StateFile, Set<string>>();
+
 /**
- * Uploads every distinct local input once (the state remembers what an earlier run uploaded),
- * recording each file id in the state as it comes.
+ * Uploads every distinct local input once (the state remembers what an earlier run uploaded,
+ * unless that has expired or soon will), recording each file id in the state as it comes.
  */
 export async function uploadInputs(
   conn: Connection,
   jobs: ImageJob[],
   sf: StateFile,
   say: Messenger,
+  record: Recorder,
 ): Promise<InputIds> {
   const byPath = new Map<string, Promise<{ sha256: string; size: number }>>();
   const ids: InputIds = new Map();
   let uploaded = 0;
+  const how = record('inputs');
+  const made = uploadedThisRun.get(sf) ?? new Set<string>();
+  uploadedThisRun.set(sf, made);
+  // An expiry shorter than the margin (files-expire-after 1h) is judged by half of it.
+  const margin = Math.min(EXPIRY_MARGIN_MS, ((how.expiresAfter ?? Infinity) * 1000) / 2);
+  const fresh = (sha256: string, expires: number | null | undefined) =>
+    made.has(sha256) || typeof expires !== 'number' || expires * 1000 - margin > how.now().getTime();
   for (const job of jobs) {
     for (const part of localParts(job)) {
       const { sha256, size } = await digestOf(part, byPath);
       let known = sf.state.inputs[sha256];
-      if (!known) {
-        const { file } = await uploadFile(
+      if (!known || !fresh(sha256, known.expires_at)) {
+        const file = await uploadRecorded(
           conn,
           { source: part.source, filename: part.filename, contentType: part.contentType },
           IMAGE_PURPOSE,
+          how,
         );
-        known = { file_id: file.id, name: 'path' in part.source ? part.source.path : part.filename, bytes: size };
+        known = {
+          file_id: file.id,
+          name: 'path' in part.source ? part.source.path : part.filename,
+          bytes: size,
+          expires_at: typeof file.expires_at === 'number' ? file.expires_at : null,
+        };
         sf.state.inputs[sha256] = known;
+        made.add(sha256);
         await sf.saveSoon();
         uploaded++;
       }
@@ -113,8 +138,13 @@ export function batchBody(job: ImageJob, ids: InputIds | undefined): Record<stri
     // Before the uploads (--dry-run), the file is named by what it will be.
     return { file_id: id ?? `<upload of ${'path' in p.source ? p.source.path : p.filename}>` };
   };
-  const { images, mask } = job.edit.prepared;
-  return jsonEditBody(withoutStream(job.edit.fields), images.map(ref), mask ? ref(mask) : undefined);
+  const { images, mask, markup } = job.edit.prepared;
+  return jsonEditBody(
+    withoutStream(job.edit.fields),
+    images.map(ref),
+    mask ? ref(mask) : undefined,
+    markup ? ref(markup) : undefined,
+  );
 }
 
 /** One line of a request file. */
@@ -173,6 +203,7 @@ export async function uploadRequests(
   sf: StateFile,
   lines: Iterable<string>,
   name: string,
+  record: Recorder,
 ): Promise<{ fileId: string; sha256: string; bytes: number }> {
   const temp = claimTemp(dirname(sf.path));
   const hash = createHash('sha256');
@@ -196,10 +227,11 @@ export async function uploadRequests(
     }).catch((err: unknown) => {
       throw localError(err, temp, `the batch request file beside ${sf.path}`);
     });
-    const { file } = await uploadFile(
+    const file = await uploadRecorded(
       conn,
       { source: { path: temp }, filename: name, contentType: 'application/jsonl' },
       'batch',
+      record('batch'),
     );
     return { fileId: file.id, sha256: `sha256:${hash.digest('hex')}`, bytes };
   } finally {

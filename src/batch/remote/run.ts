@@ -6,13 +6,16 @@
 import { BATCH_LIMITS, type BatchLimits } from '../../api/batches.js';
 import { dryRunRemote } from './dry-run.js';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { MissingKeyError, UsageError } from '../../errors.js';
 import { needsKey } from '../../connection/connect.js';
 import { jobParams, upToDateResult } from '../../pipeline/run.js';
 import { endpointFor } from '../../models/fields.js';
 import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
-import { endpointRules, resolveModel } from '../../models/table.js';
+import { endpointRules, findModel, resolveModel, type ResolvedModel } from '../../models/table.js';
+import { RULE_SOURCES } from '../../models/rule-sources.js';
+import { sourceText } from '../../models/providers.js';
+import { breach } from '../../pipeline/provider-rules.js';
 import { prepareDestination } from '../../output/disk.js';
 import { fileEntry } from '../../output/report.js';
 import type { Runtime } from '../../runtime.js';
@@ -21,6 +24,7 @@ import { VERSION } from '../../version.js';
 import type { Problem, RawJob } from '../parse.js';
 import { BatchReport, NO_ANSWER, checkPriced } from '../report.js';
 import { collectPart, errorOf, type RemoteJob } from './collect.js';
+import { bringBack, missingFiles, missingResult } from './missing.js';
 import { finish } from './report.js';
 import {
   customIdOf,
@@ -32,10 +36,12 @@ import {
   splitParts,
   uploadInputs,
   uploadRequests,
+  type Recorder,
 } from './requests.js';
+import { ledgerFor } from '../../config/uploads.js';
 import { ensureBatch, waitForBatches } from './submit.js';
-import { prepare, type JobShaping } from '../prepare.js';
-import type { BatchOptions } from '../run.js';
+import { prepare, type JobShaping, type Prepared } from '../prepare.js';
+import { producersFresh, type BatchOptions } from '../run.js';
 import {
   loadState,
   newState,
@@ -67,12 +73,29 @@ export interface RemoteOptions
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 const LOCAL = 'run it in a local batch (the same command without --remote)';
 
-/** How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams. */
-function remoteShaping(notes: Set<string>): JobShaping {
+/** The 2.5 model that stands in for a 2.6 one in a batch: the same variant where the table has it. */
+const safeFor = (model: ResolvedModel) =>
+  findModel(model.name.replace('gpt-image-2.6', 'gpt-image-2.5'))?.id ?? 'gpt-image-2.5-flare';
+
+/** What one relay says of 2.6 in batches (reported): warned about once, refused per job under --strict. */
+const batch26 = (model: ResolvedModel) =>
+  `${model.name} in a batch --remote: one relay says the Batch API does not take gpt-image-2.6 models; ${safeFor(model)} is the safe choice`;
+
+/**
+ * How --remote shapes a job: edits travel as JSON (the only form a batch carries), nothing streams.
+ * 2.6 models are gathered in `reported` (a reported rule: warned about once, after), or refused
+ * job by job under --strict.
+ */
+function remoteShaping(notes: Set<string>, reported: Map<string, ResolvedModel>, strict: boolean): JobShaping {
   return {
     context: { deferInputs: true },
     shape(raw, flags, modelName) {
       const model = resolveModel(modelName);
+      if (model.family === 'gpt-image-2.6') {
+        if (strict)
+          return `${batch26(model)} (${sourceText(RULE_SOURCES.batch26)}; refused because of --strict); use "model": "${safeFor(model)}", or ${LOCAL}`;
+        reported.set(model.name, model);
+      }
       const endpoint = endpointFor(raw.command, model.family);
       if (endpoint === 'variations')
         return `${raw.command} with ${model.name} goes to /images/variations, which the Batch API does not take; ${LOCAL}`;
@@ -179,8 +202,6 @@ export async function runRemoteBatch(
       "Use Azure's v1 API instead (--base-url https://<resource>.openai.azure.com/openai/v1), or run the batch locally (without --remote).",
     );
   }
-  // Before the state file is written: a run that cannot connect leaves nothing behind.
-  if (!opts.dryRun && !opts.settings.apiKey && needsKey(opts.settings)) throw new MissingKeyError();
   if (!opts.wait && opts.settings.mock && !opts.dryRun) {
     throw new UsageError(
       '--no-wait with --mock would leave the batch on an offline server that ends with this run',
@@ -188,14 +209,29 @@ export async function runRemoteBatch(
     );
   }
   const notes = new Set<string>();
-  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, remoteShaping(notes));
+  const reported = new Map<string, ResolvedModel>();
+  const { settings } = opts;
+  const shaping = remoteShaping(notes, reported, settings.strict);
+  const prepared = await prepare(rt, parsed.jobs, [...parsed.problems], opts, shaping);
+  await settleChains(prepared);
   for (const note of new Set([...prepared.flatMap((p) => p.log.lines), ...notes])) opts.say.info(note);
+  const check = { provider: settings.provider, strict: settings.strict, warnings: settings.warnings, say: opts.say };
+  for (const model of reported.values())
+    breach(
+      check,
+      RULE_SOURCES.batch26,
+      batch26(model),
+      `Use "model": "${safeFor(model)}" in the jobs (or -m), or run the batch locally (without --remote).`,
+    );
   const jobs: RemoteJob[] = [];
   for (const p of prepared) jobs.push({ prepared: p, customId: await customIdOf(p.raw.line, p.job) });
   checkPriced(prepared, opts.maxCostUsd);
   if (opts.dryRun) {
     return dryRunRemote(rt, jobs, opts);
   }
+  // Before the state file is written: a run that cannot connect leaves nothing behind. No key is
+  // needed until something must be sent: a batch whose every output is up to date runs without one.
+  if (!opts.settings.apiKey && needsKey(opts.settings) && !(await everyOutputFresh(jobs))) throw new MissingKeyError();
   const statePath = statePathFor(opts.jobsFile);
   const sf = new StateFile(statePath, rt.now);
   await sf.acquire();
@@ -218,6 +254,33 @@ export async function runRemoteBatch(
   }
 }
 
+/**
+ * A remote batch sends all its jobs at once, so a job cannot wait for another's output (chain.ts):
+ * it may read one only when that output is already up to date, and is then built from it.
+ */
+async function settleChains(prepared: Prepared[]): Promise<void> {
+  const waiting: string[] = [];
+  for (const p of prepared) {
+    if (!p.rebuild) continue;
+    if (await producersFresh(p)) p.job = await p.rebuild();
+    else
+      waiting.push(
+        `line ${p.raw.line} reads the output of line ${p.after.map((a) => a.raw.line).join(', ')}, which is not made yet`,
+      );
+  }
+  if (waiting.length)
+    throw new UsageError(
+      `a remote batch sends all its jobs at once, so a job cannot wait for another's output; nothing was sent:\n${waiting.join('\n')}`,
+      'Run the batch without --remote (a local batch runs such jobs in order), or make those outputs first (a batch of their lines alone), then run this one again.',
+    );
+}
+
+/** Whether every job's files already carry its request's fingerprint: then nothing is sent. */
+async function everyOutputFresh(jobs: RemoteJob[]): Promise<boolean> {
+  for (const job of jobs) if (!(await upToDateResult(job.prepared.job, SILENT, { touch: false }))) return false;
+  return true;
+}
+
 async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts: RemoteOptions): Promise<void> {
   const { state } = sf;
   const byId = new Map(jobs.map((j) => [j.customId, j]));
@@ -233,6 +296,8 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     report.job(job.prepared, jobLine(job, fields), failed ? errorOf(result) : undefined);
   };
   const send: RemoteJob[] = [];
+  /** Jobs whose result names files that are no longer there. */
+  const gone: RemoteJob[] = [];
   let upToDate = 0;
   for (const job of jobs) {
     const part = latest.get(job.customId);
@@ -240,7 +305,8 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     // In a batch that has not been collected: its line comes when that batch is read.
     if (part && !part.collected) continue;
     if (result && (result.status !== 'failed' || !opts.resubmit)) {
-      if (opts.wait) print(job, resultFields(result), result);
+      if (opts.wait && result.status !== 'failed' && (await missingFiles(result)).length) gone.push(job);
+      else if (opts.wait) print(job, resultFields(result), result);
       continue;
     }
     // Not submitted yet, or failed and resubmitted: a file already up to date needs neither.
@@ -259,6 +325,25 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
     }
     send.push(job);
   }
+  if (gone.length) {
+    const ctx = {
+      rt,
+      conn: await opts.connect(),
+      sf,
+      settings: opts.settings,
+      jobs: byId,
+      say,
+      onResult: (job: RemoteJob, r: JobResult) => print(job, resultFields(r), r),
+    };
+    for (const job of await bringBack(ctx, gone, latest)) {
+      const result = state.results[job.customId]!;
+      if (opts.resubmit) send.push(job);
+      else {
+        const told = missingResult(result, await missingFiles(result));
+        print(job, { ...resultFields(told), status: 'missing' }, told);
+      }
+    }
+  }
   const skipped = budgetCut(send, opts);
   for (const { job, reason } of skipped) print(job, { status: 'skipped', ...NO_ANSWER, error: reason, batch_id: null });
   const held = new Set(skipped.map((s) => s.job));
@@ -275,9 +360,10 @@ async function runWithState(rt: Runtime, sf: StateFile, jobs: RemoteJob[], opts:
   const started = performance.now();
   if (toSend.length || state.parts.some((p) => !p.collected)) {
     const conn = await opts.connect();
-    if (toSend.length) await planParts(conn, sf, toSend, opts, say);
+    const record = recorder(rt, sf, opts);
+    if (toSend.length) await planParts(conn, sf, toSend, opts, say, record);
     const pending = state.parts.filter((p) => !p.collected);
-    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say);
+    for (const part of pending) if (!part.input_file_id) await uploadPart(conn, sf, part, byId, say, record);
     for (const part of pending) await ensureBatch(conn, sf, part, state.parts.length, say);
     if (!opts.wait) return noWait(rt, pending, opts.jobsFile, say);
     if (pending.length)
@@ -330,12 +416,14 @@ async function planParts(
   jobs: RemoteJob[],
   opts: RemoteOptions,
   say: Messenger,
+  record: Recorder,
 ): Promise<void> {
   const ids = await uploadInputs(
     conn,
     jobs.map((j) => j.prepared.job),
     sf,
     say,
+    record,
   );
   const sizes = jobs.map((j) => ({
     customId: j.customId,
@@ -370,6 +458,23 @@ async function planParts(
   );
 }
 
+/**
+ * How the batch's uploads expire (config files-expire-after, batch-files-expire-after) and are
+ * written down for `imgcli files prune`, with the state file that says whether they are still needed.
+ */
+function recorder(rt: Runtime, sf: StateFile, opts: RemoteOptions): Recorder {
+  const { settings, say } = opts;
+  return (kind) => ({
+    ...ledgerFor(settings),
+    kind,
+    expiresAfter: settings.uploadExpiry[kind],
+    by: 'batch --remote',
+    batchState: resolve(sf.path),
+    now: rt.now,
+    warn: say.warn,
+  });
+}
+
 /** Writes and uploads a part's request file, recording its id. */
 async function uploadPart(
   conn: Parameters<typeof uploadInputs>[0],
@@ -377,6 +482,7 @@ async function uploadPart(
   part: Part,
   byId: Map<string, RemoteJob>,
   say: Messenger,
+  record: Recorder,
 ): Promise<void> {
   const jobs = part.custom_ids.map((id) => byId.get(id)!);
   const ids = await uploadInputs(
@@ -384,6 +490,7 @@ async function uploadPart(
     jobs.map((j) => j.prepared.job),
     sf,
     say,
+    record,
   );
   function* lines() {
     for (const job of jobs) yield requestLine(job.customId, job.prepared.job, ids);
@@ -393,6 +500,7 @@ async function uploadPart(
     sf,
     lines(),
     requestFileName(sf.state.jobs_file, part.n),
+    record,
   );
   Object.assign(part, { input_file_id: fileId, sha256, bytes });
   await sf.save();

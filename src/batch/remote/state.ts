@@ -8,14 +8,14 @@
 // appended to a journal beside it (`.imgcli-batch.journal`, one JSON line per job) and folded
 // into the state when the file is done, so a kill -9 mid-download loses nothing that was written.
 // A lock file (`.imgcli-batch.lock`, the owner's pid) keeps two runs off the same state.
-import { readFileSync } from 'node:fs';
-import { appendFile, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
 import { FileReadError, readRegularFile } from '../../image/input-file.js';
 import { UsageError } from '../../errors.js';
-import { alive, claimTemp, discardStaged, keepAtExit, localError, removeAtExit } from '../../output/disk.js';
+import { claimTemp, discardStaged, localError } from '../../output/disk.js';
+import { LockFile } from '../../output/lock-file.js';
 
 export const STATE_SUFFIX = '.imgcli-batch.json';
 const JOURNAL_SUFFIX = '.imgcli-batch.journal';
@@ -73,8 +73,11 @@ export interface JobResult {
     status_code?: number;
     code?: string;
     type?: string;
-    /** answer: unusable; failed, expired, cancelled: the batch ended first; local: a write failed. */
-    kind?: 'answer' | 'failed' | 'expired' | 'cancelled' | 'local';
+    /**
+     * answer: unusable; failed, expired, cancelled: the batch ended first; local: a write failed;
+     * missing: its files were deleted and the batch's output file is gone too (told, never kept).
+     */
+    kind?: 'answer' | 'failed' | 'expired' | 'cancelled' | 'local' | 'missing';
     path?: string;
     recovered?: string;
   };
@@ -92,7 +95,7 @@ export interface BatchState {
   created: string;
   updated: string;
   /** Local input images uploaded once each, by the sha256 of what was sent. */
-  inputs: Record<string, { file_id: ApiId; name: string; bytes: number }>;
+  inputs: Record<string, { file_id: ApiId; name: string; bytes: number; expires_at?: number | null }>;
   /** Every job: its custom_id and line. */
   jobs: Record<string, { line: number }>;
   parts: Part[];
@@ -102,6 +105,15 @@ export interface BatchState {
 export const OFFLINE = 'offline (--mock)';
 
 export const statePathFor = (jobsFile: string) => `${jobsFile}${STATE_SUFFIX}`;
+
+/** The files a remote batch keeps beside its jobs file (state, journal, lock): no job may write over them. */
+export function batchFilesOf(jobsFile: string): Array<{ path: string; what: string }> {
+  return [
+    { path: `${jobsFile}${STATE_SUFFIX}`, what: "the batch's state file" },
+    { path: `${jobsFile}${JOURNAL_SUFFIX}`, what: "the batch's journal" },
+    { path: `${jobsFile}${LOCK_SUFFIX}`, what: "the batch's lock" },
+  ];
+}
 
 export function newState(init: {
   jobsFile: string;
@@ -206,7 +218,7 @@ export class StateFile {
   readonly journal: string;
   /** Set once loaded (or made): nothing is saved before. */
   state!: BatchState;
-  private lock?: string;
+  private lock?: LockFile;
 
   constructor(
     readonly path: string,
@@ -260,35 +272,21 @@ export class StateFile {
   /** Takes the lock beside the state, or says which live run holds it. Released by release() or at exit. */
   async acquire(): Promise<void> {
     const path = this.path.replace(new RegExp(`${STATE_SUFFIX.replace(/\./g, '\\.')}$`), LOCK_SUFFIX);
-    const me = `${process.pid} ${hostname()}`;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(path, 'wx', 0o600);
-        await handle.writeFile(`${me}\n`);
-        await handle.close();
-        this.lock = path;
-        // Held at exit (an error path that skipped release()): removed, so the next run can go on.
-        removeAtExit(path);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw localError(err, path, `the batch lock ${path}`);
-      }
-      const [pid, host] = readFileSync(path, 'utf8').trim().split(' ');
-      if (host === hostname() && pid && !alive(Number(pid))) {
-        await unlink(path).catch(() => {});
-        continue;
-      }
-      throw new UsageError(
-        `another imgcli (pid ${pid}${host !== hostname() ? ` on ${host}` : ''}) is working on this batch (${basename(path)}); two runs at once could submit it twice`,
-        `Wait for it to finish, or stop it; if it is gone, remove ${path}.`,
-      );
-    }
+    const lock = new LockFile(path, 'the batch lock');
+    // Not waited for: the other run may take hours (it waits for its batches).
+    await lock.acquire({
+      waitMs: 0,
+      busy: ({ pid, host }) =>
+        new UsageError(
+          `another imgcli (pid ${pid ?? '?'}${host && host !== hostname() ? ` on ${host}` : ''}) is working on this batch (${basename(path)}); two runs at once could submit it twice`,
+          `Wait for it to finish, or stop it; if it is gone, remove ${path}.`,
+        ),
+    });
+    this.lock = lock;
   }
 
   async release(): Promise<void> {
-    if (!this.lock) return;
-    await unlink(this.lock).catch(() => {});
-    keepAtExit(this.lock);
+    await this.lock?.release();
     this.lock = undefined;
   }
 }

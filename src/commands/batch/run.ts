@@ -5,7 +5,7 @@ import { readRegularFile } from '../../image/input-file.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BATCH_LIMITS } from '../../api/batches.js';
-import { parseJobs } from '../../batch/parse.js';
+import { jobsText, parseJobs } from '../../batch/parse.js';
 import { runRemoteBatch } from '../../batch/remote/run.js';
 import { runBatch } from '../../batch/run.js';
 import type { GlobalFlags } from '../../config/settings.js';
@@ -76,10 +76,11 @@ const batch: Handler = async (ctx, { args, command }) => {
   checkRemoteFlags(flags, source, command);
   let text: string;
   try {
+    // stdin comes as text: a binary file piped in still shows its NUL bytes.
     text =
       source === '-'
-        ? await readStdin(rt.stdin, rt.signal)
-        : (await readRegularFile(source, 'jobs', 'the jobs file')).toString('utf8');
+        ? jobsText(Buffer.from(await readStdin(rt.stdin, rt.signal), 'utf8'), 'stdin')
+        : jobsText(await readRegularFile(source, 'jobs', 'the jobs file'), source);
   } catch (err) {
     if (rt.signal.aborted || err instanceof UsageError) throw err;
     throw new UsageError(`cannot read the jobs file ${source}: ${describeFsError(err)}`);
@@ -134,7 +135,12 @@ const batch: Handler = async (ctx, { args, command }) => {
       limits,
     });
   }
-  await runBatch(rt, parsed, { ...common, concurrency: flags.concurrency, failFast: Boolean(flags.failFast) });
+  await runBatch(rt, parsed, {
+    ...common,
+    jobsFile: source === '-' ? undefined : source,
+    concurrency: flags.concurrency,
+    failFast: Boolean(flags.failFast),
+  });
 };
 
 export const handlers: Record<string, Handler> = {

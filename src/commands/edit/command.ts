@@ -18,6 +18,8 @@ Examples:
   $ imgcli edit photo.png -p "a red scarf" --stream --preview   # watch the partial images arrive
   $ imgcli files upload photo.png | xargs -I{} imgcli edit {} -p "add a red scarf"   # by file id, sent as JSON
   $ imgcli edit photo.png -p "a hat" --body json --dry-run # the same edit as JSON: the image as a data URL
+  $ imgcli markup --like room.jpg --box 0.1,0.2,0.4,0.5 --label "a bookshelf here" -o marks.png
+  $ imgcli edit room.jpg --markup marks.png -m gpt-image-2.6-flare -p "add what the marks ask for"
 
 Files are judged by their content, not their names, before anything is sent. GPT image models
 take 1 to 16 png, jpeg or webp images under 50 MB each; dall-e-2 takes one square PNG under 4 MB
@@ -35,6 +37,14 @@ went ("request_body"). --mask takes a URL or file id too; --mask-from needs a lo
 checked like imgcli mask --check. --mask-from takes a black-and-white drawing (black = edit) and
 builds that mask in memory at the first image's size. With several images the mask applies to
 the first. See imgcli mask --help to build and preview masks.
+
+--markup (gpt-image-2.6) is a transparent PNG the size of the first image with boxes, arrows and
+words drawn on it to show what to change (imgcli markup draws one); it applies to the first
+image, the others are references, and it takes no mask. It is checked like a mask (PNG, alpha,
+the size of the first image as it is seen), follows --fit, and goes as the part "markup" (JSON:
+"markup": {"image_url" | "file_id"}). A first image with an EXIF orientation is sent upright
+with a markup, since the layer is drawn on the picture as it is seen. The field is known from
+four consistent secondary sources, not yet from an OpenAI SDK.
 
 The prompt comes from -p: text, - for stdin, or @file. Output naming, -o, --json, --stream,
 --preview and exit codes are those of imgcli gen. Default model: ${DEFAULT_MODEL}.`;
@@ -54,6 +64,10 @@ export function command(): Command {
       'PNG with transparency where the first image may change (same size); a path, URL or file id',
     )
     .option('--mask-from <image>', 'build the mask from a black-and-white drawing: black = edit')
+    .option(
+      '--markup <png>',
+      'a transparent PNG drawn over the first image to show what to change (gpt-image-2.6; imgcli markup draws one); a path, URL or file id',
+    )
     .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -5,7 +5,20 @@ import { UsageError } from '../../errors.js';
 import { isoSeconds } from '../../output/times.js';
 import { table } from '../../terminal/table.js';
 import type { Handler } from '../shared/context.js';
-import { checkFileIds, checkImages, connected, fileNotFound, listAll, removeFiles, uploadImages } from './work.js';
+import { sizeText } from '../../api/limits.js';
+import { ledgerFor, type UploadRecord } from '../../config/uploads.js';
+import {
+  checkFileIds,
+  checkImages,
+  connected,
+  fileNotFound,
+  listAll,
+  planPrune,
+  pruneUploads,
+  recording,
+  removeFiles,
+  uploadImages,
+} from './work.js';
 
 interface JsonFlag {
   json?: boolean;
@@ -14,12 +27,14 @@ interface JsonFlag {
 const upload: Handler = async (ctx, { args }) => {
   const [paths] = args as [string[]];
   const { rt } = ctx;
-  const flags = ctx.flags<JsonFlag>();
+  const flags = ctx.flags<JsonFlag & { expiresAfter?: number | 'never' }>();
   const images = await checkImages(paths);
+  const say = await ctx.messenger();
   const uploaded = await uploadImages(
     await connected(ctx),
     images,
     (u) => !flags.json && rt.stdout.write(`${u.file.id}\n`),
+    recording(await ctx.settings(), flags.expiresAfter === 'never' ? null : flags.expiresAfter, rt, say.warn),
   );
   if (flags.json)
     rt.stdout.write(`${JSON.stringify({ files: uploaded.map((u) => ({ path: u.path, ...u.file })) }, null, 2)}\n`);
@@ -65,4 +80,71 @@ const rm: Handler = async (ctx, { args }) => {
     : first.error;
 };
 
-export const handlers: Record<string, Handler> = { 'files upload': upload, 'files list': list, 'files rm': rm };
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const bytesOf = (records: UploadRecord[]) => records.reduce((n, r) => n + r.bytes, 0);
+const freeing = (bytes: number) => (bytes ? `freeing ${sizeText(bytes, 'measured')}` : 'freeing nothing');
+
+const prune: Handler = async (ctx) => {
+  const { rt } = ctx;
+  const flags = ctx.flags<JsonFlag & { dryRun?: boolean }>();
+  const settings = await ctx.settings();
+  const say = await ctx.messenger();
+  const { ledger, server } = ledgerFor(settings);
+  if (!ledger)
+    throw new UsageError(
+      '--mock: the offline server started for this run has no files from earlier runs to prune',
+      'Prune against the server the files went to (its --base-url or --profile), or `imgcli mock-server` with --base-url.',
+    );
+  const plan = await planPrune(ledger, server, rt.now());
+  for (const { record, why } of plan.kept) say.info(`kept ${record.id} (${record.filename}): ${why}`);
+  if (flags.dryRun) {
+    if (flags.json)
+      return void rt.stdout.write(
+        `${JSON.stringify({ dry_run: true, server, would_delete: plan.remove, would_free_bytes: bytesOf(plan.remove), expired: plan.expired, kept: plan.kept.map((k) => ({ ...k.record, why: k.why })) }, null, 2)}\n`,
+      );
+    for (const r of plan.remove) rt.stdout.write(`${r.id}  ${r.bytes}  ${r.purpose}  ${r.filename}\n`);
+    say.info(
+      `would delete ${plural(plan.remove.length, 'upload')} imgcli made on ${server}, ${freeing(bytesOf(plan.remove))}${plan.expired.length ? `; ${plural(plan.expired.length, 'more')} expired already` : ''}`,
+    );
+    return;
+  }
+  const conn = plan.remove.length ? await connected(ctx) : undefined;
+  const result = await pruneUploads(conn, ledger, plan, (r) => !flags.json && rt.stdout.write(`${r.id}\n`));
+  const freed = bytesOf(result.deleted);
+  if (flags.json)
+    rt.stdout.write(
+      `${JSON.stringify(
+        {
+          server,
+          deleted: result.deleted,
+          freed_bytes: freed,
+          expired: plan.expired.map((r) => r.id),
+          gone: result.gone.map((r) => r.id),
+          kept: plan.kept.map((k) => ({ id: k.record.id, why: k.why })),
+          failed: result.failed.map((f) => ({ id: f.record.id, error: f.error.message })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  const notes = [
+    plan.expired.length ? `${plural(plan.expired.length, 'upload')} had expired already` : '',
+    result.gone.length
+      ? `${plural(result.gone.length, 'upload')} ${result.gone.length === 1 ? 'was' : 'were'} already gone`
+      : '',
+    plan.kept.length ? `${plural(plan.kept.length, 'upload')} kept for a remote batch` : '',
+  ].filter(Boolean);
+  say.info(
+    `deleted ${plural(result.deleted.length, 'upload')} imgcli made on ${server}, ${freeing(freed)}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+  );
+  if (!result.failed.length) return;
+  for (const f of result.failed.slice(1)) say.warn(`${f.record.id}: ${f.error.message}`);
+  throw result.failed[0]!.error;
+};
+
+export const handlers: Record<string, Handler> = {
+  'files upload': upload,
+  'files list': list,
+  'files rm': rm,
+  'files prune': prune,
+};

@@ -1,7 +1,7 @@
 // The work of `imgcli files`: connect (as gen does: base URL, key, profile, proxy, --mock), check
 // every image before the first upload, then upload, list or delete through src/api/files.ts.
 // Printing is run.ts's.
-import { deleteFile, eachFile, uploadFile, type FileObject } from '../../api/files.js';
+import { deleteFile, eachFile, type FileObject } from '../../api/files.js';
 import { ApiError, answerError } from '../../api/errors.js';
 import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
 import type { Connection } from '../../api/http.js';
@@ -9,6 +9,16 @@ import { HintedError, UsageError } from '../../errors.js';
 import { DEFAULT_MODEL, endpointRules, resolveModel } from '../../models/table.js';
 import { contentTypeOf } from '../../upload/form.js';
 import { inspectImage, ruleProblems, ruleText, type InputImage } from '../../upload/inputs.js';
+import type { Settings } from '../../config/settings.js';
+import {
+  forgetUploads,
+  ledgerFor,
+  readLedger,
+  uploadRecorded,
+  type RecordedUpload,
+  type UploadRecord,
+} from '../../config/uploads.js';
+import { loadState, settled, type BatchState } from '../../batch/remote/state.js';
 import type { Context } from '../shared/context.js';
 
 /** The purpose images for edits are uploaded with. */
@@ -45,6 +55,23 @@ export interface Uploaded {
   file: FileObject;
 }
 
+/** How `files upload` records its uploads: in the ledger (not for --mock), expiring as configured or as --expires-after says. */
+export function recording(
+  settings: Settings,
+  expiresAfter: number | null | undefined,
+  rt: { now: () => Date },
+  warn: (line: string) => void,
+): RecordedUpload {
+  return {
+    ...ledgerFor(settings),
+    kind: 'inputs',
+    expiresAfter: expiresAfter === undefined ? settings.uploadExpiry.inputs : expiresAfter,
+    by: 'files upload',
+    now: rt.now,
+    warn,
+  };
+}
+
 /**
  * Uploads the images one by one, calling `onUploaded` after each (so ids reach a pipe as they
  * come). When one fails, the error names the files already uploaded, which are not removed.
@@ -53,14 +80,16 @@ export async function uploadImages(
   conn: Connection,
   images: InputImage[],
   onUploaded: (u: Uploaded) => void,
+  how: RecordedUpload,
 ): Promise<Uploaded[]> {
   const done: Uploaded[] = [];
   for (const image of images) {
     try {
-      const { file } = await uploadFile(
+      const file = await uploadRecorded(
         conn,
         { source: { path: image.path }, filename: image.filename, contentType: contentTypeOf(image.format) },
         IMAGE_PURPOSE,
+        how,
       );
       done.push({ path: image.path, file });
       onUploaded({ path: image.path, file });
@@ -130,4 +159,72 @@ export function fileNotFound(err: ApiError, id: string): HintedError {
     err,
     `The server has no file ${id}: \`imgcli files list\` shows the ids it has (files uploaded elsewhere, or deleted, are not there).`,
   );
+}
+
+/** What `files prune` does with each upload the ledger holds for this server. */
+export interface PrunePlan {
+  /** Still on the server: deleted. */
+  remove: UploadRecord[];
+  /** Past their expiry: the server deleted them already; only the ledger is told. */
+  expired: UploadRecord[];
+  /** A remote batch that has not been collected still needs them. */
+  kept: Array<{ record: UploadRecord; why: string }>;
+}
+
+/** Sorts the uploads imgcli made on `server` into what to delete, what expired and what a batch still needs. */
+export async function planPrune(ledger: string, server: string, now: Date): Promise<PrunePlan> {
+  const plan: PrunePlan = { remove: [], expired: [], kept: [] };
+  const states = new Map<string, Promise<BatchState | undefined>>();
+  for (const record of await readLedger(ledger)) {
+    if (record.server !== server) continue;
+    if (record.expires_at !== null && record.expires_at * 1000 <= now.getTime()) {
+      plan.expired.push(record);
+      continue;
+    }
+    const statePath = record.batch_state;
+    if (statePath) {
+      if (!states.has(statePath))
+        states.set(
+          statePath,
+          loadState(statePath).catch(() => undefined),
+        );
+      const state = await states.get(statePath);
+      if (state && !settled(state)) {
+        plan.kept.push({
+          record,
+          why: `its remote batch has not been collected (${statePath}: imgcli batch ${state.jobs_file} --remote collects it)`,
+        });
+        continue;
+      }
+    }
+    plan.remove.push(record);
+  }
+  return plan;
+}
+
+/** Deletes each planned upload; one the server no longer has (404) counts as gone, others that fail are reported. */
+export async function pruneUploads(
+  conn: Connection | undefined,
+  ledger: string,
+  plan: PrunePlan,
+  onDeleted: (record: UploadRecord) => void,
+): Promise<{ deleted: UploadRecord[]; gone: UploadRecord[]; failed: Array<{ record: UploadRecord; error: Error }> }> {
+  const deleted: UploadRecord[] = [];
+  const gone: UploadRecord[] = [];
+  const failed: Array<{ record: UploadRecord; error: Error }> = [];
+  for (const record of plan.remove) {
+    if (!conn) throw new Error('pruneUploads: files to delete and no connection');
+    try {
+      await deleteFile(conn, record.id);
+      deleted.push(record);
+      await forgetUploads(ledger, [record]);
+      onDeleted(record);
+    } catch (err) {
+      if (!(err instanceof ApiError) || conn.signal.aborted) throw err;
+      if (err.status === 404) gone.push(record);
+      else failed.push({ record, error: err });
+    }
+  }
+  await forgetUploads(ledger, [...gone, ...plan.expired]);
+  return { deleted, gone, failed };
 }

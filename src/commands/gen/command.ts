@@ -22,8 +22,9 @@ Examples:
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
   $ imgcli gen @icon.txt -o icon.png --if-changed        # in a Makefile: no request when nothing changed
   $ imgcli gen @icon.txt -o icon.png --check             # exit 0 up to date, 1 would be regenerated
-  $ imgcli gen "a koi pond" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
-  $ imgcli gen "a paper boat" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
+  $ imgcli gen "a koi pond, looping" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
+  $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
+  $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -o boat.svg --svg-model gpt-5-mini --svg-effort low
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
 stdin is piped), and @path reads it from a file.
@@ -38,10 +39,13 @@ overwrite anything. -o file.png writes exactly there (overwriting, like curl -o;
 partials. --preview shows images inline in kitty, Ghostty, WezTerm and iTerm2 (in tmux with
 allow-passthrough on); anywhere else it says once why it draws nothing.
 
-gpt-image-2.6 also makes animated GIFs (-f gif: --frames, 9 when not given; --frame-duration;
-frames reportedly share one sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of
-1024x1024 get a warning naming sizes and frame counts that fit, and --strict refuses them) and SVG
-documents (-f svg, one per request), and takes --complexity. --param sends any field as given.
+gpt-image-2.6 also makes animated GIFs (-f gif: --frames, 9 when not given, which --dry-run says;
+--frame-duration; no --stream, --partial-images or --compression with a GIF; frames reportedly
+share one sheet of at most 3840 px and 8,294,400 pixels, so e.g. 6 frames of 1024x1024 get a
+warning naming sizes and frame counts that fit, and --strict refuses them; a 403 for lack of GIF
+preview access is explained) and SVG documents (-f svg, one per request, written by a text model:
+--svg-model and --svg-effort go as the API's svg object, and that model's tokens are billed at its
+own rates), and takes --complexity. --param sends any field as given.
 
 Unset flags take their values from the config (\`imgcli config set size 1536x1024\`; see
 \`imgcli config --help\`) where the model accepts them.

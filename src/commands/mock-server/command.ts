@@ -12,15 +12,20 @@ Examples:
   $ imgcli mock-server --stream-delay 1000     # stream: true answers send an event a second
   $ imgcli mock-server --payload noise         # photo-sized images (1.5-3 MB PNGs), for benchmarks
   $ imgcli mock-server --batch-pace 200        # batches run a request every 200 ms: watch the progress bar
+  $ imgcli mock-server --serve-retired         # a server that still has dall-e-2 and dall-e-3
+  $ imgcli mock-server --no-gif-access         # rehearse the 403 of an account without GIF preview access
 
 It prints its base URL on stdout, logs one line per request on stderr once answered (method, path, bytes received, status, milliseconds, request id), and runs until Ctrl-C or SIGTERM, which it reports as "stopped".
 It accepts any bearer key (only --key when given; none needed with --no-auth) and speaks the Images API like
-api.openai.com: the same validation, error shapes and x-request-id headers, with stand-in
+api.openai.com (or the provider given with --provider) on the run's date (IMGCLI_NOW pins it): the
+same models (one shut down by then is refused as that server refuses it, unless --serve-retired),
+validation, error shapes and x-request-id headers. Every answer carries x-imgcli-offline: 1, so imgcli records the images it
+makes as offline stand-ins (never up to date for a real server). It answers with stand-in
 images: a gradient seeded by the prompt with the prompt (shortened) and the size written along
 the bottom where the machine has fonts (--no-labels: never), pixel noise under --payload noise;
 animated GIFs and SVG documents for gpt-image-2.6. Edits and variations answer with a tinted
-copy of the upload; an edit changes only the pixels its mask marks editable (alpha 0), so a mask
-can be checked offline. It has the Files API (/v1/files, in memory until it stops) and takes JSON
+copy of the upload; an edit changes only the pixels its mask marks editable (alpha 0), or only
+near what its markup layer draws, so a mask or a markup can be checked offline. It has the Files API (/v1/files, in memory until it stops) and takes JSON
 edits whose images are data URLs, its own file ids, or URLs on 127.0.0.1: it never goes to the
 internet. It has the Batch API (/v1/batches: create, list, retrieve, cancel) with OpenAI's
 statuses (validating, in_progress, finalizing, completed...): each request of a batch is answered
@@ -46,6 +51,11 @@ export function command(): Command {
     )
     .option('--batch-pace <ms>', 'time a batch spends on each request (default 5)', parseWhole('--batch-pace'))
     .option('--no-labels', 'do not write the prompt and size on the images')
+    .option(
+      '--serve-retired',
+      "also serve the models api.openai.com has shut down by the run's date (dall-e-2, dall-e-3...)",
+    )
+    .option('--no-gif-access', 'answer gif requests 403, as for an account without GIF preview access')
     .addHelpText('after', helpText(EXAMPLES));
   return cmd;
 }

@@ -14,7 +14,9 @@ interface MockServerFlags {
   auth: boolean;
   payload: 'gradient' | 'noise' | 'flat';
   labels: boolean;
+  gifAccess: boolean;
   batchPace?: number;
+  serveRetired?: boolean;
 }
 
 const mockServer: Handler = async (ctx) => {
@@ -32,6 +34,8 @@ const mockServer: Handler = async (ctx) => {
   const server = await startMockServer({
     now: rt.now,
     provider: (ctx.flags().provider ?? (rt.env.IMGCLI_PROVIDER || undefined)) as ProviderId | undefined,
+    // As the provider on the run's date (a model it has shut down is refused), unless told to keep every model.
+    retiredAsOf: opts.serveRetired ? undefined : rt.now,
     port: opts.port ?? 0,
     host: opts.host,
     latencyMs: opts.latency,
@@ -40,6 +44,7 @@ const mockServer: Handler = async (ctx) => {
     keyless: !opts.auth,
     payload: opts.payload,
     labels: opts.labels,
+    gifAccess: opts.gifAccess,
     batchTiming: opts.batchPace === undefined ? undefined : { perRequestMs: opts.batchPace },
     log: (line) => rt.stderr.write(`${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {

@@ -17,7 +17,7 @@ imgcli writes the request into every image it saves (see imgcli info): the comma
 model, prompt, every parameter, and for edits and variations the input files, by path
 (relative to the image) and sha256. replay builds that request again exactly as gen, edit or
 vary would, and sends it. Flags given here win: -m, -p (a new prompt; vary: a new hint), any
-image flag, --mask, --mask-from, --fit, --param. Settings (key, base URL, profile) are today's;
+image flag, --mask, --mask-from, --markup, --fit, --param. Settings (key, base URL, profile) are today's;
 config defaults (size, quality, format) are not applied: the record says what was sent.
 
 Inputs: each input file must still hold the bytes it had; one that changed (or one given
@@ -48,6 +48,7 @@ export function command(): Command {
     .addOption(fitOption())
     .option('--mask <png>', 'edit: this mask instead of the recorded one (checked against it)')
     .option('--mask-from <image>', 'edit: build the mask from this drawing instead (checked against the recorded one)')
+    .option('--markup <png>', 'edit: this markup layer instead of the recorded one (checked against it)')
     .addOption(new Option('--force', 'send inputs whose bytes differ from the record (changed, or other files given)'))
     .addHelpText('after', helpText(EXAMPLES));
   cmd.options.find((o) => o.long === '--model')!.description = 'model to send to instead of the recorded one';

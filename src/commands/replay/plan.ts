@@ -14,6 +14,7 @@ import {
   FlagValueError,
   fieldByApi,
   fieldByName,
+  flattenFields,
   longFlag,
   readField,
   type ImageCommand,
@@ -59,6 +60,7 @@ const REQUEST_FLAGS: Record<string, string> = {
   param: '--param',
   mask: '--mask',
   maskFrom: '--mask-from',
+  markup: '--markup',
 };
 
 /** The command a record came from; files from before `command` was recorded go by their endpoint. */
@@ -71,7 +73,8 @@ export function commandOf(p: Provenance): Exclude<ImageCommand, 'chat'> {
 export function recordedFlags(p: Provenance, image: string): JobFlags {
   const flags: JobFlags = {};
   const params: Param[] = [];
-  for (const [key, value] of Object.entries(p.parameters)) {
+  // svg: {model, reasoning: {effort}} is recorded as sent; its paths are the fields' (svg.model).
+  for (const [key, value] of Object.entries(flattenFields(p.parameters))) {
     if (value === undefined || value === null || key === 'prompt' || key === 'model') continue;
     if (key === 'fit') {
       if (value === 'contain' || value === 'cover') flags.fit = value;
@@ -158,6 +161,16 @@ function inputSlots(req: ReplayRequest, p: Provenance): Slot[] {
       label: label(where(recordedMask), recordedMask),
       fromRecord: true,
     });
+  const recordedMarkup = recorded.find((r) => r.role === 'markup');
+  if (req.given.markup !== undefined)
+    slots.push({ role: 'markup', path: req.given.markup, recorded: recordedMarkup, label: req.given.markup });
+  else if (recordedMarkup)
+    slots.push({
+      role: 'markup',
+      path: where(recordedMarkup),
+      recorded: recordedMarkup,
+      label: label(where(recordedMarkup), recordedMarkup),
+    });
   return slots;
 }
 
@@ -193,7 +206,7 @@ async function checkInputs(
     if (slot.path === undefined)
       throw new UsageError(
         `${req.image} records no path for its ${slot.role} file`,
-        `Give it on the command line: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask).`,
+        `Give it on the command line: imgcli replay ${req.image} <image>... (--mask or --mask-from for a mask, --markup for a markup layer).`,
       );
     if (slot.fromRecord && !(await besideImage(req.image, slot.path)))
       throw new UsageError(
@@ -244,9 +257,12 @@ export async function planReplay(req: ReplayRequest): Promise<ReplayPlan> {
   if (given.out !== undefined && given.format === undefined && formatFromOut(given.out)) delete flags.format;
   delete flags.mask;
   delete flags.maskFrom;
+  delete flags.markup;
   const mask = inputs.find((i) => i.role === 'mask' || i.role === 'mask-from');
   if (mask?.role === 'mask') flags.mask = mask.path;
   if (mask?.role === 'mask-from') flags.maskFrom = mask.path;
+  const markup = inputs.find((i) => i.role === 'markup');
+  if (markup) flags.markup = markup.path;
   // Next to the original, under a name of its own: generated names never overwrite anything.
   flags.out ??= `${dirname(req.image)}/`;
   const prompt = given.prompt ?? p.prompt;

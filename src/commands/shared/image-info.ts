@@ -116,6 +116,7 @@ export function describeEntry(e: InfoEntry): string {
     ['created', isoTime(p.created)],
     ['usage', usageText(p.usage)],
     ['fingerprint', p.fingerprint],
+    ['origin', p.origin === 'offline' ? 'offline (a stand-in from the offline server, --mock)' : p.origin],
     ['tool', p.tool],
   ];
   const width = 'revised prompt'.length + 2;
