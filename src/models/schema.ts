@@ -103,7 +103,14 @@ function notAccepted(
   const model = resolved.name;
   const takers = familiesTaking(rulesKey, endpoint);
   // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
-  const elsewhere = (['generations', 'edits', 'variations', 'responses'] as const)
+  // An Images API refusal points within the Images API; the image tool's points anywhere.
+  const endpoints = [
+    'generations',
+    'edits',
+    'variations',
+    ...(endpoint === 'responses' ? (['responses'] as const) : []),
+  ] as const;
+  const elsewhere = endpoints
     .filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length)
     .map((e) => ENDPOINT_WORDS[e]);
   const json =
