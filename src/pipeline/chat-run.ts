@@ -134,6 +134,7 @@ async function saveContext(rt: Runtime, settings: Settings, conn: Connection, jo
                 ? dirname(job.plan.paths[0]!)
                 : '.',
           meta,
+          offline: () => conn.offline,
           warn: say.warn,
           now: rt.now,
           chat: {

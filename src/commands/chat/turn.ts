@@ -64,6 +64,14 @@ function record(turn: ThreadTurn, job: ChatTurnJob): void {
     });
 }
 
+/** --dry-run: the request and a curl command, with the image's estimate and the mainline model's share said. */
+export function dryRunTurn(ctx: Context, settings: Settings, job: ChatTurnJob, say: Messenger, path: string) {
+  const cost = estimateRequest(job.model, 'responses', { ...job.tool, prompt: job.prompt }, settings.mock);
+  const spec = { method: 'POST' as const, path, json: job.body, accept: job.stream ? 'text/event-stream' : undefined };
+  const note = cost.usd === null ? cost.note : `${cost.note}; the mainline model's tokens (${job.mainline}) on top`;
+  return dryRun(ctx.rt, settings, spec, say, Boolean(job.dryRun?.json), { ...cost, note });
+}
+
 /** Runs one turn: `prompt` is its text; `out` replaces -o (the loop numbers an -o file per turn). */
 export async function chatTurn(s: ChatSession, prompt: string, out?: string): Promise<void> {
   const { ctx, file, say, settings } = s;
@@ -86,17 +94,7 @@ export async function chatTurn(s: ChatSession, prompt: string, out?: string): Pr
     { rt: ctx.rt, settings, say },
   );
   const path = responsesPath(settings);
-  if (job.dryRun) {
-    const cost = estimateRequest(job.model, 'responses', { ...job.tool, prompt }, settings.mock);
-    const spec = {
-      method: 'POST' as const,
-      path,
-      json: job.body,
-      accept: job.stream ? 'text/event-stream' : undefined,
-    };
-    const note = cost.usd === null ? cost.note : `${cost.note}; the mainline model's tokens (${job.mainline}) on top`;
-    return dryRun(ctx.rt, settings, spec, say, job.dryRun.json, { ...cost, note });
-  }
+  if (job.dryRun) return dryRunTurn(ctx, settings, job, say, path);
   tellUncertain(s);
   const turn: ThreadTurn = {
     turn: job.place.turn,
