@@ -8,7 +8,7 @@ import { printable } from '../../terminal/printable.js';
 const STATUS: Record<string, string> = {
   ok: 'ok',
   uncertain: 'uncertain (sent, no answer: it may have been made and billed; never resent by itself)',
-  failed: 'failed (the server refused or failed it; nothing was made)',
+  failed: 'failed (nothing was made: the server refused or failed it, or it never reached the server)',
   sending: 'uncertain (the run that sent it stopped before an answer came)',
 };
 

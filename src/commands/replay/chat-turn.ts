@@ -3,7 +3,7 @@
 // model, mainline model, prompt, tool fields and inputs (checked as an edit's are). It makes another
 // take of that turn beside the image; the thread itself is left as it is, so the conversation goes
 // on from where it was. Never resent by itself: an answer that does not come is told as uncertain.
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { HintedError, UsageError } from '../../errors.js';
 import { responsesPath } from '../../connection/route.js';
 import { ThreadFile, checkThreadName } from '../../output/thread-file.js';
@@ -15,7 +15,7 @@ import { dryRunTurn } from '../chat/turn.js';
 import type { Context } from '../shared/context.js';
 import { checkInputs, recordedFlags, type ReplayRequest } from './plan.js';
 
-/** The thread's file beside the image or in this folder, for --mock: the offline server takes the turn before back from it. */
+/** The thread's file beside the image or in this folder: the turn before is found there (and, for --mock, taken back by the offline server). */
 async function threadOf(ctx: Context, image: string, name: string): Promise<ThreadFile | undefined> {
   for (const dir of [dirname(image), '.']) {
     const file = new ThreadFile(dir, checkThreadName(name), ctx.rt.now);
@@ -44,11 +44,17 @@ export async function replayTurn(ctx: Context, req: ReplayRequest, p: Provenance
     defaults: {},
   };
   const say = await ctx.messenger();
-  if (settings.mock) {
-    const thread = await threadOf(ctx, req.image, p.thread);
-    ctx.offlineRecall = async (id) => thread?.imageOf(id);
-  }
-  const place = { thread: p.thread, turn: p.turn, previousResponseId: p.previous_response_id };
+  const thread = await threadOf(ctx, req.image, p.thread);
+  if (settings.mock) ctx.offlineRecall = async (id) => thread?.imageOf(id);
+  // The image the turn edited, where the thread names it: a --mask is checked against its size.
+  const before = thread?.thread.turns.find((t) => t.status === 'ok' && t.response_id === p.previous_response_id);
+  const previousImage = before?.files?.[0]?.path;
+  const place = {
+    thread: p.thread,
+    turn: p.turn,
+    previousResponseId: p.previous_response_id,
+    ...(thread && previousImage && previousImage !== '-' ? { previousImage: resolve(thread.dir, previousImage) } : {}),
+  };
   const stem = `${basename(req.image, extname(req.image))} replay`;
   const job = await buildTurn(
     { words: [prompt ?? p.prompt], literal: prompt === undefined, flags, place, stem },
