@@ -399,6 +399,50 @@ describe('servers', () => {
   });
 });
 
+describe('the offline server: POST /v1/responses with the image tool', () => {
+  const post = (body: unknown) =>
+    fetch(`${mock.url}/responses`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-abcdefghijklmnop1234', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const turn = { model: 'gpt-5.4-mini', input: 'a fox', tools: [{ type: 'image_generation', model: 'gpt-image-2' }] };
+
+  it('keeps its responses while it runs; refuses an id it does not hold as the API does; needs the tool', async () => {
+    const first = (await (await post(turn)).json()) as { id: string; output: Array<Record<string, unknown>> };
+    expect(first.id).toMatch(RESP);
+    expect(first.output.map((o) => o.type)).toEqual(['image_generation_call', 'message']);
+    const next = await post({ ...turn, input: 'at night', previous_response_id: first.id });
+    expect(next.status).toBe(200);
+    const stale = await post({ ...turn, previous_response_id: 'resp_000000000000000000000000' });
+    expect(stale.status).toBe(400);
+    expect(await stale.json()).toMatchObject({
+      error: { param: 'previous_response_id', code: 'previous_response_not_found' },
+    });
+    const toolless = await post({ ...turn, tools: [] });
+    expect(toolless.status).toBe(400);
+  });
+
+  it('streams created, the partial images, the finished call and response.completed', async () => {
+    const r = await post({ ...turn, stream: true, tools: [{ ...turn.tools[0], partial_images: 2 }] });
+    expect(r.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events = [...(await r.text()).matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    expect(events).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.image_generation_call.in_progress',
+      'response.image_generation_call.generating',
+      'response.image_generation_call.partial_image',
+      'response.image_generation_call.partial_image',
+      'response.image_generation_call.completed',
+      'response.output_item.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+  });
+});
+
 /** Runs `imgcli chat` in-process with stdin a terminal that a test types into, line by line. */
 function interactive(cwd: string, args: string[] = []) {
   const stdin = new PassThrough() as unknown as NodeJS.ReadStream;

@@ -2,6 +2,7 @@
 // before it goes out, sent and saved (pipeline/chat-run.ts), then recorded with what came back
 // (ok), or as uncertain (it went out and no answer came: never sent again by itself) or failed.
 import { join } from 'node:path';
+import { ApiError } from '../../api/errors.js';
 import { HintedError } from '../../errors.js';
 import type { Settings } from '../../config/settings.js';
 import { responsesPath } from '../../connection/route.js';
@@ -27,6 +28,12 @@ export interface ChatSession {
 
 /** How to send a turn again, for messages: the thread named, the prompt quoted for a shell. */
 const again = (s: ChatSession, prompt: string) => `imgcli chat --thread ${s.file.name} ${shellQuote(prompt)}`;
+
+/** A timeout's own advice, after the thread's: a turn that takes longer needs a longer --timeout. */
+const slow = (err: Error) =>
+  err instanceof ApiError && err.kind === 'timeout'
+    ? ` (with a longer --timeout: now ${Math.round((err.afterMs ?? 0) / 1000)} s, and high-quality images can take minutes)`
+    : '';
 
 /** Turns that went out with no answer since the last good one: told before the next turn goes. */
 function tellUncertain(s: ChatSession): void {
@@ -132,7 +139,7 @@ export async function chatTurn(s: ChatSession, prompt: string, out?: string): Pr
     const cause = err.cause instanceof Error ? err.cause : new Error(String(err.cause));
     throw new HintedError(
       cause,
-      `imgcli chat --log shows the thread; the next turn continues from ${last ? `turn ${last.turn}` : 'the start'}. To send this one again (it may be billed twice): ${again(s, prompt)}`,
+      `imgcli chat --log shows the thread; the next turn continues from ${last ? `turn ${last.turn}` : 'the start'}. To send this one again (it may be billed twice): ${again(s, prompt)}${slow(cause)}`,
     );
   }
   turn.status = 'ok';
