@@ -1,21 +1,10 @@
 // Windows as a system: the config folder under %APPDATA%, Ctrl-C, and a file that another
 // program holds open.
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ROOT,
-  WORK,
-  ensure,
-  imgcli,
-  linuxPath,
-  listing,
-  sha256,
-  startImgcli,
-  startTool,
-  tempFiles,
-} from './harness.js';
+import { WORK, ensure, imgcli, linuxPath, listing, sha256, startImgcli, startTool, tempFiles } from './harness.js';
 
 // The config checks look at the Windows default, so IMGCLI_CONFIG_DIR is left out.
 const defaultConfig = { env: { IMGCLI_CONFIG_DIR: undefined } };
@@ -71,20 +60,20 @@ export function signalChecks() {
       // which Node reports as SIGINT, as Ctrl-C in a console does.
       name: 'Ctrl-C while a request is in flight: exit 130, nothing written, no temp files',
       async run() {
-        const server = spawn(process.execPath, [join(ROOT, 'bin/imgcli.js'), 'mock-server', '--latency', '60000'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
+        // A server that takes the request and never answers: the check knows the moment it
+        // arrives (the offline server logs a request only once it has answered it).
+        let arrived = false;
+        const server = createServer((req) => {
+          if (req.method === 'POST' && req.url === '/v1/images/generations') arrived = true;
+          req.resume();
         });
-        let out = '';
-        let log = '';
-        server.stdout.on('data', (d) => (out += d));
-        server.stderr.on('data', (d) => (log += d));
+        await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+        const url = `http://127.0.0.1:${server.address().port}/v1`;
         let cli;
         try {
-          await waitFor(() => /http:\S+\/v1/.test(out), 20_000, 'the offline server to start');
-          const url = /http:\S+\/v1/.exec(out)[0];
           const env = { IMGCLI_MOCK: undefined, OPENAI_API_KEY: 'sk-smoke-test-0000' };
           cli = startImgcli(['gen', 'a slow answer', '--base-url', url, '-o', 'interrupted\\slow.png'], { env });
-          await waitFor(() => log.includes('POST /v1/images/generations'), 60_000, 'the request to arrive');
+          await waitFor(() => arrived, 60_000, 'the request to arrive');
           cli.child.kill('SIGINT');
           const r = await Promise.race([cli.done, sleep(20_000).then(() => undefined)]);
           ensure(r, 'imgcli did not exit within 20 s of SIGINT');
@@ -93,7 +82,8 @@ export function signalChecks() {
           ensure(left.length === 0, `files left behind: ${left}`, r);
         } finally {
           if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
-          server.kill();
+          server.closeAllConnections();
+          server.close();
         }
       },
     },

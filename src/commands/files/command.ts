@@ -90,7 +90,7 @@ export function command(): Command {
     .addHelpText(
       'after',
       helpText(
-        '\nExamples:\n  $ imgcli files rm "$(imgcli files upload logo.png)"\n  $ imgcli files list --purpose vision --json | jq -r \'.files[].id\' | xargs imgcli files rm',
+        '\nExamples:\n  $ imgcli files rm "$(imgcli files upload logo.png)"\n  $ imgcli files list --purpose vision --json | jq -r \'.files[].id\' | xargs -r imgcli files rm   # -r: nothing listed, nothing run',
       ),
     );
   cmd
