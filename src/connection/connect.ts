@@ -86,7 +86,7 @@ export async function openConnection(
   rt: Runtime,
   settings: Settings,
   say: Messenger,
-  offline: { recall?: (responseId: string) => Promise<Buffer | undefined> } = {},
+  offline: { recall?: (responseId: string) => Promise<{ image: Buffer; revised?: string } | undefined> } = {},
 ): Promise<OpenConnection> {
   keepWasmBaseline();
   if (settings.mock) {

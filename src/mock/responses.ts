@@ -64,8 +64,8 @@ function readInput(input: unknown): { text: string; images: Array<Record<string,
 async function previous(memory: ResponseMemory, responseId: string): Promise<HeldResponse | undefined> {
   const held = memory.held.get(responseId);
   if (held) return held;
-  const image = await memory.recall?.(responseId).catch(() => undefined);
-  return image ? { image, revised: '' } : undefined;
+  const recalled = await memory.recall?.(responseId).catch(() => undefined);
+  return recalled ? { image: recalled.image, revised: recalled.revised ?? '' } : undefined;
 }
 
 export async function handleResponses(req: RecordedRequest, _raw: Buffer, ctx: RouteContext): Promise<RouteAnswer> {

@@ -79,7 +79,7 @@ export interface HeldResponse {
  */
 export interface ResponseMemory {
   held: Map<string, HeldResponse>;
-  recall?: (id: string) => Promise<Buffer | undefined>;
+  recall?: (id: string) => Promise<{ image: Buffer; revised?: string } | undefined>;
 }
 
 /** What the Batch API's routes ask of the batch store (batches.ts). */

@@ -78,7 +78,7 @@ export interface MockOptions {
    * A response the server does not hold (made by an earlier --mock run): its image as the client
    * recorded it, so a thread continues across commands; undefined refuses it as the API refuses a stale id.
    */
-  recall?: (responseId: string) => Promise<Buffer | undefined>;
+  recall?: (responseId: string) => Promise<{ image: Buffer; revised?: string } | undefined>;
   /** How fast batches move (batches.ts; default: a few hundred requests in a second or two). */
   batchTiming?: Partial<BatchTiming>;
   /** The clock batches move on, in milliseconds (default: performance.now); tests pass one they advance. */

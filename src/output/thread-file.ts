@@ -196,17 +196,17 @@ export class ThreadFile {
   }
 
   /**
-   * The image a turn of this thread wrote, by the turn's response id, when it is still here and
+   * The image a turn of this thread wrote (and its revised prompt), by the turn's response id, when it is still here and
    * unchanged (its sha256 as recorded): how --mock's offline server, which lives one command, takes
    * a thread's earlier responses back.
    */
-  async imageOf(responseId: string): Promise<Buffer | undefined> {
+  async imageOf(responseId: string): Promise<{ image: Buffer; revised?: string } | undefined> {
     const turn = this.thread?.turns.find((t) => t.status === 'ok' && t.response_id === responseId);
     const file = turn?.files?.[0];
     if (!file || file.path === '-') return undefined;
     const bytes = await readRegularFile(resolve(this.dir, file.path), 'image').catch(() => undefined);
     if (!bytes || createHash('sha256').update(bytes).digest('hex') !== file.sha256) return undefined;
-    return bytes;
+    return { image: bytes, ...(turn.revised_prompt ? { revised: turn.revised_prompt } : {}) };
   }
 }
 

@@ -36,7 +36,7 @@ export class Context {
    * --mock: how the offline server (which lives as long as this run) finds a response an earlier
    * run made: imgcli chat sets it from its thread file before the connection opens.
    */
-  offlineRecall?: (responseId: string) => Promise<Buffer | undefined>;
+  offlineRecall?: (responseId: string) => Promise<{ image: Buffer; revised?: string } | undefined>;
 
   constructor(readonly rt: Runtime) {}
 
