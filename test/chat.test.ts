@@ -501,6 +501,9 @@ describe('the interactive loop (a terminal, no prompt)', () => {
       'make-it-night-20261201-120000.png',
     ]);
     expect(t.err()).toMatch(/thread sketch: new; a line per turn, Ctrl-D to end/);
+    // The line editor's own cursor sequences reach the terminal as sequences, never made visible as text.
+    expect(t.err()).toContain('\x1b[');
+    expect(t.err()).not.toContain('\\u001b');
     expect(t.err()).toMatch(/warning: this turn did not make an image: .*rejected by the safety system/);
     expect(threadIn(cwd, 'sketch').turns.map((x) => x.status)).toEqual(['ok', 'ok', 'failed']);
     const ids = threadIn(cwd, 'sketch').turns.map((x) => x.response_id);

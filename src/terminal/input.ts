@@ -5,6 +5,8 @@ import { InterruptedError, UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { FileReadError, readRegularFile } from '../image/input-file.js';
 import type { Runtime } from '../runtime.js';
+import { terminalWrite } from './boundary.js';
+import { printable } from './printable.js';
 
 /** All of stdin as text; Ctrl-C stops the wait at once, even while nothing arrives. */
 export async function readStdin(stdin: NodeJS.ReadStream, signal: AbortSignal): Promise<string> {
@@ -110,9 +112,10 @@ export async function readSecret(rt: Runtime, what: string): Promise<string> {
 export async function readLine(rt: Runtime, prompt: string, history: string[]): Promise<string | undefined> {
   const rl = createInterface({
     input: rt.stdin,
-    output: rt.stderr,
+    output: lineEditorOutput(rt.stderr),
     terminal: true,
-    history: [...history].reverse(),
+    // Earlier prompts come from the thread's file: one holding a control character is not offered again.
+    history: history.filter((line) => printable(line) === line).reverse(),
     historySize: 200,
   });
   try {
@@ -124,4 +127,24 @@ export async function readLine(rt: Runtime, prompt: string, history: string[]): 
   } finally {
     rl.close();
   }
+}
+
+/**
+ * stderr for readline: its cursor moves and line erases are imgcli's own terminal sequences, so
+ * they pass the output boundary's door (terminalWrite) instead of being made visible; what it
+ * echoes is what the user types, and the prompt is imgcli's own (a thread name and a number).
+ */
+function lineEditorOutput(stderr: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stderr, {
+    get(target, key) {
+      if (key === 'write')
+        return (chunk: unknown, ...rest: unknown[]) => {
+          terminalWrite(target, String(chunk));
+          (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+          return true;
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
