@@ -480,7 +480,7 @@ function interactive(cwd: string, args: string[] = []) {
 describe('the interactive loop (a terminal, no prompt)', () => {
   it('a line per turn, each continuing the last; a refused turn is told and the loop goes on; Ctrl-D ends it with exit 0', async () => {
     const cwd = tempDir();
-    const t = interactive(cwd, ['--thread', 'sketch']);
+    const t = interactive(cwd, ['--thread', 'sketch', '-o', 'sketch.png']);
     await t.type('sketch 1', 'a lighthouse at dusk\n');
     await t.type('sketch 2', '   \n');
     await t.type('sketch 2', 'make it night\n');
@@ -496,10 +496,8 @@ describe('the interactive loop (a terminal, no prompt)', () => {
     await t.type('sketch 3', 'something refused\n');
     await t.type('sketch 3', '\x04');
     expect(await t.done).toBe(0);
-    expect(t.out().split('\n').filter(Boolean)).toEqual([
-      'a-lighthouse-at-dusk-20261201-120000.png',
-      'make-it-night-20261201-120000.png',
-    ]);
+    // -o names each turn's file after its turn.
+    expect(t.out().split('\n').filter(Boolean)).toEqual(['sketch-1.png', 'sketch-2.png']);
     expect(t.err()).toMatch(/thread sketch: new; a line per turn, Ctrl-D to end/);
     // The line editor's own cursor sequences reach the terminal as sequences, never made visible as text.
     expect(t.err()).toContain('\x1b[');

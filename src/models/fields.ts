@@ -479,7 +479,7 @@ function valueList(field: ImageField, rules: EndpointRules): string[] | undefine
   if (field.kind === 'count') return [rules.n.min === rules.n.max ? `${rules.n.min}` : `${rules.n.min}-${rules.n.max}`];
   if (field.kind === 'int') {
     const range = intRange(field, rules);
-    if (!range?.perModel) return field.rule === 'stream' ? [`0-${range!.max}`] : [];
+    if (!range?.perModel) return field.rule === 'stream' ? [`${range!.min}-${range!.max}`] : [];
     return [
       `${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}${range.default !== undefined ? `, default ${range.default}` : ''}`,
     ];

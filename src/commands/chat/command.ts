@@ -58,6 +58,8 @@ export function command(): Command {
   ]);
   cmd.options.find((o) => o.long === '--model')!.description =
     `the image model the tool draws with (default ${DEFAULT_MODEL}, or env IMGCLI_MODEL, or \`imgcli config set model\`)`;
+  cmd.options.find((o) => o.long === '--out')!.description =
+    'file to write (in the loop on a terminal, each turn adds its number: name-3.png), a folder ending in /, or - for stdout';
   cmd.options.find((o) => o.long === '--param')!.description =
     'a field of the image tool sent as given, unchecked (repeatable; JSON values allowed)';
   return cmd
