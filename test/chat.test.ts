@@ -314,6 +314,25 @@ describe('billing-safe', () => {
     );
   });
 
+  it('a stream cut after the response was created: uncertain, with the response id it said; one cut after the image arrived keeps the image', async () => {
+    const cwd = tempDir();
+    mock.enqueueFault({ streamCut: 3 }, 1, /\/responses$/);
+    const cut = await chat(['a lighthouse at dusk', '--stream'], { cwd });
+    expect(cut.exitCode).toBe(6);
+    expect(sent()).toHaveLength(1);
+    const [turn] = threadIn(cwd, 'a-lighthouse-at-dusk').turns;
+    expect(turn).toMatchObject({ status: 'uncertain', response_id: expect.stringMatching(RESP) });
+    expect(cut.stderr).toMatch(/the thread records it as uncertain \(response resp_\w+\)/);
+    expect(readdirSync(cwd).filter((f) => f.endsWith('.png'))).toEqual([]);
+    // Cut after the finished call (and before response.completed): the image is whole, so the turn is made.
+    mock.enqueueFault({ streamCut: 9 }, 1, /\/responses$/);
+    const late = await chat(['--new', 'a fox', '--stream', '--no-partials', '-o', 'fox.png'], { cwd });
+    expect(late.exitCode, late.stderr).toBe(0);
+    expect(late.stdout).toBe('fox.png');
+    expect(late.stderr).toMatch(/the stream broke after the image arrived .*; its usage is not known/);
+    expect(threadIn(cwd, 'a-fox').turns[0]).toMatchObject({ status: 'ok', response_id: expect.stringMatching(RESP) });
+  });
+
   it('a turn the server refuses is recorded failed (nothing made), and a stale response id says how to start afresh', async () => {
     const cwd = tempDir();
     await chat(['a lighthouse at dusk'], { cwd });
