@@ -75,6 +75,11 @@ const COMMANDS: readonly CommandRow[] = [
     summary: 'make variations of an image',
   },
   {
+    name: 'chat',
+    usage: '[options] [prompt...]',
+    summary: 'make and edit an image by conversation, turn after turn (the Responses API)',
+  },
+  {
     name: 'replay',
     usage: '[options] <image> [inputs...]',
     summary: 'send the request recorded in an image again (flags given here win)',

@@ -119,6 +119,7 @@ const ANSWER_HINTS: Record<AnswerProblem, string | undefined> = {
   'stream-ended-early':
     'The connection may have been cut or the server may not support streaming: try again, or run without streaming.',
   'too-long': undefined,
+  'not-a-response': 'Check that --base-url points at a server with the Responses API (imgcli chat needs it).',
   'not-a-file': 'The server may not have the Files API: check --base-url (compatible servers often lack it).',
   'not-a-batch':
     'The server may not have the Batch API: check --base-url (compatible servers often lack it), or run the batch locally (without --remote).',
@@ -192,6 +193,9 @@ function apiHint(err: ApiError): string | undefined {
     case 'server':
       return 'The server had trouble; this is usually temporary, so try again in a moment.';
     case 'refused':
+      // imgcli chat: the server no longer holds the response the thread continues.
+      if (err.code === 'previous_response_not_found')
+        return 'The server does not hold the response this thread continues (stored responses expire; another server or account has others; --mock rebuilds one only from the last image, unchanged, in this folder). Start afresh: imgcli chat --new "...".';
       if (err.status !== 400 || !err.param) return undefined;
       // A JSON edit's references: the server fetches URLs and looks ids up itself.
       if (err.param.endsWith('.file_id'))

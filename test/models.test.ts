@@ -369,8 +369,13 @@ describe('imgcli models <model>', () => {
       status_date: '2026-12-01',
       refusals: { '--input-fidelity': 'gpt-image-1-mini refuses high' },
     });
-    expect(doc.commands.map((c: { command: string }) => c.command)).toEqual(['gen', 'edit', 'vary']);
+    expect(doc.commands.map((c: { command: string }) => c.command)).toEqual(['gen', 'edit', 'vary', 'chat']);
     const edit = doc.commands[1];
+    // The image tool of imgcli chat: one image a turn, no --count, and its own --action.
+    const chat = doc.commands[3];
+    expect(chat.path).toBe('POST /responses (the image_generation tool)');
+    expect(chat.flags).toContainEqual({ flag: '--action', values: ['generate', 'edit', 'auto'] });
+    expect(chat.flags.map((f: { flag: string }) => f.flag)).not.toContain('--count');
     expect(edit.flags).toContainEqual({ flag: '--input-fidelity', values: ['low'] });
     expect(edit.flags).toContainEqual({ flag: '--count', short: '-n', min: 1, max: 10 });
     expect(edit.json_only_flags).toEqual(['--moderation']);

@@ -68,8 +68,9 @@ const ENDPOINTS: Endpoint[] = ['generations', 'edits', 'variations'];
 
 /** A value some model of the table takes for a list field (the first one found). */
 function someValue(f: (typeof LIST_FIELDS)[number]): string {
+  // --action is the image tool's alone (imgcli chat).
   for (const m of MODELS)
-    for (const e of ENDPOINTS) {
+    for (const e of [...ENDPOINTS, 'responses'] as const) {
       const values = endpointRules(resolveModel(m.id), e)?.[f.rule] as readonly string[] | undefined;
       if (values?.length) return values[0]!;
     }
@@ -259,12 +260,15 @@ function acceptedFor(r: EndpointRules): Fields[] {
   return bodies;
 }
 
+// The Images API's endpoints; the image tool of imgcli chat (its own wording, one image a turn) is chat.test.ts's.
 const targets = MODELS.flatMap((m) =>
-  endpointsOf(resolveModel(m.id)).map((endpoint) => ({
-    model: m.id,
-    endpoint,
-    rules: endpointRules(resolveModel(m.id), endpoint)!,
-  })),
+  endpointsOf(resolveModel(m.id))
+    .filter((endpoint) => endpoint !== 'responses')
+    .map((endpoint) => ({
+      model: m.id,
+      endpoint,
+      rules: endpointRules(resolveModel(m.id), endpoint)!,
+    })),
 );
 // A GIF edit is sent with a warning (a reported rule: one relay says GIF is for generations
 // only); its own test is below. Every other reported rule of the table refuses here, as --strict does.

@@ -7,3 +7,6 @@ export const ENDPOINT_PATHS = {
 } as const;
 
 export type ImagesEndpoint = keyof typeof ENDPOINT_PATHS;
+
+/** The Responses API, where imgcli chat's image tool is called (reference section 11). */
+export const RESPONSES_PATH = '/responses';

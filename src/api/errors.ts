@@ -37,6 +37,8 @@ export type AnswerProblem =
   | 'bad-base64'
   /** Bytes that are not a PNG, JPEG or WebP. */
   | 'not-an-image'
+  /** A Responses API answer that is not a response object, or one that ended incomplete. */
+  | 'not-a-response'
   /** An image that was not received whole. */
   | 'cut-short'
   /** Fewer images than were asked for. */
@@ -130,7 +132,7 @@ export function answerError(problem: AnswerProblem, message: string, requestId?:
 }
 
 const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']);
-const SAFETY_CODES = new Set(['moderation_blocked', 'content_policy_violation']);
+const SAFETY_CODES = new Set(['moderation_blocked', 'content_policy_violation', 'image_content_policy_violation']);
 
 export function isQuotaError(code: string | undefined): boolean {
   return code !== undefined && QUOTA_CODES.has(code);

@@ -65,7 +65,7 @@ export async function* readImageStream(
 }
 
 /** The stream's events, each at most LIMITS.sseEventChars: an endless line fails instead of filling memory. */
-async function* boundedEvents(
+export async function* boundedEvents(
   body: AsyncIterable<Uint8Array | string>,
   requestId: string | undefined,
 ): AsyncGenerator<SseEvent> {
@@ -82,7 +82,7 @@ async function* boundedEvents(
 }
 
 /** The event's JSON object; an `event: error` whose data is not JSON still becomes an ApiError. */
-function parsePayload(sse: SseEvent, requestId: string | undefined): Record<string, unknown> {
+export function parsePayload(sse: SseEvent, requestId: string | undefined): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(sse.data);
@@ -105,7 +105,7 @@ function parsePayload(sse: SseEvent, requestId: string | undefined): Record<stri
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 /** Reads both `{"error": {...}}` and a bare `{"type": "error", "code", "message"}` (Responses-API style). */
-function streamError(raw: Record<string, unknown>, requestId: string | undefined): ApiError {
+export function streamError(raw: Record<string, unknown>, requestId: string | undefined): ApiError {
   const inner = raw.error;
   const e = inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : raw;
   const message = str(e.message) ?? str(inner) ?? 'no details given';

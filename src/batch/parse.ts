@@ -5,7 +5,8 @@ import { sniffImage } from '../image/format.js';
 import { IMAGE_FIELDS, offeredBy, type ImageCommand } from '../models/fields.js';
 import { closest, orList } from '../suggest.js';
 
-export type BatchCommand = ImageCommand;
+/** What a job may be: an image command of the Images API (a conversation has no place in a batch). */
+export type BatchCommand = Exclude<ImageCommand, 'chat'>;
 
 export interface RawJob {
   /** 1-based line number in the jobs file. */

@@ -82,14 +82,25 @@ export function logSettings(settings: Settings, say: Messenger, baseUrl: string)
 }
 
 /** Connects to the configured server, or starts the offline one in-process for --mock. */
-export async function openConnection(rt: Runtime, settings: Settings, say: Messenger): Promise<OpenConnection> {
+export async function openConnection(
+  rt: Runtime,
+  settings: Settings,
+  say: Messenger,
+  offline: { recall?: (responseId: string) => Promise<{ image: Buffer; revised?: string } | undefined> } = {},
+): Promise<OpenConnection> {
   keepWasmBaseline();
   if (settings.mock) {
     // The offline server (and the picture code under it) loads only for --mock.
     const { startMockServer } = await import('../mock/server.js');
     // The offline server stands in for the provider in effect (api.openai.com unless told otherwise),
-    // as of the run's date: a model it has shut down by then is refused.
-    const server = await startMockServer({ now: rt.now, provider: settings.provider.id, retiredAsOf: rt.now });
+    // as of the run's date: a model it has shut down by then is refused. A conversation's earlier
+    // responses are recalled from the client's thread (imgcli chat).
+    const server = await startMockServer({
+      now: rt.now,
+      provider: settings.provider.id,
+      retiredAsOf: rt.now,
+      recall: offline.recall,
+    });
     say.verbose(`offline server listening at ${server.url}`);
     logSettings(settings, say, server.url);
     const close = async () => {

@@ -1,7 +1,7 @@
 // Where an Images request goes: the OpenAI shape (<base-url>/images/<endpoint>, which also
 // serves Azure's v1 API and compatible servers), or Azure's dated API
 // (<base-url>/deployments/<name>/images/<endpoint>?api-version=<v>).
-import { ENDPOINT_PATHS, type ImagesEndpoint } from '../api/endpoints.js';
+import { ENDPOINT_PATHS, RESPONSES_PATH, type ImagesEndpoint } from '../api/endpoints.js';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 
@@ -31,4 +31,18 @@ export function imagesPath(
 /** Query parameters for every request: Azure's api-version when set. */
 export function queryFor(settings: Pick<Settings, 'azureApiVersion' | 'mock'>): Record<string, string> | undefined {
   return settings.azureApiVersion && !settings.mock ? { 'api-version': settings.azureApiVersion } : undefined;
+}
+
+/**
+ * Where a conversation turn goes (imgcli chat): <base-url>/responses, which OpenAI, Azure's v1 API
+ * and compatible servers with a Responses API share. Azure's dated API has no such path under a
+ * deployment: refused before anything is sent.
+ */
+export function responsesPath(settings: Pick<Settings, 'azureDeployment' | 'mock'>): string {
+  if (settings.azureDeployment && !settings.mock)
+    throw new UsageError(
+      "imgcli chat speaks Azure's v1 API, not the dated one (--azure-deployment); nothing was sent",
+      'Set --base-url https://<resource>.openai.azure.com/openai/v1 without --azure-deployment, and name the deployments with --mainline and -m.',
+    );
+  return RESPONSES_PATH;
 }

@@ -35,7 +35,7 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const MAX_DOWNLOAD = 50 * 1024 * 1024;
 
 /** One reference resolved to its bytes, labelled the way the API would read its type. */
-async function resolveRef(ref: unknown, param: string, ctx: RouteContext): Promise<FormPart | ApiErrorBody> {
+export async function resolveRef(ref: unknown, param: string, ctx: RouteContext): Promise<FormPart | ApiErrorBody> {
   if (!ref || typeof ref !== 'object' || Array.isArray(ref))
     return bad(
       param,

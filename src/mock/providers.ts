@@ -38,6 +38,7 @@ function refusal(p: ProviderInfo, status: number, message: string, param?: strin
 export function providerRefusal(p: ProviderInfo, req: RecordedRequest): RouteAnswer | undefined {
   const body = req.json;
   if (p.id === 'openai') return undefined;
+  if (/\/responses$/.test(req.path) && p.lacks?.responses) return refusal(p, 404, `${p.title} has no /responses.`);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     const endpoint = /\/images\/edits$/.test(req.path);
     return endpoint && p.editBody === 'json'

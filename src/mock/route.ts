@@ -62,6 +62,24 @@ export interface RouteContext {
   batches: BatchRoutes;
   /** The provider the server stands in for (api.openai.com unless told otherwise; providers.ts). */
   provider: ProviderInfo;
+  /** The Responses API's conversations (responses.ts). */
+  responses: ResponseMemory;
+}
+
+/** A response the offline server made: its image, for the turns that continue it. */
+export interface HeldResponse {
+  image: Buffer;
+  /** What the tool drew from: the conversation so far. */
+  revised: string;
+}
+
+/**
+ * The offline server's memory of responses (as long as it runs), and where to ask for one it does
+ * not hold: the client's own record of its thread, for --mock, whose server lives one command.
+ */
+export interface ResponseMemory {
+  held: Map<string, HeldResponse>;
+  recall?: (id: string) => Promise<{ image: Buffer; revised?: string } | undefined>;
 }
 
 /** What the Batch API's routes ask of the batch store (batches.ts). */

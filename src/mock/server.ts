@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { handleVariations, recordUploadParts } from './edits.js';
 import { handleAnyEdit } from './edits-json.js';
 import { handleGenerations } from './generations.js';
+import { handleResponses, responseEvents } from './responses.js';
 import { resolveRoute } from './resolve-route.js';
 import { imageEvents, isStreamFault, sseText, streamingOf, writeSse } from './stream.js';
 import { applyFault, send, type Fault } from './faults.js';
@@ -73,6 +74,11 @@ export interface MockOptions {
   log?: (line: string) => void;
   /** The server's clock: `created` in answers and image URL expiry (default: the system clock). */
   now?: () => Date;
+  /**
+   * A response the server does not hold (made by an earlier --mock run): its image as the client
+   * recorded it, so a thread continues across commands; undefined refuses it as the API refuses a stale id.
+   */
+  recall?: (responseId: string) => Promise<{ image: Buffer; revised?: string } | undefined>;
   /** How fast batches move (batches.ts; default: a few hundred requests in a second or two). */
   batchTiming?: Partial<BatchTiming>;
   /** The clock batches move on, in milliseconds (default: performance.now); tests pass one they advance. */
@@ -105,6 +111,7 @@ const ROUTES: Record<string, Route> = {
   '/v1/images/generations': handleGenerations,
   '/v1/images/edits': handleAnyEdit,
   '/v1/images/variations': handleVariations,
+  '/v1/responses': handleResponses,
 };
 
 /** A file the server wrote (a batch's results), streamed from disk: it can be hundreds of megabytes. */
@@ -282,6 +289,13 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     resolveRoute(url.pathname, record.query, ROUTES);
   // A successful answer to `stream: true` goes out as events; errors stay plain JSON, as the API's do.
   const events = (result: RouteAnswer) => {
+    if (route === ROUTES['/v1/responses']) {
+      const body = record.json as { stream?: unknown; tools?: Array<{ type?: unknown; partial_images?: unknown }> };
+      const tool = body?.tools?.find((t) => t?.type === 'image_generation');
+      return result.status === 200 && body.stream === true
+        ? responseEvents(result.json as Record<string, unknown>, Number(tool?.partial_images ?? 0) || 0)
+        : undefined;
+    }
     const streaming = result.status === 200 ? streamingOf(record) : undefined;
     const family = route === ROUTES['/v1/images/edits'] ? 'image_edit' : 'image_generation';
     return streaming && imageEvents(result.json as Record<string, unknown>, family, streaming.partials);
@@ -336,6 +350,7 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       labels: options.labels,
       batches,
       provider,
+      responses: { held: new Map(), recall: options.recall },
     },
   };
   const { ctx, requests, faults, downloadFaults } = state;

@@ -42,7 +42,7 @@ export function streamingOf(req: RecordedRequest): { partials: number } | undefi
 }
 
 /** A coarse, blocky copy of the final at its full size; `step` 0 is the roughest. */
-async function partialRender(final: Buffer, step: number, steps: number, format: string): Promise<Buffer> {
+export async function partialRender(final: Buffer, step: number, steps: number, format: string): Promise<Buffer> {
   const meta = await sharp(final).metadata();
   const width = meta.width ?? 1024;
   const height = meta.height ?? 1024;

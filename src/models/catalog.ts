@@ -1,6 +1,6 @@
 // What `imgcli models` shows: the model table as rows, optionally merged with a server's
 // GET /models answer, differences flagged. Pure: the command does the fetching and printing.
-import { IMAGE_FIELDS, intRange, longFlag, type ImageField } from './fields.js';
+import { IMAGE_FIELDS, intRange, longFlag, type ImageCommand, type ImageField } from './fields.js';
 import { BATCH_PRICE, PRICES_CHECKED, RATES, type TokenRates } from './prices.js';
 import type { ProviderInfo } from './providers.js';
 import {
@@ -224,7 +224,7 @@ export type FlagRule = { flag: string; short?: string } & (
 
 /** One command of a model, as `imgcli models <name>` shows it. */
 export interface EndpointDetail {
-  command: 'gen' | 'edit' | 'vary';
+  command: ImageCommand;
   /** The API path it sends to. */
   path: string;
   /** vary through edits: the built-in variation prompt goes with it. */
@@ -247,7 +247,8 @@ export interface ModelDetail extends CatalogRow {
 }
 
 /** What one field takes on an endpoint's rules; undefined when the model does not take it there. */
-function flagRule(field: ImageField, rules: EndpointRules): FlagRule | undefined {
+function flagRule(field: ImageField, rules: EndpointRules, endpoint?: Endpoint): FlagRule | undefined {
+  if (endpoint && field.endpoints && !field.endpoints.includes(endpoint)) return undefined;
   const short = /^-[a-z](?=,)/.exec(field.flags)?.[0];
   const flag = longFlag(field);
   const named = short ? { flag, short } : { flag };
@@ -277,6 +278,7 @@ const PATHS: Record<Endpoint, string> = {
   generations: 'POST /images/generations',
   edits: 'POST /images/edits',
   variations: 'POST /images/variations',
+  responses: 'POST /responses (the image_generation tool)',
 };
 
 /** A model of the table (by id or alias) whole, or undefined when the table does not have it. */
@@ -296,12 +298,15 @@ export function modelDetail(
     ['gen', 'generations'],
     ['edit', 'edits'],
     ['vary', vary],
+    ['chat', 'responses'],
   ] as const) {
     const rules = endpoint && endpointRules(model, endpoint);
     if (!endpoint || !rules) continue;
     const json = endpointRules(model, endpoint, 'json')!;
-    const flags = IMAGE_FIELDS.map((f) => flagRule(f, rules)).filter((r): r is FlagRule => r !== undefined);
-    const jsonOnly = IMAGE_FIELDS.filter((f) => !flagRule(f, rules) && flagRule(f, json)).map(longFlag);
+    const flags = IMAGE_FIELDS.map((f) => flagRule(f, rules, endpoint)).filter((r): r is FlagRule => r !== undefined);
+    const jsonOnly = IMAGE_FIELDS.filter((f) => !flagRule(f, rules, endpoint) && flagRule(f, json, endpoint)).map(
+      longFlag,
+    );
     commands.push({
       command,
       path: PATHS[endpoint],
@@ -309,7 +314,8 @@ export function modelDetail(
       ...(rules.prompt && !(command === 'vary' && endpoint === 'edits') ? { prompt: { ...rules.prompt } } : {}),
       ...(rules.files ? { files: rules.files } : {}),
       ...(rules.mask ? { mask: { formats: rules.mask.formats, max_bytes: rules.mask.maxBytes } } : {}),
-      flags: command === 'gen' || !json.jsonBody ? flags : [...flags, ...flagsOnlyIn(json, rules)],
+      flags:
+        command === 'gen' || command === 'chat' || !json.jsonBody ? flags : [...flags, ...flagsOnlyIn(json, rules)],
       ...(jsonOnly.length ? { json_only_flags: jsonOnly } : {}),
     });
   }

@@ -25,8 +25,8 @@ export class FlagValueError extends Error {
 /** How a value is read and checked: a word from a list, a size, a whole number, an on/off flag, free text. */
 export type FieldKind = 'list' | 'size' | 'count' | 'int' | 'switch' | 'text';
 
-/** The image commands; each asks its models' endpoints (vary: the family's way of varying). */
-export type ImageCommand = 'gen' | 'edit' | 'vary';
+/** The image commands; each asks its models' endpoints (vary: the family's way of varying; chat: the Responses API's image tool). */
+export type ImageCommand = 'gen' | 'edit' | 'vary' | 'chat';
 
 export interface ImageField {
   /** The flag's camelCase name: commander's attribute, the batch job key, the typed flag. */
@@ -53,6 +53,8 @@ export interface ImageField {
    * (svg, written by a text model: --svg-model).
    */
   readonly needs?: FormatNeed;
+  /** Sent only to these endpoints (absent: wherever the rule allows): the image tool makes one image and has no user field. */
+  readonly endpoints?: readonly Endpoint[];
 }
 
 /** What a field needs of the output format, by the format rule's own word. */
@@ -64,11 +66,21 @@ export const NEED_WORDS: Record<FormatNeed, string> = {
   authored: 'a document written by a text model',
 };
 
+const IMAGES_API: readonly Endpoint[] = ['generations', 'edits', 'variations'];
+
 /** How many partial images --stream asks for when --partial-images is not given. */
 export const DEFAULT_PARTIAL_IMAGES = 2;
 
 export const IMAGE_FIELDS = [
-  { name: 'count', flags: '-n, --count <n>', api: 'n', kind: 'count', rule: 'n', purpose: 'how many images' },
+  {
+    name: 'count',
+    flags: '-n, --count <n>',
+    api: 'n',
+    kind: 'count',
+    rule: 'n',
+    purpose: 'how many images',
+    endpoints: IMAGES_API,
+  },
   {
     name: 'size',
     flags: '-s, --size <WxH>',
@@ -213,12 +225,22 @@ export const IMAGE_FIELDS = [
     transportOnly: true,
   },
   {
+    name: 'action',
+    flags: '--action <action>',
+    api: 'action',
+    kind: 'list',
+    rule: 'actions',
+    purpose: 'whether the image tool makes a new image or edits the one in the conversation',
+    note: 'default auto: the model chooses',
+  },
+  {
     name: 'user',
     flags: '--user <id>',
     api: 'user',
     kind: 'text',
     purpose: 'an end-user id passed to the API for abuse monitoring',
     transportOnly: true,
+    endpoints: IMAGES_API,
   },
   {
     name: 'safetyIdentifier',
@@ -339,7 +361,8 @@ export function intRange(field: ImageField, rules: EndpointRules): (IntRange & {
   if (rule === undefined) return undefined;
   if (isRange(rule)) return { ...rule, perModel: true };
   // --partial-images: the stream rule says how many partial images a model sends at most.
-  if (field.rule === 'stream') return { min: 0, max: rules.stream!.maxPartialImages, perModel: false };
+  if (field.rule === 'stream')
+    return { min: rules.stream!.minPartialImages ?? 0, max: rules.stream!.maxPartialImages, perModel: false };
   return field.range && { ...field.range, perModel: false };
 }
 
@@ -369,7 +392,14 @@ export function commandValues(field: ImageField, commands: readonly ImageCommand
 export function endpointFor(command: ImageCommand, family: Family): Endpoint | undefined {
   if (command === 'gen') return FAMILIES[family].endpoints.generations ? 'generations' : undefined;
   if (command === 'edit') return FAMILIES[family].endpoints.edits ? 'edits' : undefined;
+  if (command === 'chat') return FAMILIES[family].endpoints.responses ? 'responses' : undefined;
   return FAMILIES[family].vary;
+}
+
+/** Whether a field goes to an endpoint whose rules these are: its endpoints and its rule both allow it. */
+export function fieldTaken(field: ImageField, rules: EndpointRules, endpoint: Endpoint): boolean {
+  if (field.endpoints && !field.endpoints.includes(endpoint)) return false;
+  return !field.rule || rules[field.rule] !== undefined;
 }
 
 /**
@@ -379,7 +409,7 @@ export function endpointFor(command: ImageCommand, family: Family): Endpoint | u
 function commandRules(
   command: ImageCommand,
   form: 'json' | 'multipart' = 'json',
-): Array<{ id: string; family: Family; rules: EndpointRules }> {
+): Array<{ id: string; family: Family; rules: EndpointRules; endpoint: Endpoint }> {
   // Asked for every flag of every command while the program is built: made once per pair.
   const key = `${command} ${form}`;
   let rules = RULES_BY_COMMAND.get(key);
@@ -387,18 +417,21 @@ function commandRules(
     rules = MODELS.flatMap((m) => {
       const endpoint = endpointFor(command, m.family);
       const found = endpoint && endpointRules(resolveModel(m.id), endpoint, form);
-      return found ? [{ id: m.id, family: m.family, rules: found }] : [];
+      return found ? [{ id: m.id, family: m.family, rules: found, endpoint }] : [];
     });
     RULES_BY_COMMAND.set(key, rules);
   }
   return rules;
 }
 
-const RULES_BY_COMMAND = new Map<string, Array<{ id: string; family: Family; rules: EndpointRules }>>();
+const RULES_BY_COMMAND = new Map<
+  string,
+  Array<{ id: string; family: Family; rules: EndpointRules; endpoint: Endpoint }>
+>();
 
 /** Whether some model of the table takes the field through this command (else its flag is hidden). */
 export function offeredBy(field: ImageField, command: ImageCommand, form: 'json' | 'multipart' = 'json'): boolean {
-  return !field.rule || commandRules(command, form).some((m) => m.rules[field.rule!] !== undefined);
+  return commandRules(command, form).some((m) => fieldTaken(field, m.rules, m.endpoint));
 }
 
 const GPT = (Object.keys(FAMILIES) as Family[]).filter((f) => f.startsWith('gpt-image'));
@@ -446,7 +479,7 @@ function valueList(field: ImageField, rules: EndpointRules): string[] | undefine
   if (field.kind === 'count') return [rules.n.min === rules.n.max ? `${rules.n.min}` : `${rules.n.min}-${rules.n.max}`];
   if (field.kind === 'int') {
     const range = intRange(field, rules);
-    if (!range?.perModel) return field.rule === 'stream' ? [`0-${range!.max}`] : [];
+    if (!range?.perModel) return field.rule === 'stream' ? [`${range!.min}-${range!.max}`] : [];
     return [
       `${range.min}-${range.max}${range.step ? ` in steps of ${range.step}` : ''}${range.default !== undefined ? `, default ${range.default}` : ''}`,
     ];

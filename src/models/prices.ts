@@ -1,6 +1,7 @@
 // Token prices as dated data beside the model table (reference section 10). Estimates only:
 // prices change, and models without a rate here report no cost rather than a guess.
-import type { Family, ResolvedModel } from './table.js';
+import type { Sourced } from './providers.js';
+import { findMainline, type Family, type ResolvedModel } from './table.js';
 
 export const PRICES_CHECKED = '2026-12-01';
 
@@ -200,4 +201,59 @@ export function estimateRequestCost(
   const n = typeof req.n === 'number' ? req.n : 1;
   const text = typeof req.prompt === 'string' ? Math.ceil(req.prompt.length / 4) : 0;
   return (perImage * n * rates.imageOutput + text * rates.textInput) / 1_000_000;
+}
+
+/**
+ * A Responses (mainline) model's text token rates, US dollars per million tokens: what `imgcli chat`
+ * pays besides the image, for reading the conversation and calling the tool. Reasoning tokens are
+ * billed as output. Secondary sources quoting OpenAI's pricing page: reported, so a figure made
+ * from them says so.
+ */
+export interface MainlineRates extends Sourced {
+  input: number;
+  cachedInput: number;
+  output: number;
+}
+
+const MAINLINE_SOURCE =
+  "OpenAI's API pricing page as quoted by tokenmix.ai (2026-04-30) and verdent.ai (June 2026); not read at OpenAI";
+const reportedRates = (input: number, cachedInput: number, output: number): MainlineRates => ({
+  input,
+  cachedInput,
+  output,
+  confidence: 'reported',
+  source: MAINLINE_SOURCE,
+  checked: '2026-12-06',
+});
+
+/** By the mainline table's id (its aliases and dated snapshots share the rates). */
+export const MAINLINE_RATES: Readonly<Record<string, MainlineRates>> = {
+  'gpt-5.4-mini': reportedRates(0.75, 0.075, 4.5),
+  'gpt-5.4': reportedRates(2.5, 0.25, 15),
+  'gpt-5.5': reportedRates(5, 0.5, 30),
+};
+
+/** The rates of a mainline model (an id, an alias or a dated snapshot of the table); undefined when unknown. */
+export function mainlineRates(name: string): MainlineRates | undefined {
+  const id = findMainline(name)?.id;
+  return id !== undefined && Object.hasOwn(MAINLINE_RATES, id) ? MAINLINE_RATES[id] : undefined;
+}
+
+/** The mainline model's share of a conversation turn, from the Responses answer's `usage`; undefined without a rate or usage. */
+export function estimateMainlineCost(
+  name: string,
+  usage: Record<string, unknown> | undefined,
+): CostEstimate | undefined {
+  const rates = mainlineRates(name);
+  if (!rates || !usage) return undefined;
+  const details = (usage.input_tokens_details ?? {}) as Record<string, unknown>;
+  const input = num(usage.input_tokens);
+  const cached = Math.min(num(details.cached_tokens), input);
+  const usd =
+    ((input - cached) * rates.input + cached * rates.cachedInput + num(usage.output_tokens) * rates.output) / 1e6;
+  return {
+    usd: Math.round(usd * 1e6) / 1e6,
+    rates_checked: rates.checked,
+    basis: `${name} at rates ${rates.confidence} by ${rates.source}`,
+  };
 }

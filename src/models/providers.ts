@@ -92,6 +92,11 @@ const reported = (source: string): Sourced => ({ confidence: 'reported', source,
 const XAI_DOCS = 'docs.x.ai, model-capabilities/images/generation';
 const GEMINI_SOURCES = 'public test code using the endpoint; lelandg/ImageAI#17; discuss.ai.google.dev thread 180711';
 const AZURE_DOCS = 'MicrosoftDocs/azure-ai-docs PR #833 and how-to/dall-e.md';
+/** No image_generation tool behind a Responses API: reported only (the servers' docs list image paths alone). */
+const GEMINI_RESPONSES =
+  "Google's OpenAI-compatibility docs list chat completions, embeddings and images, no Responses API or image_generation tool";
+const VLLM_RESPONSES =
+  'vllm-omni docs/serving/image_generation_api.md: image models are served at /v1/images/* only, with no image_generation tool';
 
 /** Fields Google's compatibility layer is reported to take: everything else is not. */
 const GEMINI_TAKES = new Set(['model', 'prompt', 'n', 'size', 'response_format']);
@@ -196,7 +201,12 @@ export const PROVIDERS: readonly ProviderInfo[] = [
       ),
     },
     editBody: 'json',
-    lacks: { edits: reported(GEMINI_SOURCES), variations: reported(GEMINI_SOURCES), batches: reported(REFERENCE) },
+    lacks: {
+      edits: reported(GEMINI_SOURCES),
+      variations: reported(GEMINI_SOURCES),
+      batches: reported(REFERENCE),
+      responses: reported(GEMINI_RESPONSES),
+    },
     answers: { noUsage: true, sources: GEMINI_SOURCES },
   },
   {
@@ -209,7 +219,11 @@ export const PROVIDERS: readonly ProviderInfo[] = [
     extraFields: ['seed', 'num_inference_steps', 'guidance_scale', 'negative_prompt'],
     editBody: 'multipart',
     editBodyRule: confirmed('vllm-project/vllm-omni docs/serving/image_generation_api.md'),
-    lacks: { variations: confirmed('vllm-omni protocol/images.py'), batches: reported(REFERENCE) },
+    lacks: {
+      variations: confirmed('vllm-omni protocol/images.py'),
+      batches: reported(REFERENCE),
+      responses: reported(VLLM_RESPONSES),
+    },
     answers: {
       format: 'png',
       noUsage: true,

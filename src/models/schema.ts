@@ -48,7 +48,20 @@ function oneOf(field: string, values: readonly string[], model: string, note: (v
   );
 }
 
-const COMMAND: Record<Endpoint, ImageCommand> = { generations: 'gen', edits: 'edit', variations: 'vary' };
+const COMMAND: Record<Endpoint, ImageCommand> = {
+  generations: 'gen',
+  edits: 'edit',
+  variations: 'vary',
+  responses: 'chat',
+};
+
+/** How an endpoint is named in a refusal: the Images API's by name, the Responses API's tool by what it is. */
+const ENDPOINT_WORDS: Record<Endpoint, string> = {
+  generations: 'generations',
+  edits: 'edits',
+  variations: 'variations',
+  responses: 'the image tool of imgcli chat',
+};
 
 /**
  * Where a refused value would be taken, as " (...)": the model's own note, the endpoint of this
@@ -90,9 +103,16 @@ function notAccepted(
   const model = resolved.name;
   const takers = familiesTaking(rulesKey, endpoint);
   // Taken nowhere on this endpoint: say where it belongs instead (--moderation: generations).
-  const elsewhere = (['generations', 'edits', 'variations'] as const).filter(
-    (e) => e !== endpoint && familiesTaking(rulesKey, e).length,
-  );
+  // An Images API refusal points within the Images API; the image tool's points anywhere.
+  const endpoints = [
+    'generations',
+    'edits',
+    'variations',
+    ...(endpoint === 'responses' ? (['responses'] as const) : []),
+  ] as const;
+  const elsewhere = endpoints
+    .filter((e) => e !== endpoint && familiesTaking(rulesKey, e).length)
+    .map((e) => ENDPOINT_WORDS[e]);
   const json =
     rules.jsonBody?.adds?.[rulesKey] !== undefined
       ? ` and ${endpoint} sent as JSON (an image URL or file id, or --body json)`
@@ -103,7 +123,18 @@ function notAccepted(
       ? `; it is for ${elsewhere.join(' and ')}${json || ' only'}`
       : '';
   const why = field === 'response_format' ? ' (GPT image models always return base64)' : noteFor(resolved, rulesKey);
-  return z.never({ message: `${flag(field)} is not accepted by ${model} for ${endpoint}${why}${where}` }).optional();
+  return z
+    .never({ message: `${flag(field)} is not accepted by ${model} for ${ENDPOINT_WORDS[endpoint]}${why}${where}` })
+    .optional();
+}
+
+/** A field the endpoint never takes, whatever the model (--count for the image tool, which makes one image a turn). */
+function notSentTo(f: ImageField, endpoint: Endpoint) {
+  const why = f.api === 'n' ? ': it makes one image a turn' : '';
+  const where = (f.endpoints ?? []).map((e) => ENDPOINT_WORDS[e]).join(', ');
+  return z
+    .never({ message: `${flag(f.api)} is not taken by ${ENDPOINT_WORDS[endpoint]}${why} (it is for ${where})` })
+    .optional();
 }
 
 function sizeSchema(rules: EndpointRules, model: string) {
@@ -186,11 +217,13 @@ export function requestSchema(model: ResolvedModel, endpoint: Endpoint, form: 'j
   const fields = Object.fromEntries(
     IMAGE_FIELDS.map((f: ImageField) => [
       f.api,
-      takes(f)
-        ? acceptedSchema(f, rules, model, endpoint).optional()
-        : open
-          ? z.unknown().optional()
-          : notAccepted(f.api, f.rule!, model, endpoint, rules),
+      f.endpoints && !f.endpoints.includes(endpoint)
+        ? notSentTo(f, endpoint)
+        : takes(f)
+          ? acceptedSchema(f, rules, model, endpoint).optional()
+          : open
+            ? z.unknown().optional()
+            : notAccepted(f.api, f.rule!, model, endpoint, rules),
     ]),
   );
   const promptField = rules.prompt

@@ -5,7 +5,8 @@
 export const FACTS_CHECKED = '2026-12-01';
 export const DEFAULT_MODEL = 'gpt-image-2';
 
-export type Endpoint = 'generations' | 'edits' | 'variations';
+/** The Images API's endpoints, and the Responses API's image_generation tool (`imgcli chat`). */
+export type Endpoint = 'generations' | 'edits' | 'variations' | 'responses';
 export type Family =
   | 'gpt-image-2.6'
   | 'gpt-image-2.5'
@@ -95,7 +96,10 @@ export interface EndpointRules {
   /** frame_count and frame_duration_ms of an animated format. */
   frameCount?: IntRange;
   frameDurationMs?: IntRange;
-  stream?: { maxPartialImages: number };
+  /** Streaming: at most this many partial images; at least `minPartialImages` when a stream is asked for. */
+  stream?: { maxPartialImages: number; minPartialImages?: number };
+  /** The image_generation tool's `action`: generate a new image, edit one in context, or let the model choose. */
+  actions?: readonly string[];
   /** svg.model: the text model that writes an SVG (any name the server knows). */
   svgAuthor?: true;
   /** svg.reasoning.effort: how hard the SVG author reasons. */
@@ -178,14 +182,41 @@ const GPT_EDITS: EndpointRules = {
   jsonBody: { adds: { moderation: GPT_GENERATIONS.moderation } },
 };
 
+/**
+ * The Responses API's image_generation tool (reference section 11; spec ImageGenTool): one image a
+ * call, png, jpeg or webp, the GPT sizes, quality, background, compression, moderation, `action`,
+ * input images in the message and `input_image_mask`; a stream must ask for at least one partial
+ * image. The tool's spec lists no 2.6 field (complexity, frames, gif, svg), so none is offered here.
+ */
+const GPT_RESPONSES: EndpointRules = {
+  prompt: { max: 32_000, required: true },
+  n: { min: 1, max: 1 },
+  sizes: GPT_SIZES,
+  qualities: GPT_QUALITIES,
+  backgrounds: GPT_BACKGROUNDS,
+  formats: GPT_FORMATS,
+  compression: true,
+  moderation: ['auto', 'low'],
+  stream: { maxPartialImages: 3, minPartialImages: 1 },
+  actions: ['generate', 'edit', 'auto'],
+  files: GPT_FILES,
+  mask: MASK,
+};
+
 function gptFamily(
   extra: Partial<EndpointRules>,
   only: { generations?: Partial<EndpointRules>; edits?: Partial<EndpointRules> } = {},
 ): FamilyInfo {
+  // The tool takes the family's sizes and qualities, none of its extra outputs or fields.
+  const tool: Partial<EndpointRules> = {
+    ...(extra.customSize ? { customSize: extra.customSize } : {}),
+    ...(extra.qualities ? { qualities: extra.qualities } : {}),
+  };
   return {
     endpoints: {
       generations: { ...GPT_GENERATIONS, ...extra, ...only.generations },
       edits: { ...GPT_EDITS, ...extra, ...only.edits },
+      responses: { ...GPT_RESPONSES, ...tool },
     },
     defaultFormat: 'png',
     vary: 'edits',
@@ -282,6 +313,7 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
       generations: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [] },
       edits: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 10 }, sizes: [], jsonBody: {} },
       variations: { n: { min: 1, max: 10 }, sizes: [] },
+      responses: { prompt: { max: Infinity, required: true }, n: { min: 1, max: 1 }, sizes: [] },
     },
     defaultFormat: 'png',
     // Compatible servers copy today's API, where edits is the endpoint that is still served.
@@ -289,9 +321,12 @@ export const FAMILIES: Record<Family, FamilyInfo> = {
   },
 };
 
-// input_fidelity is an edits parameter of the gpt-image-1 family only; gpt-image-1-mini takes low alone.
-const INPUT_FIDELITY = { edits: { inputFidelity: ['low', 'high'] } } as const;
-const LOW_FIDELITY_ONLY = { edits: { inputFidelity: ['low'] } } as const;
+// input_fidelity is an edits (and image tool) parameter of the gpt-image-1 family only; gpt-image-1-mini takes low alone.
+const INPUT_FIDELITY = {
+  edits: { inputFidelity: ['low', 'high'] },
+  responses: { inputFidelity: ['low', 'high'] },
+} as const;
+const LOW_FIDELITY_ONLY = { edits: { inputFidelity: ['low'] }, responses: { inputFidelity: ['low'] } } as const;
 // The date the 2026-12-01 notices were read (reference section 2).
 const DEC_1 = '2026-12-01';
 
@@ -368,6 +403,48 @@ export const MODELS: readonly ModelInfo[] = [
   { id: 'dall-e-3', family: 'dall-e-3', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
   { id: 'dall-e-2', family: 'dall-e-2', shutdown: '2026-05-12', replacement: 'gpt-image-2', checked: DEC_1 },
 ];
+
+/**
+ * The Responses models that hold an `imgcli chat` conversation (--mainline): the model that reads
+ * the turns and calls the image_generation tool (reference section 11). Which models may call the
+ * tool comes from OpenAI's image generation tool guide as quoted in public threads (not from the
+ * spec, which lists the Responses models without saying which take the tool): a model outside this
+ * list is sent as given, with a notice. The default is a dated snapshot, so a script's conversations
+ * keep their model when the alias moves.
+ */
+export interface MainlineModel {
+  id: string;
+  aliases?: readonly string[];
+  /** The day the row was last checked. */
+  checked: string;
+}
+
+export const MAINLINE_CHECKED = '2026-12-06';
+export const DEFAULT_MAINLINE = 'gpt-5.4-mini-2026-03-17';
+/** Where the list of models that call the tool comes from, and how sure it is (a secondary quote of OpenAI's guide). */
+export const MAINLINE_SOURCE =
+  "OpenAI's image generation tool guide (developers.openai.com/api/docs/guides/tools-image-generation), as quoted in public threads";
+
+export const MAINLINE_MODELS: readonly MainlineModel[] = [
+  { id: 'gpt-5.4-mini', aliases: ['gpt-5.4-mini-2026-03-17'], checked: MAINLINE_CHECKED },
+  { id: 'gpt-5.4-nano', aliases: ['gpt-5.4-nano-2026-03-17'], checked: MAINLINE_CHECKED },
+  { id: 'gpt-5.4', checked: MAINLINE_CHECKED },
+  { id: 'gpt-5.5', aliases: ['gpt-5.5-2026-04-23'], checked: MAINLINE_CHECKED },
+  { id: 'gpt-5.2', aliases: ['gpt-5.2-2025-12-11'], checked: MAINLINE_CHECKED },
+  { id: 'gpt-5', checked: MAINLINE_CHECKED },
+  { id: 'gpt-5-nano', checked: MAINLINE_CHECKED },
+  { id: 'gpt-4.1', checked: MAINLINE_CHECKED },
+  { id: 'gpt-4.1-mini', checked: MAINLINE_CHECKED },
+  { id: 'gpt-4.1-nano', checked: MAINLINE_CHECKED },
+  { id: 'gpt-4o', checked: MAINLINE_CHECKED },
+  { id: 'gpt-4o-mini', checked: MAINLINE_CHECKED },
+  { id: 'o3', checked: MAINLINE_CHECKED },
+];
+
+/** A mainline model of the table by id or alias. */
+export function findMainline(name: string): MainlineModel | undefined {
+  return MAINLINE_MODELS.find((m) => m.id === name || m.aliases?.includes(name));
+}
 
 /** Every name the table knows: ids and aliases, for suggestions. */
 export const MODEL_NAMES: readonly string[] = MODELS.flatMap((m) => [m.id, ...(m.aliases ?? [])]);

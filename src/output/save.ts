@@ -70,7 +70,13 @@ export interface SaveContext {
   /** Where images decoded while the answer arrived wait (their b64_json is a placeholder). */
   spill?: SpillFiles;
   /** Embeds provenance metadata into an image before it is written (absent with --no-metadata). */
-  stamp?: (bytes: Buffer, format: ImageFormat, extra: { revised_prompt?: string; request_id?: string }) => Buffer;
+  stamp?: (
+    bytes: Buffer,
+    format: ImageFormat,
+    extra: { revised_prompt?: string; request_id?: string; response_id?: string },
+  ) => Buffer;
+  /** A conversation turn's answer: the response id goes into the provenance with the request id. */
+  responseId?: string;
   /** Where a paid image goes when its destination cannot be written (see recovery.ts). */
   recovery?: readonly string[];
   /** False for the offline server's answers (--mock): nothing was billed, so nothing "already paid for". */
@@ -307,7 +313,12 @@ export async function saveBytes(
   const notes = checked.notes.length ? { server_notes: checked.notes } : {};
   const clean = await withoutActiveContent(checked.bytes, info, index, ctx);
   const bytes = ctx.stamp
-    ? ctx.stamp(clean.bytes, info.format, { revised_prompt: revisedPrompt, request_id: ctx.requestId, ...notes })
+    ? ctx.stamp(clean.bytes, info.format, {
+        revised_prompt: revisedPrompt,
+        request_id: ctx.requestId,
+        ...(ctx.responseId ? { response_id: ctx.responseId } : {}),
+        ...notes,
+      })
     : clean.bytes;
   const base = {
     index,

@@ -87,7 +87,8 @@ export interface JobFlags extends FieldValues {
 
 /** What to make: a command, its prompt words (gen), its input images (edit, vary) and flags. */
 export interface JobRequest {
-  command: ImageCommand;
+  /** An Images API command; chat builds its turns in chat-build.ts. */
+  command: Exclude<ImageCommand, 'chat'>;
   words?: string[];
   images?: string[];
   flags: JobFlags;
@@ -119,10 +120,10 @@ export const VARIATION_PROMPT =
   'vary small details, textures and lighting so it reads as another take of the same picture.';
 
 /** The endpoint and its rules, or the reason the model cannot do what the command asks. */
-function chooseEndpoint(command: ImageCommand, model: ResolvedModel) {
+function chooseEndpoint(command: JobRequest['command'], model: ResolvedModel) {
   const endpoint = endpointFor(command, model.family);
   const rules = endpoint && endpointRules(model, endpoint);
-  if (endpoint && rules) return { endpoint, rules };
+  if (endpoint && endpoint !== 'responses' && rules) return { endpoint, rules };
   if (command === 'edit')
     throw new UsageError(
       `${model.name} cannot edit images`,
@@ -223,7 +224,7 @@ async function promptFor(
  * sent where the table is the server's own list (api.openai.com, the offline server); elsewhere
  * (Azure deployments, gateways) a near name may be real, so it is sent, and the notice asks.
  */
-function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
+export function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
   const none = model.guessed ? notAModel(model.name) : undefined;
   if (none) {
     // "did you mean gpt-image-2.6-flare or -sunburst?": the second name by what differs.
@@ -250,7 +251,7 @@ function checkModelName(ctx: JobContext, model: ResolvedModel): string[] {
 }
 
 /** Refuses a model the server no longer has, warns about one retiring soon, notes an experimental size. */
-function adviseOnModel(
+export function adviseOnModel(
   ctx: JobContext,
   model: ResolvedModel,
   endpoint: Endpoint,
@@ -339,7 +340,7 @@ function refuseMaskWith(format: unknown, rules: EndpointRules, flags: JobFlags):
 }
 
 /** The model to check the request by: the table's, or an unknown id with a known model's rules. */
-function modelOf(name: string, from: string | undefined): ResolvedModel {
+export function modelOf(name: string, from: string | undefined): ResolvedModel {
   if (from === undefined) return resolveModel(name);
   const known = findModel(from);
   if (!known)

@@ -43,8 +43,10 @@ export function checkEndpoint(check: ProviderCheck, endpoint: Endpoint): void {
     breach(
       check,
       lack,
-      `${check.provider.title} has no /images/${endpoint}`,
-      `Use another server for this (--base-url, --provider or --profile).`,
+      `${check.provider.title} has no ${endpoint === 'responses' ? '/responses (the Responses API and its image_generation tool)' : `/images/${endpoint}`}`,
+      endpoint === 'responses'
+        ? 'imgcli chat needs the Responses API: use api.openai.com or another server that has it (--base-url, --provider or --profile); imgcli edit works on this one.'
+        : `Use another server for this (--base-url, --provider or --profile).`,
     );
 }
 

@@ -354,7 +354,7 @@ function costOf(settings: Settings, job: ImageJob, usage: Usage | undefined, ima
 }
 
 /** --preview: a no-op (undefined, said once on stderr) unless stderr is a terminal that can show images. */
-async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
+export async function createPreviewerFor(rt: Runtime, say: Messenger): Promise<Previewer | undefined> {
   // The previewer (and sharp under it) loads only for --preview.
   const { createPreviewer } = await import('../terminal/previewer.js');
   return createPreviewer(rt.stderr, rt.env, say.warn, say.info);

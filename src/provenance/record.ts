@@ -22,6 +22,13 @@ export interface Provenance {
   /** The request parameters as sent (the JSON body, or the form fields without the files). */
   parameters: Record<string, unknown>;
   request_id?: string;
+  /** Made in a conversation (`imgcli chat`, the Responses API): the response that made it and the one it continued. */
+  response_id?: string;
+  previous_response_id?: string;
+  /** The conversation and the turn (1-based) the image is from, and the model that held it. */
+  thread?: string;
+  turn?: number;
+  mainline?: string;
   /** Made by the Batch API (`imgcli batch --remote`): the batch, and the request's id within it. */
   batch_id?: string;
   custom_id?: string;
@@ -74,6 +81,10 @@ function isRecord(v: unknown): v is Provenance {
     'batch_id',
     'custom_id',
     'fingerprint',
+    'response_id',
+    'previous_response_id',
+    'thread',
+    'mainline',
     'origin',
   ] as const;
   return (
@@ -82,6 +93,7 @@ function isRecord(v: unknown): v is Provenance {
     isText(v.endpoint) &&
     isObject(v.parameters) &&
     typeof v.created === 'number' &&
+    optional(v.turn, (t) => typeof t === 'number') &&
     optional(v.usage, isObject) &&
     optional(v.inputs, (a) => Array.isArray(a) && a.every(isInput)) &&
     optional(v.server_notes, (a) => Array.isArray(a) && a.every((n) => isObject(n) && isText(n.kind))) &&
@@ -122,6 +134,11 @@ export function fieldTexts(p: Provenance): Array<[field: string, text: string]> 
     ['endpoint', p.endpoint],
     ['parameters', JSON.stringify(p.parameters)],
     ['request_id', p.request_id],
+    ['response_id', p.response_id],
+    ['previous_response_id', p.previous_response_id],
+    ['thread', p.thread],
+    ['turn', p.turn === undefined ? undefined : String(p.turn)],
+    ['mainline', p.mainline],
     ['batch_id', p.batch_id],
     ['custom_id', p.custom_id],
     ['created', isoTime(p.created)],

@@ -34,6 +34,8 @@ export interface StampContext {
   now: () => Date;
   /** Set for an answer of the Batch API: the batch and the request's custom_id in it. */
   batch?: { id: string; customId: string };
+  /** Set for a conversation turn (imgcli chat): its thread, turn, mainline model and the response it continued. */
+  chat?: { thread: string; turn: number; mainline: string; previous_response_id?: string };
 }
 
 /** Returns a function that embeds the provenance record into each image before it is written. */
@@ -59,7 +61,12 @@ export function stamper(ctx: StampContext) {
   return (
     bytes: Buffer,
     format: ImageFormat,
-    extra: { revised_prompt?: string; request_id?: string; server_notes?: Provenance['server_notes'] },
+    extra: {
+      revised_prompt?: string;
+      request_id?: string;
+      response_id?: string;
+      server_notes?: Provenance['server_notes'];
+    },
   ): Buffer => {
     const record: Provenance = {
       command: ctx.record.command,
@@ -69,6 +76,15 @@ export function stamper(ctx: StampContext) {
       endpoint: ctx.endpoint,
       parameters,
       request_id: extra.request_id,
+      ...(ctx.chat
+        ? {
+            response_id: extra.response_id,
+            ...(ctx.chat.previous_response_id ? { previous_response_id: ctx.chat.previous_response_id } : {}),
+            thread: ctx.chat.thread,
+            turn: ctx.chat.turn,
+            mainline: ctx.chat.mainline,
+          }
+        : {}),
       ...(ctx.batch ? { batch_id: ctx.batch.id, custom_id: ctx.batch.customId } : {}),
       created: ctx.meta.created ?? Math.floor(ctx.now().getTime() / 1000),
       usage: ctx.meta.usage,

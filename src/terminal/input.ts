@@ -1,9 +1,12 @@
 // What a command reads from the user: the prompt (words, stdin or @file) and secrets typed at a
 // terminal. Ctrl-C stops every wait.
+import { createInterface } from 'node:readline';
 import { InterruptedError, UsageError } from '../errors.js';
 import { describeFsError } from '../fs-errors.js';
 import { FileReadError, readRegularFile } from '../image/input-file.js';
 import type { Runtime } from '../runtime.js';
+import { terminalWrite } from './boundary.js';
+import { printable } from './printable.js';
 
 /** All of stdin as text; Ctrl-C stops the wait at once, even while nothing arrives. */
 export async function readStdin(stdin: NodeJS.ReadStream, signal: AbortSignal): Promise<string> {
@@ -98,4 +101,50 @@ export async function readSecret(rt: Runtime, what: string): Promise<string> {
     rt.stdin.pause();
     rt.stderr.write('\n');
   }
+}
+
+/**
+ * One line typed at a terminal (imgcli chat's loop), the prompt on stderr with the earlier lines
+ * as history (up and down arrows). Undefined at the end of input (Ctrl-D); Ctrl-C throws
+ * InterruptedError, as it does anywhere else. The terminal leaves raw mode as soon as the line is
+ * in, so Ctrl-C while the turn runs reaches the process as SIGINT and stops the turn.
+ */
+export async function readLine(rt: Runtime, prompt: string, history: string[]): Promise<string | undefined> {
+  const rl = createInterface({
+    input: rt.stdin,
+    output: lineEditorOutput(rt.stderr),
+    terminal: true,
+    // Earlier prompts come from the thread's file: one holding a control character is not offered again.
+    history: history.filter((line) => printable(line) === line).reverse(),
+    historySize: 200,
+  });
+  try {
+    return await new Promise<string | undefined>((resolve, reject) => {
+      rl.once('SIGINT', () => reject(new InterruptedError('SIGINT')));
+      rl.once('close', () => resolve(undefined));
+      rl.question(prompt, (line) => resolve(line));
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * stderr for readline: its cursor moves and line erases are imgcli's own terminal sequences, so
+ * they pass the output boundary's door (terminalWrite) instead of being made visible; what it
+ * echoes is what the user types, and the prompt is imgcli's own (a thread name and a number).
+ */
+function lineEditorOutput(stderr: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stderr, {
+    get(target, key) {
+      if (key === 'write')
+        return (chunk: unknown, ...rest: unknown[]) => {
+          terminalWrite(target, String(chunk));
+          (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+          return true;
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -25,7 +25,7 @@ export interface InProcessResult {
 }
 
 /** A stdout or stderr that keeps every byte written, and is not a terminal (unless given columns). */
-function captured(columns?: number) {
+export function captured(columns?: number) {
   const chunks: Buffer[] = [];
   const stream = {
     isTTY: columns !== undefined,

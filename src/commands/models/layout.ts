@@ -5,11 +5,16 @@ import { statusText, type CatalogRow, type FlagRule, type ModelDetail } from '..
 import { FACTS_CHECKED, type Endpoint } from '../../models/table.js';
 import { wrapWords } from '../shared/help-text.js';
 
-const SHORT: Record<Endpoint, string> = { generations: 'gen', edits: 'edit', variations: 'vary' };
+const SHORT: Record<Endpoint, string> = { generations: 'gen', edits: 'edit', variations: 'vary', responses: 'chat' };
 
 /** The status, and whether it is the default model here (what gen uses without -m): "current, default". */
 const statusCell = (r: CatalogRow) => `${statusText(r)}${r.default ? ', default' : ''}`;
-const endpointsCell = (r: CatalogRow) => r.endpoints.map((e) => SHORT[e]).join(',') || '-';
+// The list names the Images API commands; every GPT image model also draws for chat (`models <model>` says so).
+const endpointsCell = (r: CatalogRow) =>
+  r.endpoints
+    .filter((e) => e !== 'responses')
+    .map((e) => SHORT[e])
+    .join(',') || '-';
 const serverCell = (r: CatalogRow) =>
   `${r.remote?.listed ? 'listed' : 'not listed'}${r.remote?.differences.length ? ' (!)' : ''}`;
 

@@ -38,7 +38,7 @@ export interface ReplayRequest {
 
 export interface ReplayPlan {
   source: Provenance;
-  command: ImageCommand;
+  command: Exclude<ImageCommand, 'chat'>;
   /** The model to send to: -m, else the recorded one. */
   model: string;
   request: JobRequest;
@@ -64,7 +64,7 @@ const REQUEST_FLAGS: Record<string, string> = {
 };
 
 /** The command a record came from; files from before `command` was recorded go by their endpoint. */
-export function commandOf(p: Provenance): ImageCommand {
+export function commandOf(p: Provenance): Exclude<ImageCommand, 'chat'> {
   if (p.command === 'gen' || p.command === 'edit' || p.command === 'vary') return p.command;
   return p.endpoint === 'generations' ? 'gen' : p.endpoint === 'variations' ? 'vary' : 'edit';
 }
@@ -99,7 +99,7 @@ export function recordedFlags(p: Provenance, image: string): JobFlags {
   return flags;
 }
 
-async function readRecord(image: string): Promise<Provenance> {
+export async function readRecord(image: string): Promise<Provenance> {
   let bytes: Buffer;
   try {
     bytes = await readRegularFile(image, 'image');
@@ -186,15 +186,16 @@ async function besideImage(image: string, path: string): Promise<boolean> {
 }
 
 /** Hashes every input and compares it with the record; refuses what differs unless --force. */
-async function checkInputs(
+export async function checkInputs(
   req: ReplayRequest,
   p: Provenance,
   command: ImageCommand,
 ): Promise<{ inputs: InputDigest[]; forced: string[]; unchecked: boolean }> {
   if (command === 'gen') return { inputs: [], forced: [], unchecked: false };
-  const unchecked = p.inputs === undefined;
+  // A conversation turn's inputs are its own choice: none is as valid as some (the thread holds the image).
+  const unchecked = p.inputs === undefined && command !== 'chat';
   const slots = inputSlots(req, p);
-  if (slots.filter((s) => s.role === 'image').length === 0) {
+  if (command !== 'chat' && slots.filter((s) => s.role === 'image').length === 0) {
     throw new UsageError(
       `${req.image} was made by an imgcli that did not record its input files, so they must be named`,
       `Give them after the image: imgcli replay ${req.image} <image>...`,
@@ -244,8 +245,8 @@ async function checkInputs(
 }
 
 /** Reads the record, checks the inputs and makes the typed request; nothing is sent. */
-export async function planReplay(req: ReplayRequest): Promise<ReplayPlan> {
-  const p = await readRecord(req.image);
+export async function planReplay(req: ReplayRequest, record?: Provenance): Promise<ReplayPlan> {
+  const p = record ?? (await readRecord(req.image));
   const command = commandOf(p);
   const { inputs, forced, unchecked } = await checkInputs(req, p, command);
   const { model, ...given } = req.given;

@@ -3,7 +3,7 @@
 import type { JobFlags } from '../../pipeline/build.js';
 import { runAndReport } from '../../pipeline/run.js';
 import type { Handler } from '../shared/context.js';
-import { buildReplayJob, planReplay } from './plan.js';
+import { buildReplayJob, planReplay, readRecord } from './plan.js';
 
 const replay: Handler = async (ctx, { args, command }) => {
   const [image, inputs] = args as [string, string[]];
@@ -13,7 +13,10 @@ const replay: Handler = async (ctx, { args, command }) => {
     Object.entries(own).filter(([key]) => key !== 'force' && command.getOptionValueSource(key) === 'cli'),
   ) as JobFlags & { model?: string };
   const req = { image, images: inputs, given, force: Boolean(own.force) };
-  const plan = await planReplay(req);
+  const record = await readRecord(image);
+  // A conversation turn's image: that turn again, from the same point of its thread.
+  if (record.command === 'chat') return (await import('./chat-turn.js')).replayTurn(ctx, req, record);
+  const plan = await planReplay(req, record);
   // The recorded model (or -m's) is sent; the config's image defaults are not: the record says what was asked.
   const resolved = await ctx.settings();
   const settings = {

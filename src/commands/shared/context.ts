@@ -32,6 +32,12 @@ export class Context {
   #say?: Promise<Messenger>;
   #connection?: Promise<OpenConnection>;
 
+  /**
+   * --mock: how the offline server (which lives as long as this run) finds a response an earlier
+   * run made: imgcli chat sets it from its thread file before the connection opens.
+   */
+  offlineRecall?: (responseId: string) => Promise<{ image: Buffer; revised?: string } | undefined>;
+
   constructor(readonly rt: Runtime) {}
 
   /** cli.ts, before the handler runs: the command whose flags (its own and the global ones) this run reads. */
@@ -71,7 +77,7 @@ export class Context {
     this.#connection ??= (async () => {
       // The HTTP core (undici) loads only when something is sent: an up-to-date --check never needs it.
       const { openConnection } = await import('../../connection/connect.js');
-      return openConnection(this.rt, await this.settings(), await this.messenger());
+      return openConnection(this.rt, await this.settings(), await this.messenger(), { recall: this.offlineRecall });
     })();
     return (await this.#connection).conn;
   }

@@ -113,6 +113,12 @@ export function describeEntry(e: InfoEntry): string {
         .join('\n'),
     ],
     ['request id', p.request_id],
+    [
+      'conversation',
+      p.thread === undefined
+        ? undefined
+        : `turn ${p.turn ?? '?'} of thread ${p.thread}, held by ${p.mainline ?? '?'}; response ${p.response_id ?? '?'}${p.previous_response_id ? `, after ${p.previous_response_id}` : ''}`,
+    ],
     ['created', isoTime(p.created)],
     ['usage', usageText(p.usage)],
     ['fingerprint', p.fingerprint],

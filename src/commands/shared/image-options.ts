@@ -109,15 +109,22 @@ export const bodyOption = () =>
     'how the request travels: multipart (uploads; the default with local files) or json (images as references: the default when an input is a URL or file id; local files go as data URLs)',
   ).choices(['multipart', 'json']);
 
+export type JobOption = keyof typeof JOB_OPTIONS;
+
 /**
- * Adds -m, every request field and every job option to an image command. A command that may
- * become any of several (replay) lists them: each field's help is that of the first that takes it.
+ * Adds -m, every request field and the job options (all, or those named) to an image command. A
+ * command that may become any of several (replay) lists them: each field's help is that of the
+ * first that takes it.
  */
-export function addImageOptions(cmd: Command, command: ImageCommand | readonly ImageCommand[]): Command {
+export function addImageOptions(
+  cmd: Command,
+  command: ImageCommand | readonly ImageCommand[],
+  jobOptions: readonly JobOption[] = Object.keys(JOB_OPTIONS) as JobOption[],
+): Command {
   const commands = typeof command === 'string' ? [command] : command;
   cmd.addOption(modelOption());
   for (const field of IMAGE_FIELDS)
     cmd.addOption(fieldOption(field, commands.find((c) => offeredBy(field, c)) ?? commands[0]!));
-  for (const make of Object.values(JOB_OPTIONS)) cmd.addOption(make());
+  for (const name of jobOptions) cmd.addOption(JOB_OPTIONS[name]());
   return cmd;
 }
