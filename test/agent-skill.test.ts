@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TOOLS } from '../src/commands/mcp/tools.js';
 import { SKILL_FRONT_MATTER } from '../src/commands/skill/text.js';
 import { EXIT_CODES } from '../src/exit-codes.js';
-import { IMAGE_FIELDS } from '../src/models/fields.js';
+import { IMAGE_FIELDS, offeredBy } from '../src/models/fields.js';
 import { MODELS } from '../src/models/table.js';
 import { ROOT, cleanupTemps, imgcli, tempDir } from './helpers/cli.js';
 import { PINNED_NOW } from './helpers/clock.js';
@@ -47,8 +47,11 @@ describe('imgcli skill', () => {
     const date = PINNED_NOW.slice(0, 10);
     expect(r.stdout).toContain(`## Models (status as of ${date})`);
     for (const model of MODELS) expect(r.stdout, model.id).toContain(`\`${model.id}\``);
-    for (const field of IMAGE_FIELDS)
-      expect(r.stdout, field.name).toContain(`\`${field.flags.replace(/ <.*>$/, '')}\``);
+    // Every field gen, edit or vary takes (one only chat takes is chat's to tell).
+    const flags = r.stdout.slice(r.stdout.indexOf('## Request flags of gen, edit and vary'));
+    for (const field of IMAGE_FIELDS.filter((f) => (['gen', 'edit', 'vary'] as const).some((c) => offeredBy(f, c))))
+      expect(flags, field.name).toContain(`- \`${field.flags.replace(/ <.*>$/, '')}\``);
+    expect(flags).not.toContain('()');
     for (const row of EXIT_CODES) expect(r.stdout).toContain(`- \`${row.code}\` ${row.meaning}`);
     // A model shut down before the run's date reads so: the table is read on the run's clock.
     const later = await runInProcess(['skill'], { env: { IMGCLI_NOW: '2027-06-01T00:00:00Z' } });

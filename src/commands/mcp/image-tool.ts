@@ -6,11 +6,10 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
 import { UsageError } from '../../errors.js';
-import type { ImageCommand } from '../../models/fields.js';
 import { estimateRequestCost } from '../../models/prices.js';
 import type { OutputPlan } from '../../output/naming.js';
 import { resultDocument } from '../../output/report.js';
-import { buildJob, type JobFlags } from '../../pipeline/build.js';
+import { buildJob, type JobFlags, type JobRequest } from '../../pipeline/build.js';
 import { withListedModel } from '../../pipeline/listed-model.js';
 import { jobParams, runImages, type ImageJob } from '../../pipeline/run.js';
 import type { Previewer } from '../../terminal/previewer.js';
@@ -20,7 +19,7 @@ import type { CallScope } from './call.js';
 import type { Root } from './root.js';
 
 export interface ImageToolRun {
-  command: ImageCommand;
+  command: JobRequest['command'];
   parsed: { command: Command; params: unknown[] };
   scope: CallScope;
   root: Root;
@@ -32,7 +31,7 @@ export interface ImageToolRun {
 }
 
 /** The input images an image command names: edit's list, vary's one, none for gen. */
-function inputsOf(command: ImageCommand, params: unknown[]): string[] {
+function inputsOf(command: JobRequest['command'], params: unknown[]): string[] {
   if (command === 'gen') return [];
   const given = params[0];
   return Array.isArray(given) ? (given as string[]) : [given as string];

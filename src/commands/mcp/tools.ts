@@ -42,7 +42,7 @@ export interface ToolRow {
   fixed?: readonly string[];
   rules: ArgumentRules;
   /** gen, edit, vary: run by the pipeline here. */
-  image?: ImageCommand;
+  image?: Exclude<ImageCommand, 'chat'>;
   /** Every other tool: its command's run module. */
   handlers?: Readonly<Record<string, Handler>>;
   /** The properties that name files: read ones (under the root or --allow-read) and written ones (under the root). */

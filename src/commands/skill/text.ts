@@ -15,9 +15,10 @@ const DESCRIPTION =
 /** One line per request field: its flag, the commands that take it, and its values from the tables. */
 function flagLines(): string[] {
   const commands: ImageCommand[] = ['gen', 'edit', 'vary'];
-  return IMAGE_FIELDS.map((field) => {
+  // A field only imgcli chat takes belongs to that command's help, not to this list.
+  return IMAGE_FIELDS.filter((field) => commands.some((c) => offeredBy(field, c))).map((field) => {
     const takers = commands.filter((c) => offeredBy(field, c));
-    const command = takers[0] ?? 'gen';
+    const command = takers[0]!;
     const where = takers.length === commands.length ? '' : ` (${takers.join(', ')})`;
     return `- \`${field.flags.replace(/ <.*>$/, '')}\`${where}: ${fieldHelp(field, command)}`;
   });
