@@ -22,8 +22,8 @@ Examples:
   $ imgcli gen "a fox" --partial-images 3 -o fox.png     # fox.partial-0.png ... 2, then fox.png
   $ imgcli gen @icon.txt -o icon.png --if-changed        # in a Makefile: no request when nothing changed
   $ imgcli gen @icon.txt -o icon.png --check             # exit 0 up to date, 1 would be regenerated
-  $ imgcli gen "a koi pond, looping" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
-  $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
+  $ imgcli gen "a koi pond" -m gpt-image-2.6-flare -o koi.gif --frames 4   # animated GIF
+  $ imgcli gen "a paper boat" -m gpt-image-2.6-flare -f svg --complexity low   # an SVG document
   $ imgcli gen "a paper boat logo" -m gpt-image-2.6-flare -o boat.svg --svg-model gpt-5-mini --svg-effort low
 
 The prompt is the words after gen, joined by spaces; - reads it from stdin (as do no words when
