@@ -356,6 +356,16 @@ describe('billing-safe', () => {
     expect(r.stderr).toMatch(/hint: The server does not hold the response this thread continues .* imgcli chat --new/);
     expect(threadIn(cwd, 'a-lighthouse-at-dusk').turns.map((t) => t.status)).toEqual(['ok', 'failed']);
   });
+
+  it('a first turn refused before sending leaves no .imgcli-chat folder behind; an existing one is kept', async () => {
+    const r = await chat(['a fox', '-q', 'banana']);
+    expect(r.exitCode).toBe(2);
+    expect(existsSync(join(r.cwd, '.imgcli-chat'))).toBe(false);
+    const ok = await chat(['a fox']);
+    const refused = await chat(['make it night', '-q', 'banana'], { cwd: ok.cwd });
+    expect(refused.exitCode).toBe(2);
+    expect(readdirSync(join(ok.cwd, '.imgcli-chat')).sort()).toEqual(['a-fox.json', 'last']);
+  });
 });
 
 describe('servers', () => {

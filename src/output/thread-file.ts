@@ -6,7 +6,7 @@
 // sent (status `sending`) and once it ended, so a run killed mid-turn leaves a turn that reads as
 // uncertain, never one that looks unsent. `.imgcli-chat/last` names the thread last used here.
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { isApiId } from '../api/ids.js';
@@ -115,6 +115,8 @@ export class ThreadFile {
   readonly path: string;
   thread!: Thread;
   private readonly lock: LockFile;
+  /** True when open() made the .imgcli-chat folder: close() removes it again if no turn was saved in it. */
+  private madeFolder = false;
 
   constructor(
     readonly dir: string,
@@ -127,9 +129,10 @@ export class ThreadFile {
 
   /** Takes the lock (another imgcli in the same thread is refused after a short wait), then reads the file. */
   async open(signal: AbortSignal): Promise<boolean> {
-    await mkdir(join(this.dir, THREAD_DIR), { recursive: true }).catch((err: unknown) => {
+    const made = await mkdir(join(this.dir, THREAD_DIR), { recursive: true }).catch((err: unknown) => {
       throw localError(err, join(this.dir, THREAD_DIR));
     });
+    this.madeFolder = made !== undefined;
     await this.lock.acquire({
       waitMs: 2000,
       signal,
@@ -193,6 +196,8 @@ export class ThreadFile {
 
   async close(): Promise<void> {
     await this.lock.release();
+    // A first turn refused before anything was saved leaves no empty folder behind (rmdir removes only an empty one).
+    if (this.madeFolder) await rmdir(join(this.dir, THREAD_DIR)).catch(() => {});
   }
 
   /**
