@@ -26,32 +26,33 @@ import { inputRefs, prepareInputs } from '../upload/form.js';
 import { checkCount, inspectImage } from '../upload/inputs.js';
 import { dataUrlOf, type ImageRef } from '../upload/json-edit.js';
 import { maskFromFile } from '../upload/mask.js';
-import { adviseOnModel, checkModelName, chooseFormat, modelOf, type JobContext } from './build.js';
+import { adviseOnModel, checkModelName, chooseFormat, modelOf, type JobContext, type JobFlags } from './build.js';
 import { withImageDefaults } from './defaults.js';
 import { countedInputs, readInputs } from './edit-body.js';
 import type { InputDigest } from './freshness.js';
-import { applyParams, overriddenFields, type Param } from './params.js';
+import { applyParams, overriddenFields } from './params.js';
 import { breach, checkEndpoint, checkFields, providerBody, type ProviderCheck } from './provider-rules.js';
 import type { StreamOptions } from './stream.js';
 
-/** The flags of a turn: the image tool's fields (from the field table) and how the turn runs. */
-export interface ChatFlags extends FieldValues {
-  out?: string;
-  /** False with --no-clobber. */
-  clobber?: boolean;
-  json?: boolean;
-  dryRun?: boolean;
-  param?: Param[];
-  /** False with --no-partials. */
-  partials?: boolean;
-  preview?: boolean;
-  /** False with --no-metadata. */
-  metadata?: boolean;
+/** The flags of a turn: the image tool's fields (from the field table) and how the turn runs, named as gen's. */
+export interface ChatFlags
+  extends FieldValues,
+    Pick<
+      JobFlags,
+      | 'out'
+      | 'clobber'
+      | 'json'
+      | 'dryRun'
+      | 'param'
+      | 'partials'
+      | 'preview'
+      | 'metadata'
+      | 'mask'
+      | 'capabilitiesFrom'
+    > {
   /** --image, repeatable: input images for this turn. */
   image?: string[];
-  mask?: string;
   mainline?: string;
-  capabilitiesFrom?: string;
 }
 
 /** Where the turn sits: the thread, its number, and the turn it continues (with that turn's image on disk, for --mask). */
