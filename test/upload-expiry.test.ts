@@ -3,7 +3,8 @@
 // batch --remote's input images and request files (7 and 30 days, configurable), the ledger
 // beside the config file, prune's deletions, the bytes it frees, and what it leaves alone (other
 // servers' files, other tools' files, a remote batch not yet collected).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,51 @@ describe('imgcli files prune', () => {
     );
     // Only the one not known to have expired was asked for.
     expect(deletes().map((d) => d.path)).toEqual([`/v1/files/${b}`]);
+  });
+
+  it('reads its record as a bounded regular file and skips hand-edited lines that are not records it wrote', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.png'), readFileSync(join(cwd, 'a.png')));
+    const [a] = (await run(['files', 'upload', 'a.png'], undefined, dir)).stdout.split('\n');
+    const ledger = join(dir, 'config', 'uploads.jsonl');
+    const bad = [
+      { id: 'toString', server: mock.url },
+      {
+        id: 'file-neg',
+        server: mock.url,
+        purpose: 'vision',
+        filename: 'x.png',
+        by: 'files upload',
+        bytes: -5,
+        created_at: T0,
+        expires_at: null,
+      },
+      {
+        id: 'file-str',
+        server: mock.url,
+        purpose: 'vision',
+        filename: 'x.png',
+        by: 'files upload',
+        bytes: '1e999',
+        created_at: T0,
+        expires_at: null,
+      },
+    ];
+    writeFileSync(ledger, `${readFileSync(ledger, 'utf8')}${bad.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const dry = await run(['files', 'prune', '--dry-run'], undefined, dir);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout.split('\n').map((l) => l.split('  ')[0])).toEqual([a]);
+    expect(dry.stderr).not.toMatch(/NaN|undefined/);
+    // A FIFO in its place is refused at once (exit 2), never waited on; a folder likewise.
+    rmSync(ledger);
+    execFileSync('mkfifo', [ledger]);
+    const fifo = await run(['files', 'prune', '--dry-run'], undefined, dir);
+    expect(fifo.exitCode).toBe(2);
+    expect(fifo.stderr).toMatch(/the record of uploads .*a pipe/);
+    rmSync(ledger);
+    mkdirSync(ledger);
+    const folder = await run(['files', 'prune', '--dry-run'], undefined, dir);
+    expect(folder.exitCode).toBe(2);
   });
 
   it('says --mock has nothing to prune (its server forgets its files)', async () => {

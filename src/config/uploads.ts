@@ -4,11 +4,12 @@
 // JSON line per upload, a later `{"deleted": id}` line when imgcli deleted it), so that
 // `imgcli files prune` can delete what imgcli made, and only that. Lines are appended, never
 // rewritten: two runs at once cannot lose each other's records.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { uploadFile, type FileObject, type UploadFile } from '../api/files.js';
 import type { Connection } from '../api/http.js';
 import { isApiId, type ApiId } from '../api/ids.js';
+import { readRegularFile } from '../image/input-file.js';
 import type { UploadKind } from './keys.js';
 import type { Settings } from './settings.js';
 
@@ -58,10 +59,9 @@ async function append(path: string, lines: object[]): Promise<void> {
 
 /** The uploads the ledger holds that imgcli has not deleted, oldest first; a damaged line is skipped. */
 export async function readLedger(path: string): Promise<UploadRecord[]> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return '';
-    throw err;
-  });
+  // A bounded regular file: a FIFO, a device or a folder in its place is refused (exit 2), never waited on.
+  const bytes = await readRegularFile(path, 'state', 'the record of uploads', { missing: undefined });
+  const text = bytes === undefined ? '' : bytes.toString('utf8');
   const live = new Map<string, UploadRecord>();
   for (const line of text.split('\n')) {
     let entry: unknown;
@@ -74,9 +74,26 @@ export async function readLedger(path: string): Promise<UploadRecord[]> {
     const e = entry as Record<string, unknown>;
     const key = (id: unknown, server: unknown) => `${String(server)} ${String(id)}`;
     if (typeof e.deleted === 'string') live.delete(key(e.deleted, e.server));
-    else if (isApiId(e.id) && typeof e.server === 'string') live.set(key(e.id, e.server), e as unknown as UploadRecord);
+    else if (isRecord(e)) live.set(key(e.id, e.server), e);
   }
   return [...live.values()];
+}
+
+const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** A line as imgcli writes it: every field of its type, sizes and times whole and not negative (a hand-edited line is skipped). */
+function isRecord(e: Record<string, unknown>): e is Record<string, unknown> & UploadRecord {
+  return (
+    isApiId(e.id) &&
+    typeof e.server === 'string' &&
+    typeof e.purpose === 'string' &&
+    typeof e.filename === 'string' &&
+    typeof e.by === 'string' &&
+    count(e.bytes) &&
+    count(e.created_at) &&
+    (e.expires_at === null || count(e.expires_at)) &&
+    (e.batch_state === undefined || typeof e.batch_state === 'string')
+  );
 }
 
 /** Marks uploads as deleted (or found gone) in the ledger. */
