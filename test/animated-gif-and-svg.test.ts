@@ -67,13 +67,25 @@ describe('gif', () => {
     expect(r.exitCode).toBe(0);
     expect(body()).toMatchObject({ output_format: 'gif', frame_count: 3, frame_duration_ms: 250 });
     expect(await framesIn(join(cwd, 'slow.gif'))).toMatchObject({ counted: 3, delay: [250, 250, 250] });
-    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frame-duration', '25')).stderr).toBe(
-      'error: --frame-duration 25 is not valid for gpt-image-2.6-flare; use 20 to 655350 in steps of 10',
+    // Any whole number from 20 is taken: the encoder rounds it to the nearest 10 ms (OpenAI's reference).
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frame-duration', '25', '-o', 'odd.gif')).exitCode).toBe(
+      0,
+    );
+    expect(body()).toMatchObject({ frame_duration_ms: 25 });
+    expect((await run('gen', 'x', '-m', FLARE, '-f', 'gif', '--frame-duration', '15')).stderr).toBe(
+      'error: --frame-duration 15 is not valid for gpt-image-2.6-flare; use 20 to 655350',
     );
     expect((await run('gen', 'x', '-m', FLARE, '-f', 'webp', '--frame-duration', '100')).stderr).toBe(
       'error: --frame-duration works only with --format gif (an animation), not webp',
     );
-    expect(mock.apiRequests()).toHaveLength(1);
+    expect(mock.apiRequests()).toHaveLength(2);
+  });
+
+  it('the offline server answers the longest frame a GIF holds (655,350 ms), drawn at 65,530 ms (its encoder takes at most 65,535)', async () => {
+    const r = await run('gen', 'x', '-m', FLARE, '-o', 'long.gif', '--frames', '2', '--frame-duration', '655350');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(body()).toMatchObject({ frame_duration_ms: 655_350 });
+    expect(await framesIn(join(cwd, 'long.gif'))).toMatchObject({ counted: 2, delay: [65_530, 65_530] });
   });
 
   it('--frames without gif, or beyond 2-16, is refused before sending', async () => {

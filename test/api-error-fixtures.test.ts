@@ -120,8 +120,6 @@ const CASES: Record<string, () => Promise<Answer>> = {
   'frames-above-maximum': () =>
     generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_count: 17 }),
   'frames-without-gif': () => generate({ model: 'gpt-image-2.6-flare', prompt: 'x', frame_count: 4 }),
-  'frame-duration-off-step': () =>
-    generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_duration_ms: 25 }),
   'frame-duration-below-minimum': () =>
     generate({ model: 'gpt-image-2.6-flare', prompt: 'x', output_format: 'gif', frame_duration_ms: 10 }),
   'gif-sheet-too-large': () =>

@@ -103,6 +103,8 @@ describe('images', () => {
     expect([...lines[0]!].length).toBeLessThan(60);
     expect(lines[1]).toBe('1024x1024 · imgcli offline');
     expect(labelLines('a fox', 'auto', 1024, 1024)).toEqual(['a fox', 'auto (1024x1024) · imgcli offline']);
+    // Control characters are not drawn (nor put in the label's XML): each becomes a space.
+    expect(labelLines('a\u0001fox\u001b[31m\u0007', 'auto', 1024, 1024)[0]).toBe('a fox [31m');
 
     const dir = tempDir();
     const r = await imgcli(['gen', 'a fox', '-s', '1536x1024', '--mock', '-o', 'fox.png', '--no-metadata'], {

@@ -10,7 +10,11 @@ import { fontconfigDir, quietFontconfig } from '../image/fonts.js';
 
 /** The lines drawn on an image: the prompt (shortened) and the size asked for. */
 export function labelLines(prompt: string, size: string | undefined, width: number, height: number): string[] {
-  const words = prompt.replace(/\s+/g, ' ').trim();
+  // Control characters cannot be drawn (nor stand in XML): each becomes a space.
+  const words = prompt
+    .replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const max = Math.max(8, Math.floor(width / (fontSize(width, height) * 0.56)));
   const shown =
     [...words].length > max

@@ -201,9 +201,12 @@ export async function animate(
 ): Promise<Buffer> {
   const channels = frames.some((f) => f.channels === 4) ? 4 : 3;
   const sheet = Buffer.concat(frames.map((f) => (f.channels === channels ? f.data : addAlpha(f.data))));
-  return sharp(sheet, { raw: { width, height: height * frames.length, channels, pageHeight: height } })
-    .gif({ delay: frames.map(() => frameDurationMs), loop: 0, effort: 1 })
-    .toBuffer();
+  return (
+    sharp(sheet, { raw: { width, height: height * frames.length, channels, pageHeight: height } })
+      // GIF holds up to 655,350 ms a frame, but the encoder takes at most 65,535: a longer frame is drawn at 65,530 (whole hundredths).
+      .gif({ delay: frames.map(() => Math.min(frameDurationMs, 65_530)), loop: 0, effort: 1 })
+      .toBuffer()
+  );
 }
 
 function addAlpha(rgb: Buffer): Buffer {

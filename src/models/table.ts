@@ -236,9 +236,10 @@ const GPT_2_6_RULES: Partial<EndpointRules> = {
   ...GPT_2_5_RULES,
   complexities: ['low', 'medium', 'high'],
   frameCount: { min: 2, max: 16, default: 9 },
-  // At least 20 ms, rounded by the encoder to 10 ms (confirmed); OpenAI states no maximum: 655,350 ms is
-  // the longest delay a GIF can hold (a 16-bit count of hundredths of a second).
-  frameDurationMs: { min: 20, max: 655_350, step: 10 },
+  // At least 20 ms; any other whole number is taken and rounded by the encoder to the nearest 10 ms
+  // (confirmed), so no step is enforced. OpenAI states no maximum: 655,350 ms is the longest delay a
+  // GIF can hold (a 16-bit count of hundredths of a second).
+  frameDurationMs: { min: 20, max: 655_350 },
 };
 // gif (animated) for generations and edits; svg for generations only, one image per request,
 // written by a text model the svg object names. The frames of one GIF share a sheet within the
