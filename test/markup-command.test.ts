@@ -205,6 +205,40 @@ describe('imgcli markup', () => {
     expect(at.stderr).toMatch(/--at 0\.1,0\.1 follows --box; --at places a --label/);
   });
 
+  it('never writes over the photo or the layer, nor a layer --check would refuse, nor past what it can read', async () => {
+    const photo = readFileSync(join(cwd, 'room.png'));
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--like', 'room.png', '--box', '0.1,0.2,0.4,0.5', '-o', 'room.png'],
+        /^error: -o and --like name the same file/,
+      ],
+      [
+        ['--like', 'room.png', '--box', '0.1,0.2,0.4,0.5', '-o', 'same.png', '--preview', './same.png'],
+        /^error: -o and --preview name the same file/,
+      ],
+      [
+        ['--like', 'room.png', '--box', '0.1,0.2,0.4,0.5', '-o', 'm.png', '--preview', 'room.png'],
+        /^error: --preview and --like name the same file/,
+      ],
+      [
+        ['--like', 'room.png', '--box', '0.1,0.2,0.3,0.3', '--style', 'color=#ff000000', '-o', 'same.png'],
+        /every pixel is transparent.*nothing was written\nhint: Mark what to change/,
+      ],
+      [
+        ['--like', 'room.png', '--box', '0,0,1,1', '--style', 'fill=#ff0000ff', '-o', 'same.png'],
+        /every pixel is opaque.*nothing was written/,
+      ],
+      [['--size', '16384x16384', '--box', '0,0,0.5,0.5', '-o', 'same.png'], /at most 16383 each way/],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = await run(...args);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(stderr);
+    }
+    expect(readFileSync(join(cwd, 'room.png')).equals(photo)).toBe(true);
+    expect(existsSync(join(cwd, 'same.png'))).toBe(false);
+  });
+
   it('sizes the layer to the upright picture when --like has an EXIF orientation, and says so', async () => {
     const r = await run('--like', 'turned.jpg', '--box', '0.1,0.1,0.9,0.5', '-o', 'turned-marks.png');
     expect(r.exitCode).toBe(0);

@@ -62,11 +62,16 @@ export function shapeCollector() {
   return { add, amend, shapes };
 }
 
+/** The longest edge of a layer: sharp reads at most 16383x16383 pixels of an image (and of the layer it draws). */
+export const MAX_LAYER_EDGE = 16_383;
+
 export function parseSize(value: string): { width: number; height: number } {
   const m = /^(\d+)[xX](\d+)$/.exec(value.trim());
   const [width, height] = [Number(m?.[1]), Number(m?.[2])];
-  if (!m || width < 1 || height < 1 || width > 16384 || height > 16384)
-    throw new InvalidArgumentError('--size takes WIDTHxHEIGHT in pixels, e.g. 1024x1024 (at most 16384 each way).');
+  if (!m || width < 1 || height < 1 || width > MAX_LAYER_EDGE || height > MAX_LAYER_EDGE)
+    throw new InvalidArgumentError(
+      `--size takes WIDTHxHEIGHT in pixels, e.g. 1024x1024 (at most ${MAX_LAYER_EDGE} each way).`,
+    );
   return { width, height };
 }
 

@@ -3,6 +3,7 @@
 // path, the --json document or the bytes.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { landingKey } from '../../batch/prepare.js';
 import { defaultCacheDir } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { checkMarkup, type MarkupProblemCode, type MarkupVerdict } from '../../markup/check.js';
@@ -14,7 +15,7 @@ import { MarkupError, SHAPE_TYPES, type MarkupSpec, type Size } from '../../mark
 import { prepareDestination, writeAtomic } from '../../output/disk.js';
 import { readInputFile } from '../../upload/inputs.js';
 import type { Handler } from '../shared/context.js';
-import { planMarkup, type MarkupFlags, type MarkupPlan } from './flags.js';
+import { MAX_LAYER_EDGE, planMarkup, type MarkupFlags, type MarkupPlan } from './flags.js';
 
 const markup: Handler = async (ctx) => {
   const { rt } = ctx;
@@ -29,6 +30,12 @@ const markup: Handler = async (ctx) => {
   const previewAs = flags.preview === undefined ? undefined : await guard(() => previewFormat(flags.preview!));
   const spec = await specOf(plan, flags);
   const size: Size = like ?? flags.size!;
+  if (size.width > MAX_LAYER_EDGE || size.height > MAX_LAYER_EDGE)
+    throw new UsageError(
+      `--like ${flags.like} is ${size.width}x${size.height}: imgcli draws a layer at most ${MAX_LAYER_EDGE} pixels each way`,
+      'Resize the image first (an edit takes far smaller ones), then draw the layer --like the resized image.',
+    );
+  refuseSamePaths(plan.out, flags);
   if (like && like.orientation > 1)
     say.info(
       `${flags.like} has EXIF orientation ${like.orientation}: the layer is drawn on it as it is seen, ${like.width}x${like.height} (imgcli edit sends it upright with the markup)`,
@@ -45,6 +52,12 @@ const markup: Handler = async (ctx) => {
   const layer = await guard(() => renderMarkup(spec, size));
   const verdict = await checkMarkup(layer.png, { like: size });
   for (const w of verdict.warnings) say.warn(`the layer: ${w}`);
+  // A layer that --check (and edit --markup) would refuse is not written.
+  if (!verdict.valid)
+    throw new UsageError(
+      `the layer drawn would not do as a markup layer: ${verdict.problems.map((p) => p.message).join('; ')}; nothing was written`,
+      CHECK_HINTS[verdict.problems[0]!.code](flags.like),
+    );
   const write = async (path: string, bytes: Buffer) => {
     await prepareDestination({ kind: 'files', paths: [path], noClobber: false });
     return writeAtomic(path, bytes, { replace: true, signal: rt.signal });
@@ -74,6 +87,22 @@ const markup: Handler = async (ctx) => {
 };
 
 export const handlers: Record<string, Handler> = { markup };
+
+/** -o, --preview and --like name three different files: the layer never replaces the photo, nor the preview the layer. */
+function refuseSamePaths(out: string, flags: MarkupFlags): void {
+  const named = [
+    ...(out === '-' ? [] : [{ flag: '-o', path: out }]),
+    ...(flags.preview === undefined ? [] : [{ flag: '--preview', path: flags.preview }]),
+    ...(flags.like === undefined ? [] : [{ flag: '--like', path: flags.like }]),
+  ];
+  for (const [i, a] of named.entries())
+    for (const b of named.slice(i + 1))
+      if (landingKey(a.path) === landingKey(b.path))
+        throw new UsageError(
+          `${a.flag} and ${b.flag} name the same file (${a.path}); nothing was written`,
+          'Give each its own name, e.g. -o marks.png --preview check.png --like photo.png.',
+        );
+}
 
 /** The shapes of --file (first) and of the flags (after them, in their order), with the defaults. */
 async function specOf(plan: Extract<MarkupPlan, { mode: 'draw' }>, flags: MarkupFlags): Promise<MarkupSpec> {
