@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { landingKey } from '../src/batch/prepare.js';
+import { landingKey } from '../src/output/naming.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 

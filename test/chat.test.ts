@@ -1,7 +1,8 @@
 // `imgcli chat` end to end: the command line (in-process, as a user runs it) against the offline
 // server, which keeps its threads while it runs. Each case checks the exit code, stdout, stderr, the
 // files and the thread written, and what the server received (previous_response_id above all).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
@@ -177,6 +178,43 @@ describe('a conversation, turn after turn', () => {
     ]);
   });
 
+  it('--new keeps the old thread aside only when a turn goes out: not on a dry run, not when the turn is refused', async () => {
+    const cwd = tempDir();
+    const long = 'p'.repeat(64);
+    expect((await chat(['--thread', long, 'a poster'], { cwd })).exitCode).toBe(0);
+    const names = () => readdirSync(join(cwd, '.imgcli-chat')).sort();
+    const before = names();
+    const dry = await chat(['--new', '--thread', long, 'an owl', '--dry-run'], { cwd });
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const refused = await chat(['--new', '--thread', long, 'an owl', '-q', 'banana'], { cwd });
+    expect(refused.exitCode).toBe(2);
+    expect(names()).toEqual(before);
+    expect(threadIn(cwd, long).turns.map((t) => t.prompt)).toEqual(['a poster']);
+    // A 64-character name kept aside still is a thread name (shortened to fit): --log reads it.
+    const fresh = await chat(['--new', '--thread', long, 'an owl'], { cwd });
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    const aside = `${'p'.repeat(62)}-2`;
+    expect(fresh.stderr).toContain(`its earlier turns are kept as thread ${aside}`);
+    expect((await chat(['--log', '--thread', aside], { cwd })).stdout).toMatch(/ok: a poster/);
+  });
+
+  it("-o never lands in .imgcli-chat (the thread's own files), and a FIFO as its last-thread marker is refused, not waited on", async () => {
+    const cwd = tempDir();
+    expect((await chat(['--thread', 't', 'a'], { cwd })).exitCode).toBe(0);
+    const record = readFileSync(join(cwd, '.imgcli-chat', 't.json'));
+    for (const out of ['.imgcli-chat/t.json', '.imgcli-chat/last', './.imgcli-chat/x.png', '.imgcli-chat']) {
+      const r = await chat(['--thread', 't', 'b', '-o', out, '-f', 'png'], { cwd });
+      expect(r.exitCode, out).toBe(2);
+      expect(r.stderr, out).toMatch(/is inside \.imgcli-chat\/, where imgcli keeps the threads; nothing was sent/);
+    }
+    expect(readFileSync(join(cwd, '.imgcli-chat', 't.json')).equals(record)).toBe(true);
+    rmSync(join(cwd, '.imgcli-chat', 'last'));
+    execFileSync('mkfifo', [join(cwd, '.imgcli-chat', 'last')]);
+    const fifo = await chat(['c'], { cwd });
+    expect(fifo.exitCode).toBe(2);
+    expect(fifo.stderr).toMatch(/the last-thread marker .*a pipe/);
+  });
+
   it('--image adds input images to the message; --mask goes as the tool input_image_mask', async () => {
     const cwd = tempDir();
     const first = await chat(['this scene at night', '--image', photo], { cwd });
@@ -289,13 +327,16 @@ describe('billing-safe', () => {
     const cwd = tempDir();
     await chat(['a lighthouse at dusk'], { cwd });
     mock.enqueueFault({ stallMs: 600_000 }, 1, /\/responses$/);
-    const cut = await imgcliInProcess(['--base-url', mock.url, '--timeout', '1', 'chat', 'make it night'], { cwd });
+    const cut = await imgcliInProcess(
+      ['--base-url', mock.url, '--timeout', '1', 'chat', 'make it night', '-q', 'high', '-s', '1536x1024'],
+      { cwd },
+    );
     expect(cut.exitCode).toBe(6);
     expect(cut.stdout).toBe('');
     expect(sent()).toHaveLength(2);
     expect(cut.stderr).toMatch(/turn 2 went out and no complete answer came: it may have been made and billed/);
     expect(cut.stderr).toMatch(
-      /hint: imgcli chat --log shows the thread; the next turn continues from turn 1\. To send this one again \(it may be billed twice\): imgcli chat --thread a-lighthouse-at-dusk 'make it night'/,
+      /hint: imgcli chat --log shows the thread; the next turn continues from turn 1\. To send this one again \(it may be billed twice\): imgcli --base-url http:\/\/127\.0\.0\.1:\d+\/v1 chat --thread a-lighthouse-at-dusk 'make it night' -m gpt-image-2 --mainline gpt-5\.4-mini-2026-03-17 --size 1536x1024 --quality high \(with a longer --timeout/,
     );
     const thread = threadIn(cwd, 'a-lighthouse-at-dusk');
     expect(thread.turns.map((t) => t.status)).toEqual(['ok', 'uncertain']);
@@ -305,7 +346,7 @@ describe('billing-safe', () => {
     const next = await chat(['add a keeper'], { cwd });
     expect(next.exitCode, next.stderr).toBe(0);
     expect(next.stderr).toMatch(
-      /^warning: turn 2 \("make it night"\) is uncertain: it went out and no answer came, so it may have been made and billed; this turn continues from turn 1\. To send it again: imgcli chat --thread a-lighthouse-at-dusk 'make it night'$/m,
+      /^warning: turn 2 \("make it night"\) is uncertain: it went out and no answer came, so it may have been made and billed; this turn continues from turn 1\. To send it again: imgcli --base-url \S+ chat --thread a-lighthouse-at-dusk 'make it night' -m gpt-image-2 --mainline \S+ --size 1536x1024 --quality high$/m,
     );
     expect(sent()[2]!.previous_response_id).toBe(thread.turns[0]!.response_id);
     const log = await chat(['--log'], { cwd });

@@ -2,8 +2,6 @@
 // into the typed flags of the command it names and built by the same builder (pipeline/build.ts),
 // so a job means exactly what those flags mean typed by hand; nothing is sent. Outputs that two
 // jobs would write are refused here.
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError, linesOf } from '../errors.js';
 import { FlagValueError, fieldByName, readField } from '../models/fields.js';
@@ -15,7 +13,7 @@ import { createMessenger, type Messenger } from '../terminal/messenger.js';
 import { chainOf, declaredOutputs, localInputs } from './chain.js';
 import { batchFilesOf } from './remote/state.js';
 import { isDirectory } from '../output/disk.js';
-import { endsInSeparator } from '../output/naming.js';
+import { endsInSeparator, landingKey } from '../output/naming.js';
 import { JOB_KEYS, badLinesError, type Problem, type RawJob } from './parse.js';
 
 /** What preparing reads of the batch's options. */
@@ -221,25 +219,4 @@ async function shape(raw: RawJob, opts: PrepareOptions, shaping?: JobShaping): P
   // Unpainted: a job's lines are printed again, after its line number, by the run's own messenger.
   const say = await createMessenger(log, { quiet: true, verbose: settings.verbose, color: false });
   return { raw, log, flags, words, images, settings, say, isFolder };
-}
-
-/**
- * Where a path lands, for comparing outputs: absolute, normalised, through the links of the
- * folders that exist, and in one case on file systems that ignore case (macOS, Windows).
- */
-export function landingKey(path: string, platform = process.platform): string {
-  const full = resolve(path);
-  let dir = dirname(full);
-  let rest = basename(full);
-  // The nearest folder that exists, resolved through its links; the rest as written.
-  for (;;) {
-    try {
-      const real = join(realpathSync(dir), rest);
-      return platform === 'darwin' || platform === 'win32' ? real.toLowerCase() : real;
-    } catch {
-      if (dirname(dir) === dir) return full;
-      rest = join(basename(dir), rest);
-      dir = dirname(dir);
-    }
-  }
 }

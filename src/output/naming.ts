@@ -1,7 +1,8 @@
 // Where images go: the output plan (-o file, a folder of generated names, or stdout), generated
 // names (<prompt-slug>-<YYYYMMDD-HHMMSS>.<ext>), numbered and partial paths, and the format an
 // -o extension asks for. The run's clock comes in as `now`.
-import { extname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { EXTENSIONS, formatFromExtension, type ImageFormat } from '../image/format.js';
 
@@ -92,4 +93,25 @@ export function targetPath(plan: Exclude<OutputPlan, { kind: 'stdout' }>, index:
 export function partialPath(finalPath: string, partialIndex: number): string {
   const ext = extname(finalPath);
   return `${finalPath.slice(0, finalPath.length - ext.length)}.partial-${partialIndex}${ext}`;
+}
+
+/**
+ * Where a path lands, for comparing outputs: absolute, normalised, through the links of the
+ * folders that exist, and in one case on file systems that ignore case (macOS, Windows).
+ */
+export function landingKey(path: string, platform = process.platform): string {
+  const full = resolve(path);
+  let dir = dirname(full);
+  let rest = basename(full);
+  // The nearest folder that exists, resolved through its links; the rest as written.
+  for (;;) {
+    try {
+      const real = join(realpathSync(dir), rest);
+      return platform === 'darwin' || platform === 'win32' ? real.toLowerCase() : real;
+    } catch {
+      if (dirname(dir) === dir) return full;
+      rest = join(basename(dir), rest);
+      dir = dirname(dir);
+    }
+  }
 }

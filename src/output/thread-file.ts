@@ -5,8 +5,7 @@
 // images. Written atomically (a temp file, then a rename) under a lock beside it, before a turn is
 // sent (status `sending`) and once it ended, so a run killed mid-turn leaves a turn that reads as
 // uncertain, never one that looks unsent. `.imgcli-chat/last` names the thread last used here.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { mkdir, rmdir } from 'node:fs/promises';
+import { access, mkdir, rename, rmdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { isApiId } from '../api/ids.js';
@@ -127,8 +126,19 @@ export class ThreadFile {
     this.lock = new LockFile(`${this.path}.lock`, 'the thread lock');
   }
 
-  /** Takes the lock (another imgcli in the same thread is refused after a short wait), then reads the file. */
-  async open(signal: AbortSignal): Promise<boolean> {
+  /**
+   * Set by open({ fresh }) over an existing thread of this name: the first save() keeps the old one
+   * aside (renamed, under the lock), so a turn refused before sending, or a dry run, changes nothing.
+   */
+  private keepAside = false;
+  /** Told the name the old thread is kept under, when that happens. */
+  onAside?: (aside: string) => void;
+
+  /**
+   * Takes the lock (another imgcli in the same thread is refused after a short wait), then reads the
+   * file; `fresh` (--new --thread <name>) starts the thread afresh instead, the old one kept aside at the first save.
+   */
+  async open(signal: AbortSignal, opts: { fresh?: boolean } = {}): Promise<boolean> {
     const made = await mkdir(join(this.dir, THREAD_DIR), { recursive: true }).catch((err: unknown) => {
       throw localError(err, join(this.dir, THREAD_DIR));
     });
@@ -142,6 +152,10 @@ export class ThreadFile {
           `Wait for it to finish, or use another thread (--thread <name>); if it is gone, remove ${this.lock.path}.`,
         ),
     });
+    if (opts.fresh && (await exists(this.path))) {
+      this.keepAside = true;
+      return false;
+    }
     const found = await this.read();
     if (found) this.thread = found;
     return found !== undefined;
@@ -189,6 +203,14 @@ export class ThreadFile {
 
   /** Writes the thread atomically, and names it the last thread used here. */
   async save(): Promise<void> {
+    if (this.keepAside) {
+      const aside = await asideName(this.dir, this.name);
+      await rename(this.path, threadPath(this.dir, aside)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw localError(err, this.path);
+      });
+      this.keepAside = false;
+      this.onAside?.(aside);
+    }
     this.thread.updated = this.now().toISOString();
     await writeAtomically(this.path, `${JSON.stringify(this.thread, null, 1)}\n`, 'the thread file');
     await writeAtomically(join(this.dir, THREAD_DIR, 'last'), `${this.name}\n`, 'the last-thread marker');
@@ -227,9 +249,28 @@ async function writeAtomically(path: string, text: string, what: string): Promis
   }
 }
 
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+const threadPath = (dir: string, name: string) => join(dir, THREAD_DIR, `${name}.json`);
+
+/** A free name for a thread kept aside or numbered: `<name>-2`, `-3`..., shortened so it stays a thread name. */
+export async function asideName(dir: string, name: string): Promise<string> {
+  for (let i = 2; ; i++) {
+    const suffix = `-${i}`;
+    const candidate = `${name.slice(0, 64 - suffix.length)}${suffix}`;
+    if (!(await exists(threadPath(dir, candidate)))) return candidate;
+  }
+}
+
 /** The thread last used in `dir`, when there is one. */
 export async function lastThreadName(dir: string): Promise<string | undefined> {
-  const text = await readFile(join(dir, THREAD_DIR, 'last'), 'utf8').catch(() => undefined);
-  const name = text?.trim();
+  // A bounded regular file, as every file imgcli reads: a FIFO or a device here is refused (exit 2), never waited on.
+  const bytes = await readRegularFile(join(dir, THREAD_DIR, 'last'), 'config', 'the last-thread marker', {
+    missing: undefined,
+  });
+  const name = bytes?.toString('utf8').trim();
   return name && NAME.test(name) ? name : undefined;
 }

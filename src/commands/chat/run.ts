@@ -1,12 +1,14 @@
 // `imgcli chat`, run: the thread (which one, opened under its lock, or started), then one turn
 // (turn.ts), or on a terminal with no prompt a line per turn (loop.ts); --log shows the thread.
-import { access, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { landingKey } from '../../output/naming.js';
 import { UsageError } from '../../errors.js';
 import {
   OFFLINE_SERVER,
   THREAD_DIR,
   ThreadFile,
+  asideName,
   checkThreadName,
   lastResponse,
   lastThreadName,
@@ -21,31 +23,28 @@ import { chatTurn, type ChatSession } from './turn.js';
 
 type Flags = ChatFlags & { thread?: string; new?: boolean; log?: boolean };
 
-const exists = (path: string) =>
-  access(path).then(
+/** A name for a new thread: --thread's (an existing one is kept aside at the first save: ThreadFile), else the prompt's first words, numbered when in use. */
+async function newThreadName(dir: string, flags: Flags, prompt: string | undefined): Promise<string> {
+  if (flags.thread !== undefined) return checkThreadName(flags.thread);
+  const { slugify } = await import('../../output/slug.js');
+  const stem = prompt ? slugify(prompt, 32) : 'chat';
+  const taken = await access(join(dir, THREAD_DIR, `${stem}.json`)).then(
     () => true,
     () => false,
   );
+  return taken ? asideName(dir, stem) : stem;
+}
 
-/** A name for a new thread: --thread's, else the prompt's first words; a name in use is kept aside (--new) or numbered. */
-async function newThreadName(dir: string, flags: Flags, prompt: string | undefined, say: (s: string) => void) {
-  const fileOf = (name: string) => join(dir, THREAD_DIR, `${name}.json`);
-  const free = async (stem: string) => {
-    for (let i = 2; ; i++) if (!(await exists(fileOf(`${stem}-${i}`)))) return `${stem}-${i}`;
-  };
-  if (flags.thread !== undefined) {
-    const name = checkThreadName(flags.thread);
-    // --new --thread poster over an existing poster: the old conversation is kept under a new name.
-    if (flags.new && (await exists(fileOf(name)))) {
-      const aside = await free(name);
-      await rename(fileOf(name), fileOf(aside));
-      say(`thread ${name} starts afresh; its earlier turns are kept as thread ${aside}`);
-    }
-    return name;
-  }
-  const { slugify } = await import('../../output/slug.js');
-  const stem = prompt ? slugify(prompt, 32) : 'chat';
-  return (await exists(fileOf(stem))) ? free(stem) : stem;
+/** -o never lands in .imgcli-chat: an image there would replace the thread's own files (its record, lock, last marker). */
+function refuseThreadFolder(dir: string, out: string | undefined): void {
+  if (out === undefined || out === '-') return;
+  const folder = landingKey(join(dir, THREAD_DIR));
+  const target = landingKey(out);
+  if (target === folder || target.startsWith(`${folder}${sep}`))
+    throw new UsageError(
+      `-o ${out} is inside ${THREAD_DIR}/, where imgcli keeps the threads; nothing was sent`,
+      'Write the images beside it: -o night.png, or -o renders/.',
+    );
 }
 
 /** --log: the thread as text (or the file's data with --json); nothing is sent, nothing locked. */
@@ -74,12 +73,15 @@ const chat: Handler = async (ctx, { args }) => {
   const interactive = words.length === 0 && Boolean(ctx.rt.stdin.isTTY);
   const prompt = interactive ? undefined : await readPrompt(words, ctx.rt, 'the prompt');
   const dir = process.cwd();
+  refuseThreadFolder(dir, flags.out);
   const last = flags.new || flags.thread !== undefined ? undefined : await lastThreadName(dir);
-  const name = last ?? (await newThreadName(dir, flags, prompt, say.info));
+  const name = last ?? (await newThreadName(dir, flags, prompt));
   const file = new ThreadFile(dir, name, ctx.rt.now);
   const server = settings.mock ? OFFLINE_SERVER : settings.baseUrl;
   try {
-    if (!(await file.open(ctx.rt.signal))) file.start(server, `imgcli ${VERSION}`);
+    file.onAside = (aside) => say.info(`thread ${name} starts afresh; its earlier turns are kept as thread ${aside}`);
+    if (!(await file.open(ctx.rt.signal, { fresh: flags.new && flags.thread !== undefined })))
+      file.start(server, `imgcli ${VERSION}`);
     else if (file.thread.server !== server && lastResponse(file.thread))
       // Response ids belong to one server (and account): another would answer previous_response_not_found.
       throw new UsageError(

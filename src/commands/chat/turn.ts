@@ -6,7 +6,14 @@ import { ApiError } from '../../api/errors.js';
 import { HintedError } from '../../errors.js';
 import type { Settings } from '../../config/settings.js';
 import { responsesPath } from '../../connection/route.js';
-import { lastResponse, uncertainSince, type ThreadFile, type ThreadTurn } from '../../output/thread-file.js';
+import { fieldByApi } from '../../models/fields.js';
+import {
+  OFFLINE_SERVER,
+  lastResponse,
+  uncertainSince,
+  type ThreadFile,
+  type ThreadTurn,
+} from '../../output/thread-file.js';
 import { buildTurn, type ChatFlags, type ChatTurnJob } from '../../pipeline/chat-build.js';
 import { reportTurn } from '../../pipeline/chat-report.js';
 import { TurnNotAnswered, runTurn, totalUsd, type TurnResult } from '../../pipeline/chat-run.js';
@@ -26,8 +33,30 @@ export interface ChatSession {
   told?: boolean;
 }
 
-/** How to send a turn again, for messages: the thread named, the prompt quoted for a shell. */
-const again = (s: ChatSession, prompt: string) => `imgcli chat --thread ${s.file.name} ${shellQuote(prompt)}`;
+/**
+ * How to send a turn again, for messages: the same request as a command, quoted for a shell: the
+ * thread's server, the thread, the prompt, both models, the tool's fields as their flags (from the
+ * field table) and the input images and mask. (The key, as always, comes from where it came.)
+ */
+function again(s: ChatSession, t: ThreadTurn): string {
+  const q = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : shellQuote(word));
+  const server = s.file.thread.server;
+  const words = ['imgcli', ...(server === OFFLINE_SERVER ? ['--mock'] : ['--base-url', q(server)]), 'chat'];
+  words.push('--thread', s.file.name, q(t.prompt), '-m', q(t.model), '--mainline', q(t.mainline));
+  for (const [api, value] of Object.entries(t.params)) {
+    const field = fieldByApi(api);
+    const flag = field && /--[a-z0-9-]+/.exec(field.flags)?.[0];
+    if (!flag || value === undefined || value === null || typeof value === 'object') continue;
+    if (field.kind === 'switch') {
+      if (value === true) words.push(flag);
+    } else words.push(flag, q(String(value)));
+  }
+  for (const input of t.inputs ?? []) {
+    const source = input.path ?? input.ref;
+    if (source !== undefined) words.push(input.role === 'mask' ? '--mask' : '--image', q(source));
+  }
+  return words.join(' ');
+}
 
 /** A timeout's own advice, after the thread's: a turn that takes longer needs a longer --timeout. */
 const slow = (err: Error) =>
@@ -43,7 +72,7 @@ function tellUncertain(s: ChatSession): void {
   const last = lastResponse(thread);
   for (const t of uncertainSince(thread))
     s.say.warn(
-      `turn ${t.turn} (${JSON.stringify(t.prompt)}) is uncertain: it went out and no answer came, so it may have been made and billed; this turn continues from ${last ? `turn ${last.turn}` : 'the start'}. To send it again: ${again(s, t.prompt)}`,
+      `turn ${t.turn} (${JSON.stringify(t.prompt)}) is uncertain: it went out and no answer came, so it may have been made and billed; this turn continues from ${last ? `turn ${last.turn}` : 'the start'}. To send it again: ${again(s, t)}`,
     );
 }
 
@@ -139,7 +168,7 @@ export async function chatTurn(s: ChatSession, prompt: string, out?: string): Pr
     const cause = err.cause instanceof Error ? err.cause : new Error(String(err.cause));
     throw new HintedError(
       cause,
-      `imgcli chat --log shows the thread; the next turn continues from ${last ? `turn ${last.turn}` : 'the start'}. To send this one again (it may be billed twice): ${again(s, prompt)}${slow(cause)}`,
+      `imgcli chat --log shows the thread; the next turn continues from ${last ? `turn ${last.turn}` : 'the start'}. To send this one again (it may be billed twice): ${again(s, turn)}${slow(cause)}`,
     );
   }
   turn.status = 'ok';

@@ -3,7 +3,7 @@
 // path, the --json document or the bytes.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { landingKey } from '../../batch/prepare.js';
+import { landingKey } from '../../output/naming.js';
 import { defaultCacheDir } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
 import { checkMarkup, type MarkupProblemCode, type MarkupVerdict } from '../../markup/check.js';
