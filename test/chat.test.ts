@@ -319,6 +319,12 @@ describe('a conversation, turn after turn', () => {
       thread: 'a-lighthouse-at-dusk',
     });
     expect(readFileSync(join(cwd, '.imgcli-chat', 'a-lighthouse-at-dusk.json'), 'utf8')).toBe(before);
+    // Its responses live on this server: replayed against the offline one (or another), nothing is sent.
+    const elsewhere = await imgcliInProcess(['--mock', 'replay', two.stdout], { cwd });
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toMatch(
+      /is turn 2 of thread a-lighthouse-at-dusk, held by http:\/\/127\.0\.0\.1:\d+\/v1, and this run talks to the offline server \(--mock\); nothing was sent\nhint: Replay it there: imgcli replay \S+ --base-url http/,
+    );
   });
 });
 

@@ -33,7 +33,8 @@ may have been made and billed. --log shows it, and the prompt sent again makes a
 
 On a terminal, with no prompt, chat asks for one line per turn (the prompt shows the thread
 and the turn); Ctrl-D ends it (exit 0), Ctrl-C ends it too (exit 130, as everywhere). Where
-stdin is not a terminal it never waits for a line: give the prompt (- reads stdin, @file a file).
+stdin is not a terminal it is one turn per command: the prompt from the words, - or a pipe
+(read from stdin, as gen does), or @file.
 
 Costs: the mainline model's tokens (--mainline, default ${DEFAULT_MAINLINE}) and the image
 tool's (-m, default ${DEFAULT_MODEL}), each told; with --mock, nothing. --mock keeps a thread

@@ -6,7 +6,7 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { HintedError, UsageError } from '../../errors.js';
 import { responsesPath } from '../../connection/route.js';
-import { ThreadFile, checkThreadName } from '../../output/thread-file.js';
+import { OFFLINE_SERVER, ThreadFile, checkThreadName } from '../../output/thread-file.js';
 import { buildTurn, type ChatFlags } from '../../pipeline/chat-build.js';
 import { reportTurn } from '../../pipeline/chat-report.js';
 import { TurnNotAnswered, runTurn } from '../../pipeline/chat-run.js';
@@ -45,6 +45,17 @@ export async function replayTurn(ctx: Context, req: ReplayRequest, p: Provenance
   };
   const say = await ctx.messenger();
   const thread = await threadOf(ctx, req.image, p.thread);
+  // Response ids belong to one server (and account), as chat says: a turn that continues one goes back there only.
+  const server = settings.mock ? OFFLINE_SERVER : settings.baseUrl;
+  if (thread && p.previous_response_id && thread.thread.server !== server) {
+    const where = (s: string) => (s === OFFLINE_SERVER ? 'the offline server (--mock)' : s);
+    throw new UsageError(
+      `${req.image} is turn ${p.turn} of thread ${p.thread}, held by ${where(thread.thread.server)}, and this run talks to ${where(server)}; nothing was sent`,
+      thread.thread.server === OFFLINE_SERVER
+        ? `Replay it offline: imgcli replay ${req.image} --mock`
+        : `Replay it there: imgcli replay ${req.image} --base-url ${thread.thread.server}`,
+    );
+  }
   if (settings.mock) ctx.offlineRecall = async (id) => thread?.imageOf(id);
   // The image the turn edited, where the thread names it: a --mask is checked against its size.
   const before = thread?.thread.turns.find((t) => t.status === 'ok' && t.response_id === p.previous_response_id);
