@@ -207,6 +207,9 @@ describe('imgcli markup', () => {
 
   it('never writes over the photo or the layer, nor a layer --check would refuse, nor past what it can read', async () => {
     const photo = readFileSync(join(cwd, 'room.png'));
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#336699' } })
+      .gif()
+      .toFile(join(cwd, 'anim.gif'));
     const cases: Array<[string[], RegExp]> = [
       [
         ['--like', 'room.png', '--box', '0.1,0.2,0.4,0.5', '-o', 'room.png'],
@@ -229,6 +232,10 @@ describe('imgcli markup', () => {
         /every pixel is opaque.*nothing was written/,
       ],
       [['--size', '16384x16384', '--box', '0,0,0.5,0.5', '-o', 'same.png'], /at most 16383 each way/],
+      [
+        ['--like', 'anim.gif', '--box', '0.1,0.2,0.4,0.5', '-o', 'same.png'],
+        /--like anim\.gif is GIF, which an edit does not take/,
+      ],
     ];
     for (const [args, stderr] of cases) {
       const r = await run(...args);

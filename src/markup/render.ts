@@ -45,6 +45,12 @@ export function readImageSize(image: string | Uint8Array, what = 'the image'): P
   return decoding(what, async () => {
     const meta = await sharp(image).metadata();
     if (!meta.width || !meta.height) throw new Error('it has no width and height');
+    // An edit's first image is a PNG, JPEG or WebP: a layer --like anything else would go with no edit.
+    if (!['png', 'jpeg', 'webp'].includes(meta.format ?? ''))
+      throw new MarkupError(
+        'not-image',
+        `${what} is ${(meta.format ?? 'another kind of image').toUpperCase()}, which an edit does not take; give a PNG, JPEG or WebP file`,
+      );
     // sharp's width and height are the stored ones; autoOrient holds the upright size.
     const upright = meta.autoOrient ?? { width: meta.width, height: meta.height };
     return {
