@@ -5,6 +5,7 @@
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../errors.js';
+import { endsInSeparator } from '../../output/naming.js';
 import type { ShapeFlag } from '../../markup/flags.js';
 import type { ShapeType } from '../../markup/spec.js';
 
@@ -81,7 +82,9 @@ function pngOut(path: string): void {
   if (ext !== '.png')
     throw new UsageError(
       `-o ${path}: a markup layer is a PNG with transparency`,
-      `Name it ${ext ? path.slice(0, -ext.length) : path}.png.`,
+      endsInSeparator(path)
+        ? `-o names the layer's file: -o ${path}marks.png.`
+        : `Name it ${ext ? path.slice(0, -ext.length) : path}.png.`,
     );
 }
 
