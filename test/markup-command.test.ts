@@ -236,6 +236,10 @@ describe('imgcli markup', () => {
         ['--like', 'anim.gif', '--box', '0.1,0.2,0.4,0.5', '-o', 'same.png'],
         /--like anim\.gif is GIF, which an edit does not take/,
       ],
+      [
+        ['--like', 'room.png', '--box', '0.1,0.2,0.4,0.5', '-o', 'layers/'],
+        /hint: -o names the layer's file: -o layers\/marks\.png\.$/,
+      ],
     ];
     for (const [args, stderr] of cases) {
       const r = await run(...args);
