@@ -202,6 +202,44 @@ describe('previewRequest (in-process): multipart bodies for edit and vary', () =
   });
 });
 
+describe('previewRequest (in-process): parts imgcli makes itself', () => {
+  it('names under the curl command the file curl sends as stored, its name made visible, on one line', async () => {
+    const conn: Connection = {
+      baseUrl: 'http://127.0.0.1:9/v1',
+      apiKey: FAKE_KEY,
+      timeoutMs: 1000,
+      maxRetries: 0,
+      userAgent: 'imgcli/test',
+      signal: new AbortController().signal,
+    };
+    const form = () =>
+      multipartBody([
+        { name: 'prompt', value: 'x' },
+        {
+          name: 'mask',
+          filename: 'mask.png',
+          contentType: 'image/png',
+          bytes: new Uint8Array(10),
+          origin: { path: 'draw\nrm -rf x.png', made: 'turned into a mask (black = edit)' },
+        },
+        {
+          name: 'markup',
+          filename: 'm.png',
+          contentType: 'image/png',
+          bytes: new Uint8Array(4),
+          origin: { path: 'in/m.png' },
+        },
+      ]);
+    const p = await previewRequest(conn, { method: 'POST', path: '/images/edits', form });
+    const lines = p.curl.split('\n');
+    expect(lines.at(-2)).toBe("  -F 'markup=@in/m.png;type=image/png'");
+    expect(lines.at(-1)).toBe(
+      '# mask: curl sends draw\\u000arm -rf x.png as stored; imgcli sends it turned into a mask (black = edit), 10 bytes',
+    );
+    expect(p.curl).toContain("-F 'mask=@draw\nrm -rf x.png;filename=mask.png;type=image/png'");
+  });
+});
+
 describe('curlFileArg: a file as curl -F reads it', () => {
   it.each([
     ['photo.png', 'photo.png', 'image=@photo.png;type=image/png'],
