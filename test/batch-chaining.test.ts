@@ -2,9 +2,13 @@
 // output runs after it (a local batch orders the jobs, whatever their lines' order); it is skipped
 // when that job fails; a chain that can never run (a cycle) is refused up front; --remote refuses
 // a chain whose first output is not made yet (a batch runs all at once), and takes it once it is.
+// An edit's mask and markup layer are inputs like its images.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { parseFlags } from '../src/markup/flags.js';
+import { renderMarkup } from '../src/markup/render.js';
 import { imgcli, tempDir } from './helpers/cli.js';
 import { useMockServer } from './helpers/mock.js';
 
@@ -102,5 +106,60 @@ describe("a batch whose jobs read each other's outputs", () => {
       [2, 'up-to-date'],
       [1, 'ok'],
     ]);
+  });
+});
+
+/** An edit whose mask or markup layer is made by the line after it (a transparent generation). */
+async function layerChain(key: string): Promise<{ cwd: string; jobs: unknown[] }> {
+  const cwd = tempDir();
+  await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#4080c0' } })
+    .png()
+    .toFile(join(cwd, 'photo.png'));
+  const model = 'gpt-image-2.6-flare';
+  const jobs = [
+    { command: 'edit', images: ['photo.png'], [key]: 'layer.png', model, prompt: 'add a hat', out: 'b.png' },
+    { prompt: 'marks', model, background: 'transparent', size: '1024x1024', out: 'layer.png' },
+  ];
+  return { cwd, jobs };
+}
+
+describe('a batch whose edit reads a mask or markup layer another job makes', () => {
+  it.each(['mask', 'markup'])('the edit runs after the job that makes its %s, and sends it', async (key) => {
+    const { cwd, jobs } = await layerChain(key);
+    const r = await batch(cwd, jobs, ['--concurrency', '4']);
+    expect(r.stderr).not.toMatch(/error|bug/i);
+    expect(r.exitCode).toBe(0);
+    expect(r.rows.map((row) => [row.line, row.status])).toEqual([
+      [2, 'ok'],
+      [1, 'ok'],
+    ]);
+    expect(mock.apiRequests().map((q) => q.path)).toEqual(['/v1/images/generations', '/v1/images/edits']);
+    expect(mock.apiRequests()[1]!.parts?.find((p) => p.name === key)?.filename).toBe('layer.png');
+    expect(existsSync(join(cwd, 'b.png'))).toBe(true);
+  });
+
+  it.each(['mask', 'markup'])(
+    '--dry-run shows the edit waiting for its %s, even when an older one exists',
+    async (key) => {
+      const { cwd, jobs } = await layerChain(key);
+      const older = await renderMarkup(parseFlags([{ type: 'box', value: '0.1,0.1,0.4,0.4' }]), {
+        width: 1024,
+        height: 1024,
+      });
+      writeFileSync(join(cwd, 'layer.png'), older.png);
+      const r = await batch(cwd, jobs, ['--dry-run']);
+      expect(r.exitCode).toBe(0);
+      expect(r.rows.find((row) => row.line === 1)).toMatchObject({ status: 'waits', after: [2] });
+      expect(mock.apiRequests()).toHaveLength(0);
+    },
+  );
+
+  it.each(['mask', 'markup'])('--remote refuses the edit while its %s is not made yet', async (key) => {
+    const { cwd, jobs } = await layerChain(key);
+    const r = await batch(cwd, jobs, ['--remote']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('line 1 reads the output of line 2, which is not made yet');
+    expect(mock.apiRequests()).toHaveLength(0);
   });
 });

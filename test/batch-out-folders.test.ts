@@ -1,7 +1,8 @@
 // A job's "out" (or batch -o) that names a folder gets generated names there, however the folder is
 // written: with a trailing `/`, with a Windows `\`, or as a folder that exists, without a slash.
-// Only a file name makes the job resumable (--if-changed).
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+// Only a file name makes the job resumable (--if-changed). A folder that is a file is refused by
+// --dry-run as the real run refuses it, and nothing is created.
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imgcli, tempDir } from './helpers/cli.js';
@@ -50,5 +51,25 @@ describe('batch outputs that name a folder', () => {
     expect(r.exitCode).toBe(0);
     expect(r.rows).toMatchObject([{ status: 'ok' }]);
     expect(pngsIn(join(cwd, 'plain\\'))).toHaveLength(1);
+  });
+
+  it.each([
+    [['-o', 'existing-file'], ['a fox'], 'existing-file/'],
+    [['-o', 'new/deep'], [{ prompt: 'a fox', out: 'existing-file/sub/a.png' }], 'existing-file/sub'],
+  ])('batch %j --dry-run refuses a folder that is a file, as the real run does (exit 2)', async (args, jobs, dir) => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'existing-file'), 'a file');
+    const real = await batch(cwd, jobs, args);
+    expect(real.exitCode).toBe(2);
+    expect(real.stderr).toContain(`output folder ${dir} is not a folder`);
+    for (const extra of [[], ['--remote']]) {
+      const dry = await batch(cwd, jobs, [...args, '--dry-run', ...extra]);
+      expect(dry.exitCode).toBe(2);
+      expect(dry.stdout).toBe('');
+      expect(dry.stderr).toContain(`line 1: output folder ${dir} is not a folder`);
+      expect(dry.stderr).not.toContain('would be sent');
+    }
+    expect(existsSync(join(cwd, 'new'))).toBe(false);
+    expect(mock.apiRequests()).toHaveLength(0);
   });
 });

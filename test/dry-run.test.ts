@@ -1,12 +1,15 @@
 // --dry-run: validates, prints the request (method, URL, headers with the key redacted, body)
 // and a curl command, exits 0, and sends nothing. The printed curl really is the same request.
 import { multipartBody } from '../src/api/multipart.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../src/api/http.js';
-import { formatPreview, previewRequest, shellQuote } from '../src/pipeline/dry-run.js';
+import { parseFlags } from '../src/markup/flags.js';
+import { renderMarkup } from '../src/markup/render.js';
+import { curlFileArg, formatPreview, previewRequest, shellQuote } from '../src/pipeline/dry-run.js';
 import { FAKE_KEY, imgcli, tempDir } from './helpers/cli.js';
 import { imgcliInProcess } from './helpers/in-process.js';
 import { useMockServer } from './helpers/mock.js';
@@ -119,6 +122,35 @@ describe('gen --dry-run', () => {
     expect(req.headers.authorization).toBe(`Bearer ${FAKE_KEY}`);
     expect(req.headers['openai-project']).toBe('proj-1');
   });
+
+  it("the printed curl command uploads the files themselves, from their folders, names with ; , and ' too", async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'in'));
+    await sharp({ create: { width: 256, height: 256, channels: 3, background: '#4080c0' } })
+      .png()
+      .toFile(join(cwd, 'in', 'photo.png'));
+    const markup = "q';x,y.png";
+    const layer = await renderMarkup(parseFlags([{ type: 'box', value: '20,20,60,60' }]), { width: 256, height: 256 });
+    writeFileSync(join(cwd, markup), layer.png);
+    const args = ['edit', 'in/photo.png', '--markup', markup, '-m', 'gpt-image-2.6-flare', '-p', 'x', '--dry-run'];
+    const r = await run([...args, '--json'], { cwd });
+    expect(r.exitCode).toBe(0);
+    const { curl } = JSON.parse(r.stdout) as { curl: string };
+    expect(curl).toContain("-F 'image=@in/photo.png;type=image/png'");
+    expect(curl).toContain(`-F 'markup=@"q'\\'';x,y.png";type=image/png'`);
+    const sent = await execa('sh', ['-c', `${curl} -o answer.json`], {
+      cwd,
+      env: { OPENAI_API_KEY: FAKE_KEY },
+      reject: false,
+    });
+    expect(sent.stderr).toBe('');
+    expect(sent.exitCode).toBe(0);
+    const parts = mock.apiRequests()[0]!.parts!.filter((p) => p.filename !== undefined);
+    expect(parts.map((p) => [p.name, p.filename, p.bytes])).toEqual([
+      ['image', 'photo.png', statSync(join(cwd, 'in', 'photo.png')).size],
+      ['markup', markup, layer.png.length],
+    ]);
+  });
 });
 
 describe('models --remote --dry-run', () => {
@@ -162,9 +194,61 @@ describe('previewRequest (in-process): multipart bodies for edit and vary', () =
     expect(p.curl).toContain("--form-string 'prompt=@not-a-file'");
     expect(p.curl).toContain("-F 'image[]=@cat.png;type=image/png'");
     expect(p.curl).not.toMatch(/content-type/i);
+    expect(p.curl).toContain(`-F 'image[]=@${join(dir, 'x.png')};filename=dog.webp;type=image/webp'`);
     const text = formatPreview(p);
     expect(text).toContain('image[]: file dog.webp (image/webp, 20 bytes)');
     expect(text + JSON.stringify(p)).not.toContain('secretsecret');
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
+  });
+});
+
+describe('previewRequest (in-process): parts imgcli makes itself', () => {
+  it('names under the curl command the file curl sends as stored, its name made visible, on one line', async () => {
+    const conn: Connection = {
+      baseUrl: 'http://127.0.0.1:9/v1',
+      apiKey: FAKE_KEY,
+      timeoutMs: 1000,
+      maxRetries: 0,
+      userAgent: 'imgcli/test',
+      signal: new AbortController().signal,
+    };
+    const form = () =>
+      multipartBody([
+        { name: 'prompt', value: 'x' },
+        {
+          name: 'mask',
+          filename: 'mask.png',
+          contentType: 'image/png',
+          bytes: new Uint8Array(10),
+          origin: { path: 'draw\nrm -rf x.png', made: 'turned into a mask (black = edit)' },
+        },
+        {
+          name: 'markup',
+          filename: 'm.png',
+          contentType: 'image/png',
+          bytes: new Uint8Array(4),
+          origin: { path: 'in/m.png' },
+        },
+      ]);
+    const p = await previewRequest(conn, { method: 'POST', path: '/images/edits', form });
+    const lines = p.curl.split('\n');
+    expect(lines.at(-2)).toBe("  -F 'markup=@in/m.png;type=image/png'");
+    expect(lines.at(-1)).toBe(
+      '# mask: curl sends draw\\u000arm -rf x.png as stored; imgcli sends it turned into a mask (black = edit), 10 bytes',
+    );
+    expect(p.curl).toContain("-F 'mask=@draw\nrm -rf x.png;filename=mask.png;type=image/png'");
+  });
+});
+
+describe('curlFileArg: a file as curl -F reads it', () => {
+  it.each([
+    ['photo.png', 'photo.png', 'image=@photo.png;type=image/png'],
+    ['in/photo.png', 'photo.png', 'image=@in/photo.png;type=image/png'],
+    ["q';x,y.png", "q';x,y.png", `image=@"q';x,y.png";type=image/png`],
+    ['a "b"\\c.png', 'a "b"\\c.png', `image=@"a \\"b\\"\\\\c.png";type=image/png`],
+    [' lead.png', ' lead.png', `image=@" lead.png";type=image/png`],
+    ['in/x.png', 'y;z.png', `image=@in/x.png;filename="y;z.png";type=image/png`],
+  ])('%j sent as %j: %s', (path, filename, arg) => {
+    expect(curlFileArg('image', path, filename, 'image/png')).toBe(arg);
   });
 });

@@ -169,6 +169,39 @@ describe('a markup edit', () => {
     );
   });
 
+  it('--dry-run says under its curl command that curl would send the sideways file as stored', async () => {
+    const r = await run('edit', 'turned.jpg', '--markup', 'turned-marks.png', '-m', FLARE, '-p', 'x', '--dry-run');
+    expect(r.exitCode).toBe(0);
+    const size = /^image: file turned\.jpg \(image\/jpeg, (\d+) bytes\)$/m.exec(r.stdout)?.[1];
+    expect(Number(size)).toBeGreaterThan(0);
+    expect(r.stdout).toContain(
+      `  -F 'image=@turned.jpg;type=image/jpeg' \\\n  -F 'markup=@turned-marks.png;type=image/png'\n` +
+        `# image: curl sends turned.jpg as stored; imgcli sends it re-encoded upright (EXIF orientation 6), ${size} bytes`,
+    );
+    // The layer is sent as it is stored: no word about it.
+    expect(r.stdout).not.toMatch(/^# markup:/m);
+    const fitted = await run(
+      'edit',
+      'wide.tiff',
+      '--markup',
+      'wide-marks.png',
+      '-m',
+      FLARE,
+      '-p',
+      'x',
+      '--fit',
+      'contain',
+      '--dry-run',
+    );
+    expect(fitted.stdout).toMatch(
+      /^# image: curl sends wide\.tiff as stored; imgcli sends it made into a \d+x\d+ PNG \(--fit contain\), \d+ bytes$/m,
+    );
+    expect(fitted.stdout).toMatch(
+      /^# markup: curl sends wide-marks\.png as stored; imgcli sends it fitted with the first image \(--fit contain\), \d+ bytes$/m,
+    );
+    expect(mock.apiRequests()).toHaveLength(0);
+  });
+
   it('follows --fit with the first image: contain pads the layer with transparency', async () => {
     const r = await run('edit', 'wide.tiff', '--markup', 'wide-marks.png', '-m', FLARE, '-p', 'x', '--fit', 'contain');
     expect(r.exitCode).toBe(0);

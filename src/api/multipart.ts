@@ -9,7 +9,16 @@ export type MultipartPart =
   | { name: string; value: string }
   /** A file part: from disk (streamed) or bytes made in memory (a fitted image, a mask). */
   | { name: string; filename: string; contentType: string; path: string; size: number }
-  | { name: string; filename: string; contentType: string; bytes: Uint8Array };
+  | { name: string; filename: string; contentType: string; bytes: Uint8Array; origin?: PartOrigin };
+
+/**
+ * The local file a part made in memory stands for: the file whose bytes it holds, or, with `made`,
+ * the file it was made from and how (`re-encoded upright`): what a curl command can upload in its place.
+ */
+export interface PartOrigin {
+  path: string;
+  made?: string;
+}
 
 export interface MultipartBody {
   contentType: string;

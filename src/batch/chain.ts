@@ -1,8 +1,8 @@
 // Batch chaining: a job whose input is another job's output ("generate a.png, then edit a.png")
 // runs after that job, as a make rule runs after the rules that make its prerequisites. Found
-// before anything is built, from what each line declares (its "out" file, its images and masks),
-// paths compared by where they land; a job that reads its own output, and jobs that wait for each
-// other, are refused.
+// before anything is built, from what each line declares (its "out" file, its images, mask and
+// markup layer), paths compared by where they land; a job that reads its own output, and jobs that
+// wait for each other, are refused.
 import { numbered } from '../output/naming.js';
 import type { JobFlags } from '../pipeline/build.js';
 import { readSource } from '../upload/json-edit.js';
@@ -11,16 +11,17 @@ import type { Problem } from './parse.js';
 /** What one line reads and writes, as written. */
 export interface Declared {
   line: number;
-  /** Local input files: images, mask, mask drawing (URLs and file ids are no one's output). */
+  /** Local input files: images, mask, markup layer, mask drawing (URLs and file ids are no one's output). */
   inputs: string[];
   /** Its fixed output files (none for a folder). */
   outputs: string[];
 }
 
-/** The local files among a job's inputs. */
+/** The local files among a job's inputs: every file the request would send, and the drawing a mask is made from. */
 export function localInputs(images: string[], flags: JobFlags): string[] {
   const paths: string[] = [];
-  for (const arg of [...images, ...(flags.mask === undefined ? [] : [flags.mask])]) {
+  const layers = [flags.mask, flags.markup].filter((f) => f !== undefined);
+  for (const arg of [...images, ...layers]) {
     try {
       const source = readSource(arg, 'image');
       if (source.kind === 'path') paths.push(source.path);

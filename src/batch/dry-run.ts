@@ -3,17 +3,19 @@
 // `imgcli batch --dry-run`: every job is validated as for a real run, then described instead of
 // sent: one JSON line per job on stdout (the request as `gen --dry-run --json` shows it, with its
 // estimated cost), and the total on stderr. Jobs whose fixed output is up to date are listed as
-// such: a real run would skip them.
+// such: a real run would skip them. An output folder a real run could not write in is refused,
+// as the real run refuses each job that would write there.
 import { closeDispatchers } from '../api/http.js';
 import type { Settings } from '../config/settings.js';
 import { dryRunConnection, estimateRequest, previewDocument, previewRequest } from '../pipeline/dry-run.js';
 import { jobParams, requestSpec, upToDateResult, type ImageJob } from '../pipeline/run.js';
 import { OFFLINE_COST, PRICES_CHECKED } from '../models/prices.js';
+import { folderProblem, planFolders } from '../output/disk.js';
 import { fileEntry } from '../output/report.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { orList } from '../suggest.js';
-import type { RawJob } from './parse.js';
+import { badLinesError, type Problem, type RawJob } from './parse.js';
 
 export interface DryRunJob {
   raw: RawJob;
@@ -25,11 +27,29 @@ export interface DryRunJob {
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 
+/**
+ * Refuses (exit 2, nothing printed on stdout) the jobs whose output folder a real run could not
+ * write in: a real run fails each of them before it sends anything. Nothing is created.
+ */
+export async function refuseBadFolders(jobs: Array<{ raw: RawJob; job: ImageJob }>): Promise<void> {
+  const seen = new Map<string, string | undefined>();
+  const problems: Problem[] = [];
+  for (const { raw, job } of jobs) {
+    for (const dir of planFolders(job.plan)) {
+      if (!seen.has(dir)) seen.set(dir, await folderProblem(dir));
+      const problem = seen.get(dir);
+      if (problem) problems.push({ line: raw.line, message: problem });
+    }
+  }
+  if (problems.length) throw badLinesError(problems, jobs.length);
+}
+
 export async function dryRunBatch(
   rt: Runtime,
   jobs: DryRunJob[],
   opts: { settings: Settings; say: Messenger; maxCostUsd?: number },
 ): Promise<void> {
+  await refuseBadFolders(jobs);
   const conn = dryRunConnection(rt, opts.settings, opts.say);
   let total = 0;
   let sent = 0;

@@ -44,6 +44,42 @@ export async function isDirectory(path: string): Promise<boolean> {
   );
 }
 
+/** The folders an output plan writes into. */
+export const planFolders = (plan: OutputPlan): string[] =>
+  plan.kind === 'stdout'
+    ? []
+    : plan.kind === 'generated'
+      ? [plan.dir]
+      : [...new Set(plan.paths.map((p) => dirname(p)))];
+
+/** Why a folder cannot take the outputs, from the error code of making it or writing in it. */
+function folderWhy(code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return `is not writable${code === 'EROFS' ? ' (a read-only file system)' : ''}`;
+  if (code === 'EEXIST' || code === 'ENOTDIR') return 'is not a folder';
+  if (code === 'ENOENT') return 'does not take new files';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'has no space left';
+  return `cannot be used (${code})`;
+}
+
+/**
+ * What prepareDestination would refuse of a folder, found without creating or writing anything
+ * (--dry-run): the nearest part of its path that exists must be a folder that may be written in.
+ */
+export async function folderProblem(dir: string): Promise<string | undefined> {
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      if (!(await stat(path)).isDirectory()) return `output folder ${dir} is not a folder`;
+      await access(path, constants.W_OK);
+      return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && dirname(path) !== path) continue;
+      return code === 'ENOENT' ? undefined : `output folder ${dir} ${folderWhy(code)}`;
+    }
+  }
+}
+
 /**
  * Checks the destination before the paid request: folders exist (created if needed) and take a
  * new file, proven by creating and removing the kind of temp file the answer will be written to
@@ -54,9 +90,7 @@ export async function isDirectory(path: string): Promise<boolean> {
 const proven = new Set<string>();
 
 export async function prepareDestination(plan: OutputPlan): Promise<void> {
-  if (plan.kind === 'stdout') return;
-  const dirs = plan.kind === 'generated' ? [plan.dir] : [...new Set(plan.paths.map((p) => dirname(p)))];
-  for (const dir of dirs) {
+  for (const dir of planFolders(plan)) {
     // A batch writes many jobs into one folder: proven once per run (a later failure is still
     // caught when the file is written, and the paid image recovered).
     if (proven.has(resolve(dir))) continue;
@@ -72,18 +106,10 @@ export async function prepareDestination(plan: OutputPlan): Promise<void> {
       }
       proven.add(resolve(dir));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-          ? `is not writable${code === 'EROFS' ? ' (a read-only file system)' : ''}`
-          : code === 'EEXIST' || code === 'ENOTDIR'
-            ? 'is not a folder'
-            : code === 'ENOENT'
-              ? 'does not take new files'
-              : code === 'ENOSPC' || code === 'EDQUOT'
-                ? 'has no space left'
-                : `cannot be used (${code})`;
-      throw new UsageError(`output folder ${dir} ${why}; nothing was sent`, 'Choose another place with -o.');
+      throw new UsageError(
+        `output folder ${dir} ${folderWhy((err as NodeJS.ErrnoException).code)}; nothing was sent`,
+        'Choose another place with -o.',
+      );
     }
   }
   if (plan.kind === 'files' && plan.noClobber) {

@@ -1,7 +1,9 @@
 // --dry-run: the request an API command would send, described instead of sent. Built from the
 // same Connection and RequestSpec as a real send (buildUrl, headersFor), so what it shows is
 // what would go out; the key is redacted, and the curl command reads it from $OPENAI_API_KEY.
+import { basename } from 'node:path';
 import { buildUrl, closeDispatchers, headersFor, type Connection, type RequestSpec } from '../api/http.js';
+import type { MultipartPart } from '../api/multipart.js';
 import type { Settings } from '../config/settings.js';
 import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
@@ -10,6 +12,7 @@ import { redactKey, shownHeaderValue, looksSecret } from '../api/redact.js';
 import { OFFLINE_COST, PRICES_CHECKED, estimateRequestCost, svgAuthorOf } from '../models/prices.js';
 import { endpointRules, type Endpoint, type ResolvedModel } from '../models/table.js';
 import { IMAGE_FIELDS, flagForApi, flattenFields, type ImageField } from '../models/fields.js';
+import { printable } from '../terminal/printable.js';
 
 /**
  * What the server does for a field the request leaves out, where the table knows the default and
@@ -53,13 +56,45 @@ export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-async function describeForm(build: NonNullable<RequestSpec['form']>): Promise<FormFieldPreview[]> {
+async function describeForm(
+  build: NonNullable<RequestSpec['form']>,
+): Promise<{ fields: FormFieldPreview[]; parts: readonly MultipartPart[] }> {
   const form = await build();
-  return form.parts.map((p) =>
+  const fields = form.parts.map((p) =>
     'value' in p
       ? { name: p.name, value: p.value }
       : { name: p.name, file: { name: p.filename, type: p.contentType, size: 'bytes' in p ? p.bytes.length : p.size } },
   );
+  return { fields, parts: form.parts };
+}
+
+/**
+ * A word of curl's -F syntax: as it is, or double-quoted with `"` and `\` escaped where curl would
+ * otherwise end it (`;`, `,`) or read it differently (a quote, a backslash, spaces at either end).
+ */
+const curlWord = (text: string) =>
+  /[;,"\\]|^\s|\s$/.test(text) ? `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"` : text;
+
+/** The value of curl's -F for a file: read from `path`, sent under `filename` (curl's default is the path's last part). */
+export function curlFileArg(name: string, path: string, filename: string, type: string): string {
+  const named = basename(path) === filename ? '' : `;filename=${curlWord(filename)}`;
+  return `${name}=@${curlWord(path)}${named};type=${type}`;
+}
+
+/** The -F of a file part, and what differs when curl uploads the file itself (a part imgcli made). */
+function curlFilePart(p: Exclude<MultipartPart, { value: string }>): { arg: string; note?: string } {
+  if ('path' in p) return { arg: curlFileArg(p.name, p.path, p.filename, p.contentType) };
+  if (!p.origin)
+    return {
+      arg: curlFileArg(p.name, p.filename, p.filename, p.contentType),
+      note: `${p.name}: imgcli makes these bytes itself; curl reads a file named ${printable(p.filename)}`,
+    };
+  const arg = curlFileArg(p.name, p.origin.path, p.filename, p.contentType);
+  if (p.origin.made === undefined) return { arg };
+  return {
+    arg,
+    note: `${p.name}: curl sends ${printable(p.origin.path)} as stored; imgcli sends it ${p.origin.made}, ${p.bytes.length} bytes`,
+  };
 }
 
 /** A data URL is an image's whole bytes: shown as its head and its length, not printed out. */
@@ -84,7 +119,7 @@ function curlFor(
   spec: RequestSpec,
   url: string,
   headers: Record<string, string>,
-  fields?: FormFieldPreview[],
+  fields?: readonly MultipartPart[],
 ): string {
   // A streamed answer (--stream) should show as it arrives: -N turns curl's buffering off.
   const stream = spec.accept === 'text/event-stream';
@@ -105,12 +140,19 @@ function curlFor(
       parts.push(`-H ${shellQuote(`${name}: ${shownHeaderValue(name, headers[name])}`)}`);
   }
   if (spec.json !== undefined) parts.push(`-d ${shellQuote(JSON.stringify(shortenDataUrls(spec.json).value))}`);
+  const notes: string[] = [];
   for (const f of fields ?? []) {
     // --form-string: a value starting with @ or < is text, not a file to read.
-    if (f.file) parts.push(`-F ${shellQuote(`${f.name}=@${f.file.name};type=${f.file.type}`)}`);
-    else parts.push(`--form-string ${shellQuote(`${f.name}=${f.value ?? ''}`)}`);
+    if ('value' in f) {
+      parts.push(`--form-string ${shellQuote(`${f.name}=${f.value}`)}`);
+      continue;
+    }
+    const { arg, note } = curlFilePart(f);
+    parts.push(`-F ${shellQuote(arg)}`);
+    if (note) notes.push(`# ${note}`);
   }
-  return parts.join(' \\\n  ');
+  // Comments under the command: pasted into a shell, they are read and ignored.
+  return [parts.join(' \\\n  '), ...notes].join('\n');
 }
 
 /** Describes the request without sending it. */
@@ -125,13 +167,14 @@ export async function previewRequest(conn: Connection, spec: RequestSpec): Promi
     else if (name === 'api-key') headers[name] = redactKey(conn.apiKey);
     else headers[name] = value;
   }
-  const multipart = spec.form ? await describeForm(spec.form) : undefined;
+  const form = spec.form ? await describeForm(spec.form) : undefined;
+  const multipart = form?.fields;
   if (multipart) headers['content-type'] = 'multipart/form-data; boundary=<generated when sent>';
   const preview: RequestPreview = {
     method: spec.method,
     url,
     headers,
-    curl: curlFor(conn, spec, url, real, multipart),
+    curl: curlFor(conn, spec, url, real, form?.parts),
   };
   if (spec.json !== undefined) {
     const { value, shortened } = shortenDataUrls(spec.json);

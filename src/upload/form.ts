@@ -5,7 +5,7 @@
 // that makes a fresh form for each attempt (a sent body cannot be sent again).
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { multipartBody, type MultipartBody, type MultipartPart } from '../api/multipart.js';
+import { multipartBody, type MultipartBody, type MultipartPart, type PartOrigin } from '../api/multipart.js';
 import { UsageError } from '../errors.js';
 import { fitMask, maskFromDrawing, maskFromFile } from './mask.js';
 import { fitMarkup, markupFromFile } from './markup.js';
@@ -27,8 +27,11 @@ export interface UploadPart {
   field: string;
   filename: string;
   contentType: string;
-  /** A file streamed from disk on each attempt, or a Blob made in memory (--fit, masks) and read again per attempt. */
-  source: { path: string } | { blob: Blob };
+  /**
+   * A file streamed from disk on each attempt, or a Blob made in memory (--fit, masks) and read
+   * again per attempt, with the file it holds or was made from (for --dry-run's curl command).
+   */
+  source: { path: string } | { blob: Blob; origin?: PartOrigin };
 }
 
 export interface UploadInput {
@@ -95,7 +98,15 @@ async function prepareImage(path: string, field: string, input: UploadInput, upr
     const filename = `${basename(path, extname(path))}.${copy.format === 'jpeg' ? 'jpg' : copy.format}`;
     return {
       info,
-      part: { field, filename, contentType, source: { blob: new Blob([copy.bytes], { type: contentType }) } },
+      part: {
+        field,
+        filename,
+        contentType,
+        source: {
+          blob: new Blob([copy.bytes], { type: contentType }),
+          origin: { path, made: `re-encoded upright (EXIF orientation ${info.orientation})` },
+        },
+      },
     };
   }
   if (problems.length === 0) {
@@ -114,7 +125,15 @@ async function prepareImage(path: string, field: string, input: UploadInput, upr
   return {
     info,
     fitted: { fit, side },
-    part: { field, filename, contentType: 'image/png', source: { blob: new Blob([png], { type: 'image/png' }) } },
+    part: {
+      field,
+      filename,
+      contentType: 'image/png',
+      source: {
+        blob: new Blob([png], { type: 'image/png' }),
+        origin: { path, made: `made into a ${side}x${side} PNG (--fit ${fit}${turn ? ', turned upright' : ''})` },
+      },
+    },
   };
 }
 
@@ -160,9 +179,21 @@ export async function prepareInputs(input: UploadInput): Promise<PreparedInputs>
   if (mask) {
     const name = input.mask?.kind === 'path' && !first?.fitted ? basename(input.mask.path) : 'mask.png';
     const contentType = contentTypeOf(sniffImage(mask)?.format ?? 'png');
+    const fitted = first?.fitted ? `fitted with the first image (--fit ${first.fitted.fit})` : undefined;
+    const origin: PartOrigin | undefined =
+      input.maskFrom !== undefined
+        ? { path: input.maskFrom, made: `turned into a mask (black = edit)${fitted ? `, ${fitted}` : ''}` }
+        : input.mask?.kind === 'path'
+          ? { path: input.mask.path, made: fitted }
+          : undefined;
     return {
       images: parts,
-      mask: { field: 'mask', filename: name, contentType, source: { blob: new Blob([mask], { type: contentType }) } },
+      mask: {
+        field: 'mask',
+        filename: name,
+        contentType,
+        source: { blob: new Blob([mask], { type: contentType }), origin },
+      },
     };
   }
   return { images: parts, mask: input.mask && input.mask.kind !== 'path' ? input.mask : undefined };
@@ -187,7 +218,13 @@ async function prepareMarkup(
     field: 'markup',
     filename: name,
     contentType: 'image/png',
-    source: { blob: new Blob([bytes], { type: 'image/png' }) },
+    source: {
+      blob: new Blob([bytes], { type: 'image/png' }),
+      origin: {
+        path: source.path,
+        made: first?.fitted ? `fitted with the first image (--fit ${first.fitted.fit})` : undefined,
+      },
+    },
   };
 }
 
@@ -235,7 +272,13 @@ export function formBuilder(fields: Record<string, unknown>, parts: UploadPart[]
     );
     for (const { field, filename, contentType, source } of parts) {
       if ('blob' in source)
-        body.push({ name: field, filename, contentType, bytes: new Uint8Array(await source.blob.arrayBuffer()) });
+        body.push({
+          name: field,
+          filename,
+          contentType,
+          bytes: new Uint8Array(await source.blob.arrayBuffer()),
+          ...(source.origin ? { origin: source.origin } : {}),
+        });
       else body.push({ name: field, filename, contentType, path: source.path, size: (await stat(source.path)).size });
     }
     return multipartBody(body);

@@ -13,6 +13,7 @@ import type { Messenger } from '../../terminal/messenger.js';
 import type { RemoteJob } from './collect.js';
 import { batchBody, endpointOf, jobsText, requestLine, splitParts } from './requests.js';
 import type { Settings } from '../../config/settings.js';
+import { refuseBadFolders } from '../dry-run.js';
 
 const SILENT: Messenger = { info() {}, warn() {}, verbose() {} };
 
@@ -21,6 +22,7 @@ export async function dryRunRemote(
   jobs: RemoteJob[],
   opts: { settings: Settings; say: Messenger; maxCostUsd?: number; limits?: BatchLimits },
 ): Promise<void> {
+  await refuseBadFolders(jobs.map((j) => j.prepared));
   const sizes = [];
   const uploads = new Set<string>();
   let batch = 0;
