@@ -436,6 +436,11 @@ describe('long work', () => {
     expect(existsSync(join(s.dir, 'w.png'))).toBe(false);
     const unknown = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-9' } });
     expect(structured(unknown).error.message).toMatch(/no job "job-9"/);
+    // An unknown id is a tool error for cancel too, not a protocol error.
+    const stray = await s.client.callTool({ name: 'cancel', arguments: { job_id: 'job-9' } });
+    expect(stray.isError).toBe(true);
+    expect(structured(stray).error).toMatchObject({ exit_code: 2, nothing_sent: true });
+    expect(structured(stray).error.message).toMatch(/no job "job-9"/);
   });
 });
 
