@@ -351,6 +351,39 @@ describe('money', () => {
     expect(after.reserved_usd).toBe(0);
   });
 
+  it('a request cancelled after it was sent stays counted as spent: a cancelled job, a call the client abandons', async () => {
+    const s = await served(['--max-cost', '0.05', '--heartbeat', '5']);
+    mock.setLatency(6000);
+    const job = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'c1', out: 'c1.png', quality: 'low', wait: false },
+    });
+    const id = structured(job).job_id as string;
+    await until(() => mock.requests.length === 1, 'the request');
+    await s.client.callTool({ name: 'cancel', arguments: { job_id: id } });
+    const end = await s.client.callTool({ name: 'status', arguments: { job_id: id, wait_seconds: 10 } });
+    expect(structured(end).status).toBe('cancelled');
+    expect(structured(end).result.error).toMatchObject({ nothing_sent: false });
+    const once = structured(await s.client.callTool({ name: 'status', arguments: {} })).budget;
+    expect(once.spent_usd).toBeGreaterThan(0);
+    expect(once.reserved_usd).toBe(0);
+    // The client's own cancellation of a call it waits for: the same.
+    const controller = new AbortController();
+    const call = s.client.callTool(
+      { name: 'generate', arguments: { prompt: 'c2', out: 'c2.png', quality: 'low' } },
+      undefined,
+      { signal: controller.signal },
+    );
+    await until(() => mock.requests.length === 2, 'the second request');
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 300));
+    const twice = structured(await s.client.callTool({ name: 'status', arguments: {} })).budget;
+    expect(twice.spent_usd).toBeCloseTo(2 * once.spent_usd, 6);
+    expect(twice.reserved_usd).toBe(0);
+    expect(existsSync(join(s.dir, 'c1.png')) || existsSync(join(s.dir, 'c2.png'))).toBe(false);
+  });
+
   it('the same call under way is never sent a second time', async () => {
     const s = await served();
     mock.setLatency(1500);
