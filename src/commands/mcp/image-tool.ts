@@ -41,7 +41,7 @@ function inputsOf(command: JobRequest['command'], params: unknown[]): string[] {
 /** Local files among inputs (URLs and file ids are the server's to fetch) must be readable here. */
 async function checkPaths(run: ImageToolRun, flags: JobFlags, images: string[]): Promise<void> {
   const { root } = run;
-  if (flags.out !== undefined) await root.check(flags.out, { name: 'out', kind: 'write' });
+  if (flags.out !== undefined) await root.check(flags.out, { name: 'out', kind: 'write', image: true });
   const named: Array<[string, string | undefined]> = [
     ...images.map((p, i): [string, string] => [run.command === 'edit' ? `images[${i}]` : 'image', p]),
     ['mask', flags.mask],

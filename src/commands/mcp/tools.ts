@@ -45,8 +45,11 @@ export interface ToolRow {
   image?: Exclude<ImageCommand, 'chat'>;
   /** Every other tool: its command's run module. */
   handlers?: Readonly<Record<string, Handler>>;
-  /** The properties that name files: read ones (under the root or --allow-read) and written ones (under the root). */
-  paths?: { read?: readonly string[]; write?: readonly string[] };
+  /**
+   * The properties that name files: read ones (under the root or --allow-read), written ones (under
+   * the root), and written images (under the root, each an image file or a folder named with a /).
+   */
+  paths?: { read?: readonly string[]; write?: readonly string[]; images?: readonly string[] };
   /** It sends a request that may be billed: max_cost applies. */
   paid?: boolean;
   annotations: ToolAnnotations;
@@ -114,7 +117,7 @@ export const TOOLS: readonly ToolRow[] = [
     handlers: maskHandlers,
     fixed: ['--json'],
     rules: { omit: ['--json'] },
-    paths: { read: ['input', 'like', 'from_alpha', 'check'], write: ['out', 'preview'] },
+    paths: { read: ['input', 'like', 'from_alpha', 'check'], images: ['out', 'preview'] },
     annotations: WRITES_LOCAL,
   },
   {
@@ -126,7 +129,7 @@ export const TOOLS: readonly ToolRow[] = [
     handlers: markupHandlers,
     fixed: ['--json'],
     rules: { omit: ['--json', ...SHAPE_FLAGS] },
-    paths: { read: ['like', 'file', 'check'], write: ['out', 'preview'] },
+    paths: { read: ['like', 'file', 'check'], images: ['out', 'preview'] },
     annotations: WRITES_LOCAL,
   },
   {
