@@ -103,6 +103,27 @@ describe('tools/list', () => {
       ).toBeUndefined();
     for (const tool of tools) expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
   });
+
+  it('says a prompt is the text given, in the schema and in the empty-prompt error', async () => {
+    const s = await open(['--mock']);
+    const { tools } = await s.client.listTools();
+    const prop = (tool: string) =>
+      String(
+        (tools.find((t) => t.name === tool)!.inputSchema.properties as Record<string, { description: string }>).prompt!
+          .description,
+      );
+    for (const tool of ['generate', 'edit', 'vary']) {
+      expect(prop(tool), tool).not.toMatch(/stdin|reads a file|read it from a file/);
+      expect(prop(tool), tool).toMatch(/- and @file are text here/);
+    }
+    const empty = await s.client.callTool({ name: 'generate', arguments: { prompt: ' ' } });
+    expect(structured(empty).error).toMatchObject({ exit_code: 2, nothing_sent: true });
+    expect(structured(empty).error.message).not.toMatch(/stdin/);
+    expect(structured(empty).error.message).toMatch(/the prompt is empty; .*- and @file are text/);
+    const edit = await s.client.callTool({ name: 'edit', arguments: { images: ['x.png'], prompt: '' } });
+    expect(structured(edit).error.message).toMatch(/the prompt is empty; .*- and @file are text/);
+    expect(structured(edit).error.message).not.toMatch(/stdin/);
+  });
 });
 
 describe('calls', () => {

@@ -128,6 +128,13 @@ export async function runImageTool(run: ImageToolRun): Promise<Record<string, un
   };
   const settings = await withListedModel(base, scope.connect, scope.say);
   const words = command === 'gen' ? [String(run.parsed.params[0] ?? '')] : undefined;
+  // The CLI's words for an empty prompt offer - and @file, which read nothing here.
+  const prompt = command === 'gen' ? words![0]! : command === 'edit' ? flags.prompt : undefined;
+  if (prompt !== undefined && !prompt.trim())
+    throw new UsageError(
+      'the prompt is empty; give the text itself (here - and @file are text, never read)',
+      'Give prompt the words themselves.',
+    );
   // The prompt is the text given: never stdin (the protocol) or an @file.
   const job: ImageJob = await buildJob(
     { command, words, images, flags, literal: true },
