@@ -124,6 +124,14 @@ describe('tools/list', () => {
     expect(structured(edit).error.message).toMatch(/the prompt is empty; .*- and @file are text/);
     expect(structured(edit).error.message).not.toMatch(/stdin/);
   });
+
+  it('says batch_submit answers at once, and waits for the batch under --mock', async () => {
+    const s = await open(['--mock']);
+    const { tools } = await s.client.listTools();
+    const submit = tools.find((t) => t.name === 'batch_submit')!.description!;
+    expect(submit).toMatch(/at once/);
+    expect(submit).toMatch(/under --mock .* waits for them/i);
+  });
 });
 
 describe('calls', () => {

@@ -165,7 +165,7 @@ export const TOOLS: readonly ToolRow[] = [
     name: 'batch_submit',
     title: "Submit jobs to OpenAI's Batch API",
     description:
-      "Send a jobs file (JSONL, one job a line, under the root) through OpenAI's Batch API at half the price (imgcli batch <jobs> --remote --no-wait). Answers the batch ids at once; batch_status tells how far they are, and with collect: true writes the images.",
+      "Send a jobs file (JSONL, one job a line, under the root) through OpenAI's Batch API at half the price (imgcli batch <jobs> --remote --no-wait). Answers the batch ids at once; batch_status tells how far they are, and with collect: true writes the images. Under --mock the offline batches live only as long as the session, so there it waits for them to end (a second or two) and answers their images.",
     command: batchCommand,
     handlers: batchHandlers,
     fixed: ['--remote', '--no-wait'],
