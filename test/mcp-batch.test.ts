@@ -3,7 +3,7 @@
 // batch_status tells how far they are and with collect: true writes the images; the budget counts
 // a batch at the batch price. With --mock the session's one offline server keeps the batches, so
 // batch_submit waits for them there and batch_status still finds them.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { atBatchPrice, estimateRequestCost } from '../src/models/prices.js';
 import { resolveModel } from '../src/models/table.js';
 import { BIN, baseEnv, cleanupTemps, tempDir } from './helpers/cli.js';
 import { connectMcp, structured, type McpSession } from './helpers/mcp.js';
+import { until } from './helpers/wait.js';
 
 afterAll(cleanupTemps);
 
@@ -96,6 +97,55 @@ describe('against imgcli mock-server (its own process)', () => {
     expect(structured(r).error).toMatchObject({ exit_code: 2, nothing_sent: true });
     expect(structured(r).error.message).toMatch(/^not sent: this batch .* over max_cost 0.001/);
     expect(existsSync(join(s.dir, 'more.jsonl.imgcli-batch.json'))).toBe(false);
+  });
+});
+
+describe('against a slow imgcli mock-server', () => {
+  let server: ResultPromise;
+  let s: McpSession;
+  beforeAll(async () => {
+    const cwd = tempDir();
+    server = execa('node', [BIN, 'mock-server', '--port', '0', '--latency', '1500'], {
+      cwd,
+      env: baseEnv(cwd),
+      extendEnv: false,
+      reject: false,
+    });
+    const url = await new Promise<string>((resolve) =>
+      server.stdout!.on('data', (d: Buffer) => {
+        const m = /http:\/\/\S+/.exec(String(d));
+        if (m) resolve(m[0]);
+      }),
+    );
+    s = await connectMcp(['--base-url', url, '--max-cost', '1']);
+    withJobs(s);
+    return async () => {
+      await s.close();
+      server.kill('SIGTERM');
+      await server;
+    };
+  });
+
+  it('a batch_submit cancelled once its create was sent stays counted at its estimate', async () => {
+    const state = join(s.dir, 'jobs.jsonl.imgcli-batch.json');
+    const createSent = () => {
+      try {
+        return (JSON.parse(readFileSync(state, 'utf8')) as { parts: Array<{ create_sent?: boolean }> }).parts.some(
+          (p) => p.create_sent,
+        );
+      } catch {
+        return false;
+      }
+    };
+    const job = await s.client.callTool({ name: 'batch_submit', arguments: { jobs: 'jobs.jsonl', wait: false } });
+    const id = structured(job).job_id as string;
+    await until(createSent, 'the batch create', 15_000);
+    await s.client.callTool({ name: 'cancel', arguments: { job_id: id } });
+    const end = await s.client.callTool({ name: 'status', arguments: { job_id: id, wait_seconds: 10 } });
+    expect(structured(end).status).toBe('cancelled');
+    const { budget } = structured(await s.client.callTool({ name: 'status', arguments: {} }));
+    expect(budget.spent_usd).toBeCloseTo(BATCH_USD, 6);
+    expect(budget.reserved_usd).toBe(0);
   });
 });
 

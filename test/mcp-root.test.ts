@@ -1,8 +1,9 @@
 // `imgcli mcp`'s root, end to end: a tool writes only under --root and reads only from under it (and
 // the --allow-read folders). A path outside, however it is spelled (absolute, with .., through a link
 // inside the root that leads out, a dangling link, a jobs file's own "out"), is a tool error with the
-// CLI's exit 2, and nothing is sent or written. One server (and one with --allow-read) for the file.
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+// CLI's exit 2, and nothing is sent or written; so is an output inside .git, or one not named as an
+// image (README.md). One server (and one with --allow-read) for the file.
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,45 @@ describe('writes only under the root', () => {
     expect(mock.requests).toHaveLength(0);
     expect(readdirSync(outside).sort()).toEqual(['photo.png']);
     expect(existsSync(join(s.dir, 'k.png'))).toBe(false);
+  });
+
+  it('never writes over a file that is not an image, nor inside .git: refused, nothing sent', async () => {
+    writeFileSync(join(s.dir, 'README.md'), '# notes\n');
+    mkdirSync(join(s.dir, '.git', 'hooks'), { recursive: true });
+    writeFileSync(join(s.dir, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\n');
+    symlinkSync(join(s.dir, '.git', 'hooks'), join(s.dir, 'hooks'));
+    const readme = await refused('generate', { prompt: 'a fox', out: 'README.md' });
+    expect(readme.message).toMatch(/^out "README.md" is not an image file/);
+    expect(readme.next_step).toMatch(/\.png/);
+    const hook = await refused('generate', { prompt: 'a fox', out: '.git/hooks/pre-commit' });
+    expect(hook.message).toMatch(/^out "\.git\/hooks\/pre-commit" /);
+    // Inside .git, an image name is refused too, and so is a link that leads there.
+    const git = await refused('edit', { images: ['inside.png'], prompt: 'a hat', out: '.git/x.png' });
+    expect(git.message).toMatch(/^out "\.git\/x.png" is inside a \.git folder/);
+    await refused('generate', { prompt: 'a fox', out: 'hooks/fox.png' });
+    await refused('generate', { prompt: 'a fox', out: 'art' });
+    await refused('vary', { image: 'inside.png', out: 'notes.txt' });
+    await refused('mask', { size: '64x64', rect: ['0,0,32,32'], out: 'README.md' });
+    await refused('markup', {
+      like: 'inside.png',
+      shapes: [{ type: 'box', at: [0, 0, 0.5, 0.5] }],
+      out: 'k.png',
+      preview: 'k.txt',
+    });
+    writeFileSync(join(s.dir, 'readme-jobs.jsonl'), `${JSON.stringify({ prompt: 'a fox', out: 'README.md' })}\n`);
+    const job = await refused('batch_submit', { jobs: 'readme-jobs.jsonl' });
+    expect(job.message).toMatch(/^readme-jobs.jsonl line 1: "out" "README.md" is not an image file/);
+    expect(mock.requests).toHaveLength(0);
+    expect(readFileSync(join(s.dir, 'README.md'), 'utf8')).toBe('# notes\n');
+    expect(readFileSync(join(s.dir, '.git', 'hooks', 'pre-commit'), 'utf8')).toBe('#!/bin/sh\n');
+    expect(readdirSync(join(s.dir, '.git'))).toEqual(['hooks']);
+    // An image file, or a folder named with a trailing /, is written as before.
+    const folder = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'a fox', out: 'art/', thumbnails: false },
+    });
+    expect(folder.isError, JSON.stringify(structured(folder))).toBeFalsy();
+    expect(readdirSync(join(s.dir, 'art'))).toHaveLength(1);
   });
 
   it('a path inside the root, absolute or relative, is written', async () => {

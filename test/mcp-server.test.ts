@@ -103,6 +103,35 @@ describe('tools/list', () => {
       ).toBeUndefined();
     for (const tool of tools) expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
   });
+
+  it('says a prompt is the text given, in the schema and in the empty-prompt error', async () => {
+    const s = await open(['--mock']);
+    const { tools } = await s.client.listTools();
+    const prop = (tool: string) =>
+      String(
+        (tools.find((t) => t.name === tool)!.inputSchema.properties as Record<string, { description: string }>).prompt!
+          .description,
+      );
+    for (const tool of ['generate', 'edit', 'vary']) {
+      expect(prop(tool), tool).not.toMatch(/stdin|reads a file|read it from a file/);
+      expect(prop(tool), tool).toMatch(/- and @file are text here/);
+    }
+    const empty = await s.client.callTool({ name: 'generate', arguments: { prompt: ' ' } });
+    expect(structured(empty).error).toMatchObject({ exit_code: 2, nothing_sent: true });
+    expect(structured(empty).error.message).not.toMatch(/stdin/);
+    expect(structured(empty).error.message).toMatch(/the prompt is empty; .*- and @file are text/);
+    const edit = await s.client.callTool({ name: 'edit', arguments: { images: ['x.png'], prompt: '' } });
+    expect(structured(edit).error.message).toMatch(/the prompt is empty; .*- and @file are text/);
+    expect(structured(edit).error.message).not.toMatch(/stdin/);
+  });
+
+  it('says batch_submit answers at once, and waits for the batch under --mock', async () => {
+    const s = await open(['--mock']);
+    const { tools } = await s.client.listTools();
+    const submit = tools.find((t) => t.name === 'batch_submit')!.description!;
+    expect(submit).toMatch(/at once/);
+    expect(submit).toMatch(/under --mock .* waits for them/i);
+  });
 });
 
 describe('calls', () => {
@@ -351,6 +380,39 @@ describe('money', () => {
     expect(after.reserved_usd).toBe(0);
   });
 
+  it('a request cancelled after it was sent stays counted as spent: a cancelled job, a call the client abandons', async () => {
+    const s = await served(['--max-cost', '0.05', '--heartbeat', '5']);
+    mock.setLatency(6000);
+    const job = await s.client.callTool({
+      name: 'generate',
+      arguments: { prompt: 'c1', out: 'c1.png', quality: 'low', wait: false },
+    });
+    const id = structured(job).job_id as string;
+    await until(() => mock.requests.length === 1, 'the request');
+    await s.client.callTool({ name: 'cancel', arguments: { job_id: id } });
+    const end = await s.client.callTool({ name: 'status', arguments: { job_id: id, wait_seconds: 10 } });
+    expect(structured(end).status).toBe('cancelled');
+    expect(structured(end).result.error).toMatchObject({ nothing_sent: false });
+    const once = structured(await s.client.callTool({ name: 'status', arguments: {} })).budget;
+    expect(once.spent_usd).toBeGreaterThan(0);
+    expect(once.reserved_usd).toBe(0);
+    // The client's own cancellation of a call it waits for: the same.
+    const controller = new AbortController();
+    const call = s.client.callTool(
+      { name: 'generate', arguments: { prompt: 'c2', out: 'c2.png', quality: 'low' } },
+      undefined,
+      { signal: controller.signal },
+    );
+    await until(() => mock.requests.length === 2, 'the second request');
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 300));
+    const twice = structured(await s.client.callTool({ name: 'status', arguments: {} })).budget;
+    expect(twice.spent_usd).toBeCloseTo(2 * once.spent_usd, 6);
+    expect(twice.reserved_usd).toBe(0);
+    expect(existsSync(join(s.dir, 'c1.png')) || existsSync(join(s.dir, 'c2.png'))).toBe(false);
+  });
+
   it('the same call under way is never sent a second time', async () => {
     const s = await served();
     mock.setLatency(1500);
@@ -436,6 +498,11 @@ describe('long work', () => {
     expect(existsSync(join(s.dir, 'w.png'))).toBe(false);
     const unknown = await s.client.callTool({ name: 'status', arguments: { job_id: 'job-9' } });
     expect(structured(unknown).error.message).toMatch(/no job "job-9"/);
+    // An unknown id is a tool error for cancel too, not a protocol error.
+    const stray = await s.client.callTool({ name: 'cancel', arguments: { job_id: 'job-9' } });
+    expect(stray.isError).toBe(true);
+    expect(structured(stray).error).toMatchObject({ exit_code: 2, nothing_sent: true });
+    expect(structured(stray).error.message).toMatch(/no job "job-9"/);
   });
 });
 

@@ -2,7 +2,7 @@
 // against the budget before anything is sent and counts what it cost; batch_status with collect
 // attaches to batches already submitted (never submits). And how a command's stdout becomes an answer.
 import { stat } from 'node:fs/promises';
-import { STATE_SUFFIX } from '../../batch/remote/state.js';
+import { STATE_SUFFIX, loadState, statePathFor } from '../../batch/remote/state.js';
 import { UsageError } from '../../errors.js';
 import { atBatchPrice, estimateRequestCost } from '../../models/prices.js';
 import { resolveModel } from '../../models/table.js';
@@ -44,10 +44,14 @@ export async function submitBatch(run: SubmitRun): Promise<Record<string, unknow
     const total = known ? atBatchPrice(estimates.reduce((a: number, e) => a + (e as number), 0)) : undefined;
     hold = budget.reserve(total, maxCost, 'this batch (at the batch price, half the direct one)');
   }
+  const statePath = statePathFor(String(parsed.params[0]));
+  const before = await createsSent(statePath);
   try {
     await runHandler(row.handlers!, parsed, scope);
   } catch (err) {
-    budget.settle(hold, 0);
+    // A create this call sent (cancelled or failed after it) may have made a batch that runs, and
+    // bills: its estimate stays counted. Only a call that never sent one is released.
+    budget.settle(hold, (await createsSent(statePath)) > before ? hold.held : 0);
     throw err;
   }
   // A submitted batch is billed as it runs: what its collected lines cost counts as spent (offline,
@@ -89,6 +93,12 @@ export async function collectBatch(
   if (dryRun) return { dry_run: true, command: `imgcli batch ${line.join(' ')}`, estimated_cost_usd: 0 };
   await runHandler(row.handlers!, parsed, scope);
   return { ...outputDocument(scope.output()), ...scope.say.said() };
+}
+
+/** How many parts of a jobs file's batch state had their create sent (a batch made, or maybe made). */
+async function createsSent(statePath: string): Promise<number> {
+  const state = await loadState(statePath).catch(() => undefined);
+  return state?.parts.filter((p) => p.create_sent || p.batch_id).length ?? 0;
 }
 
 /** A request body's cost as a direct call at the real rates (the offline dry run says 0). */

@@ -5,13 +5,14 @@
 // progress for each image as it arrives.
 import type { Command } from 'commander';
 import { ApiError } from '../../api/errors.js';
+import type { Connection } from '../../api/http.js';
 import { UsageError } from '../../errors.js';
 import { estimateRequestCost } from '../../models/prices.js';
 import type { OutputPlan } from '../../output/naming.js';
 import { resultDocument } from '../../output/report.js';
 import { buildJob, type JobFlags, type JobRequest } from '../../pipeline/build.js';
 import { withListedModel } from '../../pipeline/listed-model.js';
-import { jobParams, runImages, type ImageJob } from '../../pipeline/run.js';
+import { jobParams, runImages, type Connect, type ImageJob } from '../../pipeline/run.js';
 import type { Previewer } from '../../terminal/previewer.js';
 import { readSource } from '../../upload/json-edit.js';
 import type { Budget } from './budget.js';
@@ -40,7 +41,7 @@ function inputsOf(command: JobRequest['command'], params: unknown[]): string[] {
 /** Local files among inputs (URLs and file ids are the server's to fetch) must be readable here. */
 async function checkPaths(run: ImageToolRun, flags: JobFlags, images: string[]): Promise<void> {
   const { root } = run;
-  if (flags.out !== undefined) await root.check(flags.out, { name: 'out', kind: 'write' });
+  if (flags.out !== undefined) await root.check(flags.out, { name: 'out', kind: 'write', image: true });
   const named: Array<[string, string | undefined]> = [
     ...images.map((p, i): [string, string] => [run.command === 'edit' ? `images[${i}]` : 'image', p]),
     ['mask', flags.mask],
@@ -75,11 +76,41 @@ function watcher(progress: (message: string) => void): Previewer {
   };
 }
 
-/** Whether a failed request may still have been billed: anything but a refusal before or by the server. */
-function maybeBilled(err: unknown): boolean {
-  if (err instanceof UsageError) return false;
-  if (err instanceof ApiError) return err.kind === 'timeout' || err.kind === 'answer' || Boolean(err.maybeReceived);
-  return false;
+/**
+ * The connection a call sends on, telling when an attempt starts: from then on the server may have
+ * received the request, whatever ends the call (a cancellation, the client's abort, a failure while
+ * saving). Each attempt starts once the connection's pacing lets it, so that is where it is marked.
+ */
+function watchSending(connect: Connect): { connect: Connect; sent: () => boolean } {
+  let sent = false;
+  return {
+    sent: () => sent,
+    connect: async () => {
+      const conn = await connect();
+      const pacing = conn.governor;
+      return {
+        ...conn,
+        governor: {
+          acquire: async (signal: AbortSignal) => {
+            await pacing?.acquire(signal);
+            sent = true;
+          },
+          observe: (...args: Parameters<NonNullable<Connection['governor']>['observe']>) => pacing?.observe(...args),
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Whether a failed request may still have been billed: once it may have left, anything but the
+ * server's refusal or a connection that was never made (a cancellation keeps it counted, as Ctrl-C
+ * cannot take back what the server received).
+ */
+function maybeBilled(err: unknown, sent: boolean): boolean {
+  if (!sent || err instanceof UsageError) return false;
+  if (err instanceof ApiError) return err.kind !== 'http' && !(err.kind === 'network' && err.maybeReceived === false);
+  return true;
 }
 
 export async function runImageTool(run: ImageToolRun): Promise<Record<string, unknown>> {
@@ -97,13 +128,20 @@ export async function runImageTool(run: ImageToolRun): Promise<Record<string, un
   };
   const settings = await withListedModel(base, scope.connect, scope.say);
   const words = command === 'gen' ? [String(run.parsed.params[0] ?? '')] : undefined;
+  // The CLI's words for an empty prompt offer - and @file, which read nothing here.
+  const prompt = command === 'gen' ? words![0]! : command === 'edit' ? flags.prompt : undefined;
+  if (prompt !== undefined && !prompt.trim())
+    throw new UsageError(
+      'the prompt is empty; give the text itself (here - and @file are text, never read)',
+      'Give prompt the words themselves.',
+    );
   // The prompt is the text given: never stdin (the protocol) or an @file.
   const job: ImageJob = await buildJob(
     { command, words, images, flags, literal: true },
     { rt: scope.rt, settings, say: scope.say, stdin: false },
   );
   await checkPlan(job.plan, run.root);
-  const connect = scope.connect;
+  const { connect, sent } = watchSending(scope.connect);
   if (job.dryRun) {
     await runImages(scope.rt, settings, job, scope.say, connect);
     return { ...JSON.parse(scope.output()), ...scope.say.said() };
@@ -128,7 +166,7 @@ export async function runImageTool(run: ImageToolRun): Promise<Record<string, un
       budget: run.budget.state(),
     };
   } catch (err) {
-    if (hold.held) run.budget.settle(hold, maybeBilled(err) ? estimate : 0);
+    if (hold.held) run.budget.settle(hold, maybeBilled(err, sent()) ? estimate : 0);
     throw err;
   }
 }

@@ -22,7 +22,7 @@ export async function checkJobsFile(path: string, root: Root): Promise<void> {
   for (const job of jobs) {
     const at = (key: string) => `${path} line ${job.line}: ${key}`;
     const { out, image, images, mask, maskFrom, markup, prompt } = job.flags;
-    if (typeof out === 'string') await root.check(out, { name: at('"out"'), kind: 'write' });
+    if (typeof out === 'string') await root.check(out, { name: at('"out"'), kind: 'write', image: true });
     const inputs = [
       ...(typeof image === 'string' ? [['"image"', image]] : []),
       ...(Array.isArray(images) ? images.map((p, i) => [`"images"[${i}]`, p]) : []),

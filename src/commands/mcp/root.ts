@@ -3,12 +3,21 @@
 // resolved against the root, `..` is refused outright (after a link, `dir/..` is not where it
 // reads), and the nearest part of it that exists is resolved through every link (realpath), so a
 // link inside the root that leads out is out. The rest of it does not exist yet, so it is no link.
+// Inside the root too, a write never lands in a .git folder, and an image is written only under an
+// image's name (or into a folder), so an `out` cannot turn README.md or a hook into PNG bytes.
 import { lstat, readlink, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { EXTENSIONS, formatFromExtension } from '../../image/format.js';
 
-/** What a path is for, in messages: "out", "images[0]", "mask". */
-export type PathUse = { name: string; kind: 'read' | 'write' };
+/**
+ * What a path is for, in messages: "out", "images[0]", "mask". `image`: a written image, so a file
+ * named as one (.png, .jpg...) or a folder named with a trailing /, never a README or a script.
+ */
+export type PathUse = { name: string; kind: 'read' | 'write'; image?: boolean };
+
+/** The names of the image files imgcli writes, for messages: .png, .jpg (or .jpeg), .webp... */
+const IMAGE_NAMES = Object.values(EXTENSIONS).map((e) => `.${e}`);
 
 export class Root {
   private constructor(
@@ -44,9 +53,26 @@ export class Root {
         `${what} climbs with ..: paths here may not (after a link, dir/.. is not where it reads)`,
         `Name it from the root (${this.dir}) down, without ..`,
       );
+    if (use.image && !/[\\/]$/.test(path) && !formatFromExtension(extname(path)))
+      throw new UsageError(
+        `${what} is not an image file: imgcli mcp writes only ${IMAGE_NAMES.join(', ')} files (or .jpeg), or into a folder named with a trailing /`,
+        'Name an image file (art/fox.png) or a folder (art/) under the root.',
+      );
     const full = resolve(this.dir, path);
     const real = await realOf(full);
     const inside = within(real, this.real);
+    // A repository's hooks and config run code: no write lands in its .git, however it is reached.
+    if (
+      inside &&
+      use.kind === 'write' &&
+      relative(this.real, real)
+        .split(sep)
+        .some((p) => p.toLowerCase() === '.git')
+    )
+      throw new UsageError(
+        `${what} is inside a .git folder${real === full ? '' : ` (it leads to ${real})`}; imgcli mcp never writes there`,
+        `Name a path under ${this.dir} outside .git.`,
+      );
     if (inside || (use.kind === 'read' && this.readable.some((d) => within(real, d))))
       return isAbsolute(path) ? full : relative(this.dir, full) || '.';
     const how = real === full ? '' : ` (it leads to ${real})`;

@@ -33,6 +33,13 @@ export interface ArgumentRules {
   rename?: Readonly<Record<string, string>>;
   /** Variadic arguments taken as one string (gen's prompt words). */
   joined?: readonly string[];
+  /** Properties whose text is taken as given, never read from stdin or an @file (the prompts). */
+  literal?: readonly string[];
+}
+
+/** What a literal property's help says instead of how the CLI reads it (`; - for stdin, @file ...`). */
+function literalText(description: string): string {
+  return `${description.replace(/;[^;]*\bstdin\b.*$/, '')}; the text as given: - and @file are text here, never read`;
 }
 
 /** A flag's property name: the long flag in snake_case, --no-clobber as no_clobber. */
@@ -60,11 +67,11 @@ export function inputSchema(cmd: Command, rules: ArgumentRules, extra: Record<st
   const required = new Set(rules.required ?? []);
   for (const arg of cmd.registeredArguments) {
     const name = argumentName(arg, rules);
-    const text = { type: 'string', description: arg.description };
+    const description = (rules.literal ?? []).includes(name) ? literalText(arg.description) : arg.description;
     properties[name] =
       arg.variadic && !(rules.joined ?? []).includes(arg.name())
-        ? { type: 'array', items: { type: 'string' }, minItems: arg.required ? 1 : 0, description: arg.description }
-        : text;
+        ? { type: 'array', items: { type: 'string' }, minItems: arg.required ? 1 : 0, description }
+        : { type: 'string', description };
     if (arg.required) required.add(name);
   }
   for (const option of toolOptions(cmd, rules)) properties[propertyOf(option)] = optionSchema(option, rules);
@@ -86,7 +93,8 @@ function optionSchema(option: Option, rules: ArgumentRules): JsonSchema {
     : option.long === '--model'
       ? { type: 'string', examples: MODELS.map((m) => m.id) }
       : { type: 'string', ...(option.argChoices ? { enum: [...option.argChoices] } : {}) };
-  const description = `${field ? fieldHelp(field, rules.image!) : option.description} ${flag}`;
+  const help = field ? fieldHelp(field, rules.image!) : option.description;
+  const description = `${(rules.literal ?? []).includes(propertyOf(option)) ? literalText(help) : help} ${flag}`;
   return repeatable(option)
     ? { type: 'array', items: one, description }
     : { ...one, description, ...(option.defaultValue !== undefined ? { default: option.defaultValue } : {}) };

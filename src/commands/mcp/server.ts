@@ -105,7 +105,8 @@ export async function serve(session: Session, heartbeatMs: number): Promise<void
     try {
       if (name === 'status')
         return await session.status(optionalString(args.job_id, 'job_id'), waitSeconds(args.wait_seconds));
-      if (name === 'cancel') return session.cancel(String(args.job_id ?? ''));
+      // Awaited here, so an unknown id is a tool error as status makes it, not a protocol error.
+      if (name === 'cancel') return await session.cancel(String(args.job_id ?? ''));
       const row = TOOLS.find((t) => t.name === name);
       if (!row)
         return failure(

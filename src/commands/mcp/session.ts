@@ -216,7 +216,7 @@ export class Session {
   /** Every property that names a file is held to the root; a jobs file's own paths too. */
   async #checkPaths(row: ToolRow, args: Record<string, unknown>): Promise<void> {
     const { root } = this.opts;
-    for (const kind of ['read', 'write'] as const)
+    for (const kind of ['read', 'write', 'images'] as const)
       for (const name of row.paths?.[kind] ?? []) {
         const value = args[name];
         const paths = Array.isArray(value) ? value : value === undefined ? [] : [value];
@@ -224,7 +224,8 @@ export class Session {
           if (typeof path !== 'string') continue;
           // A batch id is the server's, not a file.
           if (row.name === 'batch_status' && /^batch_/.test(path)) continue;
-          await root.check(path, { name: Array.isArray(value) ? `${name}[${i}]` : name, kind });
+          const use = kind === 'images' ? { kind: 'write' as const, image: true } : { kind };
+          await root.check(path, { name: Array.isArray(value) ? `${name}[${i}]` : name, ...use });
         }
       }
     if (!row.name.startsWith('batch_') || typeof args.jobs !== 'string' || /^batch_/.test(args.jobs)) return;

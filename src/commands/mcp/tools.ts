@@ -45,8 +45,11 @@ export interface ToolRow {
   image?: Exclude<ImageCommand, 'chat'>;
   /** Every other tool: its command's run module. */
   handlers?: Readonly<Record<string, Handler>>;
-  /** The properties that name files: read ones (under the root or --allow-read) and written ones (under the root). */
-  paths?: { read?: readonly string[]; write?: readonly string[] };
+  /**
+   * The properties that name files: read ones (under the root or --allow-read), written ones (under
+   * the root), and written images (under the root, each an image file or a folder named with a /).
+   */
+  paths?: { read?: readonly string[]; write?: readonly string[]; images?: readonly string[] };
   /** It sends a request that may be billed: max_cost applies. */
   paid?: boolean;
   annotations: ToolAnnotations;
@@ -81,7 +84,7 @@ export const TOOLS: readonly ToolRow[] = [
     description: `Generate images from a text prompt (imgcli gen; POST /images/generations). ${IMAGE_NOTE}`,
     command: genCommand,
     image: 'gen',
-    rules: { image: 'gen', omit: IMAGE_OMIT, required: ['prompt'], joined: ['prompt'] },
+    rules: { image: 'gen', omit: IMAGE_OMIT, required: ['prompt'], joined: ['prompt'], literal: ['prompt'] },
     paid: true,
     annotations: PAID,
   },
@@ -91,7 +94,13 @@ export const TOOLS: readonly ToolRow[] = [
     description: `Edit images with a prompt, optionally inside a mask (imgcli edit; POST /images/edits). Inputs are files under the root (or --allow-read folders), image URLs or file ids. ${IMAGE_NOTE}`,
     command: editCommand,
     image: 'edit',
-    rules: { image: 'edit', omit: IMAGE_OMIT, required: ['prompt'], rename: { image: 'images' } },
+    rules: {
+      image: 'edit',
+      omit: IMAGE_OMIT,
+      required: ['prompt'],
+      rename: { image: 'images' },
+      literal: ['prompt'],
+    },
     paid: true,
     annotations: PAID,
   },
@@ -101,7 +110,7 @@ export const TOOLS: readonly ToolRow[] = [
     description: `Make variations of an image (imgcli vary): GPT image models through edits with a built-in prompt, dall-e-2 through /images/variations. ${IMAGE_NOTE}`,
     command: varyCommand,
     image: 'vary',
-    rules: { image: 'vary', omit: IMAGE_OMIT },
+    rules: { image: 'vary', omit: IMAGE_OMIT, literal: ['prompt'] },
     paid: true,
     annotations: PAID,
   },
@@ -114,7 +123,7 @@ export const TOOLS: readonly ToolRow[] = [
     handlers: maskHandlers,
     fixed: ['--json'],
     rules: { omit: ['--json'] },
-    paths: { read: ['input', 'like', 'from_alpha', 'check'], write: ['out', 'preview'] },
+    paths: { read: ['input', 'like', 'from_alpha', 'check'], images: ['out', 'preview'] },
     annotations: WRITES_LOCAL,
   },
   {
@@ -126,7 +135,7 @@ export const TOOLS: readonly ToolRow[] = [
     handlers: markupHandlers,
     fixed: ['--json'],
     rules: { omit: ['--json', ...SHAPE_FLAGS] },
-    paths: { read: ['like', 'file', 'check'], write: ['out', 'preview'] },
+    paths: { read: ['like', 'file', 'check'], images: ['out', 'preview'] },
     annotations: WRITES_LOCAL,
   },
   {
@@ -156,7 +165,7 @@ export const TOOLS: readonly ToolRow[] = [
     name: 'batch_submit',
     title: "Submit jobs to OpenAI's Batch API",
     description:
-      "Send a jobs file (JSONL, one job a line, under the root) through OpenAI's Batch API at half the price (imgcli batch <jobs> --remote --no-wait). Answers the batch ids at once; batch_status tells how far they are, and with collect: true writes the images.",
+      "Send a jobs file (JSONL, one job a line, under the root) through OpenAI's Batch API at half the price (imgcli batch <jobs> --remote --no-wait). Answers the batch ids at once; batch_status tells how far they are, and with collect: true writes the images. Under --mock the offline batches live only as long as the session, so there it waits for them to end (a second or two) and answers their images.",
     command: batchCommand,
     handlers: batchHandlers,
     fixed: ['--remote', '--no-wait'],
