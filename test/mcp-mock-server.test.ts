@@ -13,7 +13,7 @@ import { until } from './helpers/wait.js';
 afterAll(cleanupTemps);
 
 /** How long the mock server takes to answer anything. */
-const LATENCY_MS = 3000;
+const LATENCY_MS = 6000;
 
 let server: ResultPromise;
 let log = '';
@@ -97,8 +97,9 @@ describe('a slow imgcli mock-server', () => {
       arguments: { prompt: 'an owl', out: 'owl.png', wait: false },
     });
     const { job_id: id } = structured(started);
-    // The request is on its way (the server logs it once it ends).
-    await new Promise((r) => setTimeout(r, 1000));
+    // The request is on its way (the server logs it only once it ends): 2.5 s of a 6 s answer leaves
+    // room on both sides on a busy machine (sent late, or not yet answered).
+    await new Promise((r) => setTimeout(r, 2500));
     expect(structured(await s.client.callTool({ name: 'cancel', arguments: { job_id: id } })).status).toBe(
       'cancelling',
     );
