@@ -138,8 +138,8 @@ describe('imgcli files prune', () => {
     expect(r.stderr).toBe(
       `deleted 0 uploads imgcli made on ${mock.url}, freeing nothing; 1 upload had expired already; 1 upload was already gone`,
     );
-    // Only the one not known to have expired was asked for.
-    expect(deletes().map((d) => d.path)).toEqual([`/v1/files/${b}`]);
+    // Only the one not known to have expired was asked for: the server has it no more (its record, 404).
+    expect(mock.apiRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/files/${b}`]);
   });
 
   it('reads its record as a bounded regular file and skips hand-edited lines that are not records it wrote', async () => {
@@ -185,6 +185,32 @@ describe('imgcli files prune', () => {
     mkdirSync(ledger);
     const folder = await run(['files', 'prune', '--dry-run'], undefined, dir);
     expect(folder.exitCode).toBe(2);
+  });
+
+  it("deletes a file only when the server's record of it (name, size) is the upload imgcli recorded, and counts the server's bytes", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.png'), readFileSync(join(cwd, 'a.png')));
+    writeFileSync(join(dir, 'b.png'), readFileSync(join(cwd, 'b.png')));
+    const [a] = (await run(['files', 'upload', 'a.png'], undefined, dir)).stdout.split('\n');
+    const [b] = (await run(['files', 'upload', 'b.png'], undefined, dir)).stdout.split('\n');
+    // A hand-edited line: b's record now says another name and size than the server's file has.
+    const ledger = join(dir, 'config', 'uploads.jsonl');
+    const lines = readFileSync(ledger, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const bytesOfA = lines.find((l) => l.id === a)!.bytes as number;
+    for (const l of lines) if (l.id === b) Object.assign(l, { filename: 'other.png', bytes: 999 });
+    writeFileSync(ledger, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    mock.requests.length = 0;
+    const r = await run(['files', 'prune', '--json'], undefined, dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.deleted.map((d: { id: string }) => d.id)).toEqual([a]);
+    expect(doc.freed_bytes).toBe(bytesOfA);
+    expect(doc.kept).toEqual([{ id: b, why: expect.stringMatching(/named "b\.png", not "other\.png".*left alone/) }]);
+    expect(deletes().map((d) => d.path)).toEqual([`/v1/files/${a}`]);
+    expect(r.stderr).toMatch(new RegExp(`^warning: kept ${b}: the server's file is named "b\\.png"`, 'm'));
   });
 
   it('says --mock has nothing to prune (its server forgets its files)', async () => {

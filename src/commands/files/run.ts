@@ -111,6 +111,7 @@ const prune: Handler = async (ctx) => {
   const conn = plan.remove.length ? await connected(ctx) : undefined;
   const result = await pruneUploads(conn, ledger, plan, (r) => !flags.json && rt.stdout.write(`${r.id}\n`));
   const freed = bytesOf(result.deleted);
+  for (const { record, why } of result.differs) say.warn(`kept ${record.id}: ${why}`);
   if (flags.json)
     rt.stdout.write(
       `${JSON.stringify(
@@ -120,7 +121,7 @@ const prune: Handler = async (ctx) => {
           freed_bytes: freed,
           expired: plan.expired.map((r) => r.id),
           gone: result.gone.map((r) => r.id),
-          kept: plan.kept.map((k) => ({ id: k.record.id, why: k.why })),
+          kept: [...plan.kept, ...result.differs].map((k) => ({ id: k.record.id, why: k.why })),
           failed: result.failed.map((f) => ({ id: f.record.id, error: f.error.message })),
         },
         null,
@@ -133,6 +134,7 @@ const prune: Handler = async (ctx) => {
       ? `${plural(result.gone.length, 'upload')} ${result.gone.length === 1 ? 'was' : 'were'} already gone`
       : '',
     plan.kept.length ? `${plural(plan.kept.length, 'upload')} kept for a remote batch` : '',
+    result.differs.length ? `${plural(result.differs.length, 'file')} kept: not as imgcli recorded` : '',
   ].filter(Boolean);
   say.info(
     `deleted ${plural(result.deleted.length, 'upload')} imgcli made on ${server}, ${freeing(freed)}${notes.length ? `; ${notes.join('; ')}` : ''}`,

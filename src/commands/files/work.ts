@@ -1,7 +1,7 @@
 // The work of `imgcli files`: connect (as gen does: base URL, key, profile, proxy, --mock), check
 // every image before the first upload, then upload, list or delete through src/api/files.ts.
 // Printing is run.ts's.
-import { deleteFile, eachFile, type FileObject } from '../../api/files.js';
+import { deleteFile, eachFile, retrieveFile, type FileObject } from '../../api/files.js';
 import { ApiError, answerError } from '../../api/errors.js';
 import { ID_SHAPE, isApiId, type ApiId } from '../../api/ids.js';
 import type { Connection } from '../../api/http.js';
@@ -202,23 +202,41 @@ export async function planPrune(ledger: string, server: string, now: Date): Prom
   return plan;
 }
 
-/** Deletes each planned upload; one the server no longer has (404) counts as gone, others that fail are reported. */
+/**
+ * Deletes each planned upload once the server's own record of the file agrees with imgcli's (its
+ * name and size: a hand-edited or stale line cannot make prune delete another tool's file); one the
+ * server no longer has (404) counts as gone, one that differs is kept and told, others that fail are
+ * reported. What is freed is the server's size of each file deleted.
+ */
 export async function pruneUploads(
   conn: Connection | undefined,
   ledger: string,
   plan: PrunePlan,
   onDeleted: (record: UploadRecord) => void,
-): Promise<{ deleted: UploadRecord[]; gone: UploadRecord[]; failed: Array<{ record: UploadRecord; error: Error }> }> {
+): Promise<{
+  deleted: UploadRecord[];
+  gone: UploadRecord[];
+  differs: Array<{ record: UploadRecord; why: string }>;
+  failed: Array<{ record: UploadRecord; error: Error }>;
+}> {
   const deleted: UploadRecord[] = [];
   const gone: UploadRecord[] = [];
+  const differs: Array<{ record: UploadRecord; why: string }> = [];
   const failed: Array<{ record: UploadRecord; error: Error }> = [];
   for (const record of plan.remove) {
     if (!conn) throw new Error('pruneUploads: files to delete and no connection');
     try {
+      const file = await retrieveFile(conn, record.id);
+      const why = differences(record, file);
+      if (why) {
+        differs.push({ record, why });
+        continue;
+      }
       await deleteFile(conn, record.id);
-      deleted.push(record);
+      const done = { ...record, bytes: typeof file.bytes === 'number' ? file.bytes : record.bytes };
+      deleted.push(done);
       await forgetUploads(ledger, [record]);
-      onDeleted(record);
+      onDeleted(done);
     } catch (err) {
       if (!(err instanceof ApiError) || conn.signal.aborted) throw err;
       if (err.status === 404) gone.push(record);
@@ -226,5 +244,16 @@ export async function pruneUploads(
     }
   }
   await forgetUploads(ledger, [...gone, ...plan.expired]);
-  return { deleted, gone, failed };
+  return { deleted, gone, differs, failed };
+}
+
+/** How the server's file differs from the upload imgcli recorded (name, size), or undefined when it is the same. */
+function differences(record: UploadRecord, file: FileObject): string | undefined {
+  const found: string[] = [];
+  if (typeof file.filename === 'string' && file.filename !== record.filename)
+    found.push(`the server's file is named ${JSON.stringify(file.filename)}, not ${JSON.stringify(record.filename)}`);
+  // A server that gave no size at upload is recorded as 0: only a size that was recorded is compared.
+  if (typeof file.bytes === 'number' && record.bytes > 0 && file.bytes !== record.bytes)
+    found.push(`it holds ${file.bytes} bytes, not the ${record.bytes} imgcli recorded`);
+  return found.length ? `${found.join(', and ')}: not the upload imgcli recorded, so it was left alone` : undefined;
 }
