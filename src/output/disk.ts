@@ -234,10 +234,11 @@ export async function commitStaged(temp: string, path: string, replace: boolean)
 }
 
 /**
- * The file-system calls that put a file in place, as a seam: a test makes them fail the way a
- * full disk or a file held open by another program does, without a disk or a Windows to do it.
+ * The file-system calls that put a file in place, and the wait between tries, as a seam: a test
+ * makes them fail the way a full disk or a file held open by another program does, without a disk
+ * or a Windows to do it, and counts the waits without a clock.
  */
-export const io = { rename };
+export const io = { rename, sleep: (ms: number): Promise<unknown> => sleep(ms) };
 
 /**
  * How long a rename waits for a file another program holds open (Windows refuses to replace it:
@@ -261,7 +262,7 @@ export async function renameRetrying(from: string, to: string): Promise<void> {
       const code = (err as NodeJS.ErrnoException).code;
       if (!code || !HELD_CODES.has(code)) throw err;
       if (attempt < HELD_RETRY_MS.length) {
-        await sleep(HELD_RETRY_MS[attempt]);
+        await io.sleep(HELD_RETRY_MS[attempt]!);
         continue;
       }
       if (!heldOpen(code)) throw err;
