@@ -109,6 +109,25 @@ function tooLarge(path: string, role: string, size: string, kind: ReadKind): Usa
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /**
+ * The buffer an opened file is read into, once it is known to be a regular file within the cap:
+ * one byte more than the cap, so a file that grew past it since the stat is caught too.
+ */
+function bufferFor(path: string, kind: ReadKind, role: string, st: Stats): Buffer {
+  const refused = notRegular(path, role, st);
+  if (refused) throw refused;
+  const max = READ_LIMITS[kind];
+  if (st.size > max) throw tooLarge(path, role, sizeText(st.size, 'measured'), kind);
+  return Buffer.alloc(Math.min(max + 1, Math.max(st.size, 64 * 1024)));
+}
+
+/** The bytes read, or the refusal of a file that grew past the cap while it was read. */
+function whole(path: string, kind: ReadKind, role: string, buf: Buffer, length: number): Buffer {
+  const max = READ_LIMITS[kind];
+  if (length > max) throw tooLarge(path, role, `more than ${sizeText(max)}`, kind);
+  return buf.subarray(0, length);
+}
+
+/**
  * The whole of a regular file, at most READ_LIMITS[kind] bytes; a usage error (exit 2) naming
  * `role` and `path` for a missing file, a folder, a FIFO, a device, a socket, or one too large.
  * `missing` is returned instead of refusing a file that does not exist, where that is no error.
@@ -127,13 +146,7 @@ export async function readRegularFile<M = never>(
     throw cannotRead(path, role, describeFsError(err));
   }
   try {
-    const st = await handle.stat();
-    const refused = notRegular(path, role, st);
-    if (refused) throw refused;
-    const max = READ_LIMITS[kind];
-    if (st.size > max) throw tooLarge(path, role, sizeText(st.size, 'measured'), kind);
-    // One byte more than the cap: a file that grew past it since the stat is caught too.
-    const buf = Buffer.alloc(Math.min(max + 1, Math.max(st.size, 64 * 1024)));
+    const buf = bufferFor(path, kind, role, await handle.stat());
     let length = 0;
     for (;;) {
       if (length === buf.length) break;
@@ -141,8 +154,7 @@ export async function readRegularFile<M = never>(
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > max) throw tooLarge(path, role, `more than ${sizeText(max)}`, kind);
-    return buf.subarray(0, length);
+    return whole(path, kind, role, buf, length);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw cannotRead(path, role, describeFsError(err));
@@ -166,12 +178,7 @@ export function readRegularFileSync<M = never>(
     throw cannotRead(path, role, describeFsError(err));
   }
   try {
-    const st = fstatSync(fd);
-    const refused = notRegular(path, role, st);
-    if (refused) throw refused;
-    const max = READ_LIMITS[kind];
-    if (st.size > max) throw tooLarge(path, role, sizeText(st.size, 'measured'), kind);
-    const buf = Buffer.alloc(Math.min(max + 1, Math.max(st.size, 64 * 1024)));
+    const buf = bufferFor(path, kind, role, fstatSync(fd));
     let length = 0;
     for (;;) {
       if (length === buf.length) break;
@@ -179,8 +186,7 @@ export function readRegularFileSync<M = never>(
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > max) throw tooLarge(path, role, `more than ${sizeText(max)}`, kind);
-    return buf.subarray(0, length);
+    return whole(path, kind, role, buf, length);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw cannotRead(path, role, describeFsError(err));

@@ -188,16 +188,11 @@ const GPT_EDITS: EndpointRules = {
  * input images in the message and `input_image_mask`; a stream must ask for at least one partial
  * image. The tool's spec lists no 2.6 field (complexity, frames, gif, svg), so none is offered here.
  */
+const { safetyIdentifier: _noUserField, ...GPT_TOOL_FIELDS } = GPT_GENERATIONS;
 const GPT_RESPONSES: EndpointRules = {
-  prompt: { max: 32_000, required: true },
+  ...GPT_TOOL_FIELDS,
   n: { min: 1, max: 1 },
-  sizes: GPT_SIZES,
-  qualities: GPT_QUALITIES,
-  backgrounds: GPT_BACKGROUNDS,
-  formats: GPT_FORMATS,
-  compression: true,
-  moderation: ['auto', 'low'],
-  stream: { maxPartialImages: 3, minPartialImages: 1 },
+  stream: { ...GPT_GENERATIONS.stream!, minPartialImages: 1 },
   actions: ['generate', 'edit', 'auto'],
   files: GPT_FILES,
   mask: MASK,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { landingKey } from '../../output/naming.js';
 import { defaultCacheDir } from '../../config/file.js';
 import { UsageError } from '../../errors.js';
-import { checkMarkup, type MarkupProblemCode, type MarkupVerdict } from '../../markup/check.js';
+import { checkMarkup, type MarkupProblemCode } from '../../markup/check.js';
 import { parseMarkupFile } from '../../markup/file.js';
 import { parseDefaults, parseShapeFlag } from '../../markup/flags.js';
 import { quietFontconfig } from '../../markup/fonts.js';
@@ -15,6 +15,7 @@ import { MarkupError, SHAPE_TYPES, type MarkupSpec, type Size } from '../../mark
 import { prepareDestination, writeAtomic } from '../../output/disk.js';
 import { readInputFile } from '../../upload/inputs.js';
 import type { Handler } from '../shared/context.js';
+import { verdictDocument } from '../shared/layer-verdict.js';
 import { MAX_LAYER_EDGE, planMarkup, type MarkupFlags, type MarkupPlan } from './flags.js';
 
 const markup: Handler = async (ctx) => {
@@ -165,7 +166,10 @@ async function check(
   const { rt } = ctx;
   const say = await ctx.messenger();
   const verdict = await checkMarkup(await readInputFile(file, '--check'), like ? { like } : {});
-  if (flags.json) rt.stdout.write(`${JSON.stringify(verdictDocument(file, verdict), null, 2)}\n`);
+  if (flags.json)
+    rt.stdout.write(
+      `${JSON.stringify(verdictDocument(file, verdict, { drawn_percent: verdict.drawnPercent, opaque_percent: verdict.opaquePercent }), null, 2)}\n`,
+    );
   for (const w of verdict.warnings) say.warn(`${file}: ${w}`);
   if (!verdict.valid)
     throw new UsageError(
@@ -176,20 +180,4 @@ async function check(
     rt.stdout.write(
       `${file}: valid markup layer, ${verdict.width}x${verdict.height}, ${verdict.drawnPercent}% drawn${like ? '' : ' (add --like <image> to check its size)'}\n`,
     );
-}
-
-function verdictDocument(file: string, v: MarkupVerdict) {
-  return {
-    file,
-    valid: v.valid,
-    format: v.format,
-    width: v.width,
-    height: v.height,
-    has_alpha: v.hasAlpha,
-    bytes: v.bytes,
-    drawn_percent: v.drawnPercent,
-    opaque_percent: v.opaquePercent,
-    problems: v.problems,
-    warnings: v.warnings,
-  };
 }

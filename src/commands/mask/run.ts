@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import * as masks from '../../mask/build.js';
 import { prepareDestination, writeAtomic } from '../../output/disk.js';
 import type { Handler } from '../shared/context.js';
+import { verdictDocument } from '../shared/layer-verdict.js';
 import { planMask, readInput, type MaskFlags } from './flags.js';
 
 const mask: Handler = async (ctx, { args }) => {
@@ -26,7 +27,16 @@ const mask: Handler = async (ctx, { args }) => {
   if (plan.mode === 'check') {
     const bytes = await readInput(plan.file, '--check');
     const verdict = await masks.checkMask(bytes, { like: like && { width: like.width, height: like.height } });
-    if (flags.json) rt.stdout.write(`${JSON.stringify(verdictDocument(plan.file, verdict), null, 2)}\n`);
+    if (flags.json)
+      rt.stdout.write(
+        `${JSON.stringify(
+          verdictDocument(plan.file, verdict, {
+            editable_percent: verdict.editablePercent === null ? null : round(verdict.editablePercent),
+          }),
+          null,
+          2,
+        )}\n`,
+      );
     for (const w of verdict.warnings) say.warn(`${plan.file}: ${w}`);
     if (!verdict.valid) {
       const first = verdict.problems[0]!.code;
@@ -98,22 +108,6 @@ const round = (n: number) => Math.round(n * 100) / 100;
 const pct = (n: number) => `${round(n)}%`;
 
 type Verdict = Awaited<ReturnType<typeof masks.checkMask>>;
-
-function verdictDocument(file: string, v: Verdict) {
-  const editable = v.editablePercent === null ? null : round(v.editablePercent);
-  return {
-    file,
-    valid: v.valid,
-    format: v.format,
-    width: v.width,
-    height: v.height,
-    has_alpha: v.hasAlpha,
-    bytes: v.bytes,
-    editable_percent: editable,
-    problems: v.problems,
-    warnings: v.warnings,
-  };
-}
 
 const rebuild = (file: string, like?: string) =>
   `imgcli mask --from-alpha ${file}${like ? ` --like ${like}` : ''} -o fixed.png`;
