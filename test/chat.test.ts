@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { InterruptedError } from '../src/errors.js';
+import { io } from '../src/output/disk.js';
 import { readProvenance } from '../src/provenance/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { baseEnv, imgcli, tempDir } from './helpers/cli.js';
@@ -329,6 +330,25 @@ describe('a conversation, turn after turn', () => {
 });
 
 describe('billing-safe', () => {
+  it('under --mock a turn whose image could not be put in place is recovered without "paid for" (nothing was billed)', async () => {
+    const cwd = tempDir();
+    const { rename, sleep } = io;
+    io.sleep = async () => {};
+    io.rename = (async (from: string, to: string) => {
+      if (String(to).endsWith('held.png'))
+        throw Object.assign(new Error('EBUSY: resource busy or locked'), { code: 'EBUSY', syscall: 'rename' });
+      return rename(from, to);
+    }) as typeof io.rename;
+    try {
+      const r = await imgcliInProcess(['--mock', 'chat', 'a fox', '-o', 'held.png'], { cwd });
+      expect(r.exitCode).toBe(74);
+      expect(r.stderr).toMatch(/the image was saved to .*recovered/);
+      expect(r.stderr).not.toMatch(/paid/i);
+    } finally {
+      Object.assign(io, { rename, sleep });
+    }
+  });
+
   it('a turn that times out after the server received it is not resent, is recorded uncertain, and the next command says what to do', async () => {
     const cwd = tempDir();
     await chat(['a lighthouse at dusk'], { cwd });

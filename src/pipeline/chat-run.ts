@@ -3,7 +3,6 @@
 // proved, checked against the request and written atomically with its provenance (output/save.ts),
 // partial images written and previewed as gen --stream does. A turn that went out and got no
 // complete answer is `uncertain`: it may have been made and billed, so it is never sent again here.
-import { dirname } from 'node:path';
 import { ApiError } from '../api/errors.js';
 import type { Connection, ResponseHead } from '../api/http.js';
 import {
@@ -33,7 +32,7 @@ import type { Runtime } from '../runtime.js';
 import type { Messenger } from '../terminal/messenger.js';
 import { startSpinner } from '../terminal/spinner.js';
 import type { ChatTurnJob } from './chat-build.js';
-import { createPreviewerFor, fingerprintFor, type ImageJob } from './run.js';
+import { createPreviewerFor, fingerprintFor, outDirOf, type ImageJob } from './run.js';
 
 /** What a turn made: the response, its image, what the model said, and the usage of both models. */
 export interface TurnResult {
@@ -127,12 +126,7 @@ async function saveContext(rt: Runtime, settings: Settings, conn: Connection, jo
           record: job.record,
           fingerprint,
           digests: job.digests,
-          outDir:
-            job.plan.kind === 'generated'
-              ? job.plan.dir
-              : job.plan.kind === 'files'
-                ? dirname(job.plan.paths[0]!)
-                : '.',
+          outDir: outDirOf(job.plan),
           meta,
           offline: () => conn.offline,
           warn: say.warn,
@@ -146,6 +140,8 @@ async function saveContext(rt: Runtime, settings: Settings, conn: Connection, jo
         })
       : undefined,
     recovery: recoveryDirs(settings.configPath),
+    // As for gen: under --mock nothing was billed, so a recovery message does not say "paid for".
+    billed: !settings.mock,
     expect: job.expect,
     notes: [],
   };

@@ -199,7 +199,7 @@ export async function fingerprintFor(job: ImageJob): Promise<string> {
 }
 
 /** The folder a plan writes to; input paths in the provenance are relative to it. */
-const outDirOf = (plan: OutputPlan) =>
+export const outDirOf = (plan: OutputPlan) =>
   plan.kind === 'generated' ? plan.dir : plan.kind === 'files' ? dirname(plan.paths[0]!) : '.';
 
 /** Sends one job on an open connection and saves what comes back. */
